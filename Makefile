@@ -1,0 +1,135 @@
+# Sleuth: build, run and test. `make help` lists the targets.
+
+BUILD ?= build
+
+# A cross-compiler when there is one, else the host GCC in freestanding mode.
+ifeq ($(origin CC),default)
+CC := $(if $(shell command -v x86_64-elf-gcc 2>/dev/null),x86_64-elf-gcc,gcc)
+endif
+LD := $(if $(shell command -v x86_64-elf-ld 2>/dev/null),x86_64-elf-ld,ld)
+NM := $(if $(shell command -v x86_64-elf-nm 2>/dev/null),x86_64-elf-nm,nm)
+NASM ?= nasm
+HOSTCC ?= gcc
+PYTHON ?= python3
+
+CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
+          -mcmodel=kernel -mno-sse -mno-sse2 -mno-mmx -mno-avx -fno-pic -fno-pie \
+          -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+          -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-strict-aliasing \
+          -Wall -Wextra -Werror -Wno-unused-parameter -Ikernel -I. -MMD -MP
+ifneq ($(findstring clang,$(CC)),)
+CFLAGS += --target=x86_64-unknown-none-elf
+endif
+NASMFLAGS := -f elf64 -g -F dwarf -w+all
+LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+           -T linker.ld
+
+KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*/*.c) $(wildcard tests/kernel/*.c)
+KERNEL_ASM := $(wildcard boot/*.asm) $(wildcard arch/x86_64/*.asm)
+KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o)
+
+ELF := $(BUILD)/sleuth.elf
+ISO := $(BUILD)/sleuth.iso
+QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
+
+.PHONY: all kernel iso usb run run-vga run-uefi gdb test test-host test-kernel test-e2e \
+        bench deps clean help
+
+all: $(ELF) $(ISO)
+
+help:
+	@echo "make run        build and boot in QEMU, serial console on this terminal"
+	@echo "make run-vga    boot in a QEMU window (screen and keyboard)"
+	@echo "make run-uefi   boot through OVMF (UEFI), serial console on this terminal"
+	@echo "make gdb        boot and wait for GDB on localhost:1234"
+	@echo "make test       every test: host units, in-kernel, end-to-end (BIOS and UEFI)"
+	@echo "make bench      benchmarks"
+	@echo "make usb        $(BUILD)/sleuth.img, a raw image to dd onto a USB stick"
+	@echo "make deps       install the Debian packages the build needs"
+
+deps:
+	@tools/deps.sh
+
+kernel: $(ELF)
+iso: $(ISO)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) $< -o $@
+
+# Two links: the first finds every symbol's address, the second adds the
+# table of them (the last segment, so nothing else moves); then we check that
+# nothing did.
+$(BUILD)/ksyms-empty.c: tools/gensyms.py
+	@mkdir -p $(BUILD)
+	$(PYTHON) tools/gensyms.py --empty -o $@
+
+$(BUILD)/sleuth.pass1.elf: $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o
+
+$(BUILD)/ksyms.c: $(BUILD)/sleuth.pass1.elf tools/gensyms.py
+	$(PYTHON) tools/gensyms.py --nm $(NM) -o $@ $<
+
+$(ELF): $(BUILD)/sleuth.pass1.elf $(BUILD)/ksyms.o
+	$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms.o
+	$(PYTHON) tools/gensyms.py --nm $(NM) --check $(BUILD)/sleuth.pass1.elf $@
+
+$(ISO): $(ELF) boot/grub.cfg
+	@rm -rf $(BUILD)/iso
+	@mkdir -p $(BUILD)/iso/boot/grub
+	cp $(ELF) $(BUILD)/iso/boot/sleuth.elf
+	cp boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/iso -- -volid SLEUTH 2>$(BUILD)/grub-mkrescue.log \
+	    || (cat $(BUILD)/grub-mkrescue.log; exit 1)
+
+# The ISO is hybrid: written to a stick with dd it boots under BIOS and UEFI.
+usb: $(ISO)
+	cp $(ISO) $(BUILD)/sleuth.img
+	@echo "Write it with: sudo dd if=$(BUILD)/sleuth.img of=/dev/sdX bs=4M conv=fsync"
+
+run: deps $(ISO)
+	$(QEMU) --serial-stdio
+
+run-vga: deps $(ISO)
+	$(QEMU) --vga
+
+run-uefi: deps $(ISO)
+	$(QEMU) --serial-stdio --uefi
+
+gdb: deps $(ISO)
+	@echo "In another terminal: gdb $(ELF) -ex 'target remote localhost:1234'"
+	$(QEMU) --serial-stdio --gdb
+
+test: deps
+	@$(PYTHON) tools/runtests.py
+
+bench: deps $(ISO)
+	@$(PYTHON) tools/bench.py --iso $(ISO)
+
+# Host unit tests: the pure code, built for this machine under the sanitizers.
+HOST_TEST_SRC := $(wildcard tests/host/*.c)
+HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/kd/symbols.c \
+                 kernel/mm/pool.c kernel/init/cmdline.c kernel/kd/expr.c arch/x86_64/kbdmap.c \
+                 arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
+                 arch/x86_64/font8x16.c kernel/kd/lineedit.c
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+               -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \
+               -DSLEUTH_HOST -Ikernel -I. -Itests/host
+
+$(BUILD)/host/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h arch/x86_64/*.h tests/host/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) -o $@
+
+test-host: $(BUILD)/host/hosttests
+	$(BUILD)/host/hosttests
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJ:.o=.d)

@@ -1,0 +1,23 @@
+// Local APIC registers (offsets into its 4 KiB page).
+#pragma once
+
+#include "rtl/rtl.h"
+
+#define APIC_ID          0x020
+#define APIC_TPR         0x080
+#define APIC_EOI         0x0B0
+#define APIC_SVR         0x0F0
+#define APIC_LVT_TIMER   0x320
+#define APIC_LVT_LINT0   0x350
+#define APIC_LVT_LINT1   0x360
+#define APIC_LVT_ERROR   0x370
+#define APIC_TIMER_INITIAL 0x380
+#define APIC_TIMER_CURRENT 0x390
+#define APIC_TIMER_DIVIDE  0x3E0
+
+#define APIC_LVT_MASKED    (1U << 16)
+#define APIC_TIMER_PERIODIC (1U << 17)
+#define APIC_TIMER_DIVIDE_BY_16 0x3
+
+ULONG HalpApicRead(ULONG reg);
+void HalpApicWrite(ULONG reg, ULONG value);

@@ -1,0 +1,158 @@
+// The console layer: one output that reaches every display and serial port
+// that is up, one input stream fed by every input device.
+
+#include "arch/x86_64/hal.h"
+#include "arch/x86_64/x86.h"
+#include "ke/ke.h"
+
+#define INPUT_RING_SIZE 256
+#define CONTROL_C 0x03
+
+typedef enum _HAL_DISPLAY_KIND {
+    DisplayNone,
+    DisplayVgaText,
+    DisplayFramebuffer,
+} HAL_DISPLAY_KIND;
+
+static HAL_DISPLAY_KIND HalpDisplayKind;
+static char HalpDisplayText[64] = "none";
+static BOOLEAN HalpKeyboardUp;
+static BOOLEAN HalpSerialOutputEnabled = TRUE;
+static BOOLEAN HalpScreenOutputEnabled = TRUE;
+static KSPIN_LOCK HalpOutputLock;
+
+static UCHAR HalpInputRing[INPUT_RING_SIZE];
+static volatile ULONG HalpInputHead, HalpInputTail;
+static volatile BOOLEAN HalpBreakInRequested;
+
+// Parsed from the kernel command line: console=serial|screen|both.
+void HalSelectConsoles(BOOLEAN serial, BOOLEAN screen)
+{
+    HalpSerialOutputEnabled = serial;
+    HalpScreenOutputEnabled = screen;
+}
+
+void HalInitializeSerial(void)
+{
+    HalpSerialInitialize();
+}
+
+void HalInitializeDisplay(void *mapped)
+{
+    const LOADER_FRAMEBUFFER *fb = &KeLoaderBlock.Framebuffer;
+
+    if (!mapped)
+        return;
+    if (fb->Type == FramebufferEgaText) {
+        if (HalpVgaTextInitialize(mapped, fb->Width, fb->Height)) {
+            HalpDisplayKind = DisplayVgaText;
+            RtlStringPrintf(HalpDisplayText, sizeof(HalpDisplayText), "VGA text %ux%u",
+                            fb->Width, fb->Height);
+        }
+    } else if (fb->Type == FramebufferRgb) {
+        if (HalpFbInitialize(fb, mapped)) {
+            HalpDisplayKind = DisplayFramebuffer;
+            RtlStringPrintf(HalpDisplayText, sizeof(HalpDisplayText),
+                            "framebuffer %ux%ux%u", fb->Width, fb->Height, fb->BitsPerPixel);
+        }
+    }
+}
+
+const char *HalDisplayDescription(void)
+{
+    return HalpDisplayText;
+}
+
+void HalInitializeKeyboard(void)
+{
+    HalpKeyboardUp = HalpKeyboardInitialize();
+}
+
+// Printing must work from any context, including a bugcheck that interrupted
+// a print: the lock is only tried for a while, then output goes ahead anyway.
+void HalDisplayString(const char *text, size_t length)
+{
+    BOOLEAN enabled = KiDisableInterrupts();
+    BOOLEAN locked = FALSE;
+
+    for (ULONG spin = 0; spin < 1000000 && !locked; spin++)
+        locked = KeTryToAcquireSpinLockAtDpcLevel(&HalpOutputLock);
+    if (HalpSerialOutputEnabled || HalpDisplayKind == DisplayNone)
+        HalpSerialWrite(text, length);
+    if (HalpScreenOutputEnabled) {
+        if (HalpDisplayKind == DisplayVgaText)
+            HalpVgaTextWrite(text, length);
+        else if (HalpDisplayKind == DisplayFramebuffer)
+            HalpFbWrite(text, length);
+    }
+    if (locked)
+        KeReleaseSpinLockFromDpcLevel(&HalpOutputLock);
+    KiRestoreInterrupts(enabled);
+}
+
+void HalpConsoleInputByte(UCHAR byte)
+{
+    ULONG next = (HalpInputHead + 1) % INPUT_RING_SIZE;
+
+    if (byte == CONTROL_C)
+        HalpBreakInRequested = TRUE;
+    if (next != HalpInputTail) {    // a full ring drops the newest byte
+        HalpInputRing[HalpInputHead] = byte;
+        HalpInputHead = next;
+    }
+}
+
+void HalConsoleFlushInput(void)
+{
+    BOOLEAN enabled = KiDisableInterrupts();
+
+    HalpInputTail = HalpInputHead;
+    KiRestoreInterrupts(enabled);
+}
+
+BOOLEAN HalpBreakInPending(void)
+{
+    BOOLEAN pending = HalpBreakInRequested;
+
+    HalpBreakInRequested = FALSE;
+    return pending;
+}
+
+BOOLEAN HalConsoleGetByte(UCHAR *byte)
+{
+    BOOLEAN enabled = KiDisableInterrupts();
+    BOOLEAN got = FALSE;
+
+    if (!enabled) {
+        // Frozen: nobody else will move bytes from the devices.
+        HalpSerialPoll();
+        if (HalpKeyboardUp)
+            HalpKeyboardPoll();
+    }
+    if (HalpInputTail != HalpInputHead) {
+        *byte = HalpInputRing[HalpInputTail];
+        HalpInputTail = (HalpInputTail + 1) % INPUT_RING_SIZE;
+        got = TRUE;
+    }
+    KiRestoreInterrupts(enabled);
+    return got;
+}
+
+void KiDisplayString(const char *text)
+{
+    HalDisplayString(text, strlen(text));
+}
+
+static void HalpConsoleSink(void *context, const char *text, size_t length)
+{
+    HalDisplayString(text, length);
+}
+
+void DbgPrint(const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    RtlFormatV(HalpConsoleSink, NULL, format, args);
+    va_end(args);
+}

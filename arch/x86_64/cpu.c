@@ -1,0 +1,166 @@
+// The boot processor's descriptor tables and control region: GDT with NT's
+// selector layout, a TSS whose IST stacks catch double faults, NMIs and
+// machine checks on known-good stacks, the IDT, and the KPCR at GS.
+
+#include "ke/ke.h"
+#include "arch/x86_64/x86.h"
+
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI          2
+#define IST_MACHINE_CHECK 3
+#define IST_STACK_SIZE   (16 * 1024)
+#define KERNEL_STACK_SIZE (32 * 1024)
+
+#define GDT_ENTRIES 10  // through the TSS at 0x40, which takes two slots
+
+#define IDT_PRESENT      0x80
+#define IDT_INTERRUPT_GATE 0x0E
+#define IDT_DPL3         0x60
+
+typedef struct _KIDTENTRY64 {
+    USHORT OffsetLow;
+    USHORT Selector;
+    USHORT IstIndex : 3;
+    USHORT Reserved0 : 5;
+    USHORT Type : 5;
+    USHORT Dpl : 2;
+    USHORT Present : 1;
+    USHORT OffsetMiddle;
+    ULONG OffsetHigh;
+    ULONG Reserved1;
+} KIDTENTRY64;
+
+typedef struct __attribute__((packed)) _KDESCRIPTOR {
+    USHORT Limit;
+    ULONG64 Base;
+} KDESCRIPTOR;
+
+static ULONG64 KiGdt[GDT_ENTRIES] __attribute__((aligned(16)));
+static KIDTENTRY64 KiIdt[256] __attribute__((aligned(16)));
+static KTSS64 KiTss __attribute__((aligned(16)));
+static KPCR KiBootPcr;
+static UCHAR KiIstStacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+
+// The boot processor's kernel stack. Its lowest page is unmapped once the
+// kernel's own page tables are built, so an overflow faults (and becomes a
+// double fault on the IST stack) instead of overwriting what lies below.
+UCHAR KiBootStack[KERNEL_STACK_SIZE] __attribute__((aligned(4096)));
+extern UCHAR KiBootStackTop[];
+__asm__(".globl KiBootStackTop\n.set KiBootStackTop, KiBootStack + 32768");
+
+extern const ULONG64 KiTrapStubTable[256];
+ULONG KeNumberProcessors = 1;
+
+// Code and data descriptors: only the DPL, the L bit and "present" matter in
+// long mode; the 32-bit user code keeps NT's slot so the numbering matches.
+#define DESC_CODE64_R0 0x00209A0000000000ULL
+#define DESC_DATA_R0   0x0000920000000000ULL
+#define DESC_CODE32_R3 0x00CFFA000000FFFFULL
+#define DESC_DATA_R3   0x0000F20000000000ULL
+#define DESC_CODE64_R3 0x0020FA0000000000ULL
+#define DESC_TSS_AVAILABLE 0x89ULL
+
+static void KiSetTssDescriptor(ULONG index, KTSS64 *tss)
+{
+    ULONG64 base = (ULONG64)tss;
+    ULONG64 limit = sizeof(KTSS64) - 1;
+
+    KiGdt[index] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (DESC_TSS_AVAILABLE << 40) |
+                   (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+    KiGdt[index + 1] = base >> 32;
+}
+
+static void KiSetIdtEntry(ULONG vector, ULONG64 handler, ULONG ist, ULONG dpl)
+{
+    KIDTENTRY64 *entry = &KiIdt[vector];
+
+    entry->OffsetLow = (USHORT)handler;
+    entry->OffsetMiddle = (USHORT)(handler >> 16);
+    entry->OffsetHigh = (ULONG)(handler >> 32);
+    entry->Selector = KGDT64_R0_CODE;
+    entry->IstIndex = (USHORT)ist;
+    entry->Type = IDT_INTERRUPT_GATE;
+    entry->Dpl = (USHORT)dpl;
+    entry->Present = 1;
+}
+
+static void KiLoadDescriptorTables(void)
+{
+    KDESCRIPTOR gdtr = { sizeof(KiGdt) - 1, (ULONG64)KiGdt };
+    KDESCRIPTOR idtr = { sizeof(KiIdt) - 1, (ULONG64)KiIdt };
+
+    __asm__ volatile("lgdt %0" : : "m"(gdtr));
+    // Reload CS with a far return, then the data segments.
+    __asm__ volatile("pushq %0\n"
+                     "leaq 1f(%%rip), %%rax\n"
+                     "pushq %%rax\n"
+                     "lretq\n"
+                     "1:\n"
+                     "movw %w1, %%ds\n"
+                     "movw %w1, %%es\n"
+                     "movw %w1, %%ss\n"
+                     :
+                     : "i"((ULONG64)KGDT64_R0_CODE), "r"(KGDT64_R0_DATA)
+                     : "rax", "memory");
+    __asm__ volatile("ltr %w0" : : "r"(KGDT64_SYS_TSS));
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+// Builds and loads the boot processor's GDT, TSS, IDT and KPCR. Runs first
+// thing in KiSystemStartup with interrupts off.
+void KiInitializeProcessor(void)
+{
+    KPCR *pcr = &KiBootPcr;
+
+    KiGdt[KGDT64_R0_CODE / 8] = DESC_CODE64_R0;
+    KiGdt[KGDT64_R0_DATA / 8] = DESC_DATA_R0;
+    KiGdt[KGDT64_R3_CMCODE / 8] = DESC_CODE32_R3;
+    KiGdt[KGDT64_R3_DATA / 8] = DESC_DATA_R3;
+    KiGdt[KGDT64_R3_CODE / 8] = DESC_CODE64_R3;
+    KiSetTssDescriptor(KGDT64_SYS_TSS / 8, &KiTss);
+
+    KiTss.Rsp0 = (ULONG64)KiBootStackTop;
+    KiTss.Ist[IST_DOUBLE_FAULT] = (ULONG64)&KiIstStacks[0][IST_STACK_SIZE];
+    KiTss.Ist[IST_NMI] = (ULONG64)&KiIstStacks[1][IST_STACK_SIZE];
+    KiTss.Ist[IST_MACHINE_CHECK] = (ULONG64)&KiIstStacks[2][IST_STACK_SIZE];
+    KiTss.IoMapBase = sizeof(KTSS64);
+
+    for (ULONG vector = 0; vector < 256; vector++) {
+        ULONG ist = 0, dpl = 0;
+
+        if (vector == 8)
+            ist = IST_DOUBLE_FAULT;
+        else if (vector == 2)
+            ist = IST_NMI;
+        else if (vector == 18)
+            ist = IST_MACHINE_CHECK;
+        if (vector == 3 || vector == 4)
+            dpl = 3;    // int3 and into are allowed from user mode, as on NT
+        KiSetIdtEntry(vector, KiTrapStubTable[vector], ist, dpl);
+    }
+
+    KiLoadDescriptorTables();
+
+    pcr->Self = pcr;
+    pcr->CurrentPrcb = &pcr->Prcb;
+    pcr->TssBase = &KiTss;
+    pcr->GdtBase = KiGdt;
+    pcr->IdtBase = KiIdt;
+    pcr->Prcb.Number = 0;
+    __writemsr(MSR_GS_BASE, (ULONG64)pcr);
+    __writemsr(MSR_KERNEL_GS_BASE, 0);
+    __writecr8(PASSIVE_LEVEL);
+}
+
+KPCR *KeGetPcr(void)
+{
+    KPCR *pcr;
+
+    __asm__ volatile("movq %%gs:0, %0" : "=r"(pcr));
+    return pcr;
+}
+
+ULONG KeGetCurrentProcessorNumber(void)
+{
+    return KeGetPcr()->Prcb.Number;
+}

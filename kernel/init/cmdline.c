@@ -1,0 +1,96 @@
+// Parses the kernel command line. Pure string handling, tested on the host.
+
+#include "init/cmdline.h"
+
+KBOOT_OPTIONS KeBootOptions;
+
+static BOOLEAN KipWordEquals(const char *word, size_t length, const char *name)
+{
+    return strlen(name) == length && strncmp(word, name, length) == 0;
+}
+
+static BOOLEAN KipParseTests(KBOOT_OPTIONS *options, const char *value, size_t length)
+{
+    options->RunTests = TRUE;
+    if (KipWordEquals(value, length, "all")) {
+        options->AllTests = TRUE;
+        return TRUE;
+    }
+    while (length) {
+        size_t nameLength = 0;
+
+        while (nameLength < length && value[nameLength] != ',')
+            nameLength++;
+        if (nameLength == 0 || nameLength >= KCMDLINE_NAME_LENGTH ||
+            options->TestCount == KCMDLINE_MAX_TESTS)
+            return FALSE;
+        memcpy(options->Tests[options->TestCount], value, nameLength);
+        options->Tests[options->TestCount][nameLength] = '\0';
+        options->TestCount++;
+        value += nameLength;
+        length -= nameLength;
+        if (length) {       // skip the comma; a trailing one is an error
+            value++;
+            length--;
+            if (!length)
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
+{
+    const char *at = commandLine;
+    BOOLEAN ok = TRUE;
+
+    memset(options, 0, sizeof(*options));
+    options->SerialConsole = TRUE;
+    options->ScreenConsole = TRUE;
+
+    while (*at) {
+        const char *word, *equals;
+        size_t length, nameLength;
+
+        while (RtlIsSpace(*at))
+            at++;
+        if (!*at)
+            break;
+        word = at;
+        while (*at && !RtlIsSpace(*at))
+            at++;
+        length = (size_t)(at - word);
+        equals = NULL;
+        for (size_t i = 0; i < length && !equals; i++) {
+            if (word[i] == '=')
+                equals = word + i;
+        }
+        nameLength = equals ? (size_t)(equals - word) : length;
+
+        if (KipWordEquals(word, nameLength, "console") && equals) {
+            const char *value = equals + 1;
+            size_t valueLength = length - nameLength - 1;
+
+            if (KipWordEquals(value, valueLength, "serial")) {
+                options->ScreenConsole = FALSE;
+            } else if (KipWordEquals(value, valueLength, "screen")) {
+                options->SerialConsole = FALSE;
+            } else if (!KipWordEquals(value, valueLength, "both")) {
+                ok = FALSE;
+            }
+        } else if (KipWordEquals(word, nameLength, "test") && equals) {
+            if (!KipParseTests(options, equals + 1, length - nameLength - 1))
+                ok = FALSE;
+        } else if (KipWordEquals(word, length, "nobreak")) {
+            options->NoInitialBreak = TRUE;
+        } else if (KipWordEquals(word, length, "bench")) {
+            options->RunBenchmarks = TRUE;
+        } else if (!options->Unknown[0]) {
+            size_t copy = length < sizeof(options->Unknown) - 1 ? length
+                                                               : sizeof(options->Unknown) - 1;
+            memcpy(options->Unknown, word, copy);
+            options->Unknown[copy] = '\0';
+        }
+    }
+    return ok;
+}

@@ -1,0 +1,25 @@
+// The kernel command line GRUB passes ("console=serial test=all nobreak").
+#pragma once
+
+#include "rtl/rtl.h"
+
+#define KCMDLINE_MAX_TESTS 32
+#define KCMDLINE_NAME_LENGTH 48
+
+typedef struct _KBOOT_OPTIONS {
+    BOOLEAN SerialConsole;        // console=serial|screen|both (default both)
+    BOOLEAN ScreenConsole;
+    BOOLEAN NoInitialBreak;       // nobreak: run without the initial break-in
+    BOOLEAN RunTests;             // test=all or test=name,name
+    BOOLEAN AllTests;
+    ULONG TestCount;
+    char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
+    BOOLEAN RunBenchmarks;        // bench
+    char Unknown[128];            // the first word we did not understand, for the boot log
+} KBOOT_OPTIONS;
+
+// Parses `commandLine` into `options`. Unknown words are not fatal: the first
+// is reported in options->Unknown. Returns FALSE if a value was malformed.
+BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options);
+
+extern KBOOT_OPTIONS KeBootOptions;

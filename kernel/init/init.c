@@ -1,0 +1,115 @@
+// KiSystemStartup: the order in which Sleuth's parts come up. Each step may
+// use only what the steps before it built.
+
+#include "ke/ke.h"
+#include "mm/mm.h"
+#include "kd/kd.h"
+#include "init/cmdline.h"
+#include "arch/x86_64/hal.h"
+#include "arch/x86_64/x86.h"
+#include "tests/kernel/ktest.h"
+
+#define MULTIBOOT2_BOOTLOADER_MAGIC 0x36D76289
+#define SLEUTH_VERSION "0.1"
+
+static void KiClockInterrupt(KTRAP_FRAME *trapFrame)
+{
+    KeUpdateSystemTime(trapFrame);
+}
+
+static void KiSerialInterrupt(KTRAP_FRAME *trapFrame)
+{
+    HalpSerialInterrupt();
+}
+
+static void KiKeyboardInterrupt(KTRAP_FRAME *trapFrame)
+{
+    HalpKeyboardInterrupt();
+}
+
+static void KiMapDisplay(void)
+{
+    const LOADER_FRAMEBUFFER *fb = &KeLoaderBlock.Framebuffer;
+    void *mapped;
+
+    if (fb->Type == FramebufferNone || !fb->PhysicalAddress)
+        return;
+    mapped = MmMapIoSpace(fb->PhysicalAddress, (SIZE_T)fb->Pitch * fb->Height,
+                          fb->Type == FramebufferEgaText ? MmNonCached : MmWriteCombined);
+    HalInitializeDisplay(mapped);
+}
+
+static void KiPrintMemorySummary(void)
+{
+    MM_STATISTICS stats;
+
+    MmQueryStatistics(&stats);
+    DbgPrint("Memory: %llu MB usable, %llu pages free, highest page %llx\n",
+             (unsigned long long)(stats.TotalRamPages * PAGE_SIZE >> 20),
+             (unsigned long long)stats.AvailablePages,
+             (unsigned long long)stats.HighestPhysicalPage);
+}
+
+// Called by the boot stub on the boot stack, interrupts off, with the boot
+// page tables (identity map of the first 4 GiB plus the kernel image).
+void KiSystemStartup(ULONG magic, ULONG64 multibootInfo) __attribute__((noreturn));
+void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
+{
+    BOOLEAN optionsOk;
+
+    KiInitializeProcessor();
+    HalInitializeSerial();
+    KdInitSystem();
+
+    if (magic != MULTIBOOT2_BOOTLOADER_MAGIC ||
+        !HalpParseMultiboot2((const void *)(ULONG_PTR)multibootInfo))
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, magic, multibootInfo, 0, 0);
+    optionsOk = KiParseCommandLine(KeLoaderBlock.CommandLine, &KeBootOptions);
+    HalSelectConsoles(KeBootOptions.SerialConsole, KeBootOptions.ScreenConsole);
+
+    DbgPrint("\nSleuth %s (x86-64), an NT kernel in miniature\n", SLEUTH_VERSION);
+    DbgPrint("Loaded by %s, %s boot, command line: \"%s\"\n",
+             KeLoaderBlock.BootLoaderName[0] ? KeLoaderBlock.BootLoaderName : "?",
+             KeLoaderBlock.EfiBoot ? "UEFI" : "BIOS", KeLoaderBlock.CommandLine);
+    if (!optionsOk)
+        DbgPrint("Warning: malformed value on the command line; defaults used for it\n");
+    if (KeBootOptions.Unknown[0])
+        DbgPrint("Warning: unknown command-line option '%s' ignored\n", KeBootOptions.Unknown);
+
+    MmInitSystem();
+    ExInitializePool();
+    HalInitializeAcpi();
+    KiMapDisplay();
+    KiPrintMemorySummary();
+    DbgPrint("Console: serial %s, display %s\n", HalSerialPresent() ? "COM1 115200" : "none",
+             HalDisplayDescription());
+
+    HalInitializeInterruptControllers();
+    KeConnectInterrupt(CLOCK_VECTOR, KiClockInterrupt);
+    KeConnectInterrupt(SERIAL_VECTOR, KiSerialInterrupt);
+    KeConnectInterrupt(KEYBOARD_VECTOR, KiKeyboardInterrupt);
+    HalStartClock();
+    DbgPrint("Clock: %u.%03u ms tick, TSC %llu MHz, %u processor(s) in the MADT\n",
+             (ULONG)(CLOCK_TICK_MICROSECONDS / 1000), (ULONG)(CLOCK_TICK_MICROSECONDS % 1000),
+             (unsigned long long)(HalQueryPerformanceFrequency() / 1000000),
+             HalGetProcessorCount());
+    HalEnableIrq(4, SERIAL_VECTOR);
+    HalInitializeKeyboard();
+    HalEnableIrq(1, KEYBOARD_VECTOR);
+    _enable();
+    HalpKeyboardPoll();     // a key pressed while IRQ1 was masked would block it
+
+    if (KeBootOptions.RunTests) {
+        KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
+    } else if (!KeBootOptions.NoInitialBreak) {
+        // Under QEMU's -icount the TSC counts instructions since reset:
+        // `make bench` reads boot-to-prompt cost from this line.
+        DbgPrint("Boot: prompt reached at TSC %llu\n", (unsigned long long)__rdtsc());
+        DbgBreakPoint();
+    }
+
+    for (;;) {
+        _enable();
+        __halt();
+    }
+}

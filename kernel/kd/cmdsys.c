@@ -1,0 +1,123 @@
+// System commands: version, r (registers), k (stack), !vm (memory), .reboot
+// and .crash.
+
+#include "kd/kd.h"
+#include "ke/ke.h"
+#include "mm/mm.h"
+#include "arch/x86_64/hal.h"
+
+static KD_COMMAND_RESULT KdpVersion(int argc, char **argv)
+{
+    ULONG64 seconds = KeTickCount * CLOCK_TICK_MICROSECONDS / 1000000;
+
+    KdpPrint("Sleuth 0.1 x86-64 kernel, built " __DATE__ " " __TIME__ "\n");
+    KdpPrint("Boot loader: %s (%s); command line: \"%s\"\n", KeLoaderBlock.BootLoaderName,
+             KeLoaderBlock.EfiBoot ? "UEFI" : "BIOS", KeLoaderBlock.CommandLine);
+    KdpPrint("Processors: %u; clock tick %llu us; ticks since boot %llu (%llu s)\n",
+             KeNumberProcessors, (unsigned long long)CLOCK_TICK_MICROSECONDS,
+             (unsigned long long)KeTickCount, (unsigned long long)seconds);
+    KdpPrint("Consoles: serial %s, display %s\n", HalSerialPresent() ? "COM1" : "none",
+             HalDisplayDescription());
+    return KdCommandContinue;
+}
+
+static KD_COMMAND_RESULT KdpRegisters(int argc, char **argv)
+{
+    if (argc != 1) {
+        KdpPrint("Usage: r\n");
+        return KdCommandContinue;
+    }
+    if (!KdpState.TrapFrame) {
+        KdpPrint("No register context\n");
+        return KdCommandContinue;
+    }
+    KdpPrintRegisters(KdpState.TrapFrame);
+    return KdCommandContinue;
+}
+
+static KD_COMMAND_RESULT KdpStack(int argc, char **argv)
+{
+    ULONG64 frames = 32;
+    const KTRAP_FRAME *frame = KdpState.TrapFrame;
+
+    if (argc > 2 || (argc == 2 && !KdpGetValue(argv[1], &frames))) {
+        if (argc > 2)
+            KdpPrint("Usage: k [frames]\n");
+        return KdCommandContinue;
+    }
+    if (!frame) {
+        KdpPrint("No register context\n");
+        return KdCommandContinue;
+    }
+    KdpPrintStack(frame->Rip, frame->Rsp, frame->Rbp, frames > 256 ? 256 : (ULONG)frames);
+    return KdCommandContinue;
+}
+
+static void KdpPrintPages(const char *label, ULONG64 pages)
+{
+    KdpPrint("\t%-22s%10llu (%10llu Kb)\n", label, (unsigned long long)pages,
+             (unsigned long long)(pages * PAGE_SIZE / 1024));
+}
+
+static KD_COMMAND_RESULT KdpVirtualMemory(int argc, char **argv)
+{
+    MM_STATISTICS stats;
+    SIZE_T nonPagedBytes = 0, pagedBytes = 0;
+    ULONG nonPagedAllocs = 0, pagedAllocs = 0;
+
+    MmQueryStatistics(&stats);
+    for (ULONG i = 0; i < POOL_TRACKER_TABLE_SIZE; i++) {
+        const POOL_TRACKER_TABLE *entry = &PoolTrackTable[i];
+
+        if (!entry->Key)
+            continue;
+        nonPagedAllocs += entry->NonPagedAllocs - entry->NonPagedFrees;
+        pagedAllocs += entry->PagedAllocs - entry->PagedFrees;
+        nonPagedBytes += entry->NonPagedBytes;
+        pagedBytes += entry->PagedBytes;
+    }
+
+    KdpPrint("*** Virtual Memory Usage ***\n");
+    KdpPrintPages("Physical Memory:", stats.TotalRamPages);
+    KdpPrintPages("Available Pages:", stats.AvailablePages);
+    for (ULONG usage = MmUsageFree + 1; usage < MmUsageMaximum; usage++) {
+        char label[32];
+
+        RtlStringPrintf(label, sizeof(label), "%s:", MmPageUsageName(usage));
+        KdpPrintPages(label, stats.PagesByUsage[usage]);
+    }
+    KdpPrintPages("Pool pages mapped:", stats.PoolVirtualPagesInUse);
+    KdpPrint("\tNonPagedPool Usage:   %10llu bytes in %u allocations\n",
+             (unsigned long long)nonPagedBytes, nonPagedAllocs);
+    KdpPrint("\tPagedPool Usage:      %10llu bytes in %u allocations\n",
+             (unsigned long long)pagedBytes, pagedAllocs);
+    KdpPrint("\tHighest physical page: %llx\n", (unsigned long long)stats.HighestPhysicalPage);
+    return KdCommandContinue;
+}
+
+static KD_COMMAND_RESULT KdpReboot(int argc, char **argv)
+{
+    KdpPrint("Rebooting...\n");
+    HalReboot();
+}
+
+static KD_COMMAND_RESULT KdpCrash(int argc, char **argv)
+{
+    if (KiBugCheckData.Active) {
+        KdpPrint("The system has already crashed (bugcheck %08X)\n", KiBugCheckData.Code);
+        return KdCommandContinue;
+    }
+    return KdCommandCrash;
+}
+
+const KD_COMMAND KdpSystemCommands[] = {
+    { "version", KdpVersion, "version", "show the kernel version, boot loader and consoles" },
+    { "r", KdpRegisters, "r", "show the registers of the context the debugger was entered in" },
+    { "k", KdpStack, "k [frames]",
+      "show the stack (Child-SP, RetAddr, Call Site) of the current context" },
+    { "!vm", KdpVirtualMemory, "!vm", "physical memory by use, and pool totals" },
+    { ".reboot", KdpReboot, ".reboot", "restart the machine" },
+    { ".crash", KdpCrash, ".crash",
+      "bug check the system on purpose (MANUALLY_INITIATED_CRASH, 0xE2)" },
+    { NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,144 @@
+// Memory management: physical pages (the PFN database), the kernel's page
+// tables and address regions, I/O space mappings, and the tagged pool.
+#pragma once
+
+#include "rtl/rtl.h"
+
+// ---- The kernel's address regions -----------------------------------------------
+//
+//   ffff8000`00000000  direct map of every RAM page (physical + this base)
+//   fffffa80`00000000  nonpaged pool (pages mapped on demand), as on NT x64
+//   fffffe00`00000000  I/O space: MmMapIoSpace (APICs, framebuffer, ACPI)
+//   ffffffff`80000000  the kernel image (linked here, -mcmodel=kernel)
+
+#define MM_DIRECT_MAP_BASE      0xFFFF800000000000ULL
+#define MM_DIRECT_MAP_SIZE      0x0000400000000000ULL   // 64 TiB
+#define MM_NONPAGED_POOL_START  0xFFFFFA8000000000ULL
+#define MM_NONPAGED_POOL_SIZE   0x0000000100000000ULL   // 4 GiB of address space
+#define MM_IO_SPACE_START       0xFFFFFE0000000000ULL
+#define MM_IO_SPACE_SIZE        0x0000004000000000ULL   // 256 GiB
+#define MM_KERNEL_IMAGE_BASE    0xFFFFFFFF80000000ULL
+
+typedef ULONG64 PFN_NUMBER;
+
+// What a physical page is used for, so `!vm` can account for every page.
+typedef enum _MM_PAGE_USAGE {
+    MmUsageFree,
+    MmUsageKernelImage,
+    MmUsagePageTable,
+    MmUsagePool,
+    MmUsageBootData,          // the PFN database and other boot allocations
+    MmUsageKernelStack,
+    MmUsageLoaderModule,
+    MmUsageOther,
+    MmUsageMaximum,
+} MM_PAGE_USAGE;
+
+typedef struct _MMPFN {
+    PFN_NUMBER NextFree;      // next page on the free list, when free
+    USHORT Usage;             // MM_PAGE_USAGE
+    USHORT ReferenceCount;
+    ULONG Reserved;
+} MMPFN;
+
+typedef struct _MM_STATISTICS {
+    PFN_NUMBER HighestPhysicalPage;
+    PFN_NUMBER TotalRamPages;          // every page the loader called usable
+    PFN_NUMBER AvailablePages;         // on the free list now
+    PFN_NUMBER PagesByUsage[MmUsageMaximum];
+    ULONG64 PoolVirtualPagesInUse;
+} MM_STATISTICS;
+
+extern MMPFN *MmPfnDatabase;
+
+void MmInitSystem(void);
+void MmQueryStatistics(MM_STATISTICS *statistics);
+const char *MmPageUsageName(MM_PAGE_USAGE usage);
+
+// Physical pages. MmAllocatePhysicalPage returns 0 when none is left (page 0
+// itself is never handed out).
+PFN_NUMBER MmAllocatePhysicalPage(MM_PAGE_USAGE usage);
+void MmFreePhysicalPage(PFN_NUMBER pfn);
+
+static inline void *MmPfnToVirtual(PFN_NUMBER pfn)
+{
+    return (void *)(MM_DIRECT_MAP_BASE + (pfn << PAGE_SHIFT));
+}
+
+// Translates through the current page tables; 0 when not mapped.
+ULONG64 MmGetPhysicalAddress(const void *va);
+BOOLEAN MmIsAddressValid(const void *va);
+
+typedef enum _MEMORY_CACHING_TYPE {
+    MmNonCached,
+    MmCached,
+    MmWriteCombined,
+} MEMORY_CACHING_TYPE;
+
+// Maps device memory (or firmware tables) into the I/O space region.
+void *MmMapIoSpace(ULONG64 physicalAddress, SIZE_T size, MEMORY_CACHING_TYPE cacheType);
+
+// Maps `count` fresh physical pages at consecutive addresses in the pool
+// region; NULL when out of memory or address space.
+void *MiAllocatePoolPages(SIZE_T count);
+void MiFreePoolPages(void *va, SIZE_T count);
+
+// Removes a page's mapping so any access faults: the guard page under a stack.
+void MiUnmapGuardPage(void *va);
+
+// ---- Pool ---------------------------------------------------------------------------
+
+typedef enum _POOL_TYPE {
+    NonPagedPool = 0,
+    PagedPool = 1,
+    NonPagedPoolMustSucceed = 2,
+    NonPagedPoolCacheAligned = 4,
+    PagedPoolCacheAligned = 5,
+} POOL_TYPE;
+
+void *ExAllocatePoolWithTag(POOL_TYPE poolType, SIZE_T numberOfBytes, ULONG tag);
+void ExFreePoolWithTag(void *block, ULONG tag);
+void ExFreePool(void *block);
+void ExInitializePool(void);
+
+// Per-tag bookkeeping, as the debugger's `!poolused` shows it.
+typedef struct _POOL_TRACKER_TABLE {
+    ULONG Key;                        // the tag; 0 marks an empty slot
+    ULONG NonPagedAllocs;
+    ULONG NonPagedFrees;
+    ULONG PagedAllocs;
+    ULONG PagedFrees;
+    SIZE_T NonPagedBytes;
+    SIZE_T PagedBytes;
+} POOL_TRACKER_TABLE;
+
+#define POOL_TRACKER_TABLE_SIZE 512
+extern POOL_TRACKER_TABLE PoolTrackTable[POOL_TRACKER_TABLE_SIZE];
+
+// Current count of outstanding allocations and bytes for one tag (both pool
+// types), for leak checks in tests.
+void ExQueryPoolTagUsage(ULONG tag, ULONG *allocations, SIZE_T *bytes);
+
+// What `!pool ADDR` needs: the block holding an address and its neighbours
+// in the same page.
+typedef struct _POOL_BLOCK_INFO {
+    ULONG64 BlockAddress;             // the header
+    ULONG BlockSize;                  // bytes, header included
+    ULONG PreviousSize;               // bytes
+    ULONG Tag;
+    BOOLEAN Allocated;
+    BOOLEAN Paged;
+    BOOLEAN LargePage;                // a page-granular allocation
+} POOL_BLOCK_INFO;
+
+typedef BOOLEAN (*POOL_READ_ROUTINE)(ULONG64 address, void *buffer, SIZE_T length);
+
+// Walks the pool page that holds `address`, reading memory only through
+// `read` (the debugger's fault-safe reader). Calls `callback` for every
+// block in the page in address order. Returns FALSE if `address` is not in
+// pool or the page's headers are inconsistent (the walk stops at the
+// damage, having reported the good blocks before it).
+typedef void (*POOL_BLOCK_CALLBACK)(void *context, const POOL_BLOCK_INFO *block);
+BOOLEAN ExpWalkPoolPage(ULONG64 address, POOL_READ_ROUTINE read, POOL_BLOCK_CALLBACK callback,
+                        void *context);
+BOOLEAN ExpIsPoolAddress(ULONG64 address);

@@ -1,0 +1,351 @@
+// The kernel's page tables: built here from the memory map, replacing the
+// boot stub's. The kernel image gets per-section protection (code read-only,
+// data no-execute), all RAM is direct-mapped, and the pool and I/O regions
+// are mapped a page at a time as they are used.
+
+#include "mm/mi.h"
+#include "ke/ke.h"
+#include "arch/x86_64/hal.h"
+#include "arch/x86_64/x86.h"
+
+#define MSR_PAT 0x277
+// PAT entry 1 becomes write-combining (PWT=1, PCD=0 selects it); the others
+// keep their power-on meaning (0 WB, 2 UC-, 3 UC).
+#define PAT_VALUE 0x0007040600070106ULL
+#define CPUID_EXT_NX (1U << 20)
+
+#define POOL_BITMAP_WORDS (MM_NONPAGED_POOL_SIZE / PAGE_SIZE / 64)
+
+extern UCHAR __KernelImageStart[], __RodataStart[], __DataStart[], __KsymsStart[];
+extern UCHAR __KernelImageEnd[];
+extern UCHAR KiBootStack[];
+
+static ULONG64 *MiKernelPml4;
+static BOOLEAN MiDirectMapActive;
+static ULONG64 MiNxBit;
+static ULONG64 MiIoSpaceNext = MM_IO_SPACE_START;
+static ULONG64 MiPoolBitmap[POOL_BITMAP_WORDS];
+static ULONG64 MiPoolPagesInUse;
+static ULONG64 MiPoolSearchHint;
+static KSPIN_LOCK MiPageTableLock;
+
+static void *MiPhysicalToVirtual(ULONG64 physical)
+{
+    // Before the switch the boot tables identity-map the first 4 GiB.
+    return MiDirectMapActive ? (void *)(MM_DIRECT_MAP_BASE + physical) : (void *)physical;
+}
+
+static ULONG64 MiAllocatePageTablePage(void)
+{
+    PFN_NUMBER pfn = MmAllocatePhysicalPage(MmUsagePageTable);
+
+    if (!pfn)
+        KeBugCheckEx(NO_MORE_SYSTEM_PTES, 0, 0, 0, 0);
+    memset(MiPhysicalToVirtual(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+    return pfn << PAGE_SHIFT;
+}
+
+// Returns the entry at `level` (3 = PML4E, 2 = PDPTE, 1 = PDE, 0 = PTE) for
+// `va`, creating the tables above it as needed. NULL if a large page is in
+// the way or (with create FALSE) a table is missing.
+static ULONG64 *MiWalk(ULONG64 *pml4, ULONG64 va, ULONG level, BOOLEAN create)
+{
+    ULONG64 *table = pml4;
+
+    for (ULONG current = 3; current > level; current--) {
+        ULONG index = (va >> (12 + 9 * current)) & 511;
+        ULONG64 entry = table[index];
+
+        if (!(entry & PTE_PRESENT)) {
+            if (!create)
+                return NULL;
+            entry = MiAllocatePageTablePage() | PTE_PRESENT | PTE_WRITE;
+            table[index] = entry;
+        } else if (entry & PTE_LARGE) {
+            return NULL;
+        }
+        table = MiPhysicalToVirtual(entry & PTE_FRAME);
+    }
+    return &table[(va >> (12 + 9 * level)) & 511];
+}
+
+// Maps [va, va+size) to [pa, pa+size), with 2 MiB pages wherever both sides
+// are aligned and a whole large page fits.
+static void MiMapRange(ULONG64 va, ULONG64 pa, ULONG64 size, ULONG64 flags)
+{
+    ULONG64 end = va + size;
+
+    while (va < end) {
+        if (!(va & (LARGE_PAGE_SIZE - 1)) && !(pa & (LARGE_PAGE_SIZE - 1)) &&
+            end - va >= LARGE_PAGE_SIZE) {
+            ULONG64 *pde = MiWalk(MiKernelPml4, va, 1, TRUE);
+
+            *pde = pa | flags | PTE_PRESENT | PTE_LARGE;
+            va += LARGE_PAGE_SIZE;
+            pa += LARGE_PAGE_SIZE;
+        } else {
+            ULONG64 *pte = MiWalk(MiKernelPml4, va, 0, TRUE);
+
+            if (!pte)
+                KeBugCheckEx(MEMORY_MANAGEMENT, 0x100, va, pa, 0);
+            *pte = pa | flags | PTE_PRESENT;
+            va += PAGE_SIZE;
+            pa += PAGE_SIZE;
+        }
+    }
+}
+
+static void MiMapKernelSection(UCHAR *start, UCHAR *end, ULONG64 flags)
+{
+    ULONG64 va = (ULONG64)start;
+
+    MiMapRange(va, va - MM_KERNEL_IMAGE_BASE, ALIGN_UP_BY((ULONG64)end, PAGE_SIZE) - va,
+               flags | PTE_GLOBAL);
+}
+
+// Builds the kernel's page tables and switches to them. After this the
+// low identity map is gone and physical memory is reached through the
+// direct map.
+void MiInitializeSystemPageTables(void)
+{
+    ULONG regs[4];
+
+    __cpuid(0x80000001, 0, regs);
+    MiNxBit = (regs[3] & CPUID_EXT_NX) ? PTE_NX : 0;
+    KeInitializeSpinLock(&MiPageTableLock);
+
+    MiKernelPml4 = MiPhysicalToVirtual(MiAllocatePageTablePage());
+
+    MiMapKernelSection(__KernelImageStart, __RodataStart, 0);
+    MiMapKernelSection(__RodataStart, __DataStart, MiNxBit);
+    MiMapKernelSection(__DataStart, __KsymsStart, PTE_WRITE | MiNxBit);
+    MiMapKernelSection(__KsymsStart, __KernelImageEnd, MiNxBit);
+
+    for (ULONG i = 0; i < KeLoaderBlock.MemoryDescriptorCount; i++) {
+        const MEMORY_DESCRIPTOR *md = &KeLoaderBlock.MemoryDescriptors[i];
+
+        if (md->Type == LoaderFree || md->Type == LoaderAcpiReclaim ||
+            md->Type == LoaderAcpiNvs)
+            MiMapRange(MM_DIRECT_MAP_BASE + (md->BasePage << PAGE_SHIFT),
+                       md->BasePage << PAGE_SHIFT, md->PageCount << PAGE_SHIFT,
+                       PTE_WRITE | PTE_GLOBAL | MiNxBit);
+    }
+
+    // The pool and I/O regions each get their top-level entry now, so every
+    // address space made later can share them by copying the kernel half.
+    (void)MiWalk(MiKernelPml4, MM_NONPAGED_POOL_START, 2, TRUE);
+    (void)MiWalk(MiKernelPml4, MM_IO_SPACE_START, 2, TRUE);
+
+    __writemsr(MSR_PAT, PAT_VALUE);
+    __writecr4(__readcr4() | CR4_PGE);
+    __writecr3((ULONG64)MiKernelPml4);      // identity address == physical here
+    MiDirectMapActive = TRUE;
+    MiKernelPml4 = MiPhysicalToVirtual((ULONG64)MiKernelPml4);
+    MiRelocatePfnDatabase();
+
+    MiUnmapGuardPage(KiBootStack);
+}
+
+void MiUnmapGuardPage(void *va)
+{
+    ULONG64 *pte = MiWalk(MiKernelPml4, (ULONG64)va, 0, FALSE);
+
+    if (pte) {
+        *pte = 0;
+        __invlpg(va);
+    }
+}
+
+static ULONG64 MiCacheFlags(MEMORY_CACHING_TYPE cacheType)
+{
+    switch (cacheType) {
+    case MmCached:
+        return 0;
+    case MmWriteCombined:
+        return PTE_PWT;             // PAT entry 1
+    default:
+        return PTE_PCD | PTE_PWT;   // PAT entry 3: uncached
+    }
+}
+
+void *MmMapIoSpace(ULONG64 physicalAddress, SIZE_T size, MEMORY_CACHING_TYPE cacheType)
+{
+    ULONG64 first = ALIGN_DOWN_BY(physicalAddress, PAGE_SIZE);
+    ULONG64 length = ALIGN_UP_BY(physicalAddress + size, PAGE_SIZE) - first;
+    KIRQL oldIrql;
+    ULONG64 va;
+
+    if (size == 0)
+        return NULL;
+    KeAcquireSpinLock(&MiPageTableLock, &oldIrql);
+    va = MiIoSpaceNext;
+    if (va + length > MM_IO_SPACE_START + MM_IO_SPACE_SIZE) {
+        KeReleaseSpinLock(&MiPageTableLock, oldIrql);
+        return NULL;
+    }
+    MiIoSpaceNext += length;
+    for (ULONG64 offset = 0; offset < length; offset += PAGE_SIZE) {
+        ULONG64 *pte = MiWalk(MiKernelPml4, va + offset, 0, TRUE);
+
+        *pte = (first + offset) | PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | MiNxBit |
+               MiCacheFlags(cacheType);
+    }
+    KeReleaseSpinLock(&MiPageTableLock, oldIrql);
+    return (void *)(va + (physicalAddress - first));
+}
+
+// ---- Pool address space: a bitmap of the pool region's pages -----------------------
+
+static BOOLEAN MiPoolPageBusy(ULONG64 index)
+{
+    return (MiPoolBitmap[index / 64] >> (index % 64)) & 1;
+}
+
+static void MiSetPoolPages(ULONG64 first, ULONG64 count, BOOLEAN busy)
+{
+    for (ULONG64 index = first; index < first + count; index++) {
+        if (busy)
+            MiPoolBitmap[index / 64] |= 1ULL << (index % 64);
+        else
+            MiPoolBitmap[index / 64] &= ~(1ULL << (index % 64));
+    }
+}
+
+// First fit from a moving hint; whole busy words are skipped 64 pages at a time.
+static BOOLEAN MiFindPoolRun(ULONG64 count, ULONG64 *first)
+{
+    const ULONG64 totalPages = MM_NONPAGED_POOL_SIZE / PAGE_SIZE;
+
+    for (ULONG pass = 0; pass < 2; pass++) {
+        ULONG64 index = pass == 0 ? MiPoolSearchHint : 0;
+        ULONG64 limit = pass == 0 ? totalPages : MiPoolSearchHint + count;
+        ULONG64 runStart = index, runLength = 0;
+
+        if (limit > totalPages)
+            limit = totalPages;
+        while (index < limit) {
+            if (index % 64 == 0 && MiPoolBitmap[index / 64] == ~0ULL) {
+                index += 64;
+                runLength = 0;
+                runStart = index;
+                continue;
+            }
+            if (MiPoolPageBusy(index)) {
+                runLength = 0;
+                runStart = index + 1;
+            } else if (++runLength == count) {
+                *first = runStart;
+                return TRUE;
+            }
+            index++;
+        }
+    }
+    return FALSE;
+}
+
+void *MiAllocatePoolPages(SIZE_T count)
+{
+    KIRQL oldIrql;
+    ULONG64 first;
+    ULONG64 va;
+
+    KeAcquireSpinLock(&MiPageTableLock, &oldIrql);
+    if (!MiFindPoolRun(count, &first)) {
+        KeReleaseSpinLock(&MiPageTableLock, oldIrql);
+        return NULL;
+    }
+    va = MM_NONPAGED_POOL_START + first * PAGE_SIZE;
+    for (SIZE_T i = 0; i < count; i++) {
+        PFN_NUMBER pfn = MmAllocatePhysicalPage(MmUsagePool);
+        ULONG64 *pte;
+
+        if (!pfn) {
+            // Out of memory part way: give back what was taken.
+            for (SIZE_T j = 0; j < i; j++) {
+                pte = MiWalk(MiKernelPml4, va + j * PAGE_SIZE, 0, FALSE);
+                MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
+                *pte = 0;
+                __invlpg((void *)(va + j * PAGE_SIZE));
+            }
+            KeReleaseSpinLock(&MiPageTableLock, oldIrql);
+            return NULL;
+        }
+        pte = MiWalk(MiKernelPml4, va + i * PAGE_SIZE, 0, TRUE);
+        *pte = (pfn << PAGE_SHIFT) | PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | MiNxBit;
+    }
+    MiSetPoolPages(first, count, TRUE);
+    MiPoolPagesInUse += count;
+    MiPoolSearchHint = first + count;
+    KeReleaseSpinLock(&MiPageTableLock, oldIrql);
+    return (void *)va;
+}
+
+void MiFreePoolPages(void *address, SIZE_T count)
+{
+    ULONG64 va = (ULONG64)address;
+    ULONG64 first = (va - MM_NONPAGED_POOL_START) / PAGE_SIZE;
+    KIRQL oldIrql;
+
+    if (va < MM_NONPAGED_POOL_START || va & (PAGE_SIZE - 1) ||
+        first + count > MM_NONPAGED_POOL_SIZE / PAGE_SIZE)
+        KeBugCheckEx(BAD_POOL_CALLER, 0x40, va, count, 0);
+    KeAcquireSpinLock(&MiPageTableLock, &oldIrql);
+    for (SIZE_T i = 0; i < count; i++) {
+        ULONG64 *pte = MiWalk(MiKernelPml4, va + i * PAGE_SIZE, 0, FALSE);
+
+        if (!pte || !(*pte & PTE_PRESENT) || !MiPoolPageBusy(first + i)) {
+            KeReleaseSpinLock(&MiPageTableLock, oldIrql);
+            KeBugCheckEx(BAD_POOL_CALLER, 0x41, va + i * PAGE_SIZE, count, 0);
+        }
+        MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
+        *pte = 0;
+        __invlpg((void *)(va + i * PAGE_SIZE));
+    }
+    MiSetPoolPages(first, count, FALSE);
+    MiPoolPagesInUse -= count;
+    if (first < MiPoolSearchHint)
+        MiPoolSearchHint = first;
+    KeReleaseSpinLock(&MiPageTableLock, oldIrql);
+}
+
+ULONG64 MiPoolVirtualPagesInUse(void)
+{
+    return MiPoolPagesInUse;
+}
+
+ULONG64 MmGetPhysicalAddress(const void *address)
+{
+    ULONG64 va = (ULONG64)address;
+    ULONG64 *table = MiPhysicalToVirtual(__readcr3() & PTE_FRAME);
+
+    for (int level = 3; level >= 0; level--) {
+        ULONG64 entry = table[(va >> (12 + 9 * level)) & 511];
+
+        if (!(entry & PTE_PRESENT))
+            return 0;
+        if (level == 0 || (level <= 2 && (entry & PTE_LARGE))) {
+            ULONG64 pageMask = (1ULL << (12 + 9 * level)) - 1;
+
+            return (entry & PTE_FRAME & ~pageMask) | (va & pageMask);
+        }
+        table = MiPhysicalToVirtual(entry & PTE_FRAME);
+    }
+    return 0;
+}
+
+BOOLEAN MmIsAddressValid(const void *address)
+{
+    return KiIsCanonical((ULONG64)address) && MmGetPhysicalAddress(address) != 0;
+}
+
+void MmInitSystem(void)
+{
+    extern UCHAR __KernelImageEnd[];
+    const ULONG64 kernelPhysicalStart = 0x100000;    // the boot stub's load address
+
+    MiInitializePfnDatabase(kernelPhysicalStart,
+                            (ULONG64)__KernelImageEnd - MM_KERNEL_IMAGE_BASE);
+    KeLoaderBlock.KernelPhysicalStart = kernelPhysicalStart;
+    KeLoaderBlock.KernelPhysicalEnd = (ULONG64)__KernelImageEnd - MM_KERNEL_IMAGE_BASE;
+    MiInitializeSystemPageTables();
+}

@@ -1,0 +1,87 @@
+// Basic NT types, used by every layer of the kernel and by the host unit tests.
+// The names are NT's so that what students read here matches what `dt` prints
+// in WinDbg.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdbool.h>
+
+typedef uint8_t  UCHAR, BYTE, BOOLEAN;
+typedef int8_t   CHAR;
+typedef uint16_t USHORT, WORD, WCHAR;
+typedef int16_t  SHORT;
+typedef uint32_t ULONG, DWORD;
+typedef int32_t  LONG;
+typedef uint64_t ULONG64, ULONGLONG, ULONG_PTR, SIZE_T, DWORD64;
+typedef int64_t  LONG64, LONGLONG, LONG_PTR;
+typedef void     VOID, *PVOID;
+typedef LONG     NTSTATUS;
+typedef ULONG    KAFFINITY32;
+
+#define TRUE  1
+#define FALSE 0
+
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+
+#define NT_SUCCESS(Status) (((NTSTATUS)(Status)) >= 0)
+
+#define UNREFERENCED_PARAMETER(P) ((void)(P))
+#define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define FIELD_OFFSET(type, field) offsetof(type, field)
+#define CONTAINING_RECORD(address, type, field) \
+    ((type *)((char *)(address) - offsetof(type, field)))
+
+#define ALIGN_DOWN_BY(length, alignment) ((ULONG_PTR)(length) & ~((ULONG_PTR)(alignment) - 1))
+#define ALIGN_UP_BY(length, alignment) \
+    ALIGN_DOWN_BY((ULONG_PTR)(length) + (alignment) - 1, alignment)
+
+#define PAGE_SIZE  0x1000ULL
+#define PAGE_SHIFT 12
+#define LARGE_PAGE_SIZE 0x200000ULL
+#define BYTES_TO_PAGES(size) (((size) + PAGE_SIZE - 1) >> PAGE_SHIFT)
+#define PAGE_ALIGN(va) ((PVOID)((ULONG_PTR)(va) & ~(PAGE_SIZE - 1)))
+#define BYTE_OFFSET(va) ((ULONG)((ULONG_PTR)(va) & (PAGE_SIZE - 1)))
+
+// Four ASCII characters packed little-endian, as NT pool tags are: 'LpcM'
+// reads "LpcM" in memory and in `!poolused`.
+#define POOL_TAG(a, b, c, d) \
+    ((ULONG)(a) | ((ULONG)(b) << 8) | ((ULONG)(c) << 16) | ((ULONG)(d) << 24))
+
+typedef struct _LIST_ENTRY {
+    struct _LIST_ENTRY *Flink;
+    struct _LIST_ENTRY *Blink;
+} LIST_ENTRY, *PLIST_ENTRY;
+
+typedef struct _SINGLE_LIST_ENTRY {
+    struct _SINGLE_LIST_ENTRY *Next;
+} SINGLE_LIST_ENTRY;
+
+typedef union _LARGE_INTEGER {
+    struct {
+        ULONG LowPart;
+        LONG HighPart;
+    };
+    LONGLONG QuadPart;
+} LARGE_INTEGER;
+
+typedef struct _ANSI_STRING {
+    USHORT Length;
+    USHORT MaximumLength;
+    char *Buffer;
+} ANSI_STRING;
+
+typedef struct _UNICODE_STRING {
+    USHORT Length;
+    USHORT MaximumLength;
+    WCHAR *Buffer;
+} UNICODE_STRING;
+
+typedef enum _MODE { KernelMode, UserMode, MaximumMode } KPROCESSOR_MODE_ENUM;
+typedef CHAR KPROCESSOR_MODE;
+
+typedef UCHAR KIRQL;

@@ -1,0 +1,60 @@
+// The in-kernel test runner.
+
+#include "tests/kernel/ktest.h"
+#include "ke/ke.h"
+#include "kd/kd.h"
+#include "arch/x86_64/hal.h"
+
+extern const KTEST __KernelTestsStart[], __KernelTestsEnd[];
+
+static BOOLEAN KtCurrentFailed;
+
+void KtFail(const char *file, int line, const char *expression)
+{
+    if (!KtCurrentFailed)
+        DbgPrint("KTEST FAIL: %s:%d: expected %s\n", file, line, expression);
+    KtCurrentFailed = TRUE;
+}
+
+BOOLEAN KtFailed(void)
+{
+    return KtCurrentFailed;
+}
+
+static BOOLEAN KtSelected(const KBOOT_OPTIONS *options, const char *name)
+{
+    if (options->AllTests)
+        return TRUE;
+    for (ULONG i = 0; i < options->TestCount; i++) {
+        if (strcmp(options->Tests[i], name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+void KtRunTests(const KBOOT_OPTIONS *options)
+{
+    ULONG passed = 0, failed = 0;
+
+    DbgPrint("KTEST BEGIN %u tests in the kernel\n",
+             (ULONG)(__KernelTestsEnd - __KernelTestsStart));
+    for (const KTEST *test = __KernelTestsStart; test < __KernelTestsEnd; test++) {
+        if (!KtSelected(options, test->Name))
+            continue;
+        KtCurrentFailed = FALSE;
+        test->Routine();
+        if (KeGetCurrentIrql() != PASSIVE_LEVEL) {
+            KtFail(__FILE__, __LINE__, "the test to return at PASSIVE_LEVEL");
+            KeLowerIrql(PASSIVE_LEVEL);
+        }
+        DbgPrint("KTEST %s %s\n", KtCurrentFailed ? "FAIL" : "PASS", test->Name);
+        if (KtCurrentFailed)
+            failed++;
+        else
+            passed++;
+    }
+    DbgPrint("KTEST DONE %u passed, %u failed\n", passed, failed);
+    HalExitEmulator(failed ? KTEST_EXIT_FAIL : KTEST_EXIT_PASS);
+    // On real hardware there is no emulator to exit: show the shell.
+    DbgBreakPoint();
+}

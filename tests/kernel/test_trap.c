@@ -1,0 +1,73 @@
+// In-kernel tests of traps, safe memory access and the clock.
+
+#include "tests/kernel/ktest.h"
+#include "ke/ke.h"
+#include "mm/mm.h"
+#include "kd/kd.h"
+#include "arch/x86_64/x86.h"
+
+void KiSystemStartup(ULONG magic, ULONG64 multibootInfo);
+
+KTEST(SafeCopyOfUnmappedAddressFails)
+{
+    ULONG64 value = 0;
+
+    KT_EXPECT(!KeReadMemorySafe(0x1000, &value, sizeof(value)));
+    KT_EXPECT(!KeReadMemorySafe(MM_NONPAGED_POOL_START + MM_NONPAGED_POOL_SIZE - PAGE_SIZE,
+                                &value, sizeof(value)));
+}
+
+KTEST(SafeCopyOfNonCanonicalAddressFails)
+{
+    ULONG64 value = 0;
+
+    KT_EXPECT(!KeReadMemorySafe(0x0000800000000000ULL, &value, sizeof(value)));
+    // The same through the raw copy: a #GP, not a #PF, must also be caught.
+    KT_EXPECT(KiCopyMemorySafe(&value, (const void *)0x0000800000000000ULL, 8) == 8);
+}
+
+KTEST(SafeCopyOfKernelDataSucceeds)
+{
+    ULONG64 value = 0;
+    static const ULONG64 known = 0x0123456789ABCDEFULL;
+
+    KT_EXPECT(KeReadMemorySafe((ULONG64)&known, &value, sizeof(value)));
+    KT_EXPECT_EQ(value, known);
+}
+
+KTEST(ClockTicksAdvance)
+{
+    ULONG64 start = KeTickCount;
+    ULONG64 startTsc = __rdtsc();
+    LARGE_INTEGER frequency;
+
+    KeQueryPerformanceCounter(&frequency);
+    KT_EXPECT(frequency.QuadPart > 0);
+    // Wait for two ticks, bounded by two seconds of TSC time.
+    while (KeTickCount < start + 2 && __rdtsc() - startTsc < 2 * (ULONG64)frequency.QuadPart)
+        _mm_pause();
+    KT_EXPECT(KeTickCount >= start + 2);
+}
+
+KTEST(IrqlRaiseAndLowerUseCr8)
+{
+    KIRQL old = KfRaiseIrql(DISPATCH_LEVEL);
+
+    KT_EXPECT_EQ(old, PASSIVE_LEVEL);
+    KT_EXPECT_EQ(KeGetCurrentIrql(), DISPATCH_LEVEL);
+    KT_EXPECT_EQ(__readcr8(), DISPATCH_LEVEL);
+    KeLowerIrql(old);
+    KT_EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+}
+
+KTEST(SymbolTableResolvesKernelFunctions)
+{
+    const KSYM_ENTRY *entry = KdpLookupName(&KdpKernelSymbols, "nt!KiSystemStartup");
+    ULONG64 displacement = 1;
+
+    KT_EXPECT(entry != NULL);
+    KT_EXPECT_EQ(entry->Address, (ULONG64)KiSystemStartup);
+    KT_EXPECT(KdpLookupAddress(&KdpKernelSymbols, (ULONG64)KiInitializeProcessor + 3,
+                               &displacement) != NULL);
+    KT_EXPECT_EQ(displacement, 3);
+}
