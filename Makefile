@@ -58,6 +58,10 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/%.o: $(BUILD)/%.c
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
@@ -68,24 +72,28 @@ $(BUILD)/%.o: %.asm
 # nothing did.
 $(BUILD)/ksyms-empty.c: tools/gensyms.py
 	@mkdir -p $(BUILD)
-	$(PYTHON) tools/gensyms.py --empty -o $@
+	@$(PYTHON) tools/gensyms.py --empty -o $@
 
 $(BUILD)/sleuth.pass1.elf: $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o linker.ld
-	$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o
 
 $(BUILD)/ksyms.c: $(BUILD)/sleuth.pass1.elf tools/gensyms.py
-	$(PYTHON) tools/gensyms.py --nm $(NM) -o $@ $<
+	@echo "  SYMS    $@"
+	@$(PYTHON) tools/gensyms.py --nm $(NM) -o $@ $<
 
 $(ELF): $(BUILD)/sleuth.pass1.elf $(BUILD)/ksyms.o
-	$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms.o
-	$(PYTHON) tools/gensyms.py --nm $(NM) --check $(BUILD)/sleuth.pass1.elf $@
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms.o
+	@$(PYTHON) tools/gensyms.py --nm $(NM) --check $(BUILD)/sleuth.pass1.elf $@
 
 $(ISO): $(ELF) boot/grub.cfg
 	@rm -rf $(BUILD)/iso
 	@mkdir -p $(BUILD)/iso/boot/grub
-	cp $(ELF) $(BUILD)/iso/boot/sleuth.elf
-	cp boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
-	grub-mkrescue -o $@ $(BUILD)/iso -- -volid SLEUTH 2>$(BUILD)/grub-mkrescue.log \
+	@cp $(ELF) $(BUILD)/iso/boot/sleuth.elf
+	@cp boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	@echo "  ISO     $@"
+	@grub-mkrescue -o $@ $(BUILD)/iso -- -volid SLEUTH 2>$(BUILD)/grub-mkrescue.log \
 	    || (cat $(BUILD)/grub-mkrescue.log; exit 1)
 
 # The ISO is hybrid: written to a stick with dd it boots under BIOS and UEFI.

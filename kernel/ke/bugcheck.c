@@ -10,6 +10,8 @@ KBUGCHECK_DATA KiBugCheckData;
 static volatile ULONG KiBugCheckDepth;
 static ULONG KiExpectedBugCheckCode;
 static KJUMP_BUFFER *KiExpectedBugCheckResume;
+static BOOLEAN KiExpectedInterruptsEnabled;
+static KIRQL KiExpectedIrql;
 
 typedef struct _KBUGCHECK_NAME {
     ULONG Code;
@@ -51,6 +53,8 @@ void KiExpectBugCheck(ULONG code, KJUMP_BUFFER *resume)
 {
     KiExpectedBugCheckCode = code;
     KiExpectedBugCheckResume = resume;
+    KiExpectedInterruptsEnabled = (__readeflags() & EFLAGS_IF) != 0;
+    KiExpectedIrql = KeGetCurrentIrql();
 }
 
 void KiClearExpectedBugCheck(void)
@@ -83,6 +87,9 @@ void KiBugCheckWithTrapFrame(KTRAP_FRAME *trapFrame, ULONG code, ULONG64 p1, ULO
         KiBugCheckData.Parameter[1] = p2;
         KiBugCheckData.Parameter[2] = p3;
         KiBugCheckData.Parameter[3] = p4;
+        // Back to the state the test armed us in.
+        __writecr8(KiExpectedIrql);
+        KiRestoreInterrupts(KiExpectedInterruptsEnabled);
         KiLongJump(resume, 1);
     }
 

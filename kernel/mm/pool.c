@@ -26,6 +26,26 @@ POOL_TRACKER_BIG_PAGES *PoolBigPageTable;
 SIZE_T PoolBigPageTableSize;        // entries
 static SIZE_T ExpBigPagesInUse;
 
+// What a failed check found; the caller bugchecks with it once the pool
+// lock is released (so a test that expects the bugcheck can carry on).
+typedef struct _POOL_FAILURE {
+    const char *What;
+    ULONG Code;
+    ULONG64 Parameter[4];
+} POOL_FAILURE;
+
+static BOOLEAN ExpFailure(POOL_FAILURE *failure, const char *what, ULONG code, ULONG64 p1,
+                          ULONG64 p2, ULONG64 p3, ULONG64 p4)
+{
+    failure->What = what;
+    failure->Code = code;
+    failure->Parameter[0] = p1;
+    failure->Parameter[1] = p2;
+    failure->Parameter[2] = p3;
+    failure->Parameter[3] = p4;
+    return FALSE;
+}
+
 static ULONG ExpPoolIndex(POOL_TYPE poolType)
 {
     return (poolType & 1) ? POOL_INDEX_PAGED : POOL_INDEX_NONPAGED;
@@ -262,24 +282,22 @@ static void *ExpAllocateBigPages(ULONG index, SIZE_T bytes, ULONG tag)
     return va;
 }
 
-static void ExpFreeBigPages(POOL_TRACKER_BIG_PAGES *entry, ULONG tag)
+static BOOLEAN ExpFreeBigPages(POOL_TRACKER_BIG_PAGES *entry, ULONG tag, POOL_FAILURE *failure)
 {
     UCHAR *va = (UCHAR *)entry->Va;
     SIZE_T pages = BYTES_TO_PAGES(entry->NumberOfBytes);
 
-    if (tag && tag != entry->Key) {
-        ExpReportCorruption("freed with the wrong tag", va, entry->Key);
-        KeBugCheckEx(BAD_POOL_CALLER, 0xA, (ULONG64)va, tag, entry->Key);
-    }
-    if (!ExpSlackIntact(va, entry->NumberOfBytes, pages * PAGE_SIZE)) {
-        ExpReportCorruption("written past its end", va, entry->Key);
-        KeBugCheckEx(BAD_POOL_HEADER, POOL_BUGCHECK_OVERRUN, (ULONG64)va,
-                     entry->NumberOfBytes, entry->Key);
-    }
+    if (tag && tag != entry->Key)
+        return ExpFailure(failure, "freed with the wrong tag", BAD_POOL_CALLER, 0xA,
+                          (ULONG64)va, tag, entry->Key);
+    if (!ExpSlackIntact(va, entry->NumberOfBytes, pages * PAGE_SIZE))
+        return ExpFailure(failure, "written past its end", BAD_POOL_HEADER,
+                          POOL_BUGCHECK_OVERRUN, (ULONG64)va, entry->NumberOfBytes, entry->Key);
     ExpTrack(entry->Key, entry->PoolIndex, pages * PAGE_SIZE, FALSE);
     entry->Va = POOL_BIG_TOMBSTONE;
     ExpBigPagesInUse--;
     MiFreePoolPages(va, pages);
+    return TRUE;
 }
 
 // ---- Allocation and free ----------------------------------------------------------------
@@ -361,44 +379,49 @@ void *ExAllocatePoolWithTag(POOL_TYPE poolType, SIZE_T numberOfBytes, ULONG tag)
 
 // Checks the block's header against its neighbours before anything is
 // changed; damage means someone wrote where they should not have.
-static void ExpValidateBlock(POOL_HEADER *header, ULONG tag)
+static BOOLEAN ExpValidateBlock(POOL_HEADER *header, ULONG tag, POOL_FAILURE *failure)
 {
     POOL_HEADER *next = ExpNextBlock(header);
     POOL_HEADER *previous = ExpPreviousBlock(header);
     SIZE_T capacity;
 
-    if (header->PoolType == 0) {
-        ExpReportCorruption("freed twice", header + 1, header->PoolTag);
-        KeBugCheckEx(BAD_POOL_CALLER, 0x7, header->PoolTag, (ULONG64)(header + 1), 0);
-    }
+    if (header->PoolType == 0)
+        return ExpFailure(failure, "freed twice", BAD_POOL_CALLER, 0x7, header->PoolTag,
+                          (ULONG64)(header + 1), 0);
     if (header->BlockSize < POOL_MIN_BLOCK_UNITS || header->PoolType > POOL_TYPES ||
         (ULONG)BYTE_OFFSET(header) / sizeof(POOL_HEADER) + header->BlockSize >
-            POOL_PAGE_UNITS) {
-        ExpReportCorruption("header damaged", header + 1, header->PoolTag);
-        KeBugCheckEx(BAD_POOL_HEADER, 0x20, (ULONG64)header, (ULONG64)next, header->PoolTag);
-    }
+            POOL_PAGE_UNITS)
+        return ExpFailure(failure, "header damaged", BAD_POOL_HEADER, 0x20, (ULONG64)header,
+                          (ULONG64)next, header->PoolTag);
     if ((next && next->PreviousSize != header->BlockSize) ||
-        (previous && previous->BlockSize != header->PreviousSize)) {
-        ExpReportCorruption("neighbouring header damaged (overrun?)", header + 1,
-                            header->PoolTag);
-        KeBugCheckEx(BAD_POOL_HEADER, 0x20, (ULONG64)header, (ULONG64)next, header->PoolTag);
-    }
-    if (tag && tag != header->PoolTag) {
-        ExpReportCorruption("freed with the wrong tag", header + 1, header->PoolTag);
-        KeBugCheckEx(BAD_POOL_CALLER, 0xA, (ULONG64)(header + 1), tag, header->PoolTag);
-    }
+        (previous && previous->BlockSize != header->PreviousSize))
+        return ExpFailure(failure, "neighbouring header damaged (overrun?)", BAD_POOL_HEADER,
+                          0x20, (ULONG64)header, (ULONG64)next, header->PoolTag);
+    if (tag && tag != header->PoolTag)
+        return ExpFailure(failure, "freed with the wrong tag", BAD_POOL_CALLER, 0xA,
+                          (ULONG64)(header + 1), tag, header->PoolTag);
     capacity = header->BlockSize * sizeof(POOL_HEADER) - sizeof(POOL_HEADER);
     if (header->RequestedBytes > capacity ||
-        !ExpSlackIntact((UCHAR *)(header + 1), header->RequestedBytes, capacity)) {
-        ExpReportCorruption("written past its end", header + 1, header->PoolTag);
-        KeBugCheckEx(BAD_POOL_HEADER, POOL_BUGCHECK_OVERRUN, (ULONG64)(header + 1),
-                     header->RequestedBytes, header->PoolTag);
-    }
+        !ExpSlackIntact((UCHAR *)(header + 1), header->RequestedBytes, capacity))
+        return ExpFailure(failure, "written past its end", BAD_POOL_HEADER,
+                          POOL_BUGCHECK_OVERRUN, (ULONG64)(header + 1), header->RequestedBytes,
+                          header->PoolTag);
+    return TRUE;
+}
+
+static void ExpBugCheck(const POOL_FAILURE *failure, const void *block, ULONG tag)
+    __attribute__((noreturn));
+static void ExpBugCheck(const POOL_FAILURE *failure, const void *block, ULONG tag)
+{
+    ExpReportCorruption(failure->What, block, tag);
+    KeBugCheckEx(failure->Code, failure->Parameter[0], failure->Parameter[1],
+                 failure->Parameter[2], failure->Parameter[3]);
 }
 
 void ExFreePoolWithTag(void *block, ULONG tag)
 {
     POOL_HEADER *header, *next, *previous;
+    POOL_FAILURE failure;
     KIRQL oldIrql;
     ULONG index;
     ULONG units;
@@ -411,19 +434,27 @@ void ExFreePoolWithTag(void *block, ULONG tag)
     KeAcquireSpinLock(&ExpPoolLock, &oldIrql);
     if (BYTE_OFFSET(block) == 0) {
         POOL_TRACKER_BIG_PAGES *entry = ExpFindBigPage((ULONG64)block, FALSE);
+        ULONG entryTag = entry ? entry->Key : tag;
+        BOOLEAN ok;
 
-        if (!entry) {
-            KeReleaseSpinLock(&ExpPoolLock, oldIrql);
-            ExpReportCorruption("not an allocated large block (freed twice?)", block, tag);
-            KeBugCheckEx(BAD_POOL_CALLER, 0x7, tag, (ULONG64)block, 0);
-        }
-        ExpFreeBigPages(entry, tag);
+        if (!entry)
+            ok = ExpFailure(&failure, "not an allocated large block (freed twice?)",
+                            BAD_POOL_CALLER, 0x7, tag, (ULONG64)block, 0);
+        else
+            ok = ExpFreeBigPages(entry, tag, &failure);
         KeReleaseSpinLock(&ExpPoolLock, oldIrql);
+        if (!ok)
+            ExpBugCheck(&failure, block, entryTag);
         return;
     }
 
     header = (POOL_HEADER *)block - 1;
-    ExpValidateBlock(header, tag);
+    if (!ExpValidateBlock(header, tag, &failure)) {
+        ULONG headerTag = header->PoolTag;
+
+        KeReleaseSpinLock(&ExpPoolLock, oldIrql);
+        ExpBugCheck(&failure, block, headerTag);
+    }
     index = header->PoolIndex;
     units = header->BlockSize;
     ExpTrack(header->PoolTag, index, units * sizeof(POOL_HEADER), FALSE);

@@ -92,7 +92,6 @@ KTEST(PoolDoubleFreeIsABugCheck)
         KiClearExpectedBugCheck();
         KtFail(__FILE__, __LINE__, "a bugcheck on the second free");
     }
-    KeLowerIrql(PASSIVE_LEVEL);     // the bugcheck left the pool lock's IRQL behind
     KT_EXPECT_EQ(KiBugCheckData.Code, BAD_POOL_CALLER);
     KT_EXPECT_EQ(KiBugCheckData.Parameter[0], 7);
     ExFreePoolWithTag(keep, TEST_TAG);
@@ -111,7 +110,6 @@ KTEST(PoolOverrunIsABugCheckNamingTheTag)
         KiClearExpectedBugCheck();
         KtFail(__FILE__, __LINE__, "a bugcheck for the overrun");
     }
-    KeLowerIrql(PASSIVE_LEVEL);
     KT_EXPECT_EQ(KiBugCheckData.Code, BAD_POOL_HEADER);
     KT_EXPECT_EQ(KiBugCheckData.Parameter[3], TEST_TAG);
     block[20] = POOL_SLACK_PATTERN;     // repair, so the block can really be freed
@@ -130,7 +128,6 @@ KTEST(PoolFreeWithWrongTagIsABugCheck)
         KiClearExpectedBugCheck();
         KtFail(__FILE__, __LINE__, "a bugcheck for the wrong tag");
     }
-    KeLowerIrql(PASSIVE_LEVEL);
     KT_EXPECT_EQ(KiBugCheckData.Parameter[0], 0xA);
     ExFreePoolWithTag(block, TEST_TAG);
 }

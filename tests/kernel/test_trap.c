@@ -71,3 +71,49 @@ KTEST(SymbolTableResolvesKernelFunctions)
                                &displacement) != NULL);
     KT_EXPECT_EQ(displacement, 3);
 }
+
+static ULONG KtBreakpointsSeen;
+
+static void KtCountBreakpoint(KTRAP_FRAME *trapFrame, KD_REASON reason)
+{
+    if (reason == KdReasonBreakpoint)
+        KtBreakpointsSeen++;
+}
+
+// Recurses with a frame large enough to reach the guard page quickly.
+// The limit only exists so the compiler does not call it infinite: the
+// stack's 32 KiB run out long before.
+static ULONG KtRecurse(ULONG depth)
+{
+    volatile UCHAR frame[512];
+
+    frame[0] = (UCHAR)depth;
+    if (depth > 1000000)
+        return frame[0];
+    return KtRecurse(depth + 1) + frame[0];
+}
+
+KTEST(KernelStackOverflowIsADoubleFaultBugCheck)
+{
+    KJUMP_BUFFER resume;
+
+    if (KiSetJump(&resume) == 0) {
+        KiExpectBugCheck(UNEXPECTED_KERNEL_MODE_TRAP, &resume);
+        (void)KtRecurse(0);
+        KiClearExpectedBugCheck();
+        KtFail(__FILE__, __LINE__, "a bugcheck when the stack ran into its guard page");
+    }
+    KT_EXPECT_EQ(KiBugCheckData.Code, UNEXPECTED_KERNEL_MODE_TRAP);
+    KT_EXPECT_EQ(KiBugCheckData.Parameter[0], 8);     // the double fault
+}
+
+KTEST(BreakpointReachesTheDebuggerRoutine)
+{
+    KDEBUG_ROUTINE saved = KiDebugRoutine;
+
+    KtBreakpointsSeen = 0;
+    KiDebugRoutine = KtCountBreakpoint;
+    DbgBreakPoint();
+    KiDebugRoutine = saved;
+    KT_EXPECT_EQ(KtBreakpointsSeen, 1);
+}
