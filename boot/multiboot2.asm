@@ -16,7 +16,6 @@ MB2_BOOT_MAGIC      equ 0x36D76289
 MB2_TAG_END         equ 0
 MB2_TAG_INFO_REQ    equ 1
 MB2_TAG_ENTRY       equ 3
-MB2_TAG_FRAMEBUFFER equ 5
 MB2_TAG_MODULE_ALIGN equ 6
 MB2_TAG_OPTIONAL    equ 1
 
@@ -66,13 +65,10 @@ InfoRequestTagEnd:
     dd 12
     dd _start
 
-    ; Any mode will do: the kernel draws text in whatever it is given, and
-    ; grub.cfg keeps the text mode under BIOS.
-    align 8
-    dw MB2_TAG_FRAMEBUFFER, MB2_TAG_OPTIONAL
-    dd 20
-    dd 0, 0, 0
 
+    ; No framebuffer tag: with one, GRUB switches a BIOS machine into a
+    ; graphics mode. Without it BIOS keeps VGA text and UEFI (which has no
+    ; text mode) still reports the firmware's framebuffer.
     align 8
     dw MB2_TAG_MODULE_ALIGN, 0
     dd 8
