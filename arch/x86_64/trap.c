@@ -159,17 +159,10 @@ static void KiDispatchInterrupt(KTRAP_FRAME *frame)
 
 void KiDispatchTrap(KTRAP_FRAME *frame)
 {
-    KPCR *pcr = KeGetPcr();
-    KTRAP_FRAME *outerFrame = pcr->TrapFrame;
-
-    pcr->TrapFrame = frame;
-    pcr->InterruptNesting++;
     if (frame->Vector < VECTOR_FIRST_INTERRUPT)
         KiDispatchException(frame);
     else
         KiDispatchInterrupt(frame);
-    pcr->InterruptNesting--;
-    pcr->TrapFrame = outerFrame;
 }
 
 BOOLEAN KeReadMemorySafe(ULONG64 address, void *buffer, SIZE_T length)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "rtl/rtl.h"
+#include "ke/ketypes.h"
 
 // ---- IRQL (x64: the value of CR8) ---------------------------------------------
 
@@ -113,16 +114,24 @@ typedef struct _KTSS64 {
     USHORT IoMapBase;
 } __attribute__((packed)) KTSS64;
 
-struct _KTHREAD;
-
 typedef struct _KPRCB {
     ULONG Number;
-    struct _KTHREAD *CurrentThread;
-    struct _KTHREAD *NextThread;
-    struct _KTHREAD *IdleThread;
+    KTHREAD *CurrentThread;
+    KTHREAD *NextThread;        // chosen to run at the next dispatch interrupt
+    KTHREAD *IdleThread;
     ULONG64 InterruptCount;
-    ULONG64 KernelTime;         // ticks
+    ULONG64 KernelTime;         // ticks spent in threads other than idle
     ULONG64 IdleTime;
+    ULONG64 DpcTime;
+    ULONG64 ContextSwitches;
+    LIST_ENTRY DispatcherReadyListHead[MAXIMUM_PRIORITY];
+    ULONG ReadySummary;         // bit n: ready list n is not empty
+    LIST_ENTRY DpcListHead;
+    ULONG DpcQueueDepth;
+    ULONG DpcCount;
+    BOOLEAN DpcRoutineActive;
+    BOOLEAN QuantumEnd;
+    BOOLEAN DispatchPending;    // a dispatch interrupt has been requested
 } KPRCB;
 
 typedef struct _KPCR {
@@ -131,8 +140,6 @@ typedef struct _KPCR {
     KTSS64 *TssBase;
     void *GdtBase;
     void *IdtBase;
-    KTRAP_FRAME *TrapFrame;     // the innermost trap being handled, if any
-    ULONG InterruptNesting;
     KPRCB Prcb;
 } KPCR;
 
