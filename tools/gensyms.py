@@ -9,6 +9,8 @@ The table lives in .ksyms, the image's last segment, so adding it moves
 nothing else; --check proves that.
 """
 import argparse
+import os
+import time
 import subprocess
 import sys
 
@@ -53,7 +55,7 @@ def c_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '\\0"'
 
 
-def write_table(path, symbols):
+def write_table(path, symbols, build_time=""):
     names = []
     offsets = []
     at = 0
@@ -65,6 +67,8 @@ def write_table(path, symbols):
         f.write(HEADER)
         f.write("__attribute__((section(\".ksyms\"))) const ULONG KdpSymbolCount = %d;\n"
                 % len(symbols))
+        f.write("__attribute__((section(\".ksyms\"))) const char KdpBuildTime[] = %s;\n"
+                % ('"' + build_time + '"'))
         f.write("__attribute__((section(\".ksyms\"))) const KSYM_ENTRY KdpSymbolTable[] = {\n")
         for (addr, size, kind, _), off in zip(symbols, offsets):
             f.write("    { 0x%016xULL, 0x%x, %d, '%s' },\n" % (addr, size, off, kind))
@@ -101,7 +105,9 @@ def main():
         return 0
     symbols, start = read_symbols(a.nm, a.elf[0])
     symbols = [s for s in symbols if interesting(s, start)]
-    write_table(a.o, symbols)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(
+        int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))))
+    write_table(a.o, symbols, stamp)
     return 0
 
 

@@ -21,6 +21,12 @@ static BOOLEAN HalpSerialOutputEnabled = TRUE;
 static BOOLEAN HalpScreenOutputEnabled = TRUE;
 static KSPIN_LOCK HalpOutputLock;
 
+// What was printed before the display was mapped, shown on it once it is,
+// so a lab PC without a serial port still sees the whole boot log.
+#define EARLY_LOG_SIZE 4096
+static char HalpEarlyLog[EARLY_LOG_SIZE];
+static size_t HalpEarlyLogLength;
+
 static UCHAR HalpInputRing[INPUT_RING_SIZE];
 static volatile ULONG HalpInputHead, HalpInputTail;
 static volatile BOOLEAN HalpBreakInRequested;
@@ -35,6 +41,15 @@ void HalSelectConsoles(BOOLEAN serial, BOOLEAN screen)
 void HalInitializeSerial(void)
 {
     HalpSerialInitialize();
+}
+
+static void HalpReplayEarlyLog(void)
+{
+    if (HalpDisplayKind == DisplayVgaText)
+        HalpVgaTextWrite(HalpEarlyLog, HalpEarlyLogLength);
+    else if (HalpDisplayKind == DisplayFramebuffer)
+        HalpFbWrite(HalpEarlyLog, HalpEarlyLogLength);
+    HalpEarlyLogLength = 0;
 }
 
 void HalInitializeDisplay(void *mapped)
@@ -56,6 +71,8 @@ void HalInitializeDisplay(void *mapped)
                             "framebuffer %ux%ux%u", fb->Width, fb->Height, fb->BitsPerPixel);
         }
     }
+    if (HalpScreenOutputEnabled)
+        HalpReplayEarlyLog();
 }
 
 const char *HalDisplayDescription(void)
@@ -79,7 +96,13 @@ void HalDisplayString(const char *text, size_t length)
         locked = KeTryToAcquireSpinLockAtDpcLevel(&HalpOutputLock);
     if (HalpSerialOutputEnabled || HalpDisplayKind == DisplayNone)
         HalpSerialWrite(text, length);
-    if (HalpScreenOutputEnabled) {
+    if (HalpDisplayKind == DisplayNone) {
+        size_t room = EARLY_LOG_SIZE - HalpEarlyLogLength;
+        size_t copy = length < room ? length : room;
+
+        memcpy(HalpEarlyLog + HalpEarlyLogLength, text, copy);
+        HalpEarlyLogLength += copy;
+    } else if (HalpScreenOutputEnabled) {
         if (HalpDisplayKind == DisplayVgaText)
             HalpVgaTextWrite(text, length);
         else if (HalpDisplayKind == DisplayFramebuffer)

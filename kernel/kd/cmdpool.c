@@ -101,8 +101,23 @@ static KD_COMMAND_RESULT KdpPool(int argc, char **argv)
     return KdCommandContinue;
 }
 
+// Tags compare as the four characters they spell, as `!poolused` sorts them.
+static int KdpCompareTags(ULONG a, ULONG b)
+{
+    for (int i = 0; i < 4; i++) {
+        UCHAR x = (UCHAR)(a >> (8 * i)), y = (UCHAR)(b >> (8 * i));
+
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
 static KD_COMMAND_RESULT KdpPoolUsed(int argc, char **argv)
 {
+    static USHORT order[POOL_TRACKER_TABLE_SIZE];
+    ULONG count = 0;
+
     const char *filter = NULL;
 
     if (argc > 3) {
@@ -115,12 +130,23 @@ static KD_COMMAND_RESULT KdpPoolUsed(int argc, char **argv)
     KdpPrint("            NonPaged                    Paged\n");
     KdpPrint(" Tag     Allocs       Used     Allocs       Used\n");
     for (ULONG i = 0; i < POOL_TRACKER_TABLE_SIZE; i++) {
-        const POOL_TRACKER_TABLE *entry = &PoolTrackTable[i];
+        if (PoolTrackTable[i].Key)
+            order[count++] = (USHORT)i;
+    }
+    for (ULONG i = 1; i < count; i++) {     // insertion sort: a few hundred tags at most
+        USHORT slot = order[i];
+        ULONG j = i;
+
+        for (; j > 0 && KdpCompareTags(PoolTrackTable[order[j - 1]].Key,
+                                       PoolTrackTable[slot].Key) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = slot;
+    }
+    for (ULONG i = 0; i < count; i++) {
+        const POOL_TRACKER_TABLE *entry = &PoolTrackTable[order[i]];
         const KD_POOLTAG_DESCRIPTION *description;
         char tag[5];
 
-        if (!entry->Key)
-            continue;
         ExpFormatTag(entry->Key, tag);
         if (filter && !RtlMatchPattern(filter, tag))
             continue;

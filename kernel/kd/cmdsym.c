@@ -58,10 +58,10 @@ static KD_COMMAND_RESULT KdpListNearest(int argc, char **argv)
     }
     KdpPrint("\n");
     if (displacement == 0) {
-        KdpPrint("Exact matches:\n    %s!%s = %s\n", table->ModuleName,
+        KdpPrint("Exact matches:\n    %s!%s %s\n", table->ModuleName,
                  KdpSymbolName(table, entry),
-                 (entry->Kind == 'T' || entry->Kind == 't') ? "<no parameter info>"
-                                                            : "<no type information>");
+                 (entry->Kind == 'T' || entry->Kind == 't') ? "(<no parameter info>)"
+                                                            : "= <no type information>");
     }
     return KdCommandContinue;
 }

@@ -10,7 +10,7 @@ static KD_COMMAND_RESULT KdpVersion(int argc, char **argv)
 {
     ULONG64 seconds = KeTickCount * CLOCK_TICK_MICROSECONDS / 1000000;
 
-    KdpPrint("Sleuth 0.1 x86-64 kernel, built " __DATE__ " " __TIME__ "\n");
+    KdpPrint("Sleuth 0.1 x86-64 kernel, linked %s\n", KdpBuildTime);
     KdpPrint("Boot loader: %s (%s); command line: \"%s\"\n", KeLoaderBlock.BootLoaderName,
              KeLoaderBlock.EfiBoot ? "UEFI" : "BIOS", KeLoaderBlock.CommandLine);
     KdpPrint("Processors: %u; clock tick %llu us; ticks since boot %llu (%llu s)\n",

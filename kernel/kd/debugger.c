@@ -9,6 +9,7 @@
 #include "arch/x86_64/x86.h"
 
 #define KD_INT3_LENGTH 1
+#define KD_INT3_OPCODE 0xCC
 
 KD_STATE KdpState;
 KD_SYMBOL_TABLE KdpKernelSymbols;
@@ -104,6 +105,10 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
         for (;;)
             __halt();
     }
+    // An int3 traps with rip past it; KD shows (and `g` resumes past) the
+    // breakpoint instruction itself.
+    if (reason == KdReasonBreakpoint)
+        trapFrame->Rip -= KD_INT3_LENGTH;
     KdpState.Active = TRUE;
     KdpState.TrapFrame = trapFrame;
     KdpState.Reason = reason;
@@ -124,6 +129,12 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
         }
     }
 
+    if (reason == KdReasonBreakpoint) {
+        UCHAR opcode = 0;
+
+        if (KdpReadMemory(trapFrame->Rip, &opcode, 1) && opcode == KD_INT3_OPCODE)
+            trapFrame->Rip += KD_INT3_LENGTH;
+    }
     (void)HalpBreakInPending();     // a Ctrl-C typed in the shell is not a new break-in
     KdpState.Active = FALSE;
     KdpState.TrapFrame = NULL;

@@ -14,3 +14,4 @@ typedef struct _KSYM_ENTRY {
 extern const ULONG KdpSymbolCount;
 extern const KSYM_ENTRY KdpSymbolTable[];
 extern const char KdpSymbolNames[];
+extern const char KdpBuildTime[];     // when the kernel was linked

@@ -40,8 +40,8 @@ void KdpPrintRegisters(const KTRAP_FRAME *frame)
              (unsigned long long)frame->R15);
     KdpPrint("iopl=%llu        ", (unsigned long long)((frame->EFlags >> 12) & 3));
     for (ULONG i = 0; i < ARRAYSIZE(KdpFlagNames); i++)
-        KdpPrint("%s ", (frame->EFlags & KdpFlagNames[i].Bit) ? KdpFlagNames[i].Set
-                                                               : KdpFlagNames[i].Clear);
+        KdpPrint("%s%s", i ? " " : "", (frame->EFlags & KdpFlagNames[i].Bit)
+                                           ? KdpFlagNames[i].Set : KdpFlagNames[i].Clear);
     KdpPrint("\ncs=%04llx  ss=%04llx                                    efl=%08llx\n",
              (unsigned long long)frame->SegCs, (unsigned long long)frame->SegSs,
              (unsigned long long)frame->EFlags);
