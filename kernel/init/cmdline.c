@@ -11,6 +11,8 @@ static BOOLEAN KipWordEquals(const char *word, size_t length, const char *name)
 
 static BOOLEAN KipParseTests(KBOOT_OPTIONS *options, const char *value, size_t length)
 {
+    if (!length)
+        return FALSE;       // "test=" names nothing
     options->RunTests = TRUE;
     if (KipWordEquals(value, length, "all")) {
         options->AllTests = TRUE;
@@ -71,11 +73,17 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
             const char *value = equals + 1;
             size_t valueLength = length - nameLength - 1;
 
+            // Each console= says which consoles, so the last one wins.
             if (KipWordEquals(value, valueLength, "serial")) {
+                options->SerialConsole = TRUE;
                 options->ScreenConsole = FALSE;
             } else if (KipWordEquals(value, valueLength, "screen")) {
                 options->SerialConsole = FALSE;
-            } else if (!KipWordEquals(value, valueLength, "both")) {
+                options->ScreenConsole = TRUE;
+            } else if (KipWordEquals(value, valueLength, "both")) {
+                options->SerialConsole = TRUE;
+                options->ScreenConsole = TRUE;
+            } else {
                 ok = FALSE;
             }
         } else if (KipWordEquals(word, nameLength, "test") && equals) {

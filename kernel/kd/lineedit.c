@@ -145,7 +145,8 @@ static void KdpEscapeSequence(KD_LINE_EDITOR *editor)
 {
     UCHAR final = editor->Escape[editor->EscapeLength - 1];
     BOOLEAN tilde = final == '~';
-    UCHAR parameter = editor->EscapeLength > 3 ? editor->Escape[2] : 0;
+    // A single digit only: ESC [ 1 5 ~ is F5, not Home.
+    UCHAR parameter = editor->EscapeLength == 4 ? editor->Escape[2] : 0;
 
     if (tilde) {
         if (parameter == '3')
@@ -187,6 +188,10 @@ static BOOLEAN KdpCollectEscape(KD_LINE_EDITOR *editor, UCHAR byte)
 {
     if (editor->EscapeLength == 0)
         return FALSE;
+    if (byte < 0x20) {
+        editor->EscapeLength = 0;   // a control key (Enter, Ctrl-C, ESC) ends the sequence
+        return FALSE;
+    }
     editor->Escape[editor->EscapeLength++] = byte;
     if (editor->EscapeLength == 2) {
         if (byte != '[' && byte != 'O')

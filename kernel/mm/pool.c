@@ -388,9 +388,12 @@ static BOOLEAN ExpValidateBlock(POOL_HEADER *header, ULONG tag, POOL_FAILURE *fa
     if (header->PoolType == 0)
         return ExpFailure(failure, "freed twice", BAD_POOL_CALLER, 0x7, header->PoolTag,
                           (ULONG64)(header + 1), 0);
+    // The sizes must keep both neighbours inside the page before either is read.
     if (header->BlockSize < POOL_MIN_BLOCK_UNITS || header->PoolType > POOL_TYPES ||
         (ULONG)BYTE_OFFSET(header) / sizeof(POOL_HEADER) + header->BlockSize >
-            POOL_PAGE_UNITS)
+            POOL_PAGE_UNITS ||
+        header->PreviousSize > BYTE_OFFSET(header) / sizeof(POOL_HEADER) ||
+        (header->PreviousSize == 0 && BYTE_OFFSET(header) != 0))
         return ExpFailure(failure, "header damaged", BAD_POOL_HEADER, 0x20, (ULONG64)header,
                           (ULONG64)next, header->PoolTag);
     if ((next && next->PreviousSize != header->BlockSize) ||
@@ -428,7 +431,8 @@ void ExFreePoolWithTag(void *block, ULONG tag)
 
     if (KeGetCurrentIrql() > DISPATCH_LEVEL)
         KeBugCheckEx(BAD_POOL_CALLER, 0x9, KeGetCurrentIrql(), 0, (ULONG64)block);
-    if (!block || !ExpIsPoolAddress((ULONG64)block))
+    if (!block || !ExpIsPoolAddress((ULONG64)block) ||
+        (ULONG_PTR)block % sizeof(POOL_HEADER) != 0)
         KeBugCheckEx(BAD_POOL_CALLER, 0x46, (ULONG64)block, 0, 0);
 
     KeAcquireSpinLock(&ExpPoolLock, &oldIrql);
@@ -469,6 +473,7 @@ void ExFreePoolWithTag(void *block, ULONG tag)
     if (previous && previous->PoolType == 0) {
         ExpRemoveFree(index, previous);
         units += previous->BlockSize;
+        header->PoolType = 0;   // its stale header now says free: a second free is caught
         header = previous;
     }
 

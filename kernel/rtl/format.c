@@ -66,6 +66,7 @@ static void RtlpFormatInteger(FORMAT_STATE *state, FORMAT_SPEC *spec, ULONG64 ma
     int length = 0;
     char prefix[4] = "";
     int zeroes = 0;
+    BOOLEAN zero = magnitude == 0;
 
     do {
         body[sizeof(body) - 1 - length++] = digits[magnitude % base];
@@ -79,13 +80,17 @@ static void RtlpFormatInteger(FORMAT_STATE *state, FORMAT_SPEC *spec, ULONG64 ma
             zeroes = spec->Precision - length;
         spec->ZeroPad = FALSE;
     }
+    // C's '#': octal starts with a 0 digit; hex gets 0x, except for zero.
+    if (spec->Alternate && base == 8 && zeroes == 0 &&
+        (length == 0 || body[sizeof(body) - length] != '0'))
+        zeroes = 1;
     if (negative)
         prefix[0] = '-';
     else if (spec->Plus)
         prefix[0] = '+';
     else if (spec->Space)
         prefix[0] = ' ';
-    if (altPrefix && spec->Alternate) {
+    if (altPrefix && spec->Alternate && !zero) {
         size_t at = strlen(prefix);
         prefix[at] = altPrefix[0];
         prefix[at + 1] = altPrefix[1];

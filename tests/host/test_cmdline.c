@@ -1,0 +1,252 @@
+// The kernel command line GRUB passes: consoles, tests, break-in, benchmarks.
+
+#include "hosttest.h"
+#include "init/cmdline.h"
+
+static KBOOT_OPTIONS Options;
+
+static BOOLEAN Parse(const char *commandLine)
+{
+    memset(&Options, 0xA5, sizeof(Options));    // nothing may survive from before
+    return KiParseCommandLine(commandLine, &Options);
+}
+
+// ---- Defaults --------------------------------------------------------------------------
+
+TEST(EmptyCommandLineGivesTheDefaults)
+{
+    EXPECT(Parse(""));
+    EXPECT(Options.SerialConsole && Options.ScreenConsole);
+    EXPECT(!Options.NoInitialBreak);
+    EXPECT(!Options.RunTests && !Options.AllTests);
+    EXPECT_EQ(Options.TestCount, 0);
+    EXPECT(!Options.RunBenchmarks);
+    EXPECT_STREQ(Options.Unknown, "");
+}
+
+TEST(BlankCommandLineGivesTheDefaults)
+{
+    EXPECT(Parse("  \t "));
+    EXPECT(Options.SerialConsole && Options.ScreenConsole);
+    EXPECT_STREQ(Options.Unknown, "");
+}
+
+// ---- console= -------------------------------------------------------------------------------
+
+TEST(ConsoleSerialTurnsTheScreenOff)
+{
+    EXPECT(Parse("console=serial"));
+    EXPECT(Options.SerialConsole);
+    EXPECT(!Options.ScreenConsole);
+}
+
+TEST(ConsoleScreenTurnsSerialOff)
+{
+    EXPECT(Parse("console=screen"));
+    EXPECT(!Options.SerialConsole);
+    EXPECT(Options.ScreenConsole);
+}
+
+TEST(ConsoleBothKeepsBoth)
+{
+    EXPECT(Parse("console=both"));
+    EXPECT(Options.SerialConsole && Options.ScreenConsole);
+}
+
+TEST(ConsoleWithABadValueIsMalformedAndKeepsBoth)
+{
+    EXPECT(!Parse("console=vga"));
+    EXPECT(Options.SerialConsole && Options.ScreenConsole);
+    EXPECT(!Parse("console="));
+    EXPECT(!Parse("console=serialx"));
+    EXPECT(!Parse("console=Serial"));
+}
+
+TEST(LastConsoleOptionWins)
+{
+    // GRUB entries append options; the later one must not leave no console at all.
+    EXPECT(Parse("console=serial console=screen"));
+    EXPECT(!Options.SerialConsole);
+    EXPECT(Options.ScreenConsole);
+    EXPECT(Parse("console=screen console=both"));
+    EXPECT(Options.SerialConsole && Options.ScreenConsole);
+}
+
+TEST(ConsoleWithoutAValueIsUnknown)
+{
+    EXPECT(Parse("console"));
+    EXPECT(Options.SerialConsole && Options.ScreenConsole);
+    EXPECT_STREQ(Options.Unknown, "console");
+}
+
+// ---- test= ------------------------------------------------------------------------------------
+
+TEST(TestAllRunsEveryTest)
+{
+    EXPECT(Parse("test=all"));
+    EXPECT(Options.RunTests);
+    EXPECT(Options.AllTests);
+    EXPECT_EQ(Options.TestCount, 0);
+}
+
+TEST(TestListNamesTheTestsInOrder)
+{
+    EXPECT(Parse("test=PoolDoubleFreeIsABugCheck,TrapDivideByZero"));
+    EXPECT(Options.RunTests);
+    EXPECT(!Options.AllTests);
+    EXPECT_EQ(Options.TestCount, 2);
+    EXPECT_STREQ(Options.Tests[0], "PoolDoubleFreeIsABugCheck");
+    EXPECT_STREQ(Options.Tests[1], "TrapDivideByZero");
+}
+
+TEST(TestListOfOneName)
+{
+    EXPECT(Parse("test=Lpc"));
+    EXPECT_EQ(Options.TestCount, 1);
+    EXPECT_STREQ(Options.Tests[0], "Lpc");
+}
+
+TEST(TestNamedAllAmongOthersIsJustAName)
+{
+    EXPECT(Parse("test=A,all"));
+    EXPECT(!Options.AllTests);
+    EXPECT_EQ(Options.TestCount, 2);
+    EXPECT_STREQ(Options.Tests[1], "all");
+}
+
+TEST(TestListsAccumulateAcrossOptions)
+{
+    EXPECT(Parse("test=A test=B,C"));
+    EXPECT_EQ(Options.TestCount, 3);
+    EXPECT_STREQ(Options.Tests[2], "C");
+}
+
+TEST(TestListWithAnEmptyNameIsMalformed)
+{
+    EXPECT(!Parse("test=A,,B"));
+    EXPECT(!Parse("test=,A"));
+}
+
+TEST(TestListWithATrailingCommaIsMalformed)
+{
+    EXPECT(!Parse("test=A,"));
+}
+
+TEST(EmptyTestListIsMalformed)
+{
+    EXPECT(!Parse("test="));
+    EXPECT(!Options.RunTests);
+}
+
+TEST(TestListWithTooManyNamesIsMalformed)
+{
+    char line[KCMDLINE_MAX_TESTS * 4 + 16] = "test=";
+
+    for (int i = 0; i < KCMDLINE_MAX_TESTS; i++)
+        snprintf(line + strlen(line), sizeof(line) - strlen(line), "%sT%d", i ? "," : "", i);
+    EXPECT(Parse(line));
+    EXPECT_EQ(Options.TestCount, KCMDLINE_MAX_TESTS);
+    strcat(line, ",X");
+    EXPECT(!Parse(line));
+    EXPECT_EQ(Options.TestCount, KCMDLINE_MAX_TESTS);
+}
+
+TEST(TestNameTooLongIsMalformed)
+{
+    char line[KCMDLINE_NAME_LENGTH + 16] = "test=";
+
+    memset(line + 5, 'N', KCMDLINE_NAME_LENGTH - 1);
+    line[5 + KCMDLINE_NAME_LENGTH - 1] = '\0';
+    EXPECT(Parse(line));
+    EXPECT_EQ(strlen(Options.Tests[0]), KCMDLINE_NAME_LENGTH - 1);
+    strcat(line, "N");
+    EXPECT(!Parse(line));
+}
+
+TEST(TestWithoutAValueIsUnknown)
+{
+    EXPECT(Parse("test"));
+    EXPECT(!Options.RunTests);
+    EXPECT_STREQ(Options.Unknown, "test");
+}
+
+// ---- Flags ------------------------------------------------------------------------------
+
+TEST(NobreakSkipsTheInitialBreakIn)
+{
+    EXPECT(Parse("nobreak"));
+    EXPECT(Options.NoInitialBreak);
+}
+
+TEST(BenchRunsTheBenchmarks)
+{
+    EXPECT(Parse("bench"));
+    EXPECT(Options.RunBenchmarks);
+}
+
+TEST(FlagsMatchWholeWordsOnly)
+{
+    EXPECT(Parse("nobreakx benchmark"));
+    EXPECT(!Options.NoInitialBreak);
+    EXPECT(!Options.RunBenchmarks);
+    EXPECT(Parse("nobreak=1"));
+    EXPECT(!Options.NoInitialBreak);
+}
+
+TEST(OptionsCombine)
+{
+    EXPECT(Parse("console=serial test=A,B nobreak bench"));
+    EXPECT(Options.SerialConsole && !Options.ScreenConsole);
+    EXPECT(Options.RunTests && Options.TestCount == 2);
+    EXPECT(Options.NoInitialBreak && Options.RunBenchmarks);
+    EXPECT_STREQ(Options.Unknown, "");
+}
+
+// ---- Unknown words and spacing ----------------------------------------------------------
+
+TEST(UnknownWordIsRecordedButNotFatal)
+{
+    EXPECT(Parse("quiet nobreak"));
+    EXPECT_STREQ(Options.Unknown, "quiet");
+    EXPECT(Options.NoInitialBreak);
+}
+
+TEST(OnlyTheFirstUnknownWordIsRecorded)
+{
+    EXPECT(Parse("quiet splash=1 loglevel=3"));
+    EXPECT_STREQ(Options.Unknown, "quiet");
+}
+
+TEST(LongUnknownWordIsCutToFit)
+{
+    char line[300];
+
+    memset(line, 'u', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\0';
+    EXPECT(Parse(line));
+    EXPECT_EQ(strlen(Options.Unknown), sizeof(Options.Unknown) - 1);
+}
+
+TEST(ExtraSpacesAndTabsAreIgnored)
+{
+    EXPECT(Parse("   console=serial \t  nobreak\t\ttest=A,B   "));
+    EXPECT(!Options.ScreenConsole);
+    EXPECT(Options.NoInitialBreak);
+    EXPECT_EQ(Options.TestCount, 2);
+    EXPECT_STREQ(Options.Tests[1], "B");
+    EXPECT_STREQ(Options.Unknown, "");
+}
+
+TEST(OptionNamesAreCaseSensitive)
+{
+    EXPECT(Parse("NOBREAK"));
+    EXPECT(!Options.NoInitialBreak);
+    EXPECT_STREQ(Options.Unknown, "NOBREAK");
+}
+
+TEST(MalformedOptionDoesNotStopTheOthers)
+{
+    EXPECT(!Parse("console=vga nobreak test=A"));
+    EXPECT(Options.NoInitialBreak);
+    EXPECT_EQ(Options.TestCount, 1);
+}

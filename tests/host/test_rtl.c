@@ -1,0 +1,905 @@
+// The run-time library: formatting, the kernel's own memory and string
+// routines, number parsing, glob patterns and LIST_ENTRY lists.
+
+#include <stdarg.h>
+#include "hosttest.h"
+#include "rtl/rtl.h"
+
+#define TICK_MICROSECONDS 15625     // NT's 15.625 ms clock
+
+// Formats without the compiler's format check, for the formats a test
+// writes on purpose that C's printf would not accept.
+static size_t FormatUnchecked(char *buffer, size_t size, const char *format, ...)
+{
+    va_list args;
+    size_t length;
+
+    va_start(args, format);
+    length = RtlStringPrintfV(buffer, size, format, args);
+    va_end(args);
+    return length;
+}
+
+// ---- RtlStringPrintf: conversions ----------------------------------------------------
+
+TEST(FormatPrintsSignedDecimal)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%d %i %d %d", 42, -17, 0, -2147483647 - 1);
+    EXPECT_STREQ(text, "42 -17 0 -2147483648");
+}
+
+TEST(FormatPrintsUnsignedDecimal)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%u %u", 0u, 4294967295u);
+    EXPECT_STREQ(text, "0 4294967295");
+}
+
+TEST(FormatPrintsHexInBothCases)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%x %X %x", 0xdeadbeefu, 0xdeadbeefu, 0u);
+    EXPECT_STREQ(text, "deadbeef DEADBEEF 0");
+}
+
+TEST(FormatPrintsOctal)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%o %o %o", 8u, 0u, 0777u);
+    EXPECT_STREQ(text, "10 0 777");
+}
+
+TEST(FormatPrintsCharacters)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%c%c%c", 'k', 'd', '>');
+    EXPECT_STREQ(text, "kd>");
+}
+
+TEST(FormatPrintsStrings)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%s] [%s]", "nt!KiSwapContext", "");
+    EXPECT_STREQ(text, "[nt!KiSwapContext] []");
+}
+
+TEST(FormatPrintsNullStringAsNullInParentheses)
+{
+    char text[64];
+    const char *nothing = NULL;
+
+    FormatUnchecked(text, sizeof(text), "%s", nothing);
+    EXPECT_STREQ(text, "(null)");
+}
+
+TEST(FormatPrintsPointersAsSixteenHexDigitsWithoutPrefix)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%p %p", (void *)0xfffff80001054df3ULL, (void *)0);
+    EXPECT_STREQ(text, "fffff80001054df3 0000000000000000");
+}
+
+TEST(FormatPrintsPercentSign)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "100%% of %d%%", 5);
+    EXPECT_STREQ(text, "100% of 5%");
+}
+
+TEST(FormatCopiesPlainTextUnchanged)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "kd> !thread");
+    EXPECT_STREQ(text, "kd> !thread");
+}
+
+TEST(FormatShowsAnUnknownConversionAsWritten)
+{
+    char text[64];
+
+    FormatUnchecked(text, sizeof(text), "a%qb");
+    EXPECT_STREQ(text, "a%qb");
+}
+
+TEST(FormatShowsATrailingPercentAsWritten)
+{
+    char text[64];
+
+    FormatUnchecked(text, sizeof(text), "50%");
+    EXPECT_STREQ(text, "50%");
+}
+
+// ---- RtlStringPrintf: flags, width, precision ------------------------------------------
+
+TEST(FormatPadsToWidthOnTheLeftByDefault)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%5d] [%5s] [%3c] [%5x]", 42, "ab", 'z', 0xau);
+    EXPECT_STREQ(text, "[   42] [   ab] [  z] [    a]");
+}
+
+TEST(FormatMinusFlagAlignsLeft)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%-5d] [%-5s] [%-3c]", 42, "ab", 'z');
+    EXPECT_STREQ(text, "[42   ] [ab   ] [z  ]");
+}
+
+TEST(FormatZeroFlagPadsNumbersWithZeroesAfterTheSign)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%05d] [%05d] [%08x]", 42, -42, 0xbeefu);
+    EXPECT_STREQ(text, "[00042] [-0042] [0000beef]");
+}
+
+TEST(FormatMinusFlagOverridesZeroFlag)
+{
+    char text[64];
+
+    FormatUnchecked(text, sizeof(text), "[%-05d]", 42);
+    EXPECT_STREQ(text, "[42   ]");
+}
+
+TEST(FormatPlusFlagShowsTheSignOfPositiveNumbers)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%+d %+d %+d", 5, -5, 0);
+    EXPECT_STREQ(text, "+5 -5 +0");
+}
+
+TEST(FormatSpaceFlagLeavesRoomForTheSign)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[% d] [% d]", 5, -5);
+    EXPECT_STREQ(text, "[ 5] [-5]");
+}
+
+TEST(FormatPlusFlagOverridesSpaceFlag)
+{
+    char text[64];
+
+    FormatUnchecked(text, sizeof(text), "[%+ d]", 5);
+    EXPECT_STREQ(text, "[+5]");
+}
+
+TEST(FormatHashFlagPrefixesHex)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%#x %#X %#010x", 0x1fu, 0x1fu, 0x1fu);
+    EXPECT_STREQ(text, "0x1f 0X1F 0x0000001f");
+}
+
+TEST(FormatHashFlagDoesNotPrefixZero)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%#x %#X", 0u, 0u);
+    EXPECT_STREQ(text, "0 0");
+}
+
+TEST(FormatHashFlagGivesOctalALeadingZero)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%#o %#o %#.3o %#.0o", 8u, 0u, 8u, 0u);
+    EXPECT_STREQ(text, "010 0 010 0");
+}
+
+TEST(FormatPrecisionSetsMinimumDigits)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%.3d] [%.3d] [%6.3d] [%.4x]", 7, -7, 7, 0xau);
+    EXPECT_STREQ(text, "[007] [-007] [   007] [000a]");
+}
+
+TEST(FormatPrecisionZeroPrintsNoDigitsForZero)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%.0d] [%3.0u] [%.0x] [%.0d]", 0, 0u, 0u, 1);
+    EXPECT_STREQ(text, "[] [   ] [] [1]");
+}
+
+TEST(FormatPrecisionDisablesZeroPadding)
+{
+    char text[64];
+
+    FormatUnchecked(text, sizeof(text), "[%06.3d]", 7);
+    EXPECT_STREQ(text, "[   007]");
+}
+
+TEST(FormatPrecisionTruncatesStrings)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%.3s] [%.0s] [%5.2s] [%.10s]", "abcdef", "abc", "xyz",
+                    "ab");
+    EXPECT_STREQ(text, "[abc] [] [   xy] [ab]");
+}
+
+TEST(FormatPrecisionDoesNotReadStringsPastIt)
+{
+    char text[16];
+    const char unterminated[3] = { 'a', 'b', 'c' };     // ASan objects to any read past 'c'
+
+    RtlStringPrintf(text, sizeof(text), "%.3s", unterminated);
+    EXPECT_STREQ(text, "abc");
+}
+
+TEST(FormatStarTakesWidthFromTheArguments)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%*d] [%*s]", 6, 42, 4, "ab");
+    EXPECT_STREQ(text, "[    42] [  ab]");
+}
+
+TEST(FormatNegativeStarWidthAlignsLeft)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%*d]", -6, 42);
+    EXPECT_STREQ(text, "[42    ]");
+}
+
+TEST(FormatStarTakesPrecisionFromTheArguments)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%.*d] [%.*s] [%*.*x]", 4, 42, 2, "abcdef", 6, 3, 0xau);
+    EXPECT_STREQ(text, "[0042] [ab] [   00a]");
+}
+
+TEST(FormatNegativeStarPrecisionIsIgnored)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "[%.*d] [%.*s]", -1, 42, -1, "abc");
+    EXPECT_STREQ(text, "[42] [abc]");
+}
+
+// ---- RtlStringPrintf: length modifiers ---------------------------------------------------
+
+TEST(FormatHhTruncatesToChar)
+{
+    char text[64];
+
+    FormatUnchecked(text, sizeof(text), "%hhd %hhu %hhx", 0x1ff, 0x1ff, 0x1234);
+    EXPECT_STREQ(text, "-1 255 34");
+}
+
+TEST(FormatHTruncatesToShort)
+{
+    char text[64];
+
+    FormatUnchecked(text, sizeof(text), "%hd %hu %hx", 0x18000, 0x18000, 0x12345678);
+    EXPECT_STREQ(text, "-32768 32768 5678");
+}
+
+TEST(FormatLReadsLong)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%ld %lu %lx", -5000000000L, 5000000000UL,
+                    0xfffff80001054df3UL);
+    EXPECT_STREQ(text, "-5000000000 5000000000 fffff80001054df3");
+}
+
+TEST(FormatLlReadsLongLong)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%lld %llu %llx", -9223372036854775807LL - 1,
+                    18446744073709551615ULL, 0x123456789abcdefULL);
+    EXPECT_STREQ(text, "-9223372036854775808 18446744073709551615 123456789abcdef");
+}
+
+TEST(FormatZReadsSizeT)
+{
+    char text[64];
+
+    RtlStringPrintf(text, sizeof(text), "%zu %zx", (size_t)10000000000ULL, (size_t)0x1000);
+    EXPECT_STREQ(text, "10000000000 1000");
+}
+
+TEST(FormatIntegerConversionsMatchCSnprintf)
+{
+    static const char *const formats[] = {
+        "%d", "%5d", "%-5d", "%05d", "%+d", "% d", "%.3d", "%8.3d", "%-8.3d", "%+.0d",
+        "%x", "%#x", "%#8x", "%#-8x", "%#08x", "%.0x", "%#.0x", "%X", "%#X", "%#.5X",
+        "%o", "%#o", "%#.0o", "%#5o", "%u", "%10u", "%-10u|", "%+5d", "% 05d", "%i",
+    };
+    static const int values[] = { 0, 1, -1, 7, -7, 42, 255, 4096, -65536, 2147483647 };
+
+    for (size_t f = 0; f < ARRAYSIZE(formats); f++) {
+        for (size_t v = 0; v < ARRAYSIZE(values); v++) {
+            char ours[64], theirs[64];
+            size_t ourLength = FormatUnchecked(ours, sizeof(ours), formats[f], values[v]);
+            int theirLength = snprintf(theirs, sizeof(theirs), formats[f], values[v]);
+
+            if (strcmp(ours, theirs) != 0 || ourLength != (size_t)theirLength) {
+                char message[200];
+
+                snprintf(message, sizeof(message), "\"%s\" of %d: \"%s\", C says \"%s\"",
+                         formats[f], values[v], ours, theirs);
+                HostTestFail(__FILE__, __LINE__, message);
+                return;
+            }
+        }
+    }
+}
+
+// ---- RtlStringPrintf: truncation -------------------------------------------------------------
+
+TEST(FormatReturnsTheFullLengthWhenTruncating)
+{
+    char text[8];
+
+    EXPECT_EQ(RtlStringPrintf(text, sizeof(text), "%s", "0123456789abcdef"), 16);
+}
+
+TEST(FormatAlwaysTerminatesATruncatedBuffer)
+{
+    char text[8];
+
+    memset(text, 'X', sizeof(text));
+    RtlStringPrintf(text, sizeof(text), "%d-%s", 12345, "abcdef");
+    EXPECT_STREQ(text, "12345-a");
+}
+
+TEST(FormatWritesNothingPastTheBufferSize)
+{
+    char text[8];
+
+    memset(text, 'X', sizeof(text));
+    RtlStringPrintf(text, 4, "%s", "abcdef");
+    EXPECT_STREQ(text, "abc");
+    EXPECT_EQ(text[4], 'X');
+}
+
+TEST(FormatIntoOneByteBufferGivesEmptyString)
+{
+    char text[2] = { 'X', 'Y' };
+
+    EXPECT_EQ(RtlStringPrintf(text, 1, "abc"), 3);
+    EXPECT_EQ(text[0], '\0');
+    EXPECT_EQ(text[1], 'Y');
+}
+
+TEST(FormatIntoZeroSizeBufferOnlyMeasures)
+{
+    EXPECT_EQ(RtlStringPrintf(NULL, 0, "%s=%d", "count", 1234), 10);
+}
+
+TEST(FormatOutputThatExactlyFitsIsNotTruncated)
+{
+    char text[6];
+
+    EXPECT_EQ(RtlStringPrintf(text, sizeof(text), "%05d", 123), 5);
+    EXPECT_STREQ(text, "00123");
+}
+
+TEST(FormatWideWidthIsEmittedInFull)
+{
+    char text[300];
+
+    EXPECT_EQ(RtlStringPrintf(text, sizeof(text), "%200d|", 1), 201);
+    EXPECT_EQ(strspn(text, " "), 199);
+    EXPECT_STREQ(text + 199, "1|");
+}
+
+typedef struct _SINK_RECORD {
+    char Text[64];
+    size_t Used;
+    ULONG Calls;
+} SINK_RECORD;
+
+static void RecordSink(void *context, const char *text, size_t length)
+{
+    SINK_RECORD *record = context;
+
+    memcpy(record->Text + record->Used, text, length);
+    record->Used += length;
+    record->Text[record->Used] = '\0';
+    record->Calls++;
+}
+
+static size_t FormatToSink(SINK_RECORD *record, const char *format, ...)
+{
+    va_list args;
+    size_t length;
+
+    va_start(args, format);
+    length = RtlFormatV(RecordSink, record, format, args);
+    va_end(args);
+    return length;
+}
+
+TEST(FormatVSendsEveryCharacterToTheSink)
+{
+    SINK_RECORD record = { "", 0, 0 };
+
+    EXPECT_EQ(FormatToSink(&record, "tid %x in %s", 0x1c4u, "csrss"), 16);
+    EXPECT_STREQ(record.Text, "tid 1c4 in csrss");
+    EXPECT(record.Calls > 0);
+}
+
+// ---- Addresses and durations ----------------------------------------------------------------
+
+TEST(AddressPrintsWithABacktickBetweenHalves)
+{
+    char text[18];
+
+    RtlFormatAddress(text, 0xfffff80001054df3ULL);
+    EXPECT_STREQ(text, "fffff800`01054df3");
+}
+
+TEST(AddressKeepsLeadingZeroesInBothHalves)
+{
+    char text[18];
+
+    RtlFormatAddress(text, 0x1000ULL);
+    EXPECT_STREQ(text, "00000000`00001000");
+}
+
+TEST(TickDurationMatchesTheCaseStudy)
+{
+    char text[32];
+
+    // "Ticks: 26423448 (4:18:41:06.375)" in seeds/000.
+    RtlFormatTickDuration(text, sizeof(text), 26423448, TICK_MICROSECONDS);
+    EXPECT_STREQ(text, "4:18:41:06.375");
+}
+
+TEST(TickDurationOfZeroIsAllZeroes)
+{
+    char text[32];
+
+    RtlFormatTickDuration(text, sizeof(text), 0, TICK_MICROSECONDS);
+    EXPECT_STREQ(text, "0:00:00:00.000");
+}
+
+TEST(TickDurationOfOneTickIsFifteenMilliseconds)
+{
+    char text[32];
+
+    // 15.625 ms: the fraction is cut, not rounded.
+    RtlFormatTickDuration(text, sizeof(text), 1, TICK_MICROSECONDS);
+    EXPECT_STREQ(text, "0:00:00:00.015");
+}
+
+TEST(TickDurationRollsOverEachUnit)
+{
+    char text[32];
+
+    // One day, one hour, one minute and one second: 90061 s = 5763904 ticks.
+    RtlFormatTickDuration(text, sizeof(text), 5763904, TICK_MICROSECONDS);
+    EXPECT_STREQ(text, "1:01:01:01.000");
+}
+
+// ---- The kernel's memory routines ----------------------------------------------------------
+
+static void FillPattern(UCHAR *bytes, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        bytes[i] = (UCHAR)(i * 7 + 3);
+}
+
+TEST(MemcpyCopiesEverySizeAndAlignment)
+{
+    UCHAR source[96], destination[96], expected[96];
+
+    FillPattern(source, sizeof(source));
+    for (size_t from = 0; from < 8; from++) {
+        for (size_t to = 0; to < 8; to++) {
+            for (size_t n = 0; n <= 40; n++) {
+                memset(destination, 0xEE, sizeof(destination));
+                memset(expected, 0xEE, sizeof(expected));
+                memcpy(expected + to, source + from, n);
+                EXPECT(RtlKernel_memcpy(destination + to, source + from, n) ==
+                       destination + to);
+                EXPECT(memcmp(destination, expected, sizeof(expected)) == 0);
+            }
+        }
+    }
+}
+
+TEST(MemmoveHandlesOverlapForward)
+{
+    UCHAR bytes[64], expected[64];
+
+    // Destination after the source: must copy from the end.
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t shift = 1; shift <= 9; shift++) {
+            FillPattern(bytes, sizeof(bytes));
+            FillPattern(expected, sizeof(expected));
+            memmove(expected + 3 + shift, expected + 3, n);
+            RtlKernel_memmove(bytes + 3 + shift, bytes + 3, n);
+            EXPECT(memcmp(bytes, expected, sizeof(bytes)) == 0);
+        }
+    }
+}
+
+TEST(MemmoveHandlesOverlapBackward)
+{
+    UCHAR bytes[64], expected[64];
+
+    // Destination before the source: must copy from the start.
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t shift = 1; shift <= 9; shift++) {
+            FillPattern(bytes, sizeof(bytes));
+            FillPattern(expected, sizeof(expected));
+            memmove(expected + 1, expected + 1 + shift, n);
+            RtlKernel_memmove(bytes + 1, bytes + 1 + shift, n);
+            EXPECT(memcmp(bytes, expected, sizeof(bytes)) == 0);
+        }
+    }
+}
+
+TEST(MemmoveOntoItselfChangesNothing)
+{
+    UCHAR bytes[32], expected[32];
+
+    FillPattern(bytes, sizeof(bytes));
+    FillPattern(expected, sizeof(expected));
+    EXPECT(RtlKernel_memmove(bytes, bytes, sizeof(bytes)) == bytes);
+    EXPECT(memcmp(bytes, expected, sizeof(bytes)) == 0);
+}
+
+TEST(MemsetFillsExactlyTheRange)
+{
+    UCHAR bytes[64];
+
+    for (size_t offset = 0; offset < 8; offset++) {
+        for (size_t n = 0; n <= 40; n++) {
+            memset(bytes, 0x11, sizeof(bytes));
+            EXPECT(RtlKernel_memset(bytes + offset, 0x1CB, n) == bytes + offset);
+            for (size_t i = 0; i < sizeof(bytes); i++)
+                EXPECT_EQ(bytes[i], i >= offset && i < offset + n ? 0xCB : 0x11);
+        }
+    }
+}
+
+TEST(MemcmpOrdersByTheFirstDifferentByteUnsigned)
+{
+    EXPECT_EQ(RtlKernel_memcmp("abc", "abc", 3), 0);
+    EXPECT(RtlKernel_memcmp("abc", "abd", 3) < 0);
+    EXPECT(RtlKernel_memcmp("abd", "abc", 3) > 0);
+    EXPECT(RtlKernel_memcmp("\x80", "\x7f", 1) > 0);
+    EXPECT_EQ(RtlKernel_memcmp("abX", "abY", 2), 0);
+    EXPECT_EQ(RtlKernel_memcmp("a", "b", 0), 0);
+}
+
+TEST(StrlenCountsUpToTheTerminator)
+{
+    EXPECT_EQ(RtlKernel_strlen(""), 0);
+    EXPECT_EQ(RtlKernel_strlen("nt!KeTickCount"), 14);
+}
+
+TEST(StrnlenStopsAtTheLimit)
+{
+    const char unterminated[4] = { 'a', 'b', 'c', 'd' };
+
+    EXPECT_EQ(RtlKernel_strnlen(unterminated, 4), 4);
+    EXPECT_EQ(RtlKernel_strnlen("ab", 10), 2);
+    EXPECT_EQ(RtlKernel_strnlen("ab", 0), 0);
+}
+
+TEST(StrcmpOrdersUnsigned)
+{
+    EXPECT_EQ(RtlKernel_strcmp("kd", "kd"), 0);
+    EXPECT(RtlKernel_strcmp("kd", "ke") < 0);
+    EXPECT(RtlKernel_strcmp("k", "kd") < 0);
+    EXPECT(RtlKernel_strcmp("kd", "k") > 0);
+    EXPECT(RtlKernel_strcmp("\xff", "a") > 0);
+}
+
+TEST(StrncmpComparesAtMostN)
+{
+    EXPECT_EQ(RtlKernel_strncmp("console=serial", "console=screen", 9), 0);
+    EXPECT(RtlKernel_strncmp("console=serial", "console=screen", 10) > 0);
+    EXPECT(RtlKernel_strncmp("ab", "abc", 3) < 0);
+    EXPECT_EQ(RtlKernel_strncmp("ab", "ab", 100), 0);
+    EXPECT_EQ(RtlKernel_strncmp("x", "y", 0), 0);
+}
+
+TEST(StrchrFindsTheFirstOccurrenceOrTheTerminator)
+{
+    const char *text = "nt!Ki!Swap";
+
+    EXPECT(RtlKernel_strchr(text, '!') == text + 2);
+    EXPECT(RtlKernel_strchr(text, 'z') == NULL);
+    EXPECT(RtlKernel_strchr(text, '\0') == text + strlen(text));
+}
+
+TEST(CaseInsensitiveCompareIgnoresOnlyCase)
+{
+    EXPECT_EQ(RtlCompareStringInsensitive("KiSwapContext", "kiswapcontext"), 0);
+    EXPECT(RtlCompareStringInsensitive("KiSwap", "kiswapcontext") < 0);
+    EXPECT(RtlCompareStringInsensitive("b", "A") > 0);
+    EXPECT(RtlCompareStringInsensitive("[", "a") != 0);
+}
+
+TEST(CaseConversionTouchesOnlyLetters)
+{
+    EXPECT_EQ(RtlUpcaseChar('a'), 'A');
+    EXPECT_EQ(RtlUpcaseChar('z'), 'Z');
+    EXPECT_EQ(RtlUpcaseChar('{'), '{');
+    EXPECT_EQ(RtlUpcaseChar('5'), '5');
+    EXPECT_EQ(RtlDowncaseChar('A'), 'a');
+    EXPECT_EQ(RtlDowncaseChar('@'), '@');
+}
+
+TEST(SpaceIsBlankTabOrLineEnd)
+{
+    EXPECT(RtlIsSpace(' ') && RtlIsSpace('\t') && RtlIsSpace('\r') && RtlIsSpace('\n'));
+    EXPECT(!RtlIsSpace('x') && !RtlIsSpace('\0'));
+}
+
+// ---- RtlMatchPattern -----------------------------------------------------------------------
+
+TEST(PatternWithoutWildcardsMatchesTheWholeName)
+{
+    EXPECT(RtlMatchPattern("KeTickCount", "KeTickCount"));
+    EXPECT(!RtlMatchPattern("KeTick", "KeTickCount"));
+    EXPECT(!RtlMatchPattern("KeTickCount", "KeTick"));
+}
+
+TEST(PatternIgnoresCase)
+{
+    EXPECT(RtlMatchPattern("kiswap*", "KiSwapContext"));
+    EXPECT(RtlMatchPattern("KISWAPCONTEXT", "KiSwapContext"));
+}
+
+TEST(PatternStarMatchesAnyRunIncludingNone)
+{
+    EXPECT(RtlMatchPattern("Ke*", "Ke"));
+    EXPECT(RtlMatchPattern("Ke*", "KeBugCheckEx"));
+    EXPECT(RtlMatchPattern("*Wait*", "KeWaitForSingleObject"));
+    EXPECT(RtlMatchPattern("*Ex", "KeBugCheckEx"));
+    EXPECT(!RtlMatchPattern("*Ex", "ExAllocate"));
+    EXPECT(RtlMatchPattern("*", ""));
+    EXPECT(RtlMatchPattern("**", "x"));
+}
+
+TEST(PatternStarBacktracks)
+{
+    EXPECT(RtlMatchPattern("*ab", "aab"));
+    EXPECT(RtlMatchPattern("Ki*Lock*Dpc*", "KiAcquireLockAtDpcLevel"));
+    EXPECT(RtlMatchPattern("a*b*c", "abxbxc"));
+    EXPECT(!RtlMatchPattern("a*b*c", "abxbx"));
+}
+
+TEST(PatternQuestionMatchesExactlyOneCharacter)
+{
+    EXPECT(RtlMatchPattern("Ke?ugCheck", "KeBugCheck"));
+    EXPECT(!RtlMatchPattern("Ke?", "Ke"));
+    EXPECT(!RtlMatchPattern("?", ""));
+    EXPECT(RtlMatchPattern("??", "ab"));
+    EXPECT(!RtlMatchPattern("??", "abc"));
+}
+
+TEST(EmptyPatternMatchesOnlyTheEmptyName)
+{
+    EXPECT(RtlMatchPattern("", ""));
+    EXPECT(!RtlMatchPattern("", "a"));
+}
+
+// ---- RtlParseUlong64 -----------------------------------------------------------------------
+
+static BOOLEAN Parses(const char *text, ULONG64 expected)
+{
+    ULONG64 value = 0xBADBADBADULL;
+
+    return RtlParseUlong64(text, &value) && value == expected;
+}
+
+static BOOLEAN Rejects(const char *text)
+{
+    ULONG64 value = 0x5A5A;
+
+    return !RtlParseUlong64(text, &value) && value == 0x5A5A;
+}
+
+TEST(NumbersAreHexByDefault)
+{
+    EXPECT(Parses("10", 0x10));
+    EXPECT(Parses("ff", 0xff));
+    EXPECT(Parses("DeadBeef", 0xdeadbeef));
+    EXPECT(Parses("0", 0));
+}
+
+TEST(NumbersTake0xPrefix)
+{
+    EXPECT(Parses("0x10", 0x10));
+    EXPECT(Parses("0XfF", 0xff));
+}
+
+TEST(Numbers0nAreDecimal)
+{
+    EXPECT(Parses("0n10", 10));
+    EXPECT(Parses("0N255", 255));
+    EXPECT(Rejects("0n1a"));
+}
+
+TEST(NumbersSkipBackticks)
+{
+    EXPECT(Parses("fffff800`01054df3", 0xfffff80001054df3ULL));
+    EXPECT(Parses("0x1`0000", 0x10000));
+}
+
+TEST(NumbersAcceptTheLargestValue)
+{
+    EXPECT(Parses("ffffffffffffffff", ~0ULL));
+    EXPECT(Parses("0n18446744073709551615", ~0ULL));
+}
+
+TEST(NumbersRejectOverflow)
+{
+    EXPECT(Rejects("10000000000000000"));
+    EXPECT(Rejects("0n18446744073709551616"));
+    EXPECT(Rejects("0n99999999999999999999"));
+}
+
+TEST(NumbersRejectJunk)
+{
+    EXPECT(Rejects("12g"));
+    EXPECT(Rejects("nt!Foo"));
+    EXPECT(Rejects(" 10"));
+    EXPECT(Rejects("10 "));
+    EXPECT(Rejects("-1"));
+    EXPECT(Rejects("+1"));
+}
+
+TEST(NumbersNeedAtLeastOneDigit)
+{
+    EXPECT(Rejects(""));
+    EXPECT(Rejects("0x"));
+    EXPECT(Rejects("0n"));
+    EXPECT(Rejects("`"));
+}
+
+// ---- LIST_ENTRY ------------------------------------------------------------------------------
+
+typedef struct _TEST_ITEM {
+    int Value;
+    LIST_ENTRY Links;
+} TEST_ITEM;
+
+// Checks every link of the list both ways and that it holds `values` in order.
+static BOOLEAN ListHolds(LIST_ENTRY *head, const int *values, size_t count)
+{
+    LIST_ENTRY *entry = head->Flink;
+    size_t i = 0;
+
+    if (!RtlIsListEntryConsistent(head))
+        return FALSE;
+    for (; entry != head; entry = entry->Flink, i++) {
+        if (i == count || !RtlIsListEntryConsistent(entry) ||
+            CONTAINING_RECORD(entry, TEST_ITEM, Links)->Value != values[i])
+            return FALSE;
+    }
+    return i == count;
+}
+
+TEST(NewListIsEmpty)
+{
+    LIST_ENTRY head;
+
+    InitializeListHead(&head);
+    EXPECT(IsListEmpty(&head));
+    EXPECT(head.Flink == &head && head.Blink == &head);
+    EXPECT(RtlIsListEntryConsistent(&head));
+}
+
+TEST(InsertTailListAppends)
+{
+    LIST_ENTRY head;
+    TEST_ITEM items[3] = { { 1, { 0 } }, { 2, { 0 } }, { 3, { 0 } } };
+    static const int order[] = { 1, 2, 3 };
+
+    InitializeListHead(&head);
+    for (int i = 0; i < 3; i++)
+        InsertTailList(&head, &items[i].Links);
+    EXPECT(!IsListEmpty(&head));
+    EXPECT(ListHolds(&head, order, 3));
+}
+
+TEST(InsertHeadListPrepends)
+{
+    LIST_ENTRY head;
+    TEST_ITEM items[3] = { { 1, { 0 } }, { 2, { 0 } }, { 3, { 0 } } };
+    static const int order[] = { 3, 2, 1 };
+
+    InitializeListHead(&head);
+    for (int i = 0; i < 3; i++)
+        InsertHeadList(&head, &items[i].Links);
+    EXPECT(ListHolds(&head, order, 3));
+}
+
+TEST(RemoveEntryListUnlinksFromTheMiddle)
+{
+    LIST_ENTRY head;
+    TEST_ITEM items[3] = { { 1, { 0 } }, { 2, { 0 } }, { 3, { 0 } } };
+    static const int order[] = { 1, 3 };
+
+    InitializeListHead(&head);
+    for (int i = 0; i < 3; i++)
+        InsertTailList(&head, &items[i].Links);
+    EXPECT(!RemoveEntryList(&items[1].Links));
+    EXPECT(ListHolds(&head, order, 2));
+}
+
+TEST(RemoveEntryListReturnsTrueWhenTheListBecomesEmpty)
+{
+    LIST_ENTRY head;
+    TEST_ITEM items[2] = { { 1, { 0 } }, { 2, { 0 } } };
+
+    InitializeListHead(&head);
+    InsertTailList(&head, &items[0].Links);
+    InsertTailList(&head, &items[1].Links);
+    EXPECT(!RemoveEntryList(&items[0].Links));
+    EXPECT(RemoveEntryList(&items[1].Links));
+    EXPECT(IsListEmpty(&head));
+    EXPECT(RtlIsListEntryConsistent(&head));
+}
+
+TEST(RemoveHeadAndTailTakeTheEnds)
+{
+    LIST_ENTRY head;
+    TEST_ITEM items[3] = { { 1, { 0 } }, { 2, { 0 } }, { 3, { 0 } } };
+    static const int order[] = { 2 };
+
+    InitializeListHead(&head);
+    for (int i = 0; i < 3; i++)
+        InsertTailList(&head, &items[i].Links);
+    EXPECT(RemoveHeadList(&head) == &items[0].Links);
+    EXPECT(RemoveTailList(&head) == &items[2].Links);
+    EXPECT(ListHolds(&head, order, 1));
+}
+
+TEST(ListEntryConsistencyDetectsABrokenForwardLink)
+{
+    LIST_ENTRY head, stray;
+    TEST_ITEM items[3] = { { 1, { 0 } }, { 2, { 0 } }, { 3, { 0 } } };
+
+    InitializeListHead(&head);
+    InitializeListHead(&stray);
+    for (int i = 0; i < 3; i++)
+        InsertTailList(&head, &items[i].Links);
+    EXPECT(RtlIsListEntryConsistent(&items[1].Links));
+    items[0].Links.Flink = &stray;      // items[1] is no longer its successor
+    EXPECT(!RtlIsListEntryConsistent(&items[1].Links));
+    EXPECT(!RtlIsListEntryConsistent(&items[0].Links));
+}
+
+TEST(ListEntryConsistencyDetectsABrokenBackwardLink)
+{
+    LIST_ENTRY head, stray;
+    TEST_ITEM items[2] = { { 1, { 0 } }, { 2, { 0 } } };
+
+    InitializeListHead(&head);
+    InitializeListHead(&stray);
+    InsertTailList(&head, &items[0].Links);
+    InsertTailList(&head, &items[1].Links);
+    items[1].Links.Blink = &stray;
+    EXPECT(!RtlIsListEntryConsistent(&items[1].Links));
+    EXPECT(!RtlIsListEntryConsistent(&items[0].Links));
+}
