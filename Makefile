@@ -130,12 +130,12 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \
                -DSLEUTH_HOST -Ikernel -I. -Itests/host
 
-$(BUILD)/host/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h arch/x86_64/*.h tests/host/*.h)
+$(BUILD)/host-$(notdir $(HOSTCC))/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h arch/x86_64/*.h tests/host/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) -o $@
 
-test-host: $(BUILD)/host/hosttests
-	$(BUILD)/host/hosttests
+test-host: $(BUILD)/host-$(notdir $(HOSTCC))/hosttests
+	$(BUILD)/host-$(notdir $(HOSTCC))/hosttests
 
 clean:
 	rm -rf $(BUILD)

@@ -192,16 +192,22 @@ static BOOLEAN KdpCollectEscape(KD_LINE_EDITOR *editor, UCHAR byte)
         editor->EscapeLength = 0;   // a control key (Enter, Ctrl-C, ESC) ends the sequence
         return FALSE;
     }
-    editor->Escape[editor->EscapeLength++] = byte;
+    // A sequence longer than the buffer is swallowed to its final byte
+    // without acting on it (no key we know is that long).
+    if (editor->EscapeLength < sizeof(editor->Escape))
+        editor->Escape[editor->EscapeLength++] = byte;
+    else
+        editor->EscapeOverflow = TRUE;
     if (editor->EscapeLength == 2) {
         if (byte != '[' && byte != 'O')
             editor->EscapeLength = 0;   // Alt+key: ESC then the key, both dropped
         return TRUE;
     }
-    if ((byte >= 0x40 && byte <= 0x7e) || editor->EscapeLength == sizeof(editor->Escape)) {
-        if (byte >= 0x40 && byte <= 0x7e)
+    if (byte >= 0x40 && byte <= 0x7e) {
+        if (!editor->EscapeOverflow)
             KdpEscapeSequence(editor);
         editor->EscapeLength = 0;
+        editor->EscapeOverflow = FALSE;
     }
     return TRUE;
 }
@@ -213,6 +219,7 @@ void KdpLineEditorReset(KD_LINE_EDITOR *editor)
     editor->Buffer[0] = '\0';
     editor->Browse = 0;
     editor->EscapeLength = 0;
+    editor->EscapeOverflow = FALSE;
 }
 
 void KdpLineEditorInitialize(KD_LINE_EDITOR *editor, KD_ECHO_ROUTINE echo)
@@ -246,6 +253,7 @@ KD_LINE_STATUS KdpLineEditorFeed(KD_LINE_EDITOR *editor, UCHAR byte)
     case ESC:
         editor->Escape[0] = ESC;
         editor->EscapeLength = 1;
+        editor->EscapeOverflow = FALSE;
         break;
     case DEL:
     case '\b':

@@ -27,6 +27,7 @@ typedef struct _KD_LINE_EDITOR {
     char Saved[KD_LINE_MAX];    // the new line while browsing history
     UCHAR Escape[8];            // an escape sequence in progress
     ULONG EscapeLength;
+    BOOLEAN EscapeOverflow;     // the sequence outgrew Escape: ignore it
     BOOLEAN LastWasCr;
     KD_ECHO_ROUTINE Echo;
 } KD_LINE_EDITOR;

@@ -143,9 +143,9 @@ static void ExpInsertFree(ULONG index, POOL_HEADER *header)
 {
     ULONG size = header->BlockSize;
 
+    // The tag stays: as on NT, `!pool` shows whose block a free one was.
     header->PoolType = 0;
     header->PoolIndex = (UCHAR)index;
-    header->PoolTag = POOL_FREE_TAG;
     InsertTailList(&ExpFreeLists[index][size], ExpFreeLink(header));
     ExpFreeListBitmap[index][size / 64] |= 1ULL << (size % 64);
 }
@@ -155,6 +155,7 @@ static void ExpRemoveFree(ULONG index, POOL_HEADER *header)
     ULONG size = header->BlockSize;
 
     if (!RtlIsListEntryConsistent(ExpFreeLink(header))) {
+        KeReleaseSpinLockFromDpcLevel(&ExpPoolLock);    // the caller holds it
         ExpReportCorruption("free list links damaged", header, header->PoolTag);
         KeBugCheckEx(BAD_POOL_HEADER, 0x3, (ULONG64)header, 0, header->PoolTag);
     }
@@ -315,6 +316,7 @@ static POOL_HEADER *ExpAllocateSmall(ULONG index, ULONG units)
         if (!header)
             return NULL;
         header->PreviousSize = 0;
+        header->PoolTag = POOL_FREE_TAG;    // a fresh page never had an owner
         size = POOL_PAGE_UNITS;     // BlockSize is set by the split below
     }
 
@@ -324,6 +326,7 @@ static POOL_HEADER *ExpAllocateSmall(ULONG index, ULONG units)
         POOL_HEADER *rest = header + units;
 
         header->BlockSize = (UCHAR)units;
+        rest->PoolTag = header->PoolTag;    // the remainder keeps the free block's tag
         rest->PreviousSize = (UCHAR)units;
         rest->BlockSize = (UCHAR)(size - units);
         ExpSetNextPreviousSize(rest);

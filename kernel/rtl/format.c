@@ -2,6 +2,8 @@
 
 #include "rtl/rtl.h"
 
+#define FORMAT_MAX_WIDTH 4096
+
 typedef struct _FORMAT_SPEC {
     BOOLEAN LeftAlign;
     BOOLEAN ZeroPad;
@@ -131,16 +133,22 @@ size_t RtlFormatV(RTL_FORMAT_SINK sink, void *context, const char *format, va_li
             else
                 break;
         }
+        // Widths and precisions beyond any real need are clamped, so no
+        // format string can overflow the arithmetic.
         if (*format == '*') {
-            spec.Width = va_arg(ap, int);
-            if (spec.Width < 0) {
+            int width = va_arg(ap, int);
+
+            if (width < 0) {
                 spec.LeftAlign = TRUE;
-                spec.Width = -spec.Width;
+                width = width < -FORMAT_MAX_WIDTH ? FORMAT_MAX_WIDTH : -width;
             }
+            spec.Width = width > FORMAT_MAX_WIDTH ? FORMAT_MAX_WIDTH : width;
             format++;
         } else {
             while (*format >= '0' && *format <= '9') {
                 spec.Width = (spec.Width < 0 ? 0 : spec.Width * 10) + (*format - '0');
+                if (spec.Width > FORMAT_MAX_WIDTH)
+                    spec.Width = FORMAT_MAX_WIDTH;
                 format++;
             }
         }
@@ -149,10 +157,15 @@ size_t RtlFormatV(RTL_FORMAT_SINK sink, void *context, const char *format, va_li
             spec.Precision = 0;
             if (*format == '*') {
                 spec.Precision = va_arg(ap, int);
+                if (spec.Precision > FORMAT_MAX_WIDTH)
+                    spec.Precision = FORMAT_MAX_WIDTH;
                 format++;
             } else {
-                while (*format >= '0' && *format <= '9')
+                while (*format >= '0' && *format <= '9') {
                     spec.Precision = spec.Precision * 10 + (*format++ - '0');
+                    if (spec.Precision > FORMAT_MAX_WIDTH)
+                        spec.Precision = FORMAT_MAX_WIDTH;
+                }
             }
         }
         for (;; format++) {

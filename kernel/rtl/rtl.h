@@ -72,7 +72,8 @@ static inline LIST_ENTRY *RemoveTailList(LIST_ENTRY *head)
 // where it is used rather than far away.
 static inline BOOLEAN RtlIsListEntryConsistent(const LIST_ENTRY *entry)
 {
-    return entry->Flink->Blink == entry && entry->Blink->Flink == entry;
+    return entry->Flink && entry->Blink && entry->Flink->Blink == entry &&
+           entry->Blink->Flink == entry;
 }
 
 // ---- Memory and strings -------------------------------------------------------

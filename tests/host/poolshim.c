@@ -164,6 +164,15 @@ void KeReleaseSpinLock(KSPIN_LOCK *lock, KIRQL oldIrql)
     ShimIrql = oldIrql;
 }
 
+// Leaves the IRQL where it is, as the kernel's does.
+void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock)
+{
+    if (!*lock)
+        ShimError("KeReleaseSpinLockFromDpcLevel of a lock not held");
+    *lock = 0;
+    ShimHeldLock = NULL;
+}
+
 // ---- Bugchecks and the display ------------------------------------------------------------
 
 void ShimArmBugCheck(void)

@@ -621,3 +621,10 @@ TEST(LineEditorScreenAlwaysEqualsTheBuffer)
     EXPECT(LinesFinished > 0 && LinesCancelled > 0);
     EXPECT_EQ(longest, KD_LINE_MAX - 1);
 }
+
+TEST(OverlongEscapeSequenceIsSwallowedWhole)
+{
+    StartEditor();
+    Type("ab\x1b[1;2;3;4;5;6~c");
+    EXPECT_LINE("abc");
+}

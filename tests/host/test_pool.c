@@ -134,8 +134,8 @@ static BOOLEAN PoolIsConsistent(POOL_CENSUS *census)
                 broken = "paged and nonpaged blocks share a page";
             else if (!block->Allocated && i > 0 && !blocks.Block[i - 1].Allocated)
                 broken = "two free blocks side by side";
-            else if (!block->Allocated && block->Tag != POOL_FREE_TAG)
-                broken = "free block without the Free tag";
+            else if (!block->Allocated && block->Tag == 0)
+                broken = "free block without a tag";
             else if (!block->Allocated &&
                      !RtlIsListEntryConsistent((LIST_ENTRY *)(block->BlockAddress +
                                                               sizeof(POOL_HEADER))))
@@ -919,6 +919,24 @@ TEST(PoolPageWalkListsEveryBlockInAddressOrder)
     EXPECT_EQ(blocks.Block[2].BlockSize, PAGE_SIZE - 128 - 224);
     ExFreePoolWithTag(a, tag);
     ExFreePoolWithTag(b, tag);
+}
+
+TEST(PoolFreedBlockKeepsItsOwnersTag)
+{
+    ULONG tagA = POOL_TAG('O', 'w', 'n', 'A'), tagB = POOL_TAG('O', 'w', 'n', 'B');
+    PAGE_BLOCKS blocks;
+    UCHAR *a, *b;
+
+    PoolTestStart();
+    a = ExAllocatePoolWithTag(NonPagedPool, 100, tagA);
+    b = ExAllocatePoolWithTag(NonPagedPool, 200, tagB);
+    ExFreePoolWithTag(a, tagA);
+    EXPECT(WalkPage(b, &blocks));
+    EXPECT(!blocks.Block[0].Allocated);
+    EXPECT_EQ(blocks.Block[0].Tag, tagA);
+    EXPECT_BUGCHECK(BAD_POOL_CALLER, ExFreePoolWithTag(a, tagA));
+    EXPECT_EQ(ShimLastBugCheck.Parameter[1], tagA);     // the culprit's tag, not "Free"
+    ExFreePoolWithTag(b, tagB);
 }
 
 TEST(PoolPageWalkStopsAtDamageAfterReportingTheGoodBlocks)

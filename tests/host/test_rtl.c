@@ -903,3 +903,19 @@ TEST(ListEntryConsistencyDetectsABrokenBackwardLink)
     EXPECT(!RtlIsListEntryConsistent(&items[1].Links));
     EXPECT(!RtlIsListEntryConsistent(&items[0].Links));
 }
+
+// Hidden from the compiler's format checker, which rightly objects to them.
+static const char *volatile HugeWidthFormat = "%99999999999d";
+static const char *volatile StarWidthFormat = "%*d";
+static volatile int MinimumInt = -2147483647 - 1;
+
+TEST(FormatHugeWidthsAreClampedNotOverflowed)
+{
+    char buffer[16];
+    size_t length = RtlStringPrintf(buffer, sizeof(buffer), StarWidthFormat, MinimumInt, 5);
+
+    EXPECT(length <= 4096);
+    EXPECT_EQ(buffer[0], '5');
+    length = RtlStringPrintf(buffer, sizeof(buffer), HugeWidthFormat, 5);
+    EXPECT(length <= 4096);
+}
