@@ -6,6 +6,8 @@
 #include "mm/mm.h"
 #include "arch/x86_64/hal.h"
 
+#define KD_MAX_STACK_FRAMES 256
+
 static KD_COMMAND_RESULT KdpVersion(int argc, char **argv)
 {
     ULONG64 seconds = KeTickCount * CLOCK_TICK_MICROSECONDS / 1000000;
@@ -23,12 +25,22 @@ static KD_COMMAND_RESULT KdpVersion(int argc, char **argv)
 
 static KD_COMMAND_RESULT KdpRegisters(int argc, char **argv)
 {
-    if (argc != 1) {
-        KdpPrint("Usage: r\n");
+    if (argc > 2) {
+        KdpPrint("Usage: r [register]\n");
         return KdCommandContinue;
     }
     if (!KdpState.TrapFrame) {
         KdpPrint("No register context\n");
+        return KdCommandContinue;
+    }
+    if (argc == 2) {
+        ULONG64 value;
+
+        if (!KdpReadRegister(argv[1], &value)) {
+            KdpPrint("Bad register error at '%s'\n", argv[1]);
+            return KdCommandContinue;
+        }
+        KdpPrint("%s=%016llx\n", argv[1], (unsigned long long)value);
         return KdCommandContinue;
     }
     KdpPrintRegisters(KdpState.TrapFrame);
@@ -45,11 +57,15 @@ static KD_COMMAND_RESULT KdpStack(int argc, char **argv)
             KdpPrint("Usage: k [frames]\n");
         return KdCommandContinue;
     }
+    if (frames == 0 || frames > KD_MAX_STACK_FRAMES) {
+        KdpPrint("Range error: frames must be 1 to 0n%u\n", KD_MAX_STACK_FRAMES);
+        return KdCommandContinue;
+    }
     if (!frame) {
         KdpPrint("No register context\n");
         return KdCommandContinue;
     }
-    KdpPrintStack(frame->Rip, frame->Rsp, frame->Rbp, frames > 256 ? 256 : (ULONG)frames);
+    KdpPrintStack(frame->Rip, frame->Rsp, frame->Rbp, (ULONG)frames);
     return KdCommandContinue;
 }
 
@@ -112,7 +128,8 @@ static KD_COMMAND_RESULT KdpCrash(int argc, char **argv)
 
 const KD_COMMAND KdpSystemCommands[] = {
     { "version", KdpVersion, "version", "show the kernel version, boot loader and consoles" },
-    { "r", KdpRegisters, "r", "show the registers of the context the debugger was entered in" },
+    { "r", KdpRegisters, "r [register]",
+      "show the registers of the current context, or one of them (r rip)" },
     { "k", KdpStack, "k [frames]",
       "show the stack (Child-SP, RetAddr, Call Site) of the current context" },
     { "!vm", KdpVirtualMemory, "!vm", "physical memory by use, and pool totals" },

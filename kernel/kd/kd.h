@@ -95,6 +95,8 @@ typedef struct _KD_STATE {
 
 extern KD_STATE KdpState;
 BOOLEAN KdpReadMemory(ULONG64 address, void *buffer, SIZE_T length);
+// A register of the current context by name ("rax", "rip", "efl").
+BOOLEAN KdpReadRegister(const char *name, ULONG64 *value);
 
 // The command families, each in its own file.
 extern const KD_COMMAND KdpShellCommands[];

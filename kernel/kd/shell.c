@@ -13,7 +13,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpPoolCommands,
 };
 
-static BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
+BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
 {
     const KTRAP_FRAME *frame = KdpState.TrapFrame;
     static const struct {
