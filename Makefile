@@ -115,7 +115,7 @@ gdb: deps $(ISO)
 	$(QEMU) --serial-stdio --gdb
 
 test: deps
-	@$(PYTHON) tools/runtests.py
+	@$(PYTHON) tools/runtests.py --build $(BUILD)
 
 bench: deps $(ISO)
 	@$(PYTHON) tools/bench.py --iso $(ISO)

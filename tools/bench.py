@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Sleuth's benchmarks: `make bench`.
+
+Every run boots under TCG with -icount shift=0, where the guest TSC counts
+instructions: figures are instruction counts, the same run to run and
+comparable with other kernels measured the same way. Each benchmark runs
+--runs times (3) per firmware; the table shows the median.
+
+The boots use a copy of the ISO whose grub.cfg has timeout=0 (in
+build/bench/), so that no key has to be sent to GRUB: how fast a key arrives
+would otherwise change the count.
+
+Benchmarks:
+  boot-to-prompt   reset to the debugger prompt: the kernel's line
+                   "Boot: prompt reached at TSC N"; without that line, the
+                   wall-clock time from QEMU's start to the first prompt.
+  in-kernel        once the kernel has them (its image contains "BENCH "):
+                   boots with `bench` and collects "BENCH name value unit".
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from sleuthvm import PROMPT, SleuthVM, SleuthVMError  # noqa: E402
+
+ICOUNT = ["-icount", "shift=0"]
+BENCH_LINE = re.compile(r"^BENCH (\S+) (\d+(?:\.\d+)?) (\S+)\s*$", re.M)
+LOG_DIR = os.path.join(ROOT, "build", "test-logs")     # main() puts it next to the ISO
+
+
+def bench_iso(iso, workdir, command_line, tag):
+    """A copy of the ISO that boots its first entry at once, with
+    `command_line` added to the kernel's; rebuilt when the ISO changes. Made
+    from the tree the Makefile gave grub-mkrescue (build/iso/)."""
+    out = os.path.join(workdir, "sleuth-%s.iso" % tag)
+    if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(iso):
+        return out
+    source = os.path.join(os.path.dirname(os.path.abspath(iso)), "iso")
+    if not os.path.isfile(os.path.join(source, "boot", "grub", "grub.cfg")):
+        raise OSError("no %s/boot/grub/grub.cfg: make all" % source)
+    tree = os.path.join(workdir, "iso-" + tag)
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(source, tree)
+    cfg_path = os.path.join(tree, "boot", "grub", "grub.cfg")
+    with open(cfg_path) as f:
+        cfg = f.read()
+    with open(cfg_path, "w") as f:
+        f.write(first_entry_at_once(cfg, command_line))
+    log = os.path.join(workdir, "grub-mkrescue-%s.log" % tag)
+    with open(log, "w") as f:
+        subprocess.run(["grub-mkrescue", "-o", out, tree, "--", "-volid", "SLEUTH"],
+                       check=True, stdout=f, stderr=subprocess.STDOUT)
+    return out
+
+
+def first_entry_at_once(cfg, command_line):
+    header = cfg[:cfg.index("menuentry")]
+    entry = re.search(r"menuentry\s+\"[^\"]*\"\s*\{.*?\n\}", cfg, re.S).group(0)
+    if command_line:
+        entry = re.sub(r"(multiboot2\s+\S+)([^\n]*)", r"\1\2 " + command_line, entry, count=1)
+    header = re.sub(r"(?m)^\s*set timeout=.*$", "", header)
+    header = re.sub(r"(?m)^\s*set default=.*$", "", header)
+    return header + "set timeout=0\nset default=0\n\n" + entry + "\n"
+
+
+def boot_once(iso, firmware, name, until, timeout):
+    """Boots (no menu keys), waits for `until`; returns (all the output, the
+    wall-clock seconds from QEMU's start)."""
+    vm = SleuthVM(iso, uefi=firmware == "uefi", menu_entry=None, accel="tcg",
+                  extra_args=ICOUNT, name=name,
+                  log_dir=LOG_DIR)
+    try:
+        vm.start()
+        vm.wait_for(until, timeout)
+        return vm.output, vm.elapsed()
+    finally:
+        vm.stop()
+
+
+class BootToPrompt:
+    name = "boot-to-prompt"
+    timeout = 600       # OVMF under -icount: about two minutes here
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+
+    def prepare(self, iso):
+        self.image = bench_iso(iso, self.workdir, "", "boot")
+
+    def run_once(self, firmware, i):
+        return boot_once(self.image, firmware, "bench-boot-%s-%d" % (firmware, i), PROMPT,
+                         self.timeout)
+
+    def rows(self, runs):
+        """runs: [(output, wall seconds)] of one firmware -> [(name, values, unit)]."""
+        counts = [re.search(r"Boot: prompt reached at TSC (\d+)", out) for out, _ in runs]
+        if all(counts):
+            return [(self.name, [int(m.group(1)) for m in counts], "instructions")]
+        return [(self.name + " (wall)", [round(wall, 3) for _, wall in runs], "s")]
+
+
+class InKernel:
+    """The kernel's own benchmarks, once it has them."""
+    name = "in-kernel"
+    timeout = 1800
+
+    def __init__(self, workdir, command_line="bench"):
+        self.workdir = workdir
+        self.command_line = command_line
+
+    def available(self, elf):
+        try:
+            with open(elf, "rb") as f:
+                return b"BENCH " in f.read()
+        except OSError:
+            return False
+
+    def prepare(self, iso):
+        self.image = bench_iso(iso, self.workdir, self.command_line, "kernel")
+
+    def run_once(self, firmware, i):
+        return boot_once(self.image, firmware, "bench-kernel-%s-%d" % (firmware, i),
+                         re.compile(r"BENCH DONE|\d+: kd> "), self.timeout)
+
+    def rows(self, runs):
+        values = {}
+        for output, _ in runs:
+            for m in BENCH_LINE.finditer(output):
+                values.setdefault((m.group(1), m.group(3)), []).append(float(m.group(2)))
+        return [(name, v, unit) for (name, unit), v in values.items()]
+
+
+def fmt(value, unit):
+    if unit == "s":
+        return "%.2f s" % value
+    if float(value).is_integer():
+        return "{:,}".format(int(value)) + ("" if unit == "instructions" else " " + unit)
+    return "%.2f %s" % (value, unit)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iso", default="build/sleuth.iso")
+    parser.add_argument("--elf", default=None, help="default: sleuth.elf next to the ISO")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="QEMUs at once")
+    parser.add_argument("--firmware", choices=("bios", "uefi"), action="append",
+                        help="default: both")
+    parser.add_argument("-k", dest="pattern", help="only benchmarks whose name contains this")
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    if not os.path.exists(args.iso):
+        sys.exit("bench.py: no %s (make all)" % args.iso)
+    elf = args.elf or os.path.join(os.path.dirname(args.iso), "sleuth.elf")
+    workdir = os.path.join(os.path.dirname(os.path.abspath(args.iso)), "bench")
+    global LOG_DIR
+    LOG_DIR = os.path.join(os.path.dirname(os.path.abspath(args.iso)), "test-logs")
+    os.makedirs(workdir, exist_ok=True)
+
+    benchmarks = [BootToPrompt(workdir)]
+    kernel = InKernel(workdir)
+    if kernel.available(elf):
+        benchmarks.append(kernel)
+    if args.pattern:
+        benchmarks = [b for b in benchmarks if args.pattern in b.name]
+    firmwares = args.firmware or ["bios", "uefi"]
+
+    print("TCG -icount shift=0 (TSC = instructions), median of %d runs, %d QEMUs at once"
+          % (args.runs, args.jobs), flush=True)
+    tasks = []
+    for bench in benchmarks:
+        try:
+            bench.prepare(args.iso)
+        except (OSError, subprocess.CalledProcessError) as e:
+            sys.exit("bench.py: cannot make the benchmark ISO: %s" % e)
+        # OVMF boots are the long ones: start them first.
+        for firmware in sorted(firmwares, key=lambda f: f != "uefi"):
+            tasks += [(bench, firmware, i) for i in range(args.runs)]
+    outputs = {}
+    failed = False
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(bench.run_once, firmware, i): (bench, firmware, i)
+                   for bench, firmware, i in tasks}
+        for future in concurrent.futures.as_completed(futures):
+            bench, firmware, i = futures[future]
+            try:
+                outputs.setdefault((bench, firmware), []).append(future.result())
+                print("  %s %s run %d: %.1f s" % (bench.name, firmware.upper(), i + 1,
+                                                  future.result()[1]), flush=True)
+            except (SleuthVMError, OSError) as e:
+                failed = True
+                print("  %s %s run %d failed: %s" % (bench.name, firmware.upper(), i + 1, e),
+                      flush=True)
+    rows = []
+    for bench in benchmarks:
+        for firmware in firmwares:
+            runs = outputs.get((bench, firmware), [])
+            if runs:
+                rows += [(name, firmware.upper(), values, unit)
+                         for name, values, unit in bench.rows(runs)]
+
+    print()
+    width = max([len(r[0]) for r in rows] + [9])
+    print("%-*s  %-8s  %20s  %s" % (width, "benchmark", "firmware", "median", "spread"))
+    for name, firmware, values, unit in rows:
+        median = statistics.median(values)
+        spread = (max(values) - min(values)) / median * 100 if median else 0.0
+        print("%-*s  %-8s  %20s  %.1f%%" % (width, name, firmware, fmt(median, unit), spread))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

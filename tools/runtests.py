@@ -1,0 +1,522 @@
+#!/usr/bin/env python3
+"""Every Sleuth test: what `make test` runs.
+
+    build          make all (the kernel and the ISO)
+    build/clang    the kernel again with clang, into build/clang (-Werror)
+    host/...       host unit tests (make test-host), one line per test
+    kernel/FW/...  in-kernel tests: the ISO booted with GRUB's "self tests"
+                   entry under BIOS and UEFI, one line per KTEST, plus
+                   kernel/FW/exit-status (KTEST DONE arrived and QEMU's exit
+                   status agrees with the results)
+    e2e/FW/...     tests/e2e/test_*.py, every test_* function, under each
+                   firmware the file runs under (the conventions are below)
+
+One line per test, "PASS name" or "FAIL name: reason [log]"; the last line is
+exactly "N passed, N failed" (", N skipped" only when some were). Exit status
+1 if anything failed. QEMU runs at most two at once (the machines have two
+cores; -j changes it); the clang build and the host tests run beside them.
+Every QEMU's transcript goes to build/test-logs/<name>.log (emptied first).
+
+End-to-end test files (tests/e2e/test_*.py): each test_* function runs in the
+order of the file, and asks for what it needs by parameter name:
+    vm        a SleuthVM booted to the first "0: kd> " prompt; one per file and
+              firmware, shared by the file's tests in order (so a test that
+              breaks the machine, like .crash, goes last or in its own file)
+    new_vm    new_vm(suffix="", **options) -> a SleuthVM not yet started, for
+              tests that boot their own (stopped after the test)
+    firmware  "bios" or "uefi"
+    iso       the path of the ISO
+Module-level settings: FIRMWARE = ("bios", "uefi") (the default);
+VM_OPTIONS = {...} for the shared vm (SleuthVM keyword arguments);
+BOOT_TO_PROMPT = False to get the shared vm just started (GRUB entry chosen),
+for a file whose kernel does not talk on serial. After a failed test the
+shared vm gets Ctrl-C and must show a prompt, else the next test boots a new one.
+A test fails by raising (assert); raising e2e.Skip("why") skips it.
+"""
+
+import argparse
+import concurrent.futures
+import fnmatch
+import glob
+import importlib.util
+import inspect
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import sleuthvm  # noqa: E402
+from sleuthvm import SleuthVM, SleuthVMError  # noqa: E402
+
+BUILD = "build"
+ISO = os.path.join(BUILD, "sleuth.iso")
+LOGS = os.path.join(BUILD, "test-logs")
+
+
+def set_build_directory(build):
+    global BUILD, ISO, LOGS
+    BUILD = build.rstrip("/") or "build"
+    ISO = os.path.join(BUILD, "sleuth.iso")
+    LOGS = os.path.join(BUILD, "test-logs")
+MAX_VMS = 2
+BOOT_TIMEOUT = 120          # seconds to the first prompt (UEFI under TCG: ~10)
+KTEST_TIMEOUT = 240         # seconds from GRUB to KTEST DONE
+WHOLE_RUN_TIMEOUT = 20 * 60
+FIRMWARES = ("bios", "uefi")
+
+
+class Results:
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self.lock = threading.Lock()
+        self.passed = self.failed = self.skipped = 0
+        self.closed = False     # after the summary line nothing more is printed
+
+    def wanted(self, name):
+        return matches(self.pattern, name)
+
+    def report(self, name, ok, reason=None, log=None, always=False):
+        """ok: True, False, or None for skipped."""
+        if not always and not self.wanted(name):
+            return
+        if ok is None:
+            word = "SKIP"
+        else:
+            word = "PASS" if ok else "FAIL"
+        line = "%s %s" % (word, name)
+        if reason and ok is not True:
+            reason = str(reason)
+            if log:     # the log goes at the end, once
+                for path in {log, os.path.abspath(log), os.path.relpath(log, ROOT)}:
+                    reason = reason.replace(" (%s)" % path, "")
+            line += ": " + shorten(reason)
+        if log and ok is False:
+            line += " [%s]" % os.path.relpath(log, ROOT)
+        with self.lock:
+            if self.closed:
+                return
+            if ok is None:
+                self.skipped += 1
+            elif ok:
+                self.passed += 1
+            else:
+                self.failed += 1
+            print(line, flush=True)
+
+
+def matches(pattern, name):
+    if not pattern:
+        return True
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(name, "*" + pattern + "*")
+    return pattern in name
+
+
+def shorten(text, limit=300):
+    text = " ".join(str(text).replace(os.path.join(ROOT, ""), "").split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def make_env():
+    # The parent make's jobserver is not ours to use.
+    env = dict(os.environ)
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        env.pop(name, None)
+    return env
+
+
+def run_logged(cmd, log_name, timeout=900):
+    """Runs a command from the repository root; returns (status, output)."""
+    log = os.path.join(LOGS, log_name + ".log")
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=make_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout)
+        status, output = proc.returncode, proc.stdout.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired as e:
+        status = -1
+        output = (e.stdout or b"").decode("utf-8", "replace") + "\n(timed out after %d s)" % timeout
+    with open(log, "w") as f:
+        f.write("$ %s\n%s\n(exit status %s)\n" % (" ".join(cmd), output, status))
+    return status, output, log
+
+
+def first_error(output):
+    """The line that says what went wrong in a build's output."""
+    found = output.splitlines()
+    for pattern in (r"error:|multiple definition|undefined reference|No rule|warning:",
+                    r"[Ee]rror"):
+        for line in found:
+            if re.search(pattern, line):
+                return line.strip()
+    found = [line for line in found if line.strip()]
+    return found[-1] if found else "no output"
+
+
+# ---------------------------------------------------------------- builds
+
+def build_all(results, jobs):
+    status, output, log = run_logged(["make", "-j%d" % jobs, "BUILD=" + BUILD, "all"], "build")
+    results.report("build", status == 0, first_error(output), log, always=status != 0)
+    return status == 0
+
+
+def build_clang(results, jobs):
+    if not results.wanted("build/clang"):
+        return
+    if shutil.which("clang") is None:
+        results.report("build/clang", False, "clang not found (make deps)")
+        return
+    status, output, log = run_logged(
+        ["make", "-j%d" % jobs, "BUILD=%s/clang" % BUILD, "CC=clang", "kernel"], "build-clang")
+    results.report("build/clang", status == 0, first_error(output), log)
+
+
+def host_tests(results, jobs):
+    status, output, log = run_logged(["make", "-j%d" % jobs, "BUILD=" + BUILD, "test-host"],
+                                     "host")
+    passed = failed = 0
+    reason = None
+    summary = None
+    for line in output.splitlines():
+        m = re.match(r"(PASS|FAIL) host/(\S+)", line)
+        if m:
+            results.report("host/" + m.group(2), m.group(1) == "PASS", reason, log)
+            passed += m.group(1) == "PASS"
+            failed += m.group(1) == "FAIL"
+            reason = None
+            continue
+        m = re.match(r"FAIL (.*)", line)
+        if m:
+            reason = m.group(1)
+        m = re.match(r"(\d+) passed, (\d+) failed$", line)
+        if m:
+            summary = (int(m.group(1)), int(m.group(2)))
+    if summary is None:
+        # No final line: it did not build, or a sanitizer stopped it mid-test.
+        why = first_error(output)
+        for line in output.splitlines():
+            if "Sanitizer" in line or "runtime error" in line:
+                why = line.strip()
+                break
+        results.report("host/run", False, "did not finish (%s)" % why, log)
+    elif summary != (passed, failed) or (status != 0) != (failed > 0):
+        results.report("host/run", False, "summary %s/%s or exit status %s disagree with the "
+                       "result lines" % (summary + (status,)), log)
+
+
+# ---------------------------------------------------------------- in-kernel tests
+
+def kernel_test_names():
+    names = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "kernel", "*.c"))):
+        with open(path, errors="replace") as f:
+            names += re.findall(r"^KTEST\((\w+)\)", f.read(), re.M)
+    return names
+
+
+def kernel_tests(results, firmware, stop_event):
+    prefix = "kernel/%s/" % firmware
+    vm = SleuthVM(ISO, uefi=firmware == "uefi", menu_entry=1, name="kernel-" + firmware,
+                  log_dir=LOGS)
+    done = None
+    error = None
+    code = None
+    try:
+        vm.start()
+        vm.wait_for(re.compile(r'command line: "test=all"'), 60)
+        done = vm.wait_for(re.compile(r"KTEST DONE (\d+) passed, (\d+) failed\n"), KTEST_TIMEOUT)
+        done = vm.last_match
+        code = vm.exit_code(30)
+    except SleuthVMError as e:
+        error = str(e)
+    finally:
+        vm.stop()
+    if code is None:
+        code = vm.proc.returncode if vm.proc else None
+
+    seen = {}
+    reason = None
+    for line in vm.output.splitlines():
+        m = re.match(r"KTEST FAIL: (.*)", line)
+        if m:
+            reason = m.group(1)
+            continue
+        m = re.match(r"KTEST (PASS|FAIL) (\w+)(?::\s*(.*))?$", line)
+        if m:
+            ok = m.group(1) == "PASS"
+            seen[m.group(2)] = ok
+            results.report(prefix + m.group(2), ok, m.group(3) or reason, vm.log_path)
+            reason = None
+    for name in kernel_test_names():
+        if name not in seen:
+            results.report(prefix + name, False, "no result line (did the kernel stop?)",
+                           vm.log_path)
+    failed = sum(1 for ok in seen.values() if not ok)
+    if done is None:
+        results.report(prefix + "exit-status", False, "no KTEST DONE: %s" % error, vm.log_path)
+        return
+    counts = (int(done.group(1)), int(done.group(2)))
+    expect = sleuthvm.DEBUG_EXIT_FAIL if failed else sleuthvm.DEBUG_EXIT_PASS
+    if counts != (len(seen) - failed, failed):
+        results.report(prefix + "exit-status", False, "KTEST DONE says %d passed, %d failed; "
+                       "the result lines say %d, %d" % (counts + (len(seen) - failed, failed)),
+                       vm.log_path)
+    elif code != expect:
+        results.report(prefix + "exit-status", False, "QEMU exit status %s, expected %d (%s)"
+                       % (code, expect, error or "KTEST DONE seen"), vm.log_path)
+    else:
+        results.report(prefix + "exit-status", True)
+
+
+# ---------------------------------------------------------------- end-to-end tests
+
+class E2EFile:
+    def __init__(self, path):
+        self.path = path
+        self.stem = os.path.basename(path)[:-3]
+        spec = importlib.util.spec_from_file_location("e2e_" + self.stem, path)
+        self.module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.module)
+        self.firmwares = tuple(getattr(self.module, "FIRMWARE", FIRMWARES))
+        if isinstance(self.firmwares, str):
+            self.firmwares = (self.firmwares,)
+        self.vm_options = dict(getattr(self.module, "VM_OPTIONS", {}))
+        self.boot_to_prompt = getattr(self.module, "BOOT_TO_PROMPT", True)
+        self.tests = sorted(
+            (obj for name, obj in vars(self.module).items()
+             if name.startswith("test_") and inspect.isfunction(obj)
+             and obj.__module__ == self.module.__name__),
+            key=lambda f: f.__code__.co_firstlineno)
+
+    def test_name(self, firmware, test):
+        return "e2e/%s/%s/%s" % (firmware, self.stem[len("test_"):], test.__name__[len("test_"):])
+
+
+def failure_reason(exc, path):
+    if isinstance(exc, AssertionError):
+        text = str(exc)
+        if not text:
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+            frame = frames[-1] if frames else traceback.extract_tb(exc.__traceback__)[-1]
+            text = "assert failed, %s:%d: %s" % (os.path.basename(frame.filename), frame.lineno,
+                                                 frame.line)
+        return text
+    if isinstance(exc, SleuthVMError):
+        return str(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = frames[-1] if frames else None
+    return "%s: %s%s" % (type(exc).__name__, exc,
+                         " (%s:%d)" % (os.path.basename(where.filename), where.lineno)
+                         if where else "")
+
+
+def e2e_file(results, e2e, firmware, stop_event):
+    tag = "e2e-%s-%s" % (firmware, e2e.stem)
+    state = {"vm": None, "boots": 0, "boot_error": None}
+
+    def shared_vm():
+        if state["vm"] is not None:
+            return state["vm"]
+        if state["boot_error"]:
+            raise SleuthVMError("boot failed earlier: " + state["boot_error"])
+        state["boots"] += 1
+        name = tag if state["boots"] == 1 else "%s-%d" % (tag, state["boots"])
+        vm = SleuthVM(ISO, uefi=firmware == "uefi", name=name, log_dir=LOGS, **e2e.vm_options)
+        try:
+            if e2e.boot_to_prompt:
+                vm.boot(BOOT_TIMEOUT)
+            else:
+                vm.start()
+        except SleuthVMError as e:
+            vm.stop()
+            state["boot_error"] = "boot: %s" % e
+            raise SleuthVMError(state["boot_error"])
+        state["vm"] = vm
+        return vm
+
+    try:
+        for test in e2e.tests:
+            name = e2e.test_name(firmware, test)
+            if not results.wanted(name):
+                continue
+            if stop_event.is_set():
+                results.report(name, False, "not run: the run was stopped")
+                continue
+            own_vms = []
+            log = None
+
+            def new_vm(suffix="", **options):
+                options.setdefault("uefi", firmware == "uefi")
+                options.setdefault("log_dir", LOGS)
+                options.setdefault("name", "%s-%s%s" % (tag, test.__name__[5:], suffix))
+                vm = SleuthVM(ISO, **options)
+                own_vms.append(vm)
+                return vm
+
+            fixtures = {"new_vm": new_vm, "firmware": firmware, "iso": ISO}
+            args = {}
+            try:
+                for param in inspect.signature(test).parameters:
+                    if param == "vm":
+                        args["vm"] = shared_vm()
+                        log = args["vm"].log_path
+                    elif param in fixtures:
+                        args[param] = fixtures[param]
+                    else:
+                        raise TypeError("unknown fixture %r" % param)
+                test(**args)
+                results.report(name, True)
+            except BaseException as e:       # noqa: B902 - a test's failure is a result
+                if type(e).__name__ == "Skip":
+                    results.report(name, None, str(e))
+                    continue
+                if isinstance(e, KeyboardInterrupt):
+                    raise
+                if own_vms and log is None:
+                    log = own_vms[-1].log_path
+                results.report(name, False, failure_reason(e, e2e.path), log)
+                vm = state["vm"]
+                if vm is not None and "vm" in args and (not e2e.boot_to_prompt
+                                                         or not vm.resync()):
+                    vm.stop()
+                    state["vm"] = None
+            finally:
+                for vm in own_vms:
+                    vm.stop()
+    finally:
+        if state["vm"] is not None:
+            state["vm"].stop()
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=("e2e", "host", "kernel"),
+                        help="run one layer only")
+    parser.add_argument("-k", dest="pattern",
+                        help="only tests whose name contains this (or matches it, with * ? [])")
+    parser.add_argument("--firmware", choices=FIRMWARES,
+                        help="boot under this firmware only")
+    parser.add_argument("-j", "--jobs", type=int, default=MAX_VMS,
+                        help="QEMUs at once (default %d)" % MAX_VMS)
+    parser.add_argument("--build", default=os.environ.get("SLEUTH_BUILD", BUILD),
+                        help="the build directory, as make BUILD=... (default: $SLEUTH_BUILD "
+                             "or %s)" % BUILD)
+    args = parser.parse_args()
+    set_build_directory(args.build)
+
+    os.chdir(ROOT)
+    signal.signal(signal.SIGTERM, interrupted)
+    started = time.monotonic()
+    os.makedirs(LOGS, exist_ok=True)
+    for old in glob.glob(os.path.join(LOGS, "*.log")):
+        os.remove(old)
+    results = Results(args.pattern)
+    cpus = os.cpu_count() or 2
+    firmwares = (args.firmware,) if args.firmware else FIRMWARES
+    layers = {args.only} if args.only else {"build", "host", "kernel", "e2e"}
+
+    e2e_files = []
+    if "e2e" in layers:
+        for path in sorted(glob.glob(os.path.join(ROOT, "tests", "e2e", "test_*.py"))):
+            try:
+                e2e_files.append(E2EFile(path))
+            except Exception as e:      # a file that does not even import
+                results.report("e2e/" + os.path.basename(path)[5:-3] + "/import", False,
+                               "%s: %s" % (type(e).__name__, e))
+
+    vm_jobs = []
+    if "kernel" in layers:
+        names = kernel_test_names() + ["exit-status"]
+        for fw in firmwares:
+            if any(results.wanted("kernel/%s/%s" % (fw, n)) for n in names):
+                vm_jobs.append(("kernel-" + fw, kernel_tests, (results, fw)))
+    for e2e in e2e_files:
+        for fw in e2e.firmwares:
+            if fw in firmwares and any(results.wanted(e2e.test_name(fw, t)) for t in e2e.tests):
+                vm_jobs.append(("e2e-%s-%s" % (fw, e2e.stem), e2e_file, (results, e2e, fw)))
+    # The longest first: UEFI boots take three times as long as BIOS ones.
+    vm_jobs.sort(key=lambda job: (not job[0].endswith("uefi") and "-uefi-" not in job[0],
+                                  not job[0].startswith("kernel")))
+
+    if vm_jobs or "build" in layers:
+        if not build_all(results, cpus):
+            return finish(results, started)
+
+    stop_event = threading.Event()
+    side = None
+    if "build" in layers or "host" in layers:
+        def side_work():
+            if "build" in layers:
+                build_clang(results, cpus)
+            host_tests(results, cpus)
+        side = threading.Thread(target=side_work, daemon=True)
+        side.start()
+
+    if vm_jobs:     # while the side builds run: the KVM probe may take 15 s
+        try:
+            accel, why = sleuthvm.choose_accel(ISO, log_dir=LOGS, verbose=True)
+            print("QEMU: %s (%s); up to %d at once" % (accel, why, args.jobs), flush=True)
+        except SleuthVMError as e:
+            results.report("qemu", False, str(e), always=True)
+            vm_jobs = []
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
+    futures = {pool.submit(fn, *fargs, stop_event): job for job, fn, fargs in vm_jobs}
+    try:
+        deadline = started + WHOLE_RUN_TIMEOUT
+        pending = set(futures)
+        while pending:
+            done, pending = concurrent.futures.wait(
+                pending, timeout=max(1, deadline - time.monotonic()))
+            for future in done:
+                if future.exception() is not None:
+                    exc = future.exception()
+                    results.report(futures[future] + "/harness", False, "%s: %s"
+                                   % (type(exc).__name__, exc), always=True)
+            if pending and time.monotonic() >= deadline:
+                stop_event.set()
+                SleuthVM.stop_all()
+                results.report("timeout", False, "the whole run took over %d s; stopped %s"
+                               % (WHOLE_RUN_TIMEOUT, ", ".join(futures[f] for f in pending)),
+                               always=True)
+                break
+        if side is not None:
+            side.join(max(1, deadline - time.monotonic()))
+    except KeyboardInterrupt:
+        stop_event.set()
+        SleuthVM.stop_all()
+        results.report("interrupted", False, "Ctrl-C or SIGTERM: QEMUs stopped", always=True)
+    pool.shutdown(wait=False, cancel_futures=True)
+    return finish(results, started)
+
+
+def interrupted(signum, frame):
+    """SIGTERM: as Ctrl-C, stop the QEMUs and say so."""
+    raise KeyboardInterrupt
+
+
+def finish(results, started):
+    SleuthVM.stop_all()
+    print("Time: %.0f s; logs in %s/" % (time.monotonic() - started, LOGS), flush=True)
+    with results.lock:
+        results.closed = True
+        line = "%d passed, %d failed" % (results.passed, results.failed)
+        if results.skipped:
+            line += ", %d skipped" % results.skipped
+        print(line, flush=True)
+        return 1 if results.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
