@@ -58,6 +58,8 @@ static void Phase1Initialization(void *context)
 {
     if (KeBootOptions.RunTests) {
         KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
+    } else if (KeBootOptions.RunBenchmarks) {
+        KtRunBenchmarks();
     } else if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:
         // `make bench` reads boot-to-prompt cost from this line.

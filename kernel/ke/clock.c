@@ -2,12 +2,14 @@
 // thread (ending its quantum when used up), and let expired timers fire.
 
 #include "ke/ke.h"
+#include "arch/x86_64/x86.h"
 
 #define HUNDRED_NS_PER_TICK 156250
 
 volatile ULONG64 KeTickCount;
 ULONG KeMaximumIncrement = HUNDRED_NS_PER_TICK;     // 15.625 ms in 100-ns units
 LONG64 KiBootSystemTime;
+ULONG64 KiLastClockTsc;     // when the last tick arrived (benchmarks)
 
 ULONG KeQueryTimeIncrement(void)
 {
@@ -25,6 +27,7 @@ LARGE_INTEGER KeQuerySystemTime(void)
 // Runs at CLOCK_LEVEL on every tick.
 void KeUpdateSystemTime(KTRAP_FRAME *trapFrame)
 {
+    KiLastClockTsc = __rdtsc();
     KeTickCount++;
     KiQuantumTick();
     KiTimerTick();

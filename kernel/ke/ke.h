@@ -341,6 +341,7 @@ void KiInsertWaitTimer(KTIMER *timer, LARGE_INTEGER timeout);
 void KiInitializeTimers(void);
 LARGE_INTEGER KeQuerySystemTime(void);
 extern LONG64 KiBootSystemTime;
+extern ULONG64 KiLastClockTsc;
 
 #define THREAD_QUANTUM 6            // three clock ticks, counted in thirds as NT
 #define CLOCK_QUANTUM_DECREMENT 3
