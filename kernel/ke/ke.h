@@ -343,7 +343,7 @@ LARGE_INTEGER KeQuerySystemTime(void);
 extern LONG64 KiBootSystemTime;
 extern ULONG64 KiLastClockTsc;
 
-#define THREAD_QUANTUM 6            // three clock ticks, counted in thirds as NT
+#define THREAD_QUANTUM 6            // two clock ticks: NT counts quantum in thirds of a tick
 #define CLOCK_QUANTUM_DECREMENT 3
 
 #define STATUS_KERNEL_APC              ((NTSTATUS)0x00000100L)
