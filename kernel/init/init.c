@@ -58,13 +58,22 @@ static void Phase1Initialization(void *context)
 {
     if (KeBootOptions.RunTests) {
         KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
-    } else if (KeBootOptions.RunBenchmarks) {
+        return;
+    }
+    if (KeBootOptions.RunBenchmarks) {
         KtRunBenchmarks();
-    } else if (!KeBootOptions.NoInitialBreak) {
+        return;
+    }
+    if (KeBootOptions.Demo == KBootDemoWaits)
+        KdStartWaitDemo();
+    if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:
         // `make bench` reads boot-to-prompt cost from this line.
         DbgPrint("Boot: prompt reached at TSC %llu\n", (unsigned long long)__rdtsc());
-        DbgBreakPoint();
+        if (KeBootOptions.Demo == KBootDemoWaits)
+            KdDemoBreakPoint();
+        else
+            DbgBreakPoint();
     }
 }
 
@@ -106,10 +115,10 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
 
     MmInitSystem();
     ExInitializePool();
+    KiBootSystemTime = HalQueryRealTimeClock();
     KiInitializeDispatcher();
     KiInitializeTimers();
     PsInitSystem();
-    KiBootSystemTime = HalQueryRealTimeClock();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();

@@ -267,10 +267,6 @@ BOOLEAN KeSetTimer(KTIMER *timer, LARGE_INTEGER dueTime, KDPC *dpc);
 BOOLEAN KeSetTimerEx(KTIMER *timer, LARGE_INTEGER dueTime, LONG period, KDPC *dpc);
 BOOLEAN KeCancelTimer(KTIMER *timer);
 BOOLEAN KeReadStateTimer(KTIMER *timer);
-typedef void (*KTIMER_CALLBACK)(void *context, KTIMER *timer);
-// Calls back for every armed timer (the debugger's `!timer`); caller at
-// DISPATCH_LEVEL or with the system frozen.
-void KiEnumerateTimers(KTIMER_CALLBACK callback, void *context);
 void KiTimerTick(void);
 
 void KeInitializeQueue(KQUEUE *queue, ULONG count);

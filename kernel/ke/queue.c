@@ -148,8 +148,12 @@ LIST_ENTRY *KeRemoveQueue(KQUEUE *queue, KPROCESSOR_MODE waitMode, LARGE_INTEGER
         KeLowerIrql(oldIrql);
 
         if (status == STATUS_KERNEL_APC) {
+            // Counted as running while the APC ran (KiUnwaitThread); it
+            // waits for an entry again.
             KiDeliverApc();
             oldIrql = KiAcquireDispatcherLock();
+            if (thread->Queue == queue)
+                queue->CurrentCount--;
             continue;
         }
         if (status == STATUS_TIMEOUT || status == STATUS_USER_APC) {

@@ -180,12 +180,14 @@ void KiDispatchInterrupt(void)
     KPRCB *prcb = KeGetCurrentPrcb();
     KTHREAD *current;
     KTHREAD *next;
+    BOOLEAN quantumEnd;
 
     prcb->DispatchPending = FALSE;
     KiRetireDpcList(prcb);
 
     KiAcquireDispatcherLockAtDpcLevel();
-    if (prcb->QuantumEnd) {
+    quantumEnd = prcb->QuantumEnd;
+    if (quantumEnd) {
         prcb->QuantumEnd = FALSE;
         KiQuantumEnd(prcb);
     }
@@ -198,7 +200,9 @@ void KiDispatchInterrupt(void)
     current = prcb->CurrentThread;
     if (current != prcb->IdleThread && current->State == Running) {
         // Preempted before its quantum ran out: it keeps its place in line.
-        KiInsertReadyList(prcb, current, current->Quantum > 0);
+        // At the end of its quantum (already given a fresh one) it goes
+        // behind its equals, or round robin would skip all but two.
+        KiInsertReadyList(prcb, current, !quantumEnd && current->Quantum > 0);
     }
     KiSwitchTo(prcb, next);
 }
@@ -264,8 +268,10 @@ void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment)
         KiRemoveTimer(&thread->Timer);
     // A thread bound to a queue counts as active again when a wait on
     // something else ends (NT's KiUnlinkThread); a wait for the queue itself
-    // is counted by whoever hands it an entry.
-    if (thread->Queue && thread->WaitReason != WrQueue)
+    // is counted by whoever hands it an entry. Woken from the queue to run
+    // a kernel APC it is active too: the APC may end the thread, and
+    // KeTerminateThread takes it off the count.
+    if (thread->Queue && (thread->WaitReason != WrQueue || waitStatus == STATUS_KERNEL_APC))
         thread->Queue->CurrentCount++;
     KiBoostPriority(thread, increment);
     KiReadyThread(thread);

@@ -169,15 +169,6 @@ void KiTimerTick(void)
         KiTimerLastTick = KeTickCount;
 }
 
-void KiEnumerateTimers(KTIMER_CALLBACK callback, void *context)
-{
-    for (ULONG i = 0; i < TIMER_TABLE_SIZE; i++) {
-        for (LIST_ENTRY *entry = KiTimerTable[i].Flink; entry != &KiTimerTable[i];
-             entry = entry->Flink)
-            callback(context, CONTAINING_RECORD(entry, KTIMER, TimerListEntry));
-    }
-}
-
 void KiInitializeTimers(void)
 {
     for (ULONG i = 0; i < TIMER_TABLE_SIZE; i++)

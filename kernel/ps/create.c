@@ -35,6 +35,13 @@ static void PspDeleteThread(void *object)
     // A thread that never started still holds its stack.
     if (thread->Tcb.InitialStack && thread->KernelStackSize)
         MmDeleteKernelStack(thread->Tcb.StackBase, thread->KernelStackSize);
+    // As on NT, an ended thread keeps its id while its object lives: a
+    // zombie is still named by its Cid, and no other thread can take it.
+    if (thread->Cid.UniqueThread)
+        PspDeleteCid(thread->Cid.UniqueThread);
+    // A creation that failed part way never joined its process.
+    if (!process)
+        return;
     oldIrql = KiAcquireDispatcherLock();
     RemoveEntryList(&thread->ThreadListEntry);
     RemoveEntryList(&thread->Tcb.ThreadListEntry);

@@ -48,7 +48,6 @@ static void PspExitThread(NTSTATUS exitStatus)
     thread->ExitStatus = exitStatus;
     thread->ExitTime = KeQuerySystemTime();
     thread->Terminated = TRUE;
-    PspDeleteCid(thread->Cid.UniqueThread);
 
     oldIrql = KiAcquireDispatcherLock();
     if (--process->ActiveThreads == 0) {
