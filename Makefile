@@ -15,6 +15,7 @@ PYTHON ?= python3
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
           -mcmodel=kernel -mno-sse -mno-sse2 -mno-mmx -mno-avx -fno-pic -fno-pie \
           -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+          -fno-optimize-sibling-calls \
           -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-strict-aliasing \
           -Wall -Wextra -Werror -Wno-unused-parameter -Ikernel -I. -MMD -MP
 ifneq ($(findstring clang,$(CC)),)

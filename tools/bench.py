@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 from sleuthvm import PROMPT, SleuthVM, SleuthVMError  # noqa: E402
 
 ICOUNT = ["-icount", "shift=0"]
-BENCH_LINE = re.compile(r"^BENCH (\S+) (\d+(?:\.\d+)?) (\S+)\s*$", re.M)
+BENCH_LINE = re.compile(r"^BENCH (\S+) (\d+(?:\.\d+)?) (\S+)\b.*$", re.M)
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")     # main() puts it next to the ISO
 
 

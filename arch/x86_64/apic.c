@@ -126,6 +126,15 @@ void HalEnableIrq(ULONG isaIrq, ULONG vector)
     HalpIoApicWrite(IOAPIC_REDIRECTION + 2 * pin, low);
 }
 
+#define APIC_ICR_LOW 0x300
+#define APIC_ICR_SELF (1U << 18)
+
+void HalRequestSoftwareInterrupt(KIRQL level)
+{
+    HalpApicWrite(APIC_ICR_LOW, APIC_ICR_SELF | (level == APC_LEVEL ? APC_VECTOR
+                                                                   : DISPATCH_VECTOR));
+}
+
 void HalEndOfInterrupt(void)
 {
     HalpApicWrite(APIC_EOI, 0);

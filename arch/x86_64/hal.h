@@ -138,6 +138,13 @@ void HalInitializeAcpi(void);
 void HalInitializeInterruptControllers(void);
 void HalEnableIrq(ULONG isaIrq, ULONG vector);
 void HalEndOfInterrupt(void);
+// Asks this processor for the APC_LEVEL or DISPATCH_LEVEL software
+// interrupt; the APIC delivers it as soon as the IRQL drops below that level.
+void HalRequestSoftwareInterrupt(KIRQL level);
+#define APC_VECTOR      0x1F        // NT's vectors for the two software interrupts
+#define DISPATCH_VECTOR 0x2F
+// The real-time clock, read once at boot: 100-ns units since 1601 (NT's epoch).
+LONG64 HalQueryRealTimeClock(void);
 void HalStartClock(void);                  // calibrates and starts the periodic tick
 ULONG64 HalQueryPerformanceFrequency(void);  // TSC ticks per second
 ULONG HalGetProcessorCount(void);

@@ -136,7 +136,25 @@ static void KiDispatchException(KTRAP_FRAME *frame)
     KiUnhandledKernelException(frame);
 }
 
-static void KiDispatchInterrupt(KTRAP_FRAME *frame)
+// The APC and DISPATCH software interrupts run with interrupts enabled at
+// their level; the dispatch interrupt may switch threads, so the end of
+// interrupt is sent first.
+static void KiSoftwareInterrupt(ULONG vector)
+{
+    KIRQL oldIrql = (KIRQL)__readcr8();
+
+    HalEndOfInterrupt();
+    __writecr8(vector >> 4);
+    _enable();
+    if (vector == DISPATCH_VECTOR)
+        KiDispatchInterrupt();
+    else
+        KiDeliverApc();
+    _disable();
+    __writecr8(oldIrql);
+}
+
+static void KiDispatchHardwareInterrupt(KTRAP_FRAME *frame)
 {
     KPCR *pcr = KeGetPcr();
     ULONG vector = (ULONG)frame->Vector;
@@ -144,12 +162,16 @@ static void KiDispatchInterrupt(KTRAP_FRAME *frame)
 
     if (vector == APIC_SPURIOUS_VECTOR)
         return;     // no end-of-interrupt for a spurious one
-    __writecr8(vector >> 4);
-    pcr->Prcb.InterruptCount++;
-    if (KiInterruptRoutines[vector])
-        KiInterruptRoutines[vector](frame);
-    HalEndOfInterrupt();
-    __writecr8(oldIrql);
+    if (vector == APC_VECTOR || vector == DISPATCH_VECTOR) {
+        KiSoftwareInterrupt(vector);
+    } else {
+        __writecr8(vector >> 4);
+        pcr->Prcb.InterruptCount++;
+        HalEndOfInterrupt();
+        if (KiInterruptRoutines[vector])
+            KiInterruptRoutines[vector](frame);
+        __writecr8(oldIrql);
+    }
 
     // A Ctrl-C typed on a console: enter the debugger with the state of
     // whatever was running when the key arrived.
@@ -159,10 +181,12 @@ static void KiDispatchInterrupt(KTRAP_FRAME *frame)
 
 void KiDispatchTrap(KTRAP_FRAME *frame)
 {
-    if (frame->Vector < VECTOR_FIRST_INTERRUPT)
+    // Vector 0x1F is architecturally reserved; the APIC uses it for the APC
+    // software interrupt, as NT does.
+    if (frame->Vector < VECTOR_FIRST_INTERRUPT && frame->Vector != APC_VECTOR)
         KiDispatchException(frame);
     else
-        KiDispatchInterrupt(frame);
+        KiDispatchHardwareInterrupt(frame);
 }
 
 BOOLEAN KeReadMemorySafe(ULONG64 address, void *buffer, SIZE_T length)

@@ -89,6 +89,11 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
         } else if (KipWordEquals(word, nameLength, "test") && equals) {
             if (!KipParseTests(options, equals + 1, length - nameLength - 1))
                 ok = FALSE;
+        } else if (KipWordEquals(word, nameLength, "demo") && equals) {
+            if (KipWordEquals(equals + 1, length - nameLength - 1, "waits"))
+                options->Demo = KBootDemoWaits;
+            else
+                ok = FALSE;
         } else if (KipWordEquals(word, length, "nobreak")) {
             options->NoInitialBreak = TRUE;
         } else if (KipWordEquals(word, length, "bench")) {

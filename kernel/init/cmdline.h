@@ -6,6 +6,12 @@
 #define KCMDLINE_MAX_TESTS 32
 #define KCMDLINE_NAME_LENGTH 48
 
+// demo=NAME: a scenario the debugger can be tried on.
+typedef enum _KBOOT_DEMO {
+    KBootDemoNone,
+    KBootDemoWaits,             // demo=waits: System threads in known waits (kd/demo.c)
+} KBOOT_DEMO;
+
 typedef struct _KBOOT_OPTIONS {
     BOOLEAN SerialConsole;        // console=serial|screen|both (default both)
     BOOLEAN ScreenConsole;
@@ -15,6 +21,7 @@ typedef struct _KBOOT_OPTIONS {
     ULONG TestCount;
     char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
     BOOLEAN RunBenchmarks;        // bench
+    KBOOT_DEMO Demo;              // demo=waits (default none)
     char Unknown[128];            // the first word we did not understand, for the boot log
 } KBOOT_OPTIONS;
 

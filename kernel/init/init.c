@@ -3,6 +3,7 @@
 
 #include "ke/ke.h"
 #include "mm/mm.h"
+#include "ps/ps.h"
 #include "kd/kd.h"
 #include "init/cmdline.h"
 #include "arch/x86_64/hal.h"
@@ -50,6 +51,42 @@ static void KiPrintMemorySummary(void)
              (unsigned long long)stats.HighestPhysicalPage);
 }
 
+// Phase 1 of initialization runs as a System thread, like NT's
+// Phase1Initialization: by now the scheduler runs, so the self-tests and the
+// debugger's initial break-in happen in an ordinary thread.
+static void Phase1Initialization(void *context)
+{
+    if (KeBootOptions.RunTests) {
+        KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
+        return;
+    }
+    if (KeBootOptions.RunBenchmarks) {
+        KtRunBenchmarks();
+        return;
+    }
+    if (KeBootOptions.Demo == KBootDemoWaits)
+        KdStartWaitDemo();
+    if (!KeBootOptions.NoInitialBreak) {
+        // Under QEMU's -icount the TSC counts instructions since reset:
+        // `make bench` reads boot-to-prompt cost from this line.
+        DbgPrint("Boot: prompt reached at TSC %llu\n", (unsigned long long)__rdtsc());
+        if (KeBootOptions.Demo == KBootDemoWaits)
+            KdDemoBreakPoint();
+        else
+            DbgBreakPoint();
+    }
+}
+
+// The boot thread's last job: be the idle thread.
+static void KiIdleLoop(void) __attribute__((noreturn, noinline));
+static void KiIdleLoop(void)
+{
+    for (;;) {
+        _enable();
+        __halt();
+    }
+}
+
 // Called by the boot stub on the boot stack, interrupts off, with the boot
 // page tables (identity map of the first 4 GiB plus the kernel image).
 void KiSystemStartup(ULONG magic, ULONG64 multibootInfo) __attribute__((noreturn));
@@ -78,6 +115,10 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
 
     MmInitSystem();
     ExInitializePool();
+    KiBootSystemTime = HalQueryRealTimeClock();
+    KiInitializeDispatcher();
+    KiInitializeTimers();
+    PsInitSystem();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();
@@ -99,17 +140,8 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     _enable();
     HalpKeyboardPoll();     // a key pressed while IRQ1 was masked would block it
 
-    if (KeBootOptions.RunTests) {
-        KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
-    } else if (!KeBootOptions.NoInitialBreak) {
-        // Under QEMU's -icount the TSC counts instructions since reset:
-        // `make bench` reads boot-to-prompt cost from this line.
-        DbgPrint("Boot: prompt reached at TSC %llu\n", (unsigned long long)__rdtsc());
-        DbgBreakPoint();
-    }
-
-    for (;;) {
-        _enable();
-        __halt();
-    }
+    if (!NT_SUCCESS(PsCreateSystemThread(NULL, 0, NULL, NULL, NULL, Phase1Initialization,
+                                         NULL)))
+        KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, 0, 0, 0, 0);
+    KiIdleLoop();
 }

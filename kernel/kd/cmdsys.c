@@ -44,6 +44,9 @@ static KD_COMMAND_RESULT KdpRegisters(int argc, char **argv)
         return KdCommandContinue;
     }
     KdpPrintRegisters(KdpState.TrapFrame);
+    if (KdpState.ContextThread)
+        KdpPrint("(thread %016llx as switched out: rax rcx rdx rsi rdi r8-r11 are unknown, "
+                 "shown as 0)\n", (unsigned long long)KdpState.ContextThread);
     return KdCommandContinue;
 }
 
@@ -51,6 +54,7 @@ static KD_COMMAND_RESULT KdpStack(int argc, char **argv)
 {
     ULONG64 frames = 32;
     const KTRAP_FRAME *frame = KdpState.TrapFrame;
+    KD_STACK_START start;
 
     if (argc > 2 || (argc == 2 && !KdpGetValue(argv[1], &frames))) {
         if (argc > 2)
@@ -65,7 +69,14 @@ static KD_COMMAND_RESULT KdpStack(int argc, char **argv)
         KdpPrint("No register context\n");
         return KdCommandContinue;
     }
-    KdpPrintStack(frame->Rip, frame->Rsp, frame->Rbp, (ULONG)frames);
+    // After `.thread`, the walk starts with the frameless KiSwapContext
+    // frame above the registers, as `!thread` shows it.
+    start.LeafRip = KdpState.ContextLeafRip;
+    start.LeafSp = KdpState.ContextLeafSp;
+    start.Rip = frame->Rip;
+    start.Rsp = frame->Rsp;
+    start.Rbp = frame->Rbp;
+    KdpPrintStackFrom(&start, (ULONG)frames, 0);
     return KdCommandContinue;
 }
 
@@ -129,7 +140,7 @@ static KD_COMMAND_RESULT KdpCrash(int argc, char **argv)
 const KD_COMMAND KdpSystemCommands[] = {
     { "version", KdpVersion, "version", "show the kernel version, boot loader and consoles" },
     { "r", KdpRegisters, "r [register]",
-      "show the registers of the current context, or one of them (r rip)" },
+      "show the registers of the current context (entry or .thread), or one of them" },
     { "k", KdpStack, "k [frames]",
       "show the stack (Child-SP, RetAddr, Call Site) of the current context" },
     { "!vm", KdpVirtualMemory, "!vm", "physical memory by use, and pool totals" },

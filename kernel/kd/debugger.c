@@ -110,7 +110,11 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     if (reason == KdReasonBreakpoint)
         trapFrame->Rip -= KD_INT3_LENGTH;
     KdpState.Active = TRUE;
+    KdpState.EntryIrql = (KIRQL)__readcr8();
     KdpState.TrapFrame = trapFrame;
+    KdpState.EntryTrapFrame = trapFrame;
+    KdpState.ContextThread = 0;
+    KdpState.ContextLeafRip = KdpState.ContextLeafSp = 0;
     KdpState.Reason = reason;
     if (reason == KdReasonBugCheck)
         KdpAfterBugCheck = TRUE;
@@ -136,8 +140,12 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
             trapFrame->Rip += KD_INT3_LENGTH;
     }
     (void)HalpBreakInPending();     // a Ctrl-C typed in the shell is not a new break-in
+    // `.thread` changed only what the shell shows: the frame the trap
+    // returns through is the one we were entered with, untouched.
     KdpState.Active = FALSE;
     KdpState.TrapFrame = NULL;
+    KdpState.EntryTrapFrame = NULL;
+    KdpState.ContextThread = 0;
     if (result == KdCommandCrash)
         KeBugCheckEx(MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
     KiRestoreInterrupts(interruptsWere);

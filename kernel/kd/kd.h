@@ -86,11 +86,17 @@ KD_COMMAND_RESULT KdpExecuteLine(char *line);
 // Reads an expression argument; prints the error line and returns FALSE on junk.
 BOOLEAN KdpGetValue(const char *text, ULONG64 *value);
 
-// The state the debugger was entered with.
+// The state the debugger was entered with, and the register context the
+// commands use: the entry context, or a switched-out thread's after `.thread`.
 typedef struct _KD_STATE {
-    struct _KTRAP_FRAME *TrapFrame;
+    struct _KTRAP_FRAME *TrapFrame;         // what `r`, `k` and @registers read
+    struct _KTRAP_FRAME *EntryTrapFrame;    // the context the debugger was entered with
     ULONG Reason;               // KD_REASON
     BOOLEAN Active;
+    KIRQL EntryIrql;            // CR8 of the interrupted code, for `!irql`
+    ULONG64 ContextThread;      // `.thread`: whose saved registers TrapFrame holds, else 0
+    ULONG64 ContextLeafRip;     // ...and its frameless KiSwapContext frame, for `k`
+    ULONG64 ContextLeafSp;
 } KD_STATE;
 
 extern KD_STATE KdpState;
@@ -104,7 +110,75 @@ extern const KD_COMMAND KdpMemoryCommands[];
 extern const KD_COMMAND KdpSymbolCommands[];
 extern const KD_COMMAND KdpSystemCommands[];
 extern const KD_COMMAND KdpPoolCommands[];
+extern const KD_COMMAND KdpThreadCommands[];
+extern const KD_COMMAND KdpProcessCommands[];
+extern const KD_COMMAND KdpSchedulerCommands[];
 
-// Stack walking (frame pointers): for `k` and the bugcheck report.
+// Stack walking (frame pointers): for `k`, `!thread` and the bugcheck report.
+// A walk starts at the code at Rip with stack pointer Rsp and frame pointer
+// Rbp. A frameless leaf above it (KiSwapContext, in a switched-out thread)
+// is given by LeafRip and LeafSp, and is printed first; LeafRip 0: none.
+typedef struct _KD_STACK_START {
+    ULONG64 LeafRip;
+    ULONG64 LeafSp;
+    ULONG64 Rip;
+    ULONG64 Rsp;
+    ULONG64 Rbp;
+} KD_STACK_START;
+
 void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames);
+void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG indent);
 void KdpPrintRegisters(const struct _KTRAP_FRAME *frame);
+
+// ---- Threads and processes (cmdthread.c, cmdproc.c) ---------------------------------
+//
+// Every structure is read through KdpReadMemory and every list walk is
+// bounded: a corrupt thread or list prints an error line, never a fault.
+
+#define KD_MAX_LIST_ENTRIES 100000
+
+// Calls back with the address of every entry of the LIST_ENTRY list whose
+// head is at `head`, checking each link as it goes; a callback returning
+// FALSE stops the walk. A corrupt, unreadable or endless list ends the walk
+// with an error line naming `what`; then the walk returns FALSE.
+typedef BOOLEAN (*KD_LIST_CALLBACK)(void *context, ULONG64 entry);
+BOOLEAN KdpWalkList(ULONG64 head, const char *what, KD_LIST_CALLBACK callback, void *context);
+
+// What `!thread` shows (WinDbg's flags): 0 or 4 alone, the THREAD line only.
+#define KD_THREAD_WAIT_STATES 0x2   // the wait objects and the thread's details
+#define KD_THREAD_STACK       0x4   // with KD_THREAD_WAIT_STATES: the stack too
+#define KD_THREAD_DEFAULT     (KD_THREAD_WAIT_STATES | KD_THREAD_STACK)
+
+// Prints a thread as `!thread` does, every line indented by `indent`.
+// Returns FALSE (after one error line) when `thread` is not a readable thread.
+BOOLEAN KdpPrintThread(ULONG64 thread, ULONG flags, ULONG indent);
+// Is `address` a thread object (dispatcher type and object type both agree)?
+BOOLEAN KdpIsThread(ULONG64 address);
+// The thread running on this processor when the debugger was entered.
+ULONG64 KdpCurrentThread(void);
+// The thread commands mean by "current": the one `.thread` chose, else that one.
+ULONG64 KdpImplicitThread(void);
+// What KiSwapContext pushed on a switched-out thread's stack, lowest address
+// first (arch/x86_64/ctxswap.asm); KTHREAD.KernelStack points at it.
+typedef struct _KD_SWITCH_FRAME {
+    ULONG64 R15, R14, R13, R12, Rbx, Rbp, EFlags, ReturnAddress;
+} KD_SWITCH_FRAME;
+
+// Reads a switched-out thread's saved frame and where its stack walk starts
+// (the KiSwapContext frame, then the code it returns to). FALSE with a reason
+// ("has never run", "stack is gone"...) when there is no stack to walk.
+BOOLEAN KdpGetSwitchedThreadStack(ULONG64 thread, KD_SWITCH_FRAME *frame, KD_STACK_START *start,
+                                  const char **why);
+// The process's image name ("System"), NUL-terminated, printable; FALSE if unreadable.
+BOOLEAN KdpReadImageName(ULONG64 process, char *name, size_t size);
+// "hh:mm:ss.mmm" for a tick count, as `!thread` prints UserTime and KernelTime.
+void KdpFormatTickTime(char *buffer, size_t size, ULONG64 ticks);
+
+// ---- Demonstration scenario (demo.c) -------------------------------------------------
+
+// demo=waits: starts System threads in known waits (x nt!KdDemo*) and returns
+// once they all wait. Called from Phase1Initialization, at PASSIVE_LEVEL.
+void KdStartWaitDemo(void);
+// The initial break-in of the demo: at DISPATCH_LEVEL with a DPC queued, so
+// `!irql` and `!dpcs` have something to show.
+void KdDemoBreakPoint(void);

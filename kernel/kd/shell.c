@@ -11,6 +11,9 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpMemoryCommands,
     KdpSymbolCommands,
     KdpPoolCommands,
+    KdpThreadCommands,
+    KdpProcessCommands,
+    KdpSchedulerCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)

@@ -58,43 +58,58 @@ void KdpPrintRegisters(const KTRAP_FRAME *frame)
     }
 }
 
-static void KdpPrintFrame(ULONG64 childSp, ULONG64 returnAddress, ULONG64 callSite)
+static void KdpPrintFrame(ULONG indent, ULONG64 childSp, ULONG64 returnAddress,
+                          ULONG64 callSite)
 {
     char symbol[128];
 
     KdpFormatSymbol(&KdpKernelSymbols, callSite, symbol, sizeof(symbol));
+    KdpPrint("%*s", (int)indent, "");
     KdpPrintAddress(childSp);
     KdpPrint(" ");
     KdpPrintAddress(returnAddress);
     KdpPrint(" %s\n", symbol);
 }
 
-// Frame 0 is the code at `rip` with stack pointer `rsp`; each saved frame
-// record [rbp] = caller's rbp, [rbp+8] = return address gives the next.
-void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames)
+// Frame 0 is the code at start->Rip with stack pointer start->Rsp (after the
+// frameless leaf, if there is one); each saved frame record [rbp] = caller's
+// rbp, [rbp+8] = return address gives the next.
+void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG indent)
 {
-    ULONG64 callSite = rip, childSp = rsp;
+    ULONG64 callSite = start->Rip, childSp = start->Rsp, rbp = start->Rbp;
+    ULONG frame = 0;
 
-    KdpPrint("Child-SP          RetAddr           Call Site\n");
-    for (ULONG frame = 0; frame < maxFrames; frame++) {
+    KdpPrint("%*sChild-SP          RetAddr           Call Site\n", (int)indent, "");
+    if (start->LeafRip && maxFrames) {
+        KdpPrintFrame(indent, start->LeafSp, start->Rip, start->LeafRip);
+        frame++;
+    }
+    for (; frame < maxFrames; frame++) {
         ULONG64 record[2] = { 0, 0 };   // saved rbp, return address
 
         if (rbp == 0 || (rbp & 7) || !KdpReadMemory(rbp, record, sizeof(record))) {
-            KdpPrintFrame(childSp, 0, callSite);
+            KdpPrintFrame(indent, childSp, 0, callSite);
             return;
         }
-        KdpPrintFrame(childSp, record[1], callSite);
+        KdpPrintFrame(indent, childSp, record[1], callSite);
         if (record[1] == 0)
             return;
         if (record[0] != 0 && (record[0] <= rbp || record[0] - rbp > KD_MAX_FRAME_SIZE)) {
-            KdpPrintFrame(rbp + 16, 0, record[1]);
-            KdpPrint("(the frame chain ends here: saved rbp %016llx does not follow)\n",
-                     (unsigned long long)record[0]);
+            KdpPrintFrame(indent, rbp + 16, 0, record[1]);
+            KdpPrint("%*s(the frame chain ends here: saved rbp %016llx does not follow)\n",
+                     (int)indent, "", (unsigned long long)record[0]);
             return;
         }
         callSite = record[1];
         childSp = rbp + 16;
         rbp = record[0];
     }
-    KdpPrint("(more frames not shown)\n");
+    KdpPrint("%*s(more frames not shown)\n", (int)indent, "");
+}
+
+void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames)
+{
+    KD_STACK_START start = { 0, 0, rip, rsp, rbp };
+
+    KdpPrintStackFrom(&start, maxFrames, 0);
 }

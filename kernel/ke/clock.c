@@ -1,21 +1,34 @@
-// The clock interrupt's work: count the tick and charge it to whoever was
-// running. The scheduler's quantum accounting hooks in here.
+// The clock interrupt's work: count the tick, charge it to the running
+// thread (ending its quantum when used up), and let expired timers fire.
 
 #include "ke/ke.h"
+#include "arch/x86_64/x86.h"
+
+#define HUNDRED_NS_PER_TICK 156250
 
 volatile ULONG64 KeTickCount;
-ULONG KeMaximumIncrement = 156250;  // 15.625 ms in 100-ns units
+ULONG KeMaximumIncrement = HUNDRED_NS_PER_TICK;     // 15.625 ms in 100-ns units
+LONG64 KiBootSystemTime;
+ULONG64 KiLastClockTsc;     // when the last tick arrived (benchmarks)
 
 ULONG KeQueryTimeIncrement(void)
 {
     return KeMaximumIncrement;
 }
 
+LARGE_INTEGER KeQuerySystemTime(void)
+{
+    LARGE_INTEGER now;
+
+    now.QuadPart = KiBootSystemTime + (LONG64)KeTickCount * HUNDRED_NS_PER_TICK;
+    return now;
+}
+
+// Runs at CLOCK_LEVEL on every tick.
 void KeUpdateSystemTime(KTRAP_FRAME *trapFrame)
 {
-    KPRCB *prcb = KeGetCurrentPrcb();
-
+    KiLastClockTsc = __rdtsc();
     KeTickCount++;
-    if (prcb->InterruptCount && trapFrame->SegCs == 0x10)
-        prcb->KernelTime++;
+    KiQuantumTick();
+    KiTimerTick();
 }

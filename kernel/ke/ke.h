@@ -220,3 +220,137 @@ void KiAssertionFailed(const char *expression, const char *file, int line)
 void DbgBreakPoint(void);
 void KiInitializeProcessor(void);
 void KiInitializeTraps(void);
+
+// ---- Dispatcher: objects, waits, threads ----------------------------------------
+//
+// The dispatcher lock serializes every change to a dispatcher object's state
+// and to thread scheduling state. It is taken at DISPATCH_LEVEL.
+
+KIRQL KiAcquireDispatcherLock(void);
+void KiReleaseDispatcherLock(KIRQL oldIrql);
+// Releases the lock but stays at DISPATCH_LEVEL (before a context switch).
+void KiReleaseDispatcherLockFromDpcLevel(void);
+void KiAcquireDispatcherLockAtDpcLevel(void);
+
+#define KeGetCurrentThread() (KeGetCurrentPrcb()->CurrentThread)
+
+void KeInitializeEvent(KEVENT *event, EVENT_TYPE type, BOOLEAN state);
+LONG KeSetEvent(KEVENT *event, KPRIORITY increment, BOOLEAN wait);
+LONG KeResetEvent(KEVENT *event);
+void KeClearEvent(KEVENT *event);
+LONG KePulseEvent(KEVENT *event, KPRIORITY increment, BOOLEAN wait);
+LONG KeReadStateEvent(KEVENT *event);
+
+void KeInitializeSemaphore(KSEMAPHORE *semaphore, LONG count, LONG limit);
+// Returns the previous count; releasing past the limit is an error
+// (STATUS_SEMAPHORE_LIMIT_EXCEEDED) and changes nothing.
+NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                              LONG *previousCount);
+LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                        BOOLEAN wait);
+LONG KeReadStateSemaphore(KSEMAPHORE *semaphore);
+
+void KeInitializeMutant(KMUTANT *mutant, BOOLEAN initialOwner);
+void KeInitializeMutex(KMUTEX *mutex, ULONG level);
+// STATUS_MUTANT_NOT_OWNED when the caller does not own it (nothing changes).
+NTSTATUS KeReleaseMutantEx(KMUTANT *mutant, KPRIORITY increment, BOOLEAN abandoned,
+                           LONG *previousState);
+LONG KeReleaseMutant(KMUTANT *mutant, KPRIORITY increment, BOOLEAN abandoned, BOOLEAN wait);
+LONG KeReleaseMutex(KMUTEX *mutex, BOOLEAN wait);
+LONG KeReadStateMutant(KMUTANT *mutant);
+
+void KeInitializeTimer(KTIMER *timer);
+void KeInitializeTimerEx(KTIMER *timer, TIMER_TYPE type);
+// dueTime: negative = relative, in 100-ns units; positive = absolute system
+// time. period in milliseconds (0: one-shot). Returns TRUE if it was armed.
+BOOLEAN KeSetTimer(KTIMER *timer, LARGE_INTEGER dueTime, KDPC *dpc);
+BOOLEAN KeSetTimerEx(KTIMER *timer, LARGE_INTEGER dueTime, LONG period, KDPC *dpc);
+BOOLEAN KeCancelTimer(KTIMER *timer);
+BOOLEAN KeReadStateTimer(KTIMER *timer);
+void KiTimerTick(void);
+
+void KeInitializeQueue(KQUEUE *queue, ULONG count);
+LONG KeInsertQueue(KQUEUE *queue, LIST_ENTRY *entry);
+LONG KeInsertHeadQueue(KQUEUE *queue, LIST_ENTRY *entry);
+// Returns the entry, or (LIST_ENTRY *)(LONG_PTR)STATUS_TIMEOUT / STATUS_USER_APC.
+LIST_ENTRY *KeRemoveQueue(KQUEUE *queue, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout);
+LIST_ENTRY *KeRundownQueue(KQUEUE *queue);
+LONG KeReadStateQueue(KQUEUE *queue);
+
+NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason,
+                               KPROCESSOR_MODE waitMode, BOOLEAN alertable,
+                               LARGE_INTEGER *timeout);
+NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,
+                                  KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
+                                  BOOLEAN alertable, LARGE_INTEGER *timeout,
+                                  KWAIT_BLOCK *waitBlockArray);
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE waitMode, BOOLEAN alertable,
+                                LARGE_INTEGER *interval);
+BOOLEAN KeAlertThread(KTHREAD *thread, KPROCESSOR_MODE alertMode);
+BOOLEAN KeTestAlertThread(KPROCESSOR_MODE alertMode);
+
+void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *context);
+BOOLEAN KeInsertQueueDpc(KDPC *dpc, void *systemArgument1, void *systemArgument2);
+BOOLEAN KeRemoveQueueDpc(KDPC *dpc);
+
+void KeInitializeApc(KAPC *apc, KTHREAD *thread, KAPC_ENVIRONMENT environment,
+                     PKKERNEL_ROUTINE kernelRoutine, PKRUNDOWN_ROUTINE rundownRoutine,
+                     PKNORMAL_ROUTINE normalRoutine, KPROCESSOR_MODE mode, void *context);
+BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2,
+                         KPRIORITY increment);
+void KeEnterCriticalRegion(void);
+void KeLeaveCriticalRegion(void);
+void KiDeliverApc(void);
+
+typedef void (*PKSTART_ROUTINE)(void *startContext);
+// Prepares `thread` to start at startRoutine(startContext) on the given
+// kernel stack, in `process`. The thread is Initialized; KeReadyThread starts it.
+void KeInitializeThread(KTHREAD *thread, void *kernelStackTop, void *stackLimit,
+                        PKSTART_ROUTINE startRoutine, void *startContext, KPROCESS *process);
+void KeReadyThread(KTHREAD *thread);
+// Ends the current thread: signals it, abandons its mutants, switches away
+// for good. The caller (Ps) frees its stack later, from another thread.
+void KeTerminateThread(KPRIORITY increment) __attribute__((noreturn));
+KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority);
+LONG KeSetBasePriorityThread(KTHREAD *thread, LONG increment);
+KPRIORITY KeQueryPriorityThread(KTHREAD *thread);
+NTSTATUS KeYieldExecution(void);
+void KeInitializeProcess(KPROCESS *process, KPRIORITY basePriority);
+
+// Scheduler internals shared by the dispatcher's files (caller holds the
+// dispatcher lock).
+void KiReadyThread(KTHREAD *thread);
+void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment);
+void KiWaitTest(DISPATCHER_HEADER *object, KPRIORITY increment);
+LONG_PTR KiSwapThread(void);
+void KiRequestDispatchInterrupt(void);
+void KiInitializeDispatcher(void);
+void KiQuantumTick(void);
+BOOLEAN KiIsObjectSignaled(DISPATCHER_HEADER *object, KTHREAD *thread);
+void KiAcquireSignaledObject(DISPATCHER_HEADER *object, KTHREAD *thread);
+void KiActivateWaiterQueue(KQUEUE *queue);
+void KiAbandonMutants(KTHREAD *thread);
+void KiRetireDpcList(KPRCB *prcb);
+void KiDispatchInterrupt(void);     // the DISPATCH_LEVEL software interrupt
+void KiRemoveTimer(KTIMER *timer);
+void KiInsertWaitTimer(KTIMER *timer, LARGE_INTEGER timeout);
+void KiInitializeTimers(void);
+LARGE_INTEGER KeQuerySystemTime(void);
+extern LONG64 KiBootSystemTime;
+extern ULONG64 KiLastClockTsc;
+
+#define THREAD_QUANTUM 6            // two clock ticks: NT counts quantum in thirds of a tick
+#define CLOCK_QUANTUM_DECREMENT 3
+
+#define STATUS_KERNEL_APC              ((NTSTATUS)0x00000100L)
+#define STATUS_SEMAPHORE_LIMIT_EXCEEDED ((NTSTATUS)0xC0000047L)
+#define STATUS_MUTANT_NOT_OWNED        ((NTSTATUS)0xC0000046L)
+#define STATUS_MUTANT_LIMIT_EXCEEDED   ((NTSTATUS)0xC0000191L)
+#define STATUS_THREAD_IS_TERMINATING   ((NTSTATUS)0xC000004BL)
+#define STATUS_NO_YIELD_PERFORMED      ((NTSTATUS)0x40000024L)
+
+#define THREAD_NOT_MUTEX_OWNER         0x00000011
+#define INVALID_PROCESS_ATTACH_ATTEMPT 0x00000005
+#define INVALID_DATA_ACCESS_TRAP       0x00000004
+#define MAXIMUM_WAIT_OBJECTS_EXCEEDED  0x0000000C
+#define REFERENCE_BY_POINTER           0x00000018

@@ -261,3 +261,6 @@ typedef struct _KPROCESS {
     ULONG KernelTime;
     ULONG UserTime;
 } KPROCESS;
+
+// ctxswap.asm saves the stack pointer at this offset.
+_Static_assert(offsetof(KTHREAD, KernelStack) == 0x30, "KTHREAD.KernelStack offset");

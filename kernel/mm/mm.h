@@ -7,12 +7,17 @@
 // ---- The kernel's address regions -----------------------------------------------
 //
 //   ffff8000`00000000  direct map of every RAM page (physical + this base)
+//   fffffa60`00000000  kernel stacks, each below an unmapped guard page
 //   fffffa80`00000000  nonpaged pool (pages mapped on demand), as on NT x64
 //   fffffe00`00000000  I/O space: MmMapIoSpace (APICs, framebuffer, ACPI)
 //   ffffffff`80000000  the kernel image (linked here, -mcmodel=kernel)
 
 #define MM_DIRECT_MAP_BASE      0xFFFF800000000000ULL
 #define MM_DIRECT_MAP_SIZE      0x0000400000000000ULL   // 64 TiB
+#define MM_KERNEL_STACK_START   0xFFFFFA6000000000ULL
+#define MM_KERNEL_STACK_SIZE    0x0000000100000000ULL   // 4 GiB of address space
+#define MM_KERNEL_STACK_GUARD_PAGES 1
+#define KERNEL_STACK_SIZE       (24 * 1024)             // NT x64's default
 #define MM_NONPAGED_POOL_START  0xFFFFFA8000000000ULL
 #define MM_NONPAGED_POOL_SIZE   0x0000000100000000ULL   // 4 GiB of address space
 #define MM_IO_SPACE_START       0xFFFFFE0000000000ULL
@@ -82,6 +87,11 @@ void *MmMapIoSpace(ULONG64 physicalAddress, SIZE_T size, MEMORY_CACHING_TYPE cac
 // region; NULL when out of memory or address space.
 void *MiAllocatePoolPages(SIZE_T count);
 void MiFreePoolPages(void *va, SIZE_T count);
+
+// A kernel stack of `size` bytes with an unmapped guard page below it;
+// returns its top (the initial stack pointer) or NULL.
+void *MmCreateKernelStack(SIZE_T size);
+void MmDeleteKernelStack(void *stackTop, SIZE_T size);
 
 // Removes a page's mapping so any access faults: the guard page under a stack.
 void MiUnmapGuardPage(void *va);

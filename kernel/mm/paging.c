@@ -25,8 +25,6 @@ static BOOLEAN MiDirectMapActive;
 static ULONG64 MiNxBit;
 static ULONG64 MiIoSpaceNext = MM_IO_SPACE_START;
 static ULONG64 MiPoolBitmap[POOL_BITMAP_WORDS];
-static ULONG64 MiPoolPagesInUse;
-static ULONG64 MiPoolSearchHint;
 static KSPIN_LOCK MiPageTableLock;
 
 static void *MiPhysicalToVirtual(ULONG64 physical)
@@ -135,6 +133,7 @@ void MiInitializeSystemPageTables(void)
     // address space made later can share them by copying the kernel half.
     (void)MiWalk(MiKernelPml4, MM_NONPAGED_POOL_START, 2, TRUE);
     (void)MiWalk(MiKernelPml4, MM_IO_SPACE_START, 2, TRUE);
+    (void)MiWalk(MiKernelPml4, MM_KERNEL_STACK_START, 2, TRUE);
 
     __writemsr(MSR_PAT, PAT_VALUE);
     __writecr4(__readcr4() | CR4_PGE);
@@ -194,43 +193,60 @@ void *MmMapIoSpace(ULONG64 physicalAddress, SIZE_T size, MEMORY_CACHING_TYPE cac
     return (void *)(va + (physicalAddress - first));
 }
 
-// ---- Pool address space: a bitmap of the pool region's pages -----------------------
+// ---- Regions mapped page by page: the pool and kernel stacks ------------------------
+//
+// Each region has a bitmap of its pages (set: address in use, mapped or a
+// guard page). Allocation is first fit from a moving hint, skipping whole
+// busy words 64 pages at a time.
 
-static BOOLEAN MiPoolPageBusy(ULONG64 index)
+typedef struct _MI_VA_REGION {
+    ULONG64 Base;
+    ULONG64 Pages;
+    ULONG64 *Bitmap;
+    ULONG64 Hint;
+    ULONG64 PagesInUse;     // mapped pages (guard pages not counted)
+} MI_VA_REGION;
+
+static ULONG64 MiStackBitmap[POOL_BITMAP_WORDS];
+static MI_VA_REGION MiPoolRegion = {
+    MM_NONPAGED_POOL_START, MM_NONPAGED_POOL_SIZE / PAGE_SIZE, MiPoolBitmap, 0, 0
+};
+static MI_VA_REGION MiStackRegion = {
+    MM_KERNEL_STACK_START, MM_KERNEL_STACK_SIZE / PAGE_SIZE, MiStackBitmap, 0, 0
+};
+
+static BOOLEAN MiRegionPageBusy(MI_VA_REGION *region, ULONG64 index)
 {
-    return (MiPoolBitmap[index / 64] >> (index % 64)) & 1;
+    return (region->Bitmap[index / 64] >> (index % 64)) & 1;
 }
 
-static void MiSetPoolPages(ULONG64 first, ULONG64 count, BOOLEAN busy)
+static void MiSetRegionPages(MI_VA_REGION *region, ULONG64 first, ULONG64 count, BOOLEAN busy)
 {
     for (ULONG64 index = first; index < first + count; index++) {
         if (busy)
-            MiPoolBitmap[index / 64] |= 1ULL << (index % 64);
+            region->Bitmap[index / 64] |= 1ULL << (index % 64);
         else
-            MiPoolBitmap[index / 64] &= ~(1ULL << (index % 64));
+            region->Bitmap[index / 64] &= ~(1ULL << (index % 64));
     }
 }
 
-// First fit from a moving hint; whole busy words are skipped 64 pages at a time.
-static BOOLEAN MiFindPoolRun(ULONG64 count, ULONG64 *first)
+static BOOLEAN MiFindRegionRun(MI_VA_REGION *region, ULONG64 count, ULONG64 *first)
 {
-    const ULONG64 totalPages = MM_NONPAGED_POOL_SIZE / PAGE_SIZE;
-
     for (ULONG pass = 0; pass < 2; pass++) {
-        ULONG64 index = pass == 0 ? MiPoolSearchHint : 0;
-        ULONG64 limit = pass == 0 ? totalPages : MiPoolSearchHint + count;
+        ULONG64 index = pass == 0 ? region->Hint : 0;
+        ULONG64 limit = pass == 0 ? region->Pages : region->Hint + count;
         ULONG64 runStart = index, runLength = 0;
 
-        if (limit > totalPages)
-            limit = totalPages;
+        if (limit > region->Pages)
+            limit = region->Pages;
         while (index < limit) {
-            if (index % 64 == 0 && MiPoolBitmap[index / 64] == ~0ULL) {
+            if (index % 64 == 0 && region->Bitmap[index / 64] == ~0ULL) {
                 index += 64;
                 runLength = 0;
                 runStart = index;
                 continue;
             }
-            if (MiPoolPageBusy(index)) {
+            if (MiRegionPageBusy(region, index)) {
                 runLength = 0;
                 runStart = index + 1;
             } else if (++runLength == count) {
@@ -243,74 +259,109 @@ static BOOLEAN MiFindPoolRun(ULONG64 count, ULONG64 *first)
     return FALSE;
 }
 
-void *MiAllocatePoolPages(SIZE_T count)
+static void MiUnmapRegionPages(ULONG64 va, SIZE_T count)
+{
+    for (SIZE_T i = 0; i < count; i++) {
+        ULONG64 *pte = MiWalk(MiKernelPml4, va + i * PAGE_SIZE, 0, FALSE);
+
+        if (pte && (*pte & PTE_PRESENT)) {
+            MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
+            *pte = 0;
+            __invlpg((void *)(va + i * PAGE_SIZE));
+        }
+    }
+}
+
+// Reserves `guard + count` pages of the region and maps fresh physical
+// pages behind the last `count`; the first `guard` stay unmapped so running
+// off the low end faults. Returns the first mapped address or NULL.
+static void *MiAllocateRegionPages(MI_VA_REGION *region, SIZE_T count, SIZE_T guard,
+                                   MM_PAGE_USAGE usage)
 {
     KIRQL oldIrql;
-    ULONG64 first;
-    ULONG64 va;
+    ULONG64 first, va;
 
     KeAcquireSpinLock(&MiPageTableLock, &oldIrql);
-    if (!MiFindPoolRun(count, &first)) {
+    if (!MiFindRegionRun(region, count + guard, &first)) {
         KeReleaseSpinLock(&MiPageTableLock, oldIrql);
         return NULL;
     }
-    va = MM_NONPAGED_POOL_START + first * PAGE_SIZE;
+    va = region->Base + (first + guard) * PAGE_SIZE;
     for (SIZE_T i = 0; i < count; i++) {
-        PFN_NUMBER pfn = MmAllocatePhysicalPage(MmUsagePool);
+        PFN_NUMBER pfn = MmAllocatePhysicalPage(usage);
         ULONG64 *pte;
 
         if (!pfn) {
-            // Out of memory part way: give back what was taken.
-            for (SIZE_T j = 0; j < i; j++) {
-                pte = MiWalk(MiKernelPml4, va + j * PAGE_SIZE, 0, FALSE);
-                MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
-                *pte = 0;
-                __invlpg((void *)(va + j * PAGE_SIZE));
-            }
+            MiUnmapRegionPages(va, i);      // out of memory part way: give back what was taken
             KeReleaseSpinLock(&MiPageTableLock, oldIrql);
             return NULL;
         }
         pte = MiWalk(MiKernelPml4, va + i * PAGE_SIZE, 0, TRUE);
         *pte = (pfn << PAGE_SHIFT) | PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | MiNxBit;
     }
-    MiSetPoolPages(first, count, TRUE);
-    MiPoolPagesInUse += count;
-    MiPoolSearchHint = first + count;
+    MiSetRegionPages(region, first, count + guard, TRUE);
+    region->PagesInUse += count;
+    region->Hint = first + count + guard;
     KeReleaseSpinLock(&MiPageTableLock, oldIrql);
     return (void *)va;
 }
 
-void MiFreePoolPages(void *address, SIZE_T count)
+static void MiFreeRegionPages(MI_VA_REGION *region, void *address, SIZE_T count, SIZE_T guard)
 {
     ULONG64 va = (ULONG64)address;
-    ULONG64 first = (va - MM_NONPAGED_POOL_START) / PAGE_SIZE;
+    ULONG64 first = (va - region->Base) / PAGE_SIZE;
     KIRQL oldIrql;
 
-    if (va < MM_NONPAGED_POOL_START || va & (PAGE_SIZE - 1) ||
-        first + count > MM_NONPAGED_POOL_SIZE / PAGE_SIZE)
+    if (va < region->Base + guard * PAGE_SIZE || (va & (PAGE_SIZE - 1)) ||
+        first + count > region->Pages)
         KeBugCheckEx(BAD_POOL_CALLER, 0x40, va, count, 0);
     KeAcquireSpinLock(&MiPageTableLock, &oldIrql);
     for (SIZE_T i = 0; i < count; i++) {
         ULONG64 *pte = MiWalk(MiKernelPml4, va + i * PAGE_SIZE, 0, FALSE);
 
-        if (!pte || !(*pte & PTE_PRESENT) || !MiPoolPageBusy(first + i)) {
+        if (!pte || !(*pte & PTE_PRESENT) || !MiRegionPageBusy(region, first + i)) {
             KeReleaseSpinLock(&MiPageTableLock, oldIrql);
             KeBugCheckEx(BAD_POOL_CALLER, 0x41, va + i * PAGE_SIZE, count, 0);
         }
-        MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
-        *pte = 0;
-        __invlpg((void *)(va + i * PAGE_SIZE));
     }
-    MiSetPoolPages(first, count, FALSE);
-    MiPoolPagesInUse -= count;
-    if (first < MiPoolSearchHint)
-        MiPoolSearchHint = first;
+    MiUnmapRegionPages(va, count);
+    MiSetRegionPages(region, first - guard, count + guard, FALSE);
+    region->PagesInUse -= count;
+    if (first - guard < region->Hint)
+        region->Hint = first - guard;
     KeReleaseSpinLock(&MiPageTableLock, oldIrql);
+}
+
+void *MiAllocatePoolPages(SIZE_T count)
+{
+    return MiAllocateRegionPages(&MiPoolRegion, count, 0, MmUsagePool);
+}
+
+void MiFreePoolPages(void *address, SIZE_T count)
+{
+    MiFreeRegionPages(&MiPoolRegion, address, count, 0);
 }
 
 ULONG64 MiPoolVirtualPagesInUse(void)
 {
-    return MiPoolPagesInUse;
+    return MiPoolRegion.PagesInUse;
+}
+
+void *MmCreateKernelStack(SIZE_T size)
+{
+    SIZE_T pages = BYTES_TO_PAGES(size);
+    UCHAR *base = MiAllocateRegionPages(&MiStackRegion, pages, MM_KERNEL_STACK_GUARD_PAGES,
+                                        MmUsageKernelStack);
+
+    return base ? base + pages * PAGE_SIZE : NULL;
+}
+
+void MmDeleteKernelStack(void *stackTop, SIZE_T size)
+{
+    SIZE_T pages = BYTES_TO_PAGES(size);
+
+    MiFreeRegionPages(&MiStackRegion, (UCHAR *)stackTop - pages * PAGE_SIZE, pages,
+                      MM_KERNEL_STACK_GUARD_PAGES);
 }
 
 ULONG64 MmGetPhysicalAddress(const void *address)

@@ -250,3 +250,60 @@ TEST(MalformedOptionDoesNotStopTheOthers)
     EXPECT(Options.NoInitialBreak);
     EXPECT_EQ(Options.TestCount, 1);
 }
+
+// ---- demo=NAME chooses a debugging scenario ----
+
+static KBOOT_OPTIONS DemoOptions;
+
+static BOOLEAN ParseDemo(const char *commandLine)
+{
+    memset(&DemoOptions, 0xA5, sizeof(DemoOptions));    // nothing may survive from before
+    return KiParseCommandLine(commandLine, &DemoOptions);
+}
+
+TEST(NoDemoByDefault)
+{
+    EXPECT(ParseDemo(""));
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
+    EXPECT(ParseDemo("console=serial nobreak"));
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
+}
+
+TEST(DemoWaitsSelectsTheWaitsScenario)
+{
+    EXPECT(ParseDemo("demo=waits"));
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoWaits);
+    EXPECT_STREQ(DemoOptions.Unknown, "");
+}
+
+TEST(DemoCombinesWithOtherOptions)
+{
+    EXPECT(ParseDemo("console=serial demo=waits nobreak"));
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoWaits);
+    EXPECT(DemoOptions.NoInitialBreak);
+    EXPECT(!DemoOptions.ScreenConsole);
+}
+
+TEST(UnknownDemoIsMalformedAndRunsNone)
+{
+    EXPECT(!ParseDemo("demo=lpc"));
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
+    EXPECT(!ParseDemo("demo="));
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
+    EXPECT(!ParseDemo("demo=Waits"));
+    EXPECT(!ParseDemo("demo=waitsx"));
+}
+
+TEST(DemoWithoutAValueIsUnknown)
+{
+    EXPECT(ParseDemo("demo"));
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
+    EXPECT_STREQ(DemoOptions.Unknown, "demo");
+}
+
+TEST(MalformedDemoDoesNotStopTheOthers)
+{
+    EXPECT(!ParseDemo("demo=nope nobreak"));
+    EXPECT(DemoOptions.NoInitialBreak);
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
+}

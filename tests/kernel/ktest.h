@@ -36,3 +36,4 @@ BOOLEAN KtFailed(void);
 #define KTEST_EXIT_FAIL 0x11    // 35
 
 void KtRunTests(const KBOOT_OPTIONS *options);
+void KtRunBenchmarks(void);

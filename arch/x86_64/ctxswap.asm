@@ -1,0 +1,47 @@
+; Switching threads. KiSwapContext saves the callee-saved registers and the
+; flags on the old thread's stack, records its stack pointer, and resumes
+; the new thread from its own saved stack. A thread that has never run has
+; a stack prepared by KeInitializeThread that "returns" into KiThreadStartup.
+
+bits 64
+default rel
+
+section .text
+
+KTHREAD_KERNEL_STACK equ 0x30      ; offsetof(KTHREAD, KernelStack), checked in ketypes.h
+
+extern KiStartThread
+
+; void KiSwapContext(KTHREAD *oldThread, KTHREAD *newThread)
+; Called at DISPATCH_LEVEL. Returns when oldThread is switched back in.
+global KiSwapContext
+KiSwapContext:
+    pushfq
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rdi + KTHREAD_KERNEL_STACK], rsp
+    mov rsp, [rsi + KTHREAD_KERNEL_STACK]
+global KiSwapContextResume
+KiSwapContextResume:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    popfq
+    ret
+
+; A new thread's first instructions: r12 = start routine, r13 = its context.
+; rbp is 0, which ends every stack walk here.
+global KiThreadStartup
+KiThreadStartup:
+    mov rdi, r12
+    mov rsi, r13
+    xor ebp, ebp
+    call KiStartThread
+    ud2                         ; KiStartThread never returns

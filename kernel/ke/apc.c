@@ -1,0 +1,120 @@
+// Kernel-mode asynchronous procedure calls: a routine run in the context of
+// a particular thread. They are how one thread makes another do something
+// itself, such as end (thread termination) or complete a timer's callback.
+// A kernel APC runs when the target's IRQL is below APC_LEVEL and it is not
+// in a critical region; a thread waiting at PASSIVE_LEVEL is woken to run it
+// and then waits again.
+
+#include "ke/ke.h"
+#include "arch/x86_64/hal.h"
+
+#define APC_TYPE 0x12   // NT's ApcObject
+
+void KeInitializeApc(KAPC *apc, KTHREAD *thread, KAPC_ENVIRONMENT environment,
+                     PKKERNEL_ROUTINE kernelRoutine, PKRUNDOWN_ROUTINE rundownRoutine,
+                     PKNORMAL_ROUTINE normalRoutine, KPROCESSOR_MODE mode, void *context)
+{
+    memset(apc, 0, sizeof(*apc));
+    apc->Type = APC_TYPE;
+    apc->Size = sizeof(KAPC);
+    apc->Thread = thread;
+    apc->ApcStateIndex = (CHAR)environment;
+    apc->KernelRoutine = kernelRoutine;
+    apc->RundownRoutine = rundownRoutine;
+    apc->NormalRoutine = normalRoutine;
+    apc->NormalContext = normalRoutine ? context : NULL;
+    apc->ApcMode = normalRoutine ? mode : KernelMode;
+}
+
+// Returns FALSE if the APC is already queued or the thread no longer takes
+// APCs (it is ending).
+BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2,
+                         KPRIORITY increment)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    KTHREAD *thread = apc->Thread;
+
+    if (apc->Inserted || !thread->ApcQueueable) {
+        KiReleaseDispatcherLock(oldIrql);
+        return FALSE;
+    }
+    apc->SystemArgument1 = systemArgument1;
+    apc->SystemArgument2 = systemArgument2;
+    apc->Inserted = TRUE;
+    InsertTailList(&thread->ApcState.ApcListHead[(int)apc->ApcMode], &apc->ApcListEntry);
+
+    if (apc->ApcMode == KernelMode) {
+        thread->ApcState.KernelApcPending = TRUE;
+        if (thread == KeGetCurrentThread()) {
+            HalRequestSoftwareInterrupt(APC_LEVEL);
+        } else if (thread->State == Waiting && thread->WaitIrql == PASSIVE_LEVEL &&
+                   thread->KernelApcDisable == 0) {
+            KiUnwaitThread(thread, STATUS_KERNEL_APC, increment);
+        }
+    } else if (thread->State == Waiting && thread->WaitMode == UserMode && thread->Alertable) {
+        thread->ApcState.UserApcPending = TRUE;
+        KiUnwaitThread(thread, STATUS_USER_APC, increment);
+    }
+    KiReleaseDispatcherLock(oldIrql);
+    return TRUE;
+}
+
+// Runs the current thread's pending kernel APCs. Called at PASSIVE_LEVEL or
+// from the APC interrupt (APC_LEVEL).
+void KiDeliverApc(void)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KIRQL entryIrql = KeGetCurrentIrql();
+
+    if (entryIrql < APC_LEVEL)
+        KfRaiseIrql(APC_LEVEL);
+    for (;;) {
+        KIRQL oldIrql;
+        KAPC *apc;
+        PKNORMAL_ROUTINE normalRoutine;
+        void *normalContext, *argument1, *argument2;
+
+        if (thread->KernelApcDisable)
+            break;
+        oldIrql = KiAcquireDispatcherLock();
+        if (IsListEmpty(&thread->ApcState.ApcListHead[KernelMode])) {
+            thread->ApcState.KernelApcPending = FALSE;
+            KiReleaseDispatcherLock(oldIrql);
+            break;
+        }
+        apc = CONTAINING_RECORD(RemoveHeadList(&thread->ApcState.ApcListHead[KernelMode]), KAPC,
+                                ApcListEntry);
+        apc->Inserted = FALSE;
+        normalRoutine = apc->NormalRoutine;
+        normalContext = apc->NormalContext;
+        argument1 = apc->SystemArgument1;
+        argument2 = apc->SystemArgument2;
+        KiReleaseDispatcherLock(oldIrql);
+
+        // The kernel routine runs at APC_LEVEL and may cancel or change the
+        // normal routine; the normal routine runs at PASSIVE_LEVEL.
+        thread->ApcState.KernelApcInProgress = TRUE;
+        apc->KernelRoutine(apc, &normalRoutine, &normalContext, &argument1, &argument2);
+        if (normalRoutine) {
+            KeLowerIrql(PASSIVE_LEVEL);
+            normalRoutine(normalContext, argument1, argument2);
+            KfRaiseIrql(APC_LEVEL);
+        }
+        thread->ApcState.KernelApcInProgress = FALSE;
+    }
+    if (entryIrql < APC_LEVEL)
+        KeLowerIrql(entryIrql);
+}
+
+void KeEnterCriticalRegion(void)
+{
+    KeGetCurrentThread()->KernelApcDisable--;
+}
+
+void KeLeaveCriticalRegion(void)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+
+    if (++thread->KernelApcDisable == 0 && thread->ApcState.KernelApcPending)
+        HalRequestSoftwareInterrupt(APC_LEVEL);
+}

@@ -1,0 +1,369 @@
+// The scheduler: 32 ready lists (one per priority) with a summary bitmap,
+// preemption when a higher-priority thread becomes ready, time slicing by
+// quantum, and NT's priority boost and decay.
+//
+// Everything here runs with the dispatcher lock held at DISPATCH_LEVEL.
+// Switching threads happens in two places only: KiSwapThread (the running
+// thread blocks or ends) and the dispatch interrupt (the running thread is
+// preempted or its quantum ran out).
+
+#include "ke/ke.h"
+#include "arch/x86_64/hal.h"
+#include "arch/x86_64/x86.h"
+
+static KSPIN_LOCK KiDispatcherLock;
+
+void KiSwapContext(KTHREAD *oldThread, KTHREAD *newThread);    // ctxswap.asm
+
+KIRQL KiAcquireDispatcherLock(void)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+
+    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
+    return oldIrql;
+}
+
+void KiReleaseDispatcherLock(KIRQL oldIrql)
+{
+    KeReleaseSpinLockFromDpcLevel(&KiDispatcherLock);
+    KeLowerIrql(oldIrql);
+}
+
+void KiAcquireDispatcherLockAtDpcLevel(void)
+{
+    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
+}
+
+void KiReleaseDispatcherLockFromDpcLevel(void)
+{
+    KeReleaseSpinLockFromDpcLevel(&KiDispatcherLock);
+}
+
+void KiRequestDispatchInterrupt(void)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+
+    if (!prcb->DispatchPending) {
+        prcb->DispatchPending = TRUE;
+        HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
+    }
+}
+
+static void KiInsertReadyList(KPRCB *prcb, KTHREAD *thread, BOOLEAN atHead)
+{
+    LIST_ENTRY *list = &prcb->DispatcherReadyListHead[thread->Priority];
+
+    thread->State = Ready;
+    if (atHead)
+        InsertHeadList(list, &thread->WaitListEntry);
+    else
+        InsertTailList(list, &thread->WaitListEntry);
+    prcb->ReadySummary |= 1U << thread->Priority;
+}
+
+// Takes the highest-priority ready thread whose priority is at least
+// `lowPriority`, or NULL.
+static KTHREAD *KiSelectReadyThread(KPRCB *prcb, KPRIORITY lowPriority)
+{
+    ULONG summary = prcb->ReadySummary & ~((1U << lowPriority) - 1);
+    ULONG priority;
+    KTHREAD *thread;
+
+    if (!summary)
+        return NULL;
+    priority = 31 - (ULONG)__builtin_clz(summary);
+    thread = CONTAINING_RECORD(RemoveHeadList(&prcb->DispatcherReadyListHead[priority]),
+                               KTHREAD, WaitListEntry);
+    if (IsListEmpty(&prcb->DispatcherReadyListHead[priority]))
+        prcb->ReadySummary &= ~(1U << priority);
+    return thread;
+}
+
+// Makes `thread` runnable. If it outranks the thread that would run next on
+// this processor it is chosen to preempt at the next dispatch interrupt.
+void KiReadyThread(KTHREAD *thread)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *current = prcb->CurrentThread;
+    KTHREAD *next = prcb->NextThread;
+
+    if (next) {
+        if (thread->Priority > next->Priority) {
+            KiInsertReadyList(prcb, next, TRUE);    // it had not run yet: keep its turn
+            thread->State = Standby;
+            prcb->NextThread = thread;
+        } else {
+            KiInsertReadyList(prcb, thread, FALSE);
+        }
+        return;
+    }
+    if (current && current->State == Running && thread->Priority > current->Priority) {
+        thread->State = Standby;
+        prcb->NextThread = thread;
+        KiRequestDispatchInterrupt();
+        return;
+    }
+    KiInsertReadyList(prcb, thread, FALSE);
+}
+
+// Switches from the current thread to `next`. The dispatcher lock is held on
+// entry and released here, before the switch; the processor stays at
+// DISPATCH_LEVEL throughout. Returns when the old thread runs again.
+static void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
+{
+    KTHREAD *current = prcb->CurrentThread;
+
+    next->State = Running;
+    prcb->CurrentThread = next;
+    if (next == current) {
+        KiReleaseDispatcherLockFromDpcLevel();
+        return;
+    }
+    next->ContextSwitches++;
+    prcb->ContextSwitches++;
+    KeGetPcr()->TssBase->Rsp0 = (ULONG64)next->InitialStack;
+    KiReleaseDispatcherLockFromDpcLevel();
+    KiSwapContext(current, next);
+    // Running again. A kernel APC queued while we were switched out is
+    // delivered as soon as our IRQL drops low enough.
+    if (current->ApcState.KernelApcPending)
+        HalRequestSoftwareInterrupt(APC_LEVEL);
+}
+
+// The current thread has stopped running (it waits or has ended): run the
+// best ready thread, or the idle thread. Returns the wait status the thread
+// was given when it is resumed.
+LONG_PTR KiSwapThread(void)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *current = prcb->CurrentThread;
+    KTHREAD *next = prcb->NextThread;
+
+    if (next)
+        prcb->NextThread = NULL;
+    else
+        next = KiSelectReadyThread(prcb, 0);
+    if (!next)
+        next = prcb->IdleThread;
+    KiSwitchTo(prcb, next);
+    return current->WaitStatus;
+}
+
+// Quantum end, as NT: the thread's boost decays by one and, if another
+// thread of at least its new priority is ready, that one runs.
+static void KiQuantumEnd(KPRCB *prcb)
+{
+    KTHREAD *current = prcb->CurrentThread;
+    KTHREAD *next;
+
+    if (current == prcb->IdleThread)
+        return;
+    current->Quantum = THREAD_QUANTUM;
+    if (current->Priority < LOW_REALTIME_PRIORITY && current->PriorityDecrement > 0) {
+        current->Priority--;
+        current->PriorityDecrement--;
+    }
+    if (prcb->NextThread)
+        return;     // a preemption is already on its way
+    next = KiSelectReadyThread(prcb, current->Priority);
+    if (next) {
+        next->State = Standby;
+        prcb->NextThread = next;
+    }
+}
+
+// The dispatch interrupt (DISPATCH_LEVEL software interrupt): run the DPC
+// queue, handle the end of a quantum, and switch to NextThread if one was
+// chosen. Entered at DISPATCH_LEVEL with interrupts enabled.
+void KiDispatchInterrupt(void)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *current;
+    KTHREAD *next;
+    BOOLEAN quantumEnd;
+
+    prcb->DispatchPending = FALSE;
+    KiRetireDpcList(prcb);
+
+    KiAcquireDispatcherLockAtDpcLevel();
+    quantumEnd = prcb->QuantumEnd;
+    if (quantumEnd) {
+        prcb->QuantumEnd = FALSE;
+        KiQuantumEnd(prcb);
+    }
+    next = prcb->NextThread;
+    if (!next) {
+        KiReleaseDispatcherLockFromDpcLevel();
+        return;
+    }
+    prcb->NextThread = NULL;
+    current = prcb->CurrentThread;
+    if (current != prcb->IdleThread && current->State == Running) {
+        // Preempted before its quantum ran out: it keeps its place in line.
+        // At the end of its quantum (already given a fresh one) it goes
+        // behind its equals, or round robin would skip all but two.
+        KiInsertReadyList(prcb, current, !quantumEnd && current->Quantum > 0);
+    }
+    KiSwitchTo(prcb, next);
+}
+
+// Called from the clock interrupt: charge the tick and end the quantum when
+// it is used up.
+void KiQuantumTick(void)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *current = prcb->CurrentThread;
+
+    if (!current)
+        return;
+    if (current == prcb->IdleThread) {
+        prcb->IdleTime++;
+        return;
+    }
+    prcb->KernelTime++;
+    current->KernelTime++;
+    current->Quantum -= CLOCK_QUANTUM_DECREMENT;
+    if (current->Quantum <= 0) {
+        prcb->QuantumEnd = TRUE;
+        KiRequestDispatchInterrupt();
+    }
+}
+
+// Unwait boost, as NT: a thread woken with an increment runs at its base
+// priority plus the increment (never above 15 for dynamic priorities),
+// and the boost decays at each quantum end.
+static void KiBoostPriority(KTHREAD *thread, KPRIORITY increment)
+{
+    KPRIORITY priority;
+
+    if (thread->Priority >= LOW_REALTIME_PRIORITY || increment <= 0)
+        return;
+    priority = thread->BasePriority + increment;
+    if (priority > LOW_REALTIME_PRIORITY - 1)
+        priority = LOW_REALTIME_PRIORITY - 1;
+    if (priority > thread->Priority) {
+        thread->PriorityDecrement = (CHAR)(priority - thread->BasePriority);
+        thread->Priority = (CHAR)priority;
+    }
+    thread->Quantum = THREAD_QUANTUM;
+}
+
+// Ends the thread's wait: takes its wait blocks off every object, cancels its
+// timeout timer, and makes it ready with `waitStatus` as the wait's result.
+void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment)
+{
+    KWAIT_BLOCK *waitBlock = thread->WaitBlockList;
+
+    thread->WaitStatus = waitStatus;
+    if (waitBlock) {
+        do {
+            if (waitBlock->WaitListEntry.Flink)
+                RemoveEntryList(&waitBlock->WaitListEntry);
+            waitBlock->WaitListEntry.Flink = NULL;
+            waitBlock = waitBlock->NextWaitBlock;
+        } while (waitBlock != thread->WaitBlockList);
+    }
+    thread->WaitBlockList = NULL;
+    if (thread->Timer.Header.Inserted)
+        KiRemoveTimer(&thread->Timer);
+    // A thread bound to a queue counts as active again when a wait on
+    // something else ends (NT's KiUnlinkThread); a wait for the queue itself
+    // is counted by whoever hands it an entry. Woken from the queue to run
+    // a kernel APC it is active too: the APC may end the thread, and
+    // KeTerminateThread takes it off the count.
+    if (thread->Queue && (thread->WaitReason != WrQueue || waitStatus == STATUS_KERNEL_APC))
+        thread->Queue->CurrentCount++;
+    KiBoostPriority(thread, increment);
+    KiReadyThread(thread);
+}
+
+KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority)
+{
+    KIRQL oldIrql;
+    KPRIORITY old;
+    KPRCB *prcb = KeGetCurrentPrcb();
+
+    ASSERT(priority >= LOW_PRIORITY && priority <= HIGH_PRIORITY);
+    oldIrql = KiAcquireDispatcherLock();
+    old = thread->Priority;
+    thread->PriorityDecrement = 0;
+    if (thread->State == Ready) {
+        RemoveEntryList(&thread->WaitListEntry);
+        if (IsListEmpty(&prcb->DispatcherReadyListHead[old]))
+            prcb->ReadySummary &= ~(1U << old);
+        thread->Priority = (CHAR)priority;
+        KiReadyThread(thread);
+    } else {
+        thread->Priority = (CHAR)priority;
+        if (thread->State == Running && !prcb->NextThread) {
+            // Lowered below a ready thread: let it run.
+            KTHREAD *next = KiSelectReadyThread(prcb, priority + 1 > HIGH_PRIORITY
+                                                          ? HIGH_PRIORITY : priority + 1);
+            if (next) {
+                next->State = Standby;
+                prcb->NextThread = next;
+                KiRequestDispatchInterrupt();
+            }
+        }
+    }
+    KiReleaseDispatcherLock(oldIrql);
+    return old;
+}
+
+// Sets the base priority to the process's base plus `increment`, as NT's
+// KeSetBasePriorityThread; returns the previous increment.
+LONG KeSetBasePriorityThread(KTHREAD *thread, LONG increment)
+{
+    KPRIORITY processBase = thread->Process ? thread->Process->BasePriority : NORMAL_BASE_PRIORITY;
+    LONG previous = thread->BasePriority - processBase;
+    KPRIORITY base = processBase + increment;
+
+    if (base < LOW_PRIORITY + 1)
+        base = LOW_PRIORITY + 1;
+    if (base > HIGH_PRIORITY)
+        base = HIGH_PRIORITY;
+    thread->BasePriority = (CHAR)base;
+    KeSetPriorityThread(thread, base);
+    return previous;
+}
+
+KPRIORITY KeQueryPriorityThread(KTHREAD *thread)
+{
+    return thread->Priority;
+}
+
+// Gives the rest of the quantum to a ready thread of the same priority.
+NTSTATUS KeYieldExecution(void)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *current = prcb->CurrentThread;
+    KTHREAD *next;
+
+    if (prcb->NextThread) {
+        next = prcb->NextThread;
+        prcb->NextThread = NULL;
+    } else {
+        next = KiSelectReadyThread(prcb, current->Priority);
+    }
+    if (!next) {
+        KiReleaseDispatcherLock(oldIrql);
+        return STATUS_NO_YIELD_PERFORMED;
+    }
+    current->Quantum = THREAD_QUANTUM;
+    KiInsertReadyList(prcb, current, FALSE);
+    KiSwitchTo(prcb, next);
+    KeLowerIrql(oldIrql);
+    return STATUS_SUCCESS;
+}
+
+void KiInitializeDispatcher(void)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+
+    KeInitializeSpinLock(&KiDispatcherLock);
+    for (ULONG i = 0; i < MAXIMUM_PRIORITY; i++)
+        InitializeListHead(&prcb->DispatcherReadyListHead[i]);
+    prcb->ReadySummary = 0;
+    InitializeListHead(&prcb->DpcListHead);
+}

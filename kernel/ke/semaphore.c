@@ -1,0 +1,54 @@
+// Semaphores: a count between 0 and a limit. Each satisfied wait takes one;
+// a release adds some, but never past the limit.
+
+#include "ke/ke.h"
+
+void KeInitializeSemaphore(KSEMAPHORE *semaphore, LONG count, LONG limit)
+{
+    semaphore->Header.Type = SemaphoreObject;
+    semaphore->Header.Size = sizeof(KSEMAPHORE) / sizeof(LONG64);
+    semaphore->Header.SignalState = count;
+    semaphore->Limit = limit;
+    InitializeListHead(&semaphore->Header.WaitListHead);
+}
+
+NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                              LONG *previousCount)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    LONG previous = semaphore->Header.SignalState;
+
+    // As NT: an adjustment that is not positive, or that would pass the
+    // limit (or overflow), fails and changes nothing.
+    if (adjustment <= 0 || previous > semaphore->Limit - adjustment) {
+        KiReleaseDispatcherLock(oldIrql);
+        return STATUS_SEMAPHORE_LIMIT_EXCEEDED;
+    }
+    semaphore->Header.SignalState = previous + adjustment;
+    if (previous == 0 && !IsListEmpty(&semaphore->Header.WaitListHead))
+        KiWaitTest(&semaphore->Header, increment);
+    KiReleaseDispatcherLock(oldIrql);
+    if (previousCount)
+        *previousCount = previous;
+    return STATUS_SUCCESS;
+}
+
+// The kernel-mode form: releasing past the limit is a caller bug, which NT
+// raises as an exception; with no exception handling in the kernel that is
+// a bugcheck.
+LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                        BOOLEAN wait)
+{
+    LONG previous = 0;
+    NTSTATUS status = KeReleaseSemaphoreEx(semaphore, increment, adjustment, &previous);
+
+    if (!NT_SUCCESS(status))
+        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)status,
+                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, adjustment);
+    return previous;
+}
+
+LONG KeReadStateSemaphore(KSEMAPHORE *semaphore)
+{
+    return semaphore->Header.SignalState;
+}

@@ -1,0 +1,341 @@
+// Waiting: KeWaitForSingleObject, KeWaitForMultipleObjects and
+// KeDelayExecutionThread, and KiWaitTest, which wakes waiters when an object
+// is signaled.
+//
+// How a wait works:
+//  1. Under the dispatcher lock, check whether the wait is satisfied now
+//     (any one object signaled for WaitAny, all of them for WaitAll). If so,
+//     acquire the objects (an auto-reset event resets, a semaphore counts
+//     down, a mutant gets an owner) and return at once.
+//  2. Otherwise link one wait block per object onto the objects' wait lists,
+//     arm the thread's timer for a timeout, mark the thread Waiting with its
+//     wait reason and the tick the wait began, and switch to another thread.
+//  3. Whoever signals an object calls KiWaitTest, which walks the waiters in
+//     order and unwaits each one the new state satisfies, acquiring on its
+//     behalf. A WaitAll waiter is satisfied only when every object is
+//     signaled, and then acquires all of them at once: never some of them.
+//  4. The woken thread returns the status its waker stored: STATUS_WAIT_0 + i,
+//     STATUS_ABANDONED_WAIT_0 + i, STATUS_TIMEOUT, STATUS_ALERTED...
+
+#include "ke/ke.h"
+
+// Is `object` signaled for `thread`? A mutant is also "signaled" for the
+// thread that already owns it (recursive acquisition).
+BOOLEAN KiIsObjectSignaled(DISPATCHER_HEADER *object, KTHREAD *thread)
+{
+    if (object->Type == MutantObject) {
+        KMUTANT *mutant = (KMUTANT *)object;
+
+        return object->SignalState > 0 || mutant->OwnerThread == thread;
+    }
+    if (object->Type == QueueObject)
+        return FALSE;   // queues are waited on only through KeRemoveQueue
+    return object->SignalState > 0;
+}
+
+// Takes what a satisfied wait consumes. Caller holds the dispatcher lock.
+void KiAcquireSignaledObject(DISPATCHER_HEADER *object, KTHREAD *thread)
+{
+    switch (object->Type) {
+    case EventSynchronizationObject:
+    case TimerSynchronizationObject:
+        object->SignalState = 0;
+        break;
+    case SemaphoreObject:
+        object->SignalState--;
+        break;
+    case MutantObject: {
+        KMUTANT *mutant = (KMUTANT *)object;
+
+        if (object->SignalState == (LONG)MUTANT_LIMIT)
+            KeBugCheckEx(THREAD_NOT_MUTEX_OWNER, (ULONG64)mutant, 0, 0, 0);
+        object->SignalState--;
+        if (object->SignalState == 0) {
+            mutant->OwnerThread = thread;
+            InsertHeadList(&thread->MutantListHead, &mutant->MutantListEntry);
+        }
+        break;
+    }
+    default:
+        break;      // notification events and timers, threads, processes stay signaled
+    }
+}
+
+// The status a satisfied wait on `object` at index `key` returns.
+static NTSTATUS KiWaitSatisfiedStatus(DISPATCHER_HEADER *object, ULONG key)
+{
+    if (object->Type == MutantObject && ((KMUTANT *)object)->Abandoned) {
+        ((KMUTANT *)object)->Abandoned = FALSE;
+        return STATUS_ABANDONED_WAIT_0 + key;
+    }
+    return STATUS_WAIT_0 + key;
+}
+
+// For a WaitAll: are all the thread's objects signaled for it?
+static BOOLEAN KiAllObjectsSignaled(KWAIT_BLOCK *first)
+{
+    KWAIT_BLOCK *waitBlock = first;
+
+    do {
+        if (waitBlock->WaitKey != STATUS_TIMEOUT &&
+            !KiIsObjectSignaled(waitBlock->Object, waitBlock->Thread))
+            return FALSE;
+        waitBlock = waitBlock->NextWaitBlock;
+    } while (waitBlock != first);
+    return TRUE;
+}
+
+static NTSTATUS KiAcquireAllObjects(KWAIT_BLOCK *first)
+{
+    KWAIT_BLOCK *waitBlock = first;
+    NTSTATUS status = STATUS_WAIT_0;
+
+    do {
+        if (waitBlock->WaitKey != STATUS_TIMEOUT) {
+            NTSTATUS one = KiWaitSatisfiedStatus(waitBlock->Object, 0);
+
+            KiAcquireSignaledObject(waitBlock->Object, waitBlock->Thread);
+            if (one == STATUS_ABANDONED_WAIT_0)
+                status = STATUS_ABANDONED_WAIT_0;
+        }
+        waitBlock = waitBlock->NextWaitBlock;
+    } while (waitBlock != first);
+    return status;
+}
+
+// `object` became signaled: satisfy waiters, oldest first, while it stays
+// signaled. Caller holds the dispatcher lock.
+void KiWaitTest(DISPATCHER_HEADER *object, KPRIORITY increment)
+{
+    LIST_ENTRY *entry = object->WaitListHead.Flink;
+
+    while (entry != &object->WaitListHead) {
+        KWAIT_BLOCK *waitBlock = CONTAINING_RECORD(entry, KWAIT_BLOCK, WaitListEntry);
+        KTHREAD *thread = waitBlock->Thread;
+
+        entry = entry->Flink;
+        if (!KiIsObjectSignaled(object, thread))
+            break;
+        if (waitBlock->WaitType == WaitAny) {
+            NTSTATUS status = KiWaitSatisfiedStatus(object, waitBlock->WaitKey);
+
+            KiAcquireSignaledObject(object, thread);
+            KiUnwaitThread(thread, status, increment);
+        } else if (KiAllObjectsSignaled(waitBlock)) {
+            NTSTATUS status = KiAcquireAllObjects(waitBlock);
+
+            KiUnwaitThread(thread, status, increment);
+        }
+        // The unwait may have changed the list; restart from the head if the
+        // entry we were about to visit was taken off it.
+        if (entry != &object->WaitListHead && entry->Flink == NULL)
+            entry = object->WaitListHead.Flink;
+    }
+}
+
+// Is the wait satisfied right now? Acquires and returns the status if so,
+// else returns STATUS_PENDING.
+static NTSTATUS KiTrySatisfyWait(KTHREAD *thread, ULONG count, DISPATCHER_HEADER **objects,
+                                 WAIT_TYPE waitType)
+{
+    if (waitType == WaitAny) {
+        for (ULONG i = 0; i < count; i++) {
+            if (KiIsObjectSignaled(objects[i], thread)) {
+                NTSTATUS status = KiWaitSatisfiedStatus(objects[i], i);
+
+                KiAcquireSignaledObject(objects[i], thread);
+                return status;
+            }
+        }
+        return STATUS_PENDING;
+    }
+    for (ULONG i = 0; i < count; i++) {
+        if (!KiIsObjectSignaled(objects[i], thread))
+            return STATUS_PENDING;
+    }
+    {
+        NTSTATUS status = STATUS_WAIT_0;
+
+        for (ULONG i = 0; i < count; i++) {
+            if (KiWaitSatisfiedStatus(objects[i], 0) == STATUS_ABANDONED_WAIT_0)
+                status = STATUS_ABANDONED_WAIT_0;
+            KiAcquireSignaledObject(objects[i], thread);
+        }
+        return status;
+    }
+}
+
+// The one place a thread blocks. `objects` may be empty (a delay). Returns
+// with the IRQL back at what it was on entry.
+static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType,
+                       KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode, BOOLEAN alertable,
+                       LARGE_INTEGER *timeout, KWAIT_BLOCK *waitBlocks)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KIRQL oldIrql = KeGetCurrentIrql();
+    NTSTATUS status;
+
+    if (oldIrql > DISPATCH_LEVEL ||
+        (oldIrql == DISPATCH_LEVEL && !(timeout && timeout->QuadPart == 0)))
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG64)objects, oldIrql, 0,
+                     (ULONG64)__builtin_return_address(0));
+
+    for (;;) {
+        KiAcquireDispatcherLock();
+
+        // A pending kernel APC runs before the thread may block.
+        if (thread->ApcState.KernelApcPending && thread->KernelApcDisable == 0 &&
+            oldIrql < APC_LEVEL) {
+            KiReleaseDispatcherLock(oldIrql);
+            KiDeliverApc();
+            continue;
+        }
+        if (alertable && thread->Alerted[(int)waitMode]) {
+            thread->Alerted[(int)waitMode] = FALSE;
+            status = STATUS_ALERTED;
+            break;
+        }
+        if (alertable && waitMode == UserMode && thread->ApcState.UserApcPending) {
+            status = STATUS_USER_APC;
+            break;
+        }
+        status = KiTrySatisfyWait(thread, count, objects, waitType);
+        if (status != STATUS_PENDING)
+            break;
+        if (timeout && timeout->QuadPart == 0) {
+            status = STATUS_TIMEOUT;
+            break;
+        }
+
+        // Block: link a wait block onto every object.
+        thread->WaitBlockList = count ? waitBlocks : NULL;
+        for (ULONG i = 0; i < count; i++) {
+            KWAIT_BLOCK *waitBlock = &waitBlocks[i];
+
+            waitBlock->Thread = thread;
+            waitBlock->Object = objects[i];
+            waitBlock->WaitKey = (USHORT)i;
+            waitBlock->WaitType = (UCHAR)waitType;
+            waitBlock->NextWaitBlock = &waitBlocks[(i + 1) % count];
+            InsertTailList(&objects[i]->WaitListHead, &waitBlock->WaitListEntry);
+        }
+        if (timeout) {
+            KWAIT_BLOCK *timerBlock = &thread->WaitBlock[TIMER_WAIT_BLOCK];
+
+            KiInsertWaitTimer(&thread->Timer, *timeout);
+            timerBlock->Thread = thread;
+            timerBlock->Object = &thread->Timer;
+            timerBlock->WaitKey = (USHORT)STATUS_TIMEOUT;
+            timerBlock->WaitType = WaitAny;
+            InsertTailList(&thread->Timer.Header.WaitListHead, &timerBlock->WaitListEntry);
+            if (count) {
+                timerBlock->NextWaitBlock = waitBlocks;
+                waitBlocks[count - 1].NextWaitBlock = timerBlock;
+            } else {
+                timerBlock->NextWaitBlock = timerBlock;
+                thread->WaitBlockList = timerBlock;
+            }
+        }
+
+        // A thread bound to a queue that blocks on something else frees its
+        // slot for the next one (NT's KiActivateWaiterQueue).
+        if (thread->Queue && waitReason != WrQueue)
+            KiActivateWaiterQueue(thread->Queue);
+
+        thread->State = Waiting;
+        thread->WaitReason = (UCHAR)waitReason;
+        thread->WaitMode = waitMode;
+        thread->Alertable = alertable;
+        thread->WaitIrql = oldIrql;
+        thread->WaitTime = KeTickCount;
+        thread->WaitStatus = STATUS_PENDING;
+        status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
+
+        if (status != STATUS_KERNEL_APC) {
+            KeLowerIrql(oldIrql);
+            return status;
+        }
+        // Woken to run a kernel APC: run it and wait again (the timeout
+        // starts over, as it does on NT).
+        KeLowerIrql(oldIrql);
+    }
+    KiReleaseDispatcherLock(oldIrql);
+    return status;
+}
+
+NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
+                               BOOLEAN alertable, LARGE_INTEGER *timeout)
+{
+    DISPATCHER_HEADER *header = object;
+    KTHREAD *thread = KeGetCurrentThread();
+
+    return KiWait(1, &header, WaitAny, waitReason, waitMode, alertable, timeout,
+                  thread->WaitBlock);
+}
+
+NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,
+                                  KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
+                                  BOOLEAN alertable, LARGE_INTEGER *timeout,
+                                  KWAIT_BLOCK *waitBlockArray)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+
+    if (count == 0 || count > MAXIMUM_WAIT_OBJECTS)
+        KeBugCheckEx(MAXIMUM_WAIT_OBJECTS_EXCEEDED, count, 0, 0, 0);
+    if (!waitBlockArray) {
+        if (count > THREAD_WAIT_OBJECTS)
+            KeBugCheckEx(MAXIMUM_WAIT_OBJECTS_EXCEEDED, count, 0, 0, 0);
+        waitBlockArray = thread->WaitBlock;
+    }
+    // The same mutant twice in one WaitAll could never be satisfied sensibly.
+    if (waitType == WaitAll) {
+        for (ULONG i = 0; i < count; i++) {
+            for (ULONG j = i + 1; j < count; j++) {
+                if (objects[i] == objects[j] &&
+                    ((DISPATCHER_HEADER *)objects[i])->Type == MutantObject)
+                    KeBugCheckEx(MAXIMUM_WAIT_OBJECTS_EXCEEDED, count, i, j, 0);
+            }
+        }
+    }
+    return KiWait(count, (DISPATCHER_HEADER **)objects, waitType, waitReason, waitMode,
+                  alertable, timeout, waitBlockArray);
+}
+
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE waitMode, BOOLEAN alertable,
+                                LARGE_INTEGER *interval)
+{
+    NTSTATUS status = KiWait(0, NULL, WaitAny, DelayExecution, waitMode, alertable, interval,
+                             NULL);
+
+    return status == STATUS_TIMEOUT ? STATUS_SUCCESS : status;
+}
+
+// Alerts `thread`: an alertable wait in `alertMode` (or kernel mode, for a
+// user-mode alert) ends with STATUS_ALERTED; otherwise the alert is
+// remembered for its next alertable wait. Returns the previous alert state.
+BOOLEAN KeAlertThread(KTHREAD *thread, KPROCESSOR_MODE alertMode)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    BOOLEAN previous = thread->Alerted[(int)alertMode];
+
+    if (!previous) {
+        if (thread->State == Waiting && thread->Alertable &&
+            (alertMode == KernelMode || thread->WaitMode == alertMode))
+            KiUnwaitThread(thread, STATUS_ALERTED, 0);
+        else
+            thread->Alerted[(int)alertMode] = TRUE;
+    }
+    KiReleaseDispatcherLock(oldIrql);
+    return previous;
+}
+
+BOOLEAN KeTestAlertThread(KPROCESSOR_MODE alertMode)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    KTHREAD *thread = KeGetCurrentThread();
+    BOOLEAN alerted = thread->Alerted[(int)alertMode];
+
+    thread->Alerted[(int)alertMode] = FALSE;
+    KiReleaseDispatcherLock(oldIrql);
+    return alerted;
+}

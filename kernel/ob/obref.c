@@ -1,0 +1,74 @@
+// Object creation and reference counting.
+
+#include "ob/ob.h"
+#include "mm/mm.h"
+
+void ObInitializeType(OBJECT_TYPE *type, const char *name, ULONG poolTag,
+                      OB_DELETE_METHOD deleteProcedure)
+{
+    memset(type, 0, sizeof(*type));
+    type->Name = name;
+    type->PoolTag = poolTag;
+    type->DeleteProcedure = deleteProcedure;
+    InitializeListHead(&type->TypeList);
+    KeInitializeSpinLock(&type->Lock);
+}
+
+NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object)
+{
+    OBJECT_HEADER *header = ExAllocatePoolWithTag(NonPagedPool,
+                                                  FIELD_OFFSET(OBJECT_HEADER, Body) + bodySize,
+                                                  type->PoolTag);
+    KIRQL oldIrql;
+
+    if (!header)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    memset(header, 0, FIELD_OFFSET(OBJECT_HEADER, Body) + bodySize);
+    header->PointerCount = 1;
+    header->Type = type;
+    KeAcquireSpinLock(&type->Lock, &oldIrql);
+    InsertTailList(&type->TypeList, &header->TypeListEntry);
+    if (++type->TotalNumberOfObjects > type->HighWaterNumberOfObjects)
+        type->HighWaterNumberOfObjects = type->TotalNumberOfObjects;
+    KeReleaseSpinLock(&type->Lock, oldIrql);
+    *object = OBJECT_HEADER_TO_OBJECT(header);
+    return STATUS_SUCCESS;
+}
+
+void ObReferenceObject(void *object)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+
+    if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type, (ULONG64)object, 0, 0);
+}
+
+void ObDereferenceObject(void *object)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+    OBJECT_TYPE *type = header->Type;
+    LONG_PTR count = __atomic_sub_fetch(&header->PointerCount, 1, __ATOMIC_ACQ_REL);
+    KIRQL oldIrql;
+
+    if (count > 0)
+        return;
+    if (count < 0)
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)type, (ULONG64)object, 0, 0);
+    if (type->DeleteProcedure)
+        type->DeleteProcedure(object);
+    KeAcquireSpinLock(&type->Lock, &oldIrql);
+    RemoveEntryList(&header->TypeListEntry);
+    type->TotalNumberOfObjects--;
+    KeReleaseSpinLock(&type->Lock, oldIrql);
+    ExFreePoolWithTag(header, type->PoolTag);
+}
+
+LONG_PTR ObGetObjectPointerCount(void *object)
+{
+    return OBJECT_TO_OBJECT_HEADER(object)->PointerCount;
+}
+
+OBJECT_TYPE *ObGetObjectType(void *object)
+{
+    return OBJECT_TO_OBJECT_HEADER(object)->Type;
+}

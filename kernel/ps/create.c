@@ -1,0 +1,162 @@
+// Creating processes and system threads, and the object delete routines
+// that free them once the last reference is gone.
+
+#include "ps/ps.h"
+#include "mm/mm.h"
+
+static OBJECT_TYPE PspProcessTypeObject;
+static OBJECT_TYPE PspThreadTypeObject;
+OBJECT_TYPE *PsProcessType = &PspProcessTypeObject;
+OBJECT_TYPE *PsThreadType = &PspThreadTypeObject;
+LIST_ENTRY PsActiveProcessHead;
+KSPIN_LOCK PspActiveProcessLock;
+
+#define PROCESS_TAG POOL_TAG('P', 'r', 'o', 'c')
+#define THREAD_TAG  POOL_TAG('T', 'h', 'r', 'e')
+
+static void PspDeleteProcess(void *object)
+{
+    EPROCESS *process = object;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
+    RemoveEntryList(&process->ActiveProcessLinks);
+    KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
+    if (process->UniqueProcessId)
+        PspDeleteCid(process->UniqueProcessId);
+}
+
+static void PspDeleteThread(void *object)
+{
+    ETHREAD *thread = object;
+    EPROCESS *process = thread->ThreadsProcess;
+    KIRQL oldIrql;
+
+    // A thread that never started still holds its stack.
+    if (thread->Tcb.InitialStack && thread->KernelStackSize)
+        MmDeleteKernelStack(thread->Tcb.StackBase, thread->KernelStackSize);
+    // As on NT, an ended thread keeps its id while its object lives: a
+    // zombie is still named by its Cid, and no other thread can take it.
+    if (thread->Cid.UniqueThread)
+        PspDeleteCid(thread->Cid.UniqueThread);
+    // A creation that failed part way never joined its process.
+    if (!process)
+        return;
+    oldIrql = KiAcquireDispatcherLock();
+    RemoveEntryList(&thread->ThreadListEntry);
+    RemoveEntryList(&thread->Tcb.ThreadListEntry);
+    KiReleaseDispatcherLock(oldIrql);
+    ObDereferenceObject(process);
+}
+
+void PspInitializeTypes(void)
+{
+    ObInitializeType(PsProcessType, "Process", PROCESS_TAG, PspDeleteProcess);
+    ObInitializeType(PsThreadType, "Thread", THREAD_TAG, PspDeleteThread);
+    InitializeListHead(&PsActiveProcessHead);
+    KeInitializeSpinLock(&PspActiveProcessLock);
+}
+
+NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY basePriority,
+                          EPROCESS **result)
+{
+    EPROCESS *process;
+    NTSTATUS status = ObCreateObject(PsProcessType, sizeof(EPROCESS), (void **)&process);
+    KIRQL oldIrql;
+
+    if (!NT_SUCCESS(status))
+        return status;
+    KeInitializeProcess(&process->Pcb, basePriority);
+    InitializeListHead(&process->ThreadListHead);
+    RtlStringPrintf(process->ImageFileName, sizeof(process->ImageFileName), "%s", imageName);
+    process->CreateTime = KeQuerySystemTime();
+    process->InheritedFromUniqueProcessId = parent ? parent->UniqueProcessId : NULL;
+    status = PspCreateCid(process, &process->UniqueProcessId);
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(process);
+        return status;
+    }
+    KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
+    InsertTailList(&PsActiveProcessHead, &process->ActiveProcessLinks);
+    KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
+    *result = process;
+    return STATUS_SUCCESS;
+}
+
+// Every Ps thread starts here: run the routine, then end the thread.
+static void PspSystemThreadStartup(void *context)
+{
+    ETHREAD *thread = context;
+
+    thread->StartAddress(thread->StartContext);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+NTSTATUS PsCreateSystemThreadEx(EPROCESS *process, PKSTART_ROUTINE startRoutine,
+                                void *startContext, KPRIORITY priority, CLIENT_ID *clientId,
+                                ETHREAD **result)
+{
+    ETHREAD *thread;
+    void *stackTop;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    if (!process)
+        process = PsInitialSystemProcess;
+    if (priority < 0 || priority > HIGH_PRIORITY)
+        return STATUS_INVALID_PARAMETER;
+    status = ObCreateObject(PsThreadType, sizeof(ETHREAD), (void **)&thread);
+    if (!NT_SUCCESS(status))
+        return status;
+    stackTop = MmCreateKernelStack(KERNEL_STACK_SIZE);
+    if (!stackTop) {
+        ObDereferenceObject(thread);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    // Until the thread has a Cid it must not be visible anywhere.
+    status = PspCreateCid(thread, &thread->Cid.UniqueThread);
+    if (!NT_SUCCESS(status)) {
+        MmDeleteKernelStack(stackTop, KERNEL_STACK_SIZE);
+        ObDereferenceObject(thread);
+        return status;
+    }
+    ObReferenceObject(process);
+    thread->ThreadsProcess = process;
+    thread->Cid.UniqueProcess = process->UniqueProcessId;
+    thread->StartAddress = startRoutine;
+    thread->StartContext = startContext;
+    thread->Win32StartAddress = (void *)startRoutine;
+    thread->KernelStackSize = KERNEL_STACK_SIZE;
+    thread->SystemThread = TRUE;
+    thread->CreateTime = KeQuerySystemTime();
+    KeInitializeThread(&thread->Tcb, stackTop, (UCHAR *)stackTop - KERNEL_STACK_SIZE,
+                       PspSystemThreadStartup, thread, &process->Pcb);
+    if (priority)
+        thread->Tcb.Priority = thread->Tcb.BasePriority = (CHAR)priority;
+
+    oldIrql = KiAcquireDispatcherLock();
+    InsertTailList(&process->ThreadListHead, &thread->ThreadListEntry);
+    process->ActiveThreads++;
+    KiReleaseDispatcherLock(oldIrql);
+
+    // The running thread holds a reference on itself until it is reaped.
+    ObReferenceObject(thread);
+    if (clientId)
+        *clientId = thread->Cid;
+    if (result)
+        *result = thread;
+    KeReadyThread(&thread->Tcb);
+    if (!result)
+        ObDereferenceObject(thread);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS PsCreateSystemThread(HANDLE *threadHandle, ULONG desiredAccess, void *objectAttributes,
+                              HANDLE processHandle, CLIENT_ID *clientId,
+                              PKSTART_ROUTINE startRoutine, void *startContext)
+{
+    if (threadHandle || processHandle)
+        return STATUS_INVALID_PARAMETER;    // no handle tables yet
+    return PsCreateSystemThreadEx(PsInitialSystemProcess, startRoutine, startContext, 0,
+                                  clientId, NULL);
+}

@@ -1,0 +1,77 @@
+// Ending threads. A thread cannot free the stack it runs on, so an ended
+// thread is put on the reaper list and a DPC, which runs only once the
+// processor has switched away from it, frees its stack and drops the
+// thread's reference on itself. The ETHREAD then lives on while others
+// still reference it.
+
+#include "ps/ps.h"
+#include "mm/mm.h"
+
+static LIST_ENTRY PspReaperListHead;
+static KDPC PspReaperDpc;
+static KSPIN_LOCK PspReaperLock;
+
+static void PspReaper(KDPC *dpc, void *context, void *argument1, void *argument2)
+{
+    for (;;) {
+        ETHREAD *thread;
+
+        KeAcquireSpinLockAtDpcLevel(&PspReaperLock);
+        if (IsListEmpty(&PspReaperListHead)) {
+            KeReleaseSpinLockFromDpcLevel(&PspReaperLock);
+            return;
+        }
+        thread = CONTAINING_RECORD(RemoveHeadList(&PspReaperListHead), ETHREAD, ReaperLink);
+        KeReleaseSpinLockFromDpcLevel(&PspReaperLock);
+
+        MmDeleteKernelStack(thread->Tcb.StackBase, thread->KernelStackSize);
+        thread->KernelStackSize = 0;
+        thread->Tcb.InitialStack = NULL;
+        ObDereferenceObject(thread);
+    }
+}
+
+void PspInitializeReaper(void)
+{
+    InitializeListHead(&PspReaperListHead);
+    KeInitializeDpc(&PspReaperDpc, PspReaper, NULL);
+    KeInitializeSpinLock(&PspReaperLock);
+}
+
+static void PspExitThread(NTSTATUS exitStatus) __attribute__((noreturn));
+static void PspExitThread(NTSTATUS exitStatus)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+    EPROCESS *process = thread->ThreadsProcess;
+    KIRQL oldIrql;
+
+    thread->ExitStatus = exitStatus;
+    thread->ExitTime = KeQuerySystemTime();
+    thread->Terminated = TRUE;
+
+    oldIrql = KiAcquireDispatcherLock();
+    if (--process->ActiveThreads == 0) {
+        process->ExitStatus = exitStatus;
+        process->ExitTime = thread->ExitTime;
+        process->ProcessExiting = TRUE;
+    }
+    KiReleaseDispatcherLock(oldIrql);
+
+    // From here to the switch the processor stays at DISPATCH_LEVEL, so the
+    // reaper cannot run on this stack.
+    KfRaiseIrql(DISPATCH_LEVEL);
+    KeAcquireSpinLockAtDpcLevel(&PspReaperLock);
+    InsertTailList(&PspReaperListHead, &thread->ReaperLink);
+    KeReleaseSpinLockFromDpcLevel(&PspReaperLock);
+    KeInsertQueueDpc(&PspReaperDpc, NULL, NULL);
+    KeTerminateThread(IO_NO_INCREMENT);
+}
+
+NTSTATUS PsTerminateSystemThread(NTSTATUS exitStatus)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+
+    if (!thread->SystemThread)
+        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, (ULONG64)thread, 0, 0, 0);
+    PspExitThread(exitStatus);
+}

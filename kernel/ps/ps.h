@@ -1,0 +1,98 @@
+// Processes and threads as the executive sees them: EPROCESS and ETHREAD
+// wrap the kernel's KPROCESS and KTHREAD with ids, names, exit status and
+// bookkeeping, and live as objects for as long as they are referenced.
+#pragma once
+
+#include "ke/ke.h"
+#include "ob/ob.h"
+
+typedef void *HANDLE;
+
+typedef struct _CLIENT_ID {
+    HANDLE UniqueProcess;
+    HANDLE UniqueThread;
+} CLIENT_ID;
+
+#define PROCESS_IMAGE_NAME_LENGTH 16
+
+typedef struct _EPROCESS {
+    KPROCESS Pcb;
+    LARGE_INTEGER CreateTime;
+    LARGE_INTEGER ExitTime;
+    HANDLE UniqueProcessId;
+    LIST_ENTRY ActiveProcessLinks;      // PsActiveProcessHead: every process not yet deleted
+    HANDLE InheritedFromUniqueProcessId;
+    void *ObjectTable;                  // handles arrive with the object manager's tables
+    void *Peb;
+    void *DebugPort;
+    void *ExceptionPort;
+    void *SecurityPort;
+    NTSTATUS ExitStatus;
+    BOOLEAN ProcessExiting;
+    BOOLEAN ProcessDelete;
+    char ImageFileName[PROCESS_IMAGE_NAME_LENGTH];
+    LIST_ENTRY ThreadListHead;          // ETHREADs, including ended ones still referenced
+    ULONG ActiveThreads;
+    ULONG SessionId;
+} EPROCESS;
+
+typedef struct _ETHREAD {
+    KTHREAD Tcb;
+    LARGE_INTEGER CreateTime;
+    LARGE_INTEGER ExitTime;
+    NTSTATUS ExitStatus;
+    CLIENT_ID Cid;
+    PKSTART_ROUTINE StartAddress;
+    void *StartContext;
+    void *Win32StartAddress;
+    LIST_ENTRY ThreadListEntry;         // in the EPROCESS's ThreadListHead
+    EPROCESS *ThreadsProcess;
+    LIST_ENTRY ReaperLink;              // on the reaper's list once ended
+    SIZE_T KernelStackSize;
+    BOOLEAN Terminated;
+    BOOLEAN SystemThread;
+} ETHREAD;
+
+extern OBJECT_TYPE *PsProcessType;
+extern OBJECT_TYPE *PsThreadType;
+extern EPROCESS *PsInitialSystemProcess;
+extern EPROCESS *PsIdleProcess;
+extern LIST_ENTRY PsActiveProcessHead;
+extern KSPIN_LOCK PspActiveProcessLock;
+
+// Brings up the process manager: the Idle process (Cid 0) whose thread is the
+// boot thread, and the System process (Cid 4).
+void PsInitSystem(void);
+
+// Creates a thread in the System process that runs startRoutine(startContext)
+// at PASSIVE_LEVEL. Handles arrive with the object manager's handle tables:
+// until then threadHandle must be NULL, and `thread` (if given) receives a
+// referenced pointer the caller must ObDereferenceObject.
+NTSTATUS PsCreateSystemThread(HANDLE *threadHandle, ULONG desiredAccess, void *objectAttributes,
+                              HANDLE processHandle, CLIENT_ID *clientId,
+                              PKSTART_ROUTINE startRoutine, void *startContext);
+NTSTATUS PsCreateSystemThreadEx(EPROCESS *process, PKSTART_ROUTINE startRoutine,
+                                void *startContext, KPRIORITY priority, CLIENT_ID *clientId,
+                                ETHREAD **thread);
+NTSTATUS PsTerminateSystemThread(NTSTATUS exitStatus) __attribute__((noreturn));
+
+// Kernel-internal process creation (the System process; empty test processes
+// until user mode exists). Returns a referenced EPROCESS.
+NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY basePriority,
+                          EPROCESS **process);
+
+static inline ETHREAD *PsGetCurrentThread(void)
+{
+    return (ETHREAD *)KeGetCurrentThread();
+}
+
+static inline EPROCESS *PsGetCurrentProcess(void)
+{
+    return (EPROCESS *)KeGetCurrentThread()->Process;
+}
+
+// Client ids: one table for processes and threads, ids multiples of 4.
+NTSTATUS PspCreateCid(void *object, HANDLE *id);
+void PspDeleteCid(HANDLE id);
+void *PsLookupCid(HANDLE id);       // no reference taken: debugger and tests only
+ULONG PspCidCount(void);

@@ -1,0 +1,51 @@
+// The process manager's start: the Idle process, whose one thread is the
+// boot thread itself (Cid 0.0, priority 0, it runs when nothing else can),
+// and the System process (Cid 4), home of every kernel thread.
+
+#include "ps/ps.h"
+#include "mm/mm.h"
+
+EPROCESS *PsInitialSystemProcess;
+EPROCESS *PsIdleProcess;
+static ETHREAD *PspIdleThread;
+
+extern UCHAR KiBootStack[];
+extern UCHAR KiBootStackTop[];
+
+void PspInitializeTypes(void);
+void PspInitializeReaper(void);
+
+void PsInitSystem(void)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KIRQL oldIrql;
+
+    PspInitializeTypes();
+    PspInitializeReaper();
+
+    // Idle: not in the Cid table; its id is 0, as NT shows it.
+    if (!NT_SUCCESS(ObCreateObject(PsProcessType, sizeof(EPROCESS), (void **)&PsIdleProcess)) ||
+        !NT_SUCCESS(ObCreateObject(PsThreadType, sizeof(ETHREAD), (void **)&PspIdleThread)))
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 1, 0, 0, 0);
+    KeInitializeProcess(&PsIdleProcess->Pcb, LOW_PRIORITY);
+    InitializeListHead(&PsIdleProcess->ThreadListHead);
+    RtlStringPrintf(PsIdleProcess->ImageFileName, sizeof(PsIdleProcess->ImageFileName), "Idle");
+    KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
+    InsertTailList(&PsActiveProcessHead, &PsIdleProcess->ActiveProcessLinks);
+    KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
+
+    KeInitializeThread(&PspIdleThread->Tcb, KiBootStackTop, KiBootStack + PAGE_SIZE, NULL, NULL,
+                       &PsIdleProcess->Pcb);
+    PspIdleThread->ThreadsProcess = PsIdleProcess;
+    PspIdleThread->StartAddress = NULL;
+    InsertTailList(&PsIdleProcess->ThreadListHead, &PspIdleThread->ThreadListEntry);
+    PsIdleProcess->ActiveThreads = 1;
+    PspIdleThread->Tcb.Priority = PspIdleThread->Tcb.BasePriority = LOW_PRIORITY;
+    PspIdleThread->Tcb.State = Running;
+    prcb->CurrentThread = &PspIdleThread->Tcb;
+    prcb->IdleThread = &PspIdleThread->Tcb;
+
+    if (!NT_SUCCESS(PspCreateProcess("System", NULL, NORMAL_BASE_PRIORITY,
+                                     &PsInitialSystemProcess)))
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 2, 0, 0, 0);
+}

@@ -1,0 +1,169 @@
+// In-kernel benchmarks, run when the kernel command line says `bench`. Each
+// prints "BENCH <name> <median> <unit>" on the consoles; tools/bench.py
+// collects them. Under QEMU's -icount the TSC counts guest instructions, so
+// the figures are deterministic instruction counts; otherwise they are TSC
+// cycles.
+
+#include "tests/kernel/ktest.h"
+#include "ke/ke.h"
+#include "mm/mm.h"
+#include "ps/ps.h"
+#include "arch/x86_64/hal.h"
+#include "arch/x86_64/x86.h"
+
+#define BENCH_TAG POOL_TAG('K', 'b', 'c', 'h')
+#define BENCH_ROUNDS 10000
+#define BENCH_PRIORITY 12   // above the demo and test threads, below real time
+
+typedef struct _BENCH_PINGPONG {
+    KEVENT Ping;
+    KEVENT Pong;
+    volatile BOOLEAN Stop;
+} BENCH_PINGPONG;
+
+static void KbSort(ULONG64 *values, ULONG count)
+{
+    // Shell sort: no recursion, no allocation, fast enough for 10,000 values.
+    for (ULONG gap = count / 2; gap > 0; gap /= 2) {
+        for (ULONG i = gap; i < count; i++) {
+            ULONG64 value = values[i];
+            ULONG j = i;
+
+            for (; j >= gap && values[j - gap] > value; j -= gap)
+                values[j] = values[j - gap];
+            values[j] = value;
+        }
+    }
+}
+
+static ULONG64 KbMedian(ULONG64 *samples, ULONG count)
+{
+    KbSort(samples, count);
+    return samples[count / 2];
+}
+
+static void KbReport(const char *name, ULONG64 *samples, ULONG count, const char *unit)
+{
+    ULONG64 median = KbMedian(samples, count);
+
+    DbgPrint("BENCH %s %llu %s (median of %u; min %llu, p90 %llu)\n", name,
+             (unsigned long long)median, unit, count, (unsigned long long)samples[0],
+             (unsigned long long)samples[count * 9 / 10]);
+}
+
+static void KbPongThread(void *context)
+{
+    BENCH_PINGPONG *pingPong = context;
+
+    for (;;) {
+        KeWaitForSingleObject(&pingPong->Ping, Executive, KernelMode, FALSE, NULL);
+        if (pingPong->Stop)
+            break;
+        KeSetEvent(&pingPong->Pong, 0, FALSE);
+    }
+}
+
+// Two threads hand a synchronization event back and forth: one round trip
+// is two signals, two waits and two context switches.
+static void KbEventPingPong(ULONG64 *samples)
+{
+    BENCH_PINGPONG pingPong;
+    ETHREAD *pong;
+
+    KeInitializeEvent(&pingPong.Ping, SynchronizationEvent, FALSE);
+    KeInitializeEvent(&pingPong.Pong, SynchronizationEvent, FALSE);
+    pingPong.Stop = FALSE;
+    if (!NT_SUCCESS(PsCreateSystemThreadEx(NULL, KbPongThread, &pingPong, BENCH_PRIORITY, NULL,
+                                           &pong)))
+        return;
+    for (ULONG i = 0; i < BENCH_ROUNDS; i++) {
+        ULONG64 start = __rdtsc();
+
+        KeSetEvent(&pingPong.Ping, 0, FALSE);
+        KeWaitForSingleObject(&pingPong.Pong, Executive, KernelMode, FALSE, NULL);
+        samples[i] = __rdtsc() - start;
+    }
+    pingPong.Stop = TRUE;
+    KeSetEvent(&pingPong.Ping, 0, FALSE);
+    KeWaitForSingleObject(&pong->Tcb, Executive, KernelMode, FALSE, NULL);
+    ObDereferenceObject(pong);
+    KbReport("event-pingpong-roundtrip", samples, BENCH_ROUNDS, "cycles");
+}
+
+static volatile BOOLEAN KbYieldStop;
+
+static void KbYieldThread(void *context)
+{
+    while (!KbYieldStop)
+        KeYieldExecution();
+}
+
+// Two threads of one priority yield to each other: every KeYieldExecution
+// is one context switch.
+static void KbContextSwitch(ULONG64 *samples)
+{
+    ETHREAD *other;
+
+    KbYieldStop = FALSE;
+    if (!NT_SUCCESS(PsCreateSystemThreadEx(NULL, KbYieldThread, NULL, BENCH_PRIORITY, NULL,
+                                           &other)))
+        return;
+    KeYieldExecution();     // let it start
+    for (ULONG i = 0; i < BENCH_ROUNDS; i++) {
+        ULONG64 start = __rdtsc();
+
+        KeYieldExecution();     // to the other thread and back: two switches
+        samples[i] = (__rdtsc() - start) / 2;
+    }
+    KbYieldStop = TRUE;
+    KeWaitForSingleObject(&other->Tcb, Executive, KernelMode, FALSE, NULL);
+    ObDereferenceObject(other);
+    KbReport("context-switch", samples, BENCH_ROUNDS, "cycles");
+}
+
+// From the clock interrupt that finds a timer due to the thread waiting on
+// it running again: the timer DPC, the wait test and the switch.
+static void KbTimerExpiry(ULONG64 *samples)
+{
+    const ULONG rounds = 200;    // each costs a tick of real time
+    KTIMER timer;
+    LARGE_INTEGER oneTick = { .QuadPart = -1 };
+
+    KeInitializeTimerEx(&timer, SynchronizationTimer);
+    for (ULONG i = 0; i < rounds; i++) {
+        KeSetTimer(&timer, oneTick, NULL);
+        KeWaitForSingleObject(&timer, Executive, KernelMode, FALSE, NULL);
+        samples[i] = __rdtsc() - KiLastClockTsc;
+    }
+    KbReport("timer-expiry-to-waiter", samples, rounds, "cycles");
+}
+
+static void KbRun(void *context)
+{
+    ULONG64 *samples = ExAllocatePoolWithTag(NonPagedPool, BENCH_ROUNDS * sizeof(ULONG64),
+                                             BENCH_TAG);
+
+    if (!samples) {
+        DbgPrint("BENCH error: no memory for samples\n");
+        return;
+    }
+    KbEventPingPong(samples);
+    KbContextSwitch(samples);
+    KbTimerExpiry(samples);
+    ExFreePoolWithTag(samples, BENCH_TAG);
+}
+
+void KtRunBenchmarks(void)
+{
+    ETHREAD *runner;
+
+    DbgPrint("BENCH BEGIN (TSC %llu Hz%s)\n", (unsigned long long)HalQueryPerformanceFrequency(),
+             "; under -icount the TSC counts instructions");
+    // Benchmarks run at a fixed priority above everything else that is running.
+    if (NT_SUCCESS(PsCreateSystemThreadEx(NULL, KbRun, NULL, BENCH_PRIORITY, NULL, &runner))) {
+        KeWaitForSingleObject(&runner->Tcb, Executive, KernelMode, FALSE, NULL);
+        ObDereferenceObject(runner);
+    }
+    DbgPrint("BENCH DONE\n");
+    HalExitEmulator(KTEST_EXIT_PASS);
+}
