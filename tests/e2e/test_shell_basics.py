@@ -91,7 +91,8 @@ def test_db_shows_bytes_and_their_ascii(vm):
 
 
 def test_dps_of_the_stack_resolves_return_addresses(vm):
-    output = run(vm, "dps @rsp L4", "nt!KiSystemStartup+0x")
+    # The initial break-in happens in phase 1 of boot, a System thread.
+    output = run(vm, "dps @rsp L4", "nt!Phase1Initialization+0x")
     assert len(lines(output)) == 4, "dps L4: not 4 lines: %s" % short(output)
 
 
@@ -109,8 +110,9 @@ def test_r_shows_the_registers_in_kernel_mode(vm):
     assert re.match(r"rax=[0-9a-f]{16}$", one_line(vm, "r rax")), "r rax: not one register"
 
 
-def test_k_walks_the_stack_to_kisystemstartup(vm):
-    output = run(vm, "k", "Child-SP", "RetAddr", "Call Site", "nt!KiSystemStartup")
+def test_k_walks_the_stack_to_the_thread_start(vm):
+    output = run(vm, "k", "Child-SP", "RetAddr", "Call Site", "nt!DbgBreakPoint",
+                 "nt!Phase1Initialization", "nt!KiThreadStartup")
     assert re.search(r"^%s %s nt!" % (ADDRESS, ADDRESS), output, re.M), \
         "k: no frame lines in %s" % short(output)
 
