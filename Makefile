@@ -126,10 +126,10 @@ HOST_TEST_SRC := $(wildcard tests/host/*.c)
 HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/kd/symbols.c \
                  kernel/mm/pool.c kernel/init/cmdline.c kernel/kd/expr.c arch/x86_64/kbdmap.c \
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
-                 arch/x86_64/font8x16.c kernel/kd/lineedit.c
+                 arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \
-               -DSLEUTH_HOST -Ikernel -I. -Itests/host
+               -DSLEUTH_HOST -Ikernel -I. -Itests/host -pthread
 
 $(BUILD)/host-$(notdir $(HOSTCC))/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h arch/x86_64/*.h tests/host/*.h)
 	@mkdir -p $(dir $@)

@@ -98,3 +98,17 @@ void KiReleaseSpinLockRestoreInterrupts(KSPIN_LOCK *lock, BOOLEAN enable)
     KeReleaseSpinLockFromDpcLevel(lock);
     KiRestoreInterrupts(enable);
 }
+
+// ---- In-stack queued spin locks (the queue itself is in qlock.c) -----------
+
+void KeAcquireInStackQueuedSpinLock(KSPIN_LOCK *lock, KLOCK_QUEUE_HANDLE *handle)
+{
+    handle->OldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    KeAcquireInStackQueuedSpinLockAtDpcLevel(lock, handle);
+}
+
+void KeReleaseInStackQueuedSpinLock(KLOCK_QUEUE_HANDLE *handle)
+{
+    KeReleaseInStackQueuedSpinLockFromDpcLevel(handle);
+    KeLowerIrql(handle->OldIrql);
+}

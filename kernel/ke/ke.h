@@ -42,6 +42,24 @@ void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock);
 void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock);
 BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock);
 BOOLEAN KiAcquireSpinLockDisableInterrupts(KSPIN_LOCK *lock);
+
+// In-stack queued spin locks: FIFO hand-off, each waiter spinning on its
+// own entry in the KLOCK_QUEUE_HANDLE it passes (on its stack). The same
+// KSPIN_LOCK must be used only with the queued or only with the plain calls.
+typedef struct _KSPIN_LOCK_QUEUE {
+    struct _KSPIN_LOCK_QUEUE *volatile Next;
+    KSPIN_LOCK *volatile Lock;
+} KSPIN_LOCK_QUEUE;
+
+typedef struct _KLOCK_QUEUE_HANDLE {
+    KSPIN_LOCK_QUEUE LockQueue;
+    KIRQL OldIrql;
+} KLOCK_QUEUE_HANDLE;
+
+void KeAcquireInStackQueuedSpinLock(KSPIN_LOCK *lock, KLOCK_QUEUE_HANDLE *handle);
+void KeReleaseInStackQueuedSpinLock(KLOCK_QUEUE_HANDLE *handle);
+void KeAcquireInStackQueuedSpinLockAtDpcLevel(KSPIN_LOCK *lock, KLOCK_QUEUE_HANDLE *handle);
+void KeReleaseInStackQueuedSpinLockFromDpcLevel(KLOCK_QUEUE_HANDLE *handle);
 void KiReleaseSpinLockRestoreInterrupts(KSPIN_LOCK *lock, BOOLEAN enable);
 
 // ---- Traps --------------------------------------------------------------------

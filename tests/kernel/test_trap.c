@@ -117,3 +117,29 @@ KTEST(BreakpointReachesTheDebuggerRoutine)
     KiDebugRoutine = saved;
     KT_EXPECT_EQ(KtBreakpointsSeen, 1);
 }
+
+KTEST(QueuedSpinLockRaisesToDispatchAndReleasesInOrder)
+{
+    KSPIN_LOCK lock;
+    KLOCK_QUEUE_HANDLE handle;
+
+    KeInitializeSpinLock(&lock);
+    KeAcquireInStackQueuedSpinLock(&lock, &handle);
+    KT_EXPECT_EQ(KeGetCurrentIrql(), DISPATCH_LEVEL);
+    KT_EXPECT_EQ(lock, (KSPIN_LOCK)&handle.LockQueue);     // we are the tail
+    KeReleaseInStackQueuedSpinLock(&handle);
+    KT_EXPECT_EQ(lock, 0);
+    KT_EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    // Nested locks in the same thread, released in reverse order.
+    {
+        KSPIN_LOCK second = 0;
+        KLOCK_QUEUE_HANDLE outer, inner;
+
+        KeAcquireInStackQueuedSpinLock(&lock, &outer);
+        KeAcquireInStackQueuedSpinLockAtDpcLevel(&second, &inner);
+        KT_EXPECT(lock != 0 && second != 0);
+        KeReleaseInStackQueuedSpinLockFromDpcLevel(&inner);
+        KeReleaseInStackQueuedSpinLock(&outer);
+        KT_EXPECT(lock == 0 && second == 0);
+    }
+}
