@@ -92,6 +92,8 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
         } else if (KipWordEquals(word, nameLength, "demo") && equals) {
             if (KipWordEquals(equals + 1, length - nameLength - 1, "waits"))
                 options->Demo = KBootDemoWaits;
+            else if (KipWordEquals(equals + 1, length - nameLength - 1, "hang"))
+                options->Demo = KBootDemoHang;
             else
                 ok = FALSE;
         } else if (KipWordEquals(word, length, "nobreak")) {

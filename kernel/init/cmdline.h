@@ -10,6 +10,7 @@
 typedef enum _KBOOT_DEMO {
     KBootDemoNone,
     KBootDemoWaits,             // demo=waits: System threads in known waits (kd/demo.c)
+    KBootDemoHang,              // demo=hang: a thread spinning at DISPATCH_LEVEL (kd/demohang.c)
 } KBOOT_DEMO;
 
 typedef struct _KBOOT_OPTIONS {
@@ -21,7 +22,7 @@ typedef struct _KBOOT_OPTIONS {
     ULONG TestCount;
     char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
     BOOLEAN RunBenchmarks;        // bench
-    KBOOT_DEMO Demo;              // demo=waits (default none)
+    KBOOT_DEMO Demo;              // demo=waits|hang (default none)
     char Unknown[128];            // the first word we did not understand, for the boot log
 } KBOOT_OPTIONS;
 

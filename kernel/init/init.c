@@ -66,6 +66,8 @@ static void Phase1Initialization(void *context)
     }
     if (KeBootOptions.Demo == KBootDemoWaits)
         KdStartWaitDemo();
+    if (KeBootOptions.Demo == KBootDemoHang)
+        KdStartHangDemo();
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:
         // `make bench` reads boot-to-prompt cost from this line.

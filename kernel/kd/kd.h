@@ -8,6 +8,7 @@
 struct _KTRAP_FRAME;
 
 void KdInitSystem(void);
+void KdStartHangDemo(void);      // demo=hang (kd/demohang.c)
 void DbgBreakPoint(void);
 
 // ---- Output ----------------------------------------------------------------------

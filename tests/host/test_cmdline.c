@@ -307,3 +307,10 @@ TEST(MalformedDemoDoesNotStopTheOthers)
     EXPECT(DemoOptions.NoInitialBreak);
     EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
 }
+
+TEST(DemoHangSelectsTheHangScenario)
+{
+    EXPECT(ParseDemo("demo=hang nobreak"));
+    EXPECT_EQ(DemoOptions.Demo, KBootDemoHang);
+    EXPECT(DemoOptions.NoInitialBreak);
+}
