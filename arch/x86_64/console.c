@@ -171,11 +171,16 @@ static void HalpConsoleSink(void *context, const char *text, size_t length)
     HalDisplayString(text, length);
 }
 
+void DbgPrintV(const char *format, va_list args)
+{
+    RtlFormatV(HalpConsoleSink, NULL, format, args);
+}
+
 void DbgPrint(const char *format, ...)
 {
     va_list args;
 
     va_start(args, format);
-    RtlFormatV(HalpConsoleSink, NULL, format, args);
+    DbgPrintV(format, args);
     va_end(args);
 }

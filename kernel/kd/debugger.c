@@ -18,17 +18,13 @@ static BOOLEAN KdpAfterBugCheck;
 
 extern UCHAR __KernelImageStart[], __KernelImageEnd[];
 
-static void KdpConsoleSink(void *context, const char *text, size_t length)
-{
-    HalDisplayString(text, length);
-}
-
+// The debugger's output goes to every console, as DbgPrint's does.
 void KdpPrint(const char *format, ...)
 {
     va_list args;
 
     va_start(args, format);
-    RtlFormatV(KdpConsoleSink, NULL, format, args);
+    DbgPrintV(format, args);
     va_end(args);
 }
 

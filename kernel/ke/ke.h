@@ -225,6 +225,7 @@ void KiClearExpectedBugCheck(void);
 // Prints on every console, whatever the state of the system.
 void KiDisplayString(const char *text);
 void DbgPrint(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void DbgPrintV(const char *format, va_list args);
 
 // Stops with a bugcheck when `condition` is false: invariants fail loudly.
 #define ASSERT(condition)                                                                  \

@@ -253,64 +253,56 @@ TEST(MalformedOptionDoesNotStopTheOthers)
 
 // ---- demo=NAME chooses a debugging scenario ----
 
-static KBOOT_OPTIONS DemoOptions;
-
-static BOOLEAN ParseDemo(const char *commandLine)
-{
-    memset(&DemoOptions, 0xA5, sizeof(DemoOptions));    // nothing may survive from before
-    return KiParseCommandLine(commandLine, &DemoOptions);
-}
-
 TEST(NoDemoByDefault)
 {
-    EXPECT(ParseDemo(""));
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
-    EXPECT(ParseDemo("console=serial nobreak"));
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
+    EXPECT(Parse(""));
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
+    EXPECT(Parse("console=serial nobreak"));
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
 }
 
 TEST(DemoWaitsSelectsTheWaitsScenario)
 {
-    EXPECT(ParseDemo("demo=waits"));
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoWaits);
-    EXPECT_STREQ(DemoOptions.Unknown, "");
+    EXPECT(Parse("demo=waits"));
+    EXPECT_EQ(Options.Demo, KBootDemoWaits);
+    EXPECT_STREQ(Options.Unknown, "");
 }
 
 TEST(DemoCombinesWithOtherOptions)
 {
-    EXPECT(ParseDemo("console=serial demo=waits nobreak"));
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoWaits);
-    EXPECT(DemoOptions.NoInitialBreak);
-    EXPECT(!DemoOptions.ScreenConsole);
+    EXPECT(Parse("console=serial demo=waits nobreak"));
+    EXPECT_EQ(Options.Demo, KBootDemoWaits);
+    EXPECT(Options.NoInitialBreak);
+    EXPECT(!Options.ScreenConsole);
 }
 
 TEST(UnknownDemoIsMalformedAndRunsNone)
 {
-    EXPECT(!ParseDemo("demo=lpc"));
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
-    EXPECT(!ParseDemo("demo="));
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
-    EXPECT(!ParseDemo("demo=Waits"));
-    EXPECT(!ParseDemo("demo=waitsx"));
+    EXPECT(!Parse("demo=lpc"));
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
+    EXPECT(!Parse("demo="));
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
+    EXPECT(!Parse("demo=Waits"));
+    EXPECT(!Parse("demo=waitsx"));
 }
 
 TEST(DemoWithoutAValueIsUnknown)
 {
-    EXPECT(ParseDemo("demo"));
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
-    EXPECT_STREQ(DemoOptions.Unknown, "demo");
+    EXPECT(Parse("demo"));
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
+    EXPECT_STREQ(Options.Unknown, "demo");
 }
 
 TEST(MalformedDemoDoesNotStopTheOthers)
 {
-    EXPECT(!ParseDemo("demo=nope nobreak"));
-    EXPECT(DemoOptions.NoInitialBreak);
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoNone);
+    EXPECT(!Parse("demo=nope nobreak"));
+    EXPECT(Options.NoInitialBreak);
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
 }
 
 TEST(DemoHangSelectsTheHangScenario)
 {
-    EXPECT(ParseDemo("demo=hang nobreak"));
-    EXPECT_EQ(DemoOptions.Demo, KBootDemoHang);
-    EXPECT(DemoOptions.NoInitialBreak);
+    EXPECT(Parse("demo=hang nobreak"));
+    EXPECT_EQ(Options.Demo, KBootDemoHang);
+    EXPECT(Options.NoInitialBreak);
 }
