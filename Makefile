@@ -21,7 +21,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone 
 ifneq ($(findstring clang,$(CC)),)
 CFLAGS += --target=x86_64-unknown-none-elf
 endif
-NASMFLAGS := -f elf64 -g -F dwarf -w+all
+NASMFLAGS := -f elf64 -w+all
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
            -T linker.ld
 
@@ -53,6 +53,9 @@ deps:
 
 kernel: $(ELF)
 iso: $(ISO)
+
+# Flags live here: when they change, everything is rebuilt.
+$(KERNEL_OBJ): Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
