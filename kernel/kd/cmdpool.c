@@ -15,6 +15,7 @@ typedef struct _KD_POOLTAG_DESCRIPTION {
 static const KD_POOLTAG_DESCRIPTION KdpPoolTags[] = {
     { POOL_TAG('F', 'r', 'e', 'e'), "Free pool block", "nt!mm" },
     { POOL_TAG('O', 'v', 'f', 'l'), "Tags that did not fit the tracking table", "nt!mm" },
+    { POOL_BIG_TABLE_TAG, "The pool's big-page tracking table (PoolBigPageTable)", "nt!mm" },
     { POOL_TAG('K', 't', 's', 't'), "In-kernel self-test allocations", "nt!kt" },
     { POOL_TAG('K', 'd', 'T', 's'), "Debugger demonstration blocks", "nt!kd" },
 };

@@ -525,6 +525,22 @@ BOOLEAN ExpWalkPoolPage(ULONG64 address, POOL_READ_ROUTINE read, POOL_BLOCK_CALL
     if (!ExpIsPoolAddress(address))
         return FALSE;
 
+    // The big-page table itself lives in pool pages of its own.
+    if (PoolBigPageTable && address >= (ULONG64)PoolBigPageTable &&
+        address < (ULONG64)PoolBigPageTable +
+                      ALIGN_UP_BY(PoolBigPageTableSize * sizeof(POOL_TRACKER_BIG_PAGES),
+                                  PAGE_SIZE)) {
+        memset(&info, 0, sizeof(info));
+        info.BlockAddress = (ULONG64)PoolBigPageTable;
+        info.BlockSize = (ULONG)ALIGN_UP_BY(PoolBigPageTableSize * sizeof(POOL_TRACKER_BIG_PAGES),
+                                            PAGE_SIZE);
+        info.Tag = POOL_BIG_TABLE_TAG;
+        info.Allocated = TRUE;
+        info.LargePage = TRUE;
+        callback(context, &info);
+        return TRUE;
+    }
+
     // A large allocation covering the address?
     for (SIZE_T i = 0; i < PoolBigPageTableSize; i++) {
         POOL_TRACKER_BIG_PAGES entry;

@@ -39,6 +39,7 @@ typedef struct _POOL_TRACKER_BIG_PAGES {
 #define POOL_SLACK_PATTERN     0xCB
 #define POOL_FREE_TAG          POOL_TAG('F', 'r', 'e', 'e')
 #define POOL_BIG_TOMBSTONE     1ULL
+#define POOL_BIG_TABLE_TAG     POOL_TAG('P', 'o', 'o', 'B')   // what !pool calls the table's pages
 #define POOL_BIG_TABLE_INITIAL 1024
 #define POOL_BUGCHECK_OVERRUN  0x21     // BAD_POOL_HEADER parameter 1: slack overwritten
 

@@ -978,3 +978,19 @@ TEST(PoolTagsPrintAsFourCharacters)
     ExpFormatTag(POOL_TAG('A', 0, 0x7f, 'z'), text);
     EXPECT_STREQ(text, "A..z");
 }
+
+TEST(PoolWalkNamesTheBigPageTableItself)
+{
+    PAGE_BLOCKS blocks;
+    void *big;
+
+    PoolTestStart();
+    big = ExAllocatePoolWithTag(NonPagedPool, 3 * PAGE_SIZE, POOL_TAG('B', 'i', 'g', '1'));
+    EXPECT(big != NULL);
+    EXPECT(PoolBigPageTable != NULL);
+    EXPECT(WalkPage((UCHAR *)PoolBigPageTable + 8, &blocks));
+    EXPECT_EQ(blocks.Count, 1);
+    EXPECT_EQ(blocks.Block[0].Tag, POOL_BIG_TABLE_TAG);
+    EXPECT(blocks.Block[0].LargePage);
+    ExFreePoolWithTag(big, POOL_TAG('B', 'i', 'g', '1'));
+}
