@@ -6,8 +6,6 @@
 #include "ke/ke.h"
 #include "ob/ob.h"
 
-typedef void *HANDLE;
-
 typedef struct _CLIENT_ID {
     HANDLE UniqueProcess;
     HANDLE UniqueThread;
