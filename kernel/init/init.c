@@ -3,6 +3,7 @@
 
 #include "ke/ke.h"
 #include "mm/mm.h"
+#include "ob/ob.h"
 #include "ps/ps.h"
 #include "kd/kd.h"
 #include "init/cmdline.h"
@@ -121,6 +122,7 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     KiInitializeDispatcher();
     KiInitializeTimers();
     PsInitSystem();
+    ObInitSystem();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();

@@ -7,31 +7,87 @@
 #include "rtl/rtl.h"
 #include "ke/ke.h"
 
+// Standard access rights; each object type adds its own in the low 16 bits.
+#define DELETE                   0x00010000
+#define READ_CONTROL             0x00020000
+#define WRITE_DAC                0x00040000
+#define WRITE_OWNER              0x00080000
+#define SYNCHRONIZE              0x00100000
+#define STANDARD_RIGHTS_REQUIRED 0x000F0000
+#define STANDARD_RIGHTS_ALL      0x001F0000
+
+#define DIRECTORY_QUERY               0x0001
+#define DIRECTORY_TRAVERSE            0x0002
+#define DIRECTORY_CREATE_OBJECT       0x0004
+#define DIRECTORY_CREATE_SUBDIRECTORY 0x0008
+#define DIRECTORY_ALL_ACCESS          (STANDARD_RIGHTS_REQUIRED | 0xF)
+
+#define SYMBOLIC_LINK_QUERY      0x0001
+#define SYMBOLIC_LINK_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | 0x1)
+
+// ObDuplicateObject's options.
+#define DUPLICATE_CLOSE_SOURCE 0x00000001
+#define DUPLICATE_SAME_ACCESS  0x00000002
+
 typedef void (*OB_DELETE_METHOD)(void *object);
 
 typedef struct _OBJECT_TYPE {
     const char *Name;
     ULONG PoolTag;
     OB_DELETE_METHOD DeleteProcedure;
+    ACCESS_MASK ValidAccessMask;    // 0: any access may be granted
     ULONG TotalNumberOfObjects;
+    ULONG TotalNumberOfHandles;
     ULONG HighWaterNumberOfObjects;
+    ULONG HighWaterNumberOfHandles;
     LIST_ENTRY TypeList;            // every object of the type, as NT's +otl flag keeps
     KSPIN_LOCK Lock;
 } OBJECT_TYPE;
 
+struct _OBJECT_DIRECTORY;
+
+// Present only on named objects. The name lives right after this structure.
+typedef struct _OBJECT_HEADER_NAME_INFO {
+    struct _OBJECT_DIRECTORY *Directory;    // NULL once the name left its directory
+    UNICODE_STRING Name;
+} OBJECT_HEADER_NAME_INFO;
+
+// OBJECT_HEADER.Flags
+#define OB_FLAG_PERMANENT_OBJECT 0x10       // the name stays when the last handle closes
+
 typedef struct _OBJECT_HEADER {
-    LONG_PTR PointerCount;
+    LONG_PTR PointerCount;          // every reference, handles included
     LONG_PTR HandleCount;
     OBJECT_TYPE *Type;
     LIST_ENTRY TypeListEntry;
+    OBJECT_HEADER_NAME_INFO *NameInfo;
+    ULONG Flags;
     ULONG64 Body;                   // the object starts here
 } OBJECT_HEADER;
 
 #define OBJECT_TO_OBJECT_HEADER(o) CONTAINING_RECORD((o), OBJECT_HEADER, Body)
 #define OBJECT_HEADER_TO_OBJECT(h) ((void *)&(h)->Body)
 
+// ---- Types, creation and references (obref.c, obtype.c) ----------------------
+
+extern OBJECT_TYPE *ObpTypeObjectType;
+extern OBJECT_TYPE *ObpDirectoryObjectType;
+extern OBJECT_TYPE *ObpSymbolicLinkObjectType;
+
+// Builds the object types of the object manager itself and the namespace:
+// `\`, `\ObjectTypes` (holding every type object), `\BaseNamedObjects`,
+// `\RPC Control` and `\Windows`. Runs once, at boot, at PASSIVE_LEVEL.
+void ObInitSystem(void);
+
+// A statically allocated type for the types that exist before the object
+// manager is up (Process, Thread); they are not in `\ObjectTypes`.
 void ObInitializeType(OBJECT_TYPE *type, const char *name, ULONG poolTag,
                       OB_DELETE_METHOD deleteProcedure);
+// A type that is itself an object (of type "Type"), named in `\ObjectTypes`
+// once the namespace exists. Types are permanent.
+NTSTATUS ObCreateObjectType(const char *name, ULONG poolTag, OB_DELETE_METHOD deleteProcedure,
+                            ACCESS_MASK validAccessMask, OBJECT_TYPE **type);
+
 // A zeroed object with one pointer reference; STATUS_INSUFFICIENT_RESOURCES
 // when the pool is exhausted.
 NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object);
@@ -39,5 +95,129 @@ void ObReferenceObject(void *object);
 // Drops a reference; the last one runs the type's delete procedure and frees
 // the object. Callable at DISPATCH_LEVEL and below.
 void ObDereferenceObject(void *object);
+// A pointer reference that checks the type first (STATUS_OBJECT_TYPE_MISMATCH).
+NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType);
 LONG_PTR ObGetObjectPointerCount(void *object);
+LONG_PTR ObGetObjectHandleCount(void *object);
 OBJECT_TYPE *ObGetObjectType(void *object);
+
+// ---- Handle tables (obhandle.c) -----------------------------------------------
+
+// Handles are multiples of 4, as on NT: (index + 1) * 4, so 0 is never one.
+#define HANDLE_INDEX_MULTIPLIER 4
+#define HANDLE_TABLE_INITIAL_SIZE 8
+
+typedef struct _HANDLE_TABLE_ENTRY {
+    OBJECT_HEADER *Object;          // NULL when the entry is free
+    ACCESS_MASK GrantedAccess;
+    ULONG NextFreeTableEntry;       // index of the next free entry, while free
+} HANDLE_TABLE_ENTRY;
+
+typedef struct _HANDLE_TABLE {
+    HANDLE_TABLE_ENTRY *Table;
+    ULONG TableSize;                // entries; doubles when full
+    ULONG HandleCount;
+    ULONG FirstFree;                // TableSize when no entry is free
+    HANDLE UniqueProcessId;
+    BOOLEAN Rundown;                // the process is gone: no new handles
+    KSPIN_LOCK Lock;
+} HANDLE_TABLE;
+
+struct _EPROCESS;
+
+// Gives a new process its (empty) handle table. Handles are not inherited yet.
+NTSTATUS ObInitProcess(struct _EPROCESS *parent, struct _EPROCESS *process);
+// Process rundown: closes every handle the process holds; from then on no
+// handle can be created in it (STATUS_PROCESS_IS_TERMINATING).
+void ObKillProcess(struct _EPROCESS *process);
+// Runs the process down if it was not, and frees its handle table. Called
+// from the process's delete routine.
+void ObDeleteHandleTable(struct _EPROCESS *process);
+
+// Inserts `object` into the current process's handle table with
+// `desiredAccess` granted, naming it first when objectAttributes carries a
+// name. The caller's reference passes to the handle, whatever the outcome.
+// With OBJ_OPENIF and an object of the same type already under the name,
+// the new object is dropped and the handle opens the existing one:
+// STATUS_OBJECT_NAME_EXISTS. newObject (optional) receives a referenced
+// pointer to the object the handle names.
+NTSTATUS ObInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
+                        ACCESS_MASK desiredAccess, void **newObject, HANDLE *handle);
+// A referenced pointer to the object behind `handle` in the current process,
+// when the handle grants every bit of desiredAccess and the object is of
+// objectType (NULL: any type).
+NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
+                                   OBJECT_TYPE *objectType, void **object,
+                                   ACCESS_MASK *grantedAccess);
+NTSTATUS ObCloseHandle(HANDLE handle);
+NTSTATUS ObDuplicateObject(struct _EPROCESS *sourceProcess, HANDLE sourceHandle,
+                           struct _EPROCESS *targetProcess, HANDLE *targetHandle,
+                           ACCESS_MASK desiredAccess, ULONG options);
+// A handle in `process`'s table for a referenced object; the reference
+// passes to the handle on success only.
+NTSTATUS ObpCreateHandle(struct _EPROCESS *process, void *object, ACCESS_MASK grantedAccess,
+                         HANDLE *handle);
+ULONG ObGetProcessHandleCount(struct _EPROCESS *process);
+
+// ---- The namespace (obdir.c, obname.c) ---------------------------------------
+
+#define NUMBER_HASH_BUCKETS 37
+
+typedef struct _OBJECT_DIRECTORY_ENTRY {
+    struct _OBJECT_DIRECTORY_ENTRY *ChainLink;
+    void *Object;                   // the directory holds a pointer reference on it
+    ULONG HashValue;
+} OBJECT_DIRECTORY_ENTRY;
+
+typedef struct _OBJECT_DIRECTORY {
+    OBJECT_DIRECTORY_ENTRY *HashBuckets[NUMBER_HASH_BUCKETS];
+} OBJECT_DIRECTORY;
+
+typedef struct _OBJECT_SYMBOLIC_LINK {
+    LARGE_INTEGER CreationTime;
+    UNICODE_STRING LinkTarget;
+} OBJECT_SYMBOLIC_LINK;
+
+extern OBJECT_DIRECTORY *ObpRootDirectoryObject;
+extern OBJECT_DIRECTORY *ObpTypeDirectoryObject;
+
+// Looks `name` up from the root (or from objectAttributes->RootDirectory)
+// and returns a referenced pointer: STATUS_OBJECT_NAME_NOT_FOUND when the
+// last component is missing, STATUS_OBJECT_PATH_NOT_FOUND when a directory
+// on the way is, STATUS_OBJECT_NAME_INVALID for an empty component or odd
+// length, STATUS_OBJECT_PATH_SYNTAX_BAD for a relative name without a root
+// (or an absolute one with it), STATUS_OBJECT_TYPE_MISMATCH when the object
+// is not of objectType (NULL: any).
+NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
+                                 OBJECT_TYPE *objectType, void **object);
+// The same, then a handle granting desiredAccess in the current process.
+NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
+                            ACCESS_MASK desiredAccess, HANDLE *handle);
+// Clears OBJ_PERMANENT: the name goes with the last handle, or now if none.
+void ObMakeTemporaryObject(void *object);
+// Creates a directory object named by objectAttributes with a handle to it.
+NTSTATUS ObCreateDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAccess,
+                                 const OBJECT_ATTRIBUTES *objectAttributes);
+
+// Private to the object manager.
+void ObpIncrementHandleCount(void *object);
+void ObpDecrementHandleCount(void *object);
+NTSTATUS ObpCreateDirectory(OBJECT_DIRECTORY *parent, const char *name,
+                            OBJECT_DIRECTORY **directory);
+NTSTATUS ObpInsertNameAt(OBJECT_DIRECTORY *start, const UNICODE_STRING *relativeName,
+                         ULONG attributes, void *object, void **existing);
+void *ObpLookupDirectoryEntry(OBJECT_DIRECTORY *directory, const UNICODE_STRING *name,
+                              BOOLEAN caseInsensitive);
+void ObpInsertDirectoryEntry(OBJECT_DIRECTORY *directory, OBJECT_DIRECTORY_ENTRY *entry,
+                             void *object, ULONG hashValue);
+OBJECT_DIRECTORY_ENTRY *ObpRemoveDirectoryEntry(OBJECT_DIRECTORY *directory, void *object);
+void ObpDeleteDirectory(void *object);
+extern KSPIN_LOCK ObpNameSpaceLock;
+extern BOOLEAN ObpCaseInsensitive;
+
+#define OBP_TYPE_TAG            POOL_TAG('O', 'b', 'j', 'T')
+#define OBP_DIRECTORY_TAG       POOL_TAG('D', 'i', 'r', 'e')
+#define OBP_SYMBOLIC_LINK_TAG   POOL_TAG('S', 'y', 'm', 'b')
+#define OBP_NAME_TAG            POOL_TAG('O', 'b', 'N', 'm')
+#define OBP_DIRECTORY_ENTRY_TAG POOL_TAG('O', 'b', 'D', 'i')
+#define OBP_HANDLE_TABLE_TAG    POOL_TAG('O', 'b', 't', 'b')

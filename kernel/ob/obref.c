@@ -43,6 +43,14 @@ void ObReferenceObject(void *object)
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type, (ULONG64)object, 0, 0);
 }
 
+NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType)
+{
+    if (objectType && ObGetObjectType(object) != objectType)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    ObReferenceObject(object);
+    return STATUS_SUCCESS;
+}
+
 void ObDereferenceObject(void *object)
 {
     OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
@@ -52,20 +60,29 @@ void ObDereferenceObject(void *object)
 
     if (count > 0)
         return;
-    if (count < 0)
-        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)type, (ULONG64)object, 0, 0);
+    // A handle or a directory entry holds a reference, so neither can remain.
+    if (count < 0 || header->HandleCount || (header->NameInfo && header->NameInfo->Directory))
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)type, (ULONG64)object, (ULONG64)count,
+                     (ULONG64)header->HandleCount);
     if (type->DeleteProcedure)
         type->DeleteProcedure(object);
     KeAcquireSpinLock(&type->Lock, &oldIrql);
     RemoveEntryList(&header->TypeListEntry);
     type->TotalNumberOfObjects--;
     KeReleaseSpinLock(&type->Lock, oldIrql);
+    if (header->NameInfo)
+        ExFreePoolWithTag(header->NameInfo, OBP_NAME_TAG);
     ExFreePoolWithTag(header, type->PoolTag);
 }
 
 LONG_PTR ObGetObjectPointerCount(void *object)
 {
     return OBJECT_TO_OBJECT_HEADER(object)->PointerCount;
+}
+
+LONG_PTR ObGetObjectHandleCount(void *object)
+{
+    return OBJECT_TO_OBJECT_HEADER(object)->HandleCount;
 }
 
 OBJECT_TYPE *ObGetObjectType(void *object)

@@ -19,9 +19,13 @@ static void PspDeleteProcess(void *object)
     EPROCESS *process = object;
     KIRQL oldIrql;
 
-    KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
-    RemoveEntryList(&process->ActiveProcessLinks);
-    KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
+    // A creation that failed part way never joined the active list.
+    if (process->ActiveProcessLinks.Flink) {
+        KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
+        RemoveEntryList(&process->ActiveProcessLinks);
+        KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
+    }
+    ObDeleteHandleTable(process);
     if (process->UniqueProcessId)
         PspDeleteCid(process->UniqueProcessId);
 }
@@ -72,6 +76,8 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
     process->CreateTime = KeQuerySystemTime();
     process->InheritedFromUniqueProcessId = parent ? parent->UniqueProcessId : NULL;
     status = PspCreateCid(process, &process->UniqueProcessId);
+    if (NT_SUCCESS(status))
+        status = ObInitProcess(parent, process);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);
         return status;

@@ -6,8 +6,6 @@
 #include "ke/ke.h"
 #include "ob/ob.h"
 
-typedef void *HANDLE;
-
 typedef struct _CLIENT_ID {
     HANDLE UniqueProcess;
     HANDLE UniqueThread;
@@ -22,7 +20,7 @@ typedef struct _EPROCESS {
     HANDLE UniqueProcessId;
     LIST_ENTRY ActiveProcessLinks;      // PsActiveProcessHead: every process not yet deleted
     HANDLE InheritedFromUniqueProcessId;
-    void *ObjectTable;                  // handles arrive with the object manager's tables
+    HANDLE_TABLE *ObjectTable;          // NULL for Idle, and once the process is deleted
     void *Peb;
     void *DebugPort;
     void *ExceptionPort;

@@ -114,6 +114,18 @@ BOOLEAN RtlMatchPattern(const char *pattern, const char *name);
 // backtick separators allowed ("fffff800`01054df3"). Returns FALSE on junk.
 BOOLEAN RtlParseUlong64(const char *text, ULONG64 *value);
 
+// ---- Counted UTF-16 strings ---------------------------------------------------
+
+void RtlInitUnicodeString(UNICODE_STRING *destination, const WCHAR *source);
+WCHAR RtlUpcaseUnicodeChar(WCHAR c);
+// <0, 0, >0 as the strings order; a prefix orders before the longer string.
+LONG RtlCompareUnicodeString(const UNICODE_STRING *a, const UNICODE_STRING *b,
+                             BOOLEAN caseInsensitive);
+BOOLEAN RtlEqualUnicodeString(const UNICODE_STRING *a, const UNICODE_STRING *b,
+                              BOOLEAN caseInsensitive);
+ULONG RtlHashUnicodeStringInsensitive(const UNICODE_STRING *string);
+void RtlAsciiToUnicodeString(UNICODE_STRING *destination, const char *source);
+
 // ---- Formatting ---------------------------------------------------------------
 //
 // A printf subset: %d %i %u %x %X %o %c %s %p %%, flags '-' '0' '+' ' ' '#',
