@@ -24,6 +24,9 @@ static void PspDeleteProcess(void *object)
     KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
     if (process->UniqueProcessId)
         PspDeleteCid(process->UniqueProcessId);
+    // No thread is left to run in it: the last one held a reference.
+    if (process->AddressSpaceInitialized)
+        MmDeleteProcessAddressSpace(process->Pcb.DirectoryTableBase);
 }
 
 static void PspDeleteThread(void *object)
@@ -68,9 +71,19 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
         return status;
     KeInitializeProcess(&process->Pcb, basePriority);
     InitializeListHead(&process->ThreadListHead);
+    // Self-linked, so a creation that fails before the insert can still be deleted.
+    InitializeListHead(&process->ActiveProcessLinks);
     RtlStringPrintf(process->ImageFileName, sizeof(process->ImageFileName), "%s", imageName);
     process->CreateTime = KeQuerySystemTime();
     process->InheritedFromUniqueProcessId = parent ? parent->UniqueProcessId : NULL;
+    if (parent) {
+        status = MmCreateProcessAddressSpace(&process->Pcb.DirectoryTableBase);
+        if (!NT_SUCCESS(status)) {
+            ObDereferenceObject(process);
+            return status;
+        }
+        process->AddressSpaceInitialized = TRUE;
+    }
     status = PspCreateCid(process, &process->UniqueProcessId);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);

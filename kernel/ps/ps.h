@@ -30,6 +30,7 @@ typedef struct _EPROCESS {
     NTSTATUS ExitStatus;
     BOOLEAN ProcessExiting;
     BOOLEAN ProcessDelete;
+    BOOLEAN AddressSpaceInitialized;    // has a PML4 of its own (all but Idle and System)
     char ImageFileName[PROCESS_IMAGE_NAME_LENGTH];
     LIST_ENTRY ThreadListHead;          // ETHREADs, including ended ones still referenced
     ULONG ActiveThreads;
@@ -76,8 +77,9 @@ NTSTATUS PsCreateSystemThreadEx(EPROCESS *process, PKSTART_ROUTINE startRoutine,
                                 ETHREAD **thread);
 NTSTATUS PsTerminateSystemThread(NTSTATUS exitStatus) __attribute__((noreturn));
 
-// Kernel-internal process creation (the System process; empty test processes
-// until user mode exists). Returns a referenced EPROCESS.
+// Kernel-internal process creation. The System process (no parent) shares the
+// kernel's page tables; every other process gets an address space of its
+// own, freed with the process. Returns a referenced EPROCESS.
 NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY basePriority,
                           EPROCESS **process);
 
