@@ -135,6 +135,20 @@ NTSTATUS MmAllocateUserMemory(ULONG64 directoryTableBase, ULONG64 base, SIZE_T s
 // that is not the current one (loading an image, building a stack).
 void *MmGetUserPageAddress(ULONG64 directoryTableBase, ULONG64 va);
 
+// ---- Probing user pointers ----------------------------------------------------------
+//
+// Everything a system service reads from or writes to user memory goes
+// through these. There is no structured exception handling in the kernel:
+// instead of raising, they return STATUS_ACCESS_VIOLATION (a range that
+// reaches into the kernel half, or a page that is not there) or
+// STATUS_DATATYPE_MISALIGNMENT, and the copies survive faults.
+
+NTSTATUS ProbeForRead(const void *address, SIZE_T length, ULONG alignment);
+NTSTATUS ProbeForWrite(void *address, SIZE_T length, ULONG alignment);
+// Probe, then copy; a fault part way gives STATUS_ACCESS_VIOLATION.
+NTSTATUS MmCopyFromUser(void *kernelDestination, const void *userSource, SIZE_T length);
+NTSTATUS MmCopyToUser(void *userDestination, const void *kernelSource, SIZE_T length);
+
 // ---- Pool ---------------------------------------------------------------------------
 
 typedef enum _POOL_TYPE {

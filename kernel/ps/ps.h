@@ -77,6 +77,20 @@ NTSTATUS PsCreateSystemThreadEx(EPROCESS *process, PKSTART_ROUTINE startRoutine,
                                 ETHREAD **thread);
 NTSTATUS PsTerminateSystemThread(NTSTATUS exitStatus) __attribute__((noreturn));
 
+// A thread of `process` (which must have its own address space) that starts
+// in user mode at startAddress with rsp = userStack. Returns like
+// PsCreateSystemThreadEx.
+NTSTATUS PspCreateUserThread(EPROCESS *process, void *startAddress, void *userStack,
+                             CLIENT_ID *clientId, ETHREAD **thread);
+
+// Ends the calling thread (and its process, with the last thread).
+void PspExitThread(NTSTATUS exitStatus) __attribute__((noreturn));
+
+// The one process handle there is until handle tables arrive.
+#define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
+
+NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus);
+
 // Kernel-internal process creation. The System process (no parent) shares the
 // kernel's page tables; every other process gets an address space of its
 // own, freed with the process. Returns a referenced EPROCESS.
