@@ -91,6 +91,10 @@ void PspExitThread(NTSTATUS exitStatus) __attribute__((noreturn));
 
 NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus);
 
+// Starts user program NAME.exe from the boot archive in a new process (a
+// child of System). Returns a referenced EPROCESS in *process if given.
+NTSTATUS PsStartUserProgram(const char *name, EPROCESS **process);
+
 // Kernel-internal process creation. The System process (no parent) shares the
 // kernel's page tables; every other process gets an address space of its
 // own, freed with the process. Returns a referenced EPROCESS.

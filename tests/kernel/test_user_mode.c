@@ -154,3 +154,25 @@ KTEST(UnknownSystemServiceNumberIsRefused)
 {
     KT_EXPECT_EQ(KtCallService(SERVICE_COUNT + 40, 0, NULL, 0), STATUS_INVALID_SYSTEM_SERVICE);
 }
+
+KTEST(HelloFromTheBootArchiveRunsAndExitsWithStatusZero)
+{
+    EPROCESS *process = NULL;
+    NTSTATUS status = PsStartUserProgram("hello", &process);
+    NTSTATUS wait = NT_SUCCESS(status) ? KtWait(&process->Pcb) : status;
+    NTSTATUS exitStatus = process ? process->ExitStatus : STATUS_UNSUCCESSFUL;
+
+    if (process)
+        ObDereferenceObject(process);
+    KT_EXPECT_EQ(status, STATUS_SUCCESS);
+    KT_EXPECT_EQ(wait, STATUS_WAIT_0);
+    KT_EXPECT_EQ(exitStatus, STATUS_SUCCESS);
+}
+
+KTEST(ProgramMissingFromTheBootArchiveIsNotFound)
+{
+    EPROCESS *process = NULL;
+
+    KT_EXPECT_EQ(PsStartUserProgram("nosuch", &process), STATUS_OBJECT_NAME_NOT_FOUND);
+    KT_EXPECT(process == NULL);
+}
