@@ -9,7 +9,8 @@
 ; KiSystemCall64 moves to the thread's kernel stack, saves a KTRAP_FRAME
 ; shaped exactly like the trap stubs' (so the debugger and the fault paths
 ; read both alike) and calls KiSystemServiceDispatch(frame), which leaves
-; the NTSTATUS in frame->Rax.
+; the NTSTATUS in frame->Rax. The way back is sysret when the return
+; address allows it.
 
 bits 64
 default rel
@@ -19,6 +20,7 @@ section .text
 extern KiSystemServiceDispatch
 extern KiTrapReturn
 
+KTRAP_FRAME_RIP equ 17 * 8
 KPCR_USER_RSP equ 0x28          ; offsetof(KPCR, UserRsp), checked in ke.h
 KPCR_RSP_BASE equ 0x30          ; offsetof(KPCR, RspBase)
 KGDT64_R3_DATA equ 0x28
@@ -59,9 +61,33 @@ KiSystemCall64:
     mov rdi, rsp
     call KiSystemServiceDispatch
     cli
-    ; Back through iretq, like every trap: it restores rcx and r11 too, and
-    ; has no sysret's trap on a non-canonical rip.
-    jmp KiTrapReturn
+    ; sysret trusts rcx: with a non-canonical return address it would fault
+    ; in ring 0 on the user's stack. Only a lower-half rip goes back that
+    ; way; anything else leaves through iretq, like a trap.
+    mov rcx, [rsp + KTRAP_FRAME_RIP]
+    shr rcx, 47
+    jnz KiTrapReturn
+    pop rax
+    pop rbx
+    add rsp, 8                          ; rcx: the return address, below
+    pop rdx
+    pop rsi
+    pop rdi
+    pop rbp
+    pop r8
+    pop r9
+    pop r10
+    add rsp, 8                          ; r11: the flags, below
+    pop r12
+    pop r13
+    pop r14
+    pop r15
+    add rsp, 16                         ; vector and error code
+    mov rcx, [rsp]                      ; Rip
+    mov r11, [rsp + 16]                 ; EFlags (sysret restores IF from it)
+    mov rsp, [rsp + 24]                 ; the user's Rsp
+    swapgs
+    o64 sysret
 
 ; void KiStartUserThread(KTRAP_FRAME *frame)
 ; Enters user mode for the first time with the registers in `frame`, which
