@@ -30,6 +30,21 @@ KERNEL_ASM := $(wildcard boot/*.asm) $(wildcard arch/x86_64/*.asm)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o)
 
 ELF := $(BUILD)/sleuth.elf
+
+# User programs: static ELF64 images linked at 0x400000, packed into the
+# archive GRUB loads as the `user` module (tools/mkuserimg.py).
+USER_PROGRAMS := hello
+USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-sse -mno-sse2 \
+               -mno-mmx -mno-avx -fno-pic -fno-pie -fno-stack-protector \
+               -fno-asynchronous-unwind-tables -fno-unwind-tables -Wall -Wextra -Werror \
+               -Wno-unused-parameter -I. -MMD -MP
+ifneq ($(findstring clang,$(CC)),)
+USER_CFLAGS += --target=x86_64-unknown-none-elf
+endif
+USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T user/linker.ld
+USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c))
+USER_EXE := $(USER_PROGRAMS:%=$(BUILD)/user/%.exe)
+USER_IMG := $(BUILD)/user.img
 ISO := $(BUILD)/sleuth.iso
 QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
 
@@ -66,6 +81,19 @@ $(BUILD)/%.o: $(BUILD)/%.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/user/%.o: user/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.exe: $(BUILD)/user/%/main.o $(USER_LIB_OBJ) user/linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $< $(USER_LIB_OBJ)
+
+$(USER_IMG): $(USER_EXE) tools/mkuserimg.py
+	@echo "  USERIMG $@"
+	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE)
+
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
@@ -91,10 +119,11 @@ $(ELF): $(BUILD)/sleuth.pass1.elf $(BUILD)/ksyms.o
 	@$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms.o
 	@$(PYTHON) tools/gensyms.py --nm $(NM) --check $(BUILD)/sleuth.pass1.elf $@
 
-$(ISO): $(ELF) boot/grub.cfg
+$(ISO): $(ELF) $(USER_IMG) boot/grub.cfg
 	@rm -rf $(BUILD)/iso
 	@mkdir -p $(BUILD)/iso/boot/grub
 	@cp $(ELF) $(BUILD)/iso/boot/sleuth.elf
+	@cp $(USER_IMG) $(BUILD)/iso/boot/user.img
 	@cp boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
 	@echo "  ISO     $@"
 	@grub-mkrescue -o $@ $(BUILD)/iso -- -volid SLEUTH 2>$(BUILD)/grub-mkrescue.log \
@@ -144,4 +173,7 @@ test-host: $(BUILD)/host-$(notdir $(HOSTCC))/hosttests
 clean:
 	rm -rf $(BUILD)
 
--include $(KERNEL_OBJ:.o=.d)
+# Kept: make would delete them as intermediates and relink every time.
+.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGRAMS:%=$(BUILD)/user/%/main.o)
+
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(USER_PROGRAMS:%=$(BUILD)/user/%/main.d)

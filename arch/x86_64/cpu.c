@@ -147,9 +147,31 @@ void KiInitializeProcessor(void)
     pcr->GdtBase = KiGdt;
     pcr->IdtBase = KiIdt;
     pcr->Prcb.Number = 0;
+    pcr->RspBase = (ULONG64)KiBootStackTop;
     __writemsr(MSR_GS_BASE, (ULONG64)pcr);
     __writemsr(MSR_KERNEL_GS_BASE, 0);
     __writecr8(PASSIVE_LEVEL);
+    KiInitializeSystemCalls();
+}
+
+// SYSCALL loads CS from STAR[47:32] and SS from the next slot; SYSRET to
+// 64-bit code loads CS from STAR[63:48] + 16 and SS from STAR[63:48] + 8.
+// NT's layout (32-bit user code, then user data, then 64-bit user code) is
+// the order SYSRET expects, so both land on KGDT64_R3_CODE/KGDT64_R3_DATA.
+#define STAR_VALUE (((ULONG64)(KGDT64_R3_CMCODE | RPL_MASK) << 48) | \
+                    ((ULONG64)KGDT64_R0_CODE << 32))
+// What SYSCALL clears in RFLAGS: interrupts stay off until the kernel
+// stack is in place; no single step, string direction up, no alignment check.
+#define FMASK_VALUE (EFLAGS_IF | EFLAGS_TF | EFLAGS_DF | EFLAGS_AC)
+
+extern UCHAR KiSystemCall64[];
+
+void KiInitializeSystemCalls(void)
+{
+    __writemsr(MSR_STAR, STAR_VALUE);
+    __writemsr(MSR_LSTAR, (ULONG64)KiSystemCall64);
+    __writemsr(MSR_FMASK, FMASK_VALUE);
+    __writemsr(MSR_EFER, __readmsr(MSR_EFER) | EFER_SCE);
 }
 
 KPCR *KeGetPcr(void)

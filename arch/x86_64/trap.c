@@ -34,6 +34,7 @@ typedef struct _KEXCEPTION_TABLE_ENTRY {
 extern const KEXCEPTION_TABLE_ENTRY __ExceptionTableStart[], __ExceptionTableEnd[];
 
 KDEBUG_ROUTINE KiDebugRoutine;
+KUSER_EXCEPTION_ROUTINE KiUserExceptionRoutine;
 static KINTERRUPT_ROUTINE KiInterruptRoutines[256];
 
 void KeConnectInterrupt(ULONG vector, KINTERRUPT_ROUTINE routine)
@@ -59,6 +60,10 @@ static NTSTATUS KiExceptionCodeForVector(ULONG64 vector)
     switch (vector) {
     case VECTOR_DIVIDE_ERROR:
         return STATUS_INTEGER_DIVIDE_BY_ZERO;
+    case VECTOR_BREAKPOINT:
+        return STATUS_BREAKPOINT;
+    case VECTOR_DEBUG:
+        return STATUS_SINGLE_STEP;
     case VECTOR_OVERFLOW:
         return STATUS_INTEGER_OVERFLOW;
     case VECTOR_BOUND:
@@ -126,13 +131,20 @@ static void KiDispatchException(KTRAP_FRAME *frame)
         (frame->SegCs & RPL_MASK) == 0 && KiFixupKernelFault(frame))
         return;
 
-    if ((vector == VECTOR_BREAKPOINT || vector == VECTOR_DEBUG) && KiDebugRoutine) {
+    if ((vector == VECTOR_BREAKPOINT || vector == VECTOR_DEBUG) && KiDebugRoutine &&
+        !(frame->SegCs & RPL_MASK)) {
         KiDebugRoutine(frame, vector == VECTOR_BREAKPOINT ? KdReasonBreakpoint
                                                           : KdReasonSingleStep);
         return;
     }
-    // User-mode exceptions are the process manager's business once there
-    // are user processes; until then every exception is the kernel's.
+    // A user-mode exception costs its thread, never the system. The handler
+    // runs like a system service: at PASSIVE_LEVEL, interrupts on.
+    if ((frame->SegCs & RPL_MASK) && KiUserExceptionRoutine) {
+        ULONG64 address = vector == VECTOR_PAGE_FAULT ? __readcr2() : frame->Rip;
+
+        _enable();
+        KiUserExceptionRoutine(frame, KiExceptionCodeForVector(vector), address);
+    }
     KiUnhandledKernelException(frame);
 }
 

@@ -71,6 +71,10 @@ KiTrapCommon:
     call KiDispatchTrap
     add rsp, 16
 
+; Leaves through the KTRAP_FRAME at rsp; the system-call path and a new user
+; thread's first entry come here too.
+global KiTrapReturn
+KiTrapReturn:
     test qword [rsp + KTRAP_FRAME_SEGCS], 3
     jz .kernelExit
     swapgs

@@ -15,6 +15,8 @@
 
 #define EFLAGS_IF        0x200
 #define EFLAGS_TF        0x100
+#define EFLAGS_DF        0x400
+#define EFLAGS_AC        0x40000
 
 #define CR0_WP           (1ULL << 16)
 #define CR4_PGE          (1ULL << 7)
@@ -22,7 +24,11 @@
 #define MSR_GS_BASE      0xC0000101
 #define MSR_KERNEL_GS_BASE 0xC0000102
 #define MSR_APIC_BASE    0x1B
+#define EFER_SCE         (1ULL << 0)
 #define EFER_NXE         (1ULL << 11)
+#define MSR_STAR         0xC0000081
+#define MSR_LSTAR        0xC0000082
+#define MSR_FMASK        0xC0000084
 
 static inline void WRITE_PORT_UCHAR(USHORT port, UCHAR value)
 {

@@ -96,6 +96,26 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
                 options->Demo = KBootDemoHang;
             else
                 ok = FALSE;
+        } else if (KipWordEquals(word, nameLength, "run") && equals) {
+            // A program name: letters, digits, '_' and '-', short enough that
+            // NAME.exe fits the archive's and the process's name fields.
+            const char *value = equals + 1;
+            size_t valueLength = length - nameLength - 1;
+            BOOLEAN valid = valueLength > 0 && valueLength <= KCMDLINE_RUN_NAME_MAX;
+
+            for (size_t i = 0; i < valueLength && valid; i++) {
+                char c = value[i];
+
+                valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '-';
+            }
+            if (valid) {
+                memcpy(options->Run, value, valueLength);
+                options->Run[valueLength] = '\0';
+            } else {
+                options->Run[0] = '\0';
+                ok = FALSE;
+            }
         } else if (KipWordEquals(word, length, "nobreak")) {
             options->NoInitialBreak = TRUE;
         } else if (KipWordEquals(word, length, "bench")) {

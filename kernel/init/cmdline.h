@@ -5,6 +5,7 @@
 
 #define KCMDLINE_MAX_TESTS 32
 #define KCMDLINE_NAME_LENGTH 48
+#define KCMDLINE_RUN_NAME_MAX 11     // NAME.exe within an image name's 16 bytes
 
 // demo=NAME: a scenario the debugger can be tried on.
 typedef enum _KBOOT_DEMO {
@@ -23,6 +24,7 @@ typedef struct _KBOOT_OPTIONS {
     char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
     BOOLEAN RunBenchmarks;        // bench
     KBOOT_DEMO Demo;              // demo=waits|hang (default none)
+    char Run[KCMDLINE_NAME_LENGTH]; // run=NAME: start user program NAME.exe (default none)
     char Unknown[128];            // the first word we did not understand, for the boot log
 } KBOOT_OPTIONS;
 

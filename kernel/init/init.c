@@ -52,6 +52,33 @@ static void KiPrintMemorySummary(void)
              (unsigned long long)stats.HighestPhysicalPage);
 }
 
+// run=NAME: the program ends before the initial break-in (it gets a few
+// seconds), and the process stays referenced here so that the debugger can
+// still show it, exited, with its exit status.
+#define RUN_PROGRAM_TIMEOUT_MS 5000
+#define HUNDRED_NS_PER_MS 10000LL
+static EPROCESS *KiRunProcess;
+
+static void KiRunUserProgram(const char *name)
+{
+    LARGE_INTEGER timeout = {.QuadPart = -RUN_PROGRAM_TIMEOUT_MS * HUNDRED_NS_PER_MS};
+    NTSTATUS status = PsStartUserProgram(name, &KiRunProcess);
+
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("Run: %s.exe could not start: status %08x\n", name, (ULONG)status);
+        return;
+    }
+    DbgPrint("Run: started %s (Cid %llx)\n", KiRunProcess->ImageFileName,
+             (unsigned long long)(ULONG_PTR)KiRunProcess->UniqueProcessId);
+    status = KeWaitForSingleObject(&KiRunProcess->Pcb, Executive, KernelMode, FALSE, &timeout);
+    if (status == STATUS_WAIT_0)
+        DbgPrint("Run: %s exited with status %08x\n", KiRunProcess->ImageFileName,
+                 (ULONG)KiRunProcess->ExitStatus);
+    else
+        DbgPrint("Run: %s still runs after %u ms\n", KiRunProcess->ImageFileName,
+                 (ULONG)RUN_PROGRAM_TIMEOUT_MS);
+}
+
 // Phase 1 of initialization runs as a System thread, like NT's
 // Phase1Initialization: by now the scheduler runs, so the self-tests and the
 // debugger's initial break-in happen in an ordinary thread.
@@ -69,6 +96,8 @@ static void Phase1Initialization(void *context)
         KdStartWaitDemo();
     if (KeBootOptions.Demo == KBootDemoHang)
         KdStartHangDemo();
+    if (KeBootOptions.Run[0])
+        KiRunUserProgram(KeBootOptions.Run);
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:
         // `make bench` reads boot-to-prompt cost from this line.

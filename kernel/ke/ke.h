@@ -121,6 +121,28 @@ void KiLongJump(KJUMP_BUFFER *buffer, int value) __attribute__((noreturn));
 // Captures the caller's registers (as at the call) into `context`.
 void KiCaptureContext(KCONTEXT_RECORD *context);
 
+// ---- User mode ----------------------------------------------------------------------
+
+// Enters user mode with the registers in `frame` (at the top of the current
+// thread's kernel stack). Never returns.
+void KiStartUserThread(KTRAP_FRAME *frame) __attribute__((noreturn));
+
+// Where an exception raised in user mode goes: the process manager ends the
+// thread. Called at PASSIVE_LEVEL with interrupts enabled; does not return.
+typedef void (*KUSER_EXCEPTION_ROUTINE)(KTRAP_FRAME *trapFrame, NTSTATUS exceptionCode,
+                                        ULONG64 faultingAddress);
+extern KUSER_EXCEPTION_ROUTINE KiUserExceptionRoutine;
+
+// The system-service table: KiServiceTable[n] takes KiArgumentTable[n]
+// arguments (at most KI_MAXIMUM_SERVICE_ARGUMENTS, each 64 bits).
+#define KI_MAXIMUM_SERVICE_ARGUMENTS 8
+typedef NTSTATUS (*KSYSTEM_SERVICE)(ULONG64, ULONG64, ULONG64, ULONG64, ULONG64, ULONG64,
+                                    ULONG64, ULONG64);
+extern const KSYSTEM_SERVICE KiServiceTable[];
+extern const UCHAR KiArgumentTable[];
+extern const ULONG KiServiceLimit;
+void KiInitializeSystemCalls(void);
+
 // ---- Processor control region -------------------------------------------------
 
 typedef struct _KTSS64 {
@@ -158,8 +180,14 @@ typedef struct _KPCR {
     KTSS64 *TssBase;
     void *GdtBase;
     void *IdtBase;
+    ULONG64 UserRsp;            // the user stack pointer, for a moment in KiSystemCall64
+    ULONG64 RspBase;            // the current thread's InitialStack: where syscalls start
     KPRCB Prcb;
 } KPCR;
+
+// syscall.asm reaches these through GS.
+_Static_assert(offsetof(KPCR, UserRsp) == 0x28, "KPCR.UserRsp offset");
+_Static_assert(offsetof(KPCR, RspBase) == 0x30, "KPCR.RspBase offset");
 
 KPCR *KeGetPcr(void);
 static inline KPRCB *KeGetCurrentPrcb(void)
@@ -190,6 +218,7 @@ void KeUpdateSystemTime(KTRAP_FRAME *trapFrame);   // the clock interrupt's work
 #define PHASE0_INITIALIZATION_FAILED    0x00000031
 #define PHASE1_INITIALIZATION_FAILED    0x00000032
 #define NO_MORE_SYSTEM_PTES             0x0000003F
+#define IRQL_GT_ZERO_AT_SYSTEM_SERVICE  0x0000004A
 #define PAGE_FAULT_IN_NONPAGED_AREA     0x00000050
 #define HAL_INITIALIZATION_FAILED       0x0000005C
 #define INSTALL_MORE_MEMORY             0x0000007D

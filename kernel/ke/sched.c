@@ -122,6 +122,11 @@ static void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     next->ContextSwitches++;
     prcb->ContextSwitches++;
     KeGetPcr()->TssBase->Rsp0 = (ULONG64)next->InitialStack;
+    KeGetPcr()->RspBase = (ULONG64)next->InitialStack;
+    // Threads of another process run in its address space; the kernel half
+    // is the same in all of them, so this stack and code stay mapped.
+    if (next->Process->DirectoryTableBase != current->Process->DirectoryTableBase)
+        __writecr3(next->Process->DirectoryTableBase);
     KiReleaseDispatcherLockFromDpcLevel();
     KiSwapContext(current, next);
     // Running again. A kernel APC queued while we were switched out is

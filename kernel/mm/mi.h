@@ -20,3 +20,10 @@ void MiRelocatePfnDatabase(void);
 PFN_NUMBER MiGetHighestPhysicalPage(void);
 ULONG64 MiPoolVirtualPagesInUse(void);
 void MiInitializeSystemPageTables(void);
+void MiInitializeUserAddressSpaces(void);
+
+// The kernel's PML4 (through the direct map once paging is up). Its upper
+// half is copied into every process's PML4.
+extern ULONG64 *MiKernelPml4;
+// PTE_NX where the processor has it, else 0 (the bit would be reserved).
+extern ULONG64 MiNxBit;

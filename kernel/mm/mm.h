@@ -35,6 +35,7 @@ typedef enum _MM_PAGE_USAGE {
     MmUsageBootData,          // the PFN database and other boot allocations
     MmUsageKernelStack,
     MmUsageLoaderModule,
+    MmUsageUserPage,          // mapped in a process's lower half
     MmUsageOther,
     MmUsageMaximum,
 } MM_PAGE_USAGE;
@@ -95,6 +96,58 @@ void MmDeleteKernelStack(void *stackTop, SIZE_T size);
 
 // Removes a page's mapping so any access faults: the guard page under a stack.
 void MiUnmapGuardPage(void *va);
+
+// ---- Process address spaces ---------------------------------------------------------
+//
+// The lower half (below MM_USER_PROBE_ADDRESS) belongs to the process; the
+// upper half is the kernel's and is the same in every address space.
+
+#define MM_LOWEST_USER_ADDRESS  0x0000000000010000ULL
+#define MM_HIGHEST_USER_ADDRESS 0x00007FFFFFFEFFFFULL
+#define MM_USER_PROBE_ADDRESS   0x00007FFFFFFF0000ULL
+
+// Page protections, NT's values.
+#define PAGE_NOACCESS           0x01
+#define PAGE_READONLY           0x02
+#define PAGE_READWRITE          0x04
+#define PAGE_EXECUTE            0x10
+#define PAGE_EXECUTE_READ       0x20
+#define PAGE_EXECUTE_READWRITE  0x40
+
+// A new PML4 whose kernel half is the kernel's; *directoryTableBase gets
+// its physical address (what CR3 will hold).
+NTSTATUS MmCreateProcessAddressSpace(ULONG64 *directoryTableBase);
+
+// Frees every user page and page-table page of the address space, and the
+// PML4. No processor may be running in it.
+void MmDeleteProcessAddressSpace(ULONG64 directoryTableBase);
+
+// Maps fresh zeroed pages over [base, base + size) of the address space with
+// `protect` (a PAGE_xxx value). Fails with STATUS_CONFLICTING_ADDRESSES if a
+// page is already mapped, STATUS_INVALID_PARAMETER for a range outside the
+// user half, STATUS_NO_MEMORY when pages run out (what was mapped stays, to
+// be freed with the address space).
+NTSTATUS MmAllocateUserMemory(ULONG64 directoryTableBase, ULONG64 base, SIZE_T size,
+                              ULONG protect);
+
+// The kernel-visible address (in the direct map) of the byte at `va` in the
+// address space; NULL when it is not mapped. For filling pages of a process
+// that is not the current one (loading an image, building a stack).
+void *MmGetUserPageAddress(ULONG64 directoryTableBase, ULONG64 va);
+
+// ---- Probing user pointers ----------------------------------------------------------
+//
+// Everything a system service reads from or writes to user memory goes
+// through these. There is no structured exception handling in the kernel:
+// instead of raising, they return STATUS_ACCESS_VIOLATION (a range that
+// reaches into the kernel half, or a page that is not there) or
+// STATUS_DATATYPE_MISALIGNMENT, and the copies survive faults.
+
+NTSTATUS ProbeForRead(const void *address, SIZE_T length, ULONG alignment);
+NTSTATUS ProbeForWrite(void *address, SIZE_T length, ULONG alignment);
+// Probe, then copy; a fault part way gives STATUS_ACCESS_VIOLATION.
+NTSTATUS MmCopyFromUser(void *kernelDestination, const void *userSource, SIZE_T length);
+NTSTATUS MmCopyToUser(void *userDestination, const void *kernelSource, SIZE_T length);
 
 // ---- Pool ---------------------------------------------------------------------------
 

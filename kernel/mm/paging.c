@@ -20,9 +20,13 @@ extern UCHAR __KernelImageStart[], __RodataStart[], __DataStart[], __KsymsStart[
 extern UCHAR __KernelImageEnd[];
 extern UCHAR KiBootStack[];
 
-static ULONG64 *MiKernelPml4;
+ULONG64 *MiKernelPml4;
+// Set once boot has made every top-level entry of the kernel half: from then
+// on process address spaces copy that half, so a new one would be missing
+// from all of them (see MiWalk).
+static BOOLEAN MiKernelHalfFrozen;
 static BOOLEAN MiDirectMapActive;
-static ULONG64 MiNxBit;
+ULONG64 MiNxBit;
 static ULONG64 MiIoSpaceNext = MM_IO_SPACE_START;
 static ULONG64 MiPoolBitmap[POOL_BITMAP_WORDS];
 static KSPIN_LOCK MiPageTableLock;
@@ -57,6 +61,8 @@ static ULONG64 *MiWalk(ULONG64 *pml4, ULONG64 va, ULONG level, BOOLEAN create)
         if (!(entry & PTE_PRESENT)) {
             if (!create)
                 return NULL;
+            if (current == 3 && MiKernelHalfFrozen)
+                KeBugCheckEx(MEMORY_MANAGEMENT, 0x101, va, 0, 0);
             entry = MiAllocatePageTablePage() | PTE_PRESENT | PTE_WRITE;
             table[index] = entry;
         } else if (entry & PTE_LARGE) {
@@ -134,6 +140,9 @@ void MiInitializeSystemPageTables(void)
     (void)MiWalk(MiKernelPml4, MM_NONPAGED_POOL_START, 2, TRUE);
     (void)MiWalk(MiKernelPml4, MM_IO_SPACE_START, 2, TRUE);
     (void)MiWalk(MiKernelPml4, MM_KERNEL_STACK_START, 2, TRUE);
+    // The kernel image and the direct map got theirs above; no region grows
+    // into a new 512 GiB slot after this (MiWalk bugchecks if one tries).
+    MiKernelHalfFrozen = TRUE;
 
     __writemsr(MSR_PAT, PAT_VALUE);
     __writecr4(__readcr4() | CR4_PGE);
@@ -399,4 +408,5 @@ void MmInitSystem(void)
     KeLoaderBlock.KernelPhysicalStart = kernelPhysicalStart;
     KeLoaderBlock.KernelPhysicalEnd = (ULONG64)__KernelImageEnd - MM_KERNEL_IMAGE_BASE;
     MiInitializeSystemPageTables();
+    MiInitializeUserAddressSpaces();
 }

@@ -20,7 +20,7 @@ static KSPIN_LOCK MiPfnLock;
 
 static const char *const MiUsageNames[MmUsageMaximum] = {
     "Free", "Kernel image", "Page tables", "Pool", "Boot data", "Kernel stacks",
-    "Loader modules", "Other",
+    "Loader modules", "User pages", "Other",
 };
 
 const char *MmPageUsageName(MM_PAGE_USAGE usage)

@@ -3,6 +3,7 @@
 
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "arch/x86_64/x86.h"
 
 static OBJECT_TYPE PspProcessTypeObject;
 static OBJECT_TYPE PspThreadTypeObject;
@@ -28,6 +29,9 @@ static void PspDeleteProcess(void *object)
     ObDeleteHandleTable(process);
     if (process->UniqueProcessId)
         PspDeleteCid(process->UniqueProcessId);
+    // No thread is left to run in it: the last one held a reference.
+    if (process->AddressSpaceInitialized)
+        MmDeleteProcessAddressSpace(process->Pcb.DirectoryTableBase);
 }
 
 static void PspDeleteThread(void *object)
@@ -72,9 +76,19 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
         return status;
     KeInitializeProcess(&process->Pcb, basePriority);
     InitializeListHead(&process->ThreadListHead);
+    // Self-linked, so a creation that fails before the insert can still be deleted.
+    InitializeListHead(&process->ActiveProcessLinks);
     RtlStringPrintf(process->ImageFileName, sizeof(process->ImageFileName), "%s", imageName);
     process->CreateTime = KeQuerySystemTime();
     process->InheritedFromUniqueProcessId = parent ? parent->UniqueProcessId : NULL;
+    if (parent) {
+        status = MmCreateProcessAddressSpace(&process->Pcb.DirectoryTableBase);
+        if (!NT_SUCCESS(status)) {
+            ObDereferenceObject(process);
+            return status;
+        }
+        process->AddressSpaceInitialized = TRUE;
+    }
     status = PspCreateCid(process, &process->UniqueProcessId);
     if (NT_SUCCESS(status))
         status = ObInitProcess(parent, process);
@@ -98,9 +112,49 @@ static void PspSystemThreadStartup(void *context)
     PsTerminateSystemThread(STATUS_SUCCESS);
 }
 
+// A user thread's first moments in the kernel: a trap frame at the top of
+// its kernel stack that "returns" to its start address on its user stack,
+// with interrupts enabled.
+static void PspUserThreadStartup(void *context)
+{
+    ETHREAD *thread = context;
+    KTRAP_FRAME *frame = (KTRAP_FRAME *)thread->Tcb.InitialStack - 1;
+
+    memset(frame, 0, sizeof(*frame));
+    frame->Rip = (ULONG64)thread->Win32StartAddress;
+    frame->Rsp = (ULONG64)thread->StartContext;
+    frame->SegCs = KGDT64_R3_CODE | RPL_MASK;
+    frame->SegSs = KGDT64_R3_DATA | RPL_MASK;
+    frame->EFlags = EFLAGS_IF;
+    thread->Tcb.TrapFrame = frame;
+    KiStartUserThread(frame);
+}
+
+static NTSTATUS PspCreateThread(EPROCESS *process, PKSTART_ROUTINE startRoutine,
+                                void *startContext, void *userStart, KPRIORITY priority,
+                                CLIENT_ID *clientId, ETHREAD **result);
+
 NTSTATUS PsCreateSystemThreadEx(EPROCESS *process, PKSTART_ROUTINE startRoutine,
                                 void *startContext, KPRIORITY priority, CLIENT_ID *clientId,
                                 ETHREAD **result)
+{
+    return PspCreateThread(process, startRoutine, startContext, NULL, priority, clientId,
+                           result);
+}
+
+NTSTATUS PspCreateUserThread(EPROCESS *process, void *startAddress, void *userStack,
+                             CLIENT_ID *clientId, ETHREAD **thread)
+{
+    if (!process || !process->AddressSpaceInitialized)
+        return STATUS_INVALID_PARAMETER;
+    return PspCreateThread(process, NULL, userStack, startAddress, 0, clientId, thread);
+}
+
+// A System thread runs startRoutine(startContext); a user thread (userStart
+// set) enters user mode at userStart with its stack at startContext.
+static NTSTATUS PspCreateThread(EPROCESS *process, PKSTART_ROUTINE startRoutine,
+                                void *startContext, void *userStart, KPRIORITY priority,
+                                CLIENT_ID *clientId, ETHREAD **result)
 {
     ETHREAD *thread;
     void *stackTop;
@@ -131,12 +185,22 @@ NTSTATUS PsCreateSystemThreadEx(EPROCESS *process, PKSTART_ROUTINE startRoutine,
     thread->Cid.UniqueProcess = process->UniqueProcessId;
     thread->StartAddress = startRoutine;
     thread->StartContext = startContext;
-    thread->Win32StartAddress = (void *)startRoutine;
+    thread->Win32StartAddress = userStart ? userStart : (void *)startRoutine;
     thread->KernelStackSize = KERNEL_STACK_SIZE;
-    thread->SystemThread = TRUE;
+    thread->SystemThread = userStart == NULL;
     thread->CreateTime = KeQuerySystemTime();
-    KeInitializeThread(&thread->Tcb, stackTop, (UCHAR *)stackTop - KERNEL_STACK_SIZE,
-                       PspSystemThreadStartup, thread, &process->Pcb);
+    if (!userStart) {
+        KeInitializeThread(&thread->Tcb, stackTop, (UCHAR *)stackTop - KERNEL_STACK_SIZE,
+                           PspSystemThreadStartup, thread, &process->Pcb);
+    } else {
+        // A user thread's trap frame lives at the very top of its kernel stack,
+        // where every entry from user mode saves it (TSS.Rsp0, KPCR.RspBase);
+        // so its first kernel code runs below that space, never under it.
+        KeInitializeThread(&thread->Tcb, (KTRAP_FRAME *)stackTop - 1,
+                           (UCHAR *)stackTop - KERNEL_STACK_SIZE, PspUserThreadStartup, thread,
+                           &process->Pcb);
+        thread->Tcb.InitialStack = thread->Tcb.StackBase = stackTop;
+    }
     if (priority)
         thread->Tcb.Priority = thread->Tcb.BasePriority = (CHAR)priority;
 

@@ -38,8 +38,7 @@ void PspInitializeReaper(void)
     KeInitializeSpinLock(&PspReaperLock);
 }
 
-static void PspExitThread(NTSTATUS exitStatus) __attribute__((noreturn));
-static void PspExitThread(NTSTATUS exitStatus)
+void PspExitThread(NTSTATUS exitStatus)
 {
     ETHREAD *thread = PsGetCurrentThread();
     EPROCESS *process = thread->ThreadsProcess;
@@ -73,5 +72,18 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS exitStatus)
 
     if (!thread->SystemThread)
         KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, (ULONG64)thread, 0, 0, 0);
+    PspExitThread(exitStatus);
+}
+
+// Handles do not exist yet: the only process a caller can name is itself,
+// and (processes having one thread so far) ending the caller ends it.
+NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+
+    if (processHandle != NtCurrentProcess())
+        return STATUS_INVALID_HANDLE;
+    if (thread->SystemThread)
+        return STATUS_ACCESS_DENIED;
     PspExitThread(exitStatus);
 }

@@ -28,6 +28,7 @@ typedef struct _EPROCESS {
     NTSTATUS ExitStatus;
     BOOLEAN ProcessExiting;
     BOOLEAN ProcessDelete;
+    BOOLEAN AddressSpaceInitialized;    // has a PML4 of its own (all but Idle and System)
     char ImageFileName[PROCESS_IMAGE_NAME_LENGTH];
     LIST_ENTRY ThreadListHead;          // ETHREADs, including ended ones still referenced
     ULONG ActiveThreads;
@@ -74,8 +75,27 @@ NTSTATUS PsCreateSystemThreadEx(EPROCESS *process, PKSTART_ROUTINE startRoutine,
                                 ETHREAD **thread);
 NTSTATUS PsTerminateSystemThread(NTSTATUS exitStatus) __attribute__((noreturn));
 
-// Kernel-internal process creation (the System process; empty test processes
-// until user mode exists). Returns a referenced EPROCESS.
+// A thread of `process` (which must have its own address space) that starts
+// in user mode at startAddress with rsp = userStack. Returns like
+// PsCreateSystemThreadEx.
+NTSTATUS PspCreateUserThread(EPROCESS *process, void *startAddress, void *userStack,
+                             CLIENT_ID *clientId, ETHREAD **thread);
+
+// Ends the calling thread (and its process, with the last thread).
+void PspExitThread(NTSTATUS exitStatus) __attribute__((noreturn));
+
+// The one process handle there is until handle tables arrive.
+#define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
+
+NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus);
+
+// Starts user program NAME.exe from the boot archive in a new process (a
+// child of System). Returns a referenced EPROCESS in *process if given.
+NTSTATUS PsStartUserProgram(const char *name, EPROCESS **process);
+
+// Kernel-internal process creation. The System process (no parent) shares the
+// kernel's page tables; every other process gets an address space of its
+// own, freed with the process. Returns a referenced EPROCESS.
 NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY basePriority,
                           EPROCESS **process);
 

@@ -14,6 +14,7 @@ extern UCHAR KiBootStackTop[];
 
 void PspInitializeTypes(void);
 void PspInitializeReaper(void);
+void PspInitializeUserExceptions(void);
 
 void PsInitSystem(void)
 {
@@ -22,6 +23,7 @@ void PsInitSystem(void)
 
     PspInitializeTypes();
     PspInitializeReaper();
+    PspInitializeUserExceptions();
 
     // Idle: not in the Cid table; its id is 0, as NT shows it.
     if (!NT_SUCCESS(ObCreateObject(PsProcessType, sizeof(EPROCESS), (void **)&PsIdleProcess)) ||

@@ -306,3 +306,36 @@ TEST(DemoHangSelectsTheHangScenario)
     EXPECT_EQ(Options.Demo, KBootDemoHang);
     EXPECT(Options.NoInitialBreak);
 }
+
+// ---- run=NAME starts a user program ----
+
+TEST(NoProgramRunsByDefault)
+{
+    EXPECT(Parse("console=serial nobreak"));
+    EXPECT_STREQ(Options.Run, "");
+}
+
+TEST(RunNamesTheProgram)
+{
+    EXPECT(Parse("console=serial run=hello nobreak"));
+    EXPECT_STREQ(Options.Run, "hello");
+    EXPECT(Options.NoInitialBreak);
+    EXPECT_STREQ(Options.Unknown, "");
+}
+
+TEST(RunWithABadNameIsMalformedAndRunsNothing)
+{
+    EXPECT(!Parse("run="));
+    EXPECT_STREQ(Options.Run, "");
+    EXPECT(!Parse("run=../hello"));
+    EXPECT_STREQ(Options.Run, "");
+    EXPECT(!Parse("run=averyverylongname"));
+    EXPECT_STREQ(Options.Run, "");
+}
+
+TEST(RunWithoutAValueIsUnknown)
+{
+    EXPECT(Parse("run"));
+    EXPECT_STREQ(Options.Run, "");
+    EXPECT_STREQ(Options.Unknown, "run");
+}

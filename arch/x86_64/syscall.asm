@@ -1,0 +1,99 @@
+; The system-call entry. User mode executes `syscall` with the service
+; number in eax and the first four arguments in r10, rdx, r8, r9 (NT's
+; convention: the stub moves rcx to r10, since syscall takes rcx for the
+; return address); arguments beyond four are on the user stack above the
+; 32-byte home area. The CPU has left the user rip in rcx and rflags in
+; r11, cleared IF/TF/DF/AC (FMASK), and done nothing else: the stack is
+; still the user's, and GS still holds the user's base.
+;
+; KiSystemCall64 moves to the thread's kernel stack, saves a KTRAP_FRAME
+; shaped exactly like the trap stubs' (so the debugger and the fault paths
+; read both alike) and calls KiSystemServiceDispatch(frame), which leaves
+; the NTSTATUS in frame->Rax. The way back is sysret when the return
+; address allows it.
+
+bits 64
+default rel
+
+section .text
+
+extern KiSystemServiceDispatch
+extern KiTrapReturn
+
+KTRAP_FRAME_RIP equ 17 * 8
+KPCR_USER_RSP equ 0x28          ; offsetof(KPCR, UserRsp), checked in ke.h
+KPCR_RSP_BASE equ 0x30          ; offsetof(KPCR, RspBase)
+KGDT64_R3_DATA equ 0x28
+KGDT64_R3_CODE equ 0x30
+RPL_USER equ 3
+SYSCALL_VECTOR equ 0x2E         ; what the frame's Vector says: NT's old int 2e
+
+global KiSystemCall64
+KiSystemCall64:
+    swapgs
+    mov [gs:KPCR_USER_RSP], rsp
+    mov rsp, [gs:KPCR_RSP_BASE]
+    push KGDT64_R3_DATA | RPL_USER      ; SegSs
+    push qword [gs:KPCR_USER_RSP]       ; Rsp
+    push r11                            ; EFlags
+    push KGDT64_R3_CODE | RPL_USER      ; SegCs
+    push rcx                            ; Rip
+    push 0                              ; ErrorCode
+    push SYSCALL_VECTOR                 ; Vector
+    push r15
+    push r14
+    push r13
+    push r12
+    push r11
+    push r10
+    push r9
+    push r8
+    push rbp
+    push rdi
+    push rsi
+    push rdx
+    push rcx
+    push rbx
+    push rax
+    ; Interrupts are safe now that GS and the stack are the kernel's.
+    sti
+    xor ebp, ebp                        ; the user's rbp ends the kernel stack walk
+    mov rdi, rsp
+    call KiSystemServiceDispatch
+    cli
+    ; sysret trusts rcx: with a non-canonical return address it would fault
+    ; in ring 0 on the user's stack. Only a lower-half rip goes back that
+    ; way; anything else leaves through iretq, like a trap.
+    mov rcx, [rsp + KTRAP_FRAME_RIP]
+    shr rcx, 47
+    jnz KiTrapReturn
+    pop rax
+    pop rbx
+    add rsp, 8                          ; rcx: the return address, below
+    pop rdx
+    pop rsi
+    pop rdi
+    pop rbp
+    pop r8
+    pop r9
+    pop r10
+    add rsp, 8                          ; r11: the flags, below
+    pop r12
+    pop r13
+    pop r14
+    pop r15
+    add rsp, 16                         ; vector and error code
+    mov rcx, [rsp]                      ; Rip
+    mov r11, [rsp + 16]                 ; EFlags (sysret restores IF from it)
+    mov rsp, [rsp + 24]                 ; the user's Rsp
+    swapgs
+    o64 sysret
+
+; void KiStartUserThread(KTRAP_FRAME *frame)
+; Enters user mode for the first time with the registers in `frame`, which
+; lies at the top of the current thread's kernel stack.
+global KiStartUserThread
+KiStartUserThread:
+    cli
+    mov rsp, rdi
+    jmp KiTrapReturn

@@ -1,0 +1,48 @@
+// Dispatching a system call: KiSystemCall64 (syscall.asm) has saved the
+// user's registers as a KTRAP_FRAME; here the service number picks the
+// routine from KiServiceTable, its arguments are gathered (four from
+// registers, the rest captured from the user stack), and its NTSTATUS goes
+// back in rax.
+
+#include "ke/ke.h"
+#include "mm/mm.h"
+#include "arch/x86_64/x86.h"
+
+// Where the fifth argument lies on the user stack at the syscall: above the
+// return address of the stub's caller and the 32-byte home area of the four
+// register arguments (the x64 calling convention's layout).
+#define KI_USER_STACK_ARGUMENT_OFFSET 0x28
+
+void KiSystemServiceDispatch(KTRAP_FRAME *frame)
+{
+    ULONG64 service = frame->Rax;
+    ULONG64 arguments[KI_MAXIMUM_SERVICE_ARGUMENTS] = {frame->R10, frame->Rdx, frame->R8,
+                                                       frame->R9};
+    KTHREAD *thread = KeGetCurrentThread();
+    ULONG count;
+
+    if (service >= KiServiceLimit) {
+        frame->Rax = (ULONG64)(LONG64)STATUS_INVALID_SYSTEM_SERVICE;
+        return;
+    }
+    thread->TrapFrame = frame;
+    count = KiArgumentTable[service];
+    if (count > 4) {
+        NTSTATUS status = MmCopyFromUser(&arguments[4],
+                                         (const void *)(frame->Rsp +
+                                                        KI_USER_STACK_ARGUMENT_OFFSET),
+                                         (count - 4) * sizeof(ULONG64));
+
+        if (!NT_SUCCESS(status)) {
+            frame->Rax = (ULONG64)(LONG64)status;
+            return;
+        }
+    }
+    frame->Rax = (ULONG64)(LONG64)KiServiceTable[service](arguments[0], arguments[1],
+                                                          arguments[2], arguments[3],
+                                                          arguments[4], arguments[5],
+                                                          arguments[6], arguments[7]);
+    if (KeGetCurrentIrql() != PASSIVE_LEVEL)
+        KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG64)KiServiceTable[service],
+                     KeGetCurrentIrql(), 0, 0);
+}

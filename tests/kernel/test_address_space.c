@@ -1,0 +1,126 @@
+// In-kernel tests of process address spaces: user pages live in their own
+// process only, and deleting the process gives back every page it took.
+
+#include "tests/kernel/ktest.h"
+#include "tests/kernel/test_dispatcher.h"
+#include "ps/ps.h"
+#include "mm/mm.h"
+
+#define KT_USER_CODE   0x400000ULL
+#define KT_USER_FAR    0x10000000000ULL         // another PML4 slot than the code
+#define KT_USER_STACK  (MM_USER_PROBE_ADDRESS - 4 * PAGE_SIZE)
+#define KT_MAGIC       0x5EEDF00DCAFEULL
+
+static PFN_NUMBER KtPagesOf(MM_PAGE_USAGE usage)
+{
+    MM_STATISTICS stats;
+
+    MmQueryStatistics(&stats);
+    return stats.PagesByUsage[usage];
+}
+
+static EPROCESS *KtCreateProcess(void)
+{
+    EPROCESS *process = NULL;
+
+    if (!NT_SUCCESS(PspCreateProcess("KtSpace", PsInitialSystemProcess, NORMAL_BASE_PRIORITY,
+                                     &process)))
+        return NULL;
+    return process;
+}
+
+KTEST(ProcessAddressSpaceDeletionFreesEveryPage)
+{
+    EPROCESS *process = KtCreateProcess();
+    PFN_NUMBER tablesBefore, userBefore, tablesMapped, userMapped;
+
+    // A first process warms the pool up, so the counts below see only
+    // what an address space itself takes.
+    KT_EXPECT(process != NULL);
+    ObDereferenceObject(process);
+    tablesBefore = KtPagesOf(MmUsagePageTable);
+    userBefore = KtPagesOf(MmUsageUserPage);
+
+    process = KtCreateProcess();
+    KT_EXPECT(process != NULL);
+    KT_EXPECT(process->AddressSpaceInitialized);
+    KT_EXPECT_EQ(MmAllocateUserMemory(process->Pcb.DirectoryTableBase, KT_USER_CODE,
+                                      3 * PAGE_SIZE, PAGE_EXECUTE_READ), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MmAllocateUserMemory(process->Pcb.DirectoryTableBase, KT_USER_FAR, PAGE_SIZE,
+                                      PAGE_READWRITE), STATUS_SUCCESS);
+    KT_EXPECT_EQ(MmAllocateUserMemory(process->Pcb.DirectoryTableBase, KT_USER_STACK,
+                                      4 * PAGE_SIZE, PAGE_READWRITE), STATUS_SUCCESS);
+    tablesMapped = KtPagesOf(MmUsagePageTable);
+    userMapped = KtPagesOf(MmUsageUserPage);
+    ObDereferenceObject(process);
+
+    // A PML4, and a PDPT, PD and PT for each of the three ranges.
+    KT_EXPECT_EQ(tablesMapped, tablesBefore + 1 + 3 * 3);
+    KT_EXPECT_EQ(userMapped, userBefore + 8);
+    KT_EXPECT_EQ(KtPagesOf(MmUsagePageTable), tablesBefore);
+    KT_EXPECT_EQ(KtPagesOf(MmUsageUserPage), userBefore);
+}
+
+KTEST(UserRangesOutsideTheLowerHalfOrAlreadyMappedAreRefused)
+{
+    EPROCESS *process = KtCreateProcess();
+    ULONG64 space;
+    NTSTATUS overlap, kernelHalf, nullPage, badProtect;
+
+    KT_EXPECT(process != NULL);
+    space = process->Pcb.DirectoryTableBase;
+    MmAllocateUserMemory(space, KT_USER_CODE, 2 * PAGE_SIZE, PAGE_READWRITE);
+    overlap = MmAllocateUserMemory(space, KT_USER_CODE + PAGE_SIZE, 2 * PAGE_SIZE,
+                                   PAGE_READWRITE);
+    kernelHalf = MmAllocateUserMemory(space, MM_USER_PROBE_ADDRESS, PAGE_SIZE, PAGE_READWRITE);
+    nullPage = MmAllocateUserMemory(space, 0, PAGE_SIZE, PAGE_READWRITE);
+    badProtect = MmAllocateUserMemory(space, KT_USER_FAR, PAGE_SIZE, 0x1234);
+    ObDereferenceObject(process);
+
+    KT_EXPECT_EQ(overlap, STATUS_CONFLICTING_ADDRESSES);
+    KT_EXPECT_EQ(kernelHalf, STATUS_INVALID_PARAMETER);
+    KT_EXPECT_EQ(nullPage, STATUS_INVALID_PARAMETER);
+    KT_EXPECT_EQ(badProtect, STATUS_INVALID_PARAMETER);
+}
+
+typedef struct _KT_SPACE_PROBE {
+    SIZE_T NotCopied;
+    ULONG64 Read;
+} KT_SPACE_PROBE;
+
+// Runs in the test's process: reads its page, then writes the magic value.
+static void KtTouchUserPage(void *context)
+{
+    KT_SPACE_PROBE *probe = context;
+    ULONG64 magic = KT_MAGIC;
+
+    probe->NotCopied = KiCopyMemorySafe(&probe->Read, (void *)KT_USER_FAR, sizeof(ULONG64));
+    probe->NotCopied += KiCopyMemorySafe((void *)KT_USER_FAR, &magic, sizeof(ULONG64));
+}
+
+KTEST(UserPagesAreMappedOnlyInTheirOwnProcess)
+{
+    EPROCESS *process = KtCreateProcess();
+    KT_SPACE_PROBE probe = {~0ULL, ~0ULL};
+    ETHREAD *thread = NULL;
+    ULONG64 fromSystem = 0, *kernelView;
+    SIZE_T notCopiedFromSystem;
+    ULONG64 written;
+
+    KT_EXPECT(process != NULL);
+    MmAllocateUserMemory(process->Pcb.DirectoryTableBase, KT_USER_FAR, PAGE_SIZE,
+                         PAGE_READWRITE);
+    PsCreateSystemThreadEx(process, KtTouchUserPage, &probe, 0, NULL, &thread);
+    if (thread)
+        KtJoinThread(thread);
+    notCopiedFromSystem = KiCopyMemorySafe(&fromSystem, (void *)KT_USER_FAR, sizeof(ULONG64));
+    kernelView = MmGetUserPageAddress(process->Pcb.DirectoryTableBase, KT_USER_FAR);
+    written = kernelView ? *kernelView : 0;
+    ObDereferenceObject(process);
+
+    KT_EXPECT(thread != NULL);
+    KT_EXPECT_EQ(probe.NotCopied, 0);
+    KT_EXPECT_EQ(probe.Read, 0);            // fresh pages are zeroed
+    KT_EXPECT_EQ(written, KT_MAGIC);
+    KT_EXPECT(notCopiedFromSystem != 0);    // the System process has no such page
+}
