@@ -21,7 +21,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone 
 ifneq ($(findstring clang,$(CC)),)
 CFLAGS += --target=x86_64-unknown-none-elf
 endif
-NASMFLAGS := -f elf64 -w+all
+NASMFLAGS := -f elf64 -w+all -i ./
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
            -T linker.ld
 
@@ -71,6 +71,7 @@ iso: $(ISO)
 
 # Flags live here: when they change, everything is rebuilt.
 $(KERNEL_OBJ): Makefile
+$(KERNEL_ASM:%.asm=$(BUILD)/%.o): arch/x86_64/ktrap.inc
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -13,6 +13,8 @@
 ; address allows it.
 
 bits 64
+
+%include "arch/x86_64/ktrap.inc"
 default rel
 
 section .text
@@ -20,7 +22,6 @@ section .text
 extern KiSystemServiceDispatch
 extern KiTrapReturn
 
-KTRAP_FRAME_RIP equ 17 * 8
 KPCR_USER_RSP equ 0x28          ; offsetof(KPCR, UserRsp), checked in ke.h
 KPCR_RSP_BASE equ 0x30          ; offsetof(KPCR, RspBase)
 KGDT64_R3_DATA equ 0x28
@@ -40,21 +41,7 @@ KiSystemCall64:
     push rcx                            ; Rip
     push 0                              ; ErrorCode
     push SYSCALL_VECTOR                 ; Vector
-    push r15
-    push r14
-    push r13
-    push r12
-    push r11
-    push r10
-    push r9
-    push r8
-    push rbp
-    push rdi
-    push rsi
-    push rdx
-    push rcx
-    push rbx
-    push rax
+    PUSH_TRAP_REGISTERS
     ; Interrupts are safe now that GS and the stack are the kernel's.
     sti
     xor ebp, ebp                        ; the user's rbp ends the kernel stack walk

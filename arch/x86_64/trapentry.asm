@@ -7,6 +7,8 @@
 ; (see kernel/ke/ke.h) and calls KiDispatchTrap(frame).
 
 bits 64
+
+%include "arch/x86_64/ktrap.inc"
 default rel
 
 section .text
@@ -32,27 +34,10 @@ KiTrapStub%1:
 %assign vector vector + 1
 %endrep
 
-KTRAP_FRAME_SEGCS equ 18 * 8
-KTRAP_FRAME_RIP   equ 17 * 8
-KTRAP_FRAME_RBP   equ 6 * 8
 
 global KiTrapCommon
 KiTrapCommon:
-    push r15
-    push r14
-    push r13
-    push r12
-    push r11
-    push r10
-    push r9
-    push r8
-    push rbp
-    push rdi
-    push rsi
-    push rdx
-    push rcx
-    push rbx
-    push rax
+    PUSH_TRAP_REGISTERS
     cld
 
     ; From user mode, GS still holds the user's base: switch to the KPCR.
