@@ -32,17 +32,25 @@ KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o)
 ELF := $(BUILD)/sleuth.elf
 
 # User programs: static ELF64 images linked at 0x400000, packed into the
-# archive GRUB loads as the `user` module (tools/mkuserimg.py).
-USER_PROGRAMS := hello
+# archive GRUB loads as the `user` module (tools/mkuserimg.py). Each
+# directory user/NAME/ and tests/user/NAME/ is a program NAME.exe made of
+# the .c files in it and the runtime (user/lib, plus the kernel's string
+# and formatting routines built again for user mode).
+USER_PROGRAM_DIRS := $(filter-out user/lib/ user/include/,$(sort $(dir $(wildcard user/*/*.c)))) \
+                     $(sort $(dir $(wildcard tests/user/*/*.c)))
+USER_PROGRAMS := $(notdir $(USER_PROGRAM_DIRS:/=))
 USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-sse -mno-sse2 \
                -mno-mmx -mno-avx -fno-pic -fno-pie -fno-stack-protector \
-               -fno-asynchronous-unwind-tables -fno-unwind-tables -Wall -Wextra -Werror \
-               -Wno-unused-parameter -I. -MMD -MP
+               -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-omit-frame-pointer \
+               -Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
 ifneq ($(findstring clang,$(CC)),)
 USER_CFLAGS += --target=x86_64-unknown-none-elf
 endif
 USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T user/linker.ld
-USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c))
+USER_RTL_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c
+USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c)) \
+                $(patsubst kernel/rtl/%.c,$(BUILD)/user/rtl/%.o,$(USER_RTL_SRC))
+USER_PROGRAM_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(USER_PROGRAM_DIRS:%=%*.c)))
 USER_EXE := $(USER_PROGRAMS:%=$(BUILD)/user/%.exe)
 USER_IMG := $(BUILD)/user.img
 ISO := $(BUILD)/sleuth.iso
@@ -87,9 +95,23 @@ $(BUILD)/user/%.o: user/%.c Makefile
 	@echo "  CC      $<"
 	@$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(BUILD)/user/%.exe: $(BUILD)/user/%/main.o $(USER_LIB_OBJ) user/linker.ld
-	@echo "  LD      $@"
-	@$(LD) $(USER_LDFLAGS) -o $@ $< $(USER_LIB_OBJ)
+$(BUILD)/tests/user/%.o: tests/user/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/user/rtl/%.o: kernel/rtl/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (user)"
+	@$(CC) $(USER_CFLAGS) -Ikernel -c $< -o $@
+
+# NAME.exe from the objects of its directory.
+define USER_PROGRAM_RULE
+$(BUILD)/user/$(notdir $(1:/=)).exe: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) $(USER_LIB_OBJ) user/linker.ld
+	@echo "  LD      $$@"
+	@$(LD) $(USER_LDFLAGS) -o $$@ $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) $(USER_LIB_OBJ)
+endef
+$(foreach dir,$(USER_PROGRAM_DIRS),$(eval $(call USER_PROGRAM_RULE,$(dir))))
 
 $(USER_IMG): $(USER_EXE) tools/mkuserimg.py
 	@echo "  USERIMG $@"
@@ -175,6 +197,6 @@ clean:
 	rm -rf $(BUILD)
 
 # Kept: make would delete them as intermediates and relink every time.
-.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGRAMS:%=$(BUILD)/user/%/main.o)
+.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGRAM_OBJ)
 
--include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(USER_PROGRAMS:%=$(BUILD)/user/%/main.d)
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(USER_PROGRAM_OBJ:.o=.d)

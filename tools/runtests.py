@@ -249,6 +249,12 @@ def kernel_tests(results, firmware, stop_event):
         if m:
             reason = m.group(1)
             continue
+        # User-mode test programs report each of their tests on their own.
+        m = re.match(r"UTEST (PASS|FAIL) (\w+/\w+)(?::\s*(.*))?$", line)
+        if m:
+            results.report(prefix + "user/" + m.group(2), m.group(1) == "PASS", m.group(3),
+                           vm.log_path)
+            continue
         m = re.match(r"KTEST (PASS|FAIL) (\w+)(?::\s*(.*))?$", line)
         if m:
             ok = m.group(1) == "PASS"

@@ -135,9 +135,10 @@ extern KUSER_EXCEPTION_ROUTINE KiUserExceptionRoutine;
 
 // The system-service table: KiServiceTable[n] takes KiArgumentTable[n]
 // arguments (at most KI_MAXIMUM_SERVICE_ARGUMENTS, each 64 bits).
-#define KI_MAXIMUM_SERVICE_ARGUMENTS 8
+// A number with no routine (NULL) is an unknown service.
+#define KI_MAXIMUM_SERVICE_ARGUMENTS 12
 typedef NTSTATUS (*KSYSTEM_SERVICE)(ULONG64, ULONG64, ULONG64, ULONG64, ULONG64, ULONG64,
-                                    ULONG64, ULONG64);
+                                    ULONG64, ULONG64, ULONG64, ULONG64, ULONG64, ULONG64);
 extern const KSYSTEM_SERVICE KiServiceTable[];
 extern const UCHAR KiArgumentTable[];
 extern const ULONG KiServiceLimit;
@@ -390,12 +391,6 @@ extern ULONG64 KiLastClockTsc;
 #define THREAD_QUANTUM 6            // two clock ticks: NT counts quantum in thirds of a tick
 #define CLOCK_QUANTUM_DECREMENT 3
 
-#define STATUS_KERNEL_APC              ((NTSTATUS)0x00000100L)
-#define STATUS_SEMAPHORE_LIMIT_EXCEEDED ((NTSTATUS)0xC0000047L)
-#define STATUS_MUTANT_NOT_OWNED        ((NTSTATUS)0xC0000046L)
-#define STATUS_MUTANT_LIMIT_EXCEEDED   ((NTSTATUS)0xC0000191L)
-#define STATUS_THREAD_IS_TERMINATING   ((NTSTATUS)0xC000004BL)
-#define STATUS_NO_YIELD_PERFORMED      ((NTSTATUS)0x40000024L)
 
 #define THREAD_NOT_MUTEX_OWNER         0x00000011
 #define INVALID_PROCESS_ATTACH_ATTEMPT 0x00000005

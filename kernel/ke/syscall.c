@@ -21,7 +21,7 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
     KTHREAD *thread = KeGetCurrentThread();
     ULONG count;
 
-    if (service >= KiServiceLimit) {
+    if (service >= KiServiceLimit || !KiServiceTable[service]) {
         frame->Rax = (ULONG64)(LONG64)STATUS_INVALID_SYSTEM_SERVICE;
         return;
     }
@@ -41,7 +41,9 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
     frame->Rax = (ULONG64)(LONG64)KiServiceTable[service](arguments[0], arguments[1],
                                                           arguments[2], arguments[3],
                                                           arguments[4], arguments[5],
-                                                          arguments[6], arguments[7]);
+                                                          arguments[6], arguments[7],
+                                                          arguments[8], arguments[9],
+                                                          arguments[10], arguments[11]);
     if (KeGetCurrentIrql() != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG64)KiServiceTable[service],
                      KeGetCurrentIrql(), 0, 0);

@@ -8,6 +8,7 @@
 #include "ex/services.h"
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "tests/kernel/ktuser.h"
 
 #define KT_CODE_BASE   0x400000ULL
 #define KT_DATA_BASE   0x500000ULL
@@ -175,4 +176,9 @@ KTEST(ProgramMissingFromTheBootArchiveIsNotFound)
 
     KT_EXPECT_EQ(PsStartUserProgram("nosuch", &process), STATUS_OBJECT_NAME_NOT_FOUND);
     KT_EXPECT(process == NULL);
+}
+
+KTEST(UserBasics)
+{
+    KtExpectUserTestsPass("tbasics");
 }

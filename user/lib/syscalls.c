@@ -1,38 +1,22 @@
-// System-call stubs and the program entry point, as file-scope assembly so
-// the service numbers come from the kernel's own header. Each stub is what
-// NT's ntdll has: the first argument moves from rcx to r10 (syscall
-// overwrites rcx with the return address), the service number goes in eax.
+// System-call stubs, one per entry of the kernel's service list
+// (kernel/ex/services.h), as file-scope assembly. Each is what NT's ntdll
+// has: the first argument moves from rcx to r10 (syscall overwrites rcx
+// with the return address), the service number goes in eax; the arguments
+// beyond four are already on the stack where the kernel looks for them.
 
-#include "user/lib/ntuser.h"
 #include "kernel/ex/services.h"
 
 #define STRINGIFY(x) #x
-#define EXPAND_STRINGIFY(x) STRINGIFY(x)
 
-#define SYSTEM_SERVICE(name)                                                               \
+#define USER_SYSTEM_SERVICE_STUB(number, name, arguments)                                  \
     __asm__(".text\n"                                                                      \
             ".globl " #name "\n"                                                           \
             ".type " #name ", @function\n"                                                 \
             #name ":\n"                                                                    \
             "    mov %rcx, %r10\n"                                                         \
-            "    mov $" EXPAND_STRINGIFY(SERVICE_##name) ", %eax\n"                        \
+            "    mov $" STRINGIFY(number) ", %eax\n"                                       \
             "    syscall\n"                                                                \
-            "    ret\n")
+            "    ret\n"                                                                    \
+            ".size " #name ", . - " #name "\n");
 
-SYSTEM_SERVICE(NtTerminateProcess);
-SYSTEM_SERVICE(NtDisplayString);
-
-// The kernel starts a program here with rsp at the top of its stack; main's
-// result becomes the exit status.
-__asm__(".text\n"
-        ".globl _start\n"
-        ".type _start, @function\n"
-        "_start:\n"
-        "    xor %ebp, %ebp\n"              // ends the stack walk
-        "    and $-16, %rsp\n"
-        "    call main\n"
-        "    mov $-1, %rcx\n"               // NtCurrentProcess()
-        "    mov %eax, %edx\n"
-        "    sub $32, %rsp\n"               // the callee's home area
-        "    call NtTerminateProcess\n"
-        "    ud2\n");
+SLEUTH_SYSTEM_SERVICES(USER_SYSTEM_SERVICE_STUB)

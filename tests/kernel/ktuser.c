@@ -1,0 +1,111 @@
+// The in-kernel side of the user-mode tests: start a test program, wait for
+// it, and check that it left nothing behind (see ktuser.h).
+
+#include "tests/kernel/ktuser.h"
+#include "tests/kernel/test_dispatcher.h"
+#include "mm/mm.h"
+#include "mm/pool.h"
+
+typedef struct _KT_POOL_SNAPSHOT {
+    ULONG Tag;
+    ULONG Outstanding;
+} KT_POOL_SNAPSHOT;
+
+// Static: the snapshot must not itself come from the pool it describes.
+static KT_POOL_SNAPSHOT KtPoolBefore[POOL_TRACKER_TABLE_SIZE];
+
+static ULONG KtOutstanding(const POOL_TRACKER_TABLE *entry)
+{
+    return (entry->NonPagedAllocs - entry->NonPagedFrees) +
+           (entry->PagedAllocs - entry->PagedFrees);
+}
+
+static void KtTakePoolSnapshot(void)
+{
+    for (ULONG i = 0; i < POOL_TRACKER_TABLE_SIZE; i++) {
+        KtPoolBefore[i].Tag = PoolTrackTable[i].Key;
+        KtPoolBefore[i].Outstanding = KtOutstanding(&PoolTrackTable[i]);
+    }
+}
+
+// The first tag whose outstanding allocations differ from the snapshot, or
+// 0. (Slots keep their tag once taken, so index i is the same tag or a new
+// one that was empty before.)
+static ULONG KtFindPoolDifference(ULONG *before, ULONG *after)
+{
+    for (ULONG i = 0; i < POOL_TRACKER_TABLE_SIZE; i++) {
+        ULONG now = KtOutstanding(&PoolTrackTable[i]);
+        ULONG then = KtPoolBefore[i].Tag == PoolTrackTable[i].Key ? KtPoolBefore[i].Outstanding
+                                                                  : 0;
+
+        if (PoolTrackTable[i].Key && now != then) {
+            *before = then;
+            *after = now;
+            return PoolTrackTable[i].Key;
+        }
+    }
+    return 0;
+}
+
+static PFN_NUMBER KtUserPageCount(void)
+{
+    MM_STATISTICS stats;
+
+    MmQueryStatistics(&stats);
+    return stats.PagesByUsage[MmUsageUserPage];
+}
+
+NTSTATUS KtRunUserProgram(const char *name)
+{
+    LARGE_INTEGER limit = KtRelativeTime(KT_USER_PROGRAM_LIMIT_MS);
+    EPROCESS *process;
+    NTSTATUS status = PsStartUserProgram(name, &process);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    status = KeWaitForSingleObject(&process->Pcb, Executive, KernelMode, FALSE, &limit);
+    if (status == STATUS_WAIT_0)
+        status = process->ExitStatus;
+    ObDereferenceObject(process);
+    return status;
+}
+
+BOOLEAN KtpUserTestsPass(const char *name, const char *file, int line)
+{
+    PFN_NUMBER stacks = KtKernelStackPages();
+    PFN_NUMBER userPages = KtUserPageCount();
+    ULONG before, after, tag;
+    NTSTATUS status;
+    char text[96];
+
+    KtTakePoolSnapshot();
+    status = KtRunUserProgram(name);
+    if (status != STATUS_SUCCESS) {
+        RtlStringPrintf(text, sizeof(text), "%s.exe ended with %08x", name, (ULONG)status);
+        KtFail(file, line, text);
+        return FALSE;
+    }
+    // The process and its threads go once the reaper has freed the last
+    // thread's stack.
+    if (!KtWaitForKernelStackPages(stacks)) {
+        KtFail(file, line, "kernel stacks not freed after the program ended");
+        return FALSE;
+    }
+    if (KtUserPageCount() != userPages) {
+        RtlStringPrintf(text, sizeof(text), "%s.exe left %lld user pages behind", name,
+                        (long long)(KtUserPageCount() - userPages));
+        KtFail(file, line, text);
+        return FALSE;
+    }
+    tag = KtFindPoolDifference(&before, &after);
+    if (tag) {
+        char tagText[5];
+
+        ExpFormatTag(tag, tagText);
+        RtlStringPrintf(text, sizeof(text), "pool tag %s: %u allocations before %s.exe, %u after",
+                        tagText, before, name, after);
+        KtFail(file, line, text);
+        return FALSE;
+    }
+    return TRUE;
+}
