@@ -156,10 +156,22 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
 {
     ACCESS_MASK granted;
     void *found;
-    NTSTATUS status = ObpReferenceHandle(PsGetCurrentProcess(), handle, &found, &granted);
+    NTSTATUS status;
 
-    if (!NT_SUCCESS(status))
-        return status;
+    // The pseudo-handles name the caller's own process and thread with every
+    // right, as on NT; they are never in the handle table.
+    if (handle == NtCurrentProcess() || handle == NtCurrentThread()) {
+        found = handle == NtCurrentProcess() ? (void *)PsGetCurrentProcess()
+                                             : (void *)PsGetCurrentThread();
+        granted = ObGetObjectType(found)->ValidAccessMask;
+        if (!granted)
+            granted = (ACCESS_MASK)~0U;     // a type without a mask allows anything
+        ObReferenceObject(found);
+    } else {
+        status = ObpReferenceHandle(PsGetCurrentProcess(), handle, &found, &granted);
+        if (!NT_SUCCESS(status))
+            return status;
+    }
     if (objectType && ObGetObjectType(found) != objectType) {
         ObDereferenceObject(found);
         return STATUS_OBJECT_TYPE_MISMATCH;

@@ -84,8 +84,9 @@ NTSTATUS PspCreateUserThread(EPROCESS *process, void *startAddress, void *userSt
 // Ends the calling thread (and its process, with the last thread).
 void PspExitThread(NTSTATUS exitStatus) __attribute__((noreturn));
 
-// The one process handle there is until handle tables arrive.
+// Pseudo-handles: the caller's own process and thread, with every right.
 #define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
+#define NtCurrentThread()  ((HANDLE)(LONG_PTR)-2)
 
 NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus);
 
