@@ -15,6 +15,9 @@
 #define SYNCHRONIZE              0x00100000
 #define STANDARD_RIGHTS_REQUIRED 0x000F0000
 #define STANDARD_RIGHTS_ALL      0x001F0000
+#define STANDARD_RIGHTS_READ     READ_CONTROL
+#define STANDARD_RIGHTS_WRITE    READ_CONTROL
+#define STANDARD_RIGHTS_EXECUTE  READ_CONTROL
 
 #define DIRECTORY_QUERY               0x0001
 #define DIRECTORY_TRAVERSE            0x0002
@@ -29,13 +32,45 @@
 #define DUPLICATE_CLOSE_SOURCE 0x00000001
 #define DUPLICATE_SAME_ACCESS  0x00000002
 
+// GENERIC_READ and friends in a desired access are mapped through the
+// type's GENERIC_MAPPING before anything is granted.
+#define GENERIC_READ    0x80000000
+#define GENERIC_WRITE   0x40000000
+#define GENERIC_EXECUTE 0x20000000
+#define GENERIC_ALL     0x10000000
+#define MAXIMUM_ALLOWED 0x02000000
+
+typedef struct _GENERIC_MAPPING {
+    ACCESS_MASK GenericRead;
+    ACCESS_MASK GenericWrite;
+    ACCESS_MASK GenericExecute;
+    ACCESS_MASK GenericAll;
+} GENERIC_MAPPING;
+
+struct _EPROCESS;
+
 typedef void (*OB_DELETE_METHOD)(void *object);
+// Called each time a handle to the object is closed (after the handle is
+// gone), with the handle counts that remain: in that process, and in all.
+typedef void (*OB_CLOSE_METHOD)(struct _EPROCESS *process, void *object,
+                                ACCESS_MASK grantedAccess, ULONG_PTR processHandleCount,
+                                ULONG_PTR systemHandleCount);
+
+// What makes one type differ from another, as NT's OBJECT_TYPE_INITIALIZER.
+typedef struct _OBJECT_TYPE_INITIALIZER {
+    ULONG PoolTag;
+    ACCESS_MASK ValidAccessMask;    // 0: any access may be granted
+    GENERIC_MAPPING GenericMapping;
+    // The body starts with a DISPATCHER_HEADER, so a handle to it can be
+    // waited on (NtWaitForSingleObject); other types refuse waits.
+    BOOLEAN Waitable;
+    OB_CLOSE_METHOD CloseProcedure;
+    OB_DELETE_METHOD DeleteProcedure;
+} OBJECT_TYPE_INITIALIZER;
 
 typedef struct _OBJECT_TYPE {
     const char *Name;
-    ULONG PoolTag;
-    OB_DELETE_METHOD DeleteProcedure;
-    ACCESS_MASK ValidAccessMask;    // 0: any access may be granted
+    OBJECT_TYPE_INITIALIZER TypeInfo;
     ULONG TotalNumberOfObjects;
     ULONG TotalNumberOfHandles;
     ULONG HighWaterNumberOfObjects;
@@ -81,12 +116,12 @@ void ObInitSystem(void);
 
 // A statically allocated type for the types that exist before the object
 // manager is up (Process, Thread); they are not in `\ObjectTypes`.
-void ObInitializeType(OBJECT_TYPE *type, const char *name, ULONG poolTag,
-                      OB_DELETE_METHOD deleteProcedure);
+void ObInitializeType(OBJECT_TYPE *type, const char *name,
+                      const OBJECT_TYPE_INITIALIZER *initializer);
 // A type that is itself an object (of type "Type"), named in `\ObjectTypes`
 // once the namespace exists. Types are permanent.
-NTSTATUS ObCreateObjectType(const char *name, ULONG poolTag, OB_DELETE_METHOD deleteProcedure,
-                            ACCESS_MASK validAccessMask, OBJECT_TYPE **type);
+NTSTATUS ObCreateObjectType(const char *name, const OBJECT_TYPE_INITIALIZER *initializer,
+                            OBJECT_TYPE **type);
 
 // A zeroed object with one pointer reference; STATUS_INSUFFICIENT_RESOURCES
 // when the pool is exhausted.

@@ -163,7 +163,7 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
     if (handle == NtCurrentProcess() || handle == NtCurrentThread()) {
         found = handle == NtCurrentProcess() ? (void *)PsGetCurrentProcess()
                                              : (void *)PsGetCurrentThread();
-        granted = ObGetObjectType(found)->ValidAccessMask;
+        granted = ObGetObjectType(found)->TypeInfo.ValidAccessMask;
         if (!granted)
             granted = (ACCESS_MASK)~0U;     // a type without a mask allows anything
         ObReferenceObject(found);
@@ -234,7 +234,7 @@ NTSTATUS ObDuplicateObject(EPROCESS *sourceProcess, HANDLE sourceHandle,
     if (!NT_SUCCESS(status))
         return status;
     if (!(options & DUPLICATE_SAME_ACCESS)) {
-        ACCESS_MASK valid = ObGetObjectType(object)->ValidAccessMask;
+        ACCESS_MASK valid = ObGetObjectType(object)->TypeInfo.ValidAccessMask;
 
         if (valid)
             desiredAccess &= valid;

@@ -16,15 +16,35 @@ static const char *const ObpBootDirectories[] = {
     "Windows",
 };
 
+static const OBJECT_TYPE_INITIALIZER ObpDirectoryTypeInitializer = {
+    .PoolTag = OBP_DIRECTORY_TAG,
+    .ValidAccessMask = DIRECTORY_ALL_ACCESS,
+    .GenericMapping = {STANDARD_RIGHTS_READ | DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
+                       STANDARD_RIGHTS_WRITE | DIRECTORY_CREATE_OBJECT |
+                           DIRECTORY_CREATE_SUBDIRECTORY,
+                       STANDARD_RIGHTS_EXECUTE | DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
+                       DIRECTORY_ALL_ACCESS},
+    .DeleteProcedure = ObpDeleteDirectory,
+};
+
+static const OBJECT_TYPE_INITIALIZER ObpSymbolicLinkTypeInitializer = {
+    .PoolTag = OBP_SYMBOLIC_LINK_TAG,
+    .ValidAccessMask = SYMBOLIC_LINK_ALL_ACCESS,
+    .GenericMapping = {STANDARD_RIGHTS_READ | SYMBOLIC_LINK_QUERY,
+                       STANDARD_RIGHTS_WRITE,
+                       STANDARD_RIGHTS_EXECUTE | SYMBOLIC_LINK_QUERY,
+                       SYMBOLIC_LINK_ALL_ACCESS},
+};
+
 void ObInitSystem(void)
 {
     OBJECT_DIRECTORY *directory;
 
     KeInitializeSpinLock(&ObpNameSpaceLock);
-    if (!NT_SUCCESS(ObCreateObjectType("Directory", OBP_DIRECTORY_TAG, ObpDeleteDirectory,
-                                       DIRECTORY_ALL_ACCESS, &ObpDirectoryObjectType)) ||
-        !NT_SUCCESS(ObCreateObjectType("SymbolicLink", OBP_SYMBOLIC_LINK_TAG, NULL,
-                                       SYMBOLIC_LINK_ALL_ACCESS, &ObpSymbolicLinkObjectType)))
+    if (!NT_SUCCESS(ObCreateObjectType("Directory", &ObpDirectoryTypeInitializer,
+                                       &ObpDirectoryObjectType)) ||
+        !NT_SUCCESS(ObCreateObjectType("SymbolicLink", &ObpSymbolicLinkTypeInitializer,
+                                       &ObpSymbolicLinkObjectType)))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x0B, 1, 0, 0);
     if (!NT_SUCCESS(ObpCreateDirectory(NULL, NULL, &ObpRootDirectoryObject)) ||
         !NT_SUCCESS(ObpCreateDirectory(ObpRootDirectoryObject, "ObjectTypes", &directory)))

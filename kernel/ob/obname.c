@@ -124,7 +124,7 @@ NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
 
 static ACCESS_MASK ObpValidAccess(void *object, ACCESS_MASK desiredAccess)
 {
-    ACCESS_MASK valid = ObGetObjectType(object)->ValidAccessMask;
+    ACCESS_MASK valid = ObGetObjectType(object)->TypeInfo.ValidAccessMask;
 
     return valid ? desiredAccess & valid : desiredAccess;
 }

@@ -3,13 +3,12 @@
 #include "ob/ob.h"
 #include "mm/mm.h"
 
-void ObInitializeType(OBJECT_TYPE *type, const char *name, ULONG poolTag,
-                      OB_DELETE_METHOD deleteProcedure)
+void ObInitializeType(OBJECT_TYPE *type, const char *name,
+                      const OBJECT_TYPE_INITIALIZER *initializer)
 {
     memset(type, 0, sizeof(*type));
     type->Name = name;
-    type->PoolTag = poolTag;
-    type->DeleteProcedure = deleteProcedure;
+    type->TypeInfo = *initializer;
     InitializeListHead(&type->TypeList);
     KeInitializeSpinLock(&type->Lock);
 }
@@ -18,7 +17,7 @@ NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object)
 {
     OBJECT_HEADER *header = ExAllocatePoolWithTag(NonPagedPool,
                                                   FIELD_OFFSET(OBJECT_HEADER, Body) + bodySize,
-                                                  type->PoolTag);
+                                                  type->TypeInfo.PoolTag);
     KIRQL oldIrql;
 
     if (!header)
@@ -64,15 +63,15 @@ void ObDereferenceObject(void *object)
     if (count < 0 || header->HandleCount || (header->NameInfo && header->NameInfo->Directory))
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)type, (ULONG64)object, (ULONG64)count,
                      (ULONG64)header->HandleCount);
-    if (type->DeleteProcedure)
-        type->DeleteProcedure(object);
+    if (type->TypeInfo.DeleteProcedure)
+        type->TypeInfo.DeleteProcedure(object);
     KeAcquireSpinLock(&type->Lock, &oldIrql);
     RemoveEntryList(&header->TypeListEntry);
     type->TotalNumberOfObjects--;
     KeReleaseSpinLock(&type->Lock, oldIrql);
     if (header->NameInfo)
         ExFreePoolWithTag(header->NameInfo, OBP_NAME_TAG);
-    ExFreePoolWithTag(header, type->PoolTag);
+    ExFreePoolWithTag(header, type->TypeInfo.PoolTag);
 }
 
 LONG_PTR ObGetObjectPointerCount(void *object)

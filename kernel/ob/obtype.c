@@ -21,16 +21,17 @@ static NTSTATUS ObpNameTypeObject(OBJECT_TYPE *type)
 // is made under a stand-in type, then moved onto its own list.
 static NTSTATUS ObpCreateTypeObjectType(void)
 {
+    static const OBJECT_TYPE_INITIALIZER initializer = {.PoolTag = OBP_TYPE_TAG};
     OBJECT_TYPE standIn;
     OBJECT_TYPE *type;
     OBJECT_HEADER *header;
     NTSTATUS status;
 
-    ObInitializeType(&standIn, "Type", OBP_TYPE_TAG, NULL);
+    ObInitializeType(&standIn, "Type", &initializer);
     status = ObCreateObject(&standIn, sizeof(OBJECT_TYPE), (void **)&type);
     if (!NT_SUCCESS(status))
         return status;
-    ObInitializeType(type, "Type", OBP_TYPE_TAG, NULL);
+    ObInitializeType(type, "Type", &initializer);
     header = OBJECT_TO_OBJECT_HEADER(type);
     RemoveEntryList(&header->TypeListEntry);
     header->Type = type;
@@ -40,8 +41,8 @@ static NTSTATUS ObpCreateTypeObjectType(void)
     return STATUS_SUCCESS;
 }
 
-NTSTATUS ObCreateObjectType(const char *name, ULONG poolTag, OB_DELETE_METHOD deleteProcedure,
-                            ACCESS_MASK validAccessMask, OBJECT_TYPE **result)
+NTSTATUS ObCreateObjectType(const char *name, const OBJECT_TYPE_INITIALIZER *initializer,
+                            OBJECT_TYPE **result)
 {
     OBJECT_TYPE *type;
     NTSTATUS status;
@@ -54,8 +55,7 @@ NTSTATUS ObCreateObjectType(const char *name, ULONG poolTag, OB_DELETE_METHOD de
     status = ObCreateObject(ObpTypeObjectType, sizeof(OBJECT_TYPE), (void **)&type);
     if (!NT_SUCCESS(status))
         return status;
-    ObInitializeType(type, name, poolTag, deleteProcedure);
-    type->ValidAccessMask = validAccessMask;
+    ObInitializeType(type, name, initializer);
     // Before the namespace exists, ObInitSystem names the early types.
     if (ObpTypeDirectoryObject) {
         status = ObpNameTypeObject(type);

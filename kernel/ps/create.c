@@ -59,8 +59,13 @@ static void PspDeleteThread(void *object)
 
 void PspInitializeTypes(void)
 {
-    ObInitializeType(PsProcessType, "Process", PROCESS_TAG, PspDeleteProcess);
-    ObInitializeType(PsThreadType, "Thread", THREAD_TAG, PspDeleteThread);
+    static const OBJECT_TYPE_INITIALIZER processType = {
+        .PoolTag = PROCESS_TAG, .Waitable = TRUE, .DeleteProcedure = PspDeleteProcess};
+    static const OBJECT_TYPE_INITIALIZER threadType = {
+        .PoolTag = THREAD_TAG, .Waitable = TRUE, .DeleteProcedure = PspDeleteThread};
+
+    ObInitializeType(PsProcessType, "Process", &processType);
+    ObInitializeType(PsThreadType, "Thread", &threadType);
     InitializeListHead(&PsActiveProcessHead);
     KeInitializeSpinLock(&PspActiveProcessLock);
 }

@@ -12,9 +12,11 @@ static void KtObDelete(void *object)
 
 OBJECT_TYPE *KtObType(void)
 {
-    if (!KtObTestType &&
-        !NT_SUCCESS(ObCreateObjectType("KtestObject", KTOB_TAG, KtObDelete, KTOB_ALL_ACCESS,
-                                       &KtObTestType)))
+    static const OBJECT_TYPE_INITIALIZER initializer = {
+        .PoolTag = KTOB_TAG, .ValidAccessMask = KTOB_ALL_ACCESS, .DeleteProcedure = KtObDelete};
+
+    if (!KtObTestType && !NT_SUCCESS(ObCreateObjectType("KtestObject", &initializer,
+                                                        &KtObTestType)))
         return NULL;
     return KtObTestType;
 }
