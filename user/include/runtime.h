@@ -30,6 +30,50 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t length);
 char *strchr(const char *text, int c);
 
+// The current thread's TEB (gs points at it in user mode, as on NT x64)
+// and the process's PEB.
+static inline TEB *NtCurrentTeb(void)
+{
+    TEB *teb;
+
+    __asm__ volatile("mov %%gs:0x30, %0" : "=r"(teb));     // NtTib.Self
+    return teb;
+}
+#define NtCurrentPeb() (NtCurrentTeb()->ProcessEnvironmentBlock)
+
+// Critical sections (NT's RTL_CRITICAL_SECTION layout).
+typedef struct _RTL_CRITICAL_SECTION {
+    PVOID DebugInfo;
+    LONG LockCount;         // -1 when free
+    LONG RecursionCount;
+    HANDLE OwningThread;
+    HANDLE LockSemaphore;   // an auto-reset event, made on first contention
+    ULONG_PTR SpinCount;
+} RTL_CRITICAL_SECTION;
+
+NTSTATUS RtlInitializeCriticalSection(RTL_CRITICAL_SECTION *section);
+NTSTATUS RtlDeleteCriticalSection(RTL_CRITICAL_SECTION *section);
+NTSTATUS RtlEnterCriticalSection(RTL_CRITICAL_SECTION *section);
+NTSTATUS RtlLeaveCriticalSection(RTL_CRITICAL_SECTION *section);
+
+// Heaps, as ntdll's (one process heap, more with RtlCreateHeap), and the C
+// library's allocation calls over the process heap.
+#define HEAP_NO_SERIALIZE 0x00000001
+#define HEAP_ZERO_MEMORY  0x00000008
+#define RtlProcessHeap() (NtCurrentPeb()->ProcessHeap)
+PVOID RtlCreateHeap(ULONG Flags, PVOID HeapBase, SIZE_T ReserveSize, SIZE_T CommitSize,
+                    PVOID Lock, PVOID Parameters);
+PVOID RtlDestroyHeap(PVOID HeapHandle);
+PVOID RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size);
+BOOLEAN RtlFreeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress);
+PVOID RtlReAllocateHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress, SIZE_T Size);
+// The usable size of a block, (SIZE_T)-1 if it is not a block of the heap.
+SIZE_T RtlSizeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress);
+void *malloc(size_t size);
+void *calloc(size_t count, size_t size);
+void *realloc(void *block, size_t size);
+void free(void *block);
+
 // Counted strings.
 void RtlInitUnicodeString(PUNICODE_STRING destination, const WCHAR *source);
 LONG RtlCompareUnicodeString(PCUNICODE_STRING a, PCUNICODE_STRING b, BOOLEAN caseInsensitive);
