@@ -97,18 +97,27 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
             else
                 ok = FALSE;
         } else if (KipWordEquals(word, nameLength, "run") && equals) {
-            // A program name: letters, digits, '_' and '-', short enough that
-            // NAME.exe fits the archive's and the process's name fields.
+            // Program names separated by commas, each of letters, digits, '_'
+            // and '-', short enough that NAME.exe fits the archive's and the
+            // process's name fields.
             const char *value = equals + 1;
             size_t valueLength = length - nameLength - 1;
-            BOOLEAN valid = valueLength > 0 && valueLength <= KCMDLINE_RUN_NAME_MAX;
+            size_t nameRun = 0;
+            BOOLEAN valid = valueLength > 0 && valueLength < KCMDLINE_NAME_LENGTH;
 
             for (size_t i = 0; i < valueLength && valid; i++) {
                 char c = value[i];
 
-                valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '_' || c == '-';
+                if (c == ',') {
+                    valid = nameRun > 0;
+                    nameRun = 0;
+                    continue;
+                }
+                valid = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '_' || c == '-') &&
+                        ++nameRun <= KCMDLINE_RUN_NAME_MAX;
             }
+            valid = valid && nameRun > 0;
             if (valid) {
                 memcpy(options->Run, value, valueLength);
                 options->Run[valueLength] = '\0';

@@ -24,7 +24,7 @@ typedef struct _KBOOT_OPTIONS {
     char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
     BOOLEAN RunBenchmarks;        // bench
     KBOOT_DEMO Demo;              // demo=waits|hang (default none)
-    char Run[KCMDLINE_NAME_LENGTH]; // run=NAME: start user program NAME.exe (default none)
+    char Run[KCMDLINE_NAME_LENGTH]; // run=A,B: init starts A.exe and B.exe (default none)
     char Unknown[128];            // the first word we did not understand, for the boot log
 } KBOOT_OPTIONS;
 

@@ -331,6 +331,21 @@ TEST(RunWithABadNameIsMalformedAndRunsNothing)
     EXPECT_STREQ(Options.Run, "");
     EXPECT(!Parse("run=averyverylongname"));
     EXPECT_STREQ(Options.Run, "");
+    EXPECT(!Parse("run=hello,"));
+    EXPECT_STREQ(Options.Run, "");
+    EXPECT(!Parse("run=,hello"));
+    EXPECT_STREQ(Options.Run, "");
+    EXPECT(!Parse("run=hello,,hello"));
+    EXPECT_STREQ(Options.Run, "");
+    EXPECT(!Parse("run=hello,averyverylongname"));
+    EXPECT_STREQ(Options.Run, "");
+}
+
+TEST(RunNamesSeveralProgramsSeparatedByCommas)
+{
+    EXPECT(Parse("run=hello,sharer,sharer nobreak"));
+    EXPECT_STREQ(Options.Run, "hello,sharer,sharer");
+    EXPECT(Options.NoInitialBreak);
 }
 
 TEST(RunWithoutAValueIsUnknown)
