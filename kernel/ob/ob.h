@@ -110,7 +110,7 @@ extern OBJECT_TYPE *ObpDirectoryObjectType;
 extern OBJECT_TYPE *ObpSymbolicLinkObjectType;
 
 // Builds the object types of the object manager itself and the namespace:
-// `\`, `\ObjectTypes` (holding every type object), `\BaseNamedObjects`,
+// `\`, `\ObjectTypes` (holding every type object), `\BaseNamedObjects`, `\KernelObjects`,
 // `\RPC Control` and `\Windows`. Runs once, at boot, at PASSIVE_LEVEL.
 void ObInitSystem(void);
 

@@ -12,6 +12,7 @@ NTSTATUS ObpNameEarlyTypes(void);
 
 static const char *const ObpBootDirectories[] = {
     "BaseNamedObjects",
+    "KernelObjects",
     "RPC Control",
     "Windows",
 };

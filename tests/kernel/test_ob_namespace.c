@@ -27,7 +27,8 @@ static NTSTATUS KtObCreateDirectory(const WCHAR *name, HANDLE *handle)
 KTEST(ObBootNamespaceHasTheWellKnownDirectories)
 {
     static const WCHAR *const names[] = {
-        u"\\", u"\\BaseNamedObjects", u"\\RPC Control", u"\\Windows", u"\\ObjectTypes",
+        u"\\", u"\\BaseNamedObjects", u"\\KernelObjects", u"\\RPC Control", u"\\Windows",
+        u"\\ObjectTypes",
     };
 
     for (ULONG i = 0; i < ARRAYSIZE(names); i++) {
