@@ -16,8 +16,8 @@
 //                         then waits like the event waiter
 //   zombie.exe            a process whose only thread has ended, kept by a
 //                         reference (KdDemoZombieProcess) as a zombie
-//   KdDemoDirectoryHandle, KdDemoZombieHandle: handles in the System process
-//                         to \BaseNamedObjects and zombie.exe, for !handle
+//   KdDemoDirectoryHandle, KdDemoSleeperHandle: handles in the System process
+//                         to \BaseNamedObjects and the sleeper, for !handle
 //
 // plus a periodic timer with a DPC, and a DPC queued at the break-in.
 
@@ -59,9 +59,9 @@ KD_DEMO_GLOBAL ETHREAD *KdDemoSpinnerThread;
 KD_DEMO_GLOBAL ETHREAD *KdDemoZombieThread;
 KD_DEMO_GLOBAL EPROCESS *KdDemoZombieProcess;
 // Handles the System process holds, for !handle: \BaseNamedObjects, and
-// zombie.exe (the handle is one of the references that keep it).
+// the sleeper thread.
 KD_DEMO_GLOBAL HANDLE KdDemoDirectoryHandle;
-KD_DEMO_GLOBAL HANDLE KdDemoZombieHandle;
+KD_DEMO_GLOBAL HANDLE KdDemoSleeperHandle;
 
 static void KdDemoEventWaiter(void *context)
 {
@@ -187,12 +187,12 @@ static void KdDemoOpenHandles(void)
                                        DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
                                        &KdDemoDirectoryHandle)))
         DbgPrint("Demo: no handle to \\BaseNamedObjects\n");
-    if (KdDemoZombieProcess) {
-        ObReferenceObject(KdDemoZombieProcess);
-        if (!NT_SUCCESS(ObpCreateHandle(PsInitialSystemProcess, KdDemoZombieProcess,
-                                        SYNCHRONIZE, &KdDemoZombieHandle))) {
-            ObDereferenceObject(KdDemoZombieProcess);
-            DbgPrint("Demo: no handle to zombie.exe\n");
+    if (KdDemoSleeperThread) {
+        ObReferenceObject(KdDemoSleeperThread);
+        if (!NT_SUCCESS(ObpCreateHandle(PsInitialSystemProcess, KdDemoSleeperThread,
+                                        SYNCHRONIZE, &KdDemoSleeperHandle))) {
+            ObDereferenceObject(KdDemoSleeperThread);
+            DbgPrint("Demo: no handle to the sleeper thread\n");
         }
     }
 }
