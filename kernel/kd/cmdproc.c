@@ -159,7 +159,8 @@ static void KdpPrintProcess(ULONG64 address, const EPROCESS *process, LONG_PTR r
              (unsigned long long)(ULONG_PTR)process->InheritedFromUniqueProcessId);
     KdpPrint("    DirBase: %08llx  ObjectTable: %08llx  HandleCount: %u.\n",
              (unsigned long long)process->Pcb.DirectoryTableBase,
-             (unsigned long long)(ULONG_PTR)process->ObjectTable, 0U);
+             (unsigned long long)(ULONG_PTR)process->ObjectTable,
+             KdpProcessHandleCount((ULONG64)(ULONG_PTR)process->ObjectTable));
     if (ended)
         KdpPrint("    Image: %s (zombie: exited, %lld reference%s)\n", image,
                  (long long)references, references == 1 ? "" : "s");
@@ -213,6 +214,66 @@ static BOOLEAN KdpPrintMatchingProcess(void *context, ULONG64 entry)
     return TRUE;
 }
 
+typedef struct _KD_CID_SEARCH {
+    ULONG64 ProcessId;
+    ULONG64 Process;
+} KD_CID_SEARCH;
+
+static BOOLEAN KdpMatchProcessId(void *context, ULONG64 entry)
+{
+    KD_CID_SEARCH *search = context;
+    ULONG64 address = entry - FIELD_OFFSET(EPROCESS, ActiveProcessLinks);
+    ULONG64 id;
+
+    if (KdpReadMemory(address + FIELD_OFFSET(EPROCESS, UniqueProcessId), &id, sizeof(id)) &&
+        id == search->ProcessId) {
+        search->Process = address;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BOOLEAN KdpResolveProcess(ULONG64 which, ULONG64 *result)
+{
+    EPROCESS process;
+    LONG_PTR references;
+
+    if (which == KD_CURRENT_PROCESS) {
+        ULONG64 thread = KdpImplicitThread();
+
+        if (!KdpIsThread(thread) ||
+            !KdpReadMemory(thread + FIELD_OFFSET(ETHREAD, ThreadsProcess), &which,
+                           sizeof(which))) {
+            KdpPrint("No current process: the current thread %016llx cannot be read\n",
+                     (unsigned long long)thread);
+            return FALSE;
+        }
+    } else if (which < KD_KERNEL_SPACE_START) {
+        KD_CID_SEARCH search = { which, 0 };
+
+        KdpWalkList((ULONG64)&PsActiveProcessHead, "PsActiveProcessHead", KdpMatchProcessId,
+                    &search);
+        if (!search.Process) {
+            KdpPrint("No active process has Cid %04llx\n", (unsigned long long)which);
+            return FALSE;
+        }
+        which = search.Process;
+    }
+    if (!KdpReadProcess(which, &process, &references, FALSE))
+        return FALSE;
+    *result = which;
+    return TRUE;
+}
+
+void KdpPrintProcessSummary(ULONG64 address)
+{
+    EPROCESS process;
+    LONG_PTR references;
+
+    if (KdpReadProcess(address, &process, &references, FALSE))
+        KdpPrintProcess(address, &process, references, 0);
+}
+
 static KD_COMMAND_RESULT KdpProcess(int argc, char **argv)
 {
     ULONG64 which = KD_CURRENT_PROCESS, flags;
@@ -236,17 +297,8 @@ static KD_COMMAND_RESULT KdpProcess(int argc, char **argv)
     }
     query.Flags = (ULONG)flags;
 
-    if (which == KD_CURRENT_PROCESS) {
-        ULONG64 thread = KdpImplicitThread();
-
-        if (!KdpIsThread(thread) ||
-            !KdpReadMemory(thread + FIELD_OFFSET(ETHREAD, ThreadsProcess), &which,
-                           sizeof(which))) {
-            KdpPrint("No current process: the current thread %016llx cannot be read\n",
-                     (unsigned long long)thread);
-            return KdCommandContinue;
-        }
-    }
+    if (which == KD_CURRENT_PROCESS && !KdpResolveProcess(which, &which))
+        return KdCommandContinue;
     if (which == 0) {
         query.ImageName = argc == 4 ? argv[3] : NULL;
         KdpPrint("**** NT ACTIVE PROCESS DUMP ****\n");

@@ -76,6 +76,9 @@ static KD_COMMAND_RESULT KdpStack(int argc, char **argv)
     start.Rip = frame->Rip;
     start.Rsp = frame->Rsp;
     start.Rbp = frame->Rbp;
+    start.UserTrapFrame = start.DirectoryTableBase = start.Process = 0;
+    // A user thread's stack goes on into user mode, read from its process.
+    KdpGetUserStackStart(KdpImplicitThread(), &start);
     KdpPrintStackFrom(&start, (ULONG)frames, 0);
     return KdCommandContinue;
 }

@@ -292,10 +292,47 @@ static void KdpPrintWaitBlocks(const KTHREAD *thread, ULONG indent)
     }
 }
 
+BOOLEAN KdpReadUserTrapFrame(ULONG64 address, ULONG64 *frameAddress, KTRAP_FRAME *frame)
+{
+    ETHREAD thread;
+    BOOLEAN ownAddressSpace = FALSE;
+    ULONG64 trap;
+
+    if (!KdpReadThread(address, &thread, TRUE) || thread.SystemThread ||
+        !thread.Tcb.InitialStack ||
+        !KdpReadMemory((ULONG64)thread.ThreadsProcess +
+                           FIELD_OFFSET(EPROCESS, AddressSpaceInitialized),
+                       &ownAddressSpace, sizeof(ownAddressSpace)) || !ownAddressSpace)
+        return FALSE;
+    // Every entry from user mode starts at the top of the kernel stack
+    // (TSS.Rsp0 and KPCR.RspBase are the thread's InitialStack).
+    trap = (ULONG64)thread.Tcb.InitialStack - sizeof(KTRAP_FRAME);
+    if (!KdpReadMemory(trap, frame, sizeof(*frame)) || (frame->SegCs & RPL_MASK) != RPL_MASK)
+        return FALSE;
+    *frameAddress = trap;
+    return TRUE;
+}
+
+BOOLEAN KdpGetUserStackStart(ULONG64 address, KD_STACK_START *start)
+{
+    KTRAP_FRAME frame;
+    ULONG64 trap, process;
+
+    if (!KdpReadUserTrapFrame(address, &trap, &frame) ||
+        !KdpReadMemory(address + FIELD_OFFSET(ETHREAD, ThreadsProcess), &process,
+                       sizeof(process)) ||
+        !KdpReadMemory(process + FIELD_OFFSET(EPROCESS, Pcb.DirectoryTableBase),
+                       &start->DirectoryTableBase, sizeof(start->DirectoryTableBase)))
+        return FALSE;
+    start->UserTrapFrame = trap;
+    start->Process = process;
+    return TRUE;
+}
+
 static void KdpPrintThreadStack(ULONG64 address, BOOLEAN current, ULONG indent)
 {
     KD_SWITCH_FRAME frame;
-    KD_STACK_START start;
+    KD_STACK_START start = { 0 };
     const char *why;
 
     if (current) {
@@ -313,6 +350,7 @@ static void KdpPrintThreadStack(ULONG64 address, BOOLEAN current, ULONG indent)
         KdpPrint("%*s(no stack: %s)\n", (int)indent, "", why);
         return;
     }
+    KdpGetUserStackStart(address, &start);
     KdpPrintStackFrom(&start, KD_THREAD_STACK_FRAMES, indent);
 }
 

@@ -7,9 +7,11 @@
 #include "ke/ke.h"
 #include "arch/x86_64/hal.h"
 #include "arch/x86_64/x86.h"
+#include "mm/mi.h"
 
 #define KD_INT3_LENGTH 1
 #define KD_INT3_OPCODE 0xCC
+#define KD_PAGE_TABLE_ENTRIES 512
 
 KD_STATE KdpState;
 KD_SYMBOL_TABLE KdpKernelSymbols;
@@ -39,6 +41,65 @@ void KdpPrintAddress(ULONG64 address)
 BOOLEAN KdpReadMemory(ULONG64 address, void *buffer, SIZE_T length)
 {
     return KeReadMemorySafe(address, buffer, length);
+}
+
+// One step of the walk: the entry for `address` in the table at physical
+// `table`, whose entries each map 2^shift bytes.
+static BOOLEAN KdpReadTableEntry(ULONG64 table, ULONG64 address, ULONG shift, ULONG64 *entry)
+{
+    ULONG64 index = (address >> shift) & (KD_PAGE_TABLE_ENTRIES - 1);
+
+    return KdpReadMemory(MM_DIRECT_MAP_BASE + table + index * sizeof(ULONG64), entry,
+                         sizeof(*entry)) && (*entry & PTE_PRESENT);
+}
+
+// The physical address of `address` in the address space whose PML4 is at
+// physical `directoryTableBase`, following large pages (1 GiB and 2 MiB)
+// where the walk meets them. Every table is read through the direct map.
+static BOOLEAN KdpTranslateAddress(ULONG64 directoryTableBase, ULONG64 address,
+                                   ULONG64 *physical)
+{
+    static const ULONG shifts[] = { 39, 30, 21, 12 };    // PML4, PDPT, PD, PT
+    ULONG64 table = directoryTableBase & PTE_FRAME;
+
+    // A non-canonical address is in no address space.
+    if ((ULONG64)((LONG64)(address << 16) >> 16) != address)
+        return FALSE;
+    for (ULONG level = 0; level < ARRAYSIZE(shifts); level++) {
+        ULONG64 entry;
+
+        if (!KdpReadTableEntry(table, address, shifts[level], &entry))
+            return FALSE;
+        if (level == ARRAYSIZE(shifts) - 1 || ((entry & PTE_LARGE) && level > 0)) {
+            ULONG64 size = 1ULL << shifts[level];
+
+            *physical = ((entry & PTE_FRAME) & ~(size - 1)) + (address & (size - 1));
+            return TRUE;
+        }
+        table = entry & PTE_FRAME;
+    }
+    return FALSE;
+}
+
+BOOLEAN KdpReadProcessMemory(ULONG64 directoryTableBase, ULONG64 address, void *buffer,
+                             SIZE_T length)
+{
+    UCHAR *out = buffer;
+
+    while (length) {
+        ULONG64 physical;
+        SIZE_T chunk = PAGE_SIZE - (address & (PAGE_SIZE - 1));
+
+        if (chunk > length)
+            chunk = length;
+        if (!KdpTranslateAddress(directoryTableBase, address, &physical) ||
+            !KdpReadMemory(MM_DIRECT_MAP_BASE + physical, out, chunk))
+            return FALSE;
+        out += chunk;
+        address += chunk;
+        length -= chunk;
+    }
+    return TRUE;
 }
 
 static void KdpEcho(const char *text, size_t length)

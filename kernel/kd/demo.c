@@ -16,6 +16,8 @@
 //                         then waits like the event waiter
 //   zombie.exe            a process whose only thread has ended, kept by a
 //                         reference (KdDemoZombieProcess) as a zombie
+//   KdDemoDirectoryHandle, KdDemoSleeperHandle: handles in the System process
+//                         to \BaseNamedObjects and the sleeper, for !handle
 //
 // plus a periodic timer with a DPC, and a DPC queued at the break-in.
 
@@ -56,6 +58,10 @@ KD_DEMO_GLOBAL ETHREAD *KdDemoQueueWorkerThread;
 KD_DEMO_GLOBAL ETHREAD *KdDemoSpinnerThread;
 KD_DEMO_GLOBAL ETHREAD *KdDemoZombieThread;
 KD_DEMO_GLOBAL EPROCESS *KdDemoZombieProcess;
+// Handles the System process holds, for !handle: \BaseNamedObjects, and
+// the sleeper thread.
+KD_DEMO_GLOBAL HANDLE KdDemoDirectoryHandle;
+KD_DEMO_GLOBAL HANDLE KdDemoSleeperHandle;
 
 static void KdDemoEventWaiter(void *context)
 {
@@ -169,6 +175,28 @@ static BOOLEAN KdDemoMutantOwned(void)
     return KdDemoIsWaiting(KdDemoEventWaiterThread);
 }
 
+// Runs in a System thread, so the handles go in the System process's table.
+static void KdDemoOpenHandles(void)
+{
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+
+    RtlInitUnicodeString(&name, u"\\BaseNamedObjects");
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    if (!NT_SUCCESS(ObOpenObjectByName(&attributes, ObpDirectoryObjectType,
+                                       DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
+                                       &KdDemoDirectoryHandle)))
+        DbgPrint("Demo: no handle to \\BaseNamedObjects\n");
+    if (KdDemoSleeperThread) {
+        ObReferenceObject(KdDemoSleeperThread);
+        if (!NT_SUCCESS(ObpCreateHandle(PsInitialSystemProcess, KdDemoSleeperThread,
+                                        SYNCHRONIZE, &KdDemoSleeperHandle))) {
+            ObDereferenceObject(KdDemoSleeperThread);
+            DbgPrint("Demo: no handle to the sleeper thread\n");
+        }
+    }
+}
+
 void KdStartWaitDemo(void)
 {
     LARGE_INTEGER dueTime;
@@ -195,6 +223,7 @@ void KdStartWaitDemo(void)
     if (NT_SUCCESS(PspCreateProcess("zombie.exe", PsInitialSystemProcess, NORMAL_BASE_PRIORITY,
                                     &KdDemoZombieProcess)))
         KdDemoZombieThread = KdDemoStartThread(KdDemoZombieProcess, KdDemoZombieMain, 0);
+    KdDemoOpenHandles();
     KdDemoSpinnerThread = KdDemoStartThread(NULL, KdDemoSpinner, KD_DEMO_SPINNER_PRIORITY);
     if (!KdDemoWaitUntil(KdDemoSettled))
         DbgPrint("Demo: not every thread reached its wait\n");

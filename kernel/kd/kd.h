@@ -102,6 +102,12 @@ typedef struct _KD_STATE {
 
 extern KD_STATE KdpState;
 BOOLEAN KdpReadMemory(ULONG64 address, void *buffer, SIZE_T length);
+// Reads memory of the address space whose PML4 is at physical address
+// `directoryTableBase` (a process's KPROCESS.DirectoryTableBase), whatever
+// CR3 holds: its page tables are walked through the direct map, every read
+// fault-safe. FALSE when any byte is not mapped there.
+BOOLEAN KdpReadProcessMemory(ULONG64 directoryTableBase, ULONG64 address, void *buffer,
+                             SIZE_T length);
 // A register of the current context by name ("rax", "rip", "efl").
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value);
 
@@ -114,17 +120,28 @@ extern const KD_COMMAND KdpPoolCommands[];
 extern const KD_COMMAND KdpThreadCommands[];
 extern const KD_COMMAND KdpProcessCommands[];
 extern const KD_COMMAND KdpSchedulerCommands[];
+extern const KD_COMMAND KdpObjectCommands[];
 
 // Stack walking (frame pointers): for `k`, `!thread` and the bugcheck report.
 // A walk starts at the code at Rip with stack pointer Rsp and frame pointer
 // Rbp. A frameless leaf above it (KiSwapContext, in a switched-out thread)
 // is given by LeafRip and LeafSp, and is printed first; LeafRip 0: none.
+//
+// A thread that entered the kernel from user mode has its user registers in
+// the KTRAP_FRAME at the top of its kernel stack. When UserTrapFrame is set,
+// the kernel walk stops where it reaches that trap (the system-call entry,
+// or an interrupt's frame record pointing at user code) and goes on with
+// the user frames, read from the address space DirectoryTableBase (the
+// thread's process, not whatever CR3 holds), named after the process's image.
 typedef struct _KD_STACK_START {
     ULONG64 LeafRip;
     ULONG64 LeafSp;
     ULONG64 Rip;
     ULONG64 Rsp;
     ULONG64 Rbp;
+    ULONG64 UserTrapFrame;          // address of the user-mode KTRAP_FRAME, or 0
+    ULONG64 DirectoryTableBase;     // where the user frames are read
+    ULONG64 Process;                // the EPROCESS, for the image name
 } KD_STACK_START;
 
 void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames);
@@ -174,6 +191,32 @@ BOOLEAN KdpGetSwitchedThreadStack(ULONG64 thread, KD_SWITCH_FRAME *frame, KD_STA
 BOOLEAN KdpReadImageName(ULONG64 process, char *name, size_t size);
 // "hh:mm:ss.mmm" for a tick count, as `!thread` prints UserTime and KernelTime.
 void KdpFormatTickTime(char *buffer, size_t size, ULONG64 ticks);
+
+// Fills in the user part of `start` when `thread` came from user mode: its
+// trap frame at the top of its kernel stack says ring 3. FALSE (start
+// unchanged) for a System thread, or one with no such frame.
+BOOLEAN KdpGetUserStackStart(ULONG64 thread, KD_STACK_START *start);
+// The user-mode KTRAP_FRAME of a thread of a process with its own address
+// space: where it is and what it holds. FALSE when there is none.
+BOOLEAN KdpReadUserTrapFrame(ULONG64 thread, ULONG64 *address, struct _KTRAP_FRAME *frame);
+
+// A process argument as `!process` and `!handle` take it: -1 the current
+// thread's process, a small number a Cid, else an EPROCESS address (checked).
+// Prints one error line and returns FALSE when there is no such process.
+BOOLEAN KdpResolveProcess(ULONG64 which, ULONG64 *process);
+// The four-line PROCESS paragraph of `!process ADDR 0`, then a blank line.
+void KdpPrintProcessSummary(ULONG64 process);
+// The process's handle count, read from its handle table (0 if it has none).
+ULONG KdpProcessHandleCount(ULONG64 objectTable);
+
+// ---- Objects (cmdobj.c) ----------------------------------------------------------------
+
+// Prints an object as `!object` does (header, type, counts, name; for a
+// directory its entries, for a symbolic link its target, when `contents`).
+// `indent` is that of the Object: line; WinDbg's `!handle` indents the
+// counts further (countIndent). FALSE after an error line if `object` is
+// not an object: its header's Type must be a real type object.
+BOOLEAN KdpPrintObject(ULONG64 object, ULONG indent, ULONG countIndent, BOOLEAN contents);
 
 // ---- Demonstration scenario (demo.c) -------------------------------------------------
 

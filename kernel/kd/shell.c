@@ -14,6 +14,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpThreadCommands,
     KdpProcessCommands,
     KdpSchedulerCommands,
+    KdpObjectCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)

@@ -5,8 +5,13 @@
 #include "kd/kd.h"
 #include "ke/ke.h"
 #include "arch/x86_64/x86.h"
+#include "mm/mm.h"
+#include "ps/ps.h"
 
 #define KD_MAX_FRAME_SIZE (64 * 1024)   // a larger jump means a broken chain
+#define KD_USER_IMAGE_BASE 0x400000ULL  // every user program's base (user/linker.ld)
+#define KD_USER_IMAGE_SPAN 0x10000000ULL    // what counts as "in the image" past it
+#define KD_SYSTEM_CALL_VECTOR 0x2E      // KTRAP_FRAME.Vector of a system call (syscall.asm)
 
 typedef struct _KD_FLAG_NAME {
     ULONG64 Bit;
@@ -68,7 +73,103 @@ static void KdpPrintFrame(ULONG indent, ULONG64 childSp, ULONG64 returnAddress,
     KdpPrintAddress(childSp);
     KdpPrint(" ");
     KdpPrintAddress(returnAddress);
-    KdpPrint(" %s\n", symbol);
+    KdpPrint(" %s", symbol);
+}
+
+// ---- The user part of a stack ------------------------------------------------------------
+
+static BOOLEAN KdpIsUserAddress(ULONG64 address)
+{
+    return address < MM_USER_PROBE_ADDRESS;
+}
+
+// "hello+0x1a2b" for an address in the program's image, which every user
+// program has at the same base (user/linker.ld); WinDbg names a module
+// after its file without the extension. Other addresses print bare, as
+// WinDbg prints code it has no module for.
+static void KdpPrintUserFrame(ULONG indent, const char *module, ULONG64 childSp,
+                              ULONG64 returnAddress, ULONG64 callSite)
+{
+    KdpPrint("%*s", (int)indent, "");
+    KdpPrintAddress(childSp);
+    KdpPrint(" ");
+    KdpPrintAddress(returnAddress);
+    if (callSite >= KD_USER_IMAGE_BASE && callSite < KD_USER_IMAGE_BASE + KD_USER_IMAGE_SPAN)
+        KdpPrint(" %s+0x%llx\n", module, (unsigned long long)(callSite - KD_USER_IMAGE_BASE));
+    else
+        KdpPrint(" 0x%llx\n", (unsigned long long)callSite);
+}
+
+// Walks the user frames from the trap frame's registers, reading the
+// thread's own address space. A system call is made from a stub with no
+// frame of its own (user/lib/syscalls.c: syscall, ret), so at a system
+// call the stub's return address is the word at rsp.
+static void KdpPrintUserStack(const KD_STACK_START *start, const KTRAP_FRAME *trap, ULONG frame,
+                              ULONG maxFrames, ULONG indent)
+{
+    ULONG64 dtb = start->DirectoryTableBase;
+    ULONG64 callSite = trap->Rip, childSp = trap->Rsp, rbp = trap->Rbp;
+    char module[PROCESS_IMAGE_NAME_LENGTH + 1];
+    char *dot;
+
+    if (!KdpReadImageName(start->Process, module, sizeof(module)) || !module[0])
+        RtlStringPrintf(module, sizeof(module), "user");
+    dot = strchr(module, '.');
+    if (dot)
+        *dot = '\0';
+    if (trap->Vector == KD_SYSTEM_CALL_VECTOR && frame < maxFrames) {
+        ULONG64 returnAddress = 0;
+
+        KdpReadProcessMemory(dtb, childSp, &returnAddress, sizeof(returnAddress));
+        KdpPrintUserFrame(indent, module, childSp, returnAddress, callSite);
+        if (!returnAddress || !KdpIsUserAddress(returnAddress))
+            return;
+        callSite = returnAddress;
+        childSp += sizeof(ULONG64);
+        frame++;
+    }
+    for (; frame < maxFrames; frame++) {
+        ULONG64 record[2] = { 0, 0 };   // saved rbp, return address
+
+        if (rbp == 0 || (rbp & 7) || !KdpIsUserAddress(rbp) ||
+            !KdpReadProcessMemory(dtb, rbp, record, sizeof(record))) {
+            KdpPrintUserFrame(indent, module, childSp, 0, callSite);
+            if (rbp != 0)
+                KdpPrint("%*s(the user frame chain ends here: rbp %016llx cannot be read in "
+                         "the process)\n", (int)indent, "", (unsigned long long)rbp);
+            return;
+        }
+        KdpPrintUserFrame(indent, module, childSp, record[1], callSite);
+        if (record[1] == 0)
+            return;
+        if (record[0] != 0 && (record[0] <= rbp || record[0] - rbp > KD_MAX_FRAME_SIZE)) {
+            KdpPrint("%*s(the user frame chain ends here: saved rbp %016llx does not follow)\n",
+                     (int)indent, "", (unsigned long long)record[0]);
+            return;
+        }
+        callSite = record[1];
+        childSp = rbp + 16;
+        rbp = record[0];
+    }
+    KdpPrint("%*s(more frames not shown)\n", (int)indent, "");
+}
+
+// The kernel walk reached the trap from user mode: the last kernel frame
+// names the trap frame, as WinDbg's does, and the user frames follow.
+static void KdpContinueInUserMode(const KD_STACK_START *start, ULONG frame, ULONG maxFrames,
+                                  ULONG indent)
+{
+    KTRAP_FRAME trap;
+
+    if (!KdpReadMemory(start->UserTrapFrame, &trap, sizeof(trap))) {
+        KdpPrint("\n%*s(the user trap frame at %016llx cannot be read)\n", (int)indent, "",
+                 (unsigned long long)start->UserTrapFrame);
+        return;
+    }
+    KdpPrint(" (TrapFrame @ ");
+    KdpPrintAddress(start->UserTrapFrame);
+    KdpPrint(")\n");
+    KdpPrintUserStack(start, &trap, frame, maxFrames, indent);
 }
 
 // Frame 0 is the code at start->Rip with stack pointer start->Rsp (after the
@@ -80,23 +181,49 @@ void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG inden
     ULONG frame = 0;
 
     KdpPrint("%*sChild-SP          RetAddr           Call Site\n", (int)indent, "");
+    if (start->UserTrapFrame && KdpIsUserAddress(start->Rip)) {
+        // Stopped in user mode itself: there are no kernel frames.
+        KTRAP_FRAME trap;
+
+        if (KdpReadMemory(start->UserTrapFrame, &trap, sizeof(trap)))
+            KdpPrintUserStack(start, &trap, 0, maxFrames, indent);
+        return;
+    }
     if (start->LeafRip && maxFrames) {
         KdpPrintFrame(indent, start->LeafSp, start->Rip, start->LeafRip);
+        KdpPrint("\n");
         frame++;
     }
     for (; frame < maxFrames; frame++) {
         ULONG64 record[2] = { 0, 0 };   // saved rbp, return address
 
         if (rbp == 0 || (rbp & 7) || !KdpReadMemory(rbp, record, sizeof(record))) {
+            if (start->UserTrapFrame && rbp == 0) {
+                // The system-call entry cleared rbp: the kernel stack ends
+                // at the trap, and the frame returns to the user's rip.
+                KTRAP_FRAME trap = { 0 };
+
+                KdpReadMemory(start->UserTrapFrame, &trap, sizeof(trap));
+                KdpPrintFrame(indent, childSp, trap.Rip, callSite);
+                KdpContinueInUserMode(start, frame + 1, maxFrames, indent);
+                return;
+            }
             KdpPrintFrame(indent, childSp, 0, callSite);
+            KdpPrint("\n");
             return;
         }
         KdpPrintFrame(indent, childSp, record[1], callSite);
+        if (start->UserTrapFrame && KdpIsUserAddress(record[1])) {
+            // An interrupt's frame record (trapentry.asm) links to user code.
+            KdpContinueInUserMode(start, frame + 1, maxFrames, indent);
+            return;
+        }
+        KdpPrint("\n");
         if (record[1] == 0)
             return;
         if (record[0] != 0 && (record[0] <= rbp || record[0] - rbp > KD_MAX_FRAME_SIZE)) {
             KdpPrintFrame(indent, rbp + 16, 0, record[1]);
-            KdpPrint("%*s(the frame chain ends here: saved rbp %016llx does not follow)\n",
+            KdpPrint("\n%*s(the frame chain ends here: saved rbp %016llx does not follow)\n",
                      (int)indent, "", (unsigned long long)record[0]);
             return;
         }
@@ -109,7 +236,7 @@ void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG inden
 
 void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames)
 {
-    KD_STACK_START start = { 0, 0, rip, rsp, rbp };
+    KD_STACK_START start = { 0, 0, rip, rsp, rbp, 0, 0, 0 };
 
     KdpPrintStackFrom(&start, maxFrames, 0);
 }
