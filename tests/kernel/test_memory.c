@@ -118,3 +118,22 @@ KTEST(UserSections)
     KT_EXPECT_EQ(sectionsAfter, sections);
     KT_EXPECT_EQ(segmentsAfter, segments);
 }
+
+// A program expected to die of an access violation, with every page back.
+static void KtExpectProgramFaults(const char *name)
+{
+    PFN_NUMBER pagesBefore = KtUserPages();
+
+    KT_EXPECT_EQ(KtRunUserProgram(name), STATUS_ACCESS_VIOLATION);
+    KT_EXPECT_EQ(KtUserPages(), pagesBefore);
+}
+
+KTEST(WritingAReadOnlyPageEndsTheProcessWithAnAccessViolation)
+{
+    KtExpectProgramFaults("tfaultro");
+}
+
+KTEST(TouchingAnUnmappedViewEndsTheProcessWithAnAccessViolation)
+{
+    KtExpectProgramFaults("tfaultunmap");
+}
