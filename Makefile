@@ -181,7 +181,7 @@ HOST_TEST_SRC := $(wildcard tests/host/*.c)
 HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/kd/symbols.c \
                  kernel/mm/pool.c kernel/init/cmdline.c kernel/kd/expr.c arch/x86_64/kbdmap.c \
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
-                 arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c \
+                 arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
                  user/lib/heap.c
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \

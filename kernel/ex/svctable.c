@@ -28,6 +28,15 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtTerminateProcess),
 
     // Memory.
+    SERVICE_ENTRY(NtAllocateVirtualMemory),
+    SERVICE_ENTRY(NtFreeVirtualMemory),
+    SERVICE_ENTRY(NtQueryVirtualMemory),
+    SERVICE_ENTRY(NtProtectVirtualMemory),
+    SERVICE_ENTRY(NtCreateSection),
+    SERVICE_ENTRY(NtOpenSection),
+    SERVICE_ENTRY(NtMapViewOfSection),
+    SERVICE_ENTRY(NtUnmapViewOfSection),
+    SERVICE_ENTRY(NtQuerySection),
 
 };
 

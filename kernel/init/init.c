@@ -152,6 +152,7 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     KiInitializeTimers();
     PsInitSystem();
     ObInitSystem();
+    MmInitSectionObjectType();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();

@@ -27,3 +27,72 @@ void MiInitializeUserAddressSpaces(void);
 extern ULONG64 *MiKernelPml4;
 // PTE_NX where the processor has it, else 0 (the bit would be reserved).
 extern ULONG64 MiNxBit;
+
+// ---- User address spaces (procva.c) ---------------------------------------------
+//
+// A user PTE is 0 where no page is committed. Otherwise it holds the page
+// frame and, in bits the processor ignores, the NT protection (so
+// PAGE_READONLY and PAGE_EXECUTE stay apart though the hardware bits are
+// alike) and whether the frame belongs to a section. A PAGE_NOACCESS page
+// keeps its frame with the present bit clear: every access faults, the
+// kernel's probes included.
+
+// Pool tags, NT's: VADs, section objects, and a section's page list (its
+// "segment").
+#define MI_VAD_TAG      POOL_TAG('V', 'a', 'd', ' ')
+#define MI_SECTION_TAG  POOL_TAG('S', 'e', 'c', 't')
+#define MI_SEGMENT_TAG  POOL_TAG('M', 'm', 'S', 't')
+
+#define MM_PTE_PROTECTION_SHIFT 9               // bits 9-11: MiProtectionIndex + 1
+#define MM_PTE_PROTECTION_MASK  (7ULL << MM_PTE_PROTECTION_SHIFT)
+#define MM_PTE_SECTION_PAGE     (1ULL << 52)    // the frame is a section's, not the process's
+
+// The one lock over every VAD list, user page table and section page list
+// (changes are short, and a view links two of them).
+KIRQL MiLockAddressSpaces(void);
+void MiUnlockAddressSpaces(KIRQL oldIrql);
+
+// The PTE for `va`, creating the tables above it when `create` is set; NULL
+// when a table is missing (create FALSE) or no page is left for one.
+ULONG64 *MiGetUserPte(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN create);
+// TRUE for the protections Sleuth supports (PAGE_NOACCESS..PAGE_EXECUTE_READWRITE,
+// no modifiers, no copy-on-write).
+BOOLEAN MiIsValidProtection(ULONG protect);
+ULONG64 MiMakePte(PFN_NUMBER pfn, ULONG protect, BOOLEAN sectionPage);
+ULONG MiPteProtection(ULONG64 pte);       // PAGE_xxx, or 0 for an empty PTE
+// Sets the PTE and drops any stale translation of `va` on this processor.
+void MiWriteUserPte(ULONG64 directoryTableBase, ULONG64 *pte, ULONG64 va, ULONG64 value);
+// Commits [start, end) of a private range: a zeroed page where none is, the
+// new protection everywhere. STATUS_NO_MEMORY when pages run out (the pages
+// committed so far stay).
+NTSTATUS MiCommitPrivatePages(ULONG64 directoryTableBase, ULONG64 start, ULONG64 end,
+                              ULONG protect);
+// Empties the PTEs of [start, end), freeing the frames that are the process's.
+void MiDecommitPages(ULONG64 directoryTableBase, ULONG64 start, ULONG64 end);
+// The EPROCESS whose PML4 is at directoryTableBase.
+struct _EPROCESS *MiAddressSpaceOwner(ULONG64 directoryTableBase);
+
+// Sections (section.c): removes a view's PTEs and VAD and drops its section
+// reference. Lock held; the caller dereferences *section after releasing it.
+void MiUnlinkView(MMVAD *vad, struct _SECTION **section);
+// Commits pages of a SEC_RESERVE section through one of its views.
+NTSTATUS MiCommitSectionPages(MMVAD *vad, ULONG64 start, ULONG64 end, ULONG protect);
+
+// TRUE when `protect` asks for no right (read, write, execute) that
+// `limit` does not give: a view's protection against its section's.
+BOOLEAN MiIsProtectionWithin(ULONG protect, ULONG limit);
+
+// System-service helpers (virtual.c). A referenced process with an address
+// space of its own, by handle (NtCurrentProcess() included).
+NTSTATUS MiReferenceProcessByHandle(HANDLE processHandle, ACCESS_MASK desiredAccess,
+                                    struct _EPROCESS **process);
+// Probes an in/out address and size pair for writing, then captures both.
+NTSTATUS MiCaptureAddressAndSize(void **baseAddress, SIZE_T *regionSize, ULONG64 *base,
+                                 SIZE_T *size);
+// Writes an address and size pair back, as the services do on success.
+NTSTATUS MiReturnAddressAndSize(void **baseAddress, SIZE_T *regionSize, ULONG64 base,
+                                SIZE_T size);
+// The highest address a ZeroBits value leaves (WRK semantics: the top
+// `zeroBits` bits of the address must be clear).
+ULONG64 MiZeroBitsLimit(ULONG_PTR zeroBits);
+#define MI_MAXIMUM_ZERO_BITS 53

@@ -41,7 +41,11 @@ typedef enum _MM_PAGE_USAGE {
 } MM_PAGE_USAGE;
 
 typedef struct _MMPFN {
-    PFN_NUMBER NextFree;      // next page on the free list, when free
+    union {
+        PFN_NUMBER NextFree;  // next page on the free list, when free
+        // A PML4 page: the process whose address space it is (its VADs).
+        struct _EPROCESS *AddressSpaceOwner;
+    };
     USHORT Usage;             // MM_PAGE_USAGE
     USHORT ReferenceCount;
     ULONG Reserved;
@@ -114,19 +118,81 @@ void MiUnmapGuardPage(void *va);
 #define PAGE_EXECUTE_READ       0x20
 #define PAGE_EXECUTE_READWRITE  0x40
 
-// A new PML4 whose kernel half is the kernel's; *directoryTableBase gets
-// its physical address (what CR3 will hold).
-NTSTATUS MmCreateProcessAddressSpace(ULONG64 *directoryTableBase);
+#define MM_ALLOCATION_GRANULARITY 0x10000ULL    // 64K: where reservations and views start
 
-// Frees every user page and page-table page of the address space, and the
-// PML4. No processor may be running in it.
+// Memory states and types (MEMORY_BASIC_INFORMATION), NT's values.
+#define MEM_COMMIT   0x00001000
+#define MEM_RESERVE  0x00002000
+#define MEM_DECOMMIT 0x00004000
+#define MEM_RELEASE  0x00008000
+#define MEM_FREE     0x00010000
+#define MEM_PRIVATE  0x00020000
+#define MEM_MAPPED   0x00040000
+#define MEM_TOP_DOWN 0x00100000
+#define MEM_IMAGE    0x01000000
+#define PAGE_WRITECOPY         0x08
+
+struct _EPROCESS;
+struct _SECTION;
+
+// A virtual address descriptor: one reservation, mapped view or image
+// range of a process, in whole pages. The process's VadRoot lists them in
+// address order (see vad.c for why a list).
+typedef struct _MMVAD {
+    LIST_ENTRY VadLinks;              // EPROCESS.VadRoot
+    ULONG_PTR StartingVpn;            // first page number
+    ULONG_PTR EndingVpn;              // last page number, inclusive, as NT's
+    ULONG Type;                       // MEM_PRIVATE, MEM_MAPPED or MEM_IMAGE
+    ULONG AllocationProtect;          // PAGE_xxx given when it was made
+    // Mapped views only: the section (referenced by the view), the section
+    // page at StartingVpn, and the link in the section's list of views.
+    struct _SECTION *Section;
+    ULONG_PTR FirstSectionPage;
+    LIST_ENTRY ViewLinks;
+    ULONG64 DirectoryTableBase;       // the address space the view is in
+} MMVAD;
+
+#define MI_VAD_START(vad) ((vad)->StartingVpn << PAGE_SHIFT)
+#define MI_VAD_END(vad)   (((vad)->EndingVpn + 1) << PAGE_SHIFT)   // exclusive
+
+// VAD list logic (vad.c): no locks, no pages; the caller holds the
+// address-space lock.
+MMVAD *MiLocateVad(LIST_ENTRY *vadRoot, ULONG_PTR vpn);
+// The first VAD that starts after `vpn`, or NULL.
+MMVAD *MiNextVad(LIST_ENTRY *vadRoot, ULONG_PTR vpn);
+BOOLEAN MiIsRangeFree(LIST_ENTRY *vadRoot, ULONG_PTR startingVpn, ULONG_PTR endingVpn);
+void MiInsertVad(LIST_ENTRY *vadRoot, MMVAD *vad);
+// A free range of `size` bytes starting on `alignment` within [lowest,
+// highest] (highest is the last usable byte), lowest first or, with topDown,
+// highest first. FALSE when none is left.
+BOOLEAN MiFindFreeRange(LIST_ENTRY *vadRoot, ULONG64 size, ULONG64 alignment, ULONG64 lowest,
+                        ULONG64 highest, BOOLEAN topDown, ULONG64 *base);
+
+// A new PML4 whose kernel half is the kernel's, for `process`: its
+// Pcb.DirectoryTableBase gets the PML4's physical address (what CR3 will
+// hold) and its VadRoot starts empty.
+NTSTATUS MmCreateProcessAddressSpace(struct _EPROCESS *process);
+
+// Unmaps every view (dropping its section reference), frees every private
+// page and every VAD. The page tables stay, for MmDeleteProcessAddressSpace.
+// No thread may run in the process any more.
+void MmCleanProcessAddressSpace(struct _EPROCESS *process);
+
+// Frees the page tables of the address space, and the PML4, with any
+// private page still mapped (never a section's page: those belong to the
+// section). No processor may be running in it.
 void MmDeleteProcessAddressSpace(ULONG64 directoryTableBase);
 
 // Maps fresh zeroed pages over [base, base + size) of the address space with
-// `protect` (a PAGE_xxx value). Fails with STATUS_CONFLICTING_ADDRESSES if a
-// page is already mapped, STATUS_INVALID_PARAMETER for a range outside the
-// user half, STATUS_NO_MEMORY when pages run out (what was mapped stays, to
-// be freed with the address space).
+// `protect` (a PAGE_xxx value), described by a VAD of the given type
+// (MEM_PRIVATE, or MEM_IMAGE for an image's segments). Fails with
+// STATUS_CONFLICTING_ADDRESSES if a page of the range is already described,
+// STATUS_INVALID_PARAMETER for a range outside the user half or a bad type,
+// STATUS_NO_MEMORY when pages run out (what was mapped stays, described by
+// its VAD, to be freed with the address space).
+NTSTATUS MmAllocateUserMemoryEx(ULONG64 directoryTableBase, ULONG64 base, SIZE_T size,
+                                ULONG protect, ULONG type);
+// The same for private memory (a stack, a data page of a test).
 NTSTATUS MmAllocateUserMemory(ULONG64 directoryTableBase, ULONG64 base, SIZE_T size,
                               ULONG protect);
 
@@ -134,6 +200,95 @@ NTSTATUS MmAllocateUserMemory(ULONG64 directoryTableBase, ULONG64 base, SIZE_T s
 // address space; NULL when it is not mapped. For filling pages of a process
 // that is not the current one (loading an image, building a stack).
 void *MmGetUserPageAddress(ULONG64 directoryTableBase, ULONG64 va);
+
+// ---- Virtual memory services (virtual.c) --------------------------------------------
+//
+// Committed pages are allocated (zeroed) at commit time, not on first touch:
+// there is no demand-zero fault path, so a page's state is always what its
+// PTE says (see docs/memory.md).
+
+// Process rights the memory services ask of a process handle (NT's values).
+#define PROCESS_VM_OPERATION      0x0008
+#define PROCESS_QUERY_INFORMATION 0x0400
+
+typedef enum _MEMORY_INFORMATION_CLASS { MemoryBasicInformation = 0 } MEMORY_INFORMATION_CLASS;
+typedef struct _MEMORY_BASIC_INFORMATION {
+    void *BaseAddress;
+    void *AllocationBase;
+    ULONG AllocationProtect;
+    SIZE_T RegionSize;
+    ULONG State;
+    ULONG Protect;
+    ULONG Type;
+} MEMORY_BASIC_INFORMATION;
+
+NTSTATUS NtAllocateVirtualMemory(HANDLE processHandle, void **baseAddress, ULONG_PTR zeroBits,
+                                 SIZE_T *regionSize, ULONG allocationType, ULONG protect);
+NTSTATUS NtFreeVirtualMemory(HANDLE processHandle, void **baseAddress, SIZE_T *regionSize,
+                             ULONG freeType);
+NTSTATUS NtQueryVirtualMemory(HANDLE processHandle, void *baseAddress,
+                              MEMORY_INFORMATION_CLASS memoryInformationClass,
+                              void *memoryInformation, SIZE_T memoryInformationLength,
+                              SIZE_T *returnLength);
+NTSTATUS NtProtectVirtualMemory(HANDLE processHandle, void **baseAddress, SIZE_T *regionSize,
+                                ULONG newProtect, ULONG *oldProtect);
+
+// ---- Sections (section.c) -----------------------------------------------------------
+//
+// Pagefile-backed sections only (there is no file system): a section owns
+// its pages, which every view maps; each view holds a reference on it.
+
+#define SECTION_QUERY        0x0001
+#define SECTION_MAP_WRITE    0x0002
+#define SECTION_MAP_READ     0x0004
+#define SECTION_MAP_EXECUTE  0x0008
+#define SECTION_EXTEND_SIZE  0x0010
+#define SECTION_ALL_ACCESS   (0x000F0000 | 0x1F)
+
+#define SEC_IMAGE    0x01000000
+#define SEC_RESERVE  0x04000000
+#define SEC_COMMIT   0x08000000
+
+typedef enum _SECTION_INHERIT { ViewShare = 1, ViewUnmap = 2 } SECTION_INHERIT;
+typedef enum _SECTION_INFORMATION_CLASS { SectionBasicInformation = 0 } SECTION_INFORMATION_CLASS;
+typedef struct _SECTION_BASIC_INFORMATION {
+    void *BaseAddress;
+    ULONG AllocationAttributes;
+    LARGE_INTEGER MaximumSize;
+} SECTION_BASIC_INFORMATION;
+
+typedef struct _SECTION {
+    ULONG64 SizeOfSection;            // MaximumSize rounded up to pages
+    ULONG AllocationAttributes;       // SEC_COMMIT or SEC_RESERVE
+    ULONG InitialPageProtection;      // PAGE_xxx at creation: the most a view may have
+    PFN_NUMBER NumberOfPages;
+    // The section's own pages ("segment", tagged MmSt): 0 where a
+    // SEC_RESERVE section's page is not committed yet.
+    PFN_NUMBER *PageFrames;
+    LIST_ENTRY ViewListHead;          // MMVAD.ViewLinks of every view
+    ULONG NumberOfMappedViews;
+} SECTION;
+
+extern struct _OBJECT_TYPE *MmSectionObjectType;
+
+// Creates the Section object type; after ObInitSystem.
+void MmInitSectionObjectType(void);
+
+NTSTATUS NtCreateSection(HANDLE *sectionHandle, ACCESS_MASK desiredAccess,
+                         OBJECT_ATTRIBUTES *objectAttributes, LARGE_INTEGER *maximumSize,
+                         ULONG sectionPageProtection, ULONG allocationAttributes,
+                         HANDLE fileHandle);
+NTSTATUS NtOpenSection(HANDLE *sectionHandle, ACCESS_MASK desiredAccess,
+                       OBJECT_ATTRIBUTES *objectAttributes);
+NTSTATUS NtMapViewOfSection(HANDLE sectionHandle, HANDLE processHandle, void **baseAddress,
+                            ULONG_PTR zeroBits, SIZE_T commitSize,
+                            LARGE_INTEGER *sectionOffset, SIZE_T *viewSize,
+                            SECTION_INHERIT inheritDisposition, ULONG allocationType,
+                            ULONG win32Protect);
+NTSTATUS NtUnmapViewOfSection(HANDLE processHandle, void *baseAddress);
+NTSTATUS NtQuerySection(HANDLE sectionHandle, SECTION_INFORMATION_CLASS sectionInformationClass,
+                        void *sectionInformation, SIZE_T sectionInformationLength,
+                        SIZE_T *returnLength);
 
 // ---- Probing user pointers ----------------------------------------------------------
 //

@@ -1,31 +1,39 @@
 // Process address spaces: a PML4 per process whose upper half is the
 // kernel's (copied at creation; boot made every kernel top-level entry, so
-// the copies never go stale), and a lower half of user pages mapped here.
-// The tables of an address space are reached through the direct map, so a
-// process's pages can be filled while another address space is current.
+// the copies never go stale), and a lower half of user pages described by
+// the process's VADs. The tables of an address space are reached through
+// the direct map, so a process's pages can be filled while another address
+// space is current.
 
 #include "mm/mi.h"
 #include "ke/ke.h"
 #include "arch/x86_64/x86.h"
+#include "ps/ps.h"
 
 #define PML4_KERNEL_FIRST 256      // entries 256-511 map the upper half
 #define PML4_ENTRIES      512
 
-// Guards the user halves of all address spaces (one lock: changes are rare
-// and short, and the process that owns a space may not exist yet).
-static KSPIN_LOCK MiUserPageTableLock;
+// Guards the user halves of all address spaces, their VADs and the
+// sections' page lists (one lock: changes are short, and mapping a view
+// touches a process and a section at once).
+static KSPIN_LOCK MiAddressSpaceLock;
 
 void MiInitializeUserAddressSpaces(void)
 {
-    KeInitializeSpinLock(&MiUserPageTableLock);
+    KeInitializeSpinLock(&MiAddressSpaceLock);
 }
 
-static KIRQL MiLockUserPageTables(void)
+KIRQL MiLockAddressSpaces(void)
 {
     KIRQL oldIrql;
 
-    KeAcquireSpinLock(&MiUserPageTableLock, &oldIrql);
+    KeAcquireSpinLock(&MiAddressSpaceLock, &oldIrql);
     return oldIrql;
+}
+
+void MiUnlockAddressSpaces(KIRQL oldIrql)
+{
+    KeReleaseSpinLock(&MiAddressSpaceLock, oldIrql);
 }
 
 static ULONG64 *MiTableAt(ULONG64 entry)
@@ -33,7 +41,7 @@ static ULONG64 *MiTableAt(ULONG64 entry)
     return MmPfnToVirtual((entry & PTE_FRAME) >> PAGE_SHIFT);
 }
 
-NTSTATUS MmCreateProcessAddressSpace(ULONG64 *directoryTableBase)
+NTSTATUS MmCreateProcessAddressSpace(EPROCESS *process)
 {
     PFN_NUMBER pfn = MmAllocatePhysicalPage(MmUsagePageTable);
     ULONG64 *pml4;
@@ -44,23 +52,35 @@ NTSTATUS MmCreateProcessAddressSpace(ULONG64 *directoryTableBase)
     memset(pml4, 0, PML4_KERNEL_FIRST * sizeof(ULONG64));
     memcpy(&pml4[PML4_KERNEL_FIRST], &MiKernelPml4[PML4_KERNEL_FIRST],
            (PML4_ENTRIES - PML4_KERNEL_FIRST) * sizeof(ULONG64));
-    *directoryTableBase = pfn << PAGE_SHIFT;
+    InitializeListHead(&process->VadRoot);
+    process->NumberOfVads = 0;
+    // Callers that know only the directory table base (the loader's
+    // MmAllocateUserMemory) find the VADs through the PML4's PFN entry.
+    MmPfnDatabase[pfn].AddressSpaceOwner = process;
+    process->Pcb.DirectoryTableBase = pfn << PAGE_SHIFT;
     return STATUS_SUCCESS;
 }
 
+EPROCESS *MiAddressSpaceOwner(ULONG64 directoryTableBase)
+{
+    return MmPfnDatabase[directoryTableBase >> PAGE_SHIFT].AddressSpaceOwner;
+}
+
 // Frees the tables below `entry` (a present entry at `level`, 1 = PDE ...
-// 3 = PML4E) and the leaf pages they map, then the table `entry` points to.
+// 3 = PML4E) and the private pages they still map (a PAGE_NOACCESS page is
+// not present but still has its frame; a section's page is the section's),
+// then the table `entry` points to.
 static void MiFreeUserTable(ULONG64 entry, ULONG level)
 {
     ULONG64 *table = MiTableAt(entry);
 
     for (ULONG i = 0; i < PML4_ENTRIES; i++) {
-        if (!(table[i] & PTE_PRESENT))
-            continue;
-        if (level == 1)
-            MmFreePhysicalPage((table[i] & PTE_FRAME) >> PAGE_SHIFT);
-        else
+        if (level == 1) {
+            if (table[i] && !(table[i] & MM_PTE_SECTION_PAGE))
+                MmFreePhysicalPage((table[i] & PTE_FRAME) >> PAGE_SHIFT);
+        } else if (table[i] & PTE_PRESENT) {
             MiFreeUserTable(table[i], level - 1);
+        }
     }
     MmFreePhysicalPage((entry & PTE_FRAME) >> PAGE_SHIFT);
 }
@@ -78,16 +98,16 @@ void MmDeleteProcessAddressSpace(ULONG64 directoryTableBase)
         if (pml4[i] & PTE_PRESENT)
             MiFreeUserTable(pml4[i], 3);
     }
+    MmPfnDatabase[directoryTableBase >> PAGE_SHIFT].AddressSpaceOwner = NULL;
     MmFreePhysicalPage(directoryTableBase >> PAGE_SHIFT);
 }
 
-// The PTE for `va`, creating the tables above it when `create` is set. The
-// upper levels allow everything (user, write); the PTE alone decides. NULL
-// when a table is missing (create FALSE) or no page is left for one.
-static ULONG64 *MiWalkUser(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN create)
+
+ULONG64 *MiGetUserPte(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN create)
 {
     ULONG64 *table = MmPfnToVirtual(directoryTableBase >> PAGE_SHIFT);
 
+    // The upper levels allow everything (user, write); the PTE alone decides.
     for (ULONG level = 3; level > 0; level--) {
         ULONG64 *entry = &table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
 
@@ -104,62 +124,138 @@ static ULONG64 *MiWalkUser(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN creat
     return &table[(va >> PAGE_SHIFT) & 511];
 }
 
-static BOOLEAN MiProtectionToPte(ULONG protect, ULONG64 *flags)
+// The protections in the order their index is kept in a PTE.
+static const ULONG MiProtections[] = {
+    PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
+    PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE,
+};
+
+static ULONG MiProtectionIndex(ULONG protect)
 {
-    switch (protect) {
-    case PAGE_READONLY:
-        *flags = MiNxBit;
-        return TRUE;
-    case PAGE_READWRITE:
-        *flags = PTE_WRITE | MiNxBit;
-        return TRUE;
-    case PAGE_EXECUTE:
-    case PAGE_EXECUTE_READ:
-        *flags = 0;
-        return TRUE;
-    case PAGE_EXECUTE_READWRITE:
-        *flags = PTE_WRITE;
-        return TRUE;
-    default:
-        return FALSE;
+    for (ULONG i = 0; i < ARRAYSIZE(MiProtections); i++) {
+        if (MiProtections[i] == protect)
+            return i;
     }
+    return ARRAYSIZE(MiProtections);
+}
+
+BOOLEAN MiIsValidProtection(ULONG protect)
+{
+    return MiProtectionIndex(protect) < ARRAYSIZE(MiProtections);
+}
+
+ULONG64 MiMakePte(PFN_NUMBER pfn, ULONG protect, BOOLEAN sectionPage)
+{
+    ULONG64 pte = (pfn << PAGE_SHIFT) |
+                  ((ULONG64)(MiProtectionIndex(protect) + 1) << MM_PTE_PROTECTION_SHIFT);
+
+    if (sectionPage)
+        pte |= MM_PTE_SECTION_PAGE;
+    switch (protect) {
+    case PAGE_NOACCESS:
+        return pte;                                 // not present: every access faults
+    case PAGE_READONLY:
+        return pte | PTE_PRESENT | PTE_USER | MiNxBit;
+    case PAGE_READWRITE:
+        return pte | PTE_PRESENT | PTE_USER | PTE_WRITE | MiNxBit;
+    case PAGE_EXECUTE_READWRITE:
+        return pte | PTE_PRESENT | PTE_USER | PTE_WRITE;
+    default:                                        // PAGE_EXECUTE, PAGE_EXECUTE_READ
+        return pte | PTE_PRESENT | PTE_USER;
+    }
+}
+
+ULONG MiPteProtection(ULONG64 pte)
+{
+    ULONG index = (ULONG)((pte & MM_PTE_PROTECTION_MASK) >> MM_PTE_PROTECTION_SHIFT);
+
+    return index ? MiProtections[index - 1] : 0;
+}
+
+void MiWriteUserPte(ULONG64 directoryTableBase, ULONG64 *pte, ULONG64 va, ULONG64 value)
+{
+    *pte = value;
+    // Only this processor can hold a translation of another address space's
+    // page when that space is current here; other processors are not told
+    // (there is no TLB shootdown IPI yet, see docs/memory.md).
+    if ((__readcr3() & PTE_FRAME) == directoryTableBase)
+        __invlpg((void *)va);
+}
+
+NTSTATUS MiCommitPrivatePages(ULONG64 directoryTableBase, ULONG64 start, ULONG64 end,
+                              ULONG protect)
+{
+    for (ULONG64 va = start; va < end; va += PAGE_SIZE) {
+        ULONG64 *pte = MiGetUserPte(directoryTableBase, va, TRUE);
+        PFN_NUMBER pfn;
+
+        if (!pte)
+            return STATUS_NO_MEMORY;
+        if (*pte) {
+            pfn = (*pte & PTE_FRAME) >> PAGE_SHIFT;
+        } else {
+            pfn = MmAllocatePhysicalPage(MmUsageUserPage);
+            if (!pfn)
+                return STATUS_NO_MEMORY;
+            memset(MmPfnToVirtual(pfn), 0, PAGE_SIZE);
+        }
+        MiWriteUserPte(directoryTableBase, pte, va, MiMakePte(pfn, protect, FALSE));
+    }
+    return STATUS_SUCCESS;
+}
+
+void MiDecommitPages(ULONG64 directoryTableBase, ULONG64 start, ULONG64 end)
+{
+    for (ULONG64 va = start; va < end; va += PAGE_SIZE) {
+        ULONG64 *pte = MiGetUserPte(directoryTableBase, va, FALSE);
+
+        if (!pte || !*pte)
+            continue;
+        if (!(*pte & MM_PTE_SECTION_PAGE))
+            MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
+        MiWriteUserPte(directoryTableBase, pte, va, 0);
+    }
+}
+
+NTSTATUS MmAllocateUserMemoryEx(ULONG64 directoryTableBase, ULONG64 base, SIZE_T size,
+                                ULONG protect, ULONG type)
+{
+    ULONG64 start = ALIGN_DOWN_BY(base, PAGE_SIZE);
+    ULONG64 end = ALIGN_UP_BY(base + size, PAGE_SIZE);
+    EPROCESS *process = MiAddressSpaceOwner(directoryTableBase);
+    NTSTATUS status;
+    MMVAD *vad;
+    KIRQL oldIrql;
+
+    if (size == 0 || base + size < base || start < MM_LOWEST_USER_ADDRESS ||
+        end > MM_USER_PROBE_ADDRESS || !MiIsValidProtection(protect) ||
+        (type != MEM_PRIVATE && type != MEM_IMAGE) || !process)
+        return STATUS_INVALID_PARAMETER;
+    vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
+    if (!vad)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    memset(vad, 0, sizeof(*vad));
+    vad->StartingVpn = start >> PAGE_SHIFT;
+    vad->EndingVpn = (end >> PAGE_SHIFT) - 1;
+    vad->Type = type;
+    vad->AllocationProtect = protect;
+    oldIrql = MiLockAddressSpaces();
+    if (!MiIsRangeFree(&process->VadRoot, vad->StartingVpn, vad->EndingVpn)) {
+        MiUnlockAddressSpaces(oldIrql);
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+        return STATUS_CONFLICTING_ADDRESSES;
+    }
+    MiInsertVad(&process->VadRoot, vad);
+    process->NumberOfVads++;
+    status = MiCommitPrivatePages(directoryTableBase, start, end, protect);
+    MiUnlockAddressSpaces(oldIrql);
+    return status;
 }
 
 NTSTATUS MmAllocateUserMemory(ULONG64 directoryTableBase, ULONG64 base, SIZE_T size,
                               ULONG protect)
 {
-    ULONG64 start = ALIGN_DOWN_BY(base, PAGE_SIZE);
-    ULONG64 end = ALIGN_UP_BY(base + size, PAGE_SIZE);
-    NTSTATUS status = STATUS_SUCCESS;
-    ULONG64 flags;
-    KIRQL oldIrql;
-
-    if (size == 0 || base + size < base || start < MM_LOWEST_USER_ADDRESS ||
-        end > MM_USER_PROBE_ADDRESS || !MiProtectionToPte(protect, &flags))
-        return STATUS_INVALID_PARAMETER;
-    oldIrql = MiLockUserPageTables();
-    for (ULONG64 va = start; va < end; va += PAGE_SIZE) {
-        ULONG64 *pte = MiWalkUser(directoryTableBase, va, FALSE);
-
-        if (pte && (*pte & PTE_PRESENT)) {
-            status = STATUS_CONFLICTING_ADDRESSES;
-            goto done;
-        }
-    }
-    for (ULONG64 va = start; va < end; va += PAGE_SIZE) {
-        ULONG64 *pte = MiWalkUser(directoryTableBase, va, TRUE);
-        PFN_NUMBER pfn = pte ? MmAllocatePhysicalPage(MmUsageUserPage) : 0;
-
-        if (!pfn) {
-            status = STATUS_NO_MEMORY;
-            goto done;
-        }
-        memset(MmPfnToVirtual(pfn), 0, PAGE_SIZE);
-        *pte = (pfn << PAGE_SHIFT) | flags | PTE_PRESENT | PTE_USER;
-    }
-done:
-    KeReleaseSpinLock(&MiUserPageTableLock, oldIrql);
-    return status;
+    return MmAllocateUserMemoryEx(directoryTableBase, base, size, protect, MEM_PRIVATE);
 }
 
 void *MmGetUserPageAddress(ULONG64 directoryTableBase, ULONG64 va)
@@ -170,10 +266,53 @@ void *MmGetUserPageAddress(ULONG64 directoryTableBase, ULONG64 va)
 
     if (va >= MM_USER_PROBE_ADDRESS)
         return NULL;
-    oldIrql = MiLockUserPageTables();
-    pte = MiWalkUser(directoryTableBase, va, FALSE);
-    if (pte && (*pte & PTE_PRESENT))
+    oldIrql = MiLockAddressSpaces();
+    pte = MiGetUserPte(directoryTableBase, va, FALSE);
+    if (pte && *pte)
         result = (UCHAR *)MiTableAt(*pte) + (va & (PAGE_SIZE - 1));
-    KeReleaseSpinLock(&MiUserPageTableLock, oldIrql);
+    MiUnlockAddressSpaces(oldIrql);
     return result;
+}
+
+void MmCleanProcessAddressSpace(EPROCESS *process)
+{
+    KIRQL oldIrql;
+
+    if (!process->AddressSpaceInitialized)
+        return;
+    oldIrql = MiLockAddressSpaces();
+    while (!IsListEmpty(&process->VadRoot)) {
+        MMVAD *vad = CONTAINING_RECORD(process->VadRoot.Flink, MMVAD, VadLinks);
+        SECTION *section = NULL;
+
+        if (vad->Type == MEM_MAPPED) {
+            MiUnlinkView(vad, &section);
+        } else {
+            MiDecommitPages(process->Pcb.DirectoryTableBase, MI_VAD_START(vad),
+                            MI_VAD_END(vad));
+            RemoveEntryList(&vad->VadLinks);
+            process->NumberOfVads--;
+        }
+        // The section may go with its last view: its pages are freed
+        // outside the lock.
+        MiUnlockAddressSpaces(oldIrql);
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+        if (section)
+            ObDereferenceObject(section);
+        oldIrql = MiLockAddressSpaces();
+    }
+    MiUnlockAddressSpaces(oldIrql);
+}
+
+// Read 1, write 2, execute 4, for each protection in MiProtections' order.
+static const UCHAR MiProtectionRights[] = {0, 1, 3, 4, 5, 7};
+
+BOOLEAN MiIsProtectionWithin(ULONG protect, ULONG limit)
+{
+    if (!MiIsValidProtection(protect) || !MiIsValidProtection(limit))
+        return FALSE;
+    UCHAR wanted = MiProtectionRights[MiProtectionIndex(protect)];
+    UCHAR allowed = MiProtectionRights[MiProtectionIndex(limit)];
+
+    return (wanted & ~allowed) == 0;
 }

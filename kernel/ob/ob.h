@@ -234,6 +234,22 @@ void ObMakeTemporaryObject(void *object);
 NTSTATUS ObCreateDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAccess,
                                  const OBJECT_ATTRIBUTES *objectAttributes);
 
+// A caller's OBJECT_ATTRIBUTES copied into the kernel, name included (at
+// most OB_MAXIMUM_CAPTURED_NAME characters).
+#define OB_MAXIMUM_CAPTURED_NAME 256
+typedef struct _OB_CAPTURED_ATTRIBUTES {
+    OBJECT_ATTRIBUTES Attributes;   // ObjectName points at Name when there is one
+    UNICODE_STRING Name;
+    WCHAR Buffer[OB_MAXIMUM_CAPTURED_NAME];
+} OB_CAPTURED_ATTRIBUTES;
+
+// Probes and copies userAttributes: STATUS_ACCESS_VIOLATION for a bad
+// pointer (the structure, its name, the characters), STATUS_INVALID_PARAMETER
+// for a wrong Length or unknown attribute bits, STATUS_OBJECT_NAME_INVALID
+// for an odd or inconsistent name length (or one too long to capture).
+NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *userAttributes,
+                                   OB_CAPTURED_ATTRIBUTES *captured);
+
 // Private to the object manager.
 void ObpIncrementHandleCount(void *object);
 void ObpDecrementHandleCount(void *object);

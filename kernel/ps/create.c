@@ -30,8 +30,10 @@ static void PspDeleteProcess(void *object)
     if (process->UniqueProcessId)
         PspDeleteCid(process->UniqueProcessId);
     // No thread is left to run in it: the last one held a reference.
-    if (process->AddressSpaceInitialized)
+    if (process->AddressSpaceInitialized) {
+        MmCleanProcessAddressSpace(process);
         MmDeleteProcessAddressSpace(process->Pcb.DirectoryTableBase);
+    }
 }
 
 static void PspDeleteThread(void *object)
@@ -87,7 +89,7 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
     process->CreateTime = KeQuerySystemTime();
     process->InheritedFromUniqueProcessId = parent ? parent->UniqueProcessId : NULL;
     if (parent) {
-        status = MmCreateProcessAddressSpace(&process->Pcb.DirectoryTableBase);
+        status = MmCreateProcessAddressSpace(process);
         if (!NT_SUCCESS(status)) {
             ObDereferenceObject(process);
             return status;

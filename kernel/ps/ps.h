@@ -33,6 +33,8 @@ typedef struct _EPROCESS {
     LIST_ENTRY ThreadListHead;          // ETHREADs, including ended ones still referenced
     ULONG ActiveThreads;
     ULONG SessionId;
+    LIST_ENTRY VadRoot;                 // MMVADs in address order (mm/vad.c)
+    ULONG NumberOfVads;
 } EPROCESS;
 
 typedef struct _ETHREAD {
