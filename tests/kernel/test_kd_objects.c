@@ -21,13 +21,18 @@ typedef struct _KT_FAKE_OBJECT {
 
 KTEST(KdReadProcessMemoryReadsAnotherAddressSpace)
 {
+    EPROCESS *process;
     ULONG64 dtb;
     UCHAR *pages[2];
     UCHAR buffer[32];
     static const ULONG64 kernelValue = 0x5EEDF00DCAFEULL;
     ULONG64 value = 0;
 
-    KT_EXPECT_EQ(MmCreateProcessAddressSpace(&dtb), STATUS_SUCCESS);
+    // A process that never runs: only its address space matters here.
+    KT_EXPECT_EQ(PspCreateProcess("ktkd.exe", PsInitialSystemProcess, NORMAL_BASE_PRIORITY,
+                                  &process),
+                 STATUS_SUCCESS);
+    dtb = process->Pcb.DirectoryTableBase;
     KT_EXPECT_EQ(MmAllocateUserMemory(dtb, KT_KD_USER_PAGE, 2 * PAGE_SIZE, PAGE_READWRITE),
                  STATUS_SUCCESS);
     pages[0] = MmGetUserPageAddress(dtb, KT_KD_USER_PAGE);
@@ -53,7 +58,7 @@ KTEST(KdReadProcessMemoryReadsAnotherAddressSpace)
     // The kernel half is shared, large pages included.
     KT_EXPECT(KdpReadProcessMemory(dtb, (ULONG64)&kernelValue, &value, sizeof(value)));
     KT_EXPECT_EQ(value, kernelValue);
-    MmDeleteProcessAddressSpace(dtb);
+    ObDereferenceObject(process);
 }
 
 KTEST(KdPrintObjectAcceptsObjectsAndRefusesLookAlikes)
