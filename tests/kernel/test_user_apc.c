@@ -5,6 +5,8 @@
 
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/ktuser.h"
+#include "tests/kernel/test_dispatcher.h"
+#include "ex/services.h"
 #include "ps/ps.h"
 #include "ps/elf.h"
 #include "mm/mm.h"
@@ -114,4 +116,77 @@ KTEST(AUserModeAlertIsKeptUntilTested)
     KT_EXPECT(KeTestAlertThread(UserMode));
     KT_EXPECT(!thread->Alerted[UserMode]);
     KT_EXPECT(!KeTestAlertThread(UserMode));
+}
+
+// A user thread that only spins, and a stand-in for the APC dispatcher that
+// ends the process with the APC's first argument (P1Home, at rsp):
+//   0x00: jmp $
+//   0x10: mov rdx, [rsp] / mov r10, -1 / mov eax, NtTerminateProcess / syscall / ud2
+#define KT_SPIN_CODE_BASE  0x400000ULL
+#define KT_SPIN_DISPATCHER (KT_SPIN_CODE_BASE + 0x10)
+#define KT_SPIN_STACK_TOP  0x800000ULL
+#define KT_SPIN_STACK_SIZE (2 * PAGE_SIZE)
+#define KT_SPIN_APC_STATUS 0x77
+static const UCHAR KtSpinThenExitFromApc[] = {
+    0xEB, 0xFE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0x48, 0x8B, 0x14, 0x24,
+    0x49, 0xC7, 0xC2, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xB8, SERVICE_NtTerminateProcess, 0x00, 0x00, 0x00,
+    0x0F, 0x05,
+    0x0F, 0x0B,
+};
+
+static void KtIgnoreKernelRoutine(KAPC *apc, PKNORMAL_ROUTINE *normalRoutine,
+                                  void **normalContext, void **argument1, void **argument2)
+{
+}
+
+// A thread running in user mode makes no system call: a user APC forced
+// pending on it (as NT's thread termination does) is delivered when an
+// interrupt returns to ring 3, through the trap path.
+KTEST(UserApcIsDeliveredOnTheWayBackFromAnInterrupt)
+{
+    static KAPC apc;
+    EPROCESS *process = NULL;
+    ETHREAD *thread = NULL;
+    NTSTATUS status;
+    ULONG64 space;
+    KIRQL oldIrql;
+
+    status = PspCreateProcess("ktspin.exe", PsInitialSystemProcess, NORMAL_BASE_PRIORITY,
+                              &process);
+    KT_EXPECT_EQ(status, STATUS_SUCCESS);
+    space = process->Pcb.DirectoryTableBase;
+    process->Pcb.UserApcDispatcher = (void *)KT_SPIN_DISPATCHER;
+    status = MmAllocateUserMemory(space, KT_SPIN_CODE_BASE, PAGE_SIZE, PAGE_EXECUTE_READ);
+    if (NT_SUCCESS(status))
+        status = MmAllocateUserMemory(space, KT_SPIN_STACK_TOP - KT_SPIN_STACK_SIZE,
+                                      KT_SPIN_STACK_SIZE, PAGE_READWRITE);
+    if (NT_SUCCESS(status)) {
+        memcpy(MmGetUserPageAddress(space, KT_SPIN_CODE_BASE), KtSpinThenExitFromApc,
+               sizeof(KtSpinThenExitFromApc));
+        status = PspCreateUserThread(process, (void *)KT_SPIN_CODE_BASE,
+                                     (void *)KT_SPIN_STACK_TOP, NULL, &thread);
+    }
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(process);
+        KT_EXPECT_EQ(status, STATUS_SUCCESS);
+    }
+    KtSleep(50);    // it is spinning in user mode now, preempted by the clock
+
+    KeInitializeApc(&apc, &thread->Tcb, OriginalApcEnvironment, KtIgnoreKernelRoutine, NULL,
+                    (PKNORMAL_ROUTINE)KT_SPIN_CODE_BASE, UserMode,
+                    (void *)(ULONG_PTR)KT_SPIN_APC_STATUS);
+    status = KeInsertQueueApc(&apc, NULL, NULL, 0) ? STATUS_SUCCESS : STATUS_UNSUCCESSFUL;
+    oldIrql = KiAcquireDispatcherLock();
+    thread->Tcb.ApcState.UserApcPending = TRUE;
+    KiReleaseDispatcherLock(oldIrql);
+
+    if (KtWait(&process->Pcb) != STATUS_WAIT_0)
+        status = STATUS_TIMEOUT;
+    else if (NT_SUCCESS(status))
+        status = process->ExitStatus;
+    KtJoinThread(thread);
+    ObDereferenceObject(process);
+    KT_EXPECT_EQ(status, KT_SPIN_APC_STATUS);
 }
