@@ -199,6 +199,15 @@ void KiDispatchTrap(KTRAP_FRAME *frame)
         KiDispatchException(frame);
     else
         KiDispatchHardwareInterrupt(frame);
+
+    // Back to user mode: a pending user APC is delivered first, as on the
+    // system-call path (kernel/ke/syscall.c). It runs like a service, at
+    // PASSIVE_LEVEL with interrupts on.
+    if ((frame->SegCs & RPL_MASK) && KeGetCurrentThread()->ApcState.UserApcPending) {
+        _enable();
+        KiDeliverUserApc(frame);
+        _disable();
+    }
 }
 
 BOOLEAN KeReadMemorySafe(ULONG64 address, void *buffer, SIZE_T length)

@@ -23,9 +23,22 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     // Handles, objects and the namespace.
 
     // Dispatcher objects and waits.
+    // (psq) time and the processor
+    SERVICE_ENTRY(NtDelayExecution),
+    SERVICE_ENTRY(NtYieldExecution),
+    SERVICE_ENTRY(NtQuerySystemTime),
+    SERVICE_ENTRY(NtQueryPerformanceCounter),
 
     // Processes and threads.
     SERVICE_ENTRY(NtTerminateProcess),
+    // (psq) queries, alerts and user APCs
+    SERVICE_ENTRY(NtQueryInformationProcess),
+    SERVICE_ENTRY(NtQueryInformationThread),
+    SERVICE_ENTRY(NtAlertThread),
+    SERVICE_ENTRY(NtTestAlert),
+    SERVICE_ENTRY(NtQueueApcThread),
+    SERVICE_ENTRY(NtContinue),
+    SERVICE_ENTRY(NtQuerySystemInformation),
 
     // Memory.
     SERVICE_ENTRY(NtAllocateVirtualMemory),

@@ -2,7 +2,7 @@
 // user's registers as a KTRAP_FRAME; here the service number picks the
 // routine from KiServiceTable, its arguments are gathered (four from
 // registers, the rest captured from the user stack), and its NTSTATUS goes
-// back in rax.
+// back in rax. On the way out a pending user APC is delivered.
 
 #include "ke/ke.h"
 #include "mm/mm.h"
@@ -47,4 +47,9 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
     if (KeGetCurrentIrql() != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG64)KiServiceTable[service],
                      KeGetCurrentIrql(), 0, 0);
+    // The service's status is in the frame: a user APC delivered now saves
+    // it with the rest of the context, and the thread sees it once the APC
+    // has run (STATUS_USER_APC from an alertable wait).
+    if (thread->ApcState.UserApcPending)
+        KiDeliverUserApc(frame);
 }

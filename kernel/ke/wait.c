@@ -165,6 +165,33 @@ static NTSTATUS KiTrySatisfyWait(KTHREAD *thread, ULONG count, DISPATCHER_HEADER
     }
 }
 
+// Does the wait end before it starts? An alertable wait ends on an alert
+// for its mode (or for kernel mode) and, in user mode, on a queued user APC,
+// which the way back to user mode then delivers. A user-mode wait that is
+// not alertable still ends when a user APC is already on its way. Returns
+// STATUS_PENDING when the wait goes on. Caller holds the dispatcher lock.
+static NTSTATUS KiTestAlertOrUserApc(KTHREAD *thread, KPROCESSOR_MODE waitMode,
+                                     BOOLEAN alertable)
+{
+    if (alertable) {
+        if (thread->Alerted[(int)waitMode]) {
+            thread->Alerted[(int)waitMode] = FALSE;
+            return STATUS_ALERTED;
+        }
+        if (waitMode == UserMode && !IsListEmpty(&thread->ApcState.ApcListHead[UserMode])) {
+            thread->ApcState.UserApcPending = TRUE;
+            return STATUS_USER_APC;
+        }
+        if (thread->Alerted[KernelMode]) {
+            thread->Alerted[KernelMode] = FALSE;
+            return STATUS_ALERTED;
+        }
+    } else if (waitMode == UserMode && thread->ApcState.UserApcPending) {
+        return STATUS_USER_APC;
+    }
+    return STATUS_PENDING;
+}
+
 // The one place a thread blocks. `objects` may be empty (a delay). Returns
 // with the IRQL back at what it was on entry.
 static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType,
@@ -190,15 +217,9 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
             KiDeliverApc();
             continue;
         }
-        if (alertable && thread->Alerted[(int)waitMode]) {
-            thread->Alerted[(int)waitMode] = FALSE;
-            status = STATUS_ALERTED;
+        status = KiTestAlertOrUserApc(thread, waitMode, alertable);
+        if (status != STATUS_PENDING)
             break;
-        }
-        if (alertable && waitMode == UserMode && thread->ApcState.UserApcPending) {
-            status = STATUS_USER_APC;
-            break;
-        }
         status = KiTrySatisfyWait(thread, count, objects, waitType);
         if (status != STATUS_PENDING)
             break;
@@ -329,13 +350,19 @@ BOOLEAN KeAlertThread(KTHREAD *thread, KPROCESSOR_MODE alertMode)
     return previous;
 }
 
+// Clears and returns the caller's alert for `alertMode`. Not alerted in
+// user mode, with user APCs queued, it marks them pending: the way back to
+// user mode delivers them (NtTestAlert, NtContinue's TestAlert).
 BOOLEAN KeTestAlertThread(KPROCESSOR_MODE alertMode)
 {
     KIRQL oldIrql = KiAcquireDispatcherLock();
     KTHREAD *thread = KeGetCurrentThread();
     BOOLEAN alerted = thread->Alerted[(int)alertMode];
 
-    thread->Alerted[(int)alertMode] = FALSE;
+    if (alerted)
+        thread->Alerted[(int)alertMode] = FALSE;
+    else if (alertMode == UserMode && !IsListEmpty(&thread->ApcState.ApcListHead[UserMode]))
+        thread->ApcState.UserApcPending = TRUE;
     KiReleaseDispatcherLock(oldIrql);
     return alerted;
 }

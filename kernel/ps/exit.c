@@ -47,6 +47,7 @@ void PspExitThread(NTSTATUS exitStatus)
     thread->ExitStatus = exitStatus;
     thread->ExitTime = KeQuerySystemTime();
     thread->Terminated = TRUE;
+    PspRundownUserApcs(thread);
 
     oldIrql = KiAcquireDispatcherLock();
     if (--process->ActiveThreads == 0) {

@@ -113,6 +113,8 @@ NTSTATUS PsStartUserProgram(const char *name, EPROCESS **result)
         return status;
     status = PspMapImage(process->Pcb.DirectoryTableBase, image, size, &entry);
     if (NT_SUCCESS(status))
+        status = PspLookupUserEntryPoints(process, image, size);
+    if (NT_SUCCESS(status))
         status = MmAllocateUserMemory(process->Pcb.DirectoryTableBase,
                                       PSP_USER_STACK_TOP - PSP_USER_STACK_SIZE,
                                       PSP_USER_STACK_SIZE, PAGE_READWRITE);

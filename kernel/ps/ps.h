@@ -117,3 +117,59 @@ NTSTATUS PspCreateCid(void *object, HANDLE *id);
 void PspDeleteCid(HANDLE id);
 void *PsLookupCid(HANDLE id);       // no reference taken: debugger and tests only
 ULONG PspCidCount(void);
+
+// ---- Queries, alerts and user APCs (query.c, psapc.c, userentry.c) ----------
+
+// NT's access rights on processes and threads.
+#define PROCESS_QUERY_INFORMATION 0x0400
+#define THREAD_ALERT              0x0004
+#define THREAD_SUSPEND_RESUME     0x0002
+#define THREAD_SET_CONTEXT        0x0010
+#define THREAD_QUERY_INFORMATION  0x0040
+
+typedef enum _PROCESSINFOCLASS { ProcessBasicInformation = 0 } PROCESSINFOCLASS;
+typedef enum _THREADINFOCLASS { ThreadBasicInformation = 0 } THREADINFOCLASS;
+
+typedef struct _PROCESS_BASIC_INFORMATION {
+    NTSTATUS ExitStatus;            // STATUS_PENDING while the process runs
+    void *PebBaseAddress;
+    ULONG64 AffinityMask;
+    KPRIORITY BasePriority;
+    ULONG_PTR UniqueProcessId;
+    ULONG_PTR InheritedFromUniqueProcessId;
+} PROCESS_BASIC_INFORMATION;
+
+typedef struct _THREAD_BASIC_INFORMATION {
+    NTSTATUS ExitStatus;            // STATUS_PENDING while the thread runs
+    void *TebBaseAddress;
+    CLIENT_ID ClientId;
+    ULONG64 AffinityMask;
+    KPRIORITY Priority;
+    KPRIORITY BasePriority;
+} THREAD_BASIC_INFORMATION;
+
+NTSTATUS NtQueryInformationProcess(HANDLE processHandle, PROCESSINFOCLASS informationClass,
+                                   void *information, ULONG informationLength,
+                                   ULONG *returnLength);
+NTSTATUS NtQueryInformationThread(HANDLE threadHandle, THREADINFOCLASS informationClass,
+                                  void *information, ULONG informationLength,
+                                  ULONG *returnLength);
+
+// User APCs are NT's PPS_APC_ROUTINE(argument1, argument2, argument3), run
+// by the runtime's KiUserApcDispatcher (ms_abi).
+typedef void (*PPS_APC_ROUTINE)(void *argument1, void *argument2, void *argument3);
+
+NTSTATUS NtAlertThread(HANDLE threadHandle);
+NTSTATUS NtTestAlert(void);
+NTSTATUS NtQueueApcThread(HANDLE threadHandle, PPS_APC_ROUTINE apcRoutine, void *argument1,
+                          void *argument2, void *argument3);
+
+// Frees the user APCs still queued to the calling thread as it ends (no new
+// ones can be queued from here on). Part of thread exit.
+void PspRundownUserApcs(ETHREAD *thread);
+
+// Finds the runtime's KiUserApcDispatcher in a program's ELF symbol table
+// and records it in the process, where user APC delivery looks for it.
+// STATUS_INVALID_IMAGE_FORMAT when the image has no such symbol: it was not
+// linked with Sleuth's runtime.
+NTSTATUS PspLookupUserEntryPoints(EPROCESS *process, const UCHAR *image, SIZE_T size);
