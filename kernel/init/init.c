@@ -4,6 +4,7 @@
 #include "ke/ke.h"
 #include "mm/mm.h"
 #include "ob/ob.h"
+#include "ex/ex.h"
 #include "ps/ps.h"
 #include "kd/kd.h"
 #include "init/cmdline.h"
@@ -152,6 +153,7 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     KiInitializeTimers();
     PsInitSystem();
     ObInitSystem();
+    ExInitSystem();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();
