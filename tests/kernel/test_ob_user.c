@@ -8,3 +8,13 @@ KTEST(UserEventsSemaphoresAndMutants)
 {
     KtExpectUserTestsPass("tsync");
 }
+
+KTEST(UserWaits)
+{
+    KtExpectUserTestsPass("twaits");
+}
+
+KTEST(UserTimers)
+{
+    KtExpectUserTestsPass("ttimers");
+}
