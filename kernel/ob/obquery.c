@@ -114,6 +114,7 @@ static NTSTATUS ObpQueryName(void *object, UCHAR *info, ULONG length, ULONG *nee
         if (ObpBuildFullName(object, text, nameLength) != nameLength)
             return STATUS_INFO_LENGTH_MISMATCH;
         text[nameLength / sizeof(WCHAR)] = 0;
+        nameInfo->Name.Buffer = text;
         nameInfo->Name.Length = (USHORT)nameLength;
         nameInfo->Name.MaximumLength = (USHORT)(nameLength + sizeof(WCHAR));
     }

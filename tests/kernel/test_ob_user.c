@@ -18,3 +18,8 @@ KTEST(UserTimers)
 {
     KtExpectUserTestsPass("ttimers");
 }
+
+KTEST(UserHandlesAndObjects)
+{
+    KtExpectUserTestsPass("tobject");
+}
