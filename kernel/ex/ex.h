@@ -126,9 +126,10 @@ NTSTATUS NtCancelTimer(HANDLE timerHandle, BOOLEAN *currentState);
 NTSTATUS NtQueryTimer(HANDLE timerHandle, ULONG timerInformationClass, void *timerInformation,
                       ULONG timerInformationLength, ULONG *returnLength);
 
-// The timer internals NtSetTimer and NtCancelTimer share, for the in-kernel
-// tests too: arms `timer` (an APC routine, if any, goes to the current
+// The timer internals the services share, for the in-kernel tests too: a
+// new timer object (one reference, no handle); arms `timer` (an APC routine, if any, goes to the current
 // thread) and returns the state it had; cancels it and its pending APC.
+NTSTATUS ExpCreateTimerObject(TIMER_TYPE timerType, ETIMER **timer);
 BOOLEAN ExpSetTimer(ETIMER *timer, LARGE_INTEGER dueTime, PTIMER_APC_ROUTINE apcRoutine,
                     void *timerContext, LONG period);
 BOOLEAN ExpCancelTimer(ETIMER *timer);

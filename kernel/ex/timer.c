@@ -189,6 +189,20 @@ void ExTimerRundown(ETHREAD *thread)
     }
 }
 
+NTSTATUS ExpCreateTimerObject(TIMER_TYPE timerType, ETIMER **result)
+{
+    ETIMER *timer;
+    NTSTATUS status = ObCreateObject(ExTimerType, sizeof(ETIMER), (void **)&timer);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    KeInitializeTimerEx(&timer->KeTimer, timerType);
+    KeInitializeDpc(&timer->TimerDpc, ExpTimerDpcRoutine, timer);
+    KeInitializeSpinLock(&timer->Lock);
+    *result = timer;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS NtCreateTimer(HANDLE *timerHandle, ACCESS_MASK desiredAccess,
                        OBJECT_ATTRIBUTES *objectAttributes, TIMER_TYPE timerType)
 {
@@ -202,13 +216,9 @@ NTSTATUS NtCreateTimer(HANDLE *timerHandle, ACCESS_MASK desiredAccess,
         return STATUS_INVALID_PARAMETER_4;
     status = ObCaptureObjectAttributes(objectAttributes, &captured);
     if (NT_SUCCESS(status))
-        status = ObCreateObject(ExTimerType, sizeof(ETIMER), (void **)&timer);
-    if (NT_SUCCESS(status)) {
-        KeInitializeTimerEx(&timer->KeTimer, timerType);
-        KeInitializeDpc(&timer->TimerDpc, ExpTimerDpcRoutine, timer);
-        KeInitializeSpinLock(&timer->Lock);
+        status = ExpCreateTimerObject(timerType, &timer);
+    if (NT_SUCCESS(status))
         status = ObInsertObjectForUser(timer, &captured, desiredAccess, timerHandle);
-    }
     ObReleaseObjectAttributes(&captured);
     return status;
 }

@@ -23,3 +23,8 @@ KTEST(UserHandlesAndObjects)
 {
     KtExpectUserTestsPass("tobject");
 }
+
+KTEST(UserNamespace)
+{
+    KtExpectUserTestsPass("tnamespace");
+}
