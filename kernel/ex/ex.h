@@ -1,8 +1,11 @@
-// The executive's system services that belong to no other component.
+// The executive: its dispatcher-object types and their services, and the
+// services that belong to no other component.
 #pragma once
 
 #include "rtl/rtl.h"
 #include "ps/ps.h"
+#include "ke/ke.h"
+#include "ob/ob.h"
 
 // Prints a counted UTF-16 string from user mode on the consoles (characters
 // beyond Latin-1 print as '?'). STATUS_ACCESS_VIOLATION for a bad pointer.
@@ -95,3 +98,126 @@ NTSTATUS NtYieldExecution(void);
 NTSTATUS NtQuerySystemTime(LARGE_INTEGER *systemTime);
 NTSTATUS NtQueryPerformanceCounter(LARGE_INTEGER *performanceCounter,
                                    LARGE_INTEGER *performanceFrequency);
+// ---- Executive dispatcher objects (event.c, semaphore.c, mutant.c, timer.c) ----
+//
+// The kernel's KEVENT, KSEMAPHORE and KMUTANT, and an ETIMER around a
+// KTIMER, given names and handles as the object types Event, Semaphore,
+// Mutant and Timer (in \ObjectTypes).
+
+#include "ke/ke.h"
+#include "ob/ob.h"
+
+#define EVENT_QUERY_STATE  0x0001
+#define EVENT_MODIFY_STATE 0x0002
+#define EVENT_ALL_ACCESS   (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+
+#define SEMAPHORE_QUERY_STATE  0x0001
+#define SEMAPHORE_MODIFY_STATE 0x0002
+#define SEMAPHORE_ALL_ACCESS   (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+
+#define MUTANT_QUERY_STATE 0x0001
+#define MUTANT_ALL_ACCESS  (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | MUTANT_QUERY_STATE)
+
+#define TIMER_QUERY_STATE  0x0001
+#define TIMER_MODIFY_STATE 0x0002
+#define TIMER_ALL_ACCESS   (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+
+extern OBJECT_TYPE *ExEventObjectType;
+extern OBJECT_TYPE *ExSemaphoreObjectType;
+extern OBJECT_TYPE *ExMutantObjectType;
+extern OBJECT_TYPE *ExTimerType;
+
+struct _ETHREAD;
+
+// An executive timer: the KTIMER that waiters see, and what NtSetTimer's
+// APC needs: the DPC that runs when the timer expires and queues the APC to
+// the thread that set it, and the period to keep doing so.
+typedef struct _ETIMER {
+    KTIMER KeTimer;
+    KAPC TimerApc;
+    KDPC TimerDpc;
+    LIST_ENTRY ActiveTimerListEntry;    // on ExpActiveTimerListHead while an APC is set
+    KSPIN_LOCK Lock;
+    LONG Period;                        // milliseconds, 0: one-shot
+    BOOLEAN ApcAssociated;              // the timer holds a reference on itself and the thread
+    struct _ETHREAD *ApcThread;
+} ETIMER;
+
+// Creates the four object types; called once at boot after ObInitSystem.
+void ExInitSystem(void);
+void ExpInitializeEventImplementation(void);
+void ExpInitializeSemaphoreImplementation(void);
+void ExpInitializeMutantImplementation(void);
+void ExpInitializeTimerImplementation(void);
+
+// The executive's part of ending a thread: every timer whose APC would go
+// to `thread` is cancelled (NT's ExTimerRundown). The process manager calls
+// it as the thread exits.
+void ExTimerRundown(struct _ETHREAD *thread);
+
+// The checks every NtQueryXxx of these objects makes before it looks at the
+// handle, in NT's order: the class (STATUS_INVALID_INFO_CLASS), the length
+// (STATUS_INFO_LENGTH_MISMATCH), then the buffer and the optional
+// ReturnLength (STATUS_ACCESS_VIOLATION, STATUS_DATATYPE_MISALIGNMENT).
+NTSTATUS ExpCheckQueryBuffer(ULONG informationClass, ULONG length, ULONG expectedLength,
+                             void *buffer, ULONG *returnLength);
+// Writes the answer and its length once the query has succeeded.
+NTSTATUS ExpReturnQueryBuffer(void *buffer, const void *answer, ULONG length,
+                              ULONG *returnLength);
+// An optional LONG/BOOLEAN out-parameter, probed before anything is done.
+NTSTATUS ExpProbeOptionalOut(void *pointer, SIZE_T size);
+
+NTSTATUS NtCreateEvent(HANDLE *eventHandle, ACCESS_MASK desiredAccess,
+                       OBJECT_ATTRIBUTES *objectAttributes, EVENT_TYPE eventType,
+                       BOOLEAN initialState);
+NTSTATUS NtOpenEvent(HANDLE *eventHandle, ACCESS_MASK desiredAccess,
+                     OBJECT_ATTRIBUTES *objectAttributes);
+NTSTATUS NtSetEvent(HANDLE eventHandle, LONG *previousState);
+NTSTATUS NtResetEvent(HANDLE eventHandle, LONG *previousState);
+NTSTATUS NtPulseEvent(HANDLE eventHandle, LONG *previousState);
+NTSTATUS NtClearEvent(HANDLE eventHandle);
+NTSTATUS NtQueryEvent(HANDLE eventHandle, ULONG eventInformationClass, void *eventInformation,
+                      ULONG eventInformationLength, ULONG *returnLength);
+
+NTSTATUS NtCreateSemaphore(HANDLE *semaphoreHandle, ACCESS_MASK desiredAccess,
+                           OBJECT_ATTRIBUTES *objectAttributes, LONG initialCount,
+                           LONG maximumCount);
+NTSTATUS NtOpenSemaphore(HANDLE *semaphoreHandle, ACCESS_MASK desiredAccess,
+                         OBJECT_ATTRIBUTES *objectAttributes);
+NTSTATUS NtReleaseSemaphore(HANDLE semaphoreHandle, LONG releaseCount, LONG *previousCount);
+NTSTATUS NtQuerySemaphore(HANDLE semaphoreHandle, ULONG semaphoreInformationClass,
+                          void *semaphoreInformation, ULONG semaphoreInformationLength,
+                          ULONG *returnLength);
+
+NTSTATUS NtCreateMutant(HANDLE *mutantHandle, ACCESS_MASK desiredAccess,
+                        OBJECT_ATTRIBUTES *objectAttributes, BOOLEAN initialOwner);
+NTSTATUS NtOpenMutant(HANDLE *mutantHandle, ACCESS_MASK desiredAccess,
+                      OBJECT_ATTRIBUTES *objectAttributes);
+NTSTATUS NtReleaseMutant(HANDLE mutantHandle, LONG *previousCount);
+NTSTATUS NtQueryMutant(HANDLE mutantHandle, ULONG mutantInformationClass,
+                       void *mutantInformation, ULONG mutantInformationLength,
+                       ULONG *returnLength);
+
+// The user's timer APC routine: (TimerContext, low and high part of the
+// system time at which the timer fired).
+typedef void (*PTIMER_APC_ROUTINE)(void *timerContext, ULONG timerLowValue,
+                                   LONG timerHighValue);
+
+NTSTATUS NtCreateTimer(HANDLE *timerHandle, ACCESS_MASK desiredAccess,
+                       OBJECT_ATTRIBUTES *objectAttributes, TIMER_TYPE timerType);
+NTSTATUS NtOpenTimer(HANDLE *timerHandle, ACCESS_MASK desiredAccess,
+                     OBJECT_ATTRIBUTES *objectAttributes);
+NTSTATUS NtSetTimer(HANDLE timerHandle, LARGE_INTEGER *dueTime,
+                    PTIMER_APC_ROUTINE timerApcRoutine, void *timerContext,
+                    BOOLEAN resumeTimer, LONG period, BOOLEAN *previousState);
+NTSTATUS NtCancelTimer(HANDLE timerHandle, BOOLEAN *currentState);
+NTSTATUS NtQueryTimer(HANDLE timerHandle, ULONG timerInformationClass, void *timerInformation,
+                      ULONG timerInformationLength, ULONG *returnLength);
+
+// The timer internals the services share, for the in-kernel tests too: a
+// new timer object (one reference, no handle); arms `timer` (an APC routine, if any, goes to the current
+// thread) and returns the state it had; cancels it and its pending APC.
+NTSTATUS ExpCreateTimerObject(TIMER_TYPE timerType, ETIMER **timer);
+BOOLEAN ExpSetTimer(ETIMER *timer, LARGE_INTEGER dueTime, PTIMER_APC_ROUTINE apcRoutine,
+                    void *timerContext, LONG period);
+BOOLEAN ExpCancelTimer(ETIMER *timer);

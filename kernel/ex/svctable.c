@@ -21,6 +21,16 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtDisplayString),
 
     // Handles, objects and the namespace.
+    SERVICE_ENTRY(NtClose),
+    SERVICE_ENTRY(NtDuplicateObject),
+    SERVICE_ENTRY(NtQueryObject),
+    SERVICE_ENTRY(NtMakeTemporaryObject),
+    SERVICE_ENTRY(NtCreateDirectoryObject),
+    SERVICE_ENTRY(NtOpenDirectoryObject),
+    SERVICE_ENTRY(NtQueryDirectoryObject),
+    SERVICE_ENTRY(NtCreateSymbolicLinkObject),
+    SERVICE_ENTRY(NtOpenSymbolicLinkObject),
+    SERVICE_ENTRY(NtQuerySymbolicLinkObject),
 
     // Dispatcher objects and waits.
     // (psq) time and the processor
@@ -28,6 +38,29 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtYieldExecution),
     SERVICE_ENTRY(NtQuerySystemTime),
     SERVICE_ENTRY(NtQueryPerformanceCounter),
+    SERVICE_ENTRY(NtCreateEvent),
+    SERVICE_ENTRY(NtOpenEvent),
+    SERVICE_ENTRY(NtSetEvent),
+    SERVICE_ENTRY(NtResetEvent),
+    SERVICE_ENTRY(NtPulseEvent),
+    SERVICE_ENTRY(NtClearEvent),
+    SERVICE_ENTRY(NtQueryEvent),
+    SERVICE_ENTRY(NtCreateSemaphore),
+    SERVICE_ENTRY(NtOpenSemaphore),
+    SERVICE_ENTRY(NtReleaseSemaphore),
+    SERVICE_ENTRY(NtQuerySemaphore),
+    SERVICE_ENTRY(NtCreateMutant),
+    SERVICE_ENTRY(NtOpenMutant),
+    SERVICE_ENTRY(NtReleaseMutant),
+    SERVICE_ENTRY(NtQueryMutant),
+    SERVICE_ENTRY(NtCreateTimer),
+    SERVICE_ENTRY(NtOpenTimer),
+    SERVICE_ENTRY(NtSetTimer),
+    SERVICE_ENTRY(NtCancelTimer),
+    SERVICE_ENTRY(NtQueryTimer),
+    SERVICE_ENTRY(NtWaitForSingleObject),
+    SERVICE_ENTRY(NtWaitForMultipleObjects),
+    SERVICE_ENTRY(NtSignalAndWaitForSingleObject),
 
     // Processes and threads.
     SERVICE_ENTRY(NtTerminateProcess),

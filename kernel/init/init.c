@@ -4,6 +4,7 @@
 #include "ke/ke.h"
 #include "mm/mm.h"
 #include "ob/ob.h"
+#include "ex/ex.h"
 #include "ps/ps.h"
 #include "kd/kd.h"
 #include "init/cmdline.h"
@@ -153,6 +154,7 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     PsInitSystem();
     ObInitSystem();
     MmInitSectionObjectType();
+    ExInitSystem();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();

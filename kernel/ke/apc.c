@@ -59,6 +59,29 @@ BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2
     return TRUE;
 }
 
+// Takes a queued APC off its thread's list before it is delivered (a timer
+// cancelled with its APC still pending). Returns FALSE if it was not queued.
+BOOLEAN KeRemoveQueueApc(KAPC *apc)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    BOOLEAN inserted = apc->Inserted;
+
+    if (inserted) {
+        KAPC_STATE *apcState = &apc->Thread->ApcState;
+
+        RemoveEntryList(&apc->ApcListEntry);
+        apc->Inserted = FALSE;
+        if (IsListEmpty(&apcState->ApcListHead[(int)apc->ApcMode])) {
+            if (apc->ApcMode == KernelMode)
+                apcState->KernelApcPending = FALSE;
+            else
+                apcState->UserApcPending = FALSE;
+        }
+    }
+    KiReleaseDispatcherLock(oldIrql);
+    return inserted;
+}
+
 // Runs the current thread's pending kernel APCs. Called at PASSIVE_LEVEL or
 // from the APC interrupt (APC_LEVEL).
 void KiDeliverApc(void)

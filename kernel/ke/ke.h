@@ -347,6 +347,7 @@ void KeInitializeApc(KAPC *apc, KTHREAD *thread, KAPC_ENVIRONMENT environment,
                      PKNORMAL_ROUTINE normalRoutine, KPROCESSOR_MODE mode, void *context);
 BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2,
                          KPRIORITY increment);
+BOOLEAN KeRemoveQueueApc(KAPC *apc);
 void KeEnterCriticalRegion(void);
 void KeLeaveCriticalRegion(void);
 void KiDeliverApc(void);

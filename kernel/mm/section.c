@@ -96,7 +96,6 @@ NTSTATUS NtCreateSection(HANDLE *sectionHandle, ACCESS_MASK desiredAccess,
     OB_CAPTURED_ATTRIBUTES captured;
     LARGE_INTEGER size = {0};
     SECTION *section;
-    HANDLE handle;
     NTSTATUS status;
 
     if ((allocationAttributes & ~(SEC_COMMIT | SEC_RESERVE | SEC_IMAGE)) ||
@@ -104,11 +103,9 @@ NTSTATUS NtCreateSection(HANDLE *sectionHandle, ACCESS_MASK desiredAccess,
         ((allocationAttributes & SEC_IMAGE) && (allocationAttributes & ~SEC_IMAGE)) ||
         ((allocationAttributes & SEC_COMMIT) && (allocationAttributes & SEC_RESERVE)))
         return STATUS_INVALID_PARAMETER_6;
-    status = ProbeForWrite(sectionHandle, sizeof(*sectionHandle), sizeof(HANDLE));
+    status = ObProbeHandleOut(sectionHandle);
     if (NT_SUCCESS(status) && maximumSize)
         status = MmCopyFromUser(&size, maximumSize, sizeof(size));
-    if (NT_SUCCESS(status) && objectAttributes)
-        status = ObCaptureObjectAttributes(objectAttributes, &captured);
     if (!NT_SUCCESS(status))
         return status;
     // PAGE_NOACCESS would make a section no view could use; copy-on-write
@@ -123,35 +120,22 @@ NTSTATUS NtCreateSection(HANDLE *sectionHandle, ACCESS_MASK desiredAccess,
         return STATUS_INVALID_PARAMETER_4;
     if ((ULONG64)size.QuadPart > MI_MAXIMUM_SECTION_SIZE)
         return STATUS_SECTION_TOO_BIG;
-    status = MiCreatePagefileSection(ALIGN_UP_BY(size.QuadPart, PAGE_SIZE) >> PAGE_SHIFT,
-                                     allocationAttributes, sectionPageProtection, &section);
-    if (!NT_SUCCESS(status))
-        return status;
-    status = ObInsertObject(section, objectAttributes ? &captured.Attributes : NULL,
-                            desiredAccess, NULL, &handle);
-    if (!NT_SUCCESS(status))
-        return status;
+    status = ObCaptureObjectAttributes(objectAttributes, &captured);
+    if (NT_SUCCESS(status))
+        status = MiCreatePagefileSection(ALIGN_UP_BY(size.QuadPart, PAGE_SIZE) >> PAGE_SHIFT,
+                                         allocationAttributes, sectionPageProtection, &section);
     // STATUS_OBJECT_NAME_EXISTS (OBJ_OPENIF) is a success and returns too.
-    NTSTATUS copyStatus = MmCopyToUser(sectionHandle, &handle, sizeof(handle));
-
-    return NT_SUCCESS(copyStatus) ? status : copyStatus;
+    if (NT_SUCCESS(status))
+        status = ObInsertObjectForUser(section, &captured, desiredAccess, sectionHandle);
+    ObReleaseObjectAttributes(&captured);
+    return status;
 }
 
 NTSTATUS NtOpenSection(HANDLE *sectionHandle, ACCESS_MASK desiredAccess,
                        OBJECT_ATTRIBUTES *objectAttributes)
 {
-    OB_CAPTURED_ATTRIBUTES captured;
-    HANDLE handle;
-    NTSTATUS status = ProbeForWrite(sectionHandle, sizeof(*sectionHandle), sizeof(HANDLE));
-
-    if (NT_SUCCESS(status))
-        status = ObCaptureObjectAttributes(objectAttributes, &captured);
-    if (NT_SUCCESS(status))
-        status = ObOpenObjectByName(&captured.Attributes, MmSectionObjectType, desiredAccess,
-                                    &handle);
-    if (NT_SUCCESS(status))
-        status = MmCopyToUser(sectionHandle, &handle, sizeof(handle));
-    return status;
+    return ObOpenObjectForUser(sectionHandle, MmSectionObjectType, desiredAccess,
+                               objectAttributes);
 }
 
 // The section rights a view of this protection needs, as NT's MmMakeSectionAccess.

@@ -234,22 +234,6 @@ void ObMakeTemporaryObject(void *object);
 NTSTATUS ObCreateDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAccess,
                                  const OBJECT_ATTRIBUTES *objectAttributes);
 
-// A caller's OBJECT_ATTRIBUTES copied into the kernel, name included (at
-// most OB_MAXIMUM_CAPTURED_NAME characters).
-#define OB_MAXIMUM_CAPTURED_NAME 256
-typedef struct _OB_CAPTURED_ATTRIBUTES {
-    OBJECT_ATTRIBUTES Attributes;   // ObjectName points at Name when there is one
-    UNICODE_STRING Name;
-    WCHAR Buffer[OB_MAXIMUM_CAPTURED_NAME];
-} OB_CAPTURED_ATTRIBUTES;
-
-// Probes and copies userAttributes: STATUS_ACCESS_VIOLATION for a bad
-// pointer (the structure, its name, the characters), STATUS_INVALID_PARAMETER
-// for a wrong Length or unknown attribute bits, STATUS_OBJECT_NAME_INVALID
-// for an odd or inconsistent name length (or one too long to capture).
-NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *userAttributes,
-                                   OB_CAPTURED_ATTRIBUTES *captured);
-
 // Private to the object manager.
 void ObpIncrementHandleCount(void *object);
 void ObpDecrementHandleCount(void *object);
@@ -272,3 +256,88 @@ extern BOOLEAN ObpCaseInsensitive;
 #define OBP_NAME_TAG            POOL_TAG('O', 'b', 'N', 'm')
 #define OBP_DIRECTORY_ENTRY_TAG POOL_TAG('O', 'b', 'D', 'i')
 #define OBP_HANDLE_TABLE_TAG    POOL_TAG('O', 'b', 't', 'b')
+
+// ---- Access rights (obaccess.c) ----------------------------------------------
+
+// The attributes a caller may pass in OBJECT_ATTRIBUTES, as NT's.
+#define OBJ_FORCE_ACCESS_CHECK 0x00000400
+#define OBJ_VALID_ATTRIBUTES   0x000007F2
+
+// What `desiredAccess` asks of an object of `type`: GENERIC_* bits become
+// the type's specific rights through its GENERIC_MAPPING, MAXIMUM_ALLOWED
+// becomes every right the type has (there are no security descriptors yet),
+// and bits the type does not know are dropped, as NT's handle creation does.
+ACCESS_MASK ObMapDesiredAccess(OBJECT_TYPE *type, ACCESS_MASK desiredAccess);
+
+// ---- User-mode arguments (obcapture.c) -----------------------------------------
+
+// A kernel copy of a caller's OBJECT_ATTRIBUTES: the structure, the
+// UNICODE_STRING and its characters. ObjectName points at Name, or is NULL
+// for an unnamed object (an empty name without a root counts as none).
+typedef struct _OB_CAPTURED_ATTRIBUTES {
+    OBJECT_ATTRIBUTES Attributes;
+    UNICODE_STRING Name;
+} OB_CAPTURED_ATTRIBUTES;
+
+// Captures user `objectAttributes` (NULL allowed: no name). The checks are
+// NT's: Length must be sizeof(OBJECT_ATTRIBUTES) and Attributes within
+// OBJ_VALID_ATTRIBUTES (STATUS_INVALID_PARAMETER), the name of even length
+// no longer than its MaximumLength (STATUS_OBJECT_NAME_INVALID), every
+// pointer readable (STATUS_ACCESS_VIOLATION).
+NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
+                                   OB_CAPTURED_ATTRIBUTES *captured);
+void ObReleaseObjectAttributes(OB_CAPTURED_ATTRIBUTES *captured);
+// A user HANDLE out-parameter must be writable and aligned before a service
+// creates anything.
+NTSTATUS ObProbeHandleOut(HANDLE *userHandle);
+// The end of every NtCreateXxx: ObInsertObject with the captured attributes,
+// then the handle written to the caller (closed again if that fails).
+NTSTATUS ObInsertObjectForUser(void *object, OB_CAPTURED_ATTRIBUTES *captured,
+                               ACCESS_MASK desiredAccess, HANDLE *userHandle);
+// All of every NtOpenXxx: probe, capture (NULL attributes:
+// STATUS_INVALID_PARAMETER), open by name as objectType, write the handle.
+NTSTATUS ObOpenObjectForUser(HANDLE *userHandle, OBJECT_TYPE *objectType,
+                             ACCESS_MASK desiredAccess, const OBJECT_ATTRIBUTES *objectAttributes);
+
+#define OBP_CAPTURE_TAG         POOL_TAG('O', 'b', 'C', 'i')
+#define OBP_WAIT_BLOCK_TAG      POOL_TAG('O', 'b', 'W', 't')
+
+// Links followed in one lookup before it gives up (a loop of links):
+// STATUS_OBJECT_NAME_NOT_FOUND, as NT's OBJ_MAX_REPARSE_ATTEMPTS.
+#define OBP_MAX_REPARSE_DEPTH 32
+
+// ---- System services (obsvc.c, obquery.c, obdirsvc.c, oblink.c, obwait.c) -------
+
+typedef enum _OBJECT_INFORMATION_CLASS {
+    ObjectBasicInformation = 0,
+    ObjectNameInformation = 1,
+    ObjectTypeInformation = 2,
+} OBJECT_INFORMATION_CLASS;
+
+NTSTATUS NtClose(HANDLE handle);
+NTSTATUS NtDuplicateObject(HANDLE sourceProcessHandle, HANDLE sourceHandle,
+                           HANDLE targetProcessHandle, HANDLE *targetHandle,
+                           ACCESS_MASK desiredAccess, ULONG handleAttributes, ULONG options);
+NTSTATUS NtQueryObject(HANDLE handle, OBJECT_INFORMATION_CLASS objectInformationClass,
+                       void *objectInformation, ULONG objectInformationLength,
+                       ULONG *returnLength);
+NTSTATUS NtMakeTemporaryObject(HANDLE handle);
+NTSTATUS NtCreateDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAccess,
+                                 OBJECT_ATTRIBUTES *objectAttributes);
+NTSTATUS NtOpenDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAccess,
+                               OBJECT_ATTRIBUTES *objectAttributes);
+NTSTATUS NtQueryDirectoryObject(HANDLE directoryHandle, void *buffer, ULONG length,
+                                BOOLEAN returnSingleEntry, BOOLEAN restartScan, ULONG *context,
+                                ULONG *returnLength);
+NTSTATUS NtCreateSymbolicLinkObject(HANDLE *linkHandle, ACCESS_MASK desiredAccess,
+                                    OBJECT_ATTRIBUTES *objectAttributes,
+                                    UNICODE_STRING *linkTarget);
+NTSTATUS NtOpenSymbolicLinkObject(HANDLE *linkHandle, ACCESS_MASK desiredAccess,
+                                  OBJECT_ATTRIBUTES *objectAttributes);
+NTSTATUS NtQuerySymbolicLinkObject(HANDLE linkHandle, UNICODE_STRING *linkTarget,
+                                   ULONG *returnedLength);
+NTSTATUS NtWaitForSingleObject(HANDLE handle, BOOLEAN alertable, LARGE_INTEGER *timeout);
+NTSTATUS NtWaitForMultipleObjects(ULONG count, HANDLE handles[], WAIT_TYPE waitType,
+                                  BOOLEAN alertable, LARGE_INTEGER *timeout);
+NTSTATUS NtSignalAndWaitForSingleObject(HANDLE signalHandle, HANDLE waitHandle,
+                                        BOOLEAN alertable, LARGE_INTEGER *timeout);

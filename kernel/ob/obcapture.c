@@ -1,39 +1,125 @@
-// Capturing a caller's OBJECT_ATTRIBUTES: the structure, its name string and
-// the name's characters are copied into kernel memory once, so the caller
-// cannot change them while the object manager uses them.
+// What every object service does with its user-mode arguments before it
+// touches an object: capture OBJECT_ATTRIBUTES and the name into the
+// kernel, check the handle out-parameter, and write the handle back last.
 
 #include "ob/ob.h"
+#include "ps/ps.h"
 #include "mm/mm.h"
 
-#define OBP_VALID_ATTRIBUTES (OBJ_INHERIT | OBJ_PERMANENT | OBJ_EXCLUSIVE | \
-                              OBJ_CASE_INSENSITIVE | OBJ_OPENIF | OBJ_OPENLINK | \
-                              OBJ_KERNEL_HANDLE)
-
-NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *userAttributes,
+NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
                                    OB_CAPTURED_ATTRIBUTES *captured)
 {
-    NTSTATUS status = MmCopyFromUser(&captured->Attributes, userAttributes,
-                                     sizeof(captured->Attributes));
+    UNICODE_STRING *userName;
+    NTSTATUS status;
 
+    memset(captured, 0, sizeof(*captured));
+    if (!objectAttributes)
+        return STATUS_SUCCESS;
+    status = ProbeForRead(objectAttributes, sizeof(*objectAttributes), sizeof(ULONG));
+    if (NT_SUCCESS(status))
+        status = MmCopyFromUser(&captured->Attributes, objectAttributes,
+                                sizeof(captured->Attributes));
     if (!NT_SUCCESS(status))
         return status;
     if (captured->Attributes.Length != sizeof(OBJECT_ATTRIBUTES) ||
-        (captured->Attributes.Attributes & ~OBP_VALID_ATTRIBUTES))
+        (captured->Attributes.Attributes & ~OBJ_VALID_ATTRIBUTES))
         return STATUS_INVALID_PARAMETER;
-    if (!captured->Attributes.ObjectName)
+    // Security is not implemented: the descriptor and the quality of
+    // service are not looked at, and never dereferenced.
+    captured->Attributes.SecurityDescriptor = NULL;
+    captured->Attributes.SecurityQualityOfService = NULL;
+    userName = captured->Attributes.ObjectName;
+    captured->Attributes.ObjectName = NULL;
+    if (!userName)
         return STATUS_SUCCESS;
-    status = MmCopyFromUser(&captured->Name, captured->Attributes.ObjectName,
-                            sizeof(captured->Name));
+    status = MmCopyFromUser(&captured->Name, userName, sizeof(captured->Name));
     if (!NT_SUCCESS(status))
         return status;
-    if ((captured->Name.Length & 1) || captured->Name.Length > captured->Name.MaximumLength ||
-        captured->Name.Length > sizeof(captured->Buffer))
+    if ((captured->Name.Length & 1) || captured->Name.Length > captured->Name.MaximumLength) {
+        captured->Name.Buffer = NULL;
         return STATUS_OBJECT_NAME_INVALID;
-    status = MmCopyFromUser(captured->Buffer, captured->Name.Buffer, captured->Name.Length);
+    }
+    if (captured->Name.Length == 0) {
+        captured->Name.Buffer = NULL;
+        // An empty name relative to a directory names the directory itself.
+        if (captured->Attributes.RootDirectory)
+            captured->Attributes.ObjectName = &captured->Name;
+        return STATUS_SUCCESS;
+    }
+    {
+        const WCHAR *userBuffer = captured->Name.Buffer;
+        WCHAR *buffer = ExAllocatePoolWithTag(NonPagedPool, captured->Name.Length,
+                                              OBP_CAPTURE_TAG);
+
+        captured->Name.Buffer = NULL;
+        if (!buffer)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        status = MmCopyFromUser(buffer, userBuffer, captured->Name.Length);
+        if (!NT_SUCCESS(status)) {
+            ExFreePoolWithTag(buffer, OBP_CAPTURE_TAG);
+            return status;
+        }
+        captured->Name.Buffer = buffer;
+        captured->Name.MaximumLength = captured->Name.Length;
+        captured->Attributes.ObjectName = &captured->Name;
+    }
+    return STATUS_SUCCESS;
+}
+
+void ObReleaseObjectAttributes(OB_CAPTURED_ATTRIBUTES *captured)
+{
+    if (captured->Name.Buffer)
+        ExFreePoolWithTag(captured->Name.Buffer, OBP_CAPTURE_TAG);
+    captured->Name.Buffer = NULL;
+    captured->Attributes.ObjectName = NULL;
+}
+
+NTSTATUS ObProbeHandleOut(HANDLE *userHandle)
+{
+    return ProbeForWrite(userHandle, sizeof(HANDLE), sizeof(ULONG));
+}
+
+// The handle reaches the caller only once everything else has worked; if
+// even that write fails, the handle is closed so that nothing is left open
+// that the caller cannot name.
+static NTSTATUS ObpReturnHandle(HANDLE handle, HANDLE *userHandle, NTSTATUS status)
+{
+    NTSTATUS copyStatus = MmCopyToUser(userHandle, &handle, sizeof(handle));
+
+    if (!NT_SUCCESS(copyStatus)) {
+        ObCloseHandle(handle);
+        return copyStatus;
+    }
+    return status;
+}
+
+NTSTATUS ObInsertObjectForUser(void *object, OB_CAPTURED_ATTRIBUTES *captured,
+                               ACCESS_MASK desiredAccess, HANDLE *userHandle)
+{
+    HANDLE handle;
+    NTSTATUS status = ObInsertObject(object, &captured->Attributes, desiredAccess, NULL, &handle);
+
     if (!NT_SUCCESS(status))
         return status;
-    captured->Name.Buffer = captured->Buffer;
-    captured->Name.MaximumLength = captured->Name.Length;
-    captured->Attributes.ObjectName = &captured->Name;
-    return STATUS_SUCCESS;
+    return ObpReturnHandle(handle, userHandle, status);
+}
+
+NTSTATUS ObOpenObjectForUser(HANDLE *userHandle, OBJECT_TYPE *objectType,
+                             ACCESS_MASK desiredAccess, const OBJECT_ATTRIBUTES *objectAttributes)
+{
+    OB_CAPTURED_ATTRIBUTES captured;
+    HANDLE handle;
+    NTSTATUS status = ObProbeHandleOut(userHandle);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!objectAttributes)
+        return STATUS_INVALID_PARAMETER;
+    status = ObCaptureObjectAttributes(objectAttributes, &captured);
+    if (NT_SUCCESS(status))
+        status = ObOpenObjectByName(&captured.Attributes, objectType, desiredAccess, &handle);
+    ObReleaseObjectAttributes(&captured);
+    if (!NT_SUCCESS(status))
+        return status;
+    return ObpReturnHandle(handle, userHandle, status);
 }

@@ -176,6 +176,7 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
         ObDereferenceObject(found);
         return STATUS_OBJECT_TYPE_MISMATCH;
     }
+    desiredAccess = ObMapDesiredAccess(ObGetObjectType(found), desiredAccess);
     if ((granted & desiredAccess) != desiredAccess) {
         ObDereferenceObject(found);
         return STATUS_ACCESS_DENIED;
@@ -221,8 +222,9 @@ NTSTATUS ObCloseHandle(HANDLE handle)
 }
 
 // Without security descriptors yet, a duplicate may grant no more than the
-// source handle does; DUPLICATE_CLOSE_SOURCE closes the source whatever
-// the outcome, as NT does.
+// source handle does (STATUS_ACCESS_DENIED), so MAXIMUM_ALLOWED here means
+// the source's access; the generic rights are mapped through the type.
+// DUPLICATE_CLOSE_SOURCE closes the source whatever the outcome, as NT does.
 NTSTATUS ObDuplicateObject(EPROCESS *sourceProcess, HANDLE sourceHandle,
                            EPROCESS *targetProcess, HANDLE *targetHandle,
                            ACCESS_MASK desiredAccess, ULONG options)
@@ -234,10 +236,9 @@ NTSTATUS ObDuplicateObject(EPROCESS *sourceProcess, HANDLE sourceHandle,
     if (!NT_SUCCESS(status))
         return status;
     if (!(options & DUPLICATE_SAME_ACCESS)) {
-        ACCESS_MASK valid = ObGetObjectType(object)->TypeInfo.ValidAccessMask;
-
-        if (valid)
-            desiredAccess &= valid;
+        if (desiredAccess & MAXIMUM_ALLOWED)
+            desiredAccess = (desiredAccess & ~MAXIMUM_ALLOWED) | granted;
+        desiredAccess = ObMapDesiredAccess(ObGetObjectType(object), desiredAccess);
         if ((granted & desiredAccess) != desiredAccess)
             status = STATUS_ACCESS_DENIED;
         granted = desiredAccess;

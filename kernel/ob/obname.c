@@ -37,12 +37,43 @@ static void ObpNextComponent(UNICODE_STRING *remaining, UNICODE_STRING *componen
     remaining->MaximumLength = remaining->Length;
 }
 
+static NTSTATUS ObpWalkPath(OBJECT_DIRECTORY *directory, UNICODE_STRING remaining,
+                            BOOLEAN caseInsensitive, BOOLEAN followLast, ULONG depth,
+                            OBJECT_DIRECTORY **parent, UNICODE_STRING *component, void **found);
+
+// The object a symbolic link names: its target looked up from the root,
+// links in it followed in turn. *found is NULL when the target's last
+// component is missing. Caller holds ObpNameSpaceLock.
+static NTSTATUS ObpResolveSymbolicLink(OBJECT_SYMBOLIC_LINK *link, BOOLEAN caseInsensitive,
+                                       ULONG depth, void **found)
+{
+    UNICODE_STRING target = link->LinkTarget;
+    OBJECT_DIRECTORY *parent;
+    UNICODE_STRING component;
+
+    if (depth > OBP_MAX_REPARSE_DEPTH)
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    if (target.Length == 0 || target.Buffer[0] != OBJ_NAME_PATH_SEPARATOR)
+        return STATUS_OBJECT_PATH_SYNTAX_BAD;
+    target.Buffer++;
+    target.Length -= sizeof(WCHAR);
+    if (target.Length == 0) {
+        *found = ObpRootDirectoryObject;
+        return STATUS_SUCCESS;
+    }
+    return ObpWalkPath(ObpRootDirectoryObject, target, caseInsensitive, TRUE, depth, &parent,
+                       &component, found);
+}
+
 // Follows `remaining` from `directory`: *parent receives the directory that
 // holds (or would hold) the last component, *component that component and
-// *found the object under it, or NULL. Caller holds ObpNameSpaceLock.
+// *found the object under it, or NULL. A symbolic link on the way is
+// followed; one as the last component only when followLast says so (a
+// lookup that wants the link itself, or a name being created, does not).
+// Caller holds ObpNameSpaceLock.
 static NTSTATUS ObpWalkPath(OBJECT_DIRECTORY *directory, UNICODE_STRING remaining,
-                            BOOLEAN caseInsensitive, OBJECT_DIRECTORY **parent,
-                            UNICODE_STRING *component, void **found)
+                            BOOLEAN caseInsensitive, BOOLEAN followLast, ULONG depth,
+                            OBJECT_DIRECTORY **parent, UNICODE_STRING *component, void **found)
 {
     for (;;) {
         BOOLEAN more;
@@ -52,12 +83,18 @@ static NTSTATUS ObpWalkPath(OBJECT_DIRECTORY *directory, UNICODE_STRING remainin
         if (component->Length == 0)
             return STATUS_OBJECT_NAME_INVALID;
         object = ObpLookupDirectoryEntry(directory, component, caseInsensitive);
+        if (object && ObGetObjectType(object) == ObpSymbolicLinkObjectType &&
+            (more || followLast)) {
+            NTSTATUS status = ObpResolveSymbolicLink(object, caseInsensitive, depth + 1, &object);
+
+            if (!NT_SUCCESS(status))
+                return status;
+        }
         if (!more) {
             *parent = directory;
             *found = object;
             return STATUS_SUCCESS;
         }
-        // Symbolic links are not followed yet: a link on the way is no path.
         if (!object || ObGetObjectType(object) != ObpDirectoryObjectType)
             return STATUS_OBJECT_PATH_NOT_FOUND;
         directory = object;
@@ -108,8 +145,13 @@ NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
     if (remaining.Length == 0) {
         found = start;      // "\" itself, or RootDirectory with an empty name
     } else {
+        // The last component is followed when it is a link, unless the
+        // caller wants the link itself: OBJ_OPENLINK, or a lookup of links.
+        BOOLEAN followLast = !(objectAttributes->Attributes & OBJ_OPENLINK) &&
+                             objectType != ObpSymbolicLinkObjectType;
+
         status = ObpWalkPath(start, remaining, ObpIsCaseInsensitive(objectAttributes->Attributes),
-                             &parent, &component, &found);
+                             followLast, 0, &parent, &component, &found);
         if (NT_SUCCESS(status) && !found)
             status = STATUS_OBJECT_NAME_NOT_FOUND;
     }
@@ -122,13 +164,6 @@ NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
     return status;
 }
 
-static ACCESS_MASK ObpValidAccess(void *object, ACCESS_MASK desiredAccess)
-{
-    ACCESS_MASK valid = ObGetObjectType(object)->TypeInfo.ValidAccessMask;
-
-    return valid ? desiredAccess & valid : desiredAccess;
-}
-
 NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
                             ACCESS_MASK desiredAccess, HANDLE *handle)
 {
@@ -137,8 +172,8 @@ NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TY
 
     if (!NT_SUCCESS(status))
         return status;
-    status = ObpCreateHandle(PsGetCurrentProcess(), object, ObpValidAccess(object, desiredAccess),
-                             handle);
+    status = ObpCreateHandle(PsGetCurrentProcess(), object,
+                             ObMapDesiredAccess(ObGetObjectType(object), desiredAccess), handle);
     if (!NT_SUCCESS(status))
         ObDereferenceObject(object);
     return status;
@@ -174,8 +209,8 @@ NTSTATUS ObpInsertNameAt(OBJECT_DIRECTORY *start, const UNICODE_STRING *relative
         goto out;
     }
     KeAcquireSpinLock(&ObpNameSpaceLock, &oldIrql);
-    status = ObpWalkPath(start, *relativeName, ObpIsCaseInsensitive(attributes), &parent,
-                         &component, &found);
+    status = ObpWalkPath(start, *relativeName, ObpIsCaseInsensitive(attributes), FALSE, 0,
+                         &parent, &component, &found);
     if (NT_SUCCESS(status) && found) {
         if (!(attributes & OBJ_OPENIF) || !existing) {
             status = STATUS_OBJECT_NAME_COLLISION;
@@ -239,8 +274,8 @@ NTSTATUS ObInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
             object = existing;
         }
     }
-    status = ObpCreateHandle(PsGetCurrentProcess(), object, ObpValidAccess(object, desiredAccess),
-                             handle);
+    status = ObpCreateHandle(PsGetCurrentProcess(), object,
+                             ObMapDesiredAccess(ObGetObjectType(object), desiredAccess), handle);
     if (!NT_SUCCESS(status)) {
         // A name with no handle behind it would outlive every user: count
         // a handle and drop it, which takes a temporary name away.

@@ -6,6 +6,7 @@
 
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "ex/ex.h"
 
 static LIST_ENTRY PspReaperListHead;
 static KDPC PspReaperDpc;
@@ -44,6 +45,8 @@ void PspExitThread(NTSTATUS exitStatus)
     EPROCESS *process = thread->ThreadsProcess;
     KIRQL oldIrql;
 
+    // Timers set with an APC to this thread stop before it goes.
+    ExTimerRundown(thread);
     thread->ExitStatus = exitStatus;
     thread->ExitTime = KeQuerySystemTime();
     thread->Terminated = TRUE;
