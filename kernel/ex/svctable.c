@@ -26,6 +26,13 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
 
     // Processes and threads.
     SERVICE_ENTRY(NtTerminateProcess),
+    SERVICE_ENTRY(NtCreateProcessFromArchive),
+    SERVICE_ENTRY(NtOpenProcess),
+    SERVICE_ENTRY(NtCreateThreadEx),
+    SERVICE_ENTRY(NtOpenThread),
+    SERVICE_ENTRY(NtTerminateThread),
+    SERVICE_ENTRY(NtSuspendThread),
+    SERVICE_ENTRY(NtResumeThread),
 
     // Memory.
 
