@@ -131,6 +131,16 @@ NTSTATUS NtOpenThread(HANDLE *threadHandle, ACCESS_MASK desiredAccess,
     return PspOpenObject(thread, desiredAccess, threadHandle);
 }
 
+static NTSTATUS PspSuspendSelf(ULONG *previousSuspendCount)
+{
+    ULONG previous;
+    NTSTATUS status = KeSuspendThread(&PsGetCurrentThread()->Tcb, &previous);
+
+    if (NT_SUCCESS(status) && previousSuspendCount)
+        MmCopyToUser(previousSuspendCount, &previous, sizeof(previous));
+    return status;
+}
+
 // Both take the thread by handle with THREAD_SUSPEND_RESUME and return the
 // previous suspend count. The current thread suspending itself stops
 // inside the call, and returns once resumed.
@@ -150,14 +160,20 @@ static NTSTATUS PspSuspendResume(HANDLE threadHandle, ULONG *previousSuspendCoun
                                        (void **)&thread, NULL);
     if (!NT_SUCCESS(status))
         return status;
-    if (thread->SystemThread)
+    if (thread->SystemThread) {
         status = STATUS_ACCESS_DENIED;
-    else if (!suspend)
+    } else if (!suspend) {
         previous = KeResumeThread(&thread->Tcb);
-    else if (thread->Terminated)
+    } else if (thread->Terminated) {
         status = STATUS_THREAD_IS_TERMINATING;
-    else
+    } else if (thread == PsGetCurrentThread()) {
+        // The caller stops inside KeSuspendThread and may be terminated
+        // there: it must hold no reference by then (it runs, so it lives).
+        ObDereferenceObject(thread);
+        return PspSuspendSelf(previousSuspendCount);
+    } else {
         status = KeSuspendThread(&thread->Tcb, &previous);
+    }
     ObDereferenceObject(thread);
     if (NT_SUCCESS(status) && previousSuspendCount)
         MmCopyToUser(previousSuspendCount, &previous, sizeof(previous));
