@@ -72,6 +72,13 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtQueueApcThread),
     SERVICE_ENTRY(NtContinue),
     SERVICE_ENTRY(NtQuerySystemInformation),
+    SERVICE_ENTRY(NtCreateProcessFromArchive),
+    SERVICE_ENTRY(NtOpenProcess),
+    SERVICE_ENTRY(NtCreateThreadEx),
+    SERVICE_ENTRY(NtOpenThread),
+    SERVICE_ENTRY(NtTerminateThread),
+    SERVICE_ENTRY(NtSuspendThread),
+    SERVICE_ENTRY(NtResumeThread),
 
     // Memory.
     SERVICE_ENTRY(NtAllocateVirtualMemory),

@@ -63,7 +63,7 @@ static EPROCESS *KiRunProcess;
 static void KiRunUserProgram(const char *name)
 {
     LARGE_INTEGER timeout = {.QuadPart = -RUN_PROGRAM_TIMEOUT_MS * HUNDRED_NS_PER_MS};
-    NTSTATUS status = PsStartUserProgram(name, &KiRunProcess);
+    NTSTATUS status = PsStartUserProgram(name, NULL, &KiRunProcess);
 
     if (!NT_SUCCESS(status)) {
         DbgPrint("Run: %s.exe could not start: status %08x\n", name, (ULONG)status);
@@ -151,8 +151,10 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     KiBootSystemTime = HalQueryRealTimeClock();
     KiInitializeDispatcher();
     KiInitializeTimers();
-    PsInitSystem();
+    // The object manager first: Process and Thread are types named in
+    // \ObjectTypes, and the System process gets a handle table.
     ObInitSystem();
+    PsInitSystem();
     MmInitSectionObjectType();
     ExInitSystem();
     HalInitializeAcpi();

@@ -361,6 +361,18 @@ void KeReadyThread(KTHREAD *thread);
 // Ends the current thread: signals it, abandons its mutants, switches away
 // for good. The caller (Ps) frees its stack later, from another thread.
 void KeTerminateThread(KPRIORITY increment) __attribute__((noreturn));
+// Suspension, as NT: the first suspend queues the thread's SuspendApc, whose
+// routine waits on SuspendSemaphore; the resume that brings the count back
+// to 0 releases it. Both return the previous count; a suspend beyond
+// MAXIMUM_SUSPEND_COUNT fails (STATUS_SUSPEND_COUNT_EXCEEDED) and a thread
+// that is ending cannot be suspended (STATUS_THREAD_IS_TERMINATING).
+NTSTATUS KeSuspendThread(KTHREAD *thread, ULONG *previousCount);
+ULONG KeResumeThread(KTHREAD *thread);
+// Clears the count whatever it was (the thread is being terminated).
+ULONG KeForceResumeThread(KTHREAD *thread);
+// The current thread is ending: abandons the mutants it owns now, before
+// its process closes its handles (KeTerminateThread would do it later).
+void KeRundownThread(void);
 KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority);
 LONG KeSetBasePriorityThread(KTHREAD *thread, LONG increment);
 KPRIORITY KeQueryPriorityThread(KTHREAD *thread);

@@ -23,6 +23,7 @@ typedef LONG KPRIORITY;
 #define IO_NO_INCREMENT         0
 
 #define MUTANT_LIMIT            0x80000000U
+#define MAXIMUM_SUSPEND_COUNT   127     // NT's: one more suspend fails
 
 // DISPATCHER_HEADER.Type: NT's KOBJECTS values.
 typedef enum _KOBJECTS {
@@ -238,7 +239,9 @@ typedef struct _KTHREAD {
     KAPC_STATE ApcState;
     BOOLEAN ApcQueueable;
     BOOLEAN Terminated;
-    KAPC SuspendApc;            // reserved for suspend; keeps NT's shape
+    KAPC SuspendApc;            // queued on the first suspend: waits on SuspendSemaphore
+    KSEMAPHORE SuspendSemaphore;    // released when the suspend count drops to 0
+    ULONG SuspendCount;
     struct _KQUEUE *Queue;      // the queue this thread is bound to (KeRemoveQueue)
     LIST_ENTRY QueueListEntry;
     LIST_ENTRY MutantListHead;  // mutants this thread owns

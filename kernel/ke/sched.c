@@ -127,6 +127,11 @@ static void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     // is the same in all of them, so this stack and code stay mapped.
     if (next->Process->DirectoryTableBase != current->Process->DirectoryTableBase)
         __writecr3(next->Process->DirectoryTableBase);
+    // In user mode gs points at the thread's TEB, as on NT x64. In the
+    // kernel (after swapgs) the user's base waits in IA32_KERNEL_GS_BASE,
+    // so that is where the next thread's goes.
+    if (next->Teb != current->Teb)
+        __writemsr(MSR_KERNEL_GS_BASE, (ULONG64)next->Teb);
     KiReleaseDispatcherLockFromDpcLevel();
     KiSwapContext(current, next);
     // Running again. A kernel APC queued while we were switched out is

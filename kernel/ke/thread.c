@@ -7,6 +7,7 @@
 #define SWAP_FRAME_QWORDS 8                   // r15..r12, rbx, rbp, rflags, return
 
 void KiThreadStartup(void);     // ctxswap.asm
+void KiInitializeSuspend(KTHREAD *thread);  // suspend.c
 static ULONG KiThreadNumber;
 
 void KeInitializeProcess(KPROCESS *process, KPRIORITY basePriority)
@@ -47,6 +48,7 @@ void KeInitializeThread(KTHREAD *thread, void *kernelStackTop, void *stackLimit,
     thread->ApcState.Process = process;
     InitializeListHead(&thread->MutantListHead);
     KeInitializeTimer(&thread->Timer);
+    KiInitializeSuspend(thread);
     thread->ThreadNumber = ++KiThreadNumber;
 
     // The frame KiSwapContext pops when it first switches to the thread.

@@ -127,6 +127,10 @@ NTSTATUS ObCreateObjectType(const char *name, const OBJECT_TYPE_INITIALIZER *ini
 // when the pool is exhausted.
 NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object);
 void ObReferenceObject(void *object);
+// A reference unless the object is already on its way to deletion (its
+// count reached 0): for lookups in tables that do not hold references
+// (client ids, a process's thread list). FALSE when it is being deleted.
+BOOLEAN ObReferenceObjectSafe(void *object);
 // Drops a reference; the last one runs the type's delete procedure and frees
 // the object. Callable at DISPATCH_LEVEL and below.
 void ObDereferenceObject(void *object);

@@ -42,6 +42,19 @@ void ObReferenceObject(void *object)
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type, (ULONG64)object, 0, 0);
 }
 
+BOOLEAN ObReferenceObjectSafe(void *object)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+    LONG_PTR count = __atomic_load_n(&header->PointerCount, __ATOMIC_RELAXED);
+
+    while (count > 0) {
+        if (__atomic_compare_exchange_n(&header->PointerCount, &count, count + 1, FALSE,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType)
 {
     if (objectType && ObGetObjectType(object) != objectType)

@@ -90,3 +90,37 @@ ULONG PspCidCount(void)
 {
     return PspCidInUse;
 }
+
+// A referenced object of `type` behind a client id. Under the table's lock
+// the entry cannot go, but its object may already be on its way to
+// deletion (its delete routine frees the id): that one is not found.
+static NTSTATUS PspLookupCid(HANDLE id, OBJECT_TYPE *type, void **object)
+{
+    ULONG_PTR value = (ULONG_PTR)id;
+    ULONG slot = (ULONG)(value / CID_ID_SCALE);
+    NTSTATUS status = STATUS_INVALID_CID;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&PspCidLock, &oldIrql);
+    if (value % CID_ID_SCALE == 0 && slot != 0 && slot < PspCidCapacity &&
+        !(PspCidTable[slot] & CID_FREE_BIT)) {
+        void *found = (void *)PspCidTable[slot];
+
+        if (ObGetObjectType(found) == type && ObReferenceObjectSafe(found)) {
+            *object = found;
+            status = STATUS_SUCCESS;
+        }
+    }
+    KeReleaseSpinLock(&PspCidLock, oldIrql);
+    return status;
+}
+
+NTSTATUS PsLookupProcessByProcessId(HANDLE processId, EPROCESS **process)
+{
+    return PspLookupCid(processId, PsProcessType, (void **)process);
+}
+
+NTSTATUS PsLookupThreadByThreadId(HANDLE threadId, ETHREAD **thread)
+{
+    return PspLookupCid(threadId, PsThreadType, (void **)thread);
+}

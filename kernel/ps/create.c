@@ -5,10 +5,8 @@
 #include "mm/mm.h"
 #include "arch/x86_64/x86.h"
 
-static OBJECT_TYPE PspProcessTypeObject;
-static OBJECT_TYPE PspThreadTypeObject;
-OBJECT_TYPE *PsProcessType = &PspProcessTypeObject;
-OBJECT_TYPE *PsThreadType = &PspThreadTypeObject;
+OBJECT_TYPE *PsProcessType;
+OBJECT_TYPE *PsThreadType;
 LIST_ENTRY PsActiveProcessHead;
 KSPIN_LOCK PspActiveProcessLock;
 
@@ -59,15 +57,40 @@ static void PspDeleteThread(void *object)
     ObDereferenceObject(process);
 }
 
+// Process and Thread are real types, named in \ObjectTypes, with NT's
+// access rights and generic mappings (XP's values), and waitable: a process
+// is signaled when its last thread has ended, a thread when it has.
 void PspInitializeTypes(void)
 {
     static const OBJECT_TYPE_INITIALIZER processType = {
-        .PoolTag = PROCESS_TAG, .Waitable = TRUE, .DeleteProcedure = PspDeleteProcess};
+        .PoolTag = PROCESS_TAG,
+        .ValidAccessMask = PROCESS_ALL_ACCESS,
+        .GenericMapping = {STANDARD_RIGHTS_READ | PROCESS_VM_READ | PROCESS_QUERY_INFORMATION,
+                           STANDARD_RIGHTS_WRITE | PROCESS_CREATE_PROCESS |
+                               PROCESS_CREATE_THREAD | PROCESS_VM_OPERATION |
+                               PROCESS_VM_WRITE | PROCESS_DUP_HANDLE | PROCESS_TERMINATE |
+                               PROCESS_SET_QUOTA | PROCESS_SET_INFORMATION |
+                               PROCESS_SUSPEND_RESUME,
+                           STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE,
+                           PROCESS_ALL_ACCESS},
+        .Waitable = TRUE,
+        .DeleteProcedure = PspDeleteProcess,
+    };
     static const OBJECT_TYPE_INITIALIZER threadType = {
-        .PoolTag = THREAD_TAG, .Waitable = TRUE, .DeleteProcedure = PspDeleteThread};
+        .PoolTag = THREAD_TAG,
+        .ValidAccessMask = THREAD_ALL_ACCESS,
+        .GenericMapping = {STANDARD_RIGHTS_READ | THREAD_GET_CONTEXT | THREAD_QUERY_INFORMATION,
+                           STANDARD_RIGHTS_WRITE | THREAD_TERMINATE | THREAD_SUSPEND_RESUME |
+                               THREAD_ALERT | THREAD_SET_INFORMATION | THREAD_SET_CONTEXT,
+                           STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE,
+                           THREAD_ALL_ACCESS},
+        .Waitable = TRUE,
+        .DeleteProcedure = PspDeleteThread,
+    };
 
-    ObInitializeType(PsProcessType, "Process", &processType);
-    ObInitializeType(PsThreadType, "Thread", &threadType);
+    if (!NT_SUCCESS(ObCreateObjectType("Process", &processType, &PsProcessType)) ||
+        !NT_SUCCESS(ObCreateObjectType("Thread", &threadType, &PsThreadType)))
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 3, 0, 0, 0);
     InitializeListHead(&PsActiveProcessHead);
     KeInitializeSpinLock(&PspActiveProcessLock);
 }
@@ -87,6 +110,7 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
     InitializeListHead(&process->ActiveProcessLinks);
     RtlStringPrintf(process->ImageFileName, sizeof(process->ImageFileName), "%s", imageName);
     process->CreateTime = KeQuerySystemTime();
+    process->ExitStatus = STATUS_PENDING;      // what NT reports while it runs
     process->InheritedFromUniqueProcessId = parent ? parent->UniqueProcessId : NULL;
     if (parent) {
         status = MmCreateProcessAddressSpace(process);
@@ -110,130 +134,3 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
     return STATUS_SUCCESS;
 }
 
-// Every Ps thread starts here: run the routine, then end the thread.
-static void PspSystemThreadStartup(void *context)
-{
-    ETHREAD *thread = context;
-
-    thread->StartAddress(thread->StartContext);
-    PsTerminateSystemThread(STATUS_SUCCESS);
-}
-
-// A user thread's first moments in the kernel: a trap frame at the top of
-// its kernel stack that "returns" to its start address on its user stack,
-// with interrupts enabled.
-static void PspUserThreadStartup(void *context)
-{
-    ETHREAD *thread = context;
-    KTRAP_FRAME *frame = (KTRAP_FRAME *)thread->Tcb.InitialStack - 1;
-
-    memset(frame, 0, sizeof(*frame));
-    frame->Rip = (ULONG64)thread->Win32StartAddress;
-    frame->Rsp = (ULONG64)thread->StartContext;
-    frame->SegCs = KGDT64_R3_CODE | RPL_MASK;
-    frame->SegSs = KGDT64_R3_DATA | RPL_MASK;
-    frame->EFlags = EFLAGS_IF;
-    thread->Tcb.TrapFrame = frame;
-    KiStartUserThread(frame);
-}
-
-static NTSTATUS PspCreateThread(EPROCESS *process, PKSTART_ROUTINE startRoutine,
-                                void *startContext, void *userStart, KPRIORITY priority,
-                                CLIENT_ID *clientId, ETHREAD **result);
-
-NTSTATUS PsCreateSystemThreadEx(EPROCESS *process, PKSTART_ROUTINE startRoutine,
-                                void *startContext, KPRIORITY priority, CLIENT_ID *clientId,
-                                ETHREAD **result)
-{
-    return PspCreateThread(process, startRoutine, startContext, NULL, priority, clientId,
-                           result);
-}
-
-NTSTATUS PspCreateUserThread(EPROCESS *process, void *startAddress, void *userStack,
-                             CLIENT_ID *clientId, ETHREAD **thread)
-{
-    if (!process || !process->AddressSpaceInitialized)
-        return STATUS_INVALID_PARAMETER;
-    return PspCreateThread(process, NULL, userStack, startAddress, 0, clientId, thread);
-}
-
-// A System thread runs startRoutine(startContext); a user thread (userStart
-// set) enters user mode at userStart with its stack at startContext.
-static NTSTATUS PspCreateThread(EPROCESS *process, PKSTART_ROUTINE startRoutine,
-                                void *startContext, void *userStart, KPRIORITY priority,
-                                CLIENT_ID *clientId, ETHREAD **result)
-{
-    ETHREAD *thread;
-    void *stackTop;
-    NTSTATUS status;
-    KIRQL oldIrql;
-
-    if (!process)
-        process = PsInitialSystemProcess;
-    if (priority < 0 || priority > HIGH_PRIORITY)
-        return STATUS_INVALID_PARAMETER;
-    status = ObCreateObject(PsThreadType, sizeof(ETHREAD), (void **)&thread);
-    if (!NT_SUCCESS(status))
-        return status;
-    stackTop = MmCreateKernelStack(KERNEL_STACK_SIZE);
-    if (!stackTop) {
-        ObDereferenceObject(thread);
-        return STATUS_INSUFFICIENT_RESOURCES;
-    }
-    // Until the thread has a Cid it must not be visible anywhere.
-    status = PspCreateCid(thread, &thread->Cid.UniqueThread);
-    if (!NT_SUCCESS(status)) {
-        MmDeleteKernelStack(stackTop, KERNEL_STACK_SIZE);
-        ObDereferenceObject(thread);
-        return status;
-    }
-    ObReferenceObject(process);
-    thread->ThreadsProcess = process;
-    thread->Cid.UniqueProcess = process->UniqueProcessId;
-    thread->StartAddress = startRoutine;
-    thread->StartContext = startContext;
-    thread->Win32StartAddress = userStart ? userStart : (void *)startRoutine;
-    thread->KernelStackSize = KERNEL_STACK_SIZE;
-    thread->SystemThread = userStart == NULL;
-    thread->CreateTime = KeQuerySystemTime();
-    if (!userStart) {
-        KeInitializeThread(&thread->Tcb, stackTop, (UCHAR *)stackTop - KERNEL_STACK_SIZE,
-                           PspSystemThreadStartup, thread, &process->Pcb);
-    } else {
-        // A user thread's trap frame lives at the very top of its kernel stack,
-        // where every entry from user mode saves it (TSS.Rsp0, KPCR.RspBase);
-        // so its first kernel code runs below that space, never under it.
-        KeInitializeThread(&thread->Tcb, (KTRAP_FRAME *)stackTop - 1,
-                           (UCHAR *)stackTop - KERNEL_STACK_SIZE, PspUserThreadStartup, thread,
-                           &process->Pcb);
-        thread->Tcb.InitialStack = thread->Tcb.StackBase = stackTop;
-    }
-    if (priority)
-        thread->Tcb.Priority = thread->Tcb.BasePriority = (CHAR)priority;
-
-    oldIrql = KiAcquireDispatcherLock();
-    InsertTailList(&process->ThreadListHead, &thread->ThreadListEntry);
-    process->ActiveThreads++;
-    KiReleaseDispatcherLock(oldIrql);
-
-    // The running thread holds a reference on itself until it is reaped.
-    ObReferenceObject(thread);
-    if (clientId)
-        *clientId = thread->Cid;
-    if (result)
-        *result = thread;
-    KeReadyThread(&thread->Tcb);
-    if (!result)
-        ObDereferenceObject(thread);
-    return STATUS_SUCCESS;
-}
-
-NTSTATUS PsCreateSystemThread(HANDLE *threadHandle, ULONG desiredAccess, void *objectAttributes,
-                              HANDLE processHandle, CLIENT_ID *clientId,
-                              PKSTART_ROUTINE startRoutine, void *startContext)
-{
-    if (threadHandle || processHandle)
-        return STATUS_INVALID_PARAMETER;    // no handle tables yet
-    return PsCreateSystemThreadEx(PsInitialSystemProcess, startRoutine, startContext, 0,
-                                  clientId, NULL);
-}

@@ -35,3 +35,8 @@ typedef struct _ELF64_SYM {
 _Static_assert(sizeof(ELF64_EHDR) == 64, "ELF64 file header");
 _Static_assert(sizeof(ELF64_SHDR) == 64, "ELF64 section header");
 _Static_assert(sizeof(ELF64_SYM) == 24, "ELF64 symbol");
+
+// The value of symbol `name` in a user program's symbol table, or 0 when it
+// has none (a stripped image). Every offset comes from the file and is
+// checked before use.
+ULONG64 PspFindElfSymbol(const UCHAR *image, SIZE_T size, const char *name);

@@ -1,12 +1,18 @@
-// Ending threads. A thread cannot free the stack it runs on, so an ended
-// thread is put on the reaper list and a DPC, which runs only once the
-// processor has switched away from it, frees its stack and drops the
-// thread's reference on itself. The ETHREAD then lives on while others
-// still reference it.
+// Ending threads and processes, as NT does it: a thread always ends
+// itself (PspExitThread); another thread is made to by a kernel APC. The
+// last thread of a process also ends the process: it closes every handle,
+// frees the user address space, records the exit and lets the process be
+// signaled. The EPROCESS and ETHREADs stay (zombies) while referenced.
+//
+// A thread cannot free the stack it runs on, so an ended thread is put on
+// the reaper list and a DPC, which runs only once the processor has
+// switched away from it, frees its stack and drops the thread's reference
+// on itself.
 
 #include "ps/ps.h"
 #include "mm/mm.h"
 #include "ex/ex.h"
+#include "arch/x86_64/x86.h"
 
 static LIST_ENTRY PspReaperListHead;
 static KDPC PspReaperDpc;
@@ -39,10 +45,23 @@ void PspInitializeReaper(void)
     KeInitializeSpinLock(&PspReaperLock);
 }
 
+// The process's own rundown, run by its last thread: nothing of it is used
+// from user mode any more.
+static void PspExitProcess(EPROCESS *process)
+{
+    ObKillProcess(process);
+    // The views and private memory go now; the page tables, which this
+    // thread still runs on, go with the process object.
+    if (process->AddressSpaceInitialized)
+        MmCleanProcessAddressSpace(process);
+    process->ExitTime = KeQuerySystemTime();
+}
+
 void PspExitThread(NTSTATUS exitStatus)
 {
     ETHREAD *thread = PsGetCurrentThread();
     EPROCESS *process = thread->ThreadsProcess;
+    BOOLEAN lastThread;
     KIRQL oldIrql;
 
     // Timers set with an APC to this thread stop before it goes.
@@ -53,12 +72,23 @@ void PspExitThread(NTSTATUS exitStatus)
     PspRundownUserApcs(thread);
 
     oldIrql = KiAcquireDispatcherLock();
-    if (--process->ActiveThreads == 0) {
-        process->ExitStatus = exitStatus;
-        process->ExitTime = thread->ExitTime;
+    // The System process never ends, whatever its threads do.
+    lastThread = --process->ActiveThreads == 0 && process != PsInitialSystemProcess;
+    if (lastThread) {
+        // No thread may join it now: its address space is about to go.
+        process->ProcessDelete = TRUE;
         process->ProcessExiting = TRUE;
+        if (process->ExitStatus == STATUS_PENDING)
+            process->ExitStatus = exitStatus;
     }
     KiReleaseDispatcherLock(oldIrql);
+
+    // Mutants go first: the handles that kept them alive are closed next.
+    KeRundownThread();
+    if (lastThread)
+        PspExitProcess(process);
+    else
+        PspReleaseThreadSlot(thread);
 
     // From here to the switch the processor stays at DISPATCH_LEVEL, so the
     // reaper cannot run on this stack.
@@ -79,15 +109,158 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS exitStatus)
     PspExitThread(exitStatus);
 }
 
-// Handles do not exist yet: the only process a caller can name is itself,
-// and (processes having one thread so far) ending the caller ends it.
-NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus)
+// The termination APC: its normal routine runs in the thread being ended,
+// at PASSIVE_LEVEL, outside any critical region.
+static void PspExitApcKernelRoutine(KAPC *apc, PKNORMAL_ROUTINE *normalRoutine,
+                                    void **normalContext, void **systemArgument1,
+                                    void **systemArgument2)
 {
-    ETHREAD *thread = PsGetCurrentThread();
+}
 
-    if (processHandle != NtCurrentProcess())
-        return STATUS_INVALID_HANDLE;
+static void PspExitNormalApc(void *normalContext, void *systemArgument1, void *systemArgument2)
+{
+    PspExitThread((NTSTATUS)(LONG_PTR)normalContext);
+}
+
+NTSTATUS PspTerminateThreadByPointer(ETHREAD *thread, NTSTATUS exitStatus)
+{
     if (thread->SystemThread)
         return STATUS_ACCESS_DENIED;
+    if (thread == PsGetCurrentThread())
+        PspExitThread(exitStatus);
+    if (thread->Terminated)
+        return STATUS_THREAD_IS_TERMINATING;
+    KeInitializeApc(&thread->TerminateApc, &thread->Tcb, OriginalApcEnvironment,
+                    PspExitApcKernelRoutine, NULL, PspExitNormalApc, KernelMode,
+                    (void *)(LONG_PTR)exitStatus);
+    // Already queued (a termination is on its way) or the thread is ending
+    // (no longer takes APCs): either way it ends. A suspended thread is
+    // resumed so that it can; a wait at PASSIVE_LEVEL, in user mode or not,
+    // alertable or not, is ended by the kernel APC itself.
+    if (KeInsertQueueApc(&thread->TerminateApc, NULL, NULL, IO_NO_INCREMENT))
+        KeForceResumeThread(&thread->Tcb);
+    return STATUS_SUCCESS;
+}
+
+ETHREAD *PsGetNextProcessThread(EPROCESS *process, ETHREAD *thread)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    LIST_ENTRY *entry = thread ? thread->ThreadListEntry.Flink : process->ThreadListHead.Flink;
+    ETHREAD *next = NULL;
+
+    // `thread` is referenced, so it is still on the list.
+    for (; entry != &process->ThreadListHead; entry = entry->Flink) {
+        ETHREAD *candidate = CONTAINING_RECORD(entry, ETHREAD, ThreadListEntry);
+
+        if (ObReferenceObjectSafe(candidate)) {
+            next = candidate;
+            break;
+        }
+    }
+    KiReleaseDispatcherLock(oldIrql);
+    if (thread)
+        ObDereferenceObject(thread);
+    return next;
+}
+
+void PspTerminateOtherThreads(EPROCESS *process, NTSTATUS exitStatus)
+{
+    ETHREAD *current = PsGetCurrentThread();
+    ETHREAD *thread = NULL;
+
+    while ((thread = PsGetNextProcessThread(process, thread)) != NULL) {
+        if (thread != current && !thread->Terminated)
+            PspTerminateThreadByPointer(thread, exitStatus);
+    }
+}
+
+// Marks the process as ending with exitStatus (unless an earlier
+// termination already set it): no thread can join it any more.
+// STATUS_PROCESS_IS_TERMINATING if it already was.
+static NTSTATUS PspMarkProcessDelete(EPROCESS *process, NTSTATUS exitStatus)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (process->ProcessDelete)
+        status = STATUS_PROCESS_IS_TERMINATING;
+    process->ProcessDelete = TRUE;
+    if (process->ExitStatus == STATUS_PENDING)
+        process->ExitStatus = exitStatus;
+    KiReleaseDispatcherLock(oldIrql);
+    return status;
+}
+
+NTSTATUS PsTerminateProcess(EPROCESS *process, NTSTATUS exitStatus)
+{
+    NTSTATUS status = PspMarkProcessDelete(process, exitStatus);
+
+    if (NT_SUCCESS(status))
+        PspTerminateOtherThreads(process, exitStatus);
+    return status;
+}
+
+void PspTerminateCurrentProcess(NTSTATUS exitStatus)
+{
+    EPROCESS *process = PsGetCurrentProcess();
+
+    PspMarkProcessDelete(process, exitStatus);
+    PspTerminateOtherThreads(process, exitStatus);
     PspExitThread(exitStatus);
+}
+
+// NULL: every thread of the caller's process but the caller (what NT's
+// ExitProcess does first); the caller goes on. Terminating the caller's own
+// process ends the other threads, then the caller, and does not return.
+// Another process ends asynchronously: its threads end themselves.
+NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus)
+{
+    EPROCESS *process;
+    NTSTATUS status;
+
+    if (!processHandle) {
+        PspTerminateOtherThreads(PsGetCurrentProcess(), exitStatus);
+        return STATUS_SUCCESS;
+    }
+    status = ObReferenceObjectByHandle(processHandle, PROCESS_TERMINATE, PsProcessType,
+                                       (void **)&process, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (process == PsInitialSystemProcess || process == PsIdleProcess) {
+        ObDereferenceObject(process);
+        return STATUS_ACCESS_DENIED;
+    }
+    if (process == PsGetCurrentProcess()) {
+        ObDereferenceObject(process);       // our thread keeps it alive
+        PspTerminateCurrentProcess(exitStatus);
+    }
+    status = PsTerminateProcess(process, exitStatus);
+    ObDereferenceObject(process);
+    return status;
+}
+
+// NULL ends the caller unless it is the last thread of its process
+// (STATUS_CANT_TERMINATE_SELF, as NT: that is ExitThread's way of asking
+// whether it must end the process instead).
+NTSTATUS NtTerminateThread(HANDLE threadHandle, NTSTATUS exitStatus)
+{
+    ETHREAD *thread;
+    NTSTATUS status;
+
+    if (!threadHandle) {
+        if (PsGetCurrentProcess()->ActiveThreads == 1)
+            return STATUS_CANT_TERMINATE_SELF;
+        PspExitThread(exitStatus);
+    }
+    status = ObReferenceObjectByHandle(threadHandle, THREAD_TERMINATE, PsThreadType,
+                                       (void **)&thread, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (thread == PsGetCurrentThread() && !thread->SystemThread) {
+        ObDereferenceObject(thread);        // it runs: the reference is not needed
+        PspExitThread(exitStatus);
+    }
+    status = PspTerminateThreadByPointer(thread, exitStatus);
+    ObDereferenceObject(thread);
+    return status;
 }

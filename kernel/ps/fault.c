@@ -1,6 +1,6 @@
 // An exception in user mode that nobody handles (there is no user-mode
-// exception dispatch yet) ends the thread that raised it, and with it its
-// process, with the exception code as exit status. The system goes on; the
+// exception dispatch yet) ends the process of the thread that raised it,
+// every thread of it, with the exception code as exit status. The system goes on; the
 // console gets one line saying what happened.
 
 #include "ps/ps.h"
@@ -31,7 +31,7 @@ static void PspUnhandledUserException(KTRAP_FRAME *frame, NTSTATUS code, ULONG64
              (unsigned long long)(ULONG_PTR)thread->Cid.UniqueThread, (ULONG)code,
              PspExceptionName(code), (unsigned long long)address,
              (unsigned long long)frame->Rip);
-    PspExitThread(code);
+    PspTerminateCurrentProcess(code);
 }
 
 void PspInitializeUserExceptions(void)

@@ -1,12 +1,13 @@
 // Starting a user program: its static ELF64 image from the archive is mapped
 // into a new process (each PT_LOAD segment with the protection its flags
-// ask for; data no-execute), a stack is made, and the first thread enters
-// user mode at the image's entry point.
+// ask for; data no-execute), the PEB gets the image path and command line,
+// and the first thread enters user mode at the image's entry point with a
+// TEB and a stack of its own.
 
 #include "ps/ps.h"
+#include "ps/elf.h"
 #include "mm/mm.h"
 
-#define ELF_MAGIC       0x464C457FU     // "\x7fELF"
 #define ELFCLASS64      2
 #define ELFDATA2LSB     1
 #define ET_EXEC         2
@@ -15,20 +16,7 @@
 #define PF_X            1
 #define PF_W            2
 
-#define PSP_USER_STACK_SIZE (64 * 1024)
-// The stack's top, a guard gap below the end of the user half.
-#define PSP_USER_STACK_TOP  (MM_USER_PROBE_ADDRESS - 16 * PAGE_SIZE)
-
-typedef struct _ELF64_EHDR {
-    ULONG Magic;
-    UCHAR Class, Data, Version, OsAbi;
-    UCHAR Padding[8];
-    USHORT Type, Machine;
-    ULONG VersionAgain;
-    ULONG64 Entry, PhOff, ShOff;
-    ULONG Flags;
-    USHORT EhSize, PhEntSize, PhNum, ShEntSize, ShNum, ShStrNdx;
-} ELF64_EHDR;
+#define PSP_MAXIMUM_COMMAND_LINE 256    // PsStartUserProgram's, in characters
 
 typedef struct _ELF64_PHDR {
     ULONG Type, Flags;
@@ -44,25 +32,13 @@ static ULONG PspSegmentProtection(ULONG flags)
     return (flags & PF_W) ? PAGE_READWRITE : PAGE_READONLY;
 }
 
-// Copies file bytes into the (fresh, zeroed) pages of a segment, a page at
-// a time since the pages need not be contiguous in physical memory.
-static void PspCopyToProcess(ULONG64 space, ULONG64 va, const UCHAR *source, SIZE_T length)
-{
-    while (length) {
-        SIZE_T chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-
-        if (chunk > length)
-            chunk = length;
-        memcpy(MmGetUserPageAddress(space, va), source, chunk);
-        va += chunk;
-        source += chunk;
-        length -= chunk;
-    }
-}
-
-static NTSTATUS PspMapImage(ULONG64 space, const UCHAR *image, SIZE_T size, ULONG64 *entry)
+// Maps the image; *imageBase gets its lowest segment's address.
+static NTSTATUS PspMapImage(ULONG64 space, const UCHAR *image, SIZE_T size, ULONG64 *entry,
+                            ULONG64 *imageBase)
 {
     const ELF64_EHDR *header = (const ELF64_EHDR *)image;
+
+    *imageBase = MM_USER_PROBE_ADDRESS;
 
     if (size < sizeof(*header) || header->Magic != ELF_MAGIC || header->Class != ELFCLASS64 ||
         header->Data != ELFDATA2LSB || header->Type != ET_EXEC ||
@@ -88,43 +64,85 @@ static NTSTATUS PspMapImage(ULONG64 space, const UCHAR *image, SIZE_T size, ULON
         if (!NT_SUCCESS(status))
             return status;
         PspCopyToProcess(space, segment->VAddr, image + segment->Offset, segment->FileSize);
+        if (segment->VAddr < *imageBase)
+            *imageBase = segment->VAddr;
     }
     *entry = header->Entry;
     return STATUS_SUCCESS;
 }
 
-NTSTATUS PsStartUserProgram(const char *name, EPROCESS **result)
+// "hello" and "hello.exe" both name hello.exe.
+static void PspArchiveName(const char *name, char *imageName, SIZE_T length)
+{
+    SIZE_T nameLength = strlen(name);
+
+    if (nameLength >= 4 && !strcmp(name + nameLength - 4, ".exe"))
+        RtlStringPrintf(imageName, length, "%s", name);
+    else
+        RtlStringPrintf(imageName, length, "%s.exe", name);
+}
+
+NTSTATUS PspStartUserProgram(EPROCESS *parent, const char *name,
+                             const UNICODE_STRING *commandLine, BOOLEAN suspended,
+                             EPROCESS **result, ETHREAD **thread)
 {
     const UCHAR *image;
     SIZE_T size;
     EPROCESS *process;
-    ETHREAD *thread;
-    ULONG64 entry;
+    ULONG64 entry, imageBase;
     char imageName[PROCESS_IMAGE_NAME_LENGTH];
+    WCHAR pathBuffer[PROCESS_IMAGE_NAME_LENGTH];
+    UNICODE_STRING imagePath = {0, sizeof(pathBuffer), pathBuffer};
     NTSTATUS status;
 
-    RtlStringPrintf(imageName, sizeof(imageName), "%s.exe", name);
+    if (strlen(name) + sizeof(".exe") > sizeof(imageName))
+        return STATUS_OBJECT_NAME_NOT_FOUND;    // no archive name is that long
+    PspArchiveName(name, imageName, sizeof(imageName));
     status = PspFindUserProgram(imageName, &image, &size);
     if (!NT_SUCCESS(status))
         return status;
-    status = PspCreateProcess(imageName, PsInitialSystemProcess, NORMAL_BASE_PRIORITY,
-                              &process);
+    status = PspCreateProcess(imageName, parent, NORMAL_BASE_PRIORITY, &process);
     if (!NT_SUCCESS(status))
         return status;
-    status = PspMapImage(process->Pcb.DirectoryTableBase, image, size, &entry);
+    RtlAsciiToUnicodeString(&imagePath, imageName);
+    status = PspMapImage(process->Pcb.DirectoryTableBase, image, size, &entry, &imageBase);
+    if (NT_SUCCESS(status))
+        status = PspCreatePeb(process, &imagePath, commandLine ? commandLine : &imagePath,
+                              (void *)imageBase);
     if (NT_SUCCESS(status))
         status = PspLookupUserEntryPoints(process, image, size);
     if (NT_SUCCESS(status))
-        status = MmAllocateUserMemory(process->Pcb.DirectoryTableBase,
-                                      PSP_USER_STACK_TOP - PSP_USER_STACK_SIZE,
-                                      PSP_USER_STACK_SIZE, PAGE_READWRITE);
-    if (NT_SUCCESS(status))
-        status = PspCreateUserThread(process, (void *)entry, (void *)PSP_USER_STACK_TOP, NULL,
-                                     &thread);
+        status = PspCreateUserThreadEx(process, (void *)entry, 0, 0, 0, suspended, NULL, thread);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);
         return status;
     }
+    *result = process;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS PsStartUserProgramEx(const char *name, const UNICODE_STRING *commandLine,
+                              BOOLEAN suspended, EPROCESS **process, ETHREAD **thread)
+{
+    return PspStartUserProgram(PsInitialSystemProcess, name, commandLine, suspended, process,
+                               thread);
+}
+
+NTSTATUS PsStartUserProgram(const char *name, const char *commandLine, EPROCESS **result)
+{
+    WCHAR buffer[PSP_MAXIMUM_COMMAND_LINE];
+    UNICODE_STRING line = {0, sizeof(buffer), buffer};
+    EPROCESS *process;
+    ETHREAD *thread;
+    NTSTATUS status;
+
+    if (commandLine && strlen(commandLine) >= ARRAYSIZE(buffer))
+        return STATUS_INVALID_PARAMETER;
+    if (commandLine)
+        RtlAsciiToUnicodeString(&line, commandLine);
+    status = PsStartUserProgramEx(name, commandLine ? &line : NULL, FALSE, &process, &thread);
+    if (!NT_SUCCESS(status))
+        return status;
     ObDereferenceObject(thread);
     if (result)
         *result = process;

@@ -12,6 +12,7 @@ typedef struct _CLIENT_ID {
 } CLIENT_ID;
 
 #define PROCESS_IMAGE_NAME_LENGTH 16
+#define PSP_THREAD_SLOTS 1024               // user threads alive at once, per process
 
 typedef struct _EPROCESS {
     KPROCESS Pcb;
@@ -35,6 +36,13 @@ typedef struct _EPROCESS {
     ULONG SessionId;
     LIST_ENTRY VadRoot;                 // MMVADs in address order (mm/vad.c)
     ULONG NumberOfVads;
+    // Sleuth's own: where RtlUserThreadStart lies in the image (found by
+    // name in its symbol table), the user-mode start of every thread that
+    // NtCreateThreadEx makes; NULL when the image has none.
+    void *UserThreadStart;
+    // Each user thread gets a slot of user address space for its TEB and
+    // stack (teb.c); a set bit is a slot in use.
+    ULONG64 ThreadSlotBitmap[PSP_THREAD_SLOTS / 64];
 } EPROCESS;
 
 typedef struct _ETHREAD {
@@ -52,7 +60,75 @@ typedef struct _ETHREAD {
     SIZE_T KernelStackSize;
     BOOLEAN Terminated;
     BOOLEAN SystemThread;
+    BOOLEAN DeadThread;                 // its creation failed half way: it only ends
+    ULONG ThreadSlot;                   // its TEB and stack slot, while it has one
+    KAPC TerminateApc;                  // makes it call PspExitThread itself
 } ETHREAD;
+
+// The user-mode structures the kernel builds, with NT's x64 layouts (the
+// first fields of each; user/include/ntapi.h has the same for programs).
+typedef struct _NT_TIB {
+    void *ExceptionList;
+    void *StackBase;
+    void *StackLimit;
+    void *SubSystemTib;
+    void *FiberData;
+    void *ArbitraryUserPointer;
+    struct _NT_TIB *Self;
+} NT_TIB;
+
+typedef struct _RTL_USER_PROCESS_PARAMETERS {
+    ULONG MaximumLength;
+    ULONG Length;
+    ULONG Flags;
+    ULONG DebugFlags;
+    HANDLE ConsoleHandle;
+    ULONG ConsoleFlags;
+    HANDLE StandardInput;
+    HANDLE StandardOutput;
+    HANDLE StandardError;
+    UNICODE_STRING CurrentDirectoryPath;
+    HANDLE CurrentDirectoryHandle;
+    UNICODE_STRING DllPath;
+    UNICODE_STRING ImagePathName;
+    UNICODE_STRING CommandLine;
+    void *Environment;
+} RTL_USER_PROCESS_PARAMETERS;
+
+#define RTL_USER_PROC_PARAMS_NORMALIZED 0x00000001  // the strings hold addresses
+
+typedef struct _PEB {
+    BOOLEAN InheritedAddressSpace;
+    BOOLEAN ReadImageFileExecOptions;
+    BOOLEAN BeingDebugged;
+    UCHAR BitField;
+    void *Mutant;
+    void *ImageBaseAddress;
+    void *Ldr;
+    RTL_USER_PROCESS_PARAMETERS *ProcessParameters;
+    void *SubSystemData;
+    void *ProcessHeap;
+} PEB;
+
+typedef struct _TEB {
+    NT_TIB NtTib;
+    void *EnvironmentPointer;
+    CLIENT_ID ClientId;
+    void *ActiveRpcHandle;
+    void *ThreadLocalStoragePointer;
+    PEB *ProcessEnvironmentBlock;
+    ULONG LastErrorValue;
+} TEB;
+
+_Static_assert(offsetof(PEB, ImageBaseAddress) == 0x10, "PEB matches NT x64");
+_Static_assert(offsetof(PEB, ProcessParameters) == 0x20, "PEB matches NT x64");
+_Static_assert(offsetof(RTL_USER_PROCESS_PARAMETERS, ImagePathName) == 0x60,
+               "RTL_USER_PROCESS_PARAMETERS matches NT x64");
+_Static_assert(offsetof(RTL_USER_PROCESS_PARAMETERS, CommandLine) == 0x70,
+               "RTL_USER_PROCESS_PARAMETERS matches NT x64");
+_Static_assert(offsetof(TEB, NtTib.Self) == 0x30, "TEB matches NT x64");
+_Static_assert(offsetof(TEB, ClientId) == 0x40, "TEB matches NT x64");
+_Static_assert(offsetof(TEB, ProcessEnvironmentBlock) == 0x60, "TEB matches NT x64");
 
 extern OBJECT_TYPE *PsProcessType;
 extern OBJECT_TYPE *PsThreadType;
@@ -85,16 +161,118 @@ NTSTATUS PspCreateUserThread(EPROCESS *process, void *startAddress, void *userSt
 
 // Ends the calling thread (and its process, with the last thread).
 void PspExitThread(NTSTATUS exitStatus) __attribute__((noreturn));
+// Makes `thread` end itself with exitStatus (a kernel APC), waking it from
+// a wait or a suspension; the current thread ends at once.
+NTSTATUS PspTerminateThreadByPointer(ETHREAD *thread, NTSTATUS exitStatus);
+// The caller's process ends with exitStatus: its other threads, then the
+// caller (a user fault does this too).
+void PspTerminateCurrentProcess(NTSTATUS exitStatus) __attribute__((noreturn));
+// Every thread of the process but the caller's is told to end.
+void PspTerminateOtherThreads(EPROCESS *process, NTSTATUS exitStatus);
+// Walks a process's threads, each returned referenced; the previous one
+// passed in is dereferenced. NULL at the end.
+ETHREAD *PsGetNextProcessThread(EPROCESS *process, ETHREAD *thread);
+// Referenced lookups by client id: STATUS_INVALID_CID when the id names no
+// process (thread), or one that is being deleted.
+NTSTATUS PsLookupProcessByProcessId(HANDLE processId, EPROCESS **process);
+NTSTATUS PsLookupThreadByThreadId(HANDLE threadId, ETHREAD **thread);
+
+// A user thread in `process` entering user mode at startAddress with rcx and
+// rdx as its first two arguments, on a stack of stackCommit bytes (0: the
+// default) that it gets with its TEB, suspended if asked. The thread is
+// created even if its TEB or stack cannot be (it then only ends), so the
+// caller gets its status but must not wait for it to start.
+NTSTATUS PspCreateUserThreadEx(EPROCESS *process, void *startAddress, ULONG64 rcx, ULONG64 rdx,
+                               SIZE_T stackCommit, BOOLEAN suspended, CLIENT_ID *clientId,
+                               ETHREAD **thread);
+
+// Captured copies of user arguments (capture.c); a captured string's
+// buffer is in pool until released.
+NTSTATUS PspCaptureUnicodeString(const UNICODE_STRING *userString, UNICODE_STRING *captured);
+void PspReleaseUnicodeString(UNICODE_STRING *captured);
+// Ends another process: STATUS_PROCESS_IS_TERMINATING if it already is.
+NTSTATUS PsTerminateProcess(EPROCESS *process, NTSTATUS exitStatus);
+
+// PEB, TEB and user stacks (teb.c).
+#define PSP_DEFAULT_USER_STACK_SIZE (64 * 1024)
+// A thread slot is 1 MiB: the TEB in its top page, a guard page, then the
+// stack (at most PSP_MAXIMUM_USER_STACK_SIZE) growing down.
+#define PSP_THREAD_SLOT_SIZE        (1024 * 1024)
+#define PSP_MAXIMUM_USER_STACK_SIZE (PSP_THREAD_SLOT_SIZE - 2 * PAGE_SIZE)
+NTSTATUS PspCreatePeb(EPROCESS *process, const UNICODE_STRING *imagePathName,
+                      const UNICODE_STRING *commandLine, void *imageBase);
+NTSTATUS PspCreateTeb(ETHREAD *thread, SIZE_T stackCommit, void **stackTop);
+void PspReleaseThreadSlot(ETHREAD *thread);
+// Copies into the (mapped) user memory of an address space that need not be
+// the current one.
+void PspCopyToProcess(ULONG64 directoryTableBase, ULONG64 va, const void *source,
+                      SIZE_T length);
 
 // Pseudo-handles: the caller's own process and thread, with every right.
 #define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
 #define NtCurrentThread()  ((HANDLE)(LONG_PTR)-2)
 
+// The access rights, as NT's (XP values).
+#define PROCESS_TERMINATE         0x0001
+#define PROCESS_CREATE_THREAD     0x0002
+#define PROCESS_VM_OPERATION      0x0008
+#define PROCESS_VM_READ           0x0010
+#define PROCESS_VM_WRITE          0x0020
+#define PROCESS_DUP_HANDLE        0x0040
+#define PROCESS_CREATE_PROCESS    0x0080
+#define PROCESS_SET_QUOTA         0x0100
+#define PROCESS_SET_INFORMATION   0x0200
+#define PROCESS_QUERY_INFORMATION 0x0400
+#define PROCESS_SUSPEND_RESUME    0x0800
+#define PROCESS_ALL_ACCESS        (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFF)
+
+#define THREAD_TERMINATE            0x0001
+#define THREAD_SUSPEND_RESUME       0x0002
+#define THREAD_ALERT                0x0004
+#define THREAD_GET_CONTEXT          0x0008
+#define THREAD_SET_CONTEXT          0x0010
+#define THREAD_SET_INFORMATION      0x0020
+#define THREAD_QUERY_INFORMATION    0x0040
+#define THREAD_SET_THREAD_TOKEN     0x0080
+#define THREAD_IMPERSONATE          0x0100
+#define THREAD_DIRECT_IMPERSONATION 0x0200
+#define THREAD_ALL_ACCESS           (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3FF)
+
+#define PROCESS_CREATE_FLAGS_SUSPENDED       0x00000001
+#define THREAD_CREATE_FLAGS_CREATE_SUSPENDED 0x00000001
+
+// The system services of processes and threads, with NT's prototypes.
 NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus);
+NTSTATUS NtTerminateThread(HANDLE threadHandle, NTSTATUS exitStatus);
+NTSTATUS NtCreateProcessFromArchive(HANDLE *processHandle, HANDLE *threadHandle,
+                                    ACCESS_MASK processDesiredAccess,
+                                    ACCESS_MASK threadDesiredAccess,
+                                    const OBJECT_ATTRIBUTES *processObjectAttributes,
+                                    const UNICODE_STRING *imageName,
+                                    const UNICODE_STRING *commandLine, ULONG flags,
+                                    CLIENT_ID *clientId);
+NTSTATUS NtCreateThreadEx(HANDLE *threadHandle, ACCESS_MASK desiredAccess,
+                          const OBJECT_ATTRIBUTES *objectAttributes, HANDLE processHandle,
+                          void *startRoutine, void *argument, ULONG createFlags,
+                          SIZE_T zeroBits, SIZE_T stackSize, SIZE_T maximumStackSize,
+                          void *attributeList);
+NTSTATUS NtOpenProcess(HANDLE *processHandle, ACCESS_MASK desiredAccess,
+                       const OBJECT_ATTRIBUTES *objectAttributes, const CLIENT_ID *clientId);
+NTSTATUS NtOpenThread(HANDLE *threadHandle, ACCESS_MASK desiredAccess,
+                      const OBJECT_ATTRIBUTES *objectAttributes, const CLIENT_ID *clientId);
+NTSTATUS NtSuspendThread(HANDLE threadHandle, ULONG *previousSuspendCount);
+NTSTATUS NtResumeThread(HANDLE threadHandle, ULONG *previousSuspendCount);
 
 // Starts user program NAME.exe from the boot archive in a new process (a
-// child of System). Returns a referenced EPROCESS in *process if given.
-NTSTATUS PsStartUserProgram(const char *name, EPROCESS **process);
+// child of System) whose PEB carries commandLine (NULL: the image name).
+// Returns a referenced EPROCESS in *process if given. PsStartUserProgramEx
+// also gives the first thread, referenced, and can leave it suspended.
+NTSTATUS PsStartUserProgram(const char *name, const char *commandLine, EPROCESS **process);
+NTSTATUS PspStartUserProgram(EPROCESS *parent, const char *name,
+                             const UNICODE_STRING *commandLine, BOOLEAN suspended,
+                             EPROCESS **process, ETHREAD **thread);
+NTSTATUS PsStartUserProgramEx(const char *name, const UNICODE_STRING *commandLine,
+                              BOOLEAN suspended, EPROCESS **process, ETHREAD **thread);
 
 // Kernel-internal process creation. The System process (no parent) shares the
 // kernel's page tables; every other process gets an address space of its

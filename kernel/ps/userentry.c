@@ -1,18 +1,20 @@
 // Where the kernel enters a process's user mode other than at its start:
-// NT's kernel finds KiUserApcDispatcher among ntdll's exports at boot;
-// Sleuth has no ntdll, and every program carries the dispatcher in its own
-// copy of the runtime (user/lib/apc.c), so the kernel finds it per process,
-// by name, in the program's ELF symbol table when it loads the image.
+// NT's kernel finds KiUserApcDispatcher (user APCs) and RtlUserThreadStart
+// (every thread but the first) among ntdll's exports; Sleuth has no ntdll,
+// and every program carries both in its own copy of the runtime
+// (user/lib/apc.c, user/lib/thread.c), so the kernel finds them per
+// process, by name, in the program's ELF symbol table when it loads it.
 
 #include "ps/ps.h"
 #include "ps/elf.h"
 #include "mm/mm.h"
 
 #define PSP_USER_APC_DISPATCHER_NAME "KiUserApcDispatcher"
+#define PSP_USER_THREAD_START_NAME   "RtlUserThreadStart"
 
 // The value of symbol `name` in the image's symbol table, or 0. Every offset
 // and size comes from the file and is checked before use.
-static ULONG64 PspFindElfSymbol(const UCHAR *image, SIZE_T size, const char *name)
+ULONG64 PspFindElfSymbol(const UCHAR *image, SIZE_T size, const char *name)
 {
     const ELF64_EHDR *header = (const ELF64_EHDR *)image;
     const ELF64_SHDR *sections;
@@ -57,5 +59,8 @@ NTSTATUS PspLookupUserEntryPoints(EPROCESS *process, const UCHAR *image, SIZE_T 
     if (dispatcher < MM_LOWEST_USER_ADDRESS || dispatcher >= MM_USER_PROBE_ADDRESS)
         return STATUS_INVALID_IMAGE_FORMAT;
     process->Pcb.UserApcDispatcher = (void *)dispatcher;
+    // Without it the image can still run, on its first thread only:
+    // NtCreateThreadEx refuses.
+    process->UserThreadStart = (void *)PspFindElfSymbol(image, size, PSP_USER_THREAD_START_NAME);
     return STATUS_SUCCESS;
 }

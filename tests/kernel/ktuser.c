@@ -59,7 +59,7 @@ NTSTATUS KtRunUserProgram(const char *name)
 {
     LARGE_INTEGER limit = KtRelativeTime(KT_USER_PROGRAM_LIMIT_MS);
     EPROCESS *process;
-    NTSTATUS status = PsStartUserProgram(name, &process);
+    NTSTATUS status = PsStartUserProgram(name, NULL, &process);
 
     if (!NT_SUCCESS(status))
         return status;

@@ -86,26 +86,32 @@ KTEST(UserRangesOutsideTheLowerHalfOrAlreadyMappedAreRefused)
 typedef struct _KT_SPACE_PROBE {
     SIZE_T NotCopied;
     ULONG64 Read;
+    ULONG64 Written;        // the page as the kernel sees it through the direct map
 } KT_SPACE_PROBE;
 
-// Runs in the test's process: reads its page, then writes the magic value.
+// Runs in the test's process: reads its page, then writes the magic value,
+// and looks at the page through the direct map while the process still has
+// it (its address space goes when this, its only thread, ends).
 static void KtTouchUserPage(void *context)
 {
     KT_SPACE_PROBE *probe = context;
     ULONG64 magic = KT_MAGIC;
+    ULONG64 *kernelView;
 
     probe->NotCopied = KiCopyMemorySafe(&probe->Read, (void *)KT_USER_FAR, sizeof(ULONG64));
     probe->NotCopied += KiCopyMemorySafe((void *)KT_USER_FAR, &magic, sizeof(ULONG64));
+    kernelView = MmGetUserPageAddress(PsGetCurrentProcess()->Pcb.DirectoryTableBase,
+                                      KT_USER_FAR);
+    probe->Written = kernelView ? *kernelView : 0;
 }
 
 KTEST(UserPagesAreMappedOnlyInTheirOwnProcess)
 {
     EPROCESS *process = KtCreateProcess();
-    KT_SPACE_PROBE probe = {~0ULL, ~0ULL};
+    KT_SPACE_PROBE probe = {~0ULL, ~0ULL, 0};
     ETHREAD *thread = NULL;
-    ULONG64 fromSystem = 0, *kernelView;
+    ULONG64 fromSystem = 0;
     SIZE_T notCopiedFromSystem;
-    ULONG64 written;
 
     KT_EXPECT(process != NULL);
     MmAllocateUserMemory(process->Pcb.DirectoryTableBase, KT_USER_FAR, PAGE_SIZE,
@@ -114,13 +120,11 @@ KTEST(UserPagesAreMappedOnlyInTheirOwnProcess)
     if (thread)
         KtJoinThread(thread);
     notCopiedFromSystem = KiCopyMemorySafe(&fromSystem, (void *)KT_USER_FAR, sizeof(ULONG64));
-    kernelView = MmGetUserPageAddress(process->Pcb.DirectoryTableBase, KT_USER_FAR);
-    written = kernelView ? *kernelView : 0;
     ObDereferenceObject(process);
 
     KT_EXPECT(thread != NULL);
     KT_EXPECT_EQ(probe.NotCopied, 0);
     KT_EXPECT_EQ(probe.Read, 0);            // fresh pages are zeroed
-    KT_EXPECT_EQ(written, KT_MAGIC);
+    KT_EXPECT_EQ(probe.Written, KT_MAGIC);
     KT_EXPECT(notCopiedFromSystem != 0);    // the System process has no such page
 }

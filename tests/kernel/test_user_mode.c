@@ -159,7 +159,7 @@ KTEST(UnknownSystemServiceNumberIsRefused)
 KTEST(HelloFromTheBootArchiveRunsAndExitsWithStatusZero)
 {
     EPROCESS *process = NULL;
-    NTSTATUS status = PsStartUserProgram("hello", &process);
+    NTSTATUS status = PsStartUserProgram("hello", NULL, &process);
     NTSTATUS wait = NT_SUCCESS(status) ? KtWait(&process->Pcb) : status;
     NTSTATUS exitStatus = process ? process->ExitStatus : STATUS_UNSUCCESSFUL;
 
@@ -174,7 +174,7 @@ KTEST(ProgramMissingFromTheBootArchiveIsNotFound)
 {
     EPROCESS *process = NULL;
 
-    KT_EXPECT_EQ(PsStartUserProgram("nosuch", &process), STATUS_OBJECT_NAME_NOT_FOUND);
+    KT_EXPECT_EQ(PsStartUserProgram("nosuch", NULL, &process), STATUS_OBJECT_NAME_NOT_FOUND);
     KT_EXPECT(process == NULL);
 }
 

@@ -10,6 +10,13 @@
 int main(void);
 void exit(int status) __attribute__((noreturn));
 
+// Threads: RtlUserThreadStart is where the kernel starts every thread of
+// NtCreateThreadEx; RtlExitUserThread ends the caller (and the process if
+// it is the last thread).
+void NTAPI RtlUserThreadStart(PUSER_THREAD_START_ROUTINE startRoutine, PVOID argument)
+    __attribute__((noreturn));
+void RtlExitUserThread(NTSTATUS status) __attribute__((noreturn));
+
 // Console output through NtDisplayString. printf understands what the
 // kernel's formatter does: %d %i %u %x %X %o %c %s %p %%, with flags, width,
 // precision and the l, ll, z, h length modifiers.
