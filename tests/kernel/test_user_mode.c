@@ -182,3 +182,8 @@ KTEST(UserBasics)
 {
     KtExpectUserTestsPass("tbasics");
 }
+
+KTEST(UserHeap)
+{
+    KtExpectUserTestsPass("theap");
+}
