@@ -53,31 +53,57 @@ static void KiPrintMemorySummary(void)
              (unsigned long long)stats.HighestPhysicalPage);
 }
 
-// run=NAME: the program ends before the initial break-in (it gets a few
-// seconds), and the process stays referenced here so that the debugger can
-// still show it, exited, with its exit status.
-#define RUN_PROGRAM_TIMEOUT_MS 5000
+// The first user process, as NT's session manager: init.exe, given the
+// programs run= names as its command line ("init.exe hello,sharer"). init
+// starts them, and sets \KernelObjects\InitialProgramsDone once they have
+// all exited; the initial break-in waits for that (a few seconds at most)
+// so that what short programs print comes before the prompt.
+#define INIT_PROGRAMS_TIMEOUT_MS 5000
 #define HUNDRED_NS_PER_MS 10000LL
-static EPROCESS *KiRunProcess;
 
-static void KiRunUserProgram(const char *name)
+// A named notification event, its handle in the System process's table.
+static KEVENT *KiCreateInitialProgramsEvent(void)
 {
-    LARGE_INTEGER timeout = {.QuadPart = -RUN_PROGRAM_TIMEOUT_MS * HUNDRED_NS_PER_MS};
-    NTSTATUS status = PsStartUserProgram(name, NULL, &KiRunProcess);
+    static const WCHAR path[] = u"\\KernelObjects\\InitialProgramsDone";
+    UNICODE_STRING name = {sizeof(path) - sizeof(WCHAR), sizeof(path), (WCHAR *)path};
+    OBJECT_ATTRIBUTES attributes;
+    KEVENT *event, *named;
+    HANDLE handle;
 
+    InitializeObjectAttributes(&attributes, &name, OBJ_PERMANENT, NULL, NULL);
+    if (!NT_SUCCESS(ObCreateObject(ExEventObjectType, sizeof(KEVENT), (void **)&event)))
+        return NULL;
+    KeInitializeEvent(event, NotificationEvent, FALSE);
+    if (!NT_SUCCESS(ObInsertObject(event, &attributes, EVENT_ALL_ACCESS, (void **)&named,
+                                   &handle)))
+        return NULL;
+    return named;
+}
+
+static void KiStartInitialProcess(const char *programs)
+{
+    LARGE_INTEGER timeout = {.QuadPart = -INIT_PROGRAMS_TIMEOUT_MS * HUNDRED_NS_PER_MS};
+    char commandLine[16 + KCMDLINE_NAME_LENGTH];
+    KEVENT *done = KiCreateInitialProgramsEvent();
+    EPROCESS *init;
+    NTSTATUS status;
+
+    RtlStringPrintf(commandLine, sizeof(commandLine), programs[0] ? "init.exe %s" : "init.exe",
+                    programs);
+    status = PsStartUserProgram("init", commandLine, &init);
     if (!NT_SUCCESS(status)) {
-        DbgPrint("Run: %s.exe could not start: status %08x\n", name, (ULONG)status);
+        DbgPrint("Init: init.exe could not start: status %08x\n", (ULONG)status);
         return;
     }
-    DbgPrint("Run: started %s (Cid %llx)\n", KiRunProcess->ImageFileName,
-             (unsigned long long)(ULONG_PTR)KiRunProcess->UniqueProcessId);
-    status = KeWaitForSingleObject(&KiRunProcess->Pcb, Executive, KernelMode, FALSE, &timeout);
-    if (status == STATUS_WAIT_0)
-        DbgPrint("Run: %s exited with status %08x\n", KiRunProcess->ImageFileName,
-                 (ULONG)KiRunProcess->ExitStatus);
-    else
-        DbgPrint("Run: %s still runs after %u ms\n", KiRunProcess->ImageFileName,
-                 (ULONG)RUN_PROGRAM_TIMEOUT_MS);
+    DbgPrint("Init: started init.exe (Cid %llx): \"%s\"\n",
+             (unsigned long long)(ULONG_PTR)init->UniqueProcessId, commandLine);
+    ObDereferenceObject(init);
+    if (!programs[0] || !done)
+        return;
+    status = KeWaitForSingleObject(done, Executive, KernelMode, FALSE, &timeout);
+    if (status != STATUS_WAIT_0)
+        DbgPrint("Init: the programs still run after %u ms\n", (ULONG)INIT_PROGRAMS_TIMEOUT_MS);
+    ObDereferenceObject(done);
 }
 
 // Phase 1 of initialization runs as a System thread, like NT's
@@ -97,8 +123,7 @@ static void Phase1Initialization(void *context)
         KdStartWaitDemo();
     if (KeBootOptions.Demo == KBootDemoHang)
         KdStartHangDemo();
-    if (KeBootOptions.Run[0])
-        KiRunUserProgram(KeBootOptions.Run);
+    KiStartInitialProcess(KeBootOptions.Run);
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:
         // `make bench` reads boot-to-prompt cost from this line.
