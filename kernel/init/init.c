@@ -56,12 +56,14 @@ static void KiPrintMemorySummary(void)
 // The first user process, as NT's session manager: init.exe, given the
 // programs run= names as its command line ("init.exe hello,sharer"). init
 // starts them, and sets \KernelObjects\InitialProgramsDone once they have
-// all exited; the initial break-in waits for that (a few seconds at most)
-// so that what short programs print comes before the prompt.
+// all exited (at once when there are none); the initial break-in waits for
+// that (a few seconds at most) so that what short programs print comes
+// before the prompt.
 #define INIT_PROGRAMS_TIMEOUT_MS 5000
 #define HUNDRED_NS_PER_MS 10000LL
 
-// A named notification event, its handle in the System process's table.
+// A named notification event. Its name is permanent, so it lives on
+// without a handle: the System process's handle table stays as it was.
 static KEVENT *KiCreateInitialProgramsEvent(void)
 {
     static const WCHAR path[] = u"\\KernelObjects\\InitialProgramsDone";
@@ -77,14 +79,22 @@ static KEVENT *KiCreateInitialProgramsEvent(void)
     if (!NT_SUCCESS(ObInsertObject(event, &attributes, EVENT_ALL_ACCESS, (void **)&named,
                                    &handle)))
         return NULL;
+    ObCloseHandle(handle);
     return named;
 }
+
+// While it waits for init, this thread runs below init's priority
+// (normal, 8), so that init's setting the event does not hand the
+// processor back here before init itself is parked in its wait.
+#define INIT_WAITER_PRIORITY 2
 
 static void KiStartInitialProcess(const char *programs)
 {
     LARGE_INTEGER timeout = {.QuadPart = -INIT_PROGRAMS_TIMEOUT_MS * HUNDRED_NS_PER_MS};
     char commandLine[16 + KCMDLINE_NAME_LENGTH];
     KEVENT *done = KiCreateInitialProgramsEvent();
+    KTHREAD *self = KeGetCurrentThread();
+    KPRIORITY priority;
     EPROCESS *init;
     NTSTATUS status;
 
@@ -98,9 +108,13 @@ static void KiStartInitialProcess(const char *programs)
     DbgPrint("Init: started init.exe (Cid %llx): \"%s\"\n",
              (unsigned long long)(ULONG_PTR)init->UniqueProcessId, commandLine);
     ObDereferenceObject(init);
-    if (!programs[0] || !done)
+    // Even with nothing to start, init has run (and sits in its wait) by
+    // the time the prompt appears: the break-in sees a settled system.
+    if (!done)
         return;
+    priority = KeSetPriorityThread(self, INIT_WAITER_PRIORITY);
     status = KeWaitForSingleObject(done, Executive, KernelMode, FALSE, &timeout);
+    KeSetPriorityThread(self, priority);
     if (status != STATUS_WAIT_0)
         DbgPrint("Init: the programs still run after %u ms\n", (ULONG)INIT_PROGRAMS_TIMEOUT_MS);
     ObDereferenceObject(done);

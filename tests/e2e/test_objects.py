@@ -90,8 +90,8 @@ def test_bad_paths_and_addresses_give_one_line(vm):
 
 
 def test_object_0_lists_every_object_of_a_type(vm):
-    output = run(vm, "!object 0 Directory", "Scanning Directory objects", "5 Directory objects")
-    assert output.count("Type: (") == 5, output
+    output = run(vm, "!object 0 Directory", "Scanning Directory objects", "6 Directory objects")
+    assert output.count("Type: (") == 6, output
 
 
 def test_handle_of_the_system_process(vm):

@@ -14,7 +14,7 @@ FIRMWARE = ("bios",)
 VM_OPTIONS = {"menu_entry": 7}
 
 HEX16 = r"[0-9a-f]{16}"
-USER_FRAME = re.compile(r"^\s*00007fff`[0-9a-f]{8} 00000000`[0-9a-f]{8} spin\+0x[0-9a-f]+$", re.M)
+USER_FRAME = re.compile(r"^\s*00007ff[0-9a-f]`[0-9a-f]{8} 00000000`[0-9a-f]{8} spin\+0x[0-9a-f]+$", re.M)
 
 
 def spin_thread(vm):
@@ -27,8 +27,11 @@ def spin_thread(vm):
 def test_spin_process_is_a_user_process(vm):
     assert "spin.exe: spinning in user mode" in vm.output
     output = run(vm, "!process 0 0 spin.exe")
-    assert re.search(r"^    SessionId: 0  Cid: [0-9a-f]{4}    Peb: [0-9a-f]+  ParentCid: 0004$",
-                     output, re.M), output
+    # init started it.
+    init = re.search(r"Init: started init\.exe \(Cid ([0-9a-f]+)\)", vm.output)
+    assert init, vm.output
+    assert re.search(r"^    SessionId: 0  Cid: [0-9a-f]{4}    Peb: [0-9a-f]+  ParentCid: %04x$"
+                     % int(init.group(1), 16), output, re.M), output
     assert re.search(r"^    DirBase: [0-9a-f]+  ObjectTable: %s  HandleCount: \d+\.$" % HEX16,
                      output, re.M), output
 

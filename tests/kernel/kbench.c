@@ -153,6 +153,27 @@ static void KbRun(void *context)
     ExFreePoolWithTag(samples, BENCH_TAG);
 }
 
+// The user-mode benchmarks (system calls, thread and process creation)
+// are ubench.exe's (user/ubench): it prints its own BENCH lines.
+#define BENCH_USER_TIMEOUT_MS 120000
+
+static void KbRunUserBenchmarks(void)
+{
+    LARGE_INTEGER timeout = {.QuadPart = -(LONG64)BENCH_USER_TIMEOUT_MS * 10000};
+    EPROCESS *process;
+    NTSTATUS status = PsStartUserProgram("ubench", NULL, &process);
+
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("BENCH error: ubench.exe could not start: %08x\n", (ULONG)status);
+        return;
+    }
+    status = KeWaitForSingleObject(&process->Pcb, Executive, KernelMode, FALSE, &timeout);
+    if (status != STATUS_WAIT_0 || process->ExitStatus != STATUS_SUCCESS)
+        DbgPrint("BENCH error: ubench.exe: wait %08x, exit status %08x\n", (ULONG)status,
+                 (ULONG)process->ExitStatus);
+    ObDereferenceObject(process);
+}
+
 void KtRunBenchmarks(void)
 {
     ETHREAD *runner;
@@ -164,6 +185,7 @@ void KtRunBenchmarks(void)
         KeWaitForSingleObject(&runner->Tcb, Executive, KernelMode, FALSE, NULL);
         ObDereferenceObject(runner);
     }
+    KbRunUserBenchmarks();
     DbgPrint("BENCH DONE\n");
     HalExitEmulator(KTEST_EXIT_PASS);
 }
