@@ -26,9 +26,8 @@ NTSTATUS NtAlertThread(HANDLE threadHandle)
 
 // Alerts the thread in user mode, then resumes it, and returns its previous
 // suspend count: a thread suspended in an alertable user-mode wait goes on
-// and its wait ends with STATUS_ALERTED. A thread whose termination has
-// begun is left alone (it was resumed then) and its count reads 0, as NT
-// reports it.
+// and its wait ends with STATUS_ALERTED. A thread that has ended (or is
+// ending in PspExitThread) is left alone and its count reads 0.
 NTSTATUS NtAlertResumeThread(HANDLE threadHandle, ULONG *previousSuspendCount)
 {
     ETHREAD *thread;
