@@ -68,6 +68,7 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtQueryInformationProcess),
     SERVICE_ENTRY(NtQueryInformationThread),
     SERVICE_ENTRY(NtAlertThread),
+    SERVICE_ENTRY(NtAlertResumeThread),
     SERVICE_ENTRY(NtTestAlert),
     SERVICE_ENTRY(NtQueueApcThread),
     SERVICE_ENTRY(NtContinue),

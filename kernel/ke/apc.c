@@ -41,9 +41,9 @@ BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2
     apc->SystemArgument1 = systemArgument1;
     apc->SystemArgument2 = systemArgument2;
     apc->Inserted = TRUE;
-    InsertTailList(&thread->ApcState.ApcListHead[(int)apc->ApcMode], &apc->ApcListEntry);
 
     if (apc->ApcMode == KernelMode) {
+        InsertTailList(&thread->ApcState.ApcListHead[KernelMode], &apc->ApcListEntry);
         thread->ApcState.KernelApcPending = TRUE;
         if (thread == KeGetCurrentThread()) {
             HalRequestSoftwareInterrupt(APC_LEVEL);
@@ -51,9 +51,21 @@ BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2
                    thread->KernelApcDisable == 0) {
             KiUnwaitThread(thread, STATUS_KERNEL_APC, increment);
         }
-    } else if (thread->State == Waiting && thread->WaitMode == UserMode && thread->Alertable) {
-        thread->ApcState.UserApcPending = TRUE;
-        KiUnwaitThread(thread, STATUS_USER_APC, increment);
+    } else {
+        // The thread's exit, as a user APC (ps/exit.c), goes first and is
+        // pending at once: the next return to user mode ends the thread,
+        // and any user-mode wait, alertable or not, ends so that it returns.
+        if (apc->KernelRoutine == PsExitSpecialApc) {
+            InsertHeadList(&thread->ApcState.ApcListHead[UserMode], &apc->ApcListEntry);
+            thread->ApcState.UserApcPending = TRUE;
+        } else {
+            InsertTailList(&thread->ApcState.ApcListHead[UserMode], &apc->ApcListEntry);
+        }
+        if (thread->State == Waiting && thread->WaitMode == UserMode &&
+            (thread->Alertable || thread->ApcState.UserApcPending)) {
+            thread->ApcState.UserApcPending = TRUE;
+            KiUnwaitThread(thread, STATUS_USER_APC, increment);
+        }
     }
     KiReleaseDispatcherLock(oldIrql);
     return TRUE;

@@ -348,6 +348,11 @@ void KeInitializeApc(KAPC *apc, KTHREAD *thread, KAPC_ENVIRONMENT environment,
 BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2,
                          KPRIORITY increment);
 BOOLEAN KeRemoveQueueApc(KAPC *apc);
+// The kernel routine of a thread's termination APC (ps/exit.c). It is the
+// one APC KeInsertQueueApc treats specially, as NT's does: queued for user
+// mode, it goes to the head of the list and is pending at once.
+void PsExitSpecialApc(KAPC *apc, PKNORMAL_ROUTINE *normalRoutine, void **normalContext,
+                      void **systemArgument1, void **systemArgument2);
 void KeEnterCriticalRegion(void);
 void KeLeaveCriticalRegion(void);
 void KiDeliverApc(void);

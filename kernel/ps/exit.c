@@ -1,5 +1,6 @@
 // Ending threads and processes, as NT does it: a thread always ends
-// itself (PspExitThread); another thread is made to by a kernel APC. The
+// itself (PspExitThread); another thread is made to by an APC (see
+// PsExitSpecialApc for why it takes two steps). The
 // last thread of a process also ends the process: it closes every handle,
 // frees the user address space, records the exit and lets the process be
 // signaled. The EPROCESS and ETHREADs stay (zombies) while referenced.
@@ -109,36 +110,78 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS exitStatus)
     PspExitThread(exitStatus);
 }
 
-// The termination APC: its normal routine runs in the thread being ended,
-// at PASSIVE_LEVEL, outside any critical region.
-static void PspExitApcKernelRoutine(KAPC *apc, PKNORMAL_ROUTINE *normalRoutine,
-                                    void **normalContext, void **systemArgument1,
-                                    void **systemArgument2)
+// Ending another thread takes two steps, as on NT. A thread always ends
+// itself, and never in the middle of a system service: a service blocked in
+// a wait holds what only its own unwinding gives back (references on the
+// waited objects, wait blocks from pool). So the termination is first a
+// kernel APC, which reaches the thread wherever it is (a wait at
+// PASSIVE_LEVEL is woken to run it); its normal routine queues the same APC
+// again for user mode, where it is pending at once (KeInsertQueueApc). A
+// user-mode wait, alertable or not, then returns STATUS_USER_APC, the
+// service unwinds and returns, and the delivery of user APCs on the way back
+// to user mode runs this kernel routine first, which ends the thread. A
+// thread that was running in user mode ends at its next return from an
+// interrupt. Kernel-mode waits are not cut short: the thread ends once its
+// service is done.
+void PsExitSpecialApc(KAPC *apc, PKNORMAL_ROUTINE *normalRoutine, void **normalContext,
+                      void **systemArgument1, void **systemArgument2)
+{
+    if (apc->ApcMode == UserMode) {
+        // Called at APC_LEVEL by the user-APC delivery, which this never
+        // returns to: the exit runs at PASSIVE_LEVEL, as a service's does.
+        KeLowerIrql(PASSIVE_LEVEL);
+        PspExitThread((NTSTATUS)(LONG_PTR)*normalContext);
+    }
+}
+
+// The APC lives in the ETHREAD: a thread that ends by another way with it
+// still queued (PspRundownUserApcs) has nothing to free.
+static void PspExitApcRundown(KAPC *apc)
 {
 }
 
 static void PspExitNormalApc(void *normalContext, void *systemArgument1, void *systemArgument2)
 {
-    PspExitThread((NTSTATUS)(LONG_PTR)normalContext);
+    ETHREAD *thread = PsGetCurrentThread();
+
+    // The user-mode "normal routine" is never reached: the kernel routine
+    // ends the thread first. KeInsertQueueApc refuses only a thread that is
+    // already ending (this ran in one of PspExitThread's own waits).
+    KeInitializeApc(&thread->TerminateApc, &thread->Tcb, OriginalApcEnvironment,
+                    PsExitSpecialApc, PspExitApcRundown, PspExitNormalApc, UserMode,
+                    normalContext);
+    KeInsertQueueApc(&thread->TerminateApc, NULL, NULL, IO_NO_INCREMENT);
 }
 
+// The one TerminateApc is queued once: a second termination of a thread
+// already on its way out only resumes it again, should it have been
+// suspended since (the first exit status stands). System threads end only
+// by themselves (PsTerminateSystemThread).
 NTSTATUS PspTerminateThreadByPointer(ETHREAD *thread, NTSTATUS exitStatus)
 {
+    BOOLEAN queued;
+    KIRQL oldIrql;
+
     if (thread->SystemThread)
         return STATUS_ACCESS_DENIED;
     if (thread == PsGetCurrentThread())
         PspExitThread(exitStatus);
     if (thread->Terminated)
         return STATUS_THREAD_IS_TERMINATING;
-    KeInitializeApc(&thread->TerminateApc, &thread->Tcb, OriginalApcEnvironment,
-                    PspExitApcKernelRoutine, NULL, PspExitNormalApc, KernelMode,
-                    (void *)(LONG_PTR)exitStatus);
-    // Already queued (a termination is on its way) or the thread is ending
-    // (no longer takes APCs): either way it ends. A suspended thread is
-    // resumed so that it can; a wait at PASSIVE_LEVEL, in user mode or not,
-    // alertable or not, is ended by the kernel APC itself.
-    if (KeInsertQueueApc(&thread->TerminateApc, NULL, NULL, IO_NO_INCREMENT))
-        KeForceResumeThread(&thread->Tcb);
+    oldIrql = KiAcquireDispatcherLock();
+    queued = thread->TerminationQueued;
+    thread->TerminationQueued = TRUE;
+    KiReleaseDispatcherLock(oldIrql);
+    if (!queued) {
+        KeInitializeApc(&thread->TerminateApc, &thread->Tcb, OriginalApcEnvironment,
+                        PsExitSpecialApc, PspExitApcRundown, PspExitNormalApc, KernelMode,
+                        (void *)(LONG_PTR)exitStatus);
+        // Refused only by a thread that is already ending, which is what
+        // was asked.
+        KeInsertQueueApc(&thread->TerminateApc, NULL, NULL, IO_NO_INCREMENT);
+    }
+    // A suspended thread is resumed so that it can end.
+    KeForceResumeThread(&thread->Tcb);
     return STATUS_SUCCESS;
 }
 

@@ -58,11 +58,12 @@ typedef struct _ETHREAD {
     EPROCESS *ThreadsProcess;
     LIST_ENTRY ReaperLink;              // on the reaper's list once ended
     SIZE_T KernelStackSize;
-    BOOLEAN Terminated;
+    BOOLEAN Terminated;                 // it has ended, or is ending in PspExitThread
     BOOLEAN SystemThread;
     BOOLEAN DeadThread;                 // its creation failed half way: it only ends
     ULONG ThreadSlot;                   // its TEB and stack slot, while it has one
     KAPC TerminateApc;                  // makes it call PspExitThread itself
+    BOOLEAN TerminationQueued;          // TerminateApc is on its way (queued once)
 } ETHREAD;
 
 // The user-mode structures the kernel builds, with NT's x64 layouts (the
@@ -338,6 +339,7 @@ NTSTATUS NtQueryInformationThread(HANDLE threadHandle, THREADINFOCLASS informati
 typedef void (*PPS_APC_ROUTINE)(void *argument1, void *argument2, void *argument3);
 
 NTSTATUS NtAlertThread(HANDLE threadHandle);
+NTSTATUS NtAlertResumeThread(HANDLE threadHandle, ULONG *previousSuspendCount);
 NTSTATUS NtTestAlert(void);
 NTSTATUS NtQueueApcThread(HANDLE threadHandle, PPS_APC_ROUTINE apcRoutine, void *argument1,
                           void *argument2, void *argument3);

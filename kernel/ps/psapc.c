@@ -1,6 +1,7 @@
-// Alerts and user-mode APCs as system services: NtAlertThread, NtTestAlert
-// and NtQueueApcThread, and the rundown of a thread's user APCs when it
-// ends. Delivery itself is the kernel's (kernel/ke/userapc.c).
+// Alerts and user-mode APCs as system services: NtAlertThread,
+// NtAlertResumeThread, NtTestAlert and NtQueueApcThread, and the rundown of
+// a thread's user APCs when it ends. Delivery itself is the kernel's
+// (kernel/ke/userapc.c).
 
 #include "ps/ps.h"
 #include "mm/mm.h"
@@ -21,6 +22,37 @@ NTSTATUS NtAlertThread(HANDLE threadHandle)
     KeAlertThread(&thread->Tcb, UserMode);
     ObDereferenceObject(thread);
     return STATUS_SUCCESS;
+}
+
+// Alerts the thread in user mode, then resumes it, and returns its previous
+// suspend count: a thread suspended in an alertable user-mode wait goes on
+// and its wait ends with STATUS_ALERTED. A thread that has ended (or is
+// ending in PspExitThread) is left alone and its count reads 0.
+NTSTATUS NtAlertResumeThread(HANDLE threadHandle, ULONG *previousSuspendCount)
+{
+    ETHREAD *thread;
+    ULONG previous = 0;
+    NTSTATUS status;
+
+    if (previousSuspendCount) {
+        status = ProbeForWrite(previousSuspendCount, sizeof(ULONG), sizeof(ULONG));
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    status = ObReferenceObjectByHandle(threadHandle, THREAD_SUSPEND_RESUME, PsThreadType,
+                                       (void **)&thread, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!thread->Terminated) {
+        // The alert first: the resumed thread must find it when its wait
+        // goes on.
+        KeAlertThread(&thread->Tcb, UserMode);
+        previous = KeResumeThread(&thread->Tcb);
+    }
+    ObDereferenceObject(thread);
+    if (previousSuspendCount)
+        status = MmCopyToUser(previousSuspendCount, &previous, sizeof(previous));
+    return status;
 }
 
 // STATUS_ALERTED (and the alert cleared) if the caller was alerted;

@@ -22,7 +22,9 @@ static void PspSystemThreadStartup(void *context)
 // A user thread's first moments in the kernel. Its trap frame, at the top
 // of its kernel stack, was filled at creation. Kernel APCs queued before it
 // ever ran (a suspend for CREATE_SUSPENDED, a termination) run first, as on
-// NT; a thread whose creation failed half way only ends.
+// NT, and a pending user APC (the second step of a termination) on the way
+// to user mode, as on every return there; a thread whose creation failed
+// half way only ends.
 static void PspUserThreadStartup(void *context)
 {
     ETHREAD *thread = context;
@@ -31,6 +33,8 @@ static void PspUserThreadStartup(void *context)
         KiDeliverApc();
     if (thread->DeadThread)
         PspExitThread(STATUS_THREAD_IS_TERMINATING);
+    if (thread->Tcb.ApcState.UserApcPending)
+        KiDeliverUserApc(thread->Tcb.TrapFrame);
     KiStartUserThread(thread->Tcb.TrapFrame);
 }
 

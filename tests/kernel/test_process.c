@@ -47,6 +47,13 @@ KTEST(UserThreads)
     KtExpectUserTestsPass("tthread");
 }
 
+// Threads and processes killed in the middle of a wait service give back
+// what it held (tests/user/tkill).
+KTEST(UserTerminationInWaits)
+{
+    KtExpectUserTestsPass("tkill");
+}
+
 KTEST(ProcessAndThreadAreNamedTypes)
 {
     UNICODE_STRING name = KT_NAME(u"\\ObjectTypes\\Process");

@@ -1,5 +1,5 @@
 // In-kernel tests of queries, alerts and user-mode APCs: the user programs
-// tquery and tapc (with the leak check around each), and what user mode
+// tquery, tapc and talertres (with the leak check around each), and what user mode
 // cannot see: where the kernel finds a program's APC dispatcher, and how
 // queued user APCs are marked pending and run down.
 
@@ -21,6 +21,11 @@ KTEST(UserQueries)
 KTEST(UserApcs)
 {
     KtExpectUserTestsPass("tapc");
+}
+
+KTEST(UserAlertResume)
+{
+    KtExpectUserTestsPass("talertres");
 }
 
 KTEST(UserApcDispatcherIsFoundInTheProgramsSymbols)
