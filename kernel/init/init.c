@@ -83,18 +83,34 @@ static KEVENT *KiCreateInitialProgramsEvent(void)
     return named;
 }
 
-// While it waits for init, this thread runs below init's priority
-// (normal, 8), so that init's setting the event does not hand the
-// processor back here before init itself is parked in its wait.
-#define INIT_WAITER_PRIORITY 2
+// Setting the event wakes this thread, which may run before init has gone
+// on into its own wait: it then sleeps a tick at a time (a few at most)
+// until every thread of init waits, so that the break-in finds a settled
+// system.
+#define INIT_SETTLE_TICKS 16
+
+static BOOLEAN KiAllThreadsWait(EPROCESS *process)
+{
+    BOOLEAN waiting = TRUE;
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+
+    for (LIST_ENTRY *entry = process->ThreadListHead.Flink; entry != &process->ThreadListHead;
+         entry = entry->Flink) {
+        ETHREAD *thread = CONTAINING_RECORD(entry, ETHREAD, ThreadListEntry);
+
+        if (thread->Tcb.State != Waiting && thread->Tcb.State != Terminated)
+            waiting = FALSE;
+    }
+    KiReleaseDispatcherLock(oldIrql);
+    return waiting;
+}
 
 static void KiStartInitialProcess(const char *programs)
 {
     LARGE_INTEGER timeout = {.QuadPart = -INIT_PROGRAMS_TIMEOUT_MS * HUNDRED_NS_PER_MS};
     char commandLine[16 + KCMDLINE_NAME_LENGTH];
+    LARGE_INTEGER tick = {.QuadPart = -(LONG64)KeQueryTimeIncrement()};
     KEVENT *done = KiCreateInitialProgramsEvent();
-    KTHREAD *self = KeGetCurrentThread();
-    KPRIORITY priority;
     EPROCESS *init;
     NTSTATUS status;
 
@@ -107,17 +123,20 @@ static void KiStartInitialProcess(const char *programs)
     }
     DbgPrint("Init: started init.exe (Cid %llx): \"%s\"\n",
              (unsigned long long)(ULONG_PTR)init->UniqueProcessId, commandLine);
-    ObDereferenceObject(init);
     // Even with nothing to start, init has run (and sits in its wait) by
     // the time the prompt appears: the break-in sees a settled system.
-    if (!done)
-        return;
-    priority = KeSetPriorityThread(self, INIT_WAITER_PRIORITY);
-    status = KeWaitForSingleObject(done, Executive, KernelMode, FALSE, &timeout);
-    KeSetPriorityThread(self, priority);
-    if (status != STATUS_WAIT_0)
-        DbgPrint("Init: the programs still run after %u ms\n", (ULONG)INIT_PROGRAMS_TIMEOUT_MS);
-    ObDereferenceObject(done);
+    if (done) {
+        status = KeWaitForSingleObject(done, Executive, KernelMode, FALSE, &timeout);
+        if (status == STATUS_WAIT_0) {
+            for (ULONG i = 0; i < INIT_SETTLE_TICKS && !KiAllThreadsWait(init); i++)
+                KeDelayExecutionThread(KernelMode, FALSE, &tick);
+        } else {
+            DbgPrint("Init: the programs still run after %u ms\n",
+                     (ULONG)INIT_PROGRAMS_TIMEOUT_MS);
+        }
+        ObDereferenceObject(done);
+    }
+    ObDereferenceObject(init);
 }
 
 // Phase 1 of initialization runs as a System thread, like NT's

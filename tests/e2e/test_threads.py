@@ -301,10 +301,14 @@ def test_ready_shows_the_preempted_spinner(vm):
 
 
 def test_running_shows_the_current_thread(vm):
-    current = lines(run(vm, "!thread"))[0].split()[1]
+    thread = run(vm, "!thread")
+    current = lines(thread)[0].split()[1]
+    # Its current priority: the base (8), or above it while a wake-up boost
+    # lasts (the boot thread has just waited for init).
+    priority = int(re.search(r"^Priority (\d+) BasePriority 8 ", thread, re.M).group(1))
     output = run(vm, "!running", "System Processors:  (0000000000000001)",
                  "Idle Processors:  (0000000000000000)", "Prcbs")
-    assert re.search(r"^  0    %s  %s \( 8\) " % (HEX16, current), output, re.M), \
+    assert re.search(r"^  0    %s  %s \(%2d\) " % (HEX16, current, priority), output, re.M), \
         "!running: no line with the current thread %s in %s" % (current, short(output))
     check_stack(run(vm, "!running -t"), "!running -t", "nt!KdDemoBreakPoint",
                 first="nt!DbgBreakPoint+0x")
