@@ -8,3 +8,8 @@ KTEST(UserCrossThreadWaits)
 {
     KtExpectUserTestsPass("tcross");
 }
+
+KTEST(UserCrossThreadAlertsAndApcs)
+{
+    KtExpectUserTestsPass("tcrossapc");
+}
