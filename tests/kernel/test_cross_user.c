@@ -13,3 +13,8 @@ KTEST(UserCrossThreadAlertsAndApcs)
 {
     KtExpectUserTestsPass("tcrossapc");
 }
+
+KTEST(UserChildProcesses)
+{
+    KtExpectUserTestsPass("tchild");
+}
