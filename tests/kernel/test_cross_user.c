@@ -18,3 +18,8 @@ KTEST(UserChildProcesses)
 {
     KtExpectUserTestsPass("tchild");
 }
+
+KTEST(UserHeapAndCriticalSectionsUnderContention)
+{
+    KtExpectUserTestsPass("tcontend");
+}

@@ -27,11 +27,12 @@ static inline NTSTATUS UtStartThread(PHANDLE thread, PUSER_THREAD_START_ROUTINE 
                             (PVOID)routine, argument, 0, 0, 0, 0, NULL);
 }
 
-// Waits (bounded) for the thread to end and returns its exit status, or
-// the wait's status when it did not end in time. The handle is closed.
-static inline NTSTATUS UtJoinThread(HANDLE thread)
+// Waits up to `ms` milliseconds for the thread to end and returns its exit
+// status, or the wait's status when it did not end in time. The handle is
+// closed.
+static inline NTSTATUS UtJoinThreadWithin(HANDLE thread, LONGLONG ms)
 {
-    LARGE_INTEGER patience = UtMilliseconds(UT_THREAD_PATIENCE_MS);
+    LARGE_INTEGER patience = UtMilliseconds(ms);
     THREAD_BASIC_INFORMATION information;
     NTSTATUS status = NtWaitForSingleObject(thread, FALSE, &patience);
 
@@ -48,6 +49,11 @@ static inline NTSTATUS UtJoinThread(HANDLE thread)
     }
     NtClose(thread);
     return status;
+}
+
+static inline NTSTATUS UtJoinThread(HANDLE thread)
+{
+    return UtJoinThreadWithin(thread, UT_THREAD_PATIENCE_MS);
 }
 
 // The thread id of a thread handle.

@@ -3,8 +3,11 @@
 
 #include "user/include/runtime.h"
 
+void RtlpInitializeProcessHeap(void);
+
 void __attribute__((noreturn)) RtlpProcessStartup(void)
 {
+    RtlpInitializeProcessHeap();
     exit(main());
 }
 
