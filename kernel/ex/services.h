@@ -77,9 +77,35 @@
     SYSTEM_SERVICE(59, NtOpenSection, 3)                          \
     SYSTEM_SERVICE(60, NtMapViewOfSection, 10)                    \
     SYSTEM_SERVICE(61, NtUnmapViewOfSection, 2)                   \
-    SYSTEM_SERVICE(62, NtQuerySection, 5)
+    SYSTEM_SERVICE(62, NtQuerySection, 5)                         \
+    /* LPC (lpc) */                                               \
+    SYSTEM_SERVICE(63, NtCreatePort, 5)                           \
+    SYSTEM_SERVICE(64, NtCreateWaitablePort, 5)                   \
+    SYSTEM_SERVICE(65, NtConnectPort, 8)                          \
+    SYSTEM_SERVICE(66, NtSecureConnectPort, 9)                    \
+    SYSTEM_SERVICE(67, NtListenPort, 2)                           \
+    SYSTEM_SERVICE(68, NtAcceptConnectPort, 6)                    \
+    SYSTEM_SERVICE(69, NtCompleteConnectPort, 1)                  \
+    SYSTEM_SERVICE(70, NtRequestPort, 2)                          \
+    SYSTEM_SERVICE(71, NtRequestWaitReplyPort, 3)                 \
+    SYSTEM_SERVICE(72, NtReplyPort, 2)                            \
+    SYSTEM_SERVICE(73, NtReplyWaitReplyPort, 2)                   \
+    SYSTEM_SERVICE(74, NtReplyWaitReceivePort, 4)                 \
+    SYSTEM_SERVICE(75, NtReplyWaitReceivePortEx, 5)               \
+    SYSTEM_SERVICE(76, NtImpersonateClientOfPort, 2)              \
+    SYSTEM_SERVICE(77, NtReadRequestData, 6)                      \
+    SYSTEM_SERVICE(78, NtWriteRequestData, 6)                     \
+    SYSTEM_SERVICE(79, NtQueryInformationPort, 5)                 \
+    SYSTEM_SERVICE(80, NtRegisterThreadTerminatePort, 1)          \
+    /* Security (se) */                                           \
+    SYSTEM_SERVICE(81, NtOpenProcessToken, 3)                     \
+    SYSTEM_SERVICE(82, NtOpenThreadToken, 4)                      \
+    SYSTEM_SERVICE(83, NtQueryInformationToken, 5)                \
+    SYSTEM_SERVICE(84, NtSetInformationThread, 4)                 \
+    SYSTEM_SERVICE(85, NtSetInformationProcess, 4)                \
+    SYSTEM_SERVICE(86, NtDuplicateToken, 6)
 
-#define SERVICE_COUNT 63
+#define SERVICE_COUNT 87
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

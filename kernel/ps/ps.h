@@ -26,6 +26,7 @@ typedef struct _EPROCESS {
     void *DebugPort;
     void *ExceptionPort;
     void *SecurityPort;
+    void *Token;                        // its primary token (kernel/se)
     NTSTATUS ExitStatus;
     BOOLEAN ProcessExiting;
     BOOLEAN ProcessDelete;
@@ -64,6 +65,22 @@ typedef struct _ETHREAD {
     ULONG ThreadSlot;                   // its TEB and stack slot, while it has one
     KAPC TerminateApc;                  // makes it call PspExitThread itself
     BOOLEAN TerminationQueued;          // TerminateApc is on its way (queued once)
+    // LPC (kernel/lpc), with NT's names. A client waiting for a reply is on
+    // its port's reply chain, waits on LpcReplySemaphore (WrLpcReply) for
+    // the message whose id is LpcReplyMessageId; a server thread remembers
+    // the id of the request it received last.
+    LIST_ENTRY LpcReplyChain;
+    KSEMAPHORE LpcReplySemaphore;
+    union {
+        void *LpcReplyMessage;          // the LPCP_MESSAGE of the reply (or connection request)
+        void *LpcWaitingOnPort;         // the port, with LPCP_THREAD_FLAG_IS_PORT set
+    };
+    ULONG LpcReplyMessageId;
+    ULONG LpcReceivedMessageId;
+    BOOLEAN LpcReceivedMsgIdValid;
+    BOOLEAN LpcExitThreadCalled;
+    LIST_ENTRY TerminationPortList;     // ports told LPC_CLIENT_DIED when the thread ends
+    void *ImpersonationToken;           // the token it impersonates (kernel/se), or NULL
 } ETHREAD;
 
 // The user-mode structures the kernel builds, with NT's x64 layouts (the

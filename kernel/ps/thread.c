@@ -58,6 +58,10 @@ static NTSTATUS PspAllocateThread(EPROCESS *process, PKSTART_ROUTINE startRoutin
     status = ObCreateObject(PsThreadType, sizeof(ETHREAD), (void **)&thread);
     if (!NT_SUCCESS(status))
         return status;
+    // LPC's part of the thread: not waiting for a reply, on no reply chain.
+    InitializeListHead(&thread->LpcReplyChain);
+    KeInitializeSemaphore(&thread->LpcReplySemaphore, 0, 1);
+    InitializeListHead(&thread->TerminationPortList);
     stackTop = MmCreateKernelStack(KERNEL_STACK_SIZE);
     if (!stackTop) {
         ObDereferenceObject(thread);

@@ -663,6 +663,196 @@ NTSTATUS NTAPI NtQuerySection(HANDLE SectionHandle, SECTION_INFORMATION_CLASS Se
                               PVOID SectionInformation, SIZE_T SectionInformationLength,
                               PSIZE_T ReturnLength);
 
+// ---- Security: SIDs, tokens, impersonation ---------------------------------------
+
+typedef struct _SID_IDENTIFIER_AUTHORITY {
+    UCHAR Value[6];
+} SID_IDENTIFIER_AUTHORITY;
+
+typedef struct _SID {
+    UCHAR Revision;
+    UCHAR SubAuthorityCount;
+    SID_IDENTIFIER_AUTHORITY IdentifierAuthority;
+    ULONG SubAuthority[1];
+} SID, *PSID;
+
+typedef enum _SECURITY_IMPERSONATION_LEVEL {
+    SecurityAnonymous,
+    SecurityIdentification,
+    SecurityImpersonation,
+    SecurityDelegation
+} SECURITY_IMPERSONATION_LEVEL;
+
+#define SECURITY_DYNAMIC_TRACKING TRUE
+#define SECURITY_STATIC_TRACKING  FALSE
+
+typedef struct _SECURITY_QUALITY_OF_SERVICE {
+    ULONG Length;
+    SECURITY_IMPERSONATION_LEVEL ImpersonationLevel;
+    BOOLEAN ContextTrackingMode;
+    BOOLEAN EffectiveOnly;
+} SECURITY_QUALITY_OF_SERVICE, *PSECURITY_QUALITY_OF_SERVICE;
+
+#define TOKEN_ASSIGN_PRIMARY    0x0001
+#define TOKEN_DUPLICATE         0x0002
+#define TOKEN_IMPERSONATE       0x0004
+#define TOKEN_QUERY             0x0008
+#define TOKEN_QUERY_SOURCE      0x0010
+#define TOKEN_ADJUST_PRIVILEGES 0x0020
+#define TOKEN_ADJUST_GROUPS     0x0040
+#define TOKEN_ADJUST_DEFAULT    0x0080
+#define TOKEN_ALL_ACCESS        (STANDARD_RIGHTS_REQUIRED | 0xFF)
+
+typedef enum _TOKEN_TYPE { TokenPrimary = 1, TokenImpersonation } TOKEN_TYPE;
+
+typedef enum _TOKEN_INFORMATION_CLASS {
+    TokenUser = 1,
+    TokenType = 8,
+    TokenImpersonationLevel = 9,
+    TokenStatistics = 10,
+} TOKEN_INFORMATION_CLASS;
+
+typedef struct _SID_AND_ATTRIBUTES {
+    PSID Sid;
+    ULONG Attributes;
+} SID_AND_ATTRIBUTES;
+
+typedef struct _TOKEN_USER {
+    SID_AND_ATTRIBUTES User;    // the SID follows the structure
+} TOKEN_USER;
+
+NTSTATUS NTAPI NtOpenProcessToken(HANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                                  PHANDLE TokenHandle);
+NTSTATUS NTAPI NtOpenThreadToken(HANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                 BOOLEAN OpenAsSelf, PHANDLE TokenHandle);
+NTSTATUS NTAPI NtQueryInformationToken(HANDLE TokenHandle,
+                                       TOKEN_INFORMATION_CLASS TokenInformationClass,
+                                       PVOID TokenInformation, ULONG TokenInformationLength,
+                                       PULONG ReturnLength);
+NTSTATUS NTAPI NtDuplicateToken(HANDLE ExistingTokenHandle, ACCESS_MASK DesiredAccess,
+                                POBJECT_ATTRIBUTES ObjectAttributes, BOOLEAN EffectiveOnly,
+                                TOKEN_TYPE TokenType, PHANDLE NewTokenHandle);
+// ThreadImpersonationToken: a token handle (NULL: revert to self).
+#define ThreadImpersonationToken 5
+NTSTATUS NTAPI NtSetInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
+                                      PVOID ThreadInformation, ULONG ThreadInformationLength);
+// ProcessExceptionPort (a port handle), ProcessAccessToken (before the
+// process's first thread runs).
+#define ProcessExceptionPort 8
+#define ProcessAccessToken   9
+NTSTATUS NTAPI NtSetInformationProcess(HANDLE ProcessHandle,
+                                       PROCESSINFOCLASS ProcessInformationClass,
+                                       PVOID ProcessInformation, ULONG ProcessInformationLength);
+
+// ---- LPC ports -------------------------------------------------------------------
+
+typedef SHORT CSHORT;
+
+typedef enum _LPC_TYPE {
+    LPC_NEW_MESSAGE = 0,
+    LPC_REQUEST = 1,
+    LPC_REPLY = 2,
+    LPC_DATAGRAM = 3,
+    LPC_LOST_REPLY = 4,
+    LPC_PORT_CLOSED = 5,
+    LPC_CLIENT_DIED = 6,
+    LPC_EXCEPTION = 7,
+    LPC_DEBUG_EVENT = 8,
+    LPC_ERROR_EVENT = 9,
+    LPC_CONNECTION_REQUEST = 10,
+    LPC_CONNECTION_REFUSED = 11,
+    LPC_MAXIMUM
+} LPC_TYPE;
+
+#define PORT_MAXIMUM_MESSAGE_LENGTH 512
+#define PORT_CONNECT    0x0001
+#define PORT_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | PORT_CONNECT)
+
+typedef struct _PORT_MESSAGE {
+    union {
+        struct {
+            CSHORT DataLength;
+            CSHORT TotalLength;
+        } s1;
+        ULONG Length;
+    } u1;
+    union {
+        struct {
+            CSHORT Type;
+            CSHORT DataInfoOffset;
+        } s2;
+        ULONG ZeroInit;
+    } u2;
+    union {
+        CLIENT_ID ClientId;
+        double DoNotUseThisField;
+    };
+    ULONG MessageId;
+    union {
+        SIZE_T ClientViewSize;
+        ULONG CallbackId;
+    };
+} PORT_MESSAGE, *PPORT_MESSAGE;
+
+typedef struct _PORT_VIEW {
+    ULONG Length;
+    HANDLE SectionHandle;
+    ULONG SectionOffset;
+    SIZE_T ViewSize;
+    PVOID ViewBase;
+    PVOID ViewRemoteBase;
+} PORT_VIEW, *PPORT_VIEW;
+
+typedef struct _REMOTE_PORT_VIEW {
+    ULONG Length;
+    SIZE_T ViewSize;
+    PVOID ViewBase;
+} REMOTE_PORT_VIEW, *PREMOTE_PORT_VIEW;
+
+typedef enum _PORT_INFORMATION_CLASS { PortNoInformation } PORT_INFORMATION_CLASS;
+
+NTSTATUS NTAPI NtCreatePort(PHANDLE PortHandle, POBJECT_ATTRIBUTES ObjectAttributes,
+                            ULONG MaxConnectionInfoLength, ULONG MaxMessageLength,
+                            ULONG MaxPoolUsage);
+NTSTATUS NTAPI NtCreateWaitablePort(PHANDLE PortHandle, POBJECT_ATTRIBUTES ObjectAttributes,
+                                    ULONG MaxConnectionInfoLength, ULONG MaxMessageLength,
+                                    ULONG MaxPoolUsage);
+NTSTATUS NTAPI NtConnectPort(PHANDLE PortHandle, PUNICODE_STRING PortName,
+                             PSECURITY_QUALITY_OF_SERVICE SecurityQos, PPORT_VIEW ClientView,
+                             PREMOTE_PORT_VIEW ServerView, PULONG MaxMessageLength,
+                             PVOID ConnectionInformation, PULONG ConnectionInformationLength);
+NTSTATUS NTAPI NtSecureConnectPort(PHANDLE PortHandle, PUNICODE_STRING PortName,
+                                   PSECURITY_QUALITY_OF_SERVICE SecurityQos,
+                                   PPORT_VIEW ClientView, PSID RequiredServerSid,
+                                   PREMOTE_PORT_VIEW ServerView, PULONG MaxMessageLength,
+                                   PVOID ConnectionInformation,
+                                   PULONG ConnectionInformationLength);
+NTSTATUS NTAPI NtListenPort(HANDLE PortHandle, PPORT_MESSAGE ConnectionRequest);
+NTSTATUS NTAPI NtAcceptConnectPort(PHANDLE PortHandle, PVOID PortContext,
+                                   PPORT_MESSAGE ConnectionRequest, BOOLEAN AcceptConnection,
+                                   PPORT_VIEW ServerView, PREMOTE_PORT_VIEW ClientView);
+NTSTATUS NTAPI NtCompleteConnectPort(HANDLE PortHandle);
+NTSTATUS NTAPI NtRequestPort(HANDLE PortHandle, PPORT_MESSAGE RequestMessage);
+NTSTATUS NTAPI NtRequestWaitReplyPort(HANDLE PortHandle, PPORT_MESSAGE RequestMessage,
+                                      PPORT_MESSAGE ReplyMessage);
+NTSTATUS NTAPI NtReplyPort(HANDLE PortHandle, PPORT_MESSAGE ReplyMessage);
+NTSTATUS NTAPI NtReplyWaitReplyPort(HANDLE PortHandle, PPORT_MESSAGE ReplyMessage);
+NTSTATUS NTAPI NtReplyWaitReceivePort(HANDLE PortHandle, PVOID *PortContext,
+                                      PPORT_MESSAGE ReplyMessage, PPORT_MESSAGE ReceiveMessage);
+NTSTATUS NTAPI NtReplyWaitReceivePortEx(HANDLE PortHandle, PVOID *PortContext,
+                                        PPORT_MESSAGE ReplyMessage,
+                                        PPORT_MESSAGE ReceiveMessage, PLARGE_INTEGER Timeout);
+NTSTATUS NTAPI NtImpersonateClientOfPort(HANDLE PortHandle, PPORT_MESSAGE Message);
+NTSTATUS NTAPI NtReadRequestData(HANDLE PortHandle, PPORT_MESSAGE Message, ULONG DataEntryIndex,
+                                 PVOID Buffer, SIZE_T BufferSize, PSIZE_T NumberOfBytesRead);
+NTSTATUS NTAPI NtWriteRequestData(HANDLE PortHandle, PPORT_MESSAGE Message,
+                                  ULONG DataEntryIndex, PVOID Buffer, SIZE_T BufferSize,
+                                  PSIZE_T NumberOfBytesWritten);
+NTSTATUS NTAPI NtQueryInformationPort(HANDLE PortHandle,
+                                      PORT_INFORMATION_CLASS PortInformationClass,
+                                      PVOID PortInformation, ULONG Length, PULONG ReturnLength);
+NTSTATUS NTAPI NtRegisterThreadTerminatePort(HANDLE PortHandle);
+
 // ---- The console ---------------------------------------------------------------
 
 NTSTATUS NTAPI NtDisplayString(PUNICODE_STRING String);
