@@ -9,6 +9,7 @@
 #include "ob/ob.h"
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "lpc/lpcp.h"
 
 // Services keep their NT prototypes. Calling one through KSYSTEM_SERVICE is
 // what the x64 calling convention makes safe: every argument travels in its
@@ -91,6 +92,25 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtMapViewOfSection),
     SERVICE_ENTRY(NtUnmapViewOfSection),
     SERVICE_ENTRY(NtQuerySection),
+
+    // LPC.
+    SERVICE_ENTRY(NtCreatePort),
+    SERVICE_ENTRY(NtCreateWaitablePort),
+    SERVICE_ENTRY(NtConnectPort),
+    SERVICE_ENTRY(NtSecureConnectPort),
+    SERVICE_ENTRY(NtListenPort),
+    SERVICE_ENTRY(NtAcceptConnectPort),
+    SERVICE_ENTRY(NtCompleteConnectPort),
+    SERVICE_ENTRY(NtRequestPort),
+    SERVICE_ENTRY(NtRequestWaitReplyPort),
+    SERVICE_ENTRY(NtReplyPort),
+    SERVICE_ENTRY(NtReplyWaitReplyPort),
+    SERVICE_ENTRY(NtReplyWaitReceivePort),
+    SERVICE_ENTRY(NtReplyWaitReceivePortEx),
+    SERVICE_ENTRY(NtReadRequestData),
+    SERVICE_ENTRY(NtWriteRequestData),
+    SERVICE_ENTRY(NtQueryInformationPort),
+    SERVICE_ENTRY(NtRegisterThreadTerminatePort),
 
 };
 

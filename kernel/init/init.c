@@ -6,6 +6,7 @@
 #include "ob/ob.h"
 #include "ex/ex.h"
 #include "ps/ps.h"
+#include "lpc/lpcp.h"
 #include "kd/kd.h"
 #include "init/cmdline.h"
 #include "arch/x86_64/hal.h"
@@ -215,6 +216,7 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     PsInitSystem();
     MmInitSectionObjectType();
     ExInitSystem();
+    LpcInitSystem();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();

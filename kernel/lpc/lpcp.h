@@ -169,3 +169,158 @@ NTSTATUS NtWriteRequestData(HANDLE portHandle, PORT_MESSAGE *message, ULONG data
 NTSTATUS NtQueryInformationPort(HANDLE portHandle, PORT_INFORMATION_CLASS portInformationClass,
                                 void *portInformation, ULONG length, ULONG *returnLength);
 NTSTATUS NtRegisterThreadTerminatePort(HANDLE portHandle);
+
+// ---- Internals shared by kernel/lpc's files ------------------------------------
+//
+// One global lock, LpcpLock, guards every port's queue, links and reply
+// chain and every thread's LPC fields, as NT's single LpcpLock does. It is a
+// spin lock: what it guards changes in a few list operations (no copies to
+// or from user memory, no allocations, no waits happen under it), so a
+// spin lock costs less on the request/reply path than a mutex would, and
+// it lets a waker release a waiter's semaphore atomically with unlinking
+// it. Nothing that can delete an object (the last ObDereferenceObject of a
+// port, a thread or a section) runs under it.
+//
+// The waking rule every path follows: whoever wakes a thread waiting for a
+// reply (a replier, a callback, NtCompleteConnectPort, a port's rundown)
+// removes it from its reply chain and releases its LpcReplySemaphore, both
+// under the lock. So a waiter that comes back from its wait for another
+// reason (STATUS_USER_APC: it is being terminated) and finds itself still
+// on the chain knows nobody will release the semaphore; found off the
+// chain, it was woken and the count is there to be taken.
+
+#define LPCP_QUEUE_TAG            POOL_TAG('P', 'o', 'r', 't')
+#define LPCP_TERMINATION_PORT_TAG POOL_TAG('L', 'p', 'c', 'T')
+
+// Message blocks kept on the free list (allocated at boot, so the count of
+// LpcM blocks at rest is always this: see lpcinit.c).
+#define LPCP_LOOKASIDE_DEPTH 32
+// Messages a queue may hold before senders get STATUS_NO_MEMORY (the
+// kernel's own LPC_PORT_CLOSED and LPC_CLIENT_DIED are not counted).
+#define LPCP_MAX_QUEUED_MESSAGES 256
+
+extern KSPIN_LOCK LpcpLock;
+
+static inline KIRQL LpcpAcquireLock(void)
+{
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&LpcpLock, &oldIrql);
+    return oldIrql;
+}
+
+static inline void LpcpReleaseLock(KIRQL oldIrql)
+{
+    KeReleaseSpinLock(&LpcpLock, oldIrql);
+}
+
+static inline LPCP_CONNECTION_MESSAGE *LpcpConnectionMessage(LPCP_MESSAGE *message)
+{
+    return (LPCP_CONNECTION_MESSAGE *)(message + 1);
+}
+
+static inline ULONG LpcpMessageType(const PORT_MESSAGE *message)
+{
+    return (USHORT)message->u2.s2.Type & ~LPC_KERNELMODE_MESSAGE;
+}
+
+// The message a thread holds (NULL while it only waits on a port).
+static inline LPCP_MESSAGE *LpcpGetMessageFromThread(struct _ETHREAD *thread)
+{
+    return ((ULONG_PTR)thread->LpcReplyMessage & LPCP_THREAD_FLAG_IS_PORT)
+               ? NULL : (LPCP_MESSAGE *)thread->LpcReplyMessage;
+}
+
+// Message blocks (lpcinit.c). Allocation may fail (STATUS_NO_MEMORY);
+// freeing drops what a connection request holds (its section and client
+// port), so it runs without the lock, at PASSIVE_LEVEL.
+LPCP_MESSAGE *LpcpAllocateMessage(void);
+void LpcpFreeMessage(LPCP_MESSAGE *message);
+// Frees every message on a local list (built under the lock).
+void LpcpFreeMessageList(LIST_ENTRY *list);
+// Next ids (lock held): never 0.
+ULONG LpcpGenerateMessageId(void);
+ULONG LpcpGenerateCallbackId(void);
+// A port by handle, of type Port or WaitablePort (else
+// STATUS_OBJECT_TYPE_MISMATCH), referenced.
+NTSTATUS LpcpReferencePortByHandle(HANDLE portHandle, ACCESS_MASK desiredAccess,
+                                   LPCP_PORT_OBJECT **port);
+
+// A new port object (create.c): zeroed, its queue made when it has one.
+NTSTATUS LpcpInitializePortObject(BOOLEAN waitable, ULONG flags, LPCP_PORT_OBJECT **port);
+// The kernel's own unnamed port (tests, kernel servers): no handle.
+NTSTATUS LpcpCreatePort(ULONG maxConnectionInfoLength, ULONG maxMessageLength,
+                        BOOLEAN waitable, LPCP_PORT_OBJECT **port);
+
+// Sending (send.c). A captured header's lengths checked against the port,
+// in NT's order.
+NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *message);
+// Where a message sent through `port` goes: the queue's port, the port
+// whose reply chain a waiting sender joins, and the PortContext the
+// receiver gets. STATUS_PORT_DISCONNECTED when the other side is gone.
+// Lock held.
+NTSTATUS LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePort,
+                             LPCP_PORT_OBJECT **rundownPort, void **portContext);
+// Queues a message (lock held): the receiver's semaphore, a waitable
+// port's event. chargeQuota: STATUS_NO_MEMORY when the queue is full.
+NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
+                          BOOLEAN chargeQuota);
+// A datagram (its header set up but for ids) through `port`; the block is
+// consumed whatever happens.
+NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota);
+// A request (or a callback) through `port` that waits for its reply; the
+// block is consumed. On success *reply is the reply block, the caller's.
+NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
+                              KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply);
+// Waits for the reply to the id the thread has set up (on its reply
+// chain). Shared with NtReplyWaitReplyPort.
+NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, ULONG messageId,
+                          KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply);
+// Takes back a request its sender stopped waiting for (lock held): out of
+// the queue and off the data-info chain, onto `freeList`.
+void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, struct _ETHREAD *thread, ULONG messageId,
+                       LIST_ENTRY *freeList);
+
+// Replying and receiving (reply.c, receive.c).
+// Hands `reply` (a captured reply: MessageId, ClientId and CallbackId as the
+// server gave them) to the thread waiting for it; consumed. With
+// waitAgain, the caller joins the reply chain for the same id in the same
+// step (NtReplyWaitReplyPort), so the answer cannot come before it waits.
+NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain);
+// The port whose queue a port's owner receives on.
+static inline LPCP_PORT_OBJECT *LpcpReceivePort(LPCP_PORT_OBJECT *port)
+{
+    return (port->Flags & LPCP_PORT_TYPE_MASK) == LPCP_CLIENT_PORT ? port : port->ConnectionPort;
+}
+// Is `port` one the thread waiting on waitingPort may be replied through?
+BOOLEAN LpcpValidateClientPort(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT *waitingPort);
+// Waits for the next message on the port's receive queue and copies it,
+// as the receiver sees it, into `receive` (LPCP_MAX_MESSAGE_LENGTH bytes).
+NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
+                     PORT_MESSAGE *receive, void **portContext);
+// A user's reply (its header already captured) in a block, after NtReplyPort's checks.
+NTSTATUS LpcpCaptureReply(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
+                          PORT_MESSAGE *header, LPCP_MESSAGE **reply);
+// The whole NtReplyWaitReceivePort(Ex) on kernel buffers (reply optional).
+NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
+                                  PORT_MESSAGE *receive, void **portContext,
+                                  KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout);
+
+// Rundown (close.c): the object manager's close and delete procedures.
+void LpcpClosePort(struct _EPROCESS *process, void *object, ACCESS_MASK grantedAccess,
+                   ULONG_PTR processHandleCount, ULONG_PTR systemHandleCount);
+void LpcpDeletePort(void *object);
+// Breaks a port's links, wakes every thread on its reply chain and empties
+// its queue.
+void LpcpDestroyPortQueue(LPCP_PORT_OBJECT *port);
+
+// User message capture (send.c): the header, probed and read.
+NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header);
+// A block holding the user's whole message (TotalLength already checked),
+// its header the captured one.
+NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                            LPCP_MESSAGE **message);
+
+// Thread exit (PspExitThread calls it first): LPC_CLIENT_DIED to every
+// port the thread registered with NtRegisterThreadTerminatePort.
+void LpcSendClientDiedMessages(struct _ETHREAD *thread);

@@ -286,6 +286,20 @@ NTSTATUS NtMapViewOfSection(HANDLE sectionHandle, HANDLE processHandle, void **b
                             SECTION_INHERIT inheritDisposition, ULONG allocationType,
                             ULONG win32Protect);
 NTSTATUS NtUnmapViewOfSection(HANDLE processHandle, void *baseAddress);
+// For kernel components (LPC): a view of `section` in `process` at
+// *baseAddress (NULL: where there is room), *viewSize bytes from
+// sectionOffset (0: to the end); the view holds a section reference. And
+// its removal (STATUS_NOT_MAPPED_VIEW when no view starts there).
+NTSTATUS MmMapViewOfSection(SECTION *section, struct _EPROCESS *process, void **baseAddress,
+                            ULONG64 sectionOffset, SIZE_T *viewSize, ULONG protect);
+NTSTATUS MmUnmapViewOfSection(struct _EPROCESS *process, void *baseAddress);
+// Copies `size` bytes between the current process and another (one of
+// fromProcess/toProcess is the current one), checking the other side's
+// page protections (vmcopy.c). STATUS_ACCESS_VIOLATION when a page is not
+// there or refuses the access; *numberOfBytesCopied says how far it got.
+NTSTATUS MmCopyVirtualMemory(struct _EPROCESS *fromProcess, const void *fromAddress,
+                             struct _EPROCESS *toProcess, void *toAddress, SIZE_T size,
+                             SIZE_T *numberOfBytesCopied);
 NTSTATUS NtQuerySection(HANDLE sectionHandle, SECTION_INFORMATION_CLASS sectionInformationClass,
                         void *sectionInformation, SIZE_T sectionInformationLength,
                         SIZE_T *returnLength);

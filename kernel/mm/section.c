@@ -413,3 +413,46 @@ NTSTATUS NtQuerySection(HANDLE sectionHandle, SECTION_INFORMATION_CLASS sectionI
         status = MmCopyToUser(returnLength, &length, sizeof(length));
     return status;
 }
+
+// ---- Views for other kernel components (LPC's port sections) ------------------------
+
+NTSTATUS MmMapViewOfSection(SECTION *section, EPROCESS *process, void **baseAddress,
+                            ULONG64 sectionOffset, SIZE_T *viewSize, ULONG protect)
+{
+    ULONG64 base = (ULONG64)*baseAddress;
+    SIZE_T size = *viewSize;
+    NTSTATUS status;
+
+    if (!process->AddressSpaceInitialized || process->ProcessDelete)
+        return STATUS_PROCESS_IS_TERMINATING;
+    status = MiCheckView(section, base, (LONGLONG)sectionOffset, &size, protect);
+    if (NT_SUCCESS(status))
+        status = MiMapViewOfSection(section, process, &base, sectionOffset, size,
+                                    MM_HIGHEST_USER_ADDRESS, 0, protect);
+    if (!NT_SUCCESS(status))
+        return status;
+    *baseAddress = (void *)base;
+    *viewSize = size;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS MmUnmapViewOfSection(EPROCESS *process, void *baseAddress)
+{
+    SECTION *section = NULL;
+    MMVAD *vad;
+    KIRQL oldIrql;
+
+    if (!process->AddressSpaceInitialized)
+        return STATUS_NOT_MAPPED_VIEW;
+    oldIrql = MiLockAddressSpaces();
+    vad = (ULONG64)baseAddress < MM_USER_PROBE_ADDRESS
+              ? MiLocateVad(&process->VadRoot, (ULONG64)baseAddress >> PAGE_SHIFT) : NULL;
+    if (vad && vad->Type == MEM_MAPPED && MI_VAD_START(vad) == (ULONG64)baseAddress)
+        MiUnlinkView(vad, &section);
+    MiUnlockAddressSpaces(oldIrql);
+    if (!section)
+        return STATUS_NOT_MAPPED_VIEW;
+    ExFreePoolWithTag(vad, MI_VAD_TAG);
+    ObDereferenceObject(section);
+    return STATUS_SUCCESS;
+}

@@ -64,6 +64,10 @@ typedef struct _OBJECT_TYPE_INITIALIZER {
     // The body starts with a DISPATCHER_HEADER, so a handle to it can be
     // waited on (NtWaitForSingleObject); other types refuse waits.
     BOOLEAN Waitable;
+    // Where that DISPATCHER_HEADER lies in the body, as NT's DefaultObject:
+    // 0 for the dispatcher objects themselves, the offset of an embedded
+    // event for objects that only carry one (a WaitablePort's WaitEvent).
+    ULONG DefaultObjectOffset;
     OB_CLOSE_METHOD CloseProcedure;
     OB_DELETE_METHOD DeleteProcedure;
 } OBJECT_TYPE_INITIALIZER;

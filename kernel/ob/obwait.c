@@ -27,6 +27,13 @@ static NTSTATUS ObpCaptureTimeout(LARGE_INTEGER **timeout, LARGE_INTEGER *captur
     return status;
 }
 
+// What a wait on `object` waits on: the object itself, or the dispatcher
+// object inside it its type names (OBJECT_TYPE_INITIALIZER.DefaultObjectOffset).
+static void *ObpWaitObject(void *object)
+{
+    return (UCHAR *)object + ObGetObjectType(object)->TypeInfo.DefaultObjectOffset;
+}
+
 static NTSTATUS ObpReferenceWaitableObject(HANDLE handle, void **object)
 {
     ACCESS_MASK granted;
@@ -54,7 +61,8 @@ NTSTATUS NtWaitForSingleObject(HANDLE handle, BOOLEAN alertable, LARGE_INTEGER *
     status = ObpReferenceWaitableObject(handle, &object);
     if (!NT_SUCCESS(status))
         return status;
-    status = KeWaitForSingleObject(object, UserRequest, UserMode, alertable != FALSE, timeout);
+    status = KeWaitForSingleObject(ObpWaitObject(object), UserRequest, UserMode,
+                                   alertable != FALSE, timeout);
     ObDereferenceObject(object);
     return status;
 }
@@ -68,6 +76,7 @@ NTSTATUS NtWaitForMultipleObjects(ULONG count, HANDLE handles[], WAIT_TYPE waitT
 {
     HANDLE captured[MAXIMUM_WAIT_OBJECTS];
     void *objects[MAXIMUM_WAIT_OBJECTS];
+    void *waitObjects[MAXIMUM_WAIT_OBJECTS];
     KWAIT_BLOCK *waitBlocks = NULL;
     LARGE_INTEGER capturedTimeout;
     ULONG referenced = 0;
@@ -88,6 +97,7 @@ NTSTATUS NtWaitForMultipleObjects(ULONG count, HANDLE handles[], WAIT_TYPE waitT
         status = ObpReferenceWaitableObject(captured[referenced], &objects[referenced]);
         if (!NT_SUCCESS(status))
             goto out;
+        waitObjects[referenced] = ObpWaitObject(objects[referenced]);
     }
     if (waitType == WaitAll) {
         for (ULONG i = 0; i < count; i++) {
@@ -107,7 +117,7 @@ NTSTATUS NtWaitForMultipleObjects(ULONG count, HANDLE handles[], WAIT_TYPE waitT
             goto out;
         }
     }
-    status = KeWaitForMultipleObjects(count, objects, waitType, UserRequest, UserMode,
+    status = KeWaitForMultipleObjects(count, waitObjects, waitType, UserRequest, UserMode,
                                       alertable != FALSE, timeout, waitBlocks);
 out:
     if (waitBlocks)
@@ -158,8 +168,8 @@ NTSTATUS NtSignalAndWaitForSingleObject(HANDLE signalHandle, HANDLE waitHandle,
         status = STATUS_OBJECT_TYPE_MISMATCH;
     }
     if (NT_SUCCESS(status))
-        status = KeWaitForSingleObject(waitObject, UserRequest, UserMode, alertable != FALSE,
-                                       timeout);
+        status = KeWaitForSingleObject(ObpWaitObject(waitObject), UserRequest, UserMode,
+                                       alertable != FALSE, timeout);
     ObDereferenceObject(waitObject);
     ObDereferenceObject(signalObject);
     return status;

@@ -13,6 +13,7 @@
 #include "ps/ps.h"
 #include "mm/mm.h"
 #include "ex/ex.h"
+#include "lpc/lpcp.h"
 #include "arch/x86_64/x86.h"
 
 static LIST_ENTRY PspReaperListHead;
@@ -67,6 +68,9 @@ void PspExitThread(NTSTATUS exitStatus)
 
     // Timers set with an APC to this thread stop before it goes.
     ExTimerRundown(thread);
+    // LPC: LPC_CLIENT_DIED to its termination ports, then out of any wait.
+    LpcSendClientDiedMessages(thread);
+    LpcExitThread(thread);
     thread->ExitStatus = exitStatus;
     thread->ExitTime = KeQuerySystemTime();
     thread->Terminated = TRUE;

@@ -1,0 +1,142 @@
+// LPC's start: the Port and WaitablePort object types, the lock, the
+// message ids, and the free list of message blocks.
+//
+// Every message block is LPCP_MAX_MESSAGE_SIZE bytes (room for the largest
+// message with its LPCP_MESSAGE and connection message), so one free list
+// serves them all, as NT's LpcpMessagesLookaside does. LpcInitSystem fills
+// it with LPCP_LOOKASIDE_DEPTH blocks; an allocation takes one from it (a
+// pool allocation only when it is empty) and a free gives it back (a pool
+// free only when it is full). So blocks in pool never drop below the depth,
+// and at rest, with no message anywhere, exactly the depth is allocated:
+// the LpcM count is the same before and after any test.
+
+#include "lpc/lpcp.h"
+#include "mm/mm.h"
+
+OBJECT_TYPE *LpcPortObjectType;
+OBJECT_TYPE *LpcWaitablePortObjectType;
+ULONG LpcpNextMessageId = 1;
+ULONG LpcpNextCallbackId = 1;
+KSPIN_LOCK LpcpLock;
+
+static SINGLE_LIST_ENTRY LpcpFreeMessages;
+static ULONG LpcpFreeMessageCount;
+
+ULONG LpcpGenerateMessageId(void)
+{
+    ULONG id = LpcpNextMessageId++;
+
+    if (LpcpNextMessageId == 0)
+        LpcpNextMessageId = 1;
+    return id;
+}
+
+ULONG LpcpGenerateCallbackId(void)
+{
+    ULONG id = LpcpNextCallbackId++;
+
+    if (LpcpNextCallbackId == 0)
+        LpcpNextCallbackId = 1;
+    return id;
+}
+
+LPCP_MESSAGE *LpcpAllocateMessage(void)
+{
+    LPCP_MESSAGE *message = NULL;
+    KIRQL oldIrql = LpcpAcquireLock();
+
+    if (LpcpFreeMessages.Next) {
+        message = CONTAINING_RECORD(LpcpFreeMessages.Next, LPCP_MESSAGE, FreeEntry);
+        LpcpFreeMessages.Next = message->FreeEntry.Next;
+        LpcpFreeMessageCount--;
+    }
+    LpcpReleaseLock(oldIrql);
+    if (!message)
+        message = ExAllocatePoolWithTag(NonPagedPool, LPCP_MAX_MESSAGE_SIZE, LPCP_MESSAGE_TAG);
+    if (message) {
+        // The header only: the data is always written before it is read.
+        memset(message, 0, sizeof(*message));
+        InitializeListHead(&message->Entry);
+    }
+    return message;
+}
+
+void LpcpFreeMessage(LPCP_MESSAGE *message)
+{
+    KIRQL oldIrql;
+
+    // A connection request holds the client's section and port until it
+    // is answered or dropped.
+    if (LpcpMessageType(&message->Request) == LPC_CONNECTION_REQUEST) {
+        LPCP_CONNECTION_MESSAGE *connection = LpcpConnectionMessage(message);
+
+        if (connection->SectionToMap)
+            ObDereferenceObject(connection->SectionToMap);
+        if (connection->ClientPort)
+            ObDereferenceObject(connection->ClientPort);
+    }
+    oldIrql = LpcpAcquireLock();
+    if (LpcpFreeMessageCount < LPCP_LOOKASIDE_DEPTH) {
+        message->FreeEntry.Next = LpcpFreeMessages.Next;
+        LpcpFreeMessages.Next = &message->FreeEntry;
+        LpcpFreeMessageCount++;
+        message = NULL;
+    }
+    LpcpReleaseLock(oldIrql);
+    if (message)
+        ExFreePoolWithTag(message, LPCP_MESSAGE_TAG);
+}
+
+void LpcpFreeMessageList(LIST_ENTRY *list)
+{
+    while (!IsListEmpty(list))
+        LpcpFreeMessage(CONTAINING_RECORD(RemoveHeadList(list), LPCP_MESSAGE, Entry));
+}
+
+NTSTATUS LpcpReferencePortByHandle(HANDLE portHandle, ACCESS_MASK desiredAccess,
+                                   LPCP_PORT_OBJECT **port)
+{
+    NTSTATUS status = ObReferenceObjectByHandle(portHandle, desiredAccess, LpcPortObjectType,
+                                                (void **)port, NULL);
+
+    // NT tries Port, then WaitablePort.
+    if (status == STATUS_OBJECT_TYPE_MISMATCH)
+        status = ObReferenceObjectByHandle(portHandle, desiredAccess, LpcWaitablePortObjectType,
+                                           (void **)port, NULL);
+    return status;
+}
+
+void LpcInitSystem(void)
+{
+    OBJECT_TYPE_INITIALIZER initializer = {
+        .PoolTag = LPCP_QUEUE_TAG,
+        .ValidAccessMask = PORT_ALL_ACCESS,
+        // NT's: reading and writing a port both come down to connecting.
+        .GenericMapping = {READ_CONTROL | PORT_CONNECT, DELETE | PORT_CONNECT, 0,
+                           PORT_ALL_ACCESS},
+        .CloseProcedure = LpcpClosePort,
+        .DeleteProcedure = LpcpDeletePort,
+    };
+
+    KeInitializeSpinLock(&LpcpLock);
+    if (!NT_SUCCESS(ObCreateObjectType("Port", &initializer, &LpcPortObjectType)))
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x1C, 1, 0, 0);
+    // A WaitablePort is waited on through its WaitEvent.
+    initializer.Waitable = TRUE;
+    initializer.DefaultObjectOffset = FIELD_OFFSET(LPCP_PORT_OBJECT, WaitEvent);
+    initializer.GenericMapping.GenericRead |= SYNCHRONIZE;
+    initializer.GenericMapping.GenericWrite |= SYNCHRONIZE;
+    if (!NT_SUCCESS(ObCreateObjectType("WaitablePort", &initializer,
+                                       &LpcWaitablePortObjectType)))
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x1C, 2, 0, 0);
+    for (ULONG i = 0; i < LPCP_LOOKASIDE_DEPTH; i++) {
+        LPCP_MESSAGE *message = ExAllocatePoolWithTag(NonPagedPool, LPCP_MAX_MESSAGE_SIZE,
+                                                      LPCP_MESSAGE_TAG);
+
+        if (!message)
+            KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x1C, 3, i, 0);
+        message->FreeEntry.Next = LpcpFreeMessages.Next;
+        LpcpFreeMessages.Next = &message->FreeEntry;
+        LpcpFreeMessageCount++;
+    }
+}

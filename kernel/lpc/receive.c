@@ -1,0 +1,175 @@
+// Receiving: NtReplyWaitReceivePort(Ex) and NtListenPort. A server thread
+// waits on its receive queue's semaphore (WrLpcReceive, a user-mode wait,
+// so that terminating it works) and takes the oldest message. A connection
+// request stays with the client thread that waits on it (its
+// LpcReplyMessage) for NtAcceptConnectPort to find; a request carrying a
+// data-info block stays on the port's data-info chain for
+// NtReadRequestData/NtWriteRequestData until it is answered; every other
+// block goes back to the free list once copied.
+
+#include "lpc/lpcp.h"
+#include "mm/mm.h"
+
+typedef union _LPCP_RECEIVE_BUFFER {
+    PORT_MESSAGE Header;
+    UCHAR Bytes[LPCP_MAX_MESSAGE_LENGTH];
+} LPCP_RECEIVE_BUFFER;
+
+// What the receiver of a connection request sees: the client's
+// connection information as the data (NT's lengths).
+static void LpcpCopyConnectionRequest(LPCP_MESSAGE *message, PORT_MESSAGE *receive)
+{
+    ULONG infoLength = (USHORT)message->Request.u1.s1.DataLength -
+                       sizeof(LPCP_CONNECTION_MESSAGE);
+
+    *receive = message->Request;
+    receive->u1.s1.DataLength = (CSHORT)infoLength;
+    receive->u1.s1.TotalLength = (CSHORT)(sizeof(PORT_MESSAGE) + infoLength);
+    memcpy(receive + 1, LpcpConnectionMessage(message) + 1, infoLength);
+}
+
+NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
+                     PORT_MESSAGE *receive, void **portContext)
+{
+    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
+    ETHREAD *thread = PsGetCurrentThread();
+
+    if (!receivePort || !receivePort->MsgQueue.Semaphore)
+        return STATUS_INVALID_PORT_HANDLE;
+    for (;;) {
+        NTSTATUS status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive,
+                                                waitMode, FALSE, timeout);
+        LPCP_MESSAGE *message;
+        KIRQL oldIrql;
+
+        if (status != STATUS_SUCCESS)
+            return status;                      // STATUS_TIMEOUT, STATUS_USER_APC
+        oldIrql = LpcpAcquireLock();
+        if (IsListEmpty(&receivePort->MsgQueue.ReceiveHead)) {
+            // A count without a message: the port was run down (pass the
+            // wake on to the next receiver), or a sender took its request
+            // back (wait again).
+            if (receivePort->Flags & LPCP_PORT_DELETED) {
+                KeReleaseSemaphore(receivePort->MsgQueue.Semaphore, 1, 1, FALSE);
+                LpcpReleaseLock(oldIrql);
+                return STATUS_PORT_DISCONNECTED;
+            }
+            LpcpReleaseLock(oldIrql);
+            continue;
+        }
+        message = CONTAINING_RECORD(RemoveHeadList(&receivePort->MsgQueue.ReceiveHead),
+                                    LPCP_MESSAGE, Entry);
+        InitializeListHead(&message->Entry);
+        if ((receivePort->Flags & LPCP_WAITABLE_PORT) &&
+            IsListEmpty(&receivePort->MsgQueue.ReceiveHead))
+            KeClearEvent(&receivePort->WaitEvent);
+        thread->LpcReceivedMessageId = message->Request.MessageId;
+        thread->LpcReceivedMsgIdValid = TRUE;
+        if (LpcpMessageType(&message->Request) == LPC_CONNECTION_REQUEST) {
+            // The client keeps it; copied now, while the lock says it exists.
+            LpcpCopyConnectionRequest(message, receive);
+            *portContext = NULL;
+            message = NULL;
+        } else {
+            *portContext = message->PortContext;
+            if (message->Request.u2.s2.DataInfoOffset &&
+                LpcpMessageType(&message->Request) == LPC_REQUEST) {
+                memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
+                InsertTailList(&receivePort->LpcDataInfoChainHead, &message->Entry);
+                message = NULL;
+            }
+        }
+        LpcpReleaseLock(oldIrql);
+        if (message) {
+            memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
+            LpcpFreeMessage(message);
+        }
+        return STATUS_SUCCESS;
+    }
+}
+
+NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
+                                  PORT_MESSAGE *receive, void **portContext,
+                                  KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout)
+{
+    if (reply) {
+        NTSTATUS status = LpcpReply(port, reply, FALSE);
+
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    return LpcpReceive(port, waitMode, timeout, receive, portContext);
+}
+
+NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
+                                  PORT_MESSAGE *replyMessage, PORT_MESSAGE *receiveMessage,
+                                  LARGE_INTEGER *timeout)
+{
+    LPCP_RECEIVE_BUFFER buffer;
+    LARGE_INTEGER capturedTimeout;
+    LPCP_MESSAGE *reply = NULL;
+    LPCP_PORT_OBJECT *port;
+    PORT_MESSAGE header;
+    void *context = NULL;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (portContext)
+        status = ProbeForWrite(portContext, sizeof(*portContext), sizeof(ULONG));
+    if (NT_SUCCESS(status))
+        status = ProbeForWrite(receiveMessage, sizeof(*receiveMessage), sizeof(ULONG));
+    if (NT_SUCCESS(status) && timeout) {
+        status = ProbeForRead(timeout, sizeof(*timeout), sizeof(ULONG));
+        if (NT_SUCCESS(status))
+            status = MmCopyFromUser(&capturedTimeout, timeout, sizeof(capturedTimeout));
+        timeout = &capturedTimeout;
+    }
+    if (NT_SUCCESS(status) && replyMessage)
+        status = LpcpCaptureHeader(replyMessage, &header);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (replyMessage)
+        status = LpcpCaptureReply(port, replyMessage, &header, &reply);
+    if (NT_SUCCESS(status))
+        status = LpcpReplyWaitReceivePort(port, reply, &buffer.Header, &context, UserMode,
+                                          timeout);
+    ObDereferenceObject(port);
+    if (status != STATUS_SUCCESS)
+        return status;
+    status = MmCopyToUser(receiveMessage, &buffer, (USHORT)buffer.Header.u1.s1.TotalLength);
+    if (NT_SUCCESS(status) && portContext)
+        status = MmCopyToUser(portContext, &context, sizeof(context));
+    return status;
+}
+
+NTSTATUS NtReplyWaitReceivePort(HANDLE portHandle, void **portContext,
+                                PORT_MESSAGE *replyMessage, PORT_MESSAGE *receiveMessage)
+{
+    return NtReplyWaitReceivePortEx(portHandle, portContext, replyMessage, receiveMessage, NULL);
+}
+
+// Receives until a connection request comes; anything else that arrives
+// meanwhile is dropped, as on NT.
+NTSTATUS NtListenPort(HANDLE portHandle, PORT_MESSAGE *connectionRequest)
+{
+    LPCP_RECEIVE_BUFFER buffer;
+    LPCP_PORT_OBJECT *port;
+    void *context;
+    NTSTATUS status = ProbeForWrite(connectionRequest, sizeof(*connectionRequest), sizeof(ULONG));
+
+    if (!NT_SUCCESS(status))
+        return status;
+    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    if (!NT_SUCCESS(status))
+        return status;
+    do {
+        status = LpcpReceive(port, UserMode, NULL, &buffer.Header, &context);
+    } while (status == STATUS_SUCCESS &&
+             LpcpMessageType(&buffer.Header) != LPC_CONNECTION_REQUEST);
+    ObDereferenceObject(port);
+    if (status != STATUS_SUCCESS)
+        return status;
+    return MmCopyToUser(connectionRequest, &buffer, (USHORT)buffer.Header.u1.s1.TotalLength);
+}

@@ -1,0 +1,173 @@
+// Replying: NtReplyPort, NtReplyWaitReplyPort, and the reply half of
+// NtReplyWaitReceivePort. A reply goes to the thread its ClientId names,
+// found in O(1) through the Cid table, and only if that thread is still
+// waiting for exactly that MessageId through a port the replier may use:
+// otherwise STATUS_REPLY_MESSAGE_MISMATCH (a late reply to a client that
+// gave up, or was killed, finds nobody).
+
+#include "lpc/lpcp.h"
+#include "mm/mm.h"
+
+BOOLEAN LpcpValidateClientPort(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT *waitingPort)
+{
+    if (!waitingPort)
+        return FALSE;
+    // The port it waits on, that port's connection port (a server replying
+    // through its connection port handle) or peer; or a server
+    // communication port of the connection port it waits on.
+    if (port == waitingPort || port == waitingPort->ConnectionPort ||
+        port == waitingPort->ConnectedPort)
+        return TRUE;
+    return (port->Flags & LPCP_PORT_TYPE_MASK) == LPCP_COMMUNICATION_PORT &&
+           port->ConnectionPort == waitingPort;
+}
+
+NTSTATUS LpcpCaptureReply(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
+                          PORT_MESSAGE *header, LPCP_MESSAGE **reply)
+{
+    NTSTATUS status;
+
+    if (header->MessageId == 0)
+        return STATUS_INVALID_PARAMETER;
+    status = LpcpCheckMessageLengths(port, header);
+    if (!NT_SUCCESS(status))
+        return status;
+    header->u2.s2.Type = LPC_REPLY;
+    header->u2.s2.DataInfoOffset = 0;
+    return LpcpCaptureMessage(userReply, header, reply);
+}
+
+// The data-info copy of the request being answered goes with the answer.
+// Lock held.
+static void LpcpDropDataInfo(LPCP_PORT_OBJECT *waitingPort, ETHREAD *client, ULONG messageId,
+                             LIST_ENTRY *freeList)
+{
+    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(waitingPort);
+    LIST_ENTRY *head;
+
+    if (!receivePort)
+        return;
+    head = &receivePort->LpcDataInfoChainHead;
+    for (LIST_ENTRY *entry = head->Flink; entry != head; entry = entry->Flink) {
+        LPCP_MESSAGE *message = CONTAINING_RECORD(entry, LPCP_MESSAGE, Entry);
+
+        if (message->Request.MessageId == messageId &&
+            message->Request.ClientId.UniqueThread == client->Cid.UniqueThread) {
+            RemoveEntryList(entry);
+            InsertTailList(freeList, entry);
+            return;
+        }
+    }
+}
+
+NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+    ULONG messageId = reply->Request.MessageId;
+    LPCP_PORT_OBJECT *waitingPort, *queuePort, *rundownPort = NULL;
+    ETHREAD *target;
+    LIST_ENTRY freeList;
+    void *portContext;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    InitializeListHead(&freeList);
+    status = PsLookupThreadByThreadId(reply->Request.ClientId.UniqueThread, &target);
+    if (NT_SUCCESS(status) && target->Cid.UniqueProcess != reply->Request.ClientId.UniqueProcess) {
+        ObDereferenceObject(target);
+        status = STATUS_INVALID_CID;
+    }
+    if (!NT_SUCCESS(status)) {
+        LpcpFreeMessage(reply);
+        return status;
+    }
+    oldIrql = LpcpAcquireLock();
+    waitingPort = (LPCP_PORT_OBJECT *)((ULONG_PTR)target->LpcWaitingOnPort & ~LPCP_THREAD_FLAGS);
+    if (IsListEmpty(&target->LpcReplyChain) || target->LpcReplyMessageId != messageId ||
+        LpcpGetMessageFromThread(target) || !LpcpValidateClientPort(port, waitingPort))
+        status = STATUS_REPLY_MESSAGE_MISMATCH;
+    if (NT_SUCCESS(status) && waitAgain)
+        status = LpcpFindSendTargets(port, &queuePort, &rundownPort, &portContext);
+    if (NT_SUCCESS(status)) {
+        LpcpDropDataInfo(waitingPort, target, messageId, &freeList);
+        reply->Request.ClientId = thread->Cid;
+        reply->RepliedToThread = target;
+        RemoveEntryList(&target->LpcReplyChain);
+        InitializeListHead(&target->LpcReplyChain);
+        target->LpcReplyMessage = reply;
+        target->LpcReplyMessageId = 0;
+        KeReleaseSemaphore(&target->LpcReplySemaphore, 1, 1, FALSE);
+        if (thread->LpcReceivedMsgIdValid && thread->LpcReceivedMessageId == messageId) {
+            thread->LpcReceivedMessageId = 0;
+            thread->LpcReceivedMsgIdValid = FALSE;
+        }
+        if (waitAgain) {
+            thread->LpcReplyMessageId = messageId;
+            thread->LpcWaitingOnPort =
+                (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT);
+            InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
+        }
+    }
+    LpcpReleaseLock(oldIrql);
+    ObDereferenceObject(target);
+    LpcpFreeMessageList(&freeList);
+    if (!NT_SUCCESS(status))
+        LpcpFreeMessage(reply);
+    return status;
+}
+
+// Capture, port, checks and the reply: what NtReplyPort and the reply half
+// of the other services share.
+static NTSTATUS LpcpReplyFromUser(HANDLE portHandle, PORT_MESSAGE *replyMessage,
+                                  BOOLEAN waitAgain, LPCP_PORT_OBJECT **portOut)
+{
+    LPCP_PORT_OBJECT *port;
+    LPCP_MESSAGE *reply;
+    PORT_MESSAGE header;
+    NTSTATUS status = LpcpCaptureHeader(replyMessage, &header);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = LpcpCaptureReply(port, replyMessage, &header, &reply);
+    if (NT_SUCCESS(status))
+        status = LpcpReply(port, reply, waitAgain);
+    if (NT_SUCCESS(status) && portOut)
+        *portOut = port;
+    else
+        ObDereferenceObject(port);
+    return status;
+}
+
+NTSTATUS NtReplyPort(HANDLE portHandle, PORT_MESSAGE *replyMessage)
+{
+    return LpcpReplyFromUser(portHandle, replyMessage, FALSE, NULL);
+}
+
+// Replies (typically a client answering a server's callback) and waits for
+// the answer to the same MessageId, which comes back in the same buffer.
+NTSTATUS NtReplyWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *replyMessage)
+{
+    ULONG messageId = 0;
+    LPCP_PORT_OBJECT *port;
+    LPCP_MESSAGE *answer = NULL;
+    NTSTATUS status = ProbeForWrite(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
+
+    if (NT_SUCCESS(status))
+        status = MmCopyFromUser(&messageId, &replyMessage->MessageId, sizeof(messageId));
+    if (NT_SUCCESS(status))
+        status = LpcpReplyFromUser(portHandle, replyMessage, TRUE, &port);
+    if (!NT_SUCCESS(status))
+        return status;
+    // No request of this thread is queued anywhere: nothing to take back.
+    status = LpcpWaitForReply(NULL, messageId, UserMode, &answer);
+    ObDereferenceObject(port);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = MmCopyToUser(replyMessage, &answer->Request,
+                          (USHORT)answer->Request.u1.s1.TotalLength);
+    LpcpFreeMessage(answer);
+    return status;
+}

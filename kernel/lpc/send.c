@@ -1,0 +1,441 @@
+// Sending: datagrams (NtRequestPort, LpcRequestPort) and requests that wait
+// for their reply (NtRequestWaitReplyPort, LpcRequestWaitReplyPort),
+// callbacks included.
+//
+// The hot path of a request: one message block from the free list, the
+// caller's message copied into it, then under LpcpLock a fresh MessageId,
+// the block on the receiving queue and the thread on its rundown port's
+// reply chain; then the wait on the thread's own LpcReplySemaphore. The
+// reply comes back in a block the replier filled, found through no list:
+// the replier looks the thread up by its ClientId (the Cid table) and
+// leaves the block in its LpcReplyMessage.
+
+#include "lpc/lpcp.h"
+#include "mm/mm.h"
+
+NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
+{
+    NTSTATUS status = ProbeForRead(userMessage, sizeof(*userMessage), sizeof(ULONG));
+
+    if (NT_SUCCESS(status))
+        status = MmCopyFromUser(header, userMessage, sizeof(*header));
+    if (!NT_SUCCESS(status))
+        return status;
+    // The data must fit in the message: NT's first length check, before the
+    // port is looked at.
+    if ((ULONG)(USHORT)header->u1.s1.DataLength + sizeof(PORT_MESSAGE) >
+        (ULONG)(USHORT)header->u1.s1.TotalLength)
+        return STATUS_INVALID_PARAMETER;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *message)
+{
+    ULONG total = (USHORT)message->u1.s1.TotalLength;
+    ULONG data = (USHORT)message->u1.s1.DataLength;
+
+    if (data + sizeof(PORT_MESSAGE) > total)
+        return STATUS_INVALID_PARAMETER;
+    if (total > port->MaxMessageLength || total <= data)
+        return STATUS_PORT_MESSAGE_TOO_LONG;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                            LPCP_MESSAGE **result)
+{
+    LPCP_MESSAGE *message = LpcpAllocateMessage();
+    NTSTATUS status;
+
+    if (!message)
+        return STATUS_NO_MEMORY;
+    status = MmCopyFromUser(&message->Request, userMessage, (USHORT)header->u1.s1.TotalLength);
+    if (!NT_SUCCESS(status)) {
+        LpcpFreeMessage(message);
+        return status;
+    }
+    // The checked header, not what the user may have changed since.
+    message->Request = *header;
+    *result = message;
+    return STATUS_SUCCESS;
+}
+
+// A data-info block must lie inside the message with all its entries.
+static NTSTATUS LpcpCheckDataInfo(const LPCP_MESSAGE *message)
+{
+    ULONG offset = (USHORT)message->Request.u2.s2.DataInfoOffset;
+    ULONG total = (USHORT)message->Request.u1.s1.TotalLength;
+    const LPCP_DATA_INFO *info;
+
+    if (!offset)
+        return STATUS_SUCCESS;
+    if (offset < sizeof(PORT_MESSAGE) || offset + FIELD_OFFSET(LPCP_DATA_INFO, Entries) > total)
+        return STATUS_INVALID_PARAMETER;
+    info = (const LPCP_DATA_INFO *)((const UCHAR *)&message->Request + offset);
+    if (info->NumberOfEntries > (total - offset - FIELD_OFFSET(LPCP_DATA_INFO, Entries)) /
+                                    sizeof(info->Entries[0]))
+        return STATUS_INVALID_PARAMETER;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePort,
+                             LPCP_PORT_OBJECT **rundownPort, void **portContext)
+{
+    LPCP_PORT_OBJECT *peer = port->ConnectedPort;
+
+    *portContext = NULL;
+    switch (port->Flags & LPCP_PORT_TYPE_MASK) {
+    case LPCP_CLIENT_PORT:
+        // To the server's connection port, where its threads receive,
+        // stamped with the server communication port's context.
+        if (!peer || !port->ConnectionPort)
+            return STATUS_PORT_DISCONNECTED;
+        *queuePort = port->ConnectionPort;
+        *rundownPort = peer;
+        *portContext = peer->PortContext;
+        break;
+    case LPCP_COMMUNICATION_PORT:
+        // To the client port's own queue.
+        if (!peer)
+            return STATUS_PORT_DISCONNECTED;
+        *queuePort = peer;
+        *rundownPort = peer;
+        break;
+    default:
+        // A connection or unconnected port talks to itself.
+        *queuePort = port;
+        *rundownPort = port;
+        break;
+    }
+    if ((*queuePort)->Flags & LPCP_PORT_DELETED)
+        return STATUS_PORT_DISCONNECTED;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
+                          BOOLEAN chargeQuota)
+{
+    KSEMAPHORE *semaphore = queuePort->MsgQueue.Semaphore;
+
+    if (chargeQuota && KeReadStateSemaphore(semaphore) >= LPCP_MAX_QUEUED_MESSAGES)
+        return STATUS_NO_MEMORY;
+    InsertTailList(&queuePort->MsgQueue.ReceiveHead, &message->Entry);
+    KeReleaseSemaphore(semaphore, 1, 1, FALSE);
+    if (queuePort->Flags & LPCP_WAITABLE_PORT)
+        KeSetEvent(&queuePort->WaitEvent, 1, FALSE);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota)
+{
+    LPCP_PORT_OBJECT *queuePort, *rundownPort;
+    void *portContext;
+    NTSTATUS status;
+    KIRQL oldIrql = LpcpAcquireLock();
+
+    status = LpcpFindSendTargets(port, &queuePort, &rundownPort, &portContext);
+    if (NT_SUCCESS(status)) {
+        message->Request.ClientId = PsGetCurrentThread()->Cid;
+        message->Request.MessageId = LpcpGenerateMessageId();
+        message->Request.CallbackId = 0;
+        message->PortContext = portContext;
+        message->SenderPort = port;
+        status = LpcpQueueMessage(queuePort, message, chargeQuota);
+    }
+    LpcpReleaseLock(oldIrql);
+    if (!NT_SUCCESS(status))
+        LpcpFreeMessage(message);
+    return status;
+}
+
+void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, ETHREAD *thread, ULONG messageId,
+                       LIST_ENTRY *freeList)
+{
+    LIST_ENTRY *heads[2];
+
+    if (!queuePort)
+        return;
+    heads[0] = &queuePort->MsgQueue.ReceiveHead;
+    heads[1] = &queuePort->LpcDataInfoChainHead;
+    // A dead sender's request found in its queue leaves a count in the
+    // queue's semaphore: the receiver wakes to an empty queue and waits again.
+    for (int i = 0; i < 2; i++) {
+        for (LIST_ENTRY *entry = heads[i]->Flink; entry != heads[i]; entry = entry->Flink) {
+            LPCP_MESSAGE *message = CONTAINING_RECORD(entry, LPCP_MESSAGE, Entry);
+
+            if (message->Request.MessageId == messageId &&
+                message->Request.ClientId.UniqueThread == thread->Cid.UniqueThread) {
+                RemoveEntryList(entry);
+                InsertTailList(freeList, entry);
+                return;
+            }
+        }
+    }
+}
+
+NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, ULONG messageId,
+                          KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+    LPCP_MESSAGE *message = NULL;
+    BOOLEAN woken, takeCount = FALSE;
+    LIST_ENTRY freeList;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    InitializeListHead(&freeList);
+    status = KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, waitMode, FALSE,
+                                   NULL);
+    oldIrql = LpcpAcquireLock();
+    woken = IsListEmpty(&thread->LpcReplyChain);
+    if (woken) {
+        message = LpcpGetMessageFromThread(thread);
+        // Woken and terminated at once: the count is there, take it.
+        takeCount = status != STATUS_SUCCESS;
+    } else {
+        // Nobody answered: the thread is being terminated. It leaves the
+        // chain, and its request leaves the queue if no server took it.
+        RemoveEntryList(&thread->LpcReplyChain);
+        InitializeListHead(&thread->LpcReplyChain);
+    }
+    thread->LpcReplyMessage = NULL;
+    thread->LpcReplyMessageId = 0;
+    if (!message)
+        LpcpCancelRequest(queuePort, thread, messageId, &freeList);
+    LpcpReleaseLock(oldIrql);
+    if (takeCount)
+        KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, KernelMode, FALSE, NULL);
+    LpcpFreeMessageList(&freeList);
+    if (!woken)
+        return status;
+    if (!message)
+        return STATUS_LPC_REPLY_LOST;
+    *reply = message;
+    return STATUS_SUCCESS;
+}
+
+// A callback: the request goes straight to the client thread waiting for
+// `message`'s id (named by its ClientId), not through a queue. Lock held.
+static NTSTATUS LpcpHandCallback(LPCP_PORT_OBJECT *port, ETHREAD *target, LPCP_MESSAGE *message)
+{
+    LPCP_PORT_OBJECT *waitingPort;
+
+    if (IsListEmpty(&target->LpcReplyChain) ||
+        target->LpcReplyMessageId != message->Request.MessageId ||
+        LpcpGetMessageFromThread(target))
+        return STATUS_REPLY_MESSAGE_MISMATCH;
+    waitingPort = (LPCP_PORT_OBJECT *)((ULONG_PTR)target->LpcWaitingOnPort & ~LPCP_THREAD_FLAGS);
+    if (!LpcpValidateClientPort(port, waitingPort))
+        return STATUS_REPLY_MESSAGE_MISMATCH;
+    message->Request.ClientId = PsGetCurrentThread()->Cid;
+    message->Request.CallbackId = LpcpGenerateCallbackId();
+    message->RepliedToThread = target;
+    RemoveEntryList(&target->LpcReplyChain);
+    InitializeListHead(&target->LpcReplyChain);
+    target->LpcReplyMessage = message;
+    target->LpcReplyMessageId = 0;
+    KeReleaseSemaphore(&target->LpcReplySemaphore, 1, 1, FALSE);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
+                              KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+    BOOLEAN callback = LpcpMessageType(&message->Request) == LPC_REQUEST &&
+                       message->Request.MessageId != 0;
+    LPCP_PORT_OBJECT *queuePort = NULL, *rundownPort;
+    ETHREAD *target = NULL;
+    BOOLEAN queueReferenced = FALSE;
+    void *portContext;
+    NTSTATUS status;
+    ULONG id = 0;
+    KIRQL oldIrql;
+
+    if (thread->LpcExitThreadCalled) {
+        LpcpFreeMessage(message);
+        return STATUS_THREAD_IS_TERMINATING;
+    }
+    if (callback) {
+        status = PsLookupThreadByThreadId(message->Request.ClientId.UniqueThread, &target);
+        if (!NT_SUCCESS(status)) {
+            LpcpFreeMessage(message);
+            return status;
+        }
+    }
+    oldIrql = LpcpAcquireLock();
+    status = LpcpFindSendTargets(port, &queuePort, &rundownPort, &portContext);
+    // The queue's port is looked at again after the wait (a request nobody
+    // took is taken back); a server's callback queue is a client port it
+    // holds no reference on, so one is taken for the length of the wait.
+    if (NT_SUCCESS(status) && !ObReferenceObjectSafe(queuePort))
+        status = STATUS_PORT_DISCONNECTED;
+    else if (NT_SUCCESS(status))
+        queueReferenced = TRUE;
+    if (NT_SUCCESS(status) && callback) {
+        id = message->Request.MessageId;
+        status = LpcpHandCallback(port, target, message);
+    } else if (NT_SUCCESS(status)) {
+        id = LpcpGenerateMessageId();
+        message->Request.ClientId = thread->Cid;
+        message->Request.MessageId = id;
+        message->Request.CallbackId = 0;
+        message->PortContext = portContext;
+        message->SenderPort = port;
+        status = LpcpQueueMessage(queuePort, message, TRUE);
+    }
+    if (NT_SUCCESS(status)) {
+        thread->LpcReplyMessageId = id;
+        thread->LpcWaitingOnPort = (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT);
+        InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
+    }
+    LpcpReleaseLock(oldIrql);
+    if (target)
+        ObDereferenceObject(target);
+    if (NT_SUCCESS(status))
+        status = LpcpWaitForReply(queuePort, id, waitMode, reply);
+    else
+        LpcpFreeMessage(message);
+    if (queueReferenced)
+        ObDereferenceObject(queuePort);
+    return status;
+}
+
+// ---- The services and the kernel's calls -----------------------------------------------
+
+NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
+{
+    LPCP_PORT_OBJECT *port;
+    LPCP_MESSAGE *message;
+    PORT_MESSAGE header;
+    NTSTATUS status = LpcpCaptureHeader(requestMessage, &header);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    // User mode cannot pass for the kernel, and sends plain datagrams only.
+    header.u2.s2.Type &= ~LPC_KERNELMODE_MESSAGE;
+    if (header.u2.s2.Type != 0 || header.u2.s2.DataInfoOffset != 0)
+        return STATUS_INVALID_PARAMETER;
+    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = LpcpCheckMessageLengths(port, &header);
+    if (NT_SUCCESS(status)) {
+        header.u2.s2.Type = LPC_DATAGRAM;
+        status = LpcpCaptureMessage(requestMessage, &header, &message);
+    }
+    if (NT_SUCCESS(status))
+        status = LpcpSendDatagram(port, message, TRUE);
+    ObDereferenceObject(port);
+    return status;
+}
+
+NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
+                                PORT_MESSAGE *replyMessage)
+{
+    LPCP_MESSAGE *message, *reply = NULL;
+    LPCP_PORT_OBJECT *port;
+    PORT_MESSAGE header;
+    NTSTATUS status = LpcpCaptureHeader(requestMessage, &header);
+    CSHORT type;
+
+    if (NT_SUCCESS(status))
+        status = ProbeForWrite(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
+    if (!NT_SUCCESS(status))
+        return status;
+    // The kernel bit and the undocumented no-impersonation bit go; a plain
+    // message becomes a request, LPC_REQUEST (with an id) is a callback.
+    type = header.u2.s2.Type & ~(LPC_KERNELMODE_MESSAGE | LPC_NO_IMPERSONATE);
+    if (type == 0) {
+        header.MessageId = 0;
+        type = LPC_REQUEST;
+    } else if (type != LPC_REQUEST) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    header.u2.s2.Type = type;
+    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = LpcpCheckMessageLengths(port, &header);
+    if (NT_SUCCESS(status))
+        status = LpcpCaptureMessage(requestMessage, &header, &message);
+    if (NT_SUCCESS(status)) {
+        status = LpcpCheckDataInfo(message);
+        if (!NT_SUCCESS(status))
+            LpcpFreeMessage(message);
+    }
+    if (NT_SUCCESS(status))
+        status = LpcpRequestWaitReply(port, message, UserMode, &reply);
+    ObDereferenceObject(port);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = MmCopyToUser(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
+    LpcpFreeMessage(reply);
+    return status;
+}
+
+// A kernel message in a block: its lengths checked against the port.
+static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *request,
+                                      CSHORT type, LPCP_MESSAGE **result)
+{
+    LPCP_MESSAGE *message;
+    NTSTATUS status = LpcpCheckMessageLengths(port, request);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    message = LpcpAllocateMessage();
+    if (!message)
+        return STATUS_NO_MEMORY;
+    memcpy(&message->Request, request, (USHORT)request->u1.s1.TotalLength);
+    message->Request.u2.s2.Type = type;
+    *result = message;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage)
+{
+    CSHORT type = requestMessage->u2.s2.Type;
+    ULONG kind = type & ~LPC_KERNELMODE_MESSAGE;
+    LPCP_MESSAGE *message;
+    NTSTATUS status;
+
+    if (kind == 0)
+        type |= LPC_DATAGRAM;
+    else if (kind < LPC_DATAGRAM || kind > LPC_CLIENT_DIED)
+        return STATUS_INVALID_PARAMETER;
+    status = LpcpCopyKernelMessage(portAddress, requestMessage, type, &message);
+    if (!NT_SUCCESS(status))
+        return status;
+    // Only plain datagrams count against the queue: the kernel's notices
+    // (a closed port, a dead thread) must get through.
+    return LpcpSendDatagram(portAddress, message, LpcpMessageType(&message->Request) == LPC_DATAGRAM);
+}
+
+NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage,
+                                 PORT_MESSAGE *replyMessage)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+    CSHORT type = requestMessage->u2.s2.Type;
+    ULONG kind = type & ~LPC_KERNELMODE_MESSAGE;
+    LPCP_MESSAGE *message, *reply;
+    NTSTATUS status;
+
+    if (kind == 0)
+        type |= LPC_REQUEST;
+    else if (kind != LPC_REQUEST && (kind < LPC_EXCEPTION || kind > LPC_ERROR_EVENT))
+        return STATUS_INVALID_PARAMETER;
+    // A thread that already waits for a reply cannot start another.
+    if (thread->LpcReplyMessage || thread->LpcReplyMessageId)
+        return STATUS_UNSUCCESSFUL;
+    status = LpcpCopyKernelMessage(portAddress, requestMessage, type, &message);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (kind == 0)
+        message->Request.MessageId = 0;
+    status = LpcpRequestWaitReply(portAddress, message, KernelMode, &reply);
+    if (!NT_SUCCESS(status))
+        return status;
+    memcpy(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
+    LpcpFreeMessage(reply);
+    return STATUS_SUCCESS;
+}
