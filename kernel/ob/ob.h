@@ -245,6 +245,9 @@ NTSTATUS ObCreateDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAcc
 // Private to the object manager.
 void ObpIncrementHandleCount(void *object);
 void ObpDecrementHandleCount(void *object);
+// A handle of `process` to `object` closed: the count, then the type's
+// CloseProcedure with the handles left.
+void ObpCloseHandleCount(struct _EPROCESS *process, void *object, ACCESS_MASK grantedAccess);
 NTSTATUS ObpCreateDirectory(OBJECT_DIRECTORY *parent, const char *name,
                             OBJECT_DIRECTORY **directory);
 NTSTATUS ObpInsertNameAt(OBJECT_DIRECTORY *start, const UNICODE_STRING *relativeName,

@@ -191,6 +191,7 @@ static NTSTATUS ObpCloseHandle(EPROCESS *process, HANDLE handle)
 {
     HANDLE_TABLE *table = process ? process->ObjectTable : NULL;
     HANDLE_TABLE_ENTRY *entry;
+    ACCESS_MASK access;
     void *object;
     KIRQL oldIrql;
 
@@ -203,6 +204,7 @@ static NTSTATUS ObpCloseHandle(EPROCESS *process, HANDLE handle)
         return STATUS_INVALID_HANDLE;
     }
     object = OBJECT_HEADER_TO_OBJECT(entry->Object);
+    access = entry->GrantedAccess;
     entry->Object = NULL;
     entry->GrantedAccess = 0;
     entry->NextFreeTableEntry = table->FirstFree;
@@ -211,7 +213,7 @@ static NTSTATUS ObpCloseHandle(EPROCESS *process, HANDLE handle)
     KeReleaseSpinLock(&table->Lock, oldIrql);
     // Outside the lock: the last reference runs a delete routine, which
     // may close handles of its own.
-    ObpDecrementHandleCount(object);
+    ObpCloseHandleCount(process, object, access);
     ObDereferenceObject(object);
     return STATUS_SUCCESS;
 }
@@ -286,7 +288,7 @@ void ObKillProcess(EPROCESS *process)
         if (entries[i].Object) {
             void *object = OBJECT_HEADER_TO_OBJECT(entries[i].Object);
 
-            ObpDecrementHandleCount(object);
+            ObpCloseHandleCount(process, object, entries[i].GrantedAccess);
             ObDereferenceObject(object);
         }
     }

@@ -335,6 +335,18 @@ void ObpDecrementHandleCount(void *object)
     }
 }
 
+void ObpCloseHandleCount(struct _EPROCESS *process, void *object, ACCESS_MASK grantedAccess)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+    OB_CLOSE_METHOD closeProcedure = header->Type->TypeInfo.CloseProcedure;
+
+    ObpDecrementHandleCount(object);
+    // The object is still referenced by the caller. Sleuth keeps no
+    // per-process handle counts: the process count passed is 0.
+    if (closeProcedure)
+        closeProcedure(process, object, grantedAccess, 0, (ULONG_PTR)header->HandleCount);
+}
+
 void ObMakeTemporaryObject(void *object)
 {
     OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
