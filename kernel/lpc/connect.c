@@ -277,16 +277,16 @@ NTSTATUS NtSecureConnectPort(HANDLE *portHandle, UNICODE_STRING *portName,
         LpcpFreeMessage(message);
     else
         status = LpcpConnectAndWait(connectionPort, message, &answer);
-    if (NT_SUCCESS(status) && (!answer || !clientPort->ConnectedPort ||
-                               LpcpMessageType(&answer->Request) != LPC_REPLY))
+    if (status == STATUS_SUCCESS && (!answer || !clientPort->ConnectedPort ||
+                                     LpcpMessageType(&answer->Request) != LPC_REPLY))
         status = STATUS_PORT_CONNECTION_REFUSED;
-    if (NT_SUCCESS(status))
+    if (status == STATUS_SUCCESS)
         status = LpcpReturnConnectResults(answer, clientPort, &arguments, clientView, serverView,
                                           maxMessageLength, connectionInformation,
                                           connectionInformationLength);
     if (answer)
         LpcpFreeMessage(answer);
-    if (!NT_SUCCESS(status)) {
+    if (status != STATUS_SUCCESS) {
         ObDereferenceObject(clientPort);
         return status;
     }

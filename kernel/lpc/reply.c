@@ -164,7 +164,7 @@ NTSTATUS NtReplyWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *replyMessage)
     // No request of this thread is queued anywhere: nothing to take back.
     status = LpcpWaitForReply(NULL, messageId, UserMode, &answer);
     ObDereferenceObject(port);
-    if (!NT_SUCCESS(status))
+    if (status != STATUS_SUCCESS)
         return status;
     status = MmCopyToUser(replyMessage, &answer->Request,
                           (USHORT)answer->Request.u1.s1.TotalLength);

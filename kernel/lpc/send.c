@@ -367,7 +367,9 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     if (NT_SUCCESS(status))
         status = LpcpRequestWaitReply(port, message, UserMode, &reply);
     ObDereferenceObject(port);
-    if (!NT_SUCCESS(status))
+    // STATUS_USER_APC (the thread is being terminated) is a success code
+    // with no reply.
+    if (status != STATUS_SUCCESS)
         return status;
     status = MmCopyToUser(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessage(reply);
@@ -433,7 +435,7 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
     if (kind == 0)
         message->Request.MessageId = 0;
     status = LpcpRequestWaitReply(portAddress, message, KernelMode, &reply);
-    if (!NT_SUCCESS(status))
+    if (status != STATUS_SUCCESS)
         return status;
     memcpy(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessage(reply);

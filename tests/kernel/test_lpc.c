@@ -1,8 +1,195 @@
-// LPC: the user-mode test programs (with the leak check around each), and
-// the kernel callers' calls (LpcRequestPort, LpcRequestWaitReplyPort) with
-// many clients on one port.
+// LPC: the user-mode test programs (with the leak check around each), the
+// kernel callers' calls (LpcRequestPort, LpcRequestWaitReplyPort) to a
+// user-mode server, and many kernel clients on one port.
 
 #include "tests/kernel/ktuser.h"
+#include "tests/kernel/test_dispatcher.h"
 #include "lpc/lpcp.h"
+#include "mm/mm.h"
 
 KTEST(LpcUserCalls) { KtExpectUserTestsPass("tlpc"); }
+KTEST(LpcUserDeathOfEitherSide) { KtExpectUserTestsPass("tlpcdeath"); }
+KTEST(LpcUserFloodIsBounded) { KtExpectUserTestsPass("tlpcflood"); }
+
+typedef struct _KT_LPC_MESSAGE {
+    PORT_MESSAGE h;
+    ULONG Data[4];
+} KT_LPC_MESSAGE;
+
+static void KtInitLpcMessage(KT_LPC_MESSAGE *message, CSHORT type, ULONG a, ULONG b)
+{
+    memset(message, 0, sizeof(*message));
+    message->h.u1.s1.DataLength = sizeof(message->Data);
+    message->h.u1.s1.TotalLength = sizeof(*message);
+    message->h.u2.s2.Type = type;
+    message->Data[0] = a;
+    message->Data[1] = b;
+}
+
+static NTSTATUS KtWaitLong(void *object, LONG milliseconds)
+{
+    LARGE_INTEGER limit = KtRelativeTime(milliseconds);
+
+    return KeWaitForSingleObject(object, Executive, KernelMode, FALSE, &limit);
+}
+
+// ---- A System thread asking a user-mode server (tlpcksrv.exe) ---------------------------
+
+#define KT_KSRV_PORT u"\\RPC Control\\TlpcKernelServer"
+
+KTEST(LpcKernelCallerAsksUserModeServer)
+{
+    UNICODE_STRING name = {sizeof(KT_KSRV_PORT) - 2, sizeof(KT_KSRV_PORT), (WCHAR *)KT_KSRV_PORT};
+    ULONG messagesBefore = KtPoolTagCount(LPCP_MESSAGE_TAG);
+    OBJECT_ATTRIBUTES attributes;
+    KT_LPC_MESSAGE request, reply;
+    EPROCESS *process;
+    void *port = NULL;
+
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    KT_EXPECT(NT_SUCCESS(PsStartUserProgram("tlpcksrv", NULL, &process)));
+    for (int i = 0; i < 500 && !port; i++) {
+        if (!NT_SUCCESS(ObReferenceObjectByName(&attributes, LpcPortObjectType, &port)))
+            KtSleep(10);
+    }
+    KT_EXPECT(port != NULL);
+    // The kernel's own types only: a request is not a datagram, nor the reverse.
+    KtInitLpcMessage(&request, LPC_REQUEST, 0, 0);
+    KT_EXPECT_EQ(LpcRequestPort(port, &request.h), STATUS_INVALID_PARAMETER);
+    KtInitLpcMessage(&request, LPC_DATAGRAM, 0, 0);
+    KT_EXPECT_EQ(LpcRequestWaitReplyPort(port, &request.h, &reply.h), STATUS_INVALID_PARAMETER);
+    request.h.u1.s1.TotalLength = 0x300;
+    KT_EXPECT_EQ(LpcRequestPort(port, &request.h), STATUS_PORT_MESSAGE_TOO_LONG);
+    for (ULONG i = 0; i < 3; i++) {
+        KtInitLpcMessage(&request, 0, 1, i);
+        KT_EXPECT_EQ(LpcRequestPort(port, &request.h), STATUS_SUCCESS);
+    }
+    // The server doubles Data[0] and echoes the ClientId it saw.
+    for (ULONG i = 0; i < 10; i++) {
+        KtInitLpcMessage(&request, 0, 21 + i, 0);
+        KT_EXPECT_EQ(LpcRequestWaitReplyPort(port, &request.h, &reply.h), STATUS_SUCCESS);
+        KT_EXPECT_EQ(reply.h.u2.s2.Type & ~LPC_KERNELMODE_MESSAGE, LPC_REPLY);
+        KT_EXPECT_EQ(reply.Data[0], 2 * (21 + i));
+        KT_EXPECT_EQ((HANDLE)(ULONG_PTR)reply.Data[1], PsGetCurrentThread()->Cid.UniqueThread);
+    }
+    // The thread waits for nothing any more.
+    KT_EXPECT_EQ(PsGetCurrentThread()->LpcReplyMessageId, 0);
+    KT_EXPECT(IsListEmpty(&PsGetCurrentThread()->LpcReplyChain));
+    KtInitLpcMessage(&request, 0, 0xdead, 0);
+    KT_EXPECT_EQ(LpcRequestPort(port, &request.h), STATUS_SUCCESS);
+    KT_EXPECT_EQ(KtWaitLong(&process->Pcb, 10000), STATUS_WAIT_0);
+    // Its exit status: the datagrams it received before the last.
+    KT_EXPECT_EQ(process->ExitStatus, 3);
+    // The server is gone: its port is run down.
+    KtInitLpcMessage(&request, 0, 5, 0);
+    KT_EXPECT_EQ(LpcRequestWaitReplyPort(port, &request.h, &reply.h), STATUS_PORT_DISCONNECTED);
+    ObDereferenceObject(port);
+    ObDereferenceObject(process);
+    KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
+}
+
+// ---- Many clients on one port -----------------------------------------------------------
+
+#define KT_LPC_CLIENTS  64
+#define KT_LPC_SERVERS  2
+#define KT_LPC_REQUESTS 1563            // per client: 100,032 in all
+
+typedef struct _KT_LPC_STRESS {
+    LPCP_PORT_OBJECT *Port;
+    volatile LONG Replies;              // right replies the clients got
+    volatile LONG Wrong;                // failures and wrong replies
+    volatile LONG Served;               // requests the servers answered
+    ULONG Index;                        // handed to each client as it starts
+} KT_LPC_STRESS;
+
+static KT_LPC_STRESS KtStress;
+
+static void KtLpcServer(void *context)
+{
+    typedef union {
+        PORT_MESSAGE h;
+        UCHAR Bytes[LPCP_MAX_MESSAGE_LENGTH];
+    } BUFFER;
+    KT_LPC_STRESS *stress = context;
+    LPCP_MESSAGE *reply = NULL;
+    BUFFER buffer;
+    void *portContext;
+
+    for (;;) {
+        NTSTATUS status = LpcpReplyWaitReceivePort(stress->Port, reply, &buffer.h, &portContext,
+                                                   KernelMode, NULL);
+
+        reply = NULL;
+        if (status != STATUS_SUCCESS) {
+            __atomic_add_fetch(&stress->Wrong, 1, __ATOMIC_RELAXED);
+            break;
+        }
+        if (LpcpMessageType(&buffer.h) == LPC_DATAGRAM)
+            break;                      // told to stop
+        reply = LpcpAllocateMessage();
+        if (!reply) {
+            __atomic_add_fetch(&stress->Wrong, 1, __ATOMIC_RELAXED);
+            break;
+        }
+        memcpy(&reply->Request, &buffer, buffer.h.u1.s1.TotalLength);
+        reply->Request.u2.s2.Type = LPC_REPLY;
+        ((KT_LPC_MESSAGE *)&reply->Request)->Data[2] += 1;
+        __atomic_add_fetch(&stress->Served, 1, __ATOMIC_RELAXED);
+    }
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+static void KtLpcClient(void *context)
+{
+    KT_LPC_STRESS *stress = context;
+    ULONG index = __atomic_add_fetch(&stress->Index, 1, __ATOMIC_RELAXED);
+    KT_LPC_MESSAGE request, reply;
+
+    for (ULONG i = 0; i < KT_LPC_REQUESTS; i++) {
+        KtInitLpcMessage(&request, 0, index, i);
+        request.Data[2] = i * 3;
+        if (LpcRequestWaitReplyPort(stress->Port, &request.h, &reply.h) == STATUS_SUCCESS &&
+            reply.Data[0] == index && reply.Data[1] == i && reply.Data[2] == i * 3 + 1 &&
+            reply.h.ClientId.UniqueThread != PsGetCurrentThread()->Cid.UniqueThread)
+            __atomic_add_fetch(&stress->Replies, 1, __ATOMIC_RELAXED);
+        else
+            __atomic_add_fetch(&stress->Wrong, 1, __ATOMIC_RELAXED);
+    }
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+KTEST(LpcManyKernelClientsLoseNothing)
+{
+    ULONG messagesBefore = KtPoolTagCount(LPCP_MESSAGE_TAG);
+    ULONG queuesBefore = KtPoolTagCount(LPCP_QUEUE_TAG);
+    ETHREAD *servers[KT_LPC_SERVERS], *clients[KT_LPC_CLIENTS];
+    KT_LPC_MESSAGE stop;
+
+    memset(&KtStress, 0, sizeof(KtStress));
+    KT_EXPECT_EQ(LpcpCreatePort(0, sizeof(KT_LPC_MESSAGE), FALSE, &KtStress.Port),
+                 STATUS_SUCCESS);
+    for (int i = 0; i < KT_LPC_SERVERS; i++)
+        KT_EXPECT((servers[i] = KtStartThread(KtLpcServer, &KtStress, 9)) != NULL);
+    for (int i = 0; i < KT_LPC_CLIENTS; i++)
+        KT_EXPECT((clients[i] = KtStartThread(KtLpcClient, &KtStress, 8)) != NULL);
+    for (int i = 0; i < KT_LPC_CLIENTS; i++) {
+        KT_EXPECT_EQ(KtWaitLong(&clients[i]->Tcb, 300000), STATUS_WAIT_0);
+        ObDereferenceObject(clients[i]);
+    }
+    for (int i = 0; i < KT_LPC_SERVERS; i++) {
+        KtInitLpcMessage(&stop, 0, 0, 0);
+        KT_EXPECT_EQ(LpcRequestPort(KtStress.Port, &stop.h), STATUS_SUCCESS);
+    }
+    for (int i = 0; i < KT_LPC_SERVERS; i++) {
+        KT_EXPECT_EQ(KtWaitLong(&servers[i]->Tcb, 10000), STATUS_WAIT_0);
+        ObDereferenceObject(servers[i]);
+    }
+    KT_EXPECT_EQ(KtStress.Wrong, 0);
+    KT_EXPECT_EQ(KtStress.Replies, KT_LPC_CLIENTS * KT_LPC_REQUESTS);
+    KT_EXPECT_EQ(KtStress.Served, KT_LPC_CLIENTS * KT_LPC_REQUESTS);
+    KT_EXPECT(IsListEmpty(&KtStress.Port->MsgQueue.ReceiveHead));
+    KT_EXPECT(IsListEmpty(&KtStress.Port->LpcReplyChainHead));
+    ObDereferenceObject(KtStress.Port);
+    KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
+    KT_EXPECT_EQ(KtPoolTagCount(LPCP_QUEUE_TAG), queuesBefore);
+}

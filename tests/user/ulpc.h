@@ -125,3 +125,82 @@ static inline NTSTATUS UlpcReceive(HANDLE port, PVOID *context, ULPC_MESSAGE *re
     return NtReplyWaitReceivePortEx(port, context, reply ? &reply->h : NULL, &receive->h,
                                     &timeout);
 }
+
+// KWAIT_REASON values the LPC tests look for.
+#define ULPC_WAIT_EXECUTIVE   0     // NtConnectPort waiting for the server
+#define ULPC_WAIT_LPC_RECEIVE 16    // WrLpcReceive
+#define ULPC_WAIT_LPC_REPLY   17    // WrLpcReply
+
+// Polls until a thread of process `pid` (thread `tid`, or any when NULL)
+// waits for `reason`; FALSE if none does within UT_THREAD_PATIENCE_MS.
+static inline BOOLEAN UlpcWaitForWaitReason(HANDLE pid, HANDLE tid, ULONG reason)
+{
+    static UCHAR buffer[64 * 1024] __attribute__((aligned(8)));
+    LARGE_INTEGER tick = UtMilliseconds(1);
+
+    for (int polls = 0; polls < UT_THREAD_PATIENCE_MS; polls++) {
+        SYSTEM_PROCESS_INFORMATION *entry = (SYSTEM_PROCESS_INFORMATION *)buffer;
+
+        if (NT_SUCCESS(NtQuerySystemInformation(SystemProcessInformation, buffer,
+                                                sizeof(buffer), NULL))) {
+            for (;;) {
+                if (entry->UniqueProcessId == pid) {
+                    for (ULONG i = 0; i < entry->NumberOfThreads; i++) {
+                        if (entry->Threads[i].ThreadState == UT_THREAD_STATE_WAITING &&
+                            entry->Threads[i].WaitReason == reason &&
+                            (!tid || entry->Threads[i].ClientId.UniqueThread == tid))
+                            return TRUE;
+                    }
+                    break;
+                }
+                if (!entry->NextEntryOffset)
+                    break;
+                entry = (SYSTEM_PROCESS_INFORMATION *)((UCHAR *)entry + entry->NextEntryOffset);
+            }
+        }
+        NtDelayExecution(FALSE, &tick);
+    }
+    return FALSE;
+}
+
+// This program again as a child process, with `commandLine`.
+static inline NTSTATUS UlpcStartChild(const WCHAR *image, const WCHAR *commandLine,
+                                      PHANDLE process, HANDLE *pid)
+{
+    UNICODE_STRING imageName, line;
+    CLIENT_ID clientId;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&imageName, image);
+    RtlInitUnicodeString(&line, commandLine);
+    status = NtCreateProcessFromArchive(process, NULL, PROCESS_ALL_ACCESS, THREAD_ALL_ACCESS,
+                                        NULL, &imageName, &line, 0, &clientId);
+    if (NT_SUCCESS(status) && pid)
+        *pid = clientId.UniqueProcess;
+    return status;
+}
+
+// Kills a child and waits for it to be gone.
+static inline NTSTATUS UlpcKillChild(HANDLE process)
+{
+    LARGE_INTEGER patience = UtMilliseconds(UT_THREAD_PATIENCE_MS);
+    NTSTATUS status = NtTerminateProcess(process, 0x1DEAD);
+
+    if (NT_SUCCESS(status))
+        status = NtWaitForSingleObject(process, FALSE, &patience);
+    NtClose(process);
+    return status;
+}
+
+static inline void UlpcCommandLine(char *text, size_t size)
+{
+    const UNICODE_STRING *line =
+        &NtCurrentTeb()->ProcessEnvironmentBlock->ProcessParameters->CommandLine;
+    size_t count = line->Length / sizeof(WCHAR);
+
+    if (count >= size)
+        count = size - 1;
+    for (size_t i = 0; i < count; i++)
+        text[i] = (char)line->Buffer[i];
+    text[count] = '\0';
+}
