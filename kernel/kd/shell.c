@@ -15,6 +15,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpProcessCommands,
     KdpSchedulerCommands,
     KdpObjectCommands,
+    KdpLpcCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
