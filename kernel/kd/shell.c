@@ -15,6 +15,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpProcessCommands,
     KdpSchedulerCommands,
     KdpObjectCommands,
+    KdpTokenCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
