@@ -9,6 +9,7 @@
 #include "ob/ob.h"
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "se/se.h"
 
 // Services keep their NT prototypes. Calling one through KSYSTEM_SERVICE is
 // what the x64 calling convention makes safe: every argument travels in its
@@ -91,6 +92,15 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtMapViewOfSection),
     SERVICE_ENTRY(NtUnmapViewOfSection),
     SERVICE_ENTRY(NtQuerySection),
+
+    // Security: tokens and impersonation.
+    SERVICE_ENTRY(NtOpenProcessToken),
+    SERVICE_ENTRY(NtOpenThreadToken),
+    SERVICE_ENTRY(NtQueryInformationToken),
+    SERVICE_ENTRY(NtSetInformationThread),
+    SERVICE_ENTRY(NtSetInformationProcess),
+    SERVICE_ENTRY(NtDuplicateToken),
+    SERVICE_ENTRY(NtCreateToken),
 
 };
 

@@ -6,6 +6,7 @@
 #include "ob/ob.h"
 #include "ex/ex.h"
 #include "ps/ps.h"
+#include "se/se.h"
 #include "kd/kd.h"
 #include "init/cmdline.h"
 #include "arch/x86_64/hal.h"
@@ -212,6 +213,8 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     // The object manager first: Process and Thread are types named in
     // \ObjectTypes, and the System process gets a handle table.
     ObInitSystem();
+    // Tokens before processes: the System process runs with SYSTEM's.
+    SeInitSystem();
     PsInitSystem();
     MmInitSectionObjectType();
     ExInitSystem();

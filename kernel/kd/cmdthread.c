@@ -411,7 +411,7 @@ BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
     if (tcb->State == Waiting)
         KdpPrintWaitBlocks(tcb, indent + 4);
     KdpPrintThreadLpc(&thread, indent);
-
+    KdpPrintImpersonation(&thread, indent);
     if (!KdpReadImageName((ULONG64)thread.ThreadsProcess, image, sizeof(image)))
         RtlStringPrintf(image, sizeof(image), "?");
     KdpPrint("%*sOwning Process %016llx Image: %s\n", in, "",

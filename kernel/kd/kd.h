@@ -131,6 +131,10 @@ extern const KD_COMMAND KdpProcessCommands[];
 extern const KD_COMMAND KdpSchedulerCommands[];
 extern const KD_COMMAND KdpObjectCommands[];
 extern const KD_COMMAND KdpLpcCommands[];
+extern const KD_COMMAND KdpTokenCommands[];
+// !thread's "Impersonation token:" line, for a thread that impersonates.
+struct _ETHREAD;
+void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);
 
 // Stack walking (frame pointers): for `k`, `!thread` and the bugcheck report.
 // A walk starts at the code at Rip with stack pointer Rsp and frame pointer

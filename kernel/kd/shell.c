@@ -16,6 +16,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpSchedulerCommands,
     KdpObjectCommands,
     KdpLpcCommands,
+    KdpTokenCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)

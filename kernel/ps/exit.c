@@ -13,6 +13,7 @@
 #include "ps/ps.h"
 #include "mm/mm.h"
 #include "ex/ex.h"
+#include "se/se.h"
 #include "arch/x86_64/x86.h"
 
 static LIST_ENTRY PspReaperListHead;
@@ -71,6 +72,8 @@ void PspExitThread(NTSTATUS exitStatus)
     thread->ExitTime = KeQuerySystemTime();
     thread->Terminated = TRUE;
     PspRundownUserApcs(thread);
+    // An impersonation ends with the thread (none can start after Terminated).
+    PsRevertThreadToSelf(thread);
 
     oldIrql = KiAcquireDispatcherLock();
     // The System process never ends, whatever its threads do.
