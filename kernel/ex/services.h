@@ -103,9 +103,10 @@
     SYSTEM_SERVICE(83, NtQueryInformationToken, 5)                \
     SYSTEM_SERVICE(84, NtSetInformationThread, 4)                 \
     SYSTEM_SERVICE(85, NtSetInformationProcess, 4)                \
-    SYSTEM_SERVICE(86, NtDuplicateToken, 6)
+    SYSTEM_SERVICE(86, NtDuplicateToken, 6)                        \
+    SYSTEM_SERVICE(87, NtCreateToken, 13)
 
-#define SERVICE_COUNT 87
+#define SERVICE_COUNT 88
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

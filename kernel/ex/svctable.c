@@ -10,6 +10,7 @@
 #include "ps/ps.h"
 #include "mm/mm.h"
 #include "lpc/lpcp.h"
+#include "se/se.h"
 
 // Services keep their NT prototypes. Calling one through KSYSTEM_SERVICE is
 // what the x64 calling convention makes safe: every argument travels in its
@@ -111,6 +112,15 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtWriteRequestData),
     SERVICE_ENTRY(NtQueryInformationPort),
     SERVICE_ENTRY(NtRegisterThreadTerminatePort),
+
+    // Security: tokens and impersonation.
+    SERVICE_ENTRY(NtOpenProcessToken),
+    SERVICE_ENTRY(NtOpenThreadToken),
+    SERVICE_ENTRY(NtQueryInformationToken),
+    SERVICE_ENTRY(NtSetInformationThread),
+    SERVICE_ENTRY(NtSetInformationProcess),
+    SERVICE_ENTRY(NtDuplicateToken),
+    SERVICE_ENTRY(NtCreateToken),
 
 };
 

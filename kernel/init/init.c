@@ -7,6 +7,7 @@
 #include "ex/ex.h"
 #include "ps/ps.h"
 #include "lpc/lpcp.h"
+#include "se/se.h"
 #include "kd/kd.h"
 #include "init/cmdline.h"
 #include "arch/x86_64/hal.h"
@@ -213,6 +214,8 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     // The object manager first: Process and Thread are types named in
     // \ObjectTypes, and the System process gets a handle table.
     ObInitSystem();
+    // Tokens before processes: the System process runs with SYSTEM's.
+    SeInitSystem();
     PsInitSystem();
     MmInitSectionObjectType();
     ExInitSystem();

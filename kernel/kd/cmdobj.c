@@ -274,6 +274,25 @@ static BOOLEAN KdpLookupPath(const char *path, ULONG64 *object)
     return TRUE;
 }
 
+ULONG64 KdpFindObjectType(const char *name)
+{
+    KD_NAME_SEARCH search = { name, 0 };
+
+    if (ObpTypeDirectoryObject)
+        KdpWalkDirectory((ULONG64)ObpTypeDirectoryObject, KdpMatchDirectoryEntry, &search);
+    return search.Object;
+}
+
+BOOLEAN KdpReadObjectName(ULONG64 object, char *name, size_t size)
+{
+    KD_OBJECT_INFO info;
+
+    if (!KdpReadObject(object, &info, TRUE))
+        return FALSE;
+    RtlStringPrintf(name, size, "%s", info.Name);
+    return TRUE;
+}
+
 // ---- Printing an object -------------------------------------------------------------
 
 BOOLEAN KdpPrintObject(ULONG64 object, ULONG indent, ULONG countIndent, BOOLEAN contents)

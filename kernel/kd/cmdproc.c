@@ -98,6 +98,16 @@ static void KdpPrintStatistic(const char *label, const char *value)
     KdpPrint("    %-34s%s\n", label, value);
 }
 
+static void KdpPrintPortStatistic(const char *label, const void *port)
+{
+    char text[20];
+
+    if (!port)
+        return;
+    RtlStringPrintf(text, sizeof(text), "%016llx", (unsigned long long)(ULONG_PTR)port);
+    KdpPrintStatistic(label, text);
+}
+
 // Bit 0 of the flags: times and priority. The threads' times are summed:
 // the kernel charges ticks to threads.
 static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, BOOLEAN ended)
@@ -124,6 +134,11 @@ static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, 
         RtlStringPrintf(text, sizeof(text), "0x%08x", (ULONG)process->ExitStatus);
         KdpPrintStatistic("ExitStatus", text);
     }
+    // The LPC ports the system tells about the process's debug events,
+    // exceptions and security (NT: DebugPort, ExceptionPort, SecurityPort).
+    KdpPrintPortStatistic("DebugPort", process->DebugPort);
+    KdpPrintPortStatistic("ExceptionPort", process->ExceptionPort);
+    KdpPrintPortStatistic("SecurityPort", process->SecurityPort);
 }
 
 static BOOLEAN KdpPrintProcessThread(void *context, ULONG64 entry)

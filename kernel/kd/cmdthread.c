@@ -6,6 +6,7 @@
 
 #include "kd/kd.h"
 #include "ps/ps.h"
+#include "lpc/lpcp.h"
 #include "arch/x86_64/hal.h"
 #include "arch/x86_64/x86.h"
 
@@ -354,6 +355,25 @@ static void KdpPrintThreadStack(ULONG64 address, BOOLEAN current, ULONG indent)
     KdpPrintStackFrom(&start, KD_THREAD_STACK_FRAMES, indent);
 }
 
+// What the thread does in LPC: the request it waits a reply for and the
+// port it sent it through (LpcWaitingOnPort, tagged as a port), and the
+// request it received as a server and has not answered yet.
+static void KdpPrintThreadLpc(const ETHREAD *thread, ULONG indent)
+{
+    ULONG64 port = (ULONG64)(ULONG_PTR)thread->LpcWaitingOnPort;
+
+    if (thread->LpcReplyMessageId) {
+        KdpPrint("%*sWaiting for reply to LPC MessageId %08x:\n", (int)indent, "",
+                 thread->LpcReplyMessageId);
+        if (port & LPCP_THREAD_FLAG_IS_PORT)
+            KdpPrint("%*sCurrent LPC port %016llx\n", (int)indent, "",
+                     (unsigned long long)(port & ~(ULONG64)LPCP_THREAD_FLAGS));
+    }
+    if (thread->LpcReceivedMsgIdValid && thread->LpcReceivedMessageId)
+        KdpPrint("%*sLPC Server thread working on message Id %x\n", (int)indent, "",
+                 thread->LpcReceivedMessageId);
+}
+
 static void KdpPrintSymbolOrAddress(ULONG64 address)
 {
     char symbol[128];
@@ -390,7 +410,8 @@ BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
         return TRUE;
     if (tcb->State == Waiting)
         KdpPrintWaitBlocks(tcb, indent + 4);
-
+    KdpPrintThreadLpc(&thread, indent);
+    KdpPrintImpersonation(&thread, indent);
     if (!KdpReadImageName((ULONG64)thread.ThreadsProcess, image, sizeof(image)))
         RtlStringPrintf(image, sizeof(image), "?");
     KdpPrint("%*sOwning Process %016llx Image: %s\n", in, "",

@@ -20,11 +20,41 @@ static BOOLEAN KdpAfterBugCheck;
 
 extern UCHAR __KernelImageStart[], __KernelImageEnd[];
 
+// While a test captures the output, it is also kept here (cut at the end).
+static char *KdpCaptureBuffer;
+static size_t KdpCaptureSize;
+static size_t KdpCaptureLength;
+
+static void KdpCaptureSink(void *context, const char *text, size_t length)
+{
+    if (KdpCaptureLength + 1 >= KdpCaptureSize)
+        return;
+    if (length > KdpCaptureSize - 1 - KdpCaptureLength)
+        length = KdpCaptureSize - 1 - KdpCaptureLength;
+    memcpy(KdpCaptureBuffer + KdpCaptureLength, text, length);
+    KdpCaptureLength += length;
+    KdpCaptureBuffer[KdpCaptureLength] = '\0';
+}
+
+void KdpSetOutputCapture(char *buffer, size_t size)
+{
+    KdpCaptureBuffer = size ? buffer : NULL;
+    KdpCaptureSize = size;
+    KdpCaptureLength = 0;
+    if (KdpCaptureBuffer)
+        KdpCaptureBuffer[0] = '\0';
+}
+
 // The debugger's output goes to every console, as DbgPrint's does.
 void KdpPrint(const char *format, ...)
 {
     va_list args;
 
+    if (KdpCaptureBuffer) {
+        va_start(args, format);
+        RtlFormatV(KdpCaptureSink, NULL, format, args);
+        va_end(args);
+    }
     va_start(args, format);
     DbgPrintV(format, args);
     va_end(args);
@@ -77,6 +107,37 @@ static BOOLEAN KdpTranslateAddress(ULONG64 directoryTableBase, ULONG64 address,
             return TRUE;
         }
         table = entry & PTE_FRAME;
+    }
+    return FALSE;
+}
+
+BOOLEAN KdpNextMappedPage(ULONG64 directoryTableBase, ULONG64 address, ULONG64 end,
+                          ULONG64 *page)
+{
+    static const ULONG shifts[] = { 39, 30, 21, 12 };    // PML4, PDPT, PD, PT
+
+    address = ALIGN_DOWN_BY(address, PAGE_SIZE);
+    while (address < end && KiIsCanonical(address)) {
+        ULONG64 table = directoryTableBase & PTE_FRAME;
+        ULONG level;
+
+        for (level = 0; level < ARRAYSIZE(shifts); level++) {
+            ULONG64 entry;
+
+            if (!KdpReadTableEntry(table, address, shifts[level], &entry))
+                break;
+            if (level == ARRAYSIZE(shifts) - 1 || ((entry & PTE_LARGE) && level > 0)) {
+                *page = address;
+                return TRUE;
+            }
+            table = entry & PTE_FRAME;
+        }
+        // Nothing is mapped in the rest of the range this level's entry covers.
+        ULONG64 next = ALIGN_DOWN_BY(address, 1ULL << shifts[level]) + (1ULL << shifts[level]);
+
+        if (next <= address)
+            break;          // wrapped past the top of the address space
+        address = next;
     }
     return FALSE;
 }

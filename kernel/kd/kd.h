@@ -15,6 +15,9 @@ void DbgBreakPoint(void);
 
 void KdpPrint(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void KdpPrintAddress(ULONG64 address);      // "fffff800`01054df3"
+// For the in-kernel tests: while `buffer` is set, everything KdpPrint writes
+// is also kept there, NUL-terminated and cut at `size`. NULL/0 stops it.
+void KdpSetOutputCapture(char *buffer, size_t size);
 
 // ---- Symbols ----------------------------------------------------------------------
 
@@ -108,6 +111,12 @@ BOOLEAN KdpReadMemory(ULONG64 address, void *buffer, SIZE_T length);
 // fault-safe. FALSE when any byte is not mapped there.
 BOOLEAN KdpReadProcessMemory(ULONG64 directoryTableBase, ULONG64 address, void *buffer,
                              SIZE_T length);
+// The lowest mapped page at or above `address` and below `end` in that
+// address space, found by walking its page tables: a range a missing table
+// leaves unmapped is skipped whole, so scanning the sparse pool region costs
+// what is mapped, not what is reserved. FALSE when there is none.
+BOOLEAN KdpNextMappedPage(ULONG64 directoryTableBase, ULONG64 address, ULONG64 end,
+                          ULONG64 *page);
 // A register of the current context by name ("rax", "rip", "efl").
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value);
 
@@ -121,6 +130,11 @@ extern const KD_COMMAND KdpThreadCommands[];
 extern const KD_COMMAND KdpProcessCommands[];
 extern const KD_COMMAND KdpSchedulerCommands[];
 extern const KD_COMMAND KdpObjectCommands[];
+extern const KD_COMMAND KdpLpcCommands[];
+extern const KD_COMMAND KdpTokenCommands[];
+// !thread's "Impersonation token:" line, for a thread that impersonates.
+struct _ETHREAD;
+void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);
 
 // Stack walking (frame pointers): for `k`, `!thread` and the bugcheck report.
 // A walk starts at the code at Rip with stack pointer Rsp and frame pointer
@@ -217,6 +231,20 @@ ULONG KdpProcessHandleCount(ULONG64 objectTable);
 // counts further (countIndent). FALSE after an error line if `object` is
 // not an object: its header's Type must be a real type object.
 BOOLEAN KdpPrintObject(ULONG64 object, ULONG indent, ULONG countIndent, BOOLEAN contents);
+// The name of an object (checked as KdpPrintObject does), "" when unnamed;
+// FALSE if `object` is not an object.
+BOOLEAN KdpReadObjectName(ULONG64 object, char *name, size_t size);
+// The type object named `name` in \ObjectTypes, looked up quietly; 0 if none.
+ULONG64 KdpFindObjectType(const char *name);
+
+// ---- LPC (cmdlpc.c, lpcdump.c) ----------------------------------------------------------
+//
+// !lpc reads LPC's structures (lpc/lpcp.h) and the threads' LPC fields and
+// calls nothing of LPC's. Ports are the objects of the types named "Port"
+// and "WaitablePort" in \ObjectTypes, looked up at each command. The
+// in-kernel tests build their ports as objects of a stand-in type whose
+// name cannot collide with LPC's and name it here (NULL: none).
+void KdpLpcSetExtraPortType(const char *typeName);
 
 // ---- Demonstration scenario (demo.c) -------------------------------------------------
 

@@ -15,6 +15,8 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpProcessCommands,
     KdpSchedulerCommands,
     KdpObjectCommands,
+    KdpLpcCommands,
+    KdpTokenCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)

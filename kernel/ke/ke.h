@@ -136,9 +136,10 @@ extern KUSER_EXCEPTION_ROUTINE KiUserExceptionRoutine;
 // The system-service table: KiServiceTable[n] takes KiArgumentTable[n]
 // arguments (at most KI_MAXIMUM_SERVICE_ARGUMENTS, each 64 bits).
 // A number with no routine (NULL) is an unknown service.
-#define KI_MAXIMUM_SERVICE_ARGUMENTS 12
+#define KI_MAXIMUM_SERVICE_ARGUMENTS 13
 typedef NTSTATUS (*KSYSTEM_SERVICE)(ULONG64, ULONG64, ULONG64, ULONG64, ULONG64, ULONG64,
-                                    ULONG64, ULONG64, ULONG64, ULONG64, ULONG64, ULONG64);
+                                    ULONG64, ULONG64, ULONG64, ULONG64, ULONG64, ULONG64,
+                                    ULONG64);
 extern const KSYSTEM_SERVICE KiServiceTable[];
 extern const UCHAR KiArgumentTable[];
 extern const ULONG KiServiceLimit;

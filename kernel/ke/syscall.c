@@ -43,7 +43,8 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
                                                           arguments[4], arguments[5],
                                                           arguments[6], arguments[7],
                                                           arguments[8], arguments[9],
-                                                          arguments[10], arguments[11]);
+                                                          arguments[10], arguments[11],
+                                                          arguments[12]);
     if (KeGetCurrentIrql() != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG64)KiServiceTable[service],
                      KeGetCurrentIrql(), 0, 0);

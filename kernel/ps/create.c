@@ -3,6 +3,7 @@
 
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "se/se.h"
 #include "arch/x86_64/x86.h"
 
 OBJECT_TYPE *PsProcessType;
@@ -25,6 +26,7 @@ static void PspDeleteProcess(void *object)
         KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
     }
     ObDeleteHandleTable(process);
+    SeDeletePrimaryToken(process);
     if (process->UniqueProcessId)
         PspDeleteCid(process->UniqueProcessId);
     // No thread is left to run in it: the last one held a reference.
@@ -123,6 +125,9 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
     status = PspCreateCid(process, &process->UniqueProcessId);
     if (NT_SUCCESS(status))
         status = ObInitProcess(parent, process);
+    // Its identity: a copy of its parent's primary token (System: SYSTEM's).
+    if (NT_SUCCESS(status))
+        status = SeAssignPrimaryToken(parent, process);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);
         return status;

@@ -14,6 +14,7 @@
 #include "mm/mm.h"
 #include "ex/ex.h"
 #include "lpc/lpcp.h"
+#include "se/se.h"
 #include "arch/x86_64/x86.h"
 
 static LIST_ENTRY PspReaperListHead;
@@ -75,6 +76,8 @@ void PspExitThread(NTSTATUS exitStatus)
     thread->ExitTime = KeQuerySystemTime();
     thread->Terminated = TRUE;
     PspRundownUserApcs(thread);
+    // An impersonation ends with the thread (none can start after Terminated).
+    PsRevertThreadToSelf(thread);
 
     oldIrql = KiAcquireDispatcherLock();
     // The System process never ends, whatever its threads do.

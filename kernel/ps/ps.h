@@ -27,6 +27,7 @@ typedef struct _EPROCESS {
     void *ExceptionPort;
     void *SecurityPort;
     void *Token;                        // its primary token (kernel/se)
+    BOOLEAN UserModeEntered;            // a thread of it has run in user mode: Token is fixed
     NTSTATUS ExitStatus;
     BOOLEAN ProcessExiting;
     BOOLEAN ProcessDelete;

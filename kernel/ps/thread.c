@@ -35,6 +35,8 @@ static void PspUserThreadStartup(void *context)
         PspExitThread(STATUS_THREAD_IS_TERMINATING);
     if (thread->Tcb.ApcState.UserApcPending)
         KiDeliverUserApc(thread->Tcb.TrapFrame);
+    // From now on the process has run with its primary token (kernel/se).
+    thread->ThreadsProcess->UserModeEntered = TRUE;
     KiStartUserThread(thread->Tcb.TrapFrame);
 }
 

@@ -41,6 +41,89 @@ typedef struct _SECURITY_QUALITY_OF_SERVICE {
     BOOLEAN EffectiveOnly;
 } SECURITY_QUALITY_OF_SERVICE;
 
+// A locally unique id: tokens, logon sessions and privileges are named by
+// LUIDs, handed out from one counter (SepNextLuid) as NT's
+// ExAllocateLocallyUniqueId does. The values below 1000 are NT's reserved ones.
+typedef struct _LUID {
+    ULONG LowPart;
+    LONG HighPart;
+} LUID;
+#define SYSTEM_LUID          0x3E7      // the SYSTEM logon session (AuthenticationId)
+#define ANONYMOUS_LOGON_LUID 0x3E6
+
+typedef enum _TOKEN_TYPE { TokenPrimary = 1, TokenImpersonation } TOKEN_TYPE;
+
+typedef struct _SID_AND_ATTRIBUTES {
+    SID *Sid;
+    ULONG Attributes;
+} SID_AND_ATTRIBUTES;
+
+typedef struct _LUID_AND_ATTRIBUTES {
+    LUID Luid;
+    ULONG Attributes;
+} LUID_AND_ATTRIBUTES;
+
+// Group and privilege attributes (NT's values).
+#define SE_GROUP_MANDATORY          0x00000001
+#define SE_GROUP_ENABLED_BY_DEFAULT 0x00000002
+#define SE_GROUP_ENABLED            0x00000004
+#define SE_GROUP_OWNER              0x00000008
+#define SE_GROUP_LOGON_ID           0xC0000000
+#define SE_PRIVILEGE_ENABLED_BY_DEFAULT 0x00000001
+#define SE_PRIVILEGE_ENABLED            0x00000002
+
+// The privileges Sleuth checks, by NT's LUID values.
+#define SE_CREATE_TOKEN_PRIVILEGE         2
+#define SE_ASSIGNPRIMARYTOKEN_PRIVILEGE   3
+#define SE_TCB_PRIVILEGE                  7
+#define SE_CHANGE_NOTIFY_PRIVILEGE        23
+#define SE_IMPERSONATE_PRIVILEGE          29
+
+#define TOKEN_ASSIGN_PRIMARY    0x0001
+#define TOKEN_DUPLICATE         0x0002
+#define TOKEN_IMPERSONATE       0x0004
+#define TOKEN_QUERY             0x0008
+#define TOKEN_QUERY_SOURCE      0x0010
+#define TOKEN_ADJUST_PRIVILEGES 0x0020
+#define TOKEN_ADJUST_GROUPS     0x0040
+#define TOKEN_ADJUST_DEFAULT    0x0080
+#define TOKEN_ALL_ACCESS        (STANDARD_RIGHTS_REQUIRED | 0xFF)
+#define TOKEN_READ              (STANDARD_RIGHTS_READ | TOKEN_QUERY)
+#define TOKEN_WRITE             (STANDARD_RIGHTS_WRITE | TOKEN_ADJUST_PRIVILEGES | \
+                                 TOKEN_ADJUST_GROUPS | TOKEN_ADJUST_DEFAULT)
+#define TOKEN_EXECUTE           (STANDARD_RIGHTS_EXECUTE | TOKEN_IMPERSONATE)
+
+#define TOKEN_SOURCE_LENGTH 8
+typedef struct _TOKEN_SOURCE {
+    char SourceName[TOKEN_SOURCE_LENGTH];
+    LUID SourceIdentifier;
+} TOKEN_SOURCE;
+
+// The token object's body (NT's TOKEN, the fields Sleuth uses). The user
+// and group SIDs, the privileges and the default DACL live in VariablePart,
+// in the same allocation: a token is one block of pool, freed with the object.
+typedef struct _TOKEN {
+    TOKEN_SOURCE TokenSource;
+    LUID TokenId;                   // this token's own id
+    LUID AuthenticationId;          // its logon session (SYSTEM_LUID for SYSTEM)
+    LUID ParentTokenId;
+    LARGE_INTEGER ExpirationTime;
+    LUID ModifiedId;                // changes when the token does
+    ULONG SessionId;
+    ULONG UserAndGroupCount;        // UserAndGroups[0] is the user
+    ULONG PrivilegeCount;
+    ULONG VariableLength;
+    ULONG DefaultOwnerIndex;        // into UserAndGroups
+    ULONG PrimaryGroupIndex;        // into UserAndGroups (NT keeps a SID pointer)
+    SID_AND_ATTRIBUTES *UserAndGroups;
+    LUID_AND_ATTRIBUTES *Privileges;
+    void *DefaultDacl;              // a captured ACL, or NULL
+    TOKEN_TYPE TokenType;
+    SECURITY_IMPERSONATION_LEVEL ImpersonationLevel;    // impersonation tokens only
+    BOOLEAN TokenInUse;             // it is some process's primary token
+    ULONG64 VariablePart[];
+} TOKEN;
+
 // What a server keeps to impersonate a client (NT's SECURITY_CLIENT_CONTEXT):
 // with static tracking, a copy of the client's token taken at connect time.
 typedef struct _SECURITY_CLIENT_CONTEXT {
@@ -57,24 +140,152 @@ extern OBJECT_TYPE *SeTokenObjectType;
 void SeInitSystem(void);
 
 // A process's primary token: a new process gets a copy of its parent's
-// (process creation calls this); the token goes with the process.
+// (process creation calls this; with no parent, the System process, the
+// boot SYSTEM token itself); the token goes with the process.
 NTSTATUS SeAssignPrimaryToken(struct _EPROCESS *parent, struct _EPROCESS *process);
 void SeDeletePrimaryToken(struct _EPROCESS *process);
 
 // The token a thread runs with: its impersonation token if it has one,
-// else its process's primary token. Referenced.
+// else its process's primary token. Referenced; NULL only for the Idle
+// thread (the Idle process has no token).
 void *SeReferenceEffectiveToken(struct _ETHREAD *thread);
 // The user SID of a token (points into the token).
 const SID *SeTokenUser(void *token);
 BOOLEAN SeEqualSid(const SID *a, const SID *b);
 
-// Captures what a server needs to impersonate `client` later (static
-// tracking copies the token now; dynamic reads it when impersonating).
+// Captures what a server needs to impersonate `client` later. Static
+// tracking copies the client's effective token now, as an impersonation
+// token at the QoS level (EffectiveOnly drops its disabled groups and
+// privileges); dynamic tracking references the client's token itself and
+// makes the impersonation token from it at SeImpersonateClientEx, so what
+// the server sees is the token as it is then. (NT's NtImpersonateClientOfPort
+// calls this at each impersonation for a dynamic-tracking port, with the
+// client thread the port remembers, so a client that started impersonating
+// since it connected is seen as it is now.) A client that is itself
+// impersonating cannot hand on more than it holds:
+// STATUS_BAD_IMPERSONATION_LEVEL when the QoS asks for a higher level than
+// its impersonation token's, or when the server is remote and the client's
+// level is below SecurityDelegation.
 NTSTATUS SeCreateClientSecurity(struct _ETHREAD *client, const SECURITY_QUALITY_OF_SERVICE *qos,
                                 BOOLEAN serverIsRemote, SECURITY_CLIENT_CONTEXT *context);
-// Makes `server` (the current thread) run as the client. STATUS_BAD_IMPERSONATION_LEVEL
-// below SecurityImpersonation... as NT's rules say.
+// Makes `server` run as the client, at the QoS level, as NT's: every level
+// can be impersonated, but a server at SecurityIdentification can only look
+// at the identity (NtOpenThreadToken with OpenAsSelf, NtQueryInformationToken):
+// opening objects as the client fails with STATUS_BAD_IMPERSONATION_LEVEL,
+// and at SecurityAnonymous even NtOpenThreadToken fails
+// (STATUS_CANT_OPEN_ANONYMOUS). STATUS_THREAD_IS_TERMINATING for a server
+// that has ended.
 NTSTATUS SeImpersonateClientEx(SECURITY_CLIENT_CONTEXT *context, struct _ETHREAD *server);
 void SeDeleteClientSecurity(SECURITY_CLIENT_CONTEXT *context);
 // Ends a thread's impersonation (NtSetInformationThread(ThreadImpersonationToken, NULL)).
 void PsRevertToSelf(void);
+// The same for any thread; thread exit calls it so the token goes with it.
+void PsRevertThreadToSelf(struct _ETHREAD *thread);
+// Makes `thread` impersonate `token` (an impersonation token), as NT's
+// PsImpersonateClient; NULL reverts. STATUS_THREAD_IS_TERMINATING for a
+// thread that has ended.
+NTSTATUS PsImpersonateClient(struct _ETHREAD *thread, TOKEN *token);
+
+// The well-known identities: SYSTEM (S-1-5-18), and the student user
+// Sleuth's programs may run as (S-1-5-21-1-2-3-1000, SLEUTH\student).
+extern const SID *SeLocalSystemSid;
+extern const SID *SeStudentSid;
+extern TOKEN *SepSystemToken;       // the boot token of the System process
+ULONG SeLengthSid(const SID *sid);
+// "S-1-5-18": the SID's text form, always NUL-terminated (truncated if
+// `size` is short).
+void SeFormatSid(const SID *sid, char *buffer, SIZE_T size);
+// TRUE when the token holds the privilege, enabled.
+BOOLEAN SeTokenHasPrivilege(TOKEN *token, ULONG privilege);
+// The thread's effective token holds the privilege, enabled.
+BOOLEAN SeSinglePrivilegeCheck(ULONG privilege);
+
+// ---- Token system services (kernel/se/tokensvc.c, createtoken.c, impersonate.c) ----
+
+typedef enum _TOKEN_INFORMATION_CLASS {
+    TokenUser = 1,
+    TokenType = 8,
+    TokenImpersonationLevel = 9,
+    TokenStatistics = 10,
+} TOKEN_INFORMATION_CLASS;
+
+typedef struct _TOKEN_USER {
+    SID_AND_ATTRIBUTES User;
+} TOKEN_USER;
+
+typedef struct _TOKEN_STATISTICS {
+    LUID TokenId;
+    LUID AuthenticationId;
+    LARGE_INTEGER ExpirationTime;
+    TOKEN_TYPE TokenType;
+    SECURITY_IMPERSONATION_LEVEL ImpersonationLevel;
+    ULONG DynamicCharged;
+    ULONG DynamicAvailable;
+    ULONG GroupCount;
+    ULONG PrivilegeCount;
+    LUID ModifiedId;
+} TOKEN_STATISTICS;
+_Static_assert(sizeof(TOKEN_STATISTICS) == 56, "TOKEN_STATISTICS matches NT x64");
+
+typedef struct _TOKEN_GROUPS {
+    ULONG GroupCount;
+    SID_AND_ATTRIBUTES Groups[];
+} TOKEN_GROUPS;
+
+typedef struct _TOKEN_PRIVILEGES {
+    ULONG PrivilegeCount;
+    LUID_AND_ATTRIBUTES Privileges[];
+} TOKEN_PRIVILEGES;
+
+typedef struct _TOKEN_OWNER {
+    SID *Owner;
+} TOKEN_OWNER;
+
+typedef struct _TOKEN_PRIMARY_GROUP {
+    SID *PrimaryGroup;
+} TOKEN_PRIMARY_GROUP;
+
+typedef struct _ACL {
+    UCHAR AclRevision;
+    UCHAR Sbz1;
+    USHORT AclSize;
+    USHORT AceCount;
+    USHORT Sbz2;
+} ACL;
+#define ACL_REVISION    2
+#define ACL_REVISION_DS 4
+
+typedef struct _TOKEN_DEFAULT_DACL {
+    ACL *DefaultDacl;
+} TOKEN_DEFAULT_DACL;
+
+typedef struct _PROCESS_ACCESS_TOKEN {
+    HANDLE Token;
+    HANDLE Thread;                  // unused, as on NT
+} PROCESS_ACCESS_TOKEN;
+
+#define ThreadImpersonationToken 5
+#define ProcessExceptionPort     8
+#define ProcessAccessToken       9
+
+NTSTATUS NtOpenProcessToken(HANDLE processHandle, ACCESS_MASK desiredAccess,
+                            HANDLE *tokenHandle);
+NTSTATUS NtOpenThreadToken(HANDLE threadHandle, ACCESS_MASK desiredAccess, BOOLEAN openAsSelf,
+                           HANDLE *tokenHandle);
+NTSTATUS NtQueryInformationToken(HANDLE tokenHandle, TOKEN_INFORMATION_CLASS informationClass,
+                                 void *information, ULONG informationLength,
+                                 ULONG *returnLength);
+NTSTATUS NtDuplicateToken(HANDLE existingTokenHandle, ACCESS_MASK desiredAccess,
+                          const OBJECT_ATTRIBUTES *objectAttributes, BOOLEAN effectiveOnly,
+                          TOKEN_TYPE tokenType, HANDLE *newTokenHandle);
+NTSTATUS NtSetInformationThread(HANDLE threadHandle, ULONG informationClass,
+                                void *information, ULONG informationLength);
+NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
+                                 void *information, ULONG informationLength);
+NTSTATUS NtCreateToken(HANDLE *tokenHandle, ACCESS_MASK desiredAccess,
+                       const OBJECT_ATTRIBUTES *objectAttributes, TOKEN_TYPE tokenType,
+                       const LUID *authenticationId, const LARGE_INTEGER *expirationTime,
+                       const TOKEN_USER *user, const TOKEN_GROUPS *groups,
+                       const TOKEN_PRIVILEGES *privileges, const TOKEN_OWNER *owner,
+                       const TOKEN_PRIMARY_GROUP *primaryGroup,
+                       const TOKEN_DEFAULT_DACL *defaultDacl, const TOKEN_SOURCE *source);

@@ -721,6 +721,92 @@ typedef struct _TOKEN_USER {
     SID_AND_ATTRIBUTES User;    // the SID follows the structure
 } TOKEN_USER;
 
+typedef struct _LUID {
+    ULONG LowPart;
+    LONG HighPart;
+} LUID, *PLUID;
+
+typedef struct _LUID_AND_ATTRIBUTES {
+    LUID Luid;
+    ULONG Attributes;
+} LUID_AND_ATTRIBUTES;
+
+#define SYSTEM_LUID 0x3E7
+
+#define SE_GROUP_MANDATORY          0x00000001
+#define SE_GROUP_ENABLED_BY_DEFAULT 0x00000002
+#define SE_GROUP_ENABLED            0x00000004
+#define SE_GROUP_OWNER              0x00000008
+#define SE_PRIVILEGE_ENABLED_BY_DEFAULT 0x00000001
+#define SE_PRIVILEGE_ENABLED            0x00000002
+#define SE_CREATE_TOKEN_PRIVILEGE       2
+#define SE_ASSIGNPRIMARYTOKEN_PRIVILEGE 3
+#define SE_CHANGE_NOTIFY_PRIVILEGE      23
+
+typedef struct _TOKEN_STATISTICS {
+    LUID TokenId;
+    LUID AuthenticationId;
+    LARGE_INTEGER ExpirationTime;
+    TOKEN_TYPE TokenType;
+    SECURITY_IMPERSONATION_LEVEL ImpersonationLevel;
+    ULONG DynamicCharged;
+    ULONG DynamicAvailable;
+    ULONG GroupCount;
+    ULONG PrivilegeCount;
+    LUID ModifiedId;
+} TOKEN_STATISTICS;
+
+typedef struct _TOKEN_GROUPS {
+    ULONG GroupCount;
+    SID_AND_ATTRIBUTES Groups[1];
+} TOKEN_GROUPS;
+
+typedef struct _TOKEN_PRIVILEGES {
+    ULONG PrivilegeCount;
+    LUID_AND_ATTRIBUTES Privileges[1];
+} TOKEN_PRIVILEGES;
+
+typedef struct _TOKEN_OWNER {
+    PSID Owner;
+} TOKEN_OWNER;
+
+typedef struct _TOKEN_PRIMARY_GROUP {
+    PSID PrimaryGroup;
+} TOKEN_PRIMARY_GROUP;
+
+typedef struct _ACL {
+    UCHAR AclRevision;
+    UCHAR Sbz1;
+    USHORT AclSize;
+    USHORT AceCount;
+    USHORT Sbz2;
+} ACL, *PACL;
+#define ACL_REVISION 2
+
+typedef struct _TOKEN_DEFAULT_DACL {
+    PACL DefaultDacl;
+} TOKEN_DEFAULT_DACL;
+
+#define TOKEN_SOURCE_LENGTH 8
+typedef struct _TOKEN_SOURCE {
+    CHAR SourceName[TOKEN_SOURCE_LENGTH];
+    LUID SourceIdentifier;
+} TOKEN_SOURCE;
+
+typedef struct _PROCESS_ACCESS_TOKEN {
+    HANDLE Token;
+    HANDLE Thread;              // unused
+} PROCESS_ACCESS_TOKEN;
+
+// Only a caller holding SeCreateTokenPrivilege (on Sleuth: a SYSTEM process).
+NTSTATUS NTAPI NtCreateToken(PHANDLE TokenHandle, ACCESS_MASK DesiredAccess,
+                             POBJECT_ATTRIBUTES ObjectAttributes, TOKEN_TYPE TokenType,
+                             PLUID AuthenticationId, PLARGE_INTEGER ExpirationTime,
+                             TOKEN_USER *TokenUser, TOKEN_GROUPS *TokenGroups,
+                             TOKEN_PRIVILEGES *TokenPrivileges, TOKEN_OWNER *TokenOwner,
+                             TOKEN_PRIMARY_GROUP *TokenPrimaryGroup,
+                             TOKEN_DEFAULT_DACL *TokenDefaultDacl, TOKEN_SOURCE *TokenSource);
+
 NTSTATUS NTAPI NtOpenProcessToken(HANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
                                   PHANDLE TokenHandle);
 NTSTATUS NTAPI NtOpenThreadToken(HANDLE ThreadHandle, ACCESS_MASK DesiredAccess,

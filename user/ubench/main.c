@@ -8,6 +8,8 @@
 
 #define UBENCH_SYSCALL_ROUNDS 10000
 #define UBENCH_CREATE_ROUNDS  100
+#define UBENCH_LPC_ROUNDS     10000
+#define UBENCH_PORT_NAME      u"\\UbenchLpcPort"
 
 static ULONG64 UbSamples[UBENCH_SYSCALL_ROUNDS];
 
@@ -105,24 +107,162 @@ static BOOLEAN UbProcessCreation(void)
     return TRUE;
 }
 
-int main(void)
+typedef struct _UB_LPC_MESSAGE {
+    PORT_MESSAGE h;
+    ULONG Value;
+} UB_LPC_MESSAGE;
+
+static void UbInitializeMessage(UB_LPC_MESSAGE *message, ULONG value)
+{
+    memset(message, 0, sizeof(*message));
+    message->h.u1.s1.DataLength = (CSHORT)(sizeof(*message) - sizeof(PORT_MESSAGE));
+    message->h.u1.s1.TotalLength = (CSHORT)sizeof(*message);
+    message->Value = value;
+}
+
+// `ubench lpcserver`: the other process of the LPC benchmarks. It answers
+// each request with the value plus one, and receives datagrams.
+static int UbLpcServer(void)
+{
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    UB_LPC_MESSAGE message;
+    PORT_MESSAGE *reply = NULL;
+    HANDLE port;
+    PVOID context;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&name, UBENCH_PORT_NAME);
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    status = NtCreatePort(&port, &attributes, 0, sizeof(message), 0);
+    if (!NT_SUCCESS(status))
+        return status;
+    for (;;) {
+        status = NtReplyWaitReceivePort(port, &context, reply, &message.h);
+        reply = NULL;
+        if (!NT_SUCCESS(status))
+            return status;
+        switch (message.h.u2.s2.Type & 0xFF) {
+        case LPC_CONNECTION_REQUEST: {
+            HANDLE client;
+
+            if (NT_SUCCESS(NtAcceptConnectPort(&client, NULL, &message.h, TRUE, NULL, NULL)))
+                NtCompleteConnectPort(client);
+            break;
+        }
+        case LPC_REQUEST:
+            message.Value++;
+            reply = &message.h;
+            break;
+        case LPC_PORT_CLOSED:
+        case LPC_CLIENT_DIED:
+            // The benchmark is over.
+            NtClose(context);
+            return STATUS_SUCCESS;
+        default:
+            break;
+        }
+    }
+}
+
+// Request/reply and datagrams between this process and `ubench lpcserver`.
+// A datagram's figure is NtRequestPort's: the waiting server, woken with a
+// boost, takes the message before the sender goes on, so it includes the
+// delivery.
+static BOOLEAN UbLpc(void)
+{
+    UNICODE_STRING image, commandLine, name;
+    LARGE_INTEGER tick = {.QuadPart = -10000};
+    HANDLE server, port;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&image, u"ubench");
+    RtlInitUnicodeString(&commandLine, u"ubench lpcserver");
+    status = NtCreateProcessFromArchive(&server, NULL, PROCESS_ALL_ACCESS, 0, NULL, &image,
+                                        &commandLine, 0, NULL);
+    if (!NT_SUCCESS(status)) {
+        printf("ubench: cannot start the LPC server: %08x\n", (ULONG)status);
+        return FALSE;
+    }
+    RtlInitUnicodeString(&name, UBENCH_PORT_NAME);
+    // The server creates its port when it first runs.
+    for (ULONG tries = 0;; tries++) {
+        status = NtConnectPort(&port, &name, NULL, NULL, NULL, NULL, NULL, NULL);
+        if (status != STATUS_OBJECT_NAME_NOT_FOUND || tries == 1000)
+            break;
+        NtDelayExecution(FALSE, &tick);
+    }
+    if (!NT_SUCCESS(status)) {
+        printf("ubench: cannot connect to the LPC server: %08x\n", (ULONG)status);
+        NtTerminateProcess(server, status);
+        NtClose(server);
+        return FALSE;
+    }
+    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
+        UB_LPC_MESSAGE message;
+        ULONG64 start;
+
+        UbInitializeMessage(&message, i);
+        start = UbReadTsc();
+        status = NtRequestWaitReplyPort(port, &message.h, &message.h);
+        UbSamples[i] = UbReadTsc() - start;
+        if (!NT_SUCCESS(status) || message.Value != i + 1) {
+            printf("ubench: request %u: %08x, value %u\n", i, (ULONG)status, message.Value);
+            NtTerminateProcess(server, status);
+            NtClose(server);
+            return FALSE;
+        }
+    }
+    UbReport("lpc-request-reply-process", UBENCH_LPC_ROUNDS);
+    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
+        UB_LPC_MESSAGE message;
+        ULONG64 start;
+
+        UbInitializeMessage(&message, i);
+        start = UbReadTsc();
+        status = NtRequestPort(port, &message.h);
+        UbSamples[i] = UbReadTsc() - start;
+        if (!NT_SUCCESS(status)) {
+            printf("ubench: datagram %u: %08x\n", i, (ULONG)status);
+            break;
+        }
+    }
+    if (NT_SUCCESS(status))
+        UbReport("lpc-datagram-process", UBENCH_LPC_ROUNDS);
+    // Closing the port tells the server (LPC_PORT_CLOSED); it then exits.
+    NtClose(port);
+    NtWaitForSingleObject(server, FALSE, NULL);
+    NtClose(server);
+    return NT_SUCCESS(status);
+}
+
+static BOOLEAN UbCommandLineEndsWith(const WCHAR *word)
 {
     const UNICODE_STRING *commandLine = &NtCurrentPeb()->ProcessParameters->CommandLine;
-    UNICODE_STRING exitWord = {0, 0, NULL};
+    UNICODE_STRING expected = {0, 0, NULL};
+
+    RtlInitUnicodeString(&expected, word);
+    if (commandLine->Length <= expected.Length)
+        return FALSE;
+    UNICODE_STRING tail = {expected.Length, expected.Length,
+                           commandLine->Buffer +
+                               (commandLine->Length - expected.Length) / sizeof(WCHAR)};
+    return RtlCompareUnicodeString(&tail, &expected, TRUE) == 0;
+}
+
+int main(void)
+{
     BOOLEAN ok;
 
-    // "ubench exit": the process-creation benchmark's child.
-    RtlInitUnicodeString(&exitWord, u"exit");
-    if (commandLine->Length > exitWord.Length) {
-        UNICODE_STRING tail = {exitWord.Length, exitWord.Length,
-                               commandLine->Buffer + (commandLine->Length - exitWord.Length) /
-                                                         sizeof(WCHAR)};
-
-        if (RtlCompareUnicodeString(&tail, &exitWord, TRUE) == 0)
-            return 0;
-    }
+    // "ubench exit": the process-creation benchmark's child;
+    // "ubench lpcserver": the LPC benchmarks' server.
+    if (UbCommandLineEndsWith(u"exit"))
+        return 0;
+    if (UbCommandLineEndsWith(u"lpcserver"))
+        return UbLpcServer();
     UbNullSystemCall();
     ok = UbThreadCreation();
     ok = UbProcessCreation() && ok;
+    ok = UbLpc() && ok;
     return ok ? 0 : 1;
 }

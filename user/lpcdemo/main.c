@@ -1,0 +1,170 @@
+// lpcdemo.exe: an LPC server and its client in one program, for watching
+// LPC in the debugger (GRUB entry "an LPC client stuck waiting for a
+// reply": run=lpcdemo,lpcdemo). The copy that creates \LpcDemoPort first is
+// the server; the other finds the name taken and connects as the client.
+//
+// The client passes a shared section with its connection (a PORT_VIEW), so
+// that big data travels through the view and only small messages through
+// the port. It sends requests: the first ones are answered at once; the
+// third makes the server's receiving thread take a mutant that the
+// server's bookkeeping thread holds while it waits for an event nobody
+// sets. So the client waits for its reply forever (WrLpcReply), the server
+// thread that received the request waits on the mutant, and the mutant's
+// owner waits on the event: a wait chain to follow with !lpc message,
+// !lpc thread, !thread and !object.
+
+#include "user/include/runtime.h"
+
+#define DEMO_PORT_NAME     u"\\LpcDemoPort"
+#define DEMO_VIEW_SIZE     0x10000
+#define DEMO_STUCK_REQUEST 3
+
+typedef struct _DEMO_MESSAGE {
+    PORT_MESSAGE h;
+    ULONG Request;          // numbered from 1
+    ULONG ViewOffset;       // where the request's text is in the shared view
+    ULONG ViewLength;
+    NTSTATUS Status;
+    char Answer[64];
+} DEMO_MESSAGE;
+
+static HANDLE DemoLock;         // the mutant the bookkeeper holds
+static HANDLE DemoNeverSet;     // the event it waits for
+
+static void DemoInitializeMessage(DEMO_MESSAGE *message)
+{
+    memset(message, 0, sizeof(*message));
+    message->h.u1.s1.DataLength = (CSHORT)(sizeof(*message) - sizeof(PORT_MESSAGE));
+    message->h.u1.s1.TotalLength = (CSHORT)sizeof(*message);
+}
+
+static NTSTATUS NTAPI DemoBookkeeper(PVOID parameter)
+{
+    NtWaitForSingleObject(DemoLock, FALSE, NULL);       // owns it from now on
+    NtWaitForSingleObject(DemoNeverSet, FALSE, NULL);   // and never lets go
+    return STATUS_SUCCESS;
+}
+
+static int DemoServer(HANDLE port)
+{
+    DEMO_MESSAGE message;
+    PORT_MESSAGE *reply = NULL;
+    const char *view = NULL;
+    HANDLE bookkeeper;
+    PVOID context;
+
+    NtCreateMutant(&DemoLock, MUTANT_ALL_ACCESS, NULL, FALSE);
+    NtCreateEvent(&DemoNeverSet, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
+    NtCreateThreadEx(&bookkeeper, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
+                     (PVOID)DemoBookkeeper, NULL, 0, 0, 0, 0, NULL);
+    printf("lpcdemo: server: \\LpcDemoPort created\n");
+    for (;;) {
+        NTSTATUS status = NtReplyWaitReceivePort(port, &context, reply, &message.h);
+
+        reply = NULL;
+        if (!NT_SUCCESS(status)) {
+            printf("lpcdemo: server: receive failed: %08x\n", (ULONG)status);
+            return status;
+        }
+        switch (message.h.u2.s2.Type & 0xFF) {
+        case LPC_CONNECTION_REQUEST: {
+            REMOTE_PORT_VIEW clientView = {.Length = sizeof(REMOTE_PORT_VIEW)};
+            HANDLE client;
+
+            status = NtAcceptConnectPort(&client, NULL, &message.h, TRUE, NULL, &clientView);
+            if (NT_SUCCESS(status))
+                status = NtCompleteConnectPort(client);
+            view = clientView.ViewBase;
+            printf("lpcdemo: server: client %llx connected, its view is at %p here\n",
+                   (unsigned long long)(ULONG_PTR)message.h.ClientId.UniqueProcess, view);
+            break;
+        }
+        case LPC_REQUEST:
+            if (message.Request == DEMO_STUCK_REQUEST) {
+                printf("lpcdemo: server: request %u needs the bookkeeping lock...\n",
+                       message.Request);
+                NtWaitForSingleObject(DemoLock, FALSE, NULL);   // never returns
+            }
+            snprintf(message.Answer, sizeof(message.Answer), "request %u: %u bytes read",
+                     message.Request,
+                     view && message.ViewLength <= DEMO_VIEW_SIZE ? message.ViewLength : 0);
+            message.Status = STATUS_SUCCESS;
+            reply = &message.h;
+            break;
+        case LPC_PORT_CLOSED:
+        case LPC_CLIENT_DIED:
+            NtClose(context);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static int DemoClient(void)
+{
+    UNICODE_STRING name;
+    LARGE_INTEGER size = {.QuadPart = DEMO_VIEW_SIZE};
+    PORT_VIEW clientView = {.Length = sizeof(PORT_VIEW)};
+    REMOTE_PORT_VIEW serverView = {.Length = sizeof(REMOTE_PORT_VIEW)};
+    SECURITY_QUALITY_OF_SERVICE qos = {.Length = sizeof(qos),
+                                       .ImpersonationLevel = SecurityImpersonation,
+                                       .ContextTrackingMode = SECURITY_DYNAMIC_TRACKING};
+    HANDLE port, section;
+    ULONG maxMessage;
+    NTSTATUS status;
+
+    status = NtCreateSection(&section, SECTION_ALL_ACCESS, NULL, &size, PAGE_READWRITE,
+                             SEC_COMMIT, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    clientView.SectionHandle = section;
+    clientView.ViewSize = DEMO_VIEW_SIZE;
+    RtlInitUnicodeString(&name, DEMO_PORT_NAME);
+    status = NtConnectPort(&port, &name, &qos, &clientView, &serverView, &maxMessage, NULL,
+                           NULL);
+    if (!NT_SUCCESS(status)) {
+        printf("lpcdemo: client: cannot connect: %08x\n", (ULONG)status);
+        return status;
+    }
+    printf("lpcdemo: client: connected; my view at %p is at %p in the server\n",
+           clientView.ViewBase, clientView.ViewRemoteBase);
+    for (ULONG i = 1; i <= DEMO_STUCK_REQUEST; i++) {
+        DEMO_MESSAGE message;
+        char *text = (char *)clientView.ViewBase + 0x100 * i;
+
+        snprintf(text, 0x100, "request %u travels through the shared view", i);
+        DemoInitializeMessage(&message);
+        message.Request = i;
+        message.ViewOffset = 0x100 * i;
+        message.ViewLength = (ULONG)strlen(text);
+        if (i == DEMO_STUCK_REQUEST)
+            printf("lpcdemo: client: sending request %u and waiting for the reply\n", i);
+        status = NtRequestWaitReplyPort(port, &message.h, &message.h);
+        if (!NT_SUCCESS(status)) {
+            printf("lpcdemo: client: request %u failed: %08x\n", i, (ULONG)status);
+            return status;
+        }
+        printf("lpcdemo: client: reply to message %x: %s\n", message.h.MessageId,
+               message.Answer);
+    }
+    return STATUS_SUCCESS;      // only if the server got unstuck
+}
+
+int main(void)
+{
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    HANDLE port;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&name, DEMO_PORT_NAME);
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    status = NtCreatePort(&port, &attributes, 0, sizeof(DEMO_MESSAGE), 0);
+    if (NT_SUCCESS(status))
+        return DemoServer(port);
+    if (status == STATUS_OBJECT_NAME_COLLISION)
+        return DemoClient();
+    printf("lpcdemo: cannot create \\LpcDemoPort: %08x\n", (ULONG)status);
+    return status;
+}

@@ -1,0 +1,194 @@
+// lsass.exe: Sleuth's Local Security Authority server, shaped like the one
+// in the first case study. It owns \LsaAuthenticationPort. One dispatcher
+// thread receives everything on the port (NtReplyWaitReceivePort): it
+// accepts connections, notes clients that go away, and hands each request
+// to a pool of worker threads through a queue; a worker does the work and
+// replies (NtReplyPort) to the client, which waits in WrLpcReply meanwhile.
+// When every worker is busy, requests wait in the queue and their clients
+// keep waiting: the picture of the case study's stuck LSASS.
+//
+// The requests: LsaApiLogonUser (a user name and password checked against a
+// small table; the answer is a logon id), LsaApiLookupPackage (a package
+// name to a number) and LsaApiCallPackage (echoed back by the package).
+
+#include "user/include/runtime.h"
+#include "user/lsass/lsaapi.h"
+
+#define LSA_WORKER_COUNT 4
+#define LSA_QUEUE_DEPTH  64
+
+typedef struct _LSA_WORK_ITEM {
+    LSA_API_MESSAGE Message;
+} LSA_WORK_ITEM;
+
+// The dispatcher puts requests here; workers take them. The semaphore
+// counts queued items, the critical section guards the ring.
+static LSA_WORK_ITEM LsapQueue[LSA_QUEUE_DEPTH];
+static ULONG LsapQueueHead, LsapQueueCount;
+static RTL_CRITICAL_SECTION LsapQueueLock;
+static HANDLE LsapQueueSemaphore;
+static HANDLE LsapPort;
+static LONG LsapNextLogonId = 1000;
+
+static const struct {
+    const char *User;
+    const char *Password;
+} LsapUsers[] = {
+    {"student", "sleuth"},
+    {"lecturer", "windbg"},
+};
+
+static const char *const LsapPackages[] = {"MICROSOFT_AUTHENTICATION_PACKAGE_V1_0", "Kerberos",
+                                           "Negotiate"};
+
+static void LsapLogonUser(LSA_API_MESSAGE *message)
+{
+    message->Status = STATUS_LOGON_FAILURE;
+    for (ULONG i = 0; i < sizeof(LsapUsers) / sizeof(LsapUsers[0]); i++) {
+        if (!strcmp(message->LogonUser.UserName, LsapUsers[i].User) &&
+            !strcmp(message->LogonUser.Password, LsapUsers[i].Password)) {
+            message->LogonUser.LogonId = (ULONG)__atomic_add_fetch(&LsapNextLogonId, 1,
+                                                                   __ATOMIC_RELAXED);
+            message->Status = STATUS_SUCCESS;
+        }
+    }
+}
+
+static void LsapLookupPackage(LSA_API_MESSAGE *message)
+{
+    message->Status = STATUS_NO_SUCH_PACKAGE;
+    for (ULONG i = 0; i < sizeof(LsapPackages) / sizeof(LsapPackages[0]); i++) {
+        if (!strcmp(message->LookupPackage.PackageName, LsapPackages[i])) {
+            message->LookupPackage.PackageId = i;
+            message->Status = STATUS_SUCCESS;
+        }
+    }
+}
+
+static void LsapDoWork(LSA_API_MESSAGE *message)
+{
+    switch (message->ApiNumber) {
+    case LsaApiLogonUser:
+        LsapLogonUser(message);
+        break;
+    case LsaApiLookupPackage:
+        LsapLookupPackage(message);
+        break;
+    case LsaApiCallPackage:
+        // The package answers with what it was given.
+        message->Status = STATUS_SUCCESS;
+        break;
+    default:
+        message->Status = STATUS_INVALID_SYSTEM_SERVICE;
+        break;
+    }
+}
+
+static NTSTATUS NTAPI LsapWorkerThread(PVOID parameter)
+{
+    for (;;) {
+        LSA_API_MESSAGE message;
+
+        if (!NT_SUCCESS(NtWaitForSingleObject(LsapQueueSemaphore, FALSE, NULL)))
+            return STATUS_UNSUCCESSFUL;
+        RtlEnterCriticalSection(&LsapQueueLock);
+        message = LsapQueue[LsapQueueHead].Message;
+        LsapQueueHead = (LsapQueueHead + 1) % LSA_QUEUE_DEPTH;
+        LsapQueueCount--;
+        RtlLeaveCriticalSection(&LsapQueueLock);
+        LsapDoWork(&message);
+        // The reply goes through the connection port: the kernel finds the
+        // client thread by the message's ClientId and MessageId.
+        NtReplyPort(LsapPort, &message.h);
+    }
+}
+
+// FALSE when the queue is full: the request is answered at once with an error.
+static BOOLEAN LsapQueueRequest(const LSA_API_MESSAGE *message)
+{
+    BOOLEAN queued = FALSE;
+
+    RtlEnterCriticalSection(&LsapQueueLock);
+    if (LsapQueueCount < LSA_QUEUE_DEPTH) {
+        LsapQueue[(LsapQueueHead + LsapQueueCount) % LSA_QUEUE_DEPTH].Message = *message;
+        LsapQueueCount++;
+        queued = TRUE;
+    }
+    RtlLeaveCriticalSection(&LsapQueueLock);
+    if (queued)
+        NtReleaseSemaphore(LsapQueueSemaphore, 1, NULL);
+    return queued;
+}
+
+static void LsapDispatch(void)
+{
+    LSA_API_MESSAGE message;
+    PVOID context;
+
+    for (;;) {
+        NTSTATUS status = NtReplyWaitReceivePort(LsapPort, &context, NULL, &message.h);
+
+        if (!NT_SUCCESS(status)) {
+            printf("lsass: NtReplyWaitReceivePort failed: %08x\n", (ULONG)status);
+            return;
+        }
+        switch (message.h.u2.s2.Type & 0xFF) {
+        case LPC_CONNECTION_REQUEST: {
+            HANDLE client;
+
+            // The client's communication port handle is its PortContext:
+            // what every later message from it carries.
+            status = NtAcceptConnectPort(&client, NULL, &message.h, TRUE, NULL, NULL);
+            if (NT_SUCCESS(status))
+                NtCompleteConnectPort(client);
+            break;
+        }
+        case LPC_REQUEST:
+            if (!LsapQueueRequest(&message)) {
+                message.Status = STATUS_INSUFFICIENT_RESOURCES;
+                NtReplyPort(LsapPort, &message.h);
+            }
+            break;
+        case LPC_PORT_CLOSED:
+        case LPC_CLIENT_DIED:
+            // The client is gone: its communication port handle (the
+            // context) goes too.
+            NtClose(context);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+int main(void)
+{
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    NTSTATUS status;
+
+    RtlInitializeCriticalSection(&LsapQueueLock);
+    status = NtCreateSemaphore(&LsapQueueSemaphore, SEMAPHORE_ALL_ACCESS, NULL, 0,
+                               LSA_QUEUE_DEPTH);
+    if (!NT_SUCCESS(status))
+        return status;
+    RtlInitUnicodeString(&name, LSA_PORT_NAME);
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    status = NtCreatePort(&LsapPort, &attributes, sizeof(LSA_CONNECT_INFO),
+                          sizeof(LSA_API_MESSAGE), 0);
+    if (!NT_SUCCESS(status)) {
+        printf("lsass: cannot create the port: %08x\n", (ULONG)status);
+        return status;
+    }
+    for (ULONG i = 0; i < LSA_WORKER_COUNT; i++) {
+        HANDLE worker;
+
+        status = NtCreateThreadEx(&worker, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
+                                  (PVOID)LsapWorkerThread, NULL, 0, 0, 0, 0, NULL);
+        if (!NT_SUCCESS(status))
+            return status;
+        NtClose(worker);
+    }
+    LsapDispatch();
+    return STATUS_UNSUCCESSFUL;
+}
