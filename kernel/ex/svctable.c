@@ -108,6 +108,7 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtReplyWaitReplyPort),
     SERVICE_ENTRY(NtReplyWaitReceivePort),
     SERVICE_ENTRY(NtReplyWaitReceivePortEx),
+    SERVICE_ENTRY(NtImpersonateClientOfPort),
     SERVICE_ENTRY(NtReadRequestData),
     SERVICE_ENTRY(NtWriteRequestData),
     SERVICE_ENTRY(NtQueryInformationPort),

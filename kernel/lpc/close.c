@@ -110,6 +110,8 @@ void LpcpDeletePort(void *object)
 
     if (type == LPCP_CLIENT_PORT && port->ConnectedPort && port->MappingProcess)
         LpcpSendNotice(port, LPC_PORT_CLOSED, port->MappingProcess->CreateTime);
+    if (type == LPCP_CLIENT_PORT)
+        LpcpDeleteClientSecurity(port);
     if (type == LPCP_COMMUNICATION_PORT) {
         // Accepted but never completed: the client wakes, refused.
         oldIrql = LpcpAcquireLock();

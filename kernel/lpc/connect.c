@@ -235,24 +235,42 @@ NTSTATUS NtSecureConnectPort(HANDLE *portHandle, UNICODE_STRING *portName,
     LPCP_CONNECTION_MESSAGE *connection;
     LPCP_MESSAGE *message, *answer = NULL;
     OB_CAPTURED_ATTRIBUTES unnamed;
+    union {
+        SID Sid;
+        UCHAR Bytes[SECURITY_MAX_SID_SIZE];
+    } serverSid;
     SECTION *section;
     NTSTATUS status;
 
-    // The server's identity is checked by kernel/se (SeTokenUser of the
-    // server's effective token against requiredServerSid), wired at merge.
-    (void)requiredServerSid;
     status = LpcpCaptureConnectArguments(portHandle, securityQos, clientView, serverView,
                                          maxMessageLength, connectionInformation,
                                          connectionInformationLength, &arguments);
+    if (NT_SUCCESS(status) && requiredServerSid)
+        status = LpcpCaptureSid(requiredServerSid, &serverSid.Sid);
     if (NT_SUCCESS(status))
         status = LpcpReferenceConnectionPort(portName, &connectionPort);
     if (!NT_SUCCESS(status))
         return status;
+    // The server must be who the client expects.
+    if (requiredServerSid) {
+        status = LpcpCheckServerSid(connectionPort, &serverSid.Sid);
+        if (!NT_SUCCESS(status)) {
+            ObDereferenceObject(connectionPort);
+            return status;
+        }
+    }
     if (arguments.InfoLength > connectionPort->MaxConnectionInfoLength)
         arguments.InfoLength = connectionPort->MaxConnectionInfoLength;
     status = LpcpCreateClientPort(connectionPort, &arguments, &section, &clientPort);
     if (!NT_SUCCESS(status))
         return status;
+    status = LpcpCaptureClientSecurity(clientPort);
+    if (!NT_SUCCESS(status)) {
+        if (section)
+            ObDereferenceObject(section);
+        ObDereferenceObject(clientPort);
+        return status;
+    }
     message = LpcpAllocateMessage();
     if (!message) {
         if (section)

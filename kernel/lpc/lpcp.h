@@ -321,6 +321,14 @@ NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
                             LPCP_MESSAGE **message);
 
+// Security (security.c): a captured SID (STATUS_INVALID_SID for a bad
+// one; `sid` has room for SECURITY_MAX_SID_SIZE bytes), the server's
+// identity against it, and the client's security a client port keeps.
+NTSTATUS LpcpCaptureSid(const SID *userSid, SID *sid);
+NTSTATUS LpcpCheckServerSid(LPCP_PORT_OBJECT *connectionPort, const SID *requiredServerSid);
+NTSTATUS LpcpCaptureClientSecurity(LPCP_PORT_OBJECT *clientPort);
+void LpcpDeleteClientSecurity(LPCP_PORT_OBJECT *clientPort);
+
 // Thread exit (PspExitThread calls it first): LPC_CLIENT_DIED to every
 // port the thread registered with NtRegisterThreadTerminatePort.
 void LpcSendClientDiedMessages(struct _ETHREAD *thread);

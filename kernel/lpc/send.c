@@ -242,8 +242,9 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
                               KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
 {
     ETHREAD *thread = PsGetCurrentThread();
-    BOOLEAN callback = LpcpMessageType(&message->Request) == LPC_REQUEST &&
-                       message->Request.MessageId != 0;
+    ULONG_PTR noImpersonation = (message->Request.u2.s2.Type & LPC_NO_IMPERSONATE)
+                                    ? LPCP_THREAD_FLAG_NO_IMPERSONATION : 0;
+    BOOLEAN callback;
     LPCP_PORT_OBJECT *queuePort = NULL, *rundownPort;
     ETHREAD *target = NULL;
     BOOLEAN queueReferenced = FALSE;
@@ -252,6 +253,8 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     ULONG id = 0;
     KIRQL oldIrql;
 
+    message->Request.u2.s2.Type &= ~LPC_NO_IMPERSONATE;
+    callback = LpcpMessageType(&message->Request) == LPC_REQUEST && message->Request.MessageId != 0;
     if (thread->LpcExitThreadCalled) {
         LpcpFreeMessage(message);
         return STATUS_THREAD_IS_TERMINATING;
@@ -286,7 +289,8 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     }
     if (NT_SUCCESS(status)) {
         thread->LpcReplyMessageId = id;
-        thread->LpcWaitingOnPort = (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT);
+        thread->LpcWaitingOnPort =
+            (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT | noImpersonation);
         InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
     }
     LpcpReleaseLock(oldIrql);
@@ -352,7 +356,9 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     } else if (type != LPC_REQUEST) {
         return STATUS_INVALID_PARAMETER;
     }
-    header.u2.s2.Type = type;
+    // LPC_NO_IMPERSONATE travels to LpcpRequestWaitReply, which records it
+    // in the thread (LPCP_THREAD_FLAG_NO_IMPERSONATION) and clears it.
+    header.u2.s2.Type = type | (header.u2.s2.Type & LPC_NO_IMPERSONATE);
     status = LpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;

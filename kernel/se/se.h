@@ -151,6 +151,9 @@ void SeDeletePrimaryToken(struct _EPROCESS *process);
 void *SeReferenceEffectiveToken(struct _ETHREAD *thread);
 // The user SID of a token (points into the token).
 const SID *SeTokenUser(void *token);
+// A process's primary token, referenced (NULL once the process has ended),
+// as NT's PsReferencePrimaryToken: LPC checks a server's identity with it.
+void *PsReferencePrimaryToken(struct _EPROCESS *process);
 BOOLEAN SeEqualSid(const SID *a, const SID *b);
 
 // Captures what a server needs to impersonate `client` later. Static

@@ -290,6 +290,11 @@ TOKEN *SepReferencePrimaryToken(EPROCESS *process)
     return token;
 }
 
+void *PsReferencePrimaryToken(EPROCESS *process)
+{
+    return SepReferencePrimaryToken(process);
+}
+
 // The System process runs with the boot SYSTEM token itself; every other
 // process with a copy of its parent's primary token (NT's SeSubProcessToken:
 // same user, groups, privileges and logon session, a TokenId of its own).
