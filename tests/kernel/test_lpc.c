@@ -10,6 +10,7 @@
 KTEST(LpcUserCalls) { KtExpectUserTestsPass("tlpc"); }
 KTEST(LpcUserDeathOfEitherSide) { KtExpectUserTestsPass("tlpcdeath"); }
 KTEST(LpcUserFloodIsBounded) { KtExpectUserTestsPass("tlpcflood"); }
+KTEST(LpcUserSecurity) { KtExpectUserTestsPass("tlpcsec"); }
 
 typedef struct _KT_LPC_MESSAGE {
     PORT_MESSAGE h;

@@ -3,6 +3,7 @@
 // quota (256 messages, see docs/lpc.md), requests too; nothing is lost of
 // what was queued, sending works again once the server drains the queue,
 // and the kernel's own LPC_PORT_CLOSED still gets through a full queue.
+// And a load: 64 clients with 100 requests each on one server thread.
 // The in-kernel runner's leak check sees the pool come back.
 
 #include "tests/user/ulpc.h"
@@ -89,9 +90,90 @@ UTEST(FloodingClientIsStoppedAndItsCloseStillHeard)
     NtClose(port);
 }
 
+static HANDLE ServerPort;
+
+#define MANY_CLIENTS  64
+#define MANY_REQUESTS 100
+
+static NTSTATUS ManyRequests(ULPC_CLIENT *client)
+{
+    ULPC_MESSAGE request, reply;
+
+    for (ULONG i = 0; i < MANY_REQUESTS; i++) {
+        NTSTATUS status;
+
+        UlpcInitMessage(&request, 8, i);
+        status = NtRequestWaitReplyPort(client->Port, &request.h, &reply.h);
+        if (status != STATUS_SUCCESS)
+            return status;
+        if (reply.Data[0] != i + 1000)
+            return STATUS_UNSUCCESSFUL;
+    }
+    return NtClose(client->Port);
+}
+
+// 64 clients, 6,400 requests, one server thread: every connection accepted,
+// every request answered, every close heard.
+UTEST(ManyClientsOnOneServer)
+{
+    static ULPC_CLIENT clients[MANY_CLIENTS];
+    HANDLE serverPorts[MANY_CLIENTS];
+    ULONG connected = 0, closed = 0, answered = 0;
+    ULPC_MESSAGE message, reply;
+    BOOLEAN replying = FALSE;
+    PVOID context;
+
+    UT_EXPECT_STATUS(UlpcCreatePort(&ServerPort, SERVER_NAME, FALSE), STATUS_SUCCESS);
+    for (int i = 0; i < MANY_CLIENTS; i++) {
+        memset(&clients[i], 0, sizeof(clients[i]));
+        clients[i].Name = SERVER_NAME;
+        clients[i].Work = ManyRequests;
+        UT_EXPECT_STATUS(UlpcStartClient(&clients[i]), STATUS_SUCCESS);
+    }
+    while (closed < MANY_CLIENTS && !UtCurrentFailed) {
+        NTSTATUS status = UlpcReceive(ServerPort, &context, replying ? &reply : NULL, &message,
+                                      10000);
+
+        replying = FALSE;
+        UT_EXPECT_STATUS(status, STATUS_SUCCESS);
+        if (status != STATUS_SUCCESS)
+            break;
+        switch (message.h.u2.s2.Type) {
+        case LPC_CONNECTION_REQUEST:
+            UT_EXPECT(connected < MANY_CLIENTS);
+            UT_EXPECT_STATUS(NtAcceptConnectPort(&serverPorts[connected], NULL, &message.h, TRUE,
+                                                 NULL, NULL), STATUS_SUCCESS);
+            UT_EXPECT_STATUS(NtCompleteConnectPort(serverPorts[connected]), STATUS_SUCCESS);
+            connected++;
+            break;
+        case LPC_REQUEST:
+            reply = message;
+            reply.Data[0] += 1000;
+            replying = TRUE;
+            answered++;
+            break;
+        case LPC_PORT_CLOSED:
+            closed++;
+            break;
+        default:
+            UtFail(__FILE__, __LINE__, "unexpected message type %d", message.h.u2.s2.Type);
+        }
+    }
+    for (int i = 0; i < MANY_CLIENTS; i++) {
+        UT_EXPECT_STATUS(UlpcJoinClient(&clients[i]), STATUS_SUCCESS);
+        UT_EXPECT_STATUS(clients[i].WorkStatus, STATUS_SUCCESS);
+    }
+    UT_EXPECT_EQ(connected, MANY_CLIENTS);
+    UT_EXPECT_EQ(answered, MANY_CLIENTS * MANY_REQUESTS);
+    for (ULONG i = 0; i < connected; i++)
+        NtClose(serverPorts[i]);
+    NtClose(ServerPort);
+}
+
 static const UTEST Tests[] = {
     UT_ENTRY(FloodOfAnUnnamedPortStopsAtTheQuota),
     UT_ENTRY(FloodingClientIsStoppedAndItsCloseStillHeard),
+    UT_ENTRY(ManyClientsOnOneServer),
 };
 
 int main(void)
