@@ -1,7 +1,9 @@
 // init.exe: the first user process. The kernel starts it at boot with the
 // programs the kernel command line names (run=a,b becomes the command line
-// "init.exe a b"); init starts each from the boot archive, reports when each
-// exits, and then stays, as NT's session manager does.
+// "init.exe a,b"). init first starts the system servers, as NT's boot starts
+// the session manager and the LSA: smss.exe (\SmApiPort) and lsass.exe
+// (\LsaAuthenticationPort), which run for good; then each program named,
+// from the boot archive; it reports when each program exits, and stays.
 //
 // init keeps the handle of every program it started, also after the program
 // exits: so an exited program stays in `!process` as a zombie with its exit
@@ -26,6 +28,9 @@ typedef struct _INIT_PROGRAM {
 
 static INIT_PROGRAM InitPrograms[INIT_MAXIMUM_PROGRAMS];
 static ULONG InitProgramCount;
+
+// The servers every boot starts; init does not wait for them.
+static INIT_PROGRAM InitServers[] = {{.Name = "smss"}, {.Name = "lsass"}};
 
 // Splits the command line into program names: separated by spaces or
 // commas, the first word (init's own name) skipped.
@@ -134,6 +139,8 @@ static void InitSignalKernel(void)
 
 int main(void)
 {
+    for (ULONG i = 0; i < sizeof(InitServers) / sizeof(InitServers[0]); i++)
+        InitStartProgram(&InitServers[i]);
     InitParseCommandLine(&NtCurrentPeb()->ProcessParameters->CommandLine);
     for (ULONG i = 0; i < InitProgramCount; i++)
         InitStartProgram(&InitPrograms[i]);

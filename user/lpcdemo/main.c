@@ -30,6 +30,7 @@ typedef struct _DEMO_MESSAGE {
 
 static HANDLE DemoLock;         // the mutant the bookkeeper holds
 static HANDLE DemoNeverSet;     // the event it waits for
+static HANDLE DemoLockTaken;    // set once the bookkeeper owns the mutant
 
 static void DemoInitializeMessage(DEMO_MESSAGE *message)
 {
@@ -41,6 +42,7 @@ static void DemoInitializeMessage(DEMO_MESSAGE *message)
 static NTSTATUS NTAPI DemoBookkeeper(PVOID parameter)
 {
     NtWaitForSingleObject(DemoLock, FALSE, NULL);       // owns it from now on
+    NtSetEvent(DemoLockTaken, NULL);
     NtWaitForSingleObject(DemoNeverSet, FALSE, NULL);   // and never lets go
     return STATUS_SUCCESS;
 }
@@ -55,8 +57,11 @@ static int DemoServer(HANDLE port)
 
     NtCreateMutant(&DemoLock, MUTANT_ALL_ACCESS, NULL, FALSE);
     NtCreateEvent(&DemoNeverSet, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
+    NtCreateEvent(&DemoLockTaken, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
     NtCreateThreadEx(&bookkeeper, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
                      (PVOID)DemoBookkeeper, NULL, 0, 0, 0, 0, NULL);
+    // The scene is set before any client is served: the lock is taken.
+    NtWaitForSingleObject(DemoLockTaken, FALSE, NULL);
     printf("lpcdemo: server: \\LpcDemoPort created\n");
     for (;;) {
         NTSTATUS status = NtReplyWaitReceivePort(port, &context, reply, &message.h);
