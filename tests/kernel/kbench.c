@@ -5,6 +5,7 @@
 // cycles.
 
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/kbench.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 #include "ps/ps.h"
@@ -12,8 +13,6 @@
 #include "arch/x86_64/x86.h"
 
 #define BENCH_TAG POOL_TAG('K', 'b', 'c', 'h')
-#define BENCH_ROUNDS 10000
-#define BENCH_PRIORITY 12   // above the demo and test threads, below real time
 
 typedef struct _BENCH_PINGPONG {
     KEVENT Ping;
@@ -42,7 +41,7 @@ static ULONG64 KbMedian(ULONG64 *samples, ULONG count)
     return samples[count / 2];
 }
 
-static void KbReport(const char *name, ULONG64 *samples, ULONG count, const char *unit)
+void KbReport(const char *name, ULONG64 *samples, ULONG count, const char *unit)
 {
     ULONG64 median = KbMedian(samples, count);
 
@@ -150,6 +149,7 @@ static void KbRun(void *context)
     KbEventPingPong(samples);
     KbContextSwitch(samples);
     KbTimerExpiry(samples);
+    KbLpc(samples);
     ExFreePoolWithTag(samples, BENCH_TAG);
 }
 

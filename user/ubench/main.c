@@ -173,6 +173,8 @@ static BOOLEAN UbLpc(void)
 {
     UNICODE_STRING image, commandLine, name;
     LARGE_INTEGER tick = {.QuadPart = -10000};
+    SECURITY_QUALITY_OF_SERVICE qos = {.Length = sizeof(qos),
+                                       .ImpersonationLevel = SecurityImpersonation};
     HANDLE server, port;
     NTSTATUS status;
 
@@ -187,7 +189,7 @@ static BOOLEAN UbLpc(void)
     RtlInitUnicodeString(&name, UBENCH_PORT_NAME);
     // The server creates its port when it first runs.
     for (ULONG tries = 0;; tries++) {
-        status = NtConnectPort(&port, &name, NULL, NULL, NULL, NULL, NULL, NULL);
+        status = NtConnectPort(&port, &name, &qos, NULL, NULL, NULL, NULL, NULL);
         if (status != STATUS_OBJECT_NAME_NOT_FOUND || tries == 1000)
             break;
         NtDelayExecution(FALSE, &tick);

@@ -1,0 +1,11 @@
+// What the in-kernel benchmark files share (kbench.c runs them all).
+#pragma once
+
+#include "rtl/rtl.h"
+
+#define BENCH_ROUNDS 10000
+#define BENCH_PRIORITY 12   // above the demo and test threads, below real time
+
+void KbReport(const char *name, ULONG64 *samples, ULONG count, const char *unit);
+// LPC round trips between kernel threads (kbenchlpc.c); samples holds BENCH_ROUNDS.
+void KbLpc(ULONG64 *samples);

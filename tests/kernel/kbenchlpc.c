@@ -1,0 +1,107 @@
+// The LPC benchmarks between two kernel threads (the process-to-process ones
+// are ubench.exe's): a request and its reply (LpcRequestWaitReplyPort
+// against a server in LpcpReplyWaitReceivePort), and a datagram
+// (LpcRequestPort) taken by a waiting receiver. A datagram's figure is the
+// send's: the receiver, woken with a boost above the sender, takes the
+// message before the sender goes on, so the delivery is included.
+
+#include "tests/kernel/ktest.h"
+#include "tests/kernel/kbench.h"
+#include "lpc/lpcp.h"
+#include "arch/x86_64/x86.h"
+
+#define KB_LPC_ROUNDS 10000
+
+typedef struct _KB_LPC_MESSAGE {
+    PORT_MESSAGE h;
+    ULONG Value;
+    ULONG Stop;             // a datagram with Stop set ends the server
+} KB_LPC_MESSAGE;
+
+static void KbInitLpcMessage(KB_LPC_MESSAGE *message, ULONG value, ULONG stop)
+{
+    memset(message, 0, sizeof(*message));
+    message->h.u1.s1.DataLength = (CSHORT)(sizeof(*message) - sizeof(PORT_MESSAGE));
+    message->h.u1.s1.TotalLength = (CSHORT)sizeof(*message);
+    message->Value = value;
+    message->Stop = stop;
+}
+
+// Answers requests with their value plus one; takes datagrams; ends on a
+// datagram with Stop set.
+static void KbLpcServer(void *context)
+{
+    union {
+        PORT_MESSAGE h;
+        UCHAR Bytes[LPCP_MAX_MESSAGE_LENGTH];
+    } buffer;
+    LPCP_PORT_OBJECT *port = context;
+    LPCP_MESSAGE *reply = NULL;
+    void *portContext;
+
+    for (;;) {
+        KB_LPC_MESSAGE *message = (KB_LPC_MESSAGE *)&buffer.h;
+        NTSTATUS status = LpcpReplyWaitReceivePort(port, reply, &buffer.h, &portContext,
+                                                   KernelMode, NULL);
+
+        reply = NULL;
+        if (status != STATUS_SUCCESS || (LpcpMessageType(&buffer.h) == LPC_DATAGRAM &&
+                                         message->Stop))
+            break;
+        if (LpcpMessageType(&buffer.h) != LPC_REQUEST)
+            continue;
+        reply = LpcpAllocateMessage();
+        if (!reply)
+            break;
+        memcpy(&reply->Request, &buffer, buffer.h.u1.s1.TotalLength);
+        reply->Request.u2.s2.Type = LPC_REPLY;
+        ((KB_LPC_MESSAGE *)&reply->Request)->Value++;
+    }
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+void KbLpc(ULONG64 *samples)
+{
+    LPCP_PORT_OBJECT *port;
+    ETHREAD *server;
+    KB_LPC_MESSAGE request, reply;
+    BOOLEAN ok = TRUE;
+
+    if (!NT_SUCCESS(LpcpCreatePort(0, sizeof(KB_LPC_MESSAGE), FALSE, &port)))
+        return;
+    // The server runs above the benchmark thread, as a waiting server
+    // woken with a boost does.
+    if (!NT_SUCCESS(PsCreateSystemThreadEx(NULL, KbLpcServer, port, BENCH_PRIORITY + 1, NULL,
+                                           &server))) {
+        ObDereferenceObject(port);
+        return;
+    }
+    for (ULONG i = 0; i < KB_LPC_ROUNDS && ok; i++) {
+        ULONG64 start;
+
+        KbInitLpcMessage(&request, i, FALSE);
+        start = __rdtsc();
+        ok = LpcRequestWaitReplyPort(port, &request.h, &reply.h) == STATUS_SUCCESS &&
+             reply.Value == i + 1;
+        samples[i] = __rdtsc() - start;
+    }
+    if (ok)
+        KbReport("lpc-request-reply-kernel", samples, KB_LPC_ROUNDS, "cycles");
+    for (ULONG i = 0; i < KB_LPC_ROUNDS && ok; i++) {
+        ULONG64 start;
+
+        KbInitLpcMessage(&request, i, FALSE);
+        start = __rdtsc();
+        ok = LpcRequestPort(port, &request.h) == STATUS_SUCCESS;
+        samples[i] = __rdtsc() - start;
+    }
+    if (ok)
+        KbReport("lpc-datagram-kernel", samples, KB_LPC_ROUNDS, "cycles");
+    else
+        DbgPrint("BENCH error: an LPC round trip failed\n");
+    KbInitLpcMessage(&request, 0, TRUE);
+    LpcRequestPort(port, &request.h);
+    KeWaitForSingleObject(&server->Tcb, Executive, KernelMode, FALSE, NULL);
+    ObDereferenceObject(server);
+    ObDereferenceObject(port);
+}
