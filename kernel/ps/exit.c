@@ -57,6 +57,7 @@ static void PspExitProcess(EPROCESS *process)
     // thread still runs on, go with the process object.
     if (process->AddressSpaceInitialized)
         MmCleanProcessAddressSpace(process);
+    PspRundownExceptionPort(process);
     process->ExitTime = KeQuerySystemTime();
 }
 

@@ -227,6 +227,11 @@ void PspReleaseThreadSlot(ETHREAD *thread);
 void PspCopyToProcess(ULONG64 directoryTableBase, ULONG64 va, const void *source,
                       SIZE_T length);
 
+// ProcessExceptionPort (psport.c): set once, by a holder of SeTcbPrivilege,
+// to an LPC port (STATUS_PORT_ALREADY_SET after); dropped at process exit.
+NTSTATUS PspSetExceptionPort(EPROCESS *process, HANDLE portHandle);
+void PspRundownExceptionPort(EPROCESS *process);
+
 // Pseudo-handles: the caller's own process and thread, with every right.
 #define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
 #define NtCurrentThread()  ((HANDLE)(LONG_PTR)-2)

@@ -250,6 +250,30 @@ static NTSTATUS SepSetProcessToken(EPROCESS *process, HANDLE tokenHandle)
     return status;
 }
 
+// ProcessExceptionPort: a port handle (kernel/ps/psport.c does the rest).
+static NTSTATUS SepSetExceptionPort(HANDLE processHandle, void *information,
+                                    ULONG informationLength)
+{
+    HANDLE portHandle;
+    EPROCESS *process;
+    NTSTATUS status;
+
+    if (informationLength != sizeof(HANDLE))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    status = ProbeForRead(information, informationLength, sizeof(ULONG));
+    if (NT_SUCCESS(status))
+        status = MmCopyFromUser(&portHandle, information, sizeof(portHandle));
+    if (!NT_SUCCESS(status))
+        return status;
+    status = ObReferenceObjectByHandle(processHandle, PROCESS_SET_INFORMATION, PsProcessType,
+                                       (void **)&process, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = PspSetExceptionPort(process, portHandle);
+    ObDereferenceObject(process);
+    return status;
+}
+
 NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
                                  void *information, ULONG informationLength)
 {
@@ -257,6 +281,8 @@ NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
     EPROCESS *process;
     NTSTATUS status;
 
+    if (informationClass == ProcessExceptionPort)
+        return SepSetExceptionPort(processHandle, information, informationLength);
     if (informationClass != ProcessAccessToken)
         return STATUS_INVALID_INFO_CLASS;
     if (informationLength != sizeof(accessToken))

@@ -194,3 +194,8 @@ KTEST(LpcManyKernelClientsLoseNothing)
     KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
     KT_EXPECT_EQ(KtPoolTagCount(LPCP_QUEUE_TAG), queuesBefore);
 }
+
+KTEST(UserExceptionPort)
+{
+    KtExpectUserTestsPass("texcport");
+}
