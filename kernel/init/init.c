@@ -85,25 +85,35 @@ static KEVENT *KiCreateInitialProgramsEvent(void)
     return named;
 }
 
-// Setting the event wakes this thread, which may run before init has gone
-// on into its own wait: it then sleeps a tick at a time (a few at most)
-// until every thread of init waits, so that the break-in finds a settled
-// system.
+// Setting the event wakes this thread, which may run before init (and the
+// servers it started) have gone on into their waits: it then sleeps a tick
+// at a time (a few at most) until every user thread waits, so that the
+// break-in finds a settled system. (A program that computes without end
+// keeps it from settling; the ticks run out and the boot goes on.)
 #define INIT_SETTLE_TICKS 16
 
-static BOOLEAN KiAllThreadsWait(EPROCESS *process)
+static BOOLEAN KiUserThreadsWait(void)
 {
     BOOLEAN waiting = TRUE;
-    KIRQL oldIrql = KiAcquireDispatcherLock();
+    KIRQL oldIrql;
 
-    for (LIST_ENTRY *entry = process->ThreadListHead.Flink; entry != &process->ThreadListHead;
-         entry = entry->Flink) {
-        ETHREAD *thread = CONTAINING_RECORD(entry, ETHREAD, ThreadListEntry);
+    KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
+    KiAcquireDispatcherLockAtDpcLevel();
+    for (LIST_ENTRY *p = PsActiveProcessHead.Flink; p != &PsActiveProcessHead; p = p->Flink) {
+        EPROCESS *process = CONTAINING_RECORD(p, EPROCESS, ActiveProcessLinks);
 
-        if (thread->Tcb.State != Waiting && thread->Tcb.State != Terminated)
-            waiting = FALSE;
+        if (process == PsInitialSystemProcess || process == PsIdleProcess)
+            continue;
+        for (LIST_ENTRY *t = process->ThreadListHead.Flink; t != &process->ThreadListHead;
+             t = t->Flink) {
+            ETHREAD *thread = CONTAINING_RECORD(t, ETHREAD, ThreadListEntry);
+
+            if (thread->Tcb.State != Waiting && thread->Tcb.State != Terminated)
+                waiting = FALSE;
+        }
     }
-    KiReleaseDispatcherLock(oldIrql);
+    KiReleaseDispatcherLockFromDpcLevel();
+    KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
     return waiting;
 }
 
@@ -130,7 +140,7 @@ static void KiStartInitialProcess(const char *programs)
     if (done) {
         status = KeWaitForSingleObject(done, Executive, KernelMode, FALSE, &timeout);
         if (status == STATUS_WAIT_0) {
-            for (ULONG i = 0; i < INIT_SETTLE_TICKS && !KiAllThreadsWait(init); i++)
+            for (ULONG i = 0; i < INIT_SETTLE_TICKS && !KiUserThreadsWait(); i++)
                 KeDelayExecutionThread(KernelMode, FALSE, &tick);
         } else {
             DbgPrint("Init: the programs still run after %u ms\n",
