@@ -155,7 +155,7 @@ void ExpInitializeTimerImplementation(void);
 // it as the thread exits.
 void ExTimerRundown(struct _ETHREAD *thread);
 
-// The checks every NtQueryXxx of these objects makes before it looks at the
+// The checks every NtQuery* service of these objects makes before it looks at the
 // handle, in NT's order: the class (STATUS_INVALID_INFO_CLASS), the length
 // (STATUS_INFO_LENGTH_MISMATCH), then the buffer and the optional
 // ReturnLength (STATUS_ACCESS_VIOLATION, STATUS_DATATYPE_MISALIGNMENT).

@@ -1,4 +1,4 @@
-// What the NtQueryXxx and the optional out-parameters of the executive's
+// What the NtQuery* service and the optional out-parameters of the executive's
 // object services share: NT's order of checks, and writing the answer to
 // the caller only once everything else has worked.
 

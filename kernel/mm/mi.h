@@ -59,7 +59,7 @@ ULONG64 *MiGetUserPte(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN create);
 // no modifiers, no copy-on-write).
 BOOLEAN MiIsValidProtection(ULONG protect);
 ULONG64 MiMakePte(PFN_NUMBER pfn, ULONG protect, BOOLEAN sectionPage);
-ULONG MiPteProtection(ULONG64 pte);       // PAGE_xxx, or 0 for an empty PTE
+ULONG MiPteProtection(ULONG64 pte);       // PAGE_* constant, or 0 for an empty PTE
 // Sets the PTE and drops any stale translation of `va` on this processor.
 void MiWriteUserPte(ULONG64 directoryTableBase, ULONG64 *pte, ULONG64 va, ULONG64 value);
 // Commits [start, end) of a private range: a zeroed page where none is, the

@@ -143,7 +143,7 @@ typedef struct _MMVAD {
     ULONG_PTR StartingVpn;            // first page number
     ULONG_PTR EndingVpn;              // last page number, inclusive, as NT's
     ULONG Type;                       // MEM_PRIVATE, MEM_MAPPED or MEM_IMAGE
-    ULONG AllocationProtect;          // PAGE_xxx given when it was made
+    ULONG AllocationProtect;          // PAGE_* constant given when it was made
     // Mapped views only: the section (referenced by the view), the section
     // page at StartingVpn, and the link in the section's list of views.
     struct _SECTION *Section;
@@ -184,7 +184,7 @@ void MmCleanProcessAddressSpace(struct _EPROCESS *process);
 void MmDeleteProcessAddressSpace(ULONG64 directoryTableBase);
 
 // Maps fresh zeroed pages over [base, base + size) of the address space with
-// `protect` (a PAGE_xxx value), described by a VAD of the given type
+// `protect` (a PAGE_* constant), described by a VAD of the given type
 // (MEM_PRIVATE, or MEM_IMAGE for an image's segments). Fails with
 // STATUS_CONFLICTING_ADDRESSES if a page of the range is already described,
 // STATUS_INVALID_PARAMETER for a range outside the user half or a bad type,
@@ -260,7 +260,7 @@ typedef struct _SECTION_BASIC_INFORMATION {
 typedef struct _SECTION {
     ULONG64 SizeOfSection;            // MaximumSize rounded up to pages
     ULONG AllocationAttributes;       // SEC_COMMIT or SEC_RESERVE
-    ULONG InitialPageProtection;      // PAGE_xxx at creation: the most a view may have
+    ULONG InitialPageProtection;      // PAGE_* constant at creation: the most a view may have
     PFN_NUMBER NumberOfPages;
     // The section's own pages ("segment", tagged MmSt): 0 where a
     // SEC_RESERVE section's page is not committed yet.

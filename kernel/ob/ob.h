@@ -301,11 +301,11 @@ void ObReleaseObjectAttributes(OB_CAPTURED_ATTRIBUTES *captured);
 // A user HANDLE out-parameter must be writable and aligned before a service
 // creates anything.
 NTSTATUS ObProbeHandleOut(HANDLE *userHandle);
-// The end of every NtCreateXxx: ObInsertObject with the captured attributes,
+// The end of every NtCreate* service: ObInsertObject with the captured attributes,
 // then the handle written to the caller (closed again if that fails).
 NTSTATUS ObInsertObjectForUser(void *object, OB_CAPTURED_ATTRIBUTES *captured,
                                ACCESS_MASK desiredAccess, HANDLE *userHandle);
-// All of every NtOpenXxx: probe, capture (NULL attributes:
+// All of every NtOpen* service: probe, capture (NULL attributes:
 // STATUS_INVALID_PARAMETER), open by name as objectType, write the handle.
 NTSTATUS ObOpenObjectForUser(HANDLE *userHandle, OBJECT_TYPE *objectType,
                              ACCESS_MASK desiredAccess, const OBJECT_ATTRIBUTES *objectAttributes);

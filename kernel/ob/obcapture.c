@@ -24,8 +24,9 @@ NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
     if (captured->Attributes.Length != sizeof(OBJECT_ATTRIBUTES) ||
         (captured->Attributes.Attributes & ~OBJ_VALID_ATTRIBUTES))
         return STATUS_INVALID_PARAMETER;
-    // Security is not implemented: the descriptor and the quality of
-    // service are not looked at, and never dereferenced.
+    // Objects carry no security descriptor in Sleuth (access is checked
+    // against each type's valid rights only), so the caller's descriptor
+    // and quality of service are dropped here, never dereferenced.
     captured->Attributes.SecurityDescriptor = NULL;
     captured->Attributes.SecurityQualityOfService = NULL;
     userName = captured->Attributes.ObjectName;
