@@ -153,8 +153,11 @@ void LpcExitThread(ETHREAD *thread)
     }
     held = LpcpGetMessageFromThread(thread);
     if (held && !IsListEmpty(&held->Entry)) {
+        // Only a connection request is held while queued: on the queue of
+        // its client port's connection port.
         RemoveEntryList(&held->Entry);
         InitializeListHead(&held->Entry);
+        LpcpUncountMessage(LpcpConnectionMessage(held)->ClientPort->ConnectionPort);
     }
     thread->LpcReplyMessage = NULL;
     thread->LpcReplyMessageId = 0;

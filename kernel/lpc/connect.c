@@ -181,8 +181,10 @@ static NTSTATUS LpcpConnectAndWait(LPCP_PORT_OBJECT *connectionPort, LPCP_MESSAG
         // server has not taken it (an accept in progress holds it itself).
         RemoveEntryList(&thread->LpcReplyChain);
         InitializeListHead(&thread->LpcReplyChain);
-        if (held && !IsListEmpty(&held->Entry))
+        if (held && !IsListEmpty(&held->Entry)) {
             RemoveEntryList(&held->Entry);
+            LpcpUncountMessage(connectionPort);
+        }
     }
     LpcpReleaseLock(oldIrql);
     if (!woken) {

@@ -63,6 +63,7 @@ LPCP_MESSAGE *LpcpAllocateMessage(void)
 
 void LpcpFreeMessage(LPCP_MESSAGE *message)
 {
+    ETHREAD *repliedToThread = message->RepliedToThread;
     KIRQL oldIrql;
 
     // A connection request holds the client's section and port until it
@@ -75,6 +76,11 @@ void LpcpFreeMessage(LPCP_MESSAGE *message)
         if (connection->ClientPort)
             ObDereferenceObject(connection->ClientPort);
     }
+    // A reply (or callback) holds the thread it was handed to, as NT's
+    // does: the reference goes with the block.
+    message->RepliedToThread = NULL;
+    if (repliedToThread)
+        ObDereferenceObject(repliedToThread);
     oldIrql = LpcpAcquireLock();
     if (LpcpFreeMessageCount < LPCP_LOOKASIDE_DEPTH) {
         message->FreeEntry.Next = LpcpFreeMessages.Next;

@@ -75,6 +75,10 @@ typedef struct _LPCP_MESSAGE {
         };
     };
     LPCP_PORT_OBJECT *SenderPort;
+    // The thread a reply or a callback was handed to, referenced (NT's
+    // ObReferenceObject when it replies): the block in that thread's
+    // LpcReplyMessage keeps the thread alive until the block is freed,
+    // which drops the reference (LpcpFreeMessage). NULL on queued messages.
     struct _ETHREAD *RepliedToThread;
     void *PortContext;
     PORT_MESSAGE Request;           // the message as the receiver gets it; data follows
@@ -233,7 +237,8 @@ static inline LPCP_MESSAGE *LpcpGetMessageFromThread(struct _ETHREAD *thread)
 
 // Message blocks (lpcinit.c). Allocation may fail (STATUS_NO_MEMORY);
 // freeing drops what a connection request holds (its section and client
-// port), so it runs without the lock, at PASSIVE_LEVEL.
+// port) and a reply's RepliedToThread, so it runs without the lock, at
+// PASSIVE_LEVEL.
 LPCP_MESSAGE *LpcpAllocateMessage(void);
 void LpcpFreeMessage(LPCP_MESSAGE *message);
 // Frees every message on a local list (built under the lock).
@@ -265,6 +270,10 @@ NTSTATUS LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePor
 // port's event. chargeQuota: STATUS_NO_MEMORY when the queue is full.
 NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
                           BOOLEAN chargeQuota);
+// A message taken out of a queue other than by a receiver: its count
+// leaves the queue's semaphore, the waitable event clears if it was the
+// last (lock held).
+void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort);
 // A datagram (its header set up but for ids) through `port`; the block is
 // consumed whatever happens.
 NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota);

@@ -34,58 +34,61 @@ NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INT
     LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
     ETHREAD *thread = PsGetCurrentThread();
 
+    LPCP_MESSAGE *message;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
     if (!receivePort || !receivePort->MsgQueue.Semaphore)
         return STATUS_INVALID_PORT_HANDLE;
-    for (;;) {
-        NTSTATUS status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive,
-                                                waitMode, FALSE, timeout);
-        LPCP_MESSAGE *message;
-        KIRQL oldIrql;
-
-        if (status != STATUS_SUCCESS)
-            return status;                      // STATUS_TIMEOUT, STATUS_USER_APC
-        oldIrql = LpcpAcquireLock();
-        if (IsListEmpty(&receivePort->MsgQueue.ReceiveHead)) {
-            // A count without a message: the port was run down (pass the
-            // wake on to the next receiver), or a sender took its request
-            // back (wait again).
-            if (receivePort->Flags & LPCP_PORT_DELETED) {
-                KeReleaseSemaphore(receivePort->MsgQueue.Semaphore, 1, 1, FALSE);
-                LpcpReleaseLock(oldIrql);
-                return STATUS_PORT_DISCONNECTED;
-            }
-            LpcpReleaseLock(oldIrql);
-            continue;
-        }
-        message = CONTAINING_RECORD(RemoveHeadList(&receivePort->MsgQueue.ReceiveHead),
-                                    LPCP_MESSAGE, Entry);
-        InitializeListHead(&message->Entry);
-        if ((receivePort->Flags & LPCP_WAITABLE_PORT) &&
-            IsListEmpty(&receivePort->MsgQueue.ReceiveHead))
-            KeClearEvent(&receivePort->WaitEvent);
-        thread->LpcReceivedMessageId = message->Request.MessageId;
-        thread->LpcReceivedMsgIdValid = TRUE;
-        if (LpcpMessageType(&message->Request) == LPC_CONNECTION_REQUEST) {
-            // The client keeps it; copied now, while the lock says it exists.
-            LpcpCopyConnectionRequest(message, receive);
-            *portContext = NULL;
-            message = NULL;
+    status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
+                                   FALSE, timeout);
+    if (status != STATUS_SUCCESS)
+        return status;                          // STATUS_TIMEOUT, STATUS_USER_APC
+    oldIrql = LpcpAcquireLock();
+    if (IsListEmpty(&receivePort->MsgQueue.ReceiveHead)) {
+        // A count without a message. The port was run down: pass the wake
+        // on to the next receiver. Otherwise a dying sender took its request
+        // back after this thread had taken the count (LpcpUncountMessage):
+        // NT's receive answers an empty queue with STATUS_UNSUCCESSFUL.
+        if (receivePort->Flags & LPCP_PORT_DELETED) {
+            KeReleaseSemaphore(receivePort->MsgQueue.Semaphore, 1, 1, FALSE);
+            status = STATUS_PORT_DISCONNECTED;
         } else {
-            *portContext = message->PortContext;
-            if (message->Request.u2.s2.DataInfoOffset &&
-                LpcpMessageType(&message->Request) == LPC_REQUEST) {
-                memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
-                InsertTailList(&receivePort->LpcDataInfoChainHead, &message->Entry);
-                message = NULL;
-            }
+            if (receivePort->Flags & LPCP_WAITABLE_PORT)
+                KeClearEvent(&receivePort->WaitEvent);
+            status = STATUS_UNSUCCESSFUL;
         }
         LpcpReleaseLock(oldIrql);
-        if (message) {
-            memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
-            LpcpFreeMessage(message);
-        }
-        return STATUS_SUCCESS;
+        return status;
     }
+    message = CONTAINING_RECORD(RemoveHeadList(&receivePort->MsgQueue.ReceiveHead),
+                                LPCP_MESSAGE, Entry);
+    InitializeListHead(&message->Entry);
+    if ((receivePort->Flags & LPCP_WAITABLE_PORT) &&
+        IsListEmpty(&receivePort->MsgQueue.ReceiveHead))
+        KeClearEvent(&receivePort->WaitEvent);
+    thread->LpcReceivedMessageId = message->Request.MessageId;
+    thread->LpcReceivedMsgIdValid = TRUE;
+    if (LpcpMessageType(&message->Request) == LPC_CONNECTION_REQUEST) {
+        // The client keeps it; copied now, while the lock says it exists.
+        LpcpCopyConnectionRequest(message, receive);
+        *portContext = NULL;
+        message = NULL;
+    } else {
+        *portContext = message->PortContext;
+        if (message->Request.u2.s2.DataInfoOffset &&
+            LpcpMessageType(&message->Request) == LPC_REQUEST) {
+            memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
+            InsertTailList(&receivePort->LpcDataInfoChainHead, &message->Entry);
+            message = NULL;
+        }
+    }
+    LpcpReleaseLock(oldIrql);
+    if (message) {
+        memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
+        LpcpFreeMessage(message);
+    }
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,

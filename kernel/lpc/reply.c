@@ -91,6 +91,8 @@ NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgai
     if (NT_SUCCESS(status)) {
         LpcpDropDataInfo(waitingPort, target, messageId, &freeList);
         reply->Request.ClientId = thread->Cid;
+        // The block holds the thread it goes to until it is freed.
+        ObReferenceObject(target);
         reply->RepliedToThread = target;
         RemoveEntryList(&target->LpcReplyChain);
         InitializeListHead(&target->LpcReplyChain);

@@ -126,6 +126,20 @@ NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
     return STATUS_SUCCESS;
 }
 
+void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort)
+{
+    LARGE_INTEGER now = {.QuadPart = 0};
+
+    // The queue's semaphore counts its messages: one taken out of the
+    // queue takes its count back (a wait that cannot block, so it is
+    // allowed under the spin lock). Found at zero, a receiver has taken the
+    // count already and will find the queue empty (STATUS_UNSUCCESSFUL,
+    // NT's answer to that).
+    KeWaitForSingleObject(queuePort->MsgQueue.Semaphore, WrLpcReceive, KernelMode, FALSE, &now);
+    if ((queuePort->Flags & LPCP_WAITABLE_PORT) && IsListEmpty(&queuePort->MsgQueue.ReceiveHead))
+        KeClearEvent(&queuePort->WaitEvent);
+}
+
 NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota)
 {
     LPCP_PORT_OBJECT *queuePort, *rundownPort;
@@ -157,8 +171,6 @@ void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, ETHREAD *thread, ULONG messa
         return;
     heads[0] = &queuePort->MsgQueue.ReceiveHead;
     heads[1] = &queuePort->LpcDataInfoChainHead;
-    // A dead sender's request found in its queue leaves a count in the
-    // queue's semaphore: the receiver wakes to an empty queue and waits again.
     for (int i = 0; i < 2; i++) {
         for (LIST_ENTRY *entry = heads[i]->Flink; entry != heads[i]; entry = entry->Flink) {
             LPCP_MESSAGE *message = CONTAINING_RECORD(entry, LPCP_MESSAGE, Entry);
@@ -167,6 +179,8 @@ void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, ETHREAD *thread, ULONG messa
                 message->Request.ClientId.UniqueThread == thread->Cid.UniqueThread) {
                 RemoveEntryList(entry);
                 InsertTailList(freeList, entry);
+                if (i == 0)
+                    LpcpUncountMessage(queuePort);
                 return;
             }
         }
@@ -229,6 +243,7 @@ static NTSTATUS LpcpHandCallback(LPCP_PORT_OBJECT *port, ETHREAD *target, LPCP_M
         return STATUS_REPLY_MESSAGE_MISMATCH;
     message->Request.ClientId = PsGetCurrentThread()->Cid;
     message->Request.CallbackId = LpcpGenerateCallbackId();
+    ObReferenceObject(target);
     message->RepliedToThread = target;
     RemoveEntryList(&target->LpcReplyChain);
     InitializeListHead(&target->LpcReplyChain);

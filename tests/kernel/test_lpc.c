@@ -6,6 +6,7 @@
 #include "tests/kernel/test_dispatcher.h"
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
+#include "kd/kd.h"
 
 KTEST(LpcUserCalls) { KtExpectUserTestsPass("tlpc"); }
 KTEST(LpcUserDeathOfEitherSide) { KtExpectUserTestsPass("tlpcdeath"); }
@@ -198,4 +199,141 @@ KTEST(LpcManyKernelClientsLoseNothing)
 KTEST(UserExceptionPort)
 {
     KtExpectUserTestsPass("texcport");
+}
+
+// ---- A reply holds the thread it wakes; a request taken back takes its count ------------
+
+#define KT_THREAD_TAG POOL_TAG('T', 'h', 'r', 'e')
+
+static NTSTATUS KtOneRequestStatus;
+
+static void KtLpcOneRequest(void *context)
+{
+    KT_LPC_MESSAGE request, reply;
+
+    KtInitLpcMessage(&request, 0, 7, 0);
+    KtOneRequestStatus = LpcRequestWaitReplyPort(context, &request.h, &reply.h);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+// The pool count of `tag` back to `expected` within a second (an exited
+// thread's object goes once the reaper has run).
+static BOOLEAN KtWaitForTagCount(ULONG tag, ULONG expected)
+{
+    for (int i = 0; i < 100; i++) {
+        if (KtPoolTagCount(tag) == expected)
+            return TRUE;
+        KtSleep(10);
+    }
+    return FALSE;
+}
+
+KTEST(LpcReplyHoldsTheThreadItWakesUntilFreed)
+{
+    typedef union {
+        PORT_MESSAGE h;
+        UCHAR Bytes[LPCP_MAX_MESSAGE_LENGTH];
+    } BUFFER;
+    ULONG messagesBefore = KtPoolTagCount(LPCP_MESSAGE_TAG);
+    ULONG threadsBefore = KtPoolTagCount(KT_THREAD_TAG);
+    LARGE_INTEGER limit = KtRelativeTime(10000);
+    LPCP_PORT_OBJECT *port;
+    LPCP_MESSAGE *reply;
+    ETHREAD *client;
+    LONG_PTR references;
+    void *portContext;
+    BUFFER buffer;
+
+    KT_EXPECT_EQ(LpcpCreatePort(0, sizeof(KT_LPC_MESSAGE), FALSE, &port), STATUS_SUCCESS);
+    // Below this thread's priority on the one processor: it waits for its
+    // reply and then runs only when this thread waits.
+    client = KtStartThread(KtLpcOneRequest, port, PsGetCurrentThread()->Tcb.Priority - 1);
+    KT_EXPECT(client != NULL);
+    KT_EXPECT_EQ(LpcpReceive(port, KernelMode, &limit, &buffer.h, &portContext), STATUS_SUCCESS);
+    KT_EXPECT(buffer.h.ClientId.UniqueThread == client->Cid.UniqueThread);
+    references = ObGetObjectPointerCount(client);
+    reply = LpcpAllocateMessage();
+    KT_EXPECT(reply != NULL);
+    memcpy(&reply->Request, &buffer, buffer.h.u1.s1.TotalLength);
+    reply->Request.u2.s2.Type = LPC_REPLY;
+    KT_EXPECT_EQ(LpcpReply(port, reply, FALSE), STATUS_SUCCESS);
+    // The reply waits in the client's LpcReplyMessage, referencing it.
+    KT_EXPECT(client->LpcReplyMessage == reply);
+    KT_EXPECT(reply->RepliedToThread == client);
+    KT_EXPECT_EQ(ObGetObjectPointerCount(client), references + 1);
+    // The client frees the block: the reference goes with it.
+    KT_EXPECT(KtJoinThread(client));
+    KT_EXPECT_EQ(KtOneRequestStatus, STATUS_SUCCESS);
+    ObDereferenceObject(port);
+    KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
+    KT_EXPECT(KtWaitForTagCount(KT_THREAD_TAG, threadsBefore));
+}
+
+// "Semaphore state N" in `!lpc port ADDR`'s output.
+static BOOLEAN KtLpcPortShowsSemaphoreState(LPCP_PORT_OBJECT *port, LONG state)
+{
+    static char output[8192];
+    char line[64], expected[48];
+    size_t length;
+
+    RtlStringPrintf(line, sizeof(line), "!lpc port %llx", (unsigned long long)(ULONG_PTR)port);
+    RtlStringPrintf(expected, sizeof(expected), "Semaphore state %d (0x%x)", state, (ULONG)state);
+    KdpSetOutputCapture(output, sizeof(output));
+    KdpExecuteLine(line);
+    KdpSetOutputCapture(NULL, 0);
+    length = strlen(expected);
+    for (const char *text = output; *text; text++) {
+        if (!strncmp(text, expected, length))
+            return TRUE;
+    }
+    DbgPrint("KTEST: no \"%s\" in:\n%s\n", expected, output);
+    return FALSE;
+}
+
+KTEST(LpcRequestTakenBackTakesItsQueueCount)
+{
+    ULONG messagesBefore = KtPoolTagCount(LPCP_MESSAGE_TAG);
+
+    for (int waitable = 0; waitable < 2; waitable++) {
+        typedef union {
+            PORT_MESSAGE h;
+            UCHAR Bytes[LPCP_MAX_MESSAGE_LENGTH];
+        } BUFFER;
+        LARGE_INTEGER shortWait = KtRelativeTime(50);
+        LPCP_PORT_OBJECT *port;
+        LPCP_MESSAGE *message;
+        LIST_ENTRY freeList;
+        void *portContext;
+        BUFFER buffer;
+        KIRQL oldIrql;
+
+        KT_EXPECT_EQ(LpcpCreatePort(0, sizeof(KT_LPC_MESSAGE), (BOOLEAN)waitable, &port),
+                     STATUS_SUCCESS);
+        message = LpcpAllocateMessage();
+        KT_EXPECT(message != NULL);
+        KtInitLpcMessage((KT_LPC_MESSAGE *)&message->Request, LPC_REQUEST, 1, 2);
+        message->Request.ClientId = PsGetCurrentThread()->Cid;
+        message->Request.MessageId = 0x4711;
+        oldIrql = LpcpAcquireLock();
+        KT_EXPECT_EQ(LpcpQueueMessage(port, message, TRUE), STATUS_SUCCESS);
+        LpcpReleaseLock(oldIrql);
+        KT_EXPECT_EQ(KeReadStateSemaphore(port->MsgQueue.Semaphore), 1);
+        KT_EXPECT(KtLpcPortShowsSemaphoreState(port, 1));
+        // As a dying sender does: the request leaves the queue unreceived.
+        InitializeListHead(&freeList);
+        oldIrql = LpcpAcquireLock();
+        LpcpCancelRequest(port, PsGetCurrentThread(), 0x4711, &freeList);
+        LpcpReleaseLock(oldIrql);
+        KT_EXPECT(!IsListEmpty(&freeList));
+        LpcpFreeMessageList(&freeList);
+        KT_EXPECT_EQ(KeReadStateSemaphore(port->MsgQueue.Semaphore), 0);
+        KT_EXPECT(KtLpcPortShowsSemaphoreState(port, 0));
+        if (waitable)
+            KT_EXPECT_EQ(KeReadStateEvent(&port->WaitEvent), 0);
+        // The next receive waits: nothing wakes it early.
+        KT_EXPECT_EQ(LpcpReceive(port, KernelMode, &shortWait, &buffer.h, &portContext),
+                     STATUS_TIMEOUT);
+        ObDereferenceObject(port);
+    }
+    KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
 }
