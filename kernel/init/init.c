@@ -20,6 +20,7 @@
 static void KiClockInterrupt(KTRAP_FRAME *trapFrame)
 {
     KeUpdateSystemTime(trapFrame);
+    KdClockTick();
 }
 
 static void KiSerialInterrupt(KTRAP_FRAME *trapFrame)
@@ -164,6 +165,8 @@ static void Phase1Initialization(void *context)
         KtRunBenchmarks();
         return;
     }
+    // `.start`'s thread (not in the self-test boots: no smss there).
+    KdInitStartThread();
     if (KeBootOptions.Demo == KBootDemoWaits)
         KdStartWaitDemo();
     if (KeBootOptions.Demo == KBootDemoHang)

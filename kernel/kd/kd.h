@@ -9,6 +9,11 @@ struct _KTRAP_FRAME;
 
 void KdInitSystem(void);
 void KdStartHangDemo(void);      // demo=hang (kd/demohang.c)
+// `.start` (kd/start.c): the System thread that starts programs through
+// smss, created in Phase 1; and its clock-tick check, which hands a request
+// recorded at the kd> prompt on once `g` has resumed the system.
+void KdInitStartThread(void);
+void KdClockTick(void);
 void DbgBreakPoint(void);
 
 // ---- Output ----------------------------------------------------------------------
@@ -132,6 +137,7 @@ extern const KD_COMMAND KdpSchedulerCommands[];
 extern const KD_COMMAND KdpObjectCommands[];
 extern const KD_COMMAND KdpLpcCommands[];
 extern const KD_COMMAND KdpTokenCommands[];
+extern const KD_COMMAND KdpStartCommands[];
 // !thread's "Impersonation token:" line, for a thread that impersonates.
 struct _ETHREAD;
 void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);

@@ -17,6 +17,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpObjectCommands,
     KdpLpcCommands,
     KdpTokenCommands,
+    KdpStartCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)

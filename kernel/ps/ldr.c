@@ -82,6 +82,25 @@ static void PspArchiveName(const char *name, char *imageName, SIZE_T length)
         RtlStringPrintf(imageName, length, "%s.exe", name);
 }
 
+// NAME's image in the archive; imageName gets the name it has there.
+static NTSTATUS PspFindArchiveImage(const char *name, char *imageName, SIZE_T length,
+                                    const UCHAR **image, SIZE_T *size)
+{
+    if (strlen(name) + sizeof(".exe") > length)
+        return STATUS_OBJECT_NAME_NOT_FOUND;    // no archive name is that long
+    PspArchiveName(name, imageName, length);
+    return PspFindUserProgram(imageName, image, size);
+}
+
+NTSTATUS PsFindUserProgram(const char *name)
+{
+    char imageName[PROCESS_IMAGE_NAME_LENGTH];
+    const UCHAR *image;
+    SIZE_T size;
+
+    return PspFindArchiveImage(name, imageName, sizeof(imageName), &image, &size);
+}
+
 NTSTATUS PspStartUserProgram(EPROCESS *parent, const char *name,
                              const UNICODE_STRING *commandLine, BOOLEAN suspended,
                              EPROCESS **result, ETHREAD **thread)
@@ -95,10 +114,7 @@ NTSTATUS PspStartUserProgram(EPROCESS *parent, const char *name,
     UNICODE_STRING imagePath = {0, sizeof(pathBuffer), pathBuffer};
     NTSTATUS status;
 
-    if (strlen(name) + sizeof(".exe") > sizeof(imageName))
-        return STATUS_OBJECT_NAME_NOT_FOUND;    // no archive name is that long
-    PspArchiveName(name, imageName, sizeof(imageName));
-    status = PspFindUserProgram(imageName, &image, &size);
+    status = PspFindArchiveImage(name, imageName, sizeof(imageName), &image, &size);
     if (!NT_SUCCESS(status))
         return status;
     status = PspCreateProcess(imageName, parent, NORMAL_BASE_PRIORITY, &process);

@@ -292,6 +292,9 @@ NTSTATUS NtResumeThread(HANDLE threadHandle, ULONG *previousSuspendCount);
 // Returns a referenced EPROCESS in *process if given. PsStartUserProgramEx
 // also gives the first thread, referenced, and can leave it suspended.
 NTSTATUS PsStartUserProgram(const char *name, const char *commandLine, EPROCESS **process);
+// Is NAME (or NAME.exe) in the boot archive? STATUS_OBJECT_NAME_NOT_FOUND
+// if not. Takes no lock and allocates nothing: the debugger's shell uses it.
+NTSTATUS PsFindUserProgram(const char *name);
 NTSTATUS PspStartUserProgram(EPROCESS *parent, const char *name,
                              const UNICODE_STRING *commandLine, BOOLEAN suspended,
                              EPROCESS **process, ETHREAD **thread);

@@ -2,26 +2,53 @@
 // its requests on one thread: receive (NtReplyWaitReceivePort), do the work,
 // and send the reply with the next receive, the classic LPC server loop.
 // Its one API, SmApiExecPgm, starts a program from the boot archive, as
-// NT's session manager starts subsystems for its clients.
+// NT's session manager starts subsystems for its clients. Its clients: any
+// process, and the kernel debugger's `.start` (a System thread asking with
+// LpcRequestWaitReplyPort).
+//
+// smss keeps the handle of every process it started, as init does, so that
+// a program that has exited stays in `!process` as a zombie with its exit
+// status.
 
+#include "user/include/runtime.h"
 #include "user/smss/smapi.h"
+
+#define SMP_MAXIMUM_PROCESSES 64
+
+static HANDLE SmpProcesses[SMP_MAXIMUM_PROCESSES];
+static ULONG SmpProcessCount;
+
+// ASCII to a NUL-terminated wide string (`wide` has `length` characters).
+static void SmpWiden(const char *text, WCHAR *wide, ULONG length)
+{
+    ULONG i;
+
+    for (i = 0; i + 1 < length && text[i]; i++)
+        wide[i] = (UCHAR)text[i];
+    wide[i] = 0;
+}
 
 static void SmpExecPgm(SM_API_MESSAGE *message)
 {
-    WCHAR wide[sizeof(message->ExecPgm.ImageName)];
-    UNICODE_STRING image;
+    WCHAR wideImage[SM_IMAGE_NAME_LENGTH], wideLine[SM_COMMAND_LINE_LENGTH];
+    UNICODE_STRING image, line;
     HANDLE process;
-    ULONG i;
 
-    message->ExecPgm.ImageName[sizeof(message->ExecPgm.ImageName) - 1] = '\0';
-    for (i = 0; message->ExecPgm.ImageName[i]; i++)
-        wide[i] = (UCHAR)message->ExecPgm.ImageName[i];
-    wide[i] = 0;
-    RtlInitUnicodeString(&image, wide);
+    message->ExecPgm.ImageName[SM_IMAGE_NAME_LENGTH - 1] = '\0';
+    message->ExecPgm.CommandLine[SM_COMMAND_LINE_LENGTH - 1] = '\0';
+    if (SmpProcessCount == SMP_MAXIMUM_PROCESSES) {
+        message->Status = STATUS_INSUFFICIENT_RESOURCES;
+        return;
+    }
+    SmpWiden(message->ExecPgm.ImageName, wideImage, SM_IMAGE_NAME_LENGTH);
+    SmpWiden(message->ExecPgm.CommandLine, wideLine, SM_COMMAND_LINE_LENGTH);
+    RtlInitUnicodeString(&image, wideImage);
+    RtlInitUnicodeString(&line, wideLine);
     message->Status = NtCreateProcessFromArchive(&process, NULL, PROCESS_ALL_ACCESS, 0, NULL,
-                                                 &image, NULL, 0, &message->ExecPgm.ClientId);
+                                                 &image, wideLine[0] ? &line : NULL, 0,
+                                                 &message->ExecPgm.ClientId);
     if (NT_SUCCESS(message->Status))
-        NtClose(process);
+        SmpProcesses[SmpProcessCount++] = process;
 }
 
 int main(void)
@@ -44,6 +71,10 @@ int main(void)
     for (;;) {
         status = NtReplyWaitReceivePort(port, &context, reply, &message.h);
         reply = NULL;
+        // Woken to an empty queue (a client that died took its request
+        // back): nothing to do but receive again.
+        if (status == STATUS_UNSUCCESSFUL)
+            continue;
         if (!NT_SUCCESS(status)) {
             printf("smss: NtReplyWaitReceivePort failed: %08x\n", (ULONG)status);
             return status;

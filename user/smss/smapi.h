@@ -1,9 +1,13 @@
-// The messages of Sleuth's session manager (user/smss) on \SmApiPort.
+// The messages of Sleuth's session manager (user/smss) on \SmApiPort. The
+// kernel asks it too (the debugger's `.start`, kernel/kd/start.c), so this
+// header includes nothing: include the user runtime (user) or the kernel's
+// headers (kernel) first, for PORT_MESSAGE, CLIENT_ID and memset.
 #pragma once
 
-#include "user/include/runtime.h"
-
 #define SM_PORT_NAME u"\\SmApiPort"
+
+#define SM_IMAGE_NAME_LENGTH   32
+#define SM_COMMAND_LINE_LENGTH 128
 
 typedef enum _SM_API_NUMBER {
     SmApiExecPgm,           // start a program from the boot archive
@@ -15,7 +19,9 @@ typedef struct _SM_API_MESSAGE {
     NTSTATUS Status;        // the answer
     union {
         struct {
-            char ImageName[32];
+            char ImageName[SM_IMAGE_NAME_LENGTH];
+            // The new process's command line ("" for the image name alone).
+            char CommandLine[SM_COMMAND_LINE_LENGTH];
             CLIENT_ID ClientId;     // of the new process, in the answer
         } ExecPgm;
     };

@@ -1,0 +1,67 @@
+"""`.start PROGRAM [ARGS]`: the shell records the request; after `g` a System
+thread asks the session manager (smss, \\SmApiPort, SmApiExecPgm) over LPC to
+start the program; the outcome appears on the console. Here on the default
+boot: lpcdemo started from the prompt is found with `!process 0 0` and its
+port with `!lpc port`; the errors for bad syntax, unknown programs and a
+second request before `g`."""
+
+import re
+
+from e2e import CTRL_C, PROMPT, run, short
+
+FIRMWARE = ("bios",)
+
+HEX16 = r"[0-9a-f]{16}"
+
+
+def go_until(vm, *patterns):
+    """`g`, wait for each pattern in turn (compiled regexes), then Ctrl-C back
+    to the prompt. Returns the match of each pattern."""
+    matches = []
+    vm.read_available()
+    vm.type_line("g")
+    vm.wait_for("g\n", 10)
+    for pattern in patterns:
+        vm.wait_for(pattern, 60)
+        matches.append(vm.last_match)
+    vm.send_raw(CTRL_C)
+    vm.wait_for(PROMPT, 20)
+    return matches
+
+
+def test_start_checks_its_arguments(vm):
+    run(vm, ".start", "Usage: .start PROGRAM [ARGS]")
+    run(vm, ".start nosuchprogram", "nosuchprogram is not in the boot archive")
+    run(vm, ".start lpc/demo", "Bad program name 'lpc/demo'")
+    run(vm, ".start " + "x" * 40, "Bad program name")
+    run(vm, ".start hello " + "a" * 200, "Command line too long")
+    output = run(vm, "help .start", ".start PROGRAM [ARGS]")
+    assert "smss" in output, short(output)
+    assert ".start" in run(vm, "help")
+
+
+def test_start_lpcdemo_then_find_its_process_and_port(vm):
+    run(vm, ".start lpcdemo", "Starting lpcdemo after the target resumes (g)")
+    # One request at a time, and nothing runs while the system is stopped.
+    run(vm, ".start hello", "A .start is already pending (lpcdemo)")
+    started, _ = go_until(vm, re.compile(r"\.start: started lpcdemo \(Cid ([0-9a-f]+)\)"),
+                          re.compile(r"lpcdemo: server: \\LpcDemoPort created"))
+    cid = int(started.group(1), 16)
+    output = run(vm, "!process 0 0", "lpcdemo.exe")
+    m = re.search(r"^PROCESS %s\n\s+SessionId: \S+ +Cid: ([0-9a-f]+) .*\n.*\n\s+Image: lpcdemo\.exe$"
+                  % HEX16, output, re.M)
+    assert m, short(output, 2000)
+    assert int(m.group(1), 16) == cid, (cid, m.group(0))
+    output = run(vm, "!lpc port", "Scanning the objects of type Port")
+    assert re.search(r"^Server connection port %s Name: LpcDemoPort\n"
+                     r"    Handles: 1 References: \d+\n"
+                     r"    Server process : %s \(lpcdemo\.exe\)$" % (HEX16, HEX16),
+                     output, re.M), short(output, 2000)
+
+
+def test_a_second_start_after_the_first_completes(vm):
+    # The request is done: a new one is taken. An unknown program never gets
+    # this far; a program smss cannot start reports its status.
+    run(vm, ".start hello world", "Starting hello after the target resumes (g)")
+    go_until(vm, re.compile(r"\.start: started hello \(Cid [0-9a-f]+\)"))
+    run(vm, "!process 0 0", "hello.exe")
