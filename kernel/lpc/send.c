@@ -283,17 +283,20 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     }
     oldIrql = LpcpAcquireLock();
     status = LpcpFindSendTargets(port, &queuePort, &rundownPort, &portContext);
-    // The queue's port is looked at again after the wait (a request nobody
-    // took is taken back); a server's callback queue is a client port it
-    // holds no reference on, so one is taken for the length of the wait.
-    if (NT_SUCCESS(status) && !ObReferenceObjectSafe(queuePort))
-        status = STATUS_PORT_DISCONNECTED;
-    else if (NT_SUCCESS(status))
-        queueReferenced = TRUE;
     if (NT_SUCCESS(status) && callback) {
+        // Handed to the client thread, queued nowhere: nothing to take back
+        // after the wait, so no reference on the client's port (a server
+        // calling back through its communication port holds none). The
+        // client dying closes that port, whose rundown wakes this thread.
         id = message->Request.MessageId;
         status = LpcpHandCallback(port, target, message);
+        queuePort = NULL;
+    } else if (NT_SUCCESS(status) && !ObReferenceObjectSafe(queuePort)) {
+        status = STATUS_PORT_DISCONNECTED;
     } else if (NT_SUCCESS(status)) {
+        // The queue's port is looked at again after the wait (a request
+        // nobody took is taken back): referenced for the length of the wait.
+        queueReferenced = TRUE;
         id = LpcpGenerateMessageId();
         message->Request.ClientId = thread->Cid;
         message->Request.MessageId = id;

@@ -12,6 +12,7 @@ KTEST(LpcUserCalls) { KtExpectUserTestsPass("tlpc"); }
 KTEST(LpcUserDeathOfEitherSide) { KtExpectUserTestsPass("tlpcdeath"); }
 KTEST(LpcUserFloodIsBounded) { KtExpectUserTestsPass("tlpcflood"); }
 KTEST(LpcUserSecurity) { KtExpectUserTestsPass("tlpcsec"); }
+KTEST(LpcUserDeathDuringACallback) { KtExpectUserTestsPass("tlpccb"); }
 
 typedef struct _KT_LPC_MESSAGE {
     PORT_MESSAGE h;
