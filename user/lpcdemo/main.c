@@ -67,6 +67,9 @@ static int DemoServer(HANDLE port)
         NTSTATUS status = NtReplyWaitReceivePort(port, &context, reply, &message.h);
 
         reply = NULL;
+        // Woken to an empty queue: a dying client took its request back.
+        if (status == STATUS_UNSUCCESSFUL)
+            continue;
         if (!NT_SUCCESS(status)) {
             printf("lpcdemo: server: receive failed: %08x\n", (ULONG)status);
             return status;

@@ -128,6 +128,9 @@ static void LsapDispatch(void)
     for (;;) {
         NTSTATUS status = NtReplyWaitReceivePort(LsapPort, &context, NULL, &message.h);
 
+        // Woken to an empty queue: a dying client took its request back.
+        if (status == STATUS_UNSUCCESSFUL)
+            continue;
         if (!NT_SUCCESS(status)) {
             printf("lsass: NtReplyWaitReceivePort failed: %08x\n", (ULONG)status);
             return;
