@@ -156,6 +156,7 @@ static void KiStartInitialProcess(const char *programs)
 // debugger's initial break-in happen in an ordinary thread.
 static void Phase1Initialization(void *context)
 {
+    ExpWorkerInitialization();      // the system worker threads, as NT's phase 1
     if (KeBootOptions.RunTests) {
         KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
         return;
