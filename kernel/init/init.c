@@ -169,6 +169,8 @@ static void Phase1Initialization(void *context)
         KdStartWaitDemo();
     if (KeBootOptions.Demo == KBootDemoHang)
         KdStartHangDemo();
+    if (KeBootOptions.Demo == KBootDemoExQueue)
+        KdStartExQueueDemo();
     KiStartInitialProcess(KeBootOptions.Run);
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:

@@ -17,6 +17,8 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpObjectCommands,
     KdpLpcCommands,
     KdpTokenCommands,
+    KdpWorkerQueueCommands,
+    KdpTypeCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
