@@ -66,7 +66,8 @@ void KdStartExQueueDemo(void)
     ULONG64 start = KeTickCount;
 
     KeInitializeEvent(&KdDemoDsmEvent, NotificationEvent, FALSE);
-    if (!NT_SUCCESS(ObCreateObject(ExEventObjectType, sizeof(KEVENT), (void **)&KdDemoMpioDevice))) {
+    if (!NT_SUCCESS(ObCreateObject(ExEventObjectType, sizeof(KEVENT),
+                                   (void **)&KdDemoMpioDevice))) {
         DbgPrint("Demo: no memory for the exqueue demo\n");
         return;
     }

@@ -140,7 +140,8 @@ def test_thread_on_a_blocked_worker_shows_the_driver_under_iopprocessworkitem(vm
     rows = output.split("\n")
     assert re.match(r"^THREAD %s Cid 0004\.[0-9a-f]{4} Teb: 0{16} Win32Thread: 0{16} "
                     r"WAIT: \(Executive\) KernelMode Non-Alertable$" % worker, rows[0]), rows[0]
-    assert rows[1] == "    %s NotificationEvent" % flat(symbol_address(vm, "KdDemoDsmEvent")), rows[1]
+    event = flat(symbol_address(vm, "KdDemoDsmEvent"))
+    assert rows[1] == "    %s NotificationEvent" % event, rows[1]
     assert re.search(r"^Owning Process %s Image: System$" % HEX16, output, re.M), short(output)
     win32 = re.search(r"^Win32 Start Address 0x(%s)$" % HEX16, output, re.M).group(1)
     assert win32 == flat(symbol_address(vm, "ExpWorkerThread")), win32
