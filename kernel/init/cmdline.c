@@ -94,6 +94,8 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
                 options->Demo = KBootDemoWaits;
             else if (KipWordEquals(equals + 1, length - nameLength - 1, "hang"))
                 options->Demo = KBootDemoHang;
+            else if (KipWordEquals(equals + 1, length - nameLength - 1, "exqueue"))
+                options->Demo = KBootDemoExQueue;
             else
                 ok = FALSE;
         } else if (KipWordEquals(word, nameLength, "run") && equals) {

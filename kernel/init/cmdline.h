@@ -12,6 +12,7 @@ typedef enum _KBOOT_DEMO {
     KBootDemoNone,
     KBootDemoWaits,             // demo=waits: System threads in known waits (kd/demo.c)
     KBootDemoHang,              // demo=hang: a thread spinning at DISPATCH_LEVEL (kd/demohang.c)
+    KBootDemoExQueue,           // demo=exqueue: a stuck Delayed worker queue (kd/demoexq.c)
 } KBOOT_DEMO;
 
 typedef struct _KBOOT_OPTIONS {
@@ -23,7 +24,7 @@ typedef struct _KBOOT_OPTIONS {
     ULONG TestCount;
     char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
     BOOLEAN RunBenchmarks;        // bench
-    KBOOT_DEMO Demo;              // demo=waits|hang (default none)
+    KBOOT_DEMO Demo;              // demo=waits|hang|exqueue (default none)
     char Run[KCMDLINE_NAME_LENGTH]; // run=A,B: init starts A.exe and B.exe (default none)
     char Unknown[128];            // the first word we did not understand, for the boot log
 } KBOOT_OPTIONS;

@@ -157,6 +157,7 @@ static void KiStartInitialProcess(const char *programs)
 // debugger's initial break-in happen in an ordinary thread.
 static void Phase1Initialization(void *context)
 {
+    ExpWorkerInitialization();      // the system worker threads, as NT's phase 1
     if (KeBootOptions.RunTests) {
         KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
         return;
@@ -171,6 +172,8 @@ static void Phase1Initialization(void *context)
         KdStartWaitDemo();
     if (KeBootOptions.Demo == KBootDemoHang)
         KdStartHangDemo();
+    if (KeBootOptions.Demo == KBootDemoExQueue)
+        KdStartExQueueDemo();
     KiStartInitialProcess(KeBootOptions.Run);
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:

@@ -153,7 +153,7 @@ BOOLEAN KdpGetSwitchedThreadStack(ULONG64 address, KD_SWITCH_FRAME *frame, KD_ST
     return TRUE;
 }
 
-static void KdpFormatThreadState(const KTHREAD *thread, char *buffer, size_t size)
+void KdpFormatThreadState(const KTHREAD *thread, char *buffer, size_t size)
 {
     ULONG processor = KeGetCurrentProcessorNumber();
 
@@ -198,7 +198,7 @@ static void KdpFormatThreadState(const KTHREAD *thread, char *buffer, size_t siz
 }
 
 // One line per object the thread waits on, as WinDbg names them.
-static void KdpPrintWaitObject(ULONG64 object, ULONG indent)
+void KdpPrintWaitObject(ULONG64 object, ULONG indent)
 {
     DISPATCHER_HEADER header;
 

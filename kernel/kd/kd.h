@@ -14,6 +14,7 @@ void KdStartHangDemo(void);      // demo=hang (kd/demohang.c)
 // recorded at the kd> prompt on once `g` has resumed the system.
 void KdInitStartThread(void);
 void KdClockTick(void);
+void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
 void DbgBreakPoint(void);
 
 // ---- Output ----------------------------------------------------------------------
@@ -260,3 +261,14 @@ void KdStartWaitDemo(void);
 // The initial break-in of the demo: at DISPATCH_LEVEL with a DPC queued, so
 // `!irql` and `!dpcs` have something to show.
 void KdDemoBreakPoint(void);
+
+// ---- System worker queues (cmdexq.c) ----------------------------------------------------
+
+extern const KD_COMMAND KdpWorkerQueueCommands[];
+extern const KD_COMMAND KdpTypeCommands[];     // dt (cmdtype.c)
+// `!thread`'s state words ("WAIT: (WrQueue) KernelMode Non-Alertable",
+// "RUNNING on processor 0") and its line for one wait object (the address,
+// then what it is), shared with `!exqueue`.
+struct _KTHREAD;
+void KdpFormatThreadState(const struct _KTHREAD *thread, char *buffer, size_t size);
+void KdpPrintWaitObject(ULONG64 object, ULONG indent);

@@ -18,6 +18,8 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpLpcCommands,
     KdpTokenCommands,
     KdpStartCommands,
+    KdpWorkerQueueCommands,
+    KdpTypeCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)

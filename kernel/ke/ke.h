@@ -231,6 +231,9 @@ void KeUpdateSystemTime(KTRAP_FRAME *trapFrame);   // the clock interrupt's work
 #define DRIVER_IRQL_NOT_LESS_OR_EQUAL   0x000000D1
 #define MANUALLY_INITIATED_CRASH        0x000000E2
 #define ASSERTION_FAILURE               0x0000FFFE   // Sleuth's own: a failed ASSERT
+#define IMPERSONATING_WORKER_THREAD     0x000000DF   // the system worker threads' (ex/worker.c)
+#define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
+#define WORKER_INVALID                  0x000000E4
 
 void KeBugCheckEx(ULONG code, ULONG64 p1, ULONG64 p2, ULONG64 p3, ULONG64 p4)
     __attribute__((noreturn));

@@ -268,6 +268,14 @@ TEST(DemoWaitsSelectsTheWaitsScenario)
     EXPECT_STREQ(Options.Unknown, "");
 }
 
+TEST(DemoExQueueSelectsTheStuckWorkerQueue)
+{
+    EXPECT(Parse("demo=exqueue"));
+    EXPECT_EQ(Options.Demo, KBootDemoExQueue);
+    EXPECT(!Parse("demo=exqueues"));
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
+}
+
 TEST(DemoCombinesWithOtherOptions)
 {
     EXPECT(Parse("console=serial demo=waits nobreak"));

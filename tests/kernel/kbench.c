@@ -150,6 +150,7 @@ static void KbRun(void *context)
     KbContextSwitch(samples);
     KbTimerExpiry(samples);
     KbLpc(samples);
+    KbWorkQueue(samples);
     ExFreePoolWithTag(samples, BENCH_TAG);
 }
 

@@ -9,3 +9,6 @@
 void KbReport(const char *name, ULONG64 *samples, ULONG count, const char *unit);
 // LPC round trips between kernel threads (kbenchlpc.c); samples holds BENCH_ROUNDS.
 void KbLpc(ULONG64 *samples);
+// System worker queues: dispatch cost per item and queue-to-start latency
+// (kbenchwq.c); samples holds BENCH_ROUNDS.
+void KbWorkQueue(ULONG64 *samples);

@@ -1,0 +1,157 @@
+"""A stuck Delayed worker queue (GRUB entry "... a stuck Delayed worker
+queue", demo=exqueue), found the way the third case study finds it: the
+queue has its 16 dynamic threads, all blocked in one driver, and 18,023
+items pending. `!exqueue` says so at once; `x`, `dt` and `dd` read the same
+numbers by hand; `!thread` on a worker shows it blocked inside the driver's
+routine, called by nt!IopProcessWorkItem from nt!ExpWorkerThread."""
+
+import re
+import time
+
+from e2e import ADDRESS, lines, one_line, run, short, symbol_address
+
+FIRMWARE = ("bios",)
+VM_OPTIONS = {"menu_entry": 10}
+
+HEX16 = r"[0-9a-f]{16}"
+PENDING = 18023
+STATIC = {"Critical": 5, "Delayed": 3, "HyperCritical": 1}
+
+
+def flat(address):
+    return address.replace("`", "")
+
+
+def exqueue(vm, flags=""):
+    """{queue name: (header lines, THREAD lines, PENDING lines, other lines)}."""
+    output = run(vm, ("!exqueue " + flags).strip(), "Dumping ExWorkerQueue: ")
+    queues = {}
+    current = None
+    for line in lines(output)[1:]:
+        m = re.match(r"^\*\*\*\* (\w+) WorkQueue\( current = (\d+) maximum = (\d+) \) at (%s)$"
+                     % HEX16, line)
+        if m:
+            current = queues.setdefault(m.group(1), {"header": m.groups(), "lines": [],
+                                                     "threads": [], "pending": []})
+            continue
+        assert current is not None, "!exqueue: %r before any queue" % line
+        if line.startswith("THREAD "):
+            current["threads"].append(line)
+        elif line.startswith("PENDING: "):
+            current["pending"].append(line)
+        else:
+            current["lines"].append(line.strip())
+    return output, queues
+
+
+def test_the_demo_reports_the_stuck_queue(vm):
+    assert 'command line: "demo=exqueue"' in vm.output
+    assert ("Demo: the Delayed worker queue is stuck: 16 dynamic threads blocked, %d items "
+            "pending" % PENDING) in vm.output, short(vm.output[-600:], 600)
+
+
+def test_exqueue_answers_at_once_with_the_counts(vm):
+    start = time.time()
+    output, queues = exqueue(vm)
+    took = time.time() - start
+    assert took < 5, "!exqueue took %.1f s with %d items queued" % (took, PENDING)
+    head = re.search(r"^Dumping ExWorkerQueue: (%s)$" % HEX16, output, re.M).group(1)
+    assert head == flat(symbol_address(vm, "ExWorkerQueue")), output[:200]
+    assert list(queues) == ["Critical", "Delayed", "HyperCritical"], list(queues)
+    for index, (name, queue) in enumerate(queues.items()):
+        current, maximum, address = queue["header"][1:]
+        assert int(address, 16) == int(head, 16) + 0x58 * index, (name, address)
+        assert current == "0" and maximum == "1", (name, queue["header"])
+    delayed = queues["Delayed"]
+    assert delayed["lines"] == [
+        "Pending: %d items (%d at the last balance pass)  Processed: 19 (19 at the last pass)"
+        % (PENDING, PENDING),
+        "Threads: 3 static, 16 dynamic (at most 16): 0 running, 19 blocked, 0 waiting for work",
+    ], delayed["lines"]
+    event = flat(symbol_address(vm, "KdDemoDsmEvent"))
+    kinds = []
+    for line in delayed["threads"]:
+        m = re.match(r"^THREAD (%s) Cid 0004\.[0-9a-f]{4} (static |dynamic) WAIT: \(Executive\) "
+                     r"KernelMode Non-Alertable on %s NotificationEvent$" % (HEX16, event), line)
+        assert m, "Delayed worker line %r" % line
+        kinds.append(m.group(2).strip())
+    assert kinds == ["static"] * 3 + ["dynamic"] * 16, kinds
+    for name in ("Critical", "HyperCritical"):
+        queue = queues[name]
+        assert queue["lines"][1] == ("Threads: %d static, 0 dynamic (at most 16): 0 running, "
+                                     "0 blocked, %d waiting for work"
+                                     % (STATIC[name], STATIC[name])), queue["lines"]
+        assert queue["lines"][0].startswith("Pending: 0 items (0 at the last balance pass)")
+        assert len(queue["threads"]) == STATIC[name], queue["threads"]
+        for line in queue["threads"]:
+            assert re.match(r"^THREAD %s Cid 0004\.[0-9a-f]{4} static  WAIT: \(WrQueue\) "
+                            r"KernelMode Non-Alertable on %s QueueObject$"
+                            % (HEX16, queue["header"][3]), line), line
+    assert not any(q["pending"] for q in queues.values()), "pending items without flag 100"
+
+
+def test_exqueue_lists_pending_items_only_as_far_as_asked(vm):
+    output, queues = exqueue(vm, "120 5")
+    assert list(queues) == ["Delayed"], list(queues)
+    pending = queues["Delayed"]["pending"]
+    assert len(pending) == 5, pending
+    process = flat(symbol_address(vm, "IopProcessWorkItem"))
+    for line in pending:
+        assert re.match(r"^PENDING: WorkerRoutine nt!IopProcessWorkItem \(%s\) Parameter %s "
+                        r"IoRoutine nt!(KdDemoMpioPathVerify|KdDemoSmbDelayedStartTcpSession) "
+                        r"IoObject %s$" % (process, HEX16, HEX16), line), line
+    assert ("... %d more pending (!exqueue 120 %x shows the first %d)" % (PENDING - 5, PENDING,
+                                                                         PENDING)) in output
+    # The first pending item is the one EntryListHead.Flink points at.
+    first = re.search(r"Parameter (%s)" % HEX16, pending[0]).group(1)
+    flink = one_line(vm, "dq nt!ExWorkerQueue+58+18 L1").split()[1]
+    assert flat(flink) == first, (flink, first)
+    one_line(vm, "!exqueue 8", "!exqueue: unknown flags 8")
+
+
+def test_x_dt_and_dd_read_what_the_case_study_reads(vm):
+    line = one_line(vm, "x nt!ExWorkerQueue")
+    assert re.match(r"^%s nt!ExWorkerQueue = <no type information>$" % ADDRESS, line), line
+    output = run(vm, "dt nt!_KQUEUE nt!ExWorkerQueue+58")
+    rows = lines(output)
+    assert [r.split(":")[0].strip() for r in rows] == [
+        "+0x000 Header", "+0x018 EntryListHead", "+0x028 CurrentCount", "+0x02c MaximumCount",
+        "+0x030 ThreadListHead"], rows
+    assert rows[2].endswith(": 0") and rows[3].endswith(": 0x1"), rows
+    flink, blink = re.search(r"EntryListHead    : _LIST_ENTRY \[ 0x(%s) - 0x(%s) \]"
+                             % (ADDRESS, ADDRESS), output).groups()
+    assert flink != blink, "items are pending: Flink != Blink"
+    dynamic = one_line(vm, "dd nt!ExWorkerQueue+58+40 L1")
+    assert dynamic.split()[1] == "00000010", dynamic
+    depth = one_line(vm, "dd nt!ExWorkerQueue+58+4c L1")
+    assert depth.split()[1] == "%08x" % PENDING, depth
+    one_line(vm, "? 00004667", "Evaluate expression: 18023 = ")
+    empty = run(vm, "dt nt!_KQUEUE nt!ExWorkerQueue")
+    head = flat(symbol_address(vm, "ExWorkerQueue"))
+    list_head = "%016x" % (int(head, 16) + 0x18)
+    assert "[ 0x%s`%s - 0x%s`%s ]" % (list_head[:8], list_head[8:], list_head[:8],
+                                      list_head[8:]) in empty, "Critical: an empty list"
+
+
+def test_thread_on_a_blocked_worker_shows_the_driver_under_iopprocessworkitem(vm):
+    _, queues = exqueue(vm, "20")
+    worker = re.match(r"THREAD (%s)" % HEX16, queues["Delayed"]["threads"][-1]).group(1)
+    output = run(vm, "!thread " + worker)
+    rows = output.split("\n")
+    assert re.match(r"^THREAD %s Cid 0004\.[0-9a-f]{4} Teb: 0{16} Win32Thread: 0{16} "
+                    r"WAIT: \(Executive\) KernelMode Non-Alertable$" % worker, rows[0]), rows[0]
+    event = flat(symbol_address(vm, "KdDemoDsmEvent"))
+    assert rows[1] == "    %s NotificationEvent" % event, rows[1]
+    assert re.search(r"^Owning Process %s Image: System$" % HEX16, output, re.M), short(output)
+    win32 = re.search(r"^Win32 Start Address 0x(%s)$" % HEX16, output, re.M).group(1)
+    assert win32 == flat(symbol_address(vm, "ExpWorkerThread")), win32
+    assert re.search(r"^Start Address nt!ExpWorkerThread$", output, re.M), short(output)
+    assert re.search(r"^Priority 1[2-5] BasePriority 12 PriorityDecrement \d+$", output, re.M), \
+        short(output)
+    frames = [re.search(r"nt!(\w+)", r).group(1) for r in rows
+              if re.match(r"^%s %s nt!" % (ADDRESS, ADDRESS), r)]
+    chain = ["KeWaitForSingleObject", "KdDemoBadDsmWait", "KdDemoMpioPathVerify",
+             "IopProcessWorkItem", "ExpWorkerThread", "PspSystemThreadStartup"]
+    positions = [frames.index(name) for name in chain if name in frames]
+    assert len(positions) == len(chain) and positions == sorted(positions), frames
+    assert positions[-1] - positions[1] == len(chain) - 2, "frames in between: %s" % frames
