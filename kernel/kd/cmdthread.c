@@ -387,6 +387,19 @@ static void KdpPrintSymbolOrAddress(ULONG64 address)
     }
 }
 
+static void KdpPrintSymbolAndAddress(ULONG64 address)
+{
+    char symbol[128];
+    ULONG64 displacement;
+
+    if (KdpLookupAddress(&KdpKernelSymbols, address, &displacement)) {
+        KdpFormatSymbol(&KdpKernelSymbols, address, symbol, sizeof(symbol));
+        KdpPrint("%s (0x%016llx)\n", symbol, (unsigned long long)address);
+    } else {
+        KdpPrint("0x%016llx\n", (unsigned long long)address);
+    }
+}
+
 BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
 {
     ETHREAD thread;
@@ -425,8 +438,11 @@ BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
     KdpPrint("%*sUserTime %s\n", in, "", text);
     KdpFormatTickTime(text, sizeof(text), tcb->KernelTime);
     KdpPrint("%*sKernelTime %s\n", in, "", text);
-    KdpPrint("%*sWin32 Start Address 0x%016llx\n", in, "",
-             (unsigned long long)(ULONG_PTR)thread.Win32StartAddress);
+    // WinDbg names the Win32 start address when it has a symbol for it
+    // ("nt!ExpWorkerThread (0xfffff800...)", as in the third case study)
+    // and prints the bare number otherwise (user programs).
+    KdpPrint("%*sWin32 Start Address ", in, "");
+    KdpPrintSymbolAndAddress((ULONG64)(ULONG_PTR)thread.Win32StartAddress);
     KdpPrint("%*sStart Address ", in, "");
     KdpPrintSymbolOrAddress((ULONG64)(ULONG_PTR)thread.StartAddress);
     KdpPrint("%*sStack Init %016llx Current %016llx\n", in, "",

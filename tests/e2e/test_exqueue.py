@@ -143,7 +143,8 @@ def test_thread_on_a_blocked_worker_shows_the_driver_under_iopprocessworkitem(vm
     event = flat(symbol_address(vm, "KdDemoDsmEvent"))
     assert rows[1] == "    %s NotificationEvent" % event, rows[1]
     assert re.search(r"^Owning Process %s Image: System$" % HEX16, output, re.M), short(output)
-    win32 = re.search(r"^Win32 Start Address 0x(%s)$" % HEX16, output, re.M).group(1)
+    win32 = re.search(r"^Win32 Start Address nt!ExpWorkerThread \(0x(%s)\)$" % HEX16, output,
+                      re.M).group(1)
     assert win32 == flat(symbol_address(vm, "ExpWorkerThread")), win32
     assert re.search(r"^Start Address nt!ExpWorkerThread$", output, re.M), short(output)
     assert re.search(r"^Priority 1[2-5] BasePriority 12 PriorityDecrement \d+$", output, re.M), \

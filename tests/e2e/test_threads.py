@@ -94,7 +94,8 @@ def check_common_fields(vm, output, what, process, routine):
     assert switches >= 1, "%s: a thread that waits has been switched in: %d" % (what, switches)
     field(output, r"^UserTime \d\d:\d\d:\d\d\.\d{3}$", what)
     field(output, r"^KernelTime \d\d:\d\d:\d\d\.\d{3}$", what)
-    win32 = field(output, r"^Win32 Start Address 0x(%s)$" % HEX16, what).group(1)
+    win32 = field(output, r"^Win32 Start Address nt!%s \(0x(%s)\)$" % (routine, HEX16),
+                  what).group(1)
     assert win32 == flat(symbol_address(vm, routine)), \
         "%s: Win32 Start Address %s is not nt!%s" % (what, win32, routine)
     field(output, r"^Start Address nt!%s$" % routine, what)
