@@ -29,6 +29,7 @@ NTSTATUS ObpAssignSecurity(void *object, const void *explicitDescriptor, BOOLEAN
 {
     OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
     SECURITY_DESCRIPTOR_RELATIVE *descriptor;
+    const SID *owner;
     void *token;
     NTSTATUS status;
 
@@ -37,8 +38,15 @@ NTSTATUS ObpAssignSecurity(void *object, const void *explicitDescriptor, BOOLEAN
     if (!explicitDescriptor && !named && !header->Type->TypeInfo.SecurityRequired)
         return STATUS_SUCCESS;
     token = SeReferenceEffectiveToken(PsGetCurrentThread());
-    status = SeAssignSecurity(explicitDescriptor, token, &header->Type->TypeInfo.GenericMapping,
-                              OBP_SECURITY_TAG, &descriptor);
+    // A creator names as owner only someone it may make owner (itself, or
+    // a group it holds as owner), as NT's SeAssignSecurity checks.
+    owner = explicitDescriptor ? RtlOwnerOfSecurityDescriptor(explicitDescriptor) : NULL;
+    if (owner && token && !SeValidOwner(token, owner))
+        status = STATUS_INVALID_OWNER;
+    else
+        status = SeAssignSecurity(explicitDescriptor, token,
+                                  &header->Type->TypeInfo.GenericMapping, OBP_SECURITY_TAG,
+                                  &descriptor);
     if (token)
         ObDereferenceObject(token);
     if (NT_SUCCESS(status))
