@@ -286,10 +286,10 @@ extern BOOLEAN ObpCaseInsensitive;
 #define OBJ_FORCE_ACCESS_CHECK 0x00000400
 #define OBJ_VALID_ATTRIBUTES   0x000007F2
 
-// What `desiredAccess` asks of an object of `type`: GENERIC_* bits become
-// the type's specific rights through its GENERIC_MAPPING, MAXIMUM_ALLOWED
-// becomes every right the type has (there are no security descriptors yet),
-// and bits the type does not know are dropped, as NT's handle creation does.
+// What `desiredAccess` asks of an object of `type` when no descriptor is
+// consulted: GENERIC_* bits become the type's specific rights through its
+// GENERIC_MAPPING, MAXIMUM_ALLOWED becomes every right the type has, and
+// bits the type does not know are dropped, as NT's handle creation does.
 ACCESS_MASK ObMapDesiredAccess(OBJECT_TYPE *type, ACCESS_MASK desiredAccess);
 
 // ---- User-mode arguments (obcapture.c) -----------------------------------------
