@@ -104,9 +104,12 @@
     SYSTEM_SERVICE(84, NtSetInformationThread, 4)                 \
     SYSTEM_SERVICE(85, NtSetInformationProcess, 4)                \
     SYSTEM_SERVICE(86, NtDuplicateToken, 6)                        \
-    SYSTEM_SERVICE(87, NtCreateToken, 13)
+    SYSTEM_SERVICE(87, NtCreateToken, 13)                         \
+    /* Object security (ob) */                                    \
+    SYSTEM_SERVICE(88, NtQuerySecurityObject, 5)                  \
+    SYSTEM_SERVICE(89, NtSetSecurityObject, 3)
 
-#define SERVICE_COUNT 88
+#define SERVICE_COUNT 90
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

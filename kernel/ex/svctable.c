@@ -123,6 +123,10 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtDuplicateToken),
     SERVICE_ENTRY(NtCreateToken),
 
+    // Object security (ob)
+    SERVICE_ENTRY(NtQuerySecurityObject),
+    SERVICE_ENTRY(NtSetSecurityObject),
+
 };
 
 #define SERVICE_ARGUMENTS(number, name, arguments) [number] = arguments,

@@ -312,6 +312,10 @@ BOOLEAN KdpPrintObject(ULONG64 object, ULONG indent, ULONG countIndent, BOOLEAN 
     if (info.Name[0])
         KdpPrint("%*sDirectory Object: %08llx  Name: %s\n", counts, "",
                  (unsigned long long)info.Directory, info.Name);
+    // The header's descriptor, for !sd (objects without one show nothing).
+    if (info.Header.SecurityDescriptor)
+        KdpPrint("%*sSecurityDescriptor: %016llx\n", counts, "",
+                 (unsigned long long)(ULONG_PTR)info.Header.SecurityDescriptor);
     if (!contents)
         return TRUE;
     if (info.Header.Type == ObpDirectoryObjectType) {

@@ -54,8 +54,7 @@ static BOOLEAN KdpReadToken(ULONG64 address, TOKEN *token)
     return TRUE;
 }
 
-// The SID at `address` as text, or why it cannot be shown.
-static void KdpFormatSidAt(ULONG64 address, char *text, SIZE_T size)
+void KdpFormatSidAt(ULONG64 address, char *text, SIZE_T size)
 {
     ULONG64 buffer[SECURITY_MAX_SID_SIZE / sizeof(ULONG64) + 1];
     SID *sid = (SID *)buffer;
@@ -212,5 +211,8 @@ const KD_COMMAND KdpTokenCommands[] = {
     { "!token", KdpToken, "!token [address]",
       "a security token: user, groups, privileges, type and level (default: the current "
       "thread's)" },
+    { "!sd", KdpSecurityDescriptor, "!sd address [1]",
+      "a security descriptor: control, owner, group, DACL and SACL with every ACE (1: "
+      "names of well-known SIDs); !object shows an object's" },
     { NULL, NULL, NULL, NULL },
 };

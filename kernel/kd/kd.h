@@ -139,6 +139,10 @@ extern const KD_COMMAND KdpObjectCommands[];
 extern const KD_COMMAND KdpLpcCommands[];
 extern const KD_COMMAND KdpTokenCommands[];
 extern const KD_COMMAND KdpStartCommands[];
+// The SID at `address` as text ("S-1-5-18"), or why it cannot be shown.
+void KdpFormatSidAt(ULONG64 address, char *text, SIZE_T size);
+// !sd (cmdsd.c), listed with !token.
+KD_COMMAND_RESULT KdpSecurityDescriptor(int argc, char **argv);
 // !thread's "Impersonation token:" line, for a thread that impersonates.
 struct _ETHREAD;
 void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);

@@ -87,10 +87,17 @@ static NTSTATUS LpcpReferenceConnectionPort(UNICODE_STRING *portName, LPCP_PORT_
     if (status == STATUS_OBJECT_TYPE_MISMATCH)
         status = ObReferenceObjectByName(&attributes, LpcWaitablePortObjectType, (void **)port);
     PspReleaseUnicodeString(&name);
-    if (NT_SUCCESS(status) && ((*port)->Flags & LPCP_PORT_TYPE_MASK) != LPCP_CONNECTION_PORT) {
-        ObDereferenceObject(*port);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (((*port)->Flags & LPCP_PORT_TYPE_MASK) != LPCP_CONNECTION_PORT)
         status = STATUS_INVALID_PORT_HANDLE;
-    }
+    else
+        // The connection port's descriptor decides who may connect:
+        // PORT_CONNECT for the caller's effective token, checked before
+        // anything is created or queued.
+        status = ObCheckObjectAccess(*port, PORT_CONNECT, NULL);
+    if (!NT_SUCCESS(status))
+        ObDereferenceObject(*port);
     return status;
 }
 

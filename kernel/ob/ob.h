@@ -5,6 +5,7 @@
 #pragma once
 
 #include "rtl/rtl.h"
+#include "rtl/security.h"
 #include "ke/ke.h"
 
 // Standard access rights; each object type adds its own in the low 16 bits.
@@ -18,6 +19,8 @@
 #define STANDARD_RIGHTS_READ     READ_CONTROL
 #define STANDARD_RIGHTS_WRITE    READ_CONTROL
 #define STANDARD_RIGHTS_EXECUTE  READ_CONTROL
+// Reading or changing an object's SACL; it takes SeSecurityPrivilege.
+#define ACCESS_SYSTEM_SECURITY   0x01000000
 
 #define DIRECTORY_QUERY               0x0001
 #define DIRECTORY_TRAVERSE            0x0002
@@ -68,6 +71,10 @@ typedef struct _OBJECT_TYPE_INITIALIZER {
     // 0 for the dispatcher objects themselves, the offset of an embedded
     // event for objects that only carry one (a WaitablePort's WaitEvent).
     ULONG DefaultObjectOffset;
+    // Every object of the type gets a security descriptor, named or not
+    // (NT's SecurityRequired); otherwise only named objects and those
+    // created with an explicit descriptor have one.
+    BOOLEAN SecurityRequired;
     OB_CLOSE_METHOD CloseProcedure;
     OB_DELETE_METHOD DeleteProcedure;
 } OBJECT_TYPE_INITIALIZER;
@@ -92,6 +99,7 @@ typedef struct _OBJECT_HEADER_NAME_INFO {
 } OBJECT_HEADER_NAME_INFO;
 
 // OBJECT_HEADER.Flags
+#define OB_FLAG_NEW_OBJECT       0x01       // created, not inserted yet: no descriptor yet
 #define OB_FLAG_PERMANENT_OBJECT 0x10       // the name stays when the last handle closes
 
 typedef struct _OBJECT_HEADER {
@@ -101,6 +109,10 @@ typedef struct _OBJECT_HEADER {
     LIST_ENTRY TypeListEntry;
     OBJECT_HEADER_NAME_INFO *NameInfo;
     ULONG Flags;
+    // A self-relative SECURITY_DESCRIPTOR_RELATIVE in pool (OBP_SECURITY_TAG),
+    // or NULL: an object without one is open to anyone its handles allow.
+    // Replaced under ObpSecurityLock (NtSetSecurityObject).
+    void *SecurityDescriptor;
     ULONG64 Body;                   // the object starts here
 } OBJECT_HEADER;
 
@@ -274,10 +286,10 @@ extern BOOLEAN ObpCaseInsensitive;
 #define OBJ_FORCE_ACCESS_CHECK 0x00000400
 #define OBJ_VALID_ATTRIBUTES   0x000007F2
 
-// What `desiredAccess` asks of an object of `type`: GENERIC_* bits become
-// the type's specific rights through its GENERIC_MAPPING, MAXIMUM_ALLOWED
-// becomes every right the type has (there are no security descriptors yet),
-// and bits the type does not know are dropped, as NT's handle creation does.
+// What `desiredAccess` asks of an object of `type` when no descriptor is
+// consulted: GENERIC_* bits become the type's specific rights through its
+// GENERIC_MAPPING, MAXIMUM_ALLOWED becomes every right the type has, and
+// bits the type does not know are dropped, as NT's handle creation does.
 ACCESS_MASK ObMapDesiredAccess(OBJECT_TYPE *type, ACCESS_MASK desiredAccess);
 
 // ---- User-mode arguments (obcapture.c) -----------------------------------------
@@ -311,11 +323,46 @@ NTSTATUS ObOpenObjectForUser(HANDLE *userHandle, OBJECT_TYPE *objectType,
                              ACCESS_MASK desiredAccess, const OBJECT_ATTRIBUTES *objectAttributes);
 
 #define OBP_CAPTURE_TAG         POOL_TAG('O', 'b', 'C', 'i')
+#define OBP_SECURITY_TAG        POOL_TAG('O', 'b', 'S', 'd')
 #define OBP_WAIT_BLOCK_TAG      POOL_TAG('O', 'b', 'W', 't')
 
 // Links followed in one lookup before it gives up (a loop of links):
 // STATUS_OBJECT_NAME_NOT_FOUND, as NT's OBJ_MAX_REPARSE_ATTEMPTS.
 #define OBP_MAX_REPARSE_DEPTH 32
+
+// ---- Security descriptors on objects (obsecure.c) --------------------------------
+
+// The access a user-mode caller (its effective token: the impersonation
+// token if it impersonates) gets to `object`: the object's descriptor is
+// checked (STATUS_ACCESS_DENIED, STATUS_BAD_IMPERSONATION_LEVEL); an
+// object without one grants what ObMapDesiredAccess allows. Kernel-mode
+// callers skip it, as NT's. grantedAccess may be NULL.
+NTSTATUS ObCheckObjectAccess(void *object, ACCESS_MASK desiredAccess,
+                             ACCESS_MASK *grantedAccess);
+
+// Private to the object manager.
+void ObpInitSecurity(void);
+// A new object's descriptor at insert: the creator's explicit one (a
+// kernel copy) completed from the creator's token; without one, when the
+// object is to be named or its type requires security, one built from the
+// token alone (owner, primary group, default DACL).
+NTSTATUS ObpAssignSecurity(void *object, const void *explicitDescriptor, BOOLEAN named);
+void ObpDeleteSecurity(OBJECT_HEADER *header);
+NTSTATUS ObpCheckObjectAccess(void *object, ACCESS_MASK desiredAccess,
+                              ACCESS_MASK *grantedAccess);
+// ObInsertObject and ObOpenObjectByName with the caller's mode: a
+// user-mode caller (or OBJ_FORCE_ACCESS_CHECK) opening an existing object
+// is checked against its descriptor.
+NTSTATUS ObpInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
+                         ACCESS_MASK desiredAccess, BOOLEAN userCaller, void **newObject,
+                         HANDLE *handle);
+NTSTATUS ObpOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
+                             ACCESS_MASK desiredAccess, BOOLEAN userCaller, HANDLE *handle);
+
+NTSTATUS NtQuerySecurityObject(HANDLE handle, SECURITY_INFORMATION securityInformation,
+                               void *securityDescriptor, ULONG length, ULONG *lengthNeeded);
+NTSTATUS NtSetSecurityObject(HANDLE handle, SECURITY_INFORMATION securityInformation,
+                             void *securityDescriptor);
 
 // ---- System services (obsvc.c, obquery.c, obdirsvc.c, oblink.c, obwait.c) -------
 

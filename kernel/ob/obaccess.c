@@ -1,26 +1,19 @@
-// Access masks: turning what a caller asks for into what a handle grants.
-// There are no security descriptors yet, so every right the type knows is
-// allowed; what remains of NT's rules is the mapping of the generic rights
-// and the type's valid mask.
+// Access masks: turning what a caller asks for into what a handle grants
+// when no security descriptor is consulted (a new object's creator, a
+// kernel-mode caller, an object without a descriptor): every right the type
+// knows may be granted; the generic rights are mapped and the type's valid
+// mask applies. The check against a descriptor is in obsecure.c.
 
 #include "ob/ob.h"
-
-#define GENERIC_RIGHTS (GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL)
+#include "se/se.h"
 
 ACCESS_MASK ObMapDesiredAccess(OBJECT_TYPE *type, ACCESS_MASK desiredAccess)
 {
     const GENERIC_MAPPING *mapping = &type->TypeInfo.GenericMapping;
     ACCESS_MASK valid = type->TypeInfo.ValidAccessMask;
-    ACCESS_MASK access = desiredAccess & ~(GENERIC_RIGHTS | MAXIMUM_ALLOWED);
+    ACCESS_MASK access = desiredAccess & ~MAXIMUM_ALLOWED;
 
-    if (desiredAccess & GENERIC_READ)
-        access |= mapping->GenericRead;
-    if (desiredAccess & GENERIC_WRITE)
-        access |= mapping->GenericWrite;
-    if (desiredAccess & GENERIC_EXECUTE)
-        access |= mapping->GenericExecute;
-    if (desiredAccess & GENERIC_ALL)
-        access |= mapping->GenericAll;
+    RtlMapGenericMask(&access, mapping);
     // With no security descriptor to consult, the most that can be allowed
     // is everything the type defines.
     if (desiredAccess & MAXIMUM_ALLOWED)

@@ -5,11 +5,27 @@
 #include "ob/ob.h"
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "se/se.h"
 
+static NTSTATUS ObpCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
+                                           OB_CAPTURED_ATTRIBUTES *captured);
+
+// On failure nothing stays captured, so a caller may return at once.
 NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
                                    OB_CAPTURED_ATTRIBUTES *captured)
 {
+    NTSTATUS status = ObpCaptureObjectAttributes(objectAttributes, captured);
+
+    if (!NT_SUCCESS(status))
+        ObReleaseObjectAttributes(captured);
+    return status;
+}
+
+static NTSTATUS ObpCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
+                                           OB_CAPTURED_ATTRIBUTES *captured)
+{
     UNICODE_STRING *userName;
+    const void *userDescriptor;
     NTSTATUS status;
 
     memset(captured, 0, sizeof(*captured));
@@ -24,11 +40,18 @@ NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
     if (captured->Attributes.Length != sizeof(OBJECT_ATTRIBUTES) ||
         (captured->Attributes.Attributes & ~OBJ_VALID_ATTRIBUTES))
         return STATUS_INVALID_PARAMETER;
-    // Objects carry no security descriptor in Sleuth (access is checked
-    // against each type's valid rights only), so the caller's descriptor
-    // and quality of service are dropped here, never dereferenced.
+    // The descriptor is copied in and checked before the name, as NT's
+    // ObpCaptureObjectCreateInformation does; from here on
+    // SecurityDescriptor points at the kernel copy. The quality of service
+    // is read by the services that use it (tokens), never through here.
+    userDescriptor = captured->Attributes.SecurityDescriptor;
     captured->Attributes.SecurityDescriptor = NULL;
     captured->Attributes.SecurityQualityOfService = NULL;
+    status = SeCaptureSecurityDescriptor(userDescriptor, OBP_CAPTURE_TAG,
+                                         (SECURITY_DESCRIPTOR_RELATIVE **)&captured->Attributes
+                                             .SecurityDescriptor);
+    if (!NT_SUCCESS(status))
+        return status;
     userName = captured->Attributes.ObjectName;
     captured->Attributes.ObjectName = NULL;
     if (!userName)
@@ -71,8 +94,11 @@ void ObReleaseObjectAttributes(OB_CAPTURED_ATTRIBUTES *captured)
 {
     if (captured->Name.Buffer)
         ExFreePoolWithTag(captured->Name.Buffer, OBP_CAPTURE_TAG);
+    if (captured->Attributes.SecurityDescriptor)
+        ExFreePoolWithTag(captured->Attributes.SecurityDescriptor, OBP_CAPTURE_TAG);
     captured->Name.Buffer = NULL;
     captured->Attributes.ObjectName = NULL;
+    captured->Attributes.SecurityDescriptor = NULL;
 }
 
 NTSTATUS ObProbeHandleOut(HANDLE *userHandle)
@@ -98,7 +124,8 @@ NTSTATUS ObInsertObjectForUser(void *object, OB_CAPTURED_ATTRIBUTES *captured,
                                ACCESS_MASK desiredAccess, HANDLE *userHandle)
 {
     HANDLE handle;
-    NTSTATUS status = ObInsertObject(object, &captured->Attributes, desiredAccess, NULL, &handle);
+    NTSTATUS status = ObpInsertObject(object, &captured->Attributes, desiredAccess, TRUE, NULL,
+                                      &handle);
 
     if (!NT_SUCCESS(status))
         return status;
@@ -118,7 +145,8 @@ NTSTATUS ObOpenObjectForUser(HANDLE *userHandle, OBJECT_TYPE *objectType,
         return STATUS_INVALID_PARAMETER;
     status = ObCaptureObjectAttributes(objectAttributes, &captured);
     if (NT_SUCCESS(status))
-        status = ObOpenObjectByName(&captured.Attributes, objectType, desiredAccess, &handle);
+        status = ObpOpenObjectByName(&captured.Attributes, objectType, desiredAccess, TRUE,
+                                     &handle);
     ObReleaseObjectAttributes(&captured);
     if (!NT_SUCCESS(status))
         return status;

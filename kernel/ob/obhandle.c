@@ -223,8 +223,9 @@ NTSTATUS ObCloseHandle(HANDLE handle)
     return ObpCloseHandle(PsGetCurrentProcess(), handle);
 }
 
-// Without security descriptors yet, a duplicate may grant no more than the
-// source handle does (STATUS_ACCESS_DENIED), so MAXIMUM_ALLOWED here means
+// A duplicate may grant no more than the source handle does
+// (STATUS_ACCESS_DENIED; NT would check the object's descriptor for the
+// extra rights, Sleuth does not), so MAXIMUM_ALLOWED here means
 // the source's access; the generic rights are mapped through the type.
 // DUPLICATE_CLOSE_SOURCE closes the source whatever the outcome, as NT does.
 NTSTATUS ObDuplicateObject(EPROCESS *sourceProcess, HANDLE sourceHandle,

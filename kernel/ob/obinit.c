@@ -42,6 +42,7 @@ void ObInitSystem(void)
     OBJECT_DIRECTORY *directory;
 
     KeInitializeSpinLock(&ObpNameSpaceLock);
+    ObpInitSecurity();
     if (!NT_SUCCESS(ObCreateObjectType("Directory", &ObpDirectoryTypeInitializer,
                                        &ObpDirectoryObjectType)) ||
         !NT_SUCCESS(ObCreateObjectType("SymbolicLink", &ObpSymbolicLinkTypeInitializer,

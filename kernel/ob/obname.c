@@ -164,19 +164,42 @@ NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
     return status;
 }
 
-NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
-                            ACCESS_MASK desiredAccess, HANDLE *handle)
+// The access a handle to an existing object grants: checked against the
+// object's descriptor for a user-mode caller, or a kernel caller asking
+// for it (OBJ_FORCE_ACCESS_CHECK); a kernel caller otherwise gets what it
+// asks, as NT's.
+static NTSTATUS ObpAccessToExistingObject(void *object, ULONG attributes,
+                                          ACCESS_MASK desiredAccess, BOOLEAN userCaller,
+                                          ACCESS_MASK *grantedAccess)
 {
+    if (userCaller || (attributes & OBJ_FORCE_ACCESS_CHECK))
+        return ObpCheckObjectAccess(object, desiredAccess, grantedAccess);
+    *grantedAccess = ObMapDesiredAccess(ObGetObjectType(object), desiredAccess);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS ObpOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
+                             ACCESS_MASK desiredAccess, BOOLEAN userCaller, HANDLE *handle)
+{
+    ACCESS_MASK granted;
     void *object;
     NTSTATUS status = ObReferenceObjectByName(objectAttributes, objectType, &object);
 
     if (!NT_SUCCESS(status))
         return status;
-    status = ObpCreateHandle(PsGetCurrentProcess(), object,
-                             ObMapDesiredAccess(ObGetObjectType(object), desiredAccess), handle);
+    status = ObpAccessToExistingObject(object, objectAttributes->Attributes, desiredAccess,
+                                       userCaller, &granted);
+    if (NT_SUCCESS(status))
+        status = ObpCreateHandle(PsGetCurrentProcess(), object, granted, handle);
     if (!NT_SUCCESS(status))
         ObDereferenceObject(object);
     return status;
+}
+
+NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
+                            ACCESS_MASK desiredAccess, HANDLE *handle)
+{
+    return ObpOpenObjectByName(objectAttributes, objectType, desiredAccess, FALSE, handle);
 }
 
 // Names `object` as relativeName under `start`. On success the directory
@@ -244,17 +267,35 @@ out:
     return status;
 }
 
-NTSTATUS ObInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
-                        ACCESS_MASK desiredAccess, void **newObject, HANDLE *handle)
+NTSTATUS ObpInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
+                         ACCESS_MASK desiredAccess, BOOLEAN userCaller, void **newObject,
+                         HANDLE *handle)
 {
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+    BOOLEAN named = objectAttributes && objectAttributes->ObjectName;
     NTSTATUS nameStatus = STATUS_SUCCESS;
+    ACCESS_MASK granted;
     NTSTATUS status;
 
     if (!handle) {
         ObDereferenceObject(object);
         return STATUS_INVALID_PARAMETER;
     }
-    if (objectAttributes && objectAttributes->ObjectName) {
+    // A new object gets its descriptor before its name, so no lookup ever
+    // finds it unprotected; whether it will be named is said, since the
+    // name is not in the header yet.
+    if (header->Flags & OB_FLAG_NEW_OBJECT) {
+        __atomic_and_fetch(&header->Flags, ~OB_FLAG_NEW_OBJECT, __ATOMIC_RELAXED);
+        status = ObpAssignSecurity(object, objectAttributes ? objectAttributes->SecurityDescriptor
+                                                            : NULL,
+                                   named);
+        if (!NT_SUCCESS(status)) {
+            ObDereferenceObject(object);
+            return status;
+        }
+    }
+    granted = ObMapDesiredAccess(ObGetObjectType(object), desiredAccess);
+    if (named) {
         OBJECT_DIRECTORY *start;
         UNICODE_STRING remaining;
         void *existing = NULL;
@@ -270,12 +311,18 @@ NTSTATUS ObInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
             return nameStatus;
         }
         if (existing) {
+            // OBJ_OPENIF found one: opening it is checked as any open is.
             ObDereferenceObject(object);
             object = existing;
+            status = ObpAccessToExistingObject(object, objectAttributes->Attributes,
+                                               desiredAccess, userCaller, &granted);
+            if (!NT_SUCCESS(status)) {
+                ObDereferenceObject(object);
+                return status;
+            }
         }
     }
-    status = ObpCreateHandle(PsGetCurrentProcess(), object,
-                             ObMapDesiredAccess(ObGetObjectType(object), desiredAccess), handle);
+    status = ObpCreateHandle(PsGetCurrentProcess(), object, granted, handle);
     if (!NT_SUCCESS(status)) {
         // A name with no handle behind it would outlive every user: count
         // a handle and drop it, which takes a temporary name away.
@@ -289,6 +336,12 @@ NTSTATUS ObInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
         *newObject = object;
     }
     return nameStatus;
+}
+
+NTSTATUS ObInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
+                        ACCESS_MASK desiredAccess, void **newObject, HANDLE *handle)
+{
+    return ObpInsertObject(object, objectAttributes, desiredAccess, FALSE, newObject, handle);
 }
 
 void ObpIncrementHandleCount(void *object)

@@ -25,6 +25,7 @@ NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object)
     memset(header, 0, FIELD_OFFSET(OBJECT_HEADER, Body) + bodySize);
     header->PointerCount = 1;
     header->Type = type;
+    header->Flags = OB_FLAG_NEW_OBJECT;
     KeAcquireSpinLock(&type->Lock, &oldIrql);
     InsertTailList(&type->TypeList, &header->TypeListEntry);
     if (++type->TotalNumberOfObjects > type->HighWaterNumberOfObjects)
@@ -84,6 +85,7 @@ void ObDereferenceObject(void *object)
     KeReleaseSpinLock(&type->Lock, oldIrql);
     if (header->NameInfo)
         ExFreePoolWithTag(header->NameInfo, OBP_NAME_TAG);
+    ObpDeleteSecurity(header);
     ExFreePoolWithTag(header, type->TypeInfo.PoolTag);
 }
 

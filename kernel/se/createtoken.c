@@ -90,8 +90,8 @@ static NTSTATUS SepCaptureIndexedSid(SID *const *userPointer, SID *buffer,
     return invalid;
 }
 
-// The default DACL is kept as given once its header is sound (Sleuth
-// checks no access against it yet).
+// The default DACL becomes the DACL of what the token's user creates, so
+// every ACE in it is checked (RtlValidAcl) after it is copied in.
 static NTSTATUS SepCaptureDacl(const TOKEN_DEFAULT_DACL *userDacl, SEP_CAPTURED_TOKEN *captured,
                                SEP_TOKEN_TEMPLATE *template)
 {
@@ -110,9 +110,12 @@ static NTSTATUS SepCaptureDacl(const TOKEN_DEFAULT_DACL *userDacl, SEP_CAPTURED_
         header.AclSize < sizeof(ACL) || header.AclSize > SEP_MAX_ACL_SIZE || (header.AclSize & 3))
         return STATUS_INVALID_ACL;
     status = MmCopyFromUser(captured->Dacl, userAcl, header.AclSize);
-    if (NT_SUCCESS(status))
-        template->DefaultDacl = (const ACL *)captured->Dacl;
-    return status;
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!RtlValidAcl((const ACL *)captured->Dacl))
+        return STATUS_INVALID_ACL;
+    template->DefaultDacl = (const ACL *)captured->Dacl;
+    return STATUS_SUCCESS;
 }
 
 static NTSTATUS SepCaptureTokenArguments(

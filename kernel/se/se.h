@@ -7,22 +7,10 @@
 #pragma once
 
 #include "ob/ob.h"
+#include "rtl/security.h"
 
 struct _EPROCESS;
 struct _ETHREAD;
-
-// A SID in NT's binary layout, at most SID_MAX_SUB_AUTHORITIES deep.
-#define SID_MAX_SUB_AUTHORITIES 15
-typedef struct _SID_IDENTIFIER_AUTHORITY {
-    UCHAR Value[6];
-} SID_IDENTIFIER_AUTHORITY;
-typedef struct _SID {
-    UCHAR Revision;                 // 1
-    UCHAR SubAuthorityCount;
-    SID_IDENTIFIER_AUTHORITY IdentifierAuthority;
-    ULONG SubAuthority[1];          // SubAuthorityCount of them
-} SID;
-#define SECURITY_MAX_SID_SIZE (8 + SID_MAX_SUB_AUTHORITIES * sizeof(ULONG))
 
 typedef enum _SECURITY_IMPERSONATION_LEVEL {
     SecurityAnonymous,
@@ -53,22 +41,12 @@ typedef struct _LUID {
 
 typedef enum _TOKEN_TYPE { TokenPrimary = 1, TokenImpersonation } TOKEN_TYPE;
 
-typedef struct _SID_AND_ATTRIBUTES {
-    SID *Sid;
-    ULONG Attributes;
-} SID_AND_ATTRIBUTES;
-
 typedef struct _LUID_AND_ATTRIBUTES {
     LUID Luid;
     ULONG Attributes;
 } LUID_AND_ATTRIBUTES;
 
-// Group and privilege attributes (NT's values).
-#define SE_GROUP_MANDATORY          0x00000001
-#define SE_GROUP_ENABLED_BY_DEFAULT 0x00000002
-#define SE_GROUP_ENABLED            0x00000004
-#define SE_GROUP_OWNER              0x00000008
-#define SE_GROUP_LOGON_ID           0xC0000000
+// Privilege attributes (NT's values; the group ones are in rtl/security.h).
 #define SE_PRIVILEGE_ENABLED_BY_DEFAULT 0x00000001
 #define SE_PRIVILEGE_ENABLED            0x00000002
 
@@ -154,7 +132,10 @@ const SID *SeTokenUser(void *token);
 // A process's primary token, referenced (NULL once the process has ended),
 // as NT's PsReferencePrimaryToken: LPC checks a server's identity with it.
 void *PsReferencePrimaryToken(struct _EPROCESS *process);
-BOOLEAN SeEqualSid(const SID *a, const SID *b);
+static inline BOOLEAN SeEqualSid(const SID *a, const SID *b)
+{
+    return RtlEqualSid(a, b);
+}
 
 // Captures what a server needs to impersonate `client` later. Static
 // tracking copies the client's effective token now, as an impersonation
@@ -193,11 +174,20 @@ NTSTATUS PsImpersonateClient(struct _ETHREAD *thread, TOKEN *token);
 // Sleuth's programs may run as (S-1-5-21-1-2-3-1000, SLEUTH\student).
 extern const SID *SeLocalSystemSid;
 extern const SID *SeStudentSid;
+extern const SID *SeAliasAdminsSid;    // BUILTIN\Administrators, S-1-5-32-544
+extern const SID *SeWorldSid;          // Everyone, S-1-1-0
 extern TOKEN *SepSystemToken;       // the boot token of the System process
-ULONG SeLengthSid(const SID *sid);
+// The kernel's names for the run-time library's SID routines.
+static inline ULONG SeLengthSid(const SID *sid)
+{
+    return RtlLengthSid(sid);
+}
 // "S-1-5-18": the SID's text form, always NUL-terminated (truncated if
 // `size` is short).
-void SeFormatSid(const SID *sid, char *buffer, SIZE_T size);
+static inline void SeFormatSid(const SID *sid, char *buffer, SIZE_T size)
+{
+    RtlFormatSid(sid, buffer, size);
+}
 // TRUE when the token holds the privilege, enabled.
 BOOLEAN SeTokenHasPrivilege(TOKEN *token, ULONG privilege);
 // The thread's effective token holds the privilege, enabled.
@@ -248,16 +238,6 @@ typedef struct _TOKEN_PRIMARY_GROUP {
     SID *PrimaryGroup;
 } TOKEN_PRIMARY_GROUP;
 
-typedef struct _ACL {
-    UCHAR AclRevision;
-    UCHAR Sbz1;
-    USHORT AclSize;
-    USHORT AceCount;
-    USHORT Sbz2;
-} ACL;
-#define ACL_REVISION    2
-#define ACL_REVISION_DS 4
-
 typedef struct _TOKEN_DEFAULT_DACL {
     ACL *DefaultDacl;
 } TOKEN_DEFAULT_DACL;
@@ -292,3 +272,66 @@ NTSTATUS NtCreateToken(HANDLE *tokenHandle, ACCESS_MASK desiredAccess,
                        const TOKEN_PRIVILEGES *privileges, const TOKEN_OWNER *owner,
                        const TOKEN_PRIMARY_GROUP *primaryGroup,
                        const TOKEN_DEFAULT_DACL *defaultDacl, const TOKEN_SOURCE *source);
+
+// ---- Security descriptors and the access check ---------------------------------
+//
+// Pure (accesschk.c, sdinfo.c; host-tested): the rules themselves.
+
+// GENERIC_* bits of *mask replaced by the rights `mapping` gives them.
+void RtlMapGenericMask(ACCESS_MASK *mask, const GENERIC_MAPPING *mapping);
+// NT's SeAccessCheck for a subject given as its user (entry 0) and groups
+// with their attributes, against a valid descriptor of either form.
+// STATUS_SUCCESS with the rights granted, or STATUS_ACCESS_DENIED.
+NTSTATUS SeAccessCheckSubject(const void *securityDescriptor,
+                              const SID_AND_ATTRIBUTES *userAndGroups, ULONG count,
+                              ACCESS_MASK desiredAccess, const GENERIC_MAPPING *mapping,
+                              ACCESS_MASK *grantedAccess);
+// A new object's descriptor: the creator's parts, and for what it left out
+// the token's defaults (owner, primary group, default DACL); generic rights
+// in its ACEs mapped through `mapping`.
+NTSTATUS SeBuildObjectSecurity(const void *creatorDescriptor, const SID *defaultOwner,
+                               const SID *primaryGroup, const ACL *defaultDacl,
+                               const GENERIC_MAPPING *mapping,
+                               SECURITY_DESCRIPTOR_RELATIVE *buffer, ULONG *length);
+// The parts `information` names of an object's descriptor (NULL: an
+// object without one), self-relative.
+NTSTATUS SeQuerySecurityDescriptorInfo(SECURITY_INFORMATION information,
+                                       SECURITY_DESCRIPTOR_RELATIVE *buffer, ULONG *length,
+                                       const void *objectDescriptor);
+// An object's descriptor with the parts `information` names taken from
+// `modification`.
+NTSTATUS SeSetSecurityDescriptorInfo(SECURITY_INFORMATION information,
+                                     const void *modification, const void *objectDescriptor,
+                                     const GENERIC_MAPPING *mapping,
+                                     SECURITY_DESCRIPTOR_RELATIVE *buffer, ULONG *length);
+
+// The kernel's half (sdcapture.c): descriptors in pool, and tokens.
+
+// A kernel copy of a user-mode descriptor of either form, self-relative,
+// in pool with `poolTag`: STATUS_ACCESS_VIOLATION for a bad pointer
+// anywhere in it, STATUS_UNKNOWN_REVISION for a revision other than 1,
+// STATUS_INVALID_SID / STATUS_INVALID_ACL for a bad owner, group or ACL of
+// an absolute descriptor, STATUS_INVALID_SECURITY_DESCR for a self-relative
+// one that does not check out (a part outside it, a bad SID or ACL).
+// NULL userDescriptor: *captured is NULL.
+NTSTATUS SeCaptureSecurityDescriptor(const void *userDescriptor, ULONG poolTag,
+                                     SECURITY_DESCRIPTOR_RELATIVE **captured);
+// The same for a descriptor already in kernel memory (a kernel caller's).
+NTSTATUS SeCopySecurityDescriptor(const void *descriptor, ULONG poolTag,
+                                  SECURITY_DESCRIPTOR_RELATIVE **copy);
+// SeBuildObjectSecurity with `token`'s defaults, in pool.
+NTSTATUS SeAssignSecurity(const void *creatorDescriptor, void *token,
+                          const GENERIC_MAPPING *mapping, ULONG poolTag,
+                          SECURITY_DESCRIPTOR_RELATIVE **descriptor);
+// SeSetSecurityDescriptorInfo in pool.
+NTSTATUS SeSetSecurity(SECURITY_INFORMATION information, const void *modification,
+                       const void *objectDescriptor, const GENERIC_MAPPING *mapping,
+                       ULONG poolTag, SECURITY_DESCRIPTOR_RELATIVE **descriptor);
+// The access check for `token` (the caller's effective one): an
+// impersonation below SecurityImpersonation opens nothing
+// (STATUS_BAD_IMPERSONATION_LEVEL).
+NTSTATUS SeAccessCheck(const void *securityDescriptor, void *token, ACCESS_MASK desiredAccess,
+                       const GENERIC_MAPPING *mapping, ACCESS_MASK *grantedAccess);
+// May `token` make `owner` an object's owner? Its user, or a group it holds
+// with SE_GROUP_OWNER, as NT's SepValidOwnerSubjectContext.
+BOOLEAN SeValidOwner(void *token, const SID *owner);

@@ -25,39 +25,6 @@ LUID SepAllocateLuid(void)
 
 // ---- SIDs -----------------------------------------------------------------------
 
-// The sub-authorities follow the 8-byte header; SubAuthority[1] is only
-// the first of them, so they are reached by address, not by that array.
-static ULONG *SepSubAuthority(const SID *sid, ULONG index)
-{
-    return (ULONG *)((UCHAR *)sid + FIELD_OFFSET(SID, SubAuthority) + index * sizeof(ULONG));
-}
-
-ULONG SeLengthSid(const SID *sid)
-{
-    return FIELD_OFFSET(SID, SubAuthority) + sid->SubAuthorityCount * sizeof(ULONG);
-}
-
-BOOLEAN SeEqualSid(const SID *a, const SID *b)
-{
-    return a->Revision == b->Revision && a->SubAuthorityCount == b->SubAuthorityCount &&
-           !memcmp(a, b, SeLengthSid(a));
-}
-
-void SeFormatSid(const SID *sid, char *buffer, SIZE_T size)
-{
-    const UCHAR *authority = sid->IdentifierAuthority.Value;
-    ULONG64 value = 0;
-    SIZE_T used;
-
-    for (int i = 0; i < 6; i++)
-        value = value << 8 | authority[i];
-    RtlStringPrintf(buffer, size, "S-%u-%llu", sid->Revision, (unsigned long long)value);
-    for (ULONG i = 0; i < sid->SubAuthorityCount; i++) {
-        used = strlen(buffer);
-        RtlStringPrintf(buffer + used, size - used, "-%u", *SepSubAuthority(sid, i));
-    }
-}
-
 // Room for a well-known SID of up to five sub-authorities.
 typedef struct _SEP_WELL_KNOWN_SID {
     ULONG64 Storage[(8 + 5 * sizeof(ULONG)) / sizeof(ULONG64) + 1];
@@ -67,6 +34,8 @@ static SEP_WELL_KNOWN_SID SepLocalSystemSid, SepStudentSid, SepAdministratorsSid
     SepWorldSid, SepAuthenticatedUsersSid;
 const SID *SeLocalSystemSid = (const SID *)&SepLocalSystemSid;
 const SID *SeStudentSid = (const SID *)&SepStudentSid;
+const SID *SeAliasAdminsSid = (const SID *)&SepAdministratorsSid;
+const SID *SeWorldSid = (const SID *)&SepWorldSid;
 
 #define SECURITY_WORLD_SID_AUTHORITY 1
 #define SECURITY_NT_AUTHORITY        5
@@ -81,7 +50,8 @@ static void SepInitializeSid(SEP_WELL_KNOWN_SID *buffer, UCHAR authority, ULONG 
     memset(sid->IdentifierAuthority.Value, 0, sizeof(sid->IdentifierAuthority.Value));
     sid->IdentifierAuthority.Value[5] = authority;
     for (ULONG i = 0; i < count; i++)
-        *SepSubAuthority(sid, i) = subAuthorities[i];
+        memcpy((UCHAR *)sid + FIELD_OFFSET(SID, SubAuthority) + i * sizeof(ULONG),
+               &subAuthorities[i], sizeof(ULONG));
 }
 
 NTSTATUS SepCaptureSid(const SID *userSid, SID *buffer)
@@ -221,7 +191,10 @@ NTSTATUS SepDuplicateToken(TOKEN *existing, TOKEN_TYPE tokenType,
 
 // The System process's token, as NT's SeMakeSystemToken: user SYSTEM,
 // the Administrators (its default owner), Everyone and Authenticated Users
-// groups, and the privileges Sleuth checks, all enabled.
+// groups, the privileges Sleuth checks, all enabled, and NT's default DACL
+// for what SYSTEM creates: GENERIC_ALL to SYSTEM, GENERIC_READ |
+// GENERIC_EXECUTE to Administrators. Every process started from System
+// inherits it with the rest of the token.
 static void SepMakeSystemToken(void)
 {
     static const ULONG system[] = {18}, student[] = {21, 1, 2, 3, 1000},
@@ -229,6 +202,10 @@ static void SepMakeSystemToken(void)
     const ULONG enabled = SE_GROUP_MANDATORY | SE_GROUP_ENABLED_BY_DEFAULT | SE_GROUP_ENABLED;
     SID_AND_ATTRIBUTES groups[3];
     LUID_AND_ATTRIBUTES privileges[5];
+    union {
+        ACL Acl;
+        UCHAR Bytes[sizeof(ACL) + 2 * (sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE)];
+    } dacl;
     static const ULONG privilegeValues[] = {SE_CREATE_TOKEN_PRIVILEGE,
                                             SE_ASSIGNPRIMARYTOKEN_PRIVILEGE, SE_TCB_PRIVILEGE,
                                             SE_CHANGE_NOTIFY_PRIVILEGE, SE_IMPERSONATE_PRIVILEGE};
@@ -243,8 +220,10 @@ static void SepMakeSystemToken(void)
         .Privileges = privileges,
         .OwnerIndex = 1,
         .PrimaryGroupIndex = 0,
+        .DefaultDacl = &dacl.Acl,
         .Source = {{'*', 'S', 'Y', 'S', 'T', 'E', 'M', '*'}, {0, 0}},
     };
+    NTSTATUS status;
 
     SepInitializeSid(&SepLocalSystemSid, SECURITY_NT_AUTHORITY, 1, system);
     SepInitializeSid(&SepStudentSid, SECURITY_NT_AUTHORITY, 5, student);
@@ -257,7 +236,18 @@ static void SepMakeSystemToken(void)
     for (ULONG i = 0; i < ARRAYSIZE(privileges); i++)
         privileges[i] = (LUID_AND_ATTRIBUTES){
             {privilegeValues[i], 0}, SE_PRIVILEGE_ENABLED_BY_DEFAULT | SE_PRIVILEGE_ENABLED};
-    if (!NT_SUCCESS(SepCreateToken(&template, &SepSystemToken)))
+    status = RtlCreateAcl(&dacl.Acl, sizeof(dacl), ACL_REVISION);
+    if (NT_SUCCESS(status))
+        status = RtlAddAccessAllowedAce(&dacl.Acl, ACL_REVISION, GENERIC_ALL, SeLocalSystemSid);
+    if (NT_SUCCESS(status))
+        status = RtlAddAccessAllowedAce(&dacl.Acl, ACL_REVISION, GENERIC_READ | GENERIC_EXECUTE,
+                                        SeAliasAdminsSid);
+    // The token keeps only the ACEs, not the slack after them.
+    if (NT_SUCCESS(status))
+        dacl.Acl.AclSize = (USHORT)RtlAclBytesInUse(&dacl.Acl);
+    if (NT_SUCCESS(status))
+        status = SepCreateToken(&template, &SepSystemToken);
+    if (!NT_SUCCESS(status))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 5, 0, 0, 0);
 }
 

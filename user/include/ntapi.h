@@ -836,3 +836,5 @@ NTSTATUS NTAPI NtDisplayString(PUNICODE_STRING String);
 
 // LPC ports: PORT_MESSAGE, the views, the LPC calls.
 #include "user/include/ntlpc.h"
+// Security descriptors, NtQuerySecurityObject, NtSetSecurityObject.
+#include "user/include/ntsec.h"

@@ -81,6 +81,20 @@ void *calloc(size_t count, size_t size);
 void *realloc(void *block, size_t size);
 void free(void *block);
 
+// A server port's descriptor (user/lib/security.c), as NT's system
+// servers give theirs: SYSTEM and the Administrators hold every right; with
+// everyoneMayConnect, Everyone may connect (PORT_CONNECT | READ_CONTROL),
+// as to \LsaAuthenticationPort; without, no one else may. Pass
+// &security->Descriptor in OBJECT_ATTRIBUTES; it points into *security.
+typedef struct _SERVER_PORT_SECURITY {
+    SECURITY_DESCRIPTOR Descriptor;
+    union {
+        ACL Acl;
+        UCHAR Bytes[sizeof(ACL) + 3 * (sizeof(ACCESS_ALLOWED_ACE) + 12)];
+    } Dacl;
+} SERVER_PORT_SECURITY;
+NTSTATUS RtlCreateServerPortSecurity(SERVER_PORT_SECURITY *security, BOOLEAN everyoneMayConnect);
+
 // Counted strings.
 void RtlInitUnicodeString(PUNICODE_STRING destination, const WCHAR *source);
 LONG RtlCompareUnicodeString(PCUNICODE_STRING a, PCUNICODE_STRING b, BOOLEAN caseInsensitive);

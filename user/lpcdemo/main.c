@@ -164,10 +164,15 @@ int main(void)
     UNICODE_STRING name;
     OBJECT_ATTRIBUTES attributes;
     HANDLE port;
+    SERVER_PORT_SECURITY security;
     NTSTATUS status;
 
+    // Anyone may try the demo: Everyone may connect.
+    status = RtlCreateServerPortSecurity(&security, TRUE);
+    if (!NT_SUCCESS(status))
+        return status;
     RtlInitUnicodeString(&name, DEMO_PORT_NAME);
-    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, &security.Descriptor);
     status = NtCreatePort(&port, &attributes, 0, sizeof(DEMO_MESSAGE), 0);
     if (NT_SUCCESS(status))
         return DemoServer(port);

@@ -168,6 +168,7 @@ int main(void)
 {
     UNICODE_STRING name;
     OBJECT_ATTRIBUTES attributes;
+    SERVER_PORT_SECURITY security;
     NTSTATUS status;
 
     RtlInitializeCriticalSection(&LsapQueueLock);
@@ -175,8 +176,13 @@ int main(void)
                                LSA_QUEUE_DEPTH);
     if (!NT_SUCCESS(status))
         return status;
+    // Every program may ask the LSA to log it on, as NT's: Everyone may
+    // connect, SYSTEM and the Administrators hold every right.
+    status = RtlCreateServerPortSecurity(&security, TRUE);
+    if (!NT_SUCCESS(status))
+        return status;
     RtlInitUnicodeString(&name, LSA_PORT_NAME);
-    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, &security.Descriptor);
     status = NtCreatePort(&LsapPort, &attributes, sizeof(LSA_CONNECT_INFO),
                           sizeof(LSA_API_MESSAGE), 0);
     if (!NT_SUCCESS(status)) {

@@ -59,10 +59,15 @@ int main(void)
     PORT_MESSAGE *reply = NULL;
     HANDLE port;
     PVOID context;
+    SERVER_PORT_SECURITY security;
     NTSTATUS status;
 
+    // Only SYSTEM and the Administrators talk to the session manager.
+    status = RtlCreateServerPortSecurity(&security, FALSE);
+    if (!NT_SUCCESS(status))
+        return status;
     RtlInitUnicodeString(&name, SM_PORT_NAME);
-    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, &security.Descriptor);
     status = NtCreatePort(&port, &attributes, 0, sizeof(SM_API_MESSAGE), 0);
     if (!NT_SUCCESS(status)) {
         printf("smss: cannot create the port: %08x\n", (ULONG)status);
