@@ -330,28 +330,38 @@ BOOLEAN KdpGetUserStackStart(ULONG64 address, KD_STACK_START *start)
     return TRUE;
 }
 
-static void KdpPrintThreadStack(ULONG64 address, BOOLEAN current, ULONG indent)
+BOOLEAN KdpGetThreadStackStart(ULONG64 address, BOOLEAN current, KD_STACK_START *start,
+                               const char **why)
 {
     KD_SWITCH_FRAME frame;
-    KD_STACK_START start = { 0 };
-    const char *why;
 
+    RtlZeroMemory(start, sizeof(*start));
     if (current) {
         const KTRAP_FRAME *trapFrame = KdpState.EntryTrapFrame;
 
         if (!trapFrame) {
-            KdpPrint("%*s(no register context for the running thread)\n", (int)indent, "");
-            return;
+            *why = "no register context for the running thread";
+            return FALSE;
         }
-        start.LeafRip = start.LeafSp = 0;
-        start.Rip = trapFrame->Rip;
-        start.Rsp = trapFrame->Rsp;
-        start.Rbp = trapFrame->Rbp;
-    } else if (!KdpGetSwitchedThreadStack(address, &frame, &start, &why)) {
-        KdpPrint("%*s(no stack: %s)\n", (int)indent, "", why);
+        start->Rip = trapFrame->Rip;
+        start->Rsp = trapFrame->Rsp;
+        start->Rbp = trapFrame->Rbp;
+    } else if (!KdpGetSwitchedThreadStack(address, &frame, start, why)) {
+        return FALSE;
+    }
+    KdpGetUserStackStart(address, start);
+    return TRUE;
+}
+
+static void KdpPrintThreadStack(ULONG64 address, BOOLEAN current, ULONG indent)
+{
+    KD_STACK_START start;
+    const char *why;
+
+    if (!KdpGetThreadStackStart(address, current, &start, &why)) {
+        KdpPrint(current ? "%*s(%s)\n" : "%*s(no stack: %s)\n", (int)indent, "", why);
         return;
     }
-    KdpGetUserStackStart(address, &start);
     KdpPrintStackFrom(&start, KD_THREAD_STACK_FRAMES, indent);
 }
 

@@ -139,6 +139,7 @@ extern const KD_COMMAND KdpObjectCommands[];
 extern const KD_COMMAND KdpLpcCommands[];
 extern const KD_COMMAND KdpTokenCommands[];
 extern const KD_COMMAND KdpStartCommands[];
+extern const KD_COMMAND KdpStacksCommands[];   // !stacks (cmdstacks.c)
 // The SID at `address` as text ("S-1-5-18"), or why it cannot be shown.
 void KdpFormatSidAt(ULONG64 address, char *text, SIZE_T size);
 // !sd (cmdsd.c), listed with !token.
@@ -212,6 +213,16 @@ typedef struct _KD_SWITCH_FRAME {
 // ("has never run", "stack is gone"...) when there is no stack to walk.
 BOOLEAN KdpGetSwitchedThreadStack(ULONG64 thread, KD_SWITCH_FRAME *frame, KD_STACK_START *start,
                                   const char **why);
+// Where a walk of `thread`'s stack starts: the debugger's trap frame for the
+// thread it interrupted (`current`), else the KiSwapContext frame; with the
+// user part filled in for a thread that came from user mode. FALSE with a
+// reason when there is no stack to walk.
+BOOLEAN KdpGetThreadStackStart(ULONG64 thread, BOOLEAN current, KD_STACK_START *start,
+                               const char **why);
+// The kernel call sites of a walk, innermost first (the leaf, then each
+// return address along the frame-pointer chain), stopping at user code, at
+// the end of the chain or after `max`; returns how many were stored.
+ULONG KdpCollectCallSites(const KD_STACK_START *start, ULONG64 *sites, ULONG max);
 // The process's image name ("System"), NUL-terminated, printable; FALSE if unreadable.
 BOOLEAN KdpReadImageName(ULONG64 process, char *name, size_t size);
 // "hh:mm:ss.mmm" for a tick count, as `!thread` prints UserTime and KernelTime.

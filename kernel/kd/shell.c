@@ -18,6 +18,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpLpcCommands,
     KdpTokenCommands,
     KdpStartCommands,
+    KdpStacksCommands,
     KdpWorkerQueueCommands,
     KdpTypeCommands,
 };

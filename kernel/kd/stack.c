@@ -240,3 +240,28 @@ void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames)
 
     KdpPrintStackFrom(&start, maxFrames, 0);
 }
+
+ULONG KdpCollectCallSites(const KD_STACK_START *start, ULONG64 *sites, ULONG max)
+{
+    ULONG64 rbp = start->Rbp;
+    ULONG count = 0;
+
+    if (KdpIsUserAddress(start->Rip))
+        return 0;
+    if (start->LeafRip && count < max)
+        sites[count++] = start->LeafRip;
+    if (count < max)
+        sites[count++] = start->Rip;
+    while (count < max) {
+        ULONG64 record[2] = { 0, 0 };   // saved rbp, return address
+
+        if (rbp == 0 || (rbp & 7) || !KdpReadMemory(rbp, record, sizeof(record)) ||
+            record[1] == 0 || KdpIsUserAddress(record[1]))
+            break;
+        sites[count++] = record[1];
+        if (record[0] != 0 && (record[0] <= rbp || record[0] - rbp > KD_MAX_FRAME_SIZE))
+            break;
+        rbp = record[0];
+    }
+    return count;
+}
