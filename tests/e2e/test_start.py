@@ -65,3 +65,24 @@ def test_a_second_start_after_the_first_completes(vm):
     run(vm, ".start hello world", "Starting hello after the target resumes (g)")
     go_until(vm, re.compile(r"\.start: started hello \(Cid [0-9a-f]+\)"))
     run(vm, "!process 0 0", "hello.exe")
+
+
+def test_a_second_lpcdemo_is_its_client_and_gets_stuck(vm):
+    # The exercise from the prompt (docs/exercises.md): the first lpcdemo is
+    # the server (started above), a second one connects as its client and
+    # waits for ever for the reply to its third request.
+    run(vm, ".start lpcdemo", "Starting lpcdemo after the target resumes (g)")
+    go_until(vm, re.compile(r"\.start: started lpcdemo \(Cid [0-9a-f]+\)"),
+             re.compile(r"lpcdemo: client: sending request 3 and waiting for the reply"))
+    output = run(vm, "!lpc thread", "doing LPC")
+    server = re.search(r"^Server thread (%s) is working on message ([0-9a-f]+)$" % HEX16,
+                       output, re.M)
+    client = re.search(r"^Client thread (%s) waiting a reply from ([0-9a-f]+)$" % HEX16,
+                       output, re.M)
+    assert server and client, short(output, 2000)
+    assert server.group(2) == client.group(2), short(output, 2000)
+    thread = run(vm, "!thread %s" % client.group(1), "THREAD")
+    assert "WAIT: (WrLpcReply) UserMode" in thread, short(thread, 2000)
+    assert re.search(r"^Waiting for reply to LPC MessageId 0*%s:$" % client.group(2), thread,
+                     re.M), short(thread, 2000)
+    assert "Image: lpcdemo.exe" in thread, short(thread, 2000)
