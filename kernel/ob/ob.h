@@ -348,6 +348,8 @@ void ObpInitSecurity(void);
 // token alone (owner, primary group, default DACL).
 NTSTATUS ObpAssignSecurity(void *object, const void *explicitDescriptor, BOOLEAN named);
 void ObpDeleteSecurity(OBJECT_HEADER *header);
+// The length of the object's descriptor now (0: it has none).
+ULONG ObpSecurityDescriptorLength(void *object);
 NTSTATUS ObpCheckObjectAccess(void *object, ACCESS_MASK desiredAccess,
                               ACCESS_MASK *grantedAccess);
 // ObInsertObject and ObOpenObjectByName with the caller's mode: a

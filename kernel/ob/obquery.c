@@ -171,6 +171,9 @@ static void ObpQueryBasic(void *object, ACCESS_MASK grantedAccess, UCHAR *info)
                                            sizeof(WCHAR) : 0;
     basic->TypeInfoSize = sizeof(OBJECT_TYPE_INFORMATION) + ObpTypeNameLength(header->Type) +
                           sizeof(WCHAR);
+    // As NT's: the descriptor's size only to a handle that may read it.
+    if (grantedAccess & READ_CONTROL)
+        basic->SecurityDescriptorSize = ObpSecurityDescriptorLength(object);
     if (header->Type == ObpSymbolicLinkObjectType)
         basic->CreationTime = ((OBJECT_SYMBOLIC_LINK *)object)->CreationTime;
 }

@@ -102,6 +102,19 @@ NTSTATUS ObCheckObjectAccess(void *object, ACCESS_MASK desiredAccess, ACCESS_MAS
 
 // ---- Reading a descriptor ---------------------------------------------------------------
 
+ULONG ObpSecurityDescriptorLength(void *object)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+    ULONG length = 0;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&ObpSecurityLock, &oldIrql);
+    if (header->SecurityDescriptor)
+        length = RtlLengthSecurityDescriptor(header->SecurityDescriptor);
+    KeReleaseSpinLock(&ObpSecurityLock, oldIrql);
+    return length;
+}
+
 // A pool copy of the object's descriptor (NULL if it has none). The pool is
 // not used under the spin lock: the length is read, the copy allocated,
 // and the copy made once the descriptor is seen unchanged.

@@ -196,6 +196,7 @@ UTEST(QuerySecurityObjectReturnsTheDescriptor)
     const SECURITY_INFORMATION all = OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION |
                                      DACL_SECURITY_INFORMATION;
     HANDLE event = NULL, limited = NULL, unnamed = NULL;
+    OBJECT_BASIC_INFORMATION basic;
     ACCESS_ALLOWED_ACE *ace;
 
     StudentMayQuery(&d);
@@ -227,6 +228,18 @@ UTEST(QuerySecurityObjectReturnsTheDescriptor)
                      STATUS_SUCCESS);
     UT_EXPECT_EQ(needed, sizeof(SECURITY_DESCRIPTOR_RELATIVE) + 16);
     UT_EXPECT(RtlDaclOfSecurityDescriptor(&out.Sd) == NULL);
+    // NtQueryObject's basic information gives the stored descriptor's size
+    // to a handle that may read it (READ_CONTROL), and 0 to others.
+    UT_EXPECT_STATUS(NtQueryObject(event, ObjectBasicInformation, &basic, sizeof(basic), NULL),
+                     STATUS_SUCCESS);
+    UT_EXPECT_EQ(basic.SecurityDescriptorSize, full);
+    UT_EXPECT_STATUS(NtDuplicateObject(NtCurrentProcess(), event, NtCurrentProcess(), &limited,
+                                       SYNCHRONIZE, 0, 0), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtQueryObject(limited, ObjectBasicInformation, &basic, sizeof(basic), NULL),
+                     STATUS_SUCCESS);
+    UT_EXPECT_EQ(basic.SecurityDescriptorSize, 0);
+    NtClose(limited);
+    limited = NULL;
     // Error paths.
     UT_EXPECT_STATUS(NtQuerySecurityObject(event, all, UT_BAD_POINTER, sizeof(out), &needed),
                      STATUS_ACCESS_VIOLATION);
@@ -251,6 +264,9 @@ UTEST(QuerySecurityObjectReturnsTheDescriptor)
                      STATUS_SUCCESS);
     UT_EXPECT_EQ(needed, sizeof(SECURITY_DESCRIPTOR_RELATIVE));
     UT_EXPECT(RtlOwnerOfSecurityDescriptor(&out.Sd) == NULL);
+    UT_EXPECT_STATUS(NtQueryObject(unnamed, ObjectBasicInformation, &basic, sizeof(basic), NULL),
+                     STATUS_SUCCESS);
+    UT_EXPECT_EQ(basic.SecurityDescriptorSize, 0);
     NtClose(unnamed);
     NtClose(limited);
     NtClose(event);
