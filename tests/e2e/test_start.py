@@ -6,6 +6,7 @@ port with `!lpc port`; the errors for bad syntax, unknown programs and a
 second request before `g`."""
 
 import re
+import time
 
 from e2e import CTRL_C, PROMPT, run, short
 
@@ -74,11 +75,23 @@ def test_a_second_lpcdemo_is_its_client_and_gets_stuck(vm):
     run(vm, ".start lpcdemo", "Starting lpcdemo after the target resumes (g)")
     go_until(vm, re.compile(r"\.start: started lpcdemo \(Cid [0-9a-f]+\)"),
              re.compile(r"lpcdemo: client: sending request 3 and waiting for the reply"))
-    output = run(vm, "!lpc thread", "doing LPC")
-    server = re.search(r"^Server thread (%s) is working on message ([0-9a-f]+)$" % HEX16,
-                       output, re.M)
-    client = re.search(r"^Client thread (%s) waiting a reply from ([0-9a-f]+)$" % HEX16,
-                       output, re.M)
+    # The client prints before it sends: the break-in may come before the
+    # request reaches the server, or before the client is in its wait. Let
+    # it run a little more until both have happened.
+    for _ in range(10):
+        output = run(vm, "!lpc thread", "doing LPC")
+        server = re.search(r"^Server thread (%s) is working on message ([0-9a-f]+)$" % HEX16,
+                           output, re.M)
+        client = re.search(r"^Client thread (%s) waiting a reply from ([0-9a-f]+)$" % HEX16,
+                           output, re.M)
+        if server and client and "WAIT: (WrLpcReply)" in run(vm, "!thread %s 0" %
+                                                              client.group(1), "THREAD"):
+            break
+        vm.type_line("g")
+        vm.wait_for("g\n", 10)
+        time.sleep(0.5)
+        vm.send_raw(CTRL_C)
+        vm.wait_for(PROMPT, 20)
     assert server and client, short(output, 2000)
     assert server.group(2) == client.group(2), short(output, 2000)
     thread = run(vm, "!thread %s" % client.group(1), "THREAD")
