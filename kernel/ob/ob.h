@@ -339,6 +339,11 @@ NTSTATUS ObOpenObjectForUser(HANDLE *userHandle, OBJECT_TYPE *objectType,
 // callers skip it, as NT's. grantedAccess may be NULL.
 NTSTATUS ObCheckObjectAccess(void *object, ACCESS_MASK desiredAccess,
                              ACCESS_MASK *grantedAccess);
+// Gives a new object of a type that requires security its descriptor now,
+// from the creator's token, rather than at its first insert: for objects
+// that may be opened without ever having been inserted (a thread made
+// without a handle). Does nothing for an object already inserted.
+NTSTATUS ObAssignObjectSecurity(void *object);
 
 // Private to the object manager.
 void ObpInitSecurity(void);

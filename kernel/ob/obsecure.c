@@ -54,6 +54,16 @@ NTSTATUS ObpAssignSecurity(void *object, const void *explicitDescriptor, BOOLEAN
     return status;
 }
 
+NTSTATUS ObAssignObjectSecurity(void *object)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+
+    if (!(header->Flags & OB_FLAG_NEW_OBJECT))
+        return STATUS_SUCCESS;
+    __atomic_and_fetch(&header->Flags, ~OB_FLAG_NEW_OBJECT, __ATOMIC_RELAXED);
+    return ObpAssignSecurity(object, NULL, FALSE);
+}
+
 void ObpDeleteSecurity(OBJECT_HEADER *header)
 {
     if (header->SecurityDescriptor)

@@ -76,6 +76,7 @@ void PspInitializeTypes(void)
                            STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE,
                            PROCESS_ALL_ACCESS},
         .Waitable = TRUE,
+        .SecurityRequired = TRUE,
         .DeleteProcedure = PspDeleteProcess,
     };
     static const OBJECT_TYPE_INITIALIZER threadType = {
@@ -87,6 +88,7 @@ void PspInitializeTypes(void)
                            STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE,
                            THREAD_ALL_ACCESS},
         .Waitable = TRUE,
+        .SecurityRequired = TRUE,
         .DeleteProcedure = PspDeleteThread,
     };
 
@@ -128,6 +130,10 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
     // Its identity: a copy of its parent's primary token (System: SYSTEM's).
     if (NT_SUCCESS(status))
         status = SeAssignPrimaryToken(parent, process);
+    // Who may open it: a descriptor from its creator's token, as NT's
+    // (SYSTEM's default DACL: SYSTEM everything, Administrators read).
+    if (NT_SUCCESS(status))
+        status = ObAssignObjectSecurity(process);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);
         return status;

@@ -5,6 +5,7 @@
 
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "se/se.h"
 
 // The System process and its threads are the kernel's: user mode may not
 // open them (NT grants an unprivileged caller no such access either).
@@ -41,13 +42,24 @@ static NTSTATUS PspCaptureOpenArguments(HANDLE *handle, const OBJECT_ATTRIBUTES 
 }
 
 // Gives the caller a handle to a referenced object (the reference passes
-// to the handle) and copies it out.
+// to the handle) and copies it out. The object's descriptor decides what
+// the caller may have, unless it holds SeDebugPrivilege, which opens any
+// process or thread for any access, as on NT.
 static NTSTATUS PspOpenObject(void *object, ACCESS_MASK desiredAccess, HANDLE *userHandle)
 {
     OB_CAPTURED_ATTRIBUTES unnamed;
+    ACCESS_MASK granted = desiredAccess;
 
+    if (!SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) {
+        NTSTATUS status = ObCheckObjectAccess(object, desiredAccess, &granted);
+
+        if (!NT_SUCCESS(status)) {
+            ObDereferenceObject(object);
+            return status;
+        }
+    }
     memset(&unnamed, 0, sizeof(unnamed));
-    return ObInsertObjectForUser(object, &unnamed, desiredAccess, userHandle);
+    return ObInsertObjectForUser(object, &unnamed, granted, userHandle);
 }
 
 // Opening by name: processes and threads have none, so this finds nothing,

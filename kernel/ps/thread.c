@@ -64,6 +64,13 @@ static NTSTATUS PspAllocateThread(EPROCESS *process, PKSTART_ROUTINE startRoutin
     InitializeListHead(&thread->LpcReplyChain);
     KeInitializeSemaphore(&thread->LpcReplySemaphore, 0, 1);
     InitializeListHead(&thread->TerminationPortList);
+    // Who may open it: a descriptor from its creator's token, now, since a
+    // thread made without a handle is never inserted.
+    status = ObAssignObjectSecurity(thread);
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(thread);
+        return status;
+    }
     stackTop = MmCreateKernelStack(KERNEL_STACK_SIZE);
     if (!stackTop) {
         ObDereferenceObject(thread);

@@ -352,7 +352,8 @@ static const UTEST Tests[] = {
 int main(void)
 {
     int failures = UT_RUN_ALL("tsecurity", Tests) +
-                   UtRunTests("tsecurity", TsPortTests, TsPortTestCount);
+                   UtRunTests("tsecurity", TsPortTests, TsPortTestCount) +
+                   UtRunTests("tsecurity", TsProcessTests, TsProcessTestCount);
 
     TsCloseStudent();
     return failures;

@@ -38,3 +38,5 @@ ACCESS_MASK TsGrantedAccess(HANDLE handle);
 
 extern const UTEST TsPortTests[];
 extern const int TsPortTestCount;
+extern const UTEST TsProcessTests[];
+extern const int TsProcessTestCount;

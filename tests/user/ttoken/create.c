@@ -28,13 +28,18 @@ typedef struct _STUDENT_ARGUMENTS {
     } Privileges;
     TOKEN_OWNER Owner;
     TOKEN_PRIMARY_GROUP PrimaryGroup;
-    ACL Dacl;
+    union {
+        ACL Dacl;
+        UCHAR Bytes[sizeof(ACL) + 2 * (sizeof(ACCESS_ALLOWED_ACE) + 7 * sizeof(ULONG))];
+    };
     TOKEN_DEFAULT_DACL DefaultDacl;
     TOKEN_SOURCE Source;
 } STUDENT_ARGUMENTS;
 
 // The student's logon, as an LSA would describe it: the user, one group,
-// change-notify enabled and assign-primary present but disabled.
+// change-notify enabled and assign-primary present but disabled, and the
+// default DACL NT's LSA gives a logon: everything to the user and to SYSTEM
+// (what the student creates, its processes and threads included, is its own).
 static void StudentArguments(STUDENT_ARGUMENTS *a)
 {
     memset(a, 0, sizeof(*a));
@@ -53,7 +58,9 @@ static void StudentArguments(STUDENT_ARGUMENTS *a)
     a->Privileges.Privileges[1].Luid.LowPart = SE_ASSIGNPRIMARYTOKEN_PRIVILEGE;
     a->Owner.Owner = (PSID)StudentSid;
     a->PrimaryGroup.PrimaryGroup = (PSID)UsersSid;
-    a->Dacl = (ACL){ACL_REVISION, 0, sizeof(ACL), 0, 0};
+    RtlCreateAcl(&a->Dacl, sizeof(a->Bytes), ACL_REVISION);
+    RtlAddAccessAllowedAce(&a->Dacl, ACL_REVISION, GENERIC_ALL, (SID *)StudentSid);
+    RtlAddAccessAllowedAce(&a->Dacl, ACL_REVISION, GENERIC_ALL, (SID *)SystemSid);
     a->DefaultDacl.DefaultDacl = &a->Dacl;
     memcpy(a->Source.SourceName, "Sleuth  ", TOKEN_SOURCE_LENGTH);
 }
@@ -309,15 +316,23 @@ int TtStudentMain(void)
                   TtTokenIsStudent(grandchild));
     NtResumeThread(thread, NULL);
     STUDENT_CHECK(ExitStatusOf(process) == 0);
-    // SYSTEM's token (the parent's) is not the student's to open.
+    // The parent runs as SYSTEM: its descriptor (from SYSTEM's default
+    // DACL) lets SYSTEM and Administrators in, not the student, so neither
+    // the process nor, through it, SYSTEM's token is the student's to open.
     NtQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation, &basic,
                               sizeof(basic), NULL);
     parent.UniqueProcess = (HANDLE)basic.InheritedFromUniqueProcessId;
     InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
     STUDENT_CHECK(NtOpenProcess(&systemProcess, PROCESS_QUERY_INFORMATION, &attributes,
-                                &parent) == STATUS_SUCCESS);
-    STUDENT_CHECK(NtOpenProcessToken(systemProcess, TOKEN_QUERY, &token) ==
+                                &parent) == STATUS_ACCESS_DENIED);
+    STUDENT_CHECK(NtOpenProcess(&systemProcess, SYNCHRONIZE, &attributes, &parent) ==
                   STATUS_ACCESS_DENIED);
+    // The child it made itself has a descriptor from the student's token:
+    // the student opens it by its Cid.
+    NtQueryInformationProcess(process, ProcessBasicInformation, &basic, sizeof(basic), NULL);
+    parent.UniqueProcess = (HANDLE)basic.UniqueProcessId;
+    STUDENT_CHECK(NtOpenProcess(&systemProcess, PROCESS_QUERY_INFORMATION, &attributes,
+                                &parent) == STATUS_SUCCESS);
     NtClose(systemProcess);
     NtClose(grandchild);
     NtClose(thread);
