@@ -404,7 +404,10 @@ void KiAbandonMutants(KTHREAD *thread);
 void KiRetireDpcList(KPRCB *prcb);
 void KiDispatchInterrupt(void);     // the DISPATCH_LEVEL software interrupt
 void KiRemoveTimer(KTIMER *timer);
-void KiInsertWaitTimer(KTIMER *timer, LARGE_INTEGER timeout);
+// Arms a wait's timer; FALSE (nothing armed) when the timeout has passed.
+BOOLEAN KiInsertWaitTimer(KTIMER *timer, LARGE_INTEGER timeout);
+// Timers in the timer table (tests: it must come back to what it was).
+ULONG KiQueryTimerCount(void);
 void KiInitializeTimers(void);
 LARGE_INTEGER KeQuerySystemTime(void);
 extern LONG64 KiBootSystemTime;

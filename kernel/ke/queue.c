@@ -112,7 +112,8 @@ LIST_ENTRY *KeRemoveQueue(KQUEUE *queue, KPROCESSOR_MODE waitMode, LARGE_INTEGER
             KiReleaseDispatcherLock(oldIrql);
             return entry;
         }
-        if (timeout && timeout->QuadPart == 0) {
+        // A zero timeout, or one already past, ends the wait at once.
+        if (timeout && (timeout->QuadPart == 0 || !KiInsertWaitTimer(&thread->Timer, *timeout))) {
             queue->CurrentCount++;
             KiReleaseDispatcherLock(oldIrql);
             return QUEUE_STATUS(STATUS_TIMEOUT);
@@ -128,7 +129,6 @@ LIST_ENTRY *KeRemoveQueue(KQUEUE *queue, KPROCESSOR_MODE waitMode, LARGE_INTEGER
         if (timeout) {
             KWAIT_BLOCK *timerBlock = &thread->WaitBlock[TIMER_WAIT_BLOCK];
 
-            KiInsertWaitTimer(&thread->Timer, *timeout);
             timerBlock->Thread = thread;
             timerBlock->Object = &thread->Timer;
             timerBlock->WaitKey = (USHORT)STATUS_TIMEOUT;

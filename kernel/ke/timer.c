@@ -17,27 +17,36 @@ static KDPC KiTimerExpireDpc;
 
 extern LONG64 KiBootSystemTime;     // 100-ns units since 1601, from the RTC
 
-// Ticks from now until `dueTime` (NT's convention: negative relative,
-// positive absolute system time); at least one tick, since "now" is already
-// part way through the current tick.
-static ULONG64 KiDueTimeToTick(LARGE_INTEGER dueTime)
+// The tick at which `dueTime` falls due (NT's convention: negative
+// relative, positive absolute system time), or FALSE when it already has:
+// an absolute time not after now, or 0, is in the past, and NT ends such a
+// wait at once and signals such a timer at once. A relative time waits at
+// least one tick, since "now" is already part way through the current tick.
+static BOOLEAN KiDueTimeToTick(LARGE_INTEGER dueTime, ULONG64 *dueTick)
 {
-    LONG64 relative;
+    ULONG64 relative;
 
     if (dueTime.QuadPart < 0) {
-        relative = -dueTime.QuadPart;
+        relative = 0 - (ULONG64)dueTime.QuadPart;   // no overflow for the most negative
     } else {
         LONG64 now = KiBootSystemTime + (LONG64)KeTickCount * HUNDRED_NS_PER_TICK;
 
-        relative = dueTime.QuadPart > now ? dueTime.QuadPart - now : 0;
+        if (dueTime.QuadPart <= now)
+            return FALSE;
+        relative = (ULONG64)(dueTime.QuadPart - now);
     }
-    return KeTickCount + (ULONG64)(relative + HUNDRED_NS_PER_TICK - 1) / HUNDRED_NS_PER_TICK +
-           (relative ? 0 : 1);
+    *dueTick = KeTickCount + relative / HUNDRED_NS_PER_TICK +
+               (relative % HUNDRED_NS_PER_TICK ? 1 : 0);
+    return TRUE;
 }
 
-// Caller holds the dispatcher lock.
+// Caller holds the dispatcher lock. KiTimerCount is the number of timers in
+// the table, and the clock queues the expiry DPC only while it is not 0: a
+// timer counted twice, or taken off twice, would stop every timeout in the
+// system, so both are caught here.
 static void KiInsertTimer(KTIMER *timer, ULONG64 dueTick)
 {
+    ASSERT(!timer->Header.Inserted);
     timer->DueTime = dueTick;
     InsertTailList(&KiTimerTable[dueTick % TIMER_TABLE_SIZE], &timer->TimerListEntry);
     timer->Header.Inserted = TRUE;
@@ -46,19 +55,32 @@ static void KiInsertTimer(KTIMER *timer, ULONG64 dueTick)
 
 void KiRemoveTimer(KTIMER *timer)
 {
+    ASSERT(timer->Header.Inserted);
+    ASSERT(KiTimerCount != 0);
     RemoveEntryList(&timer->TimerListEntry);
     timer->Header.Inserted = FALSE;
     KiTimerCount--;
 }
 
-// Arms `timer` for `dueTick` (used by waits with a timeout). Caller holds the
-// dispatcher lock.
-void KiInsertWaitTimer(KTIMER *timer, LARGE_INTEGER timeout)
+ULONG KiQueryTimerCount(void)
 {
+    return KiTimerCount;
+}
+
+// Arms a waiting thread's own timer for `timeout`. FALSE, and nothing armed,
+// when the timeout has already passed: the wait ends at once with
+// STATUS_TIMEOUT. Caller holds the dispatcher lock.
+BOOLEAN KiInsertWaitTimer(KTIMER *timer, LARGE_INTEGER timeout)
+{
+    ULONG64 dueTick;
+
+    if (!KiDueTimeToTick(timeout, &dueTick))
+        return FALSE;
     timer->Header.SignalState = 0;
     timer->Period = 0;
     timer->Dpc = NULL;
-    KiInsertTimer(timer, KiDueTimeToTick(timeout));
+    KiInsertTimer(timer, dueTick);
+    return TRUE;
 }
 
 void KeInitializeTimerEx(KTIMER *timer, TIMER_TYPE type)
@@ -80,10 +102,16 @@ void KeInitializeTimer(KTIMER *timer)
     KeInitializeTimerEx(timer, NotificationTimer);
 }
 
+static void KiExpireTimer(KTIMER *timer, ULONG64 now);
+
+// A due time already past signals the timer now, wakes its waiters and
+// queues its DPC, as NT's does; a periodic one is then armed for its period.
+// Returns whether the timer was armed before (its previous setting is lost).
 BOOLEAN KeSetTimerEx(KTIMER *timer, LARGE_INTEGER dueTime, LONG period, KDPC *dpc)
 {
     KIRQL oldIrql = KiAcquireDispatcherLock();
     BOOLEAN wasInserted = timer->Header.Inserted;
+    ULONG64 dueTick;
 
     if (wasInserted)
         KiRemoveTimer(timer);
@@ -91,7 +119,10 @@ BOOLEAN KeSetTimerEx(KTIMER *timer, LARGE_INTEGER dueTime, LONG period, KDPC *dp
     timer->Header.Absolute = dueTime.QuadPart > 0;
     timer->Dpc = dpc;
     timer->Period = period;
-    KiInsertTimer(timer, KiDueTimeToTick(dueTime));
+    if (KiDueTimeToTick(dueTime, &dueTick))
+        KiInsertTimer(timer, dueTick);
+    else
+        KiExpireTimer(timer, KeTickCount);
     KiReleaseDispatcherLock(oldIrql);
     return wasInserted;
 }
@@ -117,19 +148,20 @@ BOOLEAN KeReadStateTimer(KTIMER *timer)
     return timer->Header.SignalState != 0;
 }
 
-// A timer is due: signal it and wake whoever waits on it. A thread's own
-// wait timer ends that wait with STATUS_TIMEOUT.
+// A timer is due, and already out of the table: signal it and wake whoever
+// waits on it (a thread's own wait timer ends that wait with
+// STATUS_TIMEOUT), arm a periodic one again and queue its DPC. Caller holds
+// the dispatcher lock.
 static void KiExpireTimer(KTIMER *timer, ULONG64 now)
 {
     KDPC *dpc = timer->Dpc;
 
-    KiRemoveTimer(timer);
     timer->Header.SignalState = 1;
     if (!IsListEmpty(&timer->Header.WaitListHead))
         KiWaitTest(&timer->Header, 0);
     if (timer->Period) {
-        ULONG64 periodTicks = ((ULONG64)timer->Period * HUNDRED_NS_PER_MS + HUNDRED_NS_PER_TICK - 1)
-                              / HUNDRED_NS_PER_TICK;
+        ULONG64 period = (ULONG64)timer->Period * HUNDRED_NS_PER_MS;
+        ULONG64 periodTicks = (period + HUNDRED_NS_PER_TICK - 1) / HUNDRED_NS_PER_TICK;
 
         KiInsertTimer(timer, now + (periodTicks ? periodTicks : 1));
     }
@@ -137,10 +169,20 @@ static void KiExpireTimer(KTIMER *timer, ULONG64 now)
         KeInsertQueueDpc(dpc, (void *)now, NULL);
 }
 
+// NT's two steps: every due timer first leaves the table for a local list
+// (no longer inserted, no longer counted), then each is expired. Expiring
+// one wakes threads, and a woken thread's unwait cancels its own wait timer
+// (KiUnwaitThread): if that timer is due on the same tick it is already on
+// the local list, not inserted, and the cancel leaves it alone; it then
+// expires with nobody waiting on it. Walking the table while expiring would
+// find it a second time. The dispatcher lock is held from the first step to
+// the end of the second, so nothing else reaches the local list.
 static void KiTimerExpiration(KDPC *dpc, void *context, void *argument1, void *argument2)
 {
     ULONG64 now = KeTickCount;
+    LIST_ENTRY expired;
 
+    InitializeListHead(&expired);
     KiAcquireDispatcherLockAtDpcLevel();
     // Every bucket between the last pass and now: ticks may have gone by
     // unprocessed (the debugger froze the system, or the DPC was late).
@@ -153,9 +195,16 @@ static void KiTimerExpiration(KDPC *dpc, void *context, void *argument1, void *a
             KTIMER *timer = CONTAINING_RECORD(entry, KTIMER, TimerListEntry);
 
             entry = entry->Flink;
-            if (timer->DueTime <= now)
-                KiExpireTimer(timer, now);
+            if (timer->DueTime <= now) {
+                KiRemoveTimer(timer);
+                InsertTailList(&expired, &timer->TimerListEntry);
+            }
         }
+    }
+    while (!IsListEmpty(&expired)) {
+        KTIMER *timer = CONTAINING_RECORD(RemoveHeadList(&expired), KTIMER, TimerListEntry);
+
+        KiExpireTimer(timer, now);
     }
     KiReleaseDispatcherLockFromDpcLevel();
 }

@@ -223,7 +223,9 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
         status = KiTrySatisfyWait(thread, count, objects, waitType);
         if (status != STATUS_PENDING)
             break;
-        if (timeout && timeout->QuadPart == 0) {
+        // A timeout of 0, or one already in the past, ends the wait now
+        // (NT's): no timer is armed for a tick that would only report it.
+        if (timeout && (timeout->QuadPart == 0 || !KiInsertWaitTimer(&thread->Timer, *timeout))) {
             status = STATUS_TIMEOUT;
             break;
         }
@@ -243,7 +245,6 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
         if (timeout) {
             KWAIT_BLOCK *timerBlock = &thread->WaitBlock[TIMER_WAIT_BLOCK];
 
-            KiInsertWaitTimer(&thread->Timer, *timeout);
             timerBlock->Thread = thread;
             timerBlock->Object = &thread->Timer;
             timerBlock->WaitKey = (USHORT)STATUS_TIMEOUT;

@@ -265,3 +265,208 @@ KTEST(DpcRemovedFromTheQueueDoesNotRun)
     KT_EXPECT_EQ(removedAgain, FALSE);
     KT_EXPECT_EQ(record.Count, 0);
 }
+
+// A thread waiting on a timer, with a timeout of its own.
+typedef struct _KT_TIMED_WAITER {
+    KTIMER *Timer;
+    LARGE_INTEGER Timeout;
+    NTSTATUS Status;
+} KT_TIMED_WAITER;
+
+static void KtWaitWithTimeout(void *context)
+{
+    KT_TIMED_WAITER *waiter = context;
+
+    waiter->Status = KeWaitForSingleObject(waiter->Timer, Executive, KernelMode, FALSE,
+                                           &waiter->Timeout);
+}
+
+// A timer object and the timeout of a thread waiting on it fall due on the
+// same tick, the timer first in the tick's bucket. Expiring the timer wakes
+// the thread, whose unwait takes its own wait timer off: that timer, due on
+// this tick too, must not be expired a second time. Each time it was, the
+// count of armed timers dropped one too low, and at 0 the clock stopped
+// queueing the expiry DPC: no timeout in the system fired again.
+KTEST(TimerAndAWaitTimeoutDueOnTheSameTickExpireOnce)
+{
+    KTIMER timer;
+    KT_TIMED_WAITER waiter;
+    ETHREAD *thread;
+    ULONG before, armed, after;
+    ULONG64 timerTick = 0, waitTick = 0, start, elapsed;
+    NTSTATUS status;
+
+    before = KiQueryTimerCount();
+    // An absolute time on a tick boundary falls due on that tick whenever
+    // it is armed: both timers get the same tick.
+    waiter.Timeout = KeQuerySystemTime();
+    waiter.Timeout.QuadPart += 10 * (LONG64)KeQueryTimeIncrement();
+    waiter.Timer = &timer;
+    waiter.Status = STATUS_PENDING;
+    KeInitializeTimer(&timer);
+    KeSetTimer(&timer, waiter.Timeout, NULL);
+    thread = KtStartThread(KtWaitWithTimeout, &waiter, KT_HIGH_PRIORITY);
+    if (KtWaitUntilWaitingOn(thread, &timer)) {
+        timerTick = timer.DueTime;
+        waitTick = thread->Tcb.Timer.DueTime;
+    }
+    armed = KiQueryTimerCount();
+    KtJoinThread(thread);
+    after = KiQueryTimerCount();
+
+    KT_EXPECT_EQ(timerTick, waitTick);
+    KT_EXPECT(timerTick != 0);
+    KT_EXPECT_EQ(armed, before + 2);
+    KT_EXPECT_EQ(waiter.Status, STATUS_WAIT_0);     // the timer was first in the bucket
+    KT_EXPECT_EQ(after, before);
+    // Timeouts still fire. (Not tried when the count is wrong: a wait may
+    // then never end.)
+    start = KeTickCount;
+    KtSleepTicks(3);
+    elapsed = KeTickCount - start;
+    KT_EXPECT(elapsed >= 3 && elapsed < 20);
+    KeSetTimer(&timer, KtRelativeTime(KT_100_MS), NULL);
+    status = KtWait(&timer);
+    KT_EXPECT_EQ(status, STATUS_WAIT_0);
+    KT_EXPECT_EQ(KiQueryTimerCount(), before);
+}
+
+// Same tick, many at once: several waiters on one notification timer, each
+// with its own timeout on the timer's tick. Every one is woken by the
+// timer, and the count of armed timers comes back.
+KTEST(ManyWaitTimeoutsDueWithTheirTimerExpireOnce)
+{
+    KTIMER timer;
+    KT_TIMED_WAITER waiters[4];
+    ETHREAD *threads[4];
+    LARGE_INTEGER due = KeQuerySystemTime();
+    ULONG before = KiQueryTimerCount(), armed;
+
+    due.QuadPart += 10 * (LONG64)KeQueryTimeIncrement();
+    KeInitializeTimer(&timer);
+    KeSetTimer(&timer, due, NULL);
+    for (ULONG i = 0; i < 4; i++) {
+        waiters[i].Timer = &timer;
+        waiters[i].Timeout = due;
+        waiters[i].Status = STATUS_PENDING;
+        threads[i] = KtStartThread(KtWaitWithTimeout, &waiters[i], KT_HIGH_PRIORITY);
+        KtWaitUntilWaitingOn(threads[i], &timer);
+    }
+    armed = KiQueryTimerCount();
+    for (ULONG i = 0; i < 4; i++)
+        KtJoinThread(threads[i]);
+
+    KT_EXPECT_EQ(armed, before + 5);
+    for (ULONG i = 0; i < 4; i++)
+        KT_EXPECT_EQ(waiters[i].Status, STATUS_WAIT_0);
+    KT_EXPECT_EQ(KiQueryTimerCount(), before);
+}
+
+// Waits with an absolute timeout already past: they end at once with
+// STATUS_TIMEOUT (a delay with STATUS_SUCCESS), as on NT, with no timer
+// armed and no tick waited for. Measured from just after a tick; a stray
+// tick in the middle (a busy machine) gets the measurement repeated, and a
+// wait that ends only at the next tick never passes it.
+static ULONG64 KtPastTimeoutWaits(NTSTATUS status[6])
+{
+    KEVENT events[2];
+    void *objects[2] = {&events[0], &events[1]};
+    KQUEUE queue;
+    LARGE_INTEGER now, longAgo;
+    ULONG64 start;
+
+    KeInitializeEvent(&events[0], NotificationEvent, FALSE);
+    KeInitializeEvent(&events[1], NotificationEvent, FALSE);
+    KeInitializeQueue(&queue, 0);
+    KtSleepTicks(1);
+    start = KeTickCount;
+    now = KeQuerySystemTime();          // not after now: past
+    longAgo.QuadPart = now.QuadPart - 100 * (LONG64)KeQueryTimeIncrement();
+    status[0] = KeWaitForSingleObject(&events[0], Executive, KernelMode, FALSE, &now);
+    status[1] = KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE,
+                                         &longAgo, NULL);
+    status[2] = KeWaitForMultipleObjects(2, objects, WaitAll, Executive, KernelMode, FALSE,
+                                         &longAgo, NULL);
+    status[3] = KeDelayExecutionThread(KernelMode, FALSE, &longAgo);
+    status[4] = (NTSTATUS)(LONG_PTR)KeRemoveQueue(&queue, KernelMode, &longAgo);
+    longAgo.QuadPart = 1;               // the earliest absolute time there is
+    status[5] = KeWaitForSingleObject(&events[0], Executive, KernelMode, FALSE, &longAgo);
+    KeRundownQueue(&queue);
+    return KeTickCount - start;
+}
+
+KTEST(PastAbsoluteTimeoutsEndTheWaitAtOnce)
+{
+    NTSTATUS status[6];
+    ULONG before = KiQueryTimerCount();
+    ULONG64 elapsed = 1;
+
+    for (ULONG attempt = 0; attempt < 3 && elapsed != 0; attempt++)
+        elapsed = KtPastTimeoutWaits(status);
+
+    KT_EXPECT_EQ(elapsed, 0);
+    KT_EXPECT_EQ(status[0], STATUS_TIMEOUT);
+    KT_EXPECT_EQ(status[1], STATUS_TIMEOUT);
+    KT_EXPECT_EQ(status[2], STATUS_TIMEOUT);
+    KT_EXPECT_EQ(status[3], STATUS_SUCCESS);
+    KT_EXPECT_EQ(status[4], STATUS_TIMEOUT);
+    KT_EXPECT_EQ(status[5], STATUS_TIMEOUT);
+    KT_EXPECT_EQ(KiQueryTimerCount(), before);
+    KT_EXPECT(KeGetCurrentThread()->Queue == NULL);
+}
+
+// A timer set for a time already past is signaled by KeSetTimer itself: its
+// waiters go, its DPC is queued, and a periodic one is armed for its next
+// period. A due time of 0 is such a time. (Every timer is cancelled before
+// the checks: one left armed on this stack would outlive the test.)
+KTEST(TimerSetInThePastIsSignaledAtOnce)
+{
+    KTIMER timer, periodic;
+    KT_DPC_RECORD record;
+    KT_WAITER waiter;
+    LARGE_INTEGER past = KeQuerySystemTime(), zero = {.QuadPart = 0};
+    ULONG before = KiQueryTimerCount(), armedPeriodic;
+    ULONG64 start, elapsed;
+    BOOLEAN wasArmed, signaled, cancelled, signaledAgain, cancelledAgain, periodicCancelled;
+    LONG waiterDone;
+    NTSTATUS ran, firstPeriod, nextPeriod;
+
+    KeInitializeTimer(&timer);
+    KtInitializeDpcRecord(&record, &timer);
+    KtStartWaiter(&waiter, &timer, KT_HIGH_PRIORITY, NULL);
+    start = KeTickCount;
+    wasArmed = KeSetTimer(&timer, past, &record.Dpc);
+    signaled = KeReadStateTimer(&timer);
+    ran = KtPoll(&record.Ran);      // the DPC ran when the IRQL came down
+    waiterDone = waiter.Done;       // the waiter, at a higher priority, ran too
+    elapsed = KeTickCount - start;
+    cancelled = KeCancelTimer(&timer);
+    KtJoinThread(waiter.Thread);
+    // Set again for a time past: the state is cleared, then set at once.
+    KeSetTimer(&timer, zero, NULL);
+    signaledAgain = KeReadStateTimer(&timer);
+    cancelledAgain = KeCancelTimer(&timer);
+    // Periodic: signaled now, then again each period.
+    KeInitializeTimerEx(&periodic, SynchronizationTimer);
+    KeSetTimerEx(&periodic, past, KT_PERIOD_MS, NULL);
+    firstPeriod = KtPoll(&periodic);
+    armedPeriodic = KiQueryTimerCount();
+    nextPeriod = KtWait(&periodic);
+    periodicCancelled = KeCancelTimer(&periodic);
+
+    KT_EXPECT_EQ(wasArmed, FALSE);
+    KT_EXPECT_EQ(signaled, TRUE);
+    KT_EXPECT_EQ(cancelled, FALSE);     // never in the timer table
+    KT_EXPECT_EQ(ran, STATUS_WAIT_0);
+    KT_EXPECT_EQ(record.Count, 1);
+    KT_EXPECT_EQ(waiterDone, 1);
+    KT_EXPECT_EQ(waiter.Status, STATUS_WAIT_0);
+    KT_EXPECT(elapsed < 2);
+    KT_EXPECT_EQ(signaledAgain, TRUE);
+    KT_EXPECT_EQ(cancelledAgain, FALSE);
+    KT_EXPECT_EQ(firstPeriod, STATUS_WAIT_0);
+    KT_EXPECT_EQ(armedPeriodic, before + 1);
+    KT_EXPECT_EQ(nextPeriod, STATUS_WAIT_0);
+    KT_EXPECT_EQ(periodicCancelled, TRUE);
+    KT_EXPECT_EQ(KiQueryTimerCount(), before);
+}
