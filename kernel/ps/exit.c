@@ -68,6 +68,14 @@ void PspExitThread(NTSTATUS exitStatus)
     BOOLEAN lastThread;
     KIRQL oldIrql;
 
+    // On its way out, however it got here: no suspend applies from now on
+    // (PsSuspendThread), and one queued before, whose APC may still run in
+    // one of the waits below, finds the thread resumed for good. Otherwise
+    // a thread could stop in its own exit, where no termination reaches it.
+    oldIrql = KiAcquireDispatcherLock();
+    thread->TerminationQueued = TRUE;
+    KiReleaseDispatcherLock(oldIrql);
+    KeForceResumeThread(&thread->Tcb);
     // Timers set with an APC to this thread stop before it goes.
     ExTimerRundown(thread);
     // LPC: LPC_CLIENT_DIED to its termination ports, then out of any wait.
@@ -162,9 +170,12 @@ static void PspExitNormalApc(void *normalContext, void *systemArgument1, void *s
 }
 
 // The one TerminateApc is queued once: a second termination of a thread
-// already on its way out only resumes it again, should it have been
-// suspended since (the first exit status stands). System threads end only
-// by themselves (PsTerminateSystemThread).
+// already on its way out only resumes it again (the first exit status
+// stands). Termination resumes the thread for good (KeForceResumeThread:
+// its suspend count goes to 0 however high it was, and the suspend
+// semaphore is released), and from the moment TerminationQueued is set no
+// suspend applies (PsSuspendThread): the exit APC always gets delivered.
+// System threads end only by themselves (PsTerminateSystemThread).
 NTSTATUS PspTerminateThreadByPointer(ETHREAD *thread, NTSTATUS exitStatus)
 {
     BOOLEAN queued;
@@ -191,6 +202,27 @@ NTSTATUS PspTerminateThreadByPointer(ETHREAD *thread, NTSTATUS exitStatus)
     // A suspended thread is resumed so that it can end.
     KeForceResumeThread(&thread->Tcb);
     return STATUS_SUCCESS;
+}
+
+// NtSuspendThread's work, NT's rules: a thread told to end (or ending by
+// itself) is not suspended, STATUS_THREAD_IS_TERMINATING. The check is made
+// again once the suspend is applied: a termination that came in between
+// found nothing to resume, so the suspend is taken back here.
+NTSTATUS PsSuspendThread(ETHREAD *thread, ULONG *previousCount)
+{
+    NTSTATUS status;
+
+    if (thread->TerminationQueued || thread->Terminated)
+        return STATUS_THREAD_IS_TERMINATING;
+    status = KeSuspendThread(&thread->Tcb, previousCount);
+    // The current thread suspending itself returns only once resumed: by
+    // then the suspend is over, whatever happened.
+    if (NT_SUCCESS(status) && thread != PsGetCurrentThread() &&
+        *(volatile BOOLEAN *)&thread->TerminationQueued) {
+        KeForceResumeThread(&thread->Tcb);
+        status = STATUS_THREAD_IS_TERMINATING;
+    }
+    return status;
 }
 
 ETHREAD *PsGetNextProcessThread(EPROCESS *process, ETHREAD *thread)
@@ -227,13 +259,17 @@ void PspTerminateOtherThreads(EPROCESS *process, NTSTATUS exitStatus)
 
 // Marks the process as ending with exitStatus (unless an earlier
 // termination already set it): no thread can join it any more.
-// STATUS_PROCESS_IS_TERMINATING if it already was.
+// STATUS_PROCESS_IS_TERMINATING once its last thread has ended (it is
+// running down, or gone). A process told to end whose threads are still
+// there is not refused: its threads are told again, which resumes any that
+// were suspended since (as NT's, whose refusal comes only with the
+// process's rundown).
 static NTSTATUS PspMarkProcessDelete(EPROCESS *process, NTSTATUS exitStatus)
 {
     KIRQL oldIrql = KiAcquireDispatcherLock();
     NTSTATUS status = STATUS_SUCCESS;
 
-    if (process->ProcessDelete)
+    if (process->ProcessExiting)
         status = STATUS_PROCESS_IS_TERMINATING;
     process->ProcessDelete = TRUE;
     if (process->ExitStatus == STATUS_PENDING)

@@ -146,7 +146,7 @@ NTSTATUS NtOpenThread(HANDLE *threadHandle, ACCESS_MASK desiredAccess,
 static NTSTATUS PspSuspendSelf(ULONG *previousSuspendCount)
 {
     ULONG previous;
-    NTSTATUS status = KeSuspendThread(&PsGetCurrentThread()->Tcb, &previous);
+    NTSTATUS status = PsSuspendThread(PsGetCurrentThread(), &previous);
 
     if (NT_SUCCESS(status) && previousSuspendCount)
         MmCopyToUser(previousSuspendCount, &previous, sizeof(previous));
@@ -184,7 +184,7 @@ static NTSTATUS PspSuspendResume(HANDLE threadHandle, ULONG *previousSuspendCoun
         ObDereferenceObject(thread);
         return PspSuspendSelf(previousSuspendCount);
     } else {
-        status = KeSuspendThread(&thread->Tcb, &previous);
+        status = PsSuspendThread(thread, &previous);
     }
     ObDereferenceObject(thread);
     if (NT_SUCCESS(status) && previousSuspendCount)

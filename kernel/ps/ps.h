@@ -65,7 +65,8 @@ typedef struct _ETHREAD {
     BOOLEAN DeadThread;                 // its creation failed half way: it only ends
     ULONG ThreadSlot;                   // its TEB and stack slot, while it has one
     KAPC TerminateApc;                  // makes it call PspExitThread itself
-    BOOLEAN TerminationQueued;          // TerminateApc is on its way (queued once)
+    BOOLEAN TerminationQueued;          // told to end (TerminateApc queued once), or
+                                        // in PspExitThread: no suspend applies
     // LPC (kernel/lpc), with NT's names. A client waiting for a reply is on
     // its port's reply chain, waits on LpcReplySemaphore (WrLpcReply) for
     // the message whose id is LpcReplyMessageId; a server thread remembers
@@ -209,8 +210,12 @@ NTSTATUS PspCreateUserThreadEx(EPROCESS *process, void *startAddress, ULONG64 rc
 // buffer is in pool until released.
 NTSTATUS PspCaptureUnicodeString(const UNICODE_STRING *userString, UNICODE_STRING *captured);
 void PspReleaseUnicodeString(UNICODE_STRING *captured);
-// Ends another process: STATUS_PROCESS_IS_TERMINATING if it already is.
+// Ends another process: STATUS_PROCESS_IS_TERMINATING once its last thread
+// has ended; told again while threads remain, it tells them again.
 NTSTATUS PsTerminateProcess(EPROCESS *process, NTSTATUS exitStatus);
+// Suspends a thread unless it is told to end or ending
+// (STATUS_THREAD_IS_TERMINATING), as NT's PsSuspendThread.
+NTSTATUS PsSuspendThread(ETHREAD *thread, ULONG *previousCount);
 
 // PEB, TEB and user stacks (teb.c).
 #define PSP_DEFAULT_USER_STACK_SIZE (64 * 1024)

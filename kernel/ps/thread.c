@@ -185,7 +185,7 @@ static NTSTATUS PspCreateUser(EPROCESS *process, void *startAddress, ULONG64 rcx
         frame->SegSs = KGDT64_R3_DATA | RPL_MASK;
         frame->EFlags = EFLAGS_IF;
         if (suspended)
-            KeSuspendThread(&thread->Tcb, NULL);
+            PsSuspendThread(thread, NULL);  // not if its process was killed meanwhile
     } else {
         thread->DeadThread = TRUE;
     }

@@ -22,20 +22,14 @@ static BOOLEAN SpinUntil(volatile LONG *flag, LONG value)
     return FALSE;
 }
 
-// A thread that has ended refuses to be suspended
-// (STATUS_THREAD_IS_TERMINATING): a way to see it has ended without a
-// wait. A live thread is suspended and at once resumed.
+// A thread is signaled once it has ended. (Refusing a suspend does not
+// tell: a thread is refused as soon as it is told to end, as on NT.)
 static BOOLEAN SpinUntilEnded(HANDLE thread)
 {
-    for (long i = 0; i < SPIN_LIMIT / 100; i++) {
-        NTSTATUS status = NtSuspendThread(thread, NULL);
+    LARGE_INTEGER limit;
 
-        if (status == STATUS_THREAD_IS_TERMINATING)
-            return TRUE;
-        if (NT_SUCCESS(status))
-            NtResumeThread(thread, NULL);
-    }
-    return FALSE;
+    limit.QuadPart = -10LL * 1000 * 10000;     // 10 s: only a real hang fails
+    return NtWaitForSingleObject(thread, FALSE, &limit) == STATUS_WAIT_0;
 }
 
 static NTSTATUS NTAPI RecordArgument(PVOID argument)
