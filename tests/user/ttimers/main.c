@@ -71,6 +71,36 @@ UTEST(AbsoluteDueTimeInThePastFiresAtOnce)
     UT_EXPECT_STATUS(NtClose(timer), STATUS_SUCCESS);
 }
 
+// A due time already past signals the timer before NtSetTimer returns, and
+// queues its APC at once (NT's); a wait or delay whose absolute timeout has
+// passed returns at once.
+UTEST(PastDueTimeSignalsBeforeNtSetTimerReturns)
+{
+    LARGE_INTEGER past, zero = UtNoWait();
+    TIMER_BASIC_INFORMATION info;
+    HANDLE timer, event;
+    int calls = 0;
+
+    past.QuadPart = 1;
+    UT_EXPECT_STATUS(NtCreateTimer(&timer, TIMER_ALL_ACCESS, NULL, NotificationTimer),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtCreateEvent(&event, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtSetTimer(timer, &past, UtTimerApc, &calls, FALSE, 0, NULL),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtWaitForSingleObject(timer, FALSE, &zero), STATUS_WAIT_0);
+    UT_EXPECT_STATUS(NtQueryTimer(timer, TimerBasicInformation, &info, sizeof(info), NULL),
+                     STATUS_SUCCESS);
+    UT_EXPECT_EQ(info.TimerState, TRUE);
+    UT_EXPECT_EQ(info.RemainingTime.QuadPart, 0);
+    UT_EXPECT_STATUS(NtWaitForSingleObject(event, TRUE, &zero), STATUS_USER_APC);
+    UT_EXPECT_EQ(calls, 1);
+    UT_EXPECT_STATUS(NtWaitForSingleObject(event, FALSE, &past), STATUS_TIMEOUT);
+    UT_EXPECT_STATUS(NtDelayExecution(FALSE, &past), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtClose(event), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtClose(timer), STATUS_SUCCESS);
+}
+
 UTEST(TimerApcIsQueuedToTheSettingThreadAndCancelTakesItBack)
 {
     LARGE_INTEGER due = UtMilliseconds(10), second = UtMilliseconds(1000), zero = UtNoWait();
@@ -177,6 +207,7 @@ static const UTEST Tests[] = {
     UT_ENTRY(TimerSignalsWhenDueAndReportsItsState),
     UT_ENTRY(SynchronizationTimerWithAPeriodFiresAgain),
     UT_ENTRY(AbsoluteDueTimeInThePastFiresAtOnce),
+    UT_ENTRY(PastDueTimeSignalsBeforeNtSetTimerReturns),
     UT_ENTRY(TimerApcIsQueuedToTheSettingThreadAndCancelTakesItBack),
     UT_ENTRY(TimerWithAnApcClosedBeforeItFiresIsCancelledWhenTheTimerIsCancelled),
     UT_ENTRY(TimerErrors),
