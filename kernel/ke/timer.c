@@ -24,19 +24,19 @@ extern LONG64 KiBootSystemTime;     // 100-ns units since 1601, from the RTC
 // least one tick, since "now" is already part way through the current tick.
 static BOOLEAN KiDueTimeToTick(LARGE_INTEGER dueTime, ULONG64 *dueTick)
 {
+    ULONG64 tick = KeTickCount;     // once: the clock may tick meanwhile
     ULONG64 relative;
 
     if (dueTime.QuadPart < 0) {
         relative = 0 - (ULONG64)dueTime.QuadPart;   // no overflow for the most negative
     } else {
-        LONG64 now = KiBootSystemTime + (LONG64)KeTickCount * HUNDRED_NS_PER_TICK;
+        LONG64 now = KiBootSystemTime + (LONG64)tick * HUNDRED_NS_PER_TICK;
 
         if (dueTime.QuadPart <= now)
             return FALSE;
         relative = (ULONG64)(dueTime.QuadPart - now);
     }
-    *dueTick = KeTickCount + relative / HUNDRED_NS_PER_TICK +
-               (relative % HUNDRED_NS_PER_TICK ? 1 : 0);
+    *dueTick = tick + relative / HUNDRED_NS_PER_TICK + (relative % HUNDRED_NS_PER_TICK ? 1 : 0);
     return TRUE;
 }
 

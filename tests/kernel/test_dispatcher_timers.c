@@ -6,6 +6,9 @@
 
 #define KT_PERIOD_MS 50
 #define KT_PERIODS 4
+// Ticks ahead for timers that must fall due on one tick: time enough for
+// the waiters to be started and waiting, even on a busy machine.
+#define KT_SAME_TICK_DELAY 32
 
 // What a test DPC saw. It signals Ran (at DISPATCH_LEVEL, as a DPC may) so
 // the test can wait for it.
@@ -300,7 +303,7 @@ KTEST(TimerAndAWaitTimeoutDueOnTheSameTickExpireOnce)
     // An absolute time on a tick boundary falls due on that tick whenever
     // it is armed: both timers get the same tick.
     waiter.Timeout = KeQuerySystemTime();
-    waiter.Timeout.QuadPart += 10 * (LONG64)KeQueryTimeIncrement();
+    waiter.Timeout.QuadPart += KT_SAME_TICK_DELAY * (LONG64)KeQueryTimeIncrement();
     waiter.Timer = &timer;
     waiter.Status = STATUS_PENDING;
     KeInitializeTimer(&timer);
@@ -342,7 +345,7 @@ KTEST(ManyWaitTimeoutsDueWithTheirTimerExpireOnce)
     LARGE_INTEGER due = KeQuerySystemTime();
     ULONG before = KiQueryTimerCount(), armed;
 
-    due.QuadPart += 10 * (LONG64)KeQueryTimeIncrement();
+    due.QuadPart += KT_SAME_TICK_DELAY * (LONG64)KeQueryTimeIncrement();
     KeInitializeTimer(&timer);
     KeSetTimer(&timer, due, NULL);
     for (ULONG i = 0; i < 4; i++) {
