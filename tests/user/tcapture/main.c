@@ -385,6 +385,7 @@ int main(void)
         return 1;
     }
     failed = UT_RUN_ALL("tcapture", Tests);
+    failed += UtRunTests("tcapture", TcRaceTests, TcRaceTestCount);
     TcCloseHelpers();
     TcFreeHoles();
     return failed;

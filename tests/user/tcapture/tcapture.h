@@ -38,3 +38,6 @@ extern const int TcServiceCount;
 
 NTSTATUS TcOpenHelpers(void);
 void TcCloseHelpers(void);
+
+extern const UTEST TcRaceTests[];
+extern const int TcRaceTestCount;
