@@ -291,8 +291,16 @@ UTEST(OpenByClientIdWithADescriptor)
 UTEST(CountedStringsEndingInAHole)
 {
     UNICODE_STRING image = UT_NAME(u"hello"), good = UT_NAME(u"\\BaseNamedObjects");
+    UNICODE_STRING noPort = UT_NAME(u"\\TcaptureNoSuchPort");
+    SECURITY_QUALITY_OF_SERVICE qos = {sizeof(qos), SecurityImpersonation,
+                                       SECURITY_DYNAMIC_TRACKING, FALSE};
     HANDLE process, port, link;
     OBJECT_ATTRIBUTES attributes;
+
+    // The port name is captured after the quality of service: with a
+    // valid one, a name that names nothing is not found.
+    UT_EXPECT_STATUS(NtConnectPort(&port, &noPort, &qos, NULL, NULL, NULL, NULL, NULL),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
 
     for (int hole = 0; hole < TC_HOLE_COUNT; hole++) {
         for (ULONG readable = 2; readable < sizeof(UNICODE_STRING); readable += 2) {
@@ -306,7 +314,7 @@ UTEST(CountedStringsEndingInAHole)
             UT_EXPECT_STATUS(NtCreateProcessFromArchive(&process, NULL, PROCESS_ALL_ACCESS, 0,
                                                         NULL, &image, placed, 0, NULL),
                              STATUS_ACCESS_VIOLATION);
-            UT_EXPECT_STATUS(NtConnectPort(&port, placed, NULL, NULL, NULL, NULL, NULL, NULL),
+            UT_EXPECT_STATUS(NtConnectPort(&port, placed, &qos, NULL, NULL, NULL, NULL, NULL),
                              STATUS_ACCESS_VIOLATION);
             UT_EXPECT_STATUS(NtDisplayString(placed), STATUS_ACCESS_VIOLATION);
             InitializeObjectAttributes(&attributes, NULL, 0, NULL, &TcGood.Sd);
@@ -321,9 +329,9 @@ UTEST(CountedStringsEndingInAHole)
             UT_EXPECT_STATUS(NtCreateProcessFromArchive(&process, NULL, PROCESS_ALL_ACCESS, 0,
                                                         NULL, &image, &cut, 0, NULL),
                              STATUS_ACCESS_VIOLATION);
-            UT_EXPECT_STATUS(NtConnectPort(&port, &cut, NULL, NULL, NULL, NULL, NULL, NULL),
+            UT_EXPECT_STATUS(NtConnectPort(&port, &cut, &qos, NULL, NULL, NULL, NULL, NULL),
                              STATUS_ACCESS_VIOLATION);
-            UT_EXPECT_STATUS(NtSecureConnectPort(&port, &cut, NULL, NULL, NULL, NULL, NULL,
+            UT_EXPECT_STATUS(NtSecureConnectPort(&port, &cut, &qos, NULL, NULL, NULL, NULL,
                                                  NULL, NULL),
                              STATUS_ACCESS_VIOLATION);
             UT_EXPECT_STATUS(NtCreateSymbolicLinkObject(&link, SYMBOLIC_LINK_ALL_ACCESS,
