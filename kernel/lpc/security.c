@@ -18,6 +18,7 @@
 
 NTSTATUS LpcpCaptureSid(const SID *userSid, SID *sid)
 {
+    UCHAR count;
     NTSTATUS status = ProbeForRead(userSid, FIELD_OFFSET(SID, SubAuthority), sizeof(ULONG));
 
     if (NT_SUCCESS(status))
@@ -26,7 +27,12 @@ NTSTATUS LpcpCaptureSid(const SID *userSid, SID *sid)
         return status;
     if (sid->Revision != 1 || sid->SubAuthorityCount > SID_MAX_SUB_AUTHORITIES)
         return STATUS_INVALID_SID;
-    return MmCopyFromUser(sid, userSid, SeLengthSid(sid));
+    count = sid->SubAuthorityCount;
+    status = MmCopyFromUser(sid, userSid, SeLengthSid(sid));
+    // The SID may change between the two copies: only the count checked.
+    if (NT_SUCCESS(status) && (sid->Revision != 1 || sid->SubAuthorityCount != count))
+        status = STATUS_INVALID_SID;
+    return status;
 }
 
 NTSTATUS LpcpCheckServerSid(LPCP_PORT_OBJECT *connectionPort, const SID *requiredServerSid)

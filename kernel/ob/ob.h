@@ -297,9 +297,14 @@ ACCESS_MASK ObMapDesiredAccess(OBJECT_TYPE *type, ACCESS_MASK desiredAccess);
 // A kernel copy of a caller's OBJECT_ATTRIBUTES: the structure, the
 // UNICODE_STRING and its characters. ObjectName points at Name, or is NULL
 // for an unnamed object (an empty name without a root counts as none).
+// The Owned* fields are the pool blocks the capture allocated, and the only
+// pointers ObReleaseObjectAttributes frees: nothing copied from the caller
+// can reach them (see docs/native-api-objects.md, "Capture").
 typedef struct _OB_CAPTURED_ATTRIBUTES {
     OBJECT_ATTRIBUTES Attributes;
     UNICODE_STRING Name;
+    WCHAR *OwnedNameBuffer;
+    void *OwnedDescriptor;
 } OB_CAPTURED_ATTRIBUTES;
 
 // Captures user `objectAttributes` (NULL allowed: no name). The checks are

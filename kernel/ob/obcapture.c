@@ -10,95 +10,102 @@
 static NTSTATUS ObpCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
                                            OB_CAPTURED_ATTRIBUTES *captured);
 
-// On failure nothing stays captured, so a caller may return at once.
+// On failure nothing stays captured, so a caller may return at once (or
+// release anyway: the structure is then all zero).
 NTSTATUS ObCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
                                    OB_CAPTURED_ATTRIBUTES *captured)
 {
-    NTSTATUS status = ObpCaptureObjectAttributes(objectAttributes, captured);
+    NTSTATUS status;
 
+    memset(captured, 0, sizeof(*captured));
+    status = ObpCaptureObjectAttributes(objectAttributes, captured);
     if (!NT_SUCCESS(status))
         ObReleaseObjectAttributes(captured);
     return status;
 }
 
-static NTSTATUS ObpCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
-                                           OB_CAPTURED_ATTRIBUTES *captured)
+// The name's characters into pool; `name` is the caller's UNICODE_STRING as
+// copied (its Buffer a user pointer, read only by copy).
+static NTSTATUS ObpCaptureName(const UNICODE_STRING *name, OB_CAPTURED_ATTRIBUTES *captured)
 {
-    UNICODE_STRING *userName;
-    const void *userDescriptor;
+    WCHAR *buffer;
     NTSTATUS status;
 
-    memset(captured, 0, sizeof(*captured));
-    if (!objectAttributes)
-        return STATUS_SUCCESS;
-    status = ProbeForRead(objectAttributes, sizeof(*objectAttributes), sizeof(ULONG));
-    if (NT_SUCCESS(status))
-        status = MmCopyFromUser(&captured->Attributes, objectAttributes,
-                                sizeof(captured->Attributes));
-    if (!NT_SUCCESS(status))
-        return status;
-    if (captured->Attributes.Length != sizeof(OBJECT_ATTRIBUTES) ||
-        (captured->Attributes.Attributes & ~OBJ_VALID_ATTRIBUTES))
-        return STATUS_INVALID_PARAMETER;
-    // The descriptor is copied in and checked before the name, as NT's
-    // ObpCaptureObjectCreateInformation does; from here on
-    // SecurityDescriptor points at the kernel copy. The quality of service
-    // is read by the services that use it (tokens), never through here.
-    userDescriptor = captured->Attributes.SecurityDescriptor;
-    captured->Attributes.SecurityDescriptor = NULL;
-    captured->Attributes.SecurityQualityOfService = NULL;
-    status = SeCaptureSecurityDescriptor(userDescriptor, OBP_CAPTURE_TAG,
-                                         (SECURITY_DESCRIPTOR_RELATIVE **)&captured->Attributes
-                                             .SecurityDescriptor);
-    if (!NT_SUCCESS(status))
-        return status;
-    userName = captured->Attributes.ObjectName;
-    captured->Attributes.ObjectName = NULL;
-    if (!userName)
-        return STATUS_SUCCESS;
-    status = MmCopyFromUser(&captured->Name, userName, sizeof(captured->Name));
-    if (!NT_SUCCESS(status))
-        return status;
-    if ((captured->Name.Length & 1) || captured->Name.Length > captured->Name.MaximumLength) {
-        captured->Name.Buffer = NULL;
+    if ((name->Length & 1) || name->Length > name->MaximumLength)
         return STATUS_OBJECT_NAME_INVALID;
-    }
-    if (captured->Name.Length == 0) {
-        captured->Name.Buffer = NULL;
+    if (name->Length == 0) {
         // An empty name relative to a directory names the directory itself.
         if (captured->Attributes.RootDirectory)
             captured->Attributes.ObjectName = &captured->Name;
         return STATUS_SUCCESS;
     }
-    {
-        const WCHAR *userBuffer = captured->Name.Buffer;
-        WCHAR *buffer = ExAllocatePoolWithTag(NonPagedPool, captured->Name.Length,
-                                              OBP_CAPTURE_TAG);
-
-        captured->Name.Buffer = NULL;
-        if (!buffer)
-            return STATUS_INSUFFICIENT_RESOURCES;
-        status = MmCopyFromUser(buffer, userBuffer, captured->Name.Length);
-        if (!NT_SUCCESS(status)) {
-            ExFreePoolWithTag(buffer, OBP_CAPTURE_TAG);
-            return status;
-        }
-        captured->Name.Buffer = buffer;
-        captured->Name.MaximumLength = captured->Name.Length;
-        captured->Attributes.ObjectName = &captured->Name;
-    }
+    buffer = ExAllocatePoolWithTag(NonPagedPool, name->Length, OBP_CAPTURE_TAG);
+    if (!buffer)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    captured->OwnedNameBuffer = buffer;
+    status = MmCopyFromUser(buffer, name->Buffer, name->Length);
+    if (!NT_SUCCESS(status))
+        return status;
+    captured->Name.Buffer = buffer;
+    captured->Name.Length = captured->Name.MaximumLength = name->Length;
+    captured->Attributes.ObjectName = &captured->Name;
     return STATUS_SUCCESS;
 }
 
+// The caller's structures are copied into locals, which are never freed;
+// only a block this routine allocated is recorded in `captured` (Owned*),
+// the moment it is allocated, so that a copy failing half-way (a structure
+// ending in an unmapped page), a refused Length or attribute bits, or a
+// pointer the caller changes meanwhile can never make the release free a
+// pointer the caller chose.
+static NTSTATUS ObpCaptureObjectAttributes(const OBJECT_ATTRIBUTES *objectAttributes,
+                                           OB_CAPTURED_ATTRIBUTES *captured)
+{
+    OBJECT_ATTRIBUTES attributes;
+    SECURITY_DESCRIPTOR_RELATIVE *descriptor;
+    UNICODE_STRING name;
+    NTSTATUS status;
+
+    if (!objectAttributes)
+        return STATUS_SUCCESS;
+    status = ProbeForRead(objectAttributes, sizeof(*objectAttributes), sizeof(ULONG));
+    if (NT_SUCCESS(status))
+        status = MmCopyFromUser(&attributes, objectAttributes, sizeof(attributes));
+    if (!NT_SUCCESS(status))
+        return status;
+    if (attributes.Length != sizeof(OBJECT_ATTRIBUTES) ||
+        (attributes.Attributes & ~OBJ_VALID_ATTRIBUTES))
+        return STATUS_INVALID_PARAMETER;
+    captured->Attributes.Length = attributes.Length;
+    captured->Attributes.RootDirectory = attributes.RootDirectory;
+    captured->Attributes.Attributes = attributes.Attributes;
+    // The descriptor is copied in and checked before the name, as NT's
+    // ObpCaptureObjectCreateInformation does; SecurityDescriptor points at
+    // the kernel copy. The quality of service is read by the services that
+    // use it (tokens), never through here.
+    status = SeCaptureSecurityDescriptor(attributes.SecurityDescriptor, OBP_CAPTURE_TAG,
+                                         &descriptor);
+    if (!NT_SUCCESS(status))
+        return status;
+    captured->OwnedDescriptor = descriptor;
+    captured->Attributes.SecurityDescriptor = descriptor;
+    if (!attributes.ObjectName)
+        return STATUS_SUCCESS;
+    status = MmCopyFromUser(&name, attributes.ObjectName, sizeof(name));
+    if (!NT_SUCCESS(status))
+        return status;
+    return ObpCaptureName(&name, captured);
+}
+
+// Frees only what the capture allocated (the Owned* fields, which nothing
+// but the capture writes), never a pointer read from the caller.
 void ObReleaseObjectAttributes(OB_CAPTURED_ATTRIBUTES *captured)
 {
-    if (captured->Name.Buffer)
-        ExFreePoolWithTag(captured->Name.Buffer, OBP_CAPTURE_TAG);
-    if (captured->Attributes.SecurityDescriptor)
-        ExFreePoolWithTag(captured->Attributes.SecurityDescriptor, OBP_CAPTURE_TAG);
-    captured->Name.Buffer = NULL;
-    captured->Attributes.ObjectName = NULL;
-    captured->Attributes.SecurityDescriptor = NULL;
+    if (captured->OwnedNameBuffer)
+        ExFreePoolWithTag(captured->OwnedNameBuffer, OBP_CAPTURE_TAG);
+    if (captured->OwnedDescriptor)
+        ExFreePoolWithTag(captured->OwnedDescriptor, OBP_CAPTURE_TAG);
+    memset(captured, 0, sizeof(*captured));
 }
 
 NTSTATUS ObProbeHandleOut(HANDLE *userHandle)

@@ -8,11 +8,16 @@
 
 #define PSP_CAPTURE_TAG POOL_TAG('P', 's', 'C', 'a')
 
+// The caller's UNICODE_STRING is copied into a local; `captured` is zeroed
+// before anything can fail and its Buffer is only ever this routine's pool
+// block, so a failure leaves nothing for PspReleaseUnicodeString to free.
 NTSTATUS PspCaptureUnicodeString(const UNICODE_STRING *userString, UNICODE_STRING *captured)
 {
     UNICODE_STRING descriptor;
-    NTSTATUS status = MmCopyFromUser(&descriptor, userString, sizeof(descriptor));
+    NTSTATUS status;
 
+    memset(captured, 0, sizeof(*captured));
+    status = MmCopyFromUser(&descriptor, userString, sizeof(descriptor));
     if (!NT_SUCCESS(status))
         return status;
     if ((descriptor.Length & 1) || descriptor.Length > descriptor.MaximumLength)

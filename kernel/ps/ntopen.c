@@ -16,7 +16,9 @@ static BOOLEAN PspIsSystemProcess(EPROCESS *process)
 
 // Captures what both open services take, in NT's order: the handle output
 // is probed, the client id captured, and a name and a client id are
-// mutually exclusive (one of the two is required).
+// mutually exclusive (one of the two is required). Attributes are kept
+// only for an open by name: by client id nothing in them is used (a
+// descriptor in them is checked, as NT captures it, and freed here).
 static NTSTATUS PspCaptureOpenArguments(HANDLE *handle, const OBJECT_ATTRIBUTES *objectAttributes,
                                         const CLIENT_ID *clientId,
                                         OB_CAPTURED_ATTRIBUTES *attributes, CLIENT_ID *cid)
@@ -34,11 +36,11 @@ static NTSTATUS PspCaptureOpenArguments(HANDLE *handle, const OBJECT_ATTRIBUTES 
     status = ObCaptureObjectAttributes(objectAttributes, attributes);
     if (!NT_SUCCESS(status))
         return status;
-    if ((attributes->Attributes.ObjectName != NULL) == (clientId != NULL)) {
+    if ((attributes->Attributes.ObjectName != NULL) == (clientId != NULL))
+        status = STATUS_INVALID_PARAMETER_MIX;
+    if (!NT_SUCCESS(status) || clientId)
         ObReleaseObjectAttributes(attributes);
-        return STATUS_INVALID_PARAMETER_MIX;
-    }
-    return STATUS_SUCCESS;
+    return status;
 }
 
 // Gives the caller a handle to a referenced object (the reference passes

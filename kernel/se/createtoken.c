@@ -112,7 +112,10 @@ static NTSTATUS SepCaptureDacl(const TOKEN_DEFAULT_DACL *userDacl, SEP_CAPTURED_
     status = MmCopyFromUser(captured->Dacl, userAcl, header.AclSize);
     if (!NT_SUCCESS(status))
         return status;
-    if (!RtlValidAcl((const ACL *)captured->Dacl))
+    // The size is read again by the copy: it must be the one checked, or
+    // the walk of the ACEs would go past the copy.
+    if (((const ACL *)captured->Dacl)->AclSize != header.AclSize ||
+        !RtlValidAcl((const ACL *)captured->Dacl))
         return STATUS_INVALID_ACL;
     template->DefaultDacl = (const ACL *)captured->Dacl;
     return STATUS_SUCCESS;

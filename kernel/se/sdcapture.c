@@ -146,7 +146,9 @@ static NTSTATUS SepCaptureAbsolute(const SECURITY_DESCRIPTOR *user, ULONG poolTa
             (!RtlValidSid((SID *)((UCHAR *)buffer + offset)) ||
              RtlLengthSid((SID *)((UCHAR *)buffer + offset)) != lengths[i]))
             status = STATUS_INVALID_SID;
-        if (NT_SUCCESS(status) && i >= 2 && !RtlValidAcl((ACL *)((UCHAR *)buffer + offset)))
+        if (NT_SUCCESS(status) && i >= 2 &&
+            (((ACL *)((UCHAR *)buffer + offset))->AclSize != lengths[i] ||
+             !RtlValidAcl((ACL *)((UCHAR *)buffer + offset))))
             status = STATUS_INVALID_ACL;
         *offsets[i] = offset;
         offset += SepAlign4(lengths[i]);

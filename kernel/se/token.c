@@ -56,6 +56,7 @@ static void SepInitializeSid(SEP_WELL_KNOWN_SID *buffer, UCHAR authority, ULONG 
 
 NTSTATUS SepCaptureSid(const SID *userSid, SID *buffer)
 {
+    UCHAR count;
     NTSTATUS status;
 
     if (!userSid)
@@ -65,7 +66,14 @@ NTSTATUS SepCaptureSid(const SID *userSid, SID *buffer)
         return status;
     if (buffer->Revision != 1 || buffer->SubAuthorityCount > SID_MAX_SUB_AUTHORITIES)
         return STATUS_INVALID_SID;
-    return MmCopyFromUser(buffer, userSid, SeLengthSid(buffer));
+    count = buffer->SubAuthorityCount;
+    status = MmCopyFromUser(buffer, userSid, SeLengthSid(buffer));
+    // The caller may change its SID between the two copies: a count read
+    // the second time is not the one checked (it would claim more
+    // sub-authorities than the buffer holds).
+    if (NT_SUCCESS(status) && (buffer->Revision != 1 || buffer->SubAuthorityCount != count))
+        status = STATUS_INVALID_SID;
+    return status;
 }
 
 // ---- Making tokens ---------------------------------------------------------------
