@@ -26,21 +26,22 @@ static void KtInitVad(MMVAD *vad, ULONG64 start, ULONG64 end)
     vad->Type = MEM_PRIVATE;
 }
 
-KTEST(VadListStaysSortedAndFindsRangesAndGaps)
+KTEST(VadTreeStaysSortedAndFindsRangesAndGaps)
 {
-    LIST_ENTRY root;
+    MM_AVL_TABLE root;
     MMVAD high, low, middle;
     ULONG64 base = 0;
 
-    InitializeListHead(&root);
+    MiInitializeVadTable(&root);
     KtInitVad(&high, KT_BASE + 0x40000, KT_BASE + 0x50000);
     KtInitVad(&low, KT_BASE, KT_BASE + 0x10000);
     KtInitVad(&middle, KT_BASE + 0x20000, KT_BASE + 0x21000);
     MiInsertVad(&root, &high);
     MiInsertVad(&root, &low);
     MiInsertVad(&root, &middle);
-    KT_EXPECT(root.Flink == &low.VadLinks && low.VadLinks.Flink == &middle.VadLinks &&
-              middle.VadLinks.Flink == &high.VadLinks);
+    KT_EXPECT(MiFirstVad(&root) == &low && MiSuccessorVad(&low) == &middle &&
+              MiSuccessorVad(&middle) == &high && MiSuccessorVad(&high) == NULL);
+    KT_EXPECT(root.Root == &middle && root.NumberGenericTableElements == 3);
     KT_EXPECT(MiLocateVad(&root, (KT_BASE + 0x20FFF) >> PAGE_SHIFT) == &middle);
     KT_EXPECT(MiLocateVad(&root, (KT_BASE + 0x21000) >> PAGE_SHIFT) == NULL);
     KT_EXPECT(MiNextVad(&root, (KT_BASE + 0x21000) >> PAGE_SHIFT) == &high);
@@ -87,13 +88,13 @@ KTEST(LoaderAllocationsRecordVadsAndTeardownFreesThem)
     // Two bytes across a page boundary: the second page is already described.
     KT_EXPECT_EQ(MmAllocateUserMemory(process->Pcb.DirectoryTableBase, KT_BASE + 0x100000 - 1,
                                       2, PAGE_READWRITE), STATUS_CONFLICTING_ADDRESSES);
-    KT_EXPECT_EQ(process->NumberOfVads, 3);
+    KT_EXPECT_EQ(process->VadRoot.NumberGenericTableElements, 3);
     vad = MiLocateVad(&process->VadRoot, KT_BASE >> PAGE_SHIFT);
     KT_EXPECT(vad != NULL && vad->Type == MEM_IMAGE && vad->EndingVpn == vad->StartingVpn);
     KT_EXPECT_EQ(KtUserPages(), pagesBefore + 5);
     MmCleanProcessAddressSpace(process);
-    KT_EXPECT(IsListEmpty(&process->VadRoot));
-    KT_EXPECT_EQ(process->NumberOfVads, 0);
+    KT_EXPECT(process->VadRoot.Root == NULL);
+    KT_EXPECT_EQ(process->VadRoot.NumberGenericTableElements, 0);
     KT_EXPECT_EQ(KtUserPages(), pagesBefore);
     ObDereferenceObject(process);
     ExQueryPoolTagUsage(MI_VAD_TAG, &vadsAfter, &bytes);
