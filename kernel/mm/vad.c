@@ -116,11 +116,23 @@ static MMVAD *MiRebalanceVad(MM_AVL_TABLE *table, MMVAD *vad)
     return vad;
 }
 
-// From `vad` up to the root: every summary on the path, and the balance.
+// From `vad` up towards the root: the summaries on the path, and the
+// balance. A subtree whose height and summary come out as they were leaves
+// everything above it as it was: the walk stops there, so most inserts and
+// removals touch only a few nodes.
 static void MiRetraceVads(MM_AVL_TABLE *table, MMVAD *vad)
 {
-    while (vad)
-        vad = MiRebalanceVad(table, vad)->Parent;
+    while (vad) {
+        ULONG height = vad->Height;
+        ULONG_PTR first = vad->SubtreeStartingVpn, last = vad->SubtreeEndingVpn;
+        ULONG_PTR gap = vad->LargestGap;
+        MMVAD *top = MiRebalanceVad(table, vad);
+
+        if (top->Height == height && top->SubtreeStartingVpn == first &&
+            top->SubtreeEndingVpn == last && top->LargestGap == gap)
+            return;
+        vad = top->Parent;
+    }
 }
 
 void MiInitializeVadTable(MM_AVL_TABLE *table)
@@ -208,9 +220,13 @@ void MiInsertVad(MM_AVL_TABLE *table, MMVAD *vad)
     }
     vad->Parent = parent;
     vad->LeftChild = vad->RightChild = NULL;
+    vad->Height = 1;
+    vad->SubtreeStartingVpn = vad->StartingVpn;
+    vad->SubtreeEndingVpn = vad->EndingVpn;
+    vad->LargestGap = 0;
     *link = vad;
     table->NumberGenericTableElements++;
-    MiRetraceVads(table, vad);
+    MiRetraceVads(table, parent);
 }
 
 void MiRemoveVad(MM_AVL_TABLE *table, MMVAD *vad)
@@ -238,6 +254,13 @@ void MiRemoveVad(MM_AVL_TABLE *table, MMVAD *vad)
         next->LeftChild = vad->LeftChild;
         next->LeftChild->Parent = next;
         MiReplaceChild(table, vad, next);
+        // What the ancestors were computed from, for the retrace to compare
+        // with. It cannot stop below `next`: every node between had `next`
+        // as its lowest page, and so changes.
+        next->Height = vad->Height;
+        next->SubtreeStartingVpn = vad->SubtreeStartingVpn;
+        next->SubtreeEndingVpn = vad->SubtreeEndingVpn;
+        next->LargestGap = vad->LargestGap;
     }
     vad->Parent = vad->LeftChild = vad->RightChild = NULL;
     table->NumberGenericTableElements--;
