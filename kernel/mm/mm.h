@@ -223,8 +223,10 @@ NTSTATUS MmAllocateUserMemory(ULONG64 directoryTableBase, ULONG64 base, SIZE_T s
                               ULONG protect);
 
 // The kernel-visible address (in the direct map) of the byte at `va` in the
-// address space; NULL when it is not mapped. For filling pages of a process
-// that is not the current one (loading an image, building a stack).
+// address space; NULL when nothing is committed there. For tests that fill
+// pages of a process none of whose threads runs: once the lock is dropped a
+// thread of the process could free the page. The kernel itself writes with
+// MmWriteProcessMemory.
 void *MmGetUserPageAddress(ULONG64 directoryTableBase, ULONG64 va);
 
 // Copies into the address space (through the direct map, under the

@@ -90,7 +90,7 @@ def test_thread_waits_on_the_quit_event_from_a_system_call(vm):
     creator, _ = sharers(vm)
     quit_event = handles(vm, creator)[0]["SleuthSharedQuit"][1]
     output = run(vm, "!process %x 7" % creator, "Image: sharer.exe")
-    assert re.search(r"THREAD %s Cid %04x\.[0-9a-f]{4} Teb: 00007ffe[0-9a-f]{8} Win32Thread: %s "
+    assert re.search(r"THREAD %s Cid %04x\.[0-9a-f]{4} Teb: 00007fff[0-9a-f]{8} Win32Thread: %s "
                      r"WAIT: \(UserRequest\) UserMode Non-Alertable$" % (HEX16, creator, HEX16),
                      output, re.M), output
     assert re.search(r"^\s+%s NotificationEvent$" % quit_event, output, re.M), output
