@@ -245,6 +245,49 @@ static NTSTATUS NTAPI WaitAtTheGate(PVOID argument)
     return NtWaitForSingleObject(Gate, FALSE, NULL);
 }
 
+// The program releases a live thread's TEB and stack (the thread waits in
+// the kernel) and allocates its own memory in their place: when the thread
+// ends, the kernel releases nothing of it.
+UTEST(ReleasingALiveThreadsTebAndStackLeavesTheNewMemoryAlone)
+{
+    THREAD_BASIC_INFORMATION information;
+    MEMORY_BASIC_INFORMATION stack;
+    ULONG_PTR teb, tebBase, stackBase;
+    SIZE_T stackSize;
+    HANDLE thread;
+
+    Arrived = 0;
+    UT_EXPECT_STATUS(NtCreateEvent(&Gate, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(StartWithStack(&thread, WaitAtTheGate, NULL, 0), STATUS_SUCCESS);
+    UT_EXPECT(UtWaitUntilWaiting(thread));
+    UT_EXPECT_STATUS(NtQueryInformationThread(thread, ThreadBasicInformation, &information,
+                                              sizeof(information), NULL),
+                     STATUS_SUCCESS);
+    teb = (ULONG_PTR)information.TebBaseAddress;
+    stack = Query((ULONG_PTR)information.TebBaseAddress->NtTib.StackLimit);
+    stackBase = (ULONG_PTR)stack.AllocationBase;
+    stackSize = (ULONG_PTR)information.TebBaseAddress->NtTib.StackBase - stackBase;
+    UT_EXPECT_STATUS(Free(teb, 0, MEM_RELEASE), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(Free(stackBase, 0, MEM_RELEASE), STATUS_SUCCESS);
+    // The program's own, where they were.
+    tebBase = teb & ~(KB64 - 1);
+    UT_EXPECT_STATUS(Reserve(&tebBase, teb + PAGE - tebBase, MEM_RESERVE | MEM_COMMIT),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(Reserve(&stackBase, stackSize, MEM_RESERVE | MEM_COMMIT), STATUS_SUCCESS);
+    *(volatile ULONG *)teb = 0x7EB;
+    *(volatile ULONG *)stackBase = 0x57AC;
+    UT_EXPECT_STATUS(NtTerminateThread(thread, 0x1234), STATUS_SUCCESS);
+    UT_EXPECT_EQ(UtJoinThreadWithin(thread, UT_THREAD_PATIENCE_MS), 0x1234);
+    UT_EXPECT_EQ(Query(teb).State, MEM_COMMIT);
+    UT_EXPECT_EQ(Query(stackBase).State, MEM_COMMIT);
+    UT_EXPECT_EQ(*(volatile ULONG *)teb, 0x7EB);
+    UT_EXPECT_EQ(*(volatile ULONG *)stackBase, 0x57AC);
+    UT_EXPECT_STATUS(Free(tebBase, 0, MEM_RELEASE), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(Free(stackBase, 0, MEM_RELEASE), STATUS_SUCCESS);
+    NtClose(Gate);
+}
+
 // Thousands of threads alive at once (each with a one-page stack), then all
 // released and ended: every one ran, and their memory came back.
 UTEST(TwoThousandThreadsLiveAtOnce)
@@ -284,6 +327,7 @@ int main(void)
         UT_ENTRY(DecommittingAnEndedThreadsTebPageHurtsNothing),
         UT_ENTRY(ReservingWhereTheNextTebAndStackWouldGoMovesThem),
         UT_ENTRY(NoRoomLeftFailsTheCreationCleanly),
+        UT_ENTRY(ReleasingALiveThreadsTebAndStackLeavesTheNewMemoryAlone),
         UT_ENTRY(TwoThousandThreadsLiveAtOnce),
     };
 
