@@ -101,6 +101,69 @@ KTEST(LoaderAllocationsRecordVadsAndTeardownFreesThem)
     KT_EXPECT_EQ(vadsAfter, vadAllocations);
 }
 
+// The kernel's writes into a process and the ranges it makes for threads:
+// a write stops at the first page that is not committed (never through a
+// NULL translation), and a thread's range goes only with its own thread.
+KTEST(KernelWritesIntoProcessesCheckEveryPage)
+{
+    static const UCHAR bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    EPROCESS *process = NULL;
+    PFN_NUMBER pagesBefore = KtUserPages();
+    ULONG64 space, base = 0;
+    UCHAR *page;
+
+    KT_EXPECT_EQ(PspCreateProcess("KtWrites", PsInitialSystemProcess, NORMAL_BASE_PRIORITY,
+                                  &process), STATUS_SUCCESS);
+    if (!process)
+        return;
+    space = process->Pcb.DirectoryTableBase;
+    KT_EXPECT_EQ(MmAllocateUserMemory(space, KT_BASE, PAGE_SIZE, PAGE_READWRITE),
+                 STATUS_SUCCESS);
+    page = MmGetUserPageAddress(space, KT_BASE);
+    KT_EXPECT(page != NULL);
+    if (!page)
+        goto done;
+    KT_EXPECT_EQ(MmWriteProcessMemory(space, KT_BASE + 8, bytes, 8), STATUS_SUCCESS);
+    KT_EXPECT(page[8] == 1 && page[15] == 8);
+    // Across the end of the committed page: the first half only.
+    KT_EXPECT_EQ(MmWriteProcessMemory(space, KT_BASE + PAGE_SIZE - 4, bytes, 8),
+                 STATUS_NOT_COMMITTED);
+    KT_EXPECT(page[PAGE_SIZE - 4] == 1 && page[PAGE_SIZE - 1] == 4);
+    KT_EXPECT(MmGetUserPageAddress(space, KT_BASE + PAGE_SIZE) == NULL);
+    KT_EXPECT_EQ(MmWriteProcessMemory(space, KT_BASE + 0x40000, bytes, 1),
+                 STATUS_NOT_COMMITTED);
+    KT_EXPECT_EQ(MmWriteProcessMemory(space, MM_USER_PROBE_ADDRESS - 4, bytes, 8),
+                 STATUS_ACCESS_VIOLATION);
+
+    // A thread's range: the highest 128K below the limit, its top 3 pages
+    // committed, its bottom reserved.
+    KT_EXPECT_EQ(MmCreateThreadRange(process, 0x20000, 3 * PAGE_SIZE, 0x10000,
+                                     KT_BASE + 0xFFFFF, (void *)1, &base), STATUS_SUCCESS);
+    KT_EXPECT_EQ(base, KT_BASE + 0xE0000);
+    KT_EXPECT(MmGetUserPageAddress(space, base + 0x1D000) != NULL &&
+              MmGetUserPageAddress(space, base + 0x1FFFF) != NULL &&
+              MmGetUserPageAddress(space, base + 0x1C000) == NULL);
+    KT_EXPECT_EQ(KtUserPages(), pagesBefore + 4);
+    KT_EXPECT_EQ(process->VadRoot.NumberGenericTableElements, 2);
+    // Another thread's end leaves it alone; its own thread's end releases it.
+    MmDeleteThreadRange(process, base, (void *)2);
+    KT_EXPECT_EQ(process->VadRoot.NumberGenericTableElements, 2);
+    MmDeleteThreadRange(process, base + PAGE_SIZE, (void *)1);
+    KT_EXPECT_EQ(process->VadRoot.NumberGenericTableElements, 2);
+    MmDeleteThreadRange(process, base, (void *)1);
+    KT_EXPECT_EQ(process->VadRoot.NumberGenericTableElements, 1);
+    KT_EXPECT_EQ(KtUserPages(), pagesBefore + 1);
+    // No room below the limit: nothing is made.
+    KT_EXPECT_EQ(MmCreateThreadRange(process, 0x20000, PAGE_SIZE, 0x10000,
+                                     MM_LOWEST_USER_ADDRESS + 0x1FFFE, (void *)1, &base),
+                 STATUS_NO_MEMORY);
+    KT_EXPECT_EQ(process->VadRoot.NumberGenericTableElements, 1);
+done:
+    MmCleanProcessAddressSpace(process);
+    KT_EXPECT_EQ(KtUserPages(), pagesBefore);
+    ObDereferenceObject(process);
+}
+
 KTEST(UserVirtualMemory)
 {
     KtExpectUserTestsPass("tvirtual");
