@@ -130,6 +130,13 @@ static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, 
     KdpPrintStatistic("BasePriority", text);
     RtlStringPrintf(text, sizeof(text), "%u", process->ActiveThreads);
     KdpPrintStatistic("ActiveThreads", text);
+    // The VAD tree's root (for !vad) and its count, as NT's VadRoot and Vads.
+    if (process->AddressSpaceInitialized) {
+        RtlStringPrintf(text, sizeof(text), "%016llx Vads %u",
+                        (unsigned long long)(ULONG_PTR)process->VadRoot.Root,
+                        process->VadRoot.NumberGenericTableElements);
+        KdpPrintStatistic("VadRoot", text);
+    }
     if (ended) {
         RtlStringPrintf(text, sizeof(text), "0x%08x", (ULONG)process->ExitStatus);
         KdpPrintStatistic("ExitStatus", text);
@@ -337,5 +344,8 @@ const KD_COMMAND KdpProcessCommands[] = {
     { "!process", KdpProcess,
       "!process [process|cid [flags]] | !process 0 flags image-name",
       "processes: 0 = all (with an image name: those), flags 1 times, 2 threads, 4 stacks" },
+    { "!vad", KdpVad, "!vad VAD-root [1]",
+      "a process's VAD tree (VadRoot in !process ... 1): each VAD's level, pages, commit, "
+      "type, protection; 1: one VAD in detail" },
     { NULL, NULL, NULL, NULL },
 };

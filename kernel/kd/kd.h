@@ -142,6 +142,8 @@ extern const KD_COMMAND KdpStartCommands[];
 extern const KD_COMMAND KdpStacksCommands[];   // !stacks (cmdstacks.c)
 // The SID at `address` as text ("S-1-5-18"), or why it cannot be shown.
 void KdpFormatSidAt(ULONG64 address, char *text, SIZE_T size);
+// !vad (cmdvad.c), listed with !process.
+KD_COMMAND_RESULT KdpVad(int argc, char **argv);
 // !sd (cmdsd.c), listed with !token.
 KD_COMMAND_RESULT KdpSecurityDescriptor(int argc, char **argv);
 // !thread's "Impersonation token:" line, for a thread that impersonates.

@@ -55,6 +55,11 @@ void MiUnlockAddressSpaces(KIRQL oldIrql);
 // The PTE for `va`, creating the tables above it when `create` is set; NULL
 // when a table is missing (create FALSE) or no page is left for one.
 ULONG64 *MiGetUserPte(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN create);
+// Where the page tables might map something next, from `va` on: `va` + one
+// page when its PTE's table exists, else the end of the span that the
+// first missing table would cover (2M, 1G or 512G). For walks over huge
+// reservations.
+ULONG64 MiNextMappedAddress(ULONG64 directoryTableBase, ULONG64 va);
 // TRUE for the protections Sleuth supports (PAGE_NOACCESS..PAGE_EXECUTE_READWRITE,
 // no modifiers, no copy-on-write).
 BOOLEAN MiIsValidProtection(ULONG protect);

@@ -136,14 +136,25 @@ struct _EPROCESS;
 struct _SECTION;
 
 // A virtual address descriptor: one reservation, mapped view or image
-// range of a process, in whole pages. The process's VadRoot lists them in
-// address order (see vad.c for why a list).
+// range of a process, in whole pages. The process's VadRoot keeps them in a
+// balanced tree ordered by address (see vad.c).
 typedef struct _MMVAD {
-    LIST_ENTRY VadLinks;              // EPROCESS.VadRoot
+    struct _MMVAD *Parent;            // EPROCESS.VadRoot's tree links
+    struct _MMVAD *LeftChild;
+    struct _MMVAD *RightChild;
+    ULONG Height;                     // of its subtree: the AVL balance
+    ULONG Type;                       // MEM_PRIVATE, MEM_MAPPED or MEM_IMAGE
     ULONG_PTR StartingVpn;            // first page number
     ULONG_PTR EndingVpn;              // last page number, inclusive, as NT's
-    ULONG Type;                       // MEM_PRIVATE, MEM_MAPPED or MEM_IMAGE
+    // Its subtree's summary (Sleuth's own, for the free-range search): the
+    // first and last page it covers and its largest hole, in pages.
+    ULONG_PTR SubtreeStartingVpn;
+    ULONG_PTR SubtreeEndingVpn;
+    ULONG_PTR LargestGap;
     ULONG AllocationProtect;          // PAGE_* constant given when it was made
+    // The thread whose TEB or kernel-made stack it is (never dereferenced):
+    // its exit releases the range only while it is still that thread's.
+    void *OwningThread;
     // Mapped views only: the section (referenced by the view), the section
     // page at StartingVpn, and the link in the section's list of views.
     struct _SECTION *Section;
@@ -152,20 +163,35 @@ typedef struct _MMVAD {
     ULONG64 DirectoryTableBase;       // the address space the view is in
 } MMVAD;
 
+// EPROCESS.VadRoot, NT's name for it: the tree's root and its VAD count.
+typedef struct _MM_AVL_TABLE {
+    MMVAD *Root;
+    ULONG NumberGenericTableElements;
+} MM_AVL_TABLE;
+
 #define MI_VAD_START(vad) ((vad)->StartingVpn << PAGE_SHIFT)
 #define MI_VAD_END(vad)   (((vad)->EndingVpn + 1) << PAGE_SHIFT)   // exclusive
 
-// VAD list logic (vad.c): no locks, no pages; the caller holds the
-// address-space lock.
-MMVAD *MiLocateVad(LIST_ENTRY *vadRoot, ULONG_PTR vpn);
+// VAD tree logic (vad.c), O(log n) each: no locks, no pages; the caller
+// holds the address-space lock.
+void MiInitializeVadTable(MM_AVL_TABLE *table);
+MMVAD *MiLocateVad(MM_AVL_TABLE *table, ULONG_PTR vpn);
 // The first VAD that starts after `vpn`, or NULL.
-MMVAD *MiNextVad(LIST_ENTRY *vadRoot, ULONG_PTR vpn);
-BOOLEAN MiIsRangeFree(LIST_ENTRY *vadRoot, ULONG_PTR startingVpn, ULONG_PTR endingVpn);
-void MiInsertVad(LIST_ENTRY *vadRoot, MMVAD *vad);
+MMVAD *MiNextVad(MM_AVL_TABLE *table, ULONG_PTR vpn);
+// The lowest VAD, and the one after `vad` in address order (NULL: none).
+MMVAD *MiFirstVad(MM_AVL_TABLE *table);
+MMVAD *MiSuccessorVad(MMVAD *vad);
+BOOLEAN MiIsRangeFree(MM_AVL_TABLE *table, ULONG_PTR startingVpn, ULONG_PTR endingVpn);
+// Inserts a VAD whose range is free (its links are overwritten); removes one.
+void MiInsertVad(MM_AVL_TABLE *table, MMVAD *vad);
+void MiRemoveVad(MM_AVL_TABLE *table, MMVAD *vad);
+// Shrinks a VAD in place (the new range within the old one).
+void MiChangeVadRange(MM_AVL_TABLE *table, MMVAD *vad, ULONG_PTR startingVpn,
+                      ULONG_PTR endingVpn);
 // A free range of `size` bytes starting on `alignment` within [lowest,
 // highest] (highest is the last usable byte), lowest first or, with topDown,
 // highest first. FALSE when none is left.
-BOOLEAN MiFindFreeRange(LIST_ENTRY *vadRoot, ULONG64 size, ULONG64 alignment, ULONG64 lowest,
+BOOLEAN MiFindFreeRange(MM_AVL_TABLE *table, ULONG64 size, ULONG64 alignment, ULONG64 lowest,
                         ULONG64 highest, BOOLEAN topDown, ULONG64 *base);
 
 // A new PML4 whose kernel half is the kernel's, for `process`: its
@@ -197,9 +223,32 @@ NTSTATUS MmAllocateUserMemory(ULONG64 directoryTableBase, ULONG64 base, SIZE_T s
                               ULONG protect);
 
 // The kernel-visible address (in the direct map) of the byte at `va` in the
-// address space; NULL when it is not mapped. For filling pages of a process
-// that is not the current one (loading an image, building a stack).
+// address space; NULL when nothing is committed there. For tests that fill
+// pages of a process none of whose threads runs: once the lock is dropped a
+// thread of the process could free the page. The kernel itself writes with
+// MmWriteProcessMemory.
 void *MmGetUserPageAddress(ULONG64 directoryTableBase, ULONG64 va);
+
+// Copies into the address space (through the direct map, under the
+// address-space lock, so the process need not be the current one and its
+// threads cannot take a page away meanwhile). Only committed private pages
+// are written: STATUS_NOT_COMMITTED where a page is missing,
+// STATUS_CONFLICTING_ADDRESSES for a section's page (another process may
+// map it). What was copied before the failing page stays.
+NTSTATUS MmWriteProcessMemory(ULONG64 directoryTableBase, ULONG64 va, const void *source,
+                              SIZE_T length);
+
+// A thread's TEB or kernel-made stack (NT's MmCreateTeb and the stack a
+// thread gets from its creator): a fresh private reservation of `size`
+// bytes at `alignment`, the highest that fits at or below `highest`, whose
+// top `commit` bytes are committed read-write and zeroed. Its VAD records
+// `owningThread`. STATUS_NO_MEMORY when no room or no page is left (nothing
+// stays behind).
+NTSTATUS MmCreateThreadRange(struct _EPROCESS *process, SIZE_T size, SIZE_T commit,
+                             ULONG64 alignment, ULONG64 highest, void *owningThread,
+                             ULONG64 *base);
+// Releases the reservation at `base` if it is still `owningThread`'s.
+void MmDeleteThreadRange(struct _EPROCESS *process, ULONG64 base, void *owningThread);
 
 // ---- Virtual memory services (virtual.c) --------------------------------------------
 //

@@ -52,8 +52,7 @@ NTSTATUS MmCreateProcessAddressSpace(EPROCESS *process)
     memset(pml4, 0, PML4_KERNEL_FIRST * sizeof(ULONG64));
     memcpy(&pml4[PML4_KERNEL_FIRST], &MiKernelPml4[PML4_KERNEL_FIRST],
            (PML4_ENTRIES - PML4_KERNEL_FIRST) * sizeof(ULONG64));
-    InitializeListHead(&process->VadRoot);
-    process->NumberOfVads = 0;
+    MiInitializeVadTable(&process->VadRoot);
     // Callers that know only the directory table base (the loader's
     // MmAllocateUserMemory) find the VADs through the PML4's PFN entry.
     MmPfnDatabase[pfn].AddressSpaceOwner = process;
@@ -122,6 +121,21 @@ ULONG64 *MiGetUserPte(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN create)
         table = MiTableAt(*entry);
     }
     return &table[(va >> PAGE_SHIFT) & 511];
+}
+
+ULONG64 MiNextMappedAddress(ULONG64 directoryTableBase, ULONG64 va)
+{
+    ULONG64 *table = MmPfnToVirtual(directoryTableBase >> PAGE_SHIFT);
+
+    for (ULONG level = 3; level > 0; level--) {
+        ULONG shift = PAGE_SHIFT + 9 * level;
+        ULONG64 entry = table[(va >> shift) & 511];
+
+        if (!(entry & PTE_PRESENT))
+            return ALIGN_DOWN_BY(va, 1ULL << shift) + (1ULL << shift);
+        table = MiTableAt(entry);
+    }
+    return va + PAGE_SIZE;
 }
 
 // The protections in the order their index is kept in a PTE.
@@ -206,10 +220,17 @@ NTSTATUS MiCommitPrivatePages(ULONG64 directoryTableBase, ULONG64 start, ULONG64
 
 void MiDecommitPages(ULONG64 directoryTableBase, ULONG64 start, ULONG64 end)
 {
-    for (ULONG64 va = start; va < end; va += PAGE_SIZE) {
-        ULONG64 *pte = MiGetUserPte(directoryTableBase, va, FALSE);
+    ULONG64 *pte;
 
-        if (!pte || !*pte)
+    // A reservation may span terabytes: where no table is, nothing is
+    // committed, and the walk skips the table's whole span.
+    for (ULONG64 va = start; va < end; va += PAGE_SIZE) {
+        pte = MiGetUserPte(directoryTableBase, va, FALSE);
+        if (!pte) {
+            va = MiNextMappedAddress(directoryTableBase, va) - PAGE_SIZE;
+            continue;
+        }
+        if (!*pte)
             continue;
         if (!(*pte & MM_PTE_SECTION_PAGE))
             MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
@@ -246,7 +267,6 @@ NTSTATUS MmAllocateUserMemoryEx(ULONG64 directoryTableBase, ULONG64 base, SIZE_T
         return STATUS_CONFLICTING_ADDRESSES;
     }
     MiInsertVad(&process->VadRoot, vad);
-    process->NumberOfVads++;
     status = MiCommitPrivatePages(directoryTableBase, start, end, protect);
     MiUnlockAddressSpaces(oldIrql);
     return status;
@@ -274,6 +294,102 @@ void *MmGetUserPageAddress(ULONG64 directoryTableBase, ULONG64 va)
     return result;
 }
 
+NTSTATUS MmWriteProcessMemory(ULONG64 directoryTableBase, ULONG64 va, const void *source,
+                              SIZE_T length)
+{
+    const UCHAR *bytes = source;
+    NTSTATUS status = STATUS_SUCCESS;
+    KIRQL oldIrql;
+
+    if (va + length < va || va + length > MM_USER_PROBE_ADDRESS)
+        return STATUS_ACCESS_VIOLATION;
+    // Under the lock: no thread of the process can decommit the page and
+    // have its frame handed out again while it is written.
+    oldIrql = MiLockAddressSpaces();
+    while (length) {
+        SIZE_T chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+        ULONG64 *pte = MiGetUserPte(directoryTableBase, va, FALSE);
+
+        if (chunk > length)
+            chunk = length;
+        if (!pte || !*pte) {
+            status = STATUS_NOT_COMMITTED;
+            break;
+        }
+        // A section's page may be another process's too.
+        if (*pte & MM_PTE_SECTION_PAGE) {
+            status = STATUS_CONFLICTING_ADDRESSES;
+            break;
+        }
+        memcpy((UCHAR *)MiTableAt(*pte) + (va & (PAGE_SIZE - 1)), bytes, chunk);
+        va += chunk;
+        bytes += chunk;
+        length -= chunk;
+    }
+    MiUnlockAddressSpaces(oldIrql);
+    return status;
+}
+
+NTSTATUS MmCreateThreadRange(EPROCESS *process, SIZE_T size, SIZE_T commit, ULONG64 alignment,
+                             ULONG64 highest, void *owningThread, ULONG64 *base)
+{
+    MMVAD *vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
+    ULONG64 start = 0;
+    NTSTATUS status = STATUS_SUCCESS;
+    KIRQL oldIrql;
+
+    if (!vad)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    memset(vad, 0, sizeof(*vad));
+    oldIrql = MiLockAddressSpaces();
+    // A fresh reservation wherever the program left room, whatever it did
+    // to the address space before.
+    if (!MiFindFreeRange(&process->VadRoot, size, alignment, MM_LOWEST_USER_ADDRESS, highest,
+                         TRUE, &start)) {
+        status = STATUS_NO_MEMORY;
+    } else {
+        vad->StartingVpn = start >> PAGE_SHIFT;
+        vad->EndingVpn = ((start + size) >> PAGE_SHIFT) - 1;
+        vad->Type = MEM_PRIVATE;
+        vad->AllocationProtect = PAGE_READWRITE;
+        vad->OwningThread = owningThread;
+        MiInsertVad(&process->VadRoot, vad);
+        status = MiCommitPrivatePages(process->Pcb.DirectoryTableBase, start + size - commit,
+                                      start + size, PAGE_READWRITE);
+        if (!NT_SUCCESS(status)) {
+            MiDecommitPages(process->Pcb.DirectoryTableBase, start, start + size);
+            MiRemoveVad(&process->VadRoot, vad);
+        }
+    }
+    MiUnlockAddressSpaces(oldIrql);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+        return status;
+    }
+    *base = start;
+    return STATUS_SUCCESS;
+}
+
+void MmDeleteThreadRange(EPROCESS *process, ULONG64 base, void *owningThread)
+{
+    MMVAD *vad;
+    KIRQL oldIrql = MiLockAddressSpaces();
+
+    // The program may have released it, and something else may lie there
+    // now: only the thread's own reservation goes, whole.
+    vad = MiLocateVad(&process->VadRoot, base >> PAGE_SHIFT);
+    if (vad && MI_VAD_START(vad) == base && vad->Type == MEM_PRIVATE &&
+        vad->OwningThread == owningThread) {
+        MiDecommitPages(process->Pcb.DirectoryTableBase, MI_VAD_START(vad), MI_VAD_END(vad));
+        MiRemoveVad(&process->VadRoot, vad);
+    } else {
+        vad = NULL;
+    }
+    MiUnlockAddressSpaces(oldIrql);
+    if (vad)
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+}
+
 void MmCleanProcessAddressSpace(EPROCESS *process)
 {
     KIRQL oldIrql;
@@ -281,8 +397,8 @@ void MmCleanProcessAddressSpace(EPROCESS *process)
     if (!process->AddressSpaceInitialized)
         return;
     oldIrql = MiLockAddressSpaces();
-    while (!IsListEmpty(&process->VadRoot)) {
-        MMVAD *vad = CONTAINING_RECORD(process->VadRoot.Flink, MMVAD, VadLinks);
+    while (process->VadRoot.Root) {
+        MMVAD *vad = process->VadRoot.Root;
         SECTION *section = NULL;
 
         if (vad->Type == MEM_MAPPED) {
@@ -290,8 +406,7 @@ void MmCleanProcessAddressSpace(EPROCESS *process)
         } else {
             MiDecommitPages(process->Pcb.DirectoryTableBase, MI_VAD_START(vad),
                             MI_VAD_END(vad));
-            RemoveEntryList(&vad->VadLinks);
-            process->NumberOfVads--;
+            MiRemoveVad(&process->VadRoot, vad);
         }
         // The section may go with its last view: its pages are freed
         // outside the lock.

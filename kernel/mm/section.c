@@ -180,8 +180,7 @@ void MiUnlinkView(MMVAD *vad, SECTION **section)
     EPROCESS *process = MiAddressSpaceOwner(vad->DirectoryTableBase);
 
     MiDecommitPages(vad->DirectoryTableBase, MI_VAD_START(vad), MI_VAD_END(vad));
-    RemoveEntryList(&vad->VadLinks);
-    process->NumberOfVads--;
+    MiRemoveVad(&process->VadRoot, vad);
     RemoveEntryList(&vad->ViewLinks);
     vad->Section->NumberOfMappedViews--;
     *section = vad->Section;
@@ -262,7 +261,6 @@ static NTSTATUS MiMapViewOfSection(SECTION *section, EPROCESS *process, ULONG64 
         vad->FirstSectionPage = offset >> PAGE_SHIFT;
         vad->DirectoryTableBase = process->Pcb.DirectoryTableBase;
         MiInsertVad(&process->VadRoot, vad);
-        process->NumberOfVads++;
         InsertTailList(&section->ViewListHead, &vad->ViewLinks);
         section->NumberOfMappedViews++;
         status = MiMapViewPages(vad);

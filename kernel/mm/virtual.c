@@ -104,14 +104,12 @@ static NTSTATUS MiReserveRange(EPROCESS *process, ULONG64 *base, SIZE_T *size,
         vad->Type = MEM_PRIVATE;
         vad->AllocationProtect = protect;
         MiInsertVad(&process->VadRoot, vad);
-        process->NumberOfVads++;
         if (allocationType & MEM_COMMIT)
             status = MiCommitPrivatePages(process->Pcb.DirectoryTableBase, start, end, protect);
         if (!NT_SUCCESS(status)) {
             // All or nothing: the reservation goes with what was committed.
             MiDecommitPages(process->Pcb.DirectoryTableBase, start, end);
-            RemoveEntryList(&vad->VadLinks);
-            process->NumberOfVads--;
+            MiRemoveVad(&process->VadRoot, vad);
         }
     }
     MiUnlockAddressSpaces(oldIrql);
@@ -188,21 +186,19 @@ static void MiReleaseRange(EPROCESS *process, MMVAD *vad, ULONG64 start, ULONG64
 {
     MiDecommitPages(process->Pcb.DirectoryTableBase, start, end);
     if (start == MI_VAD_START(vad) && end == MI_VAD_END(vad)) {
-        RemoveEntryList(&vad->VadLinks);
-        process->NumberOfVads--;
+        MiRemoveVad(&process->VadRoot, vad);
         *freed = vad;
     } else if (start == MI_VAD_START(vad)) {
-        vad->StartingVpn = end >> PAGE_SHIFT;
+        MiChangeVadRange(&process->VadRoot, vad, end >> PAGE_SHIFT, vad->EndingVpn);
     } else if (end == MI_VAD_END(vad)) {
-        vad->EndingVpn = (start >> PAGE_SHIFT) - 1;
+        MiChangeVadRange(&process->VadRoot, vad, vad->StartingVpn, (start >> PAGE_SHIFT) - 1);
     } else {
         MMVAD *upper = *spare;
 
         *upper = *vad;
         upper->StartingVpn = end >> PAGE_SHIFT;
-        vad->EndingVpn = (start >> PAGE_SHIFT) - 1;
+        MiChangeVadRange(&process->VadRoot, vad, vad->StartingVpn, (start >> PAGE_SHIFT) - 1);
         MiInsertVad(&process->VadRoot, upper);
-        process->NumberOfVads++;
         *spare = NULL;
     }
 }
@@ -289,7 +285,7 @@ static void MiQueryRegion(EPROCESS *process, ULONG64 va, MEMORY_BASIC_INFORMATIO
         return;
     }
     protect = 0;
-    for (end = page; end < MI_VAD_END(vad); end += PAGE_SIZE) {
+    for (end = page; end < MI_VAD_END(vad);) {
         ULONG64 *pte = MiGetUserPte(process->Pcb.DirectoryTableBase, end, FALSE);
         ULONG here = pte ? MiPteProtection(*pte) : 0;
 
@@ -297,7 +293,13 @@ static void MiQueryRegion(EPROCESS *process, ULONG64 va, MEMORY_BASIC_INFORMATIO
             protect = here;
         else if (here != protect)
             break;
+        // Where no table is, a whole table's span is reserved: one step
+        // (a reservation may be terabytes).
+        end = pte ? end + PAGE_SIZE
+                  : MiNextMappedAddress(process->Pcb.DirectoryTableBase, end);
     }
+    if (end > MI_VAD_END(vad))
+        end = MI_VAD_END(vad);
     info->AllocationBase = (void *)MI_VAD_START(vad);
     info->AllocationProtect = vad->AllocationProtect;
     info->RegionSize = end - page;

@@ -102,10 +102,11 @@ void PspExitThread(NTSTATUS exitStatus)
 
     // Mutants go first: the handles that kept them alive are closed next.
     KeRundownThread();
+    // Its TEB and stack go now, as on NT (the last thread's with the
+    // rest of the address space would do too, but this is cheap).
+    PspDeleteTeb(thread);
     if (lastThread)
         PspExitProcess(process);
-    else
-        PspReleaseThreadSlot(thread);
 
     // From here to the switch the processor stays at DISPATCH_LEVEL, so the
     // reaper cannot run on this stack.

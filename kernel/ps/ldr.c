@@ -63,7 +63,10 @@ static NTSTATUS PspMapImage(ULONG64 space, const UCHAR *image, SIZE_T size, ULON
                                       PspSegmentProtection(segment->Flags));
         if (!NT_SUCCESS(status))
             return status;
-        PspCopyToProcess(space, segment->VAddr, image + segment->Offset, segment->FileSize);
+        status = MmWriteProcessMemory(space, segment->VAddr, image + segment->Offset,
+                                      segment->FileSize);
+        if (!NT_SUCCESS(status))
+            return status;
         if (segment->VAddr < *imageBase)
             *imageBase = segment->VAddr;
     }

@@ -142,8 +142,8 @@ NTSTATUS NtCreateThreadEx(HANDLE *threadHandle, ACCESS_MASK desiredAccess,
 
     if (!NT_SUCCESS(status))
         return status;
-    // No attribute lists, no address limits (a thread's stack lies in its
-    // slot, high in the user half), no flags but suspension.
+    // No attribute lists, no address limits (the kernel places a thread's
+    // TEB and stack high in the user half), no flags but suspension.
     if (attributeList || zeroBits || (createFlags & ~THREAD_CREATE_FLAGS_CREATE_SUSPENDED))
         return STATUS_INVALID_PARAMETER;
     if (stackSize > PSP_MAXIMUM_USER_STACK_SIZE || maximumStackSize > PSP_MAXIMUM_USER_STACK_SIZE)

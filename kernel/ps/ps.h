@@ -5,6 +5,7 @@
 
 #include "ke/ke.h"
 #include "ob/ob.h"
+#include "mm/mm.h"
 
 typedef struct _CLIENT_ID {
     HANDLE UniqueProcess;
@@ -12,7 +13,6 @@ typedef struct _CLIENT_ID {
 } CLIENT_ID;
 
 #define PROCESS_IMAGE_NAME_LENGTH 16
-#define PSP_THREAD_SLOTS 1024               // user threads alive at once, per process
 
 typedef struct _EPROCESS {
     KPROCESS Pcb;
@@ -36,15 +36,11 @@ typedef struct _EPROCESS {
     LIST_ENTRY ThreadListHead;          // ETHREADs, including ended ones still referenced
     ULONG ActiveThreads;
     ULONG SessionId;
-    LIST_ENTRY VadRoot;                 // MMVADs in address order (mm/vad.c)
-    ULONG NumberOfVads;
+    MM_AVL_TABLE VadRoot;               // its MMVADs, a balanced tree (mm/vad.c)
     // Sleuth's own: where RtlUserThreadStart lies in the image (found by
     // name in its symbol table), the user-mode start of every thread that
     // NtCreateThreadEx makes; NULL when the image has none.
     void *UserThreadStart;
-    // Each user thread gets a slot of user address space for its TEB and
-    // stack (teb.c); a set bit is a slot in use.
-    ULONG64 ThreadSlotBitmap[PSP_THREAD_SLOTS / 64];
 } EPROCESS;
 
 typedef struct _ETHREAD {
@@ -63,7 +59,11 @@ typedef struct _ETHREAD {
     BOOLEAN Terminated;                 // it has ended, or is ending in PspExitThread
     BOOLEAN SystemThread;
     BOOLEAN DeadThread;                 // its creation failed half way: it only ends
-    ULONG ThreadSlot;                   // its TEB and stack slot, while it has one
+    // Its user stack, when the kernel made it (teb.c): the reservation's
+    // base, 0 once released or when the creator brought its own; and
+    // whether its TEB (Tcb.Teb, kept for the debugger) has been released.
+    ULONG64 UserStackBase;
+    BOOLEAN TebDeleted;
     KAPC TerminateApc;                  // makes it call PspExitThread itself
     BOOLEAN TerminationQueued;          // told to end (TerminateApc queued once), or
                                         // in PspExitThread: no suspend applies
@@ -219,18 +219,17 @@ NTSTATUS PsSuspendThread(ETHREAD *thread, ULONG *previousCount);
 
 // PEB, TEB and user stacks (teb.c).
 #define PSP_DEFAULT_USER_STACK_SIZE (64 * 1024)
-// A thread slot is 1 MiB: the TEB in its top page, a guard page, then the
-// stack (at most PSP_MAXIMUM_USER_STACK_SIZE) growing down.
-#define PSP_THREAD_SLOT_SIZE        (1024 * 1024)
-#define PSP_MAXIMUM_USER_STACK_SIZE (PSP_THREAD_SLOT_SIZE - 2 * PAGE_SIZE)
+// The largest stack a thread can ask for (all of it committed: there is no
+// demand paging).
+#define PSP_MAXIMUM_USER_STACK_SIZE (1024 * 1024 - 2 * PAGE_SIZE)
 NTSTATUS PspCreatePeb(EPROCESS *process, const UNICODE_STRING *imagePathName,
                       const UNICODE_STRING *commandLine, void *imageBase);
+// A new user thread's TEB and, with stackCommit, its stack (fresh
+// reservations, see teb.c); *stackTop gets the stack's top (0 without one).
 NTSTATUS PspCreateTeb(ETHREAD *thread, SIZE_T stackCommit, void **stackTop);
-void PspReleaseThreadSlot(ETHREAD *thread);
-// Copies into the (mapped) user memory of an address space that need not be
-// the current one.
-void PspCopyToProcess(ULONG64 directoryTableBase, ULONG64 va, const void *source,
-                      SIZE_T length);
+// Releases them when the thread ends (once; what the program freed or
+// replaced meanwhile is left alone).
+void PspDeleteTeb(ETHREAD *thread);
 
 // ProcessExceptionPort (psport.c): set once, by a holder of SeTcbPrivilege,
 // to an LPC port (STATUS_PORT_ALREADY_SET after); dropped at process exit.

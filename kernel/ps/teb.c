@@ -1,144 +1,100 @@
 // The user-mode halves of processes and threads: the PEB (one per process,
-// with its RTL_USER_PROCESS_PARAMETERS: image path and command line) and a
-// TEB per thread, at the top of a slot of user address space that also
-// holds the thread's stack. Both are built from the kernel through the
-// direct map, so the process need not be the current one.
+// with its RTL_USER_PROCESS_PARAMETERS: image path and command line) and,
+// per thread, a TEB and (unless its creator brought one) a stack. All are
+// built from the kernel through the direct map, so the process need not be
+// the current one; every write checks that the page is there (a thread of
+// the process may free or decommit anything at any time).
 //
 //   00007fff`fff00000  PEB, then the process parameters and their strings
-//   00007fff`00000000  top of the thread slots, PSP_THREAD_SLOT_SIZE each:
-//                      TEB (top page), an unmapped guard page, the stack
+//   below it           TEBs, one page each, the highest free pages first
+//   00007fff`00000000  below it, the stacks the kernel makes: a reservation
+//                      each (64K granularity), its top committed, at least
+//                      one reserved page at its bottom as the guard
 //
-// A slot is freed for reuse when its thread ends; its pages stay mapped
-// (there is no unmapping yet) and go with the address space.
+// A thread's TEB and stack are fresh reservations in the free space left
+// (the VAD tree's search), whatever the program did with its address
+// space, and are released when the thread ends, as NT frees them.
 
 #include "ps/ps.h"
 #include "mm/mm.h"
 
 #define PSP_PEB_ADDRESS        0x00007FFFFFF00000ULL
 #define PSP_PEB_REGION_END     0x00007FFFFFFC0000ULL
-#define PSP_THREAD_SLOTS_TOP   0x00007FFF00000000ULL
-#define PSP_THREAD_SLOTS_BASE  (PSP_THREAD_SLOTS_TOP - \
-                                (ULONG64)PSP_THREAD_SLOTS * PSP_THREAD_SLOT_SIZE)
-#define PSP_NO_SLOT            ((ULONG)-1)
+#define PSP_TEB_AREA_TOP       PSP_PEB_ADDRESS
+#define PSP_STACK_AREA_TOP     0x00007FFF00000000ULL
 
-static KSPIN_LOCK PspThreadSlotLock;
-
-void PspCopyToProcess(ULONG64 space, ULONG64 va, const void *source, SIZE_T length)
-{
-    const UCHAR *bytes = source;
-
-    while (length) {
-        SIZE_T chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-
-        if (chunk > length)
-            chunk = length;
-        memcpy(MmGetUserPageAddress(space, va), bytes, chunk);
-        va += chunk;
-        bytes += chunk;
-        length -= chunk;
-    }
-}
-
-// Maps zeroed read-write pages over [base, base + size), reusing (and
-// zeroing) any page a previous thread of the slot left mapped.
-static NTSTATUS PspMapZeroedPages(ULONG64 space, ULONG64 base, SIZE_T size)
-{
-    for (ULONG64 va = base; va < base + size; va += PAGE_SIZE) {
-        NTSTATUS status = MmAllocateUserMemory(space, va, PAGE_SIZE, PAGE_READWRITE);
-
-        if (status == STATUS_CONFLICTING_ADDRESSES)
-            memset(MmGetUserPageAddress(space, va), 0, PAGE_SIZE);
-        else if (!NT_SUCCESS(status))
-            return status;
-    }
-    return STATUS_SUCCESS;
-}
-
-static ULONG PspAllocateThreadSlot(EPROCESS *process)
-{
-    ULONG slot = PSP_NO_SLOT;
-    KIRQL oldIrql;
-
-    KeAcquireSpinLock(&PspThreadSlotLock, &oldIrql);
-    for (ULONG word = 0; word < ARRAYSIZE(process->ThreadSlotBitmap); word++) {
-        ULONG64 bits = process->ThreadSlotBitmap[word];
-
-        if (bits != ~0ULL) {
-            ULONG bit = (ULONG)__builtin_ctzll(~bits);
-
-            process->ThreadSlotBitmap[word] |= 1ULL << bit;
-            slot = word * 64 + bit;
-            break;
-        }
-    }
-    KeReleaseSpinLock(&PspThreadSlotLock, oldIrql);
-    return slot;
-}
-
-void PspReleaseThreadSlot(ETHREAD *thread)
+void PspDeleteTeb(ETHREAD *thread)
 {
     EPROCESS *process = thread->ThreadsProcess;
-    ULONG slot = thread->ThreadSlot;
-    KIRQL oldIrql;
 
-    if (!thread->Tcb.Teb)
-        return;
-    KeAcquireSpinLock(&PspThreadSlotLock, &oldIrql);
-    process->ThreadSlotBitmap[slot / 64] &= ~(1ULL << (slot % 64));
-    KeReleaseSpinLock(&PspThreadSlotLock, oldIrql);
+    // Each goes only if it is still the thread's own (the VAD says so).
+    if (thread->Tcb.Teb && !thread->TebDeleted)
+        MmDeleteThreadRange(process, (ULONG64)thread->Tcb.Teb, thread);
+    thread->TebDeleted = TRUE;
+    if (thread->UserStackBase)
+        MmDeleteThreadRange(process, thread->UserStackBase, thread);
+    thread->UserStackBase = 0;
 }
 
 NTSTATUS PspCreateTeb(ETHREAD *thread, SIZE_T stackCommit, void **stackTop)
 {
     EPROCESS *process = thread->ThreadsProcess;
-    ULONG64 space = process->Pcb.DirectoryTableBase;
-    ULONG slot;
-    ULONG64 tebAddress, top;
+    ULONG64 tebAddress = 0, stackBase = 0, top = 0;
+    SIZE_T reserve;
     TEB teb;
     NTSTATUS status;
 
     stackCommit = ALIGN_UP_BY(stackCommit, PAGE_SIZE);
     if (stackCommit > PSP_MAXIMUM_USER_STACK_SIZE)
         return STATUS_INVALID_PARAMETER;
-    slot = PspAllocateThreadSlot(process);
-    if (slot == PSP_NO_SLOT)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    tebAddress = PSP_THREAD_SLOTS_BASE + (ULONG64)(slot + 1) * PSP_THREAD_SLOT_SIZE - PAGE_SIZE;
-    top = tebAddress - PAGE_SIZE;      // the page between is the stack's guard
-    status = PspMapZeroedPages(space, tebAddress, PAGE_SIZE);
-    if (NT_SUCCESS(status) && stackCommit)
-        status = PspMapZeroedPages(space, top - stackCommit, stackCommit);
-    thread->ThreadSlot = slot;
-    thread->Tcb.Teb = (void *)tebAddress;
+    if (stackCommit) {
+        reserve = ALIGN_UP_BY(stackCommit + PAGE_SIZE, MM_ALLOCATION_GRANULARITY);
+        status = MmCreateThreadRange(process, reserve, stackCommit, MM_ALLOCATION_GRANULARITY,
+                                     PSP_STACK_AREA_TOP - 1, thread, &stackBase);
+        if (!NT_SUCCESS(status))
+            return status;
+        thread->UserStackBase = stackBase;
+        top = stackBase + reserve;
+    }
+    status = MmCreateThreadRange(process, PAGE_SIZE, PAGE_SIZE, PAGE_SIZE, PSP_TEB_AREA_TOP - 1,
+                                 thread, &tebAddress);
+    if (NT_SUCCESS(status)) {
+        thread->Tcb.Teb = (void *)tebAddress;
+        memset(&teb, 0, sizeof(teb));
+        teb.NtTib.StackBase = (void *)top;
+        teb.NtTib.StackLimit = (void *)(top - stackCommit);
+        teb.NtTib.Self = (NT_TIB *)tebAddress;
+        teb.ClientId = thread->Cid;
+        teb.ProcessEnvironmentBlock = process->Peb;
+        // Another thread of the process may have freed the page already.
+        status = MmWriteProcessMemory(process->Pcb.DirectoryTableBase, tebAddress, &teb,
+                                      sizeof(teb));
+    }
     if (!NT_SUCCESS(status)) {
-        PspReleaseThreadSlot(thread);
+        PspDeleteTeb(thread);
         thread->Tcb.Teb = NULL;
         return status;
     }
-    memset(&teb, 0, sizeof(teb));
-    teb.NtTib.StackBase = (void *)top;
-    teb.NtTib.StackLimit = (void *)(top - stackCommit);
-    teb.NtTib.Self = (NT_TIB *)tebAddress;
-    teb.ClientId = thread->Cid;
-    teb.ProcessEnvironmentBlock = process->Peb;
-    PspCopyToProcess(space, tebAddress, &teb, sizeof(teb));
     *stackTop = (void *)top;
     return STATUS_SUCCESS;
 }
 
 // Places `string` at *cursor in the process and returns the user copy's
 // descriptor (the characters then a terminating 0, as NT lays them out).
-static UNICODE_STRING PspPlaceString(ULONG64 space, ULONG64 *cursor,
-                                     const UNICODE_STRING *string)
+static NTSTATUS PspPlaceString(ULONG64 space, ULONG64 *cursor, const UNICODE_STRING *string,
+                               UNICODE_STRING *placed)
 {
-    UNICODE_STRING placed = {string->Length, (USHORT)(string->Length + sizeof(WCHAR)),
-                             (WCHAR *)*cursor};
     WCHAR terminator = 0;
+    NTSTATUS status = MmWriteProcessMemory(space, *cursor, string->Buffer, string->Length);
 
-    PspCopyToProcess(space, *cursor, string->Buffer, string->Length);
-    PspCopyToProcess(space, *cursor + string->Length, &terminator, sizeof(terminator));
-    *cursor += ALIGN_UP_BY(placed.MaximumLength, sizeof(ULONG64));
-    return placed;
+    if (NT_SUCCESS(status))
+        status = MmWriteProcessMemory(space, *cursor + string->Length, &terminator,
+                                      sizeof(terminator));
+    placed->Length = string->Length;
+    placed->MaximumLength = (USHORT)(string->Length + sizeof(WCHAR));
+    placed->Buffer = (WCHAR *)*cursor;
+    *cursor += ALIGN_UP_BY(placed->MaximumLength, sizeof(ULONG64));
+    return status;
 }
 
 NTSTATUS PspCreatePeb(EPROCESS *process, const UNICODE_STRING *imagePathName,
@@ -164,14 +120,18 @@ NTSTATUS PspCreatePeb(EPROCESS *process, const UNICODE_STRING *imagePathName,
     memset(&block, 0, sizeof(block));
     block.MaximumLength = block.Length = (ULONG)parametersSize;
     block.Flags = RTL_USER_PROC_PARAMS_NORMALIZED;
-    block.ImagePathName = PspPlaceString(space, &cursor, imagePathName);
-    block.CommandLine = PspPlaceString(space, &cursor, commandLine);
-    PspCopyToProcess(space, parameters, &block, sizeof(block));
-
+    status = PspPlaceString(space, &cursor, imagePathName, &block.ImagePathName);
+    if (NT_SUCCESS(status))
+        status = PspPlaceString(space, &cursor, commandLine, &block.CommandLine);
+    if (NT_SUCCESS(status))
+        status = MmWriteProcessMemory(space, parameters, &block, sizeof(block));
     memset(&peb, 0, sizeof(peb));
     peb.ImageBaseAddress = imageBase;
     peb.ProcessParameters = (RTL_USER_PROCESS_PARAMETERS *)parameters;
-    PspCopyToProcess(space, PSP_PEB_ADDRESS, &peb, sizeof(peb));
+    if (NT_SUCCESS(status))
+        status = MmWriteProcessMemory(space, PSP_PEB_ADDRESS, &peb, sizeof(peb));
+    if (!NT_SUCCESS(status))
+        return status;
     process->Peb = (void *)PSP_PEB_ADDRESS;
     return STATUS_SUCCESS;
 }

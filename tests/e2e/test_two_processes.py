@@ -90,7 +90,7 @@ def test_thread_waits_on_the_quit_event_from_a_system_call(vm):
     creator, _ = sharers(vm)
     quit_event = handles(vm, creator)[0]["SleuthSharedQuit"][1]
     output = run(vm, "!process %x 7" % creator, "Image: sharer.exe")
-    assert re.search(r"THREAD %s Cid %04x\.[0-9a-f]{4} Teb: 00007ffe[0-9a-f]{8} Win32Thread: %s "
+    assert re.search(r"THREAD %s Cid %04x\.[0-9a-f]{4} Teb: 00007fff[0-9a-f]{8} Win32Thread: %s "
                      r"WAIT: \(UserRequest\) UserMode Non-Alertable$" % (HEX16, creator, HEX16),
                      output, re.M), output
     assert re.search(r"^\s+%s NotificationEvent$" % quit_event, output, re.M), output
@@ -103,3 +103,30 @@ def test_thread_waits_on_the_quit_event_from_a_system_call(vm):
     user = re.findall(r"^\s+00007ff[0-9a-f]`[0-9a-f]{8} 00000000`[0-9a-f]{8} sharer\+0x[0-9a-f]+$",
                       output[m.end():], re.M)
     assert len(user) >= 3, output
+
+
+def test_vad_shows_the_sharers_tree_of_address_ranges(vm):
+    creator, _ = sharers(vm)
+    output = run(vm, "!process %x 1" % creator, "Image: sharer.exe")
+    m = re.search(r"^    VadRoot\s+(%s) Vads (\d+)$" % HEX16, output, re.M)
+    assert m, output
+    root, count = m.group(1), int(m.group(2))
+    output = run(vm, "!vad %s" % root, "VAD              level        start          end    commit")
+    rows = re.findall(r"^(%s) \(\s*(\d+)\) +([0-9a-f]+) +([0-9a-f]+) +(\d+) (Private|Mapped )"
+                      r" (Exe |    ) (\S+)$" % HEX16, output, re.M)
+    assert len(rows) == count, output
+    assert re.search(r"^Total VADs: +%d  average level: +\d+  maximum depth: \d+$" % count,
+                     output, re.M), output
+    starts = [int(row[2], 16) for row in rows]
+    assert starts == sorted(starts), output
+    # The root is at level 0; the view of the shared section, the PEB page
+    # and the parameters, the TEB below it, the stack below 7fff`00000000
+    # (64K committed at the top of 128K).
+    assert [row for row in rows if row[0] == root and row[1] == "0"], output
+    assert any(row[5] == "Mapped " and row[6] == "    " for row in rows), output
+    assert ("7ffffff00", "Private", "READWRITE") in [(r[2], r[5], r[7]) for r in rows], output
+    assert ("7fffffeff", "7fffffeff", "1", "Private") in [r[2:6] for r in rows], output
+    assert ("7ffefffe0", "7ffefffff", "16", "Private") in [r[2:6] for r in rows], output
+    one = run(vm, "!vad %s 1" % root, "VAD @ %s" % root, "Height: ")
+    assert re.search(r"Start VPN: +[0-9a-f]+  End VPN: +[0-9a-f]+  Commit: \d+", one), one
+    run(vm, "!vad 1234", "0000000000001234: cannot be read as a VAD")

@@ -47,6 +47,13 @@ KTEST(UserThreads)
     KtExpectUserTestsPass("tthread");
 }
 
+// TEBs and stacks as user memory: released with their thread, placed around
+// whatever the program reserved, thousands at once (tests/user/tteb).
+KTEST(UserTebsAndStacks)
+{
+    KtExpectUserTestsPass("tteb");
+}
+
 // Threads and processes killed in the middle of a wait service give back
 // what it held (tests/user/tkill).
 KTEST(UserTerminationInWaits)
@@ -117,7 +124,7 @@ KTEST(ExitedProcessIsAZombieWithoutHandlesOrMemory)
     KT_EXPECT_EQ(ObGetProcessHandleCount(process), 0);
     // Every user page and VAD is gone; only the page tables wait for the
     // object's deletion.
-    KT_EXPECT(IsListEmpty(&process->VadRoot) && process->NumberOfVads == 0);
+    KT_EXPECT(!process->VadRoot.Root && process->VadRoot.NumberGenericTableElements == 0);
     KT_EXPECT_EQ(KtUserPageCount(), userBefore);
     KT_EXPECT(KtIsActiveProcess(process));
     KT_EXPECT_EQ(PsLookupProcessByProcessId(processId, &byId), STATUS_SUCCESS);

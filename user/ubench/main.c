@@ -9,6 +9,10 @@
 #define UBENCH_SYSCALL_ROUNDS 10000
 #define UBENCH_CREATE_ROUNDS  100
 #define UBENCH_LPC_ROUNDS     10000
+// The most threads the crowded thread-creation benchmarks keep alive
+// meanwhile (about 36 KiB each, most of it the kernel stack: 10,000 fit in
+// the 512 MiB the benchmarks boot with).
+#define UBENCH_CROWD_THREADS  10000
 #define UBENCH_PORT_NAME      u"\\UbenchLpcPort"
 
 static ULONG64 UbSamples[UBENCH_SYSCALL_ROUNDS];
@@ -60,8 +64,9 @@ static NTSTATUS NTAPI UbEmptyThread(PVOID argument)
     return STATUS_SUCCESS;
 }
 
-// Create a thread, let it run to its end, wait for it and close it.
-static BOOLEAN UbThreadCreation(void)
+// Create a thread, let it run to its end, wait for it and close it; `name`
+// says how many other threads the process has meanwhile.
+static BOOLEAN UbThreadCreation(const char *name)
 {
     for (ULONG i = 0; i < UBENCH_CREATE_ROUNDS; i++) {
         ULONG64 start = UbReadTsc();
@@ -77,8 +82,47 @@ static BOOLEAN UbThreadCreation(void)
         NtClose(thread);
         UbSamples[i] = UbReadTsc() - start;
     }
-    UbReport("user-thread-create-exit", UBENCH_CREATE_ROUNDS);
+    UbReport(name, UBENCH_CREATE_ROUNDS);
     return TRUE;
+}
+
+static HANDLE UbCrowd[UBENCH_CROWD_THREADS];
+
+static NTSTATUS NTAPI UbWaitThread(PVOID gate)
+{
+    return NtWaitForSingleObject((HANDLE)gate, FALSE, NULL);
+}
+
+// The same with `count` more threads alive (each waiting on an event, with
+// a one-page stack): creation must cost what it costs with one.
+static BOOLEAN UbCrowdedThreadCreation(ULONG count, const char *name)
+{
+    HANDLE gate;
+    ULONG created = 0;
+    BOOLEAN ok = FALSE;
+    NTSTATUS status = NtCreateEvent(&gate, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
+
+    if (!NT_SUCCESS(status)) {
+        printf("ubench: NtCreateEvent failed: %08x\n", (ULONG)status);
+        return FALSE;
+    }
+    for (; created < count; created++) {
+        status = NtCreateThreadEx(&UbCrowd[created], SYNCHRONIZE, NULL, NtCurrentProcess(),
+                                  (PVOID)UbWaitThread, gate, 0, 0, 0x1000, 0, NULL);
+        if (!NT_SUCCESS(status)) {
+            printf("ubench: thread %u of the crowd: %08x\n", created, (ULONG)status);
+            break;
+        }
+    }
+    if (created == count)
+        ok = UbThreadCreation(name);
+    NtSetEvent(gate, NULL);
+    for (ULONG i = 0; i < created; i++) {
+        NtWaitForSingleObject(UbCrowd[i], FALSE, NULL);
+        NtClose(UbCrowd[i]);
+    }
+    NtClose(gate);
+    return ok;
 }
 
 // Start `ubench exit` from the archive, wait for it to end and close it.
@@ -263,7 +307,10 @@ int main(void)
     if (UbCommandLineEndsWith(u"lpcserver"))
         return UbLpcServer();
     UbNullSystemCall();
-    ok = UbThreadCreation();
+    ok = UbThreadCreation("user-thread-create-exit");
+    ok = UbCrowdedThreadCreation(100, "user-thread-create-exit-100") && ok;
+    ok = UbCrowdedThreadCreation(1000, "user-thread-create-exit-1000") && ok;
+    ok = UbCrowdedThreadCreation(UBENCH_CROWD_THREADS, "user-thread-create-exit-10000") && ok;
     ok = UbProcessCreation() && ok;
     ok = UbLpc() && ok;
     return ok ? 0 : 1;
