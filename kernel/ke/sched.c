@@ -9,6 +9,7 @@
 
 #include "ke/ke.h"
 #include "arch/x86_64/hal.h"
+#include "ke/kephase.h"
 #include "arch/x86_64/x86.h"
 
 static KSPIN_LOCK KiDispatcherLock;
@@ -133,7 +134,9 @@ static void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     if (next->Teb != current->Teb)
         __writemsr(MSR_KERNEL_GS_BASE, (ULONG64)next->Teb);
     KiReleaseDispatcherLockFromDpcLevel();
+    KE_PHASE(KiPhaseSwapOut);
     KiSwapContext(current, next);
+    KE_PHASE(KiPhaseSwapIn);
     // Running again. A kernel APC queued while we were switched out is
     // delivered as soon as our IRQL drops low enough.
     if (current->ApcState.KernelApcPending)
@@ -192,6 +195,7 @@ void KiDispatchInterrupt(void)
     KTHREAD *next;
     BOOLEAN quantumEnd;
 
+    KE_PHASE(KiPhaseDispatchInterrupt);
     prcb->DispatchPending = FALSE;
     KiRetireDpcList(prcb);
 

@@ -18,6 +18,7 @@
 //     STATUS_ABANDONED_WAIT_0 + i, STATUS_TIMEOUT, STATUS_ALERTED...
 
 #include "ke/ke.h"
+#include "ke/kephase.h"
 
 // Is `object` signaled for `thread`? A mutant is also "signaled" for the
 // thread that already owns it (recursive acquisition).
@@ -202,6 +203,7 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
     KIRQL oldIrql = KeGetCurrentIrql();
     NTSTATUS status;
 
+    KE_PHASE(KiPhaseWaitEnter);
     if (oldIrql > DISPATCH_LEVEL ||
         (oldIrql == DISPATCH_LEVEL && !(timeout && timeout->QuadPart == 0)))
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG64)objects, oldIrql, 0,
@@ -270,10 +272,12 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
         thread->WaitIrql = oldIrql;
         thread->WaitTime = KeTickCount;
         thread->WaitStatus = STATUS_PENDING;
+        KE_PHASE(KiPhaseWaitBlock);
         status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
 
         if (status != STATUS_KERNEL_APC) {
             KeLowerIrql(oldIrql);
+            KE_PHASE(KiPhaseWaitReturn);
             return status;
         }
         // Woken to run a kernel APC: run it and wait again (the timeout
@@ -281,6 +285,7 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
         KeLowerIrql(oldIrql);
     }
     KiReleaseDispatcherLock(oldIrql);
+    KE_PHASE(KiPhaseWaitReturn);
     return status;
 }
 

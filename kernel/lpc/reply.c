@@ -7,6 +7,7 @@
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
+#include "ke/kephase.h"
 
 BOOLEAN LpcpValidateClientPort(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT *waitingPort)
 {

@@ -12,6 +12,7 @@
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
+#include "ke/kephase.h"
 
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 {
@@ -157,6 +158,7 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
         status = LpcpQueueMessage(queuePort, message, chargeQuota);
     }
     LpcpReleaseLock(oldIrql);
+    KE_PHASE(KiPhaseLpcQueued);
     if (!NT_SUCCESS(status))
         LpcpFreeMessage(message);
     return status;
@@ -198,8 +200,10 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, ULONG messageId,
     KIRQL oldIrql;
 
     InitializeListHead(&freeList);
+    KE_PHASE(KiPhaseLpcReplyWait);
     status = KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, waitMode, FALSE,
                                    NULL);
+    KE_PHASE(KiPhaseLpcReplyWoken);
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
     if (woken) {
@@ -312,6 +316,7 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
     }
     LpcpReleaseLock(oldIrql);
+    KE_PHASE(KiPhaseLpcQueued);
     if (target)
         ObDereferenceObject(target);
     if (NT_SUCCESS(status))
@@ -338,13 +343,16 @@ NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
     header.u2.s2.Type &= ~LPC_KERNELMODE_MESSAGE;
     if (header.u2.s2.Type != 0 || header.u2.s2.DataInfoOffset != 0)
         return STATUS_INVALID_PARAMETER;
+    KE_PHASE(KiPhaseLpcHeaderCaptured);
     status = LpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhasePortReferenced);
     status = LpcpCheckMessageLengths(port, &header);
     if (NT_SUCCESS(status)) {
         header.u2.s2.Type = LPC_DATAGRAM;
         status = LpcpCaptureMessage(requestMessage, &header, &message);
+        KE_PHASE(KiPhaseLpcMessageCaptured);
     }
     if (NT_SUCCESS(status))
         status = LpcpSendDatagram(port, message, TRUE);
@@ -377,9 +385,11 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     // LPC_NO_IMPERSONATE travels to LpcpRequestWaitReply, which records it
     // in the thread (LPCP_THREAD_FLAG_NO_IMPERSONATION) and clears it.
     header.u2.s2.Type = type | (header.u2.s2.Type & LPC_NO_IMPERSONATE);
+    KE_PHASE(KiPhaseLpcHeaderCaptured);
     status = LpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhasePortReferenced);
     status = LpcpCheckMessageLengths(port, &header);
     if (NT_SUCCESS(status))
         status = LpcpCaptureMessage(requestMessage, &header, &message);
@@ -388,6 +398,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
         if (!NT_SUCCESS(status))
             LpcpFreeMessage(message);
     }
+    KE_PHASE(KiPhaseLpcMessageCaptured);
     if (NT_SUCCESS(status))
         status = LpcpRequestWaitReply(port, message, UserMode, &reply);
     ObDereferenceObject(port);
@@ -397,6 +408,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
         return status;
     status = MmCopyToUser(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessage(reply);
+    KE_PHASE(KiPhaseLpcReplyCopied);
     return status;
 }
 
@@ -432,6 +444,7 @@ NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage)
     status = LpcpCopyKernelMessage(portAddress, requestMessage, type, &message);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhaseLpcMessageCaptured);
     // Only plain datagrams count against the queue: the kernel's notices
     // (a closed port, a dead thread) must get through.
     return LpcpSendDatagram(portAddress, message, LpcpMessageType(&message->Request) == LPC_DATAGRAM);
@@ -456,6 +469,7 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
     status = LpcpCopyKernelMessage(portAddress, requestMessage, type, &message);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhaseLpcMessageCaptured);
     if (kind == 0)
         message->Request.MessageId = 0;
     status = LpcpRequestWaitReply(portAddress, message, KernelMode, &reply);
@@ -463,5 +477,6 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
         return status;
     memcpy(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessage(reply);
+    KE_PHASE(KiPhaseLpcReplyCopied);
     return STATUS_SUCCESS;
 }

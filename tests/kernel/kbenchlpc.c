@@ -8,6 +8,7 @@
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/kbench.h"
 #include "lpc/lpcp.h"
+#include "ke/kephase.h"
 #include "arch/x86_64/x86.h"
 
 #define KB_LPC_ROUNDS 10000
@@ -76,6 +77,7 @@ void KbLpc(ULONG64 *samples)
         ObDereferenceObject(port);
         return;
     }
+    KiPhaseStart();
     for (ULONG i = 0; i < KB_LPC_ROUNDS && ok; i++) {
         ULONG64 start;
 
@@ -85,8 +87,10 @@ void KbLpc(ULONG64 *samples)
              reply.Value == i + 1;
         samples[i] = __rdtsc() - start;
     }
+    KiPhaseReport("lpc-request-reply-kernel", KB_LPC_ROUNDS);
     if (ok)
         KbReport("lpc-request-reply-kernel", samples, KB_LPC_ROUNDS, "cycles");
+    KiPhaseStart();
     for (ULONG i = 0; i < KB_LPC_ROUNDS && ok; i++) {
         ULONG64 start;
 
@@ -95,6 +99,7 @@ void KbLpc(ULONG64 *samples)
         ok = LpcRequestPort(port, &request.h) == STATUS_SUCCESS;
         samples[i] = __rdtsc() - start;
     }
+    KiPhaseReport("lpc-datagram-kernel", KB_LPC_ROUNDS);
     if (ok)
         KbReport("lpc-datagram-kernel", samples, KB_LPC_ROUNDS, "cycles");
     else
