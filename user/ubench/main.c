@@ -1,7 +1,9 @@
 // ubench.exe: the user-mode benchmarks `make bench` runs (the kernel starts
 // this program when booted with `bench`). Each prints
 // "BENCH <name> <median> cycles (...)" like the in-kernel ones; under QEMU's
-// -icount the TSC counts instructions. `ubench exit` only exits: it is the
+// -icount the TSC counts instructions. `ubench lpc-request-reply` and
+// `ubench lpc-datagram` run one LPC benchmark alone (make bench-phases).
+// `ubench exit` only exits: it is the
 // program the process-creation benchmark starts.
 
 #include "user/include/runtime.h"
@@ -9,6 +11,12 @@
 #define UBENCH_SYSCALL_ROUNDS 10000
 #define UBENCH_CREATE_ROUNDS  100
 #define UBENCH_LPC_ROUNDS     10000
+// Datagrams sent between two requests: the server answers a request only
+// after every datagram queued before it, so the queue never holds more
+// than this many, however the two processes are scheduled (the quota is
+// 256: without the pacing, a server that is merely ready and not waiting
+// when the sender goes on lets the sender fill it).
+#define UBENCH_LPC_PACING     64
 #define UBENCH_PORT_NAME      u"\\UbenchLpcPort"
 
 static ULONG64 UbSamples[UBENCH_SYSCALL_ROUNDS];
@@ -169,7 +177,7 @@ static int UbLpcServer(void)
 // A datagram's figure is NtRequestPort's: the waiting server, woken with a
 // boost, takes the message before the sender goes on, so it includes the
 // delivery.
-static BOOLEAN UbLpc(void)
+static BOOLEAN UbLpc(BOOLEAN requestReply, BOOLEAN datagram)
 {
     UNICODE_STRING image, commandLine, name;
     LARGE_INTEGER tick = {.QuadPart = -10000};
@@ -200,7 +208,7 @@ static BOOLEAN UbLpc(void)
         NtClose(server);
         return FALSE;
     }
-    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
+    for (ULONG i = 0; requestReply && i < UBENCH_LPC_ROUNDS; i++) {
         UB_LPC_MESSAGE message;
         ULONG64 start;
 
@@ -215,8 +223,9 @@ static BOOLEAN UbLpc(void)
             return FALSE;
         }
     }
-    UbReport("lpc-request-reply-process", UBENCH_LPC_ROUNDS);
-    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
+    if (requestReply)
+        UbReport("lpc-request-reply-process", UBENCH_LPC_ROUNDS);
+    for (ULONG i = 0; datagram && i < UBENCH_LPC_ROUNDS; i++) {
         UB_LPC_MESSAGE message;
         ULONG64 start;
 
@@ -224,12 +233,17 @@ static BOOLEAN UbLpc(void)
         start = UbReadTsc();
         status = NtRequestPort(port, &message.h);
         UbSamples[i] = UbReadTsc() - start;
+        if (NT_SUCCESS(status) && i % UBENCH_LPC_PACING == UBENCH_LPC_PACING - 1) {
+            // Not timed: waits until the server has taken every datagram.
+            UbInitializeMessage(&message, i);
+            status = NtRequestWaitReplyPort(port, &message.h, &message.h);
+        }
         if (!NT_SUCCESS(status)) {
             printf("ubench: datagram %u: %08x\n", i, (ULONG)status);
             break;
         }
     }
-    if (NT_SUCCESS(status))
+    if (NT_SUCCESS(status) && datagram)
         UbReport("lpc-datagram-process", UBENCH_LPC_ROUNDS);
     // Closing the port tells the server (LPC_PORT_CLOSED); it then exits.
     NtClose(port);
@@ -262,9 +276,14 @@ int main(void)
         return 0;
     if (UbCommandLineEndsWith(u"lpcserver"))
         return UbLpcServer();
+    // One LPC benchmark alone (make bench-phases).
+    if (UbCommandLineEndsWith(u"lpc-request-reply"))
+        return UbLpc(TRUE, FALSE) ? 0 : 1;
+    if (UbCommandLineEndsWith(u"lpc-datagram"))
+        return UbLpc(FALSE, TRUE) ? 0 : 1;
     UbNullSystemCall();
     ok = UbThreadCreation();
     ok = UbProcessCreation() && ok;
-    ok = UbLpc() && ok;
+    ok = UbLpc(TRUE, TRUE) && ok;
     return ok ? 0 : 1;
 }
