@@ -17,8 +17,9 @@
 void KiSystemServiceDispatch(KTRAP_FRAME *frame)
 {
     ULONG64 service = frame->Rax;
-    ULONG64 arguments[KI_MAXIMUM_SERVICE_ARGUMENTS] = {frame->R10, frame->Rdx, frame->R8,
-                                                       frame->R9};
+    // Not zero-filled: a service reads only the arguments it has, and those
+    // beyond the fourth are copied in below.
+    ULONG64 arguments[KI_MAXIMUM_SERVICE_ARGUMENTS];
     KTHREAD *thread = KeGetCurrentThread();
     ULONG count;
 
@@ -28,6 +29,10 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
         return;
     }
     thread->TrapFrame = frame;
+    arguments[0] = frame->R10;
+    arguments[1] = frame->Rdx;
+    arguments[2] = frame->R8;
+    arguments[3] = frame->R9;
     count = KiArgumentTable[service];
     if (count > 4) {
         NTSTATUS status = MmCopyFromUser(&arguments[4],
