@@ -404,6 +404,13 @@ NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG a
                               LONG *previousCount);
 LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                         BOOLEAN wait);
+// NT's Wait=TRUE for a caller under a spin lock taken at `waitIrql`: returns
+// at DISPATCH_LEVEL holding the dispatcher lock, the thread marked WaitNext;
+// the caller releases its spin lock without lowering the IRQL and waits at
+// once (KeWaitForSingleObject takes over the lock and returns at waitIrql).
+// A waiter the release readies is switched to by that wait directly.
+LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                                KIRQL waitIrql);
 LONG KeReadStateSemaphore(KSEMAPHORE *semaphore);
 
 void KeInitializeMutant(KMUTANT *mutant, BOOLEAN initialOwner);

@@ -26,6 +26,13 @@ KIRQL KiAcquireDispatcherLock(void)
 
 void KiReleaseDispatcherLock(KIRQL oldIrql)
 {
+    KPRCB *prcb = KeGetCurrentPrcb();
+
+    // A thread readied while the running one was about to wait (WaitNext)
+    // was chosen without a dispatch interrupt, the wait being expected to
+    // switch to it; a wait that ends without blocking asks for it here.
+    if (prcb->NextThread && !prcb->DispatchPending && oldIrql < DISPATCH_LEVEL)
+        KiRequestDispatchInterrupt();
     KeReleaseSpinLockFromDpcLevel(&KiDispatcherLock);
     KeLowerIrql(oldIrql);
 }
@@ -101,7 +108,11 @@ void KiReadyThread(KTHREAD *thread)
     if (current && current->State == Running && thread->Priority > current->Priority) {
         thread->State = Standby;
         prcb->NextThread = thread;
-        KiRequestDispatchInterrupt();
+        // A thread that waits next (NT's WaitNext: it keeps the dispatcher
+        // lock into its wait) switches to it there: no interrupt, no
+        // preemption in between (NT's direct handoff).
+        if (!current->WaitNext)
+            KiRequestDispatchInterrupt();
         return;
     }
     KiInsertReadyList(prcb, thread, FALSE);

@@ -200,17 +200,23 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
                        LARGE_INTEGER *timeout, KWAIT_BLOCK *waitBlocks)
 {
     KTHREAD *thread = KeGetCurrentThread();
-    KIRQL oldIrql = KeGetCurrentIrql();
+    // WaitNext: the dispatcher lock is already held (a release with Wait
+    // set), and the IRQL to return to is the one saved then.
+    BOOLEAN locked = thread->WaitNext;
+    KIRQL oldIrql = locked ? thread->WaitIrql : KeGetCurrentIrql();
     NTSTATUS status;
 
     KE_PHASE(KiPhaseWaitEnter);
+    thread->WaitNext = FALSE;
     if (oldIrql > DISPATCH_LEVEL ||
         (oldIrql == DISPATCH_LEVEL && !(timeout && timeout->QuadPart == 0)))
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG64)objects, oldIrql, 0,
                      (ULONG64)__builtin_return_address(0));
 
     for (;;) {
-        KiAcquireDispatcherLock();
+        if (!locked)
+            KiAcquireDispatcherLock();
+        locked = FALSE;
 
         // A pending kernel APC runs before the thread may block.
         if (thread->ApcState.KernelApcPending && thread->KernelApcDisable == 0 &&

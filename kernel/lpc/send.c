@@ -113,18 +113,28 @@ NTSTATUS LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePor
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
-                          BOOLEAN chargeQuota)
+// LpcpQueueMessage but for the semaphore's count, which the caller adds
+// (lock held).
+static NTSTATUS LpcpInsertMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
+                                  BOOLEAN chargeQuota)
 {
-    KSEMAPHORE *semaphore = queuePort->MsgQueue.Semaphore;
-
-    if (chargeQuota && KeReadStateSemaphore(semaphore) >= LPCP_MAX_QUEUED_MESSAGES)
+    if (chargeQuota &&
+        KeReadStateSemaphore(queuePort->MsgQueue.Semaphore) >= LPCP_MAX_QUEUED_MESSAGES)
         return STATUS_NO_MEMORY;
     InsertTailList(&queuePort->MsgQueue.ReceiveHead, &message->Entry);
-    KeReleaseSemaphore(semaphore, 1, 1, FALSE);
     if (queuePort->Flags & LPCP_WAITABLE_PORT)
         KeSetEvent(&queuePort->WaitEvent, 1, FALSE);
     return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
+                          BOOLEAN chargeQuota)
+{
+    NTSTATUS status = LpcpInsertMessage(queuePort, message, chargeQuota);
+
+    if (NT_SUCCESS(status))
+        KeReleaseSemaphore(queuePort->MsgQueue.Semaphore, 1, 1, FALSE);
+    return status;
 }
 
 void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort)
@@ -266,7 +276,7 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     BOOLEAN callback;
     LPCP_PORT_OBJECT *queuePort = NULL, *rundownPort;
     ETHREAD *target = NULL;
-    BOOLEAN queueReferenced = FALSE;
+    BOOLEAN queueReferenced = FALSE, handoff = FALSE;
     void *portContext;
     NTSTATUS status;
     ULONG id = 0;
@@ -307,7 +317,8 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         message->Request.CallbackId = 0;
         message->PortContext = portContext;
         message->SenderPort = port;
-        status = LpcpQueueMessage(queuePort, message, TRUE);
+        status = LpcpInsertMessage(queuePort, message, TRUE);
+        handoff = NT_SUCCESS(status);
     }
     if (NT_SUCCESS(status)) {
         thread->LpcReplyMessageId = id;
@@ -315,7 +326,16 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
             (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT | noImpersonation);
         InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
     }
-    LpcpReleaseLock(oldIrql);
+    if (handoff) {
+        // The receiver's count last, the dispatcher lock kept for the wait
+        // for the reply, which LpcpWaitForReply starts at once: a receiver
+        // it readies runs when this thread blocks, not by preempting it
+        // first (NT's handoff; the IRQL comes down in the wait).
+        KiReleaseSemaphoreWaitNext(queuePort->MsgQueue.Semaphore, 1, 1, oldIrql);
+        KeReleaseSpinLockFromDpcLevel(&LpcpLock);
+    } else {
+        LpcpReleaseLock(oldIrql);
+    }
     KE_PHASE(KiPhaseLpcQueued);
     if (target)
         ObDereferenceObject(target);
