@@ -11,11 +11,10 @@
 #define UBENCH_SYSCALL_ROUNDS 10000
 #define UBENCH_CREATE_ROUNDS  100
 #define UBENCH_LPC_ROUNDS     10000
-// Datagrams sent between two requests: the server answers a request only
-// after every datagram queued before it, so the queue never holds more
-// than this many, however the two processes are scheduled (the quota is
-// 256: without the pacing, a server that is merely ready and not waiting
-// when the sender goes on lets the sender fill it).
+// Datagrams between two yields of the sender (not timed). A server that is
+// merely ready when the sender goes on (its boost decayed at a quantum end)
+// has the sender's priority, so the yield runs it, and it drains the queue
+// before it waits again: the queue never nears its 256-message quota.
 #define UBENCH_LPC_PACING     64
 #define UBENCH_PORT_NAME      u"\\UbenchLpcPort"
 
@@ -173,6 +172,39 @@ static int UbLpcServer(void)
     }
 }
 
+typedef struct _UB_DATAGRAM_RUN {
+    HANDLE Port;
+    NTSTATUS Status;
+} UB_DATAGRAM_RUN;
+
+// The datagram sender: a thread of its own, which never waits, so it runs at
+// its base priority without a boost (a reply wakes its receiver with one,
+// as NT's does) and the waiting server, woken with a boost, preempts it at
+// every datagram.
+static NTSTATUS NTAPI UbDatagramThread(PVOID context)
+{
+    UB_DATAGRAM_RUN *run = context;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
+        UB_LPC_MESSAGE message;
+        ULONG64 start;
+
+        UbInitializeMessage(&message, i);
+        start = UbReadTsc();
+        status = NtRequestPort(run->Port, &message.h);
+        UbSamples[i] = UbReadTsc() - start;
+        if (!NT_SUCCESS(status)) {
+            printf("ubench: datagram %u: %08x\n", i, (ULONG)status);
+            break;
+        }
+        if (i % UBENCH_LPC_PACING == UBENCH_LPC_PACING - 1)
+            NtYieldExecution();
+    }
+    run->Status = status;
+    return status;
+}
+
 // Request/reply and datagrams between this process and `ubench lpcserver`.
 // A datagram's figure is NtRequestPort's: the waiting server, woken with a
 // boost, takes the message before the sender goes on, so it includes the
@@ -225,26 +257,22 @@ static BOOLEAN UbLpc(BOOLEAN requestReply, BOOLEAN datagram)
     }
     if (requestReply)
         UbReport("lpc-request-reply-process", UBENCH_LPC_ROUNDS);
-    for (ULONG i = 0; datagram && i < UBENCH_LPC_ROUNDS; i++) {
-        UB_LPC_MESSAGE message;
-        ULONG64 start;
+    if (datagram) {
+        UB_DATAGRAM_RUN run = {port, STATUS_PENDING};
+        HANDLE sender;
 
-        UbInitializeMessage(&message, i);
-        start = UbReadTsc();
-        status = NtRequestPort(port, &message.h);
-        UbSamples[i] = UbReadTsc() - start;
-        if (NT_SUCCESS(status) && i % UBENCH_LPC_PACING == UBENCH_LPC_PACING - 1) {
-            // Not timed: waits until the server has taken every datagram.
-            UbInitializeMessage(&message, i);
-            status = NtRequestWaitReplyPort(port, &message.h, &message.h);
+        status = NtCreateThreadEx(&sender, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
+                                  (PVOID)UbDatagramThread, &run, 0, 0, 0, 0, NULL);
+        if (NT_SUCCESS(status)) {
+            NtWaitForSingleObject(sender, FALSE, NULL);
+            NtClose(sender);
+            status = run.Status;
+        } else {
+            printf("ubench: cannot start the datagram sender: %08x\n", (ULONG)status);
         }
-        if (!NT_SUCCESS(status)) {
-            printf("ubench: datagram %u: %08x\n", i, (ULONG)status);
-            break;
-        }
+        if (NT_SUCCESS(status))
+            UbReport("lpc-datagram-process", UBENCH_LPC_ROUNDS);
     }
-    if (NT_SUCCESS(status) && datagram)
-        UbReport("lpc-datagram-process", UBENCH_LPC_ROUNDS);
     // Closing the port tells the server (LPC_PORT_CLOSED); it then exits.
     NtClose(port);
     NtWaitForSingleObject(server, FALSE, NULL);
