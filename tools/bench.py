@@ -46,6 +46,7 @@ BENCH_LINE = re.compile(r"^BENCH (\S+) (\d+(?:\.\d+)?) (\S+)\b.*$", re.M)
 ERROR_LINE = re.compile(r"^(?:BENCH error.*|ubench: .*)$", re.M)
 PHASE_LINE = re.compile(r"^PHASE (\S+) (\S+) (\S+) (\d+) (\d+)\b.*$", re.M)
 PHASE_OVERHEAD = re.compile(r"^PHASE (\S+) probe-overhead (\d+)", re.M)
+PHASE_LISTED = re.compile(r"^PHASE (\S+) total - \d+ \d+ \(listed (\d+)\)", re.M)
 # What the kernel prints on every `bench` boot: one missing is a failure.
 KERNEL_BENCHMARKS = [
     "event-pingpong-roundtrip", "context-switch", "timer-expiry-to-waiter",
@@ -173,6 +174,7 @@ class InKernel:
 def print_phases(output):
     """The PHASE lines of one boot, a table per benchmark."""
     overhead = dict((m.group(1), m.group(2)) for m in PHASE_OVERHEAD.finditer(output))
+    listed = dict((m.group(1), m.group(2)) for m in PHASE_LISTED.finditer(output))
     edges = {}
     for m in PHASE_LINE.finditer(output):
         edges.setdefault(m.group(1), []).append(m.groups()[1:])
@@ -182,7 +184,9 @@ def print_phases(output):
               % (bench, overhead.get(bench, "?")))
         for source, target, count, per_round in rows:
             if source == "total":
-                print("  %-48s %8s" % ("total a round, every edge", per_round))
+                print("  %-48s %8s" % ("the edges above, a round", listed.get(bench, "?")))
+                print("  %-48s %8s" % ("every edge (with the program's start, idle)",
+                                       per_round))
                 continue
             print("  %-22s -> %-22s %8s  (%s times)" % (source, target, per_round, count))
 
