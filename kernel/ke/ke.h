@@ -114,6 +114,8 @@ extern KDEBUG_ROUTINE KiDebugRoutine;
 // faults. Returns the number of bytes NOT copied (0 on success). The
 // debugger reads all memory through this; so will system-call probing.
 SIZE_T KiCopyMemorySafe(void *destination, const void *source, SIZE_T length);
+// Reads one byte and writes it back, fault-safe: 0, or 1 when either faulted.
+ULONG KiProbeWriteByte(UCHAR *address);
 BOOLEAN KeReadMemorySafe(ULONG64 address, void *buffer, SIZE_T length);
 
 // setjmp/longjmp for the kernel: the self-tests use it to come back from an
