@@ -50,7 +50,8 @@ PHASE_LISTED = re.compile(r"^PHASE (\S+) total - \d+ \d+ \(listed (\d+)\)", re.M
 # What the kernel prints on every `bench` boot: one missing is a failure.
 KERNEL_BENCHMARKS = [
     "event-pingpong-roundtrip", "context-switch", "timer-expiry-to-waiter",
-    "lpc-request-reply-kernel", "lpc-datagram-kernel", "workitem-dispatch",
+    "lpc-request-reply-kernel", "lpc-datagram-kernel", "lpc-request-reply-kernel-10000-ports",
+    "workitem-dispatch",
     "workitem-queue-to-start", "user-null-syscall", "user-thread-create-exit",
     "user-process-create-exit", "lpc-request-reply-process", "lpc-datagram-process",
 ]
