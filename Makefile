@@ -21,6 +21,10 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone 
 ifneq ($(findstring clang,$(CC)),)
 CFLAGS += --target=x86_64-unknown-none-elf
 endif
+# PHASES=1: the phase probes of ke/kephase.h (make bench-phases builds so).
+ifeq ($(PHASES),1)
+CFLAGS += -DKE_PHASES
+endif
 NASMFLAGS := -f elf64 -w+all -i ./
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
            -T linker.ld
@@ -57,7 +61,7 @@ ISO := $(BUILD)/sleuth.iso
 QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
 
 .PHONY: all kernel iso usb run run-vga run-uefi gdb test test-host test-kernel test-e2e \
-        bench deps clean help
+        bench bench-phases deps clean help
 
 all: $(ELF) $(ISO)
 
@@ -68,6 +72,7 @@ help:
 	@echo "make gdb        boot and wait for GDB on localhost:1234"
 	@echo "make test       every test: host units, in-kernel, end-to-end (BIOS and UEFI)"
 	@echo "make bench      benchmarks"
+	@echo "make bench-phases  where the LPC benchmarks' instructions go, phase by phase"
 	@echo "make usb        $(BUILD)/sleuth.img, a raw image to dd onto a USB stick"
 	@echo "make deps       install the Debian packages the build needs"
 
@@ -175,6 +180,11 @@ test: deps
 
 bench: deps $(ISO)
 	@$(PYTHON) tools/bench.py --iso $(ISO)
+
+# A kernel with the phase probes, in its own build directory.
+bench-phases: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/phases PHASES=1 all
+	@$(PYTHON) tools/bench.py --iso $(BUILD)/phases/sleuth.iso --phases
 
 # Host unit tests: the pure code, built for this machine under the sanitizers.
 HOST_TEST_SRC := $(wildcard tests/host/*.c)

@@ -16,6 +16,15 @@ Benchmarks:
                    wall-clock time from QEMU's start to the first prompt.
   in-kernel        once the kernel has them (its image contains "BENCH "):
                    boots with `bench` and collects "BENCH name value unit".
+
+A benchmark that fails (a "BENCH error" or "ubench:" line, no "BENCH DONE",
+a figure missing that the kernel always prints) makes the run fail: a
+"bench.py: FAILED" line says which, and the exit status is 1.
+
+--phases (make bench-phases, on a kernel built with PHASES=1) boots once
+under BIOS and prints, for each LPC benchmark, where its instructions go:
+every edge between two probes taken at least once a round, with the
+instructions it costs a round (see kernel/ke/kephase.h).
 """
 
 import argparse
@@ -34,6 +43,20 @@ from sleuthvm import PROMPT, SleuthVM, SleuthVMError  # noqa: E402
 
 ICOUNT = ["-icount", "shift=0"]
 BENCH_LINE = re.compile(r"^BENCH (\S+) (\d+(?:\.\d+)?) (\S+)\b.*$", re.M)
+ERROR_LINE = re.compile(r"^(?:BENCH error.*|ubench: .*)$", re.M)
+PHASE_LINE = re.compile(r"^PHASE (\S+) (\S+) (\S+) (\d+) (\d+)\b.*$", re.M)
+PHASE_OVERHEAD = re.compile(r"^PHASE (\S+) probe-overhead (\d+)", re.M)
+PHASE_LISTED = re.compile(r"^PHASE (\S+) total - \d+ \d+ \(listed (\d+)\)", re.M)
+# What the kernel prints on every `bench` boot: one missing is a failure.
+KERNEL_BENCHMARKS = [
+    "event-pingpong-roundtrip", "context-switch", "timer-expiry-to-waiter",
+    "lpc-request-reply-kernel", "lpc-datagram-kernel", "lpc-request-reply-kernel-10000-ports",
+    "workitem-dispatch",
+    "workitem-queue-to-start", "user-null-syscall", "user-thread-create-exit",
+    "user-process-create-exit", "lpc-request-reply-process", "lpc-datagram-process",
+]
+PHASE_BENCHMARKS = ["lpc-request-reply-kernel", "lpc-datagram-kernel",
+                    "lpc-request-reply-process", "lpc-datagram-process"]
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")     # main() puts it next to the ISO
 
 
@@ -138,6 +161,36 @@ class InKernel:
                 values.setdefault((m.group(1), m.group(3)), []).append(float(m.group(2)))
         return [(name, v, unit) for (name, unit), v in values.items()]
 
+    def errors(self, output, expected):
+        """What went wrong in one run's output: [] when nothing did."""
+        errors = [m.group(0).strip() for m in ERROR_LINE.finditer(output)]
+        if "BENCH DONE" not in output:
+            errors.append("no BENCH DONE (the kernel stopped or broke in)")
+        names = set(m.group(1) for m in BENCH_LINE.finditer(output))
+        names |= set(m.group(1) for m in PHASE_LINE.finditer(output))
+        errors += ["no figure for %s" % name for name in expected if name not in names]
+        return errors
+
+
+def print_phases(output):
+    """The PHASE lines of one boot, a table per benchmark."""
+    overhead = dict((m.group(1), m.group(2)) for m in PHASE_OVERHEAD.finditer(output))
+    listed = dict((m.group(1), m.group(2)) for m in PHASE_LISTED.finditer(output))
+    edges = {}
+    for m in PHASE_LINE.finditer(output):
+        edges.setdefault(m.group(1), []).append(m.groups()[1:])
+    for bench, rows in edges.items():
+        print()
+        print("%s (instructions a round; probe overhead %s taken off each edge)"
+              % (bench, overhead.get(bench, "?")))
+        for source, target, count, per_round in rows:
+            if source == "total":
+                print("  %-48s %8s" % ("the edges above, a round", listed.get(bench, "?")))
+                print("  %-48s %8s" % ("every edge (with the program's start, idle)",
+                                       per_round))
+                continue
+            print("  %-22s -> %-22s %8s  (%s times)" % (source, target, per_round, count))
+
 
 def fmt(value, unit):
     if unit == "s":
@@ -157,7 +210,11 @@ def main():
     parser.add_argument("--firmware", choices=("bios", "uefi"), action="append",
                         help="default: both")
     parser.add_argument("-k", dest="pattern", help="only benchmarks whose name contains this")
+    parser.add_argument("--phases", action="store_true",
+                        help="a PHASES=1 kernel: one BIOS boot, the LPC phase tables")
     args = parser.parse_args()
+    if args.phases:
+        args.runs, args.firmware, args.pattern = 1, ["bios"], "in-kernel"
     os.chdir(ROOT)
     if not os.path.exists(args.iso):
         sys.exit("bench.py: no %s (make all)" % args.iso)
@@ -201,6 +258,20 @@ def main():
                 failed = True
                 print("  %s %s run %d failed: %s" % (bench.name, firmware.upper(), i + 1, e),
                       flush=True)
+    for (bench, firmware), runs in sorted(outputs.items(), key=lambda item: item[0][1]):
+        if not isinstance(bench, InKernel):
+            continue
+        for i, (output, _) in enumerate(runs):
+            for error in bench.errors(output, PHASE_BENCHMARKS if args.phases
+                                      else KERNEL_BENCHMARKS):
+                failed = True
+                print("bench.py: FAILED: %s run %d: %s" % (firmware.upper(), i + 1, error),
+                      flush=True)
+    if args.phases:
+        for runs in outputs.values():
+            for output, _ in runs:
+                print_phases(output)
+        return 1 if failed else 0
     rows = []
     for bench in benchmarks:
         for firmware in firmwares:
@@ -216,6 +287,8 @@ def main():
         median = statistics.median(values)
         spread = (max(values) - min(values)) / median * 100 if median else 0.0
         print("%-*s  %-8s  %20s  %.1f%%" % (width, name, firmware, fmt(median, unit), spread))
+    if failed:
+        print("bench.py: FAILED: some benchmarks failed (the lines above say which)")
     return 1 if failed else 0
 
 

@@ -174,14 +174,6 @@ void KiInitializeSystemCalls(void)
     __writemsr(MSR_EFER, __readmsr(MSR_EFER) | EFER_SCE);
 }
 
-KPCR *KeGetPcr(void)
-{
-    KPCR *pcr;
-
-    __asm__ volatile("movq %%gs:0, %0" : "=r"(pcr));
-    return pcr;
-}
-
 ULONG KeGetCurrentProcessorNumber(void)
 {
     return KeGetPcr()->Prcb.Number;

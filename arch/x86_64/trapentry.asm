@@ -135,6 +135,22 @@ KiCopySafeDwordsFixup:
     lea rax, [rcx * 4]
     ret
 
+; ULONG KiProbeWriteByte(UCHAR *address)
+; Reads the byte at `address` and writes it back: 0 when both worked, 1 when
+; either faulted (a missing or read-only page). ProbeForWrite's touch of one
+; page, in five instructions.
+global KiProbeWriteByte
+KiProbeWriteByte:
+KiProbeWriteLoad:
+    mov al, [rdi]
+KiProbeWriteStore:
+    mov [rdi], al
+    xor eax, eax
+    ret
+KiProbeWriteFixup:
+    mov eax, 1
+    ret
+
 ; void DbgBreakPoint(void)
 ; A breakpoint with a frame record of its own, so the debugger's stack walk
 ; shows the caller.
@@ -231,3 +247,5 @@ section .extable
     dq KiCopySafeBytes, KiCopySafeBytesFixup
     dq KiCopySafeQwords, KiCopySafeQwordsFixup
     dq KiCopySafeDwords, KiCopySafeDwordsFixup
+    dq KiProbeWriteLoad, KiProbeWriteFixup
+    dq KiProbeWriteStore, KiProbeWriteFixup

@@ -9,25 +9,13 @@ KIRQL KeGetCurrentIrql(void)
     return (KIRQL)__readcr8();
 }
 
-KIRQL KfRaiseIrql(KIRQL newIrql)
+// The inline raise, lower and acquire (ke.h) call this on a bad IRQL or a
+// lock this processor already holds.
+void KiIrqlBugCheck(ULONG code, ULONG64 lock, KIRQL oldIrql, KIRQL newIrql, void *caller)
 {
-    KIRQL oldIrql = (KIRQL)__readcr8();
-
-    if (newIrql < oldIrql)
-        KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, 0, oldIrql, newIrql,
-                     (ULONG64)__builtin_return_address(0));
-    __writecr8(newIrql);
-    return oldIrql;
-}
-
-void KeLowerIrql(KIRQL newIrql)
-{
-    KIRQL oldIrql = (KIRQL)__readcr8();
-
-    if (newIrql > oldIrql)
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, 0, oldIrql, newIrql,
-                     (ULONG64)__builtin_return_address(0));
-    __writecr8(newIrql);
+    if (code == SPIN_LOCK_ALREADY_OWNED)
+        KeBugCheckEx(code, lock, 0, 0, 0);
+    KeBugCheckEx(code, 0, oldIrql, newIrql, (ULONG64)caller);
 }
 
 KIRQL KeRaiseIrqlToDpcLevel(void)
@@ -40,49 +28,16 @@ void KeInitializeSpinLock(KSPIN_LOCK *lock)
     *lock = 0;
 }
 
-// The owner value is the acquiring processor's KPRCB + 1, so `dq` on a held
-// lock tells which processor holds it.
-static ULONG_PTR KiSpinLockOwnerValue(void)
+// The inline acquire (ke.h) found the lock held: by this processor, which
+// can never succeed, or by another one, which it waits for.
+void KiAcquireSpinLockContended(KSPIN_LOCK *lock)
 {
-    return (ULONG_PTR)KeGetCurrentPrcb() + 1;
-}
-
-BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock)
-{
-    ULONG_PTR expected = 0;
-
-    return __atomic_compare_exchange_n(lock, &expected, KiSpinLockOwnerValue(), FALSE,
-                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock)
-{
-    ULONG_PTR owner = KiSpinLockOwnerValue();
-
-    // Acquiring a lock this processor already holds can never succeed.
-    if (__atomic_load_n(lock, __ATOMIC_RELAXED) == owner)
-        KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, (ULONG64)lock, 0, 0, 0);
+    if (__atomic_load_n(lock, __ATOMIC_RELAXED) == (ULONG_PTR)KeGetCurrentPrcb() + 1)
+        KiIrqlBugCheck(SPIN_LOCK_ALREADY_OWNED, (ULONG64)lock, 0, 0, NULL);
     while (!KeTryToAcquireSpinLockAtDpcLevel(lock)) {
         while (__atomic_load_n(lock, __ATOMIC_RELAXED) != 0)
             _mm_pause();
     }
-}
-
-void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock)
-{
-    __atomic_store_n(lock, 0, __ATOMIC_RELEASE);
-}
-
-void KeAcquireSpinLock(KSPIN_LOCK *lock, KIRQL *oldIrql)
-{
-    *oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-    KeAcquireSpinLockAtDpcLevel(lock);
-}
-
-void KeReleaseSpinLock(KSPIN_LOCK *lock, KIRQL oldIrql)
-{
-    KeReleaseSpinLockFromDpcLevel(lock);
-    KeLowerIrql(oldIrql);
 }
 
 BOOLEAN KiAcquireSpinLockDisableInterrupts(KSPIN_LOCK *lock)

@@ -21,8 +21,10 @@
 #define HIGH_LEVEL     15
 
 KIRQL KeGetCurrentIrql(void);
+#ifdef SLEUTH_HOST
 KIRQL KfRaiseIrql(KIRQL newIrql);
 void KeLowerIrql(KIRQL newIrql);
+#endif
 #define KeRaiseIrql(newIrql, oldIrql) (*(oldIrql) = KfRaiseIrql(newIrql))
 KIRQL KeRaiseIrqlToDpcLevel(void);
 
@@ -36,11 +38,15 @@ KIRQL KeRaiseIrqlToDpcLevel(void);
 typedef ULONG_PTR KSPIN_LOCK;
 
 void KeInitializeSpinLock(KSPIN_LOCK *lock);
+#ifdef SLEUTH_HOST
+// The kernel's are inline (below, after the KPRCB); the host tests' shims
+// define these.
 void KeAcquireSpinLock(KSPIN_LOCK *lock, KIRQL *oldIrql);
 void KeReleaseSpinLock(KSPIN_LOCK *lock, KIRQL oldIrql);
 void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock);
 void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock);
 BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock);
+#endif
 BOOLEAN KiAcquireSpinLockDisableInterrupts(KSPIN_LOCK *lock);
 
 // In-stack queued spin locks: FIFO hand-off, each waiter spinning on its
@@ -108,6 +114,8 @@ extern KDEBUG_ROUTINE KiDebugRoutine;
 // faults. Returns the number of bytes NOT copied (0 on success). The
 // debugger reads all memory through this; so will system-call probing.
 SIZE_T KiCopyMemorySafe(void *destination, const void *source, SIZE_T length);
+// Reads one byte and writes it back, fault-safe: 0, or 1 when either faulted.
+ULONG KiProbeWriteByte(UCHAR *address);
 BOOLEAN KeReadMemorySafe(ULONG64 address, void *buffer, SIZE_T length);
 
 // setjmp/longjmp for the kernel: the self-tests use it to come back from an
@@ -191,10 +199,21 @@ typedef struct _KPCR {
 _Static_assert(offsetof(KPCR, UserRsp) == 0x28, "KPCR.UserRsp offset");
 _Static_assert(offsetof(KPCR, RspBase) == 0x30, "KPCR.RspBase offset");
 
-KPCR *KeGetPcr(void);
+// One instruction each: GS points at the processor's KPCR in the kernel.
+static inline KPCR *KeGetPcr(void)
+{
+    KPCR *pcr;
+
+    __asm__ volatile("movq %%gs:0, %0" : "=r"(pcr));
+    return pcr;
+}
+
 static inline KPRCB *KeGetCurrentPrcb(void)
 {
-    return KeGetPcr()->CurrentPrcb;
+    KPRCB *prcb;
+
+    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(prcb) : "i"(offsetof(KPCR, CurrentPrcb)));
+    return prcb;
 }
 ULONG KeGetCurrentProcessorNumber(void);
 extern ULONG KeNumberProcessors;
@@ -274,6 +293,92 @@ void DbgBreakPoint(void);
 void KiInitializeProcessor(void);
 void KiInitializeTraps(void);
 
+// ---- IRQL and spin lock fast paths ------------------------------------------------
+//
+// Inline: a lock round trip is a handful of instructions (the LPC round trip
+// takes sixteen). The checks stay, each one compare: raising to a lower
+// IRQL, lowering to a higher one, and acquiring a lock this processor
+// already holds bugcheck (irql.c's KiIrqlBugCheck, out of line).
+
+#ifndef SLEUTH_HOST
+void KiIrqlBugCheck(ULONG code, ULONG64 lock, KIRQL oldIrql, KIRQL newIrql, void *caller)
+    __attribute__((noreturn, cold));
+
+static inline KIRQL KiReadIrql(void)
+{
+    ULONG64 irql;
+
+    __asm__ volatile("mov %%cr8, %0" : "=r"(irql));
+    return (KIRQL)irql;
+}
+
+static inline void KiWriteIrql(KIRQL irql)
+{
+    __asm__ volatile("mov %0, %%cr8" : : "r"((ULONG64)irql) : "memory");
+}
+
+static inline __attribute__((always_inline)) KIRQL KfRaiseIrql(KIRQL newIrql)
+{
+    KIRQL oldIrql = KiReadIrql();
+
+    if (__builtin_expect(newIrql < oldIrql, 0))
+        KiIrqlBugCheck(IRQL_NOT_GREATER_OR_EQUAL, 0, oldIrql, newIrql,
+                       __builtin_return_address(0));
+    KiWriteIrql(newIrql);
+    return oldIrql;
+}
+
+static inline __attribute__((always_inline)) void KeLowerIrql(KIRQL newIrql)
+{
+    KIRQL oldIrql = KiReadIrql();
+
+    if (__builtin_expect(newIrql > oldIrql, 0))
+        KiIrqlBugCheck(IRQL_NOT_LESS_OR_EQUAL, 0, oldIrql, newIrql,
+                       __builtin_return_address(0));
+    KiWriteIrql(newIrql);
+}
+
+// The owner value is the acquiring processor's KPRCB + 1, so `dq` on a held
+// lock tells which processor holds it.
+static inline BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock)
+{
+    ULONG_PTR expected = 0;
+
+    return __atomic_compare_exchange_n(lock, &expected, (ULONG_PTR)KeGetCurrentPrcb() + 1,
+                                       FALSE, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void KiAcquireSpinLockContended(KSPIN_LOCK *lock);
+
+static inline void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock)
+{
+    ULONG_PTR expected = 0;
+
+    if (!__builtin_expect(__atomic_compare_exchange_n(lock, &expected,
+                                                      (ULONG_PTR)KeGetCurrentPrcb() + 1, FALSE,
+                                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED),
+                          1))
+        KiAcquireSpinLockContended(lock);
+}
+
+static inline void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock)
+{
+    __atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
+
+static inline void KeAcquireSpinLock(KSPIN_LOCK *lock, KIRQL *oldIrql)
+{
+    *oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    KeAcquireSpinLockAtDpcLevel(lock);
+}
+
+static inline void KeReleaseSpinLock(KSPIN_LOCK *lock, KIRQL oldIrql)
+{
+    KeReleaseSpinLockFromDpcLevel(lock);
+    KeLowerIrql(oldIrql);
+}
+#endif
+
 // ---- Dispatcher: objects, waits, threads ----------------------------------------
 //
 // The dispatcher lock serializes every change to a dispatcher object's state
@@ -301,6 +406,13 @@ NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG a
                               LONG *previousCount);
 LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                         BOOLEAN wait);
+// NT's Wait=TRUE for a caller under a spin lock taken at `waitIrql`: returns
+// at DISPATCH_LEVEL holding the dispatcher lock, the thread marked WaitNext;
+// the caller releases its spin lock without lowering the IRQL and waits at
+// once (KeWaitForSingleObject takes over the lock and returns at waitIrql).
+// A waiter the release readies is switched to by that wait directly.
+LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                                KIRQL waitIrql);
 LONG KeReadStateSemaphore(KSEMAPHORE *semaphore);
 
 void KeInitializeMutant(KMUTANT *mutant, BOOLEAN initialOwner);

@@ -9,6 +9,7 @@
 
 #include "ke/ke.h"
 #include "arch/x86_64/hal.h"
+#include "ke/kephase.h"
 #include "arch/x86_64/x86.h"
 
 static KSPIN_LOCK KiDispatcherLock;
@@ -25,6 +26,13 @@ KIRQL KiAcquireDispatcherLock(void)
 
 void KiReleaseDispatcherLock(KIRQL oldIrql)
 {
+    KPRCB *prcb = KeGetCurrentPrcb();
+
+    // A thread readied while the running one was about to wait (WaitNext)
+    // was chosen without a dispatch interrupt, the wait being expected to
+    // switch to it; a wait that ends without blocking asks for it here.
+    if (prcb->NextThread && !prcb->DispatchPending && oldIrql < DISPATCH_LEVEL)
+        KiRequestDispatchInterrupt();
     KeReleaseSpinLockFromDpcLevel(&KiDispatcherLock);
     KeLowerIrql(oldIrql);
 }
@@ -100,7 +108,11 @@ void KiReadyThread(KTHREAD *thread)
     if (current && current->State == Running && thread->Priority > current->Priority) {
         thread->State = Standby;
         prcb->NextThread = thread;
-        KiRequestDispatchInterrupt();
+        // A thread that waits next (NT's WaitNext: it keeps the dispatcher
+        // lock into its wait) switches to it there: no interrupt, no
+        // preemption in between (NT's direct handoff).
+        if (!current->WaitNext)
+            KiRequestDispatchInterrupt();
         return;
     }
     KiInsertReadyList(prcb, thread, FALSE);
@@ -133,7 +145,9 @@ static void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     if (next->Teb != current->Teb)
         __writemsr(MSR_KERNEL_GS_BASE, (ULONG64)next->Teb);
     KiReleaseDispatcherLockFromDpcLevel();
+    KE_PHASE(KiPhaseSwapOut);
     KiSwapContext(current, next);
+    KE_PHASE(KiPhaseSwapIn);
     // Running again. A kernel APC queued while we were switched out is
     // delivered as soon as our IRQL drops low enough.
     if (current->ApcState.KernelApcPending)
@@ -192,6 +206,7 @@ void KiDispatchInterrupt(void)
     KTHREAD *next;
     BOOLEAN quantumEnd;
 
+    KE_PHASE(KiPhaseDispatchInterrupt);
     prcb->DispatchPending = FALSE;
     KiRetireDpcList(prcb);
 

@@ -33,15 +33,40 @@ NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG a
     return STATUS_SUCCESS;
 }
 
+LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                                KIRQL waitIrql)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    LONG previous;
+
+    KiAcquireDispatcherLock();
+    previous = semaphore->Header.SignalState;
+    if (adjustment <= 0 || previous > semaphore->Limit - adjustment)
+        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED,
+                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, adjustment);
+    // Set first: a waiter readied now is left for this thread's wait to
+    // switch to (KiReadyThread), not preempting it on the way there.
+    thread->WaitNext = TRUE;
+    thread->WaitIrql = waitIrql;
+    semaphore->Header.SignalState = previous + adjustment;
+    if (previous == 0 && !IsListEmpty(&semaphore->Header.WaitListHead))
+        KiWaitTest(&semaphore->Header, increment);
+    return previous;
+}
+
 // The kernel-mode form: releasing past the limit is a caller bug, which NT
 // raises as an exception; with no exception handling in the kernel that is
-// a bugcheck.
+// a bugcheck. With `wait`, NT's meaning: the caller's next call is a wait,
+// which the dispatcher lock is kept for (KiReleaseSemaphoreWaitNext).
 LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                         BOOLEAN wait)
 {
     LONG previous = 0;
-    NTSTATUS status = KeReleaseSemaphoreEx(semaphore, increment, adjustment, &previous);
+    NTSTATUS status;
 
+    if (wait)
+        return KiReleaseSemaphoreWaitNext(semaphore, increment, adjustment, KeGetCurrentIrql());
+    status = KeReleaseSemaphoreEx(semaphore, increment, adjustment, &previous);
     if (!NT_SUCCESS(status))
         KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)status,
                      (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, adjustment);

@@ -6,6 +6,7 @@
 
 #include "ke/ke.h"
 #include "mm/mm.h"
+#include "ke/kephase.h"
 #include "arch/x86_64/x86.h"
 
 // Where the fifth argument lies on the user stack at the syscall: above the
@@ -16,16 +17,22 @@
 void KiSystemServiceDispatch(KTRAP_FRAME *frame)
 {
     ULONG64 service = frame->Rax;
-    ULONG64 arguments[KI_MAXIMUM_SERVICE_ARGUMENTS] = {frame->R10, frame->Rdx, frame->R8,
-                                                       frame->R9};
+    // Not zero-filled: a service reads only the arguments it has, and those
+    // beyond the fourth are copied in below.
+    ULONG64 arguments[KI_MAXIMUM_SERVICE_ARGUMENTS];
     KTHREAD *thread = KeGetCurrentThread();
     ULONG count;
 
+    KE_PHASE(KiPhaseSyscallEnter);
     if (service >= KiServiceLimit || !KiServiceTable[service]) {
         frame->Rax = (ULONG64)(LONG64)STATUS_INVALID_SYSTEM_SERVICE;
         return;
     }
     thread->TrapFrame = frame;
+    arguments[0] = frame->R10;
+    arguments[1] = frame->Rdx;
+    arguments[2] = frame->R8;
+    arguments[3] = frame->R9;
     count = KiArgumentTable[service];
     if (count > 4) {
         NTSTATUS status = MmCopyFromUser(&arguments[4],
@@ -38,6 +45,7 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
             return;
         }
     }
+    KE_PHASE(KiPhaseSyscallService);
     frame->Rax = (ULONG64)(LONG64)KiServiceTable[service](arguments[0], arguments[1],
                                                           arguments[2], arguments[3],
                                                           arguments[4], arguments[5],
@@ -45,6 +53,7 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
                                                           arguments[8], arguments[9],
                                                           arguments[10], arguments[11],
                                                           arguments[12]);
+    KE_PHASE(KiPhaseSyscallReturn);
     if (KeGetCurrentIrql() != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG64)KiServiceTable[service],
                      KeGetCurrentIrql(), 0, 0);
@@ -53,4 +62,5 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
     // has run (STATUS_USER_APC from an alertable wait).
     if (thread->ApcState.UserApcPending)
         KiDeliverUserApc(frame);
+    KE_PHASE(KiPhaseSyscallExit);
 }

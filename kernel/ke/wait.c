@@ -18,6 +18,7 @@
 //     STATUS_ABANDONED_WAIT_0 + i, STATUS_TIMEOUT, STATUS_ALERTED...
 
 #include "ke/ke.h"
+#include "ke/kephase.h"
 
 // Is `object` signaled for `thread`? A mutant is also "signaled" for the
 // thread that already owns it (recursive acquisition).
@@ -199,16 +200,23 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
                        LARGE_INTEGER *timeout, KWAIT_BLOCK *waitBlocks)
 {
     KTHREAD *thread = KeGetCurrentThread();
-    KIRQL oldIrql = KeGetCurrentIrql();
+    // WaitNext: the dispatcher lock is already held (a release with Wait
+    // set), and the IRQL to return to is the one saved then.
+    BOOLEAN locked = thread->WaitNext;
+    KIRQL oldIrql = locked ? thread->WaitIrql : KeGetCurrentIrql();
     NTSTATUS status;
 
+    KE_PHASE(KiPhaseWaitEnter);
+    thread->WaitNext = FALSE;
     if (oldIrql > DISPATCH_LEVEL ||
         (oldIrql == DISPATCH_LEVEL && !(timeout && timeout->QuadPart == 0)))
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG64)objects, oldIrql, 0,
                      (ULONG64)__builtin_return_address(0));
 
     for (;;) {
-        KiAcquireDispatcherLock();
+        if (!locked)
+            KiAcquireDispatcherLock();
+        locked = FALSE;
 
         // A pending kernel APC runs before the thread may block.
         if (thread->ApcState.KernelApcPending && thread->KernelApcDisable == 0 &&
@@ -271,10 +279,12 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
         thread->WaitIrql = oldIrql;
         thread->WaitTime = KeTickCount;
         thread->WaitStatus = STATUS_PENDING;
+        KE_PHASE(KiPhaseWaitBlock);
         status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
 
         if (status != STATUS_KERNEL_APC) {
             KeLowerIrql(oldIrql);
+            KE_PHASE(KiPhaseWaitReturn);
             return status;
         }
         // Woken to run a kernel APC: run it and wait again (the timeout
@@ -282,6 +292,7 @@ static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitT
         KeLowerIrql(oldIrql);
     }
     KiReleaseDispatcherLock(oldIrql);
+    KE_PHASE(KiPhaseWaitReturn);
     return status;
 }
 

@@ -170,7 +170,7 @@ NTSTATUS NtAcceptConnectPort(HANDLE *portHandle, void *portContext,
     LPCP_PORT_OBJECT *serverPort = NULL;
     OB_CAPTURED_ATTRIBUTES unnamed;
     REMOTE_PORT_VIEW clientViewOut;
-    LPCP_MESSAGE *request;
+    LPCP_MESSAGE *request = NULL;      // GCC cannot see LpcpTakeConnectionRequest set it
     PORT_VIEW capturedServerView;
     PORT_MESSAGE header;
     ETHREAD *client;

@@ -102,13 +102,23 @@ void LpcpFreeMessageList(LIST_ENTRY *list)
 NTSTATUS LpcpReferencePortByHandle(HANDLE portHandle, ACCESS_MASK desiredAccess,
                                    LPCP_PORT_OBJECT **port)
 {
-    NTSTATUS status = ObReferenceObjectByHandle(portHandle, desiredAccess, LpcPortObjectType,
-                                                (void **)port, NULL);
+    ACCESS_MASK granted;
+    OBJECT_TYPE *type;
+    NTSTATUS status = ObReferenceObjectByHandle(portHandle, 0, NULL, (void **)port, &granted);
 
-    // NT tries Port, then WaitablePort.
-    if (status == STATUS_OBJECT_TYPE_MISMATCH)
-        status = ObReferenceObjectByHandle(portHandle, desiredAccess, LpcWaitablePortObjectType,
-                                           (void **)port, NULL);
+    // NT tries Port, then WaitablePort: one lookup does both.
+    if (!NT_SUCCESS(status))
+        return status;
+    type = ObGetObjectType(*port);
+    if (type != LpcPortObjectType && type != LpcWaitablePortObjectType) {
+        status = STATUS_OBJECT_TYPE_MISMATCH;
+    } else if (desiredAccess) {
+        desiredAccess = ObMapDesiredAccess(type, desiredAccess);
+        if ((granted & desiredAccess) != desiredAccess)
+            status = STATUS_ACCESS_DENIED;
+    }
+    if (!NT_SUCCESS(status))
+        ObDereferenceObject(*port);
     return status;
 }
 

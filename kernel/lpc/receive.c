@@ -9,6 +9,7 @@
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
+#include "ke/kephase.h"
 
 typedef union _LPCP_RECEIVE_BUFFER {
     PORT_MESSAGE Header;
@@ -40,8 +41,10 @@ NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INT
 
     if (!receivePort || !receivePort->MsgQueue.Semaphore)
         return STATUS_INVALID_PORT_HANDLE;
+    KE_PHASE(KiPhaseLpcReceiveWait);
     status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
                                    FALSE, timeout);
+    KE_PHASE(KiPhaseLpcReceiveWoken);
     if (status != STATUS_SUCCESS)
         return status;                          // STATUS_TIMEOUT, STATUS_USER_APC
     oldIrql = LpcpAcquireLock();
@@ -88,6 +91,7 @@ NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INT
         memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
         LpcpFreeMessage(message);
     }
+    KE_PHASE(KiPhaseLpcDequeued);
     return STATUS_SUCCESS;
 }
 
@@ -98,6 +102,7 @@ NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
     if (reply) {
         NTSTATUS status = LpcpReply(port, reply, FALSE);
 
+        KE_PHASE(KiPhaseLpcReplied);
         if (!NT_SUCCESS(status))
             return status;
     }
@@ -130,11 +135,15 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
         status = LpcpCaptureHeader(replyMessage, &header);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhaseLpcHeaderCaptured);
     status = LpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
-    if (replyMessage)
+    KE_PHASE(KiPhasePortReferenced);
+    if (replyMessage) {
         status = LpcpCaptureReply(port, replyMessage, &header, &reply);
+        KE_PHASE(KiPhaseLpcReplyCaptured);
+    }
     if (NT_SUCCESS(status))
         status = LpcpReplyWaitReceivePort(port, reply, &buffer.Header, &context, UserMode,
                                           timeout);
@@ -144,6 +153,7 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
     status = MmCopyToUser(receiveMessage, &buffer, (USHORT)buffer.Header.u1.s1.TotalLength);
     if (NT_SUCCESS(status) && portContext)
         status = MmCopyToUser(portContext, &context, sizeof(context));
+    KE_PHASE(KiPhaseLpcReceiveCopied);
     return status;
 }
 

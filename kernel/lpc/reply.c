@@ -7,6 +7,7 @@
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
+#include "ke/kephase.h"
 
 BOOLEAN LpcpValidateClientPort(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT *waitingPort)
 {
@@ -91,8 +92,8 @@ NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgai
     if (NT_SUCCESS(status)) {
         LpcpDropDataInfo(waitingPort, target, messageId, &freeList);
         reply->Request.ClientId = thread->Cid;
-        // The block holds the thread it goes to until it is freed.
-        ObReferenceObject(target);
+        // The block holds the thread it goes to until it is freed: the
+        // lookup's reference, handed over.
         reply->RepliedToThread = target;
         RemoveEntryList(&target->LpcReplyChain);
         InitializeListHead(&target->LpcReplyChain);
@@ -111,10 +112,11 @@ NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgai
         }
     }
     LpcpReleaseLock(oldIrql);
-    ObDereferenceObject(target);
     LpcpFreeMessageList(&freeList);
-    if (!NT_SUCCESS(status))
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(target);
         LpcpFreeMessage(reply);
+    }
     return status;
 }
 

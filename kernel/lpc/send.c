@@ -12,6 +12,7 @@
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
+#include "ke/kephase.h"
 
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 {
@@ -112,18 +113,28 @@ NTSTATUS LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePor
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
-                          BOOLEAN chargeQuota)
+// LpcpQueueMessage but for the semaphore's count, which the caller adds
+// (lock held).
+static NTSTATUS LpcpInsertMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
+                                  BOOLEAN chargeQuota)
 {
-    KSEMAPHORE *semaphore = queuePort->MsgQueue.Semaphore;
-
-    if (chargeQuota && KeReadStateSemaphore(semaphore) >= LPCP_MAX_QUEUED_MESSAGES)
+    if (chargeQuota &&
+        KeReadStateSemaphore(queuePort->MsgQueue.Semaphore) >= LPCP_MAX_QUEUED_MESSAGES)
         return STATUS_NO_MEMORY;
     InsertTailList(&queuePort->MsgQueue.ReceiveHead, &message->Entry);
-    KeReleaseSemaphore(semaphore, 1, 1, FALSE);
     if (queuePort->Flags & LPCP_WAITABLE_PORT)
         KeSetEvent(&queuePort->WaitEvent, 1, FALSE);
     return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
+                          BOOLEAN chargeQuota)
+{
+    NTSTATUS status = LpcpInsertMessage(queuePort, message, chargeQuota);
+
+    if (NT_SUCCESS(status))
+        KeReleaseSemaphore(queuePort->MsgQueue.Semaphore, 1, 1, FALSE);
+    return status;
 }
 
 void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort)
@@ -157,6 +168,7 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
         status = LpcpQueueMessage(queuePort, message, chargeQuota);
     }
     LpcpReleaseLock(oldIrql);
+    KE_PHASE(KiPhaseLpcQueued);
     if (!NT_SUCCESS(status))
         LpcpFreeMessage(message);
     return status;
@@ -198,8 +210,10 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, ULONG messageId,
     KIRQL oldIrql;
 
     InitializeListHead(&freeList);
+    KE_PHASE(KiPhaseLpcReplyWait);
     status = KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, waitMode, FALSE,
                                    NULL);
+    KE_PHASE(KiPhaseLpcReplyWoken);
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
     if (woken) {
@@ -262,7 +276,7 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     BOOLEAN callback;
     LPCP_PORT_OBJECT *queuePort = NULL, *rundownPort;
     ETHREAD *target = NULL;
-    BOOLEAN queueReferenced = FALSE;
+    BOOLEAN queueReferenced = FALSE, handoff = FALSE;
     void *portContext;
     NTSTATUS status;
     ULONG id = 0;
@@ -303,7 +317,8 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         message->Request.CallbackId = 0;
         message->PortContext = portContext;
         message->SenderPort = port;
-        status = LpcpQueueMessage(queuePort, message, TRUE);
+        status = LpcpInsertMessage(queuePort, message, TRUE);
+        handoff = NT_SUCCESS(status);
     }
     if (NT_SUCCESS(status)) {
         thread->LpcReplyMessageId = id;
@@ -311,7 +326,17 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
             (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT | noImpersonation);
         InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
     }
-    LpcpReleaseLock(oldIrql);
+    if (handoff) {
+        // The receiver's count last, the dispatcher lock kept for the wait
+        // for the reply, which LpcpWaitForReply starts at once: a receiver
+        // it readies runs when this thread blocks, not by preempting it
+        // first (NT's handoff; the IRQL comes down in the wait).
+        KiReleaseSemaphoreWaitNext(queuePort->MsgQueue.Semaphore, 1, 1, oldIrql);
+        KeReleaseSpinLockFromDpcLevel(&LpcpLock);
+    } else {
+        LpcpReleaseLock(oldIrql);
+    }
+    KE_PHASE(KiPhaseLpcQueued);
     if (target)
         ObDereferenceObject(target);
     if (NT_SUCCESS(status))
@@ -338,13 +363,16 @@ NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
     header.u2.s2.Type &= ~LPC_KERNELMODE_MESSAGE;
     if (header.u2.s2.Type != 0 || header.u2.s2.DataInfoOffset != 0)
         return STATUS_INVALID_PARAMETER;
+    KE_PHASE(KiPhaseLpcHeaderCaptured);
     status = LpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhasePortReferenced);
     status = LpcpCheckMessageLengths(port, &header);
     if (NT_SUCCESS(status)) {
         header.u2.s2.Type = LPC_DATAGRAM;
         status = LpcpCaptureMessage(requestMessage, &header, &message);
+        KE_PHASE(KiPhaseLpcMessageCaptured);
     }
     if (NT_SUCCESS(status))
         status = LpcpSendDatagram(port, message, TRUE);
@@ -377,9 +405,11 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     // LPC_NO_IMPERSONATE travels to LpcpRequestWaitReply, which records it
     // in the thread (LPCP_THREAD_FLAG_NO_IMPERSONATION) and clears it.
     header.u2.s2.Type = type | (header.u2.s2.Type & LPC_NO_IMPERSONATE);
+    KE_PHASE(KiPhaseLpcHeaderCaptured);
     status = LpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhasePortReferenced);
     status = LpcpCheckMessageLengths(port, &header);
     if (NT_SUCCESS(status))
         status = LpcpCaptureMessage(requestMessage, &header, &message);
@@ -388,6 +418,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
         if (!NT_SUCCESS(status))
             LpcpFreeMessage(message);
     }
+    KE_PHASE(KiPhaseLpcMessageCaptured);
     if (NT_SUCCESS(status))
         status = LpcpRequestWaitReply(port, message, UserMode, &reply);
     ObDereferenceObject(port);
@@ -397,6 +428,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
         return status;
     status = MmCopyToUser(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessage(reply);
+    KE_PHASE(KiPhaseLpcReplyCopied);
     return status;
 }
 
@@ -432,6 +464,7 @@ NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage)
     status = LpcpCopyKernelMessage(portAddress, requestMessage, type, &message);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhaseLpcMessageCaptured);
     // Only plain datagrams count against the queue: the kernel's notices
     // (a closed port, a dead thread) must get through.
     return LpcpSendDatagram(portAddress, message, LpcpMessageType(&message->Request) == LPC_DATAGRAM);
@@ -456,6 +489,7 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
     status = LpcpCopyKernelMessage(portAddress, requestMessage, type, &message);
     if (!NT_SUCCESS(status))
         return status;
+    KE_PHASE(KiPhaseLpcMessageCaptured);
     if (kind == 0)
         message->Request.MessageId = 0;
     status = LpcpRequestWaitReply(portAddress, message, KernelMode, &reply);
@@ -463,5 +497,6 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
         return status;
     memcpy(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessage(reply);
+    KE_PHASE(KiPhaseLpcReplyCopied);
     return STATUS_SUCCESS;
 }

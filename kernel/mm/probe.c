@@ -30,10 +30,7 @@ NTSTATUS ProbeForWrite(void *address, SIZE_T length, ULONG alignment)
         return status;
     for (ULONG64 page = ALIGN_DOWN_BY(start, PAGE_SIZE); page < start + length;
          page += PAGE_SIZE) {
-        UCHAR *byte = (UCHAR *)(page < start ? start : page);
-        UCHAR value;
-
-        if (KiCopyMemorySafe(&value, byte, 1) || KiCopyMemorySafe(byte, &value, 1))
+        if (KiProbeWriteByte((UCHAR *)(page < start ? start : page)))
             return STATUS_ACCESS_VIOLATION;
     }
     return STATUS_SUCCESS;

@@ -155,6 +155,7 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
                                    ACCESS_MASK *grantedAccess)
 {
     ACCESS_MASK granted;
+    OBJECT_TYPE *type;
     void *found;
     NTSTATUS status;
 
@@ -172,14 +173,18 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
         if (!NT_SUCCESS(status))
             return status;
     }
-    if (objectType && ObGetObjectType(found) != objectType) {
+    type = OBJECT_TO_OBJECT_HEADER(found)->Type;
+    if (objectType && type != objectType) {
         ObDereferenceObject(found);
         return STATUS_OBJECT_TYPE_MISMATCH;
     }
-    desiredAccess = ObMapDesiredAccess(ObGetObjectType(found), desiredAccess);
-    if ((granted & desiredAccess) != desiredAccess) {
-        ObDereferenceObject(found);
-        return STATUS_ACCESS_DENIED;
+    // No access asked (LPC's services, waits): nothing to map or check.
+    if (desiredAccess) {
+        desiredAccess = ObMapDesiredAccess(type, desiredAccess);
+        if ((granted & desiredAccess) != desiredAccess) {
+            ObDereferenceObject(found);
+            return STATUS_ACCESS_DENIED;
+        }
     }
     *object = found;
     if (grantedAccess)

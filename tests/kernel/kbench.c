@@ -7,6 +7,7 @@
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/kbench.h"
 #include "ke/ke.h"
+#include "ke/kephase.h"
 #include "mm/mm.h"
 #include "ps/ps.h"
 #include "arch/x86_64/hal.h"
@@ -146,11 +147,15 @@ static void KbRun(void *context)
         DbgPrint("BENCH error: no memory for samples\n");
         return;
     }
-    KbEventPingPong(samples);
-    KbContextSwitch(samples);
-    KbTimerExpiry(samples);
+    // A phases build (make bench-phases) measures LPC's paths only.
+    if (!KE_PHASES_BUILT) {
+        KbEventPingPong(samples);
+        KbContextSwitch(samples);
+        KbTimerExpiry(samples);
+    }
     KbLpc(samples);
-    KbWorkQueue(samples);
+    if (!KE_PHASES_BUILT)
+        KbWorkQueue(samples);
     ExFreePoolWithTag(samples, BENCH_TAG);
 }
 
@@ -158,11 +163,12 @@ static void KbRun(void *context)
 // are ubench.exe's (user/ubench): it prints its own BENCH lines.
 #define BENCH_USER_TIMEOUT_MS 120000
 
-static void KbRunUserBenchmarks(void)
+// `command` (NULL: everything) picks what ubench.exe runs.
+static void KbRunUbench(const char *command)
 {
     LARGE_INTEGER timeout = {.QuadPart = -(LONG64)BENCH_USER_TIMEOUT_MS * 10000};
     EPROCESS *process;
-    NTSTATUS status = PsStartUserProgram("ubench", NULL, &process);
+    NTSTATUS status = PsStartUserProgram("ubench", command, &process);
 
     if (!NT_SUCCESS(status)) {
         DbgPrint("BENCH error: ubench.exe could not start: %08x\n", (ULONG)status);
@@ -173,6 +179,23 @@ static void KbRunUserBenchmarks(void)
         DbgPrint("BENCH error: ubench.exe: wait %08x, exit status %08x\n", (ULONG)status,
                  (ULONG)process->ExitStatus);
     ObDereferenceObject(process);
+}
+
+static void KbRunUserBenchmarks(void)
+{
+    if (!KE_PHASES_BUILT) {
+        KbRunUbench(NULL);
+        return;
+    }
+    // One ubench.exe per LPC benchmark, so that each one's edges are its own
+    // (its process start and connect are taken far fewer times than once a
+    // round, and left out of the report).
+    KiPhaseStart();
+    KbRunUbench("ubench lpc-request-reply");
+    KiPhaseReport("lpc-request-reply-process", 10000);
+    KiPhaseStart();
+    KbRunUbench("ubench lpc-datagram");
+    KiPhaseReport("lpc-datagram-process", 10000);
 }
 
 void KtRunBenchmarks(void)

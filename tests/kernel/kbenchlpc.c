@@ -8,9 +8,15 @@
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/kbench.h"
 #include "lpc/lpcp.h"
+#include "mm/mm.h"
+#include "ke/kephase.h"
 #include "arch/x86_64/x86.h"
 
 #define KB_LPC_ROUNDS 10000
+// The round trip again with this many other ports, and as many messages
+// queued on one of them: its cost must not depend on either.
+#define KB_LPC_LARGE  10000
+#define KB_LPC_TAG    POOL_TAG('K', 'b', 'L', 'p')
 
 typedef struct _KB_LPC_MESSAGE {
     PORT_MESSAGE h;
@@ -60,11 +66,71 @@ static void KbLpcServer(void *context)
     PsTerminateSystemThread(STATUS_SUCCESS);
 }
 
+// Request/reply rounds against `port`'s server; FALSE if one failed.
+static BOOLEAN KbLpcRequestReply(LPCP_PORT_OBJECT *port, ULONG64 *samples)
+{
+    KB_LPC_MESSAGE request, reply;
+
+    for (ULONG i = 0; i < KB_LPC_ROUNDS; i++) {
+        ULONG64 start;
+
+        KbInitLpcMessage(&request, i, FALSE);
+        start = __rdtsc();
+        if (LpcRequestWaitReplyPort(port, &request.h, &reply.h) != STATUS_SUCCESS ||
+            reply.Value != i + 1)
+            return FALSE;
+        samples[i] = __rdtsc() - start;
+    }
+    return TRUE;
+}
+
+// KB_LPC_LARGE more ports, KB_LPC_LARGE messages queued on the first of
+// them, and the request/reply rounds again.
+static void KbLpcLarge(LPCP_PORT_OBJECT *port, ULONG64 *samples)
+{
+    LPCP_PORT_OBJECT **others = ExAllocatePoolWithTag(NonPagedPool,
+                                                      KB_LPC_LARGE * sizeof(*others),
+                                                      KB_LPC_TAG);
+    ULONG ports = 0, queued = 0;
+    BOOLEAN ok;
+
+    if (!others) {
+        DbgPrint("BENCH error: no memory for %u ports\n", KB_LPC_LARGE);
+        return;
+    }
+    while (ports < KB_LPC_LARGE &&
+           NT_SUCCESS(LpcpCreatePort(0, sizeof(KB_LPC_MESSAGE), FALSE, &others[ports])))
+        ports++;
+    while (ports && queued < KB_LPC_LARGE) {
+        LPCP_MESSAGE *message = LpcpAllocateMessage();
+        KIRQL oldIrql;
+
+        if (!message)
+            break;
+        KbInitLpcMessage((KB_LPC_MESSAGE *)&message->Request, queued, FALSE);
+        message->Request.u2.s2.Type = LPC_DATAGRAM;
+        oldIrql = LpcpAcquireLock();
+        LpcpQueueMessage(others[0], message, FALSE);
+        LpcpReleaseLock(oldIrql);
+        queued++;
+    }
+    ok = ports == KB_LPC_LARGE && queued == KB_LPC_LARGE && KbLpcRequestReply(port, samples);
+    if (ok)
+        KbReport("lpc-request-reply-kernel-10000-ports", samples, KB_LPC_ROUNDS, "cycles");
+    else
+        DbgPrint("BENCH error: %u ports, %u queued messages: the round trip failed\n", ports,
+                 queued);
+    // A port's deletion frees the messages on its queue.
+    while (ports)
+        ObDereferenceObject(others[--ports]);
+    ExFreePoolWithTag(others, KB_LPC_TAG);
+}
+
 void KbLpc(ULONG64 *samples)
 {
     LPCP_PORT_OBJECT *port;
     ETHREAD *server;
-    KB_LPC_MESSAGE request, reply;
+    KB_LPC_MESSAGE request;
     BOOLEAN ok = TRUE;
 
     if (!NT_SUCCESS(LpcpCreatePort(0, sizeof(KB_LPC_MESSAGE), FALSE, &port)))
@@ -76,17 +142,12 @@ void KbLpc(ULONG64 *samples)
         ObDereferenceObject(port);
         return;
     }
-    for (ULONG i = 0; i < KB_LPC_ROUNDS && ok; i++) {
-        ULONG64 start;
-
-        KbInitLpcMessage(&request, i, FALSE);
-        start = __rdtsc();
-        ok = LpcRequestWaitReplyPort(port, &request.h, &reply.h) == STATUS_SUCCESS &&
-             reply.Value == i + 1;
-        samples[i] = __rdtsc() - start;
-    }
+    KiPhaseStart();
+    ok = KbLpcRequestReply(port, samples);
+    KiPhaseReport("lpc-request-reply-kernel", KB_LPC_ROUNDS);
     if (ok)
         KbReport("lpc-request-reply-kernel", samples, KB_LPC_ROUNDS, "cycles");
+    KiPhaseStart();
     for (ULONG i = 0; i < KB_LPC_ROUNDS && ok; i++) {
         ULONG64 start;
 
@@ -95,10 +156,13 @@ void KbLpc(ULONG64 *samples)
         ok = LpcRequestPort(port, &request.h) == STATUS_SUCCESS;
         samples[i] = __rdtsc() - start;
     }
+    KiPhaseReport("lpc-datagram-kernel", KB_LPC_ROUNDS);
     if (ok)
         KbReport("lpc-datagram-kernel", samples, KB_LPC_ROUNDS, "cycles");
     else
         DbgPrint("BENCH error: an LPC round trip failed\n");
+    if (ok && !KE_PHASES_BUILT)
+        KbLpcLarge(port, samples);
     KbInitLpcMessage(&request, 0, TRUE);
     LpcRequestPort(port, &request.h);
     KeWaitForSingleObject(&server->Tcb, Executive, KernelMode, FALSE, NULL);

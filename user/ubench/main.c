@@ -1,7 +1,9 @@
 // ubench.exe: the user-mode benchmarks `make bench` runs (the kernel starts
 // this program when booted with `bench`). Each prints
 // "BENCH <name> <median> cycles (...)" like the in-kernel ones; under QEMU's
-// -icount the TSC counts instructions. `ubench exit` only exits: it is the
+// -icount the TSC counts instructions. `ubench lpc-request-reply` and
+// `ubench lpc-datagram` run one LPC benchmark alone (make bench-phases).
+// `ubench exit` only exits: it is the
 // program the process-creation benchmark starts.
 
 #include "user/include/runtime.h"
@@ -13,6 +15,11 @@
 // meanwhile (about 36 KiB each, most of it the kernel stack: 10,000 fit in
 // the 512 MiB the benchmarks boot with).
 #define UBENCH_CROWD_THREADS  10000
+// Datagrams between two yields of the sender (not timed). A server that is
+// merely ready when the sender goes on (its boost decayed at a quantum end)
+// has the sender's priority, so the yield runs it, and it drains the queue
+// before it waits again: the queue never nears its 256-message quota.
+#define UBENCH_LPC_PACING     64
 #define UBENCH_PORT_NAME      u"\\UbenchLpcPort"
 
 static ULONG64 UbSamples[UBENCH_SYSCALL_ROUNDS];
@@ -209,11 +216,44 @@ static int UbLpcServer(void)
     }
 }
 
+typedef struct _UB_DATAGRAM_RUN {
+    HANDLE Port;
+    NTSTATUS Status;
+} UB_DATAGRAM_RUN;
+
+// The datagram sender: a thread of its own, which never waits, so it runs at
+// its base priority without a boost (a reply wakes its receiver with one,
+// as NT's does) and the waiting server, woken with a boost, preempts it at
+// every datagram.
+static NTSTATUS NTAPI UbDatagramThread(PVOID context)
+{
+    UB_DATAGRAM_RUN *run = context;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
+        UB_LPC_MESSAGE message;
+        ULONG64 start;
+
+        UbInitializeMessage(&message, i);
+        start = UbReadTsc();
+        status = NtRequestPort(run->Port, &message.h);
+        UbSamples[i] = UbReadTsc() - start;
+        if (!NT_SUCCESS(status)) {
+            printf("ubench: datagram %u: %08x\n", i, (ULONG)status);
+            break;
+        }
+        if (i % UBENCH_LPC_PACING == UBENCH_LPC_PACING - 1)
+            NtYieldExecution();
+    }
+    run->Status = status;
+    return status;
+}
+
 // Request/reply and datagrams between this process and `ubench lpcserver`.
 // A datagram's figure is NtRequestPort's: the waiting server, woken with a
 // boost, takes the message before the sender goes on, so it includes the
 // delivery.
-static BOOLEAN UbLpc(void)
+static BOOLEAN UbLpc(BOOLEAN requestReply, BOOLEAN datagram)
 {
     UNICODE_STRING image, commandLine, name;
     LARGE_INTEGER tick = {.QuadPart = -10000};
@@ -244,7 +284,7 @@ static BOOLEAN UbLpc(void)
         NtClose(server);
         return FALSE;
     }
-    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
+    for (ULONG i = 0; requestReply && i < UBENCH_LPC_ROUNDS; i++) {
         UB_LPC_MESSAGE message;
         ULONG64 start;
 
@@ -259,22 +299,24 @@ static BOOLEAN UbLpc(void)
             return FALSE;
         }
     }
-    UbReport("lpc-request-reply-process", UBENCH_LPC_ROUNDS);
-    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
-        UB_LPC_MESSAGE message;
-        ULONG64 start;
+    if (requestReply)
+        UbReport("lpc-request-reply-process", UBENCH_LPC_ROUNDS);
+    if (datagram) {
+        UB_DATAGRAM_RUN run = {port, STATUS_PENDING};
+        HANDLE sender;
 
-        UbInitializeMessage(&message, i);
-        start = UbReadTsc();
-        status = NtRequestPort(port, &message.h);
-        UbSamples[i] = UbReadTsc() - start;
-        if (!NT_SUCCESS(status)) {
-            printf("ubench: datagram %u: %08x\n", i, (ULONG)status);
-            break;
+        status = NtCreateThreadEx(&sender, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
+                                  (PVOID)UbDatagramThread, &run, 0, 0, 0, 0, NULL);
+        if (NT_SUCCESS(status)) {
+            NtWaitForSingleObject(sender, FALSE, NULL);
+            NtClose(sender);
+            status = run.Status;
+        } else {
+            printf("ubench: cannot start the datagram sender: %08x\n", (ULONG)status);
         }
+        if (NT_SUCCESS(status))
+            UbReport("lpc-datagram-process", UBENCH_LPC_ROUNDS);
     }
-    if (NT_SUCCESS(status))
-        UbReport("lpc-datagram-process", UBENCH_LPC_ROUNDS);
     // Closing the port tells the server (LPC_PORT_CLOSED); it then exits.
     NtClose(port);
     NtWaitForSingleObject(server, FALSE, NULL);
@@ -306,12 +348,17 @@ int main(void)
         return 0;
     if (UbCommandLineEndsWith(u"lpcserver"))
         return UbLpcServer();
+    // One LPC benchmark alone (make bench-phases).
+    if (UbCommandLineEndsWith(u"lpc-request-reply"))
+        return UbLpc(TRUE, FALSE) ? 0 : 1;
+    if (UbCommandLineEndsWith(u"lpc-datagram"))
+        return UbLpc(FALSE, TRUE) ? 0 : 1;
     UbNullSystemCall();
     ok = UbThreadCreation("user-thread-create-exit");
     ok = UbCrowdedThreadCreation(100, "user-thread-create-exit-100") && ok;
     ok = UbCrowdedThreadCreation(1000, "user-thread-create-exit-1000") && ok;
     ok = UbCrowdedThreadCreation(UBENCH_CROWD_THREADS, "user-thread-create-exit-10000") && ok;
     ok = UbProcessCreation() && ok;
-    ok = UbLpc() && ok;
+    ok = UbLpc(TRUE, TRUE) && ok;
     return ok ? 0 : 1;
 }
