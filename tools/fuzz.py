@@ -62,6 +62,13 @@ def run_campaign(iso, seed, secs, avoid, stall, workdir, log_dir):
                     handle_line(line, result)
                     if PROGRESS.search(line):
                         last_progress = time.monotonic()
+                    if "FUZZ FINDING" in line and not result.get("dumped"):
+                        # The threads' state while the finding is fresh.
+                        result["dumped"] = True
+                        result["findings"].append("state at the first finding:\n" +
+                                                  break_in(vm, ("!process 0 7",)))
+                        vm.type_line("g")
+                        last_progress = time.monotonic()
                 seen += cut + 1
             if "*** STOP" in text[max(0, seen - 4096):] or "*** STOP" in new:
                 try:
@@ -108,14 +115,14 @@ def handle_line(line, result):
             result["findings"].append("leak check failed")
 
 
-def break_in(vm):
+def break_in(vm, commands=("!running", "!ready", "!process 0 0", "!timer")):
     try:
         vm.read_available()
         vm.send_raw(b"\x03")
         vm.wait_for(PROMPT, 30)
         out = ""
-        for command in ("!running", "!ready", "!process 0 0", "!timer"):
-            out += vm.command(command, 60)
+        for command in commands:
+            out += vm.command(command, 120)
         return out
     except SleuthVMError as e:
         return "(could not break in: %s)" % e

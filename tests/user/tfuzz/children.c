@@ -19,6 +19,7 @@
 
 volatile ULONG64 FzRecentChildPid;
 volatile LONG FzLiveChildren, FzLiveThreads;
+volatile ULONG FzChildrenStarted;
 static volatile ULONG64 FzChildPids[FZ_KNOWN_CHILDREN];
 static volatile ULONG FzChildNext;
 
@@ -33,6 +34,7 @@ BOOLEAN FzIsChildPid(HANDLE pid);
 
 void FzNoteChild(HANDLE pid)
 {
+    __atomic_add_fetch(&FzChildrenStarted, 1, __ATOMIC_RELAXED);
     ULONG at = __atomic_fetch_add(&FzChildNext, 1, __ATOMIC_RELAXED) % FZ_KNOWN_CHILDREN;
 
     FzChildPids[at] = (ULONG64)pid;

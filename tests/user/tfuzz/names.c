@@ -55,9 +55,20 @@ static void FzMakeTemporary(WCHAR *path, FZ_OPEN open)
     RtlInitUnicodeString(&name, path);
     // OBJ_OPENLINK: the link itself, not what it names.
     InitializeObjectAttributes(&attributes, &name, OBJ_OPENLINK, NULL, NULL);
-    if (NT_SUCCESS(open(&handle, DELETE, &attributes))) {
-        NtMakeTemporaryObject(handle);
+    NTSTATUS status = open(&handle, DELETE, &attributes);
+
+    if (NT_SUCCESS(status)) {
+        status = NtMakeTemporaryObject(handle);
         NtClose(handle);
+    }
+    if (!NT_SUCCESS(status)) {
+        char text[FZ_PATH_CHARS];
+        ULONG i;
+
+        for (i = 0; path[i] && i < FZ_PATH_CHARS - 1; i++)
+            text[i] = (char)path[i];
+        text[i] = 0;
+        printf("FUZZ note: %s stays permanent: %08x\n", text, (ULONG)status);
     }
 }
 

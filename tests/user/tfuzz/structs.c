@@ -235,6 +235,14 @@ void *FzObjectAttributes(FZ_WORKER *worker)
         FzServices[worker->Service].Number == SERVICE_NtCreatePort ||
         FzServices[worker->Service].Number == SERVICE_NtCreateWaitablePort)
         attributes.Attributes &= ~(ULONG)OBJ_PERMANENT;
+    // And a permanent one with the default descriptor, which lets the
+    // clean-up open it for DELETE.
+    if (attributes.Attributes & OBJ_PERMANENT)
+        attributes.SecurityDescriptor = NULL;
+    // Item 5: a descriptor in NtOpenProcess's attributes was never freed.
+    if (FZ_AVOID(5) && (FzServices[worker->Service].Number == SERVICE_NtOpenProcess ||
+                        FzServices[worker->Service].Number == SERVICE_NtOpenThread))
+        attributes.SecurityDescriptor = NULL;
     // Item 1: refused attributes kept the caller's descriptor pointer.
     if (FZ_AVOID(1) && (attributes.Length != sizeof(attributes) ||
                         (attributes.Attributes & ~0x3F2u)))
