@@ -360,6 +360,34 @@ void FzCountFamily(ULONG *children, ULONG *threads)
     *threads = count.Threads;
 }
 
+// Waits up to 2 s for a process or thread to end. The handle is opened here
+// and may be closed under us by a worker's NtClose of a random value: a
+// failed wait is retried with a new handle, and only a real timeout counts.
+BOOLEAN FzWaitEnded(BOOLEAN isProcess, HANDLE pid, HANDLE tid)
+{
+    LARGE_INTEGER patience = {.QuadPart = -20000000};
+    OBJECT_ATTRIBUTES attributes;
+    CLIENT_ID cid = {pid, tid};
+
+    InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
+    for (int tries = 0; tries < 8; tries++) {
+        HANDLE handle;
+        NTSTATUS status = isProcess
+                              ? NtOpenProcess(&handle, SYNCHRONIZE, &attributes, &cid)
+                              : NtOpenThread(&handle, SYNCHRONIZE, &attributes, &cid);
+
+        if (!NT_SUCCESS(status))
+            return TRUE;        // no such id any more: gone
+        status = NtWaitForSingleObject(handle, FALSE, &patience);
+        NtClose(handle);
+        if (status == STATUS_WAIT_0)
+            return TRUE;
+        if (status == STATUS_TIMEOUT)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 typedef struct _FZ_ENDING {
     BOOLEAN ThreadsToo;
     ULONG Left;
@@ -368,7 +396,6 @@ typedef struct _FZ_ENDING {
 static void FzEndVisit(BOOLEAN isChild, HANDLE pid, HANDLE tid, void *context)
 {
     FZ_ENDING *ending = context;
-    LARGE_INTEGER patience = {.QuadPart = -20000000};       // 2 s
     OBJECT_ATTRIBUTES attributes;
     CLIENT_ID cid = {pid, tid};
     HANDLE handle;
@@ -389,12 +416,12 @@ static void FzEndVisit(BOOLEAN isChild, HANDLE pid, HANDLE tid, void *context)
     FzUnlock();
     if (!NT_SUCCESS(status))
         return;
-    if (NtWaitForSingleObject(handle, FALSE, &patience) != STATUS_WAIT_0) {
+    NtClose(handle);
+    if (!FzWaitEnded(isChild, pid, tid)) {
         printf("FUZZ FINDING: %s %llx did not end within 2 s of being terminated\n",
                isChild ? "process" : "thread", (unsigned long long)(isChild ? pid : tid));
         ending->Left++;
     }
-    NtClose(handle);
 }
 
 ULONG FzEndEverything(BOOLEAN threadsToo)

@@ -225,5 +225,7 @@ void FzChildrenStep(FZ_RNG *rng);
 ULONG FzEndEverything(BOOLEAN threadsToo);
 // This process's child processes and extra threads, as the system lists them.
 void FzCountFamily(ULONG *children, ULONG *threads);
+// Waits (2 s) for a process or thread to end; FALSE if it did not.
+BOOLEAN FzWaitEnded(BOOLEAN isProcess, HANDLE pid, HANDLE tid);
 // What the system list says of a thread id: is it ours, is it a worker.
 BOOLEAN FzIsWorkerThread(HANDLE tid);

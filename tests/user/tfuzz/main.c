@@ -129,7 +129,6 @@ static NTSTATUS FzStartWorker(FZ_WORKER *worker)
 // end (a finding: a thread that cannot be terminated).
 static BOOLEAN FzRestartWorker(FZ_WORKER *worker)
 {
-    LARGE_INTEGER patience = {.QuadPart = -20000000};
     OBJECT_ATTRIBUTES attributes;
     CLIENT_ID cid = {FzSelfPid, worker->ThreadId};
     HANDLE thread;
@@ -139,9 +138,9 @@ static BOOLEAN FzRestartWorker(FZ_WORKER *worker)
     FzLock();
     if (NT_SUCCESS(NtOpenThread(&thread, THREAD_TERMINATE | SYNCHRONIZE, &attributes, &cid))) {
         NtTerminateThread(thread, 0xF057A11);
-        FzUnlock();
-        ended = NtWaitForSingleObject(thread, FALSE, &patience) == STATUS_WAIT_0;
         NtClose(thread);
+        FzUnlock();
+        ended = FzWaitEnded(FALSE, cid.UniqueProcess, cid.UniqueThread);
     } else {
         FzUnlock();
     }

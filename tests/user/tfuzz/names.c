@@ -57,6 +57,20 @@ static void FzMakeTemporary(WCHAR *path, FZ_OPEN open)
     InitializeObjectAttributes(&attributes, &name, OBJ_OPENLINK, NULL, NULL);
     NTSTATUS status = open(&handle, DELETE, &attributes);
 
+    if (status == STATUS_ACCESS_DENIED) {
+        // A worker gave it a descriptor that denies DELETE: as its owner,
+        // give it one that allows everything, then try again.
+        SECURITY_DESCRIPTOR everyone;
+
+        RtlCreateSecurityDescriptor(&everyone, SECURITY_DESCRIPTOR_REVISION);
+        RtlSetDaclSecurityDescriptor(&everyone, TRUE, NULL, FALSE);
+        if (NT_SUCCESS(open(&handle, WRITE_DAC, &attributes))) {
+            NtSetSecurityObject(handle, DACL_SECURITY_INFORMATION, &everyone);
+            NtClose(handle);
+        }
+        status = open(&handle, DELETE, &attributes);
+    }
+
     if (NT_SUCCESS(status)) {
         status = NtMakeTemporaryObject(handle);
         NtClose(handle);
