@@ -52,8 +52,11 @@ def run_campaign(iso, seed, secs, avoid, stall, workdir, log_dir):
         vm.start()
         last_progress = time.monotonic()
         while True:
+            running = vm.running()
             with vm._cond:
                 vm._cond.wait(1.0)
+                if not running:     # QEMU ended: everything it said first
+                    vm._cond.wait_for(lambda: vm._eof, 10)
                 text = vm.output
             new = text[seen:]
             cut = new.rfind("\n")
@@ -80,7 +83,7 @@ def run_campaign(iso, seed, secs, avoid, stall, workdir, log_dir):
                 break
             if result.get("leakcheck"):
                 break
-            if not vm.running():
+            if not running:
                 if not result.get("done"):
                     result["findings"].append("QEMU ended before the campaign did")
                 break

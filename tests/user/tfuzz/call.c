@@ -103,7 +103,18 @@ static FZ_TARGET FzProcessTarget(HANDLE handle)
                                        sizeof(information), NULL);
     if (!NT_SUCCESS(status))
         return FzNothingOrUnsafe(status);
+    if ((HANDLE)information.UniqueProcessId == FzSelfPid)
+        return FzTargetOwn;
     return FzIsChildPid((HANDLE)information.UniqueProcessId) ? FzTargetChild : FzTargetUnsafe;
+}
+
+// A process argument of a service that changes the process (its memory,
+// its handles): this one, a child, or none. Never the System process or
+// another program's: a handle the fuzzer left in System's table, or pages
+// it mapped there, would outlive the campaign (SYSTEM may do that).
+static BOOLEAN FzOurProcess(HANDLE handle)
+{
+    return handle == NtCurrentProcess() || FzProcessTarget(handle) != FzTargetUnsafe;
 }
 
 // A worker's or the main thread's own thread is unsafe; a victim thread of
@@ -153,6 +164,9 @@ static BOOLEAN FzNeedsLock(ULONG number)
     case SERVICE_NtDuplicateObject: case SERVICE_NtOpenProcess: case SERVICE_NtOpenThread:
     case SERVICE_NtCreateThreadEx: case SERVICE_NtCreateProcessFromArchive:
     case SERVICE_NtQueueApcThread: case SERVICE_NtSetInformationProcess:
+    case SERVICE_NtAllocateVirtualMemory: case SERVICE_NtFreeVirtualMemory:
+    case SERVICE_NtProtectVirtualMemory: case SERVICE_NtUnmapViewOfSection:
+    case SERVICE_NtMapViewOfSection:
         return TRUE;
     default:
         return FALSE;
@@ -210,11 +224,18 @@ static BOOLEAN FzAllowed(FZ_WORKER *worker, ULONG number, ULONG64 *a)
         return FzLiveChildren < FZ_MAX_CHILDREN;
     case SERVICE_NtSetInformationProcess:
         // The exception port of a process that has ended (item 6).
-        return !(FZ_AVOID(6) && a[1] == ProcessExceptionPort);
+        return !(FZ_AVOID(6) && a[1] == ProcessExceptionPort) && FzOurProcess((HANDLE)a[0]);
     case SERVICE_NtRegisterThreadTerminatePort:
         return !FZ_AVOID(5);
     case SERVICE_NtMakeTemporaryObject:
         return FzOwnName((HANDLE)a[0]);
+    case SERVICE_NtDuplicateObject:
+        return FzOurProcess((HANDLE)a[0]) && FzOurProcess((HANDLE)a[2]);
+    case SERVICE_NtAllocateVirtualMemory: case SERVICE_NtFreeVirtualMemory:
+    case SERVICE_NtProtectVirtualMemory: case SERVICE_NtUnmapViewOfSection:
+        return FzOurProcess((HANDLE)a[0]);
+    case SERVICE_NtMapViewOfSection:
+        return FzOurProcess((HANDLE)a[1]);
     default:
         return TRUE;
     }

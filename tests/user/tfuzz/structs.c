@@ -343,7 +343,7 @@ void *FzTimeoutValue(FZ_WORKER *worker, BOOLEAN dueTime)
     default: value.QuadPart = -(LONGLONG)(1 + FzBelow(rng, dueTime ? 300000 : 30000)); break;
     }
     if (FZ_AVOID(3) && dueTime)
-        value.QuadPart = -600000000LL;      // a minute: never due while anyone waits
+        value.QuadPart = -864000000000LL;   // a day: never due in a campaign
     at = FzEmitCopy(worker, &value, sizeof(value));
     // Never NULL: a NULL timeout is an infinite wait.
     return at ? at : (void *)0x10;
