@@ -406,6 +406,9 @@ void KiDispatchInterrupt(void);     // the DISPATCH_LEVEL software interrupt
 void KiRemoveTimer(KTIMER *timer);
 void KiInsertWaitTimer(KTIMER *timer, LARGE_INTEGER timeout);
 void KiInitializeTimers(void);
+// For the fuzzer's check (tests/kernel/test_fuzz.c): KiTimerCount and the
+// timers really in the table, which must agree.
+void KiQueryTimerCounts(ULONG *count, ULONG *armed);
 LARGE_INTEGER KeQuerySystemTime(void);
 extern LONG64 KiBootSystemTime;
 extern ULONG64 KiLastClockTsc;
