@@ -61,7 +61,7 @@ ISO := $(BUILD)/sleuth.iso
 QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
 
 .PHONY: all kernel iso usb run run-vga run-uefi gdb test test-host test-kernel test-e2e \
-        bench bench-phases deps clean help
+        bench bench-phases fuzz deps clean help
 
 all: $(ELF) $(ISO)
 
@@ -73,6 +73,7 @@ help:
 	@echo "make test       every test: host units, in-kernel, end-to-end (BIOS and UEFI)"
 	@echo "make bench      benchmarks"
 	@echo "make bench-phases  where the LPC benchmarks' instructions go, phase by phase"
+	@echo "make fuzz       a fuzzing campaign: SEED=1 SECS=60 SEEDS=1 (docs/fuzzing.md)"
 	@echo "make usb        $(BUILD)/sleuth.img, a raw image to dd onto a USB stick"
 	@echo "make deps       install the Debian packages the build needs"
 
@@ -185,6 +186,16 @@ bench: deps $(ISO)
 bench-phases: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/phases PHASES=1 all
 	@$(PYTHON) tools/bench.py --iso $(BUILD)/phases/sleuth.iso --phases
+
+# A fuzzing campaign (docs/fuzzing.md): SEED, SECS of guest time, SEEDS
+# seeds from SEED on, AVOID known bugs (e.g. AVOID=1,5).
+SEED ?= 1
+SECS ?= 60
+SEEDS ?= 1
+AVOID ?=
+fuzz: deps $(ISO)
+	@$(PYTHON) tools/fuzz.py --iso $(ISO) --seed $(SEED) --secs $(SECS) --seeds $(SEEDS) \
+	    $(if $(AVOID),--avoid $(AVOID))
 
 # Host unit tests: the pure code, built for this machine under the sanitizers.
 HOST_TEST_SRC := $(wildcard tests/host/*.c)

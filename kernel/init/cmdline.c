@@ -41,6 +41,32 @@ static BOOLEAN KipParseTests(KBOOT_OPTIONS *options, const char *value, size_t l
     return TRUE;
 }
 
+// fuzz=SEED,SECS, both decimal, SECS at least 1.
+static BOOLEAN KipParseFuzz(KBOOT_OPTIONS *options, const char *value, size_t length)
+{
+    ULONG64 numbers[2] = {0, 0};
+    ULONG which = 0;
+    BOOLEAN digits = FALSE;
+
+    for (size_t i = 0; i < length; i++) {
+        if (value[i] == ',' && which == 0 && digits) {
+            which = 1;
+            digits = FALSE;
+        } else if (value[i] >= '0' && value[i] <= '9' && numbers[which] < 0x0CCCCCCCCCCCCCCCULL) {
+            numbers[which] = numbers[which] * 10 + (ULONG64)(value[i] - '0');
+            digits = TRUE;
+        } else {
+            return FALSE;
+        }
+    }
+    if (which != 1 || !digits || numbers[1] == 0 || numbers[1] > 0xFFFFFFFF)
+        return FALSE;
+    options->RunFuzz = TRUE;
+    options->FuzzSeed = numbers[0];
+    options->FuzzSeconds = (ULONG)numbers[1];
+    return TRUE;
+}
+
 BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
 {
     const char *at = commandLine;
@@ -125,6 +151,18 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
                 options->Run[valueLength] = '\0';
             } else {
                 options->Run[0] = '\0';
+                ok = FALSE;
+            }
+        } else if (KipWordEquals(word, nameLength, "fuzz") && equals) {
+            if (!KipParseFuzz(options, equals + 1, length - nameLength - 1))
+                ok = FALSE;
+        } else if (KipWordEquals(word, nameLength, "fuzzavoid") && equals) {
+            size_t valueLength = length - nameLength - 1;
+
+            if (valueLength < sizeof(options->FuzzAvoid)) {
+                memcpy(options->FuzzAvoid, equals + 1, valueLength);
+                options->FuzzAvoid[valueLength] = '\0';
+            } else {
                 ok = FALSE;
             }
         } else if (KipWordEquals(word, length, "nobreak")) {

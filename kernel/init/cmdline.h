@@ -26,6 +26,10 @@ typedef struct _KBOOT_OPTIONS {
     BOOLEAN RunBenchmarks;        // bench
     KBOOT_DEMO Demo;              // demo=waits|hang|exqueue (default none)
     char Run[KCMDLINE_NAME_LENGTH]; // run=A,B: init starts A.exe and B.exe (default none)
+    BOOLEAN RunFuzz;              // fuzz=SEED,SECS: a fuzzing campaign (docs/fuzzing.md)
+    ULONG64 FuzzSeed;
+    ULONG FuzzSeconds;
+    char FuzzAvoid[KCMDLINE_NAME_LENGTH]; // fuzzavoid=1,5: known bugs the fuzzer avoids
     char Unknown[128];            // the first word we did not understand, for the boot log
 } KBOOT_OPTIONS;
 

@@ -166,6 +166,10 @@ static void Phase1Initialization(void *context)
         KtRunBenchmarks();
         return;
     }
+    if (KeBootOptions.RunFuzz) {
+        KtRunFuzz(&KeBootOptions);      // exits the emulator, or drops to the shell
+        return;
+    }
     // `.start`'s thread (not in the self-test boots: no smss there).
     KdInitStartThread();
     if (KeBootOptions.Demo == KBootDemoWaits)

@@ -521,6 +521,9 @@ BOOLEAN KiInsertWaitTimer(KTIMER *timer, LARGE_INTEGER timeout);
 // Timers in the timer table (tests: it must come back to what it was).
 ULONG KiQueryTimerCount(void);
 void KiInitializeTimers(void);
+// For the fuzzer's check (tests/kernel/test_fuzz.c): KiTimerCount and the
+// timers really in the table, which must agree.
+void KiQueryTimerCounts(ULONG *count, ULONG *armed);
 LARGE_INTEGER KeQuerySystemTime(void);
 extern LONG64 KiBootSystemTime;
 extern ULONG64 KiLastClockTsc;

@@ -209,6 +209,21 @@ static void KiTimerExpiration(KDPC *dpc, void *context, void *argument1, void *a
     KiReleaseDispatcherLockFromDpcLevel();
 }
 
+void KiQueryTimerCounts(ULONG *count, ULONG *armed)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    ULONG found = 0;
+
+    for (ULONG i = 0; i < TIMER_TABLE_SIZE; i++) {
+        for (LIST_ENTRY *entry = KiTimerTable[i].Flink; entry != &KiTimerTable[i];
+             entry = entry->Flink)
+            found++;
+    }
+    *count = KiTimerCount;
+    *armed = found;
+    KiReleaseDispatcherLock(oldIrql);
+}
+
 // From the clock interrupt: hand expiry to the DPC when any timer is armed.
 void KiTimerTick(void)
 {

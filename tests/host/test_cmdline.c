@@ -362,3 +362,34 @@ TEST(RunWithoutAValueIsUnknown)
     EXPECT_STREQ(Options.Run, "");
     EXPECT_STREQ(Options.Unknown, "run");
 }
+
+// ---- fuzz= ------------------------------------------------------------------------------------
+
+TEST(NoFuzzingByDefault)
+{
+    EXPECT(Parse("test=all"));
+    EXPECT(!Options.RunFuzz);
+    EXPECT_STREQ(Options.FuzzAvoid, "");
+}
+
+TEST(FuzzTakesASeedAndSeconds)
+{
+    EXPECT(Parse("fuzz=20261206,300 console=serial fuzzavoid=1,5"));
+    EXPECT(Options.RunFuzz);
+    EXPECT_EQ(Options.FuzzSeed, 20261206);
+    EXPECT_EQ(Options.FuzzSeconds, 300);
+    EXPECT_STREQ(Options.FuzzAvoid, "1,5");
+    EXPECT(Options.SerialConsole && !Options.ScreenConsole);
+}
+
+TEST(FuzzWithABadValueIsMalformedAndDoesNotRun)
+{
+    static const char *const Bad[] = {"fuzz=", "fuzz=1", "fuzz=1,", "fuzz=,5", "fuzz=1,0",
+                                      "fuzz=1,x", "fuzz=1,2,3", "fuzz=-1,5",
+                                      "fuzz=1,99999999999"};
+
+    for (size_t i = 0; i < sizeof(Bad) / sizeof(Bad[0]); i++) {
+        EXPECT(!Parse(Bad[i]));
+        EXPECT(!Options.RunFuzz);
+    }
+}

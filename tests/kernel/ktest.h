@@ -37,3 +37,5 @@ BOOLEAN KtFailed(void);
 
 void KtRunTests(const KBOOT_OPTIONS *options);
 void KtRunBenchmarks(void);
+// fuzz=SEED,SECS: tests/kernel/test_fuzz.c.
+void KtRunFuzz(const KBOOT_OPTIONS *options);
