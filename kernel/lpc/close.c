@@ -112,12 +112,14 @@ void LpcpDeletePort(void *object)
         LpcpSendNotice(port, LPC_PORT_CLOSED, port->MappingProcess->CreateTime);
     if (type == LPCP_CLIENT_PORT)
         LpcpDeleteClientSecurity(port);
+    LpcpDestroyPortQueue(port);
     if (type == LPCP_COMMUNICATION_PORT) {
-        // Accepted but never completed: the client wakes, refused.
+        // Accepted but never completed: the client wakes, refused (its port
+        // is unlinked already), if it still waits for this completion.
         oldIrql = LpcpAcquireLock();
         client = port->ClientThread;
         port->ClientThread = NULL;
-        if (client && !IsListEmpty(&client->LpcReplyChain)) {
+        if (client && LpcpClientAwaitsCompletion(client, port)) {
             RemoveEntryList(&client->LpcReplyChain);
             InitializeListHead(&client->LpcReplyChain);
             KeReleaseSemaphore(&client->LpcReplySemaphore, 1, 1, FALSE);
@@ -126,7 +128,6 @@ void LpcpDeletePort(void *object)
         if (client)
             ObDereferenceObject(client);
     }
-    LpcpDestroyPortQueue(port);
     if (type != LPCP_CONNECTION_PORT && type != LPCP_UNCONNECTED_PORT && port->MappingProcess) {
         if (port->ClientSectionBase)
             MmUnmapViewOfSection(port->MappingProcess, port->ClientSectionBase);

@@ -315,6 +315,14 @@ NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
                                   PORT_MESSAGE *receive, void **portContext,
                                   KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout);
 
+// Does `client` (a server port's ClientThread) still wait for
+// NtCompleteConnectPort on `serverPort`, holding the accepted answer that
+// linked it (complete.c)? A client whose connect ended another way (its
+// connection port closed) may wait for another connection or a reply by
+// now, which the server port's completion or rundown must not touch. Lock
+// held.
+BOOLEAN LpcpClientAwaitsCompletion(struct _ETHREAD *client, LPCP_PORT_OBJECT *serverPort);
+
 // Rundown (close.c): the object manager's close and delete procedures.
 void LpcpClosePort(struct _EPROCESS *process, void *object, ACCESS_MASK grantedAccess,
                    ULONG_PTR processHandleCount, ULONG_PTR systemHandleCount);

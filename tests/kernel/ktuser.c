@@ -57,9 +57,14 @@ static PFN_NUMBER KtUserPageCount(void)
 
 NTSTATUS KtRunUserProgram(const char *name)
 {
+    return KtRunUserProgramWith(name, NULL);
+}
+
+NTSTATUS KtRunUserProgramWith(const char *name, const char *commandLine)
+{
     LARGE_INTEGER limit = KtRelativeTime(KT_USER_PROGRAM_LIMIT_MS);
     EPROCESS *process;
-    NTSTATUS status = PsStartUserProgram(name, NULL, &process);
+    NTSTATUS status = PsStartUserProgram(name, commandLine, &process);
 
     if (!NT_SUCCESS(status))
         return status;
@@ -72,6 +77,12 @@ NTSTATUS KtRunUserProgram(const char *name)
 
 BOOLEAN KtpUserTestsPass(const char *name, const char *file, int line)
 {
+    return KtpUserTestsPassWith(name, NULL, file, line);
+}
+
+BOOLEAN KtpUserTestsPassWith(const char *name, const char *commandLine, const char *file,
+                             int line)
+{
     PFN_NUMBER stacks = KtKernelStackPages();
     PFN_NUMBER userPages = KtUserPageCount();
     ULONG before, after, tag;
@@ -79,7 +90,7 @@ BOOLEAN KtpUserTestsPass(const char *name, const char *file, int line)
     char text[96];
 
     KtTakePoolSnapshot();
-    status = KtRunUserProgram(name);
+    status = KtRunUserProgramWith(name, commandLine);
     if (status != STATUS_SUCCESS) {
         RtlStringPrintf(text, sizeof(text), "%s.exe ended with %08x", name, (ULONG)status);
         KtFail(file, line, text);

@@ -18,6 +18,8 @@
 // or the status that kept it from running (STATUS_TIMEOUT if it did not
 // end in time).
 NTSTATUS KtRunUserProgram(const char *name);
+// The same with a command line for the program's PEB (NULL: the name).
+NTSTATUS KtRunUserProgramWith(const char *name, const char *commandLine);
 
 // KtRunUserProgram plus the leak check; fails the calling KTEST.
 #define KtExpectUserTestsPass(name)                                                        \
@@ -26,3 +28,12 @@ NTSTATUS KtRunUserProgram(const char *name);
             return;                                                                        \
     } while (0)
 BOOLEAN KtpUserTestsPass(const char *name, const char *file, int line);
+// The same for NAME.exe run with `commandLine` (one part of a program,
+// each with a leak check of its own).
+#define KtExpectUserTestsPassWith(name, commandLine)                                       \
+    do {                                                                                   \
+        if (!KtpUserTestsPassWith(name, commandLine, __FILE__, __LINE__))                  \
+            return;                                                                        \
+    } while (0)
+BOOLEAN KtpUserTestsPassWith(const char *name, const char *commandLine, const char *file,
+                             int line);

@@ -1,0 +1,32 @@
+// LPC rundown under the leak check: tlpcrundown's tests, each run as a
+// program of its own so that a leak is pinned to the test that made it.
+
+#include "tests/kernel/ktuser.h"
+
+KTEST(LpcTerminationNoticeOnUnconnectedPort)
+{
+    KtExpectUserTestsPassWith("tlpcrundown", "tlpcrundown TerminationNoticeOnUnconnectedPort");
+}
+
+KTEST(LpcTerminationNoticeOnConnectionPort)
+{
+    KtExpectUserTestsPassWith("tlpcrundown", "tlpcrundown TerminationNoticeOnConnectionPort");
+}
+
+KTEST(LpcTerminationNoticeThroughEitherSide)
+{
+    KtExpectUserTestsPassWith("tlpcrundown",
+                              "tlpcrundown TerminationNoticeThroughEitherSideOfAConnection");
+}
+
+KTEST(LpcLateCompletionLeavesNextConnectAlone)
+{
+    KtExpectUserTestsPassWith("tlpcrundown",
+                              "tlpcrundown LateCompletionLeavesTheClientsNextConnectAlone");
+}
+
+KTEST(LpcServerPortClosedLateLeavesNextConnectAlone)
+{
+    KtExpectUserTestsPassWith("tlpcrundown",
+                              "tlpcrundown ServerPortClosedLateLeavesTheClientsNextConnectAlone");
+}
