@@ -282,9 +282,12 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
 NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
                               KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply);
 // Waits for the reply to the id the thread has set up (on its reply
-// chain). Shared with NtReplyWaitReplyPort.
-NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, ULONG messageId,
-                          KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply);
+// chain); a request left unanswered is taken back from queuePort (NULL:
+// none queued). Without queueReferenced, queuePort is the port whose chain
+// the thread is on, looked at only while the thread still is. Shared with
+// NtReplyWaitReplyPort.
+NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
+                          ULONG messageId, KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply);
 // Takes back a request its sender stopped waiting for (lock held): out of
 // the queue and off the data-info chain, onto `freeList`.
 void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, struct _ETHREAD *thread, ULONG messageId,

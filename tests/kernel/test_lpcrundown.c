@@ -19,6 +19,12 @@ KTEST(LpcTerminationNoticeThroughEitherSide)
                               "tlpcrundown TerminationNoticeThroughEitherSideOfAConnection");
 }
 
+KTEST(LpcServerRequestLostWhenClientClosesItsPort)
+{
+    KtExpectUserTestsPassWith("tlpcrundown",
+                              "tlpcrundown ServerRequestLostWhenTheClientClosesItsPort");
+}
+
 KTEST(LpcLateCompletionLeavesNextConnectAlone)
 {
     KtExpectUserTestsPassWith("tlpcrundown",

@@ -1,7 +1,8 @@
 // LPC rundown: messages that outlive the call that queued them, and the
 // references they hold. A termination port's LPC_CLIENT_DIED left queued on
 // a port whose handles then close (each kind of port, handle closed before
-// or after the thread ends); a server that accepted a client whose connect
+// or after the thread ends); a server's request left on its client's port
+// when the client closes it; a server that accepted a client whose connect
 // then ended another way (its connection port closed) and completes the
 // connection while the client waits for another one. The in-kernel runner
 // runs each test as its own program ("tlpcrundown NAME") with the leak
@@ -110,6 +111,45 @@ UTEST(TerminationNoticeThroughEitherSideOfAConnection)
     }
 }
 
+// ---- A request queued on a port whose handles all close ---------------------------------
+
+typedef struct _WAITING_REQUEST {
+    HANDLE Port;
+    NTSTATUS Status;
+} WAITING_REQUEST;
+
+static NTSTATUS NTAPI RequestAndWait(PVOID argument)
+{
+    WAITING_REQUEST *request = argument;
+    ULPC_MESSAGE message, reply;
+
+    UlpcInitMessage(&message, 8, 0);
+    request->Status = NtRequestWaitReplyPort(request->Port, &message.h, &reply.h);
+    return STATUS_SUCCESS;
+}
+
+// The server asks its client (the request queued on the client port) and
+// the client closes its port unanswered: the server must not wait for
+// ever on a port nobody can receive on any more.
+UTEST(ServerRequestLostWhenTheClientClosesItsPort)
+{
+    WAITING_REQUEST request = {NULL, STATUS_PENDING};
+    HANDLE port, clientPort, serverPort, thread;
+
+    UT_EXPECT_STATUS(UlpcCreatePort(&port, PORT_A, FALSE), STATUS_SUCCESS);
+    if (!ConnectToSelf(port, &clientPort, &serverPort))
+        return;
+    request.Port = serverPort;
+    UT_EXPECT_STATUS(UtStartThread(&thread, RequestAndWait, &request), STATUS_SUCCESS);
+    UT_EXPECT(UlpcWaitForWaitReason(NtCurrentTeb()->ClientId.UniqueProcess, UtThreadId(thread),
+                                    ULPC_WAIT_LPC_REPLY));
+    UT_EXPECT_STATUS(NtClose(clientPort), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(UtJoinThread(thread), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(request.Status, STATUS_LPC_REPLY_LOST);
+    NtClose(serverPort);
+    NtClose(port);
+}
+
 // ---- A completion for a connect that already ended --------------------------------------
 
 typedef struct _TWO_CONNECTS {
@@ -189,6 +229,7 @@ static const UTEST Tests[] = {
     UT_ENTRY(TerminationNoticeOnUnconnectedPort),
     UT_ENTRY(TerminationNoticeOnConnectionPort),
     UT_ENTRY(TerminationNoticeThroughEitherSideOfAConnection),
+    UT_ENTRY(ServerRequestLostWhenTheClientClosesItsPort),
     UT_ENTRY(LateCompletionLeavesTheClientsNextConnectAlone),
     UT_ENTRY(ServerPortClosedLateLeavesTheClientsNextConnectAlone),
 };
