@@ -36,3 +36,10 @@ KTEST(LpcServerPortClosedLateLeavesNextConnectAlone)
     KtExpectUserTestsPassWith("tlpcrundown",
                               "tlpcrundown ServerPortClosedLateLeavesTheClientsNextConnectAlone");
 }
+
+// Servers and clients killed at random points of their conversations
+// (tlpcstress, its fixed seed): nothing left behind.
+KTEST(LpcStressKilledAtRandomLeavesNothing)
+{
+    KtExpectUserTestsPass("tlpcstress");
+}
