@@ -57,12 +57,12 @@ static PFN_NUMBER KtUserPageCount(void)
 
 NTSTATUS KtRunUserProgram(const char *name)
 {
-    return KtRunUserProgramWith(name, NULL);
+    return KtRunUserProgramEx(name, NULL, KT_USER_PROGRAM_LIMIT_MS);
 }
 
-NTSTATUS KtRunUserProgramWith(const char *name, const char *commandLine)
+NTSTATUS KtRunUserProgramEx(const char *name, const char *commandLine, ULONG limitMs)
 {
-    LARGE_INTEGER limit = KtRelativeTime(KT_USER_PROGRAM_LIMIT_MS);
+    LARGE_INTEGER limit = KtRelativeTime(limitMs);
     EPROCESS *process;
     NTSTATUS status = PsStartUserProgram(name, commandLine, &process);
 
@@ -77,11 +77,11 @@ NTSTATUS KtRunUserProgramWith(const char *name, const char *commandLine)
 
 BOOLEAN KtpUserTestsPass(const char *name, const char *file, int line)
 {
-    return KtpUserTestsPassWith(name, NULL, file, line);
+    return KtpUserTestsPassEx(name, NULL, KT_USER_PROGRAM_LIMIT_MS, file, line);
 }
 
-BOOLEAN KtpUserTestsPassWith(const char *name, const char *commandLine, const char *file,
-                             int line)
+BOOLEAN KtpUserTestsPassEx(const char *name, const char *commandLine, ULONG limitMs,
+                           const char *file, int line)
 {
     PFN_NUMBER stacks = KtKernelStackPages();
     PFN_NUMBER userPages = KtUserPageCount();
@@ -90,7 +90,7 @@ BOOLEAN KtpUserTestsPassWith(const char *name, const char *commandLine, const ch
     char text[96];
 
     KtTakePoolSnapshot();
-    status = KtRunUserProgramWith(name, commandLine);
+    status = KtRunUserProgramEx(name, commandLine, limitMs);
     if (status != STATUS_SUCCESS) {
         RtlStringPrintf(text, sizeof(text), "%s.exe ended with %08x", name, (ULONG)status);
         KtFail(file, line, text);

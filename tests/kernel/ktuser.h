@@ -18,8 +18,8 @@
 // or the status that kept it from running (STATUS_TIMEOUT if it did not
 // end in time).
 NTSTATUS KtRunUserProgram(const char *name);
-// The same with a command line for the program's PEB (NULL: the name).
-NTSTATUS KtRunUserProgramWith(const char *name, const char *commandLine);
+// The same with a command line (the image name when NULL) and a limit.
+NTSTATUS KtRunUserProgramEx(const char *name, const char *commandLine, ULONG limitMs);
 
 // KtRunUserProgram plus the leak check; fails the calling KTEST.
 #define KtExpectUserTestsPass(name)                                                        \
@@ -28,12 +28,7 @@ NTSTATUS KtRunUserProgramWith(const char *name, const char *commandLine);
             return;                                                                        \
     } while (0)
 BOOLEAN KtpUserTestsPass(const char *name, const char *file, int line);
-// The same for NAME.exe run with `commandLine` (one part of a program,
-// each with a leak check of its own).
-#define KtExpectUserTestsPassWith(name, commandLine)                                       \
-    do {                                                                                   \
-        if (!KtpUserTestsPassWith(name, commandLine, __FILE__, __LINE__))                  \
-            return;                                                                        \
-    } while (0)
-BOOLEAN KtpUserTestsPassWith(const char *name, const char *commandLine, const char *file,
-                             int line);
+// The leak check around a program run with a command line and a limit (the
+// fuzzer's campaigns, tests/kernel/test_fuzz.c).
+BOOLEAN KtpUserTestsPassEx(const char *name, const char *commandLine, ULONG limitMs,
+                           const char *file, int line);

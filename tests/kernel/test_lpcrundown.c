@@ -3,6 +3,14 @@
 
 #include "tests/kernel/ktuser.h"
 
+// One test of a program (its command line names it), under the leak check.
+#define KtExpectUserTestsPassWith(name, commandLine)                                       \
+    do {                                                                                   \
+        if (!KtpUserTestsPassEx(name, commandLine, KT_USER_PROGRAM_LIMIT_MS, __FILE__,     \
+                                __LINE__))                                                 \
+            return;                                                                        \
+    } while (0)
+
 KTEST(LpcTerminationNoticeOnUnconnectedPort)
 {
     KtExpectUserTestsPassWith("tlpcrundown", "tlpcrundown TerminationNoticeOnUnconnectedPort");
