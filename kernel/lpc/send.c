@@ -301,10 +301,11 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         // The queue's port is looked at again after the wait (a request
         // nobody took is taken back): referenced for the length of the
         // wait when it is not the port whose chain the thread joins. That
-        // one (a server asking its client, a port talking to itself) is not:
-        // a reference would keep it, and the waiter, there after its last
-        // handle closed, with nobody left to answer; its deletion wakes the
-        // waiter instead (STATUS_LPC_REPLY_LOST).
+        // one is not (a server asking its client; a port talking to itself,
+        // which the caller holds anyway): a reference would keep the client
+        // port, and the waiter, there after the client closed it, with
+        // nobody left to answer; its deletion wakes the waiter instead
+        // (STATUS_LPC_REPLY_LOST).
         queueReferenced = queuePort != rundownPort;
         id = LpcpGenerateMessageId();
         message->Request.ClientId = thread->Cid;
