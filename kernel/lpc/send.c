@@ -50,12 +50,15 @@ NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE 
     if (!message)
         return STATUS_NO_MEMORY;
     status = MmCopyFromUser(&message->Request, userMessage, (USHORT)header->u1.s1.TotalLength);
+    // The checked header, not what the user may have changed since, nor what
+    // a copy stopped part-way left: a user's type read as a connection
+    // request would make the free drop the "client port" and "section" the
+    // user wrote after it.
+    message->Request = *header;
     if (!NT_SUCCESS(status)) {
         LpcpFreeMessage(message);
         return status;
     }
-    // The checked header, not what the user may have changed since.
-    message->Request = *header;
     *result = message;
     return STATUS_SUCCESS;
 }

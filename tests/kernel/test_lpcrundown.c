@@ -33,6 +33,12 @@ KTEST(LpcServerRequestLostWhenClientClosesItsPort)
                               "tlpcrundown ServerRequestLostWhenTheClientClosesItsPort");
 }
 
+KTEST(LpcReplyCopiedPartWayFreesNothingOfTheUsers)
+{
+    KtExpectUserTestsPassWith("tlpcrundown",
+                              "tlpcrundown ReplyCopiedPartWayFreesNothingOfTheUsers");
+}
+
 KTEST(LpcLateCompletionLeavesNextConnectAlone)
 {
     KtExpectUserTestsPassWith("tlpcrundown",

@@ -150,6 +150,42 @@ UTEST(ServerRequestLostWhenTheClientClosesItsPort)
     NtClose(port);
 }
 
+// ---- A message whose copy stops part-way ------------------------------------------------
+
+// A reply typed as a connection request (a reply's type is the kernel's to
+// set, so nothing refuses it) whose copy runs into an uncommitted page
+// after the words where a connection request keeps its client port and
+// section: the kernel frees its half-copied block, and must free it as
+// what it is, not dereference the user's "pointers" (0x10 here).
+UTEST(ReplyCopiedPartWayFreesNothingOfTheUsers)
+{
+    SIZE_T size = 2 * 4096, commit = 4096;
+    PVOID base = NULL;
+    PORT_MESSAGE *message;
+    HANDLE port;
+
+    UT_EXPECT_STATUS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &size, MEM_RESERVE,
+                                             PAGE_READWRITE), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &commit, MEM_COMMIT,
+                                             PAGE_READWRITE), STATUS_SUCCESS);
+    // 0x70 bytes before the hole: the header, then the connection message's
+    // view (0x30 bytes), client port and section.
+    message = (PORT_MESSAGE *)((UCHAR *)base + 4096 - 0x70);
+    memset(message, 0, 0x70);
+    message->u1.s1.TotalLength = 0x100;
+    message->u1.s1.DataLength = 0x100 - sizeof(PORT_MESSAGE);
+    message->u2.s2.Type = LPC_CONNECTION_REQUEST;
+    message->ClientId = NtCurrentTeb()->ClientId;
+    message->MessageId = 1;
+    *(ULONG_PTR *)((UCHAR *)message + 0x58) = 0x10;
+    *(ULONG_PTR *)((UCHAR *)message + 0x60) = 0x10;
+    UT_EXPECT_STATUS(UlpcCreatePort(&port, NULL, FALSE), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtReplyPort(port, message), STATUS_ACCESS_VIOLATION);
+    NtClose(port);
+    size = 0;
+    NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE);
+}
+
 // ---- A completion for a connect that already ended --------------------------------------
 
 typedef struct _TWO_CONNECTS {
@@ -230,6 +266,7 @@ static const UTEST Tests[] = {
     UT_ENTRY(TerminationNoticeOnConnectionPort),
     UT_ENTRY(TerminationNoticeThroughEitherSideOfAConnection),
     UT_ENTRY(ServerRequestLostWhenTheClientClosesItsPort),
+    UT_ENTRY(ReplyCopiedPartWayFreesNothingOfTheUsers),
     UT_ENTRY(LateCompletionLeavesTheClientsNextConnectAlone),
     UT_ENTRY(ServerPortClosedLateLeavesTheClientsNextConnectAlone),
 };
