@@ -10,7 +10,8 @@
 //   break (its later sends get STATUS_PORT_DISCONNECTED); the views mapped
 //   for the connection are unmapped.
 // - A thread ends (LpcExitThread): it leaves any reply chain and drops the
-//   message it held; its registered termination ports get LPC_CLIENT_DIED.
+//   message it held; its registered termination ports get LPC_CLIENT_DIED,
+//   one each (a port registered twice is told once).
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
@@ -197,6 +198,17 @@ NTSTATUS NtRegisterThreadTerminatePort(HANDLE portHandle)
 
     if (!NT_SUCCESS(status))
         return status;
+    // A port is told once: registering it again adds nothing. Otherwise a
+    // thread registering one port a million times would, as it ends, queue
+    // a million notices (they are not held to the queue's quota) and wait
+    // in its exit, a block at a time, for pool the notices took.
+    for (LIST_ENTRY *link = thread->TerminationPortList.Flink;
+         link != &thread->TerminationPortList; link = link->Flink) {
+        if (CONTAINING_RECORD(link, TERMINATION_PORT, Links)->Port == port) {
+            ObDereferenceObject(port);
+            return STATUS_SUCCESS;
+        }
+    }
     entry = ExAllocatePoolWithTag(NonPagedPool, sizeof(*entry), LPCP_TERMINATION_PORT_TAG);
     if (!entry) {
         ObDereferenceObject(port);

@@ -27,6 +27,12 @@ KTEST(LpcTerminationNoticeThroughEitherSide)
                               "tlpcrundown TerminationNoticeThroughEitherSideOfAConnection");
 }
 
+KTEST(LpcTerminationPortRegisteredManyTimesIsToldOnce)
+{
+    KtExpectUserTestsPassWith("tlpcrundown",
+                              "tlpcrundown TerminationPortRegisteredManyTimesIsToldOnce");
+}
+
 KTEST(LpcServerRequestLostWhenClientClosesItsPort)
 {
     KtExpectUserTestsPassWith("tlpcrundown",

@@ -74,6 +74,44 @@ UTEST(TerminationNoticeOnConnectionPort)
     TerminationNoticeLeftQueued(port, TRUE);
 }
 
+typedef struct _REGISTERING_THREAD {
+    HANDLE Port;
+    ULONG Times;
+} REGISTERING_THREAD;
+
+static NTSTATUS NTAPI RegisterManyTimes(PVOID argument)
+{
+    REGISTERING_THREAD *thread = argument;
+
+    for (ULONG i = 0; i < thread->Times; i++) {
+        NTSTATUS status = NtRegisterThreadTerminatePort(thread->Port);
+
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    return STATUS_SUCCESS;
+}
+
+// A port registered many times is told once: a thread cannot make its own
+// end queue notices without bound (they are not held to the queue's quota).
+UTEST(TerminationPortRegisteredManyTimesIsToldOnce)
+{
+    REGISTERING_THREAD registering = {NULL, 2000};
+    ULPC_MESSAGE message;
+    HANDLE thread;
+    PVOID context;
+
+    UT_EXPECT_STATUS(UlpcCreatePort(&registering.Port, NULL, FALSE), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(UtStartThread(&thread, RegisterManyTimes, &registering), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(UtJoinThread(thread), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(UlpcReceive(registering.Port, &context, NULL, &message, 5000),
+                     STATUS_SUCCESS);
+    UT_EXPECT_EQ(message.h.u2.s2.Type & 0xFF, LPC_CLIENT_DIED);
+    UT_EXPECT_STATUS(UlpcReceive(registering.Port, &context, NULL, &message, 50),
+                     STATUS_TIMEOUT);
+    NtClose(registering.Port);
+}
+
 // A connection made from a thread of this process; both ports returned.
 static BOOLEAN ConnectToSelf(HANDLE connectionPort, PHANDLE clientPort, PHANDLE serverPort)
 {
@@ -265,6 +303,7 @@ static const UTEST Tests[] = {
     UT_ENTRY(TerminationNoticeOnUnconnectedPort),
     UT_ENTRY(TerminationNoticeOnConnectionPort),
     UT_ENTRY(TerminationNoticeThroughEitherSideOfAConnection),
+    UT_ENTRY(TerminationPortRegisteredManyTimesIsToldOnce),
     UT_ENTRY(ServerRequestLostWhenTheClientClosesItsPort),
     UT_ENTRY(ReplyCopiedPartWayFreesNothingOfTheUsers),
     UT_ENTRY(LateCompletionLeavesTheClientsNextConnectAlone),
