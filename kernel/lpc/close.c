@@ -10,7 +10,8 @@
 //   break (its later sends get STATUS_PORT_DISCONNECTED); the views mapped
 //   for the connection are unmapped.
 // - A thread ends (LpcExitThread): it leaves any reply chain and drops the
-//   message it held; its registered termination ports get LPC_CLIENT_DIED.
+//   message it held; its registered termination ports get LPC_CLIENT_DIED,
+//   one each (a port registered twice is told once).
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
@@ -112,12 +113,14 @@ void LpcpDeletePort(void *object)
         LpcpSendNotice(port, LPC_PORT_CLOSED, port->MappingProcess->CreateTime);
     if (type == LPCP_CLIENT_PORT)
         LpcpDeleteClientSecurity(port);
+    LpcpDestroyPortQueue(port);
     if (type == LPCP_COMMUNICATION_PORT) {
-        // Accepted but never completed: the client wakes, refused.
+        // Accepted but never completed: the client wakes, refused (its port
+        // is unlinked already), if it still waits for this completion.
         oldIrql = LpcpAcquireLock();
         client = port->ClientThread;
         port->ClientThread = NULL;
-        if (client && !IsListEmpty(&client->LpcReplyChain)) {
+        if (client && LpcpClientAwaitsCompletion(client, port)) {
             RemoveEntryList(&client->LpcReplyChain);
             InitializeListHead(&client->LpcReplyChain);
             KeReleaseSemaphore(&client->LpcReplySemaphore, 1, 1, FALSE);
@@ -126,7 +129,6 @@ void LpcpDeletePort(void *object)
         if (client)
             ObDereferenceObject(client);
     }
-    LpcpDestroyPortQueue(port);
     if (type != LPCP_CONNECTION_PORT && type != LPCP_UNCONNECTED_PORT && port->MappingProcess) {
         if (port->ClientSectionBase)
             MmUnmapViewOfSection(port->MappingProcess, port->ClientSectionBase);
@@ -196,6 +198,17 @@ NTSTATUS NtRegisterThreadTerminatePort(HANDLE portHandle)
 
     if (!NT_SUCCESS(status))
         return status;
+    // A port is told once: registering it again adds nothing. Otherwise a
+    // thread registering one port a million times would, as it ends, queue
+    // a million notices (they are not held to the queue's quota) and wait
+    // in its exit, a block at a time, for pool the notices took.
+    for (LIST_ENTRY *link = thread->TerminationPortList.Flink;
+         link != &thread->TerminationPortList; link = link->Flink) {
+        if (CONTAINING_RECORD(link, TERMINATION_PORT, Links)->Port == port) {
+            ObDereferenceObject(port);
+            return STATUS_SUCCESS;
+        }
+    }
     entry = ExAllocatePoolWithTag(NonPagedPool, sizeof(*entry), LPCP_TERMINATION_PORT_TAG);
     if (!entry) {
         ObDereferenceObject(port);

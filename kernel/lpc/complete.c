@@ -10,11 +10,31 @@
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
 
-// Gives the client its answer and wakes it, unless it stopped waiting (it
-// was terminated), in which case the answer is dropped. Refusals and
-// failures wake it at once; an accepted client is woken by
-// NtCompleteConnectPort (linkPort: the new server port to link, whose
-// ClientThread the client becomes).
+// Does `client` still wait for the answer to its connection request
+// `messageId`, taken by an accept (LpcpTakeConnectionRequest)? The lock is
+// dropped between the take and the answer: meanwhile the client may have
+// been woken another way (its connection port closed) and be waiting for
+// something else, which the answer must not touch. Lock held.
+static BOOLEAN LpcpClientAwaitsAnswer(ETHREAD *client, ULONG messageId)
+{
+    return !IsListEmpty(&client->LpcReplyChain) && client->LpcReplyMessage == NULL &&
+           client->LpcReplyMessageId == messageId;
+}
+
+BOOLEAN LpcpClientAwaitsCompletion(ETHREAD *client, LPCP_PORT_OBJECT *serverPort)
+{
+    LPCP_MESSAGE *held = LpcpGetMessageFromThread(client);
+
+    return !IsListEmpty(&client->LpcReplyChain) && held && held->SenderPort == serverPort &&
+           LpcpMessageType(&held->Request) == LPC_REPLY;
+}
+
+// Gives the client its answer and wakes it, unless it stopped waiting for
+// it (it was terminated, or woken by its connection port's rundown), in
+// which case the answer is dropped. Refusals and failures wake it at once;
+// an accepted client is woken by NtCompleteConnectPort (linkPort: the new
+// server port to link, whose ClientThread the client becomes; the answer's
+// SenderPort names it, so that a completion finds only its own client).
 static void LpcpAnswerClient(ETHREAD *client, LPCP_MESSAGE *answer, LPCP_PORT_OBJECT *linkPort)
 {
     LPCP_CONNECTION_MESSAGE *connection = LpcpConnectionMessage(answer);
@@ -26,9 +46,11 @@ static void LpcpAnswerClient(ETHREAD *client, LPCP_MESSAGE *answer, LPCP_PORT_OB
     if (connection->SectionToMap)
         ObDereferenceObject(connection->SectionToMap);
     connection->SectionToMap = NULL;
+    answer->SenderPort = linkPort;
     oldIrql = LpcpAcquireLock();
-    if (!IsListEmpty(&client->LpcReplyChain)) {
+    if (LpcpClientAwaitsAnswer(client, answer->Request.MessageId)) {
         client->LpcReplyMessage = answer;
+        client->LpcReplyMessageId = 0;
         answer = NULL;
         if (linkPort) {
             linkPort->ConnectedPort = clientPort;
@@ -73,9 +95,9 @@ static NTSTATUS LpcpTakeConnectionRequest(const PORT_MESSAGE *header, ETHREAD **
             PsGetCurrentProcess()) {
         status = STATUS_REPLY_MESSAGE_MISMATCH;
     } else {
-        // A second accept of the same request finds nothing.
+        // A second accept of the same request finds nothing. The id stays:
+        // the answer goes only to a client still waiting for it.
         (*client)->LpcReplyMessage = NULL;
-        (*client)->LpcReplyMessageId = 0;
         *request = message;
     }
     LpcpReleaseLock(oldIrql);
@@ -253,7 +275,7 @@ NTSTATUS NtCompleteConnectPort(HANDLE portHandle)
     oldIrql = LpcpAcquireLock();
     client = port->ClientThread;
     port->ClientThread = NULL;
-    if (client && !IsListEmpty(&client->LpcReplyChain)) {
+    if (client && LpcpClientAwaitsCompletion(client, port)) {
         RemoveEntryList(&client->LpcReplyChain);
         InitializeListHead(&client->LpcReplyChain);
         KeReleaseSemaphore(&client->LpcReplySemaphore, 1, 1, FALSE);

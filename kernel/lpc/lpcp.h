@@ -282,9 +282,12 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
 NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
                               KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply);
 // Waits for the reply to the id the thread has set up (on its reply
-// chain). Shared with NtReplyWaitReplyPort.
-NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, ULONG messageId,
-                          KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply);
+// chain); a request left unanswered is taken back from queuePort (NULL:
+// none queued). Without queueReferenced, queuePort is the port whose chain
+// the thread is on, looked at only while the thread still is. Shared with
+// NtReplyWaitReplyPort.
+NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
+                          ULONG messageId, KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply);
 // Takes back a request its sender stopped waiting for (lock held): out of
 // the queue and off the data-info chain, onto `freeList`.
 void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, struct _ETHREAD *thread, ULONG messageId,
@@ -314,6 +317,14 @@ NTSTATUS LpcpCaptureReply(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
 NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
                                   PORT_MESSAGE *receive, void **portContext,
                                   KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout);
+
+// Does `client` (a server port's ClientThread) still wait for
+// NtCompleteConnectPort on `serverPort`, holding the accepted answer that
+// linked it (complete.c)? A client whose connect ended another way (its
+// connection port closed) may wait for another connection or a reply by
+// now, which the server port's completion or rundown must not touch. Lock
+// held.
+BOOLEAN LpcpClientAwaitsCompletion(struct _ETHREAD *client, LPCP_PORT_OBJECT *serverPort);
 
 // Rundown (close.c): the object manager's close and delete procedures.
 void LpcpClosePort(struct _EPROCESS *process, void *object, ACCESS_MASK grantedAccess,

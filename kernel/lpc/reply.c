@@ -166,7 +166,7 @@ NTSTATUS NtReplyWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *replyMessage)
     if (!NT_SUCCESS(status))
         return status;
     // No request of this thread is queued anywhere: nothing to take back.
-    status = LpcpWaitForReply(NULL, messageId, UserMode, &answer);
+    status = LpcpWaitForReply(NULL, FALSE, messageId, UserMode, &answer);
     ObDereferenceObject(port);
     if (status != STATUS_SUCCESS)
         return status;

@@ -51,12 +51,15 @@ NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE 
     if (!message)
         return STATUS_NO_MEMORY;
     status = MmCopyFromUser(&message->Request, userMessage, (USHORT)header->u1.s1.TotalLength);
+    // The checked header, not what the user may have changed since, nor what
+    // a copy stopped part-way left: a user's type read as a connection
+    // request would make the free drop the "client port" and "section" the
+    // user wrote after it.
+    message->Request = *header;
     if (!NT_SUCCESS(status)) {
         LpcpFreeMessage(message);
         return status;
     }
-    // The checked header, not what the user may have changed since.
-    message->Request = *header;
     *result = message;
     return STATUS_SUCCESS;
 }
@@ -199,8 +202,8 @@ void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, ETHREAD *thread, ULONG messa
     }
 }
 
-NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, ULONG messageId,
-                          KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
+                          ULONG messageId, KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
 {
     ETHREAD *thread = PsGetCurrentThread();
     LPCP_MESSAGE *message = NULL;
@@ -228,7 +231,10 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, ULONG messageId,
     }
     thread->LpcReplyMessage = NULL;
     thread->LpcReplyMessageId = 0;
-    if (!message)
+    // An unreferenced queue port is the port whose chain the thread was
+    // on: there while the thread still was, else run down (its queue
+    // emptied, the port perhaps gone) by the rundown that woke it.
+    if (!message && (queueReferenced || !woken))
         LpcpCancelRequest(queuePort, thread, messageId, &freeList);
     LpcpReleaseLock(oldIrql);
     if (takeCount)
@@ -305,12 +311,19 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         id = message->Request.MessageId;
         status = LpcpHandCallback(port, target, message);
         queuePort = NULL;
-    } else if (NT_SUCCESS(status) && !ObReferenceObjectSafe(queuePort)) {
+    } else if (NT_SUCCESS(status) && queuePort != rundownPort &&
+               !ObReferenceObjectSafe(queuePort)) {
         status = STATUS_PORT_DISCONNECTED;
     } else if (NT_SUCCESS(status)) {
         // The queue's port is looked at again after the wait (a request
-        // nobody took is taken back): referenced for the length of the wait.
-        queueReferenced = TRUE;
+        // nobody took is taken back): referenced for the length of the
+        // wait when it is not the port whose chain the thread joins. That
+        // one is not (a server asking its client; a port talking to itself,
+        // which the caller holds anyway): a reference would keep the client
+        // port, and the waiter, there after the client closed it, with
+        // nobody left to answer; its deletion wakes the waiter instead
+        // (STATUS_LPC_REPLY_LOST).
+        queueReferenced = queuePort != rundownPort;
         id = LpcpGenerateMessageId();
         message->Request.ClientId = thread->Cid;
         message->Request.MessageId = id;
@@ -340,7 +353,7 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     if (target)
         ObDereferenceObject(target);
     if (NT_SUCCESS(status))
-        status = LpcpWaitForReply(queuePort, id, waitMode, reply);
+        status = LpcpWaitForReply(queuePort, queueReferenced, id, waitMode, reply);
     else
         LpcpFreeMessage(message);
     if (queueReferenced)

@@ -1,7 +1,7 @@
 // ProcessExceptionPort (NtSetInformationProcess): a server that sets a port
 // as a child's exception port hears LPC_CLIENT_DIED when the child's thread
 // ends; the port is set once; the checks on the way. `texcport child` is
-// the child's role: it only exits.
+// the child's role: it only exits. A process that has exited takes none.
 
 #include "tests/user/utest.h"
 
@@ -84,8 +84,29 @@ UTEST(ExceptionPortArgumentsAreChecked)
     NtClose(port);
 }
 
+// A process that has exited cannot take an exception port: nothing would
+// release it (the leak check sees the port and this process kept alive).
+UTEST(ExceptionPortRefusedOnceTheProcessHasExited)
+{
+    HANDLE port, process, thread;
+    CLIENT_ID child;
+    LARGE_INTEGER timeout = UtMilliseconds(5000);
+
+    UT_EXPECT_STATUS(NtCreatePort(&port, NULL, 0, sizeof(DIED_MESSAGE), 0), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(StartChild(&process, &thread, &child), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtResumeThread(thread, NULL), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtWaitForSingleObject(process, FALSE, &timeout), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtSetInformationProcess(process, ProcessExceptionPort, &port,
+                                             sizeof(port)),
+                     STATUS_PROCESS_IS_TERMINATING);
+    NtClose(thread);
+    NtClose(process);
+    NtClose(port);
+}
+
 static const UTEST Tests[] = {
     UT_ENTRY(ExceptionPortHearsTheChildsThreadDie),
+    UT_ENTRY(ExceptionPortRefusedOnceTheProcessHasExited),
     UT_ENTRY(ExceptionPortArgumentsAreChecked),
 };
 
