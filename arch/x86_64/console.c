@@ -166,14 +166,43 @@ void KiDisplayString(const char *text)
     HalDisplayString(text, strlen(text));
 }
 
+// DbgPrint formats into a buffer and writes it with one HalDisplayString,
+// so that a thread preempted part-way through its line (by one printing
+// from user mode, say) does not get its line cut in two on the console.
+#define DBGPRINT_BUFFER_SIZE 256
+
+typedef struct _DBGPRINT_BUFFER {
+    size_t Length;
+    char Text[DBGPRINT_BUFFER_SIZE];
+} DBGPRINT_BUFFER;
+
 static void HalpConsoleSink(void *context, const char *text, size_t length)
 {
-    HalDisplayString(text, length);
+    DBGPRINT_BUFFER *buffer = context;
+
+    while (length) {
+        size_t room = sizeof(buffer->Text) - buffer->Length;
+        size_t copy = length < room ? length : room;
+
+        memcpy(buffer->Text + buffer->Length, text, copy);
+        buffer->Length += copy;
+        text += copy;
+        length -= copy;
+        if (buffer->Length == sizeof(buffer->Text)) {
+            HalDisplayString(buffer->Text, buffer->Length);
+            buffer->Length = 0;
+        }
+    }
 }
 
 void DbgPrintV(const char *format, va_list args)
 {
-    RtlFormatV(HalpConsoleSink, NULL, format, args);
+    DBGPRINT_BUFFER buffer;
+
+    buffer.Length = 0;
+    RtlFormatV(HalpConsoleSink, &buffer, format, args);
+    if (buffer.Length)
+        HalDisplayString(buffer.Text, buffer.Length);
 }
 
 void DbgPrint(const char *format, ...)
