@@ -29,18 +29,18 @@ static void LpcpCopyConnectionRequest(LPCP_MESSAGE *message, PORT_MESSAGE *recei
     memcpy(receive + 1, LpcpConnectionMessage(message) + 1, infoLength);
 }
 
-NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
-                     PORT_MESSAGE *receive, void **portContext)
+// The receive on a port's queue (its semaphore there): a caller that
+// replied with the dispatcher lock kept (LpcpReplyWaitNext) comes here
+// with it and waits first thing.
+static NTSTATUS LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode,
+                                LARGE_INTEGER *timeout, PORT_MESSAGE *receive,
+                                void **portContext)
 {
-    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
     ETHREAD *thread = PsGetCurrentThread();
-
     LPCP_MESSAGE *message;
     NTSTATUS status;
     KIRQL oldIrql;
 
-    if (!receivePort || !receivePort->MsgQueue.Semaphore)
-        return STATUS_INVALID_PORT_HANDLE;
     KE_PHASE(KiPhaseLpcReceiveWait);
     status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
                                    FALSE, timeout);
@@ -95,18 +95,36 @@ NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INT
     return STATUS_SUCCESS;
 }
 
+NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
+                     PORT_MESSAGE *receive, void **portContext)
+{
+    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
+
+    if (!receivePort || !receivePort->MsgQueue.Semaphore)
+        return STATUS_INVALID_PORT_HANDLE;
+    return LpcpReceiveFrom(receivePort, waitMode, timeout, receive, portContext);
+}
+
 NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
                                   PORT_MESSAGE *receive, void **portContext,
                                   KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout)
 {
+    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
+    // The reply hands off to its client only when the receive will wait
+    // right after it (NT's NtReplyWaitReceivePort: the client runs when
+    // the server blocks).
+    BOOLEAN waitNext = receivePort && receivePort->MsgQueue.Semaphore;
+
     if (reply) {
-        NTSTATUS status = LpcpReply(port, reply, FALSE);
+        NTSTATUS status = LpcpReplyWaitNext(port, reply, &waitNext);
 
         KE_PHASE(KiPhaseLpcReplied);
         if (!NT_SUCCESS(status))
             return status;
     }
-    return LpcpReceive(port, waitMode, timeout, receive, portContext);
+    if (!receivePort || !receivePort->MsgQueue.Semaphore)
+        return STATUS_INVALID_PORT_HANDLE;
+    return LpcpReceiveFrom(receivePort, waitMode, timeout, receive, portContext);
 }
 
 NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
