@@ -16,10 +16,12 @@
 
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 {
-    NTSTATUS status = ProbeForRead(userMessage, sizeof(*userMessage), sizeof(ULONG));
+    NTSTATUS status;
 
-    if (NT_SUCCESS(status))
-        status = MmCopyFromUser(header, userMessage, sizeof(*header));
+    // ProbeForRead's alignment check; the copy checks the range.
+    if ((ULONG_PTR)userMessage & (sizeof(ULONG) - 1))
+        return STATUS_DATATYPE_MISALIGNMENT;
+    status = MmCopyFromUser(header, userMessage, sizeof(*header));
     if (!NT_SUCCESS(status))
         return status;
     // The data must fit in the message: NT's first length check, before the
