@@ -12,30 +12,9 @@
 #include "ke/kephase.h"
 #include "arch/x86_64/x86.h"
 
-static KSPIN_LOCK KiDispatcherLock;
+KSPIN_LOCK KiDispatcherLock;
 
 void KiSwapContext(KTHREAD *oldThread, KTHREAD *newThread);    // ctxswap.asm
-
-KIRQL KiAcquireDispatcherLock(void)
-{
-    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-
-    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
-    return oldIrql;
-}
-
-void KiReleaseDispatcherLock(KIRQL oldIrql)
-{
-    KPRCB *prcb = KeGetCurrentPrcb();
-
-    // A thread readied while the running one was about to wait (WaitNext)
-    // was chosen without a dispatch interrupt, the wait being expected to
-    // switch to it; a wait that ends without blocking asks for it here.
-    if (prcb->NextThread && !prcb->DispatchPending && oldIrql < DISPATCH_LEVEL)
-        KiRequestDispatchInterrupt();
-    KeReleaseSpinLockFromDpcLevel(&KiDispatcherLock);
-    KeLowerIrql(oldIrql);
-}
 
 void KiAcquireDispatcherLockAtDpcLevel(void)
 {
