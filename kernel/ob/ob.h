@@ -148,8 +148,19 @@ void ObReferenceObject(void *object);
 // (client ids, a process's thread list). FALSE when it is being deleted.
 BOOLEAN ObReferenceObjectSafe(void *object);
 // Drops a reference; the last one runs the type's delete procedure and frees
-// the object. Callable at DISPATCH_LEVEL and below.
-void ObDereferenceObject(void *object);
+// the object. Callable at DISPATCH_LEVEL and below. In line but for the last
+// reference (ObpDereferenceObjectToZero, which also bugchecks on a count
+// gone below zero): an LPC round trip drops four or five.
+void ObpDereferenceObjectToZero(void *object, LONG_PTR count);
+
+static inline void ObDereferenceObject(void *object)
+{
+    LONG_PTR count = __atomic_sub_fetch(&OBJECT_TO_OBJECT_HEADER(object)->PointerCount, 1,
+                                        __ATOMIC_ACQ_REL);
+
+    if (__builtin_expect(count <= 0, 0))
+        ObpDereferenceObjectToZero(object, count);
+}
 // A pointer reference that checks the type first (STATUS_OBJECT_TYPE_MISMATCH).
 NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType);
 LONG_PTR ObGetObjectPointerCount(void *object);

@@ -64,15 +64,13 @@ NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType)
     return STATUS_SUCCESS;
 }
 
-void ObDereferenceObject(void *object)
+// The last reference went (count 0), or one too many (below 0).
+void ObpDereferenceObjectToZero(void *object, LONG_PTR count)
 {
     OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
     OBJECT_TYPE *type = header->Type;
-    LONG_PTR count = __atomic_sub_fetch(&header->PointerCount, 1, __ATOMIC_ACQ_REL);
     KIRQL oldIrql;
 
-    if (count > 0)
-        return;
     // A handle or a directory entry holds a reference, so neither can remain.
     if (count < 0 || header->HandleCount || (header->NameInfo && header->NameInfo->Directory))
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)type, (ULONG64)object, (ULONG64)count,
