@@ -35,27 +35,6 @@ NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object)
     return STATUS_SUCCESS;
 }
 
-void ObReferenceObject(void *object)
-{
-    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
-
-    if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
-        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type, (ULONG64)object, 0, 0);
-}
-
-BOOLEAN ObReferenceObjectSafe(void *object)
-{
-    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
-    LONG_PTR count = __atomic_load_n(&header->PointerCount, __ATOMIC_RELAXED);
-
-    while (count > 0) {
-        if (__atomic_compare_exchange_n(&header->PointerCount, &count, count + 1, FALSE,
-                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-            return TRUE;
-    }
-    return FALSE;
-}
-
 NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType)
 {
     if (objectType && ObGetObjectType(object) != objectType)
@@ -97,7 +76,3 @@ LONG_PTR ObGetObjectHandleCount(void *object)
     return OBJECT_TO_OBJECT_HEADER(object)->HandleCount;
 }
 
-OBJECT_TYPE *ObGetObjectType(void *object)
-{
-    return OBJECT_TO_OBJECT_HEADER(object)->Type;
-}
