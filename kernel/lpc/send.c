@@ -52,13 +52,16 @@ NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE 
 
     if (!message)
         return STATUS_NO_MEMORY;
-    status = MmCopyFromUser(&message->Request, userMessage, (USHORT)header->u1.s1.TotalLength);
+    // The checked header, not what the user may have changed since; from
+    // the user only the data after it (the lengths were checked: the total
+    // holds at least the header).
+    message->Request = *header;
+    status = MmCopyFromUser(&message->Request + 1, userMessage + 1,
+                            (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
     if (!NT_SUCCESS(status)) {
         LpcpFreeMessage(message);
         return status;
     }
-    // The checked header, not what the user may have changed since.
-    message->Request = *header;
     *result = message;
     return STATUS_SUCCESS;
 }
