@@ -68,7 +68,8 @@ static KTHREAD *KiSelectReadyThread(KPRCB *prcb, KPRIORITY lowPriority)
 
 // Makes `thread` runnable. If it outranks the thread that would run next on
 // this processor it is chosen to preempt at the next dispatch interrupt.
-void KiReadyThread(KTHREAD *thread)
+// In line in KiUnwaitThread, every wake's path; KiReadyThread for the rest.
+static inline __attribute__((always_inline)) void KiReadyThreadInline(KTHREAD *thread)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
     KTHREAD *current = prcb->CurrentThread;
@@ -95,6 +96,11 @@ void KiReadyThread(KTHREAD *thread)
         return;
     }
     KiInsertReadyList(prcb, thread, FALSE);
+}
+
+void KiReadyThread(KTHREAD *thread)
+{
+    KiReadyThreadInline(thread);
 }
 
 // Switches from the current thread to `next`. The dispatcher lock is held on
@@ -278,7 +284,7 @@ void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment)
     if (thread->Queue && (thread->WaitReason != WrQueue || waitStatus == STATUS_KERNEL_APC))
         thread->Queue->CurrentCount++;
     KiBoostPriority(thread, increment);
-    KiReadyThread(thread);
+    KiReadyThreadInline(thread);
 }
 
 KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority)
