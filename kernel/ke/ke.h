@@ -384,8 +384,35 @@ static inline void KeReleaseSpinLock(KSPIN_LOCK *lock, KIRQL oldIrql)
 // The dispatcher lock serializes every change to a dispatcher object's state
 // and to thread scheduling state. It is taken at DISPATCH_LEVEL.
 
+#ifndef SLEUTH_HOST
+// In line, as the spin locks are: a wait and a release take it once each.
+extern KSPIN_LOCK KiDispatcherLock;
+void KiRequestDispatchInterrupt(void);
+
+static inline KIRQL KiAcquireDispatcherLock(void)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+
+    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
+    return oldIrql;
+}
+
+static inline void KiReleaseDispatcherLock(KIRQL oldIrql)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+
+    // A thread readied while the running one was about to wait (WaitNext)
+    // was chosen without a dispatch interrupt, the wait being expected to
+    // switch to it; a wait that ends without blocking asks for it here.
+    if (prcb->NextThread && !prcb->DispatchPending && oldIrql < DISPATCH_LEVEL)
+        KiRequestDispatchInterrupt();
+    KeReleaseSpinLockFromDpcLevel(&KiDispatcherLock);
+    KeLowerIrql(oldIrql);
+}
+#else
 KIRQL KiAcquireDispatcherLock(void);
 void KiReleaseDispatcherLock(KIRQL oldIrql);
+#endif
 // Releases the lock but stays at DISPATCH_LEVEL (before a context switch).
 void KiReleaseDispatcherLockFromDpcLevel(void);
 void KiAcquireDispatcherLockAtDpcLevel(void);

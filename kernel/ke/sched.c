@@ -12,30 +12,9 @@
 #include "ke/kephase.h"
 #include "arch/x86_64/x86.h"
 
-static KSPIN_LOCK KiDispatcherLock;
+KSPIN_LOCK KiDispatcherLock;
 
 void KiSwapContext(KTHREAD *oldThread, KTHREAD *newThread);    // ctxswap.asm
-
-KIRQL KiAcquireDispatcherLock(void)
-{
-    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-
-    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
-    return oldIrql;
-}
-
-void KiReleaseDispatcherLock(KIRQL oldIrql)
-{
-    KPRCB *prcb = KeGetCurrentPrcb();
-
-    // A thread readied while the running one was about to wait (WaitNext)
-    // was chosen without a dispatch interrupt, the wait being expected to
-    // switch to it; a wait that ends without blocking asks for it here.
-    if (prcb->NextThread && !prcb->DispatchPending && oldIrql < DISPATCH_LEVEL)
-        KiRequestDispatchInterrupt();
-    KeReleaseSpinLockFromDpcLevel(&KiDispatcherLock);
-    KeLowerIrql(oldIrql);
-}
 
 void KiAcquireDispatcherLockAtDpcLevel(void)
 {
@@ -89,7 +68,8 @@ static KTHREAD *KiSelectReadyThread(KPRCB *prcb, KPRIORITY lowPriority)
 
 // Makes `thread` runnable. If it outranks the thread that would run next on
 // this processor it is chosen to preempt at the next dispatch interrupt.
-void KiReadyThread(KTHREAD *thread)
+// In line in KiUnwaitThread, every wake's path; KiReadyThread for the rest.
+static inline __attribute__((always_inline)) void KiReadyThreadInline(KTHREAD *thread)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
     KTHREAD *current = prcb->CurrentThread;
@@ -116,6 +96,11 @@ void KiReadyThread(KTHREAD *thread)
         return;
     }
     KiInsertReadyList(prcb, thread, FALSE);
+}
+
+void KiReadyThread(KTHREAD *thread)
+{
+    KiReadyThreadInline(thread);
 }
 
 // Switches from the current thread to `next`. The dispatcher lock is held on
@@ -299,7 +284,7 @@ void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment)
     if (thread->Queue && (thread->WaitReason != WrQueue || waitStatus == STATUS_KERNEL_APC))
         thread->Queue->CurrentCount++;
     KiBoostPriority(thread, increment);
-    KiReadyThread(thread);
+    KiReadyThreadInline(thread);
 }
 
 KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority)

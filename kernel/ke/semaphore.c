@@ -12,6 +12,29 @@ void KeInitializeSemaphore(KSEMAPHORE *semaphore, LONG count, LONG limit)
     InitializeListHead(&semaphore->Header.WaitListHead);
 }
 
+// Adds `adjustment` to a count that was `previous`, satisfying waiters.
+// One count to a semaphore at 0 whose first waiter waits for any of its
+// objects goes to that waiter at once, as KiWaitTest would give it (a
+// semaphore is never abandoned: STATUS_WAIT_0 plus its key), without the
+// general walk; anything else goes through KiWaitTest. Dispatcher lock held.
+static inline void KiAddSemaphoreCount(KSEMAPHORE *semaphore, LONG previous, LONG adjustment,
+                                       KPRIORITY increment)
+{
+    if (previous == 0 && !IsListEmpty(&semaphore->Header.WaitListHead)) {
+        KWAIT_BLOCK *waitBlock = CONTAINING_RECORD(semaphore->Header.WaitListHead.Flink,
+                                                   KWAIT_BLOCK, WaitListEntry);
+
+        if (adjustment == 1 && waitBlock->WaitType == WaitAny) {
+            KiUnwaitThread(waitBlock->Thread, STATUS_WAIT_0 + waitBlock->WaitKey, increment);
+            return;
+        }
+        semaphore->Header.SignalState = previous + adjustment;
+        KiWaitTest(&semaphore->Header, increment);
+        return;
+    }
+    semaphore->Header.SignalState = previous + adjustment;
+}
+
 NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                               LONG *previousCount)
 {
@@ -24,9 +47,7 @@ NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG a
         KiReleaseDispatcherLock(oldIrql);
         return STATUS_SEMAPHORE_LIMIT_EXCEEDED;
     }
-    semaphore->Header.SignalState = previous + adjustment;
-    if (previous == 0 && !IsListEmpty(&semaphore->Header.WaitListHead))
-        KiWaitTest(&semaphore->Header, increment);
+    KiAddSemaphoreCount(semaphore, previous, adjustment, increment);
     KiReleaseDispatcherLock(oldIrql);
     if (previousCount)
         *previousCount = previous;
@@ -48,9 +69,7 @@ LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG
     // switch to (KiReadyThread), not preempting it on the way there.
     thread->WaitNext = TRUE;
     thread->WaitIrql = waitIrql;
-    semaphore->Header.SignalState = previous + adjustment;
-    if (previous == 0 && !IsListEmpty(&semaphore->Header.WaitListHead))
-        KiWaitTest(&semaphore->Header, increment);
+    KiAddSemaphoreCount(semaphore, previous, adjustment, increment);
     return previous;
 }
 

@@ -14,6 +14,9 @@
 // register arguments (the x64 calling convention's layout).
 #define KI_USER_STACK_ARGUMENT_OFFSET 0x28
 
+// A service of at most four arguments, as the dispatcher calls it.
+typedef NTSTATUS (*KI_REGISTER_SERVICE)(ULONG64, ULONG64, ULONG64, ULONG64);
+
 void KiSystemServiceDispatch(KTRAP_FRAME *frame)
 {
     ULONG64 service = frame->Rax;
@@ -46,13 +49,25 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
         }
     }
     KE_PHASE(KiPhaseSyscallService);
-    frame->Rax = (ULONG64)(LONG64)KiServiceTable[service](arguments[0], arguments[1],
-                                                          arguments[2], arguments[3],
-                                                          arguments[4], arguments[5],
-                                                          arguments[6], arguments[7],
-                                                          arguments[8], arguments[9],
-                                                          arguments[10], arguments[11],
-                                                          arguments[12]);
+    if (count <= 4) {
+        // Most services (every LPC send, reply and receive) take four
+        // arguments or fewer, all in registers: called as such, with no
+        // nine stack arguments copied for them. (Through void (*)(void),
+        // the cast between function types the compilers allow.)
+        KI_REGISTER_SERVICE routine =
+            (KI_REGISTER_SERVICE)(void (*)(void))KiServiceTable[service];
+
+        frame->Rax = (ULONG64)(LONG64)routine(arguments[0], arguments[1], arguments[2],
+                                              arguments[3]);
+    } else {
+        frame->Rax = (ULONG64)(LONG64)KiServiceTable[service](arguments[0], arguments[1],
+                                                              arguments[2], arguments[3],
+                                                              arguments[4], arguments[5],
+                                                              arguments[6], arguments[7],
+                                                              arguments[8], arguments[9],
+                                                              arguments[10], arguments[11],
+                                                              arguments[12]);
+    }
     KE_PHASE(KiPhaseSyscallReturn);
     if (KeGetCurrentIrql() != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG64)KiServiceTable[service],

@@ -194,10 +194,13 @@ static NTSTATUS KiTestAlertOrUserApc(KTHREAD *thread, KPROCESSOR_MODE waitMode,
 }
 
 // The one place a thread blocks. `objects` may be empty (a delay). Returns
-// with the IRQL back at what it was on entry.
-static NTSTATUS KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType,
-                       KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode, BOOLEAN alertable,
-                       LARGE_INTEGER *timeout, KWAIT_BLOCK *waitBlocks)
+// with the IRQL back at what it was on entry. In line in its three
+// callers: KeWaitForSingleObject's copy, with one object and WaitAny known,
+// loses the loops over objects and wait blocks (every LPC wait is one).
+static inline __attribute__((always_inline)) NTSTATUS
+KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASON waitReason,
+       KPROCESSOR_MODE waitMode, BOOLEAN alertable, LARGE_INTEGER *timeout,
+       KWAIT_BLOCK *waitBlocks)
 {
     KTHREAD *thread = KeGetCurrentThread();
     // WaitNext: the dispatcher lock is already held (a release with Wait

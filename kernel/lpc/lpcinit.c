@@ -109,7 +109,7 @@ NTSTATUS LpcpReferencePortByHandle(HANDLE portHandle, ACCESS_MASK desiredAccess,
     // NT tries Port, then WaitablePort: one lookup does both.
     if (!NT_SUCCESS(status))
         return status;
-    type = ObGetObjectType(*port);
+    type = OBJECT_TO_OBJECT_HEADER(*port)->Type;
     if (type != LpcPortObjectType && type != LpcWaitablePortObjectType) {
         status = STATUS_OBJECT_TYPE_MISMATCH;
     } else if (desiredAccess) {

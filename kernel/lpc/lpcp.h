@@ -299,6 +299,11 @@ void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, struct _ETHREAD *thread, ULO
 // waitAgain, the caller joins the reply chain for the same id in the same
 // step (NtReplyWaitReplyPort), so the answer cannot come before it waits.
 NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain);
+// LpcpReply for a caller whose next call is a wait (the receive of
+// NtReplyWaitReceivePort). *waitNext TRUE on return: the reply was handed
+// over with the dispatcher lock kept (KiReleaseSemaphoreWaitNext), at
+// DISPATCH_LEVEL; the caller must wait at once. FALSE: an ordinary reply.
+NTSTATUS LpcpReplyWaitNext(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN *waitNext);
 // The port whose queue a port's owner receives on.
 static inline LPCP_PORT_OBJECT *LpcpReceivePort(LPCP_PORT_OBJECT *port)
 {

@@ -29,18 +29,21 @@ static void LpcpCopyConnectionRequest(LPCP_MESSAGE *message, PORT_MESSAGE *recei
     memcpy(receive + 1, LpcpConnectionMessage(message) + 1, infoLength);
 }
 
-NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
-                     PORT_MESSAGE *receive, void **portContext)
+// The receive on a port's queue (its semaphore there): a caller that
+// replied with the dispatcher lock kept (LpcpReplyWaitNext) comes here
+// with it and waits first thing. With `taken`, an ordinary message is not
+// copied into `receive` but its block handed over (*taken), for the caller
+// to copy straight to the user's buffer and free. In line in its two
+// callers, so that the kernel's receive does not test for `taken`.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
+                PORT_MESSAGE *receive, void **portContext, LPCP_MESSAGE **taken)
 {
-    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
     ETHREAD *thread = PsGetCurrentThread();
-
     LPCP_MESSAGE *message;
     NTSTATUS status;
     KIRQL oldIrql;
 
-    if (!receivePort || !receivePort->MsgQueue.Semaphore)
-        return STATUS_INVALID_PORT_HANDLE;
     KE_PHASE(KiPhaseLpcReceiveWait);
     status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
                                    FALSE, timeout);
@@ -87,7 +90,9 @@ NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INT
         }
     }
     LpcpReleaseLock(oldIrql);
-    if (message) {
+    if (message && taken) {
+        *taken = message;
+    } else if (message) {
         memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
         LpcpFreeMessage(message);
     }
@@ -95,18 +100,46 @@ NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INT
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
-                                  PORT_MESSAGE *receive, void **portContext,
-                                  KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout)
+NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
+                     PORT_MESSAGE *receive, void **portContext)
 {
+    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
+
+    if (!receivePort || !receivePort->MsgQueue.Semaphore)
+        return STATUS_INVALID_PORT_HANDLE;
+    return LpcpReceiveFrom(receivePort, waitMode, timeout, receive, portContext, NULL);
+}
+
+// LpcpReplyWaitReceivePort, and for NtReplyWaitReceivePortEx the receive
+// with the block handed over (LpcpReceiveFrom's `taken`).
+static NTSTATUS LpcpReplyWaitReceive(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
+                                     PORT_MESSAGE *receive, void **portContext,
+                                     KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
+                                     LPCP_MESSAGE **taken)
+{
+    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
+    // The reply hands off to its client only when the receive will wait
+    // right after it (NT's NtReplyWaitReceivePort: the client runs when
+    // the server blocks).
+    BOOLEAN waitNext = receivePort && receivePort->MsgQueue.Semaphore;
+
     if (reply) {
-        NTSTATUS status = LpcpReply(port, reply, FALSE);
+        NTSTATUS status = LpcpReplyWaitNext(port, reply, &waitNext);
 
         KE_PHASE(KiPhaseLpcReplied);
         if (!NT_SUCCESS(status))
             return status;
     }
-    return LpcpReceive(port, waitMode, timeout, receive, portContext);
+    if (!receivePort || !receivePort->MsgQueue.Semaphore)
+        return STATUS_INVALID_PORT_HANDLE;
+    return LpcpReceiveFrom(receivePort, waitMode, timeout, receive, portContext, taken);
+}
+
+NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
+                                  PORT_MESSAGE *receive, void **portContext,
+                                  KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout)
+{
+    return LpcpReplyWaitReceive(port, reply, receive, portContext, waitMode, timeout, NULL);
 }
 
 NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
@@ -119,6 +152,7 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
     LPCP_PORT_OBJECT *port;
     PORT_MESSAGE header;
     void *context = NULL;
+    LPCP_MESSAGE *taken = NULL;
     NTSTATUS status = STATUS_SUCCESS;
 
     if (portContext)
@@ -145,12 +179,19 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
         KE_PHASE(KiPhaseLpcReplyCaptured);
     }
     if (NT_SUCCESS(status))
-        status = LpcpReplyWaitReceivePort(port, reply, &buffer.Header, &context, UserMode,
-                                          timeout);
+        status = LpcpReplyWaitReceive(port, reply, &buffer.Header, &context, UserMode, timeout,
+                                      &taken);
     ObDereferenceObject(port);
     if (status != STATUS_SUCCESS)
         return status;
-    status = MmCopyToUser(receiveMessage, &buffer, (USHORT)buffer.Header.u1.s1.TotalLength);
+    // An ordinary message straight from its block, not through `buffer`.
+    if (taken) {
+        status = MmCopyToUser(receiveMessage, &taken->Request,
+                              (USHORT)taken->Request.u1.s1.TotalLength);
+        LpcpFreeMessage(taken);
+    } else {
+        status = MmCopyToUser(receiveMessage, &buffer, (USHORT)buffer.Header.u1.s1.TotalLength);
+    }
     if (NT_SUCCESS(status) && portContext)
         status = MmCopyToUser(portContext, &context, sizeof(context));
     KE_PHASE(KiPhaseLpcReceiveCopied);

@@ -61,7 +61,9 @@ static void LpcpDropDataInfo(LPCP_PORT_OBJECT *waitingPort, ETHREAD *client, ULO
     }
 }
 
-NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain)
+// LpcpReply, and with `waitNext` its handoff form (LpcpReplyWaitNext).
+static NTSTATUS LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain,
+                            BOOLEAN *waitNext)
 {
     ETHREAD *thread = PsGetCurrentThread();
     ULONG messageId = reply->Request.MessageId;
@@ -99,7 +101,6 @@ NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgai
         InitializeListHead(&target->LpcReplyChain);
         target->LpcReplyMessage = reply;
         target->LpcReplyMessageId = 0;
-        KeReleaseSemaphore(&target->LpcReplySemaphore, 1, 1, FALSE);
         if (thread->LpcReceivedMsgIdValid && thread->LpcReceivedMessageId == messageId) {
             thread->LpcReceivedMessageId = 0;
             thread->LpcReceivedMsgIdValid = FALSE;
@@ -110,7 +111,19 @@ NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgai
                 (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT);
             InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
         }
+        if (waitNext && *waitNext && IsListEmpty(&freeList)) {
+            // The client's count last, the dispatcher lock kept for the
+            // caller's wait, which starts at once: the client runs when
+            // this thread blocks, not by preempting it first (NT's
+            // handoff; the IRQL comes down in the wait).
+            KiReleaseSemaphoreWaitNext(&target->LpcReplySemaphore, 1, 1, oldIrql);
+            KeReleaseSpinLockFromDpcLevel(&LpcpLock);
+            return STATUS_SUCCESS;
+        }
+        KeReleaseSemaphore(&target->LpcReplySemaphore, 1, 1, FALSE);
     }
+    if (waitNext)
+        *waitNext = FALSE;
     LpcpReleaseLock(oldIrql);
     LpcpFreeMessageList(&freeList);
     if (!NT_SUCCESS(status)) {
@@ -118,6 +131,16 @@ NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgai
         LpcpFreeMessage(reply);
     }
     return status;
+}
+
+NTSTATUS LpcpReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain)
+{
+    return LpcpReplyEx(port, reply, waitAgain, NULL);
+}
+
+NTSTATUS LpcpReplyWaitNext(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN *waitNext)
+{
+    return LpcpReplyEx(port, reply, FALSE, waitNext);
 }
 
 // Capture, port, checks and the reply: what NtReplyPort and the reply half

@@ -16,10 +16,12 @@
 
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 {
-    NTSTATUS status = ProbeForRead(userMessage, sizeof(*userMessage), sizeof(ULONG));
+    NTSTATUS status;
 
-    if (NT_SUCCESS(status))
-        status = MmCopyFromUser(header, userMessage, sizeof(*header));
+    // ProbeForRead's alignment check; the copy checks the range.
+    if ((ULONG_PTR)userMessage & (sizeof(ULONG) - 1))
+        return STATUS_DATATYPE_MISALIGNMENT;
+    status = MmCopyFromUser(header, userMessage, sizeof(*header));
     if (!NT_SUCCESS(status))
         return status;
     // The data must fit in the message: NT's first length check, before the
@@ -50,12 +52,14 @@ NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE 
 
     if (!message)
         return STATUS_NO_MEMORY;
-    status = MmCopyFromUser(&message->Request, userMessage, (USHORT)header->u1.s1.TotalLength);
     // The checked header, not what the user may have changed since, nor what
     // a copy stopped part-way left: a user's type read as a connection
     // request would make the free drop the "client port" and "section" the
-    // user wrote after it.
+    // user wrote after it. From the user only the data after it (the lengths
+    // were checked: the total holds at least the header).
     message->Request = *header;
+    status = MmCopyFromUser(&message->Request + 1, userMessage + 1,
+                            (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
     if (!NT_SUCCESS(status)) {
         LpcpFreeMessage(message);
         return status;

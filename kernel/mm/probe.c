@@ -6,6 +6,13 @@
 #include "mm/mm.h"
 #include "ke/ke.h"
 
+// Does [start, start + length) lie wholly below MM_USER_PROBE_ADDRESS?
+// In line in every probe and copy: they are on every system call's path.
+static inline BOOLEAN MiIsUserRange(ULONG64 start, SIZE_T length)
+{
+    return start + length >= start && start + length <= MM_USER_PROBE_ADDRESS;
+}
+
 NTSTATUS ProbeForRead(const void *address, SIZE_T length, ULONG alignment)
 {
     ULONG64 start = (ULONG64)address;
@@ -14,7 +21,7 @@ NTSTATUS ProbeForRead(const void *address, SIZE_T length, ULONG alignment)
         return STATUS_SUCCESS;
     if (alignment && (start & (alignment - 1)))
         return STATUS_DATATYPE_MISALIGNMENT;
-    if (start + length < start || start + length > MM_USER_PROBE_ADDRESS)
+    if (!MiIsUserRange(start, length))
         return STATUS_ACCESS_VIOLATION;
     return STATUS_SUCCESS;
 }
@@ -23,14 +30,20 @@ NTSTATUS ProbeForRead(const void *address, SIZE_T length, ULONG alignment)
 // itself finds read-only and missing pages before the service does anything.
 NTSTATUS ProbeForWrite(void *address, SIZE_T length, ULONG alignment)
 {
-    NTSTATUS status = ProbeForRead(address, length, alignment);
     ULONG64 start = (ULONG64)address;
 
-    if (!NT_SUCCESS(status) || length == 0)
-        return status;
-    for (ULONG64 page = ALIGN_DOWN_BY(start, PAGE_SIZE); page < start + length;
+    if (length == 0)
+        return STATUS_SUCCESS;
+    if (alignment && (start & (alignment - 1)))
+        return STATUS_DATATYPE_MISALIGNMENT;
+    if (!MiIsUserRange(start, length))
+        return STATUS_ACCESS_VIOLATION;
+    // The first page at `start` itself, every later one at its first byte.
+    if (KiProbeWriteByte((UCHAR *)start))
+        return STATUS_ACCESS_VIOLATION;
+    for (ULONG64 page = ALIGN_DOWN_BY(start, PAGE_SIZE) + PAGE_SIZE; page < start + length;
          page += PAGE_SIZE) {
-        if (KiProbeWriteByte((UCHAR *)(page < start ? start : page)))
+        if (KiProbeWriteByte((UCHAR *)page))
             return STATUS_ACCESS_VIOLATION;
     }
     return STATUS_SUCCESS;
@@ -38,22 +51,20 @@ NTSTATUS ProbeForWrite(void *address, SIZE_T length, ULONG alignment)
 
 NTSTATUS MmCopyFromUser(void *kernelDestination, const void *userSource, SIZE_T length)
 {
-    NTSTATUS status = ProbeForRead(userSource, length, 1);
-
-    if (!NT_SUCCESS(status))
-        return status;
-    if (length && KiCopyMemorySafe(kernelDestination, userSource, length))
+    if (length == 0)
+        return STATUS_SUCCESS;
+    if (!MiIsUserRange((ULONG64)userSource, length) ||
+        KiCopyMemorySafe(kernelDestination, userSource, length))
         return STATUS_ACCESS_VIOLATION;
     return STATUS_SUCCESS;
 }
 
 NTSTATUS MmCopyToUser(void *userDestination, const void *kernelSource, SIZE_T length)
 {
-    NTSTATUS status = ProbeForRead(userDestination, length, 1);
-
-    if (!NT_SUCCESS(status))
-        return status;
-    if (length && KiCopyMemorySafe(userDestination, kernelSource, length))
+    if (length == 0)
+        return STATUS_SUCCESS;
+    if (!MiIsUserRange((ULONG64)userDestination, length) ||
+        KiCopyMemorySafe(userDestination, kernelSource, length))
         return STATUS_ACCESS_VIOLATION;
     return STATUS_SUCCESS;
 }

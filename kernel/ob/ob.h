@@ -142,19 +142,53 @@ NTSTATUS ObCreateObjectType(const char *name, const OBJECT_TYPE_INITIALIZER *ini
 // A zeroed object with one pointer reference; STATUS_INSUFFICIENT_RESOURCES
 // when the pool is exhausted.
 NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object);
-void ObReferenceObject(void *object);
+// In line (a count up, a check), as are ObReferenceObjectSafe and
+// ObGetObjectType below: the lookups and the LPC paths take them often.
+static inline void ObReferenceObject(void *object)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+
+    if (__builtin_expect(__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1,
+                         0))
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type, (ULONG64)object, 0, 0);
+}
 // A reference unless the object is already on its way to deletion (its
 // count reached 0): for lookups in tables that do not hold references
 // (client ids, a process's thread list). FALSE when it is being deleted.
-BOOLEAN ObReferenceObjectSafe(void *object);
+static inline BOOLEAN ObReferenceObjectSafe(void *object)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+    LONG_PTR count = __atomic_load_n(&header->PointerCount, __ATOMIC_RELAXED);
+
+    while (count > 0) {
+        if (__atomic_compare_exchange_n(&header->PointerCount, &count, count + 1, FALSE,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return TRUE;
+    }
+    return FALSE;
+}
 // Drops a reference; the last one runs the type's delete procedure and frees
-// the object. Callable at DISPATCH_LEVEL and below.
-void ObDereferenceObject(void *object);
+// the object. Callable at DISPATCH_LEVEL and below. In line but for the last
+// reference (ObpDereferenceObjectToZero, which also bugchecks on a count
+// gone below zero): an LPC round trip drops four or five.
+void ObpDereferenceObjectToZero(void *object, LONG_PTR count);
+
+static inline void ObDereferenceObject(void *object)
+{
+    LONG_PTR count = __atomic_sub_fetch(&OBJECT_TO_OBJECT_HEADER(object)->PointerCount, 1,
+                                        __ATOMIC_ACQ_REL);
+
+    if (__builtin_expect(count <= 0, 0))
+        ObpDereferenceObjectToZero(object, count);
+}
 // A pointer reference that checks the type first (STATUS_OBJECT_TYPE_MISMATCH).
 NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType);
 LONG_PTR ObGetObjectPointerCount(void *object);
 LONG_PTR ObGetObjectHandleCount(void *object);
-OBJECT_TYPE *ObGetObjectType(void *object);
+static inline OBJECT_TYPE *ObGetObjectType(void *object)
+{
+    return OBJECT_TO_OBJECT_HEADER(object)->Type;
+}
 
 // ---- Handle tables (obhandle.c) -----------------------------------------------
 

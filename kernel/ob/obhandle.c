@@ -157,7 +157,6 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
     ACCESS_MASK granted;
     OBJECT_TYPE *type;
     void *found;
-    NTSTATUS status;
 
     // The pseudo-handles name the caller's own process and thread with every
     // right, as on NT; they are never in the handle table.
@@ -169,9 +168,30 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
             granted = (ACCESS_MASK)~0U;     // a type without a mask allows anything
         ObReferenceObject(found);
     } else {
-        status = ObpReferenceHandle(PsGetCurrentProcess(), handle, &found, &granted);
-        if (!NT_SUCCESS(status))
-            return status;
+        // The common case in line (every LPC call makes one or two): the
+        // table's lock, the entry, the reference, no nested calls.
+        HANDLE_TABLE *table = PsGetCurrentProcess()->ObjectTable;
+        HANDLE_TABLE_ENTRY *entry;
+        OBJECT_HEADER *header;
+        KIRQL oldIrql;
+
+        if (!table)
+            return STATUS_INVALID_HANDLE;
+        KeAcquireSpinLock(&table->Lock, &oldIrql);
+        entry = ObpLookupHandle(table, handle);
+        if (!entry) {
+            KeReleaseSpinLock(&table->Lock, oldIrql);
+            return STATUS_INVALID_HANDLE;
+        }
+        header = entry->Object;
+        granted = entry->GrantedAccess;
+        // ObReferenceObject's increment: the handle's own reference is
+        // there, so the count was at least 1.
+        if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
+            KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type,
+                         (ULONG64)OBJECT_HEADER_TO_OBJECT(header), 0, 0);
+        KeReleaseSpinLock(&table->Lock, oldIrql);
+        found = OBJECT_HEADER_TO_OBJECT(header);
     }
     type = OBJECT_TO_OBJECT_HEADER(found)->Type;
     if (objectType && type != objectType) {

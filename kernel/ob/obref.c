@@ -35,27 +35,6 @@ NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object)
     return STATUS_SUCCESS;
 }
 
-void ObReferenceObject(void *object)
-{
-    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
-
-    if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
-        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type, (ULONG64)object, 0, 0);
-}
-
-BOOLEAN ObReferenceObjectSafe(void *object)
-{
-    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
-    LONG_PTR count = __atomic_load_n(&header->PointerCount, __ATOMIC_RELAXED);
-
-    while (count > 0) {
-        if (__atomic_compare_exchange_n(&header->PointerCount, &count, count + 1, FALSE,
-                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-            return TRUE;
-    }
-    return FALSE;
-}
-
 NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType)
 {
     if (objectType && ObGetObjectType(object) != objectType)
@@ -64,15 +43,13 @@ NTSTATUS ObReferenceObjectByPointer(void *object, OBJECT_TYPE *objectType)
     return STATUS_SUCCESS;
 }
 
-void ObDereferenceObject(void *object)
+// The last reference went (count 0), or one too many (below 0).
+void ObpDereferenceObjectToZero(void *object, LONG_PTR count)
 {
     OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
     OBJECT_TYPE *type = header->Type;
-    LONG_PTR count = __atomic_sub_fetch(&header->PointerCount, 1, __ATOMIC_ACQ_REL);
     KIRQL oldIrql;
 
-    if (count > 0)
-        return;
     // A handle or a directory entry holds a reference, so neither can remain.
     if (count < 0 || header->HandleCount || (header->NameInfo && header->NameInfo->Directory))
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)type, (ULONG64)object, (ULONG64)count,
@@ -99,7 +76,3 @@ LONG_PTR ObGetObjectHandleCount(void *object)
     return OBJECT_TO_OBJECT_HEADER(object)->HandleCount;
 }
 
-OBJECT_TYPE *ObGetObjectType(void *object)
-{
-    return OBJECT_TO_OBJECT_HEADER(object)->Type;
-}

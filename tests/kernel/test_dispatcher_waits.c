@@ -290,6 +290,33 @@ KTEST(WaitAllNeverHoldsPartOfItsObjects)
     KT_EXPECT_EQ(KeReadStateSemaphore(&a), 0);
 }
 
+// One count released to a semaphore at 0 goes to its first waiter, a
+// WaitAny whose semaphore is its second object: the wait returns that
+// object's index (STATUS_WAIT_0 + 1), the count is taken, and the waiter is
+// off both wait lists (the semaphore's one-waiter release, which skips
+// KiWaitTest, must do all of that).
+KTEST(SemaphoreReleaseToAWaitAnyReturnsTheSemaphoresIndex)
+{
+    static KT_WAIT_MANY any;
+    KEVENT event;
+    KSEMAPHORE semaphore;
+    void *objects[2] = {&event, &semaphore};
+    ETHREAD *thread;
+    LONG previous;
+
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    KeInitializeSemaphore(&semaphore, 0, 4);
+    thread = KtStartWaitMany(&any, WaitAny, 2, objects);
+    KtWaitUntilWaitingOn(thread, &semaphore);
+    previous = KeReleaseSemaphore(&semaphore, IO_NO_INCREMENT, 1, FALSE);
+    KtJoinThread(thread);
+
+    KT_EXPECT_EQ(previous, 0);
+    KT_EXPECT_EQ(any.Status, STATUS_WAIT_0 + 1);
+    KT_EXPECT_EQ(KeReadStateSemaphore(&semaphore), 0);
+    KT_EXPECT_EQ(KtWaitListLength(&event) + KtWaitListLength(&semaphore), 0);
+}
+
 // A thread has wait blocks for THREAD_WAIT_OBJECTS objects; a wait on more
 // must bring its own.
 KTEST(WaitOnMoreThanThreeObjectsWithoutWaitBlocksIsABugCheck)
