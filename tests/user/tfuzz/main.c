@@ -26,6 +26,7 @@ volatile ULONG64 FzFiltered;
 volatile LONG FzStopping;
 ULONG FzAvoid;
 void FzCleanNames(void);
+int FzNamesTest(void);
 extern volatile ULONG FzChildrenStarted;
 
 static ULONG64 FzSeedValue = 1;
@@ -229,6 +230,8 @@ int main(void)
     for (ULONG i = 0; i < count; i++)
         line[i] = (char)commandLine->Buffer[i];
     line[count] = 0;
+    if (!strcmp(line, "tfuzz names"))
+        return FzNamesTest();
     if (strncmp(line, "tfuzz run", 9))
         return FzChildMain(line);
 
@@ -303,8 +306,7 @@ int main(void)
     now = FzNowMs();
     total = FzTotalCalls();
     findings += FzEndEverything(TRUE);
-    for (int i = 0; i < 3; i++)
-        FzCleanNames();
+    FzCleanNames();
     FzCloseAllHandles();
     for (ULONG i = 0; i < SERVICE_COUNT; i++) {
         // A service an avoid= item turns off entirely is not a gap.
