@@ -216,8 +216,8 @@ static void SepMakeSystemToken(void)
     } dacl;
     static const ULONG privilegeValues[] = {SE_CREATE_TOKEN_PRIVILEGE,
                                             SE_ASSIGNPRIMARYTOKEN_PRIVILEGE, SE_TCB_PRIVILEGE,
-                                            SE_CREATE_PERMANENT_PRIVILEGE, SE_DEBUG_PRIVILEGE, SE_CHANGE_NOTIFY_PRIVILEGE,
-                                            SE_IMPERSONATE_PRIVILEGE};
+                                            SE_CREATE_PERMANENT_PRIVILEGE, SE_DEBUG_PRIVILEGE,
+                                            SE_CHANGE_NOTIFY_PRIVILEGE, SE_IMPERSONATE_PRIVILEGE};
     SEP_TOKEN_TEMPLATE template = {
         .TokenType = TokenPrimary,
         .AuthenticationId = {SYSTEM_LUID, 0},
