@@ -5,6 +5,7 @@
 #include "ob/ob.h"
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "se/se.h"
 
 #define OBJ_NAME_PATH_SEPARATOR ((WCHAR)'\\')
 
@@ -280,6 +281,14 @@ NTSTATUS ObpInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes
     if (!handle) {
         ObDereferenceObject(object);
         return STATUS_INVALID_PARAMETER;
+    }
+    // A permanent object outlives every handle: from user mode only a
+    // caller holding SeCreatePermanentPrivilege may make one (NT's rule;
+    // the kernel's own callers are trusted).
+    if (userCaller && objectAttributes && (objectAttributes->Attributes & OBJ_PERMANENT) &&
+        !SeSinglePrivilegeCheck(SE_CREATE_PERMANENT_PRIVILEGE)) {
+        ObDereferenceObject(object);
+        return STATUS_PRIVILEGE_NOT_HELD;
     }
     // A new object gets its descriptor before its name, so no lookup ever
     // finds it unprotected; whether it will be named is said, since the

@@ -9,6 +9,7 @@
 #include "arch/x86_64/hal.h"
 #include "kd/kd.h"
 #include "ke/ke.h"
+#include "ob/ob.h"
 
 // The short campaign: a few hundred thousand calls from 4 threads.
 #define KT_FUZZ_SHORT "tfuzz run seed=20261206 calls=300000 threads=4"
@@ -43,6 +44,51 @@ KTEST(FuzzShortCampaign)
         return;
 }
 
+// After a failed fuzz= boot: every object of the types whose leaks the
+// campaigns have shown (one Semaphore, Mutant, Directory or Timer), with
+// its counts, flags and name, so that the log says what was kept and by
+// what (a handle somewhere, or only a reference).
+static void KtDumpSurvivors(void)
+{
+    static const char *const names[] = {"Semaphore", "Mutant", "Directory", "Timer", "Event"};
+    LIST_ENTRY *typeEntry;
+
+    for (typeEntry = ObpTypeObjectType->TypeList.Flink; typeEntry != &ObpTypeObjectType->TypeList;
+         typeEntry = typeEntry->Flink) {
+        OBJECT_TYPE *type = OBJECT_HEADER_TO_OBJECT(CONTAINING_RECORD(typeEntry, OBJECT_HEADER,
+                                                                      TypeListEntry));
+        BOOLEAN wanted = FALSE;
+
+        for (ULONG i = 0; i < ARRAYSIZE(names); i++)
+            wanted |= strcmp(type->Name, names[i]) == 0;
+        if (!wanted)
+            continue;
+        for (LIST_ENTRY *entry = type->TypeList.Flink; entry != &type->TypeList;
+             entry = entry->Flink) {
+            OBJECT_HEADER *header = CONTAINING_RECORD(entry, OBJECT_HEADER, TypeListEntry);
+            OBJECT_HEADER_NAME_INFO *name = header->NameInfo;
+            char text[64] = "";
+            ULONG length = name ? name->Name.Length / sizeof(WCHAR) : 0;
+
+            for (ULONG i = 0; i < length && i < sizeof(text) - 1; i++)
+                text[i] = (char)name->Name.Buffer[i];
+            text[length < sizeof(text) - 1 ? length : sizeof(text) - 1] = 0;
+            DbgPrint("FUZZ SURVIVOR %s %p pointers=%lld handles=%lld flags=%x dir=%p name=%s\n",
+                     type->Name, OBJECT_HEADER_TO_OBJECT(header),
+                     (long long)header->PointerCount, (long long)header->HandleCount,
+                     header->Flags, name ? (void *)name->Directory : NULL, text);
+        }
+    }
+}
+
+// The fuzzer's clean-up of its permanent names, on its own: every one must
+// go, or the campaign ends with a leak of one object that is not the
+// kernel's.
+KTEST(FuzzCleanUpEndsEveryPermanentName)
+{
+    KtpUserTestsPassEx("tfuzz", "tfuzz names", 30000, __FILE__, __LINE__);
+}
+
 void KtRunFuzz(const KBOOT_OPTIONS *options)
 {
     char commandLine[160];
@@ -56,6 +102,8 @@ void KtRunFuzz(const KBOOT_OPTIONS *options)
     passed = KtpUserTestsPassEx("tfuzz", commandLine, options->FuzzSeconds * 1000 + 60000,
                                 __FILE__, __LINE__);
     passed = KtTimerCountsAgree(__FILE__, __LINE__) && passed;
+    if (!passed)
+        KtDumpSurvivors();
     DbgPrint("FUZZ LEAKCHECK %s\n", passed ? "PASS" : "FAIL");
     HalExitEmulator(passed ? KTEST_EXIT_PASS : KTEST_EXIT_FAIL);
     DbgBreakPoint();

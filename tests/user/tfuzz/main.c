@@ -26,6 +26,7 @@ volatile ULONG64 FzFiltered;
 volatile LONG FzStopping;
 ULONG FzAvoid;
 void FzCleanNames(void);
+int FzNamesTest(void);
 extern volatile ULONG FzChildrenStarted;
 
 static ULONG64 FzSeedValue = 1;
@@ -90,6 +91,8 @@ static NTSTATUS NTAPI FzWorkerThread(PVOID argument)
 {
     FZ_WORKER *worker = argument;
 
+    // Its id, from the thread itself (FzStartWorker waits for it).
+    __atomic_store_n(&worker->ThreadId, NtCurrentTeb()->ClientId.UniqueThread, __ATOMIC_RELEASE);
     while (!FzStopping) {
         FzCallService(worker, FzPickService(&worker->Rng));
         worker->Calls++;
@@ -97,9 +100,17 @@ static NTSTATUS NTAPI FzWorkerThread(PVOID argument)
     return STATUS_SUCCESS;
 }
 
+// The new thread is never handled through its handle: a worker's NtClose of
+// a random value may close that handle at any moment (NtClose takes no
+// lock), and the value may then name another object. Created suspended,
+// queried and resumed through it, a worker could stay suspended for good,
+// or get another thread's id; its next restart then "killed" it in the
+// service its previous generation was stuck in (NtReplyWaitReceivePort,
+// NtListenPort), and on trees where a suspended thread could not be ended
+// it never ended. So the thread runs at once and says its id itself.
 static NTSTATUS FzStartWorker(FZ_WORKER *worker)
 {
-    CLIENT_ID cid = {0};
+    LARGE_INTEGER moment = {.QuadPart = -10000};
     HANDLE thread;
     NTSTATUS status;
 
@@ -107,22 +118,18 @@ static NTSTATUS FzStartWorker(FZ_WORKER *worker)
     status = FzInitializeWorkerMemory(worker);
     if (!NT_SUCCESS(status))
         return status;
+    __atomic_store_n(&worker->ThreadId, NULL, __ATOMIC_RELEASE);
     FzLock();
     status = NtCreateThreadEx(&thread, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
-                              (PVOID)FzWorkerThread, worker, THREAD_CREATE_FLAGS_CREATE_SUSPENDED,
-                              0, 0, 0, NULL);
-    if (NT_SUCCESS(status)) {
-        THREAD_BASIC_INFORMATION information;
-
-        if (NT_SUCCESS(NtQueryInformationThread(thread, ThreadBasicInformation, &information,
-                                                sizeof(information), NULL)))
-            cid = information.ClientId;
-        worker->ThreadId = cid.UniqueThread;
-        NtResumeThread(thread, NULL);
-        NtClose(thread);
-    }
+                              (PVOID)FzWorkerThread, worker, 0, 0, 0, 0, NULL);
     FzUnlock();
-    return status;
+    if (!NT_SUCCESS(status))
+        return status;
+    NtClose(thread);
+    for (ULONG i = 0; i < 2000 && !__atomic_load_n(&worker->ThreadId, __ATOMIC_ACQUIRE); i++)
+        NtDelayExecution(FALSE, &moment);
+    return __atomic_load_n(&worker->ThreadId, __ATOMIC_ACQUIRE) ? STATUS_SUCCESS
+                                                                : STATUS_TIMEOUT;
 }
 
 // Ends a stuck worker and starts its next generation; FALSE if it would not
@@ -229,6 +236,8 @@ int main(void)
     for (ULONG i = 0; i < count; i++)
         line[i] = (char)commandLine->Buffer[i];
     line[count] = 0;
+    if (!strcmp(line, "tfuzz names"))
+        return FzNamesTest();
     if (strncmp(line, "tfuzz run", 9))
         return FzChildMain(line);
 
@@ -303,8 +312,7 @@ int main(void)
     now = FzNowMs();
     total = FzTotalCalls();
     findings += FzEndEverything(TRUE);
-    for (int i = 0; i < 3; i++)
-        FzCleanNames();
+    FzCleanNames();
     FzCloseAllHandles();
     for (ULONG i = 0; i < SERVICE_COUNT; i++) {
         // A service an avoid= item turns off entirely is not a gap.

@@ -12,6 +12,7 @@
 // two threads and then ends its own process.
 
 #include "tests/user/utest.h"
+#include "tests/user/ulpc.h"
 
 #define TKILL_HANDLES     5         // more than THREAD_WAIT_OBJECTS (3)
 #define TKILL_STATUS      0x6B11    // what the killed threads end with
@@ -393,6 +394,89 @@ UTEST(KilledRunningThreadEnds)
     NtClose(thread);
 }
 
+// Issue 11's fuzzer saw server threads killed in NtReplyWaitReceivePort or
+// NtListenPort still there 2 s later. Each of the three receive loops below
+// is killed at a different moment (before its first wait, in the kernel
+// wait, between two waits in user mode): every one must end, with the
+// status it was given.
+static HANDLE KillPort;
+
+static NTSTATUS NTAPI ReceiveWithTimeouts(PVOID argument)
+{
+    LARGE_INTEGER timeout = {.QuadPart = -2000};        // 0.2 ms: back in user mode often
+    ULPC_MESSAGE message;
+
+    for (;;)
+        NtReplyWaitReceivePortEx(KillPort, NULL, NULL, &message.h, &timeout);
+    return TKILL_RETURNED;
+}
+
+static NTSTATUS NTAPI ReceiveForGood(PVOID argument)
+{
+    ULPC_MESSAGE message;
+
+    for (;;)
+        NtReplyWaitReceivePort(KillPort, NULL, NULL, &message.h);
+    return TKILL_RETURNED;
+}
+
+static NTSTATUS NTAPI ListenForGood(PVOID argument)
+{
+    ULPC_MESSAGE message;
+
+    for (;;)
+        NtListenPort(KillPort, &message.h);
+    return TKILL_RETURNED;
+}
+
+// A client that keeps the receivers busy with datagrams, so that kills
+// also meet waits just satisfied and messages just taken.
+static volatile LONG FloodStop;
+
+static NTSTATUS FloodDatagrams(ULPC_CLIENT *client)
+{
+    ULPC_MESSAGE message;
+    LARGE_INTEGER pause = {.QuadPart = -1000};
+
+    while (!FloodStop) {
+        UlpcInitMessage(&message, 16, 7);
+        if (!NT_SUCCESS(NtRequestPort(client->Port, &message.h)))
+            NtDelayExecution(FALSE, &pause);
+    }
+    return STATUS_SUCCESS;
+}
+
+UTEST(KilledReceiversEnd)
+{
+    static const PUSER_THREAD_START_ROUTINE routines[] = {ReceiveWithTimeouts, ReceiveForGood,
+                                                          ListenForGood};
+    ULPC_CLIENT client = {.Name = u"\\TkillReceivePort", .Work = FloodDatagrams};
+    ULPC_MESSAGE request;
+    HANDLE serverPort = NULL;
+
+    UT_EXPECT_STATUS(UlpcCreatePort(&KillPort, u"\\TkillReceivePort", FALSE), STATUS_SUCCESS);
+    FloodStop = 0;
+    UT_EXPECT_STATUS(UlpcStartClient(&client), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(UlpcAccept(KillPort, NULL, TRUE, &serverPort, &request), STATUS_SUCCESS);
+    for (ULONG i = 0; i < 90; i++) {
+        HANDLE thread;
+        LARGE_INTEGER delay = {.QuadPart = -(LONGLONG)(i % 5) * 5000};    // 0 to 2 ms
+
+        UT_EXPECT_STATUS(StartThread(&thread, routines[i % 3], NULL), STATUS_SUCCESS);
+        if (delay.QuadPart)
+            NtDelayExecution(FALSE, &delay);
+        UT_EXPECT_STATUS(NtTerminateThread(thread, TKILL_STATUS), STATUS_SUCCESS);
+        UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
+        UT_EXPECT_STATUS(ThreadExitStatus(thread), TKILL_STATUS);
+        NtClose(thread);
+    }
+    FloodStop = 1;
+    UT_EXPECT_STATUS(UlpcJoinClient(&client), STATUS_SUCCESS);
+    NtClose(client.Port);
+    NtClose(serverPort);
+    NtClose(KillPort);
+}
+
 static const UTEST Tests[] = {
     UT_ENTRY(KilledThreadsGiveBackWhatTheirWaitHeld),
     UT_ENTRY(KilledProcessesGiveBackWhatTheirWaitsHeld),
@@ -401,6 +485,7 @@ static const UTEST Tests[] = {
     UT_ENTRY(KilledThreadRunsNoQueuedUserApc),
     UT_ENTRY(SecondTerminationKeepsTheFirstStatus),
     UT_ENTRY(KilledRunningThreadEnds),
+    UT_ENTRY(KilledReceiversEnd),
 };
 
 // The command line as ASCII (the parent writes only ASCII).

@@ -339,6 +339,53 @@ UTEST(SetSecurityObjectChangesWhoMayOpen)
     NtClose(event);
 }
 
+// OBJ_PERMANENT from user mode needs SeCreatePermanentPrivilege (NT's
+// rule): SYSTEM holds it, the student does not and gets
+// STATUS_PRIVILEGE_NOT_HELD with nothing made. Taking the permanence away
+// again (NtMakeTemporaryObject) needs DELETE on the handle.
+static NTSTATUS CreatePermanentEvent(PHANDLE event, UNICODE_STRING *name)
+{
+    OBJECT_ATTRIBUTES attributes;
+
+    InitializeObjectAttributes(&attributes, name, OBJ_PERMANENT, NULL, NULL);
+    return NtCreateEvent(event, EVENT_ALL_ACCESS, &attributes, NotificationEvent, FALSE);
+}
+
+UTEST(PermanentObjectsNeedTheCreatePermanentPrivilege)
+{
+    UNICODE_STRING name, directoryName;
+    OBJECT_ATTRIBUTES attributes;
+    HANDLE event = (HANDLE)0x1234, again = NULL, limited = NULL;
+
+    RtlInitUnicodeString(&name, u"\\BaseNamedObjects\\TsecPermanent");
+    RtlInitUnicodeString(&directoryName, u"\\BaseNamedObjects\\TsecPermanentDir");
+    UT_EXPECT_STATUS(TsImpersonateStudent(SecurityImpersonation), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(CreatePermanentEvent(&event, &name), STATUS_PRIVILEGE_NOT_HELD);
+    UT_EXPECT(event == (HANDLE)0x1234);         // nothing written on failure
+    InitializeObjectAttributes(&attributes, &directoryName, OBJ_PERMANENT, NULL, NULL);
+    UT_EXPECT_STATUS(NtCreateDirectoryObject(&event, DIRECTORY_ALL_ACCESS, &attributes),
+                     STATUS_PRIVILEGE_NOT_HELD);
+    TsRevert();
+    // Nothing was left under either name.
+    UT_EXPECT_STATUS(TsOpenEvent(&again, u"TsecPermanent", SYNCHRONIZE),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
+    InitializeObjectAttributes(&attributes, &directoryName, 0, NULL, NULL);
+    UT_EXPECT_STATUS(NtOpenDirectoryObject(&again, DIRECTORY_QUERY, &attributes),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
+
+    // SYSTEM may: the name outlives the handle.
+    UT_EXPECT_STATUS(CreatePermanentEvent(&event, &name), STATUS_SUCCESS);
+    NtClose(event);
+    UT_EXPECT_STATUS(TsOpenEvent(&limited, u"TsecPermanent", SYNCHRONIZE), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtMakeTemporaryObject(limited), STATUS_ACCESS_DENIED);
+    UT_EXPECT_STATUS(TsOpenEvent(&again, u"TsecPermanent", DELETE), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtMakeTemporaryObject(again), STATUS_SUCCESS);
+    NtClose(again);
+    NtClose(limited);
+    UT_EXPECT_STATUS(TsOpenEvent(&again, u"TsecPermanent", SYNCHRONIZE),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
+}
+
 static const UTEST Tests[] = {
     UT_ENTRY(OpeningIsCheckedAgainstTheDescriptor),
     UT_ENTRY(OpenIfChecksTheExistingObject),
@@ -347,6 +394,7 @@ static const UTEST Tests[] = {
     UT_ENTRY(MalformedDescriptorsAreRefusedAndCreateNothing),
     UT_ENTRY(QuerySecurityObjectReturnsTheDescriptor),
     UT_ENTRY(SetSecurityObjectChangesWhoMayOpen),
+    UT_ENTRY(PermanentObjectsNeedTheCreatePermanentPrivilege),
 };
 
 int main(void)
