@@ -128,11 +128,15 @@ static HANDLE_TABLE_ENTRY *ObpLookupHandle(HANDLE_TABLE *table, HANDLE handle)
     return &table->Table[index];
 }
 
-static NTSTATUS ObpReferenceHandle(EPROCESS *process, HANDLE handle, void **object,
-                                   ACCESS_MASK *grantedAccess)
+// The object a handle of `process` names, referenced, and the access the
+// handle grants. In line in its callers: every LPC call makes one or two,
+// so the table's lock, the entry and the reference come with no nested call.
+static inline __attribute__((always_inline)) NTSTATUS
+ObpReferenceHandle(EPROCESS *process, HANDLE handle, void **object, ACCESS_MASK *grantedAccess)
 {
     HANDLE_TABLE *table = process ? process->ObjectTable : NULL;
     HANDLE_TABLE_ENTRY *entry;
+    OBJECT_HEADER *header;
     KIRQL oldIrql;
 
     if (!table)
@@ -143,10 +147,15 @@ static NTSTATUS ObpReferenceHandle(EPROCESS *process, HANDLE handle, void **obje
         KeReleaseSpinLock(&table->Lock, oldIrql);
         return STATUS_INVALID_HANDLE;
     }
-    *object = OBJECT_HEADER_TO_OBJECT(entry->Object);
+    header = entry->Object;
     *grantedAccess = entry->GrantedAccess;
-    ObReferenceObject(*object);
+    // ObReferenceObject's increment: the handle's own reference is there,
+    // so the count was at least 1.
+    if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type,
+                     (ULONG64)OBJECT_HEADER_TO_OBJECT(header), 0, 0);
     KeReleaseSpinLock(&table->Lock, oldIrql);
+    *object = OBJECT_HEADER_TO_OBJECT(header);
     return STATUS_SUCCESS;
 }
 
@@ -168,30 +177,10 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
             granted = (ACCESS_MASK)~0U;     // a type without a mask allows anything
         ObReferenceObject(found);
     } else {
-        // The common case in line (every LPC call makes one or two): the
-        // table's lock, the entry, the reference, no nested calls.
-        HANDLE_TABLE *table = PsGetCurrentProcess()->ObjectTable;
-        HANDLE_TABLE_ENTRY *entry;
-        OBJECT_HEADER *header;
-        KIRQL oldIrql;
+        NTSTATUS status = ObpReferenceHandle(PsGetCurrentProcess(), handle, &found, &granted);
 
-        if (!table)
-            return STATUS_INVALID_HANDLE;
-        KeAcquireSpinLock(&table->Lock, &oldIrql);
-        entry = ObpLookupHandle(table, handle);
-        if (!entry) {
-            KeReleaseSpinLock(&table->Lock, oldIrql);
-            return STATUS_INVALID_HANDLE;
-        }
-        header = entry->Object;
-        granted = entry->GrantedAccess;
-        // ObReferenceObject's increment: the handle's own reference is
-        // there, so the count was at least 1.
-        if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
-            KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type,
-                         (ULONG64)OBJECT_HEADER_TO_OBJECT(header), 0, 0);
-        KeReleaseSpinLock(&table->Lock, oldIrql);
-        found = OBJECT_HEADER_TO_OBJECT(header);
+        if (!NT_SUCCESS(status))
+            return status;
     }
     type = OBJECT_TO_OBJECT_HEADER(found)->Type;
     if (objectType && type != objectType) {

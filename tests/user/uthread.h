@@ -117,3 +117,23 @@ static inline NTSTATUS UtWaitBounded(HANDLE object, BOOLEAN alertable)
 
     return NtWaitForSingleObject(object, alertable, &patience);
 }
+
+// The exit status a thread or process query reports (STATUS_PENDING while
+// it runs), or the query's own failure.
+static inline NTSTATUS UtThreadExitStatus(HANDLE thread)
+{
+    THREAD_BASIC_INFORMATION basic;
+    NTSTATUS status = NtQueryInformationThread(thread, ThreadBasicInformation, &basic,
+                                               sizeof(basic), NULL);
+
+    return NT_SUCCESS(status) ? basic.ExitStatus : status;
+}
+
+static inline NTSTATUS UtProcessExitStatus(HANDLE process)
+{
+    PROCESS_BASIC_INFORMATION basic;
+    NTSTATUS status = NtQueryInformationProcess(process, ProcessBasicInformation, &basic,
+                                                sizeof(basic), NULL);
+
+    return NT_SUCCESS(status) ? basic.ExitStatus : status;
+}

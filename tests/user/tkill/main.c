@@ -12,6 +12,7 @@
 // two threads and then ends its own process.
 
 #include "tests/user/utest.h"
+#include "tests/user/uthread.h"
 #include "tests/user/ulpc.h"
 
 #define TKILL_HANDLES     5         // more than THREAD_WAIT_OBJECTS (3)
@@ -216,24 +217,6 @@ static NTSTATUS WaitForEnd(HANDLE object)
     return NtWaitForSingleObject(object, FALSE, &limit);
 }
 
-static NTSTATUS ThreadExitStatus(HANDLE thread)
-{
-    THREAD_BASIC_INFORMATION basic;
-    NTSTATUS status = NtQueryInformationThread(thread, ThreadBasicInformation, &basic,
-                                               sizeof(basic), NULL);
-
-    return NT_SUCCESS(status) ? basic.ExitStatus : status;
-}
-
-static NTSTATUS ProcessExitStatus(HANDLE process)
-{
-    PROCESS_BASIC_INFORMATION basic;
-    NTSTATUS status = NtQueryInformationProcess(process, ProcessBasicInformation, &basic,
-                                                sizeof(basic), NULL);
-
-    return NT_SUCCESS(status) ? basic.ExitStatus : status;
-}
-
 UTEST(KilledThreadsGiveBackWhatTheirWaitHeld)
 {
     for (int mode = 0; mode < BlockModes; mode++) {
@@ -246,7 +229,7 @@ UTEST(KilledThreadsGiveBackWhatTheirWaitHeld)
         ExpectHeld(&watched, mode, 1, FALSE);
         UT_EXPECT_STATUS(NtTerminateThread(thread, TKILL_STATUS), STATUS_SUCCESS);
         UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
-        UT_EXPECT_STATUS(ThreadExitStatus(thread), TKILL_STATUS);
+        UT_EXPECT_STATUS(UtThreadExitStatus(thread), TKILL_STATUS);
         ExpectReleased(&watched, "a killed thread", mode);
         NtClose(thread);
     }
@@ -273,7 +256,7 @@ UTEST(KilledProcessesGiveBackWhatTheirWaitsHeld)
         ExpectHeld(&watched, mode, 2, TRUE);
         UT_EXPECT_STATUS(NtTerminateProcess(process, TKILL_STATUS), STATUS_SUCCESS);
         UT_EXPECT_STATUS(WaitForEnd(process), STATUS_WAIT_0);
-        UT_EXPECT_STATUS(ProcessExitStatus(process), TKILL_STATUS);
+        UT_EXPECT_STATUS(UtProcessExitStatus(process), TKILL_STATUS);
         ExpectReleased(&watched, "a killed process", mode);
         NtClose(process);
     }
@@ -289,7 +272,7 @@ UTEST(ProcessEndingItselfEndsItsBlockedThreads)
     Watch(&watched);
     UT_EXPECT_STATUS(StartChild(u"tkill exitall", &process), STATUS_SUCCESS);
     UT_EXPECT_STATUS(WaitForEnd(process), STATUS_WAIT_0);
-    UT_EXPECT_STATUS(ProcessExitStatus(process), TKILL_STATUS + 1);
+    UT_EXPECT_STATUS(UtProcessExitStatus(process), TKILL_STATUS + 1);
     ExpectReleased(&watched, "a process ending itself", BlockMultiple);
     NtClose(process);
 }
@@ -312,7 +295,7 @@ UTEST(KilledSuspendedThreadGivesBackWhatItsWaitHeld)
     Sleep(10);
     UT_EXPECT_STATUS(NtTerminateThread(thread, TKILL_STATUS), STATUS_SUCCESS);
     UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
-    UT_EXPECT_STATUS(ThreadExitStatus(thread), TKILL_STATUS);
+    UT_EXPECT_STATUS(UtThreadExitStatus(thread), TKILL_STATUS);
     ExpectReleased(&watched, "a killed suspended thread", BlockMultiple);
     NtClose(thread);
 }
@@ -340,7 +323,7 @@ UTEST(KilledThreadRunsNoQueuedUserApc)
     UT_EXPECT_STATUS(NtQueueApcThread(thread, RecordApc, NULL, NULL, NULL), STATUS_SUCCESS);
     UT_EXPECT_STATUS(NtTerminateThread(thread, TKILL_STATUS), STATUS_SUCCESS);
     UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
-    UT_EXPECT_STATUS(ThreadExitStatus(thread), TKILL_STATUS);
+    UT_EXPECT_STATUS(UtThreadExitStatus(thread), TKILL_STATUS);
     UT_EXPECT_EQ(ApcRan, 0);
     ExpectReleased(&watched, "a killed thread with an APC queued", BlockSingle);
     NtClose(thread);
@@ -363,7 +346,7 @@ UTEST(SecondTerminationKeepsTheFirstStatus)
     status = NtTerminateThread(thread, TKILL_STATUS + 2);
     UT_EXPECT(status == STATUS_SUCCESS || status == STATUS_THREAD_IS_TERMINATING);
     UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
-    UT_EXPECT_STATUS(ThreadExitStatus(thread), TKILL_STATUS);
+    UT_EXPECT_STATUS(UtThreadExitStatus(thread), TKILL_STATUS);
     UT_EXPECT_STATUS(NtTerminateThread(thread, TKILL_STATUS + 3), STATUS_THREAD_IS_TERMINATING);
     ExpectReleased(&watched, "a thread killed twice", BlockSingle);
     NtClose(thread);
@@ -390,7 +373,7 @@ UTEST(KilledRunningThreadEnds)
     UT_EXPECT_EQ(Spinning, 1);
     UT_EXPECT_STATUS(NtTerminateThread(thread, TKILL_STATUS), STATUS_SUCCESS);
     UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
-    UT_EXPECT_STATUS(ThreadExitStatus(thread), TKILL_STATUS);
+    UT_EXPECT_STATUS(UtThreadExitStatus(thread), TKILL_STATUS);
     NtClose(thread);
 }
 
@@ -467,7 +450,7 @@ UTEST(KilledReceiversEnd)
             NtDelayExecution(FALSE, &delay);
         UT_EXPECT_STATUS(NtTerminateThread(thread, TKILL_STATUS), STATUS_SUCCESS);
         UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
-        UT_EXPECT_STATUS(ThreadExitStatus(thread), TKILL_STATUS);
+        UT_EXPECT_STATUS(UtThreadExitStatus(thread), TKILL_STATUS);
         NtClose(thread);
     }
     FloodStop = 1;

@@ -11,6 +11,7 @@
 // suspend themselves, says so through a named event, and waits for good.
 
 #include "tests/user/utest.h"
+#include "tests/user/uthread.h"
 
 #define KILL_STATUS   0x5A11    // what the killed threads and processes end with
 #define POLLS         5000      // 1 ms polls before a test gives up
@@ -69,24 +70,6 @@ static NTSTATUS WaitForEnd(HANDLE object)
     return NtWaitForSingleObject(object, FALSE, &limit);
 }
 
-static NTSTATUS ThreadExitStatus(HANDLE thread)
-{
-    THREAD_BASIC_INFORMATION basic;
-    NTSTATUS status = NtQueryInformationThread(thread, ThreadBasicInformation, &basic,
-                                               sizeof(basic), NULL);
-
-    return NT_SUCCESS(status) ? basic.ExitStatus : status;
-}
-
-static NTSTATUS ProcessExitStatus(HANDLE process)
-{
-    PROCESS_BASIC_INFORMATION basic;
-    NTSTATUS status = NtQueryInformationProcess(process, ProcessBasicInformation, &basic,
-                                                sizeof(basic), NULL);
-
-    return NT_SUCCESS(status) ? basic.ExitStatus : status;
-}
-
 // A thread spinning in user mode, then suspended `count` times; it is seen
 // to stop. NULL if it could not be started.
 static HANDLE StartSuspendedSpinner(ULONG count)
@@ -116,7 +99,7 @@ static HANDLE StartSuspendedSpinner(ULONG count)
 static void ExpectEnded(HANDLE thread, NTSTATUS exitStatus)
 {
     UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
-    UT_EXPECT_STATUS(ThreadExitStatus(thread), exitStatus);
+    UT_EXPECT_STATUS(UtThreadExitStatus(thread), exitStatus);
     NtClose(thread);
 }
 
@@ -274,8 +257,8 @@ UTEST(TerminatedProcessWithSuspendedThreadsEnds)
     UT_EXPECT(StartSuspendedChild(&process, &thread, 5));
     UT_EXPECT_STATUS(NtTerminateProcess(process, KILL_STATUS), STATUS_SUCCESS);
     UT_EXPECT_STATUS(WaitForEnd(process), STATUS_WAIT_0);
-    UT_EXPECT_STATUS(ThreadExitStatus(thread), KILL_STATUS);
-    UT_EXPECT_STATUS(ProcessExitStatus(process), KILL_STATUS);
+    UT_EXPECT_STATUS(UtThreadExitStatus(thread), KILL_STATUS);
+    UT_EXPECT_STATUS(UtProcessExitStatus(process), KILL_STATUS);
     // Gone now: a last termination has nothing to end.
     UT_EXPECT_STATUS(NtTerminateProcess(process, KILL_STATUS + 1),
                      STATUS_PROCESS_IS_TERMINATING);
@@ -298,7 +281,7 @@ UTEST(SuspendAfterProcessTerminationIsRefused)
     UT_EXPECT(status == STATUS_SUCCESS || status == STATUS_PROCESS_IS_TERMINATING);
     UT_EXPECT_STATUS(WaitForEnd(thread), STATUS_WAIT_0);
     UT_EXPECT_STATUS(WaitForEnd(process), STATUS_WAIT_0);
-    UT_EXPECT_STATUS(ProcessExitStatus(process), KILL_STATUS);
+    UT_EXPECT_STATUS(UtProcessExitStatus(process), KILL_STATUS);
     NtClose(thread);
     NtClose(process);
 }
