@@ -128,7 +128,7 @@ FZ_SPEC(NtSetSecurityObject, N, 3, FzHAny, FzSecInfo, FzSd)
 #undef QUERY
 #undef OPEN
 
-// Every service of the list, in number order; a missing FzArgs_NtXxx stops
+// Every service of the list, in number order; a service with no FzArgs_ entry stops
 // the build here.
 #define FZ_ENTRY(number, name, arguments)                                                  \
     [number] = {#name, number, arguments, FzArgs_##name, FzCreates_##name, FzWeight_##name},
@@ -141,8 +141,8 @@ const FZ_SERVICE FzServices[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(FZ_ENTRY)};
     _Static_assert((arguments) <= FZ_MAX_ARGS, #name ": more arguments than the fuzzer passes");
 SLEUTH_SYSTEM_SERVICES(FZ_CHECK)
 
-// The user-mode stubs (user/lib/syscalls.c), called through one type: the
+// The services' user-mode entry points (user/lib/syscalls.c), called through one type: the
 // extra arguments a service does not take are ignored, as NT's convention
 // allows.
-#define FZ_STUB(number, name, arguments) [number] = (FZ_SYSTEM_CALL)(ULONG_PTR)name,
-const FZ_SYSTEM_CALL FzSystemCalls[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(FZ_STUB)};
+#define FZ_USER_ENTRY(number, name, arguments) [number] = (FZ_SYSTEM_CALL)(ULONG_PTR)name,
+const FZ_SYSTEM_CALL FzSystemCalls[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(FZ_USER_ENTRY)};
