@@ -192,15 +192,3 @@ static inline NTSTATUS UlpcKillChild(HANDLE process)
     return status;
 }
 
-static inline void UlpcCommandLine(char *text, size_t size)
-{
-    const UNICODE_STRING *line =
-        &NtCurrentTeb()->ProcessEnvironmentBlock->ProcessParameters->CommandLine;
-    size_t count = line->Length / sizeof(WCHAR);
-
-    if (count >= size)
-        count = size - 1;
-    for (size_t i = 0; i < count; i++)
-        text[i] = (char)line->Buffer[i];
-    text[count] = '\0';
-}

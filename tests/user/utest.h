@@ -61,3 +61,17 @@ static inline LARGE_INTEGER UtMilliseconds(LONGLONG ms)
 #define UT_BAD_POINTER ((void *)0x10)
 // A kernel address: user pointers to it are refused.
 #define UT_KERNEL_POINTER ((void *)0xFFFFF80000000000ULL)
+
+// The program's command line as ASCII (test parents write only ASCII),
+// cut to fit `size` with its terminating zero.
+static inline void UtCommandLineText(char *text, size_t size)
+{
+    const UNICODE_STRING *line = &NtCurrentPeb()->ProcessParameters->CommandLine;
+    size_t count = line->Length / sizeof(WCHAR);
+
+    if (count >= size)
+        count = size - 1;
+    for (size_t i = 0; i < count; i++)
+        text[i] = (char)line->Buffer[i];
+    text[count] = '\0';
+}

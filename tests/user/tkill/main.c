@@ -471,20 +471,6 @@ static const UTEST Tests[] = {
     UT_ENTRY(KilledReceiversEnd),
 };
 
-// The command line as ASCII (the parent writes only ASCII).
-static void CommandLineText(char *text, size_t size)
-{
-    const UNICODE_STRING *line =
-        &NtCurrentTeb()->ProcessEnvironmentBlock->ProcessParameters->CommandLine;
-    size_t count = line->Length / sizeof(WCHAR);
-
-    if (count >= size)
-        count = size - 1;
-    for (size_t i = 0; i < count; i++)
-        text[i] = (char)line->Buffer[i];
-    text[count] = '\0';
-}
-
 // A child: blocks a second thread and itself in the call the command line
 // names; "exitall" blocks two threads and ends its own process.
 static int RunChild(const char *line)
@@ -519,7 +505,7 @@ int main(void)
 {
     char line[64];
 
-    CommandLineText(line, sizeof(line));
+    UtCommandLineText(line, sizeof(line));
     if (strcmp(line, "tkill.exe"))
         return RunChild(line);
     return UT_RUN_ALL("tkill", Tests);

@@ -212,7 +212,7 @@ int main(void)
 {
     char line[64];
 
-    UlpcCommandLine(line, sizeof(line));
+    UtCommandLineText(line, sizeof(line));
     if (!strcmp(line, "tlpccb client"))
         return ChildClient();
     return UT_RUN_ALL("tlpccb", Tests);

@@ -232,7 +232,7 @@ int main(void)
 {
     char line[64];
 
-    UlpcCommandLine(line, sizeof(line));
+    UtCommandLineText(line, sizeof(line));
     if (!strcmp(line, "tlpcdeath connect"))
         return ChildClient(FALSE);
     if (!strcmp(line, "tlpcdeath request"))

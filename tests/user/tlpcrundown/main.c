@@ -316,7 +316,7 @@ int main(void)
     const char *name;
 
     // "tlpcrundown NAME" runs one test; "tlpcrundown" runs them all.
-    UlpcCommandLine(line, sizeof(line));
+    UtCommandLineText(line, sizeof(line));
     name = strchr(line, ' ');
     if (!name)
         return UT_RUN_ALL("tlpcrundown", Tests);

@@ -615,7 +615,7 @@ int main(void)
     char line[96];
     const char *at;
 
-    UlpcCommandLine(line, sizeof(line));
+    UtCommandLineText(line, sizeof(line));
     at = strchr(line, ' ');
     StressSeedValue = STRESS_DEFAULT_SEED;
     if (at && (at[1] == 's' || at[1] == 'c') && at[2] == ' ') {

@@ -15,20 +15,6 @@ static PEB *CurrentPeb(void)
     return NtCurrentTeb()->ProcessEnvironmentBlock;
 }
 
-// The command line as ASCII (the characters this program writes are all
-// ASCII), for the child's dispatch.
-static void CommandLineText(char *text, size_t size)
-{
-    const UNICODE_STRING *line = &CurrentPeb()->ProcessParameters->CommandLine;
-    size_t count = line->Length / sizeof(WCHAR);
-
-    if (count >= size)
-        count = size - 1;
-    for (size_t i = 0; i < count; i++)
-        text[i] = (char)line->Buffer[i];
-    text[count] = '\0';
-}
-
 static NTSTATUS StartChild(const WCHAR *commandLine, ULONG flags, PHANDLE process,
                            PHANDLE thread, PCLIENT_ID cid)
 {
@@ -265,7 +251,7 @@ int main(void)
 {
     char line[64];
 
-    CommandLineText(line, sizeof(line));
+    UtCommandLineText(line, sizeof(line));
     if (!strncmp(line, "tprocess exit ", 14))
         return line[14] - '0';
     if (!strcmp(line, "tprocess sleep")) {

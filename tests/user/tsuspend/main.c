@@ -298,20 +298,6 @@ static const UTEST Tests[] = {
     UT_ENTRY(SuspendAfterProcessTerminationIsRefused),
 };
 
-// The command line as ASCII (the parent writes only ASCII).
-static void CommandLineText(char *text, size_t size)
-{
-    const UNICODE_STRING *line =
-        &NtCurrentTeb()->ProcessEnvironmentBlock->ProcessParameters->CommandLine;
-    size_t count = line->Length / sizeof(WCHAR);
-
-    if (count >= size)
-        count = size - 1;
-    for (size_t i = 0; i < count; i++)
-        text[i] = (char)line->Buffer[i];
-    text[count] = '\0';
-}
-
 // The child: CHILD_THREADS threads suspend themselves; once they are about
 // to, the parent is told, and the first thread waits for good.
 static int RunChild(void)
@@ -339,7 +325,7 @@ int main(void)
 {
     char line[64];
 
-    CommandLineText(line, sizeof(line));
+    UtCommandLineText(line, sizeof(line));
     if (!strcmp(line, "tsuspend child"))
         return RunChild();
     return UT_RUN_ALL("tsuspend", Tests);
