@@ -8,6 +8,7 @@ CC := $(if $(shell command -v x86_64-elf-gcc 2>/dev/null),x86_64-elf-gcc,gcc)
 endif
 LD := $(if $(shell command -v x86_64-elf-ld 2>/dev/null),x86_64-elf-ld,ld)
 NM := $(if $(shell command -v x86_64-elf-nm 2>/dev/null),x86_64-elf-nm,nm)
+READELF := $(if $(shell command -v x86_64-elf-readelf 2>/dev/null),x86_64-elf-readelf,readelf)
 NASM ?= nasm
 HOSTCC ?= gcc
 PYTHON ?= python3
@@ -31,7 +32,7 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rw
 
 KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*/*.c) $(wildcard tests/kernel/*.c)
 KERNEL_ASM := $(wildcard boot/*.asm) $(wildcard arch/x86_64/*.asm)
-KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o)
+KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(BUILD)/ntexports.o
 
 ELF := $(BUILD)/sleuth.elf
 
@@ -56,6 +57,21 @@ USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c)) \
                 $(patsubst kernel/rtl/%.c,$(BUILD)/user/rtl/%.o,$(USER_RTL_SRC))
 USER_PROGRAM_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(USER_PROGRAM_DIRS:%=%*.c)))
 USER_EXE := $(USER_PROGRAMS:%=$(BUILD)/user/%.exe)
+
+# Drivers: each directory kernel/drivers/NAME/ and tests/drivers/NAME/ is an
+# image NAME.sys (docs/drivers.md): position-independent code linked as an
+# ELF shared object at 0, its imports left undefined for the kernel's loader
+# to bind by name to nt's exports (kernel/mm/ntoskrnl.exports). The kernel's
+# flags, but for the code model: a driver is relocated wherever it loads.
+DRIVER_DIRS := $(sort $(dir $(wildcard kernel/drivers/*/*.c)))
+TEST_DRIVER_DIRS := $(sort $(dir $(wildcard tests/drivers/*/*.c)))
+DRIVER_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(CFLAGS)) \
+                 -fPIC -fvisibility=hidden -DSLEUTH_DRIVER
+DRIVER_LDFLAGS := -shared -Bsymbolic --hash-style=sysv -z max-page-size=0x1000 -z noexecstack \
+                  -z separate-code -z now -z relro -e DriverEntry
+DRIVER_SYS := $(foreach d,$(DRIVER_DIRS) $(TEST_DRIVER_DIRS),$(BUILD)/drivers/$(notdir $(d:/=)).sys)
+DRIVER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(DRIVER_DIRS:%=%*.c) $(TEST_DRIVER_DIRS:%=%*.c)))
+EXPORTS := kernel/mm/ntoskrnl.exports
 USER_IMG := $(BUILD)/user.img
 ISO := $(BUILD)/sleuth.iso
 QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
@@ -106,6 +122,38 @@ $(BUILD)/tests/user/%.o: tests/user/%.c Makefile
 	@echo "  CC      $<"
 	@$(CC) $(USER_CFLAGS) -c $< -o $@
 
+$(BUILD)/kernel/drivers/%.o: kernel/drivers/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (driver)"
+	@$(CC) $(DRIVER_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/drivers/%.o: tests/drivers/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (driver)"
+	@$(CC) $(DRIVER_CFLAGS) -c $< -o $@
+
+# NAME.sys from the objects of its directory. The shipped drivers' imports
+# are checked against the export list here; the test drivers include ones
+# that must fail to load, so theirs are not.
+define DRIVER_RULE
+$(BUILD)/drivers/$(notdir $(1:/=)).sys: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) $(EXPORTS) tools/genexports.py
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	@$(LD) $(DRIVER_LDFLAGS) -o $$@ $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c))
+	$(if $(2),@$(PYTHON) tools/genexports.py --readelf $(READELF) --check-imports $(EXPORTS) $$@)
+endef
+$(foreach dir,$(DRIVER_DIRS),$(eval $(call DRIVER_RULE,$(dir),check)))
+$(foreach dir,$(TEST_DRIVER_DIRS),$(eval $(call DRIVER_RULE,$(dir),)))
+
+$(BUILD)/ntexports.asm: $(EXPORTS) tools/genexports.py
+	@mkdir -p $(BUILD)
+	@echo "  EXPORTS $@"
+	@$(PYTHON) tools/genexports.py -o $@ $(EXPORTS)
+
+$(BUILD)/ntexports.o: $(BUILD)/ntexports.asm
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) $< -o $@
+
 $(BUILD)/user/rtl/%.o: kernel/rtl/%.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (user)"
@@ -126,9 +174,9 @@ $(ROOTFS_IMG): $(shell find user/rootfs -type f) tools/mkrootfs.py
 	@echo "  ROOTFS  $@"
 	@$(PYTHON) tools/mkrootfs.py -o $@ user/rootfs
 
-$(USER_IMG): $(USER_EXE) $(ROOTFS_IMG) tools/mkuserimg.py
+$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(ROOTFS_IMG) tools/mkuserimg.py
 	@echo "  USERIMG $@"
-	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(ROOTFS_IMG)
+	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS) $(ROOTFS_IMG)
 
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
@@ -228,6 +276,6 @@ clean:
 	rm -rf $(BUILD)
 
 # Kept: make would delete them as intermediates and relink every time.
-.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGRAM_OBJ)
+.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGRAM_OBJ) $(DRIVER_OBJ)
 
--include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(USER_PROGRAM_OBJ:.o=.d)
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(USER_PROGRAM_OBJ:.o=.d) $(DRIVER_OBJ:.o=.d)
