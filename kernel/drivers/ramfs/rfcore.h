@@ -16,67 +16,7 @@
 
 #include "rtl/rtl.h"
 #include "rtl/security.h"
-
-// The core's own constants, with NT's names and values. The I/O manager's
-// headers declare them too once they exist; each is defined only if missing.
-#ifndef FILE_SUPERSEDE
-#define FILE_SUPERSEDE          0x00000000
-#define FILE_OPEN               0x00000001
-#define FILE_CREATE             0x00000002
-#define FILE_OPEN_IF            0x00000003
-#define FILE_OVERWRITE          0x00000004
-#define FILE_OVERWRITE_IF       0x00000005
-#define FILE_MAXIMUM_DISPOSITION 0x00000005
-#endif
-#ifndef FILE_DIRECTORY_FILE
-#define FILE_DIRECTORY_FILE     0x00000001
-#define FILE_NON_DIRECTORY_FILE 0x00000040
-#endif
-#ifndef FILE_SUPERSEDED
-#define FILE_SUPERSEDED         0x00000000
-#define FILE_OPENED             0x00000001
-#define FILE_CREATED            0x00000002
-#define FILE_OVERWRITTEN        0x00000003
-#endif
-#ifndef FILE_ATTRIBUTE_READONLY
-#define FILE_ATTRIBUTE_READONLY  0x00000001
-#define FILE_ATTRIBUTE_HIDDEN    0x00000002
-#define FILE_ATTRIBUTE_SYSTEM    0x00000004
-#define FILE_ATTRIBUTE_DIRECTORY 0x00000010
-#define FILE_ATTRIBUTE_ARCHIVE   0x00000020
-#define FILE_ATTRIBUTE_NORMAL    0x00000080
-#define FILE_ATTRIBUTE_ENCRYPTED 0x00004000
-#endif
-#ifndef STATUS_END_OF_FILE
-#define STATUS_END_OF_FILE       ((NTSTATUS)0xC0000011L)
-#endif
-#ifndef STATUS_NO_MORE_FILES
-#define STATUS_NO_MORE_FILES     ((NTSTATUS)0x80000006L)
-#endif
-#ifndef STATUS_NO_SUCH_FILE
-#define STATUS_NO_SUCH_FILE      ((NTSTATUS)0xC000000FL)
-#endif
-#ifndef STATUS_DISK_FULL
-#define STATUS_DISK_FULL         ((NTSTATUS)0xC000007FL)
-#endif
-#ifndef STATUS_FILE_IS_A_DIRECTORY
-#define STATUS_FILE_IS_A_DIRECTORY ((NTSTATUS)0xC00000BAL)
-#endif
-#ifndef STATUS_NOT_A_DIRECTORY
-#define STATUS_NOT_A_DIRECTORY   ((NTSTATUS)0xC0000103L)
-#endif
-#ifndef STATUS_DIRECTORY_NOT_EMPTY
-#define STATUS_DIRECTORY_NOT_EMPTY ((NTSTATUS)0xC0000101L)
-#endif
-#ifndef STATUS_CANNOT_DELETE
-#define STATUS_CANNOT_DELETE     ((NTSTATUS)0xC0000121L)
-#endif
-#ifndef STATUS_DELETE_PENDING
-#define STATUS_DELETE_PENDING    ((NTSTATUS)0xC0000056L)
-#endif
-#ifndef STATUS_FILE_CORRUPT_ERROR
-#define STATUS_FILE_CORRUPT_ERROR ((NTSTATUS)0xC0000102L)
-#endif
+#include "ndk/ntioapi.h"
 
 #define RAMFS_FCB_TAG  POOL_TAG('R', 'f', 'F', 'c')     // FCBs and their names
 #define RAMFS_DATA_TAG POOL_TAG('R', 'f', 'D', 't')     // file contents
