@@ -366,3 +366,51 @@ TEST(RamFsDeepTreeIsDeletedWithoutRecursion)
     RamFsDeleteVcb(&vcb);
     EXPECT_EQ(RamFsTestBlocks, 0);
 }
+
+TEST(RamFsRelativeOpensStartAtTheirDirectory)
+{
+    RAMFS_VCB vcb;
+    RAMFS_FCB *directory, *fcb;
+    ULONG_PTR info;
+
+    RamFsTestVolume(&vcb, LIMIT);
+    EXPECT_EQ(RamFsCreate(&vcb, U("\\d"), FILE_CREATE, FILE_DIRECTORY_FILE, 0, &directory,
+                          &info), STATUS_SUCCESS);
+    EXPECT_EQ(RamFsCreateIn(&vcb, directory, U("f"), FILE_CREATE, 0, 0, &fcb, &info),
+              STATUS_SUCCESS);
+    RamFsTestClose(&vcb, fcb);
+    EXPECT(RamFsTestFind(&vcb, "\\d\\f") != NULL);
+    EXPECT_EQ(RamFsCreateIn(&vcb, directory, U("\\f"), FILE_OPEN, 0, 0, &fcb, &info),
+              STATUS_OBJECT_NAME_INVALID);
+    EXPECT_EQ(RamFsCreateIn(&vcb, RamFsTestFind(&vcb, "\\d\\f"), U("x"), FILE_OPEN, 0, 0, &fcb,
+                            &info), STATUS_INVALID_PARAMETER);
+    // Empty: the directory itself.
+    EXPECT_EQ(RamFsCreateIn(&vcb, directory, U(""), FILE_OPEN, 0, 0, &fcb, &info),
+              STATUS_SUCCESS);
+    EXPECT(fcb == directory);
+    RamFsTestClose(&vcb, fcb);
+    EXPECT_EQ(RamFsTestTouch(&vcb, "\\d\\f", FILE_OPEN, 0), STATUS_SUCCESS);
+    EXPECT_EQ(RamFsSetDeletePending(RamFsTestFind(&vcb, "\\d\\f"), TRUE), STATUS_SUCCESS);
+    EXPECT_EQ(RamFsTestTouch(&vcb, "\\d\\f", FILE_OPEN, 0), STATUS_DELETE_PENDING);
+    RamFsTestClose(&vcb, directory);
+    RamFsDeleteVcb(&vcb);
+    EXPECT_EQ(RamFsTestBlocks, 0);
+}
+
+TEST(RamFsRelativeOpenInADeletedDirectoryFails)
+{
+    RAMFS_VCB vcb;
+    RAMFS_FCB *directory, *fcb;
+    ULONG_PTR info;
+
+    RamFsTestVolume(&vcb, LIMIT);
+    EXPECT_EQ(RamFsCreate(&vcb, U("\\d"), FILE_CREATE, FILE_DIRECTORY_FILE, 0, &directory,
+                          &info), STATUS_SUCCESS);
+    EXPECT_EQ(RamFsSetDeletePending(directory, TRUE), STATUS_SUCCESS);
+    RamFsCleanupFcb(&vcb, directory);
+    EXPECT_EQ(RamFsCreateIn(&vcb, directory, U("f"), FILE_CREATE, 0, 0, &fcb, &info),
+              STATUS_FILE_DELETED);
+    RamFsCloseFcb(&vcb, directory);
+    RamFsDeleteVcb(&vcb);
+    EXPECT_EQ(RamFsTestBlocks, 0);
+}

@@ -175,9 +175,15 @@ static RAMFS_FCB *RamFsFindChild(RAMFS_FCB *directory, const UNICODE_STRING *nam
 NTSTATUS RamFsLookupPath(RAMFS_VCB *vcb, const UNICODE_STRING *path, RAMFS_FCB **fcb,
                          RAMFS_FCB **parentFcb, UNICODE_STRING *lastName)
 {
+    return RamFsLookupPathIn(vcb, NULL, path, fcb, parentFcb, lastName);
+}
+
+NTSTATUS RamFsLookupPathIn(RAMFS_VCB *vcb, RAMFS_FCB *directory, const UNICODE_STRING *path,
+                           RAMFS_FCB **fcb, RAMFS_FCB **parentFcb, UNICODE_STRING *lastName)
+{
     USHORT count = path->Length / sizeof(WCHAR);
     USHORT position = 0;
-    RAMFS_FCB *current = vcb->RootFcb;
+    RAMFS_FCB *current = directory ? directory : vcb->RootFcb;
 
     *fcb = NULL;
     if (parentFcb)
@@ -186,8 +192,18 @@ NTSTATUS RamFsLookupPath(RAMFS_VCB *vcb, const UNICODE_STRING *path, RAMFS_FCB *
         *lastName = (UNICODE_STRING){0, 0, NULL};
     if (path->Length & 1)
         return STATUS_OBJECT_NAME_INVALID;
-    if (position < count && path->Buffer[position] == '\\')
+    if (directory) {
+        // Relative to an open directory: no leading '\', and the directory
+        // must still be in the tree.
+        if (count && path->Buffer[0] == '\\')
+            return STATUS_OBJECT_NAME_INVALID;
+        if (!RamFsIsDirectory(directory))
+            return STATUS_INVALID_PARAMETER;
+        if (directory != vcb->RootFcb && !directory->ParentFcb)
+            return STATUS_FILE_DELETED;
+    } else if (position < count && path->Buffer[position] == '\\') {
         position++;
+    }
     while (position < count) {
         UNICODE_STRING component;
         USHORT end = position;
@@ -249,11 +265,26 @@ static void RamFsTruncateToZero(RAMFS_VCB *vcb, RAMFS_FCB *fcb)
     (FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM |             \
      FILE_ATTRIBUTE_ARCHIVE)
 
+NTSTATUS RamFsOverwriteFcb(RAMFS_VCB *vcb, RAMFS_FCB *fcb, ULONG fileAttributes)
+{
+    if (RamFsIsDirectory(fcb))
+        return STATUS_FILE_IS_A_DIRECTORY;
+    if (fcb->FileAttributes & FILE_ATTRIBUTE_READONLY)
+        return STATUS_ACCESS_DENIED;
+    RamFsTruncateToZero(vcb, fcb);
+    // The new attributes replace the old, except encryption, which stays
+    // (NTFS keeps an overwritten encrypted file encrypted).
+    fcb->FileAttributes = (fcb->FileAttributes & FILE_ATTRIBUTE_ENCRYPTED) |
+                          (fileAttributes & RAMFS_SETTABLE_ATTRIBUTES) | FILE_ATTRIBUTE_ARCHIVE;
+    return STATUS_SUCCESS;
+}
+
 static NTSTATUS RamFsOpenExisting(RAMFS_VCB *vcb, RAMFS_FCB *fcb, ULONG disposition,
                                   ULONG createOptions, ULONG fileAttributes,
                                   ULONG_PTR *information)
 {
     BOOLEAN directory = RamFsIsDirectory(fcb);
+    NTSTATUS status;
 
     if (disposition == FILE_CREATE)
         return STATUS_OBJECT_NAME_COLLISION;
@@ -263,31 +294,27 @@ static NTSTATUS RamFsOpenExisting(RAMFS_VCB *vcb, RAMFS_FCB *fcb, ULONG disposit
         return STATUS_NOT_A_DIRECTORY;
     if ((createOptions & FILE_NON_DIRECTORY_FILE) && directory)
         return STATUS_FILE_IS_A_DIRECTORY;
-    switch (disposition) {
-    case FILE_OPEN:
-    case FILE_OPEN_IF:
+    if (disposition == FILE_OPEN || disposition == FILE_OPEN_IF) {
         *information = FILE_OPENED;
         return STATUS_SUCCESS;
-    default:
-        // Overwrite and supersede empty the file.
-        if (directory)
-            return STATUS_FILE_IS_A_DIRECTORY;
-        if (fcb->FileAttributes & FILE_ATTRIBUTE_READONLY)
-            return STATUS_ACCESS_DENIED;
-        RamFsTruncateToZero(vcb, fcb);
-        // The new attributes replace the old, except encryption, which stays
-        // (NTFS keeps an overwritten encrypted file encrypted).
-        fcb->FileAttributes = (fcb->FileAttributes & FILE_ATTRIBUTE_ENCRYPTED) |
-                              (fileAttributes & RAMFS_SETTABLE_ATTRIBUTES) |
-                              FILE_ATTRIBUTE_ARCHIVE;
-        *information = disposition == FILE_SUPERSEDE ? FILE_SUPERSEDED : FILE_OVERWRITTEN;
-        return STATUS_SUCCESS;
     }
+    status = RamFsOverwriteFcb(vcb, fcb, fileAttributes);
+    if (NT_SUCCESS(status))
+        *information = disposition == FILE_SUPERSEDE ? FILE_SUPERSEDED : FILE_OVERWRITTEN;
+    return status;
 }
 
 NTSTATUS RamFsCreate(RAMFS_VCB *vcb, const UNICODE_STRING *path, ULONG disposition,
                      ULONG createOptions, ULONG fileAttributes, RAMFS_FCB **result,
                      ULONG_PTR *information)
+{
+    return RamFsCreateIn(vcb, NULL, path, disposition, createOptions, fileAttributes, result,
+                         information);
+}
+
+NTSTATUS RamFsCreateIn(RAMFS_VCB *vcb, RAMFS_FCB *directory, const UNICODE_STRING *path,
+                       ULONG disposition, ULONG createOptions, ULONG fileAttributes,
+                       RAMFS_FCB **result, ULONG_PTR *information)
 {
     RAMFS_FCB *fcb, *parent;
     UNICODE_STRING lastName;
@@ -304,7 +331,7 @@ NTSTATUS RamFsCreate(RAMFS_VCB *vcb, const UNICODE_STRING *path, ULONG dispositi
     if (wantDirectory && disposition != FILE_CREATE && disposition != FILE_OPEN &&
         disposition != FILE_OPEN_IF)
         return STATUS_INVALID_PARAMETER;
-    status = RamFsLookupPath(vcb, path, &fcb, &parent, &lastName);
+    status = RamFsLookupPathIn(vcb, directory, path, &fcb, &parent, &lastName);
     if (NT_SUCCESS(status)) {
         status = RamFsOpenExisting(vcb, fcb, disposition, createOptions, fileAttributes,
                                    information);

@@ -77,6 +77,8 @@ typedef struct _RAMFS_CCB {
     UNICODE_STRING LastName;        // empty: start from the first entry
     BOOLEAN EnumerationStarted;
     BOOLEAN EnumerationDone;
+    BOOLEAN VolumeOpen;             // the volume itself was opened (no FCB)
+    BOOLEAN DeleteOnClose;          // FILE_DELETE_ON_CLOSE: delete at cleanup
     BOOLEAN HaveFek;                // post-create got the key (encrypted files)
     UCHAR Fek[RAMFS_FEK_LENGTH];
 } RAMFS_CCB;
@@ -104,6 +106,11 @@ void RamFsEmptyVolume(RAMFS_VCB *vcb);
 // wildcard, ':', longer than RAMFS_MAX_NAME_LENGTH).
 NTSTATUS RamFsLookupPath(RAMFS_VCB *vcb, const UNICODE_STRING *path, RAMFS_FCB **fcb,
                          RAMFS_FCB **parentFcb, UNICODE_STRING *lastName);
+// The same relative to `directory` (an open of a directory, as a file
+// object's RelatedFileObject): `path` has no leading '\'. STATUS_FILE_DELETED
+// when the directory has left the tree.
+NTSTATUS RamFsLookupPathIn(RAMFS_VCB *vcb, RAMFS_FCB *directory, const UNICODE_STRING *path,
+                           RAMFS_FCB **fcb, RAMFS_FCB **parentFcb, UNICODE_STRING *lastName);
 
 // NT's create: `disposition` (FILE_SUPERSEDE..FILE_OVERWRITE_IF), the
 // FILE_DIRECTORY_FILE / FILE_NON_DIRECTORY_FILE options and the attributes of
@@ -113,6 +120,12 @@ NTSTATUS RamFsLookupPath(RAMFS_VCB *vcb, const UNICODE_STRING *path, RAMFS_FCB *
 NTSTATUS RamFsCreate(RAMFS_VCB *vcb, const UNICODE_STRING *path, ULONG disposition,
                      ULONG createOptions, ULONG fileAttributes, RAMFS_FCB **fcb,
                      ULONG_PTR *information);
+NTSTATUS RamFsCreateIn(RAMFS_VCB *vcb, RAMFS_FCB *directory, const UNICODE_STRING *path,
+                       ULONG disposition, ULONG createOptions, ULONG fileAttributes,
+                       RAMFS_FCB **fcb, ULONG_PTR *information);
+// Empties an open file as FILE_OVERWRITE does, giving it `fileAttributes`
+// (encryption stays). STATUS_ACCESS_DENIED for a read-only file.
+NTSTATUS RamFsOverwriteFcb(RAMFS_VCB *vcb, RAMFS_FCB *fcb, ULONG fileAttributes);
 // Opens the FCB again (the caller already holds one reference), as for a
 // second file object on it.
 void RamFsReferenceFcb(RAMFS_FCB *fcb);
