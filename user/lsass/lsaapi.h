@@ -1,10 +1,11 @@
 // The messages of Sleuth's LSA server (user/lsass): what a client sends
 // through \LsaAuthenticationPort and gets back. Each is one LPC message:
 // a PORT_MESSAGE header, then the API number, the answer's status and the
-// API's arguments.
+// API's arguments. The kernel asks too (the security driver,
+// kernel/drivers/ksecdd: LsaApiEfsDecryptFek), so this header includes
+// nothing: include the user runtime (user) or the kernel's headers (kernel)
+// first, for PORT_MESSAGE and memset.
 #pragma once
-
-#include "user/include/runtime.h"
 
 #define LSA_PORT_NAME u"\\LsaAuthenticationPort"
 

@@ -1,0 +1,79 @@
+// The post-create step of an encrypted file, NTFS's EFSPostCreate: the
+// file's data decryption field goes to the security driver
+// (\Device\KsecDD, IOCTL_KSEC_EFS_DECRYPT_FEK), which asks lsass over LPC
+// in this same thread, on behalf of whoever this thread runs as, and the
+// file encryption key comes back into the open's CCB. The first case
+// study's thread waits here, under NtCreateFile, for lsass's reply.
+
+#include "drivers/ramfs/ramfs.h"
+#include "drivers/ksecdd/ksecioctl.h"
+
+// The security driver's device, found at the first encrypted open (it may
+// load after the file system) and kept referenced through its file object.
+static FILE_OBJECT *RamFsKsecFileObject;
+static DEVICE_OBJECT *RamFsKsecDevice;
+
+static NTSTATUS RamFsReferenceKsecDevice(DEVICE_OBJECT **deviceObject)
+{
+    UNICODE_STRING name;
+    FILE_OBJECT *fileObject;
+    DEVICE_OBJECT *device;
+    NTSTATUS status;
+
+    if (__atomic_load_n(&RamFsKsecDevice, __ATOMIC_ACQUIRE)) {
+        *deviceObject = RamFsKsecDevice;
+        return STATUS_SUCCESS;
+    }
+    RtlInitUnicodeString(&name, KSEC_DEVICE_NAME);
+    status = IoGetDeviceObjectPointer(&name, FILE_READ_DATA, &fileObject, &device);
+    if (!NT_SUCCESS(status))
+        return status;
+    // Two first opens may race: the one that loses gives its file back (the
+    // winner's keeps the same device).
+    if (__sync_bool_compare_and_swap(&RamFsKsecFileObject, NULL, fileObject))
+        __atomic_store_n(&RamFsKsecDevice, device, __ATOMIC_RELEASE);
+    else
+        ObDereferenceObject(fileObject);
+    *deviceObject = device;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS RamFsEfsPostCreate(RAMFS_FCB *fcb, RAMFS_CCB *ccb)
+{
+    KSEC_EFS_DECRYPT_FEK_INPUT input;
+    UCHAR fek[KSEC_FEK_LENGTH];
+    IO_STATUS_BLOCK ioStatus;
+    DEVICE_OBJECT *ksecDevice;
+    KEVENT event;
+    IRP *irp;
+    NTSTATUS status;
+
+    _Static_assert(sizeof(input.UserSid) == sizeof(fcb->Efs->UserSid), "one SID field");
+    _Static_assert(sizeof(fek) == sizeof(ccb->Fek), "one key length");
+    if (!fcb->Efs)
+        return STATUS_ACCESS_DENIED;
+    status = RamFsReferenceKsecDevice(&ksecDevice);
+    if (!NT_SUCCESS(status))
+        return status;
+    // The EFS data never changes once unpacked, and the open holds the FCB.
+    memcpy(input.UserSid, fcb->Efs->UserSid, sizeof(input.UserSid));
+    memcpy(input.EncryptedFek, fcb->Efs->EncryptedFek, sizeof(input.EncryptedFek));
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    irp = IoBuildDeviceIoControlRequest(IOCTL_KSEC_EFS_DECRYPT_FEK, ksecDevice, &input,
+                                        sizeof(input), fek, sizeof(fek), TRUE, &event,
+                                        &ioStatus);
+    if (!irp)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    status = IoCallDriver(ksecDevice, irp);
+    if (status == STATUS_PENDING) {
+        KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
+        status = ioStatus.Status;
+    }
+    if (!NT_SUCCESS(status))
+        return status;
+    if (ioStatus.Information != sizeof(fek))
+        return STATUS_ACCESS_DENIED;
+    memcpy(ccb->Fek, fek, sizeof(fek));
+    ccb->HaveFek = TRUE;
+    return STATUS_SUCCESS;
+}
