@@ -95,7 +95,7 @@ void ExpCheckWorkerReturn(PWORKER_THREAD_ROUTINE routine, void *parameter,
     ETHREAD *thread = (ETHREAD *)KeGetCurrentThread();
     char name[128];
 
-    KdpFormatSymbol(&KdpKernelSymbols, (ULONG64)(ULONG_PTR)routine, name, sizeof(name));
+    KdpFormatAddressSymbol((ULONG64)(ULONG_PTR)routine, name, sizeof(name));
     if (irql != PASSIVE_LEVEL) {
         DbgPrint("EXWORKER: worker routine %s returned at IRQL %u (parameter %p, item %p)\n",
                  name, irql, parameter, (void *)item);
