@@ -63,11 +63,7 @@ USER_EXE := $(USER_PROGRAMS:%=$(BUILD)/user/%.exe)
 # ELF shared object at 0, its imports left undefined for the kernel's loader
 # to bind by name to nt's exports (kernel/mm/ntoskrnl.exports). The kernel's
 # flags, but for the code model: a driver is relocated wherever it loads.
-# The file system, security and filter drivers need the I/O manager's
-# routines, which are not on this branch yet: they are not images yet.
-DRIVERS_AWAITING_IO := kernel/drivers/ramfs/ kernel/drivers/ksecdd/ kernel/drivers/fltmgr/ \
-                       kernel/drivers/openlog/
-DRIVER_DIRS := $(filter-out $(DRIVERS_AWAITING_IO),$(sort $(dir $(wildcard kernel/drivers/*/*.c))))
+DRIVER_DIRS := $(sort $(dir $(wildcard kernel/drivers/*/*.c)))
 TEST_DRIVER_DIRS := $(sort $(dir $(wildcard tests/drivers/*/*.c)))
 DRIVER_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(CFLAGS)) \
                  -fPIC -fvisibility=hidden -DSLEUTH_DRIVER

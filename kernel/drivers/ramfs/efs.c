@@ -8,41 +8,13 @@
 #include "drivers/ramfs/ramfs.h"
 #include "drivers/ksecdd/ksecioctl.h"
 
-// The security driver's device, found at the first encrypted open (it may
-// load after the file system) and kept referenced through its file object.
-static FILE_OBJECT *RamFsKsecFileObject;
-static DEVICE_OBJECT *RamFsKsecDevice;
-
-static NTSTATUS RamFsReferenceKsecDevice(DEVICE_OBJECT **deviceObject)
-{
-    UNICODE_STRING name;
-    FILE_OBJECT *fileObject;
-    DEVICE_OBJECT *device;
-    NTSTATUS status;
-
-    if (__atomic_load_n(&RamFsKsecDevice, __ATOMIC_ACQUIRE)) {
-        *deviceObject = RamFsKsecDevice;
-        return STATUS_SUCCESS;
-    }
-    RtlInitUnicodeString(&name, KSEC_DEVICE_NAME);
-    status = IoGetDeviceObjectPointer(&name, FILE_READ_DATA, &fileObject, &device);
-    if (!NT_SUCCESS(status))
-        return status;
-    // Two first opens may race: the one that loses gives its file back (the
-    // winner's keeps the same device).
-    if (__sync_bool_compare_and_swap(&RamFsKsecFileObject, NULL, fileObject))
-        __atomic_store_n(&RamFsKsecDevice, device, __ATOMIC_RELEASE);
-    else
-        ObDereferenceObject(fileObject);
-    *deviceObject = device;
-    return STATUS_SUCCESS;
-}
-
 NTSTATUS RamFsEfsPostCreate(RAMFS_FCB *fcb, RAMFS_CCB *ccb)
 {
     KSEC_EFS_DECRYPT_FEK_INPUT input;
     UCHAR fek[KSEC_FEK_LENGTH];
     IO_STATUS_BLOCK ioStatus;
+    UNICODE_STRING name;
+    FILE_OBJECT *ksecFile;
     DEVICE_OBJECT *ksecDevice;
     KEVENT event;
     IRP *irp;
@@ -52,7 +24,10 @@ NTSTATUS RamFsEfsPostCreate(RAMFS_FCB *fcb, RAMFS_CCB *ccb)
     _Static_assert(sizeof(fek) == sizeof(ccb->Fek), "one key length");
     if (!fcb->Efs)
         return STATUS_ACCESS_DENIED;
-    status = RamFsReferenceKsecDevice(&ksecDevice);
+    // Opened for each request, so that nothing stays open on it between
+    // encrypted opens (KSecDD may load after the file system).
+    RtlInitUnicodeString(&name, KSEC_DEVICE_NAME);
+    status = IoGetDeviceObjectPointer(&name, FILE_READ_DATA, &ksecFile, &ksecDevice);
     if (!NT_SUCCESS(status))
         return status;
     // The EFS data never changes once unpacked, and the open holds the FCB.
@@ -62,13 +37,16 @@ NTSTATUS RamFsEfsPostCreate(RAMFS_FCB *fcb, RAMFS_CCB *ccb)
     irp = IoBuildDeviceIoControlRequest(IOCTL_KSEC_EFS_DECRYPT_FEK, ksecDevice, &input,
                                         sizeof(input), fek, sizeof(fek), TRUE, &event,
                                         &ioStatus);
-    if (!irp)
+    if (!irp) {
+        ObDereferenceObject(ksecFile);
         return STATUS_INSUFFICIENT_RESOURCES;
+    }
     status = IoCallDriver(ksecDevice, irp);
     if (status == STATUS_PENDING) {
         KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
         status = ioStatus.Status;
     }
+    ObDereferenceObject(ksecFile);
     if (!NT_SUCCESS(status))
         return status;
     if (ioStatus.Information != sizeof(fek))

@@ -1,0 +1,206 @@
+// The RAM file system through the Nt*File services (docs/filesystem.md):
+// the tree unpacked from the boot archive, reads, writes, directory
+// listings, rename and delete, the errors, and the encrypted file whose
+// open asks KSecDD, which asks lsass (a child of this program, started
+// and killed here) for the file's key. tests/kernel/test_ramfs.c loads the
+// drivers and runs this program with the pool leak check: every file made
+// here is deleted again.
+
+#include "tests/user/tramfs/tramfs.h"
+
+UTEST(ReadsAFileOfTheBootTree)
+{
+    char buffer[64] = {0};
+    IO_STATUS_BLOCK io;
+    HANDLE file;
+
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\fox.txt", FILE_READ_DATA, FILE_OPEN, 0, &file),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrRead(file, 0, buffer, sizeof(buffer) - 1, &io), STATUS_SUCCESS);
+    UT_EXPECT_EQ(io.Information, strlen(TR_FOX));
+    UT_EXPECT(!strcmp(buffer, TR_FOX));
+    // At the end: nothing more.
+    UT_EXPECT_STATUS(TrRead(file, io.Information, buffer, 1, &io), STATUS_END_OF_FILE);
+    NtClose(file);
+    // The name ignores case, as NT's file systems do, and the device's own
+    // name reaches the same file.
+    UT_EXPECT_STATUS(TrOpen(u"\\Device\\RamVolume0\\TESTS\\Fox.TXT", FILE_READ_DATA, FILE_OPEN,
+                            0, &file),
+                     STATUS_SUCCESS);
+    NtClose(file);
+}
+
+UTEST(SynchronousHandleReadsFromItsFilePointer)
+{
+    char first[5] = {0}, second[6] = {0};
+    IO_STATUS_BLOCK io;
+    HANDLE file;
+
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\fox.txt", FILE_READ_DATA | SYNCHRONIZE, FILE_OPEN,
+                            FILE_SYNCHRONOUS_IO_NONALERT, &file),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtReadFile(file, NULL, NULL, NULL, &io, first, 4, NULL, NULL),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtReadFile(file, NULL, NULL, NULL, &io, second, 5, NULL, NULL),
+                     STATUS_SUCCESS);
+    UT_EXPECT(!strcmp(first, "The ") && !strcmp(second, "quick"));
+    NtClose(file);
+}
+
+UTEST(WritesGrowAFileThatReadsBack)
+{
+    FILE_STANDARD_INFORMATION standard;
+    char buffer[16] = {0};
+    IO_STATUS_BLOCK io;
+    HANDLE file;
+
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\grow.txt", FILE_READ_DATA | FILE_WRITE_DATA | DELETE,
+                            FILE_CREATE, FILE_NON_DIRECTORY_FILE, &file),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrWrite(file, 0, "hello", 5, &io), STATUS_SUCCESS);
+    UT_EXPECT_EQ(io.Information, 5);
+    // Past the end: the gap reads as zeros.
+    UT_EXPECT_STATUS(TrWrite(file, 8, "end", 3, &io), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtQueryInformationFile(file, &io, &standard, sizeof(standard),
+                                            FileStandardInformation),
+                     STATUS_SUCCESS);
+    UT_EXPECT_EQ(standard.EndOfFile.QuadPart, 11);
+    UT_EXPECT(!standard.Directory);
+    UT_EXPECT_STATUS(TrRead(file, 0, buffer, sizeof(buffer), &io), STATUS_SUCCESS);
+    UT_EXPECT_EQ(io.Information, 11);
+    UT_EXPECT(!memcmp(buffer, "hello\0\0\0end", 11));
+    UT_EXPECT_STATUS(TrDelete(file), STATUS_SUCCESS);
+    NtClose(file);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\grow.txt", FILE_READ_DATA, FILE_OPEN, 0, &file),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
+}
+
+UTEST(ListsADirectoryWithAPatternAndARestart)
+{
+    HANDLE directory;
+    char names[128];
+
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\listing", FILE_LIST_DIRECTORY, FILE_OPEN,
+                            FILE_DIRECTORY_FILE, &directory),
+                     STATUS_SUCCESS);
+    // Sorted ignoring case, names as they were made.
+    UT_EXPECT_STATUS(TrList(directory, NULL, TRUE, FALSE, names, sizeof(names)), STATUS_SUCCESS);
+    UT_EXPECT(!strcmp(names, "alpha.txt,Beta.txt,gamma.log"));
+    UT_EXPECT_STATUS(TrList(directory, NULL, FALSE, FALSE, names, sizeof(names)),
+                     STATUS_NO_MORE_FILES);
+    UT_EXPECT_STATUS(TrList(directory, u"*.TXT", TRUE, FALSE, names, sizeof(names)),
+                     STATUS_SUCCESS);
+    UT_EXPECT(!strcmp(names, "alpha.txt,Beta.txt"));
+    // One at a time.
+    UT_EXPECT_STATUS(TrList(directory, u"*", TRUE, TRUE, names, sizeof(names)), STATUS_SUCCESS);
+    UT_EXPECT(!strcmp(names, "alpha.txt"));
+    UT_EXPECT_STATUS(TrList(directory, NULL, FALSE, TRUE, names, sizeof(names)), STATUS_SUCCESS);
+    UT_EXPECT(!strcmp(names, "Beta.txt"));
+    UT_EXPECT_STATUS(TrList(directory, u"*.exe", TRUE, FALSE, names, sizeof(names)),
+                     STATUS_NO_SUCH_FILE);
+    NtClose(directory);
+}
+
+UTEST(RenamesAndDeletesAtTheLastClose)
+{
+    HANDLE file, second;
+    IO_STATUS_BLOCK io;
+    char buffer[8] = {0};
+
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\old.txt", FILE_WRITE_DATA | DELETE, FILE_CREATE, 0,
+                            &file),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrWrite(file, 0, "moved", 5, &io), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrRename(file, u"\\tests\\new.txt", FALSE), STATUS_SUCCESS);
+    NtClose(file);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\old.txt", FILE_READ_DATA, FILE_OPEN, 0, &file),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\new.txt", FILE_READ_DATA | DELETE, FILE_OPEN, 0,
+                            &file),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrRead(file, 0, buffer, 5, &io), STATUS_SUCCESS);
+    UT_EXPECT(!strcmp(buffer, "moved"));
+    // Onto a file that exists: only when asked to replace it.
+    UT_EXPECT_STATUS(TrRename(file, u"\\tests\\fox.txt", FALSE), STATUS_OBJECT_NAME_COLLISION);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\new.txt", FILE_READ_DATA, FILE_OPEN, 0, &second),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrDelete(file), STATUS_SUCCESS);
+    NtClose(file);
+    // Still there while a handle is open, but no new open.
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\new.txt", FILE_READ_DATA, FILE_OPEN, 0, &file),
+                     STATUS_DELETE_PENDING);
+    NtClose(second);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\new.txt", FILE_READ_DATA, FILE_OPEN, 0, &file),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
+}
+
+UTEST(DirectoriesAreMadeAndMustBeEmptyToGo)
+{
+    HANDLE directory, file;
+
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\made", FILE_LIST_DIRECTORY | DELETE, FILE_CREATE,
+                            FILE_DIRECTORY_FILE, &directory),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\made\\inner.txt", FILE_WRITE_DATA | DELETE, FILE_CREATE,
+                            0, &file),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrDelete(directory), STATUS_DIRECTORY_NOT_EMPTY);
+    UT_EXPECT_STATUS(TrDelete(file), STATUS_SUCCESS);
+    NtClose(file);
+    UT_EXPECT_STATUS(TrDelete(directory), STATUS_SUCCESS);
+    NtClose(directory);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\made", FILE_LIST_DIRECTORY, FILE_OPEN, 0, &directory),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
+}
+
+UTEST(BadRequestsGetTheirStatus)
+{
+    IO_STATUS_BLOCK io;
+    HANDLE file;
+    char buffer[4];
+
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\fox.txt", FILE_READ_DATA, FILE_CREATE, 0, &file),
+                     STATUS_OBJECT_NAME_COLLISION);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\nowhere\\x.txt", FILE_READ_DATA, FILE_OPEN, 0, &file),
+                     STATUS_OBJECT_PATH_NOT_FOUND);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests", FILE_READ_DATA, FILE_OPEN,
+                            FILE_NON_DIRECTORY_FILE, &file),
+                     STATUS_FILE_IS_A_DIRECTORY);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\fox.txt", FILE_READ_DATA, FILE_OPEN,
+                            FILE_DIRECTORY_FILE, &file),
+                     STATUS_NOT_A_DIRECTORY);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\bad*name", FILE_READ_DATA, FILE_CREATE, 0, &file),
+                     STATUS_OBJECT_NAME_INVALID);
+    // A read-only file opens for reading only.
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\readonly.txt", FILE_WRITE_DATA, FILE_OPEN, 0,
+                            &file),
+                     STATUS_ACCESS_DENIED);
+    // A directory has no bytes.
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests", FILE_READ_DATA, FILE_OPEN, 0, &file),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrRead(file, 0, buffer, sizeof(buffer), &io), STATUS_INVALID_DEVICE_REQUEST);
+    NtClose(file);
+}
+
+static const UTEST TramfsTests[] = {
+    UT_ENTRY(ReadsAFileOfTheBootTree),
+    UT_ENTRY(SynchronousHandleReadsFromItsFilePointer),
+    UT_ENTRY(WritesGrowAFileThatReadsBack),
+    UT_ENTRY(ListsADirectoryWithAPatternAndARestart),
+    UT_ENTRY(RenamesAndDeletesAtTheLastClose),
+    UT_ENTRY(DirectoriesAreMadeAndMustBeEmptyToGo),
+    UT_ENTRY(BadRequestsGetTheirStatus),
+    // efs.c: before lsass runs, then with lsass.
+    UT_ENTRY(EncryptedFileNeedsLsass),
+    UT_ENTRY(EncryptedFileOpensForItsUserOnly),
+    UT_ENTRY(LsassGivesKeysToTheKernelOnly),
+    UT_ENTRY(KsecddRefusesAProgramsDeviceControl),
+};
+
+int main(void)
+{
+    int failed = UT_RUN_ALL("tramfs", TramfsTests);
+
+    TrStopLsass();
+    return failed;
+}
