@@ -137,3 +137,33 @@ KTEST(IoUserServices)
     KtpUserTestsPass("tio", __FILE__, __LINE__);
     KtIoStopDrivers();
 }
+
+KTEST(ShareAccessRefusesAnOpenThatDoesNotFit)
+{
+    FILE_OBJECT first, second, third;
+    SHARE_ACCESS share;
+
+    memset(&first, 0, sizeof(first));
+    memset(&second, 0, sizeof(second));
+    memset(&third, 0, sizeof(third));
+    // A reader that lets others read only.
+    IoSetShareAccess(FILE_READ_DATA, FILE_SHARE_READ, &first, &share);
+    KT_CHECK_EQ(share.OpenCount, 1);
+    KT_CHECK_EQ(IoCheckShareAccess(FILE_WRITE_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, &second,
+                                   &share, TRUE),
+                STATUS_SHARING_VIOLATION);
+    // A reader that does not share reading with the first is refused too.
+    KT_CHECK_EQ(IoCheckShareAccess(FILE_READ_DATA, 0, &second, &share, TRUE),
+                STATUS_SHARING_VIOLATION);
+    KT_CHECK_EQ(IoCheckShareAccess(FILE_READ_DATA, FILE_SHARE_READ, &second, &share, TRUE),
+                STATUS_SUCCESS);
+    KT_CHECK_EQ(share.OpenCount, 2);
+    // Attributes only: no data access, shares with anything.
+    KT_CHECK_EQ(IoCheckShareAccess(FILE_READ_ATTRIBUTES, 0, &third, &share, TRUE),
+                STATUS_SUCCESS);
+    KT_CHECK_EQ(share.OpenCount, 2);
+    IoRemoveShareAccess(&first, &share);
+    IoRemoveShareAccess(&second, &share);
+    KT_CHECK_EQ(share.OpenCount, 0);
+    KT_CHECK_EQ(IoCheckShareAccess(FILE_WRITE_DATA, 0, &third, &share, TRUE), STATUS_SUCCESS);
+}
