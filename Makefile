@@ -167,9 +167,15 @@ $(BUILD)/user/$(notdir $(1:/=)).exe: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)
 endef
 $(foreach dir,$(USER_PROGRAM_DIRS),$(eval $(call USER_PROGRAM_RULE,$(dir))))
 
-$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) tools/mkuserimg.py
+# The services file stands in for the registry's Services key (docs/drivers.md).
+SERVICES := $(BUILD)/services.txt
+$(SERVICES): kernel/drivers/services.txt tests/drivers/services.txt
+	@mkdir -p $(BUILD)
+	@cat $^ > $@
+
+$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(SERVICES) tools/mkuserimg.py
 	@echo "  USERIMG $@"
-	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS)
+	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS) $(SERVICES)
 
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
