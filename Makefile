@@ -167,6 +167,12 @@ $(BUILD)/user/$(notdir $(1:/=)).exe: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)
 endef
 $(foreach dir,$(USER_PROGRAM_DIRS),$(eval $(call USER_PROGRAM_RULE,$(dir))))
 
+# The services file stands in for the registry's Services key (docs/drivers.md).
+SERVICES := $(BUILD)/services.txt
+$(SERVICES): kernel/drivers/services.txt tests/drivers/services.txt
+	@mkdir -p $(BUILD)
+	@cat $^ > $@
+
 # The RAM file system's first tree (tools/mkrootfs.py), one more archive entry.
 ROOTFS_IMG := $(BUILD)/rootfs.img
 $(ROOTFS_IMG): $(shell find user/rootfs -type f) tools/mkrootfs.py
@@ -174,9 +180,9 @@ $(ROOTFS_IMG): $(shell find user/rootfs -type f) tools/mkrootfs.py
 	@echo "  ROOTFS  $@"
 	@$(PYTHON) tools/mkrootfs.py -o $@ user/rootfs
 
-$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(ROOTFS_IMG) tools/mkuserimg.py
+$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(SERVICES) $(ROOTFS_IMG) tools/mkuserimg.py
 	@echo "  USERIMG $@"
-	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS) $(ROOTFS_IMG)
+	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS) $(SERVICES) $(ROOTFS_IMG)
 
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)

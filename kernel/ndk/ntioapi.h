@@ -455,6 +455,8 @@ NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROU
                                     BOOLEAN ReturnSingleEntry, PUNICODE_STRING FileName,
                                     BOOLEAN RestartScan);
 NTSTATUS NTAPI NtCancelIoFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock);
+NTSTATUS NTAPI NtLoadDriver(PUNICODE_STRING DriverServiceName);
+NTSTATUS NTAPI NtUnloadDriver(PUNICODE_STRING DriverServiceName);
 #endif
 
 #ifdef NTIOAPI_DEFINED_NTAPI

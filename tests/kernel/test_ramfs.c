@@ -1,7 +1,7 @@
 // The shipped file-system drivers in a booted kernel: the RAM file system,
 // KSecDD, the filter manager and the example minifilter (docs/filesystem.md).
-// The first three load once, the way boot drivers do, and stay (a file
-// system is not unloaded); the user-mode program tramfs then drives them
+// The first three are boot drivers (kernel/drivers/services.txt) and stay (a
+// file system is not unloaded); the user-mode program tramfs drives them
 // through the Nt*File services, with the pool leak check around it. The
 // minifilter is loaded and unloaded here, and must leave nothing.
 
@@ -10,64 +10,43 @@
 #include "ob/ob.h"
 #include "mm/sysload.h"
 
-typedef NTSTATUS (*KT_DRIVER_ENTRY)(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath);
-
-typedef struct _KT_FS_DRIVER {
-    const WCHAR *File;
-    const WCHAR *Name;
-    DRIVER_OBJECT *Driver;
-    KLDR_DATA_TABLE_ENTRY *Entry;
-} KT_FS_DRIVER;
-
-// In load order: the filter manager attaches over the file system's volume.
-static KT_FS_DRIVER KtFsDrivers[] = {
-    {u"ramfs.sys", u"\\FileSystem\\RamFs", NULL, NULL},
-    {u"ksecdd.sys", u"\\Driver\\KSecDD", NULL, NULL},
-    {u"fltmgr.sys", u"\\FileSystem\\FltMgr", NULL, NULL},
-};
-
-// The image loaded and its DriverEntry called through the I/O manager; the
-// image goes again if DriverEntry fails.
-static NTSTATUS KtFsLoadDriver(KT_FS_DRIVER *driver)
+// The boot drivers RamFs, KSecDD and FltMgr (kernel/drivers/services.txt)
+// are loaded: their devices are there.
+static BOOLEAN KtFsBootDriversLoaded(void)
 {
-    UNICODE_STRING file, name, registryPath;
-    void *base = NULL;
-    NTSTATUS status;
+    static const WCHAR *const devices[] = {u"\\Device\\RamVolume0", u"\\Device\\KsecDD",
+                                           u"\\Device\\FltMgr"};
 
-    RtlInitUnicodeString(&file, driver->File);
-    RtlInitUnicodeString(&name, driver->Name);
-    RtlInitUnicodeString(&registryPath, driver->Name);
-    status = MmLoadSystemImage(&file, &driver->Entry, &base);
-    if (!NT_SUCCESS(status))
-        return status;
-    status = IopCreateDriverObject(&name, (PDRIVER_INITIALIZE)driver->Entry->EntryPoint,
-                                   &registryPath, base, driver->Entry->SizeOfImage,
-                                   driver->Entry, &driver->Driver);
-    if (!NT_SUCCESS(status)) {
-        MmUnloadSystemImage(driver->Entry);
-        driver->Entry = NULL;
-        driver->Driver = NULL;
-    }
-    return status;
-}
+    for (ULONG i = 0; i < ARRAYSIZE(devices); i++) {
+        UNICODE_STRING name;
+        OBJECT_ATTRIBUTES attributes;
+        void *device;
 
-// Loads the three once for the whole boot: TRUE when they are loaded.
-static BOOLEAN KtFsLoadBootDrivers(void)
-{
-    for (ULONG i = 0; i < ARRAYSIZE(KtFsDrivers); i++) {
-        NTSTATUS status;
-
-        if (KtFsDrivers[i].Driver)
-            continue;
-        status = KtFsLoadDriver(&KtFsDrivers[i]);
-        if (!NT_SUCCESS(status)) {
-            DbgPrint("KTEST: %s did not load: %08x\n",
-                     i == 0 ? "ramfs.sys" : i == 1 ? "ksecdd.sys" : "fltmgr.sys",
-                     (ULONG)status);
+        RtlInitUnicodeString(&name, devices[i]);
+        InitializeObjectAttributes(&attributes, &name, OBJ_CASE_INSENSITIVE, NULL, NULL);
+        if (!NT_SUCCESS(ObReferenceObjectByName(&attributes, IoDeviceObjectType, &device)))
             return FALSE;
-        }
+        ObDereferenceObject(device);
     }
     return TRUE;
+}
+
+// The loaded module named `name` (e.g. "openlog.sys"), or NULL.
+static KLDR_DATA_TABLE_ENTRY *KtFsFindModule(const char *name)
+{
+    for (LIST_ENTRY *link = PsLoadedModuleList.Flink; link != &PsLoadedModuleList;
+         link = link->Flink) {
+        KLDR_DATA_TABLE_ENTRY *entry =
+            CONTAINING_RECORD(link, KLDR_DATA_TABLE_ENTRY, InLoadOrderLinks);
+        USHORT length = entry->BaseDllName.Length / sizeof(WCHAR);
+        BOOLEAN same = length == strlen(name);
+
+        for (USHORT i = 0; same && i < length; i++)
+            same = entry->BaseDllName.Buffer[i] == (WCHAR)name[i];
+        if (same)
+            return entry;
+    }
+    return NULL;
 }
 
 // The address of a loaded driver's global, by its symbol; 0 if none.
@@ -99,7 +78,7 @@ static NTSTATUS KtFsOpenAndClose(const WCHAR *path)
 
 KTEST(RamFsUserProgramDrivesTheVolume)
 {
-    KT_EXPECT(KtFsLoadBootDrivers());
+    KT_EXPECT(KtFsBootDriversLoaded());
     KtExpectUserTestsPass("tramfs");
 }
 
@@ -107,17 +86,18 @@ KTEST(RamFsUserProgramDrivesTheVolume)
 // system, and once unloaded leaves no filter, no pool and no module.
 KTEST(MiniFilterSeesCreatesAndUnloadsCleanly)
 {
-    KT_FS_DRIVER openlog = {u"openlog.sys", u"\\Driver\\OpenLog", NULL, NULL};
     volatile LONG *pre, *post;
     KLDR_DATA_TABLE_ENTRY *entry;
     ULONG before, after;
+    LARGE_INTEGER tick = {.QuadPart = -10 * 10000};
 
-    KT_EXPECT(KtFsLoadBootDrivers());
+    KT_EXPECT(KtFsBootDriversLoaded());
     // A first open, so that whatever the volume keeps for opens is made.
     KT_EXPECT_EQ(KtFsOpenAndClose(u"\\??\\R:\\tests\\fox.txt"), STATUS_SUCCESS);
     KtTakePoolSnapshot();
-    KT_EXPECT_EQ(KtFsLoadDriver(&openlog), STATUS_SUCCESS);
-    entry = openlog.Entry;
+    KT_EXPECT_EQ(IopLoadDriver("OpenLog"), STATUS_SUCCESS);
+    entry = KtFsFindModule("openlog.sys");
+    KT_EXPECT(entry != NULL);
     pre = (volatile LONG *)KtFsSymbol(entry, "OpenLogPreCreateCount");
     post = (volatile LONG *)KtFsSymbol(entry, "OpenLogPostCreateCount");
     KT_EXPECT(pre && post && *pre == 0 && *post == 0);
@@ -129,12 +109,19 @@ KTEST(MiniFilterSeesCreatesAndUnloadsCleanly)
                  STATUS_OBJECT_NAME_NOT_FOUND);
     KT_EXPECT_EQ(*pre, 2);
     KT_EXPECT_EQ(*post, 2);
-    KT_EXPECT_EQ(IopUnloadDriver(openlog.Driver), STATUS_SUCCESS);
-    ObDereferenceObject(openlog.Driver);
-    KT_EXPECT_EQ(MmUnloadSystemImage(entry), STATUS_SUCCESS);
+    KT_EXPECT_EQ(IopUnloadDriverByName("OpenLog"), STATUS_SUCCESS);
+    // The image goes in a worker once the driver object has gone.
+    for (ULONG i = 0; i < 100 && KtFsFindModule("openlog.sys"); i++)
+        KeDelayExecutionThread(KernelMode, FALSE, &tick);
+    KT_EXPECT(KtFsFindModule("openlog.sys") == NULL);
     // Unregistered: creates no longer call it (its image is gone).
     KT_EXPECT_EQ(KtFsOpenAndClose(u"\\??\\R:\\tests\\fox.txt"), STATUS_SUCCESS);
-    KT_EXPECT(MmFindLoadedModule((ULONG64)entry) == NULL);
+    KT_EXPECT_EQ(KtFindPoolDifference(&before, &after), 0);
+    // And it loads again.
+    KT_EXPECT_EQ(IopLoadDriver("OpenLog"), STATUS_SUCCESS);
+    KT_EXPECT_EQ(IopUnloadDriverByName("OpenLog"), STATUS_SUCCESS);
+    for (ULONG i = 0; i < 100 && KtFsFindModule("openlog.sys"); i++)
+        KeDelayExecutionThread(KernelMode, FALSE, &tick);
     KT_EXPECT_EQ(KtFindPoolDifference(&before, &after), 0);
 }
 
@@ -150,7 +137,7 @@ KTEST(KsecddRefusesWhatIsNotItsRequest)
     IRP *irp;
     NTSTATUS status;
 
-    KT_EXPECT(KtFsLoadBootDrivers());
+    KT_EXPECT(KtFsBootDriversLoaded());
     RtlInitUnicodeString(&name, u"\\Device\\KsecDD");
     KT_EXPECT_EQ(IoGetDeviceObjectPointer(&name, FILE_READ_DATA, &fileObject, &deviceObject),
                  STATUS_SUCCESS);

@@ -296,3 +296,38 @@ KTEST(DriverLoadUnloadCyclesLeaveNothing)
     }
     KT_EXPECT(KtLoaderUsageUnchanged(&before));
 }
+
+// The bugcheck text names the driver at fault: the one holding the trap's
+// rip, else the first driver return address on the frame chain; never nt.
+KTEST(BugCheckIsChargedToTheDriverAtFault)
+{
+    KLDR_DATA_TABLE_ENTRY *entry = NULL;
+    KTRAP_FRAME frame;
+    ULONG64 record[2], address = 0, base = 0, add, multiply;
+    char name[32];
+
+    KT_EXPECT_EQ(KtLoad(u"tldrok.sys", &entry), STATUS_SUCCESS);
+    add = KtModuleSymbol(entry, "TldrAdd");
+    multiply = KtModuleSymbol(entry, "TldrMultiply");
+    memset(&frame, 0, sizeof(frame));
+    frame.Rip = add + 2;                    // a fault in the driver
+    KT_EXPECT(KiFindBugCheckDriver(&frame, &address, name, sizeof(name), &base));
+    KT_EXPECT(!strcmp(name, "tldrok.sys"));
+    KT_EXPECT_EQ(address, add + 2);
+    KT_EXPECT_EQ(base, (ULONG64)entry->DllBase);
+    // KeBugCheckEx called from the driver: nt's rip, the driver above it.
+    record[0] = 0;
+    record[1] = multiply + 5;
+    frame.Rip = (ULONG64)KeBugCheckEx;
+    frame.Rbp = (ULONG64)record;
+    KT_EXPECT(KiFindBugCheckDriver(&frame, &address, name, sizeof(name), &base));
+    KT_EXPECT_EQ(address, multiply + 5);
+    // nt all the way: no driver named.
+    record[1] = (ULONG64)KeBugCheckEx;
+    KT_EXPECT(!KiFindBugCheckDriver(&frame, &address, name, sizeof(name), &base));
+    KT_EXPECT(!KiPcToDriver((ULONG64)KeBugCheckEx, name, sizeof(name), &base));
+    KT_EXPECT_EQ(MmUnloadSystemImage(entry), STATUS_SUCCESS);
+    frame.Rip = add + 2;
+    frame.Rbp = 0;
+    KT_EXPECT(!KiFindBugCheckDriver(&frame, &address, name, sizeof(name), &base));
+}
