@@ -55,3 +55,12 @@ NTSTATUS RamFsEfsPostCreate(RAMFS_FCB *fcb, RAMFS_CCB *ccb)
     ccb->HaveFek = TRUE;
     return STATUS_SUCCESS;
 }
+
+// Bytes a write past the end or a larger end of file adds to an encrypted
+// file are zeros to its reader: enciphered zeros on the volume. Volume lock
+// held; [from, to) is within the file.
+void RamFsEfsFillGap(RAMFS_FCB *fcb, const RAMFS_CCB *ccb, ULONG64 from, ULONG64 to)
+{
+    if ((fcb->FileAttributes & FILE_ATTRIBUTE_ENCRYPTED) && ccb->HaveFek && to > from)
+        RamFsCipher(ccb->Fek, from, fcb->Data + from, to - from);
+}

@@ -209,6 +209,8 @@ static NTSTATUS RamFsSetFcb(RAMFS_VOLUME *volume, FILE_OBJECT *fileObject, RAMFS
                             IO_STACK_LOCATION *stack, void *buffer)
 {
     ULONG length = stack->Parameters.SetFile.Length;
+    ULONG64 oldSize;
+    NTSTATUS status;
 
     switch (stack->Parameters.SetFile.FileInformationClass) {
     case FileBasicInformation: {
@@ -236,10 +238,11 @@ static NTSTATUS RamFsSetFcb(RAMFS_VOLUME *volume, FILE_OBJECT *fileObject, RAMFS
         return RamFsSetRename(volume, fcb, stack, buffer, length);
     case FileEndOfFileInformation:
     case FileAllocationInformation: {
-        LONG64 size = ((FILE_END_OF_FILE_INFORMATION *)buffer)->EndOfFile.QuadPart;
+        LONG64 size;
 
         if (length < sizeof(FILE_END_OF_FILE_INFORMATION))
             return STATUS_INFO_LENGTH_MISMATCH;
+        size = ((FILE_END_OF_FILE_INFORMATION *)buffer)->EndOfFile.QuadPart;
         if (size < 0)
             return STATUS_INVALID_PARAMETER;
         // An allocation only ever shrinks the file: a RAM file has no more
@@ -247,13 +250,18 @@ static NTSTATUS RamFsSetFcb(RAMFS_VOLUME *volume, FILE_OBJECT *fileObject, RAMFS
         if (stack->Parameters.SetFile.FileInformationClass == FileAllocationInformation &&
             (ULONG64)size >= fcb->FileSize)
             return STATUS_SUCCESS;
-        return RamFsSetFileSize(&volume->Vcb, fcb, (ULONG64)size);
+        oldSize = fcb->FileSize;
+        status = RamFsSetFileSize(&volume->Vcb, fcb, (ULONG64)size);
+        if (NT_SUCCESS(status))
+            RamFsEfsFillGap(fcb, fileObject->FsContext2, oldSize, (ULONG64)size);
+        return status;
     }
     case FilePositionInformation: {
-        LONG64 position = ((FILE_POSITION_INFORMATION *)buffer)->CurrentByteOffset.QuadPart;
+        LONG64 position;
 
         if (length < sizeof(FILE_POSITION_INFORMATION))
             return STATUS_INFO_LENGTH_MISMATCH;
+        position = ((FILE_POSITION_INFORMATION *)buffer)->CurrentByteOffset.QuadPart;
         if (position < 0)
             return STATUS_INVALID_PARAMETER;
         fileObject->CurrentByteOffset.QuadPart = position;

@@ -51,3 +51,5 @@ NTSTATUS RamFsFsdDirectoryControl(DEVICE_OBJECT *deviceObject, IRP *irp);
 // The post-create step of an encrypted file (efs.c): asks the security
 // driver, in the opening thread, for the file's key, into the CCB.
 NTSTATUS RamFsEfsPostCreate(RAMFS_FCB *fcb, RAMFS_CCB *ccb);
+// Enciphers the zeros that growing an encrypted file added in [from, to).
+void RamFsEfsFillGap(RAMFS_FCB *fcb, const RAMFS_CCB *ccb, ULONG64 from, ULONG64 to);

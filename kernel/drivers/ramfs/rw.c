@@ -62,6 +62,9 @@ NTSTATUS RamFsFsdRead(DEVICE_OBJECT *deviceObject, IRP *irp)
     offset = RamFsStartingOffset(stack->FileObject, stack->Parameters.Read.ByteOffset);
     if ((LONG64)offset < 0)
         return RamFsCompleteRequest(irp, STATUS_INVALID_PARAMETER, 0);
+    // Nothing asked for is nothing read, wherever the end is (as FAT's).
+    if (length == 0)
+        return RamFsCompleteRequest(irp, STATUS_SUCCESS, 0);
     RamFsAcquireVolume(volume);
     status = RamFsReadData(fcb, offset, buffer, length, &bytesRead);
     RamFsReleaseVolume(volume);
@@ -100,9 +103,13 @@ NTSTATUS RamFsFsdWrite(DEVICE_OBJECT *deviceObject, IRP *irp)
     } else {
         // The system buffer is the I/O manager's copy: it may be enciphered
         // in place.
+        ULONG64 oldSize = fcb->FileSize;
+
         if (fcb->FileAttributes & FILE_ATTRIBUTE_ENCRYPTED)
             RamFsCipher(ccb->Fek, offset, buffer, length);
         status = RamFsWriteData(&volume->Vcb, fcb, offset, buffer, length, &written);
+        if (NT_SUCCESS(status) && offset > oldSize)
+            RamFsEfsFillGap(fcb, ccb, oldSize, offset);
     }
     RamFsReleaseVolume(volume);
     if (NT_SUCCESS(status) && (stack->FileObject->Flags & FO_SYNCHRONOUS_IO))

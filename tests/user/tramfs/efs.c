@@ -120,6 +120,38 @@ void EncryptedFileOpensForItsUserOnly(void)
     NtClose(file);
 }
 
+// What growing an encrypted file adds reads as zeros, through its key.
+void EncryptedFileGrowsWithZeros(void)
+{
+    FILE_END_OF_FILE_INFORMATION end;
+    ULONG size = (ULONG)strlen(TR_SECRET);
+    char buffer[24];
+    IO_STATUS_BLOCK io;
+    HANDLE file = NULL;
+
+    UT_EXPECT_STATUS(TrImpersonateStudent(TRUE), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrOpen(TR_SECRET_PATH, FILE_READ_DATA | FILE_WRITE_DATA, FILE_OPEN, 0,
+                            &file),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrImpersonateStudent(FALSE), STATUS_SUCCESS);
+    end.EndOfFile.QuadPart = size + 8;
+    UT_EXPECT_STATUS(NtSetInformationFile(file, &io, &end, sizeof(end), FileEndOfFileInformation),
+                     STATUS_SUCCESS);
+    // A write past the new end leaves a gap of eight more.
+    UT_EXPECT_STATUS(TrWrite(file, size + 16, "tail", 4, &io), STATUS_SUCCESS);
+    memset(buffer, 0x55, sizeof(buffer));
+    UT_EXPECT_STATUS(TrRead(file, size, buffer, sizeof(buffer), &io), STATUS_SUCCESS);
+    UT_EXPECT_EQ(io.Information, 20);
+    for (int i = 0; i < 16; i++)
+        UT_EXPECT_EQ(buffer[i], 0);
+    UT_EXPECT(!memcmp(buffer + 16, "tail", 4));
+    // Back as it was, for the tests after.
+    end.EndOfFile.QuadPart = size;
+    UT_EXPECT_STATUS(NtSetInformationFile(file, &io, &end, sizeof(end), FileEndOfFileInformation),
+                     STATUS_SUCCESS);
+    NtClose(file);
+}
+
 // A program asking lsass for a key directly is refused: it cannot vouch
 // for who opens the file, only the kernel can.
 void LsassGivesKeysToTheKernelOnly(void)

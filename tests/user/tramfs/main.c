@@ -193,6 +193,7 @@ static const UTEST TramfsTests[] = {
     // efs.c: before lsass runs, then with lsass.
     UT_ENTRY(EncryptedFileNeedsLsass),
     UT_ENTRY(EncryptedFileOpensForItsUserOnly),
+    UT_ENTRY(EncryptedFileGrowsWithZeros),
     UT_ENTRY(LsassGivesKeysToTheKernelOnly),
     UT_ENTRY(KsecddRefusesAProgramsDeviceControl),
 };
