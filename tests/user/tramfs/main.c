@@ -182,6 +182,62 @@ UTEST(BadRequestsGetTheirStatus)
     NtClose(file);
 }
 
+// Buffers too short for what they are asked to hold, and lengths that lie.
+UTEST(ShortBuffersAndBadLengthsGetAStatus)
+{
+    union {
+        FILE_NAME_INFORMATION Name;
+        FILE_DIRECTORY_INFORMATION Entry;
+        FILE_RENAME_INFORMATION Rename;
+        UCHAR Bytes[160];
+    } buffer;
+    IO_STATUS_BLOCK io;
+    HANDLE file, directory;
+    UNICODE_STRING alpha;
+
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\fox.txt", FILE_READ_ATTRIBUTES | DELETE,
+                            FILE_OPEN, 0, &file),
+                     STATUS_SUCCESS);
+    // The name cut short: what fits, and the whole name's length.
+    memset(&buffer, 0, sizeof(buffer));
+    UT_EXPECT_STATUS(NtQueryInformationFile(file, &io, &buffer, sizeof(ULONG) + 3 * sizeof(WCHAR),
+                                            FileNameInformation),
+                     STATUS_BUFFER_OVERFLOW);
+    UT_EXPECT_EQ(buffer.Name.FileNameLength, sizeof(u"\\tests\\fox.txt") - sizeof(WCHAR));
+    UT_EXPECT(buffer.Name.FileName[0] == '\\' && buffer.Name.FileName[1] == 't');
+    // A rename whose name runs past its buffer, and one to a bad name.
+    memset(&buffer, 0, sizeof(buffer));
+    buffer.Rename.FileNameLength = 0x1000;
+    UT_EXPECT(NtSetInformationFile(file, &io, &buffer, sizeof(buffer), FileRenameInformation) !=
+              STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrRename(file, u"\\tests\\bad|name", FALSE), STATUS_OBJECT_NAME_INVALID);
+    UT_EXPECT_STATUS(TrRename(file, u"\\nowhere\\fox.txt", FALSE),
+                     STATUS_OBJECT_PATH_NOT_FOUND);
+    NtClose(file);
+    // A directory entry whose name does not fit: what fits of it, and the
+    // listing goes on after it.
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\tests\\listing", FILE_LIST_DIRECTORY, FILE_OPEN,
+                            FILE_DIRECTORY_FILE, &directory),
+                     STATUS_SUCCESS);
+    RtlInitUnicodeString(&alpha, u"alpha.txt");
+    UT_EXPECT_STATUS(NtQueryDirectoryFile(directory, NULL, NULL, NULL, &io, &buffer,
+                                          sizeof(FILE_DIRECTORY_INFORMATION),
+                                          FileDirectoryInformation, FALSE, NULL, TRUE),
+                     STATUS_BUFFER_OVERFLOW);
+    UT_EXPECT_EQ(buffer.Entry.FileNameLength, 18);
+    UT_EXPECT(buffer.Entry.FileName[0] == 'a' && buffer.Entry.FileName[1] == 'l');
+    UT_EXPECT_STATUS(NtQueryDirectoryFile(directory, NULL, NULL, NULL, &io, &buffer,
+                                          sizeof(buffer), FileDirectoryInformation, TRUE, NULL,
+                                          FALSE),
+                     STATUS_SUCCESS);
+    UT_EXPECT(buffer.Entry.FileName[0] == 'B');
+    // Too short for even an entry's fixed part.
+    UT_EXPECT(NtQueryDirectoryFile(directory, NULL, NULL, NULL, &io, &buffer, 8,
+                                   FileDirectoryInformation, FALSE, &alpha, TRUE) !=
+              STATUS_SUCCESS);
+    NtClose(directory);
+}
+
 static const UTEST TramfsTests[] = {
     UT_ENTRY(ReadsAFileOfTheBootTree),
     UT_ENTRY(SynchronousHandleReadsFromItsFilePointer),
@@ -190,6 +246,7 @@ static const UTEST TramfsTests[] = {
     UT_ENTRY(RenamesAndDeletesAtTheLastClose),
     UT_ENTRY(DirectoriesAreMadeAndMustBeEmptyToGo),
     UT_ENTRY(BadRequestsGetTheirStatus),
+    UT_ENTRY(ShortBuffersAndBadLengthsGetAStatus),
     // efs.c: before lsass runs, then with lsass.
     UT_ENTRY(EncryptedFileNeedsLsass),
     UT_ENTRY(EncryptedFileOpensForItsUserOnly),
