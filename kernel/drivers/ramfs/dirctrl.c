@@ -56,7 +56,8 @@ static NTSTATUS RamFsQueryDirectory(RAMFS_FCB *directory, RAMFS_CCB *ccb,
                                     IO_STACK_LOCATION *stack, UCHAR *buffer, ULONG length,
                                     ULONG *used)
 {
-    FILE_INFORMATION_CLASS informationClass = stack->Parameters.QueryDirectory.FileInformationClass;
+    FILE_INFORMATION_CLASS informationClass =
+        stack->Parameters.QueryDirectory.FileInformationClass;
     BOOLEAN restart = (stack->Flags & SL_RESTART_SCAN) != 0;
     BOOLEAN single = (stack->Flags & SL_RETURN_SINGLE_ENTRY) != 0;
     ULONG nameOffset, offset = 0, previous = 0, count = 0;

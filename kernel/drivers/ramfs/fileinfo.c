@@ -153,8 +153,9 @@ NTSTATUS RamFsFsdQueryInformation(DEVICE_OBJECT *deviceObject, IRP *irp)
     if (!buffer)
         return RamFsCompleteRequest(irp, STATUS_INVALID_USER_BUFFER, 0);
     RamFsAcquireVolume(volume);
-    status = RamFsQueryFcb(stack->FileObject, fcb, stack->Parameters.QueryFile.FileInformationClass,
-                           buffer, stack->Parameters.QueryFile.Length, &used);
+    status = RamFsQueryFcb(stack->FileObject, fcb,
+                           stack->Parameters.QueryFile.FileInformationClass, buffer,
+                           stack->Parameters.QueryFile.Length, &used);
     RamFsReleaseVolume(volume);
     return RamFsCompleteRequest(irp, status, NT_ERROR(status) ? 0 : used);
 }
