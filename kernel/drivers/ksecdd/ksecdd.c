@@ -75,8 +75,10 @@ static NTSTATUS EfspDecryptFek(const KSEC_EFS_DECRYPT_FEK_INPUT *input, UCHAR *f
         return status;          // no lsass: no key
     status = LpcRequestWaitReplyPort(port, &request.h, &reply.h);
     ObDereferenceObject(port);
-    if (!NT_SUCCESS(status))
-        return status;
+    // Only STATUS_SUCCESS brings a reply (another success code would be a
+    // wait ended without one).
+    if (status != STATUS_SUCCESS)
+        return NT_SUCCESS(status) ? STATUS_UNSUCCESSFUL : status;
     if (!NT_SUCCESS(reply.Status))
         return reply.Status;
     memcpy(fek, reply.EfsDecryptFek.Fek, KSEC_FEK_LENGTH);

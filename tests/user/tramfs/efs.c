@@ -73,6 +73,84 @@ static NTSTATUS TrImpersonateStudent(BOOLEAN start)
     return status;
 }
 
+// The child "tramfs keywait": opens the secret as the student; its exit
+// status is the open's.
+int TrKeyWaitChild(void)
+{
+    HANDLE file = NULL;
+    NTSTATUS status = TrImpersonateStudent(TRUE);
+
+    if (NT_SUCCESS(status))
+        status = TrOpen(TR_SECRET_PATH, FILE_READ_DATA, FILE_OPEN, 0, &file);
+    if (file)
+        NtClose(file);
+    return status;
+}
+
+static NTSTATUS TrStartKeyWaitChild(HANDLE *process)
+{
+    UNICODE_STRING image = UT_NAME(u"tramfs.exe"), line = UT_NAME(u"tramfs keywait");
+    HANDLE thread;
+    NTSTATUS status = NtCreateProcessFromArchive(process, &thread, PROCESS_ALL_ACCESS,
+                                                 THREAD_ALL_ACCESS, NULL, &image, &line, 0,
+                                                 NULL);
+
+    if (NT_SUCCESS(status))
+        NtClose(thread);
+    return status;
+}
+
+static NTSTATUS TrExitStatus(HANDLE process)
+{
+    PROCESS_BASIC_INFORMATION basic;
+    LARGE_INTEGER limit = UtMilliseconds(10000);
+
+    if (NtWaitForSingleObject(process, FALSE, &limit) != STATUS_WAIT_0)
+        return STATUS_TIMEOUT;
+    if (!NT_SUCCESS(NtQueryInformationProcess(process, ProcessBasicInformation, &basic,
+                                              sizeof(basic), NULL)))
+        return STATUS_UNSUCCESSFUL;
+    return basic.ExitStatus;
+}
+
+// This program stands in for lsass on \LsaAuthenticationPort: the open of
+// the encrypted file waits, in the opening thread, for an answer to a
+// request that says who opens it (the student, through the impersonation
+// token) and comes from the kernel; the answer's status is the open's. A
+// second open's thread, killed while it waits, ends once the port goes.
+void EncryptedOpenWaitsForLsassOnBehalfOfTheOpener(void)
+{
+    static const UCHAR student[] = {1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 1, 0, 0, 0,
+                                    2, 0, 0, 0, 3, 0, 0, 0, 0xE8, 3, 0, 0};
+    UNICODE_STRING name = UT_NAME(LSA_PORT_NAME);
+    OBJECT_ATTRIBUTES attributes;
+    LSA_API_MESSAGE request;
+    HANDLE port, child;
+    PVOID context;
+
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    UT_EXPECT_STATUS(NtCreatePort(&port, &attributes, sizeof(LSA_CONNECT_INFO),
+                                  sizeof(LSA_API_MESSAGE), 0),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrStartKeyWaitChild(&child), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtReplyWaitReceivePort(port, &context, NULL, &request.h), STATUS_SUCCESS);
+    UT_EXPECT_EQ((USHORT)request.h.u2.s2.Type, LPC_KERNELMODE_MESSAGE | LPC_REQUEST);
+    UT_EXPECT_EQ(request.ApiNumber, LsaApiEfsDecryptFek);
+    UT_EXPECT(!memcmp(request.EfsDecryptFek.CallerSid, student, sizeof(student)));
+    UT_EXPECT(!memcmp(request.EfsDecryptFek.UserSid, student, sizeof(student)));
+    request.Status = STATUS_LOGON_FAILURE;
+    UT_EXPECT_STATUS(NtReplyPort(port, &request.h), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrExitStatus(child), STATUS_LOGON_FAILURE);
+    NtClose(child);
+    // Killed while it waits: it goes once the port does, and leaves nothing.
+    UT_EXPECT_STATUS(TrStartKeyWaitChild(&child), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtReplyWaitReceivePort(port, &context, NULL, &request.h), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtTerminateProcess(child, STATUS_CANCELLED), STATUS_SUCCESS);
+    NtClose(port);
+    UT_EXPECT(TrExitStatus(child) != STATUS_TIMEOUT);
+    NtClose(child);
+}
+
 // No lsass, no key: the open fails, and nothing is left open.
 void EncryptedFileNeedsLsass(void)
 {

@@ -249,6 +249,7 @@ static const UTEST TramfsTests[] = {
     UT_ENTRY(ShortBuffersAndBadLengthsGetAStatus),
     // efs.c: before lsass runs, then with lsass.
     UT_ENTRY(EncryptedFileNeedsLsass),
+    UT_ENTRY(EncryptedOpenWaitsForLsassOnBehalfOfTheOpener),
     UT_ENTRY(EncryptedFileOpensForItsUserOnly),
     UT_ENTRY(EncryptedFileGrowsWithZeros),
     UT_ENTRY(LsassGivesKeysToTheKernelOnly),
@@ -257,8 +258,13 @@ static const UTEST TramfsTests[] = {
 
 int main(void)
 {
-    int failed = UT_RUN_ALL("tramfs", TramfsTests);
+    char line[32];
+    int failed;
 
+    UtCommandLineText(line, sizeof(line));
+    if (!strcmp(line, "tramfs keywait"))
+        return TrKeyWaitChild();
+    failed = UT_RUN_ALL("tramfs", TramfsTests);
     TrStopLsass();
     return failed;
 }

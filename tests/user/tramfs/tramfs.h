@@ -25,6 +25,8 @@ NTSTATUS TrList(HANDLE directory, const WCHAR *pattern, BOOLEAN restart, BOOLEAN
 
 // efs.c: the tests of the encrypted file, and the end of the lsass child.
 void EncryptedFileNeedsLsass(void);
+void EncryptedOpenWaitsForLsassOnBehalfOfTheOpener(void);
+int TrKeyWaitChild(void);
 void EncryptedFileOpensForItsUserOnly(void);
 void EncryptedFileGrowsWithZeros(void);
 void LsassGivesKeysToTheKernelOnly(void);
