@@ -50,8 +50,11 @@ static NTSTATUS EfspCallerSid(UCHAR sid[KSEC_SID_LENGTH])
     return status;
 }
 
-// The request to lsass, from this thread: it waits for the reply.
-static NTSTATUS EfspDecryptFek(const KSEC_EFS_DECRYPT_FEK_INPUT *input, UCHAR *fek)
+// The request to lsass, from this thread: it waits for the reply. Not in
+// line (nor EfsDecryptFek): each is a frame of its own in the waiting
+// thread's stack, as the case study's.
+__attribute__((noinline)) static NTSTATUS EfspDecryptFek(const KSEC_EFS_DECRYPT_FEK_INPUT *input,
+                                                         UCHAR *fek)
 {
     static const WCHAR portName[] = LSA_PORT_NAME;
     UNICODE_STRING name = {sizeof(portName) - sizeof(WCHAR), sizeof(portName),
@@ -85,7 +88,9 @@ static NTSTATUS EfspDecryptFek(const KSEC_EFS_DECRYPT_FEK_INPUT *input, UCHAR *f
     return STATUS_SUCCESS;
 }
 
-static NTSTATUS EfsDecryptFek(IRP *irp, IO_STACK_LOCATION *stack)
+// Not static either: the compiler would make a copy under another name.
+NTSTATUS EfsDecryptFek(IRP *irp, IO_STACK_LOCATION *stack);
+__attribute__((noinline)) NTSTATUS EfsDecryptFek(IRP *irp, IO_STACK_LOCATION *stack)
 {
     KSEC_EFS_DECRYPT_FEK_INPUT input;
     void *buffer = irp->AssociatedIrp.SystemBuffer;

@@ -16,9 +16,12 @@ volatile LONG OpenLogPostCreateCount;
 
 static PFLT_FILTER OpenLogFilter;
 
+#define OPENLOG_NAME_LENGTH 96
+
 // The name opened, as ASCII, cut to fit (non-ASCII characters as '?').
-static void OpenLogName(const FILE_OBJECT *fileObject, char *text, ULONG size)
+static void OpenLogName(const FILE_OBJECT *fileObject, char text[OPENLOG_NAME_LENGTH])
 {
+    ULONG size = OPENLOG_NAME_LENGTH;
     ULONG count = fileObject ? fileObject->FileName.Length / sizeof(WCHAR) : 0;
     ULONG i;
 
@@ -34,11 +37,11 @@ static FLT_PREOP_CALLBACK_STATUS OpenLogPreCreate(FLT_CALLBACK_DATA *data,
                                                   const FLT_RELATED_OBJECTS *fltObjects,
                                                   void **completionContext)
 {
-    char name[96];
+    char name[OPENLOG_NAME_LENGTH];
     ETHREAD *thread = data->Thread;
 
     __atomic_add_fetch(&OpenLogPreCreateCount, 1, __ATOMIC_RELAXED);
-    OpenLogName(data->Iopb->TargetFileObject, name, sizeof(name));
+    OpenLogName(data->Iopb->TargetFileObject, name);
     DbgPrint("openlog: open %s by %p.%p\n", name[0] ? name : "(the volume)",
              thread ? thread->Cid.UniqueProcess : NULL, thread ? thread->Cid.UniqueThread : NULL);
     *completionContext = NULL;
@@ -50,10 +53,10 @@ static FLT_POSTOP_CALLBACK_STATUS OpenLogPostCreate(FLT_CALLBACK_DATA *data,
                                                     void *completionContext,
                                                     FLT_POST_OPERATION_FLAGS flags)
 {
-    char name[96];
+    char name[OPENLOG_NAME_LENGTH];
 
     __atomic_add_fetch(&OpenLogPostCreateCount, 1, __ATOMIC_RELAXED);
-    OpenLogName(data->Iopb->TargetFileObject, name, sizeof(name));
+    OpenLogName(data->Iopb->TargetFileObject, name);
     DbgPrint("openlog: %s: status %08x, information %llu\n", name[0] ? name : "(the volume)",
              (ULONG)data->IoStatus.Status, (unsigned long long)data->IoStatus.Information);
     return FLT_POSTOP_FINISHED_PROCESSING;

@@ -90,9 +90,12 @@ static NTSTATUS RamFsOpenTargetDirectory(RAMFS_VOLUME *volume, FILE_OBJECT *file
 }
 
 // The open itself, under the volume lock. *deferOverwrite: the file is an
-// encrypted one that the disposition overwrites, opened only for now.
-static NTSTATUS RamFsCommonCreate(RAMFS_VOLUME *volume, IRP *irp, RAMFS_FCB **result,
-                                  BOOLEAN *deferOverwrite, ULONG_PTR *information)
+// encrypted one that the disposition overwrites, opened only for now. A
+// frame of its own in stacks (NTFS's NtfsCommonCreate), not in line, and
+// not static: the compiler would make a copy under another name.
+__attribute__((noinline)) NTSTATUS RamFsCommonCreate(RAMFS_VOLUME *volume, IRP *irp,
+                                                     RAMFS_FCB **result, BOOLEAN *deferOverwrite,
+                                                     ULONG_PTR *information)
 {
     IO_STACK_LOCATION *stack = IoGetCurrentIrpStackLocation(irp);
     FILE_OBJECT *fileObject = stack->FileObject;

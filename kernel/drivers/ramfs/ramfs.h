@@ -48,6 +48,10 @@ NTSTATUS RamFsFsdQueryInformation(DEVICE_OBJECT *deviceObject, IRP *irp);
 NTSTATUS RamFsFsdSetInformation(DEVICE_OBJECT *deviceObject, IRP *irp);
 NTSTATUS RamFsFsdDirectoryControl(DEVICE_OBJECT *deviceObject, IRP *irp);
 
+// The open itself, under the volume lock (create.c).
+NTSTATUS RamFsCommonCreate(RAMFS_VOLUME *volume, IRP *irp, RAMFS_FCB **result,
+                           BOOLEAN *deferOverwrite, ULONG_PTR *information);
+
 // The post-create step of an encrypted file (efs.c): asks the security
 // driver, in the opening thread, for the file's key, into the CCB.
 NTSTATUS RamFsEfsPostCreate(RAMFS_FCB *fcb, RAMFS_CCB *ccb);
