@@ -185,6 +185,16 @@ NTSTATUS RamFsFsdCreate(DEVICE_OBJECT *deviceObject, IRP *irp)
         RamFsReleaseVolume(volume);
         information = disposition == FILE_SUPERSEDE ? FILE_SUPERSEDED : FILE_OVERWRITTEN;
     }
+    // Last, as NTFS's: whether this open may share the file with the others
+    // (STATUS_SHARING_VIOLATION), counted once it may.
+    if (NT_SUCCESS(status)) {
+        RamFsAcquireVolume(volume);
+        status = IoCheckShareAccess(desiredAccess, stack->Parameters.Create.ShareAccess,
+                                    fileObject, RamFsShareAccess(fcb), TRUE);
+        if (!NT_SUCCESS(status))
+            RamFsUndoOpen(volume, fcb);
+        RamFsReleaseVolume(volume);
+    }
     if (!NT_SUCCESS(status)) {
         RamFsFreeCcb(ccb);
         return RamFsCompleteRequest(irp, status, 0);
@@ -206,6 +216,7 @@ NTSTATUS RamFsFsdCleanup(DEVICE_OBJECT *deviceObject, IRP *irp)
         RamFsAcquireVolume(volume);
         if (ccb->DeleteOnClose)
             RamFsSetDeletePending(fcb, TRUE);
+        IoRemoveShareAccess(fileObject, RamFsShareAccess(fcb));
         RamFsCleanupFcb(&volume->Vcb, fcb);
         RamFsReleaseVolume(volume);
     }

@@ -28,6 +28,14 @@ typedef struct _RAMFS_VOLUME {
 
 extern DRIVER_OBJECT *RamFsDriverObject;
 
+_Static_assert(sizeof(SHARE_ACCESS) <= sizeof(((RAMFS_FCB *)0)->ShareAccess),
+               "an FCB holds a SHARE_ACCESS");
+// The opens' share access of a file (NT's rules, io.h), kept in its FCB.
+static inline SHARE_ACCESS *RamFsShareAccess(RAMFS_FCB *fcb)
+{
+    return (SHARE_ACCESS *)fcb->ShareAccess;
+}
+
 // The volume of the device, or NULL for a device that is not it.
 RAMFS_VOLUME *RamFsVolumeOf(DEVICE_OBJECT *deviceObject);
 

@@ -57,6 +57,7 @@ typedef struct _RAMFS_FCB {
     ULONG OpenCount;                // opens not yet cleaned up (handles)
     BOOLEAN DeletePending;          // unlinked at the last cleanup
     RAMFS_EFS_INFO *Efs;            // encrypted files only
+    ULONG ShareAccess[8];           // the driver's SHARE_ACCESS (io.h): opaque here
 } RAMFS_FCB;
 
 typedef struct _RAMFS_VCB {

@@ -238,6 +238,37 @@ UTEST(ShortBuffersAndBadLengthsGetAStatus)
     NtClose(directory);
 }
 
+// Opens share a file as their share modes allow, NT's rules.
+UTEST(ShareModesAreHonoured)
+{
+    UNICODE_STRING name = UT_NAME(u"\\??\\R:\\tests\\fox.txt");
+    OBJECT_ATTRIBUTES attributes;
+    IO_STATUS_BLOCK io;
+    HANDLE reader, other;
+
+    InitializeObjectAttributes(&attributes, &name, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    UT_EXPECT_STATUS(NtOpenFile(&reader, FILE_READ_DATA, &attributes, &io, FILE_SHARE_READ, 0),
+                     STATUS_SUCCESS);
+    // Another reader may come; a writer may not, nor a reader that will not
+    // share reading with the first.
+    UT_EXPECT_STATUS(NtOpenFile(&other, FILE_READ_DATA, &attributes, &io, FILE_SHARE_READ, 0),
+                     STATUS_SUCCESS);
+    NtClose(other);
+    UT_EXPECT_STATUS(NtOpenFile(&other, FILE_WRITE_DATA, &attributes, &io,
+                                FILE_SHARE_READ | FILE_SHARE_WRITE, 0),
+                     STATUS_SHARING_VIOLATION);
+    UT_EXPECT_STATUS(NtOpenFile(&other, FILE_READ_DATA, &attributes, &io, FILE_SHARE_WRITE, 0),
+                     STATUS_SHARING_VIOLATION);
+    // Attributes only: no data access, no conflict.
+    UT_EXPECT_STATUS(NtOpenFile(&other, FILE_READ_ATTRIBUTES, &attributes, &io, 0, 0),
+                     STATUS_SUCCESS);
+    NtClose(other);
+    NtClose(reader);
+    // The reader gone, the writer may come.
+    UT_EXPECT_STATUS(NtOpenFile(&other, FILE_WRITE_DATA, &attributes, &io, 0, 0), STATUS_SUCCESS);
+    NtClose(other);
+}
+
 static const UTEST TramfsTests[] = {
     UT_ENTRY(ReadsAFileOfTheBootTree),
     UT_ENTRY(SynchronousHandleReadsFromItsFilePointer),
@@ -247,6 +278,7 @@ static const UTEST TramfsTests[] = {
     UT_ENTRY(DirectoriesAreMadeAndMustBeEmptyToGo),
     UT_ENTRY(BadRequestsGetTheirStatus),
     UT_ENTRY(ShortBuffersAndBadLengthsGetAStatus),
+    UT_ENTRY(ShareModesAreHonoured),
     // efs.c: before lsass runs, then with lsass.
     UT_ENTRY(EncryptedFileNeedsLsass),
     UT_ENTRY(EncryptedOpenWaitsForLsassOnBehalfOfTheOpener),
