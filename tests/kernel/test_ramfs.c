@@ -9,6 +9,9 @@
 #include "io/io.h"
 #include "ob/ob.h"
 #include "mm/sysload.h"
+#include "kd/kd.h"
+#include "lpc/lpcp.h"
+#include "tests/kernel/test_dispatcher.h"
 
 // The boot drivers RamFs, KSecDD and FltMgr (kernel/drivers/services.txt)
 // are loaded: their devices are there.
@@ -159,4 +162,96 @@ KTEST(KsecddRefusesWhatIsNotItsRequest)
         KT_EXPECT_EQ(status, i == 0 ? STATUS_INVALID_PARAMETER : STATUS_INVALID_DEVICE_REQUEST);
     }
     ObDereferenceObject(fileObject);
+}
+
+// ---- The case study's stack ----
+
+// The first ETHREAD of a process (its only one here), or NULL.
+static ETHREAD *KtFsFirstThread(EPROCESS *process)
+{
+    if (IsListEmpty(&process->ThreadListHead))
+        return NULL;
+    return CONTAINING_RECORD(process->ThreadListHead.Flink, ETHREAD, ThreadListEntry);
+}
+
+// Whether the formatted call sites hold `names` in that order (innermost first).
+static BOOLEAN KtFsStackReads(char sites[][96], ULONG count, const char *const *names,
+                              ULONG nameCount)
+{
+    ULONG next = 0;
+
+    for (ULONG i = 0; i < count && next < nameCount; i++) {
+        size_t length = strlen(names[next]);
+
+        if (!strncmp(sites[i], names[next], length) && sites[i][length] == '+')
+            next++;
+    }
+    return next == nameCount;
+}
+
+// A thread opening the encrypted file while the LSA does not answer (the
+// program "tramfs standin" holds \LsaAuthenticationPort and never replies)
+// waits with the first case study's stack: in WrLpcReply, under KSecDD's
+// request, the file system's post-create step, the filter manager's create
+// and the open itself. Once the stand-in goes, its port goes and the
+// opener's wait ends.
+KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
+{
+    static const char *const frames[] = {
+        "nt!LpcRequestWaitReplyPort", "ksecdd!EfspDecryptFek", "ksecdd!EfsDecryptFek",
+        "ramfs!RamFsEfsPostCreate", "ramfs!RamFsFsdCreate",
+        "fltmgr!FltpLegacyProcessingAfterPreCallbacksCompleted", "fltmgr!FltpCreate",
+        "nt!IopParseDevice", "nt!NtCreateFile",
+    };
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    EPROCESS *standin = NULL, *opener = NULL;
+    ETHREAD *thread = NULL;
+    KD_STACK_START start;
+    ULONG64 sites[48];
+    static char text[48][96];
+    const char *why;
+    void *port = NULL;
+    ULONG count = 0;
+
+    KT_EXPECT(KtFsBootDriversLoaded());
+    RtlInitUnicodeString(&name, u"\\LsaAuthenticationPort");
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    KT_EXPECT(NT_SUCCESS(PsStartUserProgram("tramfs", "tramfs standin", &standin)));
+    for (int i = 0; i < 500 && !port; i++) {
+        if (!NT_SUCCESS(ObReferenceObjectByName(&attributes, LpcPortObjectType, &port)))
+            KtSleep(10);
+    }
+    KT_EXPECT(port != NULL);
+    ObDereferenceObject(port);
+    KT_EXPECT(NT_SUCCESS(PsStartUserProgram("tramfs", "tramfs keywait", &opener)));
+    // The opener's thread, once it waits for the LSA's reply.
+    for (int i = 0; i < 1000; i++) {
+        thread = KtFsFirstThread(opener);
+        if (thread && thread->Tcb.State == Waiting && thread->Tcb.WaitReason == WrLpcReply)
+            break;
+        thread = NULL;
+        KtSleep(10);
+    }
+    KT_EXPECT(thread != NULL);
+    if (thread && KdpGetThreadStackStart((ULONG64)thread, FALSE, &start, &why))
+        count = KdpCollectCallSites(&start, sites, ARRAYSIZE(sites));
+    for (ULONG i = 0; i < count; i++)
+        KdpFormatModuleAddress(sites[i], text[i], sizeof(text[i]));
+    if (!KtFsStackReads(text, count, frames, ARRAYSIZE(frames))) {
+        for (ULONG i = 0; i < count; i++)
+            DbgPrint("KTEST: frame %u %s\n", i, text[i]);
+    }
+    KT_EXPECT(KtFsStackReads(text, count, frames, ARRAYSIZE(frames)));
+    // The stand-in ends: its port goes, and the opener's wait with it.
+    KT_EXPECT(NT_SUCCESS(PsTerminateProcess(standin, STATUS_SUCCESS)));
+    KT_EXPECT_EQ(KeWaitForSingleObject(&standin->Pcb, Executive, KernelMode, FALSE,
+                                       &(LARGE_INTEGER){.QuadPart = -10000LL * 10000}),
+                 STATUS_WAIT_0);
+    KT_EXPECT_EQ(KeWaitForSingleObject(&opener->Pcb, Executive, KernelMode, FALSE,
+                                       &(LARGE_INTEGER){.QuadPart = -10000LL * 10000}),
+                 STATUS_WAIT_0);
+    KT_EXPECT(opener->ExitStatus != STATUS_SUCCESS);
+    ObDereferenceObject(opener);
+    ObDereferenceObject(standin);
 }

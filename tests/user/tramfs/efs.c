@@ -87,6 +87,25 @@ int TrKeyWaitChild(void)
     return status;
 }
 
+// The child "tramfs standin" (tests/kernel/test_ramfs.c): an LSA that
+// takes requests on \LsaAuthenticationPort and never answers, until killed.
+int TrLsaStandIn(void)
+{
+    UNICODE_STRING name = UT_NAME(LSA_PORT_NAME);
+    OBJECT_ATTRIBUTES attributes;
+    LSA_API_MESSAGE request;
+    HANDLE port;
+    PVOID context;
+    NTSTATUS status;
+
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    status = NtCreatePort(&port, &attributes, sizeof(LSA_CONNECT_INFO), sizeof(LSA_API_MESSAGE),
+                          0);
+    while (NT_SUCCESS(status))
+        status = NtReplyWaitReceivePort(port, &context, NULL, &request.h);
+    return status;
+}
+
 static NTSTATUS TrStartKeyWaitChild(HANDLE *process)
 {
     UNICODE_STRING image = UT_NAME(u"tramfs.exe"), line = UT_NAME(u"tramfs keywait");

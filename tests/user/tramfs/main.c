@@ -296,6 +296,8 @@ int main(void)
     UtCommandLineText(line, sizeof(line));
     if (!strcmp(line, "tramfs keywait"))
         return TrKeyWaitChild();
+    if (!strcmp(line, "tramfs standin"))
+        return TrLsaStandIn();
     failed = UT_RUN_ALL("tramfs", TramfsTests);
     TrStopLsass();
     return failed;

@@ -27,6 +27,7 @@ NTSTATUS TrList(HANDLE directory, const WCHAR *pattern, BOOLEAN restart, BOOLEAN
 void EncryptedFileNeedsLsass(void);
 void EncryptedOpenWaitsForLsassOnBehalfOfTheOpener(void);
 int TrKeyWaitChild(void);
+int TrLsaStandIn(void);
 void EncryptedFileOpensForItsUserOnly(void);
 void EncryptedFileGrowsWithZeros(void);
 void LsassGivesKeysToTheKernelOnly(void);
