@@ -212,7 +212,8 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
     static char text[48][96];
     const char *why;
     void *port = NULL;
-    ULONG count = 0;
+    ULONG count = 0, irps = 0, creates = 0, controls = 0;
+    BOOLEAN stackReads;
 
     KT_EXPECT(KtFsBootDriversLoaded());
     RtlInitUnicodeString(&name, u"\\LsaAuthenticationPort");
@@ -222,9 +223,15 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
         if (!NT_SUCCESS(ObReferenceObjectByName(&attributes, LpcPortObjectType, &port)))
             KtSleep(10);
     }
-    KT_EXPECT(port != NULL);
+    if (!port || !NT_SUCCESS(PsStartUserProgram("tramfs", "tramfs keywait", &opener))) {
+        // The stand-in must not keep the LSA's name for the tests after.
+        PsTerminateProcess(standin, STATUS_SUCCESS);
+        ObDereferenceObject(standin);
+        if (port)
+            ObDereferenceObject(port);
+        KT_EXPECT(!"the stand-in's port and the opener");
+    }
     ObDereferenceObject(port);
-    KT_EXPECT(NT_SUCCESS(PsStartUserProgram("tramfs", "tramfs keywait", &opener)));
     // The opener's thread, once it waits for the LSA's reply.
     for (int i = 0; i < 1000; i++) {
         thread = KtFsFirstThread(opener);
@@ -233,17 +240,30 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
         thread = NULL;
         KtSleep(10);
     }
-    KT_EXPECT(thread != NULL);
     if (thread && KdpGetThreadStackStart((ULONG64)thread, FALSE, &start, &why))
         count = KdpCollectCallSites(&start, sites, ARRAYSIZE(sites));
     for (ULONG i = 0; i < count; i++)
         KdpFormatModuleAddress(sites[i], text[i], sizeof(text[i]));
-    if (!KtFsStackReads(text, count, frames, ARRAYSIZE(frames))) {
+    stackReads = KtFsStackReads(text, count, frames, ARRAYSIZE(frames));
+    if (!stackReads) {
         for (ULONG i = 0; i < count; i++)
             DbgPrint("KTEST: frame %u %s\n", i, text[i]);
     }
-    KT_EXPECT(KtFsStackReads(text, count, frames, ARRAYSIZE(frames)));
-    // The stand-in ends: its port goes, and the opener's wait with it.
+    // Its IRP list, as the case study's !thread shows it: the create, and
+    // KSecDD's device control.
+    for (LIST_ENTRY *entry = thread ? thread->IrpList.Flink : NULL;
+         entry && entry != &thread->IrpList; entry = entry->Flink) {
+        IRP *irp = CONTAINING_RECORD(entry, IRP, ThreadListEntry);
+
+        irps++;
+        if (irp->Flags & IRP_CREATE_OPERATION)
+            creates++;
+        else if (IoGetCurrentIrpStackLocation(irp)->MajorFunction ==
+                 IRP_MJ_INTERNAL_DEVICE_CONTROL)
+            controls++;
+    }
+    // Whatever was seen, the stand-in ends: its port goes, and the opener's
+    // wait with it.
     KT_EXPECT(NT_SUCCESS(PsTerminateProcess(standin, STATUS_SUCCESS)));
     KT_EXPECT_EQ(KeWaitForSingleObject(&standin->Pcb, Executive, KernelMode, FALSE,
                                        &(LARGE_INTEGER){.QuadPart = -10000LL * 10000}),
@@ -252,6 +272,9 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
                                        &(LARGE_INTEGER){.QuadPart = -10000LL * 10000}),
                  STATUS_WAIT_0);
     KT_EXPECT(opener->ExitStatus != STATUS_SUCCESS);
+    KT_EXPECT(thread != NULL);
+    KT_EXPECT(stackReads);
+    KT_EXPECT(irps == 2 && creates == 1 && controls == 1);
     ObDereferenceObject(opener);
     ObDereferenceObject(standin);
 }
