@@ -177,6 +177,11 @@ static NTSTATUS RamFsSetRename(RAMFS_VOLUME *volume, RAMFS_FCB *fcb, IO_STACK_LO
         rename->FileNameLength > 0xFFFE || (rename->FileNameLength & 1))
         return STATUS_INVALID_PARAMETER;
     if (!target) {
+        // A name relative to another directory is the I/O manager's to open
+        // (as the target file object); one that came without it cannot be
+        // placed.
+        if (rename->RootDirectory)
+            return STATUS_NOT_SUPPORTED;
         name.Buffer = (WCHAR *)rename->FileName;
         name.Length = name.MaximumLength = (USHORT)rename->FileNameLength;
         return RamFsRename(&volume->Vcb, fcb, &name, stack->Parameters.SetFile.ReplaceIfExists);
@@ -185,6 +190,10 @@ static NTSTATUS RamFsSetRename(RAMFS_VOLUME *volume, RAMFS_FCB *fcb, IO_STACK_LO
     // last component left in the target's name.
     if (!target->FsContext || target->DeviceObject != volume->VolumeDevice)
         return STATUS_NOT_SAME_DEVICE;
+    // A directory no longer in the tree has no path to move into.
+    if (target->FsContext != volume->Vcb.RootFcb &&
+        !((RAMFS_FCB *)target->FsContext)->ParentFcb)
+        return STATUS_FILE_DELETED;
     directoryLength = RamFsFullName(target->FsContext, NULL, 0);
     if (directoryLength + sizeof(WCHAR) + target->FileName.Length > 0xFFFE)
         return STATUS_OBJECT_NAME_INVALID;
