@@ -211,6 +211,16 @@ UTEST(ShortBuffersAndBadLengthsGetAStatus)
     UT_EXPECT(NtSetInformationFile(file, &io, &buffer, sizeof(buffer), FileRenameInformation) !=
               STATUS_SUCCESS);
     UT_EXPECT_STATUS(TrRename(file, u"\\tests\\bad|name", FALSE), STATUS_OBJECT_NAME_INVALID);
+    // Relative to a directory handle: not read as a path from the root.
+    memset(&buffer, 0, sizeof(buffer));
+    buffer.Rename.RootDirectory = file;
+    buffer.Rename.FileNameLength = 2 * sizeof(WCHAR);
+    buffer.Rename.FileName[0] = 'z';
+    buffer.Rename.FileName[1] = 'z';
+    UT_EXPECT(NtSetInformationFile(file, &io, &buffer, sizeof(buffer), FileRenameInformation) !=
+              STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrOpen(u"\\??\\R:\\zz", FILE_READ_ATTRIBUTES, FILE_OPEN, 0, &directory),
+                     STATUS_OBJECT_NAME_NOT_FOUND);
     UT_EXPECT_STATUS(TrRename(file, u"\\nowhere\\fox.txt", FALSE),
                      STATUS_OBJECT_PATH_NOT_FOUND);
     NtClose(file);
