@@ -331,3 +331,19 @@ KTEST(BugCheckIsChargedToTheDriverAtFault)
     frame.Rbp = 0;
     KT_EXPECT(!KiFindBugCheckDriver(&frame, &address, name, sizeof(name), &base));
 }
+
+// An unloaded image's addresses are not handed out again at once (another
+// processor may still hold a translation of them: no TLB shootdown).
+KTEST(UnloadedImageAddressesAreNotReusedAtOnce)
+{
+    KLDR_DATA_TABLE_ENTRY *entry = NULL;
+    ULONG64 first, second;
+
+    KT_EXPECT_EQ(KtLoad(u"tldrok.sys", &entry), STATUS_SUCCESS);
+    first = (ULONG64)entry->DllBase;
+    KT_EXPECT_EQ(MmUnloadSystemImage(entry), STATUS_SUCCESS);
+    KT_EXPECT_EQ(KtLoad(u"tldrok.sys", &entry), STATUS_SUCCESS);
+    second = (ULONG64)entry->DllBase;
+    KT_EXPECT_EQ(MmUnloadSystemImage(entry), STATUS_SUCCESS);
+    KT_EXPECT(second > first);
+}
