@@ -116,7 +116,8 @@ KTEST(DriverImageLoadsRelocatedWithItsImportsBound)
     KtLoaderUsage(&before);
     KT_EXPECT_EQ(KtLoad(u"\\SystemRoot\\System32\\drivers\\tldrok.sys", &entry), STATUS_SUCCESS);
     base = (ULONG64)entry->DllBase;
-    KT_EXPECT(base >= MM_SYSTEM_IMAGE_START && base < MM_SYSTEM_IMAGE_START + MM_SYSTEM_IMAGE_SIZE);
+    KT_EXPECT(base >= MM_SYSTEM_IMAGE_START &&
+              base < MM_SYSTEM_IMAGE_START + MM_SYSTEM_IMAGE_SIZE);
     KT_EXPECT(KtIsListed(entry) && KtIsNameListed("tldrok.sys"));
     KT_EXPECT(MmFindLoadedModule(base + entry->SizeOfImage - 1) == entry);
     KT_EXPECT((ULONG64)entry->EntryPoint - base < entry->SizeOfImage);
