@@ -20,7 +20,7 @@ typedef enum _SYSTEM_INFORMATION_CLASS {
     SystemProcessInformation = 5,
 } SYSTEM_INFORMATION_CLASS;
 
-// NT's x64 layouts (user/include/ntapi.h has the same for user mode).
+// NT's x64 layouts.
 typedef struct _SYSTEM_BASIC_INFORMATION {
     ULONG Reserved;
     ULONG TimerResolution;          // 100-ns units per clock tick

@@ -170,7 +170,7 @@ typedef struct _LUID_AND_ATTRIBUTES {
     ULONG Attributes;
 } LUID_AND_ATTRIBUTES;
 
-// Privilege attributes (NT's values; the group ones are in rtl/security.h).
+// Privilege attributes (NT's values; the group ones are above).
 #define SE_PRIVILEGE_ENABLED_BY_DEFAULT 0x00000001
 #define SE_PRIVILEGE_ENABLED            0x00000002
 
