@@ -108,13 +108,16 @@ typedef void *HANDLE, **PHANDLE;
 typedef ULONG ACCESS_MASK;
 
 // OBJECT_ATTRIBUTES: how a caller names the object it creates or opens.
-#define OBJ_INHERIT          0x00000002
-#define OBJ_PERMANENT        0x00000010
-#define OBJ_EXCLUSIVE        0x00000020
-#define OBJ_CASE_INSENSITIVE 0x00000040
-#define OBJ_OPENIF           0x00000080
-#define OBJ_OPENLINK         0x00000100
-#define OBJ_KERNEL_HANDLE    0x00000200
+#define OBJ_INHERIT            0x00000002
+#define OBJ_PERMANENT          0x00000010
+#define OBJ_EXCLUSIVE          0x00000020
+#define OBJ_CASE_INSENSITIVE   0x00000040
+#define OBJ_OPENIF             0x00000080
+#define OBJ_OPENLINK           0x00000100
+#define OBJ_KERNEL_HANDLE      0x00000200
+#define OBJ_FORCE_ACCESS_CHECK 0x00000400
+// The attributes a caller may pass (STATUS_INVALID_PARAMETER for others).
+#define OBJ_VALID_ATTRIBUTES   0x000007F2
 
 typedef struct _OBJECT_ATTRIBUTES {
     ULONG Length;

@@ -276,10 +276,6 @@ extern BOOLEAN ObpCaseInsensitive;
 
 // ---- Access rights (obaccess.c) ----------------------------------------------
 
-// The attributes a caller may pass in OBJECT_ATTRIBUTES, as NT's.
-#define OBJ_FORCE_ACCESS_CHECK 0x00000400
-#define OBJ_VALID_ATTRIBUTES   0x000007F2
-
 // What `desiredAccess` asks of an object of `type` when no descriptor is
 // consulted: GENERIC_* bits become the type's specific rights through its
 // GENERIC_MAPPING, MAXIMUM_ALLOWED becomes every right the type has, and
