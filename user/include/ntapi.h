@@ -19,7 +19,4 @@
 #include "kernel/ndk/ntexapi.h"
 #include "kernel/ndk/ntmmapi.h"
 #include "kernel/ndk/ntlpcapi.h"
-// Files and devices: IO_STATUS_BLOCK, the information classes, the Nt*File
-// calls (one declaration, shared with the kernel).
-#define NTOS_MODE_USER
 #include "kernel/ndk/ntioapi.h"
