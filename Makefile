@@ -47,7 +47,7 @@ USER_PROGRAMS := $(notdir $(USER_PROGRAM_DIRS:/=))
 USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-sse -mno-sse2 \
                -mno-mmx -mno-avx -fno-pic -fno-pie -fno-stack-protector \
                -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-omit-frame-pointer \
-               -Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
+               -Wall -Wextra -Werror -Wno-unused-parameter -DSLEUTH_USER_MODE -I. -Ikernel -MMD -MP
 ifneq ($(findstring clang,$(CC)),)
 USER_CFLAGS += --target=x86_64-unknown-none-elf
 endif
@@ -69,8 +69,10 @@ DRIVER_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(CFLAGS)) \
                  -fPIC -fvisibility=hidden -DSLEUTH_DRIVER
 DRIVER_LDFLAGS := -shared -Bsymbolic --hash-style=sysv -z max-page-size=0x1000 -z noexecstack \
                   -z separate-code -z now -z relro -e DriverEntry
-DRIVER_SYS := $(foreach d,$(DRIVER_DIRS) $(TEST_DRIVER_DIRS),$(BUILD)/drivers/$(notdir $(d:/=)).sys)
-DRIVER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(DRIVER_DIRS:%=%*.c) $(TEST_DRIVER_DIRS:%=%*.c)))
+DRIVER_SYS := $(foreach d,$(DRIVER_DIRS) $(TEST_DRIVER_DIRS), \
+                $(BUILD)/drivers/$(notdir $(d:/=)).sys)
+DRIVER_OBJ := $(patsubst %.c,$(BUILD)/%.o, \
+                $(wildcard $(DRIVER_DIRS:%=%*.c) $(TEST_DRIVER_DIRS:%=%*.c)))
 EXPORTS := kernel/mm/ntoskrnl.exports
 USER_IMG := $(BUILD)/user.img
 ISO := $(BUILD)/sleuth.iso
@@ -136,7 +138,8 @@ $(BUILD)/tests/drivers/%.o: tests/drivers/%.c Makefile
 # are checked against the export list here; the test drivers include ones
 # that must fail to load, so theirs are not.
 define DRIVER_RULE
-$(BUILD)/drivers/$(notdir $(1:/=)).sys: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) $(EXPORTS) tools/genexports.py
+$(BUILD)/drivers/$(notdir $(1:/=)).sys: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) \
+                                         $(EXPORTS) tools/genexports.py
 	@mkdir -p $$(dir $$@)
 	@echo "  LD      $$@"
 	@$(LD) $(DRIVER_LDFLAGS) -o $$@ $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c))

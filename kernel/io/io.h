@@ -266,42 +266,8 @@ void IoSetShareAccess(ACCESS_MASK desiredAccess, ULONG desiredShareAccess,
                       FILE_OBJECT *fileObject, SHARE_ACCESS *shareAccess);
 void IoRemoveShareAccess(FILE_OBJECT *fileObject, SHARE_ACCESS *shareAccess);
 
-// The services (kernel/ex/services.h), with NT's prototypes.
-NTSTATUS NtCreateFile(HANDLE *fileHandle, ACCESS_MASK desiredAccess,
-                      OBJECT_ATTRIBUTES *objectAttributes, IO_STATUS_BLOCK *ioStatusBlock,
-                      LARGE_INTEGER *allocationSize, ULONG fileAttributes, ULONG shareAccess,
-                      ULONG createDisposition, ULONG createOptions, void *eaBuffer,
-                      ULONG eaLength);
-NTSTATUS NtOpenFile(HANDLE *fileHandle, ACCESS_MASK desiredAccess,
-                    OBJECT_ATTRIBUTES *objectAttributes, IO_STATUS_BLOCK *ioStatusBlock,
-                    ULONG shareAccess, ULONG openOptions);
-NTSTATUS NtReadFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                    void *apcContext, IO_STATUS_BLOCK *ioStatusBlock, void *buffer,
-                    ULONG length, LARGE_INTEGER *byteOffset, ULONG *key);
-NTSTATUS NtWriteFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                     void *apcContext, IO_STATUS_BLOCK *ioStatusBlock, void *buffer,
-                     ULONG length, LARGE_INTEGER *byteOffset, ULONG *key);
-NTSTATUS NtDeviceIoControlFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                               void *apcContext, IO_STATUS_BLOCK *ioStatusBlock,
-                               ULONG ioControlCode, void *inputBuffer, ULONG inputBufferLength,
-                               void *outputBuffer, ULONG outputBufferLength);
-NTSTATUS NtFsControlFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                         void *apcContext, IO_STATUS_BLOCK *ioStatusBlock, ULONG fsControlCode,
-                         void *inputBuffer, ULONG inputBufferLength, void *outputBuffer,
-                         ULONG outputBufferLength);
-NTSTATUS NtQueryInformationFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock,
-                                void *fileInformation, ULONG length,
-                                FILE_INFORMATION_CLASS fileInformationClass);
-NTSTATUS NtSetInformationFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock,
-                              void *fileInformation, ULONG length,
-                              FILE_INFORMATION_CLASS fileInformationClass);
-NTSTATUS NtQueryDirectoryFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                              void *apcContext, IO_STATUS_BLOCK *ioStatusBlock,
-                              void *fileInformation, ULONG length,
-                              FILE_INFORMATION_CLASS fileInformationClass,
-                              BOOLEAN returnSingleEntry, UNICODE_STRING *fileName,
-                              BOOLEAN restartScan);
-NTSTATUS NtCancelIoFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock);
+// The services (kernel/ex/services.h) are declared with the NT ABI, in
+// ndk/ntioapi.h.
 
 // ---- Drivers loaded from images (loaddrv.c, docs/drivers.md) --------------------------
 
@@ -320,11 +286,8 @@ NTSTATUS IopUnloadDriverByName(const char *serviceName);
 void IopInitializeBootDrivers(void);
 // The Driver type's delete procedure's half for a loaded driver's image.
 void IopDeleteDriverImage(DRIVER_OBJECT *driver);
-// NT's services: driverServiceName is the service's registry path
-// (\Registry\Machine\System\CurrentControlSet\Services\Name); the caller
-// needs SeLoadDriverPrivilege (STATUS_PRIVILEGE_NOT_HELD).
-NTSTATUS NtLoadDriver(UNICODE_STRING *driverServiceName);
-NTSTATUS NtUnloadDriver(UNICODE_STRING *driverServiceName);
+// NtLoadDriver and NtUnloadDriver (declared in ndk/ntioapi.h) need the
+// caller's SeLoadDriverPrivilege (STATUS_PRIVILEGE_NOT_HELD).
 
 // ---- I/O work items (iowork.c) --------------------------------------------------------
 

@@ -37,7 +37,8 @@ static void KdpReadModuleSymbols(ULONG64 debugInfo, KD_MODULE *module)
     if (!debugInfo || !KdpReadMemory(debugInfo, &info, sizeof(info)) ||
         info.Signature != MI_DEBUG_INFO_SIGNATURE || info.SymbolCount == 0 ||
         info.SymbolCount > KD_MAX_MODULE_SYMBOLS || info.NamesSize == 0 ||
-        !KdpIsRangeReadable((ULONG64)info.Symbols, (ULONG64)info.SymbolCount * sizeof(KSYM_ENTRY)) ||
+        !KdpIsRangeReadable((ULONG64)info.Symbols,
+                            (ULONG64)info.SymbolCount * sizeof(KSYM_ENTRY)) ||
         !KdpIsRangeReadable((ULONG64)info.Names, info.NamesSize) ||
         !KdpReadMemory((ULONG64)info.Names + info.NamesSize - 1, &last, 1) || last != '\0')
         return;

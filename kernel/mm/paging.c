@@ -215,22 +215,23 @@ typedef struct _MI_VA_REGION {
     ULONG64 *Bitmap;
     ULONG64 Hint;
     ULONG64 PagesInUse;     // mapped pages (guard pages not counted)
+    BOOLEAN KeepHint;       // a free does not move the hint back (see the image region)
 } MI_VA_REGION;
 
 static ULONG64 MiStackBitmap[POOL_BITMAP_WORDS];
 static ULONG64 MiSystemImageBitmap[MM_SYSTEM_IMAGE_SIZE / PAGE_SIZE / 64];
 static MI_VA_REGION MiPoolRegion = {
-    MM_NONPAGED_POOL_START, MM_NONPAGED_POOL_SIZE / PAGE_SIZE, MiPoolBitmap, 0, 0
+    MM_NONPAGED_POOL_START, MM_NONPAGED_POOL_SIZE / PAGE_SIZE, MiPoolBitmap, 0, 0, FALSE
 };
 static MI_VA_REGION MiStackRegion = {
-    MM_KERNEL_STACK_START, MM_KERNEL_STACK_SIZE / PAGE_SIZE, MiStackBitmap, 0, 0
+    MM_KERNEL_STACK_START, MM_KERNEL_STACK_SIZE / PAGE_SIZE, MiStackBitmap, 0, 0, FALSE
 };
 // Allocation moves on from the last image (the hint), so an unloaded
 // image's addresses are not handed out again until the region wraps: there
 // is no TLB shootdown, and another processor could still hold a stale
 // translation of them.
 static MI_VA_REGION MiSystemImageRegion = {
-    MM_SYSTEM_IMAGE_START, MM_SYSTEM_IMAGE_SIZE / PAGE_SIZE, MiSystemImageBitmap, 0, 0
+    MM_SYSTEM_IMAGE_START, MM_SYSTEM_IMAGE_SIZE / PAGE_SIZE, MiSystemImageBitmap, 0, 0, TRUE
 };
 
 static BOOLEAN MiRegionPageBusy(MI_VA_REGION *region, ULONG64 index)
@@ -345,7 +346,7 @@ static void MiFreeRegionPages(MI_VA_REGION *region, void *address, SIZE_T count,
     MiUnmapRegionPages(va, count);
     MiSetRegionPages(region, first - guard, count + guard, FALSE);
     region->PagesInUse -= count;
-    if (first - guard < region->Hint)
+    if (first - guard < region->Hint && !region->KeepHint)
         region->Hint = first - guard;
     KeReleaseSpinLock(&MiPageTableLock, oldIrql);
 }

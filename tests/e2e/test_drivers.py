@@ -69,6 +69,20 @@ def test_driver_unloads_and_loads_again_from_the_shell(vm):
     go_until(vm, re.compile(r"\.drvload: loading nosuchservice: status c0000034"))
 
 
+def test_stacks_finds_the_thread_waiting_in_a_driver(vm):
+    run(vm, ".drvload tldrwait", "Loading tldrwait after the target resumes (g)")
+    go_until(vm, re.compile(r"tldrwait: waiting in the driver"))
+    output = run(vm, "!stacks 0 tldrwait", "Threads Processed:")
+    m = re.search(r"^\s*[0-9a-f]+\.[0-9a-f]+\s+(%s|[0-9a-f]{16})\s.*tldrwait!TldrWaitForever\+0x"
+                  r"[0-9a-f]+$" % ADDRESS, output, re.M)
+    assert m, short(output, 1500)
+    assert re.search(r'Threads Processed: \d+, 1 with "tldrwait" on the stack', output), \
+        short(output, 1500)
+    output = run(vm, "!stacks 2 tldrwait", "Threads Processed:")
+    assert re.search(r" tldrwait!TldrWaitThread\+0x[0-9a-f]+$", output, re.M), \
+        short(output, 1500)
+
+
 def test_bugcheck_in_a_driver_names_the_driver(vm):
     run(vm, ".drvload tldrbug", "Loading tldrbug after the target resumes (g)")
     vm.read_available()

@@ -46,7 +46,8 @@ def test_thread_stack_goes_from_kernel_to_user_frames(vm):
     after = output[m.end():]
     frames = USER_FRAME.findall(after)
     assert len(frames) >= 3, "too few user frames after the trap: %r" % after
-    assert re.search(r" spin!Spin(Step|Forever)\+0x[0-9a-f]+$", after, re.M), after
+    # The clock may catch the leaf at its first instruction: no offset then.
+    assert re.search(r" spin!Spin(Step|Forever)(\+0x[0-9a-f]+)?$", after, re.M), after
     assert re.search(r" spin!SpinStart\+0x[0-9a-f]+$", after, re.M), after
     assert frames[-1].split()[1] == "00000000`00000000", "the user walk does not end at _start"
     # The trap frame is the top of the kernel stack (Stack Init - sizeof KTRAP_FRAME).

@@ -116,7 +116,8 @@ KTEST(DriverImageLoadsRelocatedWithItsImportsBound)
     KtLoaderUsage(&before);
     KT_EXPECT_EQ(KtLoad(u"\\SystemRoot\\System32\\drivers\\tldrok.sys", &entry), STATUS_SUCCESS);
     base = (ULONG64)entry->DllBase;
-    KT_EXPECT(base >= MM_SYSTEM_IMAGE_START && base < MM_SYSTEM_IMAGE_START + MM_SYSTEM_IMAGE_SIZE);
+    KT_EXPECT(base >= MM_SYSTEM_IMAGE_START &&
+              base < MM_SYSTEM_IMAGE_START + MM_SYSTEM_IMAGE_SIZE);
     KT_EXPECT(KtIsListed(entry) && KtIsNameListed("tldrok.sys"));
     KT_EXPECT(MmFindLoadedModule(base + entry->SizeOfImage - 1) == entry);
     KT_EXPECT((ULONG64)entry->EntryPoint - base < entry->SizeOfImage);
@@ -330,4 +331,20 @@ KTEST(BugCheckIsChargedToTheDriverAtFault)
     frame.Rip = add + 2;
     frame.Rbp = 0;
     KT_EXPECT(!KiFindBugCheckDriver(&frame, &address, name, sizeof(name), &base));
+}
+
+// An unloaded image's addresses are not handed out again at once (another
+// processor may still hold a translation of them: no TLB shootdown).
+KTEST(UnloadedImageAddressesAreNotReusedAtOnce)
+{
+    KLDR_DATA_TABLE_ENTRY *entry = NULL;
+    ULONG64 first, second;
+
+    KT_EXPECT_EQ(KtLoad(u"tldrok.sys", &entry), STATUS_SUCCESS);
+    first = (ULONG64)entry->DllBase;
+    KT_EXPECT_EQ(MmUnloadSystemImage(entry), STATUS_SUCCESS);
+    KT_EXPECT_EQ(KtLoad(u"tldrok.sys", &entry), STATUS_SUCCESS);
+    second = (ULONG64)entry->DllBase;
+    KT_EXPECT_EQ(MmUnloadSystemImage(entry), STATUS_SUCCESS);
+    KT_EXPECT(second > first);
 }

@@ -7,6 +7,8 @@
 
 #include "ke/ke.h"
 #include "mm/mm.h"
+#include "ob/ob.h"
+#include "ps/ps.h"
 #include "tldrok.h"
 
 #define TLDR_TAG POOL_TAG('T', 'l', 'd', 'r')
@@ -60,6 +62,9 @@ static NTSTATUS TldrCheck(void)
         return TLDR_STATUS_IMPORT_CALL;
     TldrTickAtEntry = KeTickCount;
     if (TldrTickAtEntry == 0)
+        return TLDR_STATUS_IMPORT_DATA;
+    // An object type, exported as data, against the header's in-line reader.
+    if (ObGetObjectType(PsGetCurrentThread()) != PsThreadType)
         return TLDR_STATUS_IMPORT_DATA;
     return STATUS_SUCCESS;
 }
