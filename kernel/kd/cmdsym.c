@@ -62,8 +62,9 @@ static void KdpPrintSymbolAt(const KD_SYMBOL_TABLE *table, const KSYM_ENTRY *ent
 static KD_COMMAND_RESULT KdpListNearest(int argc, char **argv)
 {
     const KSYM_ENTRY *entry = NULL, *next;
-    ULONG64 address, displacement;
+    ULONG64 address, displacement, start;
     KD_MODULE module;
+    char symbol[128];
 
     if (argc != 2) {
         KdpPrint("Usage: ln address\n");
@@ -71,6 +72,13 @@ static KD_COMMAND_RESULT KdpListNearest(int argc, char **argv)
     }
     if (!KdpGetValue(argv[1], &address))
         return KdCommandContinue;
+    if (KdpFormatCurrentUserSymbol(address, symbol, sizeof(symbol), &start)) {
+        // In the current process's program: named from its own symbols.
+        KdpPrint("(");
+        KdpPrintAddress(start);
+        KdpPrint(")   %s\n", symbol);
+        return KdCommandContinue;
+    }
     if (KdpFindModuleByAddress(address, &module))
         entry = KdpLookupAddress(&module.Symbols, address, &displacement);
     else

@@ -80,17 +80,28 @@ BOOLEAN KdpEnumerateModules(KD_MODULE_CALLBACK callback, void *context);
 BOOLEAN KdpFindModuleByAddress(ULONG64 address, KD_MODULE *module);
 // By WinDbg's module name (`length` characters of `name`), ignoring case.
 BOOLEAN KdpFindModuleByName(const char *name, size_t length, KD_MODULE *module);
-// "mod!Symbol+0xoff", or "mod+0xoff" in a module without symbols there;
-// FALSE (and the bare "0x...") for an address in no module.
+// "mod!Symbol+0xoff", or "mod+0xoff" in a module without symbols there,
+// or a user address in the current process's program named from its
+// symbols; FALSE (and the bare "0x...") for an address in no module.
 BOOLEAN KdpFormatModuleAddress(ULONG64 address, char *buffer, size_t size);
 void KdpFormatAddressSymbol(ULONG64 address, char *buffer, size_t size);
 // A symbol's address: "mod!Name", a bare "Name" (nt first, then the
 // drivers), or a bare module name (its base).
 BOOLEAN KdpLookupSymbolValue(const char *name, ULONG64 *value);
+// Every user program is linked at KD_USER_IMAGE_BASE (user/linker.ld); an
+// address up to KD_USER_IMAGE_SPAN past it counts as in its image.
+#define KD_USER_IMAGE_BASE 0x400000ULL
+#define KD_USER_IMAGE_SPAN 0x10000000ULL
 // "lpcdemo!ServerLoop+0x1a" for an address in the user program `imageName`
-// ("lpcdemo.exe"), from the program's ELF symbols in the boot archive;
-// FALSE when it has none there.
-BOOLEAN KdpFormatUserSymbol(const char *imageName, ULONG64 address, char *buffer, size_t size);
+// ("lpcdemo.exe"), from the program's ELF symbols in the boot archive, and
+// where that symbol starts (symbolStart may be NULL); FALSE when it has
+// none there.
+BOOLEAN KdpFormatUserSymbol(const char *imageName, ULONG64 address, char *buffer, size_t size,
+                            ULONG64 *symbolStart);
+// The same for an address in the image of the process of the debugger's
+// current thread (`.thread`'s, else the one it interrupted).
+BOOLEAN KdpFormatCurrentUserSymbol(ULONG64 address, char *buffer, size_t size,
+                                   ULONG64 *symbolStart);
 
 // ---- Expressions --------------------------------------------------------------------
 //

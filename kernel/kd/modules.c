@@ -8,6 +8,7 @@
 #include "kd/kd.h"
 #include "mm/sysload.h"
 #include "rtl/elf.h"
+#include "ps/ps.h"
 
 #define KD_MAX_MODULE_SYMBOLS 1000000   // a larger count is a corrupt header
 
@@ -184,6 +185,8 @@ BOOLEAN KdpFormatModuleAddress(ULONG64 address, char *buffer, size_t size)
 {
     KD_MODULE module;
 
+    if (KdpFormatCurrentUserSymbol(address, buffer, size, NULL))
+        return TRUE;
     if (!KdpFindModuleByAddress(address, &module)) {
         RtlStringPrintf(buffer, size, "0x%llx", (unsigned long long)address);
         return FALSE;
@@ -275,7 +278,8 @@ static void KdpConsiderUserSymbol(void *context, const char *name, ULONG64 value
     search->BestKind = kind;
 }
 
-BOOLEAN KdpFormatUserSymbol(const char *imageName, ULONG64 address, char *buffer, size_t size)
+BOOLEAN KdpFormatUserSymbol(const char *imageName, ULONG64 address, char *buffer, size_t size,
+                            ULONG64 *symbolStart)
 {
     KD_USER_SYMBOL_SEARCH search = { address, 0, NULL, 0 };
     char module[KD_MODULE_NAME_LENGTH];
@@ -290,10 +294,27 @@ BOOLEAN KdpFormatUserSymbol(const char *imageName, ULONG64 address, char *buffer
     RtlElfEnumerateSymbols(image, imageSize, ~0ULL, KdpConsiderUserSymbol, &search);
     if (!search.BestName)
         return FALSE;
+    if (symbolStart)
+        *symbolStart = search.Best;
     if (address == search.Best)
         RtlStringPrintf(buffer, size, "%s!%s", module, search.BestName);
     else
         RtlStringPrintf(buffer, size, "%s!%s+0x%llx", module, search.BestName,
                         (unsigned long long)(address - search.Best));
     return TRUE;
+}
+
+BOOLEAN KdpFormatCurrentUserSymbol(ULONG64 address, char *buffer, size_t size,
+                                   ULONG64 *symbolStart)
+{
+    char image[PROCESS_IMAGE_NAME_LENGTH + 1];
+    ULONG64 thread = KdpImplicitThread(), process = 0;
+
+    if (address < KD_USER_IMAGE_BASE || address >= KD_USER_IMAGE_BASE + KD_USER_IMAGE_SPAN ||
+        !thread ||
+        !KdpReadMemory(thread + FIELD_OFFSET(ETHREAD, ThreadsProcess), &process,
+                       sizeof(process)) ||
+        !KdpReadImageName(process, image, sizeof(image)) || !image[0])
+        return FALSE;
+    return KdpFormatUserSymbol(image, address, buffer, size, symbolStart);
 }

@@ -9,8 +9,6 @@
 #include "ps/ps.h"
 
 #define KD_MAX_FRAME_SIZE (64 * 1024)   // a larger jump means a broken chain
-#define KD_USER_IMAGE_BASE 0x400000ULL  // every user program's base (user/linker.ld)
-#define KD_USER_IMAGE_SPAN 0x10000000ULL    // what counts as "in the image" past it
 #define KD_SYSTEM_CALL_VECTOR 0x2E      // KTRAP_FRAME.Vector of a system call (syscall.asm)
 
 typedef struct _KD_FLAG_NAME {
@@ -101,7 +99,7 @@ static void KdpPrintUserFrame(ULONG indent, const char *imageName, ULONG64 child
     KdpPrintAddress(returnAddress);
     if (callSite < KD_USER_IMAGE_BASE || callSite >= KD_USER_IMAGE_BASE + KD_USER_IMAGE_SPAN)
         KdpPrint(" 0x%llx\n", (unsigned long long)callSite);
-    else if (KdpFormatUserSymbol(imageName, callSite, symbol, sizeof(symbol)))
+    else if (KdpFormatUserSymbol(imageName, callSite, symbol, sizeof(symbol), NULL))
         KdpPrint(" %s\n", symbol);
     else
         KdpPrint(" %.*s+0x%llx\n", moduleLength, imageName,

@@ -73,3 +73,11 @@ def test_break_in_user_mode_shows_user_frames_only(vm):
     thread = run(vm, "!thread")
     assert "Image: spin.exe" in thread and "RUNNING" in thread, thread
     assert len(USER_FRAME.findall(thread)) == len(frames), thread
+    # The current process's program names its addresses for ln and dps too.
+    first_return = re.search(r"^00007ffe`[0-9a-f]{8} (00000000`[0-9a-f]{8}) spin!", output,
+                             re.M).group(1)
+    named = run(vm, "ln %s" % first_return, "spin!")
+    assert re.search(r"^\(00000000`004[0-9a-f]{5}\)   spin!Spin\w+\+0x[0-9a-f]+$", named, re.M), \
+        named
+    words = run(vm, "dps @rsp L8")
+    assert re.search(r" spin!\w+\+0x[0-9a-f]+$", words, re.M), words
