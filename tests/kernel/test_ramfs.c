@@ -198,9 +198,9 @@ static BOOLEAN KtFsStackReads(char sites[][96], ULONG count, const char *const *
 KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
 {
     static const char *const frames[] = {
-        "nt!LpcRequestWaitReplyPort", "ksecdd!EfspDecryptFek", "ksecdd!EfsDecryptFek",
+        "nt!LpcRequestWaitReplyPort", "KSecDD!EfspDecryptFek", "KSecDD!EfsDecryptFek",
         "ramfs!RamFsEfsPostCreate", "ramfs!RamFsFsdCreate",
-        "fltmgr!FltpLegacyProcessingAfterPreCallbacksCompleted", "fltmgr!FltpCreate",
+        "fltMgr!FltpLegacyProcessingAfterPreCallbacksCompleted", "fltMgr!FltpCreate",
         "nt!IopParseDevice", "nt!NtCreateFile",
     };
     UNICODE_STRING name;

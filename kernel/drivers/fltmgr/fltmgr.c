@@ -4,10 +4,10 @@
 // register pre- and post-create callbacks with it (fltkernel.h); each
 // create runs as the first case study's stack reads:
 //
-//   fltmgr!FltpCreate
+//   fltMgr!FltpCreate
 //     the pre-create callbacks, newest filter first (a filter may complete
 //     the create itself: FLT_PREOP_COMPLETE)
-//     fltmgr!FltpLegacyProcessingAfterPreCallbacksCompleted
+//     fltMgr!FltpLegacyProcessingAfterPreCallbacksCompleted
 //       the create goes down to the file system (RamFs!RamFsFsdCreate),
 //       and fltmgr waits for it
 //     the post-create callbacks of the filters that asked, in reverse

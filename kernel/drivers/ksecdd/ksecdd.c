@@ -13,7 +13,7 @@
 //   KSecDD!KsecDispatchInternalDeviceControl
 //   RamFs!RamFsEfsPostCreate
 //   RamFs!RamFsFsdCreate
-//   fltmgr!FltpCreate ...
+//   fltMgr!FltpCreate ...
 //
 // See docs/filesystem.md.
 
