@@ -240,7 +240,12 @@ static inline LPCP_MESSAGE *LpcpGetMessageFromThread(struct _ETHREAD *thread)
 // port) and a reply's RepliedToThread, so it runs without the lock, at
 // PASSIVE_LEVEL.
 LPCP_MESSAGE *LpcpAllocateMessage(void);
+// The same, for a caller that writes the whole PORT_MESSAGE header (and
+// the data) at once: only the kernel's fields are initialized.
+LPCP_MESSAGE *LpcpAllocateMessageForCopy(void);
 void LpcpFreeMessage(LPCP_MESSAGE *message);
+// The thread's cached free block back to the list (LpcExitThread).
+void LpcpFlushMessageCache(struct _ETHREAD *thread);
 // Frees every message on a local list (built under the lock).
 void LpcpFreeMessageList(LIST_ENTRY *list);
 // Next ids (lock held): never 0.

@@ -47,7 +47,7 @@ NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *mes
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
                             LPCP_MESSAGE **result)
 {
-    LPCP_MESSAGE *message = LpcpAllocateMessage();
+    LPCP_MESSAGE *message = LpcpAllocateMessageForCopy();
     NTSTATUS status;
 
     if (!message)
@@ -458,7 +458,7 @@ static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE
 
     if (!NT_SUCCESS(status))
         return status;
-    message = LpcpAllocateMessage();
+    message = LpcpAllocateMessageForCopy();
     if (!message)
         return STATUS_NO_MEMORY;
     memcpy(&message->Request, request, (USHORT)request->u1.s1.TotalLength);

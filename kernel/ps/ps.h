@@ -83,6 +83,9 @@ typedef struct _ETHREAD {
     BOOLEAN LpcExitThreadCalled;
     LIST_ENTRY TerminationPortList;     // ports told LPC_CLIENT_DIED when the thread ends
     void *ImpersonationToken;           // the token it impersonates (kernel/se), or NULL
+    // LPC: one free message block kept for this thread's next message
+    // (lpcinit.c), given back when the thread ends (LpcExitThread).
+    void *LpcCachedMessage;
 } ETHREAD;
 
 // The user-mode structures the kernel builds, with NT's x64 layouts (the
