@@ -531,6 +531,11 @@ void KeInitializeProcess(KPROCESS *process, KPRIORITY basePriority);
 // dispatcher lock).
 void KiReadyThread(KTHREAD *thread);
 void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment);
+// The waker-waits-next forms (sched.c): KiUnwaitThread's fast path for a
+// plain wait, the waiter standing by for the waker's wait; and the undoing
+// of that standby when the waker's wait does not block.
+BOOLEAN KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment);
+void KiCancelHandoff(void);
 void KiWaitTest(DISPATCHER_HEADER *object, KPRIORITY increment);
 LONG_PTR KiSwapThread(void);
 void KiRequestDispatchInterrupt(void);

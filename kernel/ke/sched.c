@@ -287,6 +287,49 @@ void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment)
     KiReadyThreadInline(thread);
 }
 
+// KiUnwaitThread for the first waiter of an object released by a thread
+// that waits next (KiReleaseSemaphoreWaitNext): a thread in a plain wait
+// (WaitAny on one object, no timeout, bound to no queue) leaves it in a
+// few stores and, when it is the thread the waker's wait would pick
+// (nothing standing by, nothing ready at its priority or above), stands by
+// for that wait to switch to, without going through a ready list. FALSE:
+// another kind of wait, left to KiUnwaitThread. Dispatcher lock held.
+BOOLEAN KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
+{
+    KTHREAD *thread = waitBlock->Thread;
+    KPRCB *prcb = KeGetCurrentPrcb();
+
+    if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
+        thread->Queue || thread->Timer.Header.Inserted)
+        return FALSE;
+    RemoveEntryList(&waitBlock->WaitListEntry);
+    waitBlock->WaitListEntry.Flink = NULL;
+    thread->WaitBlockList = NULL;
+    thread->WaitStatus = STATUS_WAIT_0 + waitBlock->WaitKey;
+    KiBoostPriority(thread, increment);
+    if (!prcb->NextThread && !(prcb->ReadySummary >> thread->Priority)) {
+        thread->State = Standby;
+        prcb->NextThread = thread;
+    } else {
+        KiReadyThreadInline(thread);
+    }
+    return TRUE;
+}
+
+// A wait after KiUnwaitForHandoff that ends without blocking: a thread
+// standing by that does not outrank the waker goes to its ready list, where
+// KiReadyThread would have put it (it must not preempt the waker).
+void KiCancelHandoff(void)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *next = prcb->NextThread;
+
+    if (next && next->Priority <= prcb->CurrentThread->Priority) {
+        prcb->NextThread = NULL;
+        KiInsertReadyList(prcb, next, FALSE);
+    }
+}
+
 KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority)
 {
     KIRQL oldIrql;

@@ -69,6 +69,11 @@ LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG
     // switch to (KiReadyThread), not preempting it on the way there.
     thread->WaitNext = TRUE;
     thread->WaitIrql = waitIrql;
+    if (previous == 0 && adjustment == 1 && !IsListEmpty(&semaphore->Header.WaitListHead) &&
+        KiUnwaitForHandoff(CONTAINING_RECORD(semaphore->Header.WaitListHead.Flink, KWAIT_BLOCK,
+                                             WaitListEntry),
+                           increment))
+        return previous;
     KiAddSemaphoreCount(semaphore, previous, adjustment, increment);
     return previous;
 }

@@ -206,6 +206,9 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
     // WaitNext: the dispatcher lock is already held (a release with Wait
     // set), and the IRQL to return to is the one saved then.
     BOOLEAN locked = thread->WaitNext;
+    // The release before it may have left a thread standing by that does
+    // not outrank this one, for this wait to switch to (KiUnwaitForHandoff).
+    BOOLEAN handoff = locked;
     KIRQL oldIrql = locked ? thread->WaitIrql : KeGetCurrentIrql();
     NTSTATUS status;
 
@@ -224,6 +227,9 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
         // A pending kernel APC runs before the thread may block.
         if (thread->ApcState.KernelApcPending && thread->KernelApcDisable == 0 &&
             oldIrql < APC_LEVEL) {
+            if (handoff)
+                KiCancelHandoff();
+            handoff = FALSE;
             KiReleaseDispatcherLock(oldIrql);
             KiDeliverApc();
             continue;
@@ -292,8 +298,11 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
         }
         // Woken to run a kernel APC: run it and wait again (the timeout
         // starts over, as it does on NT).
+        handoff = FALSE;
         KeLowerIrql(oldIrql);
     }
+    if (handoff)
+        KiCancelHandoff();
     KiReleaseDispatcherLock(oldIrql);
     KE_PHASE(KiPhaseWaitReturn);
     return status;

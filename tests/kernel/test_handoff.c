@@ -2,7 +2,8 @@
 // the releaser keeps the dispatcher lock into its next wait, so a waiter of
 // higher priority it readies runs when the releaser blocks (the handoff LPC's
 // requests use), not by preempting it in between; and a wait that then does
-// not block still lets that waiter run at once.
+// not block still lets that waiter run at once; a waiter that does not
+// outrank the releaser runs when the releaser blocks, and not before.
 
 #include "tests/kernel/test_dispatcher.h"
 
@@ -12,20 +13,24 @@ typedef struct _KT_HANDOFF {
     ETHREAD *Releaser;
     volatile LONG Ran;
     volatile LONG ReleaserWasWaiting;
+    BOOLEAN NoTimeout;          // the waiter waits on Go with no timeout (a plain wait)
 } KT_HANDOFF;
 
 static void KtHandoffWaiter(void *context)
 {
     KT_HANDOFF *handoff = context;
 
-    if (KtWait(&handoff->Go) != STATUS_WAIT_0)
+    // Go is always released: a wait with no timeout cannot hang the test.
+    if ((handoff->NoTimeout ? KeWaitForSingleObject(&handoff->Go, Executive, KernelMode, FALSE,
+                                                    NULL)
+                            : KtWait(&handoff->Go)) != STATUS_WAIT_0)
         return;
     handoff->ReleaserWasWaiting = KtIsWaitingOn(handoff->Releaser, &handoff->Back);
     handoff->Ran = 1;
     KeReleaseSemaphore(&handoff->Back, IO_NO_INCREMENT, 1, FALSE);
 }
 
-static ETHREAD *KtStartHandoffWaiter(KT_HANDOFF *handoff, LONG backCount)
+static ETHREAD *KtStartHandoffWaiterAt(KT_HANDOFF *handoff, LONG backCount, KPRIORITY priority)
 {
     ETHREAD *waiter;
 
@@ -34,13 +39,21 @@ static ETHREAD *KtStartHandoffWaiter(KT_HANDOFF *handoff, LONG backCount)
     handoff->Releaser = PsGetCurrentThread();
     handoff->Ran = 0;
     handoff->ReleaserWasWaiting = 0;
-    waiter = KtStartThread(KtHandoffWaiter, handoff, KT_HIGH_PRIORITY);
+    // A waiter below the releaser waits as LPC's do (no timeout), so that
+    // the release makes it stand by (KiUnwaitForHandoff).
+    handoff->NoTimeout = priority < KT_HIGH_PRIORITY;
+    waiter = KtStartThread(KtHandoffWaiter, handoff, priority);
     if (waiter && !KtWaitUntilWaitingOn(waiter, &handoff->Go)) {
         KtTerminateThread(waiter);
         KtJoinThread(waiter);
         return NULL;
     }
     return waiter;
+}
+
+static ETHREAD *KtStartHandoffWaiter(KT_HANDOFF *handoff, LONG backCount)
+{
+    return KtStartHandoffWaiterAt(handoff, backCount, KT_HIGH_PRIORITY);
 }
 
 KTEST(ReleaseWithWaitHandsOffToAHigherWaiterWhenTheReleaserBlocks)
@@ -82,4 +95,46 @@ KTEST(ReleaseWithWaitThenAWaitThatDoesNotBlockLetsTheWaiterRunAtOnce)
     KT_CHECK_EQ(ranWhenWaitReturned, 1);
     KT_CHECK_EQ(handoff.ReleaserWasWaiting, 0);
     KtJoinThread(waiter);
+}
+
+// A waiter that does not outrank the releaser stands by for the releaser's
+// wait when nothing else is ready at its priority (no ready list in
+// between); when that wait does not block, it goes back to being merely
+// ready: it must not preempt the releaser, which it does not outrank.
+KTEST(ReleaseWithWaitToALowerWaiterRunsItWhenTheReleaserBlocks)
+{
+    KT_HANDOFF handoff;
+    ETHREAD *waiter = KtStartHandoffWaiterAt(&handoff, 0, KT_LOW_PRIORITY);
+    NTSTATUS status;
+
+    KT_EXPECT(waiter != NULL);
+    KeReleaseSemaphore(&handoff.Go, IO_NO_INCREMENT, 1, TRUE);
+    status = KeWaitForSingleObject(&handoff.Back, Executive, KernelMode, FALSE, &KtWaitLimit);
+    KT_CHECK_EQ(status, STATUS_WAIT_0);
+    KT_CHECK_EQ(handoff.Ran, 1);
+    KT_CHECK_EQ(handoff.ReleaserWasWaiting, 1);
+    KtJoinThread(waiter);
+}
+
+KTEST(ReleaseWithWaitToALowerWaiterThenAWaitThatDoesNotBlockKeepsRunning)
+{
+    KT_HANDOFF handoff;
+    ETHREAD *waiter = KtStartHandoffWaiterAt(&handoff, 1, KT_LOW_PRIORITY);
+    NTSTATUS status;
+    LONG ranWhenWaitReturned;
+    BOOLEAN standingBy;
+
+    KT_EXPECT(waiter != NULL);
+    KeReleaseSemaphore(&handoff.Go, IO_NO_INCREMENT, 1, TRUE);
+    standingBy = KeGetCurrentPrcb()->NextThread == &waiter->Tcb;
+    status = KeWaitForSingleObject(&handoff.Back, Executive, KernelMode, FALSE, &KtWaitLimit);
+    // Back at PASSIVE_LEVEL: a dispatch interrupt asked for it would have
+    // run the waiter by now.
+    ranWhenWaitReturned = handoff.Ran;
+    KT_CHECK_EQ(status, STATUS_WAIT_0);
+    KT_CHECK_EQ(standingBy, TRUE);
+    KT_CHECK_EQ(ranWhenWaitReturned, 0);
+    KT_CHECK_EQ(KeGetCurrentPrcb()->NextThread == &waiter->Tcb, FALSE);
+    KtJoinThread(waiter);
+    KT_CHECK_EQ(handoff.Ran, 1);
 }
