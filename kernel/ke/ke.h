@@ -440,6 +440,12 @@ LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustm
 // A waiter the release readies is switched to by that wait directly.
 LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                                 KIRQL waitIrql);
+// One count for a caller under its own spin lock `callerLock`, taken at
+// oldIrql: releases the count, then that lock, and returns at oldIrql; a
+// waiter readied that outranks the caller runs before it returns, switched
+// to directly rather than through a dispatch interrupt (KiExitDispatcher).
+LONG KiReleaseSemaphoreUnlock(KSEMAPHORE *semaphore, KPRIORITY increment, KSPIN_LOCK *callerLock,
+                              KIRQL oldIrql);
 LONG KeReadStateSemaphore(KSEMAPHORE *semaphore);
 
 void KeInitializeMutant(KMUTANT *mutant, BOOLEAN initialOwner);
@@ -536,6 +542,9 @@ void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment);
 // of that standby when the waker's wait does not block.
 BOOLEAN KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment);
 void KiCancelHandoff(void);
+// Dispatcher lock held: releases it and returns at oldIrql, switching first
+// to a thread chosen to preempt when oldIrql allows (sched.c).
+void KiExitDispatcher(KIRQL oldIrql);
 void KiWaitTest(DISPATCHER_HEADER *object, KPRIORITY increment);
 LONG_PTR KiSwapThread(void);
 void KiRequestDispatchInterrupt(void);

@@ -330,6 +330,32 @@ void KiCancelHandoff(void)
     }
 }
 
+// The end of a release that readied threads without asking for a dispatch
+// interrupt (the releaser marked WaitNext meanwhile, KiReleaseSemaphoreUnlock):
+// a thread chosen to preempt runs now, switched to directly, as the
+// dispatch interrupt would have switched to it once the IRQL came down
+// (NT's KiExitDispatcher); the releaser keeps its place at the head of its
+// ready list. At DISPATCH_LEVEL or above the interrupt is asked for, as
+// usual. Releases the dispatcher lock and returns at oldIrql.
+void KiExitDispatcher(KIRQL oldIrql)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *next = prcb->NextThread;
+    KTHREAD *current = prcb->CurrentThread;
+
+    if (next && oldIrql < DISPATCH_LEVEL && current != prcb->IdleThread &&
+        current->State == Running) {
+        prcb->NextThread = NULL;
+        KiInsertReadyList(prcb, current, current->Quantum > 0);
+        KiSwitchTo(prcb, next);
+        KeLowerIrql(oldIrql);
+        return;
+    }
+    if (next)
+        KiRequestDispatchInterrupt();
+    KiReleaseDispatcherLock(oldIrql);
+}
+
 KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority)
 {
     KIRQL oldIrql;

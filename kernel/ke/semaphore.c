@@ -78,6 +78,27 @@ LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG
     return previous;
 }
 
+LONG KiReleaseSemaphoreUnlock(KSEMAPHORE *semaphore, KPRIORITY increment, KSPIN_LOCK *callerLock,
+                              KIRQL oldIrql)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    LONG previous;
+
+    KiAcquireDispatcherLockAtDpcLevel();
+    previous = semaphore->Header.SignalState;
+    if (previous > semaphore->Limit - 1)
+        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED,
+                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, 1);
+    // A waiter readied to preempt asks for no dispatch interrupt meanwhile:
+    // KiExitDispatcher switches to it directly.
+    thread->WaitNext = TRUE;
+    KiAddSemaphoreCount(semaphore, previous, 1, increment);
+    thread->WaitNext = FALSE;
+    KeReleaseSpinLockFromDpcLevel(callerLock);
+    KiExitDispatcher(oldIrql);
+    return previous;
+}
+
 // The kernel-mode form: releasing past the limit is a caller bug, which NT
 // raises as an exception; with no exception handling in the kernel that is
 // a bugcheck. With `wait`, NT's meaning: the caller's next call is a wait,

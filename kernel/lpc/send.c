@@ -172,9 +172,14 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
         message->Request.CallbackId = 0;
         message->PortContext = portContext;
         message->SenderPort = port;
-        status = LpcpQueueMessage(queuePort, message, chargeQuota);
+        status = LpcpInsertMessage(queuePort, message, chargeQuota);
     }
-    LpcpReleaseLock(oldIrql);
+    // The receiver's count last, with the lock: a receiver it readies that
+    // outranks this thread runs at once, switched to directly.
+    if (NT_SUCCESS(status))
+        KiReleaseSemaphoreUnlock(queuePort->MsgQueue.Semaphore, 1, &LpcpLock, oldIrql);
+    else
+        LpcpReleaseLock(oldIrql);
     KE_PHASE(KiPhaseLpcQueued);
     if (!NT_SUCCESS(status))
         LpcpFreeMessage(message);

@@ -138,3 +138,65 @@ KTEST(ReleaseWithWaitToALowerWaiterThenAWaitThatDoesNotBlockKeepsRunning)
     KtJoinThread(waiter);
     KT_CHECK_EQ(handoff.Ran, 1);
 }
+
+// KiReleaseSemaphoreUnlock (LPC's datagrams): a waiter readied that
+// outranks the releaser runs before the release returns, switched to
+// without a dispatch interrupt; one that does not waits for the releaser
+// to block; a caller at DISPATCH_LEVEL gets the switch when its IRQL drops.
+KTEST(ReleaseUnlockRunsAHigherWaiterBeforeItReturns)
+{
+    KT_HANDOFF handoff;
+    ETHREAD *waiter = KtStartHandoffWaiterAt(&handoff, 0, KT_HIGH_PRIORITY);
+    KSPIN_LOCK lock;
+    KIRQL oldIrql;
+    LONG ranWhenReleased;
+
+    KT_EXPECT(waiter != NULL);
+    KeInitializeSpinLock(&lock);
+    KeAcquireSpinLock(&lock, &oldIrql);
+    KiReleaseSemaphoreUnlock(&handoff.Go, 1, &lock, oldIrql);
+    ranWhenReleased = handoff.Ran;
+    KT_CHECK_EQ(ranWhenReleased, 1);
+    KT_CHECK_EQ(lock, 0);
+    KT_CHECK_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+    KtJoinThread(waiter);
+}
+
+KTEST(ReleaseUnlockLeavesALowerWaiterForTheReleasersNextWait)
+{
+    KT_HANDOFF handoff;
+    ETHREAD *waiter = KtStartHandoffWaiterAt(&handoff, 0, KT_LOW_PRIORITY);
+    KSPIN_LOCK lock;
+    KIRQL oldIrql;
+    LONG ranWhenReleased;
+
+    KT_EXPECT(waiter != NULL);
+    KeInitializeSpinLock(&lock);
+    KeAcquireSpinLock(&lock, &oldIrql);
+    KiReleaseSemaphoreUnlock(&handoff.Go, 1, &lock, oldIrql);
+    ranWhenReleased = handoff.Ran;
+    KT_CHECK_EQ(ranWhenReleased, 0);
+    KT_CHECK_EQ(KtWait(&handoff.Back), STATUS_WAIT_0);
+    KT_CHECK_EQ(handoff.Ran, 1);
+    KtJoinThread(waiter);
+}
+
+KTEST(ReleaseUnlockAtDispatchLevelRunsTheWaiterWhenTheIrqlComesDown)
+{
+    KT_HANDOFF handoff;
+    ETHREAD *waiter = KtStartHandoffWaiterAt(&handoff, 0, KT_HIGH_PRIORITY);
+    KSPIN_LOCK lock;
+    KIRQL passiveIrql, oldIrql;
+    LONG ranAtDispatchLevel;
+
+    KT_EXPECT(waiter != NULL);
+    KeInitializeSpinLock(&lock);
+    passiveIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    KeAcquireSpinLock(&lock, &oldIrql);
+    KiReleaseSemaphoreUnlock(&handoff.Go, 1, &lock, oldIrql);
+    ranAtDispatchLevel = handoff.Ran;
+    KeLowerIrql(passiveIrql);
+    KT_CHECK_EQ(ranAtDispatchLevel, 0);
+    KT_CHECK_EQ(handoff.Ran, 1);
+    KtJoinThread(waiter);
+}
