@@ -21,7 +21,7 @@ NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header
     // ProbeForRead's alignment check; the copy checks the range.
     if ((ULONG_PTR)userMessage & (sizeof(ULONG) - 1))
         return STATUS_DATATYPE_MISALIGNMENT;
-    status = MmCopyFromUser(header, userMessage, sizeof(*header));
+    status = MmCopyFromUserInline(header, userMessage, sizeof(*header));
     if (!NT_SUCCESS(status))
         return status;
     // The data must fit in the message: NT's first length check, before the
@@ -58,7 +58,7 @@ NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE 
     // user wrote after it. From the user only the data after it (the lengths
     // were checked: the total holds at least the header).
     message->Request = *header;
-    status = MmCopyFromUser(&message->Request + 1, userMessage + 1,
+    status = MmCopyFromUserInline(&message->Request + 1, userMessage + 1,
                             (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
     if (!NT_SUCCESS(status)) {
         LpcpFreeMessage(message);
@@ -412,7 +412,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     CSHORT type;
 
     if (NT_SUCCESS(status))
-        status = ProbeForWrite(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
+        status = ProbeForWriteInline(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
     if (!NT_SUCCESS(status))
         return status;
     // The kernel bit and the undocumented no-impersonation bit go; a plain
@@ -448,7 +448,8 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     // with no reply.
     if (status != STATUS_SUCCESS)
         return status;
-    status = MmCopyToUser(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
+    status = MmCopyToUserInline(replyMessage, &reply->Request,
+                                (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessage(reply);
     KE_PHASE(KiPhaseLpcReplyCopied);
     return status;
