@@ -308,12 +308,60 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
     return status;
 }
 
+// KiWait's path for the wait that follows a release with Wait=TRUE (both
+// LPC handoffs): the dispatcher lock is held, a thread stands by, and the
+// wait is a plain one (a semaphore at 0, no timeout, not alertable, no APC
+// in the way, no queue). It blocks and switches to the standby with none of
+// KiWait's general steps. STATUS_PENDING: not such a wait, nothing done
+// (the lock still held, WaitNext still set). STATUS_KERNEL_APC: woken to
+// run a kernel APC, which has run; the wait starts over.
+static inline __attribute__((always_inline)) NTSTATUS
+KiWaitForHandoff(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
+                 KPROCESSOR_MODE waitMode)
+{
+    KWAIT_BLOCK *waitBlock = &thread->WaitBlock[0];
+    KIRQL oldIrql = thread->WaitIrql;
+    NTSTATUS status;
+
+    if (!KeGetCurrentPrcb()->NextThread || object->Type != SemaphoreObject ||
+        object->SignalState > 0 || oldIrql >= DISPATCH_LEVEL ||
+        thread->ApcState.KernelApcPending ||
+        (waitMode == UserMode && thread->ApcState.UserApcPending) || thread->Queue)
+        return STATUS_PENDING;
+    KE_PHASE(KiPhaseWaitEnter);
+    thread->WaitNext = FALSE;
+    waitBlock->Thread = thread;
+    waitBlock->Object = object;
+    waitBlock->WaitKey = 0;
+    waitBlock->WaitType = WaitAny;
+    waitBlock->NextWaitBlock = waitBlock;
+    InsertTailList(&object->WaitListHead, &waitBlock->WaitListEntry);
+    thread->WaitBlockList = waitBlock;
+    thread->State = Waiting;
+    thread->WaitReason = (UCHAR)waitReason;
+    thread->WaitMode = waitMode;
+    thread->Alertable = FALSE;
+    thread->WaitTime = KeTickCount;
+    thread->WaitStatus = STATUS_PENDING;
+    KE_PHASE(KiPhaseWaitBlock);
+    status = (NTSTATUS)KiSwapThread();          // returns at DISPATCH_LEVEL, lock free
+    KeLowerIrql(oldIrql);
+    KE_PHASE(KiPhaseWaitReturn);
+    return status;
+}
+
 NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
                                BOOLEAN alertable, LARGE_INTEGER *timeout)
 {
     DISPATCHER_HEADER *header = object;
     KTHREAD *thread = KeGetCurrentThread();
 
+    if (thread->WaitNext && !timeout && !alertable) {
+        NTSTATUS status = KiWaitForHandoff(header, thread, waitReason, waitMode);
+
+        if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
+            return status;
+    }
     return KiWait(1, &header, WaitAny, waitReason, waitMode, alertable, timeout,
                   thread->WaitBlock);
 }

@@ -200,3 +200,56 @@ KTEST(ReleaseUnlockAtDispatchLevelRunsTheWaiterWhenTheIrqlComesDown)
     KT_CHECK_EQ(handoff.Ran, 1);
     KtJoinThread(waiter);
 }
+
+// The releaser's wait after the handoff (KeWaitForSingleObject's path for
+// it) woken for a kernel APC runs the APC and waits on: the APC does not end
+// the wait.
+typedef struct _KT_HANDOFF_APC {
+    KT_HANDOFF Handoff;
+    KAPC Apc;
+    volatile LONG ApcRuns;
+    volatile LONG ApcRanWhileWaiting;
+} KT_HANDOFF_APC;
+
+static void KtHandoffApcWaiter(void *context)
+{
+    KT_HANDOFF_APC *handoffApc = context;
+    KT_HANDOFF *handoff = &handoffApc->Handoff;
+
+    if (KeWaitForSingleObject(&handoff->Go, Executive, KernelMode, FALSE, NULL) != STATUS_WAIT_0)
+        return;
+    KeInitializeApc(&handoffApc->Apc, &handoff->Releaser->Tcb, OriginalApcEnvironment,
+                    KtCountingApcRoutine, NULL, NULL, KernelMode, NULL);
+    if (KeInsertQueueApc(&handoffApc->Apc, (void *)&handoffApc->ApcRuns, NULL, IO_NO_INCREMENT) &&
+        KtWaitUntilWaitingOn(handoff->Releaser, &handoff->Back))
+        handoffApc->ApcRanWhileWaiting = handoffApc->ApcRuns;
+    handoff->Ran = 1;
+    KeReleaseSemaphore(&handoff->Back, IO_NO_INCREMENT, 1, FALSE);
+}
+
+KTEST(ReleaseWithWaitThenAKernelApcInTheWaitRunsItAndWaitsOn)
+{
+    KT_HANDOFF_APC handoffApc = {.ApcRuns = 0, .ApcRanWhileWaiting = 0};
+    KT_HANDOFF *handoff = &handoffApc.Handoff;
+    ETHREAD *waiter;
+    NTSTATUS status;
+
+    KeInitializeSemaphore(&handoff->Go, 0, 1);
+    KeInitializeSemaphore(&handoff->Back, 0, 1);
+    handoff->Releaser = PsGetCurrentThread();
+    handoff->Ran = 0;
+    waiter = KtStartThread(KtHandoffApcWaiter, &handoffApc, KT_HIGH_PRIORITY);
+    KT_EXPECT(waiter != NULL);
+    if (!KtWaitUntilWaitingOn(waiter, &handoff->Go)) {
+        KeReleaseSemaphore(&handoff->Go, IO_NO_INCREMENT, 1, FALSE);
+        KtJoinThread(waiter);
+        KT_EXPECT(FALSE);
+    }
+    KeReleaseSemaphore(&handoff->Go, 1, 1, TRUE);
+    status = KeWaitForSingleObject(&handoff->Back, Executive, KernelMode, FALSE, NULL);
+    KT_CHECK_EQ(status, STATUS_WAIT_0);
+    KT_CHECK_EQ(handoff->Ran, 1);
+    KT_CHECK_EQ(handoffApc.ApcRanWhileWaiting, 1);
+    KT_CHECK_EQ(handoffApc.ApcRuns, 1);
+    KtJoinThread(waiter);
+}
