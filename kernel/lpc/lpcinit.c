@@ -164,10 +164,18 @@ void LpcpFreeMessageList(LIST_ENTRY *list)
 NTSTATUS LpcpReferencePortByHandle(HANDLE portHandle, ACCESS_MASK desiredAccess,
                                    LPCP_PORT_OBJECT **port)
 {
+    EPROCESS *process = PsGetCurrentProcess();
     ACCESS_MASK granted;
     OBJECT_TYPE *type;
-    NTSTATUS status = ObReferenceObjectByHandle(portHandle, 0, NULL, (void **)port, &granted);
+    NTSTATUS status;
 
+    // The table's entry in line (every LPC call looks one up); the
+    // pseudo-handles, which name no port, through the general lookup.
+    if (portHandle == NtCurrentProcess() || portHandle == NtCurrentThread())
+        status = ObReferenceObjectByHandle(portHandle, 0, NULL, (void **)port, &granted);
+    else
+        status = ObpReferenceHandle(process ? process->ObjectTable : NULL, portHandle,
+                                    (void **)port, &granted);
     // NT tries Port, then WaitablePort: one lookup does both.
     if (!NT_SUCCESS(status))
         return status;
