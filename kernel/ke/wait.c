@@ -356,14 +356,22 @@ NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR
     DISPATCHER_HEADER *header = object;
     KTHREAD *thread = KeGetCurrentThread();
 
-    if (thread->WaitNext && !timeout && !alertable) {
-        NTSTATUS status = KiWaitForHandoff(header, thread, waitReason, waitMode);
+    return KiWait(1, &header, WaitAny, waitReason, waitMode, alertable, timeout,
+                  thread->WaitBlock);
+}
+
+NTSTATUS KiWaitForSingleObjectNext(void *object, KWAIT_REASON waitReason,
+                                   KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+
+    if (thread->WaitNext && !timeout) {
+        NTSTATUS status = KiWaitForHandoff(object, thread, waitReason, waitMode);
 
         if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
             return status;
     }
-    return KiWait(1, &header, WaitAny, waitReason, waitMode, alertable, timeout,
-                  thread->WaitBlock);
+    return KeWaitForSingleObject(object, waitReason, waitMode, FALSE, timeout);
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,

@@ -45,8 +45,13 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
     KIRQL oldIrql;
 
     KE_PHASE(KiPhaseLpcReceiveWait);
-    status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
-                                   FALSE, timeout);
+    // After a reply handed off (LpcpReplyWaitNext) the wait's own path.
+    if (thread->Tcb.WaitNext)
+        status = KiWaitForSingleObjectNext(receivePort->MsgQueue.Semaphore, WrLpcReceive,
+                                           waitMode, timeout);
+    else
+        status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
+                                       FALSE, timeout);
     KE_PHASE(KiPhaseLpcReceiveWoken);
     if (status != STATUS_SUCCESS)
         return status;                          // STATUS_TIMEOUT, STATUS_USER_APC

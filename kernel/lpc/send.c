@@ -223,8 +223,7 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
 
     InitializeListHead(&freeList);
     KE_PHASE(KiPhaseLpcReplyWait);
-    status = KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, waitMode, FALSE,
-                                   NULL);
+    status = KiWaitForSingleObjectNext(&thread->LpcReplySemaphore, WrLpcReply, waitMode, NULL);
     KE_PHASE(KiPhaseLpcReplyWoken);
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
@@ -248,7 +247,8 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
     LpcpReleaseLock(oldIrql);
     if (takeCount)
         KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, KernelMode, FALSE, NULL);
-    LpcpFreeMessageList(&freeList);
+    if (!IsListEmpty(&freeList))
+        LpcpFreeMessageList(&freeList);
     if (!woken)
         return status;
     if (!message)

@@ -201,8 +201,8 @@ KTEST(ReleaseUnlockAtDispatchLevelRunsTheWaiterWhenTheIrqlComesDown)
     KtJoinThread(waiter);
 }
 
-// The releaser's wait after the handoff (KeWaitForSingleObject's path for
-// it) woken for a kernel APC runs the APC and waits on: the APC does not end
+// The releaser's wait after the handoff (KiWaitForSingleObjectNext, LPC's)
+// woken for a kernel APC runs the APC and waits on: the APC does not end
 // the wait.
 typedef struct _KT_HANDOFF_APC {
     KT_HANDOFF Handoff;
@@ -246,10 +246,25 @@ KTEST(ReleaseWithWaitThenAKernelApcInTheWaitRunsItAndWaitsOn)
         KT_EXPECT(FALSE);
     }
     KeReleaseSemaphore(&handoff->Go, 1, 1, TRUE);
-    status = KeWaitForSingleObject(&handoff->Back, Executive, KernelMode, FALSE, NULL);
+    status = KiWaitForSingleObjectNext(&handoff->Back, Executive, KernelMode, NULL);
     KT_CHECK_EQ(status, STATUS_WAIT_0);
     KT_CHECK_EQ(handoff->Ran, 1);
     KT_CHECK_EQ(handoffApc.ApcRanWhileWaiting, 1);
     KT_CHECK_EQ(handoffApc.ApcRuns, 1);
     KtJoinThread(waiter);
+}
+
+// The same wait when nothing stands by or it need not block: the general
+// path, with its result.
+KTEST(WaitNextWithoutAHandoffIsAnOrdinaryWait)
+{
+    KSEMAPHORE semaphore;
+    LARGE_INTEGER zero = {.QuadPart = 0};
+
+    KeInitializeSemaphore(&semaphore, 1, 1);
+    KT_EXPECT_EQ(KiWaitForSingleObjectNext(&semaphore, Executive, KernelMode, NULL),
+                 STATUS_WAIT_0);
+    KT_EXPECT_EQ(KeReadStateSemaphore(&semaphore), 0);
+    KT_EXPECT_EQ(KiWaitForSingleObjectNext(&semaphore, Executive, KernelMode, &zero),
+                 STATUS_TIMEOUT);
 }
