@@ -28,15 +28,6 @@ KSPIN_LOCK LpcpLock;
 static SINGLE_LIST_ENTRY LpcpFreeMessages;
 static ULONG LpcpFreeMessageCount;
 
-ULONG LpcpGenerateMessageId(void)
-{
-    ULONG id = LpcpNextMessageId++;
-
-    if (LpcpNextMessageId == 0)
-        LpcpNextMessageId = 1;
-    return id;
-}
-
 ULONG LpcpGenerateCallbackId(void)
 {
     ULONG id = LpcpNextCallbackId++;

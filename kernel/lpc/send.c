@@ -32,18 +32,6 @@ NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *message)
-{
-    ULONG total = (USHORT)message->u1.s1.TotalLength;
-    ULONG data = (USHORT)message->u1.s1.DataLength;
-
-    if (data + sizeof(PORT_MESSAGE) > total)
-        return STATUS_INVALID_PARAMETER;
-    if (total > port->MaxMessageLength || total <= data)
-        return STATUS_PORT_MESSAGE_TOO_LONG;
-    return STATUS_SUCCESS;
-}
-
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
                             LPCP_MESSAGE **result)
 {
@@ -86,47 +74,13 @@ static NTSTATUS LpcpCheckDataInfo(const LPCP_MESSAGE *message)
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePort,
-                             LPCP_PORT_OBJECT **rundownPort, void **portContext)
-{
-    LPCP_PORT_OBJECT *peer = port->ConnectedPort;
-
-    *portContext = NULL;
-    switch (port->Flags & LPCP_PORT_TYPE_MASK) {
-    case LPCP_CLIENT_PORT:
-        // To the server's connection port, where its threads receive,
-        // stamped with the server communication port's context.
-        if (!peer || !port->ConnectionPort)
-            return STATUS_PORT_DISCONNECTED;
-        *queuePort = port->ConnectionPort;
-        *rundownPort = peer;
-        *portContext = peer->PortContext;
-        break;
-    case LPCP_COMMUNICATION_PORT:
-        // To the client port's own queue.
-        if (!peer)
-            return STATUS_PORT_DISCONNECTED;
-        *queuePort = peer;
-        *rundownPort = peer;
-        break;
-    default:
-        // A connection or unconnected port talks to itself.
-        *queuePort = port;
-        *rundownPort = port;
-        break;
-    }
-    if ((*queuePort)->Flags & LPCP_PORT_DELETED)
-        return STATUS_PORT_DISCONNECTED;
-    return STATUS_SUCCESS;
-}
-
 // LpcpQueueMessage but for the semaphore's count, which the caller adds
 // (lock held).
 static NTSTATUS LpcpInsertMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
                                   BOOLEAN chargeQuota)
 {
     if (chargeQuota &&
-        KeReadStateSemaphore(queuePort->MsgQueue.Semaphore) >= LPCP_MAX_QUEUED_MESSAGES)
+        queuePort->MsgQueue.Semaphore->Header.SignalState >= LPCP_MAX_QUEUED_MESSAGES)
         return STATUS_NO_MEMORY;
     InsertTailList(&queuePort->MsgQueue.ReceiveHead, &message->Entry);
     if (queuePort->Flags & LPCP_WAITABLE_PORT)
