@@ -542,11 +542,12 @@ void KeInitializeProcess(KPROCESS *process, KPRIORITY basePriority);
 // dispatcher lock).
 void KiReadyThread(KTHREAD *thread);
 void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment);
-// The waker-waits-next forms (sched.c): KiUnwaitThread's fast path for a
-// plain wait, the waiter standing by for the waker's wait; and the undoing
-// of that standby when the waker's wait does not block.
-BOOLEAN KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment);
+// The undoing of a standby that a release with Wait=TRUE made (sched.c's
+// KiUnwaitForHandoff) when the releaser's wait does not block.
 void KiCancelHandoff(void);
+// A released count added, waiters satisfied (semaphore.c; dispatcher lock held).
+void KiReleaseSemaphoreCount(KSEMAPHORE *semaphore, LONG previous, LONG adjustment,
+                             KPRIORITY increment);
 // Dispatcher lock held: releases it and returns at oldIrql, switching first
 // to a thread chosen to preempt when oldIrql allows (sched.c).
 void KiExitDispatcher(KIRQL oldIrql);

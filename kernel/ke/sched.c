@@ -106,7 +106,7 @@ void KiReadyThread(KTHREAD *thread)
 // Switches from the current thread to `next`. The dispatcher lock is held on
 // entry and released here, before the switch; the processor stays at
 // DISPATCH_LEVEL throughout. Returns when the old thread runs again.
-static void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
+static inline __attribute__((always_inline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 {
     KTHREAD *current = prcb->CurrentThread;
 
@@ -294,7 +294,8 @@ void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment)
 // (nothing standing by, nothing ready at its priority or above), stands by
 // for that wait to switch to, without going through a ready list. FALSE:
 // another kind of wait, left to KiUnwaitThread. Dispatcher lock held.
-BOOLEAN KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
+static inline __attribute__((always_inline)) BOOLEAN
+KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
 {
     KTHREAD *thread = waitBlock->Thread;
     KPRCB *prcb = KeGetCurrentPrcb();
@@ -314,6 +315,32 @@ BOOLEAN KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
         KiReadyThreadInline(thread);
     }
     return TRUE;
+}
+
+// KeReleaseSemaphore with Wait=TRUE (semaphore.c's KeReleaseSemaphore
+// calls it): here, with the handoff's unwait in line.
+LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                                KIRQL waitIrql)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    LONG previous;
+
+    KiAcquireDispatcherLock();
+    previous = semaphore->Header.SignalState;
+    if (adjustment <= 0 || previous > semaphore->Limit - adjustment)
+        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED,
+                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, adjustment);
+    // Set first: a waiter readied now is left for this thread's wait to
+    // switch to (KiReadyThread), not preempting it on the way there.
+    thread->WaitNext = TRUE;
+    thread->WaitIrql = waitIrql;
+    if (previous == 0 && adjustment == 1 && !IsListEmpty(&semaphore->Header.WaitListHead) &&
+        KiUnwaitForHandoff(CONTAINING_RECORD(semaphore->Header.WaitListHead.Flink,
+                                                   KWAIT_BLOCK, WaitListEntry),
+                                 increment))
+        return previous;
+    KiReleaseSemaphoreCount(semaphore, previous, adjustment, increment);
+    return previous;
 }
 
 // A wait after KiUnwaitForHandoff that ends without blocking: a thread

@@ -54,28 +54,10 @@ NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG a
     return STATUS_SUCCESS;
 }
 
-LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
-                                KIRQL waitIrql)
+void KiReleaseSemaphoreCount(KSEMAPHORE *semaphore, LONG previous, LONG adjustment,
+                             KPRIORITY increment)
 {
-    KTHREAD *thread = KeGetCurrentThread();
-    LONG previous;
-
-    KiAcquireDispatcherLock();
-    previous = semaphore->Header.SignalState;
-    if (adjustment <= 0 || previous > semaphore->Limit - adjustment)
-        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED,
-                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, adjustment);
-    // Set first: a waiter readied now is left for this thread's wait to
-    // switch to (KiReadyThread), not preempting it on the way there.
-    thread->WaitNext = TRUE;
-    thread->WaitIrql = waitIrql;
-    if (previous == 0 && adjustment == 1 && !IsListEmpty(&semaphore->Header.WaitListHead) &&
-        KiUnwaitForHandoff(CONTAINING_RECORD(semaphore->Header.WaitListHead.Flink, KWAIT_BLOCK,
-                                             WaitListEntry),
-                           increment))
-        return previous;
     KiAddSemaphoreCount(semaphore, previous, adjustment, increment);
-    return previous;
 }
 
 LONG KiReleaseSemaphoreUnlock(KSEMAPHORE *semaphore, KPRIORITY increment, KSPIN_LOCK *callerLock,
