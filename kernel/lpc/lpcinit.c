@@ -131,6 +131,18 @@ void LpcpFreeMessage(LPCP_MESSAGE *message)
     LpcpReleaseLock(oldIrql);
 }
 
+void LpcpQueryFreeMessages(ULONG *count, ULONG *listed)
+{
+    KIRQL oldIrql = LpcpAcquireLock();
+    ULONG onList = 0;
+
+    for (SINGLE_LIST_ENTRY *entry = LpcpFreeMessages.Next; entry; entry = entry->Next)
+        onList++;
+    *count = __atomic_load_n(&LpcpFreeMessageCount, __ATOMIC_RELAXED);
+    *listed = onList;
+    LpcpReleaseLock(oldIrql);
+}
+
 void LpcpFlushMessageCache(ETHREAD *thread)
 {
     LPCP_MESSAGE *message = __atomic_exchange_n((LPCP_MESSAGE **)&thread->LpcCachedMessage,

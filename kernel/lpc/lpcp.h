@@ -246,6 +246,9 @@ LPCP_MESSAGE *LpcpAllocateMessageForCopy(void);
 void LpcpFreeMessage(LPCP_MESSAGE *message);
 // The thread's cached free block back to the list (LpcExitThread).
 void LpcpFlushMessageCache(struct _ETHREAD *thread);
+// The free blocks counted (the list's and the threads' caches) and those on
+// the list (tests: the difference is what living threads keep).
+void LpcpQueryFreeMessages(ULONG *count, ULONG *listed);
 // Frees every message on a local list (built under the lock).
 void LpcpFreeMessageList(LIST_ENTRY *list);
 // Next ids (lock held): never 0.
