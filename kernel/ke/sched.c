@@ -106,7 +106,9 @@ void KiReadyThread(KTHREAD *thread)
 // Switches from the current thread to `next`. The dispatcher lock is held on
 // entry and released here, before the switch; the processor stays at
 // DISPATCH_LEVEL throughout. Returns when the old thread runs again.
-static inline __attribute__((always_inline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
+// Out of line: a waiting thread's stack shows it as its first frame
+// (`!thread`, `k`), as NT's shows its swap routine.
+static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 {
     KTHREAD *current = prcb->CurrentThread;
 
