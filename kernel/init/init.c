@@ -6,6 +6,7 @@
 #include "ob/ob.h"
 #include "ex/ex.h"
 #include "ps/ps.h"
+#include "io/io.h"
 #include "lpc/lpcp.h"
 #include "se/se.h"
 #include "kd/kd.h"
@@ -158,6 +159,7 @@ static void KiStartInitialProcess(const char *programs)
 static void Phase1Initialization(void *context)
 {
     ExpWorkerInitialization();      // the system worker threads, as NT's phase 1
+    IopInitializeBootDrivers();     // the Start=0 services (io/loaddrv.c)
     if (KeBootOptions.RunTests) {
         KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
         return;
@@ -240,6 +242,7 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     MmInitSectionObjectType();
     ExInitSystem();
     LpcInitSystem();
+    IoInitSystem();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();

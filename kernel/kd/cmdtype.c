@@ -138,15 +138,11 @@ static void KdpPrintFieldValue(const KD_FIELD *field, const UCHAR *data)
     case KdFieldCode: {
         ULONG64 value;
         char symbol[128];
-        ULONG64 displacement;
 
         memcpy(&value, data, sizeof(value));
         KdpPrintPointerValue(value);
-        if (field->Kind == KdFieldCode &&
-            KdpLookupAddress(&KdpKernelSymbols, value, &displacement)) {
-            KdpFormatSymbol(&KdpKernelSymbols, value, symbol, sizeof(symbol));
+        if (field->Kind == KdFieldCode && KdpFormatModuleAddress(value, symbol, sizeof(symbol)))
             KdpPrint("     %s", symbol);
-        }
         break;
     }
     case KdFieldListEntry: {

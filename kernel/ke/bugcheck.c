@@ -42,6 +42,10 @@ static const KBUGCHECK_NAME KiBugCheckNames[] = {
     { IMPERSONATING_WORKER_THREAD, "IMPERSONATING_WORKER_THREAD" },
     { WORKER_THREAD_RETURNED_AT_BAD_IRQL, "WORKER_THREAD_RETURNED_AT_BAD_IRQL" },
     { WORKER_INVALID, "WORKER_INVALID" },
+    { NO_MORE_IRP_STACK_LOCATIONS, "NO_MORE_IRP_STACK_LOCATIONS" },
+    { MULTIPLE_IRP_COMPLETE_REQUESTS, "MULTIPLE_IRP_COMPLETE_REQUESTS" },
+    { CANCEL_STATE_IN_COMPLETED_IRP, "CANCEL_STATE_IN_COMPLETED_IRP" },
+    { DRIVER_VERIFIER_IOMANAGER_VIOLATION, "DRIVER_VERIFIER_IOMANAGER_VIOLATION" },
 };
 
 const char *KeBugCheckName(ULONG code)
@@ -116,6 +120,17 @@ void KiBugCheckWithTrapFrame(KTRAP_FRAME *trapFrame, ULONG code, ULONG64 p1, ULO
                     code, (unsigned long long)p1, (unsigned long long)p2,
                     (unsigned long long)p3, (unsigned long long)p4, KeBugCheckName(code));
     KiDisplayString(line);
+    {
+        ULONG64 address, base;
+        char driver[64];
+
+        // As NT's text names the driver at fault.
+        if (KiFindBugCheckDriver(trapFrame, &address, driver, sizeof(driver), &base)) {
+            RtlStringPrintf(line, sizeof(line), "***  %s - Address %016llX base at %016llX\n\n",
+                            driver, (unsigned long long)address, (unsigned long long)base);
+            KiDisplayString(line);
+        }
+    }
 
     if (KiDebugRoutine) {
         KiDebugRoutine(trapFrame, KdReasonBugCheck);

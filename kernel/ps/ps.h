@@ -82,6 +82,10 @@ typedef struct _ETHREAD {
     // LPC: one free message block kept for this thread's next message
     // (lpcinit.c), given back when the thread ends (LpcExitThread).
     void *LpcCachedMessage;
+    // The IRPs it has issued and not yet seen completed (IRP.ThreadListEntry),
+    // cancelled when it ends (kernel/io). Changed at APC_LEVEL by the thread
+    // itself only, so the list needs no lock.
+    LIST_ENTRY IrpList;
 } ETHREAD;
 
 extern OBJECT_TYPE *PsProcessType;

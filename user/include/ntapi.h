@@ -19,3 +19,4 @@
 #include "kernel/ndk/ntexapi.h"
 #include "kernel/ndk/ntmmapi.h"
 #include "kernel/ndk/ntlpcapi.h"
+#include "kernel/ndk/ntioapi.h"
