@@ -258,6 +258,11 @@ BOOLEAN KdpPrintObject(ULONG64 object, ULONG indent, ULONG countIndent, BOOLEAN 
 // The name of an object (checked as KdpPrintObject does), "" when unnamed;
 // FALSE if `object` is not an object.
 BOOLEAN KdpReadObjectName(ULONG64 object, char *name, size_t size);
+// The object named by an absolute path ("\Driver\Null"), looked up as the
+// object manager does (case-insensitive) but by reading, not locking.
+// Symbolic links on the way are not followed: the debugger shows the
+// namespace as it is. Unless `quiet`, says in one line why it is not found.
+BOOLEAN KdpLookupObjectPath(const char *path, ULONG64 *object, BOOLEAN quiet);
 // The type object named `name` in \ObjectTypes, looked up quietly; 0 if none.
 ULONG64 KdpFindObjectType(const char *name);
 
