@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ex/ex.h"
+#include "io/iotypes.h"
 
 typedef void (*PIO_WORKITEM_ROUTINE)(void *ioObject, void *context);
 

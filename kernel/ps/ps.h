@@ -83,6 +83,10 @@ typedef struct _ETHREAD {
     BOOLEAN LpcExitThreadCalled;
     LIST_ENTRY TerminationPortList;     // ports told LPC_CLIENT_DIED when the thread ends
     void *ImpersonationToken;           // the token it impersonates (kernel/se), or NULL
+    // The IRPs it has issued and not yet seen completed (IRP.ThreadListEntry),
+    // cancelled when it ends (kernel/io). Changed at APC_LEVEL by the thread
+    // itself only, so the list needs no lock.
+    LIST_ENTRY IrpList;
 } ETHREAD;
 
 // The user-mode structures the kernel builds, with NT's x64 layouts (the

@@ -40,6 +40,7 @@ void PsInitSystem(void)
                        &PsIdleProcess->Pcb);
     PspIdleThread->ThreadsProcess = PsIdleProcess;
     PspIdleThread->StartAddress = NULL;
+    InitializeListHead(&PspIdleThread->IrpList);
     InsertTailList(&PsIdleProcess->ThreadListHead, &PspIdleThread->ThreadListEntry);
     PsIdleProcess->ActiveThreads = 1;
     PspIdleThread->Tcb.Priority = PspIdleThread->Tcb.BasePriority = LOW_PRIORITY;

@@ -64,6 +64,7 @@ static NTSTATUS PspAllocateThread(EPROCESS *process, PKSTART_ROUTINE startRoutin
     InitializeListHead(&thread->LpcReplyChain);
     KeInitializeSemaphore(&thread->LpcReplySemaphore, 0, 1);
     InitializeListHead(&thread->TerminationPortList);
+    InitializeListHead(&thread->IrpList);
     // Who may open it: a descriptor from its creator's token, now, since a
     // thread made without a handle is never inserted.
     status = ObAssignObjectSecurity(thread);

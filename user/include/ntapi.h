@@ -838,3 +838,7 @@ NTSTATUS NTAPI NtDisplayString(PUNICODE_STRING String);
 #include "user/include/ntlpc.h"
 // Security descriptors, NtQuerySecurityObject, NtSetSecurityObject.
 #include "user/include/ntsec.h"
+// Files and devices: IO_STATUS_BLOCK, the information classes, the Nt*File
+// calls (one declaration, shared with the kernel).
+#define NTOS_MODE_USER
+#include "kernel/ndk/ntioapi.h"
