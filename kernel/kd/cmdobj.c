@@ -145,6 +145,10 @@ static BOOLEAN KdpReadObject(ULONG64 object, KD_OBJECT_INFO *info, BOOLEAN quiet
     }
     if (!info->Name[0] && object == (ULONG64)ObpRootDirectoryObject)
         RtlStringPrintf(info->Name, sizeof(info->Name), "\\");
+    // A file object has no name in the namespace: WinDbg shows its FileName
+    // and the device it is open on.
+    if (!info->Name[0] && !strcmp(info->TypeName, "File"))
+        KdpFormatFileObjectName(object, info->Name, sizeof(info->Name));
     return TRUE;
 }
 

@@ -63,29 +63,24 @@ static const KD_TYPE KdpTypes[] = {
     KD_TYPE_OF("_EX_WORK_QUEUE", EX_WORK_QUEUE, KdpWorkQueueFields),
     KD_TYPE_OF("_WORK_QUEUE_ITEM", WORK_QUEUE_ITEM, KdpWorkItemFields),
     KD_TYPE_OF("_IO_WORKITEM", IO_WORKITEM, KdpIoWorkItemFields),
+    { NULL, 0, NULL, 0 },
 };
 
 #define KD_DT_NAME_WIDTH 16     // WinDbg's column, wider for a type with longer names
 #define KD_DT_MAX_SIZE   1024   // the largest type dt reads at once
 #define KD_DT_MAX_STRING 128    // a UNICODE_STRING's text, cut there
 
-typedef struct _KD_TYPE_SET {
-    const KD_TYPE *Types;
-    ULONG Count;
-} KD_TYPE_SET;
-
-static const KD_TYPE_SET KdpTypeSets[] = {
-    { KdpTypes, ARRAYSIZE(KdpTypes) },
-};
+// Each family's table ends with an entry without a name.
+static const KD_TYPE *const KdpTypeSets[] = { KdpTypes, KdpIoTypes };
 
 static const KD_TYPE *KdpFindType(const char *name)
 {
     if (name[0] == 'n' && name[1] == 't' && name[2] == '!')
         name += 3;
     for (ULONG set = 0; set < ARRAYSIZE(KdpTypeSets); set++) {
-        for (ULONG i = 0; i < KdpTypeSets[set].Count; i++) {
-            if (RtlCompareStringInsensitive(KdpTypeSets[set].Types[i].Name, name) == 0)
-                return &KdpTypeSets[set].Types[i];
+        for (const KD_TYPE *type = KdpTypeSets[set]; type->Name; type++) {
+            if (RtlCompareStringInsensitive(type->Name, name) == 0)
+                return type;
         }
     }
     return NULL;
@@ -265,8 +260,8 @@ static KD_COMMAND_RESULT KdpDisplayType(int argc, char **argv)
         KdpPrint("Symbol %s%s not found (dt knows:", strncmp(argv[1], "nt!", 3) ? "nt!" : "",
                  argv[1]);
         for (ULONG set = 0; set < ARRAYSIZE(KdpTypeSets); set++) {
-            for (ULONG i = 0; i < KdpTypeSets[set].Count; i++)
-                KdpPrint(" %s", KdpTypeSets[set].Types[i].Name);
+            for (const KD_TYPE *known = KdpTypeSets[set]; known->Name; known++)
+                KdpPrint(" %s", known->Name);
         }
         KdpPrint(")\n");
         return KdCommandContinue;

@@ -149,6 +149,8 @@ KD_COMMAND_RESULT KdpSecurityDescriptor(int argc, char **argv);
 // !thread's "Impersonation token:" line, for a thread that impersonates.
 struct _ETHREAD;
 void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);
+// !thread's "IRP List:" and a line per IRP the thread has issued (cmdirp.c).
+void KdpPrintThreadIrps(ULONG64 thread, ULONG indent);
 
 // Stack walking (frame pointers): for `k`, `!thread` and the bugcheck report.
 // A walk starts at the code at Rip with stack pointer Rsp and frame pointer
@@ -263,6 +265,9 @@ BOOLEAN KdpReadObjectName(ULONG64 object, char *name, size_t size);
 // Symbolic links on the way are not followed: the debugger shows the
 // namespace as it is. Unless `quiet`, says in one line why it is not found.
 BOOLEAN KdpLookupObjectPath(const char *path, ULONG64 *object, BOOLEAN quiet);
+// A file object's name as !object and !handle show it, WinDbg's
+// "\dir\file {DeviceName}" (cmdfile.c); FALSE if it is no file object.
+BOOLEAN KdpFormatFileObjectName(ULONG64 file, char *name, size_t size);
 // The type object named `name` in \ObjectTypes, looked up quietly; 0 if none.
 ULONG64 KdpFindObjectType(const char *name);
 

@@ -44,6 +44,5 @@ typedef struct _KD_TYPE {
       sizeof(((type *)0)->field) / sizeof(((type *)0)->field[0]) }
 #define KD_TYPE_OF(name, type, fields) { name, sizeof(type), fields, ARRAYSIZE(fields) }
 
-// The I/O manager's types (typeio.c).
+// The I/O manager's types (typeio.c), ending with an entry without a name.
 extern const KD_TYPE KdpIoTypes[];
-extern const ULONG KdpIoTypeCount;
