@@ -107,9 +107,20 @@
     SYSTEM_SERVICE(87, NtCreateToken, 13)                         \
     /* Object security (ob) */                                    \
     SYSTEM_SERVICE(88, NtQuerySecurityObject, 5)                  \
-    SYSTEM_SERVICE(89, NtSetSecurityObject, 3)
+    SYSTEM_SERVICE(89, NtSetSecurityObject, 3)                    \
+    /* Files and devices (io) */                                  \
+    SYSTEM_SERVICE(90, NtCreateFile, 11)                          \
+    SYSTEM_SERVICE(91, NtOpenFile, 6)                             \
+    SYSTEM_SERVICE(92, NtReadFile, 9)                             \
+    SYSTEM_SERVICE(93, NtWriteFile, 9)                            \
+    SYSTEM_SERVICE(94, NtDeviceIoControlFile, 10)                 \
+    SYSTEM_SERVICE(95, NtFsControlFile, 10)                       \
+    SYSTEM_SERVICE(96, NtQueryInformationFile, 5)                 \
+    SYSTEM_SERVICE(97, NtSetInformationFile, 5)                   \
+    SYSTEM_SERVICE(98, NtQueryDirectoryFile, 11)                  \
+    SYSTEM_SERVICE(99, NtCancelIoFile, 2)
 
-#define SERVICE_COUNT 90
+#define SERVICE_COUNT 100
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

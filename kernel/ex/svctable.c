@@ -11,6 +11,7 @@
 #include "mm/mm.h"
 #include "lpc/lpcp.h"
 #include "se/se.h"
+#include "io/io.h"
 
 // Services keep their NT prototypes. Calling one through KSYSTEM_SERVICE is
 // what the x64 calling convention makes safe: every argument travels in its
@@ -127,6 +128,17 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtQuerySecurityObject),
     SERVICE_ENTRY(NtSetSecurityObject),
 
+    // Files and devices (io).
+    SERVICE_ENTRY(NtCreateFile),
+    SERVICE_ENTRY(NtOpenFile),
+    SERVICE_ENTRY(NtReadFile),
+    SERVICE_ENTRY(NtWriteFile),
+    SERVICE_ENTRY(NtDeviceIoControlFile),
+    SERVICE_ENTRY(NtFsControlFile),
+    SERVICE_ENTRY(NtQueryInformationFile),
+    SERVICE_ENTRY(NtSetInformationFile),
+    SERVICE_ENTRY(NtQueryDirectoryFile),
+    SERVICE_ENTRY(NtCancelIoFile),
 };
 
 #define SERVICE_ARGUMENTS(number, name, arguments) [number] = arguments,

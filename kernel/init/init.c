@@ -6,6 +6,7 @@
 #include "ob/ob.h"
 #include "ex/ex.h"
 #include "ps/ps.h"
+#include "io/io.h"
 #include "lpc/lpcp.h"
 #include "se/se.h"
 #include "kd/kd.h"
@@ -240,6 +241,7 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     MmInitSectionObjectType();
     ExInitSystem();
     LpcInitSystem();
+    IoInitSystem();
     HalInitializeAcpi();
     KiMapDisplay();
     KiPrintMemorySummary();

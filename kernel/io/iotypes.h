@@ -12,6 +12,12 @@
 #include "ob/ob.h"
 #include "ndk/ntioapi.h"
 
+// An error (severity 3), not a warning: what decides whether a failed
+// request still tells its caller (irp.c).
+#ifndef NT_ERROR
+#define NT_ERROR(Status) ((ULONG)(Status) >> 30 == 3)
+#endif
+
 struct _ETHREAD;
 struct _IRP;
 struct _DEVICE_OBJECT;

@@ -1,7 +1,8 @@
 // I/O work items (IoAllocateWorkItem, IoQueueWorkItem, IoFreeWorkItem): an
-// executive work item whose routine, IopProcessWorkItem, calls the driver's
-// routine with the item's owner and then drops the reference that kept the
-// owner alive while the item waited. That is why a worker's stack reads
+// executive work item owned by a device object, as NT's, whose routine,
+// IopProcessWorkItem, calls the driver's routine with the device and then
+// drops the reference that kept the device (and so its driver) alive while
+// the item waited. That is why a worker's stack reads
 // ...driver routine / nt!IopProcessWorkItem / nt!ExpWorkerThread.
 
 #include "io/io.h"
@@ -9,11 +10,12 @@
 
 #define IO_TYPE_WORKITEM 0x16       // Sleuth's own marker in IO_WORKITEM.Type
 
-IO_WORKITEM *IoAllocateWorkItem(void *ioObject)
+IO_WORKITEM *IoAllocateWorkItem(DEVICE_OBJECT *ioObject)
 {
     IO_WORKITEM *ioWorkItem;
 
-    if ((ULONG_PTR)ioObject < EXP_SYSTEM_RANGE_START || !ObGetObjectType(ioObject))
+    if ((ULONG_PTR)ioObject < EXP_SYSTEM_RANGE_START ||
+        ObGetObjectType(ioObject) != IoDeviceObjectType)
         KeBugCheckEx(WORKER_INVALID, WORKER_INVALID_IO_OBJECT, 0,
                      (ULONG64)(ULONG_PTR)ioObject, 0);
     ioWorkItem = ExAllocatePoolWithTag(NonPagedPool, sizeof(*ioWorkItem), IO_WORKITEM_TAG);
@@ -28,7 +30,7 @@ IO_WORKITEM *IoAllocateWorkItem(void *ioObject)
 void IopProcessWorkItem(void *parameter)
 {
     IO_WORKITEM *ioWorkItem = parameter;
-    void *ioObject = ioWorkItem->IoObject;
+    DEVICE_OBJECT *ioObject = ioWorkItem->IoObject;
 
     // The routine may free the item: only what was read before is used after.
     ioWorkItem->Routine(ioObject, ioWorkItem->Context);

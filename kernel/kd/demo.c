@@ -183,8 +183,8 @@ static void KdDemoOpenHandles(void)
 
     RtlInitUnicodeString(&name, u"\\BaseNamedObjects");
     InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
-    if (!NT_SUCCESS(ObOpenObjectByName(&attributes, ObpDirectoryObjectType,
-                                       DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
+    if (!NT_SUCCESS(ObOpenObjectByName(&attributes, ObpDirectoryObjectType, KernelMode,
+                                       DIRECTORY_QUERY | DIRECTORY_TRAVERSE, NULL,
                                        &KdDemoDirectoryHandle)))
         DbgPrint("Demo: no handle to \\BaseNamedObjects\n");
     if (KdDemoSleeperThread) {

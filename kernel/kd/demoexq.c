@@ -23,7 +23,7 @@
 #define KD_DEMO_SMB_EVERY 5                 // one item in five is the SMB driver's
 
 KEVENT KdDemoDsmEvent;                      // the storage that never answers
-KEVENT *KdDemoMpioDevice;                   // the owner of every item (an Event object)
+DEVICE_OBJECT *KdDemoMpioDevice;            // the owner of every item: \Device\MPIODisk0
 ULONG KdDemoExQueueItems;                   // how many items the demo queued
 
 // The DSM's wait for its path: forever. Not inlined, so that the stack of a
@@ -33,13 +33,14 @@ __attribute__((noinline)) static void KdDemoBadDsmWait(void)
     KeWaitForSingleObject(&KdDemoDsmEvent, Executive, KernelMode, FALSE, NULL);
 }
 
-__attribute__((noinline)) static void KdDemoMpioPathVerify(void *ioObject, void *context)
+__attribute__((noinline)) static void KdDemoMpioPathVerify(DEVICE_OBJECT *ioObject,
+                                                           void *context)
 {
     KdDemoBadDsmWait();
     IoFreeWorkItem(context);
 }
 
-__attribute__((noinline)) static void KdDemoSmbDelayedStartTcpSession(void *ioObject,
+__attribute__((noinline)) static void KdDemoSmbDelayedStartTcpSession(DEVICE_OBJECT *ioObject,
                                                                       void *context)
 {
     IoFreeWorkItem(context);
@@ -57,8 +58,19 @@ static BOOLEAN KdDemoQueueItem(ULONG index)
     return TRUE;
 }
 
+// The multipath driver: one device, the owner of the work items.
+static NTSTATUS KdDemoMpioDriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
+{
+    UNICODE_STRING name;
+
+    RtlInitUnicodeString(&name, u"\\Device\\MPIODisk0");
+    return IoCreateDevice(driverObject, 0, &name, FILE_DEVICE_MASS_STORAGE, 0, FALSE,
+                          &KdDemoMpioDevice);
+}
+
 void KdStartExQueueDemo(void)
 {
+    UNICODE_STRING driverName;
     EX_WORK_QUEUE *queue = &ExWorkerQueue[DelayedWorkQueue];
     ULONG blocked = queue->Info.WorkerCount + EXP_MAX_DYNAMIC_THREADS;
     ULONG total = KD_DEMO_EXQUEUE_PENDING + blocked;
@@ -66,12 +78,11 @@ void KdStartExQueueDemo(void)
     ULONG64 start = KeTickCount;
 
     KeInitializeEvent(&KdDemoDsmEvent, NotificationEvent, FALSE);
-    if (!NT_SUCCESS(ObCreateObject(ExEventObjectType, sizeof(KEVENT),
-                                   (void **)&KdDemoMpioDevice))) {
+    RtlInitUnicodeString(&driverName, u"\\Driver\\mpio");
+    if (!NT_SUCCESS(IoCreateDriver(&driverName, KdDemoMpioDriverEntry))) {
         DbgPrint("Demo: no memory for the exqueue demo\n");
         return;
     }
-    KeInitializeEvent(KdDemoMpioDevice, NotificationEvent, FALSE);
     ExpSetWorkerTiming(KD_DEMO_EXQUEUE_FAST_MS, EXP_DYNAMIC_THREAD_IDLE_MS);
     for (; KdDemoExQueueItems < total; KdDemoExQueueItems++) {
         if (!KdDemoQueueItem(KdDemoExQueueItems))

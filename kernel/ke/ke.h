@@ -253,6 +253,11 @@ void KeUpdateSystemTime(KTRAP_FRAME *trapFrame);   // the clock interrupt's work
 #define IMPERSONATING_WORKER_THREAD     0x000000DF   // the system worker threads' (ex/worker.c)
 #define WORKER_THREAD_RETURNED_AT_BAD_IRQL 0x000000E1
 #define WORKER_INVALID                  0x000000E4
+// The I/O manager's (kernel/io): a driver that broke the IRP rules.
+#define NO_MORE_IRP_STACK_LOCATIONS     0x00000035
+#define MULTIPLE_IRP_COMPLETE_REQUESTS  0x00000044
+#define CANCEL_STATE_IN_COMPLETED_IRP   0x00000048
+#define DRIVER_VERIFIER_IOMANAGER_VIOLATION 0x000000C9
 
 void KeBugCheckEx(ULONG code, ULONG64 p1, ULONG64 p2, ULONG64 p3, ULONG64 p4)
     __attribute__((noreturn));

@@ -53,6 +53,19 @@ typedef struct _GENERIC_MAPPING {
 struct _EPROCESS;
 
 typedef void (*OB_DELETE_METHOD)(void *object);
+struct _OBJECT_TYPE;
+// A lookup that reaches an object of the type with part of the name left
+// (or any lookup of it by an open that brings a parse context) hands the
+// rest to the type's parse procedure, outside the namespace lock:
+// remainingName is what follows the object's own name ("\\dir\\file", or
+// empty), completeName the whole name asked for. It returns the object
+// the name stands for, referenced (the I/O manager's IopParseDevice: a
+// new file object). Called at PASSIVE_LEVEL; parseObject stays referenced
+// during the call.
+typedef NTSTATUS (*OB_PARSE_METHOD)(void *parseObject, struct _OBJECT_TYPE *objectType,
+                                    KPROCESSOR_MODE accessMode, ULONG attributes,
+                                    UNICODE_STRING *completeName, UNICODE_STRING *remainingName,
+                                    void *context, void **object);
 // Called each time a handle to the object is closed (after the handle is
 // gone), with the handle counts that remain: in that process, and in all.
 typedef void (*OB_CLOSE_METHOD)(struct _EPROCESS *process, void *object,
@@ -77,6 +90,7 @@ typedef struct _OBJECT_TYPE_INITIALIZER {
     BOOLEAN SecurityRequired;
     OB_CLOSE_METHOD CloseProcedure;
     OB_DELETE_METHOD DeleteProcedure;
+    OB_PARSE_METHOD ParseProcedure;
 } OBJECT_TYPE_INITIALIZER;
 
 typedef struct _OBJECT_TYPE {
@@ -271,8 +285,10 @@ extern OBJECT_DIRECTORY *ObpRootDirectoryObject;
 extern OBJECT_DIRECTORY *ObpTypeDirectoryObject;
 
 // Looks `name` up from the root (or from objectAttributes->RootDirectory)
-// and returns a referenced pointer: STATUS_OBJECT_NAME_NOT_FOUND when the
-// last component is missing, STATUS_OBJECT_PATH_NOT_FOUND when a directory
+// and returns a referenced pointer (a name that goes on past an object
+// with a parse procedure is that procedure's to finish, see
+// OB_PARSE_METHOD): STATUS_OBJECT_NAME_NOT_FOUND when the last component
+// is missing, STATUS_OBJECT_PATH_NOT_FOUND when a directory
 // on the way is, STATUS_OBJECT_NAME_INVALID for an empty component or odd
 // length, STATUS_OBJECT_PATH_SYNTAX_BAD for a relative name without a root
 // (or an absolute one with it), STATUS_OBJECT_TYPE_MISMATCH when the object
@@ -280,8 +296,15 @@ extern OBJECT_DIRECTORY *ObpTypeDirectoryObject;
 NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
                                  OBJECT_TYPE *objectType, void **object);
 // The same, then a handle granting desiredAccess in the current process.
+// A UserMode open of an existing object (or one with OBJ_FORCE_ACCESS_CHECK)
+// is checked against its descriptor; an object made by a parse procedure
+// was checked there, and its handle grants desiredAccess mapped by its type.
+// parseContext (NULL for most) goes to the parse procedure the lookup meets,
+// which is then called even when no name is left (the I/O manager's open
+// packet, so that opening `\Device\Null` makes a file object).
 NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
-                            ACCESS_MASK desiredAccess, HANDLE *handle);
+                            KPROCESSOR_MODE accessMode, ACCESS_MASK desiredAccess,
+                            void *parseContext, HANDLE *handle);
 // Clears OBJ_PERMANENT: the name goes with the last handle, or now if none.
 void ObMakeTemporaryObject(void *object);
 // Creates a directory object named by objectAttributes with a handle to it.
@@ -396,14 +419,17 @@ void ObpDeleteSecurity(OBJECT_HEADER *header);
 ULONG ObpSecurityDescriptorLength(void *object);
 NTSTATUS ObpCheckObjectAccess(void *object, ACCESS_MASK desiredAccess,
                               ACCESS_MASK *grantedAccess);
-// ObInsertObject and ObOpenObjectByName with the caller's mode: a
-// user-mode caller (or OBJ_FORCE_ACCESS_CHECK) opening an existing object
-// is checked against its descriptor.
+// ObInsertObject with the caller's mode: a user-mode caller (or
+// OBJ_FORCE_ACCESS_CHECK) opening an existing object is checked against
+// its descriptor.
 NTSTATUS ObpInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes,
                          ACCESS_MASK desiredAccess, BOOLEAN userCaller, void **newObject,
                          HANDLE *handle);
-NTSTATUS ObpOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
-                             ACCESS_MASK desiredAccess, BOOLEAN userCaller, HANDLE *handle);
+// The lookup under ObReferenceObjectByName and ObOpenObjectByName, parse
+// procedures included; *parsed says whether one made the object.
+NTSTATUS ObpLookupObjectName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
+                             KPROCESSOR_MODE accessMode, void *parseContext, void **object,
+                             BOOLEAN *parsed);
 
 NTSTATUS NtQuerySecurityObject(HANDLE handle, SECURITY_INFORMATION securityInformation,
                                void *securityDescriptor, ULONG length, ULONG *lengthNeeded);

@@ -152,8 +152,8 @@ NTSTATUS ObOpenObjectForUser(HANDLE *userHandle, OBJECT_TYPE *objectType,
         return STATUS_INVALID_PARAMETER;
     status = ObCaptureObjectAttributes(objectAttributes, &captured);
     if (NT_SUCCESS(status))
-        status = ObpOpenObjectByName(&captured.Attributes, objectType, desiredAccess, TRUE,
-                                     &handle);
+        status = ObOpenObjectByName(&captured.Attributes, objectType, UserMode, desiredAccess,
+                                    NULL, &handle);
     ObReleaseObjectAttributes(&captured);
     if (!NT_SUCCESS(status))
         return status;

@@ -38,19 +38,35 @@ static void ObpNextComponent(UNICODE_STRING *remaining, UNICODE_STRING *componen
     remaining->MaximumLength = remaining->Length;
 }
 
+// Where a walk ended. Tail holds what is left of the name once the walk
+// met an object with a parse procedure (a device) and went no further: the
+// rest of the name asked for, after the rests of the link targets that led
+// there, in order. The strings point into the caller's name and into link
+// objects, so they are good only while ObpNameSpaceLock is held.
+typedef struct _OBP_WALK {
+    OBJECT_DIRECTORY *Parent;       // the directory holding the last component
+    UNICODE_STRING Component;       // that component
+    void *Found;                    // the object named, or NULL
+    ULONG TailCount;
+    UNICODE_STRING Tail[OBP_MAX_REPARSE_DEPTH + 2];
+} OBP_WALK;
+
 static NTSTATUS ObpWalkPath(OBJECT_DIRECTORY *directory, UNICODE_STRING remaining,
                             BOOLEAN caseInsensitive, BOOLEAN followLast, ULONG depth,
-                            OBJECT_DIRECTORY **parent, UNICODE_STRING *component, void **found);
+                            OBP_WALK *walk);
+
+static BOOLEAN ObpHasParseProcedure(void *object)
+{
+    return object && ObGetObjectType(object)->TypeInfo.ParseProcedure != NULL;
+}
 
 // The object a symbolic link names: its target looked up from the root,
-// links in it followed in turn. *found is NULL when the target's last
+// links in it followed in turn. walk->Found is NULL when the target's last
 // component is missing. Caller holds ObpNameSpaceLock.
 static NTSTATUS ObpResolveSymbolicLink(OBJECT_SYMBOLIC_LINK *link, BOOLEAN caseInsensitive,
-                                       ULONG depth, void **found)
+                                       ULONG depth, OBP_WALK *walk)
 {
     UNICODE_STRING target = link->LinkTarget;
-    OBJECT_DIRECTORY *parent;
-    UNICODE_STRING component;
 
     if (depth > OBP_MAX_REPARSE_DEPTH)
         return STATUS_OBJECT_NAME_NOT_FOUND;
@@ -59,41 +75,44 @@ static NTSTATUS ObpResolveSymbolicLink(OBJECT_SYMBOLIC_LINK *link, BOOLEAN caseI
     target.Buffer++;
     target.Length -= sizeof(WCHAR);
     if (target.Length == 0) {
-        *found = ObpRootDirectoryObject;
+        walk->Found = ObpRootDirectoryObject;
         return STATUS_SUCCESS;
     }
-    return ObpWalkPath(ObpRootDirectoryObject, target, caseInsensitive, TRUE, depth, &parent,
-                       &component, found);
+    return ObpWalkPath(ObpRootDirectoryObject, target, caseInsensitive, TRUE, depth, walk);
 }
 
-// Follows `remaining` from `directory`: *parent receives the directory that
-// holds (or would hold) the last component, *component that component and
-// *found the object under it, or NULL. A symbolic link on the way is
-// followed; one as the last component only when followLast says so (a
-// lookup that wants the link itself, or a name being created, does not).
-// Caller holds ObpNameSpaceLock.
+// Follows `remaining` from `directory` and says in *walk where it ended. A
+// symbolic link on the way is followed; one as the last component only
+// when followLast says so (a lookup that wants the link itself, or a name
+// being created, does not). The walk stops at an object with a parse
+// procedure that has name left after it. Caller holds ObpNameSpaceLock.
 static NTSTATUS ObpWalkPath(OBJECT_DIRECTORY *directory, UNICODE_STRING remaining,
                             BOOLEAN caseInsensitive, BOOLEAN followLast, ULONG depth,
-                            OBJECT_DIRECTORY **parent, UNICODE_STRING *component, void **found)
+                            OBP_WALK *walk)
 {
     for (;;) {
+        UNICODE_STRING component;
         BOOLEAN more;
         void *object;
 
-        ObpNextComponent(&remaining, component, &more);
-        if (component->Length == 0)
+        ObpNextComponent(&remaining, &component, &more);
+        if (component.Length == 0)
             return STATUS_OBJECT_NAME_INVALID;
-        object = ObpLookupDirectoryEntry(directory, component, caseInsensitive);
+        object = ObpLookupDirectoryEntry(directory, &component, caseInsensitive);
         if (object && ObGetObjectType(object) == ObpSymbolicLinkObjectType &&
             (more || followLast)) {
-            NTSTATUS status = ObpResolveSymbolicLink(object, caseInsensitive, depth + 1, &object);
+            NTSTATUS status = ObpResolveSymbolicLink(object, caseInsensitive, depth + 1, walk);
 
             if (!NT_SUCCESS(status))
                 return status;
+            object = walk->Found;
         }
-        if (!more) {
-            *parent = directory;
-            *found = object;
+        if (!more || ObpHasParseProcedure(object)) {
+            walk->Parent = directory;
+            walk->Component = component;
+            walk->Found = object;
+            if (more)
+                walk->Tail[walk->TailCount++] = remaining;
             return STATUS_SUCCESS;
         }
         if (!object || ObGetObjectType(object) != ObpDirectoryObjectType)
@@ -131,20 +150,118 @@ static NTSTATUS ObpStartOfName(const OBJECT_ATTRIBUTES *objectAttributes,
     return STATUS_SUCCESS;
 }
 
-NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
-                                 OBJECT_TYPE *objectType, void **object)
+// The name a parse procedure gets: each piece of the walk's tail after a
+// separator ("\\dir" "\\file"), copied out of the namespace, since the
+// link objects the pieces point into may go once the lock is dropped.
+// Empty (no pool) when the walk ended at the parse object itself. Caller
+// holds ObpNameSpaceLock (the pool is nonpaged).
+static NTSTATUS ObpCaptureTail(const OBP_WALK *walk, UNICODE_STRING *tail)
 {
-    OBJECT_DIRECTORY *start, *parent;
-    UNICODE_STRING remaining, component;
-    void *found = NULL;
-    KIRQL oldIrql;
-    NTSTATUS status = ObpStartOfName(objectAttributes, &start, &remaining);
+    ULONG length = 0;
+    WCHAR *next;
+
+    memset(tail, 0, sizeof(*tail));
+    for (ULONG i = 0; i < walk->TailCount; i++)
+        length += sizeof(WCHAR) + walk->Tail[i].Length;
+    if (length == 0)
+        return STATUS_SUCCESS;
+    if (length > 0xFFFE)
+        return STATUS_OBJECT_NAME_INVALID;
+    tail->Buffer = ExAllocatePoolWithTag(NonPagedPool, length, OBP_CAPTURE_TAG);
+    if (!tail->Buffer)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    tail->Length = tail->MaximumLength = (USHORT)length;
+    next = tail->Buffer;
+    for (ULONG i = 0; i < walk->TailCount; i++) {
+        *next++ = OBJ_NAME_PATH_SEPARATOR;
+        memcpy(next, walk->Tail[i].Buffer, walk->Tail[i].Length);
+        next += walk->Tail[i].Length / sizeof(WCHAR);
+    }
+    return STATUS_SUCCESS;
+}
+
+// Hands `remaining` to parseObject's type's parse procedure (parseObject
+// referenced by the caller) and checks what it made against objectType.
+static NTSTATUS ObpCallParseProcedure(void *parseObject, const OBJECT_ATTRIBUTES *objectAttributes,
+                                      OBJECT_TYPE *objectType, KPROCESSOR_MODE accessMode,
+                                      UNICODE_STRING *remaining, void *parseContext,
+                                      void **object)
+{
+    OB_PARSE_METHOD parse = ObGetObjectType(parseObject)->TypeInfo.ParseProcedure;
+    void *result = NULL;
+    NTSTATUS status = parse(parseObject, objectType, accessMode, objectAttributes->Attributes,
+                            objectAttributes->ObjectName, remaining, parseContext, &result);
 
     if (!NT_SUCCESS(status))
         return status;
+    if (objectType && ObGetObjectType(result) != objectType) {
+        ObDereferenceObject(result);
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    }
+    *object = result;
+    return status;
+}
+
+// A RootDirectory that is not a directory but parses names (a directory
+// opened as a file) takes the whole relative name. *handled says whether
+// the root was such an object.
+static NTSTATUS ObpLookupRelativeToParseObject(const OBJECT_ATTRIBUTES *objectAttributes,
+                                               OBJECT_TYPE *objectType,
+                                               KPROCESSOR_MODE accessMode, void *parseContext,
+                                               void **object, BOOLEAN *handled)
+{
+    const UNICODE_STRING *name = objectAttributes->ObjectName;
+    UNICODE_STRING remaining;
+    void *root;
+    NTSTATUS status;
+
+    *handled = FALSE;
+    if (ObReferenceObjectByHandle(objectAttributes->RootDirectory, 0, NULL, &root, NULL) !=
+        STATUS_SUCCESS)
+        return STATUS_SUCCESS;      // ObpStartOfName says why
+    if (ObGetObjectType(root) == ObpDirectoryObjectType || !ObpHasParseProcedure(root)) {
+        ObDereferenceObject(root);
+        return STATUS_SUCCESS;
+    }
+    *handled = TRUE;
+    if (!name || (name->Length % sizeof(WCHAR)) || (name->Length && !name->Buffer))
+        status = STATUS_OBJECT_NAME_INVALID;
+    else if (name->Length && name->Buffer[0] == OBJ_NAME_PATH_SEPARATOR)
+        status = STATUS_OBJECT_PATH_SYNTAX_BAD;
+    else {
+        remaining = *name;
+        status = ObpCallParseProcedure(root, objectAttributes, objectType, accessMode,
+                                       &remaining, parseContext, object);
+    }
+    ObDereferenceObject(root);
+    return status;
+}
+
+NTSTATUS ObpLookupObjectName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
+                             KPROCESSOR_MODE accessMode, void *parseContext, void **object,
+                             BOOLEAN *parsed)
+{
+    OBJECT_DIRECTORY *start;
+    UNICODE_STRING remaining, tail;
+    OBP_WALK walk;
+    KIRQL oldIrql;
+    NTSTATUS status;
+
+    *parsed = FALSE;
+    if (objectAttributes && objectAttributes->RootDirectory) {
+        status = ObpLookupRelativeToParseObject(objectAttributes, objectType, accessMode,
+                                                parseContext, object, parsed);
+        if (*parsed)
+            return status;
+    }
+    status = ObpStartOfName(objectAttributes, &start, &remaining);
+    if (!NT_SUCCESS(status))
+        return status;
+    walk.Found = NULL;
+    walk.TailCount = 0;
     KeAcquireSpinLock(&ObpNameSpaceLock, &oldIrql);
     if (remaining.Length == 0) {
-        found = start;      // "\" itself, or RootDirectory with an empty name
+        walk.Found = start;     // "\" itself, or RootDirectory with an empty name
     } else {
         // The last component is followed when it is a link, unless the
         // caller wants the link itself: OBJ_OPENLINK, or a lookup of links.
@@ -152,17 +269,44 @@ NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
                              objectType != ObpSymbolicLinkObjectType;
 
         status = ObpWalkPath(start, remaining, ObpIsCaseInsensitive(objectAttributes->Attributes),
-                             followLast, 0, &parent, &component, &found);
-        if (NT_SUCCESS(status) && !found)
-            status = STATUS_OBJECT_NAME_NOT_FOUND;
+                             followLast, 0, &walk);
     }
+    if (NT_SUCCESS(status) && ObpHasParseProcedure(walk.Found) &&
+        (walk.TailCount || parseContext)) {
+        void *parseObject = walk.Found;
+
+        status = ObpCaptureTail(&walk, &tail);
+        if (NT_SUCCESS(status))
+            ObReferenceObject(parseObject);
+        KeReleaseSpinLock(&ObpNameSpaceLock, oldIrql);
+        ObDereferenceObject(start);
+        if (!NT_SUCCESS(status))
+            return status;
+        *parsed = TRUE;
+        status = ObpCallParseProcedure(parseObject, objectAttributes, objectType, accessMode,
+                                       &tail, parseContext, object);
+        if (tail.Buffer)
+            ExFreePoolWithTag(tail.Buffer, OBP_CAPTURE_TAG);
+        ObDereferenceObject(parseObject);
+        return status;
+    }
+    if (NT_SUCCESS(status) && !walk.Found)
+        status = STATUS_OBJECT_NAME_NOT_FOUND;
     if (NT_SUCCESS(status))
-        status = ObReferenceObjectByPointer(found, objectType);
+        status = ObReferenceObjectByPointer(walk.Found, objectType);
     KeReleaseSpinLock(&ObpNameSpaceLock, oldIrql);
     ObDereferenceObject(start);
     if (NT_SUCCESS(status))
-        *object = found;
+        *object = walk.Found;
     return status;
+}
+
+NTSTATUS ObReferenceObjectByName(const OBJECT_ATTRIBUTES *objectAttributes,
+                                 OBJECT_TYPE *objectType, void **object)
+{
+    BOOLEAN parsed;
+
+    return ObpLookupObjectName(objectAttributes, objectType, KernelMode, NULL, object, &parsed);
 }
 
 // The access a handle to an existing object grants: checked against the
@@ -179,28 +323,29 @@ static NTSTATUS ObpAccessToExistingObject(void *object, ULONG attributes,
     return STATUS_SUCCESS;
 }
 
-NTSTATUS ObpOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
-                             ACCESS_MASK desiredAccess, BOOLEAN userCaller, HANDLE *handle)
+NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
+                            KPROCESSOR_MODE accessMode, ACCESS_MASK desiredAccess,
+                            void *parseContext, HANDLE *handle)
 {
     ACCESS_MASK granted;
+    BOOLEAN parsed;
     void *object;
-    NTSTATUS status = ObReferenceObjectByName(objectAttributes, objectType, &object);
+    NTSTATUS status = ObpLookupObjectName(objectAttributes, objectType, accessMode, parseContext,
+                                          &object, &parsed);
 
     if (!NT_SUCCESS(status))
         return status;
-    status = ObpAccessToExistingObject(object, objectAttributes->Attributes, desiredAccess,
-                                       userCaller, &granted);
+    if (parsed) {
+        granted = ObMapDesiredAccess(ObGetObjectType(object), desiredAccess);
+    } else {
+        status = ObpAccessToExistingObject(object, objectAttributes->Attributes, desiredAccess,
+                                           accessMode == UserMode, &granted);
+    }
     if (NT_SUCCESS(status))
         status = ObpCreateHandle(PsGetCurrentProcess(), object, granted, handle);
     if (!NT_SUCCESS(status))
         ObDereferenceObject(object);
     return status;
-}
-
-NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_TYPE *objectType,
-                            ACCESS_MASK desiredAccess, HANDLE *handle)
-{
-    return ObpOpenObjectByName(objectAttributes, objectType, desiredAccess, FALSE, handle);
 }
 
 // Names `object` as relativeName under `start`. On success the directory
@@ -215,6 +360,7 @@ NTSTATUS ObpInsertNameAt(OBJECT_DIRECTORY *start, const UNICODE_STRING *relative
     OBJECT_DIRECTORY_ENTRY *entry;
     OBJECT_DIRECTORY *parent;
     UNICODE_STRING component;
+    OBP_WALK walk;
     void *found = NULL;
     KIRQL oldIrql;
     NTSTATUS status;
@@ -233,8 +379,15 @@ NTSTATUS ObpInsertNameAt(OBJECT_DIRECTORY *start, const UNICODE_STRING *relative
         goto out;
     }
     KeAcquireSpinLock(&ObpNameSpaceLock, &oldIrql);
-    status = ObpWalkPath(start, *relativeName, ObpIsCaseInsensitive(attributes), FALSE, 0,
-                         &parent, &component, &found);
+    walk.Found = NULL;
+    walk.TailCount = 0;
+    status = ObpWalkPath(start, *relativeName, ObpIsCaseInsensitive(attributes), FALSE, 0, &walk);
+    parent = walk.Parent;
+    component = walk.Component;
+    found = walk.Found;
+    // A name under a device is the device's to make, not the namespace's.
+    if (NT_SUCCESS(status) && walk.TailCount)
+        status = STATUS_OBJECT_TYPE_MISMATCH;
     if (NT_SUCCESS(status) && found) {
         if (!(attributes & OBJ_OPENIF) || !existing) {
             status = STATUS_OBJECT_NAME_COLLISION;

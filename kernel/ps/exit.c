@@ -15,6 +15,7 @@
 #include "ex/ex.h"
 #include "lpc/lpcp.h"
 #include "se/se.h"
+#include "io/io.h"
 #include "arch/x86_64/x86.h"
 
 static LIST_ENTRY PspReaperListHead;
@@ -81,6 +82,8 @@ void PspExitThread(NTSTATUS exitStatus)
     // LPC: LPC_CLIENT_DIED to its termination ports, then out of any wait.
     LpcSendClientDiedMessages(thread);
     LpcExitThread(thread);
+    // Its I/O is cancelled and waited for: an IRP refers to its buffers.
+    IoCancelThreadIo(thread);
     thread->ExitStatus = exitStatus;
     thread->ExitTime = KeQuerySystemTime();
     thread->Terminated = TRUE;

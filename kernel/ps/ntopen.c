@@ -70,7 +70,8 @@ static NTSTATUS PspOpenByName(OB_CAPTURED_ATTRIBUTES *attributes, OBJECT_TYPE *t
                               ACCESS_MASK desiredAccess, HANDLE *userHandle)
 {
     HANDLE handle;
-    NTSTATUS status = ObOpenObjectByName(&attributes->Attributes, type, desiredAccess, &handle);
+    NTSTATUS status = ObOpenObjectByName(&attributes->Attributes, type, KernelMode, desiredAccess,
+                                         NULL, &handle);
 
     ObReleaseObjectAttributes(attributes);
     if (NT_SUCCESS(status) && !NT_SUCCESS(MmCopyToUser(userHandle, &handle, sizeof(handle)))) {

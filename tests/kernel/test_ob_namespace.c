@@ -86,9 +86,11 @@ KTEST(ObOpenObjectByNameGivesAHandleWithTheAccessAskedFor)
                             &handle), STATUS_SUCCESS);
     RtlInitUnicodeString(&name, u"\\BaseNamedObjects\\KtOpened");
     InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
-    KT_EXPECT_EQ(ObOpenObjectByName(&attributes, PsProcessType, KTOB_QUERY, &opened),
+    KT_EXPECT_EQ(ObOpenObjectByName(&attributes, PsProcessType, KernelMode, KTOB_QUERY, NULL,
+                                    &opened),
                  STATUS_OBJECT_TYPE_MISMATCH);
-    KT_EXPECT_EQ(ObOpenObjectByName(&attributes, KtObType(), KTOB_QUERY, &opened),
+    KT_EXPECT_EQ(ObOpenObjectByName(&attributes, KtObType(), KernelMode, KTOB_QUERY, NULL,
+                                    &opened),
                  STATUS_SUCCESS);
     KT_EXPECT_EQ(ObGetObjectHandleCount(object), 2);
     KT_EXPECT_EQ(ObReferenceObjectByHandle(opened, KTOB_MODIFY, KtObType(), &referenced, NULL),

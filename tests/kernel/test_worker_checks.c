@@ -11,6 +11,7 @@
 #include "tests/kernel/test_dispatcher.h"
 #include "ex/ex.h"
 #include "io/io.h"
+#include "tests/kernel/ktio.h"
 #include "se/sep.h"
 
 static void KtNothing(void *parameter)
@@ -115,7 +116,7 @@ typedef struct _KT_IO_RUN {
     IO_WORKITEM *Item;
 } KT_IO_RUN;
 
-static void KtIoRoutine(void *ioObject, void *context)
+static void KtIoRoutine(DEVICE_OBJECT *ioObject, void *context)
 {
     KT_IO_RUN *run = context;
 
@@ -139,13 +140,12 @@ KTEST(IoWorkItemKeepsItsOwnerReferencedWhileQueued)
 {
     ULONG itemsBefore = KtIoItemsOutstanding();
     KT_IO_RUN run;
-    KEVENT *owner;
+    DEVICE_OBJECT *owner;
     LONG_PTR references;
     KIRQL oldIrql;
 
-    KT_EXPECT_EQ(ObCreateObject(ExEventObjectType, sizeof(KEVENT), (void **)&owner),
-                 STATUS_SUCCESS);
-    KeInitializeEvent(owner, NotificationEvent, FALSE);
+    KT_EXPECT_EQ(KtIoStartDrivers(), STATUS_SUCCESS);
+    owner = KtIoSyncDevice;
     references = ObGetObjectPointerCount(owner);
     KeInitializeEvent(&run.Ran, NotificationEvent, FALSE);
     run.Item = IoAllocateWorkItem(owner);
@@ -169,13 +169,14 @@ KTEST(IoWorkItemKeepsItsOwnerReferencedWhileQueued)
         KT_CHECK_EQ(ObGetObjectPointerCount(owner), references);
         KT_CHECK_EQ(KtIoItemsOutstanding(), itemsBefore);
     }
-    ObDereferenceObject(owner);
+    KtIoStopDrivers();
 }
 
 KTEST(IoWorkItemMisuseIsWorkerInvalid)
 {
     KJUMP_BUFFER resume;
-    KEVENT *owner;
+    DEVICE_OBJECT *owner;
+    KEVENT *event;
     IO_WORKITEM *item;
     LIST_ENTRY fakeQueue;
     LONG_PTR references;
@@ -190,8 +191,22 @@ KTEST(IoWorkItemMisuseIsWorkerInvalid)
     KT_EXPECT_EQ(KiBugCheckData.Parameter[0], WORKER_INVALID_IO_OBJECT);
     KT_EXPECT_EQ(KiBugCheckData.Parameter[2], 0x10000);
 
-    KT_EXPECT_EQ(ObCreateObject(ExEventObjectType, sizeof(KEVENT), (void **)&owner),
+    // The owner is a device object, as NT's: an object of another type is not.
+    KT_EXPECT_EQ(ObCreateObject(ExEventObjectType, sizeof(KEVENT), (void **)&event),
                  STATUS_SUCCESS);
+    if (KiSetJump(&resume) == 0) {
+        KiExpectBugCheck(WORKER_INVALID, &resume);
+        IoAllocateWorkItem((DEVICE_OBJECT *)event);
+        KiClearExpectedBugCheck();
+        KtFail(__FILE__, __LINE__, "IoAllocateWorkItem took an event as its owner");
+        ObDereferenceObject(event);
+        return;
+    }
+    ObDereferenceObject(event);
+    KT_EXPECT_EQ(KiBugCheckData.Parameter[0], WORKER_INVALID_IO_OBJECT);
+
+    KT_EXPECT_EQ(KtIoStartDrivers(), STATUS_SUCCESS);
+    owner = KtIoSyncDevice;
     references = ObGetObjectPointerCount(owner);
     item = IoAllocateWorkItem(owner);
     KT_CHECK(item != NULL);
@@ -216,5 +231,5 @@ KTEST(IoWorkItemMisuseIsWorkerInvalid)
         item->WorkItem.List.Flink = NULL;
         IoFreeWorkItem(item);
     }
-    ObDereferenceObject(owner);
+    KtIoStopDrivers();
 }

@@ -219,6 +219,24 @@ static NTSTATUS TcNtCreateToken(OBJECT_ATTRIBUTES *attributes)
                                  &owner, &group, NULL, &source), &handle);
 }
 
+static NTSTATUS TcNtCreateFile(OBJECT_ATTRIBUTES *attributes)
+{
+    IO_STATUS_BLOCK iosb;
+    HANDLE handle = NULL;
+
+    return TcClose(NtCreateFile(&handle, FILE_GENERIC_READ, attributes, &iosb, NULL, 0,
+                                FILE_SHARE_READ, FILE_OPEN, 0, NULL, 0), &handle);
+}
+
+static NTSTATUS TcNtOpenFile(OBJECT_ATTRIBUTES *attributes)
+{
+    IO_STATUS_BLOCK iosb;
+    HANDLE handle = NULL;
+
+    return TcClose(NtOpenFile(&handle, FILE_GENERIC_READ, attributes, &iosb, FILE_SHARE_READ, 0),
+                   &handle);
+}
+
 // What each driver's service answers to unnamed attributes with a valid
 // descriptor: an open by name has no name to look up.
 #define TC_UNNAMED_OPEN STATUS_OBJECT_NAME_INVALID
@@ -318,6 +336,16 @@ static NTSTATUS TcNtCreateToken(OBJECT_ATTRIBUTES *attributes)
 // Descriptors without attributes: main.c tests NtSetSecurityObject's.
 #define TcEntry_NtQuerySecurityObject TC_NONE(NtQuerySecurityObject)
 #define TcEntry_NtSetSecurityObject TC_NONE(NtSetSecurityObject)
+#define TcEntry_NtCreateFile TC_WITH(NtCreateFile, TC_UNNAMED_OPEN)
+#define TcEntry_NtOpenFile TC_WITH(NtOpenFile, TC_UNNAMED_OPEN)
+#define TcEntry_NtReadFile TC_NONE(NtReadFile)
+#define TcEntry_NtWriteFile TC_NONE(NtWriteFile)
+#define TcEntry_NtDeviceIoControlFile TC_NONE(NtDeviceIoControlFile)
+#define TcEntry_NtFsControlFile TC_NONE(NtFsControlFile)
+#define TcEntry_NtQueryInformationFile TC_NONE(NtQueryInformationFile)
+#define TcEntry_NtSetInformationFile TC_NONE(NtSetInformationFile)
+#define TcEntry_NtQueryDirectoryFile TC_NONE(NtQueryDirectoryFile)
+#define TcEntry_NtCancelIoFile TC_NONE(NtCancelIoFile)
 
 #define TC_ENTRY(number, name, arguments) [number] = TcEntry_##name,
 const TC_SERVICE TcServices[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(TC_ENTRY)};

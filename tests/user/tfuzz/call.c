@@ -271,7 +271,7 @@ static ULONG64 FzGenerate(FZ_WORKER *worker, FZ_ARG kind, ULONG64 *next, BOOLEAN
     switch (kind) {
     case FzHAny: case FzHEvent: case FzHSemaphore: case FzHMutant: case FzHTimer:
     case FzHDirectory: case FzHLink: case FzHSection: case FzHPort: case FzHProcess:
-    case FzHThread: case FzHToken: case FzHKillProcess: case FzHKillThread:
+    case FzHThread: case FzHToken: case FzHKillProcess: case FzHKillThread: case FzHFile:
         return (ULONG64)FzPickHandle(worker, FzTypeOfHandleArg(kind));
     case FzOutHandle: return (ULONG64)FzOutput(worker, sizeof(HANDLE), whole);
     case FzAccess: return FzAccessMask(rng);
@@ -395,6 +395,19 @@ static ULONG64 FzGenerate(FZ_WORKER *worker, FZ_ARG kind, ULONG64 *next, BOOLEAN
         return FzChance(rng, 50) ? FzBelow(rng, 16) : (ULONG64)FzBadPointer(worker);
     case FzTokenPart: return FzChance(rng, 10) ? 0 : (ULONG64)FzTokenPartValue(worker);
     case FzConsoleText: return (ULONG64)FzConsoleString(worker);
+    case FzFileOa: return (ULONG64)FzFileAttributes(worker);
+    case FzIoctl:
+        // The test devices' codes (buffered, neither, access-checked, direct,
+        // held), others' and nonsense.
+        if (FzChance(rng, 10))
+            return (ULONG)FzNext(rng);
+        return FZ_PICK(rng, 0x81232000, 0x81232007, 0x81236008, 0x8123A00C, 0x81232012,
+                       0x81232014, 0x81232018, 0x8123201C, 0x81232020, 0x00140193, 0);
+    case FzCreateOptions:
+        if (FzChance(rng, 10))
+            return (ULONG)FzNext(rng);
+        return FZ_PICK(rng, 0, 0x20, 0x10, 0x30, 0x40, 0x1, 0x41, 0x1000, 0x20 | 0x40, 3, 5, 6,
+                       0x00FFFFFF);
     default: return 0;
     }
 }

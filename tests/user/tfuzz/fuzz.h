@@ -38,7 +38,7 @@ typedef enum _FZ_ARG {
     FzEnd = 0,
     FzHAny,         // a handle of any type, or a bad one
     FzHEvent, FzHSemaphore, FzHMutant, FzHTimer, FzHDirectory, FzHLink, FzHSection,
-    FzHPort, FzHProcess, FzHThread, FzHToken,
+    FzHPort, FzHProcess, FzHThread, FzHToken, FzHFile,
     FzHKillProcess, // a process to end or change: never this one (filtered)
     FzHKillThread,  // a thread to end or suspend: never a worker (filtered)
     FzOutHandle,    // PHANDLE the service writes
@@ -89,6 +89,9 @@ typedef enum _FZ_ARG {
     FzInHandleBuf,  // a buffer holding a handle; the next argument is its length
     FzTokenPart,    // one of NtCreateToken's structures
     FzConsoleText,  // NtDisplayString's string (always ends its line)
+    FzFileOa,       // POBJECT_ATTRIBUTES naming a device or a file on one
+    FzIoctl,        // an I/O control code (the test devices' and others)
+    FzCreateOptions, // NtCreateFile's options, dispositions and the like
     FzArgKinds
 } FZ_ARG;
 
@@ -96,6 +99,7 @@ typedef enum _FZ_ARG {
 typedef enum _FZ_TYPE {
     FzTypeNone, FzTypeEvent, FzTypeSemaphore, FzTypeMutant, FzTypeTimer, FzTypeDirectory,
     FzTypeLink, FzTypeSection, FzTypePort, FzTypeProcess, FzTypeThread, FzTypeToken,
+    FzTypeFile,
     FzTypeUnknown,  // NtDuplicateObject's: whatever the source was
     FzTypes
 } FZ_TYPE;
@@ -203,6 +207,7 @@ void *FzPortViewValue(FZ_WORKER *worker, BOOLEAN remote);
 void *FzSidValue(FZ_WORKER *worker);
 void *FzCommandLine(FZ_WORKER *worker);
 void *FzImageName(FZ_WORKER *worker);
+void *FzFileAttributes(FZ_WORKER *worker);
 // The names the fuzzer creates objects under ("fz..."), for the clean-up.
 extern const WCHAR *const FzLeafNames[];
 extern const ULONG FzLeafNameCount;

@@ -133,6 +133,7 @@ FZ_TYPE FzTypeOfHandleArg(FZ_ARG kind)
     case FzHProcess: case FzHKillProcess: return FzTypeProcess;
     case FzHThread: case FzHKillThread: return FzTypeThread;
     case FzHToken: return FzTypeToken;
+    case FzHFile: return FzTypeFile;
     default: return FzTypeNone;
     }
 }
@@ -144,6 +145,7 @@ void FzInitializeHandles(void)
     OBJECT_ATTRIBUTES attributes;
     UNICODE_STRING name;
     LARGE_INTEGER size = {.QuadPart = 2 * FZ_PAGE};
+    IO_STATUS_BLOCK iosb;
     HANDLE handle;
 
     InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
@@ -168,6 +170,14 @@ void FzInitializeHandles(void)
     InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
     if (NT_SUCCESS(NtOpenDirectoryObject(&handle, DIRECTORY_ALL_ACCESS, &attributes)))
         FzRecordHandle(handle, FzTypeDirectory);
+    // A file on the test drivers' synchronous device, when they are loaded
+    // (tests/kernel/ktio.c), one synchronous and one not.
+    RtlInitUnicodeString(&name, u"\\Device\\KtIoSync\\fz");
+    if (NT_SUCCESS(NtOpenFile(&handle, FILE_ALL_ACCESS, &attributes, &iosb, 0,
+                              FILE_SYNCHRONOUS_IO_NONALERT)))
+        FzRecordHandle(handle, FzTypeFile);
+    if (NT_SUCCESS(NtOpenFile(&handle, FILE_ALL_ACCESS, &attributes, &iosb, 0, 0)))
+        FzRecordHandle(handle, FzTypeFile);
     RtlInitUnicodeString(&name, u"\\");
     if (NT_SUCCESS(NtOpenDirectoryObject(&handle, DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
                                          &attributes)))

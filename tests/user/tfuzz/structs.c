@@ -390,6 +390,36 @@ void *FzImageName(FZ_WORKER *worker)
     return FzUnicodeString(worker, Names[FzBelow(&worker->Rng, sizeof(Names) / sizeof(Names[0]))]);
 }
 
+// A name for NtCreateFile/NtOpenFile: the test devices (loaded around the
+// campaign, tests/kernel/test_fuzz.c), files on them, links to them, and
+// names that are not devices; attributes as FzObjectAttributes makes them,
+// now and then a file handle as the root.
+void *FzFileAttributes(FZ_WORKER *worker)
+{
+    static const WCHAR *const Names[] = {
+        u"\\Device\\KtIoSync", u"\\Device\\KtIoSync\\fz", u"\\Device\\KtIoSync\\missing",
+        u"\\??\\KtIoSync\\fzlink", u"\\Device\\KtIoFail", u"\\Device\\KtIoBottom\\fz",
+        u"\\Device\\KtIoPend", u"\\Device", u"\\BaseNamedObjects", u"\\Device\\nothere",
+        u"fzrelative", u"\\Device\\KtIoSync\\", u"\\Device\\KtIoSync\\a\\b\\c",
+    };
+    FZ_RNG *rng = &worker->Rng;
+    OBJECT_ATTRIBUTES *attributes;
+
+    if (FzChance(rng, 10))
+        return FzObjectAttributes(worker);
+    attributes = FzScratch(worker, sizeof(*attributes));
+    if (!attributes)
+        return FzBadPointer(worker);
+    InitializeObjectAttributes(attributes, NULL, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    attributes->ObjectName =
+        FzUnicodeString(worker, Names[FzBelow(rng, sizeof(Names) / sizeof(Names[0]))]);
+    if (FzChance(rng, 10))
+        attributes->RootDirectory = FzPickHandle(worker, FzTypeFile);
+    if (FzChance(rng, 5))
+        attributes->Attributes = (ULONG)FzNext(rng);
+    return attributes;
+}
+
 void *FzCommandLine(FZ_WORKER *worker)
 {
     FZ_RNG *rng = &worker->Rng;

@@ -123,6 +123,23 @@ FZ_SPEC(NtCreateToken, FzTypeToken, 2, FzOutHandle, FzAccess, FzOa, FzClass, FzO
         FzTokenPart, FzTokenPart)
 FZ_SPEC(NtQuerySecurityObject, N, 3, FzHAny, FzSecInfo, FzOutBuf, FzLen, FzOutUlong)
 FZ_SPEC(NtSetSecurityObject, N, 3, FzHAny, FzSecInfo, FzSd)
+FZ_SPEC(NtCreateFile, FzTypeFile, 4, FzOutHandle, FzAccess, FzFileOa, FzOut16, FzLargeInt,
+        FzUlong, FzCreateOptions, FzCreateOptions, FzCreateOptions, FzInBuf, FzLen)
+FZ_SPEC(NtOpenFile, FzTypeFile, 4, FzOutHandle, FzAccess, FzFileOa, FzOut16, FzCreateOptions,
+        FzCreateOptions)
+FZ_SPEC(NtReadFile, N, 4, FzHFile, FzHEvent, FzApc, FzPtr, FzOut16, FzOutBuf, FzLen,
+        FzLargeInt, FzOutUlong)
+FZ_SPEC(NtWriteFile, N, 4, FzHFile, FzHEvent, FzApc, FzPtr, FzOut16, FzInBuf, FzLen,
+        FzLargeInt, FzOutUlong)
+FZ_SPEC(NtDeviceIoControlFile, N, 4, FzHFile, FzHEvent, FzApc, FzPtr, FzOut16, FzIoctl,
+        FzInBuf, FzLen, FzOutBuf, FzLen)
+FZ_SPEC(NtFsControlFile, N, 2, FzHFile, FzHEvent, FzApc, FzPtr, FzOut16, FzIoctl, FzInBuf,
+        FzLen, FzOutBuf, FzLen)
+FZ_SPEC(NtQueryInformationFile, N, 3, FzHFile, FzOut16, FzOutBuf, FzLen, FzClass)
+FZ_SPEC(NtSetInformationFile, N, 3, FzHFile, FzOut16, FzInBuf, FzLen, FzClass)
+FZ_SPEC(NtQueryDirectoryFile, N, 3, FzHFile, FzHEvent, FzApc, FzPtr, FzOut16, FzOutBuf, FzLen,
+        FzClass, FzBool, FzUstr, FzBool)
+FZ_SPEC(NtCancelIoFile, N, 2, FzHFile, FzOut16)
 
 #undef N
 #undef QUERY
