@@ -391,8 +391,9 @@ static void KdpPrintDriverDispatch(const DRIVER_OBJECT *driver)
 
 static KD_COMMAND_RESULT KdpDrvObj(int argc, char **argv)
 {
+    // Static: the debugger runs alone, and this is too large for a stack.
+    static ULONG64 devices[KD_MAX_DRIVER_DEVICES];
     ULONG64 address, flags = KD_DRVOBJ_DEVICES, device;
-    ULONG64 devices[KD_MAX_DRIVER_DEVICES];
     DRIVER_OBJECT driver;
     char name[KD_IO_NAME];
     ULONG count = 0;
