@@ -15,6 +15,7 @@ void KdStartHangDemo(void);      // demo=hang (kd/demohang.c)
 void KdInitStartThread(void);
 void KdClockTick(void);
 void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
+void KdStartIoDemo(void);        // demo=io (kd/demoio.c)
 void DbgBreakPoint(void);
 
 // ---- Output ----------------------------------------------------------------------
