@@ -82,7 +82,7 @@ static void KdpPrintIrpDetail(ULONG64 address, const IRP *irp)
              KD_P((ULONG_PTR)irp->Tail.Overlay.CurrentStackLocation));
     KdpPrint("Tail.Overlay.OriginalFileObject = " KD_PTR "\n",
              KD_P((ULONG_PTR)irp->Tail.Overlay.OriginalFileObject));
-    KdpPrint("Tail.Apc = " KD_PTR "\n", KD_P(address + FIELD_OFFSET(IRP, Tail.Apc)));
+    KdpPrint("&Tail.Apc = " KD_PTR "\n", KD_P(address + FIELD_OFFSET(IRP, Tail.Apc)));
     KdpPrint("Tail.CompletionKey = " KD_PTR "\n", KD_P((ULONG_PTR)irp->Tail.CompletionKey));
 }
 
