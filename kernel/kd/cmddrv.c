@@ -418,6 +418,16 @@ static KD_COMMAND_RESULT KdpDrvObj(int argc, char **argv)
                 KdpPrint("\n(more than %u devices: a loop in NextDevice?)", count);
                 break;
             }
+            for (ULONG i = 0; i < count; i++) {
+                if (devices[i] == device) {
+                    KdpPrint("\n(NextDevice loops back to %016llx: the list stops)",
+                             (unsigned long long)device);
+                    device = 0;
+                    break;
+                }
+            }
+            if (!device)
+                break;
             devices[count] = device;
             KdpPrint("%016llx  %s", (unsigned long long)device, count % 4 == 3 ? "\n" : "");
             if (!KdpReadDeviceObject(device, &object, TRUE)) {

@@ -292,6 +292,12 @@ KTEST(KdIoCommandsLeaveNothingAndRefuseBadObjects)
         KtKdRun("!devstack KtKdLow");
         KT_CHECK(KtKdFind(KtKdOutput, "devices deep (a loop?)\n"));
         scene->Filter->AttachedDevice = lower;
+        // A driver whose device list comes back on itself.
+        scene->Filter->NextDevice = scene->Filter;
+        KtKdRun("!drvobj KtKdFilt 5");
+        KT_CHECK(KtKdFind(KtKdOutput, "(NextDevice loops back to "));
+        KT_CHECK(KtKdCount(KtKdOutput, "Device object (") == 1);
+        scene->Filter->NextDevice = NULL;
     } else {
         KtFail(__FILE__, __LINE__, "the device stack to be built");
     }
