@@ -54,6 +54,7 @@ KERNEL_BENCHMARKS = [
     "workitem-dispatch",
     "workitem-queue-to-start", "user-null-syscall", "user-thread-create-exit",
     "user-process-create-exit", "lpc-request-reply-process", "lpc-datagram-process",
+    "io-ioctl-null-3deep",
 ]
 PHASE_BENCHMARKS = ["lpc-request-reply-kernel", "lpc-datagram-kernel",
                     "lpc-request-reply-process", "lpc-datagram-process"]

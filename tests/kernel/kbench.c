@@ -6,6 +6,7 @@
 
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/kbench.h"
+#include "tests/kernel/ktio.h"
 #include "ke/ke.h"
 #include "ke/kephase.h"
 #include "mm/mm.h"
@@ -184,7 +185,13 @@ static void KbRunUbench(const char *command)
 static void KbRunUserBenchmarks(void)
 {
     if (!KE_PHASES_BUILT) {
+        // The I/O benchmark's devices (tests/kernel/ktio.c).
+        NTSTATUS status = KtIoStartDrivers();
+
+        if (!NT_SUCCESS(status))
+            DbgPrint("BENCH error: the I/O test drivers: %08x\n", (ULONG)status);
         KbRunUbench(NULL);
+        KtIoStopDrivers();
         return;
     }
     // One ubench.exe per LPC benchmark, so that each one's edges are its own

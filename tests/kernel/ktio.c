@@ -304,13 +304,18 @@ static void KtIoCancelHeld(DEVICE_OBJECT *device, IRP *irp)
     KtIoComplete(irp, STATUS_CANCELLED, 0);
 }
 
-static NTSTATUS KtIoHold(IRP *irp)
+// DriverContext[0] marks a request held without a cancel routine.
+#define KTIO_UNCANCELLABLE ((void *)1)
+
+static NTSTATUS KtIoHoldEx(IRP *irp, BOOLEAN cancellable)
 {
     KIRQL oldIrql;
 
     KeAcquireSpinLock(&KtIoHeldLock, &oldIrql);
-    IoSetCancelRoutine(irp, KtIoCancelHeld);
-    if (irp->Cancel && IoSetCancelRoutine(irp, NULL)) {
+    irp->Tail.Overlay.DriverContext[0] = cancellable ? NULL : KTIO_UNCANCELLABLE;
+    if (cancellable)
+        IoSetCancelRoutine(irp, KtIoCancelHeld);
+    if (cancellable && irp->Cancel && IoSetCancelRoutine(irp, NULL)) {
         KeReleaseSpinLock(&KtIoHeldLock, oldIrql);
         return KtIoComplete(irp, STATUS_CANCELLED, 0);
     }
@@ -319,6 +324,11 @@ static NTSTATUS KtIoHold(IRP *irp)
     KtIoHeldRequests++;
     KeReleaseSpinLock(&KtIoHeldLock, oldIrql);
     return STATUS_PENDING;
+}
+
+static NTSTATUS KtIoHold(IRP *irp)
+{
+    return KtIoHoldEx(irp, TRUE);
 }
 
 ULONG KtIoHeldCount(void)
@@ -341,7 +351,8 @@ static void KtIoCompleteHeldOf(FILE_OBJECT *file, NTSTATUS status)
         entry = entry->Flink;
         if (file && IoGetCurrentIrpStackLocation(irp)->FileObject != file)
             continue;
-        if (!IoSetCancelRoutine(irp, NULL))
+        if (irp->Tail.Overlay.DriverContext[0] != KTIO_UNCANCELLABLE &&
+            !IoSetCancelRoutine(irp, NULL))
             continue;       // being cancelled: its routine takes it off
         RemoveEntryList(&irp->Tail.Overlay.ListEntry);
         InsertTailList(&done, &irp->Tail.Overlay.ListEntry);
@@ -381,6 +392,8 @@ static NTSTATUS KtIoPendDispatch(DEVICE_OBJECT *device, IRP *irp)
         switch (stack->Parameters.DeviceIoControl.IoControlCode) {
         case IOCTL_KTIO_HOLD:
             return KtIoHold(irp);
+        case IOCTL_KTIO_HOLD_UNCANCELLABLE:
+            return KtIoHoldEx(irp, FALSE);
         case IOCTL_KTIO_HELD_COUNT:
             if (stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(ULONG))
                 return KtIoComplete(irp, STATUS_BUFFER_TOO_SMALL, 0);

@@ -36,9 +36,12 @@
     CTL_CODE(KTIO_DEVICE_TYPE, 0x806, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_KTIO_COMPLETE_HELD \
     CTL_CODE(KTIO_DEVICE_TYPE, 0x807, METHOD_BUFFERED, FILE_ANY_ACCESS)
-// Pend device: held like a read.
+// Pend device: held like a read; the second one with no cancel routine
+// (a driver that ignores cancellation).
 #define IOCTL_KTIO_HOLD \
     CTL_CODE(KTIO_DEVICE_TYPE, 0x808, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_KTIO_HOLD_UNCANCELLABLE \
+    CTL_CODE(KTIO_DEVICE_TYPE, 0x809, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 typedef struct _KTIO_CREATE_RECORD {
     ULONG Options;              // disposition << 24 | options

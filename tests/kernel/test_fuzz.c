@@ -6,6 +6,7 @@
 
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/ktuser.h"
+#include "tests/kernel/ktio.h"
 #include "arch/x86_64/hal.h"
 #include "kd/kd.h"
 #include "ke/ke.h"
@@ -35,10 +36,17 @@ static BOOLEAN KtTimerCountsAgree(const char *file, int line)
     return FALSE;
 }
 
+// The campaigns run with the I/O test drivers loaded, so that the file
+// services reach devices that complete, pend and fail (tests/kernel/ktio.c).
 KTEST(FuzzShortCampaign)
 {
-    if (!KtpUserTestsPassEx("tfuzz", KT_FUZZ_SHORT KT_FUZZ_AVOID, KT_FUZZ_SHORT_LIMIT_MS,
-                            __FILE__, __LINE__))
+    BOOLEAN passed;
+
+    KT_EXPECT_EQ(KtIoStartDrivers(), STATUS_SUCCESS);
+    passed = KtpUserTestsPassEx("tfuzz", KT_FUZZ_SHORT KT_FUZZ_AVOID, KT_FUZZ_SHORT_LIMIT_MS,
+                                __FILE__, __LINE__);
+    KtIoStopDrivers();
+    if (!passed)
         return;
     if (!KtTimerCountsAgree(__FILE__, __LINE__))
         return;
@@ -98,9 +106,11 @@ void KtRunFuzz(const KBOOT_OPTIONS *options)
                     (unsigned long long)options->FuzzSeed, options->FuzzSeconds,
                     options->FuzzAvoid[0] ? " avoid=" : "", options->FuzzAvoid);
     DbgPrint("FUZZ KERNEL running \"%s\"\n", commandLine);
+    KtIoStartDrivers();
     // The program's own limit plus time for its clean-up.
     passed = KtpUserTestsPassEx("tfuzz", commandLine, options->FuzzSeconds * 1000 + 60000,
                                 __FILE__, __LINE__);
+    KtIoStopDrivers();
     passed = KtTimerCountsAgree(__FILE__, __LINE__) && passed;
     if (!passed)
         KtDumpSurvivors();

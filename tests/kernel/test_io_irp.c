@@ -407,3 +407,50 @@ KTEST(EndingThreadCancelsItsIrps)
     KtIoStopDrivers();
     KT_CHECK(KtIoPoolIsBack(&before));
 }
+
+extern ULONG IopCancelThreadIoWaits;
+
+// Issues a request the driver will not let go of, and ends.
+static void KtIoIssueUncancellableAndLeave(void *context)
+{
+    KT_IO_ISSUER *issuer = context;
+    IRP *irp = IoBuildDeviceIoControlRequest(IOCTL_KTIO_HOLD_UNCANCELLABLE, KtIoPendDevice, NULL,
+                                             0, NULL, 0, FALSE, &issuer->Event, &issuer->Iosb);
+
+    issuer->Status = irp ? IoCallDriver(KtIoPendDevice, irp) : STATUS_INSUFFICIENT_RESOURCES;
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+// A driver that ignores the cancellation keeps the IRP past the thread's
+// wait for it (shortened here from NT's five minutes): the IRP loses its
+// thread, the thread ends, and the IRP's later completion is finished
+// without it, leaving nothing.
+KTEST(IrpNotCancelledInTimeIsLeftByItsEndingThread)
+{
+    ULONG savedWaits = IopCancelThreadIoWaits;
+    KT_IO_ISSUER issuer;
+    KT_IO_POOL before;
+    ETHREAD *thread;
+
+    KtIoTakePool(&before);
+    KT_EXPECT_EQ(KtIoStartDrivers(), STATUS_SUCCESS);
+    memset(&issuer, 0, sizeof(issuer));
+    KeInitializeEvent(&issuer.Event, NotificationEvent, FALSE);
+    issuer.Iosb.Status = KT_SENTINEL_STATUS;
+    IopCancelThreadIoWaits = 2;
+    thread = KtStartThread(KtIoIssueUncancellableAndLeave, &issuer, 8);
+    KT_CHECK(thread != NULL);
+    if (thread) {
+        KT_CHECK(KtJoinThread(thread));
+        KT_CHECK_EQ(issuer.Status, STATUS_PENDING);
+        KT_CHECK_EQ(KtIoHeldCount(), 1);        // still the driver's
+        KT_CHECK_EQ(KtPoolTagCount(IO_IRP_TAG), before.Irps + 1);
+        KtIoCompleteHeld(STATUS_SUCCESS);
+        // A kernel issuer is still told (its memory is not the thread's).
+        KT_CHECK_EQ(issuer.Iosb.Status, STATUS_SUCCESS);
+        KT_CHECK_EQ(KeReadStateEvent(&issuer.Event), 1);
+    }
+    IopCancelThreadIoWaits = savedWaits;
+    KtIoStopDrivers();
+    KT_CHECK(KtIoPoolIsBack(&before));
+}

@@ -21,6 +21,8 @@
 // before it waits again: the queue never nears its 256-message quota.
 #define UBENCH_LPC_PACING     64
 #define UBENCH_PORT_NAME      u"\\UbenchLpcPort"
+// tests/kernel/ktiodev.h's IOCTL_KTIO_ECHO (buffered, any access).
+#define UBENCH_KTIO_ECHO      CTL_CODE(0x8123, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 static ULONG64 UbSamples[UBENCH_SYSCALL_ROUNDS];
 
@@ -64,6 +66,43 @@ static void UbNullSystemCall(void)
         UbSamples[i] = UbReadTsc() - start;
     }
     UbReport("user-null-syscall", UBENCH_SYSCALL_ROUNDS);
+}
+
+// A device-control request that every driver passes straight on: NtDeviceIoControlFile
+// through the test drivers' three-deep stack (tests/kernel/ktio.c, loaded by
+// the kernel for the benchmarks), each filter with a completion routine,
+// the bottom completing at once; a synchronous handle, no buffers.
+static BOOLEAN UbIoControlThreeDeep(void)
+{
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    IO_STATUS_BLOCK iosb;
+    HANDLE file;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&name, u"\\Device\\KtIoBottom");
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    status = NtOpenFile(&file, FILE_READ_DATA | SYNCHRONIZE, &attributes, &iosb, 0,
+                        FILE_SYNCHRONOUS_IO_NONALERT);
+    if (!NT_SUCCESS(status)) {
+        printf("ubench: no test device for io-ioctl-null-3deep: %08x\n", (ULONG)status);
+        return FALSE;
+    }
+    for (ULONG i = 0; i < UBENCH_SYSCALL_ROUNDS; i++) {
+        ULONG64 start = UbReadTsc();
+
+        status = NtDeviceIoControlFile(file, NULL, NULL, NULL, &iosb, UBENCH_KTIO_ECHO, NULL, 0,
+                                       NULL, 0);
+        UbSamples[i] = UbReadTsc() - start;
+        if (status != STATUS_SUCCESS) {
+            printf("ubench: io-ioctl-null-3deep: %08x\n", (ULONG)status);
+            NtClose(file);
+            return FALSE;
+        }
+    }
+    NtClose(file);
+    UbReport("io-ioctl-null-3deep", UBENCH_SYSCALL_ROUNDS);
+    return TRUE;
 }
 
 static NTSTATUS NTAPI UbEmptyThread(PVOID argument)
@@ -353,8 +392,11 @@ int main(void)
         return UbLpc(TRUE, FALSE) ? 0 : 1;
     if (UbCommandLineEndsWith(u"lpc-datagram"))
         return UbLpc(FALSE, TRUE) ? 0 : 1;
+    if (UbCommandLineEndsWith(u"io-ioctl"))
+        return UbIoControlThreeDeep() ? 0 : 1;
     UbNullSystemCall();
-    ok = UbThreadCreation("user-thread-create-exit");
+    ok = UbIoControlThreeDeep();
+    ok = UbThreadCreation("user-thread-create-exit") && ok;
     ok = UbCrowdedThreadCreation(100, "user-thread-create-exit-100") && ok;
     ok = UbCrowdedThreadCreation(1000, "user-thread-create-exit-1000") && ok;
     ok = UbCrowdedThreadCreation(UBENCH_CROWD_THREADS, "user-thread-create-exit-10000") && ok;
