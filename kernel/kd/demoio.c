@@ -1,13 +1,15 @@
 // demo=io: the third case study's I/O hang in miniature, for !irp,
-// !irpfind, !devstack, !drvobj and !thread's IRP List. Three built-in
-// drivers: a filter (\FileSystem\FltMgr) attached over a redirector's device
-// (\FileSystem\Mup, \Device\Mup), and a transport (\Driver\Smb, \Device\Smb)
-// that pends every request and never completes one. A System thread sends
-// a device-control request down the Mup stack; Mup, to locate a provider,
+// !irpfind, !devstack, !drvobj, !fileobj and !thread's IRP List. Three
+// built-in drivers: a filter (\FileSystem\FltMgr) attached over a
+// redirector's device (\FileSystem\Mup, \Device\Mup), and a transport
+// (\Driver\Smb, \Device\Smb) that pends every request and never completes
+// one. A System thread opens \Device\Mup\DC005.contoso.com\PIPE\lsarpc: the
+// create goes down the Mup stack; Mup, to locate a provider for the path,
 // sends a request of its own to the transport on the same thread and waits
-// for it, forever. The break-in finds the thread blocked in Mup with two
-// IRPs on its IRP List: its own, current in Mup under the filter's
-// completion routine, and Mup's, pending in \Driver\Smb.
+// for it, forever. The break-in finds what the case study found: the thread
+// blocked in Mup with two IRPs on its IRP List, the create current in Mup
+// under the filter's completion routine (its file object names the path),
+// and Mup's query pending in \Driver\Smb.
 
 #include "kd/kd.h"
 #include "io/io.h"
@@ -15,8 +17,7 @@
 
 #define KD_DEMO_IO_QUERY_PATH CTL_CODE(FILE_DEVICE_NETWORK_FILE_SYSTEM, 0x64, METHOD_BUFFERED, \
                                        FILE_ANY_ACCESS)
-#define KD_DEMO_IO_OPEN       CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, \
-                                       FILE_ANY_ACCESS)
+#define KD_DEMO_IO_PATH       u"\\Device\\Mup\\DC005.contoso.com\\PIPE\\lsarpc"
 
 typedef struct _KD_DEMO_IO {
     DEVICE_OBJECT *FltMgr;          // attached over Mup
@@ -115,7 +116,7 @@ static NTSTATUS KdDemoMupEntry(DRIVER_OBJECT *driver, UNICODE_STRING *registryPa
     UNICODE_STRING name;
 
     UNREFERENCED_PARAMETER(registryPath);
-    driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = KdDemoMupDispatch;
+    driver->MajorFunction[IRP_MJ_CREATE] = KdDemoMupDispatch;
     RtlInitUnicodeString(&name, u"\\Device\\Mup");
     return IoCreateDevice(driver, 0, &name, FILE_DEVICE_MULTI_UNC_PROVIDER,
                           FILE_REMOTE_DEVICE, FALSE, &KdDemoIo.Mup);
@@ -124,7 +125,7 @@ static NTSTATUS KdDemoMupEntry(DRIVER_OBJECT *driver, UNICODE_STRING *registryPa
 static NTSTATUS KdDemoFltMgrEntry(DRIVER_OBJECT *driver, UNICODE_STRING *registryPath)
 {
     UNREFERENCED_PARAMETER(registryPath);
-    driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = KdDemoFltpDispatch;
+    driver->MajorFunction[IRP_MJ_CREATE] = KdDemoFltpDispatch;
     return IoCreateDevice(driver, 0, NULL, FILE_DEVICE_DISK_FILE_SYSTEM, 0, FALSE,
                           &KdDemoIo.FltMgr);
 }
@@ -132,21 +133,24 @@ static NTSTATUS KdDemoFltMgrEntry(DRIVER_OBJECT *driver, UNICODE_STRING *registr
 // The "svchost" thread: opens a UNC path, which goes down the Mup stack.
 __attribute__((noinline)) static void KdDemoSvcOpenUncPath(void *context)
 {
+    UNICODE_STRING path;
+    OBJECT_ATTRIBUTES attributes;
     IO_STATUS_BLOCK ioStatus;
-    KEVENT done;
-    IRP *irp;
+    HANDLE handle;
+    NTSTATUS status;
 
     UNREFERENCED_PARAMETER(context);
-    KeInitializeEvent(&done, NotificationEvent, FALSE);
-    irp = IoBuildDeviceIoControlRequest(KD_DEMO_IO_OPEN, KdDemoIo.FltMgr, KdDemoIo.Buffer,
-                                        sizeof(KdDemoIo.Buffer), NULL, 0, FALSE, &done,
-                                        &ioStatus);
-    if (!irp) {
-        KeSetEvent(&KdDemoIo.Started, 0, FALSE);
-        return;
-    }
-    if (IoCallDriver(KdDemoIo.FltMgr, irp) == STATUS_PENDING)
-        KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
+    RtlInitUnicodeString(&path, KD_DEMO_IO_PATH);
+    InitializeObjectAttributes(&attributes, &path, 0, NULL, NULL);
+    status = IoCreateFile(&handle, GENERIC_READ | SYNCHRONIZE, &attributes, &ioStatus, NULL, 0,
+                          FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_OPEN,
+                          FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0, CreateFileTypeNone, NULL,
+                          IO_NO_PARAMETER_CHECKING);
+    // Only when the open did not reach the transport.
+    DbgPrint("Demo: the open of the UNC path ended (status %08x)\n", (ULONG)status);
+    if (NT_SUCCESS(status))
+        ObCloseHandle(handle);
+    KeSetEvent(&KdDemoIo.Started, 0, FALSE);
 }
 
 static BOOLEAN KdDemoCreateDriver(const WCHAR *name, PDRIVER_INITIALIZE entry)
