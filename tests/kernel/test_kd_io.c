@@ -242,6 +242,23 @@ KTEST(KdIrpCommandsFollowAPendingIrpThroughTheStack)
         KtKdRunf("!thread %llx", KT_KD_ADDRESS(scene->Issuer));
         KtKdExpect("IRP List:\n    %016llx: (0006,%04x) Flags: %08x  Mdl: 00000000\n",
                    KT_KD_ADDRESS(irp), irp->Size, irp->Flags);
+
+        // The low device's queue, as a StartIo driver would hold the IRP.
+        {
+            KDEVICE_QUEUE saved = scene->Low->DeviceQueue;
+            KDEVICE_QUEUE *queue = &scene->Low->DeviceQueue;
+
+            InitializeListHead(&queue->DeviceListHead);
+            queue->Busy = TRUE;
+            KtKdRun("!devobj KtKdLow");
+            KtKdExpect("Device queue is busy -- Queue empty.\n");
+            InsertTailList(&queue->DeviceListHead,
+                           &irp->Tail.Overlay.DeviceQueueEntry.DeviceListEntry);
+            KtKdRun("!devobj KtKdLow");
+            KtKdExpect("Device queue is busy.\nIrp Queue:\n    %016llx\n", KT_KD_ADDRESS(irp));
+            RemoveEntryList(&irp->Tail.Overlay.DeviceQueueEntry.DeviceListEntry);
+            *queue = saved;
+        }
     } else {
         KtFail(__FILE__, __LINE__, "the device stack to be built");
     }
