@@ -66,7 +66,7 @@ static const KD_TYPE KdpTypes[] = {
     { NULL, 0, NULL, 0 },
 };
 
-#define KD_DT_NAME_WIDTH 16     // WinDbg's column, wider for a type with longer names
+#define KD_DT_NAME_WIDTH 16     // WinDbg's column for a whole type
 #define KD_DT_MAX_SIZE   1024   // the largest type dt reads at once
 #define KD_DT_MAX_STRING 128    // a UNICODE_STRING's text, cut there
 
@@ -291,14 +291,17 @@ static KD_COMMAND_RESULT KdpDisplayType(int argc, char **argv)
             return KdCommandContinue;
         }
     }
-    // WinDbg aligns the names on the longest one it prints.
-    if (fieldCount == 0)
+    // As WinDbg: the whole type aligns its names on a column of 16 that a
+    // longer name overruns; chosen fields align on the longest of them.
+    if (fieldCount == 0) {
         width = KD_DT_NAME_WIDTH;
-    for (ULONG i = 0; i < type->FieldCount; i++) {
-        int length = (int)strlen(type->Fields[i].Name);
+    } else {
+        for (ULONG i = 0; i < type->FieldCount; i++) {
+            int length = (int)strlen(type->Fields[i].Name);
 
-        if (KdpFieldSelected(&type->Fields[i], fieldCount, argv + first) && length > width)
-            width = length;
+            if (KdpFieldSelected(&type->Fields[i], fieldCount, argv + first) && length > width)
+                width = length;
+        }
     }
     for (ULONG i = 0; i < type->FieldCount; i++) {
         const KD_FIELD *field = &type->Fields[i];

@@ -147,9 +147,9 @@ KTEST(KdIrpShowsEveryStackLocationAsTheSeed)
         KtKdExpect("   +0x042 StackCount      : 4 ''\n   +0x043 CurrentLocation : 3 ''\n");
         KtKdRunf("dt nt!_IO_STACK_LOCATION %llx",
                  KT_KD_ADDRESS(KtIrpLocation(irp, KT_IRP_CURRENT)));
-        // Aligned on the longest name, CompletionRoutine.
-        KtKdExpect("   +0x003 Control           : 0xe1\n");
-        KtKdExpect("   +0x028 DeviceObject      : 0xfffffa80`31d1a840\n");
+        // WinDbg's column of 16, which CompletionRoutine overruns.
+        KtKdExpect("   +0x003 Control          : 0xe1\n");
+        KtKdExpect("   +0x028 DeviceObject     : 0xfffffa80`31d1a840\n");
         KtKdExpect("   +0x038 CompletionRoutine : 0x%08llx`%08llx     nt!KeSetEvent\n",
                    KT_KD_ADDRESS(KeSetEvent) >> 32, KT_KD_ADDRESS(KeSetEvent) & 0xffffffff);
     } else {
@@ -267,4 +267,25 @@ KTEST(KdIrpCommandsRefuseWhatIsNoIrp)
         KtFail(__FILE__, __LINE__, "the IRP scene to be built");
     }
     KtIrpTearDown(scene);
+}
+
+// dt's layouts of the I/O types: NT's x64 offsets, the seed's among them.
+KTEST(KdDtShowsTheIoTypesAtNtsOffsets)
+{
+    KtKdRun("dt nt!_FILE_OBJECT");
+    KT_EXPECT(KtKdFind(KtKdOutput, "   +0x058 FileName         : _UNICODE_STRING\n"));
+    KT_EXPECT(KtKdFind(KtKdOutput, "   +0x0c0 IrpList          : _LIST_ENTRY\n"));
+    KtKdRun("dt _IRP Tail* Current*");
+    KT_EXPECT(KtKdFind(KtKdOutput, "   +0x043 CurrentLocation : Char\n"
+                                   "   +0x078 Tail            : <unnamed-tag>\n"));
+    KT_EXPECT_EQ(KtKdCount(KtKdOutput, "\n"), 2);
+    KtKdRun("dt nt!_IO_STACK_LOCATION CompletionRoutine");
+    KT_EXPECT(KtKdFind(KtKdOutput, "   +0x038 CompletionRoutine : Ptr64     long \n"));
+    KtKdRun("dt nt!_DEVICE_OBJECT");
+    KT_EXPECT(KtKdFind(KtKdOutput, "   +0x138 DeviceObjectExtension : Ptr64 _DEVOBJ_EXTENSION\n"));
+    KtKdRun("dt nt!_DRIVER_OBJECT MajorFunction");
+    KT_EXPECT(KtKdFind(KtKdOutput, "   +0x070 MajorFunction : [28] Ptr64     long \n"));
+    KtKdRun("dt nt!_NoSuchType");
+    KT_EXPECT(KtKdFind(KtKdOutput, "Symbol nt!_NoSuchType not found (dt knows:"));
+    KT_EXPECT(KtKdFind(KtKdOutput, " _FILE_OBJECT _IRP _IO_STACK_LOCATION "));
 }
