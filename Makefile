@@ -46,7 +46,7 @@ USER_PROGRAMS := $(notdir $(USER_PROGRAM_DIRS:/=))
 USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-sse -mno-sse2 \
                -mno-mmx -mno-avx -fno-pic -fno-pie -fno-stack-protector \
                -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-omit-frame-pointer \
-               -Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
+               -Wall -Wextra -Werror -Wno-unused-parameter -DSLEUTH_USER_MODE -I. -Ikernel -MMD -MP
 ifneq ($(findstring clang,$(CC)),)
 USER_CFLAGS += --target=x86_64-unknown-none-elf
 endif

@@ -2,7 +2,7 @@
 // pixel. It covers printable ASCII; every other byte draws as a hollow box.
 #pragma once
 
-#include "rtl/ntdef.h"
+#include "ndk/ntdef.h"
 
 #define FONT_CELL_WIDTH      8
 #define FONT_CELL_HEIGHT     16

@@ -2,7 +2,7 @@
 // It does no port I/O, so the host tests can drive it one scan code at a time.
 #pragma once
 
-#include "rtl/ntdef.h"
+#include "ndk/ntdef.h"
 
 // The most one scan code can produce: ESC [ 3 ~ for Delete is four bytes.
 #define KBD_MAX_OUTPUT 8

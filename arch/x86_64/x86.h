@@ -2,7 +2,7 @@
 // Everything here is a thin inline wrapper around one instruction.
 #pragma once
 
-#include "rtl/ntdef.h"
+#include "ndk/ntdef.h"
 
 #define KGDT64_NULL      0x00
 #define KGDT64_R0_CODE   0x10   // NT's selector values, so `r` shows cs=0010

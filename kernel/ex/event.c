@@ -8,11 +8,6 @@
 
 OBJECT_TYPE *ExEventObjectType;
 
-typedef struct _EVENT_BASIC_INFORMATION {
-    EVENT_TYPE EventType;
-    LONG EventState;
-} EVENT_BASIC_INFORMATION;
-
 void ExpInitializeEventImplementation(void)
 {
     static const OBJECT_TYPE_INITIALIZER initializer = {

@@ -6,98 +6,8 @@
 #include "ps/ps.h"
 #include "ke/ke.h"
 #include "ob/ob.h"
+#include "ndk/ntexapi.h"    // the ABI: rights, information layouts, the Nt* services
 
-// Prints a counted UTF-16 string from user mode on the consoles (characters
-// beyond Latin-1 print as '?'). STATUS_ACCESS_VIOLATION for a bad pointer.
-NTSTATUS NtDisplayString(UNICODE_STRING *string);
-
-// ---- System information and time (sysinfo.c, extime.c) ------------------------
-
-typedef enum _SYSTEM_INFORMATION_CLASS {
-    SystemBasicInformation = 0,
-    SystemProcessInformation = 5,
-} SYSTEM_INFORMATION_CLASS;
-
-// NT's x64 layouts (user/include/ntapi.h has the same for user mode).
-typedef struct _SYSTEM_BASIC_INFORMATION {
-    ULONG Reserved;
-    ULONG TimerResolution;          // 100-ns units per clock tick
-    ULONG PageSize;
-    ULONG NumberOfPhysicalPages;
-    ULONG LowestPhysicalPageNumber;
-    ULONG HighestPhysicalPageNumber;
-    ULONG AllocationGranularity;
-    ULONG_PTR MinimumUserModeAddress;
-    ULONG_PTR MaximumUserModeAddress;
-    ULONG64 ActiveProcessorsAffinityMask;
-    CHAR NumberOfProcessors;
-} SYSTEM_BASIC_INFORMATION;
-
-typedef struct _SYSTEM_THREAD_INFORMATION {
-    LARGE_INTEGER KernelTime;
-    LARGE_INTEGER UserTime;
-    LARGE_INTEGER CreateTime;
-    ULONG WaitTime;
-    void *StartAddress;
-    CLIENT_ID ClientId;
-    KPRIORITY Priority;
-    LONG BasePriority;
-    ULONG ContextSwitches;
-    ULONG ThreadState;
-    ULONG WaitReason;
-} SYSTEM_THREAD_INFORMATION;
-
-typedef struct _SYSTEM_PROCESS_INFORMATION {
-    ULONG NextEntryOffset;
-    ULONG NumberOfThreads;
-    LARGE_INTEGER WorkingSetPrivateSize;
-    ULONG HardFaultCount;
-    ULONG NumberOfThreadsHighWatermark;
-    ULONG64 CycleTime;
-    LARGE_INTEGER CreateTime;
-    LARGE_INTEGER UserTime;
-    LARGE_INTEGER KernelTime;
-    UNICODE_STRING ImageName;
-    KPRIORITY BasePriority;
-    HANDLE UniqueProcessId;
-    HANDLE InheritedFromUniqueProcessId;
-    ULONG HandleCount;
-    ULONG SessionId;
-    ULONG_PTR UniqueProcessKey;
-    SIZE_T PeakVirtualSize;
-    SIZE_T VirtualSize;
-    ULONG PageFaultCount;
-    SIZE_T PeakWorkingSetSize;
-    SIZE_T WorkingSetSize;
-    SIZE_T QuotaPeakPagedPoolUsage;
-    SIZE_T QuotaPagedPoolUsage;
-    SIZE_T QuotaPeakNonPagedPoolUsage;
-    SIZE_T QuotaNonPagedPoolUsage;
-    SIZE_T PagefileUsage;
-    SIZE_T PeakPagefileUsage;
-    SIZE_T PrivatePageCount;
-    LARGE_INTEGER ReadOperationCount;
-    LARGE_INTEGER WriteOperationCount;
-    LARGE_INTEGER OtherOperationCount;
-    LARGE_INTEGER ReadTransferCount;
-    LARGE_INTEGER WriteTransferCount;
-    LARGE_INTEGER OtherTransferCount;
-} SYSTEM_PROCESS_INFORMATION;       // followed by its threads, then its name
-
-_Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 0x40, "NT's x64 layout");
-_Static_assert(sizeof(SYSTEM_THREAD_INFORMATION) == 0x50, "NT's x64 layout");
-_Static_assert(offsetof(SYSTEM_PROCESS_INFORMATION, ImageName) == 0x38, "NT's x64 layout");
-_Static_assert(offsetof(SYSTEM_PROCESS_INFORMATION, UniqueProcessId) == 0x50, "NT's x64 layout");
-_Static_assert(sizeof(SYSTEM_PROCESS_INFORMATION) == 0x100, "NT's x64 layout");
-
-NTSTATUS NtQuerySystemInformation(SYSTEM_INFORMATION_CLASS informationClass,
-                                  void *information, ULONG informationLength,
-                                  ULONG *returnLength);
-NTSTATUS NtDelayExecution(BOOLEAN alertable, LARGE_INTEGER *delayInterval);
-NTSTATUS NtYieldExecution(void);
-NTSTATUS NtQuerySystemTime(LARGE_INTEGER *systemTime);
-NTSTATUS NtQueryPerformanceCounter(LARGE_INTEGER *performanceCounter,
-                                   LARGE_INTEGER *performanceFrequency);
 // ---- Executive dispatcher objects (event.c, semaphore.c, mutant.c, timer.c) ----
 //
 // The kernel's KEVENT, KSEMAPHORE and KMUTANT, and an ETIMER around a
@@ -106,21 +16,6 @@ NTSTATUS NtQueryPerformanceCounter(LARGE_INTEGER *performanceCounter,
 
 #include "ke/ke.h"
 #include "ob/ob.h"
-
-#define EVENT_QUERY_STATE  0x0001
-#define EVENT_MODIFY_STATE 0x0002
-#define EVENT_ALL_ACCESS   (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
-
-#define SEMAPHORE_QUERY_STATE  0x0001
-#define SEMAPHORE_MODIFY_STATE 0x0002
-#define SEMAPHORE_ALL_ACCESS   (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
-
-#define MUTANT_QUERY_STATE 0x0001
-#define MUTANT_ALL_ACCESS  (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | MUTANT_QUERY_STATE)
-
-#define TIMER_QUERY_STATE  0x0001
-#define TIMER_MODIFY_STATE 0x0002
-#define TIMER_ALL_ACCESS   (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
 
 extern OBJECT_TYPE *ExEventObjectType;
 extern OBJECT_TYPE *ExSemaphoreObjectType;
@@ -166,53 +61,6 @@ NTSTATUS ExpReturnQueryBuffer(void *buffer, const void *answer, ULONG length,
                               ULONG *returnLength);
 // An optional LONG/BOOLEAN out-parameter, probed before anything is done.
 NTSTATUS ExpProbeOptionalOut(void *pointer, SIZE_T size);
-
-NTSTATUS NtCreateEvent(HANDLE *eventHandle, ACCESS_MASK desiredAccess,
-                       OBJECT_ATTRIBUTES *objectAttributes, EVENT_TYPE eventType,
-                       BOOLEAN initialState);
-NTSTATUS NtOpenEvent(HANDLE *eventHandle, ACCESS_MASK desiredAccess,
-                     OBJECT_ATTRIBUTES *objectAttributes);
-NTSTATUS NtSetEvent(HANDLE eventHandle, LONG *previousState);
-NTSTATUS NtResetEvent(HANDLE eventHandle, LONG *previousState);
-NTSTATUS NtPulseEvent(HANDLE eventHandle, LONG *previousState);
-NTSTATUS NtClearEvent(HANDLE eventHandle);
-NTSTATUS NtQueryEvent(HANDLE eventHandle, ULONG eventInformationClass, void *eventInformation,
-                      ULONG eventInformationLength, ULONG *returnLength);
-
-NTSTATUS NtCreateSemaphore(HANDLE *semaphoreHandle, ACCESS_MASK desiredAccess,
-                           OBJECT_ATTRIBUTES *objectAttributes, LONG initialCount,
-                           LONG maximumCount);
-NTSTATUS NtOpenSemaphore(HANDLE *semaphoreHandle, ACCESS_MASK desiredAccess,
-                         OBJECT_ATTRIBUTES *objectAttributes);
-NTSTATUS NtReleaseSemaphore(HANDLE semaphoreHandle, LONG releaseCount, LONG *previousCount);
-NTSTATUS NtQuerySemaphore(HANDLE semaphoreHandle, ULONG semaphoreInformationClass,
-                          void *semaphoreInformation, ULONG semaphoreInformationLength,
-                          ULONG *returnLength);
-
-NTSTATUS NtCreateMutant(HANDLE *mutantHandle, ACCESS_MASK desiredAccess,
-                        OBJECT_ATTRIBUTES *objectAttributes, BOOLEAN initialOwner);
-NTSTATUS NtOpenMutant(HANDLE *mutantHandle, ACCESS_MASK desiredAccess,
-                      OBJECT_ATTRIBUTES *objectAttributes);
-NTSTATUS NtReleaseMutant(HANDLE mutantHandle, LONG *previousCount);
-NTSTATUS NtQueryMutant(HANDLE mutantHandle, ULONG mutantInformationClass,
-                       void *mutantInformation, ULONG mutantInformationLength,
-                       ULONG *returnLength);
-
-// The user's timer APC routine: (TimerContext, low and high part of the
-// system time at which the timer fired).
-typedef void (*PTIMER_APC_ROUTINE)(void *timerContext, ULONG timerLowValue,
-                                   LONG timerHighValue);
-
-NTSTATUS NtCreateTimer(HANDLE *timerHandle, ACCESS_MASK desiredAccess,
-                       OBJECT_ATTRIBUTES *objectAttributes, TIMER_TYPE timerType);
-NTSTATUS NtOpenTimer(HANDLE *timerHandle, ACCESS_MASK desiredAccess,
-                     OBJECT_ATTRIBUTES *objectAttributes);
-NTSTATUS NtSetTimer(HANDLE timerHandle, LARGE_INTEGER *dueTime,
-                    PTIMER_APC_ROUTINE timerApcRoutine, void *timerContext,
-                    BOOLEAN resumeTimer, LONG period, BOOLEAN *previousState);
-NTSTATUS NtCancelTimer(HANDLE timerHandle, BOOLEAN *currentState);
-NTSTATUS NtQueryTimer(HANDLE timerHandle, ULONG timerInformationClass, void *timerInformation,
-                      ULONG timerInformationLength, ULONG *returnLength);
 
 // The timer internals the services share, for the in-kernel tests too: a
 // new timer object (one reference, no handle); arms `timer` (an APC routine, if any, goes to the current

@@ -8,12 +8,6 @@
 
 OBJECT_TYPE *ExMutantObjectType;
 
-typedef struct _MUTANT_BASIC_INFORMATION {
-    LONG CurrentCount;
-    BOOLEAN OwnedByCaller;
-    BOOLEAN AbandonedState;
-} MUTANT_BASIC_INFORMATION;
-
 // A mutant deleted while a live thread still owns it leaves that thread's
 // list of owned mutants: it is abandoned, as NT's ExpDeleteMutant does.
 static void ExpDeleteMutant(void *object)

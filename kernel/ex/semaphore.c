@@ -7,11 +7,6 @@
 
 OBJECT_TYPE *ExSemaphoreObjectType;
 
-typedef struct _SEMAPHORE_BASIC_INFORMATION {
-    LONG CurrentCount;
-    LONG MaximumCount;
-} SEMAPHORE_BASIC_INFORMATION;
-
 void ExpInitializeSemaphoreImplementation(void)
 {
     static const OBJECT_TYPE_INITIALIZER initializer = {

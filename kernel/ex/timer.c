@@ -21,11 +21,6 @@ OBJECT_TYPE *ExTimerType;
 static LIST_ENTRY ExpActiveTimerListHead;
 static KSPIN_LOCK ExpActiveTimerListLock;
 
-typedef struct _TIMER_BASIC_INFORMATION {
-    LARGE_INTEGER RemainingTime;
-    BOOLEAN TimerState;
-} TIMER_BASIC_INFORMATION;
-
 // Ends the APC association: the pending DPC and APC are taken back and the
 // timer leaves the active list. Returns TRUE when the caller must drop the
 // timer's reference on itself (after releasing timer->Lock). Caller holds

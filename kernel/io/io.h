@@ -266,42 +266,8 @@ void IoSetShareAccess(ACCESS_MASK desiredAccess, ULONG desiredShareAccess,
                       FILE_OBJECT *fileObject, SHARE_ACCESS *shareAccess);
 void IoRemoveShareAccess(FILE_OBJECT *fileObject, SHARE_ACCESS *shareAccess);
 
-// The services (kernel/ex/services.h), with NT's prototypes.
-NTSTATUS NtCreateFile(HANDLE *fileHandle, ACCESS_MASK desiredAccess,
-                      OBJECT_ATTRIBUTES *objectAttributes, IO_STATUS_BLOCK *ioStatusBlock,
-                      LARGE_INTEGER *allocationSize, ULONG fileAttributes, ULONG shareAccess,
-                      ULONG createDisposition, ULONG createOptions, void *eaBuffer,
-                      ULONG eaLength);
-NTSTATUS NtOpenFile(HANDLE *fileHandle, ACCESS_MASK desiredAccess,
-                    OBJECT_ATTRIBUTES *objectAttributes, IO_STATUS_BLOCK *ioStatusBlock,
-                    ULONG shareAccess, ULONG openOptions);
-NTSTATUS NtReadFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                    void *apcContext, IO_STATUS_BLOCK *ioStatusBlock, void *buffer,
-                    ULONG length, LARGE_INTEGER *byteOffset, ULONG *key);
-NTSTATUS NtWriteFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                     void *apcContext, IO_STATUS_BLOCK *ioStatusBlock, void *buffer,
-                     ULONG length, LARGE_INTEGER *byteOffset, ULONG *key);
-NTSTATUS NtDeviceIoControlFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                               void *apcContext, IO_STATUS_BLOCK *ioStatusBlock,
-                               ULONG ioControlCode, void *inputBuffer, ULONG inputBufferLength,
-                               void *outputBuffer, ULONG outputBufferLength);
-NTSTATUS NtFsControlFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                         void *apcContext, IO_STATUS_BLOCK *ioStatusBlock, ULONG fsControlCode,
-                         void *inputBuffer, ULONG inputBufferLength, void *outputBuffer,
-                         ULONG outputBufferLength);
-NTSTATUS NtQueryInformationFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock,
-                                void *fileInformation, ULONG length,
-                                FILE_INFORMATION_CLASS fileInformationClass);
-NTSTATUS NtSetInformationFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock,
-                              void *fileInformation, ULONG length,
-                              FILE_INFORMATION_CLASS fileInformationClass);
-NTSTATUS NtQueryDirectoryFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
-                              void *apcContext, IO_STATUS_BLOCK *ioStatusBlock,
-                              void *fileInformation, ULONG length,
-                              FILE_INFORMATION_CLASS fileInformationClass,
-                              BOOLEAN returnSingleEntry, UNICODE_STRING *fileName,
-                              BOOLEAN restartScan);
-NTSTATUS NtCancelIoFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock);
+// The services (kernel/ex/services.h) are declared with the NT ABI, in
+// ndk/ntioapi.h.
 
 // ---- I/O work items (iowork.c) --------------------------------------------------------
 

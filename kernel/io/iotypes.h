@@ -7,7 +7,7 @@
 // ndk/ntioapi.h.
 #pragma once
 
-#include "rtl/ntdef.h"
+#include "rtl/rtl.h"
 #include "ke/ke.h"
 #include "ob/ob.h"
 #include "ndk/ntioapi.h"

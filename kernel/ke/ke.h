@@ -572,46 +572,6 @@ extern ULONG64 KiLastClockTsc;
 
 // ---- User-mode APCs and thread contexts (userapc.c) -------------------------------
 
-// NT's x64 CONTEXT, as user mode sees it (user/include/ntapi.h has the same
-// layout). Sleuth's threads use no floating point: FltSave and the vector
-// registers are carried but never filled.
-#define CONTEXT_AMD64    0x00100000
-#define CONTEXT_CONTROL  (CONTEXT_AMD64 | 0x1)    // Rip, Rsp, EFlags, SegCs, SegSs
-#define CONTEXT_INTEGER  (CONTEXT_AMD64 | 0x2)    // Rax..R15 but Rsp
-#define CONTEXT_SEGMENTS (CONTEXT_AMD64 | 0x4)
-#define CONTEXT_FULL     (CONTEXT_CONTROL | CONTEXT_INTEGER)
-#define CONTEXT_ALIGNMENT 16
-
-typedef struct __attribute__((aligned(16))) _M128A {
-    ULONG64 Low;
-    LONG64 High;
-} M128A;
-
-typedef struct __attribute__((aligned(16))) _CONTEXT {
-    ULONG64 P1Home, P2Home, P3Home, P4Home, P5Home, P6Home;
-    ULONG ContextFlags;
-    ULONG MxCsr;
-    USHORT SegCs, SegDs, SegEs, SegFs, SegGs, SegSs;
-    ULONG EFlags;
-    ULONG64 Dr0, Dr1, Dr2, Dr3, Dr6, Dr7;
-    ULONG64 Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi;
-    ULONG64 R8, R9, R10, R11, R12, R13, R14, R15;
-    ULONG64 Rip;
-    UCHAR FltSave[512];
-    M128A VectorRegister[26];
-    ULONG64 VectorControl;
-    ULONG64 DebugControl;
-    ULONG64 LastBranchToRip;
-    ULONG64 LastBranchFromRip;
-    ULONG64 LastExceptionToRip;
-    ULONG64 LastExceptionFromRip;
-} CONTEXT;
-
-_Static_assert(offsetof(CONTEXT, ContextFlags) == 0x30, "CONTEXT matches NT's x64 layout");
-_Static_assert(offsetof(CONTEXT, Rax) == 0x78, "CONTEXT matches NT's x64 layout");
-_Static_assert(offsetof(CONTEXT, Rip) == 0xf8, "CONTEXT matches NT's x64 layout");
-_Static_assert(sizeof(CONTEXT) == 0x4d0, "CONTEXT is 0x4d0 bytes on x64");
-
 // Called on every way back to user mode (system-call return, and traps and
 // interrupts that came from user mode) at PASSIVE_LEVEL with interrupts
 // enabled, when the thread's ApcState.UserApcPending is set: takes the
@@ -623,12 +583,6 @@ void KiDeliverUserApc(KTRAP_FRAME *frame);
 // Moves every APC of `mode` queued to `thread` onto `listHead` (they are no
 // longer inserted). A thread that ends runs its user APCs down this way.
 void KeFlushQueueApc(KTHREAD *thread, KPROCESSOR_MODE mode, LIST_ENTRY *listHead);
-
-// NtContinue: the thread goes on in user mode with the registers of
-// ContextRecord (validated: user selectors, a user-half rip, sanitized
-// flags); with testAlert, pending user APCs are delivered first, as after
-// NtTestAlert. Returns only on failure.
-NTSTATUS NtContinue(CONTEXT *contextRecord, BOOLEAN testAlert);
 
 // Every processor, as an affinity mask: Sleuth's threads may run anywhere.
 static inline ULONG64 KeQueryActiveProcessors(void)

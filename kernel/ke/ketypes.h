@@ -4,8 +4,7 @@
 #pragma once
 
 #include "rtl/rtl.h"
-
-typedef LONG KPRIORITY;
+#include "ndk/ntkeapi.h"    // the ABI: KPRIORITY, EVENT_TYPE, WAIT_TYPE, CONTEXT
 
 #define LOW_PRIORITY            0
 #define LOW_REALTIME_PRIORITY   16
@@ -13,7 +12,6 @@ typedef LONG KPRIORITY;
 #define MAXIMUM_PRIORITY        32
 #define NORMAL_BASE_PRIORITY    8
 
-#define MAXIMUM_WAIT_OBJECTS    64
 #define THREAD_WAIT_OBJECTS     3       // wait blocks built into every thread
 #define TIMER_WAIT_BLOCK        3       // the extra one that waits on the thread's timer
 
@@ -39,10 +37,6 @@ typedef enum _KOBJECTS {
     TimerSynchronizationObject = 9,
     MaximumKernelObject = 10,
 } KOBJECTS;
-
-typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
-typedef enum _TIMER_TYPE { NotificationTimer, SynchronizationTimer } TIMER_TYPE;
-typedef enum _WAIT_TYPE { WaitAll, WaitAny } WAIT_TYPE;
 
 typedef enum _KTHREAD_STATE {
     Initialized,

@@ -12,7 +12,8 @@
 // replies go straight to the waiting client thread.
 #pragma once
 
-#include "lpc/lpctypes.h"
+#include "ndk/ntlpcapi.h"   // the ABI: PORT_MESSAGE, views, the Nt*Port services
+#include "ps/ps.h"
 #include "se/se.h"
 
 // LPCP_PORT_OBJECT.Flags: the port's role in the low bits, then state.
@@ -134,45 +135,6 @@ void LpcExitThread(struct _ETHREAD *thread);
 NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage);
 NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage,
                                  PORT_MESSAGE *replyMessage);
-
-// The system services, NT's prototypes.
-NTSTATUS NtCreatePort(HANDLE *portHandle, OBJECT_ATTRIBUTES *objectAttributes,
-                      ULONG maxConnectionInfoLength, ULONG maxMessageLength, ULONG maxPoolUsage);
-NTSTATUS NtCreateWaitablePort(HANDLE *portHandle, OBJECT_ATTRIBUTES *objectAttributes,
-                              ULONG maxConnectionInfoLength, ULONG maxMessageLength,
-                              ULONG maxPoolUsage);
-NTSTATUS NtConnectPort(HANDLE *portHandle, UNICODE_STRING *portName,
-                       SECURITY_QUALITY_OF_SERVICE *securityQos, PORT_VIEW *clientView,
-                       REMOTE_PORT_VIEW *serverView, ULONG *maxMessageLength,
-                       void *connectionInformation, ULONG *connectionInformationLength);
-NTSTATUS NtSecureConnectPort(HANDLE *portHandle, UNICODE_STRING *portName,
-                             SECURITY_QUALITY_OF_SERVICE *securityQos, PORT_VIEW *clientView,
-                             SID *requiredServerSid, REMOTE_PORT_VIEW *serverView,
-                             ULONG *maxMessageLength, void *connectionInformation,
-                             ULONG *connectionInformationLength);
-NTSTATUS NtListenPort(HANDLE portHandle, PORT_MESSAGE *connectionRequest);
-NTSTATUS NtAcceptConnectPort(HANDLE *portHandle, void *portContext,
-                             PORT_MESSAGE *connectionRequest, BOOLEAN acceptConnection,
-                             PORT_VIEW *serverView, REMOTE_PORT_VIEW *clientView);
-NTSTATUS NtCompleteConnectPort(HANDLE portHandle);
-NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage);
-NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
-                                PORT_MESSAGE *replyMessage);
-NTSTATUS NtReplyPort(HANDLE portHandle, PORT_MESSAGE *replyMessage);
-NTSTATUS NtReplyWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *replyMessage);
-NTSTATUS NtReplyWaitReceivePort(HANDLE portHandle, void **portContext,
-                                PORT_MESSAGE *replyMessage, PORT_MESSAGE *receiveMessage);
-NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
-                                  PORT_MESSAGE *replyMessage, PORT_MESSAGE *receiveMessage,
-                                  LARGE_INTEGER *timeout);
-NTSTATUS NtImpersonateClientOfPort(HANDLE portHandle, PORT_MESSAGE *message);
-NTSTATUS NtReadRequestData(HANDLE portHandle, PORT_MESSAGE *message, ULONG dataEntryIndex,
-                           void *buffer, SIZE_T bufferSize, SIZE_T *numberOfBytesRead);
-NTSTATUS NtWriteRequestData(HANDLE portHandle, PORT_MESSAGE *message, ULONG dataEntryIndex,
-                            void *buffer, SIZE_T bufferSize, SIZE_T *numberOfBytesWritten);
-NTSTATUS NtQueryInformationPort(HANDLE portHandle, PORT_INFORMATION_CLASS portInformationClass,
-                                void *portInformation, ULONG length, ULONG *returnLength);
-NTSTATUS NtRegisterThreadTerminatePort(HANDLE portHandle);
 
 // ---- Internals shared by kernel/lpc's files ------------------------------------
 //

@@ -2,6 +2,8 @@
 // tables and address regions, I/O space mappings, and the tagged pool.
 #pragma once
 
+#include "ndk/ntmmapi.h"    // the ABI: protections, MEM_*, SEC_*, the Nt* services
+#include "ndk/ntpsapi.h"
 #include "rtl/rtl.h"
 
 // ---- The kernel's address regions -----------------------------------------------
@@ -110,27 +112,7 @@ void MiUnmapGuardPage(void *va);
 #define MM_HIGHEST_USER_ADDRESS 0x00007FFFFFFEFFFFULL
 #define MM_USER_PROBE_ADDRESS   0x00007FFFFFFF0000ULL
 
-// Page protections, NT's values.
-#define PAGE_NOACCESS           0x01
-#define PAGE_READONLY           0x02
-#define PAGE_READWRITE          0x04
-#define PAGE_EXECUTE            0x10
-#define PAGE_EXECUTE_READ       0x20
-#define PAGE_EXECUTE_READWRITE  0x40
-
 #define MM_ALLOCATION_GRANULARITY 0x10000ULL    // 64K: where reservations and views start
-
-// Memory states and types (MEMORY_BASIC_INFORMATION), NT's values.
-#define MEM_COMMIT   0x00001000
-#define MEM_RESERVE  0x00002000
-#define MEM_DECOMMIT 0x00004000
-#define MEM_RELEASE  0x00008000
-#define MEM_FREE     0x00010000
-#define MEM_PRIVATE  0x00020000
-#define MEM_MAPPED   0x00040000
-#define MEM_TOP_DOWN 0x00100000
-#define MEM_IMAGE    0x01000000
-#define PAGE_WRITECOPY         0x08
 
 struct _EPROCESS;
 struct _SECTION;
@@ -250,61 +232,10 @@ NTSTATUS MmCreateThreadRange(struct _EPROCESS *process, SIZE_T size, SIZE_T comm
 // Releases the reservation at `base` if it is still `owningThread`'s.
 void MmDeleteThreadRange(struct _EPROCESS *process, ULONG64 base, void *owningThread);
 
-// ---- Virtual memory services (virtual.c) --------------------------------------------
-//
-// Committed pages are allocated (zeroed) at commit time, not on first touch:
-// there is no demand-zero fault path, so a page's state is always what its
-// PTE says (see docs/memory.md).
-
-// Process rights the memory services ask of a process handle (NT's values).
-#define PROCESS_VM_OPERATION      0x0008
-#define PROCESS_QUERY_INFORMATION 0x0400
-
-typedef enum _MEMORY_INFORMATION_CLASS { MemoryBasicInformation = 0 } MEMORY_INFORMATION_CLASS;
-typedef struct _MEMORY_BASIC_INFORMATION {
-    void *BaseAddress;
-    void *AllocationBase;
-    ULONG AllocationProtect;
-    SIZE_T RegionSize;
-    ULONG State;
-    ULONG Protect;
-    ULONG Type;
-} MEMORY_BASIC_INFORMATION;
-
-NTSTATUS NtAllocateVirtualMemory(HANDLE processHandle, void **baseAddress, ULONG_PTR zeroBits,
-                                 SIZE_T *regionSize, ULONG allocationType, ULONG protect);
-NTSTATUS NtFreeVirtualMemory(HANDLE processHandle, void **baseAddress, SIZE_T *regionSize,
-                             ULONG freeType);
-NTSTATUS NtQueryVirtualMemory(HANDLE processHandle, void *baseAddress,
-                              MEMORY_INFORMATION_CLASS memoryInformationClass,
-                              void *memoryInformation, SIZE_T memoryInformationLength,
-                              SIZE_T *returnLength);
-NTSTATUS NtProtectVirtualMemory(HANDLE processHandle, void **baseAddress, SIZE_T *regionSize,
-                                ULONG newProtect, ULONG *oldProtect);
-
 // ---- Sections (section.c) -----------------------------------------------------------
 //
 // Pagefile-backed sections only (there is no file system): a section owns
 // its pages, which every view maps; each view holds a reference on it.
-
-#define SECTION_QUERY        0x0001
-#define SECTION_MAP_WRITE    0x0002
-#define SECTION_MAP_READ     0x0004
-#define SECTION_MAP_EXECUTE  0x0008
-#define SECTION_EXTEND_SIZE  0x0010
-#define SECTION_ALL_ACCESS   (0x000F0000 | 0x1F)
-
-#define SEC_IMAGE    0x01000000
-#define SEC_RESERVE  0x04000000
-#define SEC_COMMIT   0x08000000
-
-typedef enum _SECTION_INHERIT { ViewShare = 1, ViewUnmap = 2 } SECTION_INHERIT;
-typedef enum _SECTION_INFORMATION_CLASS { SectionBasicInformation = 0 } SECTION_INFORMATION_CLASS;
-typedef struct _SECTION_BASIC_INFORMATION {
-    void *BaseAddress;
-    ULONG AllocationAttributes;
-    LARGE_INTEGER MaximumSize;
-} SECTION_BASIC_INFORMATION;
 
 typedef struct _SECTION {
     ULONG64 SizeOfSection;            // MaximumSize rounded up to pages
@@ -323,18 +254,6 @@ extern struct _OBJECT_TYPE *MmSectionObjectType;
 // Creates the Section object type; after ObInitSystem.
 void MmInitSectionObjectType(void);
 
-NTSTATUS NtCreateSection(HANDLE *sectionHandle, ACCESS_MASK desiredAccess,
-                         OBJECT_ATTRIBUTES *objectAttributes, LARGE_INTEGER *maximumSize,
-                         ULONG sectionPageProtection, ULONG allocationAttributes,
-                         HANDLE fileHandle);
-NTSTATUS NtOpenSection(HANDLE *sectionHandle, ACCESS_MASK desiredAccess,
-                       OBJECT_ATTRIBUTES *objectAttributes);
-NTSTATUS NtMapViewOfSection(HANDLE sectionHandle, HANDLE processHandle, void **baseAddress,
-                            ULONG_PTR zeroBits, SIZE_T commitSize,
-                            LARGE_INTEGER *sectionOffset, SIZE_T *viewSize,
-                            SECTION_INHERIT inheritDisposition, ULONG allocationType,
-                            ULONG win32Protect);
-NTSTATUS NtUnmapViewOfSection(HANDLE processHandle, void *baseAddress);
 // For kernel components (LPC): a view of `section` in `process` at
 // *baseAddress (NULL: where there is room), *viewSize bytes from
 // sectionOffset (0: to the end); the view holds a section reference. And
@@ -349,9 +268,6 @@ NTSTATUS MmUnmapViewOfSection(struct _EPROCESS *process, void *baseAddress);
 NTSTATUS MmCopyVirtualMemory(struct _EPROCESS *fromProcess, const void *fromAddress,
                              struct _EPROCESS *toProcess, void *toAddress, SIZE_T size,
                              SIZE_T *numberOfBytesCopied);
-NTSTATUS NtQuerySection(HANDLE sectionHandle, SECTION_INFORMATION_CLASS sectionInformationClass,
-                        void *sectionInformation, SIZE_T sectionInformationLength,
-                        SIZE_T *returnLength);
 
 // ---- Probing user pointers ----------------------------------------------------------
 //

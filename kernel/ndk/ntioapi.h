@@ -4,18 +4,13 @@
 // modes, device types and I/O control codes. x64 layouts, NT's names and
 // values, offsets checked below.
 //
-// It needs the basic NT types (ULONG, LARGE_INTEGER, UNICODE_STRING, HANDLE,
-// NTSTATUS, OBJECT_ATTRIBUTES, ACCESS_MASK, the standard access rights)
-// declared before it: rtl/ntdef.h and ob/ob.h in the kernel,
-// user/include/ntapi.h in user mode. The services' user-mode prototypes are
-// declared when NTOS_MODE_USER is defined (user/include/ntapi.h defines it);
-// the kernel declares its own in io/io.h.
+// The services' prototypes are the kernel's and user mode's both (NTAPI is
+// ms_abi in user builds); the kernel's structures that go with them (IRP,
+// FILE_OBJECT...) are in kernel/io/iotypes.h.
 #pragma once
 
-#ifndef NTAPI
-#define NTAPI __attribute__((ms_abi))
-#define NTIOAPI_DEFINED_NTAPI
-#endif
+#include "ntdef.h"
+#include "ntobapi.h"
 
 // ---- The I/O status block and the APC routine --------------------------------
 
@@ -416,48 +411,41 @@ _Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileName) == 0x5E,
 _Static_assert(offsetof(FILE_NAMES_INFORMATION, FileName) == 0xC,
                "FILE_NAMES_INFORMATION is NT's x64");
 
-// ---- The services, for user programs -------------------------------------------
+// ---- The services -----------------------------------------------------------------
 
-#ifdef NTOS_MODE_USER
-NTSTATUS NTAPI NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
-                            POBJECT_ATTRIBUTES ObjectAttributes, PIO_STATUS_BLOCK IoStatusBlock,
-                            PLARGE_INTEGER AllocationSize, ULONG FileAttributes,
-                            ULONG ShareAccess, ULONG CreateDisposition, ULONG CreateOptions,
-                            PVOID EaBuffer, ULONG EaLength);
-NTSTATUS NTAPI NtOpenFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
-                          POBJECT_ATTRIBUTES ObjectAttributes, PIO_STATUS_BLOCK IoStatusBlock,
-                          ULONG ShareAccess, ULONG OpenOptions);
-NTSTATUS NTAPI NtReadFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine,
-                          PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
-                          ULONG Length, PLARGE_INTEGER ByteOffset, PULONG Key);
-NTSTATUS NTAPI NtWriteFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine,
-                           PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, PVOID Buffer,
-                           ULONG Length, PLARGE_INTEGER ByteOffset, PULONG Key);
-NTSTATUS NTAPI NtDeviceIoControlFile(HANDLE FileHandle, HANDLE Event,
-                                     PIO_APC_ROUTINE ApcRoutine, PVOID ApcContext,
-                                     PIO_STATUS_BLOCK IoStatusBlock, ULONG IoControlCode,
-                                     PVOID InputBuffer, ULONG InputBufferLength,
-                                     PVOID OutputBuffer, ULONG OutputBufferLength);
-NTSTATUS NTAPI NtFsControlFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine,
-                               PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock,
-                               ULONG FsControlCode, PVOID InputBuffer, ULONG InputBufferLength,
-                               PVOID OutputBuffer, ULONG OutputBufferLength);
-NTSTATUS NTAPI NtQueryInformationFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock,
-                                      PVOID FileInformation, ULONG Length,
-                                      FILE_INFORMATION_CLASS FileInformationClass);
-NTSTATUS NTAPI NtSetInformationFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock,
-                                    PVOID FileInformation, ULONG Length,
-                                    FILE_INFORMATION_CLASS FileInformationClass);
-NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine,
-                                    PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock,
-                                    PVOID FileInformation, ULONG Length,
-                                    FILE_INFORMATION_CLASS FileInformationClass,
-                                    BOOLEAN ReturnSingleEntry, PUNICODE_STRING FileName,
-                                    BOOLEAN RestartScan);
-NTSTATUS NTAPI NtCancelIoFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock);
-#endif
-
-#ifdef NTIOAPI_DEFINED_NTAPI
-#undef NTAPI
-#undef NTIOAPI_DEFINED_NTAPI
-#endif
+NTSTATUS NTAPI NtCreateFile(HANDLE *fileHandle, ACCESS_MASK desiredAccess,
+                            OBJECT_ATTRIBUTES *objectAttributes, IO_STATUS_BLOCK *ioStatusBlock,
+                            LARGE_INTEGER *allocationSize, ULONG fileAttributes,
+                            ULONG shareAccess, ULONG createDisposition, ULONG createOptions,
+                            void *eaBuffer, ULONG eaLength);
+NTSTATUS NTAPI NtOpenFile(HANDLE *fileHandle, ACCESS_MASK desiredAccess,
+                          OBJECT_ATTRIBUTES *objectAttributes, IO_STATUS_BLOCK *ioStatusBlock,
+                          ULONG shareAccess, ULONG openOptions);
+NTSTATUS NTAPI NtReadFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
+                          void *apcContext, IO_STATUS_BLOCK *ioStatusBlock, void *buffer,
+                          ULONG length, LARGE_INTEGER *byteOffset, ULONG *key);
+NTSTATUS NTAPI NtWriteFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
+                           void *apcContext, IO_STATUS_BLOCK *ioStatusBlock, void *buffer,
+                           ULONG length, LARGE_INTEGER *byteOffset, ULONG *key);
+NTSTATUS NTAPI NtDeviceIoControlFile(HANDLE fileHandle, HANDLE event,
+                                     PIO_APC_ROUTINE apcRoutine, void *apcContext,
+                                     IO_STATUS_BLOCK *ioStatusBlock, ULONG ioControlCode,
+                                     void *inputBuffer, ULONG inputBufferLength,
+                                     void *outputBuffer, ULONG outputBufferLength);
+NTSTATUS NTAPI NtFsControlFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
+                               void *apcContext, IO_STATUS_BLOCK *ioStatusBlock,
+                               ULONG fsControlCode, void *inputBuffer, ULONG inputBufferLength,
+                               void *outputBuffer, ULONG outputBufferLength);
+NTSTATUS NTAPI NtQueryInformationFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock,
+                                      void *fileInformation, ULONG length,
+                                      FILE_INFORMATION_CLASS fileInformationClass);
+NTSTATUS NTAPI NtSetInformationFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock,
+                                    void *fileInformation, ULONG length,
+                                    FILE_INFORMATION_CLASS fileInformationClass);
+NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE apcRoutine,
+                                    void *apcContext, IO_STATUS_BLOCK *ioStatusBlock,
+                                    void *fileInformation, ULONG length,
+                                    FILE_INFORMATION_CLASS fileInformationClass,
+                                    BOOLEAN returnSingleEntry, UNICODE_STRING *fileName,
+                                    BOOLEAN restartScan);
+NTSTATUS NTAPI NtCancelIoFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock);

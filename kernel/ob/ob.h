@@ -7,48 +7,8 @@
 #include "rtl/rtl.h"
 #include "rtl/security.h"
 #include "ke/ke.h"
-
-// Standard access rights; each object type adds its own in the low 16 bits.
-#define DELETE                   0x00010000
-#define READ_CONTROL             0x00020000
-#define WRITE_DAC                0x00040000
-#define WRITE_OWNER              0x00080000
-#define SYNCHRONIZE              0x00100000
-#define STANDARD_RIGHTS_REQUIRED 0x000F0000
-#define STANDARD_RIGHTS_ALL      0x001F0000
-#define STANDARD_RIGHTS_READ     READ_CONTROL
-#define STANDARD_RIGHTS_WRITE    READ_CONTROL
-#define STANDARD_RIGHTS_EXECUTE  READ_CONTROL
-// Reading or changing an object's SACL; it takes SeSecurityPrivilege.
-#define ACCESS_SYSTEM_SECURITY   0x01000000
-
-#define DIRECTORY_QUERY               0x0001
-#define DIRECTORY_TRAVERSE            0x0002
-#define DIRECTORY_CREATE_OBJECT       0x0004
-#define DIRECTORY_CREATE_SUBDIRECTORY 0x0008
-#define DIRECTORY_ALL_ACCESS          (STANDARD_RIGHTS_REQUIRED | 0xF)
-
-#define SYMBOLIC_LINK_QUERY      0x0001
-#define SYMBOLIC_LINK_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | 0x1)
-
-// ObDuplicateObject's options.
-#define DUPLICATE_CLOSE_SOURCE 0x00000001
-#define DUPLICATE_SAME_ACCESS  0x00000002
-
-// GENERIC_READ and friends in a desired access are mapped through the
-// type's GENERIC_MAPPING before anything is granted.
-#define GENERIC_READ    0x80000000
-#define GENERIC_WRITE   0x40000000
-#define GENERIC_EXECUTE 0x20000000
-#define GENERIC_ALL     0x10000000
-#define MAXIMUM_ALLOWED 0x02000000
-
-typedef struct _GENERIC_MAPPING {
-    ACCESS_MASK GenericRead;
-    ACCESS_MASK GenericWrite;
-    ACCESS_MASK GenericExecute;
-    ACCESS_MASK GenericAll;
-} GENERIC_MAPPING;
+#include "ndk/ntobapi.h"    // the ABI: rights, information layouts, the Nt* services
+#include "ndk/ntseapi.h"
 
 struct _EPROCESS;
 
@@ -339,10 +299,6 @@ extern BOOLEAN ObpCaseInsensitive;
 
 // ---- Access rights (obaccess.c) ----------------------------------------------
 
-// The attributes a caller may pass in OBJECT_ATTRIBUTES, as NT's.
-#define OBJ_FORCE_ACCESS_CHECK 0x00000400
-#define OBJ_VALID_ATTRIBUTES   0x000007F2
-
 // What `desiredAccess` asks of an object of `type` when no descriptor is
 // consulted: GENERIC_* bits become the type's specific rights through its
 // GENERIC_MAPPING, MAXIMUM_ALLOWED becomes every right the type has, and
@@ -431,43 +387,3 @@ NTSTATUS ObpLookupObjectName(const OBJECT_ATTRIBUTES *objectAttributes, OBJECT_T
                              KPROCESSOR_MODE accessMode, void *parseContext, void **object,
                              BOOLEAN *parsed);
 
-NTSTATUS NtQuerySecurityObject(HANDLE handle, SECURITY_INFORMATION securityInformation,
-                               void *securityDescriptor, ULONG length, ULONG *lengthNeeded);
-NTSTATUS NtSetSecurityObject(HANDLE handle, SECURITY_INFORMATION securityInformation,
-                             void *securityDescriptor);
-
-// ---- System services (obsvc.c, obquery.c, obdirsvc.c, oblink.c, obwait.c) -------
-
-typedef enum _OBJECT_INFORMATION_CLASS {
-    ObjectBasicInformation = 0,
-    ObjectNameInformation = 1,
-    ObjectTypeInformation = 2,
-} OBJECT_INFORMATION_CLASS;
-
-NTSTATUS NtClose(HANDLE handle);
-NTSTATUS NtDuplicateObject(HANDLE sourceProcessHandle, HANDLE sourceHandle,
-                           HANDLE targetProcessHandle, HANDLE *targetHandle,
-                           ACCESS_MASK desiredAccess, ULONG handleAttributes, ULONG options);
-NTSTATUS NtQueryObject(HANDLE handle, OBJECT_INFORMATION_CLASS objectInformationClass,
-                       void *objectInformation, ULONG objectInformationLength,
-                       ULONG *returnLength);
-NTSTATUS NtMakeTemporaryObject(HANDLE handle);
-NTSTATUS NtCreateDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAccess,
-                                 OBJECT_ATTRIBUTES *objectAttributes);
-NTSTATUS NtOpenDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAccess,
-                               OBJECT_ATTRIBUTES *objectAttributes);
-NTSTATUS NtQueryDirectoryObject(HANDLE directoryHandle, void *buffer, ULONG length,
-                                BOOLEAN returnSingleEntry, BOOLEAN restartScan, ULONG *context,
-                                ULONG *returnLength);
-NTSTATUS NtCreateSymbolicLinkObject(HANDLE *linkHandle, ACCESS_MASK desiredAccess,
-                                    OBJECT_ATTRIBUTES *objectAttributes,
-                                    UNICODE_STRING *linkTarget);
-NTSTATUS NtOpenSymbolicLinkObject(HANDLE *linkHandle, ACCESS_MASK desiredAccess,
-                                  OBJECT_ATTRIBUTES *objectAttributes);
-NTSTATUS NtQuerySymbolicLinkObject(HANDLE linkHandle, UNICODE_STRING *linkTarget,
-                                   ULONG *returnedLength);
-NTSTATUS NtWaitForSingleObject(HANDLE handle, BOOLEAN alertable, LARGE_INTEGER *timeout);
-NTSTATUS NtWaitForMultipleObjects(ULONG count, HANDLE handles[], WAIT_TYPE waitType,
-                                  BOOLEAN alertable, LARGE_INTEGER *timeout);
-NTSTATUS NtSignalAndWaitForSingleObject(HANDLE signalHandle, HANDLE waitHandle,
-                                        BOOLEAN alertable, LARGE_INTEGER *timeout);

@@ -12,11 +12,6 @@
 // STATUS_MORE_ENTRIES sooner than it would on NT.
 #define OBP_QUERY_DIRECTORY_LIMIT 0x10000
 
-typedef struct _OBJECT_DIRECTORY_INFORMATION {
-    UNICODE_STRING Name;
-    UNICODE_STRING TypeName;
-} OBJECT_DIRECTORY_INFORMATION;
-
 NTSTATUS NtCreateDirectoryObject(HANDLE *directoryHandle, ACCESS_MASK desiredAccess,
                                  OBJECT_ATTRIBUTES *objectAttributes)
 {

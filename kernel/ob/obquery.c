@@ -13,51 +13,6 @@
 // characters, so a caller's bigger buffer is not matched in pool.
 #define OBP_QUERY_LIMIT (0x100 + 0x10000)
 
-// The user-mode layouts (NT's x64 ones, as in user/include/ntapi.h).
-typedef struct _OBJECT_BASIC_INFORMATION {
-    ULONG Attributes;
-    ACCESS_MASK GrantedAccess;
-    ULONG HandleCount;
-    ULONG PointerCount;
-    ULONG PagedPoolCharge;
-    ULONG NonPagedPoolCharge;
-    ULONG Reserved[3];
-    ULONG NameInfoSize;
-    ULONG TypeInfoSize;
-    ULONG SecurityDescriptorSize;
-    LARGE_INTEGER CreationTime;
-} OBJECT_BASIC_INFORMATION;
-
-typedef struct _OBJECT_NAME_INFORMATION {
-    UNICODE_STRING Name;
-} OBJECT_NAME_INFORMATION;
-
-typedef struct _OBJECT_TYPE_INFORMATION {
-    UNICODE_STRING TypeName;
-    ULONG TotalNumberOfObjects;
-    ULONG TotalNumberOfHandles;
-    ULONG TotalPagedPoolUsage;
-    ULONG TotalNonPagedPoolUsage;
-    ULONG TotalNamePoolUsage;
-    ULONG TotalHandleTableUsage;
-    ULONG HighWaterNumberOfObjects;
-    ULONG HighWaterNumberOfHandles;
-    ULONG HighWaterPagedPoolUsage;
-    ULONG HighWaterNonPagedPoolUsage;
-    ULONG HighWaterNamePoolUsage;
-    ULONG HighWaterHandleTableUsage;
-    ULONG InvalidAttributes;
-    GENERIC_MAPPING GenericMapping;
-    ULONG ValidAccessMask;
-    BOOLEAN SecurityRequired;
-    BOOLEAN MaintainHandleCount;
-    UCHAR TypeIndex;
-    CHAR ReservedByte;
-    ULONG PoolType;
-    ULONG DefaultPagedPoolCharge;
-    ULONG DefaultNonPagedPoolCharge;
-} OBJECT_TYPE_INFORMATION;
-
 _Static_assert(sizeof(OBJECT_BASIC_INFORMATION) == 0x38, "NT's x64 OBJECT_BASIC_INFORMATION");
 _Static_assert(sizeof(OBJECT_TYPE_INFORMATION) == 0x68, "NT's x64 OBJECT_TYPE_INFORMATION");
 

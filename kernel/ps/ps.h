@@ -6,11 +6,7 @@
 #include "ke/ke.h"
 #include "ob/ob.h"
 #include "mm/mm.h"
-
-typedef struct _CLIENT_ID {
-    HANDLE UniqueProcess;
-    HANDLE UniqueThread;
-} CLIENT_ID;
+#include "ndk/ntpsapi.h"    // the ABI: CLIENT_ID, PEB, TEB, rights, the Nt* services
 
 #define PROCESS_IMAGE_NAME_LENGTH 16
 
@@ -88,71 +84,6 @@ typedef struct _ETHREAD {
     // itself only, so the list needs no lock.
     LIST_ENTRY IrpList;
 } ETHREAD;
-
-// The user-mode structures the kernel builds, with NT's x64 layouts (the
-// first fields of each; user/include/ntapi.h has the same for programs).
-typedef struct _NT_TIB {
-    void *ExceptionList;
-    void *StackBase;
-    void *StackLimit;
-    void *SubSystemTib;
-    void *FiberData;
-    void *ArbitraryUserPointer;
-    struct _NT_TIB *Self;
-} NT_TIB;
-
-typedef struct _RTL_USER_PROCESS_PARAMETERS {
-    ULONG MaximumLength;
-    ULONG Length;
-    ULONG Flags;
-    ULONG DebugFlags;
-    HANDLE ConsoleHandle;
-    ULONG ConsoleFlags;
-    HANDLE StandardInput;
-    HANDLE StandardOutput;
-    HANDLE StandardError;
-    UNICODE_STRING CurrentDirectoryPath;
-    HANDLE CurrentDirectoryHandle;
-    UNICODE_STRING DllPath;
-    UNICODE_STRING ImagePathName;
-    UNICODE_STRING CommandLine;
-    void *Environment;
-} RTL_USER_PROCESS_PARAMETERS;
-
-#define RTL_USER_PROC_PARAMS_NORMALIZED 0x00000001  // the strings hold addresses
-
-typedef struct _PEB {
-    BOOLEAN InheritedAddressSpace;
-    BOOLEAN ReadImageFileExecOptions;
-    BOOLEAN BeingDebugged;
-    UCHAR BitField;
-    void *Mutant;
-    void *ImageBaseAddress;
-    void *Ldr;
-    RTL_USER_PROCESS_PARAMETERS *ProcessParameters;
-    void *SubSystemData;
-    void *ProcessHeap;
-} PEB;
-
-typedef struct _TEB {
-    NT_TIB NtTib;
-    void *EnvironmentPointer;
-    CLIENT_ID ClientId;
-    void *ActiveRpcHandle;
-    void *ThreadLocalStoragePointer;
-    PEB *ProcessEnvironmentBlock;
-    ULONG LastErrorValue;
-} TEB;
-
-_Static_assert(offsetof(PEB, ImageBaseAddress) == 0x10, "PEB matches NT x64");
-_Static_assert(offsetof(PEB, ProcessParameters) == 0x20, "PEB matches NT x64");
-_Static_assert(offsetof(RTL_USER_PROCESS_PARAMETERS, ImagePathName) == 0x60,
-               "RTL_USER_PROCESS_PARAMETERS matches NT x64");
-_Static_assert(offsetof(RTL_USER_PROCESS_PARAMETERS, CommandLine) == 0x70,
-               "RTL_USER_PROCESS_PARAMETERS matches NT x64");
-_Static_assert(offsetof(TEB, NtTib.Self) == 0x30, "TEB matches NT x64");
-_Static_assert(offsetof(TEB, ClientId) == 0x40, "TEB matches NT x64");
-_Static_assert(offsetof(TEB, ProcessEnvironmentBlock) == 0x60, "TEB matches NT x64");
 
 extern OBJECT_TYPE *PsProcessType;
 extern OBJECT_TYPE *PsThreadType;
@@ -240,61 +171,6 @@ void PspDeleteTeb(ETHREAD *thread);
 NTSTATUS PspSetExceptionPort(EPROCESS *process, HANDLE portHandle);
 void PspRundownExceptionPort(EPROCESS *process);
 
-// Pseudo-handles: the caller's own process and thread, with every right.
-#define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
-#define NtCurrentThread()  ((HANDLE)(LONG_PTR)-2)
-
-// The access rights, as NT's (XP values).
-#define PROCESS_TERMINATE         0x0001
-#define PROCESS_CREATE_THREAD     0x0002
-#define PROCESS_VM_OPERATION      0x0008
-#define PROCESS_VM_READ           0x0010
-#define PROCESS_VM_WRITE          0x0020
-#define PROCESS_DUP_HANDLE        0x0040
-#define PROCESS_CREATE_PROCESS    0x0080
-#define PROCESS_SET_QUOTA         0x0100
-#define PROCESS_SET_INFORMATION   0x0200
-#define PROCESS_QUERY_INFORMATION 0x0400
-#define PROCESS_SUSPEND_RESUME    0x0800
-#define PROCESS_ALL_ACCESS        (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFF)
-
-#define THREAD_TERMINATE            0x0001
-#define THREAD_SUSPEND_RESUME       0x0002
-#define THREAD_ALERT                0x0004
-#define THREAD_GET_CONTEXT          0x0008
-#define THREAD_SET_CONTEXT          0x0010
-#define THREAD_SET_INFORMATION      0x0020
-#define THREAD_QUERY_INFORMATION    0x0040
-#define THREAD_SET_THREAD_TOKEN     0x0080
-#define THREAD_IMPERSONATE          0x0100
-#define THREAD_DIRECT_IMPERSONATION 0x0200
-#define THREAD_ALL_ACCESS           (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3FF)
-
-#define PROCESS_CREATE_FLAGS_SUSPENDED       0x00000001
-#define THREAD_CREATE_FLAGS_CREATE_SUSPENDED 0x00000001
-
-// The system services of processes and threads, with NT's prototypes.
-NTSTATUS NtTerminateProcess(HANDLE processHandle, NTSTATUS exitStatus);
-NTSTATUS NtTerminateThread(HANDLE threadHandle, NTSTATUS exitStatus);
-NTSTATUS NtCreateProcessFromArchive(HANDLE *processHandle, HANDLE *threadHandle,
-                                    ACCESS_MASK processDesiredAccess,
-                                    ACCESS_MASK threadDesiredAccess,
-                                    const OBJECT_ATTRIBUTES *processObjectAttributes,
-                                    const UNICODE_STRING *imageName,
-                                    const UNICODE_STRING *commandLine, ULONG flags,
-                                    CLIENT_ID *clientId);
-NTSTATUS NtCreateThreadEx(HANDLE *threadHandle, ACCESS_MASK desiredAccess,
-                          const OBJECT_ATTRIBUTES *objectAttributes, HANDLE processHandle,
-                          void *startRoutine, void *argument, ULONG createFlags,
-                          SIZE_T zeroBits, SIZE_T stackSize, SIZE_T maximumStackSize,
-                          void *attributeList);
-NTSTATUS NtOpenProcess(HANDLE *processHandle, ACCESS_MASK desiredAccess,
-                       const OBJECT_ATTRIBUTES *objectAttributes, const CLIENT_ID *clientId);
-NTSTATUS NtOpenThread(HANDLE *threadHandle, ACCESS_MASK desiredAccess,
-                      const OBJECT_ATTRIBUTES *objectAttributes, const CLIENT_ID *clientId);
-NTSTATUS NtSuspendThread(HANDLE threadHandle, ULONG *previousSuspendCount);
-NTSTATUS NtResumeThread(HANDLE threadHandle, ULONG *previousSuspendCount);
-
 // Starts user program NAME.exe from the boot archive in a new process (a
 // child of System) whose PEB carries commandLine (NULL: the image name).
 // Returns a referenced EPROCESS in *process if given. PsStartUserProgramEx
@@ -331,52 +207,7 @@ void PspDeleteCid(HANDLE id);
 void *PsLookupCid(HANDLE id);       // no reference taken: debugger and tests only
 ULONG PspCidCount(void);
 
-// ---- Queries, alerts and user APCs (query.c, psapc.c, userentry.c) ----------
-
-// NT's access rights on processes and threads.
-#define PROCESS_QUERY_INFORMATION 0x0400
-#define THREAD_ALERT              0x0004
-#define THREAD_SUSPEND_RESUME     0x0002
-#define THREAD_SET_CONTEXT        0x0010
-#define THREAD_QUERY_INFORMATION  0x0040
-
-typedef enum _PROCESSINFOCLASS { ProcessBasicInformation = 0 } PROCESSINFOCLASS;
-typedef enum _THREADINFOCLASS { ThreadBasicInformation = 0 } THREADINFOCLASS;
-
-typedef struct _PROCESS_BASIC_INFORMATION {
-    NTSTATUS ExitStatus;            // STATUS_PENDING while the process runs
-    void *PebBaseAddress;
-    ULONG64 AffinityMask;
-    KPRIORITY BasePriority;
-    ULONG_PTR UniqueProcessId;
-    ULONG_PTR InheritedFromUniqueProcessId;
-} PROCESS_BASIC_INFORMATION;
-
-typedef struct _THREAD_BASIC_INFORMATION {
-    NTSTATUS ExitStatus;            // STATUS_PENDING while the thread runs
-    void *TebBaseAddress;
-    CLIENT_ID ClientId;
-    ULONG64 AffinityMask;
-    KPRIORITY Priority;
-    KPRIORITY BasePriority;
-} THREAD_BASIC_INFORMATION;
-
-NTSTATUS NtQueryInformationProcess(HANDLE processHandle, PROCESSINFOCLASS informationClass,
-                                   void *information, ULONG informationLength,
-                                   ULONG *returnLength);
-NTSTATUS NtQueryInformationThread(HANDLE threadHandle, THREADINFOCLASS informationClass,
-                                  void *information, ULONG informationLength,
-                                  ULONG *returnLength);
-
-// User APCs are NT's PPS_APC_ROUTINE(argument1, argument2, argument3), run
-// by the runtime's KiUserApcDispatcher (ms_abi).
-typedef void (*PPS_APC_ROUTINE)(void *argument1, void *argument2, void *argument3);
-
-NTSTATUS NtAlertThread(HANDLE threadHandle);
-NTSTATUS NtAlertResumeThread(HANDLE threadHandle, ULONG *previousSuspendCount);
-NTSTATUS NtTestAlert(void);
-NTSTATUS NtQueueApcThread(HANDLE threadHandle, PPS_APC_ROUTINE apcRoutine, void *argument1,
-                          void *argument2, void *argument3);
+// ---- User APCs (psapc.c, userentry.c) -------------------------------------------
 
 // Frees the user APCs still queued to the calling thread as it ends (no new
 // ones can be queued from here on). Part of thread exit.

@@ -2,8 +2,8 @@
 // state, so the same files build into the kernel and into the host tests.
 #pragma once
 
-#include "rtl/ntdef.h"
-#include "rtl/ntstatus.h"
+#include "ndk/ntdef.h"
+#include "ndk/ntstatus.h"
 
 #ifdef SLEUTH_HOST
 #include <string.h>

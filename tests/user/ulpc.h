@@ -24,11 +24,6 @@ typedef struct _ULPC_DATA_INFO {
     } Entries[2];
 } ULPC_DATA_INFO;
 
-typedef struct _ULPC_CLIENT_DIED_MSG {
-    PORT_MESSAGE h;
-    LARGE_INTEGER CreateTime;
-} ULPC_CLIENT_DIED_MSG;
-
 // A message with `dataLength` bytes of data, the data words set to `seed`+i.
 static inline void UlpcInitMessage(ULPC_MESSAGE *message, ULONG dataLength, ULONG seed)
 {

@@ -4,6 +4,9 @@
 #pragma once
 
 #include "user/include/ntapi.h"
+// The run-time library's security routines (kernel/rtl/security.c, built
+// again for user mode, as ntdll carries its own copy).
+#include "kernel/rtl/security.h"
 #include <stdarg.h>
 
 // The program: main's return value becomes the process's exit status.

@@ -4,8 +4,6 @@
 #pragma once
 
 #include "tests/user/utest.h"
-#include "user/include/ntlpc.h"
-#include "user/include/ntsec.h"
 
 #define TC_PAGE_SIZE 4096
 

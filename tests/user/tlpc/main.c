@@ -656,7 +656,7 @@ UTEST(ServerHearsOfDeadThreadsAndClosedPorts)
 {
     ULPC_CLIENT client;
     ULPC_MESSAGE message;
-    ULPC_CLIENT_DIED_MSG *died = (ULPC_CLIENT_DIED_MSG *)&message;
+    CLIENT_DIED_MSG *died = (CLIENT_DIED_MSG *)&message;
     HANDLE serverPort;
     PVOID context = NULL;
 
@@ -668,7 +668,7 @@ UTEST(ServerHearsOfDeadThreadsAndClosedPorts)
     UT_EXPECT_STATUS(UlpcReceive(ServerPort, &context, NULL, &message, 5000), STATUS_SUCCESS);
     UT_EXPECT_EQ(message.h.u2.s2.Type, LPC_CLIENT_DIED);
     UT_EXPECT_EQ(message.h.u1.s1.DataLength, sizeof(LARGE_INTEGER));
-    UT_EXPECT_EQ(message.h.u1.s1.TotalLength, sizeof(ULPC_CLIENT_DIED_MSG));
+    UT_EXPECT_EQ(message.h.u1.s1.TotalLength, sizeof(CLIENT_DIED_MSG));
     UT_EXPECT(died->CreateTime.QuadPart != 0);
     UT_EXPECT(context == CONTEXT_TAG);
     UT_EXPECT_STATUS(NtClose(client.Port), STATUS_SUCCESS);

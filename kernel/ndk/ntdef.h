@@ -1,4 +1,6 @@
-// Basic NT types, used by every layer of the kernel and by the host unit tests.
+// Basic NT types, used by every layer of the kernel, by the user runtime and
+// programs, and by the host unit tests: the first header of the NT ABI
+// (kernel/ndk/, one set of declarations for both sides of the system call).
 // The names are NT's so that what students read here matches what `dt` prints
 // in WinDbg.
 #pragma once
@@ -19,6 +21,11 @@ typedef int64_t  LONG64, LONGLONG, LONG_PTR;
 typedef void     VOID, *PVOID;
 typedef LONG     NTSTATUS;
 typedef ULONG    KAFFINITY32;
+typedef ULONG64  KAFFINITY;
+typedef ULONG    *PULONG;
+typedef LONG     *PLONG;
+typedef SIZE_T   *PSIZE_T;
+typedef BOOLEAN  *PBOOLEAN;
 
 #define TRUE  1
 #define FALSE 0
@@ -29,7 +36,22 @@ typedef ULONG    KAFFINITY32;
 
 #define NT_SUCCESS(Status) (((NTSTATUS)(Status)) >= 0)
 
+// NT's calling convention (ms_abi: rcx, rdx, r8, r9, then the stack above a
+// 32-byte home area) is what user mode calls the system-service stubs with,
+// and what the kernel's system-call entry expects; it is also how the
+// routines user mode hands the kernel (APC routines, thread starts) are
+// called. The kernel (and the host tests) are built with the System V
+// convention throughout and call their own services directly, so there
+// NTAPI is empty. USER_CFLAGS define SLEUTH_USER_MODE.
+#ifdef SLEUTH_USER_MODE
+#define NTAPI __attribute__((ms_abi))
+#else
+#define NTAPI
+#endif
+
 #define UNREFERENCED_PARAMETER(P) ((void)(P))
+// The declared length of an array that really runs on, as NT's.
+#define ANYSIZE_ARRAY 1
 #define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define FIELD_OFFSET(type, field) offsetof(type, field)
@@ -67,7 +89,7 @@ typedef union _LARGE_INTEGER {
         LONG HighPart;
     };
     LONGLONG QuadPart;
-} LARGE_INTEGER;
+} LARGE_INTEGER, *PLARGE_INTEGER;
 
 typedef struct _ANSI_STRING {
     USHORT Length;
@@ -78,20 +100,24 @@ typedef struct _ANSI_STRING {
 typedef struct _UNICODE_STRING {
     USHORT Length;
     USHORT MaximumLength;
-    WCHAR *Buffer;
-} UNICODE_STRING;
+    WCHAR *Buffer;          // Length bytes, without a terminator
+} UNICODE_STRING, *PUNICODE_STRING;
+typedef const UNICODE_STRING *PCUNICODE_STRING;
 
-typedef void *HANDLE;
+typedef void *HANDLE, **PHANDLE;
 typedef ULONG ACCESS_MASK;
 
 // OBJECT_ATTRIBUTES: how a caller names the object it creates or opens.
-#define OBJ_INHERIT          0x00000002
-#define OBJ_PERMANENT        0x00000010
-#define OBJ_EXCLUSIVE        0x00000020
-#define OBJ_CASE_INSENSITIVE 0x00000040
-#define OBJ_OPENIF           0x00000080
-#define OBJ_OPENLINK         0x00000100
-#define OBJ_KERNEL_HANDLE    0x00000200
+#define OBJ_INHERIT            0x00000002
+#define OBJ_PERMANENT          0x00000010
+#define OBJ_EXCLUSIVE          0x00000020
+#define OBJ_CASE_INSENSITIVE   0x00000040
+#define OBJ_OPENIF             0x00000080
+#define OBJ_OPENLINK           0x00000100
+#define OBJ_KERNEL_HANDLE      0x00000200
+#define OBJ_FORCE_ACCESS_CHECK 0x00000400
+// The attributes a caller may pass (STATUS_INVALID_PARAMETER for others).
+#define OBJ_VALID_ATTRIBUTES   0x000007F2
 
 typedef struct _OBJECT_ATTRIBUTES {
     ULONG Length;
@@ -100,7 +126,7 @@ typedef struct _OBJECT_ATTRIBUTES {
     ULONG Attributes;
     void *SecurityDescriptor;
     void *SecurityQualityOfService;
-} OBJECT_ATTRIBUTES;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
 
 #define InitializeObjectAttributes(p, n, a, r, s) \
     do {                                          \
