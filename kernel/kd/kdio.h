@@ -53,15 +53,16 @@ BOOLEAN KdpReadUnicodeText(const UNICODE_STRING *string, char *text, size_t size
 // driver; "" when there is none to read.
 void KdpDriverNameOf(ULONG64 driver, char *name, size_t size);
 void KdpDeviceDriverName(ULONG64 device, char *name, size_t size);
-// A routine as the I/O commands show it: "nt!IopInvalidDeviceRequest",
-// "module!Routine+0x10", or "" when no symbol covers it.
+// A routine as the I/O commands show it, by the kernel's symbols
+// ("nt!IopInvalidDeviceRequest+0x10"); "" when no symbol covers it.
 void KdpFormatCode(ULONG64 address, char *text, size_t size);
 // WinDbg's pointers in the I/O commands: at least eight digits, so that a
 // NULL reads 00000000 and a kernel address all sixteen.
 #define KD_PTR "%08llx"
 #define KD_P(value) ((unsigned long long)(value))
 // A !drvobj or !devobj argument: a path ("\Driver\Null"), a name taken under
-// `prefix` ("Null" is "\Driver\Null", as WinDbg), else an expression.
+// each of `prefixes` in turn ("Null" is "\Driver\Null", as WinDbg), else an
+// expression.
 // FALSE after an error line.
 BOOLEAN KdpResolveIoArgument(const char *text, const char *const *prefixes, ULONG64 *address);
 

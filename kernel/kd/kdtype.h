@@ -38,7 +38,8 @@ typedef struct _KD_TYPE {
     ULONG FieldCount;
 } KD_TYPE;
 
-#define KD_FIELD_OF(type, field, kind, typeName) { offsetof(type, field), #field, kind, typeName, 0 }
+#define KD_FIELD_OF(type, field, kind, typeName) \
+    { offsetof(type, field), #field, kind, typeName, 0 }
 #define KD_FIELD_ARRAY_OF(type, field, typeName)                                              \
     { offsetof(type, field), #field, KdFieldCodeArray, typeName,                            \
       sizeof(((type *)0)->field) / sizeof(((type *)0)->field[0]) }

@@ -151,7 +151,8 @@ KTEST(KdDriverAndDeviceCommandsShowTheStack)
         KtKdExpect("DriverUnload:  00000000\t\n");
         KtKdExpect("\nDispatch routines:\n[00] IRP_MJ_CREATE                      %016llx\t"
                    "nt!IopInvalidDeviceRequest\n", KT_KD_ADDRESS(IopInvalidDeviceRequest));
-        KtKdExpect("[0e] IRP_MJ_DEVICE_CONTROL              %016llx\tnt!KtKdIoFilterDeviceControl\n",
+        KtKdExpect("[0e] IRP_MJ_DEVICE_CONTROL              %016llx\t"
+                   "nt!KtKdIoFilterDeviceControl\n",
                    KT_KD_ADDRESS(KtKdIoFilterDeviceControl));
         KtKdExpect("[1b] IRP_MJ_PNP                         %016llx\t"
                    "nt!IopInvalidDeviceRequest\n", KT_KD_ADDRESS(IopInvalidDeviceRequest));
