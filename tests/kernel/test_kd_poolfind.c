@@ -74,3 +74,34 @@ KTEST(KdPoolFindRefusesBadArguments)
     KtKdRun("help !poolfind");
     KT_EXPECT(KtKdFind(KtKdOutput, "!poolfind Tag [PoolType]\n"));
 }
+
+// A page whose header chain is broken costs that page, named in one line,
+// not the search: the rest is still reported (here the big block).
+KTEST(KdPoolFindSkipsAPageWhoseHeadersDoNotChain)
+{
+    UCHAR *block = ExAllocatePoolWithTag(NonPagedPool, 2000, KT_PF_TAG);
+    UCHAR *big = ExAllocatePoolWithTag(NonPagedPool, KT_PF_BIG_SIZE, KT_PF_TAG);
+    POOL_HEADER *header = (POOL_HEADER *)block - 1;
+    UCHAR previous;
+
+    if (block && big) {
+        previous = header->PreviousSize;
+        header->PreviousSize = (UCHAR)(previous + 7);
+        KtKdRun("!poolfind KtPf");
+        header->PreviousSize = previous;
+        KtKdExpect("Pool page %016llx: its block headers do not chain (corrupt?); skipped\n",
+                   KT_KD_ADDRESS(ALIGN_DOWN_BY((ULONG_PTR)block, PAGE_SIZE)));
+        KtKdExpect("%016llx : large page allocation, tag is KtPf", KT_KD_ADDRESS(big));
+        KT_CHECK(!KtKdFind(KtKdOutput, "(Allocated) KtPf"));
+        KtKdExpect("\n1 block found\n");
+        KtKdRun("!poolfind KtPf");
+        KtKdExpect("%016llx size:", KT_KD_ADDRESS(header));
+        KtKdExpect("\n2 blocks found\n");
+    } else {
+        KtFail(__FILE__, __LINE__, "the pool blocks to be allocated");
+    }
+    if (block)
+        ExFreePoolWithTag(block, KT_PF_TAG);
+    if (big)
+        ExFreePoolWithTag(big, KT_PF_TAG);
+}
