@@ -97,13 +97,11 @@ static void KdpPrintPointerValue(ULONG64 value)
 static void KdpPrintCodeValue(ULONG64 value)
 {
     char symbol[128];
-    ULONG64 displacement;
 
     KdpPrintPointerValue(value);
-    if (KdpLookupAddress(&KdpKernelSymbols, value, &displacement)) {
-        KdpFormatSymbol(&KdpKernelSymbols, value, symbol, sizeof(symbol));
+    KdpFormatCode(value, symbol, sizeof(symbol));
+    if (symbol[0])
         KdpPrint("     %s", symbol);
-    }
 }
 
 // WinDbg's form of a UNICODE_STRING value: its text in quotes, read

@@ -49,6 +49,10 @@ const KSYM_ENTRY *KdpNextSymbol(const KD_SYMBOL_TABLE *table, const KSYM_ENTRY *
 const KSYM_ENTRY *KdpLookupName(const KD_SYMBOL_TABLE *table, const char *name);
 // "nt!KiSwapContext+0x85", "nt!KeTickCount", or the bare address.
 void KdpFormatSymbol(const KD_SYMBOL_TABLE *table, ULONG64 address, char *buffer, size_t size);
+// A routine as dt and the I/O commands show it, by the kernel's symbols
+// ("nt!IopInvalidDeviceRequest+0x10"); "" when no symbol covers it
+// (kd/cmddrv.c). The one place that names code for them.
+void KdpFormatCode(ULONG64 address, char *text, size_t size);
 typedef void (*KD_SYMBOL_CALLBACK)(void *context, const KSYM_ENTRY *entry);
 // Calls back for every symbol whose name matches the `x` pattern ("nt!Ke*").
 ULONG KdpEnumerateSymbols(const KD_SYMBOL_TABLE *table, const char *pattern,

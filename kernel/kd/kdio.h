@@ -53,9 +53,6 @@ BOOLEAN KdpReadUnicodeText(const UNICODE_STRING *string, char *text, size_t size
 // driver; "" when there is none to read.
 void KdpDriverNameOf(ULONG64 driver, char *name, size_t size);
 void KdpDeviceDriverName(ULONG64 device, char *name, size_t size);
-// A routine as the I/O commands show it, by the kernel's symbols
-// ("nt!IopInvalidDeviceRequest+0x10"); "" when no symbol covers it.
-void KdpFormatCode(ULONG64 address, char *text, size_t size);
 // WinDbg's pointers in the I/O commands: at least eight digits, so that a
 // NULL reads 00000000 and a kernel address all sixteen.
 #define KD_PTR "%08llx"
