@@ -8,6 +8,7 @@ CC := $(if $(shell command -v x86_64-elf-gcc 2>/dev/null),x86_64-elf-gcc,gcc)
 endif
 LD := $(if $(shell command -v x86_64-elf-ld 2>/dev/null),x86_64-elf-ld,ld)
 NM := $(if $(shell command -v x86_64-elf-nm 2>/dev/null),x86_64-elf-nm,nm)
+READELF := $(if $(shell command -v x86_64-elf-readelf 2>/dev/null),x86_64-elf-readelf,readelf)
 NASM ?= nasm
 HOSTCC ?= gcc
 PYTHON ?= python3
@@ -31,7 +32,7 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rw
 
 KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*/*.c) $(wildcard tests/kernel/*.c)
 KERNEL_ASM := $(wildcard boot/*.asm) $(wildcard arch/x86_64/*.asm)
-KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o)
+KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(BUILD)/ntexports.o
 
 ELF := $(BUILD)/sleuth.elf
 
@@ -56,6 +57,23 @@ USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c)) \
                 $(patsubst kernel/rtl/%.c,$(BUILD)/user/rtl/%.o,$(USER_RTL_SRC))
 USER_PROGRAM_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(USER_PROGRAM_DIRS:%=%*.c)))
 USER_EXE := $(USER_PROGRAMS:%=$(BUILD)/user/%.exe)
+
+# Drivers: each directory kernel/drivers/NAME/ and tests/drivers/NAME/ is an
+# image NAME.sys (docs/drivers.md): position-independent code linked as an
+# ELF shared object at 0, its imports left undefined for the kernel's loader
+# to bind by name to nt's exports (kernel/mm/ntoskrnl.exports). The kernel's
+# flags, but for the code model: a driver is relocated wherever it loads.
+DRIVER_DIRS := $(sort $(dir $(wildcard kernel/drivers/*/*.c)))
+TEST_DRIVER_DIRS := $(sort $(dir $(wildcard tests/drivers/*/*.c)))
+DRIVER_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(CFLAGS)) \
+                 -fPIC -fvisibility=hidden -DSLEUTH_DRIVER
+DRIVER_LDFLAGS := -shared -Bsymbolic --hash-style=sysv -z max-page-size=0x1000 -z noexecstack \
+                  -z separate-code -z now -z relro -e DriverEntry
+DRIVER_SYS := $(foreach d,$(DRIVER_DIRS) $(TEST_DRIVER_DIRS), \
+                $(BUILD)/drivers/$(notdir $(d:/=)).sys)
+DRIVER_OBJ := $(patsubst %.c,$(BUILD)/%.o, \
+                $(wildcard $(DRIVER_DIRS:%=%*.c) $(TEST_DRIVER_DIRS:%=%*.c)))
+EXPORTS := kernel/mm/ntoskrnl.exports
 USER_IMG := $(BUILD)/user.img
 ISO := $(BUILD)/sleuth.iso
 QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
@@ -106,6 +124,39 @@ $(BUILD)/tests/user/%.o: tests/user/%.c Makefile
 	@echo "  CC      $<"
 	@$(CC) $(USER_CFLAGS) -c $< -o $@
 
+$(BUILD)/kernel/drivers/%.o: kernel/drivers/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (driver)"
+	@$(CC) $(DRIVER_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/drivers/%.o: tests/drivers/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (driver)"
+	@$(CC) $(DRIVER_CFLAGS) -c $< -o $@
+
+# NAME.sys from the objects of its directory. The shipped drivers' imports
+# are checked against the export list here; the test drivers include ones
+# that must fail to load, so theirs are not.
+define DRIVER_RULE
+$(BUILD)/drivers/$(notdir $(1:/=)).sys: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) \
+                                         $(EXPORTS) tools/genexports.py
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	@$(LD) $(DRIVER_LDFLAGS) -o $$@ $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c))
+	$(if $(2),@$(PYTHON) tools/genexports.py --readelf $(READELF) --check-imports $(EXPORTS) $$@)
+endef
+$(foreach dir,$(DRIVER_DIRS),$(eval $(call DRIVER_RULE,$(dir),check)))
+$(foreach dir,$(TEST_DRIVER_DIRS),$(eval $(call DRIVER_RULE,$(dir),)))
+
+$(BUILD)/ntexports.asm: $(EXPORTS) tools/genexports.py
+	@mkdir -p $(BUILD)
+	@echo "  EXPORTS $@"
+	@$(PYTHON) tools/genexports.py -o $@ $(EXPORTS)
+
+$(BUILD)/ntexports.o: $(BUILD)/ntexports.asm
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) $< -o $@
+
 $(BUILD)/user/rtl/%.o: kernel/rtl/%.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (user)"
@@ -119,9 +170,15 @@ $(BUILD)/user/$(notdir $(1:/=)).exe: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)
 endef
 $(foreach dir,$(USER_PROGRAM_DIRS),$(eval $(call USER_PROGRAM_RULE,$(dir))))
 
-$(USER_IMG): $(USER_EXE) tools/mkuserimg.py
+# The services file stands in for the registry's Services key (docs/drivers.md).
+SERVICES := $(BUILD)/services.txt
+$(SERVICES): kernel/drivers/services.txt tests/drivers/services.txt
+	@mkdir -p $(BUILD)
+	@cat $^ > $@
+
+$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(SERVICES) tools/mkuserimg.py
 	@echo "  USERIMG $@"
-	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE)
+	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS) $(SERVICES)
 
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
@@ -200,7 +257,7 @@ fuzz: deps $(ISO)
 # Host unit tests: the pure code, built for this machine under the sanitizers.
 HOST_TEST_SRC := $(wildcard tests/host/*.c)
 HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/kd/symbols.c \
-                 kernel/mm/pool.c kernel/init/cmdline.c kernel/kd/expr.c arch/x86_64/kbdmap.c \
+                 kernel/mm/pool.c kernel/rtl/elfimage.c kernel/init/cmdline.c kernel/kd/expr.c arch/x86_64/kbdmap.c \
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
                  arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
                  user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c
@@ -219,6 +276,6 @@ clean:
 	rm -rf $(BUILD)
 
 # Kept: make would delete them as intermediates and relink every time.
-.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGRAM_OBJ)
+.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGRAM_OBJ) $(DRIVER_OBJ)
 
--include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(USER_PROGRAM_OBJ:.o=.d)
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB_OBJ:.o=.d) $(USER_PROGRAM_OBJ:.o=.d) $(DRIVER_OBJ:.o=.d)

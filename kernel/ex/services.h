@@ -118,9 +118,12 @@
     SYSTEM_SERVICE(96, NtQueryInformationFile, 5)                 \
     SYSTEM_SERVICE(97, NtSetInformationFile, 5)                   \
     SYSTEM_SERVICE(98, NtQueryDirectoryFile, 11)                  \
-    SYSTEM_SERVICE(99, NtCancelIoFile, 2)
+    SYSTEM_SERVICE(99, NtCancelIoFile, 2)                         \
+    /* Drivers (io/loaddrv.c) */                                  \
+    SYSTEM_SERVICE(100, NtLoadDriver, 1)                          \
+    SYSTEM_SERVICE(101, NtUnloadDriver, 1)
 
-#define SERVICE_COUNT 100
+#define SERVICE_COUNT 102
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

@@ -139,6 +139,10 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtSetInformationFile),
     SERVICE_ENTRY(NtQueryDirectoryFile),
     SERVICE_ENTRY(NtCancelIoFile),
+
+    // Drivers (io/loaddrv.c).
+    SERVICE_ENTRY(NtLoadDriver),
+    SERVICE_ENTRY(NtUnloadDriver),
 };
 
 #define SERVICE_ARGUMENTS(number, name, arguments) [number] = arguments,

@@ -95,7 +95,11 @@ void ExpCheckWorkerReturn(PWORKER_THREAD_ROUTINE routine, void *parameter,
     ETHREAD *thread = (ETHREAD *)KeGetCurrentThread();
     char name[128];
 
-    KdpFormatSymbol(&KdpKernelSymbols, (ULONG64)(ULONG_PTR)routine, name, sizeof(name));
+    // The common case names nothing: naming a driver's routine walks the
+    // loaded-module list, which is no work for every item.
+    if (irql == PASSIVE_LEVEL && !thread->ImpersonationToken && !thread->Tcb.KernelApcDisable)
+        return;
+    KdpFormatAddressSymbol((ULONG64)(ULONG_PTR)routine, name, sizeof(name));
     if (irql != PASSIVE_LEVEL) {
         DbgPrint("EXWORKER: worker routine %s returned at IRQL %u (parameter %p, item %p)\n",
                  name, irql, parameter, (void *)item);

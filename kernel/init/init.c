@@ -159,6 +159,7 @@ static void KiStartInitialProcess(const char *programs)
 static void Phase1Initialization(void *context)
 {
     ExpWorkerInitialization();      // the system worker threads, as NT's phase 1
+    IopInitializeBootDrivers();     // the Start=0 services (io/loaddrv.c)
     if (KeBootOptions.RunTests) {
         KtRunTests(&KeBootOptions);     // exits the emulator, or drops to the shell
         return;

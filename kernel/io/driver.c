@@ -170,4 +170,5 @@ void IopDeleteDriver(void *object)
     if (driver->DeviceObject)
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)IoDriverObjectType, (ULONG64)driver,
                      (ULONG64)driver->DeviceObject, 0);
+    IopDeleteDriverImage(driver);
 }

@@ -269,6 +269,26 @@ void IoRemoveShareAccess(FILE_OBJECT *fileObject, SHARE_ACCESS *shareAccess);
 // The services (kernel/ex/services.h) are declared with the NT ABI, in
 // ndk/ntioapi.h.
 
+// ---- Drivers loaded from images (loaddrv.c, docs/drivers.md) --------------------------
+
+// Loads service `serviceName` (a line of the boot archive's services.txt):
+// its image name.sys through MmLoadSystemImage, its driver object
+// \Driver\Name, DriverEntry called with the service's registry path. When
+// DriverEntry fails its devices and image go and its status is returned.
+// STATUS_OBJECT_NAME_NOT_FOUND for an unknown service, STATUS_IMAGE_ALREADY_LOADED
+// when its driver is there already, and the loader's statuses. PASSIVE_LEVEL.
+NTSTATUS IopLoadDriver(const char *serviceName);
+// Unloads it: DriverUnload (STATUS_INVALID_DEVICE_REQUEST for a driver
+// without one, or not loaded from an image), its devices, then its image
+// once the last reference to the driver object is gone. PASSIVE_LEVEL.
+NTSTATUS IopUnloadDriverByName(const char *serviceName);
+// The services with Start 0, loaded at boot (phase 1).
+void IopInitializeBootDrivers(void);
+// The Driver type's delete procedure's half for a loaded driver's image.
+void IopDeleteDriverImage(DRIVER_OBJECT *driver);
+// NtLoadDriver and NtUnloadDriver (declared in ndk/ntioapi.h) need the
+// caller's SeLoadDriverPrivilege (STATUS_PRIVILEGE_NOT_HELD).
+
 // ---- I/O work items (iowork.c) --------------------------------------------------------
 
 typedef void (*PIO_WORKITEM_ROUTINE)(DEVICE_OBJECT *deviceObject, void *context);

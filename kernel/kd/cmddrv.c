@@ -148,11 +148,9 @@ void KdpDeviceDriverName(ULONG64 address, char *name, size_t size)
 
 void KdpFormatCode(ULONG64 address, char *text, size_t size)
 {
-    ULONG64 displacement;
-
-    text[0] = '\0';
-    if (address && KdpLookupAddress(&KdpKernelSymbols, address, &displacement))
-        KdpFormatSymbol(&KdpKernelSymbols, address, text, size);
+    // Every loaded module's symbols, nt's and the drivers'.
+    if (!address || !KdpFormatModuleAddress(address, text, size))
+        text[0] = '\0';
 }
 
 BOOLEAN KdpResolveIoArgument(const char *text, const char *const *prefixes, ULONG64 *address)

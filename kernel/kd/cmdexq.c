@@ -89,7 +89,7 @@ typedef struct _KD_PENDING_WALK {
 
 static void KdpPrintSymbolTo(ULONG64 address, char *buffer, size_t size)
 {
-    KdpFormatSymbol(&KdpKernelSymbols, address, buffer, size);
+    KdpFormatAddressSymbol(address, buffer, size);
 }
 
 // PENDING: WorkerRoutine nt!Routine (address) Parameter address, and for

@@ -135,12 +135,9 @@ static KD_COMMAND_RESULT KdpDisplay(const KD_DISPLAY_FORMAT *format, int argc, c
             if (format->Symbols && readable[i]) {
                 char symbol[128];
                 ULONG64 pointer = *(const ULONG64 *)element;
-                ULONG64 displacement;
 
-                if (KdpLookupAddress(&KdpKernelSymbols, pointer, &displacement)) {
-                    KdpFormatSymbol(&KdpKernelSymbols, pointer, symbol, sizeof(symbol));
+                if (KdpFormatModuleAddress(pointer, symbol, sizeof(symbol)))
                     KdpPrint(" %s", symbol);
-                }
             }
         }
         if (format->ElementSize == 1) {

@@ -162,7 +162,7 @@ static void KdpPrintTimerOwner(ULONG64 address, const KTIMER *timer)
         KDPC dpc;
 
         if (KdpReadMemory((ULONG64)timer->Dpc, &dpc, sizeof(dpc))) {
-            KdpFormatSymbol(&KdpKernelSymbols, (ULONG64)dpc.DeferredRoutine, symbol,
+            KdpFormatAddressSymbol((ULONG64)dpc.DeferredRoutine, symbol,
                             sizeof(symbol));
             KdpPrint("%s (DPC @ %016llx)\n", symbol, (unsigned long long)(ULONG64)timer->Dpc);
         } else {
@@ -255,7 +255,7 @@ static BOOLEAN KdpPrintDpc(void *context, ULONG64 entry)
                  (unsigned long long)address);
         return TRUE;
     }
-    KdpFormatSymbol(&KdpKernelSymbols, (ULONG64)dpc.DeferredRoutine, symbol, sizeof(symbol));
+    KdpFormatAddressSymbol((ULONG64)dpc.DeferredRoutine, symbol, sizeof(symbol));
     KdpPrint("%2u: Normal  : 0x%016llx 0x%016llx %s\n", walk->Processor,
              (unsigned long long)address, (unsigned long long)(ULONG64)dpc.DeferredRoutine,
              symbol);

@@ -86,7 +86,7 @@ static BOOLEAN KdpStacksThread(void *context, ULONG64 entry)
     if (KdpGetThreadStackStart(address, address == KdpCurrentThread(), &start, &why))
         count = KdpCollectCallSites(&start, sites, KD_STACKS_MAX_FRAMES);
     for (i = 0; i < count; i++) {
-        KdpFormatSymbol(&KdpKernelSymbols, sites[i], symbols[i], sizeof(symbols[i]));
+        KdpFormatAddressSymbol(sites[i], symbols[i], sizeof(symbols[i]));
         if (walk->Filter && RtlMatchPattern(walk->Filter, symbols[i]))
             match = TRUE;
     }

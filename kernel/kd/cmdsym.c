@@ -1,21 +1,49 @@
-// Symbol commands: lm (modules), ln (nearest symbol), x (symbols matching a
-// pattern) and ? (evaluate an expression).
+// Symbol commands, over every loaded module (kd/modules.c): lm (modules),
+// ln (nearest symbol), x (symbols matching a pattern) and ? (evaluate an
+// expression).
 
 #include "kd/kd.h"
 
+typedef struct _KD_MODULE_LISTING {
+    const char *Pattern;            // `lm m PATTERN`, NULL: every module
+    ULONG Shown;
+} KD_MODULE_LISTING;
+
+static BOOLEAN KdpListModule(void *context, const KD_MODULE *module)
+{
+    KD_MODULE_LISTING *listing = context;
+    char symbols[32];
+
+    if (listing->Pattern && !RtlMatchPattern(listing->Pattern, module->Name))
+        return TRUE;
+    if (module->Symbols.Count)
+        RtlStringPrintf(symbols, sizeof(symbols), "(elf symbols: %u)", module->Symbols.Count);
+    else
+        RtlStringPrintf(symbols, sizeof(symbols), "(no symbols)");
+    KdpPrintAddress(module->Base);
+    KdpPrint(" ");
+    KdpPrintAddress(module->End);
+    KdpPrint("   %-10s %-20s %s\n", module->Name, symbols,
+             module->Symbols.ModuleName == KdpKernelSymbols.ModuleName ? "sleuth.elf"
+                                                                        : module->ImageName);
+    listing->Shown++;
+    return TRUE;
+}
+
+// `lm` lists every loaded module in load order (nt first), `lm m PATTERN`
+// those whose name matches, as WinDbg's.
 static KD_COMMAND_RESULT KdpListModules(int argc, char **argv)
 {
-    const KD_SYMBOL_TABLE *table = &KdpKernelSymbols;
+    KD_MODULE_LISTING listing = { NULL, 0 };
 
-    if (argc != 1) {
-        KdpPrint("Usage: lm\n");
+    if (argc == 3 && RtlCompareStringInsensitive(argv[1], "m") == 0) {
+        listing.Pattern = argv[2];
+    } else if (argc != 1) {
+        KdpPrint("Usage: lm [m pattern]\n");
         return KdCommandContinue;
     }
     KdpPrint("start             end                 module name\n");
-    KdpPrintAddress(table->ModuleStart);
-    KdpPrint(" ");
-    KdpPrintAddress(table->ModuleEnd);
-    KdpPrint("   %-10s (elf symbols: %u)   sleuth.elf\n", table->ModuleName, table->Count);
+    KdpEnumerateModules(KdpListModule, &listing);
     return KdCommandContinue;
 }
 
@@ -33,9 +61,10 @@ static void KdpPrintSymbolAt(const KD_SYMBOL_TABLE *table, const KSYM_ENTRY *ent
 
 static KD_COMMAND_RESULT KdpListNearest(int argc, char **argv)
 {
-    const KD_SYMBOL_TABLE *table = &KdpKernelSymbols;
-    const KSYM_ENTRY *entry, *next;
-    ULONG64 address, displacement;
+    const KSYM_ENTRY *entry = NULL, *next;
+    ULONG64 address, displacement, start;
+    KD_MODULE module;
+    char symbol[128];
 
     if (argc != 2) {
         KdpPrint("Usage: ln address\n");
@@ -43,23 +72,40 @@ static KD_COMMAND_RESULT KdpListNearest(int argc, char **argv)
     }
     if (!KdpGetValue(argv[1], &address))
         return KdCommandContinue;
-    entry = KdpLookupAddress(table, address, &displacement);
+    if (KdpFormatCurrentUserSymbol(address, symbol, sizeof(symbol), &start)) {
+        // In the current process's program: named from its own symbols.
+        KdpPrint("(");
+        KdpPrintAddress(start);
+        KdpPrint(")   %s\n", symbol);
+        return KdCommandContinue;
+    }
+    if (KdpFindModuleByAddress(address, &module))
+        entry = KdpLookupAddress(&module.Symbols, address, &displacement);
+    else
+        module.Base = 0;
+    if (!entry && module.Base) {
+        // A module without a symbol there: WinDbg names the module and the offset.
+        KdpPrint("(");
+        KdpPrintAddress(address);
+        KdpPrint(")   %s+0x%llx\n", module.Name, (unsigned long long)(address - module.Base));
+        return KdCommandContinue;
+    }
     if (!entry) {
         KdpPrint("No symbol near ");
         KdpPrintAddress(address);
         KdpPrint(" (outside every module)\n");
         return KdCommandContinue;
     }
-    KdpPrintSymbolAt(table, entry, displacement);
-    next = KdpNextSymbol(table, entry);
+    KdpPrintSymbolAt(&module.Symbols, entry, displacement);
+    next = KdpNextSymbol(&module.Symbols, entry);
     if (next) {
         KdpPrint("   |  ");
-        KdpPrintSymbolAt(table, next, 0);
+        KdpPrintSymbolAt(&module.Symbols, next, 0);
     }
     KdpPrint("\n");
     if (displacement == 0) {
-        KdpPrint("Exact matches:\n    %s!%s %s\n", table->ModuleName,
-                 KdpSymbolName(table, entry),
+        KdpPrint("Exact matches:\n    %s!%s %s\n", module.Symbols.ModuleName,
+                 KdpSymbolName(&module.Symbols, entry),
                  (entry->Kind == 'T' || entry->Kind == 't') ? "(<no parameter info>)"
                                                             : "= <no type information>");
     }
@@ -76,22 +122,48 @@ static void KdpPrintMatch(void *context, const KSYM_ENTRY *entry)
              code ? "(<no parameter info>)" : "= <no type information>");
 }
 
+typedef struct _KD_EXAMINE {
+    char ModulePattern[KD_MODULE_NAME_LENGTH];
+    const char *SymbolPattern;
+    ULONG Modules;
+} KD_EXAMINE;
+
+static BOOLEAN KdpExamineModule(void *context, const KD_MODULE *module)
+{
+    KD_EXAMINE *examine = context;
+
+    if (!RtlMatchPattern(examine->ModulePattern, module->Name))
+        return TRUE;
+    examine->Modules++;
+    KdpEnumerateSymbols(&module->Symbols, examine->SymbolPattern, KdpPrintMatch,
+                        (void *)&module->Symbols);
+    return TRUE;
+}
+
+// `x mod!pattern` in every module whose name matches `mod` (which may have
+// wildcards: `x *!Dispatch*`); `x pattern` in nt.
 static KD_COMMAND_RESULT KdpExamineSymbols(int argc, char **argv)
 {
-    const char *pattern, *bang;
+    KD_EXAMINE examine = { "nt", NULL, 0 };
+    const char *bang;
 
     if (argc != 2) {
-        KdpPrint("Usage: x [module!]pattern   (wildcards * and ?)\n");
+        KdpPrint("Usage: x [module!]pattern   (wildcards * and ? in both)\n");
         return KdCommandContinue;
     }
-    pattern = strncmp(argv[1], "*!", 2) == 0 ? argv[1] + 2 : argv[1];
-    bang = strchr(pattern, '!');
-    if (bang && !(bang - pattern == 2 && RtlDowncaseChar(pattern[0]) == 'n' &&
-                  RtlDowncaseChar(pattern[1]) == 't')) {
-        KdpPrint("Couldn't resolve module in '%s' (the only module is nt)\n", argv[1]);
-        return KdCommandContinue;
+    bang = strchr(argv[1], '!');
+    examine.SymbolPattern = bang ? bang + 1 : argv[1];
+    if (bang) {
+        if ((size_t)(bang - argv[1]) >= sizeof(examine.ModulePattern)) {
+            KdpPrint("Couldn't resolve module in '%s'\n", argv[1]);
+            return KdCommandContinue;
+        }
+        RtlStringPrintf(examine.ModulePattern, sizeof(examine.ModulePattern), "%.*s",
+                        (int)(bang - argv[1]), argv[1]);
     }
-    KdpEnumerateSymbols(&KdpKernelSymbols, pattern, KdpPrintMatch, &KdpKernelSymbols);
+    KdpEnumerateModules(KdpExamineModule, &examine);
+    if (examine.Modules == 0)
+        KdpPrint("Couldn't resolve module in '%s' (lm lists the modules)\n", argv[1]);
     return KdCommandContinue;
 }
 
@@ -121,11 +193,12 @@ static KD_COMMAND_RESULT KdpEvaluateCommand(int argc, char **argv)
 }
 
 const KD_COMMAND KdpSymbolCommands[] = {
-    { "lm", KdpListModules, "lm", "list loaded modules with their address ranges" },
+    { "lm", KdpListModules, "lm [m pattern]",
+      "list loaded modules (nt and the drivers) with their address ranges" },
     { "ln", KdpListNearest, "ln address", "list the nearest symbols to an address" },
-    { "x", KdpExamineSymbols, "x [nt!]pattern",
-      "examine symbols: every kernel symbol matching a pattern (* and ?)" },
+    { "x", KdpExamineSymbols, "x [module!]pattern",
+      "examine symbols: every symbol of a module matching a pattern (* and ?)" },
     { "?", KdpEvaluateCommand, "? expression",
-      "evaluate an expression (numbers, nt!symbols, @registers, poi(), + - *)" },
+      "evaluate an expression (numbers, mod!symbols, @registers, poi(), + - *)" },
     { NULL, NULL, NULL, NULL },
 };

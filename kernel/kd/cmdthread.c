@@ -387,10 +387,8 @@ static void KdpPrintThreadLpc(const ETHREAD *thread, ULONG indent)
 static void KdpPrintSymbolOrAddress(ULONG64 address)
 {
     char symbol[128];
-    ULONG64 displacement;
 
-    if (KdpLookupAddress(&KdpKernelSymbols, address, &displacement)) {
-        KdpFormatSymbol(&KdpKernelSymbols, address, symbol, sizeof(symbol));
+    if (KdpFormatModuleAddress(address, symbol, sizeof(symbol))) {
         KdpPrint("%s\n", symbol);
     } else {
         KdpPrint("0x%016llx\n", (unsigned long long)address);
@@ -400,10 +398,8 @@ static void KdpPrintSymbolOrAddress(ULONG64 address)
 static void KdpPrintSymbolAndAddress(ULONG64 address)
 {
     char symbol[128];
-    ULONG64 displacement;
 
-    if (KdpLookupAddress(&KdpKernelSymbols, address, &displacement)) {
-        KdpFormatSymbol(&KdpKernelSymbols, address, symbol, sizeof(symbol));
+    if (KdpFormatModuleAddress(address, symbol, sizeof(symbol))) {
         KdpPrint("%s (0x%016llx)\n", symbol, (unsigned long long)address);
     } else {
         KdpPrint("0x%016llx\n", (unsigned long long)address);

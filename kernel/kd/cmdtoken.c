@@ -25,6 +25,8 @@ static const char *KdpPrivilegeName(ULONG value)
         return "SeAssignPrimaryTokenPrivilege";
     case SE_TCB_PRIVILEGE:
         return "SeTcbPrivilege";
+    case SE_LOAD_DRIVER_PRIVILEGE:
+        return "SeLoadDriverPrivilege";
     case SE_CREATE_PERMANENT_PRIVILEGE:
         return "SeCreatePermanentPrivilege";
     case SE_DEBUG_PRIVILEGE:

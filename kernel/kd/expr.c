@@ -95,15 +95,19 @@ static BOOLEAN KdpParseFactor(KD_PARSER *parser, ULONG64 *value)
             return KdpFail(parser, "Memory access error", where);
         }
     } else if (!RtlParseUlong64(word, value)) {
-        const KSYM_ENTRY *symbol = env->Symbols ? KdpLookupName(env->Symbols, word) : NULL;
+        const KSYM_ENTRY *symbol = NULL;
+        BOOLEAN found;
 
-        if (!symbol) {
-            char reason[KD_MAX_TOKEN + 32];
-
-            RtlStringPrintf(reason, sizeof(reason), "Couldn't resolve error");
-            return KdpFail(parser, reason, start);
+        if (env->LookupSymbol) {
+            found = env->LookupSymbol(word, value);
+        } else {
+            symbol = env->Symbols ? KdpLookupName(env->Symbols, word) : NULL;
+            found = symbol != NULL;
+            if (symbol)
+                *value = symbol->Address;
         }
-        *value = symbol->Address;
+        if (!found)
+            return KdpFail(parser, "Couldn't resolve error", start);
     }
     parser->Depth--;
     return TRUE;

@@ -35,6 +35,7 @@ typedef struct _KD_SYMBOL_TABLE {
     const char *ModuleName;         // "nt"
     ULONG64 ModuleStart;
     ULONG64 ModuleEnd;
+    ULONG NamesSize;                // bytes of Names, checked by KdpSymbolName; 0: not known
 } KD_SYMBOL_TABLE;
 
 extern KD_SYMBOL_TABLE KdpKernelSymbols;
@@ -49,14 +50,64 @@ const KSYM_ENTRY *KdpNextSymbol(const KD_SYMBOL_TABLE *table, const KSYM_ENTRY *
 const KSYM_ENTRY *KdpLookupName(const KD_SYMBOL_TABLE *table, const char *name);
 // "nt!KiSwapContext+0x85", "nt!KeTickCount", or the bare address.
 void KdpFormatSymbol(const KD_SYMBOL_TABLE *table, ULONG64 address, char *buffer, size_t size);
-// A routine as dt and the I/O commands show it, by the kernel's symbols
-// ("nt!IopInvalidDeviceRequest+0x10"); "" when no symbol covers it
-// (kd/cmddrv.c). The one place that names code for them.
+// A routine as dt and the I/O commands show it, by the symbols of the
+// module it is in ("nt!IopInvalidDeviceRequest", "null!NullDispatch+0x10",
+// "mod+0x1a2" in a module without symbols there); "" in no module
+// (kd/cmddrv.c).
 void KdpFormatCode(ULONG64 address, char *text, size_t size);
 typedef void (*KD_SYMBOL_CALLBACK)(void *context, const KSYM_ENTRY *entry);
 // Calls back for every symbol whose name matches the `x` pattern ("nt!Ke*").
 ULONG KdpEnumerateSymbols(const KD_SYMBOL_TABLE *table, const char *pattern,
                           KD_SYMBOL_CALLBACK callback, void *context);
+
+// ---- Modules (modules.c) ------------------------------------------------------------
+//
+// Every loaded module, read from PsLoadedModuleList with the fault-safe
+// reader: its range, WinDbg's name for it ("nt", or the image name without
+// its extension) and its symbols (Count 0 when it has none).
+
+#define KD_MODULE_NAME_LENGTH 64
+
+typedef struct _KD_MODULE {
+    ULONG64 Entry;                  // its KLDR_DATA_TABLE_ENTRY
+    ULONG64 Base;
+    ULONG64 End;
+    ULONG Flags;
+    USHORT LoadCount;
+    char Name[KD_MODULE_NAME_LENGTH];       // "nt", "tldrok"
+    char ImageName[KD_MODULE_NAME_LENGTH];  // "ntoskrnl.exe", "tldrok.sys"
+    KD_SYMBOL_TABLE Symbols;
+} KD_MODULE;
+
+// Calls back for each module in load order until the callback returns
+// FALSE; FALSE (after an error line) when the list is damaged.
+typedef BOOLEAN (*KD_MODULE_CALLBACK)(void *context, const KD_MODULE *module);
+BOOLEAN KdpEnumerateModules(KD_MODULE_CALLBACK callback, void *context);
+BOOLEAN KdpFindModuleByAddress(ULONG64 address, KD_MODULE *module);
+// By WinDbg's module name (`length` characters of `name`), ignoring case.
+BOOLEAN KdpFindModuleByName(const char *name, size_t length, KD_MODULE *module);
+// "mod!Symbol+0xoff", or "mod+0xoff" in a module without symbols there,
+// or a user address in the current process's program named from its
+// symbols; FALSE (and the bare "0x...") for an address in no module.
+BOOLEAN KdpFormatModuleAddress(ULONG64 address, char *buffer, size_t size);
+void KdpFormatAddressSymbol(ULONG64 address, char *buffer, size_t size);
+// A symbol's address: "mod!Name", a bare "Name" (nt first, then the
+// drivers), or a bare module name (its base).
+BOOLEAN KdpLookupSymbolValue(const char *name, ULONG64 *value);
+// Every user program is linked at KD_USER_IMAGE_BASE (user/linker.ld); an
+// address up to KD_USER_IMAGE_SPAN past it counts as in its image.
+#define KD_USER_IMAGE_BASE 0x400000ULL
+#define KD_USER_IMAGE_SPAN 0x10000000ULL
+// "lpcdemo!ServerLoop+0x1a" for an address in the user program `imageName`
+// ("lpcdemo.exe"), from the program's ELF symbols in the boot archive, and
+// where that symbol starts (symbolStart may be NULL); FALSE when it has
+// none there.
+BOOLEAN KdpFormatUserSymbol(const char *imageName, ULONG64 address, char *buffer, size_t size,
+                            ULONG64 *symbolStart);
+// The same for an address in the image of the process of the debugger's
+// current thread (`.thread`'s, else the one it interrupted).
+BOOLEAN KdpFormatCurrentUserSymbol(ULONG64 address, char *buffer, size_t size,
+                                   ULONG64 *symbolStart);
 
 // ---- Expressions --------------------------------------------------------------------
 //
@@ -68,6 +119,8 @@ typedef struct _KD_EXPRESSION_ENVIRONMENT {
     const KD_SYMBOL_TABLE *Symbols;
     BOOLEAN (*ReadMemory)(ULONG64 address, void *buffer, SIZE_T length);
     BOOLEAN (*ReadRegister)(const char *name, ULONG64 *value);
+    // When set, resolves a symbol instead of `Symbols` (every module's).
+    BOOLEAN (*LookupSymbol)(const char *name, ULONG64 *value);
 } KD_EXPRESSION_ENVIRONMENT;
 
 // Evaluates `text` in full. On failure returns FALSE with a one-line reason

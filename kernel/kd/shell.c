@@ -61,6 +61,7 @@ static const KD_EXPRESSION_ENVIRONMENT KdpEnvironment = {
     &KdpKernelSymbols,
     KdpReadMemory,
     KdpReadRegister,
+    KdpLookupSymbolValue,
 };
 
 BOOLEAN KdpGetValue(const char *text, ULONG64 *value)

@@ -9,8 +9,6 @@
 #include "ps/ps.h"
 
 #define KD_MAX_FRAME_SIZE (64 * 1024)   // a larger jump means a broken chain
-#define KD_USER_IMAGE_BASE 0x400000ULL  // every user program's base (user/linker.ld)
-#define KD_USER_IMAGE_SPAN 0x10000000ULL    // what counts as "in the image" past it
 #define KD_SYSTEM_CALL_VECTOR 0x2E      // KTRAP_FRAME.Vector of a system call (syscall.asm)
 
 typedef struct _KD_FLAG_NAME {
@@ -50,7 +48,7 @@ void KdpPrintRegisters(const KTRAP_FRAME *frame)
     KdpPrint("\ncs=%04llx  ss=%04llx                                    efl=%08llx\n",
              (unsigned long long)frame->SegCs, (unsigned long long)frame->SegSs,
              (unsigned long long)frame->EFlags);
-    KdpFormatSymbol(&KdpKernelSymbols, frame->Rip, symbol, sizeof(symbol));
+    KdpFormatAddressSymbol(frame->Rip, symbol, sizeof(symbol));
     KdpPrint("%s:\n", symbol);
     KdpPrintAddress(frame->Rip);
     if (KdpReadMemory(frame->Rip, code, sizeof(code))) {
@@ -68,7 +66,7 @@ static void KdpPrintFrame(ULONG indent, ULONG64 childSp, ULONG64 returnAddress,
 {
     char symbol[128];
 
-    KdpFormatSymbol(&KdpKernelSymbols, callSite, symbol, sizeof(symbol));
+    KdpFormatAddressSymbol(callSite, symbol, sizeof(symbol));
     KdpPrint("%*s", (int)indent, "");
     KdpPrintAddress(childSp);
     KdpPrint(" ");
@@ -83,21 +81,29 @@ static BOOLEAN KdpIsUserAddress(ULONG64 address)
     return address < MM_USER_PROBE_ADDRESS;
 }
 
-// "hello+0x1a2b" for an address in the program's image, which every user
-// program has at the same base (user/linker.ld); WinDbg names a module
-// after its file without the extension. Other addresses print bare, as
-// WinDbg prints code it has no module for.
-static void KdpPrintUserFrame(ULONG indent, const char *module, ULONG64 childSp,
+// "hello!main+0x1a" for an address in the program's image, which every user
+// program has at the same base (user/linker.ld), named from the program's
+// own ELF symbols (in the boot archive); "hello+0x1a2b" when it has none
+// there. WinDbg names a module after its file without the extension. Other
+// addresses print bare, as WinDbg prints code it has no module for.
+static void KdpPrintUserFrame(ULONG indent, const char *imageName, ULONG64 childSp,
                               ULONG64 returnAddress, ULONG64 callSite)
 {
+    const char *dot = strchr(imageName, '.');
+    int moduleLength = (int)(dot ? (size_t)(dot - imageName) : strlen(imageName));
+    char symbol[128];
+
     KdpPrint("%*s", (int)indent, "");
     KdpPrintAddress(childSp);
     KdpPrint(" ");
     KdpPrintAddress(returnAddress);
-    if (callSite >= KD_USER_IMAGE_BASE && callSite < KD_USER_IMAGE_BASE + KD_USER_IMAGE_SPAN)
-        KdpPrint(" %s+0x%llx\n", module, (unsigned long long)(callSite - KD_USER_IMAGE_BASE));
-    else
+    if (callSite < KD_USER_IMAGE_BASE || callSite >= KD_USER_IMAGE_BASE + KD_USER_IMAGE_SPAN)
         KdpPrint(" 0x%llx\n", (unsigned long long)callSite);
+    else if (KdpFormatUserSymbol(imageName, callSite, symbol, sizeof(symbol), NULL))
+        KdpPrint(" %s\n", symbol);
+    else
+        KdpPrint(" %.*s+0x%llx\n", moduleLength, imageName,
+                 (unsigned long long)(callSite - KD_USER_IMAGE_BASE));
 }
 
 // Walks the user frames from the trap frame's registers, reading the
@@ -110,13 +116,9 @@ static void KdpPrintUserStack(const KD_STACK_START *start, const KTRAP_FRAME *tr
     ULONG64 dtb = start->DirectoryTableBase;
     ULONG64 callSite = trap->Rip, childSp = trap->Rsp, rbp = trap->Rbp;
     char module[PROCESS_IMAGE_NAME_LENGTH + 1];
-    char *dot;
 
     if (!KdpReadImageName(start->Process, module, sizeof(module)) || !module[0])
         RtlStringPrintf(module, sizeof(module), "user");
-    dot = strchr(module, '.');
-    if (dot)
-        *dot = '\0';
     if (trap->Vector == KD_SYSTEM_CALL_VECTOR && frame < maxFrames) {
         ULONG64 returnAddress = 0;
 

@@ -20,6 +20,10 @@
 //                  console, and takes the next request: KdpStartIdle.
 //
 // smss keeps the new process's handle, so the process stays in !process.
+//
+// `.drvload SERVICE` and `.drvunload SERVICE` load and unload a driver
+// (docs/drivers.md) the same way: recorded here, done by the same thread
+// with IopLoadDriver / IopUnloadDriverByName once `g` resumes the system.
 
 #include "kd/kd.h"
 #include "ke/ke.h"
@@ -27,6 +31,7 @@
 #include "ps/ps.h"
 #include "lpc/lpcp.h"
 #include "user/smss/smapi.h"
+#include "io/io.h"
 
 typedef enum _KD_START_STATE {
     KdpStartIdle,           // no request: `.start` may record one
@@ -34,7 +39,15 @@ typedef enum _KD_START_STATE {
     KdpStartQueued,         // the DPC is queued or the thread works on it
 } KD_START_STATE;
 
+// What the recorded request asks for.
+typedef enum _KD_START_KIND {
+    KdpStartProgram,
+    KdpStartLoadDriver,
+    KdpStartUnloadDriver,
+} KD_START_KIND;
+
 static volatile LONG KdpStartState = KdpStartIdle;
+static KD_START_KIND KdpStartKind;
 static BOOLEAN KdpStartThreadRunning;
 static char KdpStartImage[SM_IMAGE_NAME_LENGTH];
 static char KdpStartCommandLine[SM_COMMAND_LINE_LENGTH];
@@ -88,6 +101,15 @@ static void KdpStartThread(void *context)
         NTSTATUS status;
 
         KeWaitForSingleObject(&KdpStartEvent, Executive, KernelMode, FALSE, NULL);
+        if (KdpStartKind != KdpStartProgram) {
+            BOOLEAN load = KdpStartKind == KdpStartLoadDriver;
+
+            status = load ? IopLoadDriver(KdpStartImage) : IopUnloadDriverByName(KdpStartImage);
+            DbgPrint("%s: %s %s: status %08x\n", load ? ".drvload" : ".drvunload",
+                     load ? "loading" : "unloading", KdpStartImage, (ULONG)status);
+            KdpStartState = KdpStartIdle;
+            continue;
+        }
         status = KdpAskSessionManager(&clientId);
         if (NT_SUCCESS(status))
             DbgPrint(".start: started %s (Cid %llx)\n", KdpStartImage,
@@ -169,13 +191,59 @@ static KD_COMMAND_RESULT KdpStart(int argc, char **argv)
     }
     RtlStringPrintf(KdpStartImage, sizeof(KdpStartImage), "%s", argv[1]);
     memcpy(KdpStartCommandLine, commandLine, sizeof(commandLine));
+    KdpStartKind = KdpStartProgram;
     KdpStartState = KdpStartRecorded;
     KdpPrint("Starting %s after the target resumes (g)\n", argv[1]);
     return KdCommandContinue;
 }
 
+// `.drvload SERVICE` / `.drvunload SERVICE`: recorded, then done by the
+// .start thread once the system runs.
+static KD_COMMAND_RESULT KdpDriverRequest(int argc, char **argv, KD_START_KIND kind)
+{
+    const char *command = kind == KdpStartLoadDriver ? ".drvload" : ".drvunload";
+
+    if (argc != 2) {
+        KdpPrint("Usage: %s SERVICE   (a service of the boot archive's services.txt)\n",
+                 command);
+        return KdCommandContinue;
+    }
+    if (!KdpIsProgramName(argv[1]) || strchr(argv[1], '.')) {
+        KdpPrint("Bad service name '%s': letters, digits, '_' or '-'\n", argv[1]);
+        return KdCommandContinue;
+    }
+    if (!KdpStartThreadRunning) {
+        KdpPrint("No .start thread in this boot (self-tests): %s cannot run\n", command);
+        return KdCommandContinue;
+    }
+    if (KdpStartState != KdpStartIdle) {
+        KdpPrint("A request is already pending (%s); `g` lets it run\n", KdpStartImage);
+        return KdCommandContinue;
+    }
+    RtlStringPrintf(KdpStartImage, sizeof(KdpStartImage), "%s", argv[1]);
+    KdpStartKind = kind;
+    KdpStartState = KdpStartRecorded;
+    KdpPrint("%s %s after the target resumes (g)\n",
+             kind == KdpStartLoadDriver ? "Loading" : "Unloading", argv[1]);
+    return KdCommandContinue;
+}
+
+static KD_COMMAND_RESULT KdpDriverLoad(int argc, char **argv)
+{
+    return KdpDriverRequest(argc, argv, KdpStartLoadDriver);
+}
+
+static KD_COMMAND_RESULT KdpDriverUnload(int argc, char **argv)
+{
+    return KdpDriverRequest(argc, argv, KdpStartUnloadDriver);
+}
+
 const KD_COMMAND KdpStartCommands[] = {
     { ".start", KdpStart, ".start PROGRAM [ARGS]",
       "start PROGRAM from the boot archive (through smss) once `g` resumes the system" },
+    { ".drvload", KdpDriverLoad, ".drvload SERVICE",
+      "load driver SERVICE (services.txt: null.sys for Null) once `g` resumes the system" },
+    { ".drvunload", KdpDriverUnload, ".drvunload SERVICE",
+      "unload driver SERVICE (its DriverUnload runs) once `g` resumes the system" },
     { NULL, NULL, NULL, NULL },
 };

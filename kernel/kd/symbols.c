@@ -5,6 +5,9 @@
 
 const char *KdpSymbolName(const KD_SYMBOL_TABLE *table, const KSYM_ENTRY *entry)
 {
+    // A driver's table is read in place: a damaged offset names nothing.
+    if (table->NamesSize && entry->NameOffset >= table->NamesSize)
+        return "?";
     return table->Names + entry->NameOffset;
 }
 

@@ -120,6 +120,17 @@ void KiBugCheckWithTrapFrame(KTRAP_FRAME *trapFrame, ULONG code, ULONG64 p1, ULO
                     code, (unsigned long long)p1, (unsigned long long)p2,
                     (unsigned long long)p3, (unsigned long long)p4, KeBugCheckName(code));
     KiDisplayString(line);
+    {
+        ULONG64 address, base;
+        char driver[64];
+
+        // As NT's text names the driver at fault.
+        if (KiFindBugCheckDriver(trapFrame, &address, driver, sizeof(driver), &base)) {
+            RtlStringPrintf(line, sizeof(line), "***  %s - Address %016llX base at %016llX\n\n",
+                            driver, (unsigned long long)address, (unsigned long long)base);
+            KiDisplayString(line);
+        }
+    }
 
     if (KiDebugRoutine) {
         KiDebugRoutine(trapFrame, KdReasonBugCheck);

@@ -265,6 +265,13 @@ void KeBugCheck(ULONG code) __attribute__((noreturn));
 void KiBugCheckWithTrapFrame(KTRAP_FRAME *trapFrame, ULONG code, ULONG64 p1, ULONG64 p2,
                              ULONG64 p3, ULONG64 p4) __attribute__((noreturn));
 const char *KeBugCheckName(ULONG code);
+// The driver (not nt) whose image holds `pc`: its BaseDllName and base.
+// Lock-free and fault-safe, for the bugcheck text (bugdriver.c).
+BOOLEAN KiPcToDriver(ULONG64 pc, char *name, SIZE_T size, ULONG64 *base);
+// The driver a bugcheck with this trap frame is charged to, and the address
+// in it: the trap's rip, or the first driver return address above it.
+BOOLEAN KiFindBugCheckDriver(const KTRAP_FRAME *frame, ULONG64 *address, char *name,
+                             SIZE_T size, ULONG64 *base);
 
 // What the last bugcheck was, for the debugger's banner and `!analyze`.
 typedef struct _KBUGCHECK_DATA {

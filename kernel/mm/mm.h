@@ -13,6 +13,7 @@
 //   fffffa80`00000000  nonpaged pool (pages mapped on demand), as on NT x64
 //   fffffe00`00000000  I/O space: MmMapIoSpace (APICs, framebuffer, ACPI)
 //   ffffffff`80000000  the kernel image (linked here, -mcmodel=kernel)
+//   ffffffff`c0000000  driver images (sysload.c), each after an unmapped guard page
 
 #define MM_DIRECT_MAP_BASE      0xFFFF800000000000ULL
 #define MM_DIRECT_MAP_SIZE      0x0000400000000000ULL   // 64 TiB
@@ -25,6 +26,8 @@
 #define MM_IO_SPACE_START       0xFFFFFE0000000000ULL
 #define MM_IO_SPACE_SIZE        0x0000004000000000ULL   // 256 GiB
 #define MM_KERNEL_IMAGE_BASE    0xFFFFFFFF80000000ULL
+#define MM_SYSTEM_IMAGE_START   0xFFFFFFFFC0000000ULL
+#define MM_SYSTEM_IMAGE_SIZE    0x0000000020000000ULL   // 512 MiB of address space
 
 typedef ULONG64 PFN_NUMBER;
 
@@ -102,6 +105,18 @@ void MmDeleteKernelStack(void *stackTop, SIZE_T size);
 
 // Removes a page's mapping so any access faults: the guard page under a stack.
 void MiUnmapGuardPage(void *va);
+
+// Driver images (sysload.c): `count` fresh pages in the driver region, after
+// an unmapped guard page, mapped read-write no-execute until the loader
+// gives each page its section's protection (PAGE_EXECUTE_READ,
+// PAGE_READONLY or PAGE_READWRITE). NULL when out of memory or room.
+void *MiAllocateSystemImagePages(SIZE_T count);
+void MiFreeSystemImagePages(void *va, SIZE_T count);
+void MiProtectSystemImagePages(void *va, SIZE_T count, ULONG protect);
+ULONG64 MiSystemImagePagesInUse(void);
+// What a kernel page's PTE allows, as a PAGE_* constant (PAGE_NOACCESS when
+// it is not mapped; without NX every page reads as non-executable).
+ULONG MiQuerySystemImageProtection(const void *va);
 
 // ---- Process address spaces ---------------------------------------------------------
 //

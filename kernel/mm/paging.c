@@ -4,6 +4,7 @@
 // are mapped a page at a time as they are used.
 
 #include "mm/mi.h"
+#include "mm/sysload.h"
 #include "ke/ke.h"
 #include "arch/x86_64/hal.h"
 #include "arch/x86_64/x86.h"
@@ -214,14 +215,23 @@ typedef struct _MI_VA_REGION {
     ULONG64 *Bitmap;
     ULONG64 Hint;
     ULONG64 PagesInUse;     // mapped pages (guard pages not counted)
+    BOOLEAN KeepHint;       // a free does not move the hint back (see the image region)
 } MI_VA_REGION;
 
 static ULONG64 MiStackBitmap[POOL_BITMAP_WORDS];
+static ULONG64 MiSystemImageBitmap[MM_SYSTEM_IMAGE_SIZE / PAGE_SIZE / 64];
 static MI_VA_REGION MiPoolRegion = {
-    MM_NONPAGED_POOL_START, MM_NONPAGED_POOL_SIZE / PAGE_SIZE, MiPoolBitmap, 0, 0
+    MM_NONPAGED_POOL_START, MM_NONPAGED_POOL_SIZE / PAGE_SIZE, MiPoolBitmap, 0, 0, FALSE
 };
 static MI_VA_REGION MiStackRegion = {
-    MM_KERNEL_STACK_START, MM_KERNEL_STACK_SIZE / PAGE_SIZE, MiStackBitmap, 0, 0
+    MM_KERNEL_STACK_START, MM_KERNEL_STACK_SIZE / PAGE_SIZE, MiStackBitmap, 0, 0, FALSE
+};
+// Allocation moves on from the last image (the hint), so an unloaded
+// image's addresses are not handed out again until the region wraps: there
+// is no TLB shootdown, and another processor could still hold a stale
+// translation of them.
+static MI_VA_REGION MiSystemImageRegion = {
+    MM_SYSTEM_IMAGE_START, MM_SYSTEM_IMAGE_SIZE / PAGE_SIZE, MiSystemImageBitmap, 0, 0, TRUE
 };
 
 static BOOLEAN MiRegionPageBusy(MI_VA_REGION *region, ULONG64 index)
@@ -336,7 +346,7 @@ static void MiFreeRegionPages(MI_VA_REGION *region, void *address, SIZE_T count,
     MiUnmapRegionPages(va, count);
     MiSetRegionPages(region, first - guard, count + guard, FALSE);
     region->PagesInUse -= count;
-    if (first - guard < region->Hint)
+    if (first - guard < region->Hint && !region->KeepHint)
         region->Hint = first - guard;
     KeReleaseSpinLock(&MiPageTableLock, oldIrql);
 }
@@ -371,6 +381,52 @@ void MmDeleteKernelStack(void *stackTop, SIZE_T size)
 
     MiFreeRegionPages(&MiStackRegion, (UCHAR *)stackTop - pages * PAGE_SIZE, pages,
                       MM_KERNEL_STACK_GUARD_PAGES);
+}
+
+void *MiAllocateSystemImagePages(SIZE_T count)
+{
+    return MiAllocateRegionPages(&MiSystemImageRegion, count, 1, MmUsageKernelImage);
+}
+
+void MiFreeSystemImagePages(void *va, SIZE_T count)
+{
+    MiFreeRegionPages(&MiSystemImageRegion, va, count, 1);
+}
+
+ULONG MiQuerySystemImageProtection(const void *va)
+{
+    ULONG64 *pte = MiWalk(MiKernelPml4, (ULONG64)va, 0, FALSE);
+
+    if (!pte || !(*pte & PTE_PRESENT))
+        return PAGE_NOACCESS;
+    if (*pte & PTE_WRITE)
+        return (*pte & MiNxBit) || !MiNxBit ? PAGE_READWRITE : PAGE_EXECUTE_READWRITE;
+    return (*pte & MiNxBit) || !MiNxBit ? PAGE_READONLY : PAGE_EXECUTE_READ;
+}
+
+ULONG64 MiSystemImagePagesInUse(void)
+{
+    return MiSystemImageRegion.PagesInUse;
+}
+
+void MiProtectSystemImagePages(void *va, SIZE_T count, ULONG protect)
+{
+    ULONG64 set = protect == PAGE_READWRITE ? PTE_WRITE | MiNxBit
+                  : protect == PAGE_EXECUTE_READ ? 0 : MiNxBit;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&MiPageTableLock, &oldIrql);
+    for (SIZE_T i = 0; i < count; i++) {
+        ULONG64 address = (ULONG64)va + i * PAGE_SIZE;
+        ULONG64 *pte = MiWalk(MiKernelPml4, address, 0, FALSE);
+
+        if (!pte || !(*pte & PTE_PRESENT) || address < MM_SYSTEM_IMAGE_START ||
+            address - MM_SYSTEM_IMAGE_START >= MM_SYSTEM_IMAGE_SIZE)
+            KeBugCheckEx(MEMORY_MANAGEMENT, 0x1200, address, protect, 0);
+        *pte = (*pte & ~(PTE_WRITE | PTE_NX)) | set;
+        __invlpg((void *)address);
+    }
+    KeReleaseSpinLock(&MiPageTableLock, oldIrql);
 }
 
 ULONG64 MmGetPhysicalAddress(const void *address)
@@ -409,4 +465,5 @@ void MmInitSystem(void)
     KeLoaderBlock.KernelPhysicalEnd = (ULONG64)__KernelImageEnd - MM_KERNEL_IMAGE_BASE;
     MiInitializeSystemPageTables();
     MiInitializeUserAddressSpaces();
+    MiInitializeLoadedModuleList();
 }

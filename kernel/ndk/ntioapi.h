@@ -449,3 +449,7 @@ NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROU
                                     BOOLEAN returnSingleEntry, UNICODE_STRING *fileName,
                                     BOOLEAN restartScan);
 NTSTATUS NTAPI NtCancelIoFile(HANDLE fileHandle, IO_STATUS_BLOCK *ioStatusBlock);
+// Drivers (io/loaddrv.c, docs/drivers.md): driverServiceName is the service's
+// registry path, \Registry\Machine\System\CurrentControlSet\Services\Name.
+NTSTATUS NTAPI NtLoadDriver(UNICODE_STRING *driverServiceName);
+NTSTATUS NTAPI NtUnloadDriver(UNICODE_STRING *driverServiceName);

@@ -178,6 +178,7 @@ typedef struct _LUID_AND_ATTRIBUTES {
 #define SE_CREATE_TOKEN_PRIVILEGE         2
 #define SE_ASSIGNPRIMARYTOKEN_PRIVILEGE   3
 #define SE_TCB_PRIVILEGE                  7
+#define SE_LOAD_DRIVER_PRIVILEGE          10
 #define SE_CREATE_PERMANENT_PRIVILEGE     16
 #define SE_DEBUG_PRIVILEGE                20
 #define SE_CHANGE_NOTIFY_PRIVILEGE        23

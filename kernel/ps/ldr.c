@@ -8,20 +8,7 @@
 #include "ps/elf.h"
 #include "mm/mm.h"
 
-#define ELFCLASS64      2
-#define ELFDATA2LSB     1
-#define ET_EXEC         2
-#define EM_X86_64       62
-#define PT_LOAD         1
-#define PF_X            1
-#define PF_W            2
-
 #define PSP_MAXIMUM_COMMAND_LINE 256    // PsStartUserProgram's, in characters
-
-typedef struct _ELF64_PHDR {
-    ULONG Type, Flags;
-    ULONG64 Offset, VAddr, PAddr, FileSize, MemSize, Align;
-} ELF64_PHDR;
 
 NTSTATUS PspFindUserProgram(const char *name, const UCHAR **image, SIZE_T *size);
 

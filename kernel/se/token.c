@@ -209,13 +209,14 @@ static void SepMakeSystemToken(void)
                        administrators[] = {32, 544}, world[] = {0}, authenticated[] = {11};
     const ULONG enabled = SE_GROUP_MANDATORY | SE_GROUP_ENABLED_BY_DEFAULT | SE_GROUP_ENABLED;
     SID_AND_ATTRIBUTES groups[3];
-    LUID_AND_ATTRIBUTES privileges[7];
+    LUID_AND_ATTRIBUTES privileges[8];
     union {
         ACL Acl;
         UCHAR Bytes[sizeof(ACL) + 2 * (sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE)];
     } dacl;
     static const ULONG privilegeValues[] = {SE_CREATE_TOKEN_PRIVILEGE,
                                             SE_ASSIGNPRIMARYTOKEN_PRIVILEGE, SE_TCB_PRIVILEGE,
+                                            SE_LOAD_DRIVER_PRIVILEGE,
                                             SE_CREATE_PERMANENT_PRIVILEGE, SE_DEBUG_PRIVILEGE,
                                             SE_CHANGE_NOTIFY_PRIVILEGE, SE_IMPERSONATE_PRIVILEGE};
     SEP_TOKEN_TEMPLATE template = {

@@ -100,9 +100,13 @@ def test_thread_waits_on_the_quit_event_from_a_system_call(vm):
     m = re.search(r"nt!KiSystemCall64\+0x[0-9a-f]+ \(TrapFrame @ fffffa60`[0-9a-f]{8}\)$",
                   output, re.M)
     assert m, output
-    user = re.findall(r"^\s+00007ff[0-9a-f]`[0-9a-f]{8} 00000000`[0-9a-f]{8} sharer\+0x[0-9a-f]+$",
-                      output[m.end():], re.M)
+    user = re.findall(r"^\s+00007ff[0-9a-f]`[0-9a-f]{8} 00000000`[0-9a-f]{8} "
+                      r"sharer!\w+(?:\+0x[0-9a-f]+)?$", output[m.end():], re.M)
     assert len(user) >= 3, output
+    # Named from sharer.exe's own symbols: the stub, then the program's main.
+    assert re.search(r" sharer!NtWaitForSingleObject\+0x[0-9a-f]+$", output[m.end():], re.M), \
+        output
+    assert re.search(r" sharer!main\+0x[0-9a-f]+$", output[m.end():], re.M), output
 
 
 def test_vad_shows_the_sharers_tree_of_address_ranges(vm):

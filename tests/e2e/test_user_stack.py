@@ -14,7 +14,9 @@ FIRMWARE = ("bios",)
 VM_OPTIONS = {"menu_entry": 7}
 
 HEX16 = r"[0-9a-f]{16}"
-USER_FRAME = re.compile(r"^\s*00007ff[0-9a-f]`[0-9a-f]{8} 00000000`[0-9a-f]{8} spin\+0x[0-9a-f]+$", re.M)
+# User frames are named from spin.exe's own symbols: spin!SpinStep+0x1a.
+USER_FRAME = re.compile(r"^\s*00007ff[0-9a-f]`[0-9a-f]{8} 00000000`[0-9a-f]{8} "
+                        r"spin!\w+(?:\+0x[0-9a-f]+)?$", re.M)
 
 
 def spin_thread(vm):
@@ -44,6 +46,9 @@ def test_thread_stack_goes_from_kernel_to_user_frames(vm):
     after = output[m.end():]
     frames = USER_FRAME.findall(after)
     assert len(frames) >= 3, "too few user frames after the trap: %r" % after
+    # The clock may catch the leaf at its first instruction: no offset then.
+    assert re.search(r" spin!Spin(Step|Forever)(\+0x[0-9a-f]+)?$", after, re.M), after
+    assert re.search(r" spin!SpinStart\+0x[0-9a-f]+$", after, re.M), after
     assert frames[-1].split()[1] == "00000000`00000000", "the user walk does not end at _start"
     # The trap frame is the top of the kernel stack (Stack Init - sizeof KTRAP_FRAME).
     init = re.search(r"Stack Init (%s)" % HEX16, output).group(1)
@@ -68,3 +73,11 @@ def test_break_in_user_mode_shows_user_frames_only(vm):
     thread = run(vm, "!thread")
     assert "Image: spin.exe" in thread and "RUNNING" in thread, thread
     assert len(USER_FRAME.findall(thread)) == len(frames), thread
+    # The current process's program names its addresses for ln and dps too.
+    first_return = re.search(r"^00007ffe`[0-9a-f]{8} (00000000`[0-9a-f]{8}) spin!", output,
+                             re.M).group(1)
+    named = run(vm, "ln %s" % first_return, "spin!")
+    assert re.search(r"^\(00000000`004[0-9a-f]{5}\)   spin!Spin\w+\+0x[0-9a-f]+$", named, re.M), \
+        named
+    words = run(vm, "dps @rsp L8")
+    assert re.search(r" spin!\w+\+0x[0-9a-f]+$", words, re.M), words

@@ -19,6 +19,7 @@ static const KSYM_ENTRY ExprEntries[] = {
 static const char ExprNames[] = "KiSystemStartup\0KeTickCount\0PsActiveProcessHead";
 static const KD_SYMBOL_TABLE ExprSymbols = {
     ExprEntries, ARRAYSIZE(ExprEntries), ExprNames, "nt", NT_BASE, NT_BASE + 0x100000,
+    sizeof(ExprNames),
 };
 
 // Four readable quadwords at FAKE_MEMORY_BASE; everything else faults.
@@ -61,7 +62,7 @@ static BOOLEAN FakeReadRegister(const char *name, ULONG64 *value)
 }
 
 static const KD_EXPRESSION_ENVIRONMENT FakeMachine = {
-    &ExprSymbols, FakeReadMemory, FakeReadRegister,
+    &ExprSymbols, FakeReadMemory, FakeReadRegister, NULL,
 };
 
 static char LastError[128];
@@ -251,7 +252,7 @@ TEST(ExpressionPoiAtTheEdgeOfReadableMemoryFails)
 
 TEST(ExpressionWithoutAnEnvironmentResolvesOnlyNumbers)
 {
-    KD_EXPRESSION_ENVIRONMENT bare = { NULL, NULL, NULL };
+    KD_EXPRESSION_ENVIRONMENT bare = { NULL, NULL, NULL, NULL };
     char error[64];
     ULONG64 value = 0;
 
@@ -333,4 +334,26 @@ TEST(ExpressionOverlongNameIsAnErrorNotAnOverflow)
     memset(text, 'a', sizeof(text) - 1);
     text[sizeof(text) - 1] = '\0';
     EXPECT(StartsWith(ErrorOf(text), "Name too long"));
+}
+
+// The debugger's lookup over every module (kd/modules.c) replaces the one
+// table when it is given: a driver's name resolves, nt's table is not asked.
+static BOOLEAN FakeModuleLookup(const char *name, ULONG64 *value)
+{
+    if (strcmp(name, "null!NullWrite") != 0)
+        return FALSE;
+    *value = 0xffffffffc0002070ULL;
+    return TRUE;
+}
+
+TEST(ExpressionSymbolsComeFromTheModuleLookupWhenGiven)
+{
+    KD_EXPRESSION_ENVIRONMENT modules = { &ExprSymbols, NULL, NULL, FakeModuleLookup };
+    char error[64];
+    ULONG64 value = 0;
+
+    EXPECT(KdpEvaluate(&modules, "null!NullWrite+3", &value, error, sizeof(error)));
+    EXPECT_EQ(value, 0xffffffffc0002073ULL);
+    EXPECT(!KdpEvaluate(&modules, "KeTickCount", &value, error, sizeof(error)));
+    EXPECT(strstr(error, "Couldn't resolve") != NULL);
 }

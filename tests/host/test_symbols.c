@@ -53,7 +53,8 @@ static const KD_SYMBOL_TABLE *NtTable(void)
         memcpy(TestNames + used, TestSymbols[i].Name, length);
         used += (ULONG)length;
     }
-    table = (KD_SYMBOL_TABLE){ TestEntries, SYMBOL_COUNT, TestNames, "nt", NT_BASE, NT_END };
+    table = (KD_SYMBOL_TABLE){ TestEntries, SYMBOL_COUNT, TestNames, "nt", NT_BASE, NT_END,
+                               (ULONG)used };
     return &table;
 }
 
@@ -116,7 +117,7 @@ TEST(SymbolLookupOutsideTheModuleFindsNothing)
 
 TEST(SymbolLookupInAnEmptyTableFindsNothing)
 {
-    KD_SYMBOL_TABLE empty = { TestEntries, 0, TestNames, "nt", NT_BASE, NT_END };
+    KD_SYMBOL_TABLE empty = { TestEntries, 0, TestNames, "nt", NT_BASE, NT_END, 0 };
 
     EXPECT(KdpLookupAddress(&empty, NT_BASE + 0x1000, NULL) == NULL);
     EXPECT(KdpLookupName(&empty, "KiSystemStartup") == NULL);
@@ -356,4 +357,17 @@ TEST(EnumerationWithoutMatchesFindsNothing)
 
     EXPECT_EQ(Enumerate("Zw*", &list), 0);
     EXPECT_EQ(list.Calls, 0);
+}
+
+// A table read in place (a driver's) may be damaged: a name offset past its
+// names reads "?" rather than memory beyond them.
+TEST(SymbolNameOffsetPastTheNamesReadsAsUnknown)
+{
+    KD_SYMBOL_TABLE table = *NtTable();
+    KSYM_ENTRY entry = TestEntries[0];
+
+    entry.NameOffset = table.NamesSize;
+    EXPECT_STREQ(KdpSymbolName(&table, &entry), "?");
+    entry.NameOffset = 0;
+    EXPECT_STREQ(KdpSymbolName(&table, &entry), "KiSystemStartup");
 }

@@ -346,6 +346,8 @@ static NTSTATUS TcNtOpenFile(OBJECT_ATTRIBUTES *attributes)
 #define TcEntry_NtSetInformationFile TC_NONE(NtSetInformationFile)
 #define TcEntry_NtQueryDirectoryFile TC_NONE(NtQueryDirectoryFile)
 #define TcEntry_NtCancelIoFile TC_NONE(NtCancelIoFile)
+#define TcEntry_NtLoadDriver TC_NONE(NtLoadDriver)
+#define TcEntry_NtUnloadDriver TC_NONE(NtUnloadDriver)
 
 #define TC_ENTRY(number, name, arguments) [number] = TcEntry_##name,
 const TC_SERVICE TcServices[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(TC_ENTRY)};

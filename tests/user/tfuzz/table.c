@@ -140,6 +140,8 @@ FZ_SPEC(NtSetInformationFile, N, 3, FzHFile, FzOut16, FzInBuf, FzLen, FzClass)
 FZ_SPEC(NtQueryDirectoryFile, N, 3, FzHFile, FzHEvent, FzApc, FzPtr, FzOut16, FzOutBuf, FzLen,
         FzClass, FzBool, FzUstr, FzBool)
 FZ_SPEC(NtCancelIoFile, N, 2, FzHFile, FzOut16)
+FZ_SPEC(NtLoadDriver, N, 1, FzUstr)
+FZ_SPEC(NtUnloadDriver, N, 1, FzUstr)
 
 #undef N
 #undef QUERY

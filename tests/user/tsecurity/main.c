@@ -386,6 +386,26 @@ UTEST(PermanentObjectsNeedTheCreatePermanentPrivilege)
                      STATUS_OBJECT_NAME_NOT_FOUND);
 }
 
+// NtLoadDriver and NtUnloadDriver check the privilege before anything else:
+// even a service that does not exist gets STATUS_PRIVILEGE_NOT_HELD.
+UTEST(LoadingDriversNeedsTheLoadDriverPrivilege)
+{
+    UNICODE_STRING null = UT_NAME(u"\\Registry\\Machine\\System\\CurrentControlSet\\"
+                                  u"Services\\Null");
+    UNICODE_STRING none = UT_NAME(u"\\Registry\\Machine\\System\\CurrentControlSet\\"
+                                  u"Services\\NoSuchService");
+
+    UT_EXPECT_STATUS(TsImpersonateStudent(SecurityImpersonation), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtUnloadDriver(&null), STATUS_PRIVILEGE_NOT_HELD);
+    UT_EXPECT_STATUS(NtLoadDriver(&null), STATUS_PRIVILEGE_NOT_HELD);
+    UT_EXPECT_STATUS(NtLoadDriver(&none), STATUS_PRIVILEGE_NOT_HELD);
+    UT_EXPECT_STATUS(NtLoadDriver(UT_BAD_POINTER), STATUS_PRIVILEGE_NOT_HELD);
+    TsRevert();
+    // SYSTEM holds it: the same calls get as far as the service.
+    UT_EXPECT_STATUS(NtLoadDriver(&none), STATUS_OBJECT_NAME_NOT_FOUND);
+    UT_EXPECT_STATUS(NtLoadDriver(&null), STATUS_IMAGE_ALREADY_LOADED);
+}
+
 static const UTEST Tests[] = {
     UT_ENTRY(OpeningIsCheckedAgainstTheDescriptor),
     UT_ENTRY(OpenIfChecksTheExistingObject),
@@ -395,6 +415,7 @@ static const UTEST Tests[] = {
     UT_ENTRY(QuerySecurityObjectReturnsTheDescriptor),
     UT_ENTRY(SetSecurityObjectChangesWhoMayOpen),
     UT_ENTRY(PermanentObjectsNeedTheCreatePermanentPrivilege),
+    UT_ENTRY(LoadingDriversNeedsTheLoadDriverPrivilege),
 };
 
 int main(void)

@@ -70,7 +70,7 @@ UTEST(ProcessTokenIsSystem)
     UT_EXPECT(statistics.TokenId.LowPart >= 1000);
     UT_EXPECT_EQ(statistics.TokenType, TokenPrimary);
     UT_EXPECT_EQ(statistics.GroupCount, 3);
-    UT_EXPECT_EQ(statistics.PrivilegeCount, 7);
+    UT_EXPECT_EQ(statistics.PrivilegeCount, 8);
     UT_EXPECT_EQ(statistics.ExpirationTime.QuadPart, 0x7FFFFFFFFFFFFFFFLL);
     // A primary token has no impersonation level to tell.
     UT_EXPECT_STATUS(NtQueryInformationToken(token, TokenImpersonationLevel, &type,
