@@ -140,3 +140,17 @@ def test_devstack_drvobj_and_devobj_name_the_same_devices(vm):
                  % devices["\\FileSystem\\Mup"], "AttachedDevice (Upper) ",
                  "Characteristics (0x00000010)  FILE_REMOTE_DEVICE\n")
     assert "\\FileSystem\\FltMgr" in output, short(output)
+
+
+def test_drvobj_names_a_loaded_drivers_routines_by_its_module(vm):
+    """The null driver is its own image (null.sys): its dispatch routines
+    read null!Routine, the ones it left alone nt!IopInvalidDeviceRequest."""
+    output = run(vm, "!drvobj Null 2", "Driver object (", ") is for:\n \\Driver\\Null\n")
+    assert re.search(r"^DriverEntry:   %s\tnull!DriverEntry$" % HEX16, output, re.M), short(output)
+    assert re.search(r"^\[00\] IRP_MJ_CREATE {22}%s\tnull!\w+$" % HEX16, output, re.M), \
+        short(output)
+    assert re.search(r"^\[0e\] IRP_MJ_DEVICE_CONTROL {14}%s\tnt!IopInvalidDeviceRequest$"
+                     % HEX16, output, re.M), short(output)
+    output = run(vm, "!devstack Null")
+    assert re.match(r"^> %s  \\Driver\\Null      [0-9a-f]{8,16}  Null$" % HEX16,
+                    lines(output)[1]), short(output)
