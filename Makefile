@@ -176,9 +176,16 @@ $(SERVICES): kernel/drivers/services.txt tests/drivers/services.txt
 	@mkdir -p $(BUILD)
 	@cat $^ > $@
 
-$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(SERVICES) tools/mkuserimg.py
+# The RAM file system's first tree (tools/mkrootfs.py), one more archive entry.
+ROOTFS_IMG := $(BUILD)/rootfs.img
+$(ROOTFS_IMG): $(shell find user/rootfs -type f) tools/mkrootfs.py
+	@mkdir -p $(BUILD)
+	@echo "  ROOTFS  $@"
+	@$(PYTHON) tools/mkrootfs.py -o $@ user/rootfs
+
+$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(SERVICES) $(ROOTFS_IMG) tools/mkuserimg.py
 	@echo "  USERIMG $@"
-	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS) $(SERVICES)
+	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS) $(SERVICES) $(ROOTFS_IMG)
 
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
@@ -260,14 +267,16 @@ HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c ke
                  kernel/mm/pool.c kernel/rtl/elfimage.c kernel/init/cmdline.c kernel/kd/expr.c arch/x86_64/kbdmap.c \
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
                  arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
-                 user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c
+                 user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c \
+                 $(wildcard kernel/drivers/ramfs/rf*.c)
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \
                -DSLEUTH_HOST -Ikernel -I. -Itests/host -pthread
 
-$(BUILD)/host-$(notdir $(HOSTCC))/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h arch/x86_64/*.h tests/host/*.h)
+# The RAM file system's tests also unpack the tree image the build packs.
+$(BUILD)/host-$(notdir $(HOSTCC))/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h kernel/drivers/*/*.h arch/x86_64/*.h tests/host/*.h) $(ROOTFS_IMG)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -DRAMFS_TEST_IMAGE='"$(ROOTFS_IMG)"' $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) -o $@
 
 test-host: $(BUILD)/host-$(notdir $(HOSTCC))/hosttests
 	$(BUILD)/host-$(notdir $(HOSTCC))/hosttests

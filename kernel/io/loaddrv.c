@@ -3,9 +3,13 @@
 //
 // There is no registry. The boot archive's services.txt stands in for the
 // Services key: a line "Name Start" per service, Start as the registry's
-// value (0: a boot driver, loaded at boot; 3: loaded on demand). Service
-// Name's image is name.sys (the name in lower case) in the archive, its
-// driver object \Driver\Name, and the registry path its DriverEntry gets
+// value (0: a boot driver, loaded at boot; 3: loaded on demand), and
+// optionally the image's file name as the registry's ImagePath spells it
+// (fltMgr.sys), which becomes the module's name in `lm` and in stacks.
+// Without one, service Name's image is name.sys (the name in lower case).
+// The archive holds every image in lower case (built from
+// kernel/drivers/name/). The driver object is \Driver\Name, and the
+// registry path its DriverEntry gets
 // \Registry\Machine\System\CurrentControlSet\Services\Name.
 
 #include "io/iop.h"
@@ -29,6 +33,7 @@ static BOOLEAN IopDriverLoadLockReady;
 typedef struct _IOP_SERVICE {
     char Name[IOP_MAXIMUM_SERVICE_NAME];   // as services.txt spells it
     ULONG Start;
+    char ImageName[IOP_MAXIMUM_SERVICE_NAME + 4];  // empty: name.sys
 } IOP_SERVICE;
 
 static void IopInitializeDriverLoadLock(void)
@@ -52,7 +57,7 @@ static NTSTATUS IopReadService(const char *name, ULONG index, IOP_SERVICE *servi
     if (!NT_SUCCESS(PspFindUserProgram(IOP_SERVICES_FILE, &file, &size)))
         return STATUS_OBJECT_NAME_NOT_FOUND;
     while (at < size) {
-        SIZE_T length = 0;
+        SIZE_T length = 0, imageLength;
         ULONG start = 0;
         BOOLEAN digits = FALSE;
 
@@ -73,6 +78,13 @@ static NTSTATUS IopReadService(const char *name, ULONG index, IOP_SERVICE *servi
             start = start * 10 + (file[at++] - '0');
             digits = TRUE;
         }
+        while (at < size && file[at] == ' ')
+            at++;
+        imageLength = 0;
+        while (at < size && file[at] != ' ' && file[at] != '\n' && file[at] != '\r' &&
+               imageLength + 1 < sizeof(service->ImageName))
+            service->ImageName[imageLength++] = (char)file[at++];
+        service->ImageName[imageLength] = '\0';
         while (at < size && file[at] != '\n')
             at++;
         if (!length || !digits)
@@ -146,10 +158,14 @@ NTSTATUS IopLoadDriver(const char *serviceName)
     status = IopReadService(serviceName, 0, &service);
     if (!NT_SUCCESS(status))
         return status;
-    length = strlen(service.Name);
-    for (size_t i = 0; i < length; i++)
-        image[i] = RtlDowncaseChar(service.Name[i]);
-    memcpy(image + length, ".sys", sizeof(".sys"));
+    if (service.ImageName[0]) {
+        memcpy(image, service.ImageName, sizeof(service.ImageName));
+    } else {
+        length = strlen(service.Name);
+        for (size_t i = 0; i < length; i++)
+            image[i] = RtlDowncaseChar(service.Name[i]);
+        memcpy(image + length, ".sys", sizeof(".sys"));
+    }
     IopMakeName(&imageName, imageBuffer, sizeof(imageBuffer), u"", image);
     IopMakeName(&driverName, driverBuffer, sizeof(driverBuffer), u"\\Driver\\", service.Name);
     IopMakeName(&registryPath, registryBuffer, sizeof(registryBuffer), IOP_SERVICE_KEY_PREFIX,

@@ -470,7 +470,7 @@ static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE
 NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage)
 {
     CSHORT type = requestMessage->u2.s2.Type;
-    ULONG kind = type & ~LPC_KERNELMODE_MESSAGE;
+    ULONG kind = (USHORT)type & ~LPC_KERNELMODE_MESSAGE;     // CSHORT: no sign extension
     LPCP_MESSAGE *message;
     NTSTATUS status;
 
@@ -492,7 +492,7 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
 {
     ETHREAD *thread = PsGetCurrentThread();
     CSHORT type = requestMessage->u2.s2.Type;
-    ULONG kind = type & ~LPC_KERNELMODE_MESSAGE;
+    ULONG kind = (USHORT)type & ~LPC_KERNELMODE_MESSAGE;     // CSHORT: no sign extension
     LPCP_MESSAGE *message, *reply;
     NTSTATUS status;
 

@@ -332,7 +332,16 @@ static NTSTATUS MiLoadImage(const UNICODE_STRING *imageFileName, const UCHAR *fi
         goto out;
     }
     if (!file) {
-        status = PspFindUserProgram(name, &file, &size);
+        // The archive holds images in lower case; the module keeps the
+        // spelling it was asked for (fltMgr.sys), as NT's ImagePath does.
+        char archiveName[MI_MAXIMUM_IMAGE_NAME];
+
+        for (SIZE_T i = 0; i < sizeof(archiveName); i++) {
+            archiveName[i] = RtlDowncaseChar(name[i]);
+            if (!name[i])
+                break;
+        }
+        status = PspFindUserProgram(archiveName, &file, &size);
         if (!NT_SUCCESS(status))
             goto out;
     }

@@ -59,3 +59,8 @@ NTSTATUS PspFindUserProgram(const char *name, const UCHAR **image, SIZE_T *size)
     }
     return STATUS_OBJECT_NAME_NOT_FOUND;
 }
+
+NTSTATUS PsGetBootArchiveFile(const char *name, const UCHAR **data, SIZE_T *size)
+{
+    return PspFindUserProgram(name, data, size);
+}

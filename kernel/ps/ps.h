@@ -179,6 +179,11 @@ NTSTATUS PsStartUserProgram(const char *name, const char *commandLine, EPROCESS 
 // Is NAME (or NAME.exe) in the boot archive? STATUS_OBJECT_NAME_NOT_FOUND
 // if not. Takes no lock and allocates nothing: the debugger's shell uses it.
 NTSTATUS PsFindUserProgram(const char *name);
+// The boot archive's file `name` (exactly as packed, e.g. "rootfs.img"),
+// read in place: *data stays valid for as long as the system runs.
+// STATUS_OBJECT_NAME_NOT_FOUND when there is none. For drivers that take
+// their data from the archive (the RAM file system's tree).
+NTSTATUS PsGetBootArchiveFile(const char *name, const UCHAR **data, SIZE_T *size);
 NTSTATUS PspStartUserProgram(EPROCESS *parent, const char *name,
                              const UNICODE_STRING *commandLine, BOOLEAN suspended,
                              EPROCESS **process, ETHREAD **thread);

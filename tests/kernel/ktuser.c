@@ -20,7 +20,7 @@ static ULONG KtOutstanding(const POOL_TRACKER_TABLE *entry)
            (entry->PagedAllocs - entry->PagedFrees);
 }
 
-static void KtTakePoolSnapshot(void)
+void KtTakePoolSnapshot(void)
 {
     for (ULONG i = 0; i < POOL_TRACKER_TABLE_SIZE; i++) {
         KtPoolBefore[i].Tag = PoolTrackTable[i].Key;
@@ -31,7 +31,7 @@ static void KtTakePoolSnapshot(void)
 // The first tag whose outstanding allocations differ from the snapshot, or
 // 0. (Slots keep their tag once taken, so index i is the same tag or a new
 // one that was empty before.)
-static ULONG KtFindPoolDifference(ULONG *before, ULONG *after)
+ULONG KtFindPoolDifference(ULONG *before, ULONG *after)
 {
     for (ULONG i = 0; i < POOL_TRACKER_TABLE_SIZE; i++) {
         ULONG now = KtOutstanding(&PoolTrackTable[i]);

@@ -21,6 +21,12 @@ NTSTATUS KtRunUserProgram(const char *name);
 // The same with a command line (the image name when NULL) and a limit.
 NTSTATUS KtRunUserProgramEx(const char *name, const char *commandLine, ULONG limitMs);
 
+// The leak check's two halves, for tests that check a stretch of their own:
+// every pool tag's outstanding allocations now, then the first tag whose
+// count differs (0 if none), with its counts before and after.
+void KtTakePoolSnapshot(void);
+ULONG KtFindPoolDifference(ULONG *before, ULONG *after);
+
 // KtRunUserProgram plus the leak check; fails the calling KTEST.
 #define KtExpectUserTestsPass(name)                                                        \
     do {                                                                                   \

@@ -75,6 +75,11 @@ KTEST(LpcKernelCallerAsksUserModeServer)
         KT_EXPECT_EQ(reply.Data[0], 2 * (21 + i));
         KT_EXPECT_EQ((HANDLE)(ULONG_PTR)reply.Data[1], PsGetCurrentThread()->Cid.UniqueThread);
     }
+    // The kernel's mark set by the caller (KSecDD's requests to lsass carry
+    // it): still a request. Its sign bit once made the type look invalid.
+    KtInitLpcMessage(&request, (CSHORT)LPC_KERNELMODE_MESSAGE, 7, 0);
+    KT_EXPECT_EQ(LpcRequestWaitReplyPort(port, &request.h, &reply.h), STATUS_SUCCESS);
+    KT_EXPECT_EQ(reply.Data[0], 14);
     // The thread waits for nothing any more.
     KT_EXPECT_EQ(PsGetCurrentThread()->LpcReplyMessageId, 0);
     KT_EXPECT(IsListEmpty(&PsGetCurrentThread()->LpcReplyChain));

@@ -1,10 +1,11 @@
 // The messages of Sleuth's LSA server (user/lsass): what a client sends
 // through \LsaAuthenticationPort and gets back. Each is one LPC message:
 // a PORT_MESSAGE header, then the API number, the answer's status and the
-// API's arguments.
+// API's arguments. The kernel asks too (the security driver,
+// kernel/drivers/ksecdd: LsaApiEfsDecryptFek), so this header includes
+// nothing: include the user runtime (user) or the kernel's headers (kernel)
+// first, for PORT_MESSAGE and memset.
 #pragma once
-
-#include "user/include/runtime.h"
 
 #define LSA_PORT_NAME u"\\LsaAuthenticationPort"
 
@@ -12,7 +13,20 @@ typedef enum _LSA_API_NUMBER {
     LsaApiLookupPackage,
     LsaApiLogonUser,
     LsaApiCallPackage,
+    LsaApiEfsDecryptFek,    // the kernel only: an encrypted file's key
 } LSA_API_NUMBER;
+
+// What an EFS key request carries (user/lsass/efs.c): a file's data
+// decryption field (its user's SID and the file encryption key enciphered
+// with that user's key) and who opens the file: the SID of the opening
+// thread's token, its impersonation token when it impersonates. Only the
+// kernel may ask (LPC_KERNELMODE_MESSAGE), since only it can vouch for the
+// caller's SID; lsass gives the key only to the file's user.
+#ifndef LPC_KERNELMODE_MESSAGE
+#define LPC_KERNELMODE_MESSAGE 0x8000   // kernel/lpc/lpctypes.h's
+#endif
+#define LSA_EFS_SID_LENGTH 68           // a SID with SID_MAX_SUB_AUTHORITIES
+#define LSA_EFS_FEK_LENGTH 16
 
 // Sent as connection information: who connects.
 typedef struct _LSA_CONNECT_INFO {
@@ -37,6 +51,12 @@ typedef struct _LSA_API_MESSAGE {
             ULONG PackageId;
             UCHAR Buffer[64];
         } CallPackage;
+        struct {
+            UCHAR UserSid[LSA_EFS_SID_LENGTH];      // the file's user
+            UCHAR EncryptedFek[LSA_EFS_FEK_LENGTH];
+            UCHAR CallerSid[LSA_EFS_SID_LENGTH];    // who opens it
+            UCHAR Fek[LSA_EFS_FEK_LENGTH];          // the answer
+        } EfsDecryptFek;
     };
 } LSA_API_MESSAGE;
 

@@ -9,10 +9,11 @@
 //
 // The requests: LsaApiLogonUser (a user name and password checked against a
 // small table; the answer is a logon id), LsaApiLookupPackage (a package
-// name to a number) and LsaApiCallPackage (echoed back by the package).
+// name to a number), LsaApiCallPackage (echoed back by the package) and,
+// from the kernel's security driver, LsaApiEfsDecryptFek (efs.c).
 
 #include "user/include/runtime.h"
-#include "user/lsass/lsaapi.h"
+#include "user/lsass/lsass.h"
 
 #define LSA_WORKER_COUNT 4
 #define LSA_QUEUE_DEPTH  64
@@ -77,6 +78,9 @@ static void LsapDoWork(LSA_API_MESSAGE *message)
     case LsaApiCallPackage:
         // The package answers with what it was given.
         message->Status = STATUS_SUCCESS;
+        break;
+    case LsaApiEfsDecryptFek:
+        LsapEfsDecryptFek(message);
         break;
     default:
         message->Status = STATUS_INVALID_SYSTEM_SERVICE;

@@ -105,6 +105,58 @@ static BOOLEAN UbIoControlThreeDeep(void)
     return TRUE;
 }
 
+// NtReadFile of 4 KiB from the RAM file system (kernel/drivers/ramfs, a boot
+// driver): a file of that size made for the benchmark, read whole at offset
+// 0 each round through the filter manager's device, the file system and the
+// system buffer, then deleted.
+#define UBENCH_READ_ROUNDS 1000
+static UCHAR UbFileBuffer[4096];
+
+static BOOLEAN UbRamFsRead4K(void)
+{
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    FILE_DISPOSITION_INFORMATION disposition = {TRUE};
+    IO_STATUS_BLOCK iosb;
+    LARGE_INTEGER offset = {.QuadPart = 0};
+    HANDLE file;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&name, u"\\??\\R:\\ubench-4k.bin");
+    InitializeObjectAttributes(&attributes, &name, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    status = NtCreateFile(&file, FILE_READ_DATA | FILE_WRITE_DATA | DELETE, &attributes, &iosb,
+                          NULL, 0, 0, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, NULL, 0);
+    if (NT_SUCCESS(status)) {
+        memset(UbFileBuffer, 'r', sizeof(UbFileBuffer));
+        status = NtWriteFile(file, NULL, NULL, NULL, &iosb, UbFileBuffer, sizeof(UbFileBuffer),
+                             &offset, NULL);
+        if (!NT_SUCCESS(status))
+            NtClose(file);
+    }
+    if (!NT_SUCCESS(status)) {
+        printf("ubench: no RAM file for io-read-4k-ramfs: %08x\n", (ULONG)status);
+        return FALSE;
+    }
+    for (ULONG i = 0; i < UBENCH_READ_ROUNDS; i++) {
+        ULONG64 start = UbReadTsc();
+
+        status = NtReadFile(file, NULL, NULL, NULL, &iosb, UbFileBuffer, sizeof(UbFileBuffer),
+                            &offset, NULL);
+        UbSamples[i] = UbReadTsc() - start;
+        if (status != STATUS_SUCCESS || iosb.Information != sizeof(UbFileBuffer)) {
+            printf("ubench: io-read-4k-ramfs: %08x\n", (ULONG)status);
+            break;
+        }
+    }
+    NtSetInformationFile(file, &iosb, &disposition, sizeof(disposition),
+                         FileDispositionInformation);
+    NtClose(file);
+    if (status != STATUS_SUCCESS)
+        return FALSE;
+    UbReport("io-read-4k-ramfs", UBENCH_READ_ROUNDS);
+    return TRUE;
+}
+
 static NTSTATUS NTAPI UbEmptyThread(PVOID argument)
 {
     return STATUS_SUCCESS;
@@ -394,8 +446,11 @@ int main(void)
         return UbLpc(FALSE, TRUE) ? 0 : 1;
     if (UbCommandLineEndsWith(u"io-ioctl"))
         return UbIoControlThreeDeep() ? 0 : 1;
+    if (UbCommandLineEndsWith(u"io-read"))
+        return UbRamFsRead4K() ? 0 : 1;
     UbNullSystemCall();
     ok = UbIoControlThreeDeep();
+    ok = UbRamFsRead4K() && ok;
     ok = UbThreadCreation("user-thread-create-exit") && ok;
     ok = UbCrowdedThreadCreation(100, "user-thread-create-exit-100") && ok;
     ok = UbCrowdedThreadCreation(1000, "user-thread-create-exit-1000") && ok;

@@ -28,7 +28,7 @@ int main(void)
             if (message.Data[0] == 0xdead)
                 break;
             datagrams++;
-        } else if ((message.h.u2.s2.Type & ~0x8000) == LPC_REQUEST) {
+        } else if (((USHORT)message.h.u2.s2.Type & ~0x8000) == LPC_REQUEST) {
             reply = message;
             reply.Data[0] *= 2;
             reply.Data[1] = (ULONG)(ULONG_PTR)message.h.ClientId.UniqueThread;

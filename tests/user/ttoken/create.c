@@ -5,80 +5,16 @@
 
 #include "ttoken.h"
 
-// S-1-5-21-1-2-3-1000 and a group S-1-5-32-545 (Users), as SID buffers.
-static ULONG StudentSid[7] = {0x00000501, 0x05000000, 21, 1, 2, 3, 1000};
-static ULONG UsersSid[4] = {0x00000201, 0x05000000, 32, 545};
+#include "tests/user/ustudent.h"
+
 static ULONG BadSid[3] = {0x00000102, 0x05000000, 18};    // revision 2
-static ULONG SystemSid[3] = {0x00000101, 0x05000000, 18};
-
-typedef struct _STUDENT_ARGUMENTS {
-    OBJECT_ATTRIBUTES Attributes;
-    SECURITY_QUALITY_OF_SERVICE Qos;
-    TOKEN_TYPE Type;
-    LUID AuthenticationId;
-    LARGE_INTEGER Expiration;
-    TOKEN_USER User;
-    struct {
-        ULONG GroupCount;
-        SID_AND_ATTRIBUTES Groups[2];
-    } Groups;
-    struct {
-        ULONG PrivilegeCount;
-        LUID_AND_ATTRIBUTES Privileges[2];
-    } Privileges;
-    TOKEN_OWNER Owner;
-    TOKEN_PRIMARY_GROUP PrimaryGroup;
-    union {
-        ACL Dacl;
-        UCHAR Bytes[sizeof(ACL) + 2 * (sizeof(ACCESS_ALLOWED_ACE) + 7 * sizeof(ULONG))];
-    };
-    TOKEN_DEFAULT_DACL DefaultDacl;
-    TOKEN_SOURCE Source;
-} STUDENT_ARGUMENTS;
-
-// The student's logon, as an LSA would describe it: the user, one group,
-// change-notify enabled and assign-primary present but disabled, and the
-// default DACL NT's LSA gives a logon: everything to the user and to SYSTEM
-// (what the student creates, its processes and threads included, is its own).
-static void StudentArguments(STUDENT_ARGUMENTS *a)
-{
-    memset(a, 0, sizeof(*a));
-    InitializeObjectAttributes(&a->Attributes, NULL, 0, NULL, NULL);
-    a->Qos = (SECURITY_QUALITY_OF_SERVICE){sizeof(a->Qos), SecurityImpersonation, FALSE, FALSE};
-    a->Type = TokenPrimary;
-    a->AuthenticationId.LowPart = 0x5000;
-    a->Expiration.QuadPart = 0x7FFFFFFFFFFFFFFFLL;
-    a->User.User.Sid = (PSID)StudentSid;
-    a->Groups.GroupCount = 1;
-    a->Groups.Groups[0].Sid = (PSID)UsersSid;
-    a->Groups.Groups[0].Attributes = SE_GROUP_MANDATORY | SE_GROUP_ENABLED;
-    a->Privileges.PrivilegeCount = 2;
-    a->Privileges.Privileges[0].Luid.LowPart = SE_CHANGE_NOTIFY_PRIVILEGE;
-    a->Privileges.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
-    a->Privileges.Privileges[1].Luid.LowPart = SE_ASSIGNPRIMARYTOKEN_PRIVILEGE;
-    a->Owner.Owner = (PSID)StudentSid;
-    a->PrimaryGroup.PrimaryGroup = (PSID)UsersSid;
-    RtlCreateAcl(&a->Dacl, sizeof(a->Bytes), ACL_REVISION);
-    RtlAddAccessAllowedAce(&a->Dacl, ACL_REVISION, GENERIC_ALL, (SID *)StudentSid);
-    RtlAddAccessAllowedAce(&a->Dacl, ACL_REVISION, GENERIC_ALL, (SID *)SystemSid);
-    a->DefaultDacl.DefaultDacl = &a->Dacl;
-    memcpy(a->Source.SourceName, "Sleuth  ", TOKEN_SOURCE_LENGTH);
-}
-
-static NTSTATUS CreateWith(STUDENT_ARGUMENTS *a, PHANDLE token)
-{
-    return NtCreateToken(token, TOKEN_ALL_ACCESS, &a->Attributes, a->Type, &a->AuthenticationId,
-                         &a->Expiration, &a->User, (TOKEN_GROUPS *)&a->Groups,
-                         (TOKEN_PRIVILEGES *)&a->Privileges, &a->Owner, &a->PrimaryGroup,
-                         &a->DefaultDacl, &a->Source);
-}
 
 NTSTATUS TtCreateStudentToken(PHANDLE token)
 {
     STUDENT_ARGUMENTS a;
 
     StudentArguments(&a);
-    return CreateWith(&a, token);
+    return StudentCreateToken(&a, token);
 }
 
 UTEST(CreateTokenMakesTheStudent)
@@ -109,10 +45,10 @@ UTEST(CreateImpersonationTokenTakesItsLevelFromTheAttributes)
 
     StudentArguments(&a);
     a.Type = TokenImpersonation;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_BAD_IMPERSONATION_LEVEL);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_BAD_IMPERSONATION_LEVEL);
     a.Attributes.SecurityQualityOfService = &a.Qos;
     a.Qos.ImpersonationLevel = SecurityIdentification;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_SUCCESS);
     UT_EXPECT_EQ(TtStatistics(token).ImpersonationLevel, SecurityIdentification);
     NtClose(token);
 }
@@ -129,41 +65,41 @@ UTEST(CreateTokenErrors)
                                    NULL, &a.PrimaryGroup, NULL, &a.Source),
                      STATUS_ACCESS_VIOLATION);
     a.Type = 3;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_BAD_TOKEN_TYPE);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_BAD_TOKEN_TYPE);
     StudentArguments(&a);
     a.Attributes.Length = 1;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_INVALID_PARAMETER);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_INVALID_PARAMETER);
     StudentArguments(&a);
     a.User.User.Sid = (PSID)BadSid;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_INVALID_SID);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_INVALID_SID);
     StudentArguments(&a);
     a.Groups.Groups[0].Sid = (PSID)BadSid;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_INVALID_SID);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_INVALID_SID);
     StudentArguments(&a);
     a.User.User.Sid = UT_KERNEL_POINTER;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_ACCESS_VIOLATION);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_ACCESS_VIOLATION);
     StudentArguments(&a);
     a.Groups.GroupCount = 1000;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_INVALID_PARAMETER);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_INVALID_PARAMETER);
     StudentArguments(&a);
     a.Privileges.PrivilegeCount = 1000;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_INVALID_PARAMETER);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_INVALID_PARAMETER);
     // The owner must be the user or a group that may own.
     StudentArguments(&a);
     a.Owner.Owner = (PSID)UsersSid;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_INVALID_OWNER);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_INVALID_OWNER);
     a.Groups.Groups[0].Attributes |= SE_GROUP_OWNER;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_SUCCESS);
     NtClose(token);
     StudentArguments(&a);
     a.PrimaryGroup.PrimaryGroup = (PSID)SystemSid;      // sound, but not in the token
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_INVALID_PRIMARY_GROUP);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_INVALID_PRIMARY_GROUP);
     StudentArguments(&a);
     a.Dacl.AclRevision = 9;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_INVALID_ACL);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_INVALID_ACL);
     StudentArguments(&a);
     a.DefaultDacl.DefaultDacl = UT_BAD_POINTER;
-    UT_EXPECT_STATUS(CreateWith(&a, &token), STATUS_ACCESS_VIOLATION);
+    UT_EXPECT_STATUS(StudentCreateToken(&a, &token), STATUS_ACCESS_VIOLATION);
     StudentArguments(&a);
     UT_EXPECT_STATUS(NtCreateToken(&token, TOKEN_ALL_ACCESS, NULL, TokenPrimary,
                                    &a.AuthenticationId, &a.Expiration, &a.User,
