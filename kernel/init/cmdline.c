@@ -122,6 +122,8 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
                 options->Demo = KBootDemoHang;
             else if (KipWordEquals(equals + 1, length - nameLength - 1, "exqueue"))
                 options->Demo = KBootDemoExQueue;
+            else if (KipWordEquals(equals + 1, length - nameLength - 1, "io"))
+                options->Demo = KBootDemoIo;
             else
                 ok = FALSE;
         } else if (KipWordEquals(word, nameLength, "run") && equals) {

@@ -13,6 +13,7 @@ typedef enum _KBOOT_DEMO {
     KBootDemoWaits,             // demo=waits: System threads in known waits (kd/demo.c)
     KBootDemoHang,              // demo=hang: a thread spinning at DISPATCH_LEVEL (kd/demohang.c)
     KBootDemoExQueue,           // demo=exqueue: a stuck Delayed worker queue (kd/demoexq.c)
+    KBootDemoIo,                // demo=io: a thread waits on an IRP pending in a driver (kd/demoio.c)
 } KBOOT_DEMO;
 
 typedef struct _KBOOT_OPTIONS {
@@ -24,7 +25,7 @@ typedef struct _KBOOT_OPTIONS {
     ULONG TestCount;
     char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
     BOOLEAN RunBenchmarks;        // bench
-    KBOOT_DEMO Demo;              // demo=waits|hang|exqueue (default none)
+    KBOOT_DEMO Demo;              // demo=waits|hang|exqueue|io (default none)
     char Run[KCMDLINE_NAME_LENGTH]; // run=A,B: init starts A.exe and B.exe (default none)
     BOOLEAN RunFuzz;              // fuzz=SEED,SECS: a fuzzing campaign (docs/fuzzing.md)
     ULONG64 FuzzSeed;

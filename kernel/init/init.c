@@ -180,6 +180,8 @@ static void Phase1Initialization(void *context)
         KdStartHangDemo();
     if (KeBootOptions.Demo == KBootDemoExQueue)
         KdStartExQueueDemo();
+    if (KeBootOptions.Demo == KBootDemoIo)
+        KdStartIoDemo();
     KiStartInitialProcess(KeBootOptions.Run);
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:

@@ -145,6 +145,10 @@ static BOOLEAN KdpReadObject(ULONG64 object, KD_OBJECT_INFO *info, BOOLEAN quiet
     }
     if (!info->Name[0] && object == (ULONG64)ObpRootDirectoryObject)
         RtlStringPrintf(info->Name, sizeof(info->Name), "\\");
+    // A file object has no name in the namespace: WinDbg shows its FileName
+    // and the device it is open on.
+    if (!info->Name[0] && !strcmp(info->TypeName, "File"))
+        KdpFormatFileObjectName(object, info->Name, sizeof(info->Name));
     return TRUE;
 }
 
@@ -223,16 +227,14 @@ static BOOLEAN KdpMatchDirectoryEntry(void *context, ULONG64 object, ULONG bucke
     return TRUE;
 }
 
-// The object named by an absolute path, looked up as the object manager
-// does (case-insensitive) but by reading, not locking. Symbolic links on
-// the way are not followed: the debugger shows the namespace as it is.
-static BOOLEAN KdpLookupPath(const char *path, ULONG64 *object)
+BOOLEAN KdpLookupObjectPath(const char *path, ULONG64 *object, BOOLEAN quiet)
 {
     ULONG64 current = (ULONG64)ObpRootDirectoryObject;
     const char *at = path + 1;
 
     if (!current) {
-        KdpPrint("The object namespace does not exist yet\n");
+        if (!quiet)
+            KdpPrint("The object namespace does not exist yet\n");
         return FALSE;
     }
     while (*at) {
@@ -244,29 +246,34 @@ static BOOLEAN KdpLookupPath(const char *path, ULONG64 *object)
         while (at[length] && at[length] != '\\')
             length++;
         if (length == 0 || length >= sizeof(component)) {
-            KdpPrint("Bad object path '%s': %s\n", path,
-                     length ? "a name is too long" : "an empty name between backslashes");
+            if (!quiet)
+                KdpPrint("Bad object path '%s': %s\n", path,
+                         length ? "a name is too long" : "an empty name between backslashes");
             return FALSE;
         }
         memcpy(component, at, length);
         component[length] = '\0';
-        if (!KdpReadObject(current, &info, FALSE))
+        if (!KdpReadObject(current, &info, quiet))
             return FALSE;
         if (info.Header.Type != ObpDirectoryObjectType) {
-            KdpPrint("Object %.*s not found: %.*s is a %s, not a directory\n",
-                     (int)(at - path + length), path, (int)(at - path - 1), path, info.TypeName);
+            if (!quiet)
+                KdpPrint("Object %.*s not found: %.*s is a %s, not a directory\n",
+                         (int)(at - path + length), path, (int)(at - path - 1), path,
+                         info.TypeName);
             return FALSE;
         }
         if (!KdpWalkDirectory(current, KdpMatchDirectoryEntry, &search))
             return FALSE;
         if (!search.Object) {
-            KdpPrint("Object %.*s not found\n", (int)(at - path + length), path);
+            if (!quiet)
+                KdpPrint("Object %.*s not found\n", (int)(at - path + length), path);
             return FALSE;
         }
         current = search.Object;
         at += length;
         if (*at == '\\' && !*++at) {
-            KdpPrint("Bad object path '%s': it ends with a backslash\n", path);
+            if (!quiet)
+                KdpPrint("Bad object path '%s': it ends with a backslash\n", path);
             return FALSE;
         }
     }
@@ -364,7 +371,7 @@ static void KdpPrintObjectsOfType(const char *typeName, ULONG flags)
         type = (ULONG64)PsThreadType;
     else {
         RtlStringPrintf(path, sizeof(path), "\\ObjectTypes\\%s", typeName);
-        if (!KdpLookupPath(path, &type))
+        if (!KdpLookupObjectPath(path, &type, FALSE))
             return;
     }
     KdpPrint("Scanning %s objects\n", typeName);
@@ -382,7 +389,7 @@ static KD_COMMAND_RESULT KdpObject(int argc, char **argv)
         return KdCommandContinue;
     }
     if (argv[1][0] == '\\') {
-        if (!KdpLookupPath(argv[1], &object))
+        if (!KdpLookupObjectPath(argv[1], &object, FALSE))
             return KdCommandContinue;
     } else if (!KdpGetValue(argv[1], &object)) {
         return KdCommandContinue;

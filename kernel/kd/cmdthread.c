@@ -430,6 +430,7 @@ BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
     if (tcb->State == Waiting)
         KdpPrintWaitBlocks(tcb, indent + 4);
     KdpPrintThreadLpc(&thread, indent);
+    KdpPrintThreadIrps(address, indent);
     KdpPrintImpersonation(&thread, indent);
     if (!KdpReadImageName((ULONG64)thread.ThreadsProcess, image, sizeof(image)))
         RtlStringPrintf(image, sizeof(image), "?");

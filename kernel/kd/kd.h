@@ -15,6 +15,7 @@ void KdStartHangDemo(void);      // demo=hang (kd/demohang.c)
 void KdInitStartThread(void);
 void KdClockTick(void);
 void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
+void KdStartIoDemo(void);        // demo=io (kd/demoio.c)
 void DbgBreakPoint(void);
 
 // ---- Output ----------------------------------------------------------------------
@@ -49,6 +50,11 @@ const KSYM_ENTRY *KdpNextSymbol(const KD_SYMBOL_TABLE *table, const KSYM_ENTRY *
 const KSYM_ENTRY *KdpLookupName(const KD_SYMBOL_TABLE *table, const char *name);
 // "nt!KiSwapContext+0x85", "nt!KeTickCount", or the bare address.
 void KdpFormatSymbol(const KD_SYMBOL_TABLE *table, ULONG64 address, char *buffer, size_t size);
+// A routine as dt and the I/O commands show it, by the symbols of the
+// module it is in ("nt!IopInvalidDeviceRequest", "null!NullDispatch+0x10",
+// "mod+0x1a2" in a module without symbols there); "" in no module
+// (kd/cmddrv.c).
+void KdpFormatCode(ULONG64 address, char *text, size_t size);
 typedef void (*KD_SYMBOL_CALLBACK)(void *context, const KSYM_ENTRY *entry);
 // Calls back for every symbol whose name matches the `x` pattern ("nt!Ke*").
 ULONG KdpEnumerateSymbols(const KD_SYMBOL_TABLE *table, const char *pattern,
@@ -201,6 +207,8 @@ KD_COMMAND_RESULT KdpSecurityDescriptor(int argc, char **argv);
 // !thread's "Impersonation token:" line, for a thread that impersonates.
 struct _ETHREAD;
 void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);
+// !thread's "IRP List:" and a line per IRP the thread has issued (cmdirp.c).
+void KdpPrintThreadIrps(ULONG64 thread, ULONG indent);
 
 // Stack walking (frame pointers): for `k`, `!thread` and the bugcheck report.
 // A walk starts at the code at Rip with stack pointer Rsp and frame pointer
@@ -310,6 +318,14 @@ BOOLEAN KdpPrintObject(ULONG64 object, ULONG indent, ULONG countIndent, BOOLEAN 
 // The name of an object (checked as KdpPrintObject does), "" when unnamed;
 // FALSE if `object` is not an object.
 BOOLEAN KdpReadObjectName(ULONG64 object, char *name, size_t size);
+// The object named by an absolute path ("\Driver\Null"), looked up as the
+// object manager does (case-insensitive) but by reading, not locking.
+// Symbolic links on the way are not followed: the debugger shows the
+// namespace as it is. Unless `quiet`, says in one line why it is not found.
+BOOLEAN KdpLookupObjectPath(const char *path, ULONG64 *object, BOOLEAN quiet);
+// A file object's name as !object and !handle show it, WinDbg's
+// "\dir\file {DeviceName}" (cmdfile.c); FALSE if it is no file object.
+BOOLEAN KdpFormatFileObjectName(ULONG64 file, char *name, size_t size);
 // The type object named `name` in \ObjectTypes, looked up quietly; 0 if none.
 ULONG64 KdpFindObjectType(const char *name);
 

@@ -3,6 +3,7 @@
 // cannot exist without a help line.
 
 #include "kd/kd.h"
+#include "kd/kdio.h"
 #include "ke/ke.h"
 
 static const KD_COMMAND *const KdpCommandTables[] = {
@@ -11,6 +12,10 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpMemoryCommands,
     KdpSymbolCommands,
     KdpPoolCommands,
+    KdpPoolFindCommands,
+    KdpDriverCommands,
+    KdpIrpCommands,
+    KdpFileCommands,
     KdpThreadCommands,
     KdpProcessCommands,
     KdpSchedulerCommands,

@@ -9,7 +9,8 @@ from e2e import ADDRESS, check_boot_log, firmware_boot_name, lines, one_line, ru
 FIRMWARE = ("bios", "uefi")
 
 COMMANDS = ["help", "g", "version", "r", "k", "lm", "ln", "x", "dq", "dd", "dw", "db", "dps",
-            "!vm", "!poolused", "!pool", ".reboot", ".crash", "?"]
+            "!vm", "!poolused", "!pool", ".reboot", ".crash", "?", "!poolfind", "!drvobj",
+            "!devobj", "!devstack", "!irp", "!irpfind", "!fileobj", "dt"]
 
 
 def test_boot_log_names_loader_firmware_memory_and_clock(vm, firmware):

@@ -393,3 +393,11 @@ TEST(FuzzWithABadValueIsMalformedAndDoesNotRun)
         EXPECT(!Options.RunFuzz);
     }
 }
+
+TEST(DemoIoSelectsTheIrpPendingInADriver)
+{
+    EXPECT(Parse("demo=io"));
+    EXPECT_EQ(Options.Demo, KBootDemoIo);
+    EXPECT(!Parse("demo=iox"));
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
+}
