@@ -8,7 +8,7 @@
 #include "tests/kernel/ktuser.h"
 #include "io/io.h"
 #include "ob/ob.h"
-#include "mm/sysload.h"
+#include "tests/kernel/ktldr.h"
 #include "kd/kd.h"
 #include "lpc/lpcp.h"
 #include "tests/kernel/test_dispatcher.h"
@@ -32,24 +32,6 @@ static BOOLEAN KtFsBootDriversLoaded(void)
         ObDereferenceObject(device);
     }
     return TRUE;
-}
-
-// The loaded module named `name` (e.g. "openlog.sys"), or NULL.
-static KLDR_DATA_TABLE_ENTRY *KtFsFindModule(const char *name)
-{
-    for (LIST_ENTRY *link = PsLoadedModuleList.Flink; link != &PsLoadedModuleList;
-         link = link->Flink) {
-        KLDR_DATA_TABLE_ENTRY *entry =
-            CONTAINING_RECORD(link, KLDR_DATA_TABLE_ENTRY, InLoadOrderLinks);
-        USHORT length = entry->BaseDllName.Length / sizeof(WCHAR);
-        BOOLEAN same = length == strlen(name);
-
-        for (USHORT i = 0; same && i < length; i++)
-            same = entry->BaseDllName.Buffer[i] == (WCHAR)name[i];
-        if (same)
-            return entry;
-    }
-    return NULL;
 }
 
 // The address of a loaded driver's global, by its symbol; 0 if none.
@@ -99,7 +81,7 @@ KTEST(MiniFilterSeesCreatesAndUnloadsCleanly)
     KT_EXPECT_EQ(KtFsOpenAndClose(u"\\??\\R:\\tests\\fox.txt"), STATUS_SUCCESS);
     KtTakePoolSnapshot();
     KT_EXPECT_EQ(IopLoadDriver("OpenLog"), STATUS_SUCCESS);
-    entry = KtFsFindModule("openlog.sys");
+    entry = KtFindLoadedModule("openlog.sys");
     KT_EXPECT(entry != NULL);
     pre = (volatile LONG *)KtFsSymbol(entry, "OpenLogPreCreateCount");
     post = (volatile LONG *)KtFsSymbol(entry, "OpenLogPostCreateCount");
@@ -114,16 +96,16 @@ KTEST(MiniFilterSeesCreatesAndUnloadsCleanly)
     KT_EXPECT_EQ(*post, 2);
     KT_EXPECT_EQ(IopUnloadDriverByName("OpenLog"), STATUS_SUCCESS);
     // The image goes in a worker once the driver object has gone.
-    for (ULONG i = 0; i < 100 && KtFsFindModule("openlog.sys"); i++)
+    for (ULONG i = 0; i < 100 && KtFindLoadedModule("openlog.sys"); i++)
         KeDelayExecutionThread(KernelMode, FALSE, &tick);
-    KT_EXPECT(KtFsFindModule("openlog.sys") == NULL);
+    KT_EXPECT(KtFindLoadedModule("openlog.sys") == NULL);
     // Unregistered: creates no longer call it (its image is gone).
     KT_EXPECT_EQ(KtFsOpenAndClose(u"\\??\\R:\\tests\\fox.txt"), STATUS_SUCCESS);
     KT_EXPECT_EQ(KtFindPoolDifference(&before, &after), 0);
     // And it loads again.
     KT_EXPECT_EQ(IopLoadDriver("OpenLog"), STATUS_SUCCESS);
     KT_EXPECT_EQ(IopUnloadDriverByName("OpenLog"), STATUS_SUCCESS);
-    for (ULONG i = 0; i < 100 && KtFsFindModule("openlog.sys"); i++)
+    for (ULONG i = 0; i < 100 && KtFindLoadedModule("openlog.sys"); i++)
         KeDelayExecutionThread(KernelMode, FALSE, &tick);
     KT_EXPECT_EQ(KtFindPoolDifference(&before, &after), 0);
 }

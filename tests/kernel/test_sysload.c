@@ -5,7 +5,7 @@
 
 #include "tests/kernel/ktest.h"
 #include "mm/mm.h"
-#include "mm/sysload.h"
+#include "tests/kernel/ktldr.h"
 #include "rtl/elf.h"
 #include "tests/drivers/tldrok/tldrok.h"
 
@@ -57,19 +57,7 @@ static BOOLEAN KtIsListed(const KLDR_DATA_TABLE_ENTRY *entry)
 
 static BOOLEAN KtIsNameListed(const char *name)
 {
-    for (LIST_ENTRY *link = PsLoadedModuleList.Flink; link != &PsLoadedModuleList;
-         link = link->Flink) {
-        KLDR_DATA_TABLE_ENTRY *entry =
-            CONTAINING_RECORD(link, KLDR_DATA_TABLE_ENTRY, InLoadOrderLinks);
-        USHORT length = entry->BaseDllName.Length / sizeof(WCHAR);
-        BOOLEAN same = length == strlen(name);
-
-        for (USHORT i = 0; same && i < length; i++)
-            same = entry->BaseDllName.Buffer[i] == (WCHAR)name[i];
-        if (same)
-            return TRUE;
-    }
-    return FALSE;
+    return KtFindLoadedModule(name) != NULL;
 }
 
 static NTSTATUS KtLoad(const WCHAR *path, KLDR_DATA_TABLE_ENTRY **entry)
