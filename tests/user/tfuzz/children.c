@@ -390,6 +390,7 @@ BOOLEAN FzWaitEnded(BOOLEAN isProcess, HANDLE pid, HANDLE tid)
 
 typedef struct _FZ_ENDING {
     BOOLEAN ThreadsToo;
+    BOOLEAN LastRound;          // only then is one left a finding
     ULONG Left;
 } FZ_ENDING;
 
@@ -408,29 +409,43 @@ static void FzEndVisit(BOOLEAN isChild, HANDLE pid, HANDLE tid, void *context)
     status = isChild ? NtOpenProcess(&handle, PROCESS_TERMINATE | SYNCHRONIZE, &attributes, &cid)
                      : NtOpenThread(&handle, THREAD_TERMINATE | SYNCHRONIZE, &attributes, &cid);
     if (NT_SUCCESS(status)) {
-        if (isChild)
-            NtTerminateProcess(handle, 0xF0E4D);
-        else
-            NtTerminateThread(handle, 0xF0E4D);
+        // The handle may have been closed under us (a worker's NtClose of a
+        // random value): a terminate that failed is made again next round.
+        NTSTATUS terminated = isChild ? NtTerminateProcess(handle, 0xF0E4D)
+                                      : NtTerminateThread(handle, 0xF0E4D);
+
+        NtClose(handle);
+        if (!NT_SUCCESS(terminated) && terminated != STATUS_PROCESS_IS_TERMINATING &&
+            terminated != STATUS_THREAD_IS_TERMINATING) {
+            FzUnlock();
+            ending->Left++;
+            if (ending->LastRound)
+                printf("FUZZ FINDING: %s %llx could not be terminated: %08x\n",
+                       isChild ? "process" : "thread",
+                       (unsigned long long)(isChild ? pid : tid), (unsigned)terminated);
+            return;
+        }
     }
     FzUnlock();
     if (!NT_SUCCESS(status))
         return;
-    NtClose(handle);
-    if (!FzWaitEnded(isChild, pid, tid)) {
+    if (FzWaitEnded(isChild, pid, tid))
+        return;
+    // The id may have named another of ours by then: told again next round.
+    ending->Left++;
+    if (ending->LastRound)
         printf("FUZZ FINDING: %s %llx did not end within 2 s of being terminated\n",
                isChild ? "process" : "thread", (unsigned long long)(isChild ? pid : tid));
-        ending->Left++;
-    }
 }
 
 ULONG FzEndEverything(BOOLEAN threadsToo)
 {
-    FZ_ENDING ending = {threadsToo, 0};
+    FZ_ENDING ending = {threadsToo, FALSE, 0};
 
     for (ULONG i = 0; i < FZ_MAX_STARTED; i++)
         FzKillStarted(i, TRUE);
     for (int round = 0; round < 4; round++) {
+        ending.LastRound = round == 3;
         ending.Left = 0;
         FzVisitFamily(FzEndVisit, &ending);
         if (!ending.Left)
