@@ -360,17 +360,22 @@ void FzCountFamily(ULONG *children, ULONG *threads)
     *threads = count.Threads;
 }
 
-// Waits up to 2 s for a process or thread to end. The handle is opened here
-// and may be closed under us by a worker's NtClose of a random value: a
-// failed wait is retried with a new handle, and only a real timeout counts.
+// Waits for a process or thread to end: 2 s of guest time, in twenty
+// waits of 100 ms. Under TCG the guest clock follows the host's, and a
+// host that does not run this QEMU for a while moves it on at once: one
+// long wait could time out before the thread had a chance to run, while a
+// stall costs this loop one step. The handle is opened for each step: a
+// worker's NtClose of a random value may close it under us, or its value
+// may come to name another object, whose wait would only time out.
 BOOLEAN FzWaitEnded(BOOLEAN isProcess, HANDLE pid, HANDLE tid)
 {
-    LARGE_INTEGER patience = {.QuadPart = -20000000};
+    LARGE_INTEGER step = {.QuadPart = -1000000};
     OBJECT_ATTRIBUTES attributes;
     CLIENT_ID cid = {pid, tid};
+    int steps = 0;
 
     InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
-    for (int tries = 0; tries < 8; tries++) {
+    for (int tries = 0; tries < 8 && steps < 20;) {
         HANDLE handle;
         NTSTATUS status = isProcess
                               ? NtOpenProcess(&handle, SYNCHRONIZE, &attributes, &cid)
@@ -378,14 +383,16 @@ BOOLEAN FzWaitEnded(BOOLEAN isProcess, HANDLE pid, HANDLE tid)
 
         if (!NT_SUCCESS(status))
             return TRUE;        // no such id any more: gone
-        status = NtWaitForSingleObject(handle, FALSE, &patience);
+        status = NtWaitForSingleObject(handle, FALSE, &step);
         NtClose(handle);
         if (status == STATUS_WAIT_0)
             return TRUE;
         if (status == STATUS_TIMEOUT)
-            return FALSE;
+            steps++;
+        else
+            tries++;            // closed under us: again
     }
-    return TRUE;
+    return steps < 20;
 }
 
 typedef struct _FZ_ENDING {
