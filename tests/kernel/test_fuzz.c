@@ -97,6 +97,15 @@ KTEST(FuzzCleanUpEndsEveryPermanentName)
     KtpUserTestsPassEx("tfuzz", "tfuzz names", 30000, __FILE__, __LINE__);
 }
 
+// The watchdog's kill of a stuck worker survives its handle being closed
+// between NtOpenThread and NtTerminateThread (a worker's NtClose of a
+// random value): the "did not end within 2 s of being terminated in
+// NtListenPort" findings were that terminate failing unseen.
+KTEST(FuzzKillSurvivesHandleClosedUnderIt)
+{
+    KtpUserTestsPassEx("tfuzz", "tfuzz kill", 60000, __FILE__, __LINE__);
+}
+
 void KtRunFuzz(const KBOOT_OPTIONS *options)
 {
     char commandLine[160];

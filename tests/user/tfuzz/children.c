@@ -360,17 +360,22 @@ void FzCountFamily(ULONG *children, ULONG *threads)
     *threads = count.Threads;
 }
 
-// Waits up to 2 s for a process or thread to end. The handle is opened here
-// and may be closed under us by a worker's NtClose of a random value: a
-// failed wait is retried with a new handle, and only a real timeout counts.
+// Waits for a process or thread to end: 2 s of guest time, in twenty
+// waits of 100 ms. Under TCG the guest clock follows the host's, and a
+// host that does not run this QEMU for a while moves it on at once: one
+// long wait could time out before the thread had a chance to run, while a
+// stall costs this loop one step. The handle is opened for each step: a
+// worker's NtClose of a random value may close it under us, or its value
+// may come to name another object, whose wait would only time out.
 BOOLEAN FzWaitEnded(BOOLEAN isProcess, HANDLE pid, HANDLE tid)
 {
-    LARGE_INTEGER patience = {.QuadPart = -20000000};
+    LARGE_INTEGER step = {.QuadPart = -1000000};
     OBJECT_ATTRIBUTES attributes;
     CLIENT_ID cid = {pid, tid};
+    int steps = 0;
 
     InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
-    for (int tries = 0; tries < 8; tries++) {
+    for (int tries = 0; tries < 8 && steps < 20;) {
         HANDLE handle;
         NTSTATUS status = isProcess
                               ? NtOpenProcess(&handle, SYNCHRONIZE, &attributes, &cid)
@@ -378,18 +383,21 @@ BOOLEAN FzWaitEnded(BOOLEAN isProcess, HANDLE pid, HANDLE tid)
 
         if (!NT_SUCCESS(status))
             return TRUE;        // no such id any more: gone
-        status = NtWaitForSingleObject(handle, FALSE, &patience);
+        status = NtWaitForSingleObject(handle, FALSE, &step);
         NtClose(handle);
         if (status == STATUS_WAIT_0)
             return TRUE;
         if (status == STATUS_TIMEOUT)
-            return FALSE;
+            steps++;
+        else
+            tries++;            // closed under us: again
     }
-    return TRUE;
+    return steps < 20;
 }
 
 typedef struct _FZ_ENDING {
     BOOLEAN ThreadsToo;
+    BOOLEAN LastRound;          // only then is one left a finding
     ULONG Left;
 } FZ_ENDING;
 
@@ -408,29 +416,43 @@ static void FzEndVisit(BOOLEAN isChild, HANDLE pid, HANDLE tid, void *context)
     status = isChild ? NtOpenProcess(&handle, PROCESS_TERMINATE | SYNCHRONIZE, &attributes, &cid)
                      : NtOpenThread(&handle, THREAD_TERMINATE | SYNCHRONIZE, &attributes, &cid);
     if (NT_SUCCESS(status)) {
-        if (isChild)
-            NtTerminateProcess(handle, 0xF0E4D);
-        else
-            NtTerminateThread(handle, 0xF0E4D);
+        // The handle may have been closed under us (a worker's NtClose of a
+        // random value): a terminate that failed is made again next round.
+        NTSTATUS terminated = isChild ? NtTerminateProcess(handle, 0xF0E4D)
+                                      : NtTerminateThread(handle, 0xF0E4D);
+
+        NtClose(handle);
+        if (!NT_SUCCESS(terminated) && terminated != STATUS_PROCESS_IS_TERMINATING &&
+            terminated != STATUS_THREAD_IS_TERMINATING) {
+            FzUnlock();
+            ending->Left++;
+            if (ending->LastRound)
+                printf("FUZZ FINDING: %s %llx could not be terminated: %08x\n",
+                       isChild ? "process" : "thread",
+                       (unsigned long long)(isChild ? pid : tid), (unsigned)terminated);
+            return;
+        }
     }
     FzUnlock();
     if (!NT_SUCCESS(status))
         return;
-    NtClose(handle);
-    if (!FzWaitEnded(isChild, pid, tid)) {
+    if (FzWaitEnded(isChild, pid, tid))
+        return;
+    // The id may have named another of ours by then: told again next round.
+    ending->Left++;
+    if (ending->LastRound)
         printf("FUZZ FINDING: %s %llx did not end within 2 s of being terminated\n",
                isChild ? "process" : "thread", (unsigned long long)(isChild ? pid : tid));
-        ending->Left++;
-    }
 }
 
 ULONG FzEndEverything(BOOLEAN threadsToo)
 {
-    FZ_ENDING ending = {threadsToo, 0};
+    FZ_ENDING ending = {threadsToo, FALSE, 0};
 
     for (ULONG i = 0; i < FZ_MAX_STARTED; i++)
         FzKillStarted(i, TRUE);
     for (int round = 0; round < 4; round++) {
+        ending.LastRound = round == 3;
         ending.Left = 0;
         FzVisitFamily(FzEndVisit, &ending);
         if (!ending.Left)

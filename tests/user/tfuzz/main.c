@@ -132,34 +132,144 @@ static NTSTATUS FzStartWorker(FZ_WORKER *worker)
                                                                 : STATUS_TIMEOUT;
 }
 
+// Terminates thread `tid` of this process and waits for it to end; FALSE
+// if it would not. Workers close random handle values without the lock
+// (NtClose takes none), and the value a handle is opened under is the one
+// freed last (the handle table's free list is LIFO), often one in
+// FzClosed: the handle opened here can be closed, or name another object,
+// before NtTerminateThread uses it. Its status used to be ignored: a failed
+// terminate left the worker in its endless NtListenPort or
+// NtReplyWaitReceivePort, reported as a thread that would not end. So a
+// terminate that fails is made again with a new handle, and a thread still
+// there after the wait (the value may have named another thread of ours by
+// then) is told once more before it counts. FzBeforeTerminate, when set,
+// runs between the open and the terminate (the test "tfuzz kill" closes
+// the handle there, as a worker can).
+void (*FzBeforeTerminate)(HANDLE handle);
+volatile ULONG FzTerminateFailures, FzTerminateRewaits;
+#define FZ_TERMINATE_ROUNDS 3
+#define FZ_TERMINATE_TRIES 16
+
+BOOLEAN FzTerminateThreadById(HANDLE tid, NTSTATUS exitStatus, NTSTATUS *failure)
+{
+    OBJECT_ATTRIBUTES attributes;
+    CLIENT_ID cid = {FzSelfPid, tid};
+
+    InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
+    *failure = STATUS_SUCCESS;
+    for (int round = 0; round < FZ_TERMINATE_ROUNDS; round++) {
+        NTSTATUS status = STATUS_UNSUCCESSFUL;
+
+        for (int tries = 0; tries < FZ_TERMINATE_TRIES; tries++) {
+            HANDLE thread;
+
+            FzLock();
+            status = NtOpenThread(&thread, THREAD_TERMINATE | SYNCHRONIZE, &attributes, &cid);
+            if (!NT_SUCCESS(status)) {
+                FzUnlock();
+                return TRUE;        // no such id any more: gone
+            }
+            if (FzBeforeTerminate)
+                FzBeforeTerminate(thread);
+            status = NtTerminateThread(thread, exitStatus);
+            NtClose(thread);
+            FzUnlock();
+            if (NT_SUCCESS(status) || status == STATUS_THREAD_IS_TERMINATING)
+                break;
+            *failure = status;
+            __atomic_fetch_add(&FzTerminateFailures, 1, __ATOMIC_RELAXED);
+        }
+        if (FzWaitEnded(FALSE, cid.UniqueProcess, cid.UniqueThread))
+            return TRUE;
+        if (round + 1 < FZ_TERMINATE_ROUNDS)
+            __atomic_fetch_add(&FzTerminateRewaits, 1, __ATOMIC_RELAXED);
+    }
+    return FALSE;
+}
+
 // Ends a stuck worker and starts its next generation; FALSE if it would not
 // end (a finding: a thread that cannot be terminated).
 static BOOLEAN FzRestartWorker(FZ_WORKER *worker)
 {
-    OBJECT_ATTRIBUTES attributes;
-    CLIENT_ID cid = {FzSelfPid, worker->ThreadId};
-    HANDLE thread;
-    BOOLEAN ended = TRUE;
+    HANDLE tid = worker->ThreadId;
+    NTSTATUS failure;
+    BOOLEAN ended = FzTerminateThreadById(tid, 0xF057A11, &failure);
 
-    InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
-    FzLock();
-    if (NT_SUCCESS(NtOpenThread(&thread, THREAD_TERMINATE | SYNCHRONIZE, &attributes, &cid))) {
-        NtTerminateThread(thread, 0xF057A11);
-        NtClose(thread);
-        FzUnlock();
-        ended = FzWaitEnded(FALSE, cid.UniqueProcess, cid.UniqueThread);
-    } else {
-        FzUnlock();
-    }
-    FzForgiveLock(cid.UniqueThread);
+    FzForgiveLock(tid);
     if (!ended) {
-        printf("FUZZ FINDING: worker %u (thread %llx) did not end within 2 s of being "
-               "terminated in %s\n", worker->Index, (unsigned long long)worker->ThreadId,
-               FzServices[worker->Service].Name);
+        printf("FUZZ FINDING: worker %u (thread %llx) did not end within %u s of being "
+               "terminated %u times in %s (last failed terminate: %08x)\n", worker->Index,
+               (unsigned long long)tid, FZ_TERMINATE_ROUNDS * 2, FZ_TERMINATE_ROUNDS,
+               FzServices[worker->Service].Name, (unsigned)failure);
         return FALSE;
     }
     worker->Generation++;
     return NT_SUCCESS(FzStartWorker(worker));
+}
+
+// The test "tfuzz kill": threads that wait for good are ended through
+// FzTerminateThreadById while the handle it opens is closed under it, on
+// the first tries of each kill (what a worker's NtClose of a random value
+// can do). Each must end, and the failed terminates must have been seen.
+static ULONG FzClosesLeft;
+
+static void FzCloseUnder(HANDLE handle)
+{
+    if (FzClosesLeft) {
+        FzClosesLeft--;
+        NtClose(handle);
+    }
+}
+
+static NTSTATUS NTAPI FzForeverThread(PVOID argument)
+{
+    LARGE_INTEGER hour = {.QuadPart = -36000000000LL};
+
+    for (;;)
+        NtDelayExecution(FALSE, &hour);
+    return STATUS_SUCCESS;
+}
+
+static int FzKillTest(void)
+{
+    LARGE_INTEGER moment = {.QuadPart = -20000}, now = {.QuadPart = 0};
+    ULONG failed = 0;
+
+    FzSelfPid = NtCurrentTeb()->ClientId.UniqueProcess;
+    FzBeforeTerminate = FzCloseUnder;
+    for (ULONG i = 0; i < 6; i++) {
+        THREAD_BASIC_INFORMATION info;
+        NTSTATUS failure, status;
+        HANDLE thread;
+        BOOLEAN ended;
+
+        status = NtCreateThreadEx(&thread, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
+                                  (PVOID)FzForeverThread, NULL, 0, 0, 0, 0, NULL);
+        if (NT_SUCCESS(status))
+            status = NtQueryInformationThread(thread, ThreadBasicInformation, &info,
+                                              sizeof(info), NULL);
+        if (!NT_SUCCESS(status)) {
+            printf("tfuzz kill: thread %u: %08x\n", i, (unsigned)status);
+            failed++;
+            continue;
+        }
+        NtDelayExecution(FALSE, &moment);   // in its wait
+        FzClosesLeft = 1 + i % 3;
+        ended = FzTerminateThreadById(info.ClientId.UniqueThread, 0x7E57, &failure);
+        status = NtWaitForSingleObject(thread, FALSE, &now);
+        if (!ended || status != STATUS_WAIT_0 || failure != STATUS_INVALID_HANDLE ||
+            FzClosesLeft) {
+            printf("tfuzz kill: thread %u: ended=%u wait=%08x failure=%08x closes left=%u\n", i,
+                   ended, (unsigned)status, (unsigned)failure, FzClosesLeft);
+            NtTerminateThread(thread, 0x7E57);
+            NtWaitForSingleObject(thread, FALSE, NULL);
+            failed++;
+        }
+        NtClose(thread);
+    }
+    FzBeforeTerminate = NULL;
+    printf("UTEST %s tfuzz/KillWithHandleClosedUnderIt\n", failed ? "FAIL" : "PASS");
+    return (int)failed;
 }
 
 static const char *FzParseValue(const char *at, const char *key, ULONG64 *value)
@@ -238,6 +348,8 @@ int main(void)
     line[count] = 0;
     if (!strcmp(line, "tfuzz names"))
         return FzNamesTest();
+    if (!strcmp(line, "tfuzz kill"))
+        return FzKillTest();
     if (strncmp(line, "tfuzz run", 9))
         return FzChildMain(line);
 
@@ -325,9 +437,11 @@ int main(void)
         }
     }
     printf("FUZZ DONE seed=%llu calls=%llu ms=%llu rate=%llu/s filtered=%llu restarts=%u "
-           "findings=%u uncovered=%u children=%u\n", FZ_U(FzSeedValue), FZ_U(total), FZ_U(now - start),
-           FZ_U(total * 1000 / (ULONG64)(now - start + 1)), FZ_U(FzFiltered), restarts, findings,
-           uncovered, FzChildrenStarted);
+           "findings=%u uncovered=%u children=%u "
+           "terminate-failed=%u rewaits=%u\n", FZ_U(FzSeedValue),
+           FZ_U(total), FZ_U(now - start), FZ_U(total * 1000 / (ULONG64)(now - start + 1)),
+           FZ_U(FzFiltered), restarts, findings, uncovered, FzChildrenStarted,
+           FzTerminateFailures, FzTerminateRewaits);
     printf("UTEST %s tfuzz/Campaign\n", findings || uncovered ? "FAIL" : "PASS");
     return (int)(findings + uncovered);
 }
