@@ -462,15 +462,6 @@ BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
              (unsigned long long)(ULONG_PTR)tcb->StackLimit);
     KdpPrint("%*sPriority %d BasePriority %d PriorityDecrement %d\n", in, "", tcb->Priority,
              tcb->BasePriority, tcb->PriorityDecrement);
-    // Why a thread told to end has not: its APCs cannot run (a critical
-    // region, APC_LEVEL, an APC already running) or it never was told.
-    KdpPrint("%*sKernelApcDisable %d KernelApcPending %u UserApcPending %u "
-             "KernelApcInProgress %u WaitIrql %u WaitMode %s Alertable %u\n", in, "",
-             tcb->KernelApcDisable, tcb->ApcState.KernelApcPending,
-             tcb->ApcState.UserApcPending, tcb->ApcState.KernelApcInProgress, tcb->WaitIrql,
-             tcb->WaitMode == UserMode ? "UserMode" : "KernelMode", tcb->Alertable);
-    KdpPrint("%*sTerminationQueued %u Terminated %u\n", in, "", thread.TerminationQueued,
-             thread.Terminated);
     if (flags & KD_THREAD_STACK)
         KdpPrintThreadStack(address, current, indent);
     return TRUE;

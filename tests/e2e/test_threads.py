@@ -220,11 +220,6 @@ def check_waiter(vm, name):
         "%s: more wait lines than %d: %s" % (what, len(objects), short(output))
     current = check_common_fields(vm, output, what, process, "KdDemo" + name)
     field(output, r"^Priority 8 BasePriority 8 PriorityDecrement 0$", what)
-    # The APC and termination state (what a thread that will not end shows).
-    field(output, r"^KernelApcDisable 0 KernelApcPending 0 UserApcPending 0 "
-                  r"KernelApcInProgress 0 WaitIrql 0 WaitMode %s Alertable %u$"
-                  % (mode, alertable == "Alertable"), what)
-    field(output, r"^TerminationQueued 0 Terminated 0$", what)
     frames = check_stack(output, what, "nt!KdDemo" + name)
     assert frames[0].startswith("%08x`%08x " % (current >> 32, current & 0xffffffff)), \
         "%s: the first frame %r is not at Current %x" % (what, frames[0], current)
