@@ -100,24 +100,29 @@ static void KdpStartThread(void *context)
         CLIENT_ID clientId = {0};
         NTSTATUS status;
 
+        char image[sizeof(KdpStartImage)];
+
         KeWaitForSingleObject(&KdpStartEvent, Executive, KernelMode, FALSE, NULL);
+        // The request is over before its line is printed: whoever reads the
+        // line (a student, a test) may record the next one at once, and a
+        // break-in between the line and the reset would refuse it.
+        memcpy(image, KdpStartImage, sizeof(image));
         if (KdpStartKind != KdpStartProgram) {
             BOOLEAN load = KdpStartKind == KdpStartLoadDriver;
 
-            status = load ? IopLoadDriver(KdpStartImage) : IopUnloadDriverByName(KdpStartImage);
-            DbgPrint("%s: %s %s: status %08x\n", load ? ".drvload" : ".drvunload",
-                     load ? "loading" : "unloading", KdpStartImage, (ULONG)status);
+            status = load ? IopLoadDriver(image) : IopUnloadDriverByName(image);
             KdpStartState = KdpStartIdle;
+            DbgPrint("%s: %s %s: status %08x\n", load ? ".drvload" : ".drvunload",
+                     load ? "loading" : "unloading", image, (ULONG)status);
             continue;
         }
         status = KdpAskSessionManager(&clientId);
+        KdpStartState = KdpStartIdle;
         if (NT_SUCCESS(status))
-            DbgPrint(".start: started %s (Cid %llx)\n", KdpStartImage,
+            DbgPrint(".start: started %s (Cid %llx)\n", image,
                      (unsigned long long)(ULONG_PTR)clientId.UniqueProcess);
         else
-            DbgPrint(".start: %s could not start: status %08x\n", KdpStartImage,
-                     (ULONG)status);
-        KdpStartState = KdpStartIdle;
+            DbgPrint(".start: %s could not start: status %08x\n", image, (ULONG)status);
     }
 }
 

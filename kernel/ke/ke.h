@@ -452,6 +452,12 @@ LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustm
 // A waiter the release readies is switched to by that wait directly.
 LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                                 KIRQL waitIrql);
+// One count for a caller under its own spin lock `callerLock`, taken at
+// oldIrql: releases the count, then that lock, and returns at oldIrql; a
+// waiter readied that outranks the caller runs before it returns, switched
+// to directly rather than through a dispatch interrupt (KiExitDispatcher).
+LONG KiReleaseSemaphoreUnlock(KSEMAPHORE *semaphore, KPRIORITY increment, KSPIN_LOCK *callerLock,
+                              KIRQL oldIrql);
 LONG KeReadStateSemaphore(KSEMAPHORE *semaphore);
 
 void KeInitializeMutant(KMUTANT *mutant, BOOLEAN initialOwner);
@@ -484,6 +490,11 @@ LONG KeReadStateQueue(KQUEUE *queue);
 NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason,
                                KPROCESSOR_MODE waitMode, BOOLEAN alertable,
                                LARGE_INTEGER *timeout);
+// KeWaitForSingleObject (not alertable) for a wait that may follow a
+// release with Wait=TRUE (LPC's): a plain wait then blocks and switches to
+// the thread standing by without the general path's steps.
+NTSTATUS KiWaitForSingleObjectNext(void *object, KWAIT_REASON waitReason,
+                                   KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout);
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,
                                   KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
                                   BOOLEAN alertable, LARGE_INTEGER *timeout,
@@ -543,6 +554,15 @@ void KeInitializeProcess(KPROCESS *process, KPRIORITY basePriority);
 // dispatcher lock).
 void KiReadyThread(KTHREAD *thread);
 void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment);
+// The undoing of a standby that a release with Wait=TRUE made (sched.c's
+// KiUnwaitForHandoff) when the releaser's wait does not block.
+void KiCancelHandoff(void);
+// A released count added, waiters satisfied (semaphore.c; dispatcher lock held).
+void KiReleaseSemaphoreCount(KSEMAPHORE *semaphore, LONG previous, LONG adjustment,
+                             KPRIORITY increment);
+// Dispatcher lock held: releases it and returns at oldIrql, switching first
+// to a thread chosen to preempt when oldIrql allows (sched.c).
+void KiExitDispatcher(KIRQL oldIrql);
 void KiWaitTest(DISPATCHER_HEADER *object, KPRIORITY increment);
 LONG_PTR KiSwapThread(void);
 void KiRequestDispatchInterrupt(void);

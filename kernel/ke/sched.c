@@ -106,7 +106,9 @@ void KiReadyThread(KTHREAD *thread)
 // Switches from the current thread to `next`. The dispatcher lock is held on
 // entry and released here, before the switch; the processor stays at
 // DISPATCH_LEVEL throughout. Returns when the old thread runs again.
-static void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
+// Out of line: a waiting thread's stack shows it as its first frame
+// (`!thread`, `k`), as NT's shows its swap routine.
+static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 {
     KTHREAD *current = prcb->CurrentThread;
 
@@ -285,6 +287,102 @@ void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment)
         thread->Queue->CurrentCount++;
     KiBoostPriority(thread, increment);
     KiReadyThreadInline(thread);
+}
+
+// KiUnwaitThread for the first waiter of an object released by a thread
+// that waits next (KiReleaseSemaphoreWaitNext): a thread in a plain wait
+// (WaitAny on one object, no timeout, bound to no queue) leaves it in a
+// few stores and, when it is the thread the waker's wait would pick
+// (nothing standing by, nothing ready at its priority or above), stands by
+// for that wait to switch to, without going through a ready list. FALSE:
+// another kind of wait, left to KiUnwaitThread. Dispatcher lock held.
+static inline __attribute__((always_inline)) BOOLEAN
+KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
+{
+    KTHREAD *thread = waitBlock->Thread;
+    KPRCB *prcb = KeGetCurrentPrcb();
+
+    if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
+        thread->Queue || thread->Timer.Header.Inserted)
+        return FALSE;
+    RemoveEntryList(&waitBlock->WaitListEntry);
+    waitBlock->WaitListEntry.Flink = NULL;
+    thread->WaitBlockList = NULL;
+    thread->WaitStatus = STATUS_WAIT_0 + waitBlock->WaitKey;
+    KiBoostPriority(thread, increment);
+    if (!prcb->NextThread && !(prcb->ReadySummary >> thread->Priority)) {
+        thread->State = Standby;
+        prcb->NextThread = thread;
+    } else {
+        KiReadyThreadInline(thread);
+    }
+    return TRUE;
+}
+
+// KeReleaseSemaphore with Wait=TRUE (semaphore.c's KeReleaseSemaphore
+// calls it): here, with the handoff's unwait in line.
+LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
+                                KIRQL waitIrql)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    LONG previous;
+
+    KiAcquireDispatcherLock();
+    previous = semaphore->Header.SignalState;
+    if (adjustment <= 0 || previous > semaphore->Limit - adjustment)
+        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED,
+                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, adjustment);
+    // Set first: a waiter readied now is left for this thread's wait to
+    // switch to (KiReadyThread), not preempting it on the way there.
+    thread->WaitNext = TRUE;
+    thread->WaitIrql = waitIrql;
+    if (previous == 0 && adjustment == 1 && !IsListEmpty(&semaphore->Header.WaitListHead) &&
+        KiUnwaitForHandoff(CONTAINING_RECORD(semaphore->Header.WaitListHead.Flink,
+                                                   KWAIT_BLOCK, WaitListEntry),
+                                 increment))
+        return previous;
+    KiReleaseSemaphoreCount(semaphore, previous, adjustment, increment);
+    return previous;
+}
+
+// A wait after KiUnwaitForHandoff that ends without blocking: a thread
+// standing by that does not outrank the waker goes to its ready list, where
+// KiReadyThread would have put it (it must not preempt the waker).
+void KiCancelHandoff(void)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *next = prcb->NextThread;
+
+    if (next && next->Priority <= prcb->CurrentThread->Priority) {
+        prcb->NextThread = NULL;
+        KiInsertReadyList(prcb, next, FALSE);
+    }
+}
+
+// The end of a release that readied threads without asking for a dispatch
+// interrupt (the releaser marked WaitNext meanwhile, KiReleaseSemaphoreUnlock):
+// a thread chosen to preempt runs now, switched to directly, as the
+// dispatch interrupt would have switched to it once the IRQL came down
+// (NT's KiExitDispatcher); the releaser keeps its place at the head of its
+// ready list. At DISPATCH_LEVEL or above the interrupt is asked for, as
+// usual. Releases the dispatcher lock and returns at oldIrql.
+void KiExitDispatcher(KIRQL oldIrql)
+{
+    KPRCB *prcb = KeGetCurrentPrcb();
+    KTHREAD *next = prcb->NextThread;
+    KTHREAD *current = prcb->CurrentThread;
+
+    if (next && oldIrql < DISPATCH_LEVEL && current != prcb->IdleThread &&
+        current->State == Running) {
+        prcb->NextThread = NULL;
+        KiInsertReadyList(prcb, current, current->Quantum > 0);
+        KiSwitchTo(prcb, next);
+        KeLowerIrql(oldIrql);
+        return;
+    }
+    if (next)
+        KiRequestDispatchInterrupt();
+    KiReleaseDispatcherLock(oldIrql);
 }
 
 KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority)

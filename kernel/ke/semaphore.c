@@ -54,22 +54,30 @@ NTSTATUS KeReleaseSemaphoreEx(KSEMAPHORE *semaphore, KPRIORITY increment, LONG a
     return STATUS_SUCCESS;
 }
 
-LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
-                                KIRQL waitIrql)
+void KiReleaseSemaphoreCount(KSEMAPHORE *semaphore, LONG previous, LONG adjustment,
+                             KPRIORITY increment)
+{
+    KiAddSemaphoreCount(semaphore, previous, adjustment, increment);
+}
+
+LONG KiReleaseSemaphoreUnlock(KSEMAPHORE *semaphore, KPRIORITY increment, KSPIN_LOCK *callerLock,
+                              KIRQL oldIrql)
 {
     KTHREAD *thread = KeGetCurrentThread();
     LONG previous;
 
-    KiAcquireDispatcherLock();
+    KiAcquireDispatcherLockAtDpcLevel();
     previous = semaphore->Header.SignalState;
-    if (adjustment <= 0 || previous > semaphore->Limit - adjustment)
+    if (previous > semaphore->Limit - 1)
         KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED,
-                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, adjustment);
-    // Set first: a waiter readied now is left for this thread's wait to
-    // switch to (KiReadyThread), not preempting it on the way there.
+                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, 1);
+    // A waiter readied to preempt asks for no dispatch interrupt meanwhile:
+    // KiExitDispatcher switches to it directly.
     thread->WaitNext = TRUE;
-    thread->WaitIrql = waitIrql;
-    KiAddSemaphoreCount(semaphore, previous, adjustment, increment);
+    KiAddSemaphoreCount(semaphore, previous, 1, increment);
+    thread->WaitNext = FALSE;
+    KeReleaseSpinLockFromDpcLevel(callerLock);
+    KiExitDispatcher(oldIrql);
     return previous;
 }
 

@@ -69,7 +69,7 @@ void KiSystemServiceDispatch(KTRAP_FRAME *frame)
                                                               arguments[12]);
     }
     KE_PHASE(KiPhaseSyscallReturn);
-    if (KeGetCurrentIrql() != PASSIVE_LEVEL)
+    if (KiReadIrql() != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, (ULONG64)KiServiceTable[service],
                      KeGetCurrentIrql(), 0, 0);
     // The service's status is in the frame: a user APC delivered now saves

@@ -206,6 +206,9 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
     // WaitNext: the dispatcher lock is already held (a release with Wait
     // set), and the IRQL to return to is the one saved then.
     BOOLEAN locked = thread->WaitNext;
+    // The release before it may have left a thread standing by that does
+    // not outrank this one, for this wait to switch to (KiUnwaitForHandoff).
+    BOOLEAN handoff = locked;
     KIRQL oldIrql = locked ? thread->WaitIrql : KeGetCurrentIrql();
     NTSTATUS status;
 
@@ -224,6 +227,9 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
         // A pending kernel APC runs before the thread may block.
         if (thread->ApcState.KernelApcPending && thread->KernelApcDisable == 0 &&
             oldIrql < APC_LEVEL) {
+            if (handoff)
+                KiCancelHandoff();
+            handoff = FALSE;
             KiReleaseDispatcherLock(oldIrql);
             KiDeliverApc();
             continue;
@@ -292,9 +298,54 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
         }
         // Woken to run a kernel APC: run it and wait again (the timeout
         // starts over, as it does on NT).
+        handoff = FALSE;
         KeLowerIrql(oldIrql);
     }
+    if (handoff)
+        KiCancelHandoff();
     KiReleaseDispatcherLock(oldIrql);
+    KE_PHASE(KiPhaseWaitReturn);
+    return status;
+}
+
+// KiWait's path for the wait that follows a release with Wait=TRUE (both
+// LPC handoffs): the dispatcher lock is held, a thread stands by, and the
+// wait is a plain one (a semaphore at 0, no timeout, not alertable, no APC
+// in the way, no queue). It blocks and switches to the standby with none of
+// KiWait's general steps. STATUS_PENDING: not such a wait, nothing done
+// (the lock still held, WaitNext still set). STATUS_KERNEL_APC: woken to
+// run a kernel APC, which has run; the wait starts over.
+static inline __attribute__((always_inline)) NTSTATUS
+KiWaitForHandoff(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
+                 KPROCESSOR_MODE waitMode)
+{
+    KWAIT_BLOCK *waitBlock = &thread->WaitBlock[0];
+    KIRQL oldIrql = thread->WaitIrql;
+    NTSTATUS status;
+
+    if (!KeGetCurrentPrcb()->NextThread || object->Type != SemaphoreObject ||
+        object->SignalState > 0 || oldIrql >= DISPATCH_LEVEL ||
+        thread->ApcState.KernelApcPending ||
+        (waitMode == UserMode && thread->ApcState.UserApcPending) || thread->Queue)
+        return STATUS_PENDING;
+    KE_PHASE(KiPhaseWaitEnter);
+    thread->WaitNext = FALSE;
+    waitBlock->Thread = thread;
+    waitBlock->Object = object;
+    waitBlock->WaitKey = 0;
+    waitBlock->WaitType = WaitAny;
+    waitBlock->NextWaitBlock = waitBlock;
+    InsertTailList(&object->WaitListHead, &waitBlock->WaitListEntry);
+    thread->WaitBlockList = waitBlock;
+    thread->State = Waiting;
+    thread->WaitReason = (UCHAR)waitReason;
+    thread->WaitMode = waitMode;
+    thread->Alertable = FALSE;
+    thread->WaitTime = KeTickCount;
+    thread->WaitStatus = STATUS_PENDING;
+    KE_PHASE(KiPhaseWaitBlock);
+    status = (NTSTATUS)KiSwapThread();          // returns at DISPATCH_LEVEL, lock free
+    KeLowerIrql(oldIrql);
     KE_PHASE(KiPhaseWaitReturn);
     return status;
 }
@@ -307,6 +358,20 @@ NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR
 
     return KiWait(1, &header, WaitAny, waitReason, waitMode, alertable, timeout,
                   thread->WaitBlock);
+}
+
+NTSTATUS KiWaitForSingleObjectNext(void *object, KWAIT_REASON waitReason,
+                                   KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+
+    if (thread->WaitNext && !timeout) {
+        NTSTATUS status = KiWaitForHandoff(object, thread, waitReason, waitMode);
+
+        if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
+            return status;
+    }
+    return KeWaitForSingleObject(object, waitReason, waitMode, FALSE, timeout);
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,

@@ -168,6 +168,8 @@ void LpcExitThread(ETHREAD *thread)
     LpcpReleaseLock(oldIrql);
     if (held)
         LpcpFreeMessage(held);
+    // After LpcExitThreadCalled: no free of this thread caches a block again.
+    LpcpFlushMessageCache(thread);
 }
 
 void LpcSendClientDiedMessages(ETHREAD *thread)

@@ -202,11 +202,26 @@ static inline LPCP_MESSAGE *LpcpGetMessageFromThread(struct _ETHREAD *thread)
 // port) and a reply's RepliedToThread, so it runs without the lock, at
 // PASSIVE_LEVEL.
 LPCP_MESSAGE *LpcpAllocateMessage(void);
+// The same, for a caller that writes the whole PORT_MESSAGE header (and
+// the data) at once: only the kernel's fields are initialized.
+LPCP_MESSAGE *LpcpAllocateMessageForCopy(void);
 void LpcpFreeMessage(LPCP_MESSAGE *message);
+// The thread's cached free block back to the list (LpcExitThread).
+void LpcpFlushMessageCache(struct _ETHREAD *thread);
+// The free blocks counted (the list's and the threads' caches) and those on
+// the list (tests: the difference is what living threads keep).
+void LpcpQueryFreeMessages(ULONG *count, ULONG *listed);
 // Frees every message on a local list (built under the lock).
 void LpcpFreeMessageList(LIST_ENTRY *list);
 // Next ids (lock held): never 0.
-ULONG LpcpGenerateMessageId(void);
+static inline ULONG LpcpGenerateMessageId(void)
+{
+    ULONG id = LpcpNextMessageId++;
+
+    if (LpcpNextMessageId == 0)
+        LpcpNextMessageId = 1;
+    return id;
+}
 ULONG LpcpGenerateCallbackId(void);
 // A port by handle, of type Port or WaitablePort (else
 // STATUS_OBJECT_TYPE_MISMATCH), referenced.
@@ -221,13 +236,57 @@ NTSTATUS LpcpCreatePort(ULONG maxConnectionInfoLength, ULONG maxMessageLength,
 
 // Sending (send.c). A captured header's lengths checked against the port,
 // in NT's order.
-NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *message);
+static inline NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port,
+                                               const PORT_MESSAGE *message)
+{
+    ULONG total = (USHORT)message->u1.s1.TotalLength;
+    ULONG data = (USHORT)message->u1.s1.DataLength;
+
+    if (data + sizeof(PORT_MESSAGE) > total)
+        return STATUS_INVALID_PARAMETER;
+    if (total > port->MaxMessageLength || total <= data)
+        return STATUS_PORT_MESSAGE_TOO_LONG;
+    return STATUS_SUCCESS;
+}
 // Where a message sent through `port` goes: the queue's port, the port
 // whose reply chain a waiting sender joins, and the PortContext the
 // receiver gets. STATUS_PORT_DISCONNECTED when the other side is gone.
-// Lock held.
-NTSTATUS LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePort,
-                             LPCP_PORT_OBJECT **rundownPort, void **portContext);
+// Lock held. In line: every message takes it.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePort,
+                    LPCP_PORT_OBJECT **rundownPort, void **portContext)
+{
+    LPCP_PORT_OBJECT *peer = port->ConnectedPort;
+
+    *portContext = NULL;
+    switch (port->Flags & LPCP_PORT_TYPE_MASK) {
+    case LPCP_CLIENT_PORT:
+        // To the server's connection port, where its threads receive,
+        // stamped with the server communication port's context.
+        if (!peer || !port->ConnectionPort)
+            return STATUS_PORT_DISCONNECTED;
+        *queuePort = port->ConnectionPort;
+        *rundownPort = peer;
+        *portContext = peer->PortContext;
+        break;
+    case LPCP_COMMUNICATION_PORT:
+        // To the client port's own queue.
+        if (!peer)
+            return STATUS_PORT_DISCONNECTED;
+        *queuePort = peer;
+        *rundownPort = peer;
+        break;
+    default:
+        // A connection or unconnected port talks to itself.
+        *queuePort = port;
+        *rundownPort = port;
+        break;
+    }
+    if ((*queuePort)->Flags & LPCP_PORT_DELETED)
+        return STATUS_PORT_DISCONNECTED;
+    return STATUS_SUCCESS;
+}
+
 // Queues a message (lock held): the receiver's semaphore, a waitable
 // port's event. chargeQuota: STATUS_NO_MEMORY when the queue is full.
 NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,

@@ -45,8 +45,13 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
     KIRQL oldIrql;
 
     KE_PHASE(KiPhaseLpcReceiveWait);
-    status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
-                                   FALSE, timeout);
+    // After a reply handed off (LpcpReplyWaitNext) the wait's own path.
+    if (thread->Tcb.WaitNext)
+        status = KiWaitForSingleObjectNext(receivePort->MsgQueue.Semaphore, WrLpcReceive,
+                                           waitMode, timeout);
+    else
+        status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
+                                       FALSE, timeout);
     KE_PHASE(KiPhaseLpcReceiveWoken);
     if (status != STATUS_SUCCESS)
         return status;                          // STATUS_TIMEOUT, STATUS_USER_APC
@@ -156,13 +161,13 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
     NTSTATUS status = STATUS_SUCCESS;
 
     if (portContext)
-        status = ProbeForWrite(portContext, sizeof(*portContext), sizeof(ULONG));
+        status = ProbeForWriteInline(portContext, sizeof(*portContext), sizeof(ULONG));
     if (NT_SUCCESS(status))
-        status = ProbeForWrite(receiveMessage, sizeof(*receiveMessage), sizeof(ULONG));
+        status = ProbeForWriteInline(receiveMessage, sizeof(*receiveMessage), sizeof(ULONG));
     if (NT_SUCCESS(status) && timeout) {
         status = ProbeForRead(timeout, sizeof(*timeout), sizeof(ULONG));
         if (NT_SUCCESS(status))
-            status = MmCopyFromUser(&capturedTimeout, timeout, sizeof(capturedTimeout));
+            status = MmCopyFromUserInline(&capturedTimeout, timeout, sizeof(capturedTimeout));
         timeout = &capturedTimeout;
     }
     if (NT_SUCCESS(status) && replyMessage)
@@ -186,14 +191,15 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
         return status;
     // An ordinary message straight from its block, not through `buffer`.
     if (taken) {
-        status = MmCopyToUser(receiveMessage, &taken->Request,
+        status = MmCopyToUserInline(receiveMessage, &taken->Request,
                               (USHORT)taken->Request.u1.s1.TotalLength);
         LpcpFreeMessage(taken);
     } else {
-        status = MmCopyToUser(receiveMessage, &buffer, (USHORT)buffer.Header.u1.s1.TotalLength);
+        status = MmCopyToUserInline(receiveMessage, &buffer,
+                                    (USHORT)buffer.Header.u1.s1.TotalLength);
     }
     if (NT_SUCCESS(status) && portContext)
-        status = MmCopyToUser(portContext, &context, sizeof(context));
+        status = MmCopyToUserInline(portContext, &context, sizeof(context));
     KE_PHASE(KiPhaseLpcReceiveCopied);
     return status;
 }
@@ -225,5 +231,5 @@ NTSTATUS NtListenPort(HANDLE portHandle, PORT_MESSAGE *connectionRequest)
     ObDereferenceObject(port);
     if (status != STATUS_SUCCESS)
         return status;
-    return MmCopyToUser(connectionRequest, &buffer, (USHORT)buffer.Header.u1.s1.TotalLength);
+    return MmCopyToUserInline(connectionRequest, &buffer, (USHORT)buffer.Header.u1.s1.TotalLength);
 }

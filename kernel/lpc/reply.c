@@ -180,10 +180,10 @@ NTSTATUS NtReplyWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *replyMessage)
     ULONG messageId = 0;
     LPCP_PORT_OBJECT *port;
     LPCP_MESSAGE *answer = NULL;
-    NTSTATUS status = ProbeForWrite(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
+    NTSTATUS status = ProbeForWriteInline(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
 
     if (NT_SUCCESS(status))
-        status = MmCopyFromUser(&messageId, &replyMessage->MessageId, sizeof(messageId));
+        status = MmCopyFromUserInline(&messageId, &replyMessage->MessageId, sizeof(messageId));
     if (NT_SUCCESS(status))
         status = LpcpReplyFromUser(portHandle, replyMessage, TRUE, &port);
     if (!NT_SUCCESS(status))
@@ -193,7 +193,7 @@ NTSTATUS NtReplyWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *replyMessage)
     ObDereferenceObject(port);
     if (status != STATUS_SUCCESS)
         return status;
-    status = MmCopyToUser(replyMessage, &answer->Request,
+    status = MmCopyToUserInline(replyMessage, &answer->Request,
                           (USHORT)answer->Request.u1.s1.TotalLength);
     LpcpFreeMessage(answer);
     return status;

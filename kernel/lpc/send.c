@@ -21,7 +21,7 @@ NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header
     // ProbeForRead's alignment check; the copy checks the range.
     if ((ULONG_PTR)userMessage & (sizeof(ULONG) - 1))
         return STATUS_DATATYPE_MISALIGNMENT;
-    status = MmCopyFromUser(header, userMessage, sizeof(*header));
+    status = MmCopyFromUserInline(header, userMessage, sizeof(*header));
     if (!NT_SUCCESS(status))
         return status;
     // The data must fit in the message: NT's first length check, before the
@@ -32,22 +32,10 @@ NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *message)
-{
-    ULONG total = (USHORT)message->u1.s1.TotalLength;
-    ULONG data = (USHORT)message->u1.s1.DataLength;
-
-    if (data + sizeof(PORT_MESSAGE) > total)
-        return STATUS_INVALID_PARAMETER;
-    if (total > port->MaxMessageLength || total <= data)
-        return STATUS_PORT_MESSAGE_TOO_LONG;
-    return STATUS_SUCCESS;
-}
-
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
                             LPCP_MESSAGE **result)
 {
-    LPCP_MESSAGE *message = LpcpAllocateMessage();
+    LPCP_MESSAGE *message = LpcpAllocateMessageForCopy();
     NTSTATUS status;
 
     if (!message)
@@ -58,7 +46,7 @@ NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE 
     // user wrote after it. From the user only the data after it (the lengths
     // were checked: the total holds at least the header).
     message->Request = *header;
-    status = MmCopyFromUser(&message->Request + 1, userMessage + 1,
+    status = MmCopyFromUserInline(&message->Request + 1, userMessage + 1,
                             (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
     if (!NT_SUCCESS(status)) {
         LpcpFreeMessage(message);
@@ -86,47 +74,13 @@ static NTSTATUS LpcpCheckDataInfo(const LPCP_MESSAGE *message)
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpFindSendTargets(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT **queuePort,
-                             LPCP_PORT_OBJECT **rundownPort, void **portContext)
-{
-    LPCP_PORT_OBJECT *peer = port->ConnectedPort;
-
-    *portContext = NULL;
-    switch (port->Flags & LPCP_PORT_TYPE_MASK) {
-    case LPCP_CLIENT_PORT:
-        // To the server's connection port, where its threads receive,
-        // stamped with the server communication port's context.
-        if (!peer || !port->ConnectionPort)
-            return STATUS_PORT_DISCONNECTED;
-        *queuePort = port->ConnectionPort;
-        *rundownPort = peer;
-        *portContext = peer->PortContext;
-        break;
-    case LPCP_COMMUNICATION_PORT:
-        // To the client port's own queue.
-        if (!peer)
-            return STATUS_PORT_DISCONNECTED;
-        *queuePort = peer;
-        *rundownPort = peer;
-        break;
-    default:
-        // A connection or unconnected port talks to itself.
-        *queuePort = port;
-        *rundownPort = port;
-        break;
-    }
-    if ((*queuePort)->Flags & LPCP_PORT_DELETED)
-        return STATUS_PORT_DISCONNECTED;
-    return STATUS_SUCCESS;
-}
-
 // LpcpQueueMessage but for the semaphore's count, which the caller adds
 // (lock held).
 static NTSTATUS LpcpInsertMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
                                   BOOLEAN chargeQuota)
 {
     if (chargeQuota &&
-        KeReadStateSemaphore(queuePort->MsgQueue.Semaphore) >= LPCP_MAX_QUEUED_MESSAGES)
+        queuePort->MsgQueue.Semaphore->Header.SignalState >= LPCP_MAX_QUEUED_MESSAGES)
         return STATUS_NO_MEMORY;
     InsertTailList(&queuePort->MsgQueue.ReceiveHead, &message->Entry);
     if (queuePort->Flags & LPCP_WAITABLE_PORT)
@@ -172,9 +126,14 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
         message->Request.CallbackId = 0;
         message->PortContext = portContext;
         message->SenderPort = port;
-        status = LpcpQueueMessage(queuePort, message, chargeQuota);
+        status = LpcpInsertMessage(queuePort, message, chargeQuota);
     }
-    LpcpReleaseLock(oldIrql);
+    // The receiver's count last, with the lock: a receiver it readies that
+    // outranks this thread runs at once, switched to directly.
+    if (NT_SUCCESS(status))
+        KiReleaseSemaphoreUnlock(queuePort->MsgQueue.Semaphore, 1, &LpcpLock, oldIrql);
+    else
+        LpcpReleaseLock(oldIrql);
     KE_PHASE(KiPhaseLpcQueued);
     if (!NT_SUCCESS(status))
         LpcpFreeMessage(message);
@@ -218,8 +177,7 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
 
     InitializeListHead(&freeList);
     KE_PHASE(KiPhaseLpcReplyWait);
-    status = KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, waitMode, FALSE,
-                                   NULL);
+    status = KiWaitForSingleObjectNext(&thread->LpcReplySemaphore, WrLpcReply, waitMode, NULL);
     KE_PHASE(KiPhaseLpcReplyWoken);
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
@@ -243,7 +201,8 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
     LpcpReleaseLock(oldIrql);
     if (takeCount)
         KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, KernelMode, FALSE, NULL);
-    LpcpFreeMessageList(&freeList);
+    if (!IsListEmpty(&freeList))
+        LpcpFreeMessageList(&freeList);
     if (!woken)
         return status;
     if (!message)
@@ -407,7 +366,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     CSHORT type;
 
     if (NT_SUCCESS(status))
-        status = ProbeForWrite(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
+        status = ProbeForWriteInline(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
     if (!NT_SUCCESS(status))
         return status;
     // The kernel bit and the undocumented no-impersonation bit go; a plain
@@ -443,7 +402,8 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     // with no reply.
     if (status != STATUS_SUCCESS)
         return status;
-    status = MmCopyToUser(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
+    status = MmCopyToUserInline(replyMessage, &reply->Request,
+                                (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessage(reply);
     KE_PHASE(KiPhaseLpcReplyCopied);
     return status;
@@ -458,7 +418,7 @@ static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE
 
     if (!NT_SUCCESS(status))
         return status;
-    message = LpcpAllocateMessage();
+    message = LpcpAllocateMessageForCopy();
     if (!message)
         return STATUS_NO_MEMORY;
     memcpy(&message->Request, request, (USHORT)request->u1.s1.TotalLength);

@@ -298,6 +298,65 @@ NTSTATUS ProbeForWrite(void *address, SIZE_T length, ULONG alignment);
 NTSTATUS MmCopyFromUser(void *kernelDestination, const void *userSource, SIZE_T length);
 NTSTATUS MmCopyToUser(void *userDestination, const void *kernelSource, SIZE_T length);
 
+// The same in line (probe.c's are these), for the paths every LPC message
+// takes: a call and its frame cost as much as a short copy's checks.
+#ifndef SLEUTH_HOST
+SIZE_T KiCopyMemorySafe(void *destination, const void *source, SIZE_T length);
+ULONG KiProbeWriteByte(UCHAR *address);
+
+// Does [start, start + length) lie wholly below MM_USER_PROBE_ADDRESS?
+static inline BOOLEAN MiIsUserRange(ULONG64 start, SIZE_T length)
+{
+    return start + length >= start && start + length <= MM_USER_PROBE_ADDRESS;
+}
+
+// The range must also be writable: writing each page's first byte back to
+// itself finds read-only and missing pages before the service does anything.
+static inline __attribute__((always_inline)) NTSTATUS
+ProbeForWriteInline(void *address, SIZE_T length, ULONG alignment)
+{
+    ULONG64 start = (ULONG64)address;
+
+    if (length == 0)
+        return STATUS_SUCCESS;
+    if (alignment && (start & (alignment - 1)))
+        return STATUS_DATATYPE_MISALIGNMENT;
+    if (!MiIsUserRange(start, length))
+        return STATUS_ACCESS_VIOLATION;
+    // The first page at `start` itself, every later one at its first byte.
+    if (KiProbeWriteByte((UCHAR *)start))
+        return STATUS_ACCESS_VIOLATION;
+    for (ULONG64 page = ALIGN_DOWN_BY(start, PAGE_SIZE) + PAGE_SIZE; page < start + length;
+         page += PAGE_SIZE) {
+        if (KiProbeWriteByte((UCHAR *)page))
+            return STATUS_ACCESS_VIOLATION;
+    }
+    return STATUS_SUCCESS;
+}
+
+static inline __attribute__((always_inline)) NTSTATUS
+MmCopyFromUserInline(void *kernelDestination, const void *userSource, SIZE_T length)
+{
+    if (length == 0)
+        return STATUS_SUCCESS;
+    if (!MiIsUserRange((ULONG64)userSource, length) ||
+        KiCopyMemorySafe(kernelDestination, userSource, length))
+        return STATUS_ACCESS_VIOLATION;
+    return STATUS_SUCCESS;
+}
+
+static inline __attribute__((always_inline)) NTSTATUS
+MmCopyToUserInline(void *userDestination, const void *kernelSource, SIZE_T length)
+{
+    if (length == 0)
+        return STATUS_SUCCESS;
+    if (!MiIsUserRange((ULONG64)userDestination, length) ||
+        KiCopyMemorySafe(userDestination, kernelSource, length))
+        return STATUS_ACCESS_VIOLATION;
+    return STATUS_SUCCESS;
+}
+#endif
+
 // ---- Pool ---------------------------------------------------------------------------
 
 typedef enum _POOL_TYPE {

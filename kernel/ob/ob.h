@@ -186,6 +186,39 @@ typedef struct _HANDLE_TABLE {
     KSPIN_LOCK Lock;
 } HANDLE_TABLE;
 
+// The object `handle` names in `table` (NULL: none), referenced, and the
+// access the handle grants. In line: ObReferenceObjectByHandle,
+// NtDuplicateObject and LPC's port lookup (every LPC call makes one) take
+// the table's lock, the entry and the reference with no nested call.
+static inline __attribute__((always_inline)) NTSTATUS
+ObpReferenceHandle(HANDLE_TABLE *table, HANDLE handle, void **object, ACCESS_MASK *grantedAccess)
+{
+    ULONG_PTR value = (ULONG_PTR)handle;
+    ULONG_PTR index = value / HANDLE_INDEX_MULTIPLIER - 1;
+    HANDLE_TABLE_ENTRY *entry;
+    OBJECT_HEADER *header;
+    KIRQL oldIrql;
+
+    if (!table || value == 0 || value % HANDLE_INDEX_MULTIPLIER)
+        return STATUS_INVALID_HANDLE;
+    KeAcquireSpinLock(&table->Lock, &oldIrql);
+    if (index >= table->TableSize || !table->Table[index].Object) {
+        KeReleaseSpinLock(&table->Lock, oldIrql);
+        return STATUS_INVALID_HANDLE;
+    }
+    entry = &table->Table[index];
+    header = entry->Object;
+    *grantedAccess = entry->GrantedAccess;
+    // ObReferenceObject's increment: the handle's own reference is there,
+    // so the count was at least 1.
+    if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
+        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type,
+                     (ULONG64)OBJECT_HEADER_TO_OBJECT(header), 0, 0);
+    KeReleaseSpinLock(&table->Lock, oldIrql);
+    *object = OBJECT_HEADER_TO_OBJECT(header);
+    return STATUS_SUCCESS;
+}
+
 struct _EPROCESS;
 
 // Gives a new process its (empty) handle table. Handles are not inherited yet.

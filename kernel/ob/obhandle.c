@@ -128,37 +128,6 @@ static HANDLE_TABLE_ENTRY *ObpLookupHandle(HANDLE_TABLE *table, HANDLE handle)
     return &table->Table[index];
 }
 
-// The object a handle of `process` names, referenced, and the access the
-// handle grants. In line in its callers: every LPC call makes one or two,
-// so the table's lock, the entry and the reference come with no nested call.
-static inline __attribute__((always_inline)) NTSTATUS
-ObpReferenceHandle(EPROCESS *process, HANDLE handle, void **object, ACCESS_MASK *grantedAccess)
-{
-    HANDLE_TABLE *table = process ? process->ObjectTable : NULL;
-    HANDLE_TABLE_ENTRY *entry;
-    OBJECT_HEADER *header;
-    KIRQL oldIrql;
-
-    if (!table)
-        return STATUS_INVALID_HANDLE;
-    KeAcquireSpinLock(&table->Lock, &oldIrql);
-    entry = ObpLookupHandle(table, handle);
-    if (!entry) {
-        KeReleaseSpinLock(&table->Lock, oldIrql);
-        return STATUS_INVALID_HANDLE;
-    }
-    header = entry->Object;
-    *grantedAccess = entry->GrantedAccess;
-    // ObReferenceObject's increment: the handle's own reference is there,
-    // so the count was at least 1.
-    if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
-        KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type,
-                     (ULONG64)OBJECT_HEADER_TO_OBJECT(header), 0, 0);
-    KeReleaseSpinLock(&table->Lock, oldIrql);
-    *object = OBJECT_HEADER_TO_OBJECT(header);
-    return STATUS_SUCCESS;
-}
-
 NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
                                    OBJECT_TYPE *objectType, void **object,
                                    ACCESS_MASK *grantedAccess)
@@ -177,7 +146,9 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
             granted = (ACCESS_MASK)~0U;     // a type without a mask allows anything
         ObReferenceObject(found);
     } else {
-        NTSTATUS status = ObpReferenceHandle(PsGetCurrentProcess(), handle, &found, &granted);
+        EPROCESS *process = PsGetCurrentProcess();
+        NTSTATUS status = ObpReferenceHandle(process ? process->ObjectTable : NULL, handle,
+                                             &found, &granted);
 
         if (!NT_SUCCESS(status))
             return status;
@@ -248,7 +219,8 @@ NTSTATUS ObDuplicateObject(EPROCESS *sourceProcess, HANDLE sourceHandle,
 {
     ACCESS_MASK granted;
     void *object;
-    NTSTATUS status = ObpReferenceHandle(sourceProcess, sourceHandle, &object, &granted);
+    NTSTATUS status = ObpReferenceHandle(sourceProcess ? sourceProcess->ObjectTable : NULL,
+                                         sourceHandle, &object, &granted);
 
     if (!NT_SUCCESS(status))
         return status;

@@ -79,6 +79,9 @@ typedef struct _ETHREAD {
     BOOLEAN LpcExitThreadCalled;
     LIST_ENTRY TerminationPortList;     // ports told LPC_CLIENT_DIED when the thread ends
     void *ImpersonationToken;           // the token it impersonates (kernel/se), or NULL
+    // LPC: one free message block kept for this thread's next message
+    // (lpcinit.c), given back when the thread ends (LpcExitThread).
+    void *LpcCachedMessage;
     // The IRPs it has issued and not yet seen completed (IRP.ThreadListEntry),
     // cancelled when it ends (kernel/io). Changed at APC_LEVEL by the thread
     // itself only, so the list needs no lock.

@@ -56,7 +56,7 @@ static void KbLpcServer(void *context)
             break;
         if (LpcpMessageType(&buffer.h) != LPC_REQUEST)
             continue;
-        reply = LpcpAllocateMessage();
+        reply = LpcpAllocateMessageForCopy();
         if (!reply)
             break;
         memcpy(&reply->Request, &buffer, buffer.h.u1.s1.TotalLength);

@@ -343,3 +343,38 @@ KTEST(LpcRequestTakenBackTakesItsQueueCount)
     }
     KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
 }
+
+// ---- The thread's free message block (lpcinit.c) ------------------------------------------
+
+typedef struct _KT_LPC_CACHE {
+    volatile LONG Cached;       // the thread held a block in its cache before ending
+} KT_LPC_CACHE;
+
+static void KtLpcCacheOneBlock(void *context)
+{
+    KT_LPC_CACHE *cache = context;
+    LPCP_MESSAGE *message = LpcpAllocateMessage();
+
+    if (message)
+        LpcpFreeMessage(message);
+    cache->Cached = PsGetCurrentThread()->LpcCachedMessage != NULL;
+}
+
+// A block freed by a thread stays in its cache for its next message; when
+// the thread ends the block goes back to the list: none is stranded in a
+// dead thread, and the count of free blocks does not move.
+KTEST(LpcThreadsCachedBlockGoesBackToTheListWhenItEnds)
+{
+    KT_LPC_CACHE cache = {0};
+    ULONG countBefore, listedBefore, countAfter, listedAfter;
+    ETHREAD *thread;
+
+    LpcpQueryFreeMessages(&countBefore, &listedBefore);
+    thread = KtStartThread(KtLpcCacheOneBlock, &cache, KT_HIGH_PRIORITY);
+    KT_EXPECT(thread != NULL);
+    KT_EXPECT(KtJoinThread(thread));
+    LpcpQueryFreeMessages(&countAfter, &listedAfter);
+    KT_EXPECT_EQ(cache.Cached, 1);
+    KT_EXPECT_EQ(countAfter, countBefore);
+    KT_EXPECT_EQ(countAfter - listedAfter, countBefore - listedBefore);
+}
