@@ -4,6 +4,11 @@
 // passes with a completion routine of its own, which sees every open of a
 // UNC path end (success, error or cancel) and counts them. It attaches when
 // it loads, so Mup must be loaded first.
+//
+// Unload it only when no open is in flight through it (the tests do so
+// after the opens ended): as for NT's legacy filters, nothing keeps its
+// device, and so its image, while a create below it still has its
+// completion routine to call, and the demo's create never ends on its own.
 
 #include "io/io.h"
 
