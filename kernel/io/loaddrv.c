@@ -8,8 +8,11 @@
 // (fltMgr.sys), which becomes the module's name in `lm` and in stacks.
 // Without one, service Name's image is name.sys (the name in lower case).
 // The archive holds every image in lower case (built from
-// kernel/drivers/name/). The driver object is \Driver\Name, and the
-// registry path its DriverEntry gets
+// kernel/drivers/name/). Last, optionally, the registry's Type: 1 (a kernel
+// driver, the default) or 2 (a file system driver, which needs the image
+// field before it). The driver object is \Driver\Name, or
+// \FileSystem\Name for Type 2, as NT names them; the registry path its
+// DriverEntry gets
 // \Registry\Machine\System\CurrentControlSet\Services\Name.
 
 #include "io/iop.h"
@@ -22,6 +25,7 @@
 #define IOP_IMAGE_UNLOAD_TAG    POOL_TAG('I', 'o', 'U', 'l')
 #define SERVICE_BOOT_START      0
 #define SERVICE_DEMAND_START    3
+#define SERVICE_FILE_SYSTEM_DRIVER 2
 
 NTSTATUS PspFindUserProgram(const char *name, const UCHAR **image, SIZE_T *size);
 
@@ -34,6 +38,7 @@ typedef struct _IOP_SERVICE {
     char Name[IOP_MAXIMUM_SERVICE_NAME];   // as services.txt spells it
     ULONG Start;
     char ImageName[IOP_MAXIMUM_SERVICE_NAME + 4];  // empty: name.sys
+    ULONG Type;                             // SERVICE_FILE_SYSTEM_DRIVER or not
 } IOP_SERVICE;
 
 static void IopInitializeDriverLoadLock(void)
@@ -85,6 +90,11 @@ static NTSTATUS IopReadService(const char *name, ULONG index, IOP_SERVICE *servi
                imageLength + 1 < sizeof(service->ImageName))
             service->ImageName[imageLength++] = (char)file[at++];
         service->ImageName[imageLength] = '\0';
+        while (at < size && file[at] == ' ')
+            at++;
+        service->Type = 0;
+        while (at < size && file[at] >= '0' && file[at] <= '9')
+            service->Type = service->Type * 10 + (file[at++] - '0');
         while (at < size && file[at] != '\n')
             at++;
         if (!length || !digits)
@@ -132,13 +142,19 @@ static void IopMakeName(UNICODE_STRING *string, WCHAR *buffer, USHORT size, cons
     string->MaximumLength = size;
 }
 
-static NTSTATUS IopReferenceDriverByName(const char *name, DRIVER_OBJECT **driver)
+// The directory of a service's driver object.
+static const WCHAR *IopServiceDirectory(const IOP_SERVICE *service)
+{
+    return service->Type == SERVICE_FILE_SYSTEM_DRIVER ? u"\\FileSystem\\" : u"\\Driver\\";
+}
+
+static NTSTATUS IopReferenceDriverByName(const IOP_SERVICE *service, DRIVER_OBJECT **driver)
 {
     WCHAR buffer[48];
     UNICODE_STRING driverName;
     OBJECT_ATTRIBUTES attributes;
 
-    IopMakeName(&driverName, buffer, sizeof(buffer), u"\\Driver\\", name);
+    IopMakeName(&driverName, buffer, sizeof(buffer), IopServiceDirectory(service), service->Name);
     InitializeObjectAttributes(&attributes, &driverName, OBJ_CASE_INSENSITIVE, NULL, NULL);
     return ObReferenceObjectByName(&attributes, IoDriverObjectType, (void **)driver);
 }
@@ -167,14 +183,15 @@ NTSTATUS IopLoadDriver(const char *serviceName)
         memcpy(image + length, ".sys", sizeof(".sys"));
     }
     IopMakeName(&imageName, imageBuffer, sizeof(imageBuffer), u"", image);
-    IopMakeName(&driverName, driverBuffer, sizeof(driverBuffer), u"\\Driver\\", service.Name);
+    IopMakeName(&driverName, driverBuffer, sizeof(driverBuffer), IopServiceDirectory(&service),
+                service.Name);
     IopMakeName(&registryPath, registryBuffer, sizeof(registryBuffer), IOP_SERVICE_KEY_PREFIX,
                 service.Name);
 
     IopInitializeDriverLoadLock();
     KeWaitForSingleObject(&IopDriverLoadLock, Executive, KernelMode, FALSE, NULL);
     // A driver of that name, loaded or being unloaded, means the image is in use.
-    if (NT_SUCCESS(IopReferenceDriverByName(service.Name, &driver))) {
+    if (NT_SUCCESS(IopReferenceDriverByName(&service, &driver))) {
         ObDereferenceObject(driver);
         status = STATUS_IMAGE_ALREADY_LOADED;
         goto out;
@@ -209,7 +226,7 @@ NTSTATUS IopUnloadDriverByName(const char *serviceName)
         return status;
     IopInitializeDriverLoadLock();
     KeWaitForSingleObject(&IopDriverLoadLock, Executive, KernelMode, FALSE, NULL);
-    status = IopReferenceDriverByName(service.Name, &driver);
+    status = IopReferenceDriverByName(&service, &driver);
     if (NT_SUCCESS(status)) {
         // Only a driver loaded from an image, whose DriverUnload says it can go.
         status = driver->DriverSection && !(driver->Flags & DRVO_BUILTIN_DRIVER)

@@ -6,11 +6,12 @@ finds it: `!thread` on the hung thread shows two IRPs on its IRP List;
 \\FileSystem\\Mup under the filter's completion routine, Mup's query pending
 in \\Driver\\Smb; `dt nt!_FILE_OBJECT ADDR FileName` and `!fileobj` name the
 path the create was for; `!devstack` and `!drvobj` show the devices those
-IRPs name."""
+IRPs name. The three drivers are images of their own (mup.sys, smb.sys,
+mupflt.sys): `lm` lists them, and every frame and routine reads mod!Function."""
 
 import re
 
-from e2e import lines, run, short
+from e2e import ADDRESS, lines, run, short
 
 FIRMWARE = ("bios",)
 VM_OPTIONS = {"menu_entry": 11}
@@ -40,10 +41,20 @@ def test_thread_shows_two_irps_on_its_irp_list(vm):
     irp_list_at = output.index("IRP List:")
     assert irp_list_at < output.index("Owning Process"), short(output)
     # The stack: the thread waits in Mup, called through the filter.
-    for frame in ("nt!KdDemoMupLocateProvider", "nt!KdDemoMupDispatch", "nt!IoCallDriver",
-                  "nt!KdDemoFltpDispatch", "nt!IopParseDevice", "nt!IoCreateFile",
-                  "nt!KdDemoSvcOpenUncPath"):
-        assert frame in output, "%s not on the stack: %s" % (frame, short(output))
+    frames = re.findall(r"^[0-9a-f]{8}`[0-9a-f]{8} [0-9a-f]{8}`[0-9a-f]{8} (\S+?)\+0x[0-9a-f]+$",
+                        output, re.M)
+    # Innermost first: the wait in Mup, Mup called by the filter, each frame
+    # the caller of the one above it; below them the open that started it.
+    inner = ["nt!KeWaitForSingleObject", "mup!MupLocateUncProviderForPath", "mup!MupCreate",
+             "nt!IoCallDriver", "mupflt!MupFltCreate", "nt!IoCallDriver"]
+    assert inner[0] in frames, "stack: %s" % short(output)
+    at = frames.index(inner[0])
+    assert frames[at:at + len(inner)] == inner, "stack: %s" % short(output)
+    below = frames[at + len(inner):]
+    for frame in ("nt!IopParseDevice", "nt!IoCreateFile", "nt!KdDemoSvcOpenUncPath"):
+        assert frame in below, "%s not below the filter: %s" % (frame, short(output))
+    assert below.index("nt!IopParseDevice") < below.index("nt!IoCreateFile") < \
+        below.index("nt!KdDemoSvcOpenUncPath"), "stack: %s" % short(output)
 
 
 def test_irpfind_by_thread_finds_the_same_irps_and_their_drivers(vm):
@@ -90,18 +101,20 @@ def test_irp_shows_each_location_its_driver_and_completion_routine(vm):
                  % (mup, HEX16, HEX16), rows[3])
     assert m, rows[3]
     file_object = m.group(1)
-    assert rows[4] == "             \\FileSystem\\Mup  nt!KdDemoFltpCompletion", rows[4]
+    assert rows[4] == "             \\FileSystem\\Mup  mupflt!MupFltCreateCompletion", rows[4]
     assert rows[5].startswith("                   Args: "), rows[5]
     assert re.match(r"^ \[  0, 0\] +[0-9a-f]+  0 %s %s 00000000-00000000    $"
                     % (HEX16, file_object), rows[6]), rows[6]
-    assert rows[7] == "             \\FileSystem\\FltMgr  ", rows[7]
+    assert rows[7] == "             \\FileSystem\\MupFlt  ", rows[7]
 
     output = run(vm, "!irp " + smb_irp)
     rows = output.split("\n")
     assert re.match(r"^Irp is active with 1 stacks 1 is current", rows[0]), rows[0]
-    assert re.match(r"^>\[  e, 0\]   0 e1 %s 00000000 %s-%s Success Error Cancel pending$"
-                    % (smb, HEX16, HEX16), rows[3]), rows[3]
-    assert rows[4] == "             \\Driver\\Smb  nt!KdDemoMupiQueryPathCompletion", rows[4]
+    # Mup's completion routine, without a context.
+    assert re.match(r"^>\[  e, 0\]   0 e1 %s 00000000 %s-00000000 Success Error Cancel pending$"
+                    % (smb, HEX16), rows[3]), rows[3]
+    assert rows[4] == "             \\Driver\\Smb  mup!MupiQueryPathCompletionRoutine", \
+        rows[4]
     output = run(vm, "!irp %s 1" % smb_irp, "Flags = ", "Tail.Overlay.Thread = %s\n" % thread)
 
 
@@ -126,7 +139,7 @@ def test_devstack_drvobj_and_devobj_name_the_same_devices(vm):
     output = run(vm, "!devstack \\Device\\Mup")
     rows = lines(output)
     assert rows[0] == "  !DevObj           !DrvObj           !DevExt           ObjectName", rows
-    assert re.match(r"^  %s  \\FileSystem\\FltMgr  [0-9a-f]{8,16}  $" % HEX16, rows[1]), rows
+    assert re.match(r"^  %s  \\FileSystem\\MupFlt  [0-9a-f]{8,16}  $" % HEX16, rows[1]), rows
     assert re.match(r"^> %s  \\FileSystem\\Mup   [0-9a-f]{8,16}  Mup$"
                     % devices["\\FileSystem\\Mup"], rows[2]), rows
     assert len(rows) == 3, rows
@@ -134,12 +147,12 @@ def test_devstack_drvobj_and_devobj_name_the_same_devices(vm):
     output = run(vm, "!drvobj Smb", "Driver object (", ") is for:\n \\Driver\\Smb\n",
                  "Device Object list:\n%s" % devices["\\Driver\\Smb"])
     output = run(vm, "!drvobj \\FileSystem\\Mup 2", "[00] IRP_MJ_CREATE",
-                 "nt!KdDemoMupDispatch", "nt!IopInvalidDeviceRequest")
+                 "mup!MupCreate", "nt!IopInvalidDeviceRequest")
     output = run(vm, "!devobj Mup",
                  "Device object (%s) is for:\n Mup \\FileSystem\\Mup DriverObject "
                  % devices["\\FileSystem\\Mup"], "AttachedDevice (Upper) ",
                  "Characteristics (0x00000010)  FILE_REMOTE_DEVICE\n")
-    assert "\\FileSystem\\FltMgr" in output, short(output)
+    assert "\\FileSystem\\MupFlt" in output, short(output)
 
 
 def test_drvobj_names_a_loaded_drivers_routines_by_its_module(vm):
@@ -154,3 +167,30 @@ def test_drvobj_names_a_loaded_drivers_routines_by_its_module(vm):
     output = run(vm, "!devstack Null")
     assert re.match(r"^> %s  \\Driver\\Null      [0-9a-f]{8,16}  Null$" % HEX16,
                     lines(output)[1]), short(output)
+
+
+def test_lm_lists_the_demo_drivers_with_their_ranges(vm):
+    """The three drivers are modules of their own, loaded after the boot
+    drivers in their order (transport, Mup, filter), each with its range in
+    the driver region; the routines the IRPs name lie in those ranges."""
+    output = run(vm, "lm", "start             end                 module name")
+    rows = re.findall(r"^(%s) (%s)   (\S+) +\(elf symbols: \d+\) +(\S+)$" % (ADDRESS, ADDRESS),
+                      output, re.M)
+    modules = {name: (int(start.replace("`", ""), 16), int(end.replace("`", ""), 16), image)
+               for start, end, name, image in rows}
+    names = [row[2] for row in rows]
+    for name in ("smb", "mup", "mupflt"):
+        assert name in modules, "%s not in lm: %s" % (name, short(output, 900))
+        start, end, image = modules[name]
+        assert image == name + ".sys", rows
+        assert start >= 0xffffffffc0000000 and end > start, (name, hex(start), hex(end))
+    assert names.index("smb") < names.index("mup") < names.index("mupflt"), names
+    ranges = sorted(modules[name][:2] for name in ("smb", "mup", "mupflt"))
+    assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:])), ranges
+
+    # Mup's completion routine on the transport's IRP is Mup's code.
+    smb_irp, _ = irps_by_driver(vm, demo_thread(vm))["\\Driver\\Smb"]
+    row = run(vm, "!irp " + smb_irp).split("\n")[3]
+    routine = int(re.search(r" (%s)-00000000 " % HEX16, row).group(1), 16)
+    assert modules["mup"][0] <= routine < modules["mup"][1], (hex(routine), modules["mup"])
+    run(vm, "lm m mup*", "   mup ", "   mupflt ")

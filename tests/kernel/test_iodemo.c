@@ -1,0 +1,196 @@
+// demo=io's drivers (kernel/drivers/smb, mup, mupflt), loaded on demand as
+// the demo loads them: file system drivers named in \FileSystem (the
+// services file's Type 2), Mup refusing to load without its transport, an
+// open of a UNC path left pending in the transport until IoCancelIrp or the
+// transport's unload ends it, and nothing left behind once all three are
+// unloaded.
+
+#include "tests/kernel/test_dispatcher.h"
+#include "io/io.h"
+#include "mm/sysload.h"
+#include "ps/ps.h"
+
+#define KT_UNC_PATH u"\\Device\\Mup\\DC005.contoso.com\\PIPE\\lsarpc"
+#define KT_MUP_QUERY_TAG POOL_TAG('M', 'u', 'Q', 'p')
+
+static ULONG KtDemoOutstanding(ULONG tag)
+{
+    ULONG allocations;
+    SIZE_T bytes;
+
+    ExQueryPoolTagUsage(tag, &allocations, &bytes);
+    return allocations;
+}
+
+static DRIVER_OBJECT *KtDemoDriver(const WCHAR *path)
+{
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    DRIVER_OBJECT *driver = NULL;
+
+    RtlInitUnicodeString(&name, path);
+    InitializeObjectAttributes(&attributes, &name, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    if (!NT_SUCCESS(ObReferenceObjectByName(&attributes, IoDriverObjectType, (void **)&driver)))
+        return NULL;
+    return driver;
+}
+
+static BOOLEAN KtDemoDriverExists(const WCHAR *path)
+{
+    DRIVER_OBJECT *driver = KtDemoDriver(path);
+
+    if (driver)
+        ObDereferenceObject(driver);
+    return driver != NULL;
+}
+
+static volatile NTSTATUS KtUncOpenStatus;
+
+static void KtOpenUncPath(void *context)
+{
+    UNICODE_STRING path;
+    OBJECT_ATTRIBUTES attributes;
+    IO_STATUS_BLOCK ioStatus;
+    HANDLE handle;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&path, KT_UNC_PATH);
+    InitializeObjectAttributes(&attributes, &path, 0, NULL, NULL);
+    status = IoCreateFile(&handle, GENERIC_READ | SYNCHRONIZE, &attributes, &ioStatus, NULL, 0,
+                          FILE_SHARE_READ, FILE_OPEN, FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0,
+                          CreateFileTypeNone, NULL, IO_NO_PARAMETER_CHECKING);
+    if (NT_SUCCESS(status))
+        ObCloseHandle(handle);
+    KtUncOpenStatus = status;
+}
+
+// The thread's IRP pending in the transport's device, once it is there.
+static IRP *KtDemoWaitForPendingIrp(ETHREAD *thread, DEVICE_OBJECT *device)
+{
+    for (ULONG tries = 0; tries < 500; tries++) {
+        IRP *found = NULL;
+        KIRQL oldIrql;
+
+        KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);  // the thread cannot change its list now
+        for (LIST_ENTRY *entry = thread->IrpList.Flink; entry != &thread->IrpList;
+             entry = entry->Flink) {
+            IRP *irp = CONTAINING_RECORD(entry, IRP, ThreadListEntry);
+
+            if (irp->CurrentLocation <= irp->StackCount &&
+                IoGetCurrentIrpStackLocation(irp)->DeviceObject == device &&
+                irp->CancelRoutine)
+                found = irp;
+        }
+        KeLowerIrql(oldIrql);
+        if (found)
+            return found;
+        KtSleep(10);
+    }
+    return NULL;
+}
+
+// Loads the three; the open's thread started and its query pending in Smb.
+static BOOLEAN KtDemoStart(ETHREAD **thread, IRP **pending)
+{
+    DRIVER_OBJECT *smb;
+
+    *thread = NULL;
+    *pending = NULL;
+    if (IopLoadDriver("Smb") != STATUS_SUCCESS || IopLoadDriver("Mup") != STATUS_SUCCESS ||
+        IopLoadDriver("MupFlt") != STATUS_SUCCESS)
+        return FALSE;
+    smb = KtDemoDriver(u"\\Driver\\Smb");
+    if (!smb)
+        return FALSE;
+    KtUncOpenStatus = STATUS_PENDING;
+    *thread = KtStartThread(KtOpenUncPath, NULL, NORMAL_BASE_PRIORITY);
+    if (*thread)
+        *pending = KtDemoWaitForPendingIrp(*thread, smb->DeviceObject);
+    ObDereferenceObject(smb);
+    return *pending != NULL;
+}
+
+static void KtDemoUnloadAll(void)
+{
+    KT_CHECK_EQ(IopUnloadDriverByName("MupFlt"), STATUS_SUCCESS);
+    KT_CHECK_EQ(IopUnloadDriverByName("Mup"), STATUS_SUCCESS);
+    KT_CHECK_EQ(IopUnloadDriverByName("Smb"), STATUS_SUCCESS);
+}
+
+KTEST(DemoIoDriversAreFileSystemDriversAndMupNeedsItsTransport)
+{
+    ULONG entries = KtDemoOutstanding(MI_LOADED_MODULE_TAG);
+    ULONG64 pages = MiSystemImagePagesInUse();
+
+    // Without \Device\Smb, Mup's DriverEntry fails and nothing of it stays.
+    KT_EXPECT_EQ(IopLoadDriver("Mup"), STATUS_OBJECT_NAME_NOT_FOUND);
+    KT_EXPECT(!KtDemoDriverExists(u"\\FileSystem\\Mup"));
+    KT_EXPECT_EQ(KtDemoOutstanding(MI_LOADED_MODULE_TAG), entries);
+    KT_EXPECT_EQ(MiSystemImagePagesInUse(), pages);
+
+    KT_EXPECT_EQ(IopLoadDriver("Smb"), STATUS_SUCCESS);
+    KT_CHECK_EQ(IopLoadDriver("Mup"), STATUS_SUCCESS);
+    KT_CHECK_EQ(IopLoadDriver("MupFlt"), STATUS_SUCCESS);
+    // Type 2 puts the object in \FileSystem, and a second load finds it there.
+    KT_CHECK(KtDemoDriverExists(u"\\FileSystem\\Mup"));
+    KT_CHECK(KtDemoDriverExists(u"\\FileSystem\\MupFlt"));
+    KT_CHECK(!KtDemoDriverExists(u"\\Driver\\Mup"));
+    KT_CHECK(KtDemoDriverExists(u"\\Driver\\Smb"));
+    KT_CHECK_EQ(IopLoadDriver("Mup"), STATUS_IMAGE_ALREADY_LOADED);
+    KtDemoUnloadAll();
+    KT_CHECK(!KtDemoDriverExists(u"\\FileSystem\\Mup"));
+    KT_CHECK(!KtDemoDriverExists(u"\\FileSystem\\MupFlt"));
+    KT_CHECK(!KtDemoDriverExists(u"\\Driver\\Smb"));
+    KT_EXPECT_EQ(KtDemoOutstanding(MI_LOADED_MODULE_TAG), entries);
+    KT_EXPECT_EQ(MiSystemImagePagesInUse(), pages);
+}
+
+KTEST(DemoIoOpenPendingInTheTransportEndsWhenCancelled)
+{
+    ULONG entries = KtDemoOutstanding(MI_LOADED_MODULE_TAG);
+    ULONG irps = KtDemoOutstanding(IO_IRP_TAG);
+    ULONG64 pages = MiSystemImagePagesInUse();
+    ETHREAD *thread;
+    IRP *pending;
+    BOOLEAN started = KtDemoStart(&thread, &pending);
+
+    KT_CHECK(started);
+    // Still waiting: the transport never answers on its own.
+    KtSleep(50);
+    KT_CHECK_EQ(KtUncOpenStatus, STATUS_PENDING);
+    KT_CHECK_EQ(KtDemoOutstanding(KT_MUP_QUERY_TAG), 1);
+    if (pending)
+        KT_CHECK(IoCancelIrp(pending));
+    if (thread)
+        KT_CHECK(KtJoinThread(thread));
+    KT_CHECK_EQ(KtUncOpenStatus, STATUS_CANCELLED);
+    KtDemoUnloadAll();
+    KT_EXPECT_EQ(KtDemoOutstanding(KT_MUP_QUERY_TAG), 0);
+    KT_EXPECT_EQ(KtDemoOutstanding(IO_IRP_TAG), irps);
+    KT_EXPECT_EQ(KtDemoOutstanding(MI_LOADED_MODULE_TAG), entries);
+    KT_EXPECT_EQ(MiSystemImagePagesInUse(), pages);
+}
+
+// The transport's unload ends what it holds, so the opener is not left
+// waiting on a driver that is gone; its image stays until Mup lets go.
+KTEST(DemoIoTransportUnloadEndsItsPendingRequests)
+{
+    ULONG entries = KtDemoOutstanding(MI_LOADED_MODULE_TAG);
+    ULONG irps = KtDemoOutstanding(IO_IRP_TAG);
+    ULONG64 pages = MiSystemImagePagesInUse();
+    ETHREAD *thread;
+    IRP *pending;
+    BOOLEAN started = KtDemoStart(&thread, &pending);
+
+    KT_CHECK(started);
+    KT_CHECK_EQ(IopUnloadDriverByName("Smb"), STATUS_SUCCESS);
+    if (thread)
+        KT_CHECK(KtJoinThread(thread));
+    KT_CHECK_EQ(KtUncOpenStatus, STATUS_CANCELLED);
+    KT_CHECK_EQ(IopUnloadDriverByName("MupFlt"), STATUS_SUCCESS);
+    KT_CHECK_EQ(IopUnloadDriverByName("Mup"), STATUS_SUCCESS);
+    KT_EXPECT_EQ(KtDemoOutstanding(KT_MUP_QUERY_TAG), 0);
+    KT_EXPECT_EQ(KtDemoOutstanding(IO_IRP_TAG), irps);
+    KT_EXPECT_EQ(KtDemoOutstanding(MI_LOADED_MODULE_TAG), entries);
+    KT_EXPECT_EQ(MiSystemImagePagesInUse(), pages);
+}
