@@ -142,7 +142,8 @@ def run_logged(cmd, log_name, timeout=900):
         status, output = proc.returncode, proc.stdout.decode("utf-8", "replace")
     except subprocess.TimeoutExpired as e:
         status = -1
-        output = (e.stdout or b"").decode("utf-8", "replace") + "\n(timed out after %d s)" % timeout
+        output = ((e.stdout or b"").decode("utf-8", "replace") +
+                  "\n(timed out after %d s)" % timeout)
     with open(log, "w") as f:
         f.write("$ %s\n%s\n(exit status %s)\n" % (" ".join(cmd), output, status))
     return status, output, log

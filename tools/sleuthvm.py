@@ -431,7 +431,8 @@ class SleuthVM:
                     self.last_match = match
                     return text
                 if self._eof:
-                    raise VMExited("QEMU exited (status %s) before %r appeared; last output: %r (%s)"
+                    raise VMExited("QEMU exited (status %s) before %r appeared; "
+                                   "last output: %r (%s)"
                                    % (self.proc.poll(), _describe(regex), self.tail(),
                                       self.log_path))
                 left = deadline - time.monotonic()

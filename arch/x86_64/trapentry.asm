@@ -16,7 +16,8 @@ section .text
 extern KiDispatchTrap
 
 ; Vectors for which the CPU pushes an error code.
-%define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+%define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
+                           (v) == 21 || (v) == 29 || (v) == 30)
 
 %macro TRAP_STUB 1
 align 16

@@ -63,8 +63,9 @@ NTSTATUS ExpReturnQueryBuffer(void *buffer, const void *answer, ULONG length,
 NTSTATUS ExpProbeOptionalOut(void *pointer, SIZE_T size);
 
 // The timer internals the services share, for the in-kernel tests too: a
-// new timer object (one reference, no handle); arms `timer` (an APC routine, if any, goes to the current
-// thread) and returns the state it had; cancels it and its pending APC.
+// new timer object (one reference, no handle); arms `timer` (an APC
+// routine, if any, goes to the current thread) and returns the state it
+// had; cancels it and its pending APC.
 NTSTATUS ExpCreateTimerObject(TIMER_TYPE timerType, ETIMER **timer);
 BOOLEAN ExpSetTimer(ETIMER *timer, LARGE_INTEGER dueTime, PTIMER_APC_ROUTINE apcRoutine,
                     void *timerContext, LONG period);

@@ -13,7 +13,7 @@ typedef enum _KBOOT_DEMO {
     KBootDemoWaits,             // demo=waits: System threads in known waits (kd/demo.c)
     KBootDemoHang,              // demo=hang: a thread spinning at DISPATCH_LEVEL (kd/demohang.c)
     KBootDemoExQueue,           // demo=exqueue: a stuck Delayed worker queue (kd/demoexq.c)
-    KBootDemoIo,                // demo=io: a thread waits on an IRP pending in a driver (kd/demoio.c)
+    KBootDemoIo,                // demo=io: a thread waits on an IRP in a driver (kd/demoio.c)
 } KBOOT_DEMO;
 
 typedef struct _KBOOT_OPTIONS {

@@ -257,7 +257,7 @@ typedef struct _KPROCESS {
     ULONG ActiveThreads;
     ULONG KernelTime;
     ULONG UserTime;
-    void *UserApcDispatcher;    // where user APCs enter user mode: the runtime's KiUserApcDispatcher
+    void *UserApcDispatcher;    // where user APCs enter user mode (KiUserApcDispatcher)
 } KPROCESS;
 
 // ctxswap.asm saves the stack pointer at this offset.

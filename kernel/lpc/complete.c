@@ -233,8 +233,8 @@ NTSTATUS NtAcceptConnectPort(HANDLE *portHandle, void *portContext,
     if (NT_SUCCESS(status) && acceptConnection)
         status = LpcpCreateServerPort(request, portContext, &serverPort);
     if (NT_SUCCESS(status) && acceptConnection)
-        status = LpcpMapConnectionViews(serverPort, request, serverView ? &capturedServerView : NULL,
-                                        &clientViewOut);
+        status = LpcpMapConnectionViews(serverPort, request,
+                                        serverView ? &capturedServerView : NULL, &clientViewOut);
     if (!NT_SUCCESS(status) || !acceptConnection) {
         request->Request.u2.s2.Type = LPC_CONNECTION_REFUSED;
         LpcpAnswerClient(client, request, NULL);

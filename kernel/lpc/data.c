@@ -25,7 +25,8 @@ static NTSTATUS LpcpFindDataEntry(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *he
     }
     status = STATUS_REPLY_MESSAGE_MISMATCH;
     oldIrql = LpcpAcquireLock();
-    waitingPort = (LPCP_PORT_OBJECT *)((ULONG_PTR)(*client)->LpcWaitingOnPort & ~LPCP_THREAD_FLAGS);
+    waitingPort =
+        (LPCP_PORT_OBJECT *)((ULONG_PTR)(*client)->LpcWaitingOnPort & ~LPCP_THREAD_FLAGS);
     receivePort = LpcpReceivePort(port);
     if (!IsListEmpty(&(*client)->LpcReplyChain) &&
         (*client)->LpcReplyMessageId == header->MessageId && !LpcpGetMessageFromThread(*client) &&
@@ -69,7 +70,8 @@ static NTSTATUS LpcpCopyRequestData(HANDLE portHandle, PORT_MESSAGE *message,
     NTSTATUS status = LpcpCaptureHeader(message, &header);
 
     if (NT_SUCCESS(status))
-        status = write ? ProbeForRead(buffer, bufferSize, 1) : ProbeForWrite(buffer, bufferSize, 1);
+        status = write ? ProbeForRead(buffer, bufferSize, 1)
+                       : ProbeForWrite(buffer, bufferSize, 1);
     if (NT_SUCCESS(status) && numberOfBytesCopied)
         status = ProbeForWrite(numberOfBytesCopied, sizeof(SIZE_T), sizeof(ULONG));
     if (!NT_SUCCESS(status))

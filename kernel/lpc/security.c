@@ -77,7 +77,8 @@ static NTSTATUS LpcpFindImpersonatedClient(LPCP_PORT_OBJECT *port, const PORT_ME
     *clientPort = port->ConnectedPort;
     if (!*clientPort || !ObReferenceObjectSafe(*clientPort))
         status = STATUS_PORT_DISCONNECTED;
-    else if (IsListEmpty(&client->LpcReplyChain) || client->LpcReplyMessageId != header->MessageId ||
+    else if (IsListEmpty(&client->LpcReplyChain) ||
+             client->LpcReplyMessageId != header->MessageId ||
              !(waiting & LPCP_THREAD_FLAG_IS_PORT) || !LpcpValidateClientPort(port, waitingPort))
         status = STATUS_REPLY_MESSAGE_MISMATCH;
     else if (waiting & LPCP_THREAD_FLAG_NO_IMPERSONATION)

@@ -252,7 +252,8 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     KIRQL oldIrql;
 
     message->Request.u2.s2.Type &= ~LPC_NO_IMPERSONATE;
-    callback = LpcpMessageType(&message->Request) == LPC_REQUEST && message->Request.MessageId != 0;
+    callback = LpcpMessageType(&message->Request) == LPC_REQUEST &&
+               message->Request.MessageId != 0;
     if (thread->LpcExitThreadCalled) {
         LpcpFreeMessage(message);
         return STATUS_THREAD_IS_TERMINATING;
@@ -444,7 +445,8 @@ NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage)
     KE_PHASE(KiPhaseLpcMessageCaptured);
     // Only plain datagrams count against the queue: the kernel's notices
     // (a closed port, a dead thread) must get through.
-    return LpcpSendDatagram(portAddress, message, LpcpMessageType(&message->Request) == LPC_DATAGRAM);
+    return LpcpSendDatagram(portAddress, message,
+                            LpcpMessageType(&message->Request) == LPC_DATAGRAM);
 }
 
 NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage,

@@ -406,7 +406,8 @@ NTSTATUS ObpInsertNameAt(OBJECT_DIRECTORY *start, const UNICODE_STRING *relative
         header->NameInfo = nameInfo;
         if (attributes & OBJ_PERMANENT)
             header->Flags |= OB_FLAG_PERMANENT_OBJECT;
-        ObpInsertDirectoryEntry(parent, entry, object, RtlHashUnicodeStringInsensitive(&component));
+        ObpInsertDirectoryEntry(parent, entry, object,
+                                RtlHashUnicodeStringInsensitive(&component));
         ObReferenceObject(parent);
         ObReferenceObject(object);
         nameInfo = NULL;

@@ -20,11 +20,13 @@ static void SepTakeParts(SECURITY_DESCRIPTOR *to, const void *from, SECURITY_INF
 
     if (which & OWNER_SECURITY_INFORMATION) {
         to->Owner = RtlOwnerOfSecurityDescriptor(from);
-        to->Control = (USHORT)((to->Control & ~SE_OWNER_DEFAULTED) | (control & SE_OWNER_DEFAULTED));
+        to->Control =
+            (USHORT)((to->Control & ~SE_OWNER_DEFAULTED) | (control & SE_OWNER_DEFAULTED));
     }
     if (which & GROUP_SECURITY_INFORMATION) {
         to->Group = RtlGroupOfSecurityDescriptor(from);
-        to->Control = (USHORT)((to->Control & ~SE_GROUP_DEFAULTED) | (control & SE_GROUP_DEFAULTED));
+        to->Control =
+            (USHORT)((to->Control & ~SE_GROUP_DEFAULTED) | (control & SE_GROUP_DEFAULTED));
     }
     if (which & DACL_SECURITY_INFORMATION) {
         to->Dacl = RtlDaclOfSecurityDescriptor(from);

@@ -49,7 +49,8 @@ def test_start_lpcdemo_then_find_its_process_and_port(vm):
                           re.compile(r"lpcdemo: server: \\LpcDemoPort created"))
     cid = int(started.group(1), 16)
     output = run(vm, "!process 0 0", "lpcdemo.exe")
-    m = re.search(r"^PROCESS %s\n\s+SessionId: \S+ +Cid: ([0-9a-f]+) .*\n.*\n\s+Image: lpcdemo\.exe$"
+    m = re.search(r"^PROCESS %s\n\s+SessionId: \S+ +Cid: ([0-9a-f]+) .*\n.*\n"
+                  r"\s+Image: lpcdemo\.exe$"
                   % HEX16, output, re.M)
     assert m, short(output, 2000)
     assert int(m.group(1), 16) == cid, (cid, m.group(0))

@@ -66,7 +66,8 @@ def field(output, pattern, what):
 def check_stack(output, what, routine, first="nt!KiSwapContext+0x", indent=""):
     """The stack after the header: frames in KD's layout, the first one
     `first`, and `routine` among them."""
-    assert indent + STACK_HEADER in output, "%s: no stack header in %s" % (what, short(output, 600))
+    assert indent + STACK_HEADER in output, \
+        "%s: no stack header in %s" % (what, short(output, 600))
     body = output.split(indent + STACK_HEADER, 1)[1]
     frames = [line for line in lines(body)
               if re.match(r"^%s%s %s \S" % (indent, ADDRESS, ADDRESS), line)]
@@ -271,7 +272,8 @@ def test_thread_without_an_address_is_the_running_thread(vm):
 
 def test_ended_thread_is_terminated_without_a_stack(vm):
     address = demo_thread(vm, "Zombie")
-    output = run(vm, "!thread " + address, "Image: zombie.exe", "Start Address nt!KdDemoZombieMain",
+    output = run(vm, "!thread " + address, "Image: zombie.exe",
+                 "Start Address nt!KdDemoZombieMain",
                  "(no stack: the thread has ended and its kernel stack has been freed)")
     assert re.match(r"THREAD %s Cid [0-9a-f]{4}\.[0-9a-f]{4} .* TERMINATED$" % address,
                     lines(output)[0]), lines(output)[0]
@@ -374,7 +376,8 @@ def test_dot_thread_refuses_a_thread_without_a_stack_and_keeps_the_context(vm):
 
 def test_dot_thread_alone_returns_to_the_break_in(vm):
     run(vm, ".thread", "Implicit thread is now")
-    check_stack(run(vm, "k"), "k after .thread", "nt!KdDemoBreakPoint", first="nt!DbgBreakPoint+0x")
+    check_stack(run(vm, "k"), "k after .thread", "nt!KdDemoBreakPoint",
+                first="nt!DbgBreakPoint+0x")
     assert "unknown" not in run(vm, "r")
 
 

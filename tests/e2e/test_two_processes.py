@@ -115,7 +115,8 @@ def test_vad_shows_the_sharers_tree_of_address_ranges(vm):
     m = re.search(r"^    VadRoot\s+(%s) Vads (\d+)$" % HEX16, output, re.M)
     assert m, output
     root, count = m.group(1), int(m.group(2))
-    output = run(vm, "!vad %s" % root, "VAD              level        start          end    commit")
+    output = run(vm, "!vad %s" % root,
+                 "VAD              level        start          end    commit")
     rows = re.findall(r"^(%s) \(\s*(\d+)\) +([0-9a-f]+) +([0-9a-f]+) +(\d+) (Private|Mapped )"
                       r" (Exe |    ) (\S+)$" % HEX16, output, re.M)
     assert len(rows) == count, output

@@ -136,7 +136,8 @@ KTEST(KdObjectAndHandleCommandsSurviveBadArguments)
         "!object", "!object \\Nope", "!object \\\\", "!object \\ObjectTypes\\", "!object zz",
         "!object 10", "!object nt!KeTickCount", "!object \\ObjectTypes\\Type\\x",
         "!object 0 NoSuchType", "!object 0 Directory", "!object \\ 0", "!object 1 2 3",
-        "!handle 1", "!handle 4 3 4", "!handle 0 7 4", "!handle 0 3 7ffc", "!handle 0 3 0 Directory",
+        "!handle 1", "!handle 4 3 4", "!handle 0 7 4", "!handle 0 3 7ffc",
+        "!handle 0 3 0 Directory",
         "!handle 0 3 ffffffff`ffff0000", "!handle 1 2 3 4 5",
     };
     KTOB_OBJECT *object;

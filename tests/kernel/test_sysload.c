@@ -113,7 +113,8 @@ KTEST(DriverImageLoadsRelocatedWithItsImportsBound)
     KT_EXPECT(entry->Flags & LDRP_LOAD_IN_PROGRESS);
     count = KtModuleSymbol(entry, "TldrEntryCount");
     check = KtModuleSymbol(entry, "TldrLastCheck");
-    KT_EXPECT(count && check && KtModuleSymbol(entry, "DriverEntry") == (ULONG64)entry->EntryPoint);
+    KT_EXPECT(count && check &&
+              KtModuleSymbol(entry, "DriverEntry") == (ULONG64)entry->EntryPoint);
     KT_EXPECT_EQ(*(ULONG *)count, 0x1000);
     RtlInitUnicodeString(&registryPath, u"\\Registry\\Machine\\System\\CurrentControlSet\\"
                                         u"Services\\tldrok");

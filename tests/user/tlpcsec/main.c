@@ -66,13 +66,16 @@ UTEST(ServerImpersonatesItsWaitingClientUntilItReverts)
     if (!Connect(&client, TwoRequestsSecondPrivate, &serverPort))
         return;
     UT_EXPECT_STATUS(UlpcReceive(ServerPort, &context, NULL, &request, 5000), STATUS_SUCCESS);
-    UT_EXPECT_STATUS(NtImpersonateClientOfPort(ServerPort, &request.h), STATUS_INVALID_PORT_HANDLE);
-    UT_EXPECT_STATUS(NtImpersonateClientOfPort(serverPort, UT_BAD_POINTER), STATUS_ACCESS_VIOLATION);
+    UT_EXPECT_STATUS(NtImpersonateClientOfPort(ServerPort, &request.h),
+                     STATUS_INVALID_PORT_HANDLE);
+    UT_EXPECT_STATUS(NtImpersonateClientOfPort(serverPort, UT_BAD_POINTER),
+                     STATUS_ACCESS_VIOLATION);
     UT_EXPECT_STATUS(NtImpersonateClientOfPort(serverPort, UT_KERNEL_POINTER),
                      STATUS_ACCESS_VIOLATION);
     wrong = request;
     wrong.h.MessageId += 1000;
-    UT_EXPECT_STATUS(NtImpersonateClientOfPort(serverPort, &wrong.h), STATUS_REPLY_MESSAGE_MISMATCH);
+    UT_EXPECT_STATUS(NtImpersonateClientOfPort(serverPort, &wrong.h),
+                     STATUS_REPLY_MESSAGE_MISMATCH);
     wrong = request;
     wrong.h.ClientId.UniqueThread = (HANDLE)0x7ffc;
     UT_EXPECT_STATUS(NtImpersonateClientOfPort(serverPort, &wrong.h), STATUS_INVALID_CID);

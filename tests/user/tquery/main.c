@@ -273,7 +273,8 @@ UTEST(ProcessListHoldsIdleSystemAndTheCaller)
         if (entry->NextEntryOffset)
             UT_EXPECT(entry->NextEntryOffset >= minimum + entry->ImageName.MaximumLength);
         if (entry->ImageName.Buffer) {
-            UT_EXPECT((UCHAR *)entry->ImageName.Buffer >= (UCHAR *)&entry->Threads[entry->NumberOfThreads]);
+            UT_EXPECT((UCHAR *)entry->ImageName.Buffer >=
+                      (UCHAR *)&entry->Threads[entry->NumberOfThreads]);
             UT_EXPECT((UCHAR *)entry->ImageName.Buffer + entry->ImageName.MaximumLength <=
                       (UCHAR *)first + length);
             UT_EXPECT(entry->ImageName.Buffer[entry->ImageName.Length / 2] == 0);

@@ -331,7 +331,8 @@ UTEST(OpenThreadTokenErrors)
 
 UTEST(SetInformationThreadErrors)
 {
-    HANDLE token = TtOpenOwnToken(TOKEN_DUPLICATE | TOKEN_IMPERSONATE), copy = NULL, noImpersonate = NULL;
+    HANDLE token = TtOpenOwnToken(TOKEN_DUPLICATE | TOKEN_IMPERSONATE);
+    HANDLE copy = NULL, noImpersonate = NULL;
     HANDLE limited = TtSelfThread(THREAD_QUERY_INFORMATION);
 
     TtDuplicate(token, TokenImpersonation, SecurityImpersonation, FALSE, &copy);
