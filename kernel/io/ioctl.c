@@ -9,6 +9,8 @@
 
 #include "io/iop.h"
 
+// The body both control services share, under NT's own name for it (real
+// NT stacks show nt!IopXxxControlFile below NtDeviceIoControlFile).
 static NTSTATUS IopXxxControlFile(BOOLEAN fsControl, HANDLE fileHandle, HANDLE event,
                                   PIO_APC_ROUTINE apcRoutine, void *apcContext,
                                   IO_STATUS_BLOCK *ioStatusBlock, ULONG ioControlCode,

@@ -37,7 +37,7 @@ typedef BOOLEAN  *PBOOLEAN;
 #define NT_SUCCESS(Status) (((NTSTATUS)(Status)) >= 0)
 
 // NT's calling convention (ms_abi: rcx, rdx, r8, r9, then the stack above a
-// 32-byte home area) is what user mode calls the system-service stubs with,
+// 32-byte home area) is what user mode calls the Nt* system-call routines with,
 // and what the kernel's system-call entry expects; it is also how the
 // routines user mode hands the kernel (APC routines, thread starts) are
 // called. The kernel (and the host tests) are built with the System V

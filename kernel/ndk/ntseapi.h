@@ -100,7 +100,7 @@ typedef USHORT SECURITY_DESCRIPTOR_CONTROL;
 #define SECURITY_DESCRIPTOR_REVISION 1
 
 // The absolute form: the parts are anywhere, named by pointers (what a
-// program builds and hands to NtCreateXxx in OBJECT_ATTRIBUTES).
+// program builds and hands to an NtCreate* service in OBJECT_ATTRIBUTES).
 typedef struct _SECURITY_DESCRIPTOR {
     UCHAR Revision;
     UCHAR Sbz1;

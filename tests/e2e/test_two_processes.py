@@ -103,7 +103,8 @@ def test_thread_waits_on_the_quit_event_from_a_system_call(vm):
     user = re.findall(r"^\s+00007ff[0-9a-f]`[0-9a-f]{8} 00000000`[0-9a-f]{8} "
                       r"sharer!\w+(?:\+0x[0-9a-f]+)?$", output[m.end():], re.M)
     assert len(user) >= 3, output
-    # Named from sharer.exe's own symbols: the stub, then the program's main.
+    # Named from sharer.exe's own symbols: its NtWaitForSingleObject system-call
+    # routine, then the program's main.
     assert re.search(r" sharer!NtWaitForSingleObject\+0x[0-9a-f]+$", output[m.end():], re.M), \
         output
     assert re.search(r" sharer!main\+0x[0-9a-f]+$", output[m.end():], re.M), output
