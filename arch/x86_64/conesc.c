@@ -6,11 +6,12 @@
 // CPU's write is frozen half way (it gives up waiting for the lock); such a
 // race may garble text but never writes outside the screen.
 //
-// Text is kept apart from what has been drawn. A write first updates Text,
+// Text is kept apart from what has been drawn. A write only updates Text,
 // which is cheap even when it scrolls many times (a scroll only rotates the
-// ring of lines), then compares the rows it touched with Shown and draws the
-// cells that differ. On a framebuffer a scroll therefore costs the cells
-// whose character changed, once per write, however many lines went by.
+// ring of lines); a draw compares the rows touched since the last one with
+// Shown and draws the cells that differ. On a framebuffer a scroll therefore
+// costs the cells whose character changed, once per draw, however many lines
+// went by: the console layer (console.c) decides how often to draw.
 
 #include "arch/x86_64/conesc.h"
 
@@ -198,9 +199,39 @@ static void HalpScreenPutByte(HALP_SCREEN *screen, UCHAR byte)
     }
 }
 
+// The common case, a run of printable characters on one line outside any
+// escape sequence, copied into the line at once. Returns how many bytes of
+// `text` it took (0: the first byte needs HalpScreenPutByte).
+static size_t HalpScreenPrintableRun(HALP_SCREEN *screen, const char *text, size_t length)
+{
+    ULONG column = screen->CursorColumn;
+    size_t room = screen->Columns - column;
+    size_t run = 0;
+    UCHAR *line;
+
+    if (screen->EscapeState != EscapeNone || screen->WrapPending)
+        return 0;
+    if (length > room)
+        length = room;
+    while (run < length && (UCHAR)text[run] >= ' ' && (UCHAR)text[run] < ASCII_DELETE)
+        run++;
+    if (run == 0)
+        return 0;
+    line = HalpScreenLine(screen, screen->CursorRow);
+    memcpy(line + column, text, run);
+    HalpScreenTouch(screen, screen->CursorRow, screen->CursorRow + 1);
+    if (run < room) {
+        screen->CursorColumn = column + (ULONG)run;
+    } else {
+        screen->CursorColumn = screen->Columns - 1;
+        screen->WrapPending = TRUE;
+    }
+    return run;
+}
+
 // Draws each run of changed cells with one call: the driver can then store
 // pixels in address order, which framebuffers (write-combined) take fastest.
-static void HalpScreenDrawChanges(HALP_SCREEN *screen)
+void HalpScreenDraw(HALP_SCREEN *screen)
 {
     for (ULONG row = screen->DirtyFirst; row < screen->DirtyEnd; row++) {
         const UCHAR *text = HalpScreenLine(screen, row);
@@ -240,7 +271,14 @@ void HalpScreenInitialize(HALP_SCREEN *screen, ULONG columns, ULONG rows,
 
 void HalpScreenWrite(HALP_SCREEN *screen, const char *text, size_t length)
 {
-    for (size_t i = 0; i < length; i++)
-        HalpScreenPutByte(screen, (UCHAR)text[i]);
-    HalpScreenDrawChanges(screen);
+    size_t i = 0;
+
+    while (i < length) {
+        size_t run = HalpScreenPrintableRun(screen, text + i, length - i);
+
+        if (run == 0)
+            HalpScreenPutByte(screen, (UCHAR)text[i++]);
+        else
+            i += run;
+    }
 }

@@ -34,9 +34,11 @@ typedef struct _HALP_SCREEN {
 void HalpScreenInitialize(HALP_SCREEN *screen, ULONG columns, ULONG rows,
                           UCHAR *text, UCHAR *shown, HALP_SCREEN_DRAW_CELLS drawCells);
 
-// Applies `text` to the screen and draws the cells that changed. An escape
+// Applies `text` to the screen's text; nothing is drawn until
+// HalpScreenDraw, which draws the cells that changed since it last ran. An escape
 // sequence may be split across calls. Bytes outside printable ASCII reach
 // DrawCells unchanged; the driver picks how to show them. As on a VT100 or
 // xterm, writing the last column leaves the cursor there with a wrap pending,
 // and '\b' from that state moves to the column before the last.
 void HalpScreenWrite(HALP_SCREEN *screen, const char *text, size_t length);
+void HalpScreenDraw(HALP_SCREEN *screen);

@@ -20,12 +20,26 @@ static BOOLEAN HalpKeyboardUp;
 static BOOLEAN HalpSerialOutputEnabled = TRUE;
 static BOOLEAN HalpScreenOutputEnabled = TRUE;
 static KSPIN_LOCK HalpOutputLock;
+static char HalpLastByteWritten = '\n';
 
 // What was printed before the display was mapped, shown on it once it is,
 // so a lab PC without a serial port still sees the whole boot log.
 #define EARLY_LOG_SIZE 4096
 static char HalpEarlyLog[EARLY_LOG_SIZE];
 static size_t HalpEarlyLogLength;
+
+// Drawing is what a screen console costs: a line that scrolls changes
+// almost every cell, and a framebuffer cell is 16 scan lines of pixels. So a
+// write only changes the console's text, and the screen is drawn from it:
+// at once when it was last drawn more than a frame ago (a lone line shows
+// immediately); otherwise when the output stops (whoever waits for input,
+// the clock tick, a halt) or at the next write a frame later. A listing of
+// thousands of lines is drawn a few times a second, not once a line: the
+// frames in between, that nobody could have read, are never drawn.
+#define HALP_FRAMES_PER_SECOND 25
+static ULONG64 HalpFrameTicks;          // TSC ticks per frame; 0 until known
+static ULONG64 HalpScreenDrawnAt;       // TSC of the last draw
+static volatile BOOLEAN HalpScreenBehind;   // text written since then
 
 static UCHAR HalpInputRing[INPUT_RING_SIZE];
 static volatile ULONG HalpInputHead, HalpInputTail;
@@ -38,6 +52,76 @@ void HalSelectConsoles(BOOLEAN serial, BOOLEAN screen)
     HalpScreenOutputEnabled = screen;
 }
 
+void HalQueryConsoles(BOOLEAN *serial, BOOLEAN *screen)
+{
+    *serial = HalpSerialOutputEnabled;
+    *screen = HalpScreenOutputEnabled;
+}
+
+static void HalpScreenWriteText(const char *text, size_t length)
+{
+    if (HalpDisplayKind == DisplayVgaText)
+        HalpVgaTextWrite(text, length);
+    else if (HalpDisplayKind == DisplayFramebuffer)
+        HalpFbWrite(text, length);
+}
+
+// Called with the output lock held (or given up on) and interrupts off.
+static void HalpScreenDrawNow(ULONG64 now)
+{
+    if (HalpDisplayKind == DisplayVgaText)
+        HalpVgaTextDraw();
+    else if (HalpDisplayKind == DisplayFramebuffer)
+        HalpFbDraw();
+    HalpScreenDrawnAt = now;
+    HalpScreenBehind = FALSE;
+}
+
+static BOOLEAN HalpFrameElapsed(ULONG64 now)
+{
+    if (HalpFrameTicks == 0)
+        HalpFrameTicks = HalQueryPerformanceFrequency() / HALP_FRAMES_PER_SECOND;
+    return now - HalpScreenDrawnAt >= HalpFrameTicks;
+}
+
+// `waitForLock`: a halt or the debugger must draw; the clock tick only
+// draws when nobody is printing.
+static void HalpDisplayFlush(BOOLEAN waitForLock)
+{
+    BOOLEAN enabled, locked = FALSE;
+
+    if (!HalpScreenBehind)
+        return;
+    enabled = KiDisableInterrupts();
+    for (ULONG spin = 0; spin < (waitForLock ? 1000000 : 1) && !locked; spin++)
+        locked = KeTryToAcquireSpinLockAtDpcLevel(&HalpOutputLock);
+    if (locked || waitForLock) {
+        if (HalpScreenBehind)
+            HalpScreenDrawNow(__rdtsc());
+        if (locked)
+            KeReleaseSpinLockFromDpcLevel(&HalpOutputLock);
+    }
+    KiRestoreInterrupts(enabled);
+}
+
+BOOLEAN HalDisplayAtLineStart(void)
+{
+    return HalpLastByteWritten == '\n';
+}
+
+void HalDisplayFlush(void)
+{
+    HalpDisplayFlush(TRUE);
+}
+
+// The clock interrupt's share: the end of a burst of output is drawn within
+// a tick, even if nobody reads input afterwards.
+void HalpDisplayClockTick(void)
+{
+    if (HalpScreenBehind && HalpFrameElapsed(__rdtsc()))
+        HalpDisplayFlush(FALSE);
+}
+
 void HalInitializeSerial(void)
 {
     HalpSerialInitialize();
@@ -45,10 +129,8 @@ void HalInitializeSerial(void)
 
 static void HalpReplayEarlyLog(void)
 {
-    if (HalpDisplayKind == DisplayVgaText)
-        HalpVgaTextWrite(HalpEarlyLog, HalpEarlyLogLength);
-    else if (HalpDisplayKind == DisplayFramebuffer)
-        HalpFbWrite(HalpEarlyLog, HalpEarlyLogLength);
+    HalpScreenWriteText(HalpEarlyLog, HalpEarlyLogLength);
+    HalpScreenDrawNow(__rdtsc());
     HalpEarlyLogLength = 0;
 }
 
@@ -94,6 +176,8 @@ void HalDisplayString(const char *text, size_t length)
 
     for (ULONG spin = 0; spin < 1000000 && !locked; spin++)
         locked = KeTryToAcquireSpinLockAtDpcLevel(&HalpOutputLock);
+    if (length)
+        HalpLastByteWritten = text[length - 1];
     if (HalpSerialOutputEnabled || HalpDisplayKind == DisplayNone)
         HalpSerialWrite(text, length);
     if (HalpDisplayKind == DisplayNone) {
@@ -103,10 +187,13 @@ void HalDisplayString(const char *text, size_t length)
         memcpy(HalpEarlyLog + HalpEarlyLogLength, text, copy);
         HalpEarlyLogLength += copy;
     } else if (HalpScreenOutputEnabled) {
-        if (HalpDisplayKind == DisplayVgaText)
-            HalpVgaTextWrite(text, length);
-        else if (HalpDisplayKind == DisplayFramebuffer)
-            HalpFbWrite(text, length);
+        ULONG64 now = __rdtsc();
+
+        HalpScreenWriteText(text, length);
+        if (HalpFrameElapsed(now))
+            HalpScreenDrawNow(now);
+        else
+            HalpScreenBehind = TRUE;
     }
     if (locked)
         KeReleaseSpinLockFromDpcLevel(&HalpOutputLock);
@@ -141,6 +228,19 @@ BOOLEAN HalpBreakInPending(void)
     return pending;
 }
 
+BOOLEAN HalConsoleBreakRequested(void)
+{
+    BOOLEAN enabled = KiDisableInterrupts();
+
+    if (!enabled) {
+        HalpSerialPoll();
+        if (HalpKeyboardUp)
+            HalpKeyboardPoll();
+    }
+    KiRestoreInterrupts(enabled);
+    return HalpBreakInPending();
+}
+
 BOOLEAN HalConsoleGetByte(UCHAR *byte)
 {
     BOOLEAN enabled = KiDisableInterrupts();
@@ -158,6 +258,10 @@ BOOLEAN HalConsoleGetByte(UCHAR *byte)
         got = TRUE;
     }
     KiRestoreInterrupts(enabled);
+    // Whoever found nothing to read waits for the user, who must see
+    // everything printed so far.
+    if (!got)
+        HalDisplayFlush();
     return got;
 }
 

@@ -208,5 +208,12 @@ void HalpFbWrite(const char *text, size_t length)
     if (HalpFbBase == NULL)
         return;
     HalpScreenWrite(&HalpFbScreen, text, length);
+}
+
+void HalpFbDraw(void)
+{
+    if (HalpFbBase == NULL)
+        return;
+    HalpScreenDraw(&HalpFbScreen);
     HalpFbDrawCursor();
 }

@@ -90,8 +90,13 @@ void HalInitializeSerial(void);
 void HalInitializeDisplay(void *mapped);
 void HalInitializeKeyboard(void);    // after the interrupt controllers
 void HalSelectConsoles(BOOLEAN serial, BOOLEAN screen);
+void HalQueryConsoles(BOOLEAN *serial, BOOLEAN *screen);
 
 void HalDisplayString(const char *text, size_t length);
+// Draws on the screen what HalDisplayString has left to draw (see console.c).
+void HalDisplayFlush(void);
+BOOLEAN HalDisplayAtLineStart(void);  // the last byte written was a newline
+void HalpDisplayClockTick(void);     // from the clock interrupt
 BOOLEAN HalSerialPresent(void);
 const char *HalDisplayDescription(void);   // "VGA text 80x25", "framebuffer 1024x768x32"...
 
@@ -99,7 +104,10 @@ const char *HalDisplayDescription(void);   // "VGA text 80x25", "framebuffer 102
 // interrupts disabled (the debugger has frozen the system) it polls the
 // devices itself.
 BOOLEAN HalConsoleGetByte(UCHAR *byte);
-void HalConsoleFlushInput(void);     // drops typed-ahead bytes (the Ctrl-C of a break-in)
+void HalConsoleFlushInput(void);
+// Whether a Ctrl-C has come since the last call (or break-in); polls the
+// devices like HalConsoleGetByte, and leaves the bytes for it to read.
+BOOLEAN HalConsoleBreakRequested(void);     // drops typed-ahead bytes (the Ctrl-C of a break-in)
 
 // Called by input drivers for every decoded byte. A Ctrl-C is also handed to
 // the break-in hook, if one is set, from interrupt context.
@@ -115,10 +123,13 @@ void HalpSerialPoll(void);                 // moves received bytes to the consol
 void HalpSerialInterrupt(void);
 
 BOOLEAN HalpVgaTextInitialize(void *buffer, ULONG columns, ULONG rows);
+// A write changes the console's text; a draw shows it (conesc.h).
 void HalpVgaTextWrite(const char *text, size_t length);
+void HalpVgaTextDraw(void);
 
 BOOLEAN HalpFbInitialize(const LOADER_FRAMEBUFFER *framebuffer, void *mapped);
 void HalpFbWrite(const char *text, size_t length);
+void HalpFbDraw(void);
 
 BOOLEAN HalpKeyboardInitialize(void);      // FALSE when no i8042 answers
 void HalpKeyboardInterrupt(void);

@@ -132,5 +132,12 @@ void HalpVgaTextWrite(const char *text, size_t length)
     if (HalpVgaBuffer == NULL)
         return;
     HalpScreenWrite(&HalpVgaScreen, text, length);
+}
+
+void HalpVgaTextDraw(void)
+{
+    if (HalpVgaBuffer == NULL)
+        return;
+    HalpScreenDraw(&HalpVgaScreen);
     HalpVgaMoveCursor();
 }

@@ -22,6 +22,7 @@ static void KiClockInterrupt(KTRAP_FRAME *trapFrame)
 {
     KeUpdateSystemTime(trapFrame);
     KdClockTick();
+    HalpDisplayClockTick();
 }
 
 static void KiSerialInterrupt(KTRAP_FRAME *trapFrame)

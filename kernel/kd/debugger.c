@@ -50,6 +50,8 @@ void KdpPrint(const char *format, ...)
 {
     va_list args;
 
+    if (KdpCancelled())
+        return;
     if (KdpCaptureBuffer) {
         va_start(args, format);
         RtlFormatV(KdpCaptureSink, NULL, format, args);
@@ -220,6 +222,7 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     if (KdpState.Active) {
         // A fault inside the debugger itself: nothing is safe to run.
         KiDisplayString("\n*** Fault inside the kernel debugger: system halted.\n");
+        HalDisplayFlush();
         for (;;)
             __halt();
     }
@@ -244,7 +247,9 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
         KdpPrint("%u: kd> ", KeGetCurrentProcessorNumber());
         if (!KdpReadLine())
             continue;
+        KdpBeginCommand();
         result = KdpExecuteLine(KdpLineEditor.Buffer);
+        KdpEndCommand();
         if (result != KdCommandContinue && KdpAfterBugCheck) {
             KdpPrint("The system has crashed and cannot continue; use .reboot\n");
             result = KdCommandContinue;

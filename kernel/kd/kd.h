@@ -21,6 +21,13 @@ void DbgBreakPoint(void);
 // ---- Output ----------------------------------------------------------------------
 
 void KdpPrint(const char *format, ...) __attribute__((format(printf, 1, 2)));
+// Ctrl-C (cancel.c): between KdpBeginCommand and KdpEndCommand, KdpCancelled
+// is TRUE once the user has asked the command to stop, and KdpPrint then
+// prints nothing. KdpEndCommand says whether it was cut short (and prints
+// "^C").
+BOOLEAN KdpCancelled(void);
+void KdpBeginCommand(void);
+BOOLEAN KdpEndCommand(void);
 void KdpPrintAddress(ULONG64 address);      // "fffff800`01054df3"
 // For the in-kernel tests: while `buffer` is set, everything KdpPrint writes
 // is also kept there, NUL-terminated and cut at `size`. NULL/0 stops it.

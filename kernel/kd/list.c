@@ -16,7 +16,7 @@ BOOLEAN KdpWalkList(ULONG64 head, const char *what, KD_LIST_CALLBACK callback, v
         return FALSE;
     }
     entry = (ULONG64)links.Flink;
-    for (ULONG count = 0; entry != head; count++) {
+    for (ULONG count = 0; entry != head && !KdpCancelled(); count++) {
         if (count == KD_MAX_LIST_ENTRIES) {
             KdpPrint("%s: more than %u entries after %016llx (a loop?); the walk stops here\n",
                      what, KD_MAX_LIST_ENTRIES, (unsigned long long)head);

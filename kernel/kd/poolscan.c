@@ -157,7 +157,8 @@ ULONG KdpScanPool(const KD_POOL_SCAN *scan)
     }
     next = scan->Start > start && scan->Start < end ? ALIGN_DOWN_BY(scan->Start, PAGE_SIZE)
                                                     : start;
-    while (!stopped && KdpNextMappedPage(directoryTableBase, next, end, &page)) {
+    while (!stopped && !KdpCancelled() &&
+           KdpNextMappedPage(directoryTableBase, next, end, &page)) {
         ULONG64 bigEnd = KdpBigRangeEnd(ranges, page);
 
         if (bigEnd) {

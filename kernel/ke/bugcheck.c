@@ -73,6 +73,7 @@ void KiClearExpectedBugCheck(void)
 static void KiHaltForever(void) __attribute__((noreturn));
 static void KiHaltForever(void)
 {
+    HalDisplayFlush();
     for (;;) {
         _disable();
         __halt();

@@ -8,7 +8,7 @@ routine, called by nt!IopProcessWorkItem from nt!ExpWorkerThread."""
 import re
 import time
 
-from e2e import ADDRESS, lines, one_line, run, short, symbol_address
+from e2e import ADDRESS, CTRL_C, PROMPT, lines, one_line, run, short, symbol_address
 
 FIRMWARE = ("bios",)
 VM_OPTIONS = {"menu_entry": 10}
@@ -107,6 +107,27 @@ def test_exqueue_lists_pending_items_only_as_far_as_asked(vm):
     flink = one_line(vm, "dq nt!ExWorkerQueue+58+18 L1").split()[1]
     assert flat(flink) == first, (flink, first)
     one_line(vm, "!exqueue 8", "!exqueue: unknown flags 8")
+
+
+def test_ctrl_c_stops_the_whole_listing_at_once(vm):
+    """`!exqueue 120 4667` lists all 18,023 items (half a minute on serial);
+    Ctrl-C stops it at once, as in KD, and the shell goes on."""
+    vm.read_available()
+    vm.type_line("!exqueue 120 %x" % PENDING)
+    vm.wait_for(re.compile(r"(PENDING: [^\n]*\n){50}"), 30)
+    vm.send_raw(CTRL_C)
+    started = time.monotonic()
+    text = vm.wait_for(PROMPT, 20)
+    took = time.monotonic() - started
+    listed = text.count("PENDING: ") + 50
+    body = text[:len(text) - len(vm.last_match.group(0))].replace("\r", "")
+    assert body.endswith("\n^C\n"), "no ^C line before the prompt: %s" % short(body[-300:])
+    assert listed < PENDING, "all %d items were listed despite Ctrl-C" % listed
+    assert took < 10, "the listing went on for %.1f s after Ctrl-C" % took
+    assert "more pending" not in text, "the summary line was printed after Ctrl-C"
+    # The Ctrl-C is not a keystroke of the next command, nor a break-in.
+    one_line(vm, "? 1+1", "Evaluate expression: 2 = ")
+    one_line(vm, "? 00004667", "Evaluate expression: 18023 = ")
 
 
 def test_x_dt_and_dd_read_what_the_case_study_reads(vm):

@@ -40,6 +40,23 @@ def test_keyboard_line_editing(vm):
                                           r"Evaluate expression: 90"))
 
 
+def test_ctrl_c_on_the_keyboard_stops_a_listing(vm):
+    screen = screen_after(vm, "x nt!KiSystemStartup\n", re.compile(
+        r"(?m)^([0-9a-f]{8})`([0-9a-f]{8}) nt!KiSystemStartup"))
+    start = int("".join(re.findall(r"(?m)^([0-9a-f]{8})`([0-9a-f]{8}) nt!KiSystemStartup",
+                                   screen)[-1]), 16)
+    # 0x10000 qwords: 32,768 rows, seconds of output even drawn a few frames
+    # a second; Ctrl-C, typed right after Enter, cuts it short.
+    vm.press_keys("dq nt!KiSystemStartup L10000\n<ctrl-c>")
+    screen = vm.wait_for_screen(re.compile(r"(?m)^\^C\n\d+: kd>"), 60)
+    rows = re.findall(r"(?m)^([0-9a-f]{8})`([0-9a-f]{8})  [0-9a-f]{8}`[0-9a-f]{8}", screen)
+    assert rows, "no dq rows above the ^C: %s" % short(screen[-400:])
+    last = int("".join(rows[-1]), 16)
+    assert start <= last < start + 0x10000 * 8 - 0x10, \
+        "the rows above ^C end at %x: the listing (from %x) was not cut" % (last, start)
+    screen_after(vm, "? 1+1\n", "Evaluate expression: 2 = 00000000`00000002")
+
+
 def test_serial_stays_quiet(vm):
     vm.wait_for_screen(SCREEN_PROMPT, 60)
     assert "Memory:" not in vm.output and "kd>" not in vm.output, \

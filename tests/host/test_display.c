@@ -32,6 +32,7 @@ static void VgaStart(void)
 static void VgaPut(const char *text)
 {
     HalpVgaTextWrite(text, strlen(text));
+    HalpVgaTextDraw();
 }
 
 // The characters of a row, trailing blanks dropped.
@@ -151,6 +152,7 @@ TEST(VgaTabStopsAtLastColumn)
     VgaStart();
     memset(line, 'x', 75);
     HalpVgaTextWrite(line, 75);
+    HalpVgaTextDraw();
     VgaPut("\t\tE");
     EXPECT_EQ(VgaBuffer[VGA_COLUMNS - 1] & 0xFF, 'E');
 }
@@ -163,8 +165,55 @@ TEST(VgaLongLineWrapsToNextRow)
     memset(line, 'x', VGA_COLUMNS);
     line[VGA_COLUMNS] = 'y';
     HalpVgaTextWrite(line, sizeof(line));
+    HalpVgaTextDraw();
     EXPECT_STREQ(VgaRow(1), "y");
     EXPECT_EQ(VgaCursor(), VGA_COLUMNS + 1);
+}
+
+// A write changes the text only; what the screen shows changes at the draw
+// (console.c decides when), and then only where it differs.
+TEST(VgaWriteDrawsNothingUntilTheDraw)
+{
+    VgaStart();
+    HalpVgaTextWrite("hello\nworld", 11);
+    EXPECT_STREQ(VgaRow(0), "");
+    EXPECT_EQ(VgaCursor(), 0);
+    HalpVgaTextDraw();
+    EXPECT_STREQ(VgaRow(0), "hello");
+    EXPECT_STREQ(VgaRow(1), "world");
+    EXPECT_EQ(VgaCursor(), VGA_COLUMNS + 5);
+}
+
+// Printable runs are copied a line at a time: a run that spans rows, starts
+// mid-line and crosses an escape sequence must land exactly where writing
+// it a byte at a time puts it.
+TEST(VgaRunsLandWhereSingleBytesDo)
+{
+    char text[3 * VGA_COLUMNS];
+    USHORT expected[VGA_COLUMNS * VGA_ROWS];
+    size_t length = 0;
+
+    for (int i = 0; i < 2 * VGA_COLUMNS + 7; i++)
+        text[length++] = (char)('a' + i % 26);
+    static const char tail[] = "\x1b[K12\tz\x1b[0K\xb0q";
+
+    memcpy(text + length, tail, sizeof(tail) - 1);
+    length += sizeof(tail) - 1;
+
+    VgaStart();
+    for (size_t i = 0; i < length; i++)
+        HalpVgaTextWrite(text + i, 1);
+    HalpVgaTextDraw();
+    memcpy(expected, VgaBuffer, sizeof(expected));
+    ULONG cursor = VgaCursor();
+
+    VgaStart();
+    HalpVgaTextWrite(text, 5);
+    HalpVgaTextWrite(text + 5, length - 5);
+    HalpVgaTextDraw();
+    EXPECT(memcmp(expected, VgaBuffer, sizeof(expected)) == 0);
+    EXPECT_EQ(VgaCursor(), cursor);
+    EXPECT_STREQ(VgaRow(2), "efghijk12       z\xfeq");    // a box for 0xb0
 }
 
 TEST(VgaFullLineThenNewLineAdvancesOnce)
@@ -174,6 +223,7 @@ TEST(VgaFullLineThenNewLineAdvancesOnce)
     VgaStart();
     memset(line, 'x', VGA_COLUMNS);
     HalpVgaTextWrite(line, sizeof(line));
+    HalpVgaTextDraw();
     EXPECT_EQ(VgaCursor(), VGA_COLUMNS - 1);   // a wrap is pending, the cursor waits
     VgaPut("\nz");
     EXPECT_STREQ(VgaRow(1), "z");
@@ -186,6 +236,7 @@ TEST(VgaBackspaceWithWrapPendingMovesBeforeLastColumn)
     VgaStart();
     memset(line, 'x', VGA_COLUMNS);
     HalpVgaTextWrite(line, sizeof(line));
+    HalpVgaTextDraw();
     VgaPut("\bY");
     EXPECT_EQ(VgaBuffer[VGA_COLUMNS - 2] & 0xFF, 'Y');
     EXPECT_STREQ(VgaRow(1), "");
@@ -218,6 +269,7 @@ TEST(VgaOtherControlCharactersAreIgnored)
 {
     VgaStart();
     HalpVgaTextWrite("a\a\0\x7f" "b", 5);
+    HalpVgaTextDraw();
     EXPECT_STREQ(VgaRow(0), "ab");
 }
 
@@ -338,6 +390,7 @@ static void FbStart(void)
 static void FbPut(const char *text)
 {
     HalpFbWrite(text, strlen(text));
+    HalpFbDraw();
 }
 
 static ULONG FbPixel(ULONG x, ULONG y)
@@ -483,6 +536,7 @@ TEST(FbScrollManyLinesInOneWriteShowsTheLast)
     for (int i = 0; i < 200; i++)
         length += snprintf(text + length, sizeof(text) - length, "%d\n", i);
     HalpFbWrite(text, length);
+    HalpFbDraw();
     EXPECT(FbCellShows(0, FB_ROWS - 2, '1'));
     EXPECT(FbCellShows(1, FB_ROWS - 2, '9'));
     EXPECT(FbCellShows(2, FB_ROWS - 2, '9'));
@@ -587,6 +641,7 @@ TEST(FbLargeScreenUsesTopLeft1920x1200)
     EXPECT_EQ(pixels[2560 * 1600 - 1], 0);
     memset(line, '-', sizeof(line));
     HalpFbWrite(line, sizeof(line));
+    HalpFbDraw();
     // Column 240 does not exist: the last '-' wrapped to the start of row 1.
     EXPECT_EQ(pixels[(16 + 8) * 2560 + 2], FB_FOREGROUND);
     EXPECT_EQ(pixels[8 * 2560 + 240 * 8 + 2], 0);

@@ -12,3 +12,6 @@ void KbLpc(ULONG64 *samples);
 // System worker queues: dispatch cost per item and queue-to-start latency
 // (kbenchwq.c); samples holds BENCH_ROUNDS.
 void KbWorkQueue(ULONG64 *samples);
+// The consoles' cost per line of debugger output (kbenchcon.c); samples
+// holds BENCH_ROUNDS.
+void KbConsole(ULONG64 *samples);
