@@ -534,19 +534,20 @@ static void KdpDisplayAt(KD_DT *dt, ULONG type, ULONG64 address)
 
 // dt -l Field TYPE ADDR: each element, then the one its Field points at
 // (minus the field's offset), until the list returns to the first, a NULL,
-// an unreadable link, or KD_DT_MAX_LIST elements.
+// an unreadable element, a loop that skips the first (Brent's way: the
+// element at each power of two is kept and met again), or KD_DT_MAX_LIST.
 static void KdpDisplayList(KD_DT *dt, ULONG type, ULONG64 address, const char *field)
 {
     const KD_TYPE_MEMBER *member;
     ULONG offset;
-    ULONG64 element = address;
+    ULONG64 element = address, mark = address;
 
     if (!KdpTypeFindField(type, field, &member, &offset) ||
         KdpTypeRecord(KdpTypeResolve(member->Type))->Kind != KdTypePointer) {
         KdpPrint("%s is no pointer field of %s\n", field, KdpAggregateName(type));
         return;
     }
-    for (ULONG count = 0; count < KD_DT_MAX_LIST; count++) {
+    for (ULONG count = 1; count <= KD_DT_MAX_LIST; count++) {
         ULONG64 next;
 
         KdpPrint("%s at 0x", field);
@@ -561,6 +562,18 @@ static void KdpDisplayList(KD_DT *dt, ULONG type, ULONG64 address, const char *f
         if (next == 0 || next - offset == address)
             return;
         element = next - offset;
+        if (element == mark) {
+            KdpPrint("(a loop: 0x");
+            KdpPrintAddress(element);
+            KdpPrint(" again, without the first element)\n");
+            return;
+        }
+        if ((count & (count - 1)) == 0)
+            mark = element;
+        if (!KdpReadScalar(element + offset, 8, &next)) {
+            KdpPrint("Memory read error %016llx\n", (unsigned long long)(element + offset));
+            return;
+        }
     }
     KdpPrint("(dt -l stops after %u elements)\n", KD_DT_MAX_LIST);
 }
