@@ -29,7 +29,14 @@ static void KdpPrintCppValue(const KD_CPP_VALUE *value)
     switch (record->Kind) {
     case KdTypeStruct:
     case KdTypeUnion:
-        KdpPrint("%s\n", name);
+        // A counted string shows its text first, as WinDbg's ?? does.
+        if (strcmp(KdpTypeString(record->Name), "_UNICODE_STRING") == 0) {
+            KdpPrint("struct ");
+            KdpTypePrintValue(value->Type, value->Address);
+            KdpPrint("\n");
+        } else {
+            KdpPrint("%s\n", name);
+        }
         KdpTypePrintFields(value->Type, value->Address);
         break;
     case KdTypeArray:

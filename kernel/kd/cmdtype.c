@@ -61,8 +61,8 @@ static LONG64 KdpSignExtend(ULONG64 value, ULONG bits)
 }
 
 // A string's text in quotes, read element by element (1 or 2 bytes each)
-// through `buffer`, at most `count` elements, stopping at a terminator
-// when `count` is not known.
+// through `buffer`, at most `count` elements; with stopAtNul (the length is
+// not known), up to its end.
 static void KdpPrintText(ULONG64 buffer, ULONG count, ULONG elementSize, BOOLEAN stopAtNul)
 {
     char text[KD_DT_MAX_STRING];
@@ -77,7 +77,9 @@ static void KdpPrintText(ULONG64 buffer, ULONG count, ULONG elementSize, BOOLEAN
             KdpPrint("\"(Buffer 0x%016llx cannot be read)\"", (unsigned long long)buffer);
             return;
         }
-        if (c == 0 && stopAtNul)
+        // A terminated string ends at its NUL, or where it stops being text
+        // (a counted string's buffer is often not terminated at all).
+        if (stopAtNul && (c == 0 || c < 0x20 || c >= 0x7f))
             break;
         text[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
     }
@@ -340,8 +342,14 @@ static void KdpPrintMemberLine(const KD_DT *dt, const KD_TYPE_MEMBER *member, UL
         KdpTypePrintValue(member->Type, address + offset);
         KdpPrint("\n");
     }
-    if (level < dt->Depth && KdpIsAggregate(member->Type))
-        KdpPrintMembers(dt, member->Type, address + offset, 0, indent + 3, level + 1, FALSE);
+    if (level < dt->Depth && KdpIsAggregate(member->Type)) {
+        KD_DT inner = *dt;
+
+        // An expanded type's own names align on WinDbg's column.
+        inner.Width = KD_DT_NAME_WIDTH;
+        KdpPrintMembers(&inner, member->Type, address + offset, 0, indent + 3, level + 1,
+                        FALSE);
+    }
 }
 
 // `Field.Sub.Sub2`: the line of each step, each inside the one before.
