@@ -277,6 +277,16 @@ def c_string(s):
     return '"' + "".join(out) + '\\0"'
 
 
+def c_int64(value):
+    """A 64-bit enumerator as C spells it (an unsigned one wraps, as LONG64)."""
+    value &= (1 << 64) - 1
+    if value >= 1 << 63:
+        value -= 1 << 64
+    if value == -(1 << 63):
+        return "(-0x7fffffffffffffffLL - 1)"
+    return "%dLL" % value
+
+
 def write(path, tables, modules):
     # Array sizes of at least 1: C has no empty arrays.
     with open(path, "w") as f:
@@ -291,7 +301,7 @@ def write(path, tables, modules):
         f.write("};\n")
         f.write(SECTION + "const KD_TYPE_ENUMERATOR KdpTypeEnumerators[] = {\n")
         for n, v in tables.enumerators or [(0, 0)]:
-            f.write("    { %dLL, 0x%x },\n" % (v, n))
+            f.write("    { %s, 0x%x },\n" % (c_int64(v), n))
         f.write("};\n")
         # Names in arrays of their own: a string literal would land in
         # .rodata and move every symbol after it.

@@ -352,6 +352,23 @@ static void KdpPrintMemberLine(const KD_DT *dt, const KD_TYPE_MEMBER *member, UL
     }
 }
 
+// The step from a field into the next one of a path: into an embedded
+// structure, or, as WinDbg's dt, through a pointer to the structure it
+// points at (with an address, read fault-safe).
+static BOOLEAN KdpStepInto(const KD_DT *dt, ULONG *type, ULONG64 *address)
+{
+    const KD_TYPE_RECORD *record = KdpTypeRecord(KdpTypeResolve(*type));
+    ULONG64 pointer = 0;
+
+    if (record->Kind != KdTypePointer)
+        return TRUE;
+    if (dt->HaveAddress && !KdpReadScalar(*address, 8, &pointer))
+        return FALSE;
+    *type = record->Target;
+    *address = pointer;
+    return TRUE;
+}
+
 // `Field.Sub.Sub2`: the line of each step, each inside the one before.
 static void KdpPrintPath(const KD_DT *dt, ULONG type, const char *path, ULONG64 address,
                          int indent)
@@ -362,6 +379,8 @@ static void KdpPrintPath(const KD_DT *dt, ULONG type, const char *path, ULONG64 
     size_t length = dot ? (size_t)(dot - path) : strlen(path);
     const KD_TYPE_MEMBER *member;
     ULONG offset;
+    ULONG next;
+    ULONG64 at;
 
     if (length == 0 || length >= sizeof(head) || indent > 3 * KD_DT_MAX_DEPTH)
         return;
@@ -372,8 +391,10 @@ static void KdpPrintPath(const KD_DT *dt, ULONG type, const char *path, ULONG64 
     inner.Width = (int)strlen(KdpTypeString(member->Name));
     inner.Depth = dot ? 0 : dt->Depth;
     KdpPrintMemberLine(&inner, member, offset, address, indent, 0);
-    if (dot)
-        KdpPrintPath(dt, member->Type, dot + 1, address + offset, indent + 3);
+    next = member->Type;
+    at = address + offset;
+    if (dot && KdpStepInto(dt, &next, &at))
+        KdpPrintPath(dt, next, dot + 1, at, indent + 3);
 }
 
 // The members of an aggregate at `address`; those of an unnamed structure or
@@ -404,12 +425,40 @@ static void KdpPrintMembers(const KD_DT *dt, ULONG type, ULONG64 address, ULONG 
             KD_DT inner = *dt;
 
             inner.Depth = 0;
+            ULONG next = member->Type;
+            ULONG64 at = address + base + member->Offset;
+
             KdpPrintMemberLine(&inner, member, base + member->Offset, address, indent, level);
-            KdpPrintPath(dt, member->Type, sub, address + base + member->Offset, indent + 3);
+            if (KdpStepInto(dt, &next, &at))
+                KdpPrintPath(dt, next, sub, at, indent + 3);
         } else {
             KdpPrintMemberLine(dt, member, base + member->Offset, address, indent, level);
         }
     }
+}
+
+// Is `path` ("A.B.C") a path of fields, through embedded structures and
+// pointers to structures?
+static BOOLEAN KdpIsFieldPath(ULONG type, const char *path, int depth)
+{
+    const char *dot = strchr(path, '.');
+    size_t length = dot ? (size_t)(dot - path) : strlen(path);
+    const KD_TYPE_MEMBER *member;
+    const KD_TYPE_RECORD *record;
+    char head[128];
+    ULONG offset;
+
+    if (length == 0 || length >= sizeof(head) || depth > KD_DT_MAX_DEPTH)
+        return FALSE;
+    memcpy(head, path, length);
+    head[length] = '\0';
+    if (!KdpTypeFindField(type, head, &member, &offset))
+        return FALSE;
+    if (!dot)
+        return TRUE;
+    record = KdpTypeRecord(KdpTypeResolve(member->Type));
+    return KdpIsFieldPath(record->Kind == KdTypePointer ? record->Target : member->Type,
+                          dot + 1, depth + 1);
 }
 
 // Is `text` a field of `type` (a name, a pattern, a path, or with -y a
@@ -425,7 +474,7 @@ static BOOLEAN KdpIsFieldArgument(ULONG type, const char *text, BOOLEAN prefix)
     if (KdpTypeFindField(type, text, &member, &offset))
         return TRUE;
     if (strchr(text, '.'))
-        return FALSE;
+        return KdpIsFieldPath(type, text, 0);
     // A pattern or a prefix: any member it selects, unnamed ones looked into.
     for (ULONG i = 0; i < record->Count && record->Kind != KdTypeEnum; i++) {
         const KD_TYPE_MEMBER *m = &KdpTypeMembers[record->Target + i];

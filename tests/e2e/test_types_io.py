@@ -64,13 +64,22 @@ def test_dt_file_object_filename_as_the_case_study(vm):
                 '"\\DC005.contoso.com\\PIPE\\lsarpc"\n') in whole, whole
         device = re.search(r"^   \+0x008 DeviceObject     : 0x(%s)$" % ADDRESS, whole, re.M)
         assert device, whole
+        # dt follows the pointers of a path, as WinDbg's.
+        rows = lines(run(vm, "dt nt!_FILE_OBJECT %s DeviceObject.DriverObject.DriverName"
+                         % file_object))
+        assert rows[0] == "   +0x008 DeviceObject : 0x" + device.group(1), rows
+        assert re.match(r"^      \+0x008 DriverObject : 0x%s$" % ADDRESS, rows[1]), rows
+        assert re.match(r'^         \+0x038 DriverName : _UNICODE_STRING '
+                        r'"\\(FileSystem|Driver)\\\w+"$', rows[2]), rows
         # ?? reaches the same device and its driver's name through casts.
         cpp = run(vm, "?? ((nt!_FILE_OBJECT *)0x%s)->DeviceObject" % file_object).strip()
         assert cpp == "struct _DEVICE_OBJECT * 0x" + device.group(1), cpp
         name = run(vm, "?? ((nt!_FILE_OBJECT *)0x%s)->DeviceObject->DriverObject->DriverName"
                    % file_object)
-        assert name.split("\n")[0] == "struct _UNICODE_STRING", name
-        assert "\\FileSystem\\Mup" in name or "\\Driver\\" in name, name
+        # A counted string: its text on the first line, then its fields.
+        assert re.match(r'^struct _UNICODE_STRING "\\(FileSystem|Driver)\\\w+"$',
+                        name.split("\n")[0]), name
+        assert re.search(r"^   \+0x000 Length           : 0x[0-9a-f]+$", name, re.M), name
 
 
 def test_dt_thread_fields_agree_with_thread(vm):

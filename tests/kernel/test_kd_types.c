@@ -39,6 +39,18 @@ KTEST(KdDtShowsTheCurrentThreadsFields)
                (unsigned)offsetof(KAPC_STATE, Process), process >> 32, process & 0xffffffff);
     KT_EXPECT_EQ(KtKdCount(KtKdOutput, "\n"), 3);
 
+    // Through a pointer, as WinDbg's dt: the process's field at its address.
+    KtKdRunf("dt nt!_KTHREAD %llx Process.BasePriority", address);
+    KtKdExpect("   +0x%03x Process : 0x%08llx`%08llx\n      +0x%03x BasePriority : 0n%d\n",
+               (unsigned)offsetof(KTHREAD, Process),
+               KT_KD_ADDRESS(thread->Tcb.Process) >> 32,
+               KT_KD_ADDRESS(thread->Tcb.Process) & 0xffffffff,
+               (unsigned)offsetof(KPROCESS, BasePriority), thread->Tcb.Process->BasePriority);
+    KtKdRun("dt nt!_KTHREAD Process.ThreadListHead");
+    KtKdExpect("   +0x%03x Process : Ptr64 _KPROCESS\n      +0x%03x ThreadListHead : "
+               "_LIST_ENTRY\n", (unsigned)offsetof(KTHREAD, Process),
+               (unsigned)offsetof(KPROCESS, ThreadListHead));
+
     // The thread's list of IRPs: a _LIST_ENTRY as its two links.
     KtKdRunf("dt nt!_ETHREAD %llx IrpList", address);
     KtKdExpect("   +0x%03x IrpList : _LIST_ENTRY [ 0x%08llx`%08llx - 0x%08llx`%08llx ]\n",
