@@ -12,6 +12,10 @@ READELF := $(if $(shell command -v x86_64-elf-readelf 2>/dev/null),x86_64-elf-re
 NASM ?= nasm
 HOSTCC ?= gcc
 PYTHON ?= python3
+# The type tables' generator needs pyelftools, from Debian's python3-pyelftools
+# (make deps): Debian's own Python sees it, a pyenv or venv python3 on PATH
+# may not.
+TYPES_PYTHON ?= /usr/bin/python3
 
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
           -mcmodel=kernel -mno-sse -mno-sse2 -mno-mmx -mno-avx -fno-pic -fno-pie \
@@ -199,17 +203,28 @@ $(BUILD)/ksyms-empty.c: tools/gensyms.py
 	@mkdir -p $(BUILD)
 	@$(PYTHON) tools/gensyms.py --empty -o $@
 
-$(BUILD)/sleuth.pass1.elf: $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o linker.ld
+# The type tables (dt, ??) come the same way: from the first link's DWARF
+# and each driver's (tools/gentypes.py), into the same last segment.
+$(BUILD)/ktypes-empty.c: tools/gentypes.py
+	@mkdir -p $(BUILD)
+	@$(TYPES_PYTHON) tools/gentypes.py --empty -o $@
+
+$(BUILD)/sleuth.pass1.elf: $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o $(BUILD)/ktypes-empty.o linker.ld
 	@echo "  LD      $@"
-	@$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o
+	@$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms-empty.o $(BUILD)/ktypes-empty.o
 
 $(BUILD)/ksyms.c: $(BUILD)/sleuth.pass1.elf tools/gensyms.py
 	@echo "  SYMS    $@"
 	@$(PYTHON) tools/gensyms.py --nm $(NM) -o $@ $<
 
-$(ELF): $(BUILD)/sleuth.pass1.elf $(BUILD)/ksyms.o
+$(BUILD)/ktypes.c: $(BUILD)/sleuth.pass1.elf $(DRIVER_SYS) tools/gentypes.py
+	@echo "  TYPES   $@"
+	@$(TYPES_PYTHON) tools/gentypes.py -o $@ nt=$< \
+	    $(foreach s,$(DRIVER_SYS),$(notdir $(s:.sys=))=$(s))
+
+$(ELF): $(BUILD)/sleuth.pass1.elf $(BUILD)/ksyms.o $(BUILD)/ktypes.o
 	@echo "  LD      $@"
-	@$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms.o
+	@$(LD) $(LDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/ksyms.o $(BUILD)/ktypes.o
 	@$(PYTHON) tools/gensyms.py --nm $(NM) --check $(BUILD)/sleuth.pass1.elf $@
 
 $(ISO): $(ELF) $(USER_IMG) boot/grub.cfg
@@ -264,7 +279,7 @@ fuzz: deps $(ISO)
 # Host unit tests: the pure code, built for this machine under the sanitizers.
 HOST_TEST_SRC := $(wildcard tests/host/*.c)
 HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/kd/symbols.c \
-                 kernel/mm/pool.c kernel/rtl/elfimage.c kernel/init/cmdline.c kernel/kd/expr.c arch/x86_64/kbdmap.c \
+                 kernel/mm/pool.c kernel/rtl/elfimage.c kernel/init/cmdline.c kernel/kd/expr.c kernel/kd/typedb.c kernel/kd/cppexpr.c arch/x86_64/kbdmap.c \
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
                  arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
                  user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c \
@@ -273,10 +288,11 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \
                -DSLEUTH_HOST -Ikernel -I. -Itests/host -pthread
 
-# The RAM file system's tests also unpack the tree image the build packs.
-$(BUILD)/host-$(notdir $(HOSTCC))/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h kernel/drivers/*/*.h arch/x86_64/*.h tests/host/*.h) $(ROOTFS_IMG)
+# The RAM file system's tests also unpack the tree image the build packs;
+# the type tests read the kernel's own generated type tables.
+$(BUILD)/host-$(notdir $(HOSTCC))/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h kernel/drivers/*/*.h arch/x86_64/*.h tests/host/*.h) $(ROOTFS_IMG) $(BUILD)/ktypes.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -DRAMFS_TEST_IMAGE='"$(ROOTFS_IMG)"' $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -DRAMFS_TEST_IMAGE='"$(ROOTFS_IMG)"' $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(BUILD)/ktypes.c -o $@
 
 test-host: $(BUILD)/host-$(notdir $(HOSTCC))/hosttests
 	$(BUILD)/host-$(notdir $(HOSTCC))/hosttests

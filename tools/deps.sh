@@ -6,7 +6,7 @@
 set -eu
 
 PACKAGES="binutils gcc nasm grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
-qemu-system-x86 qemu-system-gui ovmf clang make"
+qemu-system-x86 qemu-system-gui ovmf clang make python3-pyelftools"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -199,6 +199,7 @@ const KD_COMMAND KdpSymbolCommands[] = {
     { "x", KdpExamineSymbols, "x [module!]pattern",
       "examine symbols: every symbol of a module matching a pattern (* and ?)" },
     { "?", KdpEvaluateCommand, "? expression",
-      "evaluate an expression (numbers, mod!symbols, @registers, poi(), + - *)" },
+      "evaluate an expression (numbers, mod!symbols, @registers, poi(), + - *, "
+      "#FIELD_OFFSET(Type, Field))" },
     { NULL, NULL, NULL, NULL },
 };

@@ -1,8 +1,10 @@
 // The debugger's expression evaluator (MASM syntax, as KD's default): a
 // small recursive-descent parser over + - * ( ) poi() numbers, symbols and
-// registers. Pure code; memory, registers and symbols come from the caller.
+// registers, and #FIELD_OFFSET(Type, Field) over the generated types. Pure
+// code; memory, registers and symbols come from the caller.
 
 #include "kd/kd.h"
+#include "kd/kdtype.h"
 
 #define KD_MAX_TOKEN 128
 #define KD_MAX_DEPTH 32
@@ -49,6 +51,38 @@ static BOOLEAN KdpParseWord(KD_PARSER *parser, char *word)
     return length > 0;
 }
 
+// #FIELD_OFFSET(Type, Field[.Sub]): the field's offset in the type, as
+// WinDbg's macro of that name.
+static BOOLEAN KdpParseFieldOffset(KD_PARSER *parser, const char *start, ULONG64 *value)
+{
+    char word[KD_MAX_TOKEN], type[KD_MAX_TOKEN];
+    ULONG offset;
+
+    if (!KdpParseWord(parser, word) || strcmp(word, "FIELD_OFFSET") != 0)
+        return KdpFail(parser, "Unknown macro", start);
+    KdpSkipSpaces(parser);
+    if (*parser->At++ != '(')
+        return KdpFail(parser, "Syntax error", parser->At - 1);
+    KdpSkipSpaces(parser);
+    if (!KdpParseWord(parser, type))
+        return KdpFail(parser, "Syntax error", parser->At);
+    KdpSkipSpaces(parser);
+    if (*parser->At++ != ',')
+        return KdpFail(parser, "Syntax error", parser->At - 1);
+    KdpSkipSpaces(parser);
+    if (!KdpParseWord(parser, word))
+        return KdpFail(parser, "Syntax error", parser->At);
+    KdpSkipSpaces(parser);
+    if (*parser->At++ != ')')
+        return KdpFail(parser, "Syntax error", parser->At - 1);
+    if (KdpTypeLookup(type) == KD_TYPE_NONE)
+        return KdpFail(parser, "Couldn't resolve type", start);
+    if (!KdpTypeFieldOffset(type, word, &offset))
+        return KdpFail(parser, "No such field", start);
+    *value = offset;
+    return TRUE;
+}
+
 static BOOLEAN KdpParseFactor(KD_PARSER *parser, ULONG64 *value)
 {
     const KD_EXPRESSION_ENVIRONMENT *env = parser->Environment;
@@ -73,6 +107,10 @@ static BOOLEAN KdpParseFactor(KD_PARSER *parser, ULONG64 *value)
         if (!KdpParseFactor(parser, value))
             return FALSE;
         *value = 0 - *value;
+    } else if (*parser->At == '#') {
+        parser->At++;
+        if (!KdpParseFieldOffset(parser, start, value))
+            return FALSE;
     } else if (*parser->At == '@') {
         parser->At++;
         if (!KdpParseWord(parser, word) || !env->ReadRegister ||

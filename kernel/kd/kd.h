@@ -160,6 +160,8 @@ KD_COMMAND_RESULT KdpExecuteLine(char *line);
 
 // Reads an expression argument; prints the error line and returns FALSE on junk.
 BOOLEAN KdpGetValue(const char *text, ULONG64 *value);
+// The shell's expression environment: its symbols, registers and memory.
+extern const KD_EXPRESSION_ENVIRONMENT KdpEnvironment;
 
 // The state the debugger was entered with, and the register context the
 // commands use: the entry context, or a switched-out thread's after `.thread`.

@@ -1,49 +1,103 @@
-// The types `dt` knows, described by hand from the structures the kernel
-// uses (offsetof), so that they cannot drift. Each family of types lives
-// beside its commands' files (cmdtype.c: dispatcher and worker queues;
-// typeio.c: the I/O manager's); cmdtype.c holds the dt command itself.
+// The types `dt` and `??` know: every structure, union, enum and typedef of
+// the kernel and of each driver image, generated at build time from the
+// build's own DWARF (tools/gentypes.py writes them into .ksyms after the
+// first link, as the symbol table). A type is a record; aggregates point at
+// their members, enums at their enumerators, pointers, arrays and typedefs
+// at the type they refer to. Record 0 is void.
 #pragma once
 
-#include "kd/kd.h"
+#include "rtl/rtl.h"
 
-typedef enum _KD_FIELD_KIND {
-    KdFieldUchar,
-    KdFieldChar,                // a CHAR/CCHAR: decimal and the character, "2 ''"
-    KdFieldShort,               // signed: WinDbg's 0n decimal
-    KdFieldUshort,
-    KdFieldLong,
-    KdFieldUlong,
-    KdFieldUlong64,
-    KdFieldPointer,
-    KdFieldCode,                // a routine: the pointer and its symbol
-    KdFieldListEntry,
-    KdFieldUnicodeString,       // the string's text, read through its Buffer
-    KdFieldLargeInteger,
-    KdFieldCodeArray,           // an array of routines: the count and the first
-    KdFieldStruct,              // shown by its type name
-} KD_FIELD_KIND;
+typedef enum _KD_TYPE_KIND {
+    KdTypeVoid,
+    KdTypeBase,
+    KdTypeStruct,
+    KdTypeUnion,
+    KdTypeEnum,
+    KdTypeTypedef,
+    KdTypePointer,
+    KdTypeArray,
+    KdTypeFunction,
+} KD_TYPE_KIND;
 
-typedef struct _KD_FIELD {
-    ULONG Offset;
-    const char *Name;
-    KD_FIELD_KIND Kind;
-    const char *TypeName;       // for the layout: "Uint4B", "_LIST_ENTRY", ...
-    ULONG Count;                // KdFieldCodeArray: the number of elements
-} KD_FIELD;
+typedef enum _KD_BASE_ENCODING {
+    KdBaseSigned,
+    KdBaseUnsigned,
+    KdBaseBool,
+    KdBaseFloat,
+} KD_BASE_ENCODING;
 
-typedef struct _KD_TYPE {
-    const char *Name;
-    ULONG Size;
-    const KD_FIELD *Fields;
-    ULONG FieldCount;
-} KD_TYPE;
+typedef struct _KD_TYPE_RECORD {
+    UCHAR Kind;                 // KD_TYPE_KIND
+    UCHAR Encoding;             // KD_BASE_ENCODING: base types and enums
+    USHORT Reserved;
+    ULONG Name;                 // into KdpTypeNames; 0 is "" (no name)
+    ULONG Size;                 // bytes (for arrays and typedefs: KdpTypeSize)
+    ULONG Target;               // pointer, typedef, array, function (its return):
+                                // the type; struct/union: first member; enum:
+                                // first enumerator
+    ULONG Count;                // members, enumerators, or an array's elements
+} KD_TYPE_RECORD;
 
-#define KD_FIELD_OF(type, field, kind, typeName) \
-    { offsetof(type, field), #field, kind, typeName, 0 }
-#define KD_FIELD_ARRAY_OF(type, field, typeName)                                              \
-    { offsetof(type, field), #field, KdFieldCodeArray, typeName,                            \
-      sizeof(((type *)0)->field) / sizeof(((type *)0)->field[0]) }
-#define KD_TYPE_OF(name, type, fields) { name, sizeof(type), fields, ARRAYSIZE(fields) }
+typedef struct _KD_TYPE_MEMBER {
+    ULONG Name;
+    ULONG Type;
+    ULONG Offset;               // a bit field: its storage unit's offset
+    UCHAR BitPosition;          // within that unit
+    UCHAR BitSize;              // 0: not a bit field
+} KD_TYPE_MEMBER;
 
-// The I/O manager's types (typeio.c), ending with an entry without a name.
-extern const KD_TYPE KdpIoTypes[];
+typedef struct _KD_TYPE_ENUMERATOR {
+    LONG64 Value;
+    ULONG Name;
+} KD_TYPE_ENUMERATOR;
+
+typedef struct _KD_TYPE_MODULE {
+    const char *Name;           // "nt", or a driver's image name without .sys
+    const ULONG *Types;         // its named types, sorted by name
+    ULONG TypeCount;
+} KD_TYPE_MODULE;
+
+// The generated tables (tools/gentypes.py); KdpTypeModules ends with an
+// entry without a name, nt first.
+extern const KD_TYPE_RECORD KdpTypeRecords[];
+extern const KD_TYPE_MEMBER KdpTypeMembers[];
+extern const KD_TYPE_ENUMERATOR KdpTypeEnumerators[];
+extern const KD_TYPE_MODULE KdpTypeModules[];
+extern const ULONG KdpTypeRecordCount;
+extern const char KdpTypeNames[];
+
+#define KD_TYPE_NONE 0xffffffffu
+
+// ---- Looking types up (typedb.c; pure code, also built for the host tests) ----
+
+// A type by name, "[module!]Name", case-insensitive; without a module, nt's
+// first, then each driver's. KD_TYPE_NONE when no module has it.
+ULONG KdpTypeLookup(const char *name);
+const KD_TYPE_RECORD *KdpTypeRecord(ULONG type);
+const char *KdpTypeString(ULONG offset);
+// The type with its typedefs looked through.
+ULONG KdpTypeResolve(ULONG type);
+ULONG KdpTypeSize(ULONG type);
+// WinDbg's name of a type as dt shows it: "Uint4B", "Ptr64 _KTHREAD",
+// "[16] UChar", "_LIST_ENTRY", "<unnamed-tag>", "Ptr64     long ".
+void KdpTypeFormatName(ULONG type, char *buffer, size_t size);
+// The C++ evaluator's name of a type: "unsigned long", "struct _KQUEUE *".
+void KdpTypeFormatCName(ULONG type, char *buffer, size_t size);
+// A field path "Field[.Sub...]" inside `type`: the last member, its offset
+// from the start of `type`, and the type it is in. The members of unnamed
+// structures and unions are found as C finds them.
+BOOLEAN KdpTypeFindField(ULONG type, const char *path, const KD_TYPE_MEMBER **member,
+                         ULONG *offset);
+// Other commands' way to a field's offset (`!list -t Type.Field`): TypeName
+// may carry "nt!" or a driver's module, FieldPath may be "Field.Sub".
+BOOLEAN KdpTypeFieldOffset(const char *TypeName, const char *FieldPath, ULONG *Offset);
+
+// ---- The debugger's side (cmdtype.c, cmdcpp.c) ----------------------------------------
+
+// What dt prints after a field's colon for a `type` at `address`, read
+// fault-safe: a number, a pointer, a list entry's links, a string's text...
+void KdpTypePrintValue(ULONG type, ULONG64 address);
+// dt's field lines of the aggregate `type` at `address` (?? shows a
+// structure so).
+void KdpTypePrintFields(ULONG type, ULONG64 address);

@@ -57,7 +57,7 @@ BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
     return FALSE;
 }
 
-static const KD_EXPRESSION_ENVIRONMENT KdpEnvironment = {
+const KD_EXPRESSION_ENVIRONMENT KdpEnvironment = {
     &KdpKernelSymbols,
     KdpReadMemory,
     KdpReadRegister,

@@ -10,7 +10,7 @@ FIRMWARE = ("bios", "uefi")
 
 COMMANDS = ["help", "g", "version", "r", "k", "lm", "ln", "x", "dq", "dd", "dw", "db", "dps",
             "!vm", "!poolused", "!pool", ".reboot", ".crash", "?", "!poolfind", "!drvobj",
-            "!devobj", "!devstack", "!irp", "!irpfind", "!fileobj", "dt"]
+            "!devobj", "!devstack", "!irp", "!irpfind", "!fileobj", "dt", "??"]
 
 
 def test_boot_log_names_loader_firmware_memory_and_clock(vm, firmware):
