@@ -194,3 +194,50 @@ KTEST(DemoIoTransportUnloadEndsItsPendingRequests)
     KT_EXPECT_EQ(KtDemoOutstanding(MI_LOADED_MODULE_TAG), entries);
     KT_EXPECT_EQ(MiSystemImagePagesInUse(), pages);
 }
+
+static KLDR_DATA_TABLE_ENTRY *KtDemoModule(const WCHAR *name)
+{
+    UNICODE_STRING wanted;
+    KLDR_DATA_TABLE_ENTRY *found = NULL;
+
+    RtlInitUnicodeString(&wanted, name);
+    for (LIST_ENTRY *link = PsLoadedModuleList.Flink; link != &PsLoadedModuleList;
+         link = link->Flink) {
+        KLDR_DATA_TABLE_ENTRY *entry =
+            CONTAINING_RECORD(link, KLDR_DATA_TABLE_ENTRY, InLoadOrderLinks);
+
+        if (RtlEqualUnicodeString(&entry->BaseDllName, &wanted, TRUE))
+            found = entry;
+    }
+    return found;
+}
+
+// The filter-unload hazard: the filter on top of \Device\Mup is unloaded
+// while a create it passed down (with its completion routine) is pending
+// below it. The open holds a reference on the top device across the call,
+// as NT's does, so the filter's device, driver and image stay until the
+// create has come back up through its completion routine; then they go.
+KTEST(FilterUnloadedWithACreateInFlightStaysUntilTheCreateEnds)
+{
+    ULONG entries = KtDemoOutstanding(MI_LOADED_MODULE_TAG);
+    ULONG irps = KtDemoOutstanding(IO_IRP_TAG);
+    ULONG64 pages = MiSystemImagePagesInUse();
+    ETHREAD *thread;
+    IRP *pending;
+    BOOLEAN started = KtDemoStart(&thread, &pending);
+
+    KT_CHECK(started);
+    KT_CHECK_EQ(IopUnloadDriverByName("MupFlt"), STATUS_SUCCESS);
+    KT_CHECK(!KtDemoDriverExists(u"\\FileSystem\\MupFlt"));     // its name is gone
+    KT_CHECK(KtDemoModule(u"mupflt.sys") != NULL);              // its code is not
+    KT_CHECK(IoCancelIrp(pending));
+    KT_CHECK(KtJoinThread(thread));
+    KT_CHECK_EQ(KtUncOpenStatus, STATUS_CANCELLED);
+    KT_CHECK(KtDemoModule(u"mupflt.sys") == NULL);
+    KT_CHECK_EQ(IopUnloadDriverByName("Mup"), STATUS_SUCCESS);
+    KT_CHECK_EQ(IopUnloadDriverByName("Smb"), STATUS_SUCCESS);
+    KT_EXPECT_EQ(KtDemoOutstanding(KT_MUP_QUERY_TAG), 0);
+    KT_EXPECT_EQ(KtDemoOutstanding(IO_IRP_TAG), irps);
+    KT_EXPECT_EQ(KtDemoOutstanding(MI_LOADED_MODULE_TAG), entries);
+    KT_EXPECT_EQ(MiSystemImagePagesInUse(), pages);
+}
