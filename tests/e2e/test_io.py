@@ -8,7 +8,8 @@ attaches over Mup as over the file system), Mup's query pending in
 \\Driver\\Smb; `dt nt!_FILE_OBJECT ADDR FileName` and `!fileobj` name the
 path the create was for; `!devstack` and `!drvobj` show the devices those
 IRPs name. The three drivers are images of their own (mup.sys, smb.sys,
-and mupflt.sys, a minifilter of fltMgr.sys): `lm` lists them, and every frame and routine reads mod!Function."""
+and mupflt.sys, a minifilter of fltMgr.sys): `lm` lists them, and every
+frame and routine reads mod!Function."""
 
 import re
 
@@ -105,8 +106,8 @@ def test_irp_shows_each_location_its_driver_and_completion_routine(vm):
                  % (mup, HEX16, HEX16, HEX16), rows[3])
     assert m, rows[3]
     file_object = m.group(1)
-    assert rows[4] == "             \\FileSystem\\Mup  fltMgr!FltpSynchronizedOperationCompletion", \
-        rows[4]
+    assert rows[4] == ("             \\FileSystem\\Mup  "
+                       "fltMgr!FltpSynchronizedOperationCompletion"), rows[4]
     assert rows[5].startswith("                   Args: "), rows[5]
     assert re.match(r"^ \[  0, 0\] +[0-9a-f]+  0 %s %s 00000000-00000000    $"
                     % (HEX16, file_object), rows[6]), rows[6]

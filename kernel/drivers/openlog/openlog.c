@@ -1,9 +1,10 @@
 // openlog.sys: an example minifilter. It registers pre- and post-create
 // callbacks with the filter manager (fltkernel.h: routines imported from
 // fltMgr.sys), wants an instance on disk file systems only (its instance
-// setup), and logs every open on the RAM volume with DbgPrint: the name, who opens it, and how the open
-// ended. The counters below let tests see that its callbacks ran. It can
-// be unloaded: FltUnregisterFilter waits for the callbacks still running.
+// setup), and logs every open on the RAM volume with DbgPrint: the name,
+// who opens it, and how the open ended. The counters below let tests see
+// that its callbacks ran. It can be unloaded: FltUnregisterFilter waits for
+// the callbacks still running.
 //
 //   openlog: open \tests\fox.txt by 0x2c.0x30
 //   openlog: \tests\fox.txt: status 00000000, information 1
