@@ -138,19 +138,35 @@ $(BUILD)/tests/drivers/%.o: tests/drivers/%.c Makefile
 	@echo "  CC      $< (driver)"
 	@$(CC) $(DRIVER_CFLAGS) -c $< -o $@
 
-# NAME.sys from the objects of its directory. The shipped drivers' imports
-# are checked against the export list here; the test drivers include ones
-# that must fail to load, so theirs are not.
+# NAME.sys from the objects of its directory, and its export table when the
+# directory has a NAME.exports (what other drivers may import from it). The
+# shipped drivers' imports are checked against nt's list and the shipped
+# drivers' lists here; the test drivers include ones that must fail to
+# load, so theirs are not.
+DRIVER_EXPORT_LISTS := $(wildcard kernel/drivers/*/*.exports)
 define DRIVER_RULE
 $(BUILD)/drivers/$(notdir $(1:/=)).sys: $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) \
-                                         $(EXPORTS) tools/genexports.py
+                                         $(patsubst %.exports,$(BUILD)/%.exports.o, \
+                                           $(wildcard $(1)*.exports)) \
+                                         $(EXPORTS) $(DRIVER_EXPORT_LISTS) tools/genexports.py
 	@mkdir -p $$(dir $$@)
 	@echo "  LD      $$@"
-	@$(LD) $(DRIVER_LDFLAGS) -o $$@ $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c))
-	$(if $(2),@$(PYTHON) tools/genexports.py --readelf $(READELF) --check-imports $(EXPORTS) $$@)
+	@$(LD) $(DRIVER_LDFLAGS) -o $$@ $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)*.c)) \
+	    $(patsubst %.exports,$(BUILD)/%.exports.o,$(wildcard $(1)*.exports))
+	$(if $(2),@$(PYTHON) tools/genexports.py --readelf $(READELF) --check-imports $(EXPORTS) \
+	    $(DRIVER_EXPORT_LISTS:%=--also %) $$@)
 endef
 $(foreach dir,$(DRIVER_DIRS),$(eval $(call DRIVER_RULE,$(dir),check)))
 $(foreach dir,$(TEST_DRIVER_DIRS),$(eval $(call DRIVER_RULE,$(dir),)))
+
+$(BUILD)/%.exports.asm: %.exports tools/genexports.py
+	@mkdir -p $(dir $@)
+	@echo "  EXPORTS $@"
+	@$(PYTHON) tools/genexports.py --driver -o $@ $<
+
+$(BUILD)/%.exports.o: $(BUILD)/%.exports.asm
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) $< -o $@
 
 $(BUILD)/ntexports.asm: $(EXPORTS) tools/genexports.py
 	@mkdir -p $(BUILD)

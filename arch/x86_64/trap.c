@@ -145,6 +145,15 @@ static void KiDispatchException(KTRAP_FRAME *frame)
         _enable();
         KiUserExceptionRoutine(frame, KiExceptionCodeForVector(vector), address);
     }
+    // A fault in guarded driver code (its DriverEntry, say) unwinds to the
+    // guarded call (kernel/ke/recover.c); NMIs and machine checks are not
+    // the code's doing.
+    if (vector != VECTOR_NMI && vector != VECTOR_MACHINE_CHECK &&
+        vector != VECTOR_DOUBLE_FAULT && vector != VECTOR_BREAKPOINT &&
+        vector != VECTOR_DEBUG &&
+        KiRecoverKernelException(frame, KiExceptionCodeForVector(vector),
+                                 vector == VECTOR_PAGE_FAULT ? __readcr2() : 0))
+        return;
     KiUnhandledKernelException(frame);
 }
 

@@ -250,6 +250,10 @@ NTSTATUS IoCreateSymbolicLink(UNICODE_STRING *symbolicLinkName, UNICODE_STRING *
     status = ObAssignObjectSecurity(link);
     if (NT_SUCCESS(status))
         status = IopInsertName(link, symbolicLinkName);
+    // Made by a DriverEntry under guard: kept, so that a fault there takes
+    // the link away with the driver (IopCreateDriverObject).
+    if (NT_SUCCESS(status) && KeRecoveryTrackObject(link, (ULONG_PTR)__builtin_return_address(0)))
+        ObReferenceObject(link);
     ObDereferenceObject(link);      // the permanent name keeps it
     return status;
 }

@@ -43,6 +43,62 @@ static void IopDeleteDriverDevices(DRIVER_OBJECT *driverObject)
     }
 }
 
+static NTSTATUS IopCallDriverEntry(void *driverObject, void *registryPath)
+{
+    DRIVER_OBJECT *driver = driverObject;
+
+    return driver->DriverInit(driver, registryPath);
+}
+
+static NTSTATUS IopCallDriverUnload(void *driverObject, void *unused)
+{
+    DRIVER_OBJECT *driver = driverObject;
+
+    driver->DriverUnload(driver);
+    return STATUS_SUCCESS;
+}
+
+// Calls a loaded driver's DriverEntry or DriverUnload under a recovery frame
+// covering its image (kernel/ke/recover.c): a fault in the driver's code
+// returns the exception's code instead of stopping the system, and what
+// the driver made there that nothing else records (its pool, its symbolic
+// links) is taken back; the caller deletes its devices. A driver built into
+// the kernel (no image) is called as it is.
+static NTSTATUS IopCallDriverGuarded(DRIVER_OBJECT *driver, KRECOVERY_ROUTINE routine,
+                                     void *argument)
+{
+    KRECOVERY_FRAME frame;
+    NTSTATUS status;
+    char name[40];
+    ULONG length = 0;
+
+    if (!driver->DriverStart)
+        return routine(driver, argument);
+    status = KeCallWithRecovery(&frame, (ULONG_PTR)driver->DriverStart, driver->DriverSize,
+                                routine, driver, argument);
+    if (frame.ExceptionAddress) {
+        while (length + 1 < sizeof(name) && length < driver->DriverName.Length / sizeof(WCHAR)) {
+            name[length] = (char)driver->DriverName.Buffer[length];
+            length++;
+        }
+        name[length] = '\0';
+        DbgPrint("IO: %s faulted in its %s: exception %08x at %p (address %p); "
+                 "its %u blocks of pool and %u links are taken back\n", name,
+                 routine == IopCallDriverEntry ? "DriverEntry" : "DriverUnload",
+                 (ULONG)frame.ExceptionCode, (void *)frame.ExceptionAddress,
+                 (void *)frame.FaultingAddress, frame.PoolCount, frame.ObjectCount);
+        for (ULONG i = 0; i < frame.ObjectCount; i++)
+            ObMakeTemporaryObject(frame.Objects[i]);
+        KeFreeRecoveredPool(&frame);
+        // Whatever it returned, a DriverEntry that faulted has failed.
+        if (NT_SUCCESS(status))
+            status = STATUS_ACCESS_VIOLATION;
+    }
+    for (ULONG i = 0; i < frame.ObjectCount; i++)
+        ObDereferenceObject(frame.Objects[i]);
+    return status;
+}
+
 NTSTATUS IopCreateDriverObject(const UNICODE_STRING *driverName,
                                PDRIVER_INITIALIZE initializationFunction,
                                UNICODE_STRING *registryPath, void *imageBase, ULONG imageSize,
@@ -96,7 +152,7 @@ NTSTATUS IopCreateDriverObject(const UNICODE_STRING *driverName,
         ObDereferenceObject(driver);
         return status;
     }
-    status = initializationFunction(driver, registryPath);
+    status = IopCallDriverGuarded(driver, IopCallDriverEntry, registryPath);
     if (!NT_SUCCESS(status)) {
         IopDeleteDriverDevices(driver);
         ObMakeTemporaryObject(driver);
@@ -146,7 +202,8 @@ NTSTATUS IopUnloadDriver(DRIVER_OBJECT *driverObject)
     if (__atomic_fetch_or(&driverObject->Flags, DRVO_UNLOAD_INVOKED, __ATOMIC_ACQ_REL) &
         DRVO_UNLOAD_INVOKED)
         return STATUS_SUCCESS;              // an unload is under way already
-    driverObject->DriverUnload(driverObject);
+    // A DriverUnload that faults still loses its devices and its name.
+    IopCallDriverGuarded(driverObject, IopCallDriverUnload, NULL);
     IopDeleteDriverDevices(driverObject);
     ObMakeTemporaryObject(driverObject);
     return STATUS_SUCCESS;

@@ -172,7 +172,11 @@ static NTSTATUS IopSendCreate(DEVICE_OBJECT *device, OPEN_PACKET *openPacket,
                               KPROCESSOR_MODE accessMode, ULONG attributes,
                               FILE_OBJECT *fileObject)
 {
-    DEVICE_OBJECT *top = IoGetAttachedDevice(device);
+    // NT's rule: the top of the stack is referenced for the whole call. A
+    // filter unloaded meanwhile (detached, its device deleted) keeps its
+    // device object, hence its driver object and its image, until the
+    // create has come back up through its completion routine.
+    DEVICE_OBJECT *top = IoGetAttachedDeviceReference(device);
     IO_SECURITY_CONTEXT securityContext = {
         .DesiredAccess = openPacket->DesiredAccess,
         .FullCreateOptions = openPacket->CreateOptions,
@@ -183,8 +187,10 @@ static NTSTATUS IopSendCreate(DEVICE_OBJECT *device, OPEN_PACKET *openPacket,
     NTSTATUS status;
     IRP *irp = IoAllocateIrp(top->StackSize, FALSE);
 
-    if (!irp)
+    if (!irp) {
+        ObDereferenceObject(top);
         return STATUS_INSUFFICIENT_RESOURCES;
+    }
     KeInitializeEvent(&event, NotificationEvent, FALSE);
     irp->Flags = IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API | IRP_DEFER_IO_COMPLETION;
     irp->RequestorMode = accessMode;
@@ -221,6 +227,7 @@ static NTSTATUS IopSendCreate(DEVICE_OBJECT *device, OPEN_PACKET *openPacket,
         ioStatus.Information = irp->IoStatus.Information;
         IopFinishDeferredRequest(irp, top, returned);
     }
+    ObDereferenceObject(top);
     openPacket->FinalStatus = status;
     openPacket->Information = ioStatus.Information;
     openPacket->ParseCheck = IOP_OPEN_PACKET_PATTERN;

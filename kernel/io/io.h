@@ -85,6 +85,19 @@ void IoDetachDevice(DEVICE_OBJECT *targetDevice);
 // top); the Reference form takes a reference the caller drops.
 DEVICE_OBJECT *IoGetAttachedDevice(DEVICE_OBJECT *deviceObject);
 DEVICE_OBJECT *IoGetAttachedDeviceReference(DEVICE_OBJECT *deviceObject);
+
+// File systems and the filters that attach to them (fsreg.c, NT's names).
+// A file system registers the device its files are opened on; a driver's
+// notification routine is called for each file system that registers
+// (active TRUE) or unregisters (FALSE), and at once for those already
+// registered. At PASSIVE_LEVEL; routines run under the registration lock.
+typedef void (*PDRIVER_FS_NOTIFICATION)(DEVICE_OBJECT *deviceObject, BOOLEAN fsActive);
+NTSTATUS IoRegisterFileSystem(DEVICE_OBJECT *deviceObject);
+void IoUnregisterFileSystem(DEVICE_OBJECT *deviceObject);
+NTSTATUS IoRegisterFsRegistrationChange(DRIVER_OBJECT *driverObject,
+                                        PDRIVER_FS_NOTIFICATION driverNotificationRoutine);
+void IoUnregisterFsRegistrationChange(DRIVER_OBJECT *driverObject,
+                                      PDRIVER_FS_NOTIFICATION driverNotificationRoutine);
 // The device below deviceObject, referenced, or NULL.
 DEVICE_OBJECT *IoGetLowerDeviceObject(DEVICE_OBJECT *deviceObject);
 // Where a request on the file goes: the top of the stack over the file's

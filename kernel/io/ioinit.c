@@ -47,6 +47,7 @@ void IoInitSystem(void)
     OBJECT_DIRECTORY *directory;
 
     KeInitializeSpinLock(&IopDatabaseLock);
+    IopInitializeFsRegistration();
     if (!NT_SUCCESS(ObCreateObjectType("Device", &IopDeviceTypeInitializer,
                                        &IoDeviceObjectType)) ||
         !NT_SUCCESS(ObCreateObjectType("Driver", &IopDriverTypeInitializer,

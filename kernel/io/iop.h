@@ -117,3 +117,6 @@ extern KSPIN_LOCK IopCompletionLock;
 // An IRP taken out of the issuing thread's hands (the thread is gone, or
 // the request was never issued): freed with what it holds.
 void IopFreeIrpAndBuffers(IRP *irp);
+
+// kernel/io/fsreg.c: the registered file systems and who hears of them.
+void IopInitializeFsRegistration(void);

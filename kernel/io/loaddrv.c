@@ -228,9 +228,15 @@ NTSTATUS IopUnloadDriverByName(const char *serviceName)
     KeWaitForSingleObject(&IopDriverLoadLock, Executive, KernelMode, FALSE, NULL);
     status = IopReferenceDriverByName(&service, &driver);
     if (NT_SUCCESS(status)) {
-        // Only a driver loaded from an image, whose DriverUnload says it can go.
-        status = driver->DriverSection && !(driver->Flags & DRVO_BUILTIN_DRIVER)
-                     ? IopUnloadDriver(driver) : STATUS_INVALID_DEVICE_REQUEST;
+        // Only a driver loaded from an image, whose DriverUnload says it can
+        // go, and that no other loaded driver imports from (its routines
+        // would be gone from under them): NT's refusal status, as for a
+        // driver without DriverUnload.
+        if (!driver->DriverSection || (driver->Flags & DRVO_BUILTIN_DRIVER) ||
+            MmIsSystemImageImported(driver->DriverSection))
+            status = STATUS_INVALID_DEVICE_REQUEST;
+        else
+            status = IopUnloadDriver(driver);
         ObDereferenceObject(driver);    // the last reference unloads the image
     }
     KeReleaseMutex(&IopDriverLoadLock, FALSE);

@@ -126,6 +126,56 @@ typedef struct _KJUMP_BUFFER {
 int KiSetJump(KJUMP_BUFFER *buffer) __attribute__((returns_twice));
 void KiLongJump(KJUMP_BUFFER *buffer, int value) __attribute__((noreturn));
 
+// A guarded call into code the kernel does not trust (a driver's DriverEntry
+// or DriverUnload), the kernel's small stand-in for the structured
+// exception handler NT puts around such calls. A fault on this thread whose
+// instruction lies in [CodeStart, CodeEnd) unwinds to the frame, and
+// KeCallWithRecovery returns the exception's code (STATUS_ACCESS_VIOLATION
+// for a page fault). Only a fault taken in the state the call began in
+// (same IRQL, interrupts on, no APC disable, no mutant newly owned, no
+// attach) is recovered: one taken holding a lock still stops the system.
+// While the call runs, pool the guarded code allocates is recorded so that
+// the caller can give it back (KeFreeRecoveredPool).
+#define KRECOVERY_POOL_TRACKED 32
+#define KRECOVERY_OBJECTS_TRACKED 8
+
+typedef struct _KRECOVERY_FRAME {
+    struct _KRECOVERY_FRAME *Next;      // the enclosing guarded call, if any
+    ULONG_PTR CodeStart, CodeEnd;
+    KIRQL Irql;
+    SHORT KernelApcDisable, SpecialApcDisable;
+    LIST_ENTRY *FirstMutant;            // MutantListHead.Flink at the call
+    struct _KPROCESS *Process;          // ApcState.Process at the call
+    NTSTATUS ExceptionCode;             // set when recovered
+    ULONG64 ExceptionAddress;           // the faulting instruction
+    ULONG64 FaultingAddress;            // CR2 for a page fault, else 0
+    ULONG PoolCount;                    // live allocations recorded in Pool
+    BOOLEAN PoolOverflow;               // more than KRECOVERY_POOL_TRACKED at once
+    void *Pool[KRECOVERY_POOL_TRACKED];
+    ULONG ObjectCount;                  // named objects the code made (symbolic links)
+    void *Objects[KRECOVERY_OBJECTS_TRACKED];   // each referenced by the recorder
+    KJUMP_BUFFER Resume;
+} KRECOVERY_FRAME;
+
+typedef NTSTATUS (*KRECOVERY_ROUTINE)(void *argument1, void *argument2);
+
+// Calls routine(argument1, argument2) at PASSIVE_LEVEL with `frame`
+// registered for faults in [codeStart, codeStart + codeSize).
+NTSTATUS KeCallWithRecovery(KRECOVERY_FRAME *frame, ULONG_PTR codeStart, SIZE_T codeSize,
+                            KRECOVERY_ROUTINE routine, void *argument1, void *argument2);
+// Frees what a recovered call's code allocated and did not free.
+void KeFreeRecoveredPool(KRECOVERY_FRAME *frame);
+// The trap handler's half: TRUE when a recovery frame takes the fault (the
+// trap frame then resumes in KeCallWithRecovery's caller).
+BOOLEAN KiRecoverKernelException(KTRAP_FRAME *trapFrame, NTSTATUS code, ULONG64 address);
+// The pool's half: records an allocation (or forgets a freed block) made
+// by the guarded code of the current thread's recovery frame.
+void KiRecoveryTrackPool(void *block, ULONG_PTR caller, BOOLEAN allocated);
+// Records a permanent object the guarded code of the current thread's
+// frame made (the I/O manager's symbolic links): TRUE when recorded, and
+// the caller then holds a reference for the frame's owner to drop.
+BOOLEAN KeRecoveryTrackObject(void *object, ULONG_PTR caller);
+
 // Captures the caller's registers (as at the call) into `context`.
 void KiCaptureContext(KCONTEXT_RECORD *context);
 

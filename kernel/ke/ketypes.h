@@ -245,6 +245,7 @@ typedef struct _KTHREAD {
     void *Win32Thread;
     void *TrapFrame;            // the user-mode trap frame, once there is user mode
     ULONG ThreadNumber;         // debugging aid: creation order
+    struct _KRECOVERY_FRAME *RecoveryFrame; // innermost guarded call (KeCallWithRecovery)
 } KTHREAD;
 
 typedef struct _KPROCESS {

@@ -377,6 +377,12 @@ void *ExAllocatePoolWithTag(POOL_TYPE poolType, SIZE_T numberOfBytes, ULONG tag)
         }
     }
     KeReleaseSpinLock(&ExpPoolLock, oldIrql);
+#ifndef SLEUTH_HOST
+    // Inside a guarded call (a DriverEntry): remember what the driver takes,
+    // so that a fault there can give it back (kernel/ke/recover.c).
+    if (result && KeGetCurrentThread() && KeGetCurrentThread()->RecoveryFrame)
+        KiRecoveryTrackPool(result, (ULONG_PTR)__builtin_return_address(0), TRUE);
+#endif
     return result;
 }
 
@@ -438,6 +444,10 @@ void ExFreePoolWithTag(void *block, ULONG tag)
         (ULONG_PTR)block % sizeof(POOL_HEADER) != 0)
         KeBugCheckEx(BAD_POOL_CALLER, 0x46, (ULONG64)block, 0, 0);
 
+#ifndef SLEUTH_HOST
+    if (KeGetCurrentThread() && KeGetCurrentThread()->RecoveryFrame)
+        KiRecoveryTrackPool(block, 0, FALSE);
+#endif
     KeAcquireSpinLock(&ExpPoolLock, &oldIrql);
     if (BYTE_OFFSET(block) == 0) {
         POOL_TRACKER_BIG_PAGES *entry = ExpFindBigPage((ULONG64)block, FALSE);

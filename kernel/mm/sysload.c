@@ -17,6 +17,30 @@ typedef struct _MI_EXPORT {
 
 extern const ULONG64 MiNtExportCount;
 extern const MI_EXPORT MiNtExportTable[];
+
+// A driver's own export table (its NAME.exports, tools/genexports.py
+// --driver): the same pairs, relocated, in the image's read-only data, found
+// through its dynamic symbol DriverExportTable.
+typedef struct _MI_DRIVER_EXPORTS {
+    ULONG64 Count;
+    MI_EXPORT Entries[];
+} MI_DRIVER_EXPORTS;
+
+#define MI_DRIVER_EXPORT_SYMBOL     "DriverExportTable"
+#define MI_MAXIMUM_DRIVER_EXPORTS   1024
+#define MI_MAXIMUM_IMPORTED_MODULES 8
+
+// A loaded driver's entry, with what the loader keeps beside NT's fields.
+typedef struct _MI_MODULE {
+    KLDR_DATA_TABLE_ENTRY Entry;
+    const MI_DRIVER_EXPORTS *Exports;   // NULL: the driver exports nothing
+} MI_MODULE;
+
+// The modules a load binds imports to, besides nt.
+typedef struct _MI_IMPORT_CONTEXT {
+    ULONG Count;
+    KLDR_DATA_TABLE_ENTRY *Modules[MI_MAXIMUM_IMPORTED_MODULES];
+} MI_IMPORT_CONTEXT;
 extern UCHAR __KernelImageStart[], __KernelImageEnd[];
 extern void KiSystemStartup(void);
 
@@ -65,6 +89,80 @@ static NTSTATUS MiResolveNtExport(void *context, const char *name, ULONG64 *addr
             low = middle + 1;
     }
     return STATUS_DRIVER_ENTRYPOINT_NOT_FOUND;
+}
+
+static const MI_DRIVER_EXPORTS *MiModuleExports(const KLDR_DATA_TABLE_ENTRY *entry)
+{
+    if (entry == &MiNtosEntry)
+        return NULL;
+    return CONTAINING_RECORD(entry, MI_MODULE, Entry)->Exports;
+}
+
+// An import: nt's export first, then the exports of a driver already loaded
+// (its DriverEntry done), whose module the load then depends on. Called
+// with MmSystemLoadLock held, so the list does not change under it.
+static NTSTATUS MiResolveImport(void *context, const char *name, ULONG64 *address)
+{
+    MI_IMPORT_CONTEXT *imports = context;
+
+    if (NT_SUCCESS(MiResolveNtExport(NULL, name, address)))
+        return STATUS_SUCCESS;
+    for (LIST_ENTRY *link = PsLoadedModuleList.Flink; link != &PsLoadedModuleList;
+         link = link->Flink) {
+        KLDR_DATA_TABLE_ENTRY *entry =
+            CONTAINING_RECORD(link, KLDR_DATA_TABLE_ENTRY, InLoadOrderLinks);
+        const MI_DRIVER_EXPORTS *exports = MiModuleExports(entry);
+        ULONG i;
+
+        if (!exports || !(entry->Flags & LDRP_ENTRY_PROCESSED))
+            continue;
+        for (ULONG64 e = 0; e < exports->Count; e++) {
+            if (strcmp(name, exports->Entries[e].Name) != 0)
+                continue;
+            for (i = 0; i < imports->Count && imports->Modules[i] != entry; i++)
+                ;
+            if (i == imports->Count) {
+                if (i == MI_MAXIMUM_IMPORTED_MODULES)
+                    return STATUS_INSUFFICIENT_RESOURCES;
+                imports->Modules[imports->Count++] = entry;
+            }
+            *address = exports->Entries[e].Address;
+            return STATUS_SUCCESS;
+        }
+    }
+    return STATUS_DRIVER_ENTRYPOINT_NOT_FOUND;
+}
+
+// The image's export table, checked: every pointer in it inside the image,
+// every name ending there. NULL in *exports when the image has none.
+static NTSTATUS MiFindDriverExports(const UCHAR *image, const RTL_ELF_IMAGE_INFO *info,
+                                    const MI_DRIVER_EXPORTS **exports)
+{
+    const MI_DRIVER_EXPORTS *table;
+    ULONG64 offset, base = (ULONG64)image, size = info->SizeOfImage;
+    NTSTATUS status;
+
+    *exports = NULL;
+    status = RtlElfFindDynamicSymbol(image, info, MI_DRIVER_EXPORT_SYMBOL, &offset);
+    if (status == STATUS_NOT_FOUND)
+        return STATUS_SUCCESS;
+    if (!NT_SUCCESS(status))
+        return status;
+    table = (const MI_DRIVER_EXPORTS *)(image + offset);
+    if ((offset & 7) || offset + sizeof(*table) > size ||
+        table->Count > MI_MAXIMUM_DRIVER_EXPORTS ||
+        offset + sizeof(*table) + table->Count * sizeof(MI_EXPORT) > size)
+        return STATUS_INVALID_IMAGE_FORMAT;
+    for (ULONG64 i = 0; i < table->Count; i++) {
+        ULONG64 name = (ULONG64)table->Entries[i].Name;
+
+        if (name < base || name >= base + size || table->Entries[i].Address < base ||
+            table->Entries[i].Address >= base + size ||
+            strnlen((const char *)name, base + size - name) == base + size - name)
+            return STATUS_INVALID_IMAGE_FORMAT;
+    }
+    *exports = table;
+    return STATUS_SUCCESS;
 }
 
 // ---- Names --------------------------------------------------------------------------
@@ -117,13 +215,15 @@ static KLDR_DATA_TABLE_ENTRY *MiCreateModuleEntry(const char *name)
     SIZE_T characters = prefixLength + nameLength + 1;
     KLDR_DATA_TABLE_ENTRY *entry;
     WCHAR *full;
+    MI_MODULE *module;
 
-    entry = ExAllocatePoolWithTag(NonPagedPool, sizeof(*entry) + characters * sizeof(WCHAR),
-                                  MI_LOADED_MODULE_TAG);
-    if (!entry)
+    module = ExAllocatePoolWithTag(NonPagedPool, sizeof(*module) + characters * sizeof(WCHAR),
+                                   MI_LOADED_MODULE_TAG);
+    if (!module)
         return NULL;
-    memset(entry, 0, sizeof(*entry));
-    full = (WCHAR *)(entry + 1);
+    memset(module, 0, sizeof(*module));
+    entry = &module->Entry;
+    full = (WCHAR *)(module + 1);
     for (SIZE_T i = 0; i < prefixLength; i++)
         full[i] = (WCHAR)prefix[i];
     for (SIZE_T i = 0; i <= nameLength; i++)
@@ -283,6 +383,9 @@ static BOOLEAN MiIsModuleListed(const char *name)
 static NTSTATUS MiMapSystemImage(KLDR_DATA_TABLE_ENTRY *entry, const char *name,
                                  const UCHAR *file, SIZE_T size)
 {
+    MI_MODULE *module = CONTAINING_RECORD(entry, MI_MODULE, Entry);
+    MI_IMPORT_CONTEXT imports = {0};
+    LOAD_IMPORTS *loadedImports = NULL;
     RTL_ELF_IMAGE_INFO info;
     const char *failedName;
     UCHAR *image;
@@ -295,17 +398,38 @@ static NTSTATUS MiMapSystemImage(KLDR_DATA_TABLE_ENTRY *entry, const char *name,
     if (!image)
         return STATUS_INSUFFICIENT_RESOURCES;
     RtlElfCopyImage(file, &info, image);
-    status = RtlElfRelocateImage(image, &info, (ULONG64)image, MiResolveNtExport, NULL,
+    status = RtlElfRelocateImage(image, &info, (ULONG64)image, MiResolveImport, &imports,
                                  &failedName);
+    if (NT_SUCCESS(status))
+        status = MiFindDriverExports(image, &info, &module->Exports);
+    if (NT_SUCCESS(status) && imports.Count) {
+        // NT's LOAD_IMPORTS: the modules this one binds to, each holding a
+        // load reference for it until it goes (MmUnloadSystemImage).
+        loadedImports = ExAllocatePoolWithTag(NonPagedPool, sizeof(LOAD_IMPORTS) +
+                                              imports.Count * sizeof(void *),
+                                              MI_LOADED_IMPORTS_TAG);
+        if (!loadedImports)
+            status = STATUS_INSUFFICIENT_RESOURCES;
+    }
     if (NT_SUCCESS(status))
         entry->NonPagedDebugInfo = MiBuildDebugInfo(file, size, (ULONG64)image,
                                                     info.SizeOfImage, &status);
     if (!NT_SUCCESS(status)) {
         if (failedName)
-            DbgPrint("MmLoadSystemImage: %s imports %s, which nt does not export\n", name,
-                     failedName);
+            DbgPrint("MmLoadSystemImage: %s imports %s, which neither nt nor a loaded "
+                     "driver exports\n", name, failedName);
+        if (loadedImports)
+            ExFreePoolWithTag(loadedImports, MI_LOADED_IMPORTS_TAG);
         MiFreeSystemImagePages(image, info.SizeOfImage / PAGE_SIZE);
         return status;
+    }
+    if (loadedImports) {
+        loadedImports->Count = imports.Count;
+        for (ULONG i = 0; i < imports.Count; i++) {
+            loadedImports->Entry[i] = imports.Modules[i];
+            imports.Modules[i]->LoadCount++;
+        }
+        entry->LoadedImports = loadedImports;
     }
     MiProtectImage(image, &info);
     entry->DllBase = image;
@@ -380,20 +504,35 @@ NTSTATUS MmLoadSystemImage(const UNICODE_STRING *imageFileName, KLDR_DATA_TABLE_
     return MiLoadImage(imageFileName, NULL, 0, entry, imageBase);
 }
 
-NTSTATUS MmUnloadSystemImage(KLDR_DATA_TABLE_ENTRY *entry)
+static BOOLEAN MiIsEntryListed(const KLDR_DATA_TABLE_ENTRY *entry)
+{
+    for (LIST_ENTRY *link = PsLoadedModuleList.Flink; link != &PsLoadedModuleList;
+         link = link->Flink) {
+        if (link == &entry->InLoadOrderLinks)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+// Off the list, onto `gone` (through the same links), under both locks.
+static void MiUnlinkModule(KLDR_DATA_TABLE_ENTRY *entry, LIST_ENTRY *gone)
 {
     KIRQL oldIrql;
-    BOOLEAN listed = FALSE;
+
+    KeAcquireSpinLock(&PsLoadedModuleSpinLock, &oldIrql);
+    RemoveEntryList(&entry->InLoadOrderLinks);
+    KeReleaseSpinLock(&PsLoadedModuleSpinLock, oldIrql);
+    InsertTailList(gone, &entry->InLoadOrderLinks);
+}
+
+NTSTATUS MmUnloadSystemImage(KLDR_DATA_TABLE_ENTRY *entry)
+{
+    LIST_ENTRY gone;
 
     if (entry == &MiNtosEntry)
         return STATUS_INVALID_PARAMETER;
     KeWaitForSingleObject(&MmSystemLoadLock, WrExecutive, KernelMode, FALSE, NULL);
-    for (LIST_ENTRY *link = PsLoadedModuleList.Flink; link != &PsLoadedModuleList;
-         link = link->Flink) {
-        if (link == &entry->InLoadOrderLinks)
-            listed = TRUE;
-    }
-    if (!listed) {
+    if (!MiIsEntryListed(entry)) {
         KeReleaseMutex(&MmSystemLoadLock, FALSE);
         return STATUS_NOT_FOUND;
     }
@@ -401,15 +540,43 @@ NTSTATUS MmUnloadSystemImage(KLDR_DATA_TABLE_ENTRY *entry)
         KeReleaseMutex(&MmSystemLoadLock, FALSE);
         return STATUS_SUCCESS;
     }
-    KeAcquireSpinLock(&PsLoadedModuleSpinLock, &oldIrql);
-    RemoveEntryList(&entry->InLoadOrderLinks);
-    KeReleaseSpinLock(&PsLoadedModuleSpinLock, oldIrql);
+    // The module goes, and with it its references on the modules it
+    // imported from: one whose last reference that was goes too.
+    InitializeListHead(&gone);
+    MiUnlinkModule(entry, &gone);
+    for (LIST_ENTRY *link = gone.Flink; link != &gone; link = link->Flink) {
+        LOAD_IMPORTS *imports = CONTAINING_RECORD(link, KLDR_DATA_TABLE_ENTRY,
+                                                  InLoadOrderLinks)->LoadedImports;
+
+        for (SIZE_T i = 0; imports && i < imports->Count; i++) {
+            if (--imports->Entry[i]->LoadCount == 0)
+                MiUnlinkModule(imports->Entry[i], &gone);
+        }
+    }
     KeReleaseMutex(&MmSystemLoadLock, FALSE);
-    MiFreeSystemImagePages(entry->DllBase, entry->SizeOfImage / PAGE_SIZE);
-    if (entry->NonPagedDebugInfo)
-        ExFreePoolWithTag(entry->NonPagedDebugInfo, MI_DEBUG_INFO_TAG);
-    ExFreePoolWithTag(entry, MI_LOADED_MODULE_TAG);
+    while (!IsListEmpty(&gone)) {
+        KLDR_DATA_TABLE_ENTRY *module = CONTAINING_RECORD(RemoveHeadList(&gone),
+                                                          KLDR_DATA_TABLE_ENTRY,
+                                                          InLoadOrderLinks);
+
+        MiFreeSystemImagePages(module->DllBase, module->SizeOfImage / PAGE_SIZE);
+        if (module->NonPagedDebugInfo)
+            ExFreePoolWithTag(module->NonPagedDebugInfo, MI_DEBUG_INFO_TAG);
+        if (module->LoadedImports)
+            ExFreePoolWithTag(module->LoadedImports, MI_LOADED_IMPORTS_TAG);
+        ExFreePoolWithTag(CONTAINING_RECORD(module, MI_MODULE, Entry), MI_LOADED_MODULE_TAG);
+    }
     return STATUS_SUCCESS;
+}
+
+BOOLEAN MmIsSystemImageImported(KLDR_DATA_TABLE_ENTRY *entry)
+{
+    BOOLEAN imported;
+
+    KeWaitForSingleObject(&MmSystemLoadLock, WrExecutive, KernelMode, FALSE, NULL);
+    imported = MiIsEntryListed(entry) && entry->LoadCount > 1;
+    KeReleaseMutex(&MmSystemLoadLock, FALSE);
+    return imported;
 }
 
 KLDR_DATA_TABLE_ENTRY *MmFindLoadedModule(ULONG64 address)

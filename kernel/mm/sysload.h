@@ -62,6 +62,14 @@ _Static_assert(__builtin_offsetof(KLDR_DATA_TABLE_ENTRY, CheckSum) == 0x78, "KLD
 _Static_assert(__builtin_offsetof(KLDR_DATA_TABLE_ENTRY, LoadedImports) == 0x80, "KLDR");
 _Static_assert(sizeof(KLDR_DATA_TABLE_ENTRY) == 0x90, "KLDR_DATA_TABLE_ENTRY");
 
+// NT's LoadedImports block: the modules (other than nt) whose exports a
+// module's imports were bound to. Each holds a load reference (LoadCount)
+// on them for as long as the importing module is loaded.
+typedef struct _LOAD_IMPORTS {
+    SIZE_T Count;
+    KLDR_DATA_TABLE_ENTRY *Entry[];
+} LOAD_IMPORTS;
+
 // Every loaded module in load order, nt first. Changed under
 // PsLoadedModuleSpinLock (so it may be walked at DISPATCH_LEVEL holding it),
 // by loads and unloads serialized by MmSystemLoadLock.
@@ -72,6 +80,7 @@ extern KMUTEX MmSystemLoadLock;
 // The pool tags: module entries (with their names) and their debug information.
 #define MI_LOADED_MODULE_TAG POOL_TAG('M', 'm', 'L', 'd')
 #define MI_DEBUG_INFO_TAG    POOL_TAG('M', 'm', 'D', 'b')
+#define MI_LOADED_IMPORTS_TAG POOL_TAG('M', 'm', 'L', 'i')
 
 // Builds the list with nt's entry; part of MmInitSystem.
 void MiInitializeLoadedModuleList(void);
@@ -79,12 +88,14 @@ void MiInitializeLoadedModuleList(void);
 // Loads the driver image named by the last component of `imageFileName`
 // ("\SystemRoot\System32\drivers\null.sys" or "null.sys") from the boot
 // archive: maps it in the driver region, relocates it, binds its imports
-// to nt's exports, and links its entry (LoadCount 1, LDRP_LOAD_IN_PROGRESS)
+// to nt's exports or to those of a driver already loaded (its NAME.exports),
+// and links its entry (LoadCount 1, LDRP_LOAD_IN_PROGRESS)
 // into PsLoadedModuleList. Its entry point is not called: that is the
 // caller's (IopLoadDriver), which unloads it if the entry fails. At
 // PASSIVE_LEVEL. Fails with STATUS_OBJECT_NAME_NOT_FOUND (no such file),
 // STATUS_IMAGE_ALREADY_LOADED, STATUS_INVALID_IMAGE_FORMAT,
-// STATUS_DRIVER_ENTRYPOINT_NOT_FOUND (an import nt does not export),
+// STATUS_DRIVER_ENTRYPOINT_NOT_FOUND (an import neither nt nor a loaded
+// driver exports),
 // STATUS_INSUFFICIENT_RESOURCES; a failure leaves nothing behind.
 NTSTATUS MmLoadSystemImage(const UNICODE_STRING *imageFileName, KLDR_DATA_TABLE_ENTRY **entry,
                            void **imageBase);
@@ -97,6 +108,10 @@ NTSTATUS MiLoadSystemImage(const UNICODE_STRING *imageFileName, const UCHAR *fil
 // unloaded (STATUS_INVALID_PARAMETER), nor can an entry that is not on the
 // list (STATUS_NOT_FOUND). At PASSIVE_LEVEL.
 NTSTATUS MmUnloadSystemImage(KLDR_DATA_TABLE_ENTRY *entry);
+// TRUE while another loaded module imports from `entry` (its LoadCount
+// holds their references): the I/O manager then refuses to unload the
+// driver. At PASSIVE_LEVEL.
+BOOLEAN MmIsSystemImageImported(KLDR_DATA_TABLE_ENTRY *entry);
 
 // The module whose image holds `address`, or NULL: for the bugcheck text
 // and the tests. No reference is taken; the caller knows it stays loaded.

@@ -155,6 +155,12 @@ NTSTATUS RtlElfRelocateImage(UCHAR *image, const RTL_ELF_IMAGE_INFO *info, ULONG
                              RTL_ELF_IMPORT_RESOLVER resolve, void *context,
                              const char **failedName);
 
+// The offset in the copied `image` of the global symbol `name` its dynamic
+// symbol table defines (a driver's DriverExportTable): STATUS_NOT_FOUND when
+// it has none, STATUS_INVALID_IMAGE_FORMAT for damaged tables.
+NTSTATUS RtlElfFindDynamicSymbol(const UCHAR *image, const RTL_ELF_IMAGE_INFO *info,
+                                 const char *name, ULONG64 *offset);
+
 // Calls back for each function and data symbol the file's symbol table
 // defines inside the image (value = offset in the image), local ones
 // included; `kind` is nm's letter (T/t code, D/d data). Symbols whose name

@@ -313,6 +313,35 @@ NTSTATUS RtlElfRelocateImage(UCHAR *image, const RTL_ELF_IMAGE_INFO *info, ULONG
     return status;
 }
 
+NTSTATUS RtlElfFindDynamicSymbol(const UCHAR *image, const RTL_ELF_IMAGE_INFO *info,
+                                 const char *name, ULONG64 *offset)
+{
+    RTLP_DYNAMIC_TABLES tables;
+    NTSTATUS status;
+
+    if (info->DynamicSize == 0)
+        return STATUS_NOT_FOUND;
+    status = RtlpReadDynamic(image, info, &tables);
+    if (!NT_SUCCESS(status))
+        return status;
+    for (ULONG64 i = 1; i < tables.SymbolCount; i++) {
+        const ELF64_SYM *symbol = (const ELF64_SYM *)(image + tables.SymTab) + i;
+        const char *symbolName = (const char *)image + tables.StrTab + symbol->Name;
+
+        if (symbol->SectionIndex == SHN_UNDEF || symbol->Name >= tables.StrSize ||
+            ELF64_ST_BIND(symbol->Info) != STB_GLOBAL)
+            continue;
+        if (strncmp(symbolName, name, tables.StrSize - symbol->Name) == 0 &&
+            strlen(name) < tables.StrSize - symbol->Name) {
+            if (symbol->Value >= info->SizeOfImage)
+                return STATUS_INVALID_IMAGE_FORMAT;
+            *offset = symbol->Value;
+            return STATUS_SUCCESS;
+        }
+    }
+    return STATUS_NOT_FOUND;
+}
+
 // ---- Symbols ------------------------------------------------------------------------
 
 ULONG RtlElfEnumerateSymbols(const UCHAR *file, SIZE_T size, ULONG64 imageSize,

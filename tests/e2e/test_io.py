@@ -3,11 +3,13 @@ waits on an IRP pending in a driver", demo=io), found the way the case study
 finds it: `!thread` on the hung thread shows two IRPs on its IRP List;
 `!irpfind 0 0 thread T` finds the same two and the driver each sits in;
 `!irp` on each shows its stack locations, the create current in
-\\FileSystem\\Mup under the filter's completion routine, Mup's query pending
-in \\Driver\\Smb; `dt nt!_FILE_OBJECT ADDR FileName` and `!fileobj` name the
+\\FileSystem\\Mup under the filter manager's completion routine (fltMgr
+attaches over Mup as over the file system), Mup's query pending in
+\\Driver\\Smb; `dt nt!_FILE_OBJECT ADDR FileName` and `!fileobj` name the
 path the create was for; `!devstack` and `!drvobj` show the devices those
 IRPs name. The three drivers are images of their own (mup.sys, smb.sys,
-mupflt.sys): `lm` lists them, and every frame and routine reads mod!Function."""
+and mupflt.sys, a minifilter of fltMgr.sys): `lm` lists them, and every
+frame and routine reads mod!Function."""
 
 import re
 
@@ -40,13 +42,15 @@ def test_thread_shows_two_irps_on_its_irp_list(vm):
                      r"Non-Alertable$" % demo_thread(vm), output, re.M), short(output)
     irp_list_at = output.index("IRP List:")
     assert irp_list_at < output.index("Owning Process"), short(output)
-    # The stack: the thread waits in Mup, called through the filter.
+    # The stack: the thread waits in Mup, called through the filter manager
+    # (fltMgr!FltpCreate over mup!MupCreate, as the case study reads).
     frames = re.findall(r"^[0-9a-f]{8}`[0-9a-f]{8} [0-9a-f]{8}`[0-9a-f]{8} (\S+?)\+0x[0-9a-f]+$",
                         output, re.M)
-    # Innermost first: the wait in Mup, Mup called by the filter, each frame
+    # Innermost first: the wait in Mup, Mup called by fltMgr, each frame
     # the caller of the one above it; below them the open that started it.
     inner = ["nt!KeWaitForSingleObject", "mup!MupLocateUncProviderForPath", "mup!MupCreate",
-             "nt!IoCallDriver", "mupflt!MupFltCreate", "nt!IoCallDriver"]
+             "nt!IoCallDriver", "fltMgr!FltpLegacyProcessingAfterPreCallbacksCompleted",
+             "fltMgr!FltpCreate", "nt!IoCallDriver"]
     assert inner[0] in frames, "stack: %s" % short(output)
     at = frames.index(inner[0])
     assert frames[at:at + len(inner)] == inner, "stack: %s" % short(output)
@@ -96,16 +100,18 @@ def test_irp_shows_each_location_its_driver_and_completion_routine(vm):
     assert re.match(r"^ No Mdl: No System Buffer: Thread %s:  Irp stack trace\.  $"
                     % thread, rows[1]), rows[1]
     assert rows[2] == "     cmd  flg cl Device   File     Completion-Context", rows[2]
-    # The create's Flags (flg) are the I/O manager's; Control is the filter's ask.
-    m = re.match(r"^>\[  0, 0\] +[0-9a-f]+ e0 %s (%s) %s-00000000 Success Error Cancel $"
-                 % (mup, HEX16, HEX16), rows[3])
+    # The create's Flags (flg) are the I/O manager's; Control is fltMgr's
+    # ask, its context the event it waits on.
+    m = re.match(r"^>\[  0, 0\] +[0-9a-f]+ e0 %s (%s) %s-%s Success Error Cancel $"
+                 % (mup, HEX16, HEX16, HEX16), rows[3])
     assert m, rows[3]
     file_object = m.group(1)
-    assert rows[4] == "             \\FileSystem\\Mup  mupflt!MupFltCreateCompletion", rows[4]
+    assert rows[4] == ("             \\FileSystem\\Mup  "
+                       "fltMgr!FltpSynchronizedOperationCompletion"), rows[4]
     assert rows[5].startswith("                   Args: "), rows[5]
     assert re.match(r"^ \[  0, 0\] +[0-9a-f]+  0 %s %s 00000000-00000000    $"
                     % (HEX16, file_object), rows[6]), rows[6]
-    assert rows[7] == "             \\FileSystem\\MupFlt  ", rows[7]
+    assert rows[7] == "             \\FileSystem\\FltMgr  ", rows[7]
 
     output = run(vm, "!irp " + smb_irp)
     rows = output.split("\n")
@@ -139,7 +145,7 @@ def test_devstack_drvobj_and_devobj_name_the_same_devices(vm):
     output = run(vm, "!devstack \\Device\\Mup")
     rows = lines(output)
     assert rows[0] == "  !DevObj           !DrvObj           !DevExt           ObjectName", rows
-    assert re.match(r"^  %s  \\FileSystem\\MupFlt  [0-9a-f]{8,16}  $" % HEX16, rows[1]), rows
+    assert re.match(r"^  %s  \\FileSystem\\FltMgr  [0-9a-f]{8,16}  $" % HEX16, rows[1]), rows
     assert re.match(r"^> %s  \\FileSystem\\Mup   [0-9a-f]{8,16}  Mup$"
                     % devices["\\FileSystem\\Mup"], rows[2]), rows
     assert len(rows) == 3, rows
@@ -152,7 +158,7 @@ def test_devstack_drvobj_and_devobj_name_the_same_devices(vm):
                  "Device object (%s) is for:\n Mup \\FileSystem\\Mup DriverObject "
                  % devices["\\FileSystem\\Mup"], "AttachedDevice (Upper) ",
                  "Characteristics (0x00000010)  FILE_REMOTE_DEVICE\n")
-    assert "\\FileSystem\\MupFlt" in output, short(output)
+    assert "\\FileSystem\\FltMgr" in output, short(output)
 
 
 def test_drvobj_names_a_loaded_drivers_routines_by_its_module(vm):

@@ -170,6 +170,30 @@ TEST(ElfImageRelocationsPointWhereItLoadsAndImportsAreBound)
     EXPECT_EQ(Image[0x1800], 0);                           // and the gaps
 }
 
+// A driver's export table is found by its global dynamic symbol: a
+// defined one ("Local" here) is found at its offset, an undefined one
+// (an import) or a name only a prefix of a symbol's is not.
+TEST(ElfImageDynamicSymbolLookupFindsOnlyDefinedGlobals)
+{
+    RTL_ELF_IMAGE_INFO info;
+    ULONG64 offset = 0;
+
+    BuildImage();
+    EXPECT_EQ(Load(&info, NULL), STATUS_SUCCESS);
+    EXPECT_EQ(RtlElfFindDynamicSymbol(Image, &info, "Local", &offset), STATUS_SUCCESS);
+    EXPECT_EQ(offset, 0x2100);
+    EXPECT_EQ(RtlElfFindDynamicSymbol(Image, &info, "Imported", &offset), STATUS_NOT_FOUND);
+    EXPECT_EQ(RtlElfFindDynamicSymbol(Image, &info, "Loca", &offset), STATUS_NOT_FOUND);
+    EXPECT_EQ(RtlElfFindDynamicSymbol(Image, &info, "LocalX", &offset), STATUS_NOT_FOUND);
+    // A defined symbol's value past the image is damage, not a find.
+    ((ELF64_SYM *)(Image + SYMTAB_OFFSET))[2].Value = IMAGE_SIZE;
+    EXPECT_EQ(RtlElfFindDynamicSymbol(Image, &info, "Local", &offset),
+              STATUS_INVALID_IMAGE_FORMAT);
+    // No dynamic section: nothing exported.
+    info.DynamicSize = 0;
+    EXPECT_EQ(RtlElfFindDynamicSymbol(Image, &info, "Local", &offset), STATUS_NOT_FOUND);
+}
+
 TEST(ElfImageImportTheResolverRefusesFailsWithItsName)
 {
     RTL_ELF_IMAGE_INFO info;

@@ -9,6 +9,7 @@
 #include "io/io.h"
 #include "mm/sysload.h"
 #include "ps/ps.h"
+#include "kd/kd.h"
 
 #define KT_UNC_PATH u"\\Device\\Mup\\DC005.contoso.com\\PIPE\\lsarpc"
 #define KT_MUP_QUERY_TAG POOL_TAG('M', 'u', 'Q', 'p')
@@ -89,15 +90,17 @@ static IRP *KtDemoWaitForPendingIrp(ETHREAD *thread, DEVICE_OBJECT *device)
     return NULL;
 }
 
-// Loads the three; the open's thread started and its query pending in Smb.
-static BOOLEAN KtDemoStart(ETHREAD **thread, IRP **pending)
+// Loads the three (and `filter` over them, if given); the open's thread
+// started and its query pending in Smb.
+static BOOLEAN KtDemoStartWith(const char *filter, ETHREAD **thread, IRP **pending)
 {
     DRIVER_OBJECT *smb;
 
     *thread = NULL;
     *pending = NULL;
     if (IopLoadDriver("Smb") != STATUS_SUCCESS || IopLoadDriver("Mup") != STATUS_SUCCESS ||
-        IopLoadDriver("MupFlt") != STATUS_SUCCESS)
+        IopLoadDriver("MupFlt") != STATUS_SUCCESS ||
+        (filter && IopLoadDriver(filter) != STATUS_SUCCESS))
         return FALSE;
     smb = KtDemoDriver(u"\\Driver\\Smb");
     if (!smb)
@@ -108,6 +111,11 @@ static BOOLEAN KtDemoStart(ETHREAD **thread, IRP **pending)
         *pending = KtDemoWaitForPendingIrp(*thread, smb->DeviceObject);
     ObDereferenceObject(smb);
     return *pending != NULL;
+}
+
+static BOOLEAN KtDemoStart(ETHREAD **thread, IRP **pending)
+{
+    return KtDemoStartWith(NULL, thread, pending);
 }
 
 static void KtDemoUnloadAll(void)
@@ -193,4 +201,92 @@ KTEST(DemoIoTransportUnloadEndsItsPendingRequests)
     KT_EXPECT_EQ(KtDemoOutstanding(IO_IRP_TAG), irps);
     KT_EXPECT_EQ(KtDemoOutstanding(MI_LOADED_MODULE_TAG), entries);
     KT_EXPECT_EQ(MiSystemImagePagesInUse(), pages);
+}
+
+static KLDR_DATA_TABLE_ENTRY *KtDemoModule(const WCHAR *name)
+{
+    UNICODE_STRING wanted;
+    KLDR_DATA_TABLE_ENTRY *found = NULL;
+
+    RtlInitUnicodeString(&wanted, name);
+    for (LIST_ENTRY *link = PsLoadedModuleList.Flink; link != &PsLoadedModuleList;
+         link = link->Flink) {
+        KLDR_DATA_TABLE_ENTRY *entry =
+            CONTAINING_RECORD(link, KLDR_DATA_TABLE_ENTRY, InLoadOrderLinks);
+
+        if (RtlEqualUnicodeString(&entry->BaseDllName, &wanted, TRUE))
+            found = entry;
+    }
+    return found;
+}
+
+// The filter-unload hazard: a legacy filter on top of \Device\Mup
+// (tldrlflt.sys) is unloaded while a create it passed down (with its
+// completion routine) is pending below it. The open holds a reference on
+// the top device across the call, as NT's does, so the filter's device,
+// driver and image stay until the create has come back up through its
+// completion routine; then they go. (Before: 0x50 in the unloaded image.)
+KTEST(FilterUnloadedWithACreateInFlightStaysUntilTheCreateEnds)
+{
+    ULONG entries = KtDemoOutstanding(MI_LOADED_MODULE_TAG);
+    ULONG irps = KtDemoOutstanding(IO_IRP_TAG);
+    ULONG64 pages = MiSystemImagePagesInUse();
+    ETHREAD *thread;
+    IRP *pending;
+    BOOLEAN started = KtDemoStartWith("tldrlflt", &thread, &pending);
+
+    KT_CHECK(started);
+    KT_CHECK_EQ(IopUnloadDriverByName("tldrlflt"), STATUS_SUCCESS);
+    KT_CHECK(!KtDemoDriverExists(u"\\FileSystem\\tldrlflt"));   // its name is gone
+    KT_CHECK(KtDemoModule(u"tldrlflt.sys") != NULL);               // its code is not
+    KT_CHECK(IoCancelIrp(pending));
+    KT_CHECK(KtJoinThread(thread));
+    KT_CHECK_EQ(KtUncOpenStatus, STATUS_CANCELLED);
+    KT_CHECK(KtDemoModule(u"tldrlflt.sys") == NULL);
+    KtDemoUnloadAll();
+    KT_EXPECT_EQ(KtDemoOutstanding(KT_MUP_QUERY_TAG), 0);
+    KT_EXPECT_EQ(KtDemoOutstanding(IO_IRP_TAG), irps);
+    KT_EXPECT_EQ(KtDemoOutstanding(MI_LOADED_MODULE_TAG), entries);
+    KT_EXPECT_EQ(MiSystemImagePagesInUse(), pages);
+}
+
+// fltMgr.sys hears of Mup registering as a file system and attaches over
+// \Device\Mup; mupflt.sys is a minifilter importing fltMgr's routines,
+// with an instance there only. The open's stack reads fltMgr!FltpCreate
+// over mup!MupCreate, and Mup's unload takes fltMgr's device away again.
+KTEST(FilterManagerAttachesOverMupAndMupFltIsItsMinifilter)
+{
+    ETHREAD *thread;
+    IRP *pending;
+    DEVICE_OBJECT *mup = NULL, *top;
+    DRIVER_OBJECT *mupDriver;
+    KLDR_DATA_TABLE_ENTRY *fltmgr = KtDemoModule(u"fltMgr.sys"), *mupflt;
+    LOAD_IMPORTS *imports;
+    ULONG64 completed = 0;
+    BOOLEAN started = KtDemoStart(&thread, &pending);
+
+    KT_CHECK(started && fltmgr != NULL);
+    mupDriver = KtDemoDriver(u"\\FileSystem\\Mup");
+    KT_CHECK(mupDriver != NULL);
+    if (mupDriver) {
+        mup = mupDriver->DeviceObject;
+        ObDereferenceObject(mupDriver);
+    }
+    top = mup ? mup->AttachedDevice : NULL;
+    KT_CHECK(top != NULL && top->AttachedDevice == NULL);
+    KT_CHECK(top && top->DriverObject->DriverStart == fltmgr->DllBase);
+    KT_CHECK(top && top->DeviceType == FILE_DEVICE_MULTI_UNC_PROVIDER);
+    mupflt = KtDemoModule(u"mupflt.sys");
+    KT_CHECK(mupflt != NULL);
+    imports = mupflt ? mupflt->LoadedImports : NULL;
+    KT_CHECK(imports && imports->Count == 1 && imports->Entry[0] == fltmgr);
+    // The minifilter makes fltMgr.sys a module another imports from.
+    KT_CHECK(MmIsSystemImageImported(fltmgr));
+    KT_CHECK(IoCancelIrp(pending));
+    KT_CHECK(KtJoinThread(thread));
+    KT_CHECK_EQ(KtUncOpenStatus, STATUS_CANCELLED);
+    KT_CHECK(KdpLookupSymbolValue("mupflt!MupFltCreatesCompleted", &completed));
+    KT_CHECK(completed && *(volatile LONG *)completed >= 1);   // its post-create ran
+    KtDemoUnloadAll();
+    KT_CHECK(!MmIsSystemImageImported(fltmgr));
 }

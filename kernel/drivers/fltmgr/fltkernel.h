@@ -1,15 +1,15 @@
 // The filter manager's interface for minifilters (NT's fltKernel.h, the
-// part Sleuth has): a minifilter registers pre- and post-operation
-// callbacks with FltRegisterFilter, starts them with FltStartFiltering and
-// takes them back with FltUnregisterFilter (which waits for callbacks
-// still running). fltmgr (kernel/drivers/fltmgr) calls them around each
-// create on the volume it filters. Only IRP_MJ_CREATE has callbacks here.
+// part Sleuth has): a minifilter registers pre- and post-create callbacks
+// with FltRegisterFilter, starts them with FltStartFiltering and takes them
+// back with FltUnregisterFilter (which waits for callbacks still running).
+// Its InstanceSetupCallback, if any, says which volumes it wants
+// (STATUS_FLT_DO_NOT_ATTACH: not this one). fltMgr.sys
+// (kernel/drivers/fltmgr) calls them around each create on the volumes it
+// filters. Only IRP_MJ_CREATE has callbacks here.
 //
-// Sleuth's loader binds a driver's imports to nt's exports only, so a
-// minifilter cannot import fltmgr's routines as NT's do. The three calls
-// below are this header's: each is an internal device control to fltmgr's
-// control device, \Device\FltMgr, which does the work. A
-// minifilter includes this header and calls them by NT's names.
+// The three routines are fltMgr.sys's exports (fltmgr.exports): a
+// minifilter imports them, as NT's do, so it loads only once fltMgr.sys is
+// loaded, and fltMgr.sys cannot be unloaded while one is.
 #pragma once
 
 #include "io/io.h"
@@ -75,7 +75,7 @@ typedef struct _FLT_RELATED_OBJECTS {
     USHORT Size;
     USHORT TransactionContext;
     PFLT_FILTER Filter;
-    void *Volume;                       // the volume device filtered
+    DEVICE_OBJECT *Volume;              // the file system's device filtered
     void *Instance;
     FILE_OBJECT *FileObject;
 } FLT_RELATED_OBJECTS;
@@ -86,6 +86,22 @@ typedef FLT_POSTOP_CALLBACK_STATUS (*PFLT_POST_OPERATION_CALLBACK)(
     FLT_CALLBACK_DATA *data, const FLT_RELATED_OBJECTS *fltObjects, void *completionContext,
     FLT_POST_OPERATION_FLAGS flags);
 typedef NTSTATUS (*PFLT_FILTER_UNLOAD_CALLBACK)(ULONG flags);
+
+// FLT_INSTANCE_SETUP_FLAGS
+typedef ULONG FLT_INSTANCE_SETUP_FLAGS;
+#define FLTFL_INSTANCE_SETUP_AUTOMATIC_ATTACHMENT   0x00000001
+#define FLTFL_INSTANCE_SETUP_NEWLY_MOUNTED_VOLUME   0x00000004
+
+// What file system a volume has; Sleuth's fltMgr does not tell them apart
+// (FLT_FSTYPE_UNKNOWN): a minifilter looks at the volume's device type.
+typedef enum _FLT_FILESYSTEM_TYPE {
+    FLT_FSTYPE_UNKNOWN,
+} FLT_FILESYSTEM_TYPE;
+
+typedef NTSTATUS (*PFLT_INSTANCE_SETUP_CALLBACK)(const struct _FLT_RELATED_OBJECTS *fltObjects,
+                                                 FLT_INSTANCE_SETUP_FLAGS flags,
+                                                 DEVICE_TYPE volumeDeviceType,
+                                                 FLT_FILESYSTEM_TYPE volumeFilesystemType);
 
 typedef struct _FLT_OPERATION_REGISTRATION {
     UCHAR MajorFunction;                // IRP_MJ_CREATE; IRP_MJ_OPERATION_END ends the list
@@ -104,7 +120,7 @@ typedef struct _FLT_REGISTRATION {
     const void *ContextRegistration;
     const FLT_OPERATION_REGISTRATION *OperationRegistration;
     PFLT_FILTER_UNLOAD_CALLBACK FilterUnloadCallback;
-    void *InstanceSetupCallback;
+    PFLT_INSTANCE_SETUP_CALLBACK InstanceSetupCallback;
     void *InstanceQueryTeardownCallback;
     void *InstanceTeardownStartCallback;
     void *InstanceTeardownCompleteCallback;
@@ -113,72 +129,12 @@ typedef struct _FLT_REGISTRATION {
     void *NormalizeContextCleanupCallback;
 } FLT_REGISTRATION;
 
-// ---- The calls, as internal device controls to fltmgr ----
-
-#define IOCTL_FLTMGR_REGISTER_FILTER \
-    CTL_CODE(FILE_DEVICE_DISK_FILE_SYSTEM, 0x901, METHOD_BUFFERED, FILE_ANY_ACCESS)
-#define IOCTL_FLTMGR_START_FILTERING \
-    CTL_CODE(FILE_DEVICE_DISK_FILE_SYSTEM, 0x902, METHOD_BUFFERED, FILE_ANY_ACCESS)
-#define IOCTL_FLTMGR_UNREGISTER_FILTER \
-    CTL_CODE(FILE_DEVICE_DISK_FILE_SYSTEM, 0x903, METHOD_BUFFERED, FILE_ANY_ACCESS)
-
-typedef struct _FLTMGR_REGISTER_INPUT {
-    DRIVER_OBJECT *Driver;
-    const FLT_REGISTRATION *Registration;
-} FLTMGR_REGISTER_INPUT;
-
-// One request to fltmgr's control device, waited for.
-static inline NTSTATUS FltpCallFilterManager(ULONG code, void *input, ULONG inputLength,
-                                             void *output, ULONG outputLength)
-{
-    UNICODE_STRING name;
-    FILE_OBJECT *fileObject;
-    DEVICE_OBJECT *deviceObject;
-    IO_STATUS_BLOCK ioStatus;
-    KEVENT event;
-    IRP *irp;
-    NTSTATUS status;
-
-    RtlInitUnicodeString(&name, FLTMGR_DEVICE_NAME);
-    status = IoGetDeviceObjectPointer(&name, FILE_READ_DATA, &fileObject, &deviceObject);
-    if (!NT_SUCCESS(status))
-        return STATUS_FLT_NOT_INITIALIZED;
-    KeInitializeEvent(&event, NotificationEvent, FALSE);
-    irp = IoBuildDeviceIoControlRequest(code, deviceObject, input, inputLength, output,
-                                        outputLength, TRUE, &event, &ioStatus);
-    if (irp) {
-        status = IoCallDriver(deviceObject, irp);
-        if (status == STATUS_PENDING) {
-            KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
-            status = ioStatus.Status;
-        }
-    } else {
-        status = STATUS_INSUFFICIENT_RESOURCES;
-    }
-    ObDereferenceObject(fileObject);
-    return status;
-}
+// ---- fltMgr.sys's exports ----
 
 // Registers the driver's callbacks (not yet called: FltStartFiltering).
-static inline NTSTATUS FltRegisterFilter(DRIVER_OBJECT *driver,
-                                         const FLT_REGISTRATION *registration,
-                                         PFLT_FILTER *retFilter)
-{
-    FLTMGR_REGISTER_INPUT input = {driver, registration};
-
-    *retFilter = NULL;
-    return FltpCallFilterManager(IOCTL_FLTMGR_REGISTER_FILTER, &input, sizeof(input),
-                                 retFilter, sizeof(*retFilter));
-}
-
-static inline NTSTATUS FltStartFiltering(PFLT_FILTER filter)
-{
-    return FltpCallFilterManager(IOCTL_FLTMGR_START_FILTERING, &filter, sizeof(filter), NULL,
-                                 0);
-}
-
+NTSTATUS FltRegisterFilter(DRIVER_OBJECT *driver, const FLT_REGISTRATION *registration,
+                           PFLT_FILTER *retFilter);
+// Starts the callbacks on every volume the filter's instance setup accepts.
+NTSTATUS FltStartFiltering(PFLT_FILTER filter);
 // Takes the callbacks back; returns once none of them is running.
-static inline void FltUnregisterFilter(PFLT_FILTER filter)
-{
-    FltpCallFilterManager(IOCTL_FLTMGR_UNREGISTER_FILTER, &filter, sizeof(filter), NULL, 0);
-}
+void FltUnregisterFilter(PFLT_FILTER filter);

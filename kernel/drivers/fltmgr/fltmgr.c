@@ -1,26 +1,29 @@
-// fltmgr.sys: the filter manager, in the shape of NT's. It is a legacy
-// filter: its device is attached over the RAM file system's volume device,
-// so every request to a file on the volume reaches it first. Minifilters
-// register pre- and post-create callbacks with it (fltkernel.h); each
-// create runs as the first case study's stack reads:
+// fltMgr.sys: the filter manager, in the shape of NT's. It is a legacy
+// filter: it hears of every file system that registers with the I/O
+// manager (IoRegisterFsRegistrationChange) and attaches a device of its own
+// over each (the RAM file system's volume; demo=io's \Device\Mup), so every
+// request to a file there reaches it first. Minifilters import its routines
+// (fltkernel.h, fltmgr.exports) and register pre- and post-create
+// callbacks, with an instance on each volume their instance setup accepts;
+// each create runs as the case studies' stacks read:
 //
 //   fltMgr!FltpCreate
 //     the pre-create callbacks, newest filter first (a filter may complete
 //     the create itself: FLT_PREOP_COMPLETE)
 //     fltMgr!FltpLegacyProcessingAfterPreCallbacksCompleted
-//       the create goes down to the file system (RamFs!RamFsFsdCreate),
-//       and fltmgr waits for it
+//       the create goes down to the file system (RamFs!RamFsFsdCreate,
+//       mup!MupCreate), and fltMgr waits for it
+//       (fltMgr!FltpSynchronizedOperationCompletion)
 //     the post-create callbacks of the filters that asked, in reverse
 //
-// Every other request passes down untouched. One volume is filtered: the
-// RAM volume, attached at load (the file system must be loaded first). The
-// filter manager stays loaded for as long as the system runs, as NT's.
+// Every other request passes down untouched. The filter manager stays
+// loaded for as long as the system runs, as NT's.
 
 #include "drivers/fltmgr/fltkernel.h"
 
 #define FLTP_FILTER_TAG POOL_TAG('F', 'M', 'f', 'l')   // FLT_FILTER
 #define FLTP_MAX_FILTERS 8
-#define FLTP_VOLUME_NAME u"\\Device\\RamVolume0"
+#define FLTP_MAX_VOLUMES 4
 
 // A registered minifilter.
 typedef struct _FLT_FILTER {
@@ -28,18 +31,27 @@ typedef struct _FLT_FILTER {
     DRIVER_OBJECT *Driver;
     PFLT_PRE_OPERATION_CALLBACK PreCreate;
     PFLT_POST_OPERATION_CALLBACK PostCreate;
+    PFLT_INSTANCE_SETUP_CALLBACK InstanceSetup;
     BOOLEAN Started;                    // FltStartFiltering was called
+    ULONG Instances;                    // bit i: it filters FltpVolumes[i]
     BOOLEAN Unregistering;
     LONG ActiveCallbacks;               // creates that will call it
     KEVENT Rundown;                     // set when the last of those ends
 } FLT_FILTER;
 
+// The device extension of each filter device fltMgr attaches: a volume.
+typedef struct _FLTP_VOLUME {
+    DEVICE_OBJECT *FileSystemDevice;    // the device the file system registered
+    DEVICE_OBJECT *LowerDevice;         // what the filter device is attached to
+    ULONG Index;                        // its slot in FltpVolumes
+} FLTP_VOLUME;
+
+static DRIVER_OBJECT *FltpDriverObject;
 static DEVICE_OBJECT *FltpControlDevice;    // \Device\FltMgr
-static DEVICE_OBJECT *FltpVolumeFilter;     // attached over the volume device
-static DEVICE_OBJECT *FltpLowerDevice;      // what it is attached to
+static DEVICE_OBJECT *FltpVolumes[FLTP_MAX_VOLUMES];   // the filter devices
 static LIST_ENTRY FltpFilters;
 static ULONG FltpFilterCount;
-static KMUTEX FltpFilterLock;               // guards FltpFilters
+static KMUTEX FltpFilterLock;               // guards FltpFilters and FltpVolumes
 
 static NTSTATUS FltpComplete(IRP *irp, NTSTATUS status, ULONG_PTR information)
 {
@@ -61,7 +73,7 @@ static void FltpRelease(void)
 
 // The started filters with a create callback, each held (ActiveCallbacks)
 // so that FltUnregisterFilter waits for this create to be done with it.
-static ULONG FltpReferenceFilters(FLT_FILTER **filters)
+static ULONG FltpReferenceFilters(const FLTP_VOLUME *volume, FLT_FILTER **filters)
 {
     ULONG count = 0;
 
@@ -69,7 +81,8 @@ static ULONG FltpReferenceFilters(FLT_FILTER **filters)
     for (LIST_ENTRY *entry = FltpFilters.Flink; entry != &FltpFilters; entry = entry->Flink) {
         FLT_FILTER *filter = CONTAINING_RECORD(entry, FLT_FILTER, Links);
 
-        if (filter->Started && count < FLTP_MAX_FILTERS) {
+        if (filter->Started && (filter->Instances & (1U << volume->Index)) &&
+            count < FLTP_MAX_FILTERS) {
             __atomic_add_fetch(&filter->ActiveCallbacks, 1, __ATOMIC_ACQ_REL);
             filters[count++] = filter;
         }
@@ -85,7 +98,8 @@ static void FltpDereferenceFilter(FLT_FILTER *filter)
         KeSetEvent(&filter->Rundown, IO_NO_INCREMENT, FALSE);
 }
 
-static NTSTATUS FltpSynchronousCompletion(DEVICE_OBJECT *deviceObject, IRP *irp, void *context)
+static NTSTATUS FltpSynchronizedOperationCompletion(DEVICE_OBJECT *deviceObject, IRP *irp,
+                                                    void *context)
 {
     KeSetEvent(context, IO_NO_INCREMENT, FALSE);
     // fltmgr owns the IRP again: it runs the post-callbacks, then completes it.
@@ -94,15 +108,16 @@ static NTSTATUS FltpSynchronousCompletion(DEVICE_OBJECT *deviceObject, IRP *irp,
 
 // The create goes down to the file system; fltmgr waits for it. A frame of
 // its own in stacks (not in line), as NT's.
-__attribute__((noinline)) static NTSTATUS FltpLegacyProcessingAfterPreCallbacksCompleted(IRP *irp)
+__attribute__((noinline)) static NTSTATUS
+FltpLegacyProcessingAfterPreCallbacksCompleted(IRP *irp, DEVICE_OBJECT *lowerDevice)
 {
     KEVENT event;
     NTSTATUS status;
 
     KeInitializeEvent(&event, NotificationEvent, FALSE);
     IoCopyCurrentIrpStackLocationToNext(irp);
-    IoSetCompletionRoutine(irp, FltpSynchronousCompletion, &event, TRUE, TRUE, TRUE);
-    status = IoCallDriver(FltpLowerDevice, irp);
+    IoSetCompletionRoutine(irp, FltpSynchronizedOperationCompletion, &event, TRUE, TRUE, TRUE);
+    status = IoCallDriver(lowerDevice, irp);
     if (status == STATUS_PENDING)
         KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL);
     return irp->IoStatus.Status;
@@ -122,6 +137,7 @@ static void FltpPostCreate(FLT_FILTER **filters, BOOLEAN *wantPost, void **conte
 static NTSTATUS FltpCreate(DEVICE_OBJECT *deviceObject, IRP *irp)
 {
     IO_STACK_LOCATION *stack = IoGetCurrentIrpStackLocation(irp);
+    FLTP_VOLUME *volume = deviceObject->DeviceExtension;
     FLT_FILTER *filters[FLTP_MAX_FILTERS];
     BOOLEAN wantPost[FLTP_MAX_FILTERS] = {0};
     void *contexts[FLTP_MAX_FILTERS] = {0};
@@ -148,10 +164,10 @@ static NTSTATUS FltpCreate(DEVICE_OBJECT *deviceObject, IRP *irp)
     data.Iopb = &iopb;
     data.RequestorMode = irp->RequestorMode;
     objects.Size = sizeof(objects);
-    objects.Volume = FltpLowerDevice;
+    objects.Volume = volume->FileSystemDevice;
     objects.FileObject = stack->FileObject;
 
-    count = FltpReferenceFilters(filters);
+    count = FltpReferenceFilters(volume, filters);
     for (; called < count; called++) {
         FLT_PREOP_CALLBACK_STATUS answer;
 
@@ -174,7 +190,7 @@ static NTSTATUS FltpCreate(DEVICE_OBJECT *deviceObject, IRP *irp)
         irp->IoStatus = data.IoStatus;
         FltpPostCreate(filters, wantPost, contexts, called, &data, &objects);
     } else {
-        status = FltpLegacyProcessingAfterPreCallbacksCompleted(irp);
+        status = FltpLegacyProcessingAfterPreCallbacksCompleted(irp, volume->LowerDevice);
         data.IoStatus = irp->IoStatus;
         FltpPostCreate(filters, wantPost, contexts, count, &data, &objects);
     }
@@ -195,24 +211,109 @@ static NTSTATUS FltpPassThrough(DEVICE_OBJECT *deviceObject, IRP *irp)
         return FltpComplete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
     }
     IoSkipCurrentIrpStackLocation(irp);
-    return IoCallDriver(FltpLowerDevice, irp);
+    return IoCallDriver(((FLTP_VOLUME *)deviceObject->DeviceExtension)->LowerDevice, irp);
 }
 
-// ---- The control device: FltRegisterFilter and its kin ----
+// ---- Instances: which filter filters which volume ----
 
-static NTSTATUS FltpRegisterFilter(const FLTMGR_REGISTER_INPUT *input, FLT_FILTER **result)
+// Asks the filter whether it wants the volume in slot `index` (no instance
+// setup routine: it wants every volume). Under FltpFilterLock.
+static void FltpSetupInstance(FLT_FILTER *filter, ULONG index, FLT_INSTANCE_SETUP_FLAGS flags)
 {
-    const FLT_REGISTRATION *registration = input->Registration;
+    FLTP_VOLUME *volume = FltpVolumes[index]->DeviceExtension;
+    FLT_RELATED_OBJECTS objects = {0};
+
+    objects.Size = sizeof(objects);
+    objects.Filter = filter;
+    objects.Volume = volume->FileSystemDevice;
+    if (!filter->InstanceSetup ||
+        NT_SUCCESS(filter->InstanceSetup(&objects, flags, volume->FileSystemDevice->DeviceType,
+                                         FLT_FSTYPE_UNKNOWN)))
+        filter->Instances |= 1U << index;
+}
+
+// A file system registered or went (IoRegisterFsRegistrationChange): a
+// filter device over it, or that device taken away.
+static void FltpFsNotification(DEVICE_OBJECT *fileSystemDevice, BOOLEAN active)
+{
+    DEVICE_OBJECT *filterDevice = NULL;
+    FLTP_VOLUME *volume;
+    ULONG index;
+    NTSTATUS status;
+
+    if (!active) {
+        FltpAcquire();
+        for (index = 0; index < FLTP_MAX_VOLUMES; index++) {
+            if (FltpVolumes[index] && ((FLTP_VOLUME *)FltpVolumes[index]->DeviceExtension)
+                                              ->FileSystemDevice == fileSystemDevice) {
+                filterDevice = FltpVolumes[index];
+                FltpVolumes[index] = NULL;
+                break;
+            }
+        }
+        for (LIST_ENTRY *entry = FltpFilters.Flink; filterDevice && entry != &FltpFilters;
+             entry = entry->Flink)
+            CONTAINING_RECORD(entry, FLT_FILTER, Links)->Instances &= ~(1U << index);
+        FltpRelease();
+        if (filterDevice) {
+            IoDetachDevice(((FLTP_VOLUME *)filterDevice->DeviceExtension)->LowerDevice);
+            IoDeleteDevice(filterDevice);
+        }
+        return;
+    }
+    status = IoCreateDevice(FltpDriverObject, sizeof(FLTP_VOLUME), NULL,
+                            fileSystemDevice->DeviceType, 0, FALSE, &filterDevice);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("fltMgr: cannot filter %p: status %08x\n", fileSystemDevice, (ULONG)status);
+        return;
+    }
+    volume = filterDevice->DeviceExtension;
+    volume->FileSystemDevice = fileSystemDevice;
+    // Requests reach the top device with the buffering it asks for.
+    filterDevice->Flags |= fileSystemDevice->Flags & (DO_BUFFERED_IO | DO_DIRECT_IO);
+    FltpAcquire();
+    for (index = 0; index < FLTP_MAX_VOLUMES && FltpVolumes[index]; index++)
+        ;
+    if (index < FLTP_MAX_VOLUMES)
+        volume->LowerDevice = IoAttachDeviceToDeviceStack(filterDevice, fileSystemDevice);
+    if (index == FLTP_MAX_VOLUMES || !volume->LowerDevice) {
+        FltpRelease();
+        DbgPrint("fltMgr: cannot attach over %p\n", fileSystemDevice);
+        IoDeleteDevice(filterDevice);
+        return;
+    }
+    volume->Index = index;
+    FltpVolumes[index] = filterDevice;
+    filterDevice->Flags &= ~DO_DEVICE_INITIALIZING;
+    for (LIST_ENTRY *entry = FltpFilters.Flink; entry != &FltpFilters; entry = entry->Flink) {
+        FLT_FILTER *filter = CONTAINING_RECORD(entry, FLT_FILTER, Links);
+
+        if (filter->Started)
+            FltpSetupInstance(filter, index, FLTFL_INSTANCE_SETUP_AUTOMATIC_ATTACHMENT |
+                                                 FLTFL_INSTANCE_SETUP_NEWLY_MOUNTED_VOLUME);
+    }
+    FltpRelease();
+}
+
+// ---- The exports: FltRegisterFilter and its kin ----
+
+NTSTATUS FltRegisterFilter(DRIVER_OBJECT *driver, const FLT_REGISTRATION *registration,
+                           PFLT_FILTER *retFilter)
+{
     FLT_FILTER *filter;
 
+    if (!retFilter)
+        return STATUS_INVALID_PARAMETER;
+    *retFilter = NULL;
     if (!registration || registration->Size < sizeof(FLT_REGISTRATION) ||
-        registration->Version != FLT_REGISTRATION_VERSION || !input->Driver)
+        registration->Version != FLT_REGISTRATION_VERSION || !driver)
         return STATUS_INVALID_PARAMETER;
     filter = ExAllocatePoolWithTag(NonPagedPool, sizeof(*filter), FLTP_FILTER_TAG);
     if (!filter)
         return STATUS_INSUFFICIENT_RESOURCES;
     memset(filter, 0, sizeof(*filter));
-    filter->Driver = input->Driver;
+    filter->Driver = driver;
+    filter->InstanceSetup = registration->InstanceSetupCallback;
     KeInitializeEvent(&filter->Rundown, NotificationEvent, FALSE);
     for (const FLT_OPERATION_REGISTRATION *operation = registration->OperationRegistration;
          operation && operation->MajorFunction != IRP_MJ_OPERATION_END; operation++) {
@@ -233,7 +334,7 @@ static NTSTATUS FltpRegisterFilter(const FLTMGR_REGISTER_INPUT *input, FLT_FILTE
     InsertHeadList(&FltpFilters, &filter->Links);
     FltpFilterCount++;
     FltpRelease();
-    *result = filter;
+    *retFilter = filter;
     return STATUS_SUCCESS;
 }
 
@@ -247,21 +348,26 @@ static FLT_FILTER *FltpFindFilter(FLT_FILTER *candidate)
     return NULL;
 }
 
-static NTSTATUS FltpStartFiltering(FLT_FILTER *candidate)
+NTSTATUS FltStartFiltering(PFLT_FILTER candidate)
 {
     FLT_FILTER *filter;
 
     FltpAcquire();
     filter = FltpFindFilter(candidate);
-    if (filter)
+    if (filter && !filter->Started) {
+        for (ULONG index = 0; index < FLTP_MAX_VOLUMES; index++) {
+            if (FltpVolumes[index])
+                FltpSetupInstance(filter, index, FLTFL_INSTANCE_SETUP_AUTOMATIC_ATTACHMENT);
+        }
         filter->Started = TRUE;
+    }
     FltpRelease();
     return filter ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
 }
 
 // Off the list at once (no new create calls it), then waits for the
 // creates still calling it.
-static NTSTATUS FltpUnregisterFilter(FLT_FILTER *candidate)
+void FltUnregisterFilter(PFLT_FILTER candidate)
 {
     FLT_FILTER *filter;
 
@@ -274,79 +380,10 @@ static NTSTATUS FltpUnregisterFilter(FLT_FILTER *candidate)
     }
     FltpRelease();
     if (!filter)
-        return STATUS_INVALID_PARAMETER;
+        return;
     while (__atomic_load_n(&filter->ActiveCallbacks, __ATOMIC_ACQUIRE))
         KeWaitForSingleObject(&filter->Rundown, Executive, KernelMode, FALSE, NULL);
     ExFreePoolWithTag(filter, FLTP_FILTER_TAG);
-    return STATUS_SUCCESS;
-}
-
-static NTSTATUS FltpControl(DEVICE_OBJECT *deviceObject, IRP *irp)
-{
-    IO_STACK_LOCATION *stack = IoGetCurrentIrpStackLocation(irp);
-    ULONG inputLength = stack->Parameters.DeviceIoControl.InputBufferLength;
-    ULONG outputLength = stack->Parameters.DeviceIoControl.OutputBufferLength;
-    void *buffer = irp->AssociatedIrp.SystemBuffer;
-    FLT_FILTER *filter = NULL;
-    NTSTATUS status;
-
-    if (deviceObject != FltpControlDevice)
-        return FltpPassThrough(deviceObject, irp);
-    switch (stack->Parameters.DeviceIoControl.IoControlCode) {
-    case IOCTL_FLTMGR_REGISTER_FILTER: {
-        FLTMGR_REGISTER_INPUT input;
-
-        if (!buffer || inputLength < sizeof(input) || outputLength < sizeof(filter))
-            return FltpComplete(irp, STATUS_INVALID_PARAMETER, 0);
-        memcpy(&input, buffer, sizeof(input));
-        status = FltpRegisterFilter(&input, &filter);
-        if (!NT_SUCCESS(status))
-            return FltpComplete(irp, status, 0);
-        memcpy(buffer, &filter, sizeof(filter));
-        return FltpComplete(irp, status, sizeof(filter));
-    }
-    case IOCTL_FLTMGR_START_FILTERING:
-    case IOCTL_FLTMGR_UNREGISTER_FILTER:
-        if (!buffer || inputLength < sizeof(filter))
-            return FltpComplete(irp, STATUS_INVALID_PARAMETER, 0);
-        memcpy(&filter, buffer, sizeof(filter));
-        status = stack->Parameters.DeviceIoControl.IoControlCode == IOCTL_FLTMGR_START_FILTERING
-                     ? FltpStartFiltering(filter)
-                     : FltpUnregisterFilter(filter);
-        return FltpComplete(irp, status, 0);
-    default:
-        return FltpComplete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
-    }
-}
-
-// Attaches over the RAM volume's device.
-static NTSTATUS FltpAttachToVolume(DRIVER_OBJECT *driverObject)
-{
-    UNICODE_STRING name;
-    FILE_OBJECT *fileObject;
-    DEVICE_OBJECT *top, *volumeDevice;
-    NTSTATUS status;
-
-    RtlInitUnicodeString(&name, FLTP_VOLUME_NAME);
-    status = IoGetDeviceObjectPointer(&name, FILE_READ_ATTRIBUTES, &fileObject, &top);
-    if (!NT_SUCCESS(status))
-        return status;
-    volumeDevice = fileObject->DeviceObject;
-    status = IoCreateDevice(driverObject, 0, NULL, FILE_DEVICE_DISK_FILE_SYSTEM, 0, FALSE,
-                            &FltpVolumeFilter);
-    if (NT_SUCCESS(status)) {
-        // Requests reach the top device with the buffering it asks for.
-        FltpVolumeFilter->Flags |= volumeDevice->Flags & (DO_BUFFERED_IO | DO_DIRECT_IO);
-        FltpLowerDevice = IoAttachDeviceToDeviceStack(FltpVolumeFilter, volumeDevice);
-        if (!FltpLowerDevice) {
-            IoDeleteDevice(FltpVolumeFilter);
-            status = STATUS_NO_SUCH_DEVICE;
-        } else {
-            FltpVolumeFilter->Flags &= ~DO_DEVICE_INITIALIZING;
-        }
-    }
-    ObDereferenceObject(fileObject);
-    return status;
 }
 
 NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
@@ -354,12 +391,12 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
     UNICODE_STRING name;
     NTSTATUS status;
 
+    FltpDriverObject = driverObject;
     InitializeListHead(&FltpFilters);
     KeInitializeMutex(&FltpFilterLock, 0);
     for (ULONG i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
         driverObject->MajorFunction[i] = FltpPassThrough;
     driverObject->MajorFunction[IRP_MJ_CREATE] = FltpCreate;
-    driverObject->MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL] = FltpControl;
     RtlInitUnicodeString(&name, FLTMGR_DEVICE_NAME);
     status = IoCreateDevice(driverObject, 0, &name, FILE_DEVICE_DISK_FILE_SYSTEM, 0, FALSE,
                             &FltpControlDevice);
@@ -367,6 +404,8 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
         return status;
     FltpControlDevice->Flags |= DO_BUFFERED_IO;
     FltpControlDevice->Flags &= ~DO_DEVICE_INITIALIZING;
-    // On failure the I/O manager deletes the control device.
-    return FltpAttachToVolume(driverObject);
+    // Attaches over every file system already registered (the RAM volume)
+    // now, and over each one that registers later. On failure the I/O
+    // manager deletes the control device.
+    return IoRegisterFsRegistrationChange(driverObject, FltpFsNotification);
 }

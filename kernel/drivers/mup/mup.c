@@ -109,8 +109,11 @@ static NTSTATUS MupCleanupClose(DEVICE_OBJECT *device, IRP *irp)
 static void MupUnload(DRIVER_OBJECT *driverObject)
 {
     ObDereferenceObject(MupProviderFile);
-    if (driverObject->DeviceObject)
+    if (driverObject->DeviceObject) {
+        // The filter manager detaches from the device first.
+        IoUnregisterFileSystem(driverObject->DeviceObject);
         IoDeleteDevice(driverObject->DeviceObject);
+    }
 }
 
 NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
@@ -136,6 +139,13 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
     driverObject->MajorFunction[IRP_MJ_CREATE] = MupCreate;
     driverObject->MajorFunction[IRP_MJ_CLEANUP] = MupCleanupClose;
     driverObject->MajorFunction[IRP_MJ_CLOSE] = MupCleanupClose;
+    // A file system: the filter manager attaches over \Device\Mup now, so
+    // that opens of UNC paths go through it as on NT.
+    status = IoRegisterFileSystem(device);
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(MupProviderFile);
+        return status;          // the I/O manager deletes the device
+    }
     driverObject->DriverUnload = MupUnload;
     return STATUS_SUCCESS;
 }

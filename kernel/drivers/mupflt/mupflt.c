@@ -1,86 +1,84 @@
-// mupflt.sys: a legacy file system filter over \Device\Mup (driver
-// \FileSystem\MupFlt), standing where the case study's filter manager
-// stands above Mup. It passes every request down unchanged; a create it
-// passes with a completion routine of its own, which sees every open of a
-// UNC path end (success, error or cancel) and counts them. It attaches when
-// it loads, so Mup must be loaded first.
+// mupflt.sys: demo=io's minifilter on \Device\Mup (driver
+// \FileSystem\MupFlt). It imports the filter manager's routines from
+// fltMgr.sys (fltkernel.h), wants an instance on the UNC provider only (its
+// instance setup), and counts the opens of UNC paths it sees end (success,
+// error or cancel) in its post-create callback. The create itself runs
+// through fltMgr!FltpCreate over mup!MupCreate, as in the third case study.
 //
-// Unload it only when no open is in flight through it (the tests do so
-// after the opens ended): as for NT's legacy filters, nothing keeps its
-// device, and so its image, while a create below it still has its
-// completion routine to call, and the demo's create never ends on its own.
+// Its unload (FltUnregisterFilter) waits for the creates still holding its
+// callbacks: unload it once the demo's open has ended.
 
-#include "io/io.h"
+#include "drivers/fltmgr/fltkernel.h"
 
-static const WCHAR MupFltTargetName[] = u"\\Device\\Mup";
-
-static DEVICE_OBJECT *MupFltDevice;     // attached over \Device\Mup
-static DEVICE_OBJECT *MupFltLower;      // what requests are passed to
+static PFLT_FILTER MupFltFilter;
 
 // Read by the debugger (x mupflt!MupFlt*): opens seen to their end.
 volatile LONG MupFltCreatesCompleted;
 
-__attribute__((noinline)) static NTSTATUS MupFltCreateCompletion(DEVICE_OBJECT *device,
-                                                                 IRP *irp, void *context)
+static FLT_PREOP_CALLBACK_STATUS MupFltPreCreate(FLT_CALLBACK_DATA *data,
+                                                 const FLT_RELATED_OBJECTS *fltObjects,
+                                                 void **completionContext)
 {
-    UNREFERENCED_PARAMETER(device);
-    UNREFERENCED_PARAMETER(context);
+    UNREFERENCED_PARAMETER(data);
+    UNREFERENCED_PARAMETER(fltObjects);
+    *completionContext = NULL;
+    return FLT_PREOP_SUCCESS_WITH_CALLBACK;
+}
+
+__attribute__((noinline)) static FLT_POSTOP_CALLBACK_STATUS
+MupFltPostCreate(FLT_CALLBACK_DATA *data, const FLT_RELATED_OBJECTS *fltObjects,
+                 void *completionContext, FLT_POST_OPERATION_FLAGS flags)
+{
+    UNREFERENCED_PARAMETER(data);
+    UNREFERENCED_PARAMETER(fltObjects);
+    UNREFERENCED_PARAMETER(completionContext);
+    UNREFERENCED_PARAMETER(flags);
     __atomic_add_fetch(&MupFltCreatesCompleted, 1, __ATOMIC_RELAXED);
-    if (irp->PendingReturned)
-        IoMarkIrpPending(irp);
-    return STATUS_SUCCESS;
+    return FLT_POSTOP_FINISHED_PROCESSING;
 }
 
-__attribute__((noinline)) static NTSTATUS MupFltCreate(DEVICE_OBJECT *device, IRP *irp)
+static NTSTATUS MupFltInstanceSetup(const FLT_RELATED_OBJECTS *fltObjects,
+                                    FLT_INSTANCE_SETUP_FLAGS flags, DEVICE_TYPE volumeDeviceType,
+                                    FLT_FILESYSTEM_TYPE volumeFilesystemType)
 {
-    UNREFERENCED_PARAMETER(device);
-    IoCopyCurrentIrpStackLocationToNext(irp);
-    IoSetCompletionRoutine(irp, MupFltCreateCompletion, NULL, TRUE, TRUE, TRUE);
-    return IoCallDriver(MupFltLower, irp);
+    UNREFERENCED_PARAMETER(fltObjects);
+    UNREFERENCED_PARAMETER(flags);
+    UNREFERENCED_PARAMETER(volumeFilesystemType);
+    return volumeDeviceType == FILE_DEVICE_MULTI_UNC_PROVIDER ? STATUS_SUCCESS
+                                                              : STATUS_FLT_DO_NOT_ATTACH;
 }
 
-static NTSTATUS MupFltPassThrough(DEVICE_OBJECT *device, IRP *irp)
-{
-    UNREFERENCED_PARAMETER(device);
-    IoSkipCurrentIrpStackLocation(irp);
-    return IoCallDriver(MupFltLower, irp);
-}
+static const FLT_OPERATION_REGISTRATION MupFltCallbacks[] = {
+    {IRP_MJ_CREATE, 0, MupFltPreCreate, MupFltPostCreate, NULL},
+    {IRP_MJ_OPERATION_END, 0, NULL, NULL, NULL},
+};
+
+static const FLT_REGISTRATION MupFltRegistration = {
+    .Size = sizeof(FLT_REGISTRATION),
+    .Version = FLT_REGISTRATION_VERSION,
+    .OperationRegistration = MupFltCallbacks,
+    .InstanceSetupCallback = MupFltInstanceSetup,
+};
 
 static void MupFltUnload(DRIVER_OBJECT *driverObject)
 {
     UNREFERENCED_PARAMETER(driverObject);
-    IoDetachDevice(MupFltLower);
-    IoDeleteDevice(MupFltDevice);
+    FltUnregisterFilter(MupFltFilter);
 }
 
 NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
 {
-    UNICODE_STRING name;
-    FILE_OBJECT *fileObject;
-    DEVICE_OBJECT *top;
     NTSTATUS status;
 
     UNREFERENCED_PARAMETER(registryPath);
-    for (ULONG i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
-        driverObject->MajorFunction[i] = MupFltPassThrough;
-    driverObject->MajorFunction[IRP_MJ_CREATE] = MupFltCreate;
-    RtlInitUnicodeString(&name, MupFltTargetName);
-    // Opening the device itself: Mup answers that at once.
-    status = IoGetDeviceObjectPointer(&name, FILE_READ_ATTRIBUTES, &fileObject, &top);
+    status = FltRegisterFilter(driverObject, &MupFltRegistration, &MupFltFilter);
     if (!NT_SUCCESS(status))
         return status;
-    status = IoCreateDevice(driverObject, 0, NULL, FILE_DEVICE_DISK_FILE_SYSTEM, 0, FALSE,
-                            &MupFltDevice);
-    if (NT_SUCCESS(status)) {
-        MupFltLower = IoAttachDeviceToDeviceStack(MupFltDevice, fileObject->DeviceObject);
-        if (!MupFltLower) {
-            IoDeleteDevice(MupFltDevice);
-            status = STATUS_NO_SUCH_DEVICE;
-        } else {
-            MupFltDevice->Flags &= ~DO_DEVICE_INITIALIZING;
-            driverObject->DriverUnload = MupFltUnload;
-        }
+    status = FltStartFiltering(MupFltFilter);
+    if (!NT_SUCCESS(status)) {
+        FltUnregisterFilter(MupFltFilter);
+        return status;
     }
-    ObDereferenceObject(fileObject);
-    return status;
+    driverObject->DriverUnload = MupFltUnload;
+    return STATUS_SUCCESS;
 }

@@ -1,8 +1,10 @@
 // openlog.sys: an example minifilter. It registers pre- and post-create
-// callbacks with the filter manager (fltkernel.h) and logs every open on
-// the RAM volume with DbgPrint: the name, who opens it, and how the open
-// ended. The counters below let tests see that its callbacks ran. It can
-// be unloaded: FltUnregisterFilter waits for the callbacks still running.
+// callbacks with the filter manager (fltkernel.h: routines imported from
+// fltMgr.sys), wants an instance on disk file systems only (its instance
+// setup), and logs every open on the RAM volume with DbgPrint: the name,
+// who opens it, and how the open ended. The counters below let tests see
+// that its callbacks ran. It can be unloaded: FltUnregisterFilter waits for
+// the callbacks still running.
 //
 //   openlog: open \tests\fox.txt by 0x2c.0x30
 //   openlog: \tests\fox.txt: status 00000000, information 1
@@ -67,10 +69,20 @@ static const FLT_OPERATION_REGISTRATION OpenLogCallbacks[] = {
     {IRP_MJ_OPERATION_END, 0, NULL, NULL, NULL},
 };
 
+// Disk file systems (the RAM volume), not the network's (Mup).
+static NTSTATUS OpenLogInstanceSetup(const FLT_RELATED_OBJECTS *fltObjects,
+                                     FLT_INSTANCE_SETUP_FLAGS flags, DEVICE_TYPE volumeDeviceType,
+                                     FLT_FILESYSTEM_TYPE volumeFilesystemType)
+{
+    return volumeDeviceType == FILE_DEVICE_DISK_FILE_SYSTEM ? STATUS_SUCCESS
+                                                            : STATUS_FLT_DO_NOT_ATTACH;
+}
+
 static const FLT_REGISTRATION OpenLogRegistration = {
     .Size = sizeof(FLT_REGISTRATION),
     .Version = FLT_REGISTRATION_VERSION,
     .OperationRegistration = OpenLogCallbacks,
+    .InstanceSetupCallback = OpenLogInstanceSetup,
 };
 
 static void OpenLogUnload(DRIVER_OBJECT *driverObject)

@@ -117,7 +117,11 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
     RtlInitUnicodeString(&name, RAMFS_VOLUME_NAME);
     RtlInitUnicodeString(&link, RAMFS_VOLUME_LINK);
     status = IoCreateSymbolicLink(&link, &name);
+    // Filters (the filter manager) attach over the volume when it registers.
+    if (NT_SUCCESS(status))
+        status = IoRegisterFileSystem(RamFsVolumeDevice);
     if (!NT_SUCCESS(status)) {
+        IoDeleteSymbolicLink(&link);
         RamFsDeleteVcb(&((RAMFS_VOLUME *)RamFsVolumeDevice->DeviceExtension)->Vcb);
         RamFsVolumeDevice = NULL;
     }

@@ -90,6 +90,14 @@ UTEST(LoadDriverReturnsWhatTheLoaderAndDriverEntrySay)
     UT_EXPECT_STATUS(Load(SERVICES u"tldrfail"), STATUS_INSUFFICIENT_RESOURCES);
     UT_EXPECT_STATUS(Load(SERVICES u"TLDRFAIL"), STATUS_INSUFFICIENT_RESOURCES);
     UT_EXPECT_STATUS(Unload(SERVICES u"tldrfail"), STATUS_OBJECT_NAME_NOT_FOUND);  // no driver
+    // A DriverEntry that faults (after making a device, a link and pool):
+    // the exception's code, and no driver, device or link left (the leak
+    // check after the program sees its pool).
+    UT_EXPECT_STATUS(Load(SERVICES u"tldrfault"), STATUS_ACCESS_VIOLATION);
+    UT_EXPECT_STATUS(Unload(SERVICES u"tldrfault"), STATUS_OBJECT_NAME_NOT_FOUND);
+    UT_EXPECT_STATUS(OpenDevice(u"\\Device\\TldrFault", &file), STATUS_OBJECT_NAME_NOT_FOUND);
+    UT_EXPECT_STATUS(OpenDevice(u"\\??\\TldrFault", &file), STATUS_OBJECT_NAME_NOT_FOUND);
+    UT_EXPECT_STATUS(Load(SERVICES u"tldrfault"), STATUS_ACCESS_VIOLATION);
     UT_EXPECT_STATUS(OpenDevice(u"\\Device\\Null", &file), STATUS_SUCCESS);
     NtClose(file);
 }
