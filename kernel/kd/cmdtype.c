@@ -56,7 +56,7 @@ static const KD_FIELD KdpIoWorkItemFields[] = {
     KD_FIELD_OF(IO_WORKITEM, Type, KdFieldUlong, "Uint4B"),
 };
 
-static const KD_TYPE KdpTypes[] = {
+const KD_TYPE KdpTypes[] = {
     KD_TYPE_OF("_LIST_ENTRY", LIST_ENTRY, KdpListEntryFields),
     KD_TYPE_OF("_DISPATCHER_HEADER", DISPATCHER_HEADER, KdpDispatcherHeaderFields),
     KD_TYPE_OF("_KQUEUE", KQUEUE, KdpQueueFields),

@@ -47,3 +47,10 @@ typedef struct _KD_TYPE {
 
 // The I/O manager's types (typeio.c), ending with an entry without a name.
 extern const KD_TYPE KdpIoTypes[];
+// The dispatcher's and worker queues' types (cmdtype.c), the same way.
+extern const KD_TYPE KdpTypes[];
+
+// The offset of `FieldPath` ("Flink", "EntryListHead.Flink") in the type
+// `TypeName` ("nt!_KQUEUE" or "_KQUEUE"); FALSE when there is no such type
+// or field (typefield.c, over the tables above; the DWARF types replace it).
+BOOLEAN KdpTypeFieldOffset(const char *TypeName, const char *FieldPath, ULONG *Offset);
