@@ -126,8 +126,7 @@ static KD_COMMAND_RESULT KdpList(int argc, char **argv)
     }
     if (options.TypeName &&
         !KdpTypeFieldOffset(options.TypeName, options.FieldPath, &offset)) {
-        KdpPrint("!list: no field %s in type %s (`dt -l` lists the types)\n",
-                 options.FieldPath, options.TypeName);
+        KdpPrint("!list: no field %s in type %s\n", options.FieldPath, options.TypeName);
         return KdCommandContinue;
     }
     if (!KdpGetValue(options.Address, &start) ||

@@ -184,3 +184,43 @@ KTEST(KdMemShellSeparatorsAndExtraArguments)
     KtKdRun("dq 10 L1 extra");
     KtKdExpect("Syntax error at 'extra'");
 }
+
+// Every command refuses words it does not take, with an error line: none
+// drops them silently. The exceptions take any number of words by design
+// (an expression, a program's arguments, dt's fields, a search pattern,
+// values to write, !list's options), and !vm, whose flags the "Pool and
+// system views" work defines.
+KTEST(KdMemEveryCommandRefusesExtraWords)
+{
+    static const char *const variadic[] = {
+        "g", "?", ".start", "dt", "s", "eb", "ew", "ed", "eq", "!list", "!vm",
+    };
+    static char names[2048];
+    const char *at;
+    ULONG used = 0, checked = 0;
+
+    // The command names, as `help` lists them ("  name  summary").
+    KtKdRun("help");
+    for (at = KtKdOutput; (at = KtKdFind(at, "\n  ")) != NULL; ) {
+        at += 3;
+        while (*at && *at != ' ' && used + 1 < sizeof(names))
+            names[used++] = *at++;
+        names[used++] = '\0';
+    }
+    for (const char *name = names; name < names + used; name += strlen(name) + 1) {
+        BOOLEAN skip = FALSE;
+
+        for (ULONG i = 0; i < ARRAYSIZE(variadic); i++)
+            skip |= RtlCompareStringInsensitive(name, variadic[i]) == 0;
+        if (skip || !*name)
+            continue;
+        KtKdRunf("%s 1 2 3 4 5 6 7 8 9 a b c d e", name);
+        checked++;
+        if (!KtKdFind(KtKdOutput, "Usage") && !KtKdFind(KtKdOutput, "Syntax error") &&
+            !KtKdFind(KtKdOutput, "Extra argument")) {
+            DbgPrint("KTEST '%s' with 14 extra words printed: %s\n", name, KtKdOutput);
+            KT_EXPECT(!"a command took extra words without an error");
+        }
+    }
+    KT_EXPECT(checked > 40);
+}
