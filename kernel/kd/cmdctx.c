@@ -44,8 +44,16 @@ static KD_COMMAND_RESULT KdpSetProcessContext(int argc, char **argv)
 {
     ULONG64 address, process;
 
+    // WinDbg's /p (read through the process's own page tables) and /r
+    // (its user symbols) are what Sleuth always does for the implicit
+    // process: accepted, and nothing more to do.
+    while (argc > 1 && (!RtlCompareStringInsensitive(argv[1], "/p") ||
+                        !RtlCompareStringInsensitive(argv[1], "/r"))) {
+        argv++;
+        argc--;
+    }
     if (argc > 2) {
-        KdpPrint("Usage: .process [address]\n");
+        KdpPrint("Usage: .process [/p] [/r] [address]\n");
         return KdCommandContinue;
     }
     if (argc == 1) {
@@ -73,7 +81,7 @@ static KD_COMMAND_RESULT KdpSetProcessContext(int argc, char **argv)
 }
 
 const KD_COMMAND KdpContextCommands[] = {
-    { ".process", KdpSetProcessContext, ".process [address]",
+    { ".process", KdpSetProcessContext, ".process [/p] [/r] [address]",
       "read user addresses (d*, u, dt, poi) in that process; alone: show which one" },
     { NULL, NULL, NULL, NULL },
 };

@@ -44,8 +44,9 @@ def test_process_chooses_whose_user_addresses_are_read(vm):
     dc = one_line(vm, "dc %x L4" % VIEW)
     assert dc == ("00000000`00010000  6c6c6568 7266206f 70206d6f 65636f72  "
                   "hello from proce"), dc
-    # The other sharer sees the same bytes through its own view.
-    run(vm, ".process %s" % opener, "Implicit process is now %s" % backtick(opener))
+    # The other sharer sees the same bytes through its own view. (WinDbg's
+    # /p and /r are what Sleuth always does.)
+    run(vm, ".process /p /r %s" % opener, "Implicit process is now %s" % backtick(opener))
     assert one_line(vm, "da %x" % VIEW) == text
     # `.process 0`: back to the current thread's process.
     line = one_line(vm, ".process 0")
@@ -101,7 +102,7 @@ def test_process_refuses_what_is_not_a_process(vm):
     line = one_line(vm, ".process nt!KeTickCount")
     assert re.match(r"^%s is not a process: " % HEX16, line), line
     assert "a Cid?" in one_line(vm, ".process 10")
-    assert one_line(vm, ".process 1 2") == "Usage: .process [address]"
+    assert one_line(vm, ".process 1 2") == "Usage: .process [/p] [/r] [address]"
 
 
 def test_unicode_string_and_linked_list_displays(vm):
@@ -131,3 +132,11 @@ def test_semicolons_long_lines_and_extra_arguments(vm):
     assert one_line(vm, "version now") == "Extra argument 'now': usage: version"
     assert one_line(vm, "dd nt!KeTickCount L1 L2") == "Syntax error at 'L2'"
     run(vm, "? 2", "Evaluate expression: 2 =")    # and the shell goes on
+
+
+def test_r_shows_one_register(vm):
+    # docs/commands.md once said `r rax` was not supported; it is.
+    rax = int(one_line(vm, "? @rax").split()[-1].replace("`", ""), 16)
+    assert one_line(vm, "r rax") == "rax=%016x" % rax
+    assert one_line(vm, "r rbx rcx") == "Usage: r [register]"
+    assert one_line(vm, "r nosuch") == "Bad register error at 'nosuch'"
