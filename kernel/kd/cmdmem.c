@@ -292,15 +292,16 @@ static KD_COMMAND_RESULT KdpDisplayUnicode(int argc, char **argv)
     return KdpDisplayText(argc, argv, 2);
 }
 
-// dS ADDR: the UNICODE_STRING at ADDR, shown as its buffer's address and
-// its Length bytes of text (no NUL needed).
-static KD_COMMAND_RESULT KdpDisplayUnicodeString(int argc, char **argv)
+// dS ADDR (a UNICODE_STRING) and ds ADDR (a STRING: ANSI_STRING, OEM_STRING),
+// shown as the buffer's address and its Length bytes of text (no NUL
+// needed). Both structures are Length, MaximumLength, then Buffer.
+static KD_COMMAND_RESULT KdpDisplayCountedString(int argc, char **argv, ULONG width)
 {
     UNICODE_STRING string;
     ULONG64 address;
 
     if (argc != 2) {
-        KdpPrint("Usage: dS address\n");
+        KdpPrint("Usage: %s address\n", width == 1 ? "ds" : "dS");
         return KdCommandContinue;
     }
     if (!KdpGetValue(argv[1], &address))
@@ -309,19 +310,20 @@ static KD_COMMAND_RESULT KdpDisplayUnicodeString(int argc, char **argv)
         KdpPrintAccessError(address);
         return KdCommandContinue;
     }
-    if ((string.Length & 1) || string.Length > string.MaximumLength) {
-        KdpPrint("Not a UNICODE_STRING at %016llx: Length 0x%x, MaximumLength 0x%x\n",
-                 (unsigned long long)address, string.Length, string.MaximumLength);
+    if ((string.Length % width) || string.Length > string.MaximumLength) {
+        KdpPrint("Not a %s at %016llx: Length 0x%x, MaximumLength 0x%x\n",
+                 width == 1 ? "STRING" : "UNICODE_STRING", (unsigned long long)address,
+                 string.Length, string.MaximumLength);
         return KdCommandContinue;
     }
     KdpPrintAddress((ULONG64)string.Buffer);
     KdpPrint("  \"");
-    for (ULONG i = 0; i < string.Length / sizeof(WCHAR); i++) {
-        WCHAR c;
+    for (ULONG i = 0; i < string.Length / width; i++) {
+        USHORT c = 0;
 
-        if (!KdpReadMemory((ULONG64)string.Buffer + i * sizeof(WCHAR), &c, sizeof(c))) {
+        if (!KdpReadMemory((ULONG64)string.Buffer + i * width, &c, width)) {
             KdpPrint("\"\nMemory access error at '");
-            KdpPrintAddress((ULONG64)string.Buffer + i * sizeof(WCHAR));
+            KdpPrintAddress((ULONG64)string.Buffer + i * width);
             KdpPrint("'\n");
             return KdCommandContinue;
         }
@@ -329,6 +331,16 @@ static KD_COMMAND_RESULT KdpDisplayUnicodeString(int argc, char **argv)
     }
     KdpPrint("\"\n");
     return KdCommandContinue;
+}
+
+static KD_COMMAND_RESULT KdpDisplayUnicodeString(int argc, char **argv)
+{
+    return KdpDisplayCountedString(argc, argv, sizeof(WCHAR));
+}
+
+static KD_COMMAND_RESULT KdpDisplayAnsiString(int argc, char **argv)
+{
+    return KdpDisplayCountedString(argc, argv, 1);
 }
 
 // ---- dl: a linked list ----------------------------------------------------------------
@@ -407,6 +419,8 @@ const KD_COMMAND KdpMemoryCommands[] = {
       "display a Unicode string (to its NUL, at most count characters; default 0x100)" },
     { "dS", KdpDisplayUnicodeString, "dS address",
       "display the UNICODE_STRING at address: its buffer's address and text" },
+    { "ds", KdpDisplayAnsiString, "ds address",
+      "display the STRING (ANSI_STRING) at address: its buffer's address and text" },
     { "dl", KdpDisplayListForward, "dl address [MaxCount] [Size]",
       "display a linked list by Flink: Size pointers (4) of up to MaxCount (0x20) elements" },
     { "dlb", KdpDisplayListBackward, "dlb address [MaxCount] [Size]",

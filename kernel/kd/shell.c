@@ -80,8 +80,16 @@ BOOLEAN KdpGetValue(const char *text, ULONG64 *value)
     return FALSE;
 }
 
+// Names are not case-sensitive, except where WinDbg has two commands that
+// differ only in case (ds, dS): the exact name wins.
 static const KD_COMMAND *KdpFindCommand(const char *name)
 {
+    for (ULONG t = 0; t < ARRAYSIZE(KdpCommandTables); t++) {
+        for (const KD_COMMAND *command = KdpCommandTables[t]; command->Name; command++) {
+            if (strcmp(command->Name, name) == 0)
+                return command;
+        }
+    }
     for (ULONG t = 0; t < ARRAYSIZE(KdpCommandTables); t++) {
         for (const KD_COMMAND *command = KdpCommandTables[t]; command->Name; command++) {
             if (RtlCompareStringInsensitive(command->Name, name) == 0)

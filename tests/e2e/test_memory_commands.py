@@ -98,6 +98,20 @@ def test_thread_makes_its_process_the_implicit_one(vm):
     run(vm, ".thread")
 
 
+def test_counted_strings_built_with_the_enter_commands(vm):
+    creator, _, _ = sharer_processes(vm)
+    # An ANSI_STRING over the greeting: Length 5, MaximumLength 0x10, Buffer 0x10000.
+    output = run(vm, ".process %s; ew 10040 5 10; eq 10048 10000; dq 10040 L2" % creator)
+    assert output.splitlines()[-1] == ("00000000`00010040  00000000`00100005 "
+                                       "00000000`00010000"), output
+    assert one_line(vm, "ds 10040") == '00000000`00010000  "hello"'
+    # dS reads the same bytes as UTF-16: not text; an odd Length is no UNICODE_STRING.
+    assert one_line(vm, "dS 10040").startswith("Not a UNICODE_STRING at 0000000000010040")
+    run(vm, "ew 10040 a")
+    assert one_line(vm, "dS 10040") == '00000000`00010000  "....."'
+    run(vm, ".process 0")
+
+
 def test_process_refuses_what_is_not_a_process(vm):
     line = one_line(vm, ".process nt!KeTickCount")
     assert re.match(r"^%s is not a process: " % HEX16, line), line

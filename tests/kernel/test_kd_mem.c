@@ -109,6 +109,13 @@ KTEST(KdMemStringDisplays)
     string.Length = 3;
     KtKdRunf("dS %llx", KT_KD_ADDRESS(&string));
     KtKdExpect("Not a UNICODE_STRING at");
+    // ds (lower case) is the 8-bit STRING: the same layout, bytes of text.
+    {
+        ANSI_STRING ansi = { 6, 6, (char *)KtMemText };
+
+        KtKdRunf("ds %llx", KT_KD_ADDRESS(&ansi));
+        KtKdExpect("  \"Sleuth\"\n");
+    }
     KtKdRun("da 10");
     KtKdExpect("Memory access error at '00000000`00000010'");
     KtKdRunf("dc %llx L2", KT_KD_ADDRESS(KtMemText));
