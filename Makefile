@@ -296,6 +296,7 @@ fuzz: deps $(ISO)
 HOST_TEST_SRC := $(wildcard tests/host/*.c)
 HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/kd/symbols.c \
                  kernel/mm/pool.c kernel/rtl/elfimage.c kernel/init/cmdline.c kernel/kd/expr.c kernel/kd/typedb.c kernel/kd/cppexpr.c arch/x86_64/kbdmap.c \
+                 kernel/kd/kdparse.c \
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
                  arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
                  user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c \

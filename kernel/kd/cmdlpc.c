@@ -125,9 +125,65 @@ static void KdpLpcThread(ULONG64 address)
 
 // ---- Messages ---------------------------------------------------------------------------
 
+// The free message blocks: pool blocks tagged LpcM like the messages, but
+// holding none. They are those on LPC's free list (nt!LpcpFreeMessages,
+// linked through LPCP_MESSAGE.FreeEntry) and the one each thread may keep
+// (ETHREAD.LpcCachedMessage); LPC keeps at most LPCP_LOOKASIDE_DEPTH.
+#define KD_LPC_MAX_FREE_BLOCKS (LPCP_LOOKASIDE_DEPTH * 2)
+
+typedef struct _KD_LPC_FREE_BLOCKS {
+    ULONG64 Blocks[KD_LPC_MAX_FREE_BLOCKS];
+    ULONG Count;
+    BOOLEAN Known;                  // FALSE: the free list could not be read
+} KD_LPC_FREE_BLOCKS;
+
+static void KdpAddFreeBlock(KD_LPC_FREE_BLOCKS *free, ULONG64 block)
+{
+    if (block && free->Count < KD_LPC_MAX_FREE_BLOCKS)
+        free->Blocks[free->Count++] = block;
+}
+
+static BOOLEAN KdpCollectCachedBlock(void *context, const KD_LPC_THREAD *thread)
+{
+    ULONG64 block = 0;
+
+    if (KdpReadMemory(thread->Address + FIELD_OFFSET(ETHREAD, LpcCachedMessage), &block,
+                      sizeof(block)))
+        KdpAddFreeBlock(context, block);
+    return TRUE;
+}
+
+static void KdpCollectFreeBlocks(KD_LPC_FREE_BLOCKS *free)
+{
+    ULONG64 link = 0, head;
+
+    memset(free, 0, sizeof(*free));
+    if (!KdpLookupSymbolValue("nt!LpcpFreeMessages", &head) ||
+        !KdpReadMemory(head, &link, sizeof(link)))
+        return;
+    // FreeEntry is the block's first field: each link is a block.
+    for (ULONG i = 0; link && i < KD_LPC_MAX_FREE_BLOCKS; i++) {
+        KdpAddFreeBlock(free, link);
+        if (!KdpReadMemory(link, &link, sizeof(link)))
+            return;
+    }
+    KdpForEachLpcThread(KdpCollectCachedBlock, free);
+    free->Known = TRUE;
+}
+
+static BOOLEAN KdpIsFreeBlock(const KD_LPC_FREE_BLOCKS *free, ULONG64 block)
+{
+    for (ULONG i = 0; i < free->Count; i++) {
+        if (free->Blocks[i] == block)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 typedef struct _KD_POOL_MESSAGE_QUERY {
     ULONG MessageId;                // 0: every message block
     ULONG Shown;
+    KD_LPC_FREE_BLOCKS Free;
 } KD_POOL_MESSAGE_QUERY;
 
 static BOOLEAN KdpPrintPoolMessage(void *context, ULONG64 message)
@@ -135,6 +191,9 @@ static BOOLEAN KdpPrintPoolMessage(void *context, ULONG64 message)
     KD_POOL_MESSAGE_QUERY *query = context;
     ULONG id;
 
+    // A free block's header still holds the last message it carried.
+    if (KdpIsFreeBlock(&query->Free, message))
+        return TRUE;
     if (query->MessageId &&
         (!KdpReadMemory(message + FIELD_OFFSET(LPCP_MESSAGE, Request.MessageId), &id,
                         sizeof(id)) || id != query->MessageId))
@@ -146,13 +205,18 @@ static BOOLEAN KdpPrintPoolMessage(void *context, ULONG64 message)
 
 static void KdpSearchPool(ULONG messageId)
 {
-    KD_POOL_MESSAGE_QUERY query = { messageId, 0 };
+    static KD_POOL_MESSAGE_QUERY query;     // not on the debugger's stack: it is large
     ULONG blocks;
 
+    query.MessageId = messageId;
+    query.Shown = 0;
+    KdpCollectFreeBlocks(&query.Free);
     KdpPrint("Searching message %x in the kernel pool (tag LpcM) ...\n", messageId);
+    if (!query.Free.Known)
+        KdpPrint("(LPC's free list cannot be read: free blocks are shown too)\n");
     blocks = KdpForEachPoolMessage(KdpPrintPoolMessage, &query);
-    KdpPrint("%u of %u LPC message block%s in the pool shown\n", query.Shown, blocks,
-             blocks == 1 ? "" : "s");
+    KdpPrint("%u of %u LPC message block%s in the pool shown (%u free)\n", query.Shown, blocks,
+             blocks == 1 ? "" : "s", query.Free.Count);
 }
 
 static void KdpLpcMessage(ULONG messageId)
@@ -197,33 +261,45 @@ static void KdpLpcPort(ULONG64 address)
     KdpPrint("\n%u port%s\n", count, count == 1 ? "" : "s");
 }
 
+typedef struct _KD_PORT_SCAN {
+    KD_PORT Target;
+    ULONG Linked;                   // the rows printed
+} KD_PORT_SCAN;
+
 static BOOLEAN KdpPrintLinkedPortSummary(void *context, const KD_PORT *port)
 {
-    const KD_PORT *target = context;
+    KD_PORT_SCAN *scan = context;
+    const KD_PORT *target = &scan->Target;
     ULONG64 address = port->Address;
 
-    if (address == target->Address ||
-        (ULONG64)(ULONG_PTR)port->Port.ConnectionPort == target->Address ||
-        (ULONG64)(ULONG_PTR)port->Port.ConnectedPort == target->Address ||
-        address == (ULONG64)(ULONG_PTR)target->Port.ConnectionPort ||
-        address == (ULONG64)(ULONG_PTR)target->Port.ConnectedPort)
-        KdpPrint("%8lld  Port: 0x%016llx Connection: 0x%016llx  Communication: 0x%016llx "
-                 "'%s'\n", (long long)port->HandleCount, (unsigned long long)address,
-                 (unsigned long long)(ULONG_PTR)port->Port.ConnectionPort,
-                 (unsigned long long)(ULONG_PTR)port->Port.ConnectedPort, port->Name);
+    if (address != target->Address &&
+        (ULONG64)(ULONG_PTR)port->Port.ConnectionPort != target->Address &&
+        (ULONG64)(ULONG_PTR)port->Port.ConnectedPort != target->Address &&
+        address != (ULONG64)(ULONG_PTR)target->Port.ConnectionPort &&
+        address != (ULONG64)(ULONG_PTR)target->Port.ConnectedPort)
+        return TRUE;
+    KdpPrint("%8lld  Port: 0x%016llx Connection: 0x%016llx  Communication: 0x%016llx "
+             "'%s'\n", (long long)port->HandleCount, (unsigned long long)address,
+             (unsigned long long)(ULONG_PTR)port->Port.ConnectionPort,
+             (unsigned long long)(ULONG_PTR)port->Port.ConnectedPort, port->Name);
+    scan->Linked++;
     return TRUE;
 }
 
 static void KdpLpcScan(ULONG64 address)
 {
-    KD_PORT target;
+    static KD_PORT_SCAN scan;
     ULONG count;
 
-    if (!KdpReadPort(address, &target, FALSE))
+    if (!KdpReadPort(address, &scan.Target, FALSE))
         return;
+    scan.Linked = 0;
     KdpPrint("Scanning the ports linked to %016llx ...\n", (unsigned long long)address);
-    count = KdpForEachPort(KdpPrintLinkedPortSummary, &target);
-    KdpPrint("%u port%s scanned\n", count, count == 1 ? "" : "s");
+    count = KdpForEachPort(KdpPrintLinkedPortSummary, &scan);
+    // The rows, then how many ports were looked at to find them.
+    KdpPrint("%u port%s linked to %016llx (of %u port%s scanned)\n", scan.Linked,
+             scan.Linked == 1 ? "" : "s", (unsigned long long)address, count,
+             count == 1 ? "" : "s");
 }
 
 // ---- The command ------------------------------------------------------------------------

@@ -260,7 +260,9 @@ BOOLEAN KdpResolveProcess(ULONG64 which, ULONG64 *result)
     EPROCESS process;
     LONG_PTR references;
 
-    if (which == KD_CURRENT_PROCESS) {
+    if (which == KD_CURRENT_PROCESS && KdpImplicitProcessOverride()) {
+        which = KdpImplicitProcessOverride();       // `.process`'s choice
+    } else if (which == KD_CURRENT_PROCESS) {
         ULONG64 thread = KdpImplicitThread();
 
         if (!KdpIsThread(thread) ||

@@ -494,6 +494,7 @@ static void KdpResetThreadContext(void)
 {
     KdpState.TrapFrame = KdpState.EntryTrapFrame;
     KdpState.ContextThread = 0;
+    KdpState.ContextProcess = 0;        // WinDbg: the thread's process is implicit again
     KdpState.ContextLeafRip = KdpState.ContextLeafSp = 0;
 }
 
@@ -549,6 +550,7 @@ static KD_COMMAND_RESULT KdpSetThreadContext(int argc, char **argv)
     KdpThreadContext.SegSs = KGDT64_R0_DATA;
     KdpState.TrapFrame = &KdpThreadContext;
     KdpState.ContextThread = address;
+    KdpState.ContextProcess = 0;        // its process is the implicit one now
     KdpState.ContextLeafRip = start.LeafRip;
     KdpState.ContextLeafSp = start.LeafSp;
     KdpPrint("Implicit thread is now %s\n", text);

@@ -8,6 +8,7 @@
 #include "arch/x86_64/hal.h"
 #include "arch/x86_64/x86.h"
 #include "mm/mi.h"
+#include "ps/ps.h"
 
 #define KD_INT3_LENGTH 1
 #define KD_INT3_OPCODE 0xCC
@@ -70,8 +71,35 @@ void KdpPrintAddress(ULONG64 address)
     KdpPrint("%s", text);
 }
 
+// The address space `.process` (or `.thread`) chose for user addresses:
+// its page tables' physical address; FALSE when the commands read the user
+// half as CR3 maps it (no context chosen, or the choice is unreadable).
+static BOOLEAN KdpContextDirectoryTableBase(ULONG64 *directoryTableBase)
+{
+    ULONG64 process = KdpImplicitProcessOverride();
+
+    return process &&
+           KeReadMemorySafe(process + FIELD_OFFSET(EPROCESS, Pcb.DirectoryTableBase),
+                            directoryTableBase, sizeof(*directoryTableBase)) &&
+           *directoryTableBase != 0;
+}
+
+static BOOLEAN KdpIsUserRange(ULONG64 address, SIZE_T length)
+{
+    return address < KD_USER_SPACE_END && length <= KD_USER_SPACE_END - address;
+}
+
+// A user address in the chosen process is read through that process's
+// page tables (KdpReadProcessMemory), never by loading its CR3: the
+// debugger runs on whatever stack and address space it interrupted, and
+// leaves them as they were.
 BOOLEAN KdpReadMemory(ULONG64 address, void *buffer, SIZE_T length)
 {
+    ULONG64 directoryTableBase;
+
+    if (length && KdpIsUserRange(address, length) &&
+        KdpContextDirectoryTableBase(&directoryTableBase))
+        return KdpReadProcessMemory(directoryTableBase, address, buffer, length);
     return KeReadMemorySafe(address, buffer, length);
 }
 
@@ -89,11 +117,12 @@ static BOOLEAN KdpReadTableEntry(ULONG64 table, ULONG64 address, ULONG shift, UL
 // physical `directoryTableBase`, following large pages (1 GiB and 2 MiB)
 // where the walk meets them. Every table is read through the direct map.
 static BOOLEAN KdpTranslateAddress(ULONG64 directoryTableBase, ULONG64 address,
-                                   ULONG64 *physical)
+                                   ULONG64 *physical, BOOLEAN *writable)
 {
     static const ULONG shifts[] = { 39, 30, 21, 12 };    // PML4, PDPT, PD, PT
     ULONG64 table = directoryTableBase & PTE_FRAME;
 
+    *writable = TRUE;
     // A non-canonical address is in no address space.
     if ((ULONG64)((LONG64)(address << 16) >> 16) != address)
         return FALSE;
@@ -102,6 +131,8 @@ static BOOLEAN KdpTranslateAddress(ULONG64 directoryTableBase, ULONG64 address,
 
         if (!KdpReadTableEntry(table, address, shifts[level], &entry))
             return FALSE;
+        if (!(entry & PTE_WRITE))
+            *writable = FALSE;      // a page is writable only if every level says so
         if (level == ARRAYSIZE(shifts) - 1 || ((entry & PTE_LARGE) && level > 0)) {
             ULONG64 size = 1ULL << shifts[level];
 
@@ -151,18 +182,62 @@ BOOLEAN KdpReadProcessMemory(ULONG64 directoryTableBase, ULONG64 address, void *
 
     while (length) {
         ULONG64 physical;
+        BOOLEAN writable;
         SIZE_T chunk = PAGE_SIZE - (address & (PAGE_SIZE - 1));
 
         if (chunk > length)
             chunk = length;
-        if (!KdpTranslateAddress(directoryTableBase, address, &physical) ||
-            !KdpReadMemory(MM_DIRECT_MAP_BASE + physical, out, chunk))
+        if (!KdpTranslateAddress(directoryTableBase, address, &physical, &writable) ||
+            !KeReadMemorySafe(MM_DIRECT_MAP_BASE + physical, out, chunk))
             return FALSE;
         out += chunk;
         address += chunk;
         length -= chunk;
     }
     return TRUE;
+}
+
+// Writes through another address space's page tables, as the read does,
+// but only into pages its tables map writable: the debugger does not
+// write where the process itself could not.
+static BOOLEAN KdpWriteProcessMemory(ULONG64 directoryTableBase, ULONG64 address,
+                                    const void *buffer, SIZE_T length)
+{
+    const UCHAR *in = buffer;
+
+    while (length) {
+        ULONG64 physical;
+        BOOLEAN writable;
+        SIZE_T chunk = PAGE_SIZE - (address & (PAGE_SIZE - 1));
+
+        if (chunk > length)
+            chunk = length;
+        if (!KdpTranslateAddress(directoryTableBase, address, &physical, &writable) ||
+            !writable ||
+            KiCopyMemorySafe((void *)(MM_DIRECT_MAP_BASE + physical), in, chunk) != 0)
+            return FALSE;
+        in += chunk;
+        address += chunk;
+        length -= chunk;
+    }
+    return TRUE;
+}
+
+// The write twin of KdpReadMemory: the same fault-safe copy, the other way.
+// A page mapped read-only (the kernel's code and read-only data: CR0.WP is
+// set) faults, and the fault ends the copy: the write fails, nothing is
+// forced through.
+BOOLEAN KdpWriteMemory(ULONG64 address, const void *buffer, SIZE_T length)
+{
+    ULONG64 directoryTableBase;
+
+    if (!length)
+        return TRUE;
+    if (KdpIsUserRange(address, length) && KdpContextDirectoryTableBase(&directoryTableBase))
+        return KdpWriteProcessMemory(directoryTableBase, address, buffer, length);
+    if (!KiIsCanonical(address) || !KiIsCanonical(address + length - 1))
+        return FALSE;
+    return KiCopyMemorySafe((void *)address, buffer, length) == 0;
 }
 
 static void KdpEcho(const char *text, size_t length)
@@ -187,6 +262,11 @@ static BOOLEAN KdpReadLine(void)
             return TRUE;
         if (status == KdLineCancelled)
             return FALSE;
+        if (status == KdLineTooLong) {
+            KdpPrint("Line too long (at most %u characters): nothing was run\n",
+                     KD_LINE_MAX - 1);
+            return FALSE;
+        }
     }
 }
 
@@ -235,6 +315,7 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KdpState.TrapFrame = trapFrame;
     KdpState.EntryTrapFrame = trapFrame;
     KdpState.ContextThread = 0;
+    KdpState.ContextProcess = 0;
     KdpState.ContextLeafRip = KdpState.ContextLeafSp = 0;
     KdpState.Reason = reason;
     if (reason == KdReasonBugCheck)
@@ -269,6 +350,7 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KdpState.TrapFrame = NULL;
     KdpState.EntryTrapFrame = NULL;
     KdpState.ContextThread = 0;
+    KdpState.ContextProcess = 0;
     if (result == KdCommandCrash)
         KeBugCheckEx(MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
     KiRestoreInterrupts(interruptsWere);

@@ -158,6 +158,10 @@ typedef struct _KD_COMMAND {
 // the in-kernel tests.
 KD_COMMAND_RESULT KdpExecuteLine(char *line);
 
+// How deep the running command is nested (1: typed at the prompt; 2: run
+// by `!list -x`...).
+ULONG KdpCommandNesting(void);
+
 // Reads an expression argument; prints the error line and returns FALSE on junk.
 BOOLEAN KdpGetValue(const char *text, ULONG64 *value);
 // The shell's expression environment: its symbols, registers and memory.
@@ -174,10 +178,23 @@ typedef struct _KD_STATE {
     ULONG64 ContextThread;      // `.thread`: whose saved registers TrapFrame holds, else 0
     ULONG64 ContextLeafRip;     // ...and its frameless KiSwapContext frame, for `k`
     ULONG64 ContextLeafSp;
+    ULONG64 ContextProcess;     // `.process`: whose user half the commands read, else 0
 } KD_STATE;
 
 extern KD_STATE KdpState;
+// Fault-safe reads and writes of the debugger (debugger.c). A user address
+// (below KD_USER_SPACE_END) is read in the process `.process` or `.thread`
+// chose, through its page tables, else as CR3 maps it. A write into a page
+// mapped read-only fails (FALSE), as a write to an unmapped one does.
+#define KD_USER_SPACE_END 0x0000800000000000ULL
 BOOLEAN KdpReadMemory(ULONG64 address, void *buffer, SIZE_T length);
+BOOLEAN KdpWriteMemory(ULONG64 address, const void *buffer, SIZE_T length);
+// The process whose user addresses the commands read: `.process`'s, else
+// the process of `.thread`'s thread; 0 when neither was chosen (cmdctx.c).
+ULONG64 KdpImplicitProcessOverride(void);
+// The process `.process` alone shows: the override, else the current
+// thread's process.
+ULONG64 KdpImplicitProcess(void);
 // Reads memory of the address space whose PML4 is at physical address
 // `directoryTableBase` (a process's KPROCESS.DirectoryTableBase), whatever
 // CR3 holds: its page tables are walked through the direct map, every read
@@ -207,6 +224,14 @@ extern const KD_COMMAND KdpLpcCommands[];
 extern const KD_COMMAND KdpTokenCommands[];
 extern const KD_COMMAND KdpStartCommands[];
 extern const KD_COMMAND KdpStacksCommands[];   // !stacks (cmdstacks.c)
+extern const KD_COMMAND KdpContextCommands[];  // .process (cmdctx.c)
+extern const KD_COMMAND KdpEditCommands[];     // eb ed eq s (cmdedit.c)
+extern const KD_COMMAND KdpListCommands[];     // !list (list.c)
+// Where a display command without an address starts (cmdmem.c): `!list`
+// points it at each entry, as WinDbg does.
+void KdpSetDisplayAddress(ULONG64 address);
+// WinDbg's @$extret: the entry `!list` is at (list.c). FALSE outside !list.
+BOOLEAN KdpReadExtensionReturn(ULONG64 *value);
 // The SID at `address` as text ("S-1-5-18"), or why it cannot be shown.
 void KdpFormatSidAt(ULONG64 address, char *text, SIZE_T size);
 // !vad (cmdvad.c), listed with !process.
@@ -257,6 +282,20 @@ void KdpPrintRegisters(const struct _KTRAP_FRAME *frame);
 // FALSE stops the walk. A corrupt, unreadable or endless list ends the walk
 // with an error line naming `what`; then the walk returns FALSE.
 typedef BOOLEAN (*KD_LIST_CALLBACK)(void *context, ULONG64 entry);
+// Loop detection for walks that follow links without a head to come back
+// to (dl, !list): Brent's method, a constant-size check that sees any
+// cycle within about twice its length plus the way into it.
+typedef struct _KD_LOOP_CHECK {
+    ULONG64 Saved;
+    ULONG64 Power;
+    ULONG64 Steps;
+} KD_LOOP_CHECK;
+void KdpLoopCheckInitialize(KD_LOOP_CHECK *check);
+// TRUE when `next` closes a loop among the links seen so far.
+BOOLEAN KdpLoopCheck(KD_LOOP_CHECK *check, ULONG64 next);
+// Shows `count` elements from `address` as the display command `format`
+// ("db", "dc", "dq"...) would (cmdmem.c); FALSE for an unknown format.
+BOOLEAN KdpDisplayMemory(const char *format, ULONG64 address, ULONG64 count);
 BOOLEAN KdpWalkList(ULONG64 head, const char *what, KD_LIST_CALLBACK callback, void *context);
 
 // What `!thread` shows (WinDbg's flags): 0 or 4 alone, the THREAD line only.

@@ -55,6 +55,8 @@ static void KdpReplaceLine(KD_LINE_EDITOR *editor, const char *text)
     ULONG oldLength = editor->Length;
     ULONG newLength = (ULONG)strnlen(text, KD_LINE_MAX - 1);
 
+    editor->Overflow = FALSE;       // a new line: nothing of it was refused
+
     KdpMoveCursor(editor, 0);
     memcpy(editor->Buffer, text, newLength);
     editor->Buffer[newLength] = '\0';
@@ -108,8 +110,12 @@ static void KdpRemember(KD_LINE_EDITOR *editor)
 
 static void KdpInsert(KD_LINE_EDITOR *editor, char c)
 {
-    if (editor->Length + 1 >= KD_LINE_MAX)
-        return;     // full: the key is ignored
+    if (editor->Length + 1 >= KD_LINE_MAX) {
+        // Full: the key is refused, and Enter will say the line was too
+        // long rather than run what is left of it.
+        editor->Overflow = TRUE;
+        return;
+    }
     memmove(editor->Buffer + editor->Cursor + 1, editor->Buffer + editor->Cursor,
             editor->Length - editor->Cursor);
     editor->Buffer[editor->Cursor] = c;
@@ -220,6 +226,7 @@ void KdpLineEditorReset(KD_LINE_EDITOR *editor)
     editor->Browse = 0;
     editor->EscapeLength = 0;
     editor->EscapeOverflow = FALSE;
+    editor->Overflow = FALSE;
 }
 
 void KdpLineEditorInitialize(KD_LINE_EDITOR *editor, KD_ECHO_ROUTINE echo)
@@ -243,8 +250,12 @@ KD_LINE_STATUS KdpLineEditorFeed(KD_LINE_EDITOR *editor, UCHAR byte)
         /* fall through */
     case '\r':
         KdpEcho(editor, "\n", 1);
-        KdpRemember(editor);
         editor->Browse = 0;
+        if (editor->Overflow) {
+            KdpLineEditorReset(editor);
+            return KdLineTooLong;
+        }
+        KdpRemember(editor);
         return KdLineDone;
     case CTRL('C'):
         KdpEcho(editor, "^C\n", 3);

@@ -12,6 +12,7 @@ typedef enum _KD_LINE_STATUS {
     KdLineEditing,
     KdLineDone,         // Enter: the line is in Buffer
     KdLineCancelled,    // Ctrl-C: the line was dropped
+    KdLineTooLong,      // Enter on a line that outgrew the buffer: dropped, an error
 } KD_LINE_STATUS;
 
 typedef void (*KD_ECHO_ROUTINE)(const char *text, size_t length);
@@ -29,6 +30,7 @@ typedef struct _KD_LINE_EDITOR {
     ULONG EscapeLength;
     BOOLEAN EscapeOverflow;     // the sequence outgrew Escape: ignore it
     BOOLEAN LastWasCr;
+    BOOLEAN Overflow;           // a key was refused because the line was full
     KD_ECHO_ROUTINE Echo;
 } KD_LINE_EDITOR;
 

@@ -40,3 +40,25 @@ BOOLEAN KdpWalkList(ULONG64 head, const char *what, KD_LIST_CALLBACK callback, v
     }
     return TRUE;
 }
+
+void KdpLoopCheckInitialize(KD_LOOP_CHECK *check)
+{
+    check->Saved = 0;
+    check->Power = 1;
+    check->Steps = 0;
+}
+
+BOOLEAN KdpLoopCheck(KD_LOOP_CHECK *check, ULONG64 next)
+{
+    // Brent: remember one link, compare every later one with it, and move
+    // the remembered link forward at powers of two; a cycle of length L is
+    // seen once the power reaches L past the way into it.
+    if (check->Steps && next == check->Saved)
+        return TRUE;
+    if (++check->Steps == check->Power) {
+        check->Saved = next;
+        check->Power *= 2;
+        check->Steps = 0;
+    }
+    return FALSE;
+}

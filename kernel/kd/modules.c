@@ -308,13 +308,10 @@ BOOLEAN KdpFormatCurrentUserSymbol(ULONG64 address, char *buffer, size_t size,
                                    ULONG64 *symbolStart)
 {
     char image[PROCESS_IMAGE_NAME_LENGTH + 1];
-    ULONG64 thread = KdpImplicitThread(), process = 0;
+    ULONG64 process = KdpImplicitProcess();     // `.process`'s, else the thread's
 
     if (address < KD_USER_IMAGE_BASE || address >= KD_USER_IMAGE_BASE + KD_USER_IMAGE_SPAN ||
-        !thread ||
-        !KdpReadMemory(thread + FIELD_OFFSET(ETHREAD, ThreadsProcess), &process,
-                       sizeof(process)) ||
-        !KdpReadImageName(process, image, sizeof(image)) || !image[0])
+        !process || !KdpReadImageName(process, image, sizeof(image)) || !image[0])
         return FALSE;
     return KdpFormatUserSymbol(image, address, buffer, size, symbolStart);
 }

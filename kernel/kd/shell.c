@@ -4,6 +4,7 @@
 
 #include "kd/kd.h"
 #include "kd/kdio.h"
+#include "kd/kdparse.h"
 #include "ke/ke.h"
 
 static const KD_COMMAND *const KdpCommandTables[] = {
@@ -26,6 +27,9 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpStacksCommands,
     KdpWorkerQueueCommands,
     KdpTypeCommands,
+    KdpContextCommands,
+    KdpEditCommands,
+    KdpListCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
@@ -46,6 +50,8 @@ BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
         { "r15", offsetof(KTRAP_FRAME, R15) }, { "efl", offsetof(KTRAP_FRAME, EFlags) },
     };
 
+    if (RtlCompareStringInsensitive(name, "$extret") == 0)
+        return KdpReadExtensionReturn(value);
     if (!frame)
         return FALSE;
     for (ULONG i = 0; i < ARRAYSIZE(registers); i++) {
@@ -74,8 +80,16 @@ BOOLEAN KdpGetValue(const char *text, ULONG64 *value)
     return FALSE;
 }
 
+// Names are not case-sensitive, except where WinDbg has two commands that
+// differ only in case (ds, dS): the exact name wins.
 static const KD_COMMAND *KdpFindCommand(const char *name)
 {
+    for (ULONG t = 0; t < ARRAYSIZE(KdpCommandTables); t++) {
+        for (const KD_COMMAND *command = KdpCommandTables[t]; command->Name; command++) {
+            if (strcmp(command->Name, name) == 0)
+                return command;
+        }
+    }
     for (ULONG t = 0; t < ARRAYSIZE(KdpCommandTables); t++) {
         for (const KD_COMMAND *command = KdpCommandTables[t]; command->Name; command++) {
             if (RtlCompareStringInsensitive(command->Name, name) == 0)
@@ -85,37 +99,42 @@ static const KD_COMMAND *KdpFindCommand(const char *name)
     return NULL;
 }
 
-// Splits on spaces; a "quoted string" is one word. Writes NULs into `line`.
-static int KdpSplit(char *line, char **argv)
-{
-    int argc = 0;
+// The most words a command takes after its name, for the commands whose
+// routines do not check that themselves: a word more is an error line,
+// never silently dropped. Every other routine checks its own words.
+static const struct {
+    const char *Name;
+    int MaxArguments;
+} KdpArgumentLimits[] = {
+    { "version", 0 },
+    { ".reboot", 0 },
+    { ".crash", 0 },
+};
 
-    while (*line) {
-        while (RtlIsSpace(*line))
-            *line++ = '\0';
-        if (!*line)
-            break;
-        if (argc == KD_MAX_ARGUMENTS)
-            return -1;
-        if (*line == '"') {
-            argv[argc++] = ++line;
-            while (*line && *line != '"')
-                line++;
-            if (*line)
-                *line++ = '\0';
-        } else {
-            argv[argc++] = line;
-            while (*line && !RtlIsSpace(*line))
-                line++;
+static BOOLEAN KdpCheckArgumentCount(const KD_COMMAND *command, int argc, char **argv)
+{
+    for (ULONG i = 0; i < ARRAYSIZE(KdpArgumentLimits); i++) {
+        int max = KdpArgumentLimits[i].MaxArguments;
+
+        if (RtlCompareStringInsensitive(command->Name, KdpArgumentLimits[i].Name) == 0 &&
+            argc - 1 > max) {
+            KdpPrint("Extra argument '%s': usage: %s\n", argv[max + 1], command->Syntax);
+            return FALSE;
         }
     }
-    return argc;
+    return TRUE;
 }
 
-KD_COMMAND_RESULT KdpExecuteLine(char *line)
+// Commands run inside commands (`!list -x`) at most this deep.
+#define KD_MAX_NESTING 3
+
+static ULONG KdpNesting;
+
+// One command: its words (kdparse.c), then its routine.
+static KD_COMMAND_RESULT KdpExecuteCommand(char *text)
 {
     char *argv[KD_MAX_ARGUMENTS + 1];
-    int argc = KdpSplit(line, argv);
+    int argc = KdpSplitWords(text, argv, KD_MAX_ARGUMENTS);
     const KD_COMMAND *command;
 
     if (argc < 0) {
@@ -132,7 +151,36 @@ KD_COMMAND_RESULT KdpExecuteLine(char *line)
         KdpPrint("Unknown command '%s'; `help` lists the commands\n", argv[0]);
         return KdCommandContinue;
     }
+    if (!KdpCheckArgumentCount(command, argc, argv))
+        return KdCommandContinue;
     return command->Routine(argc, argv);
+}
+
+// A line holds commands separated by `;` (outside quotes), run in turn;
+// one that resumes the system ends the line.
+KD_COMMAND_RESULT KdpExecuteLine(char *line)
+{
+    KD_COMMAND_RESULT result = KdCommandContinue;
+
+    if (KdpNesting >= KD_MAX_NESTING) {
+        KdpPrint("Commands nested too deep (at most %u): '%s' not run\n", KD_MAX_NESTING,
+                 line);
+        return KdCommandContinue;
+    }
+    KdpNesting++;
+    while (line && result == KdCommandContinue) {
+        char *rest = KdpSplitCommands(line);
+
+        result = KdpExecuteCommand(line);
+        line = rest;
+    }
+    KdpNesting--;
+    return result;
+}
+
+ULONG KdpCommandNesting(void)
+{
+    return KdpNesting;
 }
 
 static KD_COMMAND_RESULT KdpHelp(int argc, char **argv)

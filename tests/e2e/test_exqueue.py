@@ -177,3 +177,54 @@ def test_thread_on_a_blocked_worker_shows_the_driver_under_iopprocessworkitem(vm
     positions = [frames.index(name) for name in chain if name in frames]
     assert len(positions) == len(chain) and positions == sorted(positions), frames
     assert positions[-1] - positions[1] == len(chain) - 2, "frames in between: %s" % frames
+
+
+def test_list_walks_the_pending_items_as_the_case_study_does(vm):
+    """The case study's `!list "-t nt!_LIST_ENTRY.Flink -e -x \\"dq poi(@$extret) L1; dps
+    poi(@$extret)+0x20 L1\\" ADDR"` from the Delayed queue's first item: for each
+    item the echoed commands, then the next item's Flink and its IO_WORKITEM
+    Routine (at 0x20) with its symbol. Bounded here by -m: the whole walk of
+    18,024 elements takes over a minute under TCG."""
+    first = one_line(vm, "dq nt!ExWorkerQueue+58+18 L1").split()[1]
+    commands = "dq poi(@$extret) L1; dps poi(@$extret)+0x20 L1"
+    count = 40
+    output = run(vm, '!list "-t nt!_LIST_ENTRY.Flink -e -m 0n%d -x\\"%s\\" %s"'
+                 % (count, commands, first), timeout=60)
+    # Every element: a blank line, the commands, their output.
+    blocks = output.strip("\n").split("\n\n")
+    assert len(blocks) == count, (len(blocks), output[-400:])
+    element = flat(first)
+    routines = set()
+    for block in blocks:
+        rows = block.split("\n")
+        assert rows[0] == commands, block
+        m = re.match(r"^(%s)  (%s)$" % (ADDRESS, ADDRESS), rows[1])
+        assert m, block
+        following = flat(m.group(1))        # poi(@$extret): the next item
+        m2 = re.match(r"^(%s)  (%s) nt!(KdDemoMpioPathVerify|KdDemoSmbDelayedStartTcpSession)$"
+                      % (ADDRESS, ADDRESS), rows[2])
+        assert m2, block
+        assert int(flat(m2.group(1)), 16) == int(following, 16) + 0x20, block
+        routines.add(m2.group(3))
+        element = following
+    # One item in five from index 19 on is the SMB driver's, as in the case study.
+    assert routines == {"KdDemoMpioPathVerify", "KdDemoSmbDelayedStartTcpSession"}, routines
+    # The first element is where the walk started: dq showed its Flink's target.
+    assert flat(one_line(vm, "dq %s L1" % flat(first)).split()[1]) == \
+        flat(re.match(r"^(%s)" % ADDRESS, blocks[0].split("\n")[1]).group(1))
+    # After the walk, @$extret is the last element, whose Flink is `element`.
+    last = one_line(vm, "? @$extret").split()[-1]
+    assert flat(one_line(vm, "dq %s L1" % last).split()[1]) == element
+
+
+def test_list_without_e_and_the_default_command(vm):
+    head = symbol_address(vm, "PsActiveProcessHead")
+    output = run(vm, "!list -t nt!_LIST_ENTRY.Flink -x \"dq @$extret L1\" nt!PsActiveProcessHead")
+    rows = lines(output)
+    processes = len(re.findall(r"^PROCESS ", run(vm, "!process 0 0"), re.M))
+    assert len(rows) == processes + 1, (rows, processes)     # the head is an element too
+    assert rows[0].startswith(head + "  "), rows
+    # Without -x: WinDbg's dp with the element's address appended.
+    output = run(vm, "!list -m 1 nt!PsActiveProcessHead")
+    assert lines(output)[0].startswith(head + "  "), output
+    assert len(lines(output)) == 8, output             # dp: 0x80 bytes

@@ -101,3 +101,28 @@ def test_server_thread_waits_on_a_mutant_whose_owner_waits_forever(vm):
     assert re.search(r"WAIT: \(UserRequest\) UserMode Non-Alertable$", bookkeeper, re.M)
     assert re.search(r"^    %s NotificationEvent$" % HEX16, bookkeeper, re.M), bookkeeper
     assert "Image: lpcdemo.exe" in bookkeeper
+
+
+def test_lpc_message_without_an_id_lists_only_blocks_in_use(vm):
+    # The free blocks LPC keeps (LPCP_LOOKASIDE_DEPTH at rest) carry the tag
+    # LpcM too; they once showed as 32 "messages".
+    output = run(vm, "!lpc message", "Searching message 0 in the kernel pool (tag LpcM) ...")
+    m = re.search(r"^(\d+) of (\d+) LPC message blocks? in the pool shown \((\d+) free\)$",
+                  output, re.M)
+    assert m, output
+    shown, total, free = (int(g) for g in m.groups())
+    blocks = re.findall(r"^    [0-9a-f]{4} [0-9a-f]{16} - ", output, re.M)
+    assert len(blocks) == shown and shown + free == total, output
+    assert free >= 1 and shown < total, output
+
+
+def test_lpc_scan_counts_the_rows_it_shows(vm):
+    ports = run(vm, "!lpc port", "Scanning the objects of type Port and WaitablePort")
+    demo = re.search(r"^Server connection port ([0-9a-f]{16}) Name: LpcDemoPort$", ports,
+                     re.M).group(1)
+    total = int(re.search(r"^(\d+) ports$", ports, re.M).group(1))
+    output = run(vm, "!lpc scan %s" % demo, "Scanning the ports linked to %s ..." % demo)
+    rows = re.findall(r"^\s+\d+  Port: 0x[0-9a-f]{16} Connection: 0x%s  " % demo, output, re.M)
+    assert len(rows) == 3, output           # the connection port, the client's, the server's
+    assert output.splitlines()[-1] == "3 ports linked to %s (of %d ports scanned)" % (
+        demo, total), output

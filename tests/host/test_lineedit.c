@@ -628,3 +628,32 @@ TEST(OverlongEscapeSequenceIsSwallowedWhole)
     Type("ab\x1b[1;2;3;4;5;6~c");
     EXPECT_LINE("abc");
 }
+
+TEST(LineEditorOverlongLineIsAnErrorNotCut)
+{
+    char keys[KD_LINE_MAX + 10];
+    KD_LINE_STATUS status;
+
+    StartEditor();
+    memset(keys, 'z', sizeof(keys) - 1);
+    keys[sizeof(keys) - 1] = '\0';
+    Type(keys);
+    EXPECT(!ScreenDiverged);
+    // Enter: not the first KD_LINE_MAX - 1 characters run as if they were
+    // the line, but the line refused whole, and not kept in the history.
+    status = FeedByte('\r');
+    EXPECT_EQ(status, KdLineTooLong);
+    EXPECT_EQ(LinesFinished, 0);
+    EXPECT_EQ(Editor.Length, 0);
+    Type(UP);
+    EXPECT_EQ(Editor.Length, 0);
+    // Backspacing a full line does not make it whole: still refused.
+    Type(keys);
+    Type(BACKSPACE BACKSPACE);
+    EXPECT_EQ(FeedByte('\r'), KdLineTooLong);
+    // Ctrl-U starts afresh; the next line is taken as usual.
+    Type(keys);
+    Type("\x15" "ok");
+    EnterLine("");
+    EXPECT_STREQ(FinishedLine, "ok");
+}

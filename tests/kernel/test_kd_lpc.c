@@ -398,6 +398,18 @@ KTEST(KdLpcFindsMessagesInThePool)
         KtLpcExpect("        In the LpcDataInfoChainHead queue of port %016llx",
                     KT_ADDRESS(scene->Connection));
         KtLpcExpect(" %016llx - Busy  Id=01561d96", KT_ADDRESS(scene->Request));
+        // ...and only blocks in use: not the free ones LPC keeps (its free
+        // list, each thread's cached block), which once listed 32 "messages".
+        {
+            ULONG64 head = 0, freeBlock = 0;
+            char text[40];
+
+            KT_EXPECT(KdpLookupSymbolValue("nt!LpcpFreeMessages", &head));
+            KT_EXPECT(KdpReadMemory(head, &freeBlock, sizeof(freeBlock)) && freeBlock);
+            RtlStringPrintf(text, sizeof(text), " %016llx - ", (unsigned long long)freeBlock);
+            KT_CHECK(!KtLpcFind(KtLpcOutput, text));
+            KtLpcExpect(" free)\n");
+        }
     } else {
         KtFail(__FILE__, __LINE__, "the LPC scene to be built");
     }
@@ -449,6 +461,9 @@ KTEST(KdLpcPortScanAndThreadShowThePortsAndTheirPeers)
                     "0x%016llx ''\n",
                     KT_ADDRESS(scene->Client), KT_ADDRESS(scene->Connection),
                     KT_ADDRESS(scene->ServerCommunication));
+        // The count under the rows is the rows' (it once said how many
+        // ports were looked at: "5 ports scanned" under three rows).
+        KtLpcExpect("3 ports linked to %016llx (of ", KT_ADDRESS(scene->Connection));
 
         KtLpcRunf("!lpc thread %llx", (ULONG64)scene->ClientThread);
         KtLpcExpect("Client thread %016llx waiting a reply from 1561d96\n"
