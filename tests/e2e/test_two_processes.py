@@ -113,9 +113,12 @@ def test_thread_waits_on_the_quit_event_from_a_system_call(vm):
 def test_vad_shows_the_sharers_tree_of_address_ranges(vm):
     creator, _ = sharers(vm)
     output = run(vm, "!process %x 1" % creator, "Image: sharer.exe")
-    m = re.search(r"^    VadRoot\s+(%s) Vads (\d+)$" % HEX16, output, re.M)
+    m = re.search(r"^    VadRoot (%s) Vads (\d+) Private (\d+)\.$" % HEX16, output, re.M)
     assert m, output
     root, count = m.group(1), int(m.group(2))
+    # Private pages and CommitCharge are the same count here (no demand paging).
+    assert re.search(r"^    CommitCharge {22}%s$" % m.group(3), output, re.M), output
+    assert int(m.group(3)) > 0, output
     output = run(vm, "!vad %s" % root,
                  "VAD              level        start          end    commit")
     rows = re.findall(r"^(%s) \(\s*(\d+)\) +([0-9a-f]+) +([0-9a-f]+) +(\d+) (Private|Mapped )"
