@@ -4,7 +4,7 @@
 // back to where they started once the process has exited.
 
 #include "tests/kernel/ktest.h"
-#include "tests/kernel/test_dispatcher.h"
+#include "tests/kernel/ktkd.h"
 #include "ps/ps.h"
 #include "mm/mi.h"
 
@@ -87,4 +87,71 @@ KTEST(CommitChargeOfAUserProcessIsZeroOnceItHasExited)
     KT_CHECK(KtCommitAddsUp());
     ObDereferenceObject(thread);
     ObDereferenceObject(process);
+}
+
+#define KT_ZOMBIES 400
+
+static void KtZombieMain(void *context)
+{
+}
+
+// !vm with hundreds of zombies, as the case study reads 30,000: each one
+// listed once, with 0 pages, among the live processes sorted by commit.
+KTEST(KdVmListsEveryZombieOnceWithNoCommit)
+{
+    static EPROCESS *zombies[KT_ZOMBIES];
+    ULONG made = 0, rows = 0;
+    ULONG64 previous = ~0ULL;
+    const char *line;
+    char row[96];
+
+    for (; made < KT_ZOMBIES; made++) {
+        ETHREAD *thread = NULL;
+
+        if (!NT_SUCCESS(PspCreateProcess("KtZombie.exe", PsInitialSystemProcess,
+                                         NORMAL_BASE_PRIORITY, &zombies[made])))
+            break;
+        if (!NT_SUCCESS(PsCreateSystemThreadEx(zombies[made], KtZombieMain, NULL, 8, NULL,
+                                               &thread))) {
+            ObDereferenceObject(zombies[made]);
+            break;
+        }
+        KtWait(thread);
+        ObDereferenceObject(thread);
+    }
+    KT_CHECK_EQ(made, KT_ZOMBIES);
+    for (ULONG i = 0; i < made; i++)
+        KT_CHECK(KtWait(&zombies[i]->Pcb) == STATUS_WAIT_0);
+
+    KtKdRun("!vm");
+    line = KtKdFind(KtKdOutput, "\tTotal Private:");
+    KT_CHECK(line != NULL);
+    for (ULONG i = 0; i < made; i++) {
+        RtlStringPrintf(row, sizeof(row), "\n         %04llx %-15s %10u (%10u Kb)\n",
+                        (unsigned long long)(ULONG_PTR)zombies[i]->UniqueProcessId,
+                        "KtZombie.exe", 0, 0);
+        if (KtKdCount(KtKdOutput, row) != 1) {
+            KtFail(__FILE__, __LINE__, "one 0-page !vm row per zombie");
+            break;
+        }
+    }
+    // Rows by commit, most first.
+    for (line = line ? strchr(line, '\n') : NULL; line && line[1]; line = strchr(line + 1, '\n')) {
+        const char *p = line + 1 + 9;
+        ULONG64 commit = 0;
+
+        while (*p && *p != ' ')                 // the Cid
+            p++;
+        p += 1 + 15;                            // the image name
+        while (*p == ' ')
+            p++;
+        while (*p >= '0' && *p <= '9')
+            commit = commit * 10 + (ULONG64)(*p++ - '0');
+        KT_CHECK(commit <= previous);
+        previous = commit;
+        rows++;
+    }
+    KT_CHECK(rows >= made + 2);
+    for (ULONG i = 0; i < made; i++)
+        ObDereferenceObject(zombies[i]);
 }
