@@ -36,7 +36,8 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rw
 
 KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*/*.c) $(wildcard tests/kernel/*.c)
 KERNEL_ASM := $(wildcard boot/*.asm) $(wildcard arch/x86_64/*.asm)
-KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(BUILD)/ntexports.o
+KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(BUILD)/ntexports.o \
+              $(BUILD)/pooltags.o
 
 ELF := $(BUILD)/sleuth.elf
 
@@ -211,6 +212,15 @@ $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) $(NASMFLAGS) $< -o $@
+
+# The debugger's pool tag descriptions, from kernel/kd/pooltag.txt; a tag
+# used in the kernel, a driver or a kernel test without one stops the build.
+POOLTAG_DIRS := kernel arch tests/kernel tests/drivers
+$(BUILD)/pooltags.c: kernel/kd/pooltag.txt tools/genpooltag.py \
+                     $(shell find $(POOLTAG_DIRS) -name '*.[ch]')
+	@mkdir -p $(BUILD)
+	@echo "  TAGS    $@"
+	@$(PYTHON) tools/genpooltag.py -o $@ kernel/kd/pooltag.txt $(POOLTAG_DIRS)
 
 # Two links: the first finds every symbol's address, the second adds the
 # table of them (the last segment, so nothing else moves); then we check that

@@ -121,9 +121,11 @@
     SYSTEM_SERVICE(99, NtCancelIoFile, 2)                         \
     /* Drivers (io/loaddrv.c) */                                  \
     SYSTEM_SERVICE(100, NtLoadDriver, 1)                          \
-    SYSTEM_SERVICE(101, NtUnloadDriver, 1)
+    SYSTEM_SERVICE(101, NtUnloadDriver, 1)                        \
+    /* Sessions (mm/session.c) */                                 \
+    SYSTEM_SERVICE(102, NtSetSystemInformation, 3)
 
-#define SERVICE_COUNT 102
+#define SERVICE_COUNT 103
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

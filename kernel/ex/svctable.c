@@ -76,6 +76,7 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtQueueApcThread),
     SERVICE_ENTRY(NtContinue),
     SERVICE_ENTRY(NtQuerySystemInformation),
+    SERVICE_ENTRY(NtSetSystemInformation),
     SERVICE_ENTRY(NtCreateProcessFromArchive),
     SERVICE_ENTRY(NtOpenProcess),
     SERVICE_ENTRY(NtCreateThreadEx),

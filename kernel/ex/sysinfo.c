@@ -1,6 +1,6 @@
 // NtQuerySystemInformation: SystemBasicInformation (the machine) and
 // SystemProcessInformation (every process and its threads, in NT's packed
-// layout).
+// layout). NtSetSystemInformation: SystemSessionCreate.
 //
 // The process list changes while it is read: processes come and go, and
 // threads with them. The snapshot is therefore taken in kernel memory with
@@ -11,6 +11,7 @@
 
 #include "ex/ex.h"
 #include "mm/mm.h"
+#include "se/se.h"
 
 #define EXP_SYSTEM_INFORMATION_TAG POOL_TAG('E', 'x', 'S', 'i')
 #define EXP_ALLOCATION_GRANULARITY 0x10000      // NT's 64 KB
@@ -243,5 +244,29 @@ NTSTATUS NtQuerySystemInformation(SYSTEM_INFORMATION_CLASS informationClass,
         if (!NT_SUCCESS(copyStatus))
             status = copyStatus;
     }
+    return status;
+}
+
+// SystemSessionCreate: the calling process leaves its session for a new one
+// (MmSessionCreate), whose id goes back in the ULONG buffer; what it then
+// creates is in that session. NT's smss does this once per logon.
+NTSTATUS NtSetSystemInformation(SYSTEM_INFORMATION_CLASS informationClass, void *information,
+                                ULONG informationLength)
+{
+    NTSTATUS status;
+    ULONG sessionId;
+
+    if (informationClass != SystemSessionCreate)
+        return STATUS_INVALID_INFO_CLASS;
+    if (informationLength != sizeof(ULONG))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    status = ProbeForWrite(information, sizeof(ULONG), sizeof(ULONG));
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!SeSinglePrivilegeCheck(SE_TCB_PRIVILEGE))
+        return STATUS_PRIVILEGE_NOT_HELD;
+    status = MmSessionCreate(PsGetCurrentProcess(), &sessionId);
+    if (NT_SUCCESS(status))
+        status = MmCopyToUser(information, &sessionId, sizeof(sessionId));
     return status;
 }

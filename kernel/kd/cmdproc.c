@@ -108,8 +108,17 @@ static void KdpPrintPortStatistic(const char *label, const void *port)
     KdpPrintStatistic(label, text);
 }
 
-// Bit 0 of the flags: times and priority. The threads' times are summed:
-// the kernel charges ticks to threads.
+// "N Mb" for a number of pages, as WinDbg prints VirtualSize.
+static void KdpFormatMegabytes(char *buffer, size_t size, ULONG64 pages)
+{
+    RtlStringPrintf(buffer, size, "%llu Mb", (unsigned long long)(pages * PAGE_SIZE >> 20));
+}
+
+// Bit 0 of the flags: the address space, the token, times, sizes and
+// priority, in WinDbg's order. Only what Sleuth keeps: no DeviceMap, quota,
+// working set or page-fault lines (there are no such counts to show), and
+// the VadRoot line without Clone, Modified and Locked for the same reason.
+// The threads' times are summed: the kernel charges ticks to threads.
 static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, BOOLEAN ended)
 {
     KD_THREAD_TIMES times = { 0, 0 };
@@ -118,6 +127,18 @@ static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, 
     LONG64 until = ended ? process->ExitTime.QuadPart : KeQuerySystemTime().QuadPart;
     char text[48];
 
+    // The VAD tree's root (for !vad), its count and the private pages, as
+    // NT's VadRoot, Vads and Private.
+    if (process->AddressSpaceInitialized)
+        KdpPrint("    VadRoot %016llx Vads %u Private %llu.\n",
+                 (unsigned long long)(ULONG_PTR)process->VadRoot.Root,
+                 process->VadRoot.NumberGenericTableElements,
+                 (unsigned long long)process->CommitCharge);
+    if (process->Token) {
+        RtlStringPrintf(text, sizeof(text), "%016llx",
+                        (unsigned long long)(ULONG_PTR)process->Token);
+        KdpPrintStatistic("Token", text);
+    }
     KdpWalkList(address + FIELD_OFFSET(EPROCESS, ThreadListHead), "ThreadListHead",
                 KdpAddThreadTimes, &times);
     KdpFormatSpan(text, sizeof(text), until - created);
@@ -126,26 +147,25 @@ static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, 
     KdpPrintStatistic("UserTime", text);
     KdpFormatTickTime(text, sizeof(text), times.KernelTicks);
     KdpPrintStatistic("KernelTime", text);
+    if (process->AddressSpaceInitialized) {
+        KdpFormatMegabytes(text, sizeof(text), process->VadRoot.VirtualPages);
+        KdpPrintStatistic("VirtualSize", text);
+        KdpFormatMegabytes(text, sizeof(text), process->VadRoot.PeakVirtualPages);
+        KdpPrintStatistic("PeakVirtualSize", text);
+    }
     RtlStringPrintf(text, sizeof(text), "%d", process->Pcb.BasePriority);
     KdpPrintStatistic("BasePriority", text);
-    RtlStringPrintf(text, sizeof(text), "%u", process->ActiveThreads);
-    KdpPrintStatistic("ActiveThreads", text);
-    // The VAD tree's root (for !vad) and its count, as NT's VadRoot and Vads.
-    if (process->AddressSpaceInitialized) {
-        RtlStringPrintf(text, sizeof(text), "%016llx Vads %u",
-                        (unsigned long long)(ULONG_PTR)process->VadRoot.Root,
-                        process->VadRoot.NumberGenericTableElements);
-        KdpPrintStatistic("VadRoot", text);
-    }
-    if (ended) {
-        RtlStringPrintf(text, sizeof(text), "0x%08x", (ULONG)process->ExitStatus);
-        KdpPrintStatistic("ExitStatus", text);
-    }
+    RtlStringPrintf(text, sizeof(text), "%llu", (unsigned long long)process->CommitCharge);
+    KdpPrintStatistic("CommitCharge", text);
     // The LPC ports the system tells about the process's debug events,
     // exceptions and security (NT: DebugPort, ExceptionPort, SecurityPort).
     KdpPrintPortStatistic("DebugPort", process->DebugPort);
     KdpPrintPortStatistic("ExceptionPort", process->ExceptionPort);
     KdpPrintPortStatistic("SecurityPort", process->SecurityPort);
+    if (ended) {
+        RtlStringPrintf(text, sizeof(text), "0x%08x", (ULONG)process->ExitStatus);
+        KdpPrintStatistic("ExitStatus", text);
+    }
 }
 
 static BOOLEAN KdpPrintProcessThread(void *context, ULONG64 entry)
@@ -164,8 +184,7 @@ static void KdpPrintProcess(ULONG64 address, const EPROCESS *process, LONG_PTR r
                             ULONG flags)
 {
     BOOLEAN ended = process->ProcessExiting || process->Pcb.Header.SignalState != 0;
-    BOOLEAN sessionless = address == (ULONG64)PsInitialSystemProcess ||
-                          address == (ULONG64)PsIdleProcess;
+    BOOLEAN sessionless = process->Session == NULL;
     char session[16], image[PROCESS_IMAGE_NAME_LENGTH + 1];
     ULONG threadFlags;
 
@@ -349,5 +368,7 @@ const KD_COMMAND KdpProcessCommands[] = {
     { "!vad", KdpVad, "!vad VAD-root [1]",
       "a process's VAD tree (VadRoot in !process ... 1): each VAD's level, pages, commit, "
       "type, protection; 1: one VAD in detail" },
+    { "!session", KdpSession, "!session",
+      "the sessions on the machine (ids) and the current one, the current process's" },
     { NULL, NULL, NULL, NULL },
 };

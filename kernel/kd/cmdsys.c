@@ -1,5 +1,5 @@
-// System commands: version, r (registers), k (stack), !vm (memory), .reboot
-// and .crash.
+// System commands: version, r (registers), k (stack), .reboot and .crash;
+// !vm's table entry (the command is in cmdvm.c).
 
 #include "kd/kd.h"
 #include "ke/ke.h"
@@ -83,48 +83,6 @@ static KD_COMMAND_RESULT KdpStack(int argc, char **argv)
     return KdCommandContinue;
 }
 
-static void KdpPrintPages(const char *label, ULONG64 pages)
-{
-    KdpPrint("\t%-22s%10llu (%10llu Kb)\n", label, (unsigned long long)pages,
-             (unsigned long long)(pages * PAGE_SIZE / 1024));
-}
-
-static KD_COMMAND_RESULT KdpVirtualMemory(int argc, char **argv)
-{
-    MM_STATISTICS stats;
-    SIZE_T nonPagedBytes = 0, pagedBytes = 0;
-    ULONG nonPagedAllocs = 0, pagedAllocs = 0;
-
-    MmQueryStatistics(&stats);
-    for (ULONG i = 0; i < POOL_TRACKER_TABLE_SIZE; i++) {
-        const POOL_TRACKER_TABLE *entry = &PoolTrackTable[i];
-
-        if (!entry->Key)
-            continue;
-        nonPagedAllocs += entry->NonPagedAllocs - entry->NonPagedFrees;
-        pagedAllocs += entry->PagedAllocs - entry->PagedFrees;
-        nonPagedBytes += entry->NonPagedBytes;
-        pagedBytes += entry->PagedBytes;
-    }
-
-    KdpPrint("*** Virtual Memory Usage ***\n");
-    KdpPrintPages("Physical Memory:", stats.TotalRamPages);
-    KdpPrintPages("Available Pages:", stats.AvailablePages);
-    for (ULONG usage = MmUsageFree + 1; usage < MmUsageMaximum; usage++) {
-        char label[32];
-
-        RtlStringPrintf(label, sizeof(label), "%s:", MmPageUsageName(usage));
-        KdpPrintPages(label, stats.PagesByUsage[usage]);
-    }
-    KdpPrintPages("Pool pages mapped:", stats.PoolVirtualPagesInUse);
-    KdpPrint("\tNonPagedPool Usage:   %10llu bytes in %u allocations\n",
-             (unsigned long long)nonPagedBytes, nonPagedAllocs);
-    KdpPrint("\tPagedPool Usage:      %10llu bytes in %u allocations\n",
-             (unsigned long long)pagedBytes, pagedAllocs);
-    KdpPrint("\tHighest physical page: %llx\n", (unsigned long long)stats.HighestPhysicalPage);
-    return KdCommandContinue;
-}
-
 static KD_COMMAND_RESULT KdpReboot(int argc, char **argv)
 {
     KdpPrint("Rebooting...\n");
@@ -146,7 +104,9 @@ const KD_COMMAND KdpSystemCommands[] = {
       "show the registers of the current context (entry or .thread), or one of them" },
     { "k", KdpStack, "k [frames]",
       "show the stack (Child-SP, RetAddr, Call Site) of the current context" },
-    { "!vm", KdpVirtualMemory, "!vm", "physical memory by use, and pool totals" },
+    { "!vm", KdpVirtualMemory, "!vm [Flags]",
+      "physical memory by use, pool totals, then each process's commit (Cid, image, "
+      "pages), zombies included; Flags 1: without the processes" },
     { ".reboot", KdpReboot, ".reboot", "restart the machine" },
     { ".crash", KdpCrash, ".crash",
       "bug check the system on purpose (MANUALLY_INITIATED_CRASH, 0xE2)" },

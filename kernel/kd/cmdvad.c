@@ -1,8 +1,9 @@
 // !vad: a process's VAD tree (mm/vad.c) as WinDbg's !vad shows one, from
 // the root VAD that `!process ... 1` names (VadRoot): one line per VAD in
 // address order with its level in the tree, its first and last page
-// numbers, its committed pages, its type and its protection, then the
-// count, the average level and the depth. `!vad ADDR 1` details one VAD
+// numbers, the process's own committed pages in it, its type and its
+// protection (and a view's section's shared commit), then the count, the
+// average level and the depth. `!vad ADDR 1` details one VAD
 // (Sleuth's own wording: its links, its subtree summary, its owner).
 // Every VAD is read fault-safe and the walk is bounded, so a wrong address
 // gives a line saying why, never a fault.
@@ -41,8 +42,10 @@ static const char *KdpProtectionName(ULONG protect)
     }
 }
 
-// Committed pages of [first, last] in the address space (skipping the span
-// of every missing page table, so a reservation of terabytes is quick).
+// The process's own committed pages in [first, last], as WinDbg's commit
+// column counts them: a view's pages are its section's (shown as the
+// section's shared commit), not the process's. Skips the span of every
+// missing page table, so a reservation of terabytes is quick.
 static ULONG64 KdpCommittedPages(ULONG64 directoryTableBase, ULONG_PTR first, ULONG_PTR last)
 {
     ULONG64 end = (last + 1) << PAGE_SHIFT, count = 0;
@@ -56,7 +59,7 @@ static ULONG64 KdpCommittedPages(ULONG64 directoryTableBase, ULONG_PTR first, UL
             va = MiNextMappedAddress(directoryTableBase, va);
             continue;
         }
-        if (*pte)
+        if (*pte && !(*pte & MM_PTE_SECTION_PAGE))
             count++;
         va += PAGE_SIZE;
     }
@@ -89,6 +92,34 @@ static ULONG64 KdpVadOwner(ULONG64 address, ULONG_PTR startingVpn)
     return 0;
 }
 
+#define KD_SECTION_FRAMES_AT_ONCE 64
+
+// A view's section's committed pages (its frames that exist), as WinDbg's
+// "Pagefile section, shared commit"; FALSE when the section cannot be read.
+static BOOLEAN KdpSectionCommit(ULONG64 sectionAddress, ULONG64 *commit)
+{
+    PFN_NUMBER frames[KD_SECTION_FRAMES_AT_ONCE];
+    SECTION section;
+
+    *commit = 0;
+    if (!KdpReadMemory(sectionAddress, &section, sizeof(section)) ||
+        section.NumberOfPages > MM_USER_PROBE_ADDRESS >> PAGE_SHIFT)
+        return FALSE;
+    for (PFN_NUMBER done = 0; done < section.NumberOfPages;) {
+        PFN_NUMBER chunk = section.NumberOfPages - done;
+
+        if (chunk > KD_SECTION_FRAMES_AT_ONCE)
+            chunk = KD_SECTION_FRAMES_AT_ONCE;
+        if (!KdpReadMemory((ULONG64)(ULONG_PTR)(section.PageFrames + done), frames,
+                           chunk * sizeof(frames[0])))
+            return FALSE;
+        for (PFN_NUMBER i = 0; i < chunk; i++)
+            *commit += frames[i] != 0;
+        done += chunk;
+    }
+    return TRUE;
+}
+
 static void KdpPrintVadTree(KD_VAD_WALK *walk, ULONG64 address, ULONG level)
 {
     MMVAD vad;
@@ -105,12 +136,26 @@ static void KdpPrintVadTree(KD_VAD_WALK *walk, ULONG64 address, ULONG level)
     KdpPrintVadTree(walk, (ULONG64)vad.LeftChild, level + 1);
     if (walk->Stopped)
         return;
-    KdpPrint("%016llx (%2u) %12llx %12llx %9llu %-7s %-4s %s\n", (unsigned long long)address,
+    KdpPrint("%016llx (%2u) %12llx %12llx %9llu %-7s %-4s %s", (unsigned long long)address,
              level, (unsigned long long)vad.StartingVpn, (unsigned long long)vad.EndingVpn,
              (unsigned long long)KdpCommittedPages(walk->DirectoryTableBase, vad.StartingVpn,
                                                    vad.EndingVpn),
              vad.Type == MEM_PRIVATE ? "Private" : "Mapped", vad.Type == MEM_IMAGE ? "Exe" : "",
              KdpProtectionName(vad.AllocationProtect));
+    // A view of a section (every section here is backed by memory, NT's
+    // "pagefile-backed"): what the section has committed, shared by its views.
+    if (vad.Type == MEM_MAPPED && vad.Section) {
+        ULONG64 shared;
+
+        if (KdpSectionCommit((ULONG64)(ULONG_PTR)vad.Section, &shared))
+            KdpPrint("%*sPagefile section, shared commit 0x%llx",
+                     (int)(18 - strlen(KdpProtectionName(vad.AllocationProtect))), "",
+                     (unsigned long long)shared);
+        else
+            KdpPrint("  (section %016llx cannot be read)",
+                     (unsigned long long)(ULONG_PTR)vad.Section);
+    }
+    KdpPrint("\n");
     walk->Count++;
     walk->LevelSum += level;
     if (level > walk->MaximumLevel)

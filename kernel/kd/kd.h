@@ -236,6 +236,8 @@ BOOLEAN KdpReadExtensionReturn(ULONG64 *value);
 void KdpFormatSidAt(ULONG64 address, char *text, SIZE_T size);
 // !vad (cmdvad.c), listed with !process.
 KD_COMMAND_RESULT KdpVad(int argc, char **argv);
+KD_COMMAND_RESULT KdpVirtualMemory(int argc, char **argv);   // !vm (cmdvm.c)
+KD_COMMAND_RESULT KdpSession(int argc, char **argv);         // !session (cmdvm.c)
 // !sd (cmdsd.c), listed with !token.
 KD_COMMAND_RESULT KdpSecurityDescriptor(int argc, char **argv);
 // !thread's "Impersonation token:" line, for a thread that impersonates.

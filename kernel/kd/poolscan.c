@@ -44,7 +44,7 @@ static ULONG KdpScanBigPages(const KD_POOL_SCAN *scan, BOOLEAN *stopped, ULONG *
     SIZE_T size = PoolBigPageTableSize;
     ULONG found = 0, ranges = 0;
 
-    KdpPrint("Scanning large pool allocation table for Tag: %s (%016llx : %016llx)\n\n\n",
+    KdpPrint("Scanning large pool allocation table for Tag: %s (%016llx : %016llx)\n\n",
              scan->TagPattern, (unsigned long long)(ULONG_PTR)table,
              (unsigned long long)((ULONG_PTR)table + size * sizeof(*table)));
     for (SIZE_T i = 0; i < size && !*stopped; i++) {
@@ -222,25 +222,41 @@ static KD_COMMAND_RESULT KdpPoolFind(int argc, char **argv)
     ULONG found;
 
     if (argc < 2 || argc > 3) {
-        KdpPrint("Usage: !poolfind Tag [PoolType]\n");
-        return KdCommandContinue;
-    }
-    if (strlen(argv[1]) > 4 && !strchr(argv[1], '*')) {
-        KdpPrint("A pool tag is at most four characters: %s is not one\n", argv[1]);
+        KdpPrint("Usage: !poolfind TagString|0xTagValue [PoolType]\n");
         return KdCommandContinue;
     }
     if (argc == 3 && !KdpParsePoolType(argv[2], &scan.PoolIndex))
         return KdCommandContinue;
-    // A short tag is padded as NT's are: "Irp" is 'Irp '.
-    RtlStringPrintf(pattern, sizeof(pattern), strchr(argv[1], '*') ? "%s" : "%-4s", argv[1]);
+    // A TagValue starts with "0x" (WinDbg's rule: "0X" is a string); its
+    // four bytes are the tag's characters, as they lie in memory.
+    if (argv[1][0] == '0' && argv[1][1] == 'x') {
+        ULONG64 value;
+
+        if (!KdpGetValue(argv[1], &value))
+            return KdCommandContinue;
+        if (value > 0xffffffffULL) {
+            KdpPrint("A TagValue is four bytes: %s is not one\n", argv[1]);
+            return KdCommandContinue;
+        }
+        ExpFormatTag((ULONG)value, pattern);
+    } else if (strlen(argv[1]) > 4 && !strchr(argv[1], '*')) {
+        KdpPrint("A pool tag is at most four characters: %s is not one\n", argv[1]);
+        return KdCommandContinue;
+    } else {
+        // A short tag is padded as NT's are: "Irp" is 'Irp '.
+        RtlStringPrintf(pattern, sizeof(pattern), strchr(argv[1], '*') ? "%s" : "%-4s",
+                        argv[1]);
+    }
     scan.TagPattern = pattern;
+    KdpPrint("\n");
     found = KdpScanPool(&scan);
     KdpPrint("%u block%s found\n", found, found == 1 ? "" : "s");
     return KdCommandContinue;
 }
 
 const KD_COMMAND KdpPoolFindCommands[] = {
-    { "!poolfind", KdpPoolFind, "!poolfind Tag [PoolType]",
-      "every allocated pool block with a tag (? and * match any), big pages first" },
+    { "!poolfind", KdpPoolFind, "!poolfind TagString|0xTagValue [PoolType]",
+      "every allocated pool block with a tag (? and * match any, or 0x and the tag's value), "
+      "big pages first; PoolType 0 NonPaged, 1 Paged" },
     { NULL, NULL, NULL, NULL },
 };

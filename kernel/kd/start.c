@@ -1,6 +1,7 @@
-// `.start PROGRAM [ARGS]`: start a program from the boot archive from the
-// kd> prompt, NT's way: the session manager (user/smss) starts it, asked
-// over LPC (SmApiExecPgm on \SmApiPort) by a System thread.
+// `.start [-session] PROGRAM [ARGS]`: start a program from the boot archive
+// from the kd> prompt, NT's way: the session manager (user/smss) starts it,
+// asked over LPC (SmApiExecPgm on \SmApiPort) by a System thread; with
+// -session in a new session, as for a logon (SmApiStartSession).
 //
 // The shell runs with the system stopped (interrupts off, every lock where
 // the break-in found it), so the command itself only checks and records the
@@ -42,6 +43,7 @@ typedef enum _KD_START_STATE {
 // What the recorded request asks for.
 typedef enum _KD_START_KIND {
     KdpStartProgram,
+    KdpStartSession,        // the program in a new session
     KdpStartLoadDriver,
     KdpStartUnloadDriver,
 } KD_START_KIND;
@@ -69,7 +71,7 @@ static void KdpStartDeferredRoutine(KDPC *dpc, void *context, void *argument1, v
 }
 
 // Asks the session manager to start the recorded program.
-static NTSTATUS KdpAskSessionManager(CLIENT_ID *clientId)
+static NTSTATUS KdpAskSessionManager(SM_API_NUMBER api, CLIENT_ID *clientId)
 {
     static const WCHAR portName[] = SM_PORT_NAME;
     UNICODE_STRING name = {sizeof(portName) - sizeof(WCHAR), sizeof(portName),
@@ -83,7 +85,7 @@ static NTSTATUS KdpAskSessionManager(CLIENT_ID *clientId)
     status = ObReferenceObjectByName(&attributes, LpcPortObjectType, &port);
     if (!NT_SUCCESS(status))
         return status;
-    SmInitializeMessage(&request, SmApiExecPgm);
+    SmInitializeMessage(&request, api);
     memcpy(request.ExecPgm.ImageName, KdpStartImage, sizeof(KdpStartImage));
     memcpy(request.ExecPgm.CommandLine, KdpStartCommandLine, sizeof(KdpStartCommandLine));
     status = LpcRequestWaitReplyPort(port, &request.h, &reply.h);
@@ -99,6 +101,7 @@ static void KdpStartThread(void *context)
     for (;;) {
         CLIENT_ID clientId = {0};
         NTSTATUS status;
+        BOOLEAN session;
 
         char image[sizeof(KdpStartImage)];
 
@@ -107,7 +110,7 @@ static void KdpStartThread(void *context)
         // line (a student, a test) may record the next one at once, and a
         // break-in between the line and the reset would refuse it.
         memcpy(image, KdpStartImage, sizeof(image));
-        if (KdpStartKind != KdpStartProgram) {
+        if (KdpStartKind != KdpStartProgram && KdpStartKind != KdpStartSession) {
             BOOLEAN load = KdpStartKind == KdpStartLoadDriver;
 
             status = load ? IopLoadDriver(image) : IopUnloadDriverByName(image);
@@ -116,9 +119,13 @@ static void KdpStartThread(void *context)
                      load ? "loading" : "unloading", image, (ULONG)status);
             continue;
         }
-        status = KdpAskSessionManager(&clientId);
+        session = KdpStartKind == KdpStartSession;
+        status = KdpAskSessionManager(session ? SmApiStartSession : SmApiExecPgm, &clientId);
         KdpStartState = KdpStartIdle;
-        if (NT_SUCCESS(status))
+        if (NT_SUCCESS(status) && session)
+            DbgPrint(".start: a new session for %s (its smss: Cid %llx)\n", image,
+                     (unsigned long long)(ULONG_PTR)clientId.UniqueProcess);
+        else if (NT_SUCCESS(status))
             DbgPrint(".start: started %s (Cid %llx)\n", image,
                      (unsigned long long)(ULONG_PTR)clientId.UniqueProcess);
         else
@@ -160,9 +167,15 @@ static KD_COMMAND_RESULT KdpStart(int argc, char **argv)
 {
     char commandLine[SM_COMMAND_LINE_LENGTH];
     size_t length = 0;
+    KD_START_KIND kind = KdpStartProgram;
 
+    if (argc >= 2 && strcmp(argv[1], "-session") == 0) {
+        kind = KdpStartSession;
+        argc--;
+        argv++;
+    }
     if (argc < 2) {
-        KdpPrint("Usage: .start PROGRAM [ARGS]\n");
+        KdpPrint("Usage: .start [-session] PROGRAM [ARGS]\n");
         return KdCommandContinue;
     }
     if (!KdpIsProgramName(argv[1])) {
@@ -196,9 +209,10 @@ static KD_COMMAND_RESULT KdpStart(int argc, char **argv)
     }
     RtlStringPrintf(KdpStartImage, sizeof(KdpStartImage), "%s", argv[1]);
     memcpy(KdpStartCommandLine, commandLine, sizeof(commandLine));
-    KdpStartKind = KdpStartProgram;
+    KdpStartKind = kind;
     KdpStartState = KdpStartRecorded;
-    KdpPrint("Starting %s after the target resumes (g)\n", argv[1]);
+    KdpPrint("Starting %s%s after the target resumes (g)\n", argv[1],
+             kind == KdpStartSession ? " in a new session" : "");
     return KdCommandContinue;
 }
 
@@ -244,8 +258,9 @@ static KD_COMMAND_RESULT KdpDriverUnload(int argc, char **argv)
 }
 
 const KD_COMMAND KdpStartCommands[] = {
-    { ".start", KdpStart, ".start PROGRAM [ARGS]",
-      "start PROGRAM from the boot archive (through smss) once `g` resumes the system" },
+    { ".start", KdpStart, ".start [-session] PROGRAM [ARGS]",
+      "start PROGRAM from the boot archive (through smss) once `g` resumes the system; "
+      "-session: in a new session, as for a logon" },
     { ".drvload", KdpDriverLoad, ".drvload SERVICE",
       "load driver SERVICE (services.txt: null.sys for Null) once `g` resumes the system" },
     { ".drvunload", KdpDriverUnload, ".drvunload SERVICE",

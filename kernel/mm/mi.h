@@ -42,6 +42,7 @@ extern ULONG64 MiNxBit;
 #define MI_VAD_TAG      POOL_TAG('V', 'a', 'd', ' ')
 #define MI_SECTION_TAG  POOL_TAG('S', 'e', 'c', 't')
 #define MI_SEGMENT_TAG  POOL_TAG('M', 'm', 'S', 't')
+#define MI_SESSION_TAG  POOL_TAG('M', 'm', 'S', 'm')   // MM_SESSION_SPACE
 
 #define MM_PTE_PROTECTION_SHIFT 9               // bits 9-11: MiProtectionIndex + 1
 #define MM_PTE_PROTECTION_MASK  (7ULL << MM_PTE_PROTECTION_SHIFT)

@@ -160,10 +160,15 @@ typedef struct _MMVAD {
     ULONG64 DirectoryTableBase;       // the address space the view is in
 } MMVAD;
 
-// EPROCESS.VadRoot, NT's name for it: the tree's root and its VAD count.
+// EPROCESS.VadRoot, NT's name for it: the tree's root and its VAD count;
+// and, kept by the tree (vad.c) so that no caller can forget them, the
+// pages the VADs span now and at most (what !process shows as NT's
+// EPROCESS VirtualSize and PeakVirtualSize).
 typedef struct _MM_AVL_TABLE {
     MMVAD *Root;
     ULONG NumberGenericTableElements;
+    ULONG_PTR VirtualPages;
+    ULONG_PTR PeakVirtualPages;
 } MM_AVL_TABLE;
 
 #define MI_VAD_START(vad) ((vad)->StartingVpn << PAGE_SHIFT)
@@ -200,6 +205,28 @@ NTSTATUS MmCreateProcessAddressSpace(struct _EPROCESS *process);
 // page and every VAD. The page tables stay, for MmDeleteProcessAddressSpace.
 // No thread may run in the process any more.
 void MmCleanProcessAddressSpace(struct _EPROCESS *process);
+// Sessions (session.c). NT's MM_SESSION_SPACE, one per session id, on
+// MiSessionWsList (sorted by id), listing its processes; it lives while a
+// process object is in it.
+typedef struct _MM_SESSION_SPACE {
+    ULONG SessionId;
+    ULONG ReferenceCount;               // processes in it
+    LIST_ENTRY ProcessList;             // EPROCESS.SessionProcessLinks
+    LIST_ENTRY WsListEntry;             // MiSessionWsList
+} MM_SESSION_SPACE;
+
+extern LIST_ENTRY MiSessionWsList;
+// Puts a new process into session `sessionId` (made if none has that id).
+NTSTATUS MmSessionAddProcess(struct _EPROCESS *process, ULONG sessionId);
+// Takes a deleted process out of its session (freed with its last one).
+void MmSessionRemoveProcess(struct _EPROCESS *process);
+// A new session, the lowest unused id above 0, and moves `process` into it
+// (out of the one it was in), as NT's MmSessionCreate does for smss.
+NTSTATUS MmSessionCreate(struct _EPROCESS *process, ULONG *sessionId);
+
+// The private pages of every process together (each one's is its
+// EPROCESS.CommitCharge), as NT's MmProcessCommit.
+extern SIZE_T MmProcessCommit;
 
 // Frees the page tables of the address space, and the PML4, with any
 // private page still mapped (never a section's page: those belong to the

@@ -65,28 +65,49 @@ EPROCESS *MiAddressSpaceOwner(ULONG64 directoryTableBase)
     return MmPfnDatabase[directoryTableBase >> PAGE_SHIFT].AddressSpaceOwner;
 }
 
+// Every process's private pages together, as NT's MmProcessCommit.
+SIZE_T MmProcessCommit;
+
+// A process's commit charge follows its private frames, taken and freed
+// here only; the address-space lock is held.
+static void MiChargeCommit(ULONG64 directoryTableBase, LONG_PTR pages)
+{
+    EPROCESS *process = MiAddressSpaceOwner(directoryTableBase);
+
+    if (process) {
+        process->CommitCharge += (SIZE_T)pages;
+        MmProcessCommit += (SIZE_T)pages;
+    }
+}
+
 // Frees the tables below `entry` (a present entry at `level`, 1 = PDE ...
 // 3 = PML4E) and the private pages they still map (a PAGE_NOACCESS page is
 // not present but still has its frame; a section's page is the section's),
-// then the table `entry` points to.
-static void MiFreeUserTable(ULONG64 entry, ULONG level)
+// then the table `entry` points to. Returns how many private pages it freed.
+static SIZE_T MiFreeUserTable(ULONG64 entry, ULONG level)
 {
     ULONG64 *table = MiTableAt(entry);
+    SIZE_T privatePages = 0;
 
     for (ULONG i = 0; i < PML4_ENTRIES; i++) {
         if (level == 1) {
-            if (table[i] && !(table[i] & MM_PTE_SECTION_PAGE))
+            if (table[i] && !(table[i] & MM_PTE_SECTION_PAGE)) {
                 MmFreePhysicalPage((table[i] & PTE_FRAME) >> PAGE_SHIFT);
+                privatePages++;
+            }
         } else if (table[i] & PTE_PRESENT) {
-            MiFreeUserTable(table[i], level - 1);
+            privatePages += MiFreeUserTable(table[i], level - 1);
         }
     }
     MmFreePhysicalPage((entry & PTE_FRAME) >> PAGE_SHIFT);
+    return privatePages;
 }
 
 void MmDeleteProcessAddressSpace(ULONG64 directoryTableBase)
 {
     ULONG64 *pml4 = MmPfnToVirtual(directoryTableBase >> PAGE_SHIFT);
+    SIZE_T privatePages = 0;
+    KIRQL oldIrql;
 
     // Freeing the tables a processor translates through would let it run
     // on pages that are handed out again.
@@ -95,8 +116,11 @@ void MmDeleteProcessAddressSpace(ULONG64 directoryTableBase)
         KeBugCheckEx(MEMORY_MANAGEMENT, 0x200, directoryTableBase, 0, 0);
     for (ULONG i = 0; i < PML4_KERNEL_FIRST; i++) {
         if (pml4[i] & PTE_PRESENT)
-            MiFreeUserTable(pml4[i], 3);
+            privatePages += MiFreeUserTable(pml4[i], 3);
     }
+    oldIrql = MiLockAddressSpaces();
+    MiChargeCommit(directoryTableBase, -(LONG_PTR)privatePages);
+    MiUnlockAddressSpaces(oldIrql);
     MmPfnDatabase[directoryTableBase >> PAGE_SHIFT].AddressSpaceOwner = NULL;
     MmFreePhysicalPage(directoryTableBase >> PAGE_SHIFT);
 }
@@ -212,6 +236,7 @@ NTSTATUS MiCommitPrivatePages(ULONG64 directoryTableBase, ULONG64 start, ULONG64
             if (!pfn)
                 return STATUS_NO_MEMORY;
             memset(MmPfnToVirtual(pfn), 0, PAGE_SIZE);
+            MiChargeCommit(directoryTableBase, 1);
         }
         MiWriteUserPte(directoryTableBase, pte, va, MiMakePte(pfn, protect, FALSE));
     }
@@ -232,8 +257,10 @@ void MiDecommitPages(ULONG64 directoryTableBase, ULONG64 start, ULONG64 end)
         }
         if (!*pte)
             continue;
-        if (!(*pte & MM_PTE_SECTION_PAGE))
+        if (!(*pte & MM_PTE_SECTION_PAGE)) {
             MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
+            MiChargeCommit(directoryTableBase, -1);
+        }
         MiWriteUserPte(directoryTableBase, pte, va, 0);
     }
 }

@@ -139,6 +139,15 @@ void MiInitializeVadTable(MM_AVL_TABLE *table)
 {
     table->Root = NULL;
     table->NumberGenericTableElements = 0;
+    table->VirtualPages = table->PeakVirtualPages = 0;
+}
+
+// The pages the VADs span, and the most they ever spanned.
+static void MiAddVirtualPages(MM_AVL_TABLE *table, LONG_PTR pages)
+{
+    table->VirtualPages += (ULONG_PTR)pages;
+    if (table->VirtualPages > table->PeakVirtualPages)
+        table->PeakVirtualPages = table->VirtualPages;
 }
 
 MMVAD *MiLocateVad(MM_AVL_TABLE *table, ULONG_PTR vpn)
@@ -226,6 +235,7 @@ void MiInsertVad(MM_AVL_TABLE *table, MMVAD *vad)
     vad->LargestGap = 0;
     *link = vad;
     table->NumberGenericTableElements++;
+    MiAddVirtualPages(table, (LONG_PTR)(vad->EndingVpn - vad->StartingVpn + 1));
     MiRetraceVads(table, parent);
 }
 
@@ -264,12 +274,15 @@ void MiRemoveVad(MM_AVL_TABLE *table, MMVAD *vad)
     }
     vad->Parent = vad->LeftChild = vad->RightChild = NULL;
     table->NumberGenericTableElements--;
+    MiAddVirtualPages(table, -(LONG_PTR)(vad->EndingVpn - vad->StartingVpn + 1));
     MiRetraceVads(table, retraceFrom);
 }
 
 void MiChangeVadRange(MM_AVL_TABLE *table, MMVAD *vad, ULONG_PTR startingVpn,
                       ULONG_PTR endingVpn)
 {
+    MiAddVirtualPages(table, (LONG_PTR)(endingVpn - startingVpn) -
+                                 (LONG_PTR)(vad->EndingVpn - vad->StartingVpn));
     vad->StartingVpn = startingVpn;
     vad->EndingVpn = endingVpn;
     MiRetraceVads(table, vad);

@@ -18,6 +18,10 @@ NTSTATUS NTAPI NtDisplayString(UNICODE_STRING *string);
 typedef enum _SYSTEM_INFORMATION_CLASS {
     SystemBasicInformation = 0,
     SystemProcessInformation = 5,
+    // NtSetSystemInformation: a new session for the calling process (its
+    // id, a ULONG, is returned in the buffer), as NT's smss makes one per
+    // logon. Needs SeTcbPrivilege.
+    SystemSessionCreate = 47,
 } SYSTEM_INFORMATION_CLASS;
 
 // NT's x64 layouts.
@@ -96,6 +100,8 @@ _Static_assert(sizeof(SYSTEM_PROCESS_INFORMATION) == 0x100, "NT's x64 layout");
 NTSTATUS NTAPI NtQuerySystemInformation(SYSTEM_INFORMATION_CLASS informationClass,
                                         void *information, ULONG informationLength,
                                         ULONG *returnLength);
+NTSTATUS NTAPI NtSetSystemInformation(SYSTEM_INFORMATION_CLASS informationClass,
+                                      void *information, ULONG informationLength);
 NTSTATUS NTAPI NtDelayExecution(BOOLEAN alertable, LARGE_INTEGER *delayInterval);
 NTSTATUS NTAPI NtYieldExecution(void);
 NTSTATUS NTAPI NtQuerySystemTime(LARGE_INTEGER *systemTime);

@@ -27,6 +27,7 @@ static void PspDeleteProcess(void *object)
     }
     ObDeleteHandleTable(process);
     SeDeletePrimaryToken(process);
+    MmSessionRemoveProcess(process);
     if (process->UniqueProcessId)
         PspDeleteCid(process->UniqueProcessId);
     // No thread is left to run in it: the last one held a reference.
@@ -125,6 +126,9 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
         process->AddressSpaceInitialized = TRUE;
     }
     status = PspCreateCid(process, &process->UniqueProcessId);
+    // Its creator's session; the System process's children start session 0.
+    if (NT_SUCCESS(status) && parent)
+        status = MmSessionAddProcess(process, parent->Session ? parent->SessionId : 0);
     if (NT_SUCCESS(status))
         status = ObInitProcess(parent, process);
     // Its identity: a copy of its parent's primary token (System: SYSTEM's).

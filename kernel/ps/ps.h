@@ -31,8 +31,13 @@ typedef struct _EPROCESS {
     char ImageFileName[PROCESS_IMAGE_NAME_LENGTH];
     LIST_ENTRY ThreadListHead;          // ETHREADs, including ended ones still referenced
     ULONG ActiveThreads;
-    ULONG SessionId;
+    ULONG SessionId;                    // its Session's id (0 for System and Idle: none)
+    MM_SESSION_SPACE *Session;          // NULL for System and Idle (mm/session.c)
+    LIST_ENTRY SessionProcessLinks;     // in Session->ProcessList
     MM_AVL_TABLE VadRoot;               // its MMVADs, a balanced tree (mm/vad.c)
+    // Its private pages (committed, each with its frame: no demand paging),
+    // in pages; 0 again once it has exited (mm/procva.c, MmProcessCommit).
+    SIZE_T CommitCharge;
     // Sleuth's own: where RtlUserThreadStart lies in the image (found by
     // name in its symbol table), the user-mode start of every thread that
     // NtCreateThreadEx makes; NULL when the image has none.

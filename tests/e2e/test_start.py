@@ -3,7 +3,8 @@ thread asks the session manager (smss, \\SmApiPort, SmApiExecPgm) over LPC to
 start the program; the outcome appears on the console. Here on the default
 boot: lpcdemo started from the prompt is found with `!process 0 0` and its
 port with `!lpc port`; the errors for bad syntax, unknown programs and a
-second request before `g`."""
+second request before `g`; `.start -session` (SmApiStartSession), a program
+started in a new session as for a logon, found with `!session`."""
 
 import re
 import time
@@ -31,12 +32,13 @@ def go_until(vm, *patterns):
 
 
 def test_start_checks_its_arguments(vm):
-    run(vm, ".start", "Usage: .start PROGRAM [ARGS]")
+    run(vm, ".start", "Usage: .start [-session] PROGRAM [ARGS]")
+    run(vm, ".start -session", "Usage: .start [-session] PROGRAM [ARGS]")
     run(vm, ".start nosuchprogram", "nosuchprogram is not in the boot archive")
     run(vm, ".start lpc/demo", "Bad program name 'lpc/demo'")
     run(vm, ".start " + "x" * 40, "Bad program name")
     run(vm, ".start hello " + "a" * 200, "Command line too long")
-    output = run(vm, "help .start", ".start PROGRAM [ARGS]")
+    output = run(vm, "help .start", ".start [-session] PROGRAM [ARGS]")
     assert "smss" in output, short(output)
     assert ".start" in run(vm, "help")
 
@@ -100,3 +102,25 @@ def test_a_second_lpcdemo_is_its_client_and_gets_stuck(vm):
     assert re.search(r"^Waiting for reply to LPC MessageId 0*%s:$" % client.group(2), thread,
                      re.M), short(thread, 2000)
     assert "Image: lpcdemo.exe" in thread, short(thread, 2000)
+
+
+def test_start_in_a_new_session_as_a_logon(vm):
+    # smss starts a copy of itself for the logon, which makes session 1 (its
+    # processes inherit it) and starts the program there; the copy waits for
+    # the program, and stays as a zombie in session 1 (smss keeps its handle).
+    run(vm, ".start -session hello", "Starting hello in a new session after the target "
+        "resumes (g)")
+    copy, started = go_until(
+        vm, re.compile(r"\.start: a new session for hello \(its smss: Cid ([0-9a-f]+)\)"),
+        re.compile(r"smss: session (\d+): started hello \(Cid ([0-9a-f]+)\)"))
+    session = started.group(1)
+    assert int(session) >= 1, started.group(0)
+    output = run(vm, "!session", "Sessions on machine: ")
+    ids = re.search(r"^Valid Sessions:((?: \d+)*)$", output, re.M).group(1).split()
+    assert "0" in ids and session in ids, output
+    output = run(vm, "!process %s 0" % copy.group(1), "Image: smss.exe")
+    assert re.search(r"^    SessionId: %s  Cid: %04x " % (session, int(copy.group(1), 16)),
+                     output, re.M), output
+    # The first smss, which serves \SmApiPort, is still in session 0.
+    output = run(vm, "!process 0 0 smss.exe")
+    assert len(re.findall(r"^    SessionId: 0  ", output, re.M)) == 1, output

@@ -113,14 +113,25 @@ def test_thread_waits_on_the_quit_event_from_a_system_call(vm):
 def test_vad_shows_the_sharers_tree_of_address_ranges(vm):
     creator, _ = sharers(vm)
     output = run(vm, "!process %x 1" % creator, "Image: sharer.exe")
-    m = re.search(r"^    VadRoot\s+(%s) Vads (\d+)$" % HEX16, output, re.M)
+    m = re.search(r"^    VadRoot (%s) Vads (\d+) Private (\d+)\.$" % HEX16, output, re.M)
     assert m, output
     root, count = m.group(1), int(m.group(2))
+    # Private pages and CommitCharge are the same count here (no demand paging).
+    assert re.search(r"^    CommitCharge {22}%s$" % m.group(3), output, re.M), output
+    assert int(m.group(3)) > 0, output
     output = run(vm, "!vad %s" % root,
                  "VAD              level        start          end    commit")
     rows = re.findall(r"^(%s) \(\s*(\d+)\) +([0-9a-f]+) +([0-9a-f]+) +(\d+) (Private|Mapped )"
-                      r" (Exe |    ) (\S+)$" % HEX16, output, re.M)
+                      r" (Exe |    ) (\S+)( +Pagefile section, shared commit 0x[0-9a-f]+)?$"
+                      % HEX16, output, re.M)
     assert len(rows) == count, output
+    # The commit column counts the process's own pages: they add up to its
+    # Private count; a view's pages are its section's (shared commit).
+    assert sum(int(row[4]) for row in rows) == int(m.group(3)), output
+    views = [row for row in rows if row[5] == "Mapped "]
+    assert views and all(row[4] == "0" and row[8] for row in views), output
+    shared = int(views[0][8].rsplit("0x", 1)[1], 16)
+    assert shared == int(views[0][3], 16) - int(views[0][2], 16) + 1, output
     assert re.search(r"^Total VADs: +%d  average level: +\d+  maximum depth: \d+$" % count,
                      output, re.M), output
     starts = [int(row[2], 16) for row in rows]

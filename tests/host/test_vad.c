@@ -59,6 +59,29 @@ TEST(VadRangesTouchingAtTheirEdgesDoNotOverlap)
     EXPECT(MiNextVad(&root, BASE >> PAGE_SHIFT) == &two);
 }
 
+// VirtualPages follows every insert, shrink and removal (what !process
+// prints as VirtualSize); PeakVirtualPages keeps the most.
+TEST(VadTableCountsThePagesItsVadsSpan)
+{
+    MM_AVL_TABLE root;
+    MMVAD one, two;
+
+    MiInitializeVadTable(&root);
+    EXPECT_EQ(root.VirtualPages, 0);
+    InitVad(&one, BASE, BASE + 0x4000);
+    InitVad(&two, BASE + 0x10000, BASE + 0x11000);
+    MiInsertVad(&root, &one);
+    MiInsertVad(&root, &two);
+    EXPECT_EQ(root.VirtualPages, 5);
+    MiChangeVadRange(&root, &one, one.StartingVpn + 1, one.EndingVpn - 1);
+    EXPECT_EQ(root.VirtualPages, 3);
+    MiRemoveVad(&root, &two);
+    EXPECT_EQ(root.VirtualPages, 2);
+    MiRemoveVad(&root, &one);
+    EXPECT_EQ(root.VirtualPages, 0);
+    EXPECT_EQ(root.PeakVirtualPages, 5);
+}
+
 TEST(VadFreeRangeSkipsOccupiedAndMisalignedSpace)
 {
     MM_AVL_TABLE root;

@@ -62,7 +62,7 @@ KTEST(KdPoolFindFindsSmallAndBigBlocksOfATag)
 KTEST(KdPoolFindRefusesBadArguments)
 {
     KtKdRun("!poolfind");
-    KT_EXPECT(KtKdFind(KtKdOutput, "Usage: !poolfind Tag [PoolType]\n"));
+    KT_EXPECT(KtKdFind(KtKdOutput, "Usage: !poolfind TagString|0xTagValue [PoolType]\n"));
     KtKdRun("!poolfind Toolong");
     KT_EXPECT(KtKdFind(KtKdOutput, "A pool tag is at most four characters"));
     KtKdRun("!poolfind Irp? 2");
@@ -72,7 +72,7 @@ KTEST(KdPoolFindRefusesBadArguments)
     KtKdRun("!poolfind a b c");
     KT_EXPECT(KtKdFind(KtKdOutput, "Usage:"));
     KtKdRun("help !poolfind");
-    KT_EXPECT(KtKdFind(KtKdOutput, "!poolfind Tag [PoolType]\n"));
+    KT_EXPECT(KtKdFind(KtKdOutput, "!poolfind TagString|0xTagValue [PoolType]\n"));
 }
 
 // A page whose header chain is broken costs that page, named in one line,

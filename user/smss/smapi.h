@@ -8,9 +8,16 @@
 
 #define SM_IMAGE_NAME_LENGTH   32
 #define SM_COMMAND_LINE_LENGTH 128
+// "smss logon " and a program's command line: the logon copy's.
+#define SM_LOGON_COMMAND_LINE_LENGTH (SM_COMMAND_LINE_LENGTH + 16)
 
 typedef enum _SM_API_NUMBER {
     SmApiExecPgm,           // start a program from the boot archive
+    // Start a program in a new session, as for a logon: smss starts a copy
+    // of itself that makes the session (NtSetSystemInformation,
+    // SystemSessionCreate) and starts the program in it. The answer's
+    // ClientId is the copy's.
+    SmApiStartSession,
 } SM_API_NUMBER;
 
 typedef struct _SM_API_MESSAGE {

@@ -58,6 +58,7 @@ typedef enum _FZ_ARG {
     FzInOutBase,    // PVOID * read and written (base addresses)
     FzAddress,      // PVOID address in this or a child's space
     FzClass,        // an information class
+    FzSysClass,     // a system information class: NtSetSystemInformation's
     FzBool,
     FzUlong,        // ULONG with interesting values
     FzCount,        // LONG counts (semaphores, periods)

@@ -76,6 +76,7 @@ FZ_SPEC0(NtTestAlert, 2)
 FZ_SPEC(NtQueueApcThread, N, 3, FzHThread, FzApc, FzPtr, FzPtr, FzPtr)
 FZ_SPEC(NtContinue, N, 1, FzContext, FzBool)
 FZ_SPEC(NtQuerySystemInformation, N, 2, FzClass, FzOutBuf, FzLen, FzOutUlong)
+FZ_SPEC(NtSetSystemInformation, N, 1, FzSysClass, FzOutBuf, FzLen)
 FZ_SPEC(NtAllocateVirtualMemory, N, 4, FzHProcess, FzInOutBase, FzZeroBits, FzInOutSize,
         FzAllocType, FzProtect)
 FZ_SPEC(NtFreeVirtualMemory, N, 4, FzHProcess, FzInOutBase, FzInOutSize, FzAllocType)

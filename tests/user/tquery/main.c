@@ -1,7 +1,8 @@
 // User-mode tests of the queries: NtQueryInformationProcess,
 // NtQueryInformationThread, NtQuerySystemInformation (basic information and
 // the process list), NtQuerySystemTime, NtQueryPerformanceCounter and
-// NtYieldExecution, with every error path.
+// NtYieldExecution, with every error path; and NtSetSystemInformation's
+// SystemSessionCreate.
 
 #include "tests/user/utest.h"
 
@@ -396,6 +397,73 @@ UTEST(YieldSucceedsOrSaysNoOneElseWasReady)
     UT_EXPECT(status == STATUS_SUCCESS || status == STATUS_NO_YIELD_PERFORMED);
 }
 
+// The caller's entry in a fresh process list, or NULL.
+static SYSTEM_PROCESS_INFORMATION *QueryProcess(ULONG_PTR id)
+{
+    if (!NT_SUCCESS(NtQuerySystemInformation(SystemProcessInformation, ProcessList,
+                                             sizeof(ProcessList), NULL)))
+        return NULL;
+    return FindProcess((SYSTEM_PROCESS_INFORMATION *)ProcessList, id);
+}
+
+// SystemSessionCreate, as NT's smss uses it for a logon: the caller moves
+// to a new session, and the processes it then creates are in it too.
+UTEST(SessionCreateMovesTheCallerAndItsNewChildrenToANewSession)
+{
+    PROCESS_BASIC_INFORMATION self;
+    SYSTEM_PROCESS_INFORMATION *entry;
+    UNICODE_STRING image = UT_NAME(u"hello");
+    CLIENT_ID child = {0, 0};
+    HANDLE process = NULL;
+    ULONG sessionId = 0, second = 0;
+
+    UT_EXPECT_STATUS(NtQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation,
+                                               &self, sizeof(self), NULL),
+                     STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtSetSystemInformation(SystemSessionCreate, &sessionId, sizeof(sessionId)),
+                     STATUS_SUCCESS);
+    UT_EXPECT(sessionId >= 1);
+    entry = QueryProcess(self.UniqueProcessId);
+    UT_EXPECT(entry != NULL && entry->SessionId == sessionId);
+    UT_EXPECT_STATUS(NtCreateProcessFromArchive(&process, NULL, PROCESS_ALL_ACCESS, 0, NULL,
+                                                &image, NULL, PROCESS_CREATE_FLAGS_SUSPENDED,
+                                                &child),
+                     STATUS_SUCCESS);
+    entry = QueryProcess((ULONG_PTR)child.UniqueProcess);
+    UT_EXPECT(entry != NULL && entry->SessionId == sessionId);
+    // Another logon: a session of its own; the child stays where it was made.
+    UT_EXPECT_STATUS(NtSetSystemInformation(SystemSessionCreate, &second, sizeof(second)),
+                     STATUS_SUCCESS);
+    UT_EXPECT(second != sessionId && second >= 1);
+    entry = QueryProcess((ULONG_PTR)child.UniqueProcess);
+    UT_EXPECT(entry != NULL && entry->SessionId == sessionId);
+    UT_EXPECT_STATUS(NtTerminateProcess(process, STATUS_SUCCESS), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtClose(process), STATUS_SUCCESS);
+}
+
+UTEST(SessionCreateRefusesBadArguments)
+{
+    ULONG sessionId[2];
+
+    UT_EXPECT_STATUS(NtSetSystemInformation(SystemSessionCreate, sessionId, 0),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    UT_EXPECT_STATUS(NtSetSystemInformation(SystemSessionCreate, sessionId, sizeof(sessionId)),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    UT_EXPECT_STATUS(NtSetSystemInformation(SystemSessionCreate, UT_KERNEL_POINTER,
+                                            sizeof(ULONG)),
+                     STATUS_ACCESS_VIOLATION);
+    UT_EXPECT_STATUS(NtSetSystemInformation(SystemSessionCreate, UT_BAD_POINTER, sizeof(ULONG)),
+                     STATUS_ACCESS_VIOLATION);
+    UT_EXPECT_STATUS(NtSetSystemInformation(SystemSessionCreate, (UCHAR *)sessionId + 1,
+                                            sizeof(ULONG)),
+                     STATUS_DATATYPE_MISALIGNMENT);
+    UT_EXPECT_STATUS(NtSetSystemInformation(SystemBasicInformation, sessionId, sizeof(ULONG)),
+                     STATUS_INVALID_INFO_CLASS);
+    UT_EXPECT_STATUS(NtSetSystemInformation((SYSTEM_INFORMATION_CLASS)0x80000000, sessionId,
+                                            sizeof(ULONG)),
+                     STATUS_INVALID_INFO_CLASS);
+}
+
 static const UTEST Tests[] = {
     UT_ENTRY(ProcessBasicInformationDescribesTheCaller),
     UT_ENTRY(ThreadBasicInformationDescribesTheCaller),
@@ -413,9 +481,12 @@ static const UTEST Tests[] = {
     UT_ENTRY(PerformanceCounterCountsAtItsFrequency),
     UT_ENTRY(PerformanceCounterWithBadPointersFails),
     UT_ENTRY(YieldSucceedsOrSaysNoOneElseWasReady),
+    UT_ENTRY(SessionCreateMovesTheCallerAndItsNewChildrenToANewSession),
+    UT_ENTRY(SessionCreateRefusesBadArguments),
 };
 
 int main(void)
 {
     return UT_RUN_ALL("tquery", Tests);
 }
+
