@@ -205,7 +205,7 @@ static void KdpBanner(KTRAP_FRAME *trapFrame, KD_REASON reason)
         KdpPrint("Bugcheck %08X - %s. Registers and stack at the fault:\n",
                  KiBugCheckData.Code, KeBugCheckName(KiBugCheckData.Code));
         KdpPrintRegisters(trapFrame);
-        KdpPrintStack(trapFrame->Rip, trapFrame->Rsp, trapFrame->Rbp, 64);
+        KdpPrintStackFromTrap(trapFrame, 64);
         KdpPrint("\nThe system is stopped. Inspect it; `.reboot` restarts the machine.\n");
         break;
     }
@@ -233,6 +233,7 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KdpState.EntryTrapFrame = trapFrame;
     KdpState.ContextThread = 0;
     KdpState.ContextLeafRip = KdpState.ContextLeafSp = 0;
+    KdpState.ScopeFrame = NULL;
     KdpState.Reason = reason;
     if (reason == KdReasonBugCheck)
         KdpAfterBugCheck = TRUE;
@@ -264,6 +265,7 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KdpState.TrapFrame = NULL;
     KdpState.EntryTrapFrame = NULL;
     KdpState.ContextThread = 0;
+    KdpState.ScopeFrame = NULL;
     if (result == KdCommandCrash)
         KeBugCheckEx(MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
     KiRestoreInterrupts(interruptsWere);

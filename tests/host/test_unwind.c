@@ -1,0 +1,243 @@
+// The CFI unwinder (kernel/kd/unwind.c) over a hand-assembled .eh_frame and
+// .eh_frame_hdr laid out as ld writes them, at a made-up address: the CFA and
+// register rules at each point of a function's prologue and epilogue, a
+// step that recovers the caller's rbx and rbp, and damage as an error.
+
+#include "hosttest.h"
+#include "kd/unwind.h"
+
+#define IMAGE_BASE 0xffffffff80200000ULL
+#define FUNCTION_A 0xffffffff80201000ULL    // 0x40 bytes
+#define FUNCTION_B 0xffffffff80201040ULL    // 0x20 bytes, no frame pointer
+
+typedef struct _TEST_IMAGE {
+    UCHAR Bytes[512];
+    ULONG Length;
+    ULONG64 Base;
+} TEST_IMAGE;
+
+static BOOLEAN TestRead(void *context, ULONG64 address, void *buffer, SIZE_T length)
+{
+    TEST_IMAGE *image = context;
+
+    if (address < image->Base || address - image->Base > image->Length ||
+        length > image->Length - (address - image->Base))
+        return FALSE;
+    memcpy(buffer, image->Bytes + (address - image->Base), length);
+    return TRUE;
+}
+
+static void Put(TEST_IMAGE *image, const void *bytes, ULONG length)
+{
+    memcpy(image->Bytes + image->Length, bytes, length);
+    image->Length += length;
+}
+
+static void Put32(TEST_IMAGE *image, ULONG offset, LONG value)
+{
+    memcpy(image->Bytes + offset, &value, 4);
+}
+
+// hdr (12 bytes + 2 entries), then the CIE, then the FDEs of A and B.
+static ULONG64 BuildImage(TEST_IMAGE *image, ULONG64 *fdeA)
+{
+    static const UCHAR cie[] = {
+        0x14, 0, 0, 0,  0, 0, 0, 0,  1, 'z', 'R', 0,  1, 0x78, 16,  1, 0x1b,
+        0x0c, 7, 8,     // def_cfa rsp+8
+        0x90, 1,        // return address at cfa-8
+        0, 0,           // padding
+    };
+    static const UCHAR fdeAInstructions[] = {
+        0x41, 0x0e, 16, 0x86, 2,    // +1 push rbp: cfa rsp+16, rbp at cfa-16
+        0x43, 0x0d, 6,              // +4 mov rbp,rsp: cfa rbp+16
+        0x42, 0x83, 3,              // +6 push rbx: rbx at cfa-24
+        0x0a,                       // remember_state
+        0x70,                       // +0x36: the epilogue
+        0x0c, 7, 8,                 // def_cfa rsp+8 (after leave; ret)
+        0x41, 0x0b,                 // +0x37 restore_state (a second exit path)
+        0, 0,
+    };
+    static const UCHAR fdeBInstructions[] = {
+        0x44, 0x0e, 0x30,           // +4 sub rsp,0x28: cfa rsp+0x30
+        0x41, 0x8c, 2,              // +5 r12 at cfa-16 (a move to the frame)
+        0, 0, 0,
+    };
+    ULONG hdr, cieAt, fdeAt, fdeBAt;
+
+    memset(image, 0, sizeof(*image));
+    image->Base = IMAGE_BASE;
+    hdr = 0;
+    {
+        UCHAR head[] = { 1, 0x1b, 0x03, 0x3b, 0, 0, 0, 0, 2, 0, 0, 0 };
+        Put(image, head, sizeof(head));
+        image->Length += 16;
+    }
+    cieAt = image->Length;
+    Put(image, cie, sizeof(cie));
+    fdeAt = image->Length;
+    {
+        ULONG length = 4 + 4 + 4 + 1 + sizeof(fdeAInstructions);
+        UCHAR head[13] = { 0 };
+
+        memcpy(head, &length, 4);
+        Put(image, head, sizeof(head));
+        Put32(image, fdeAt + 4, (LONG)(fdeAt + 4 - cieAt));
+        Put32(image, fdeAt + 8, (LONG)(FUNCTION_A - (IMAGE_BASE + fdeAt + 8)));
+        Put32(image, fdeAt + 12, 0x40);
+        image->Bytes[fdeAt + 16] = 0;        // augmentation data length
+        image->Length = fdeAt + 17;
+        Put(image, fdeAInstructions, sizeof(fdeAInstructions));
+        Put32(image, fdeAt, (LONG)(image->Length - fdeAt - 4));
+    }
+    fdeBAt = image->Length;
+    {
+        UCHAR head[17] = { 0 };
+
+        Put(image, head, sizeof(head));
+        Put32(image, fdeBAt + 4, (LONG)(fdeBAt + 4 - cieAt));
+        Put32(image, fdeBAt + 8, (LONG)(FUNCTION_B - (IMAGE_BASE + fdeBAt + 8)));
+        Put32(image, fdeBAt + 12, 0x20);
+        Put(image, fdeBInstructions, sizeof(fdeBInstructions));
+        Put32(image, fdeBAt, (LONG)(image->Length - fdeBAt - 4));
+    }
+    Put32(image, hdr + 4, (LONG)(cieAt - (hdr + 4)));
+    Put32(image, 12, (LONG)(FUNCTION_A - IMAGE_BASE));
+    Put32(image, 16, (LONG)fdeAt);
+    Put32(image, 20, (LONG)(FUNCTION_B - IMAGE_BASE));
+    Put32(image, 24, (LONG)fdeBAt);
+    *fdeA = IMAGE_BASE + fdeAt;
+    return IMAGE_BASE + hdr;
+}
+
+TEST(UnwindRulesFollowThePrologue)
+{
+    TEST_IMAGE image;
+    ULONG64 fdeA;
+    KD_CFI_SOURCE source;
+    KD_FRAME_RULES rules;
+
+    source.EhFrameHdr = BuildImage(&image, &fdeA);
+    source.Read = TestRead;
+    source.ReadContext = &image;
+
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A, &rules), STATUS_SUCCESS);
+    EXPECT_EQ(rules.FunctionStart, FUNCTION_A);
+    EXPECT_EQ(rules.FunctionEnd, FUNCTION_A + 0x40);
+    EXPECT_EQ(rules.CfaRegister, KD_DW_RSP);
+    EXPECT_EQ(rules.CfaOffset, 8);
+    EXPECT_EQ(rules.Rules[KD_DW_RA].Kind, KdRuleOffset);
+    EXPECT_EQ(rules.Rules[KD_DW_RA].Offset, -8);
+    EXPECT_EQ(rules.Rules[KD_DW_RBP].Kind, KdRuleSameValue);
+
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules), STATUS_SUCCESS);
+    EXPECT_EQ(rules.CfaOffset, 16);
+    EXPECT_EQ(rules.Rules[KD_DW_RBP].Kind, KdRuleOffset);
+    EXPECT_EQ(rules.Rules[KD_DW_RBP].Offset, -16);
+
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + 0x20, &rules), STATUS_SUCCESS);
+    EXPECT_EQ(rules.CfaRegister, KD_DW_RBP);
+    EXPECT_EQ(rules.CfaOffset, 16);
+    EXPECT_EQ(rules.Rules[KD_DW_RBX].Kind, KdRuleOffset);
+    EXPECT_EQ(rules.Rules[KD_DW_RBX].Offset, -24);
+
+    // The epilogue, then the state remembered before it.
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + 0x36, &rules), STATUS_SUCCESS);
+    EXPECT_EQ(rules.CfaRegister, KD_DW_RSP);
+    EXPECT_EQ(rules.CfaOffset, 8);
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + 0x3f, &rules), STATUS_SUCCESS);
+    EXPECT_EQ(rules.CfaRegister, KD_DW_RBP);
+    EXPECT_EQ(rules.Rules[KD_DW_RBX].Offset, -24);
+
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_B + 0x10, &rules), STATUS_SUCCESS);
+    EXPECT_EQ(rules.FunctionStart, FUNCTION_B);
+    EXPECT_EQ(rules.CfaOffset, 0x30);
+    EXPECT_EQ(rules.Rules[KD_DW_R12].Offset, -16);
+
+    // Outside every FDE: below the first, past the end of the last.
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A - 1, &rules), STATUS_NOT_FOUND);
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_B + 0x20, &rules), STATUS_NOT_FOUND);
+    EXPECT_EQ(KdpUnwindRulesFromFde(&source, fdeA, FUNCTION_A + 8, &rules), STATUS_SUCCESS);
+    EXPECT_EQ(rules.CfaRegister, KD_DW_RBP);
+}
+
+// A stack as function A left it at +0x20 having been called from 0x...5555:
+// [rsp] junk, [rbp-8] saved rbx, [rbp] saved rbp, [rbp+8] return address.
+TEST(UnwindStepRecoversCalleeSaved)
+{
+    TEST_IMAGE image, stack;
+    ULONG64 fdeA, cfa = 0, stackBase = 0x7000, words[6];
+    KD_CFI_SOURCE source;
+    KD_FRAME_RULES rules;
+    KD_UNWIND_CONTEXT context;
+
+    source.EhFrameHdr = BuildImage(&image, &fdeA);
+    source.Read = TestRead;
+    source.ReadContext = &image;
+    memset(&stack, 0, sizeof(stack));
+    stack.Base = stackBase;
+    stack.Length = sizeof(words);
+    words[0] = 0x1111;                      // rsp: a local
+    words[1] = 0xb0b0b0b0b0b0b0b0ULL;       // rbp-8: the caller's rbx
+    words[2] = 0x7f00;                      // rbp: the caller's rbp
+    words[3] = 0xffffffff80305555ULL;       // rbp+8: return address
+    words[4] = words[5] = 0;
+    memcpy(stack.Bytes, words, sizeof(words));
+
+    memset(&context, 0, sizeof(context));
+    context.Value[KD_DW_RA] = FUNCTION_A + 0x20;
+    context.Value[KD_DW_RSP] = stackBase;
+    context.Value[KD_DW_RBP] = stackBase + 0x10;
+    context.Value[KD_DW_RBX] = 0x42;        // A's own use of rbx
+    context.Value[KD_DW_R12] = 0x1212;      // untouched by A: the caller's
+    context.Value[KD_DW_RAX] = 0xaaaa;
+    context.Valid = 0xffffffff & ((1u << KD_DW_REGISTERS) - 1);
+    EXPECT_EQ(KdpUnwindFindRules(&source, context.Value[KD_DW_RA], &rules), STATUS_SUCCESS);
+    EXPECT_EQ(KdpUnwindStep(&rules, &context, TestRead, &stack, &cfa), STATUS_SUCCESS);
+    EXPECT_EQ(cfa, stackBase + 0x20);
+    EXPECT_EQ(context.Value[KD_DW_RA], 0xffffffff80305555ULL);
+    EXPECT_EQ(context.Value[KD_DW_RSP], stackBase + 0x20);
+    EXPECT_EQ(context.Value[KD_DW_RBP], 0x7f00);
+    EXPECT_EQ(context.Value[KD_DW_RBX], 0xb0b0b0b0b0b0b0b0ULL);
+    EXPECT_EQ(context.Value[KD_DW_R12], 0x1212);
+    EXPECT(context.Valid & KD_UNWIND_BIT(KD_DW_RBX));
+    EXPECT(!(context.Valid & KD_UNWIND_BIT(KD_DW_RAX)));   // volatile: unknown
+
+    // A CFA register that is not known cannot be unwound.
+    context.Valid &= ~KD_UNWIND_BIT(KD_DW_RBP);
+    context.Value[KD_DW_RA] = FUNCTION_A + 0x20;
+    EXPECT_EQ(KdpUnwindStep(&rules, &context, TestRead, &stack, &cfa), STATUS_NOT_FOUND);
+    // A return address that cannot be read: an error, not a guess.
+    context.Valid |= KD_UNWIND_BIT(KD_DW_RBP);
+    context.Value[KD_DW_RBP] = 0x9000;
+    EXPECT_EQ(KdpUnwindStep(&rules, &context, TestRead, &stack, &cfa), STATUS_UNSUCCESSFUL);
+}
+
+TEST(UnwindDamagedTablesAreErrors)
+{
+    TEST_IMAGE image;
+    ULONG64 fdeA, hdr;
+    KD_CFI_SOURCE source;
+    KD_FRAME_RULES rules;
+
+    hdr = BuildImage(&image, &fdeA);
+    source.EhFrameHdr = hdr;
+    source.Read = TestRead;
+    source.ReadContext = &image;
+    // A table encoding other than ld's.
+    image.Bytes[3] = 0x03;
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A, &rules), STATUS_INVALID_IMAGE_FORMAT);
+    image.Bytes[3] = 0x3b;
+    // An FDE entry pointing outside the image.
+    Put32(&image, 16, 0x7ffffff0);
+    EXPECT(!NT_SUCCESS(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules)));
+    BuildImage(&image, &fdeA);
+    // The CIE's version, then an unknown CFA opcode in A's FDE.
+    image.Bytes[fdeA - IMAGE_BASE - 24 + 8] = 9;
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules), STATUS_INVALID_IMAGE_FORMAT);
+    BuildImage(&image, &fdeA);
+    image.Bytes[fdeA - IMAGE_BASE + 17] = 0x3f;
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules), STATUS_INVALID_IMAGE_FORMAT);
+    // A table too short to hold its header.
+    image.Length = 6;
+    EXPECT(!NT_SUCCESS(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules)));
+}
