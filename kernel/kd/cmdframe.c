@@ -97,7 +97,14 @@ static void KdpBuildScopeContext(ULONG index, const KD_FRAME *frame, KTRAP_FRAME
     context->R15 = KdpScopeRegister(frame, KD_DW_R15);
     context->Rip = frame->CallSite;
     context->Rsp = frame->ChildSp;
-    if (frame->User) {
+    context->EFlags = frame->EFlags;
+    if (index == 0)
+        context->EFlags = base->EFlags;     // KiSwapContext saved them
+    if (frame->SegCs) {
+        // The code a trap interrupted: its trap frame has them.
+        context->SegCs = frame->SegCs;
+        context->SegSs = frame->SegSs;
+    } else if (frame->User) {
         context->SegCs = KGDT64_R3_CODE | RPL_MASK;
         context->SegSs = KGDT64_R3_DATA | RPL_MASK;
     } else {

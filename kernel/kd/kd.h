@@ -251,6 +251,7 @@ typedef struct _KD_FRAME {
     ULONG64 Cfa;                    // 0: unknown
     ULONG64 TrapFrame;              // 0: none
     ULONG64 DirectoryTableBase;     // a user frame's address space
+    ULONG64 EFlags, SegCs, SegSs;   // known where a trap saved them, else 0
     BOOLEAN User;
     KD_UNWIND_CONTEXT Registers;    // by DWARF number; Value[KD_DW_RA] is its rip
 } KD_FRAME;

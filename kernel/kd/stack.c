@@ -31,10 +31,22 @@ static const KD_FLAG_NAME KdpFlagNames[] = {
     { 1ULL << 2, "pe", "po" },  { 1ULL << 0, "cy", "nc" },
 };
 
+// The data segment selectors: nothing reloads them after boot (neither the
+// traps, nor syscall and sysret, nor iretq), so the live ones are every
+// context's.
+static void KdpReadDataSelectors(USHORT selectors[4])
+{
+    __asm__ volatile("mov %%ds, %0" : "=r"(selectors[0]));
+    __asm__ volatile("mov %%es, %0" : "=r"(selectors[1]));
+    __asm__ volatile("mov %%fs, %0" : "=r"(selectors[2]));
+    __asm__ volatile("mov %%gs, %0" : "=r"(selectors[3]));
+}
+
 void KdpPrintRegisters(const KTRAP_FRAME *frame)
 {
     char symbol[128];
     UCHAR code[8];
+    USHORT selectors[4];
 
     KdpPrint("rax=%016llx rbx=%016llx rcx=%016llx\n", (unsigned long long)frame->Rax,
              (unsigned long long)frame->Rbx, (unsigned long long)frame->Rcx);
@@ -48,12 +60,14 @@ void KdpPrintRegisters(const KTRAP_FRAME *frame)
              (unsigned long long)frame->R12, (unsigned long long)frame->R13);
     KdpPrint("r14=%016llx r15=%016llx\n", (unsigned long long)frame->R14,
              (unsigned long long)frame->R15);
-    KdpPrint("iopl=%llu        ", (unsigned long long)((frame->EFlags >> 12) & 3));
+    KdpPrint("iopl=%llu         ", (unsigned long long)((frame->EFlags >> 12) & 3));
     for (ULONG i = 0; i < ARRAYSIZE(KdpFlagNames); i++)
         KdpPrint("%s%s", i ? " " : "", (frame->EFlags & KdpFlagNames[i].Bit)
                                            ? KdpFlagNames[i].Set : KdpFlagNames[i].Clear);
-    KdpPrint("\ncs=%04llx  ss=%04llx                                    efl=%08llx\n",
-             (unsigned long long)frame->SegCs, (unsigned long long)frame->SegSs,
+    KdpReadDataSelectors(selectors);
+    KdpPrint("\ncs=%04llx  ss=%04llx  ds=%04x  es=%04x  fs=%04x  gs=%04x             "
+             "efl=%08llx\n", (unsigned long long)frame->SegCs, (unsigned long long)frame->SegSs,
+             selectors[0], selectors[1], selectors[2], selectors[3],
              (unsigned long long)frame->EFlags);
     KdpFormatAddressSymbol(frame->Rip, symbol, sizeof(symbol));
     KdpPrint("%s:\n", symbol);
@@ -358,6 +372,11 @@ static void KdpWalkUser(KD_WALK *walk, const KTRAP_FRAME *trap)
         frame.CallSite = context.Value[KD_DW_RA];
         frame.ChildSp = context.Value[KD_DW_RSP];
         frame.Registers = context;
+        if (exact) {
+            frame.EFlags = trap->EFlags;
+            frame.SegCs = trap->SegCs;
+            frame.SegSs = trap->SegSs;
+        }
         status = KdpUnwindOne(walk, haveCfi ? &source : NULL, TRUE, exact, &next, &cfa,
                               &byFramePointer);
         if (!NT_SUCCESS(status)) {
@@ -411,6 +430,7 @@ static void KdpWalk(KD_WALK *walk)
     const KD_STACK_START *start = walk->Start;
     KD_UNWIND_CONTEXT context;
     BOOLEAN exact = TRUE;
+    ULONG64 trapFlags = 0, trapCs = 0, trapSs = 0;  // of the code a kernel trap interrupted
 
     if (!start->UserTrapFrame || !KdpReadImageName(start->Process, walk->Module,
                                                    sizeof(walk->Module)) || !walk->Module[0])
@@ -458,6 +478,9 @@ static void KdpWalk(KD_WALK *walk)
         frame.CallSite = context.Value[KD_DW_RA];
         frame.ChildSp = context.Value[KD_DW_RSP];
         frame.Registers = context;
+        frame.EFlags = trapFlags;
+        frame.SegCs = trapCs;
+        frame.SegSs = trapSs;
         if (!NT_SUCCESS(KdpUnwindOne(walk, NULL, FALSE, exact, &next, &cfa, &byFramePointer))) {
             if (start->UserTrapFrame && byFramePointer &&
                 context.Value[KD_DW_RBP] == 0) {
@@ -521,8 +544,13 @@ static void KdpWalk(KD_WALK *walk)
             if (!KdpEmitFrame(walk, &frame))
                 goto done;
             KdpContextFromTrap(&trap, &context);
+            trapFlags = trap.EFlags;
+            trapCs = trap.SegCs;
+            trapSs = trap.SegSs;
             exact = TRUE;
+            continue;
         }
+        trapFlags = trapCs = trapSs = 0;
     }
 done:
     if (!walk->Stop)

@@ -3,6 +3,9 @@
 // register rules at each point of a function's prologue and epilogue, a
 // step that recovers the caller's rbx and rbp, and damage as an error.
 
+#define _GNU_SOURCE     // dl_iterate_phdr
+#include <link.h>
+
 #include "hosttest.h"
 #include "kd/unwind.h"
 
@@ -240,4 +243,126 @@ TEST(UnwindDamagedTablesAreErrors)
     // A table too short to hold its header.
     image.Length = 6;
     EXPECT(!NT_SUCCESS(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules)));
+}
+
+// ---- The host compiler's own CFI ----------------------------------------------------------
+//
+// This program is built with the host GCC or clang's unwind tables: a
+// routine that clobbers rbx and r12 (so its prologue saves them, and its FDE
+// says where) captures its own registers; one step of the unwinder over the
+// program's own .eh_frame_hdr must give back the caller's values.
+
+
+#define HOST_CALLER_RBX 0x5eed5eed00000001ULL
+#define HOST_CALLER_R12 0x5eed5eed00000002ULL
+
+typedef struct _HOST_HDR_SEARCH {
+    ULONG64 Code;
+    ULONG64 Hdr;
+} HOST_HDR_SEARCH;
+
+static int HostFindHdr(struct dl_phdr_info *info, size_t size, void *data)
+{
+    HOST_HDR_SEARCH *search = data;
+    ULONG64 hdr = 0;
+    BOOLEAN holds = FALSE;
+
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *phdr = &info->dlpi_phdr[i];
+        ULONG64 start = info->dlpi_addr + phdr->p_vaddr;
+
+        if (phdr->p_type == PT_GNU_EH_FRAME)
+            hdr = start;
+        if (phdr->p_type == PT_LOAD && search->Code >= start &&
+            search->Code < start + phdr->p_memsz)
+            holds = TRUE;
+    }
+    if (holds && hdr)
+        search->Hdr = hdr;
+    return holds;
+}
+
+static BOOLEAN HostReadSelf(void *context, ULONG64 address, void *buffer, SIZE_T length)
+{
+    memcpy(buffer, (const void *)address, length);
+    return TRUE;
+}
+
+// What one step from HostCapture's registers gave, taken while its frame
+// and its caller's are still on the stack.
+static KD_CFI_SOURCE HostSource;
+static KD_FRAME_RULES HostRules;
+static KD_UNWIND_CONTEXT HostUnwound;
+static NTSTATUS HostFindStatus, HostStepStatus;
+
+static __attribute__((noinline)) void HostUnwindOnce(const KD_UNWIND_CONTEXT *context)
+{
+    ULONG64 cfa;
+
+    HostUnwound = *context;
+    HostFindStatus = KdpUnwindFindRules(&HostSource, context->Value[KD_DW_RA], &HostRules);
+    if (NT_SUCCESS(HostFindStatus))
+        HostStepStatus = KdpUnwindStep(&HostRules, &HostUnwound, HostReadSelf, NULL, &cfa);
+}
+
+static __attribute__((noinline)) void HostCapture(KD_UNWIND_CONTEXT *context)
+{
+    register ULONG64 rbx __asm__("rbx") = 0x1111;
+    register ULONG64 r12 __asm__("r12") = 0x2222;
+    ULONG64 *value = context->Value;
+
+    __asm__ volatile("" : "+r"(rbx), "+r"(r12));
+    __asm__ volatile("leaq 0(%%rip), %%rax\n\t"
+                     "movq %%rax, %c[ra](%[v])\n\t"
+                     "movq %%rsp, %c[sp](%[v])\n\t"
+                     "movq %%rbp, %c[bp](%[v])\n\t"
+                     "movq %%rbx, %c[bx](%[v])\n\t"
+                     "movq %%r12, %c[r12](%[v])\n\t"
+                     "movq %%r13, %c[r13](%[v])\n\t"
+                     "movq %%r14, %c[r14](%[v])\n\t"
+                     "movq %%r15, %c[r15](%[v])\n\t"
+                     :
+                     : [v] "r"(value), [ra] "i"(KD_DW_RA * 8), [sp] "i"(KD_DW_RSP * 8),
+                       [bp] "i"(KD_DW_RBP * 8), [bx] "i"(KD_DW_RBX * 8),
+                       [r12] "i"(KD_DW_R12 * 8), [r13] "i"(KD_DW_R13 * 8),
+                       [r14] "i"(KD_DW_R14 * 8), [r15] "i"(KD_DW_R15 * 8), "r"(rbx), "r"(r12)
+                     : "rax", "memory");
+    context->Valid = KD_UNWIND_BIT(KD_DW_RA) | KD_UNWIND_BIT(KD_DW_RSP) | KD_UNWIND_CALLEE_SAVED;
+    HostUnwindOnce(context);
+}
+
+static __attribute__((noinline)) ULONG64 HostCaller(KD_UNWIND_CONTEXT *context)
+{
+    register ULONG64 rbx __asm__("rbx") = HOST_CALLER_RBX;
+    register ULONG64 r12 __asm__("r12") = HOST_CALLER_R12;
+
+    __asm__ volatile("" : "+r"(rbx), "+r"(r12));
+    HostCapture(context);
+    __asm__ volatile("" : "+r"(rbx), "+r"(r12));
+    return rbx ^ r12;
+}
+
+TEST(UnwindStepsThroughTheHostCompilersOwnCfi)
+{
+    HOST_HDR_SEARCH search = { (ULONG64)HostCapture, 0 };
+    KD_UNWIND_CONTEXT context;
+    KD_FRAME_RULES rules;
+
+    dl_iterate_phdr(HostFindHdr, &search);
+    EXPECT(search.Hdr != 0);
+    HostSource.EhFrameHdr = search.Hdr;
+    HostSource.Read = HostReadSelf;
+    HostSource.ReadContext = NULL;
+    memset(&context, 0, sizeof(context));
+    EXPECT_EQ(HostCaller(&context), HOST_CALLER_RBX ^ HOST_CALLER_R12);
+    EXPECT_EQ(context.Value[KD_DW_RBX], 0x1111);     // HostCapture's own
+    EXPECT_EQ(HostFindStatus, STATUS_SUCCESS);
+    EXPECT_EQ(HostRules.FunctionStart, (ULONG64)HostCapture);
+    EXPECT_EQ(HostStepStatus, STATUS_SUCCESS);
+    EXPECT_EQ(HostUnwound.Value[KD_DW_RBX], HOST_CALLER_RBX);
+    EXPECT_EQ(HostUnwound.Value[KD_DW_R12], HOST_CALLER_R12);
+    // The return address is in HostCaller, whose FDE covers it.
+    EXPECT_EQ(KdpUnwindFindRules(&HostSource, HostUnwound.Value[KD_DW_RA] - 1, &rules),
+              STATUS_SUCCESS);
+    EXPECT_EQ(rules.FunctionStart, (ULONG64)HostCaller);
 }
