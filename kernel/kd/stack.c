@@ -42,6 +42,19 @@ static void KdpReadDataSelectors(USHORT selectors[4])
     __asm__ volatile("mov %%gs, %0" : "=r"(selectors[3]));
 }
 
+// The code at a user rip is read in the current thread's process (a user
+// frame of `.frame`, or a thread `.thread` chose), whatever CR3 holds.
+static BOOLEAN KdpReadCode(ULONG64 rip, UCHAR *code, SIZE_T size)
+{
+    KD_STACK_START start;
+
+    if (KdpReadMemory(rip, code, size))
+        return TRUE;
+    memset(&start, 0, sizeof(start));
+    return rip < MM_USER_PROBE_ADDRESS && KdpGetUserStackStart(KdpImplicitThread(), &start) &&
+           KdpReadProcessMemory(start.DirectoryTableBase, rip, code, size);
+}
+
 void KdpPrintRegisters(const KTRAP_FRAME *frame)
 {
     char symbol[128];
@@ -72,7 +85,7 @@ void KdpPrintRegisters(const KTRAP_FRAME *frame)
     KdpFormatAddressSymbol(frame->Rip, symbol, sizeof(symbol));
     KdpPrint("%s:\n", symbol);
     KdpPrintAddress(frame->Rip);
-    if (KdpReadMemory(frame->Rip, code, sizeof(code))) {
+    if (KdpReadCode(frame->Rip, code, sizeof(code))) {
         KdpPrint(" ");
         for (ULONG i = 0; i < sizeof(code); i++)
             KdpPrint("%02x", code[i]);
