@@ -213,7 +213,8 @@ void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);
 // !thread's "IRP List:" and a line per IRP the thread has issued (cmdirp.c).
 void KdpPrintThreadIrps(ULONG64 thread, ULONG indent);
 
-// Stack walking (frame pointers): for `k`, `!thread` and the bugcheck report.
+// Stack walking (call frame information, kd/stack.c): for `k`, `!thread`, `!stacks`,
+// `.frame` and the bugcheck report.
 // A walk starts at the code at Rip with stack pointer Rsp and frame pointer
 // Rbp. A frameless leaf above it (KiSwapContext, in a switched-out thread)
 // is given by LeafRip and LeafSp, and is printed first; LeafRip 0: none.
@@ -262,7 +263,6 @@ typedef struct _KD_FRAME {
 #define KD_STACK_ARGS    0x2
 #define KD_STACK_QUIET   0x4
 
-void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames);
 // From a full register set (a trap frame): every register known.
 void KdpPrintStackFromTrap(const struct _KTRAP_FRAME *trap, ULONG maxFrames);
 void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG indent);

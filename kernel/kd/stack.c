@@ -402,7 +402,11 @@ static void KdpWalkUser(KD_WALK *walk, const KTRAP_FRAME *trap)
         }
         frame.ReturnAddress = next.Value[KD_DW_RA];
         frame.Cfa = cfa;
-        if (!KdpEmitFrame(walk, &frame) || frame.ReturnAddress == 0)
+        if (frame.ReturnAddress == 0) {
+            KdpEmitFrame(walk, &frame);         // the bottom of the stack
+            return;
+        }
+        if (!KdpEmitFrame(walk, &frame))
             break;
         if (!KdpIsUserAddress(frame.ReturnAddress) ||
             next.Value[KD_DW_RSP] <= context.Value[KD_DW_RSP] ||
@@ -591,17 +595,6 @@ void KdpPrintStackEx(const KD_STACK_START *start, ULONG maxFrames, ULONG indent,
 void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG indent)
 {
     KdpPrintStackEx(start, maxFrames, indent, 0);
-}
-
-void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames)
-{
-    KD_STACK_START start;
-
-    memset(&start, 0, sizeof(start));
-    start.Rip = rip;
-    start.Rsp = rsp;
-    start.Rbp = rbp;
-    KdpPrintStackFrom(&start, maxFrames, 0);
 }
 
 void KdpPrintStackFromTrap(const KTRAP_FRAME *trap, ULONG maxFrames)
