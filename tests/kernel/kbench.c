@@ -155,8 +155,10 @@ static void KbRun(void *context)
         KbTimerExpiry(samples);
     }
     KbLpc(samples);
-    if (!KE_PHASES_BUILT)
+    if (!KE_PHASES_BUILT) {
         KbWorkQueue(samples);
+        KbStackWalk(samples);
+    }
     ExFreePoolWithTag(samples, BENCH_TAG);
 }
 

@@ -12,3 +12,5 @@ void KbLpc(ULONG64 *samples);
 // System worker queues: dispatch cost per item and queue-to-start latency
 // (kbenchwq.c); samples holds BENCH_ROUNDS.
 void KbWorkQueue(ULONG64 *samples);
+// The debugger's CFI stack walk, per frame (kbenchkd.c); samples holds BENCH_ROUNDS.
+void KbStackWalk(ULONG64 *samples);
