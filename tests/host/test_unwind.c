@@ -14,7 +14,7 @@
 #define FUNCTION_B 0xffffffff80201040ULL    // 0x20 bytes, no frame pointer
 
 typedef struct _TEST_IMAGE {
-    UCHAR Bytes[512];
+    UCHAR Bytes[4096];
     ULONG Length;
     ULONG64 Base;
 } TEST_IMAGE;
@@ -243,6 +243,61 @@ TEST(UnwindDamagedTablesAreErrors)
     // A table too short to hold its header.
     image.Length = 6;
     EXPECT(!NT_SUCCESS(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules)));
+}
+
+// A table of many functions, 0x10 bytes each, function i's CFA at rsp+16+i:
+// the binary search must find each one, whichever part of the table it is in.
+#define MANY_FUNCTIONS 61
+
+TEST(UnwindTableSearchFindsEveryFunction)
+{
+    static const UCHAR cie[] = {
+        0x14, 0, 0, 0,  0, 0, 0, 0,  1, 'z', 'R', 0,  1, 0x78, 16,  1, 0x1b,
+        0x0c, 7, 8,  0x90, 1,  0, 0,
+    };
+    TEST_IMAGE image;
+    KD_CFI_SOURCE source;
+    KD_FRAME_RULES rules;
+    ULONG table = 12, cieAt = table + MANY_FUNCTIONS * 8, fdeAt;
+
+    memset(&image, 0, sizeof(image));
+    image.Base = IMAGE_BASE;
+    image.Bytes[0] = 1;
+    image.Bytes[1] = 0x1b;
+    image.Bytes[2] = 0x03;
+    image.Bytes[3] = 0x3b;
+    Put32(&image, 4, (LONG)(cieAt - 4));
+    Put32(&image, 8, MANY_FUNCTIONS);
+    image.Length = cieAt;
+    Put(&image, cie, sizeof(cie));
+    for (ULONG i = 0; i < MANY_FUNCTIONS; i++) {
+        UCHAR fde[24] = { 20, 0, 0, 0 };
+        ULONG64 function = FUNCTION_A + i * 0x10;
+
+        fdeAt = image.Length;
+        Put(&image, fde, sizeof(fde));
+        Put32(&image, fdeAt + 4, (LONG)(fdeAt + 4 - cieAt));
+        Put32(&image, fdeAt + 8, (LONG)(function - (IMAGE_BASE + fdeAt + 8)));
+        Put32(&image, fdeAt + 12, 0x10);
+        image.Bytes[fdeAt + 17] = 0x0e;     // def_cfa_offset 16 + i
+        image.Bytes[fdeAt + 18] = (UCHAR)(16 + i);
+        Put32(&image, table + i * 8, (LONG)(function - IMAGE_BASE));
+        Put32(&image, table + i * 8 + 4, (LONG)fdeAt);
+    }
+    source.EhFrameHdr = IMAGE_BASE;
+    source.Read = TestRead;
+    source.ReadContext = &image;
+    for (ULONG i = 0; i < MANY_FUNCTIONS; i++) {
+        for (ULONG offset = 0; offset < 0x10; offset += 0xf) {
+            EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + i * 0x10 + offset, &rules),
+                      STATUS_SUCCESS);
+            EXPECT_EQ(rules.FunctionStart, FUNCTION_A + i * 0x10);
+            EXPECT_EQ(rules.CfaOffset, 16 + i);
+        }
+    }
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A - 1, &rules), STATUS_NOT_FOUND);
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + MANY_FUNCTIONS * 0x10, &rules),
+              STATUS_NOT_FOUND);
 }
 
 // ---- The host compiler's own CFI ----------------------------------------------------------
