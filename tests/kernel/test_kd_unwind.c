@@ -93,3 +93,70 @@ KTEST(KdFrameCommandRejectsBadFrames)
     for (ULONG i = 0; i < ARRAYSIZE(lines); i++)
         KT_EXPECT_EQ(KdpExecuteLine(lines[i]), KdCommandContinue);
 }
+
+// A thread preempted by the clock while it computes: its stack runs through
+// the interrupt's KTRAP_FRAME (trapentry.asm, described in kd/stack.c), and
+// the frame the interrupt stopped has every register from it.
+#define KT_SPIN_RBX 0x0b0b0b0b5eed0004ULL
+#define KT_SPIN_R12 0x1212121212120005ULL
+
+static volatile BOOLEAN KtSpinStop;
+static volatile ULONG KtSpinStarted;
+
+static __attribute__((noinline)) void KtUnwindSpinner(void)
+{
+    register ULONG64 rbx __asm__("rbx") = KT_SPIN_RBX;
+    register ULONG64 r12 __asm__("r12") = KT_SPIN_R12;
+
+    KtSpinStarted = 1;
+    while (!KtSpinStop)
+        __asm__ volatile("" : "+r"(rbx), "+r"(r12));
+}
+
+static void KtUnwindSpinThread(void *context)
+{
+    KtUnwindSpinner();
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+KTEST(KdUnwindCrossesAnInterruptsTrapFrame)
+{
+    ETHREAD *thread = NULL;
+    KD_STACK_START start;
+    KD_FRAME frame, stub;
+    const char *why = NULL;
+    BOOLEAN found = FALSE, started = FALSE;
+    ULONG index;
+
+    KtSpinStop = FALSE;
+    KtSpinStarted = 0;
+    // Below this thread's priority: it runs while we sleep, and the clock
+    // interrupt that wakes us preempts it.
+    KT_EXPECT(NT_SUCCESS(PsCreateSystemThreadEx(NULL, KtUnwindSpinThread, NULL, 2, NULL,
+                                                &thread)));
+    for (int i = 0; i < 200 && !KtSpinStarted; i++)
+        KtSleep(5);
+    KtSleep(20);
+    if (thread->Tcb.State == Ready)
+        started = KdpGetThreadStackStart((ULONG64)thread, FALSE, &start, &why);
+    for (index = 1; started && index < 32; index++) {
+        if (!KdpGetStackFrame(&start, index, &frame, NULL, 0))
+            break;
+        if (frame.CallSite >= (ULONG64)KtUnwindSpinner &&
+            frame.CallSite < (ULONG64)KtUnwindSpinner + KT_HOLDER_SPAN) {
+            found = KdpGetStackFrame(&start, index - 1, &stub, NULL, 0);
+            break;
+        }
+    }
+    KtSpinStop = TRUE;
+    KeWaitForSingleObject(&thread->Tcb, Executive, KernelMode, FALSE, NULL);
+    ObDereferenceObject(thread);
+    KT_EXPECT(started);
+    KT_EXPECT(found);
+    KT_EXPECT(stub.TrapFrame != 0);
+    KT_EXPECT_EQ(stub.ReturnAddress, frame.CallSite);
+    KT_EXPECT_EQ(frame.Registers.Valid, (1u << KD_DW_REGISTERS) - 1);
+    KT_EXPECT_EQ(frame.Registers.Value[KD_DW_RBX], KT_SPIN_RBX);
+    KT_EXPECT_EQ(frame.Registers.Value[KD_DW_R12], KT_SPIN_R12);
+    KT_EXPECT(frame.EFlags & (1u << 9));        // interrupts were enabled
+}
