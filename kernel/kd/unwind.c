@@ -81,6 +81,17 @@ static UCHAR KdpCfiByte(KD_CFI_CURSOR *cursor)
     return cursor->Window[position - cursor->WindowBase];
 }
 
+// Steps over `length` bytes (a block of a DW_CFA_*expression, augmentation
+// data): a length past the end fails the cursor, rather than wrapping the
+// position back over what was read.
+static void KdpCfiSkip(KD_CFI_CURSOR *cursor, ULONG64 length)
+{
+    if (cursor->Failed || length > cursor->End - cursor->Position)
+        cursor->Failed = TRUE;
+    else
+        cursor->Position += length;
+}
+
 static ULONG64 KdpCfiFixed(KD_CFI_CURSOR *cursor, ULONG size)
 {
     ULONG64 value = 0;
@@ -239,7 +250,11 @@ static NTSTATUS KdpCfiReadCie(const KD_CFI_SOURCE *source, ULONG64 address, KD_C
         return STATUS_INVALID_IMAGE_FORMAT;     // "eh" and others: not ours
     if (cie->HasAugmentationData) {
         ULONG64 dataLength = KdpCfiUleb(&cursor);
-        ULONG64 dataEnd = cursor.Position + dataLength;
+        ULONG64 dataEnd;
+
+        if (cursor.Failed || dataLength > cie->End - cursor.Position)
+            return STATUS_INVALID_IMAGE_FORMAT;
+        dataEnd = cursor.Position + dataLength;
 
         for (ULONG i = 1; i < length && !cursor.Failed; i++) {
             switch (augmentation[i]) {
@@ -388,13 +403,13 @@ static NTSTATUS KdpCfiExecute(const KD_CFI_SOURCE *source, const KD_CIE *cie, UL
                 break;
             case 0x0f:                          // DW_CFA_def_cfa_expression
                 row->CfaIsExpression = TRUE;
-                cursor.Position += KdpCfiUleb(&cursor);
+                KdpCfiSkip(&cursor, KdpCfiUleb(&cursor));
                 break;
             case 0x10:                          // DW_CFA_expression
             case 0x16:                          // DW_CFA_val_expression
                 reg = KdpCfiUleb(&cursor);
                 KdpCfiSetRule(row, reg, KdRuleExpression, 0);
-                cursor.Position += KdpCfiUleb(&cursor);
+                KdpCfiSkip(&cursor, KdpCfiUleb(&cursor));
                 break;
             case 0x11:                          // DW_CFA_offset_extended_sf
                 reg = KdpCfiUleb(&cursor);
@@ -461,7 +476,7 @@ NTSTATUS KdpUnwindRulesFromFde(const KD_CFI_SOURCE *source, ULONG64 fde, ULONG64
     begin = KdpCfiPointer(&cursor, cie.FdeEncoding, 0);
     range = KdpCfiPointer(&cursor, (UCHAR)(cie.FdeEncoding & PE_FORMAT), 0);
     if (cie.HasAugmentationData)
-        cursor.Position += KdpCfiUleb(&cursor);
+        KdpCfiSkip(&cursor, KdpCfiUleb(&cursor));
     if (cursor.Failed || cursor.Position > end)
         return STATUS_INVALID_IMAGE_FORMAT;
     if (pc < begin || pc - begin >= range)

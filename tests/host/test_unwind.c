@@ -240,6 +240,16 @@ TEST(UnwindDamagedTablesAreErrors)
     BuildImage(&image, &fdeA);
     image.Bytes[fdeA - IMAGE_BASE + 17] = 0x3f;
     EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules), STATUS_INVALID_IMAGE_FORMAT);
+    // A DW_CFA_def_cfa_expression whose block length takes the position
+    // back to the opcode itself (2^64 - 11): an error, not an endless loop.
+    BuildImage(&image, &fdeA);
+    {
+        static const UCHAR loop[] = { 0x0f, 0xf5, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                      0xff, 0x01 };
+
+        memcpy(image.Bytes + (fdeA - IMAGE_BASE) + 17, loop, sizeof(loop));
+    }
+    EXPECT_EQ(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules), STATUS_INVALID_IMAGE_FORMAT);
     // A table too short to hold its header.
     image.Length = 6;
     EXPECT(!NT_SUCCESS(KdpUnwindFindRules(&source, FUNCTION_A + 1, &rules)));
