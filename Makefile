@@ -21,7 +21,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone 
           -mcmodel=kernel -mno-sse -mno-sse2 -mno-mmx -mno-avx -fno-pic -fno-pie \
           -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
           -fno-optimize-sibling-calls \
-          -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-strict-aliasing \
+          -fasynchronous-unwind-tables -fno-strict-aliasing \
           -Wall -Wextra -Werror -Wno-unused-parameter -Ikernel -I. -MMD -MP
 ifneq ($(findstring clang,$(CC)),)
 CFLAGS += --target=x86_64-unknown-none-elf
@@ -32,7 +32,7 @@ CFLAGS += -DKE_PHASES
 endif
 NASMFLAGS := -f elf64 -w+all -i ./
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
-           -T linker.ld
+           --eh-frame-hdr -T linker.ld
 
 KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*/*.c) $(wildcard tests/kernel/*.c)
 KERNEL_ASM := $(wildcard boot/*.asm) $(wildcard arch/x86_64/*.asm)
@@ -51,12 +51,13 @@ USER_PROGRAM_DIRS := $(filter-out user/lib/ user/include/,$(sort $(dir $(wildcar
 USER_PROGRAMS := $(notdir $(USER_PROGRAM_DIRS:/=))
 USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-sse -mno-sse2 \
                -mno-mmx -mno-avx -fno-pic -fno-pie -fno-stack-protector \
-               -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-omit-frame-pointer \
+               -fasynchronous-unwind-tables -fno-omit-frame-pointer \
                -Wall -Wextra -Werror -Wno-unused-parameter -DSLEUTH_USER_MODE -I. -Ikernel -MMD -MP
 ifneq ($(findstring clang,$(CC)),)
 USER_CFLAGS += --target=x86_64-unknown-none-elf
 endif
-USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T user/linker.ld
+USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --eh-frame-hdr \
+                -T user/linker.ld
 USER_RTL_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/rtl/security.c
 USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c)) \
                 $(patsubst kernel/rtl/%.c,$(BUILD)/user/rtl/%.o,$(USER_RTL_SRC))
@@ -73,6 +74,7 @@ TEST_DRIVER_DIRS := $(sort $(dir $(wildcard tests/drivers/*/*.c)))
 DRIVER_CFLAGS := $(filter-out -mcmodel=kernel -fno-pic -fno-pie,$(CFLAGS)) \
                  -fPIC -fvisibility=hidden -DSLEUTH_DRIVER
 DRIVER_LDFLAGS := -shared -Bsymbolic --hash-style=sysv -z max-page-size=0x1000 -z noexecstack \
+                  --eh-frame-hdr \
                   -z separate-code -z now -z relro -e DriverEntry
 DRIVER_SYS := $(foreach d,$(DRIVER_DIRS) $(TEST_DRIVER_DIRS), \
                 $(BUILD)/drivers/$(notdir $(d:/=)).sys)
@@ -304,7 +306,7 @@ fuzz: deps $(ISO)
 
 # Host unit tests: the pure code, built for this machine under the sanitizers.
 HOST_TEST_SRC := $(wildcard tests/host/*.c)
-HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/kd/symbols.c \
+HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/kd/symbols.c kernel/kd/unwind.c \
                  kernel/mm/pool.c kernel/rtl/elfimage.c kernel/init/cmdline.c kernel/kd/expr.c kernel/kd/typedb.c kernel/kd/cppexpr.c arch/x86_64/kbdmap.c \
                  kernel/kd/kdparse.c \
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \

@@ -134,7 +134,7 @@ static KD_COMMAND_RESULT KdpRunning(int argc, char **argv)
 
         KdpPrint("\n");
         if (frame)
-            KdpPrintStack(frame->Rip, frame->Rsp, frame->Rbp, KD_RUNNING_STACK_FRAMES);
+            KdpPrintStackFromTrap(frame, KD_RUNNING_STACK_FRAMES);
         else
             KdpPrint("(no register context)\n");
     }

@@ -6,7 +6,6 @@
 #include "mm/mm.h"
 #include "arch/x86_64/hal.h"
 
-#define KD_MAX_STACK_FRAMES 256
 
 static KD_COMMAND_RESULT KdpVersion(int argc, char **argv)
 {
@@ -43,43 +42,15 @@ static KD_COMMAND_RESULT KdpRegisters(int argc, char **argv)
         KdpPrint("%s=%016llx\n", argv[1], (unsigned long long)value);
         return KdCommandContinue;
     }
+    if (KdpState.ScopeFrame) {
+        // `.frame N`: that frame's registers, as recovered by the unwind.
+        KdpPrintRegisters(KdpState.ScopeFrame);
+        return KdCommandContinue;
+    }
     KdpPrintRegisters(KdpState.TrapFrame);
     if (KdpState.ContextThread)
         KdpPrint("(thread %016llx as switched out: rax rcx rdx rsi rdi r8-r11 are unknown, "
                  "shown as 0)\n", (unsigned long long)KdpState.ContextThread);
-    return KdCommandContinue;
-}
-
-static KD_COMMAND_RESULT KdpStack(int argc, char **argv)
-{
-    ULONG64 frames = 32;
-    const KTRAP_FRAME *frame = KdpState.TrapFrame;
-    KD_STACK_START start;
-
-    if (argc > 2 || (argc == 2 && !KdpGetValue(argv[1], &frames))) {
-        if (argc > 2)
-            KdpPrint("Usage: k [frames]\n");
-        return KdCommandContinue;
-    }
-    if (frames == 0 || frames > KD_MAX_STACK_FRAMES) {
-        KdpPrint("Range error: frames must be 1 to 0n%u\n", KD_MAX_STACK_FRAMES);
-        return KdCommandContinue;
-    }
-    if (!frame) {
-        KdpPrint("No register context\n");
-        return KdCommandContinue;
-    }
-    // After `.thread`, the walk starts with the frameless KiSwapContext
-    // frame above the registers, as `!thread` shows it.
-    start.LeafRip = KdpState.ContextLeafRip;
-    start.LeafSp = KdpState.ContextLeafSp;
-    start.Rip = frame->Rip;
-    start.Rsp = frame->Rsp;
-    start.Rbp = frame->Rbp;
-    start.UserTrapFrame = start.DirectoryTableBase = start.Process = 0;
-    // A user thread's stack goes on into user mode, read from its process.
-    KdpGetUserStackStart(KdpImplicitThread(), &start);
-    KdpPrintStackFrom(&start, (ULONG)frames, 0);
     return KdCommandContinue;
 }
 
@@ -104,6 +75,11 @@ const KD_COMMAND KdpSystemCommands[] = {
       "show the registers of the current context (entry or .thread), or one of them" },
     { "k", KdpStack, "k [frames]",
       "show the stack (Child-SP, RetAddr, Call Site) of the current context" },
+    { "kb", KdpStack, "kb [frames]", "the stack with each frame's Args to Child" },
+    { "kn", KdpStack, "kn [frames]", "the stack with frame numbers" },
+    { "kv", KdpStack, "kv [frames]", "as kb (on x64 the trap frames are named in every k)" },
+    { ".frame", KdpSetFrame, ".frame [/r] [N]",
+      "make frame N (hex, as kn numbers it) the scope of r and @registers; /r: its registers" },
     { "!vm", KdpVirtualMemory, "!vm [Flags]",
       "physical memory by use, pool totals, then each process's commit (Cid, image, "
       "pages), zombies included; Flags 1: without the processes" },

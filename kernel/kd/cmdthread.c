@@ -150,6 +150,14 @@ BOOLEAN KdpGetSwitchedThreadStack(ULONG64 address, KD_SWITCH_FRAME *frame, KD_ST
     start->Rip = frame->ReturnAddress;
     start->Rsp = stack + sizeof(*frame);
     start->Rbp = frame->Rbp;
+    // What KiSwapContext saved are the callee-saved registers: the walk
+    // recovers each frame's from these.
+    start->Registers.Value[KD_DW_RBX] = frame->Rbx;
+    start->Registers.Value[KD_DW_R12] = frame->R12;
+    start->Registers.Value[KD_DW_R13] = frame->R13;
+    start->Registers.Value[KD_DW_R14] = frame->R14;
+    start->Registers.Value[KD_DW_R15] = frame->R15;
+    start->Registers.Valid = KD_UNWIND_CALLEE_SAVED;
     return TRUE;
 }
 
@@ -346,6 +354,7 @@ BOOLEAN KdpGetThreadStackStart(ULONG64 address, BOOLEAN current, KD_STACK_START 
         start->Rip = trapFrame->Rip;
         start->Rsp = trapFrame->Rsp;
         start->Rbp = trapFrame->Rbp;
+        KdpContextFromTrap(trapFrame, &start->Registers);
     } else if (!KdpGetSwitchedThreadStack(address, &frame, start, why)) {
         return FALSE;
     }
@@ -496,6 +505,7 @@ static void KdpResetThreadContext(void)
     KdpState.ContextThread = 0;
     KdpState.ContextProcess = 0;        // WinDbg: the thread's process is implicit again
     KdpState.ContextLeafRip = KdpState.ContextLeafSp = 0;
+    KdpState.ScopeFrame = NULL;
 }
 
 // `.thread ADDR`: `r`, `k` and @registers now show the thread as it was
@@ -549,6 +559,7 @@ static KD_COMMAND_RESULT KdpSetThreadContext(int argc, char **argv)
     KdpThreadContext.SegCs = KGDT64_R0_CODE;
     KdpThreadContext.SegSs = KGDT64_R0_DATA;
     KdpState.TrapFrame = &KdpThreadContext;
+    KdpState.ScopeFrame = NULL;
     KdpState.ContextThread = address;
     KdpState.ContextProcess = 0;        // its process is the implicit one now
     KdpState.ContextLeafRip = start.LeafRip;

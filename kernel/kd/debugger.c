@@ -287,7 +287,7 @@ static void KdpBanner(KTRAP_FRAME *trapFrame, KD_REASON reason)
         KdpPrint("Bugcheck %08X - %s. Registers and stack at the fault:\n",
                  KiBugCheckData.Code, KeBugCheckName(KiBugCheckData.Code));
         KdpPrintRegisters(trapFrame);
-        KdpPrintStack(trapFrame->Rip, trapFrame->Rsp, trapFrame->Rbp, 64);
+        KdpPrintStackFromTrap(trapFrame, 64);
         KdpPrint("\nThe system is stopped. Inspect it; `.reboot` restarts the machine.\n");
         break;
     }
@@ -317,6 +317,7 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KdpState.ContextThread = 0;
     KdpState.ContextProcess = 0;
     KdpState.ContextLeafRip = KdpState.ContextLeafSp = 0;
+    KdpState.ScopeFrame = NULL;
     KdpState.Reason = reason;
     if (reason == KdReasonBugCheck)
         KdpAfterBugCheck = TRUE;
@@ -351,6 +352,7 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KdpState.EntryTrapFrame = NULL;
     KdpState.ContextThread = 0;
     KdpState.ContextProcess = 0;
+    KdpState.ScopeFrame = NULL;
     if (result == KdCommandCrash)
         KeBugCheckEx(MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
     KiRestoreInterrupts(interruptsWere);

@@ -4,6 +4,7 @@
 
 #include "rtl/rtl.h"
 #include "kd/ksyms.h"
+#include "kd/unwind.h"
 
 struct _KTRAP_FRAME;
 
@@ -179,6 +180,8 @@ typedef struct _KD_STATE {
     ULONG64 ContextLeafRip;     // ...and its frameless KiSwapContext frame, for `k`
     ULONG64 ContextLeafSp;
     ULONG64 ContextProcess;     // `.process`: whose user half the commands read, else 0
+    struct _KTRAP_FRAME *ScopeFrame;        // `.frame N`: that frame's registers, else NULL
+    ULONG ScopeIndex;
 } KD_STATE;
 
 extern KD_STATE KdpState;
@@ -246,7 +249,8 @@ void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);
 // !thread's "IRP List:" and a line per IRP the thread has issued (cmdirp.c).
 void KdpPrintThreadIrps(ULONG64 thread, ULONG indent);
 
-// Stack walking (frame pointers): for `k`, `!thread` and the bugcheck report.
+// Stack walking (call frame information, kd/stack.c): for `k`, `!thread`, `!stacks`,
+// `.frame` and the bugcheck report.
 // A walk starts at the code at Rip with stack pointer Rsp and frame pointer
 // Rbp. A frameless leaf above it (KiSwapContext, in a switched-out thread)
 // is given by LeafRip and LeafSp, and is printed first; LeafRip 0: none.
@@ -257,6 +261,11 @@ void KdpPrintThreadIrps(ULONG64 thread, ULONG indent);
 // or an interrupt's frame record pointing at user code) and goes on with
 // the user frames, read from the address space DirectoryTableBase (the
 // thread's process, not whatever CR3 holds), named after the process's image.
+//
+// The walk unwinds by call frame information (kd/unwind.c), so it needs
+// the callee-saved registers where it starts: Registers holds what is
+// known of them (by DWARF number, Valid a bit for each). Rip, Rsp and Rbp
+// are always taken from the fields above.
 typedef struct _KD_STACK_START {
     ULONG64 LeafRip;
     ULONG64 LeafSp;
@@ -266,11 +275,47 @@ typedef struct _KD_STACK_START {
     ULONG64 UserTrapFrame;          // address of the user-mode KTRAP_FRAME, or 0
     ULONG64 DirectoryTableBase;     // where the user frames are read
     ULONG64 Process;                // the EPROCESS, for the image name
+    KD_UNWIND_CONTEXT Registers;
 } KD_STACK_START;
 
-void KdpPrintStack(ULONG64 rip, ULONG64 rsp, ULONG64 rbp, ULONG maxFrames);
+// One frame of a walk: its stack pointer, where it returns, the code it is
+// in, its CFA (where the "Args to Child" home slots are), the trap frame it
+// returns through, and its registers as far as they could be recovered.
+typedef struct _KD_FRAME {
+    ULONG64 ChildSp;
+    ULONG64 ReturnAddress;
+    ULONG64 CallSite;
+    ULONG64 Cfa;                    // 0: unknown
+    ULONG64 TrapFrame;              // 0: none
+    ULONG64 DirectoryTableBase;     // a user frame's address space
+    ULONG64 EFlags, SegCs, SegSs;   // known where a trap saved them, else 0
+    BOOLEAN User;
+    KD_UNWIND_CONTEXT Registers;    // by DWARF number; Value[KD_DW_RA] is its rip
+} KD_FRAME;
+
+// What a listing shows: `kn` numbers the frames, `kb` adds Args to Child;
+// QUIET walks without printing.
+#define KD_STACK_NUMBERS 0x1
+#define KD_STACK_ARGS    0x2
+#define KD_STACK_QUIET   0x4
+
+// From a full register set (a trap frame): every register known.
+void KdpPrintStackFromTrap(const struct _KTRAP_FRAME *trap, ULONG maxFrames);
 void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG indent);
+// Every register of a trap frame, by DWARF number.
+void KdpContextFromTrap(const struct _KTRAP_FRAME *trap, KD_UNWIND_CONTEXT *context);
+void KdpPrintStackEx(const KD_STACK_START *start, ULONG maxFrames, ULONG indent, ULONG flags);
+// One line of such a listing (`.frame` prints the frame it selects so).
+void KdpPrintFrameLine(const KD_FRAME *frame, ULONG index, ULONG flags, ULONG indent,
+                       const char *imageName);
+// Frame `index` of the walk from `start` (and the user image's name, for
+// printing it); FALSE when the stack has fewer frames.
+BOOLEAN KdpGetStackFrame(const KD_STACK_START *start, ULONG index, KD_FRAME *frame,
+                         char *imageName, size_t imageNameSize);
 void KdpPrintRegisters(const struct _KTRAP_FRAME *frame);
+// k, kb, kn, kv and .frame (cmdframe.c), listed with the system commands.
+KD_COMMAND_RESULT KdpStack(int argc, char **argv);
+KD_COMMAND_RESULT KdpSetFrame(int argc, char **argv);
 
 // ---- Threads and processes (cmdthread.c, cmdproc.c) ---------------------------------
 //

@@ -34,7 +34,8 @@ static const KD_COMMAND *const KdpCommandTables[] = {
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
 {
-    const KTRAP_FRAME *frame = KdpState.TrapFrame;
+    // After `.frame N`, that frame's registers.
+    const KTRAP_FRAME *frame = KdpState.ScopeFrame ? KdpState.ScopeFrame : KdpState.TrapFrame;
     static const struct {
         const char *Name;
         size_t Offset;

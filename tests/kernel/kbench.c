@@ -158,6 +158,7 @@ static void KbRun(void *context)
     if (!KE_PHASES_BUILT) {
         KbWorkQueue(samples);
         KbConsole(samples);
+        KbStackWalk(samples);
     }
     ExFreePoolWithTag(samples, BENCH_TAG);
 }

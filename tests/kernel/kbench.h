@@ -15,3 +15,5 @@ void KbWorkQueue(ULONG64 *samples);
 // The consoles' cost per line of debugger output (kbenchcon.c); samples
 // holds BENCH_ROUNDS.
 void KbConsole(ULONG64 *samples);
+// The debugger's CFI stack walk, per frame (kbenchkd.c); samples holds BENCH_ROUNDS.
+void KbStackWalk(ULONG64 *samples);
