@@ -17,6 +17,14 @@ void KdClockTick(void);
 void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
 void KdStartIoDemo(void);        // demo=io (kd/demoio.c)
 void DbgBreakPoint(void);
+// The loader and the process manager tell the debugger (as NT's
+// DbgLoadImageSymbols does), with interrupts disabled inside: a module just
+// listed in PsLoadedModuleList resolves the bu breakpoints that name it and
+// gets them in memory at once; a module about to be unloaded, or a process
+// whose pages are about to go, loses its int3s first (kd/breakpt.c).
+void KdNotifyImageLoad(void);
+void KdNotifyImageUnload(ULONG64 base, ULONG64 end);
+void KdNotifyProcessDelete(ULONG64 directoryTableBase);
 
 // ---- Output ----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@
 
 #include "mm/mi.h"
 #include "mm/sysload.h"
+#include "kd/kd.h"
 #include "rtl/elf.h"
 
 // The export table tools/genexports.py builds from kernel/mm/ntoskrnl.exports.
@@ -358,6 +359,7 @@ static NTSTATUS MiLoadImage(const UNICODE_STRING *imageFileName, const UCHAR *fi
     KeAcquireSpinLock(&PsLoadedModuleSpinLock, &oldIrql);
     InsertTailList(&PsLoadedModuleList, &entry->InLoadOrderLinks);
     KeReleaseSpinLock(&PsLoadedModuleSpinLock, oldIrql);
+    KdNotifyImageLoad();        // before its DriverEntry can run: a bu there fires
     *result = entry;
     if (imageBase)
         *imageBase = entry->DllBase;
@@ -405,6 +407,7 @@ NTSTATUS MmUnloadSystemImage(KLDR_DATA_TABLE_ENTRY *entry)
     RemoveEntryList(&entry->InLoadOrderLinks);
     KeReleaseSpinLock(&PsLoadedModuleSpinLock, oldIrql);
     KeReleaseMutex(&MmSystemLoadLock, FALSE);
+    KdNotifyImageUnload((ULONG64)entry->DllBase, (ULONG64)entry->DllBase + entry->SizeOfImage);
     MiFreeSystemImagePages(entry->DllBase, entry->SizeOfImage / PAGE_SIZE);
     if (entry->NonPagedDebugInfo)
         ExFreePoolWithTag(entry->NonPagedDebugInfo, MI_DEBUG_INFO_TAG);
