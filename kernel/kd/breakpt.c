@@ -191,9 +191,9 @@ BOOLEAN KdpInsertBreakpoints(KTRAP_FRAME *frame)
             KdpHardwareSlots[slot] = breakpoint;
             KdpArmHardware(breakpoint, slot++, &dr7);
             // An execute breakpoint is a fault: without RF it would fire
-            // again on the instruction it stopped at.
-            if (frame && breakpoint->Access == 'e' && breakpoint->Address == frame->Rip &&
-                KdpAppliesIn(breakpoint, space))
+            // again on the instruction it stopped at (the debug register
+            // matches in every process, the breakpoint's or not).
+            if (frame && breakpoint->Access == 'e' && breakpoint->Address == frame->Rip)
                 frame->EFlags |= EFLAGS_RF;
             continue;
         }

@@ -363,7 +363,11 @@ static void KtFindUserSymbol(void *context, const char *name, ULONG64 value, ULO
         symbol->Value = value;
 }
 
-KTEST(KdUserBreakpointStopsOnlyItsOwnProcess)
+// Two copies of tbp.exe run TbpWork three times each; the breakpoint that
+// `setFormat` sets (given the first copy's EPROCESS and TbpWork) stops only
+// the first copy's three calls, and both copies compute the right answer.
+// `kind` is the column bl shows between the address and the pass count.
+static void KtRunTwoCopies(const char *setFormat, const char *kind)
 {
     static const char *const script[] = { "t", "g", "g", "g", NULL };
     KT_USER_SYMBOL work = { "TbpWork", 0 };
@@ -391,10 +395,10 @@ KTEST(KdUserBreakpointStopsOnlyItsOwnProcess)
     first = KdpDisasmDecode(code, sizeof(code), work.Value, &instruction);
     KT_EXPECT(first != 0);
     KtClearBreakpoints();
-    KtKdRunf("bp /p %llx %llx", KT_KD_ADDRESS(processes[0]), (unsigned long long)work.Value);
+    KtKdRunf(setFormat, KT_KD_ADDRESS(processes[0]), (unsigned long long)work.Value);
     KtKdRun("bl");
     RtlFormatAddress(where, work.Value);
-    KtKdExpect(" 0 e Disable Clear  %s     0001 (0001) tbp!TbpWork\n", where);
+    KtKdExpect(" 0 e Disable Clear  %s%s0001 (0001) tbp!TbpWork\n", where, kind);
 
     KtScriptExhausted = FALSE;
     KdpSetScriptedInput(script, &KtScriptExhausted);
@@ -415,8 +419,21 @@ KTEST(KdUserBreakpointStopsOnlyItsOwnProcess)
     KT_EXPECT_EQ(processes[1]->ExitStatus, 0);
     // The process is gone, and its breakpoint with it.
     KT_EXPECT(KtKdRun("bl")[0] == '\0');
+    KtClearBreakpoints();
     for (ULONG i = 0; i < 2; i++) {
         ObDereferenceObject(threads[i]);
         ObDereferenceObject(processes[i]);
     }
+}
+
+KTEST(KdUserBreakpointStopsOnlyItsOwnProcess)
+{
+    KtRunTwoCopies("bp /p %llx %llx", "     ");
+}
+
+// The debug register matches in both copies: the other copy's hit must go
+// on with RF set, or its execute breakpoint would fire forever.
+KTEST(KdUserExecuteBreakpointStopsOnlyItsOwnProcess)
+{
+    KtRunTwoCopies("ba /p %llx e 1 %llx", " e 1 ");
 }
