@@ -26,6 +26,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpStacksCommands,
     KdpWorkerQueueCommands,
     KdpTypeCommands,
+    KdpDisasmCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
