@@ -359,6 +359,10 @@ void KdDemoBreakPoint(void);
 
 extern const KD_COMMAND KdpWorkerQueueCommands[];
 extern const KD_COMMAND KdpTypeCommands[];     // dt (cmdtype.c)
+extern const KD_COMMAND KdpDisasmCommands[];   // u, ub, uf (cmddisasm.c)
+// "prog!Name" in the program of the debugger's current thread's process:
+// the symbol's value and size from the program's ELF symbols (cmddisasm.c).
+BOOLEAN KdpLookupCurrentUserSymbol(const char *name, ULONG64 *value, ULONG64 *size);
 // `!thread`'s state words ("WAIT: (WrQueue) KernelMode Non-Alertable",
 // "RUNNING on processor 0") and its line for one wait object (the address,
 // then what it is), shared with `!exqueue`.

@@ -27,6 +27,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpStacksCommands,
     KdpWorkerQueueCommands,
     KdpTypeCommands,
+    KdpDisasmCommands,
     KdpBreakpointCommands,
     KdpStepCommands,
 };
