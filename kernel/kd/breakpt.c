@@ -174,29 +174,43 @@ static void KdpArmHardware(KD_BREAKPOINT *breakpoint, ULONG slot, ULONG64 *dr7)
 // The debug register each live hardware breakpoint has, in table order.
 static KD_BREAKPOINT *KdpHardwareSlots[KD_MAX_HARDWARE_BREAKPOINTS];
 
+// Programs DR0-DR3 and DR7 from the table (DR7 0 when no ba is live).
+static void KdpArmHardwareBreakpoints(KTRAP_FRAME *frame)
+{
+    ULONG64 dr7 = 0;
+    ULONG slot = 0;
+
+    __writedr(7, 0);
+    for (ULONG i = 0; i < KD_MAX_BREAKPOINTS && slot < KD_MAX_HARDWARE_BREAKPOINTS; i++) {
+        KD_BREAKPOINT *breakpoint = &KdpBreakpoints[i];
+
+        if (!KdpIsLive(breakpoint) || !breakpoint->Hardware)
+            continue;
+        KdpHardwareSlots[slot] = breakpoint;
+        KdpArmHardware(breakpoint, slot++, &dr7);
+        // An execute breakpoint is a fault: without RF it would fire again
+        // on the instruction it stopped at (the debug register matches in
+        // every process, the breakpoint's or not).
+        if (frame && breakpoint->Access == 'e' && breakpoint->Address == frame->Rip)
+            frame->EFlags |= EFLAGS_RF;
+    }
+    for (ULONG i = slot; i < KD_MAX_HARDWARE_BREAKPOINTS; i++)
+        KdpHardwareSlots[i] = NULL;
+    __writedr(6, 0);
+    if (dr7)
+        __writedr(7, dr7 | DR7_LOCAL_EXACT);
+}
+
 BOOLEAN KdpInsertBreakpoints(KTRAP_FRAME *frame)
 {
-    ULONG64 space = KdpCurrentAddressSpace(), dr7 = 0;
+    ULONG64 space = KdpCurrentAddressSpace();
     BOOLEAN atResume = FALSE;
-    ULONG slot = 0;
 
     for (ULONG i = 0; i < KD_MAX_BREAKPOINTS; i++) {
         KD_BREAKPOINT *breakpoint = &KdpBreakpoints[i];
 
-        if (!KdpIsLive(breakpoint))
+        if (!KdpIsLive(breakpoint) || breakpoint->Hardware)
             continue;
-        if (breakpoint->Hardware) {
-            if (slot == KD_MAX_HARDWARE_BREAKPOINTS)
-                continue;
-            KdpHardwareSlots[slot] = breakpoint;
-            KdpArmHardware(breakpoint, slot++, &dr7);
-            // An execute breakpoint is a fault: without RF it would fire
-            // again on the instruction it stopped at (the debug register
-            // matches in every process, the breakpoint's or not).
-            if (frame && breakpoint->Access == 'e' && breakpoint->Address == frame->Rip)
-                frame->EFlags |= EFLAGS_RF;
-            continue;
-        }
         if (frame && breakpoint->Address == frame->Rip && KdpAppliesIn(breakpoint, space)) {
             atResume = TRUE;
             continue;
@@ -205,11 +219,7 @@ BOOLEAN KdpInsertBreakpoints(KTRAP_FRAME *frame)
                          &breakpoint->OriginalByte, &breakpoint->InsertedPhysical))
             breakpoint->Inserted = TRUE;
     }
-    for (ULONG i = slot; i < KD_MAX_HARDWARE_BREAKPOINTS; i++)
-        KdpHardwareSlots[i] = NULL;
-    __writedr(6, 0);
-    if (dr7)
-        __writedr(7, dr7 | DR7_LOCAL_EXACT);
+    KdpArmHardwareBreakpoints(frame);
     return atResume;
 }
 
@@ -277,6 +287,7 @@ void KdNotifyImageUnload(ULONG64 base, ULONG64 end)
         else
             breakpoint->InUse = FALSE;
     }
+    KdpArmHardwareBreakpoints(NULL);
     KiRestoreInterrupts(interruptsWere);
 }
 
@@ -292,5 +303,8 @@ void KdNotifyProcessDelete(ULONG64 directoryTableBase)
         KdpTakeOut(breakpoint);
         breakpoint->InUse = FALSE;
     }
+    // A ba of the process must not fire in another one running the same
+    // addresses once the process is gone.
+    KdpArmHardwareBreakpoints(NULL);
     KiRestoreInterrupts(interruptsWere);
 }

@@ -140,6 +140,23 @@ static KD_BREAKPOINT *KdpFindSoftware(ULONG64 address, ULONG64 space, const char
     return NULL;
 }
 
+// What is kept must fit whole: a longer name or command list is an error,
+// not cut short.
+static BOOLEAN KdpCheckLengths(const char *expression, const char *commands)
+{
+    if (strlen(expression) >= KD_BP_EXPRESSION_LENGTH) {
+        KdpPrint("Address expression too long (at most %u characters)\n",
+                 KD_BP_EXPRESSION_LENGTH - 1);
+        return FALSE;
+    }
+    if (strlen(commands) >= KD_BP_COMMANDS_LENGTH) {
+        KdpPrint("Breakpoint commands too long (at most %u characters)\n",
+                 KD_BP_COMMANDS_LENGTH - 1);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static void KdpSetCommands(KD_BREAKPOINT *breakpoint, const char *commands)
 {
     RtlStringPrintf(breakpoint->Commands, sizeof(breakpoint->Commands), "%s",
@@ -166,6 +183,8 @@ static KD_COMMAND_RESULT KdpSetSoftware(int argc, char **argv, BOOLEAN deferrabl
     }
     text = argv[arg];
     commands = argc - arg == 2 ? argv[arg + 1] : "";
+    if (!KdpCheckLengths(text, commands))
+        return KdCommandContinue;
     bang = strchr(text, '!');
     if (bang && !KdpLookupSymbolValue(text, &address) &&
         KdpLookupCurrentUserSymbol(text, &address, NULL)) {
@@ -247,6 +266,8 @@ static KD_COMMAND_RESULT KdpBa(int argc, char **argv)
         return KdCommandContinue;
     if (argc - arg == 2)
         commands = argv[arg + 1];
+    if (!KdpCheckLengths(argv[arg], commands))
+        return KdCommandContinue;
     if (access != 'e' && access != 'r' && access != 'w') {
         KdpPrint("ba: the access must be e (execute), r (read/write) or w (write)\n");
         return KdCommandContinue;

@@ -13,6 +13,7 @@
 
 #define KD_INT3_OPCODE 0xCC
 #define DR6_SINGLE_STEP (1ULL << 14)
+#define DR6_HIT_MASK    0xFULL
 #define KD_USER_SPACE_END 0x0000800000000000ULL
 
 char KdpRepeatCommand[8];
@@ -138,6 +139,8 @@ static KD_TRAP_ACTION KdpClassifyDebug(KTRAP_FRAME *frame, ULONG64 dr6, ULONG64 
             return KdpStopAt(stop, KdStopBreakpoint, hardware);
         return KdTrapResume;        // that address in another process
     }
+    if (dr6 & DR6_HIT_MASK)
+        return KdTrapResume;        // a debug register only the debugger sets, since cleared
     if ((dr6 & DR6_SINGLE_STEP) && KdpIsUserFrame(frame) && KdpStep.Active) {
         // A thread left with TF by a step that another `t` replaced.
         frame->EFlags &= ~EFLAGS_TF;

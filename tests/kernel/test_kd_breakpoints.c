@@ -115,6 +115,7 @@ KTEST(KdBreakpointStopsKernelCodeAndSurvivesGo)
 KTEST(KdBreakpointListsDisablesEnablesAndClearsByIdRangeAndStar)
 {
     static const char *const script[] = { "g", NULL };
+    char commands[200];
 
     KtClearBreakpoints();
     KtKdRun("bp nt!KtBpTarget");
@@ -140,6 +141,12 @@ KTEST(KdBreakpointListsDisablesEnablesAndClearsByIdRangeAndStar)
     KT_EXPECT_EQ(KtKdCount(KtKdOutput, "Clear"), 1);
     KtKdRun("bc x");
     KtKdExpect("Invalid breakpoint id 'x'");
+    KtKdRun("bc 1-");
+    KtKdExpect("Invalid breakpoint id '1-'");
+    memset(commands, 'r', sizeof(commands) - 1);
+    commands[sizeof(commands) - 1] = '\0';
+    KtKdRunf("bp nt!KtBpTarget \"%s\"", commands);
+    KtKdExpect("Breakpoint commands too long (at most 159 characters)");
     KtClearBreakpoints();
     KT_EXPECT(KtKdRun("bl")[0] == '\0');
 }
@@ -363,16 +370,19 @@ static void KtFindUserSymbol(void *context, const char *name, ULONG64 value, ULO
         symbol->Value = value;
 }
 
-// Two copies of tbp.exe run TbpWork three times each; the breakpoint that
+// Copies of tbp.exe run TbpWork three times each; the breakpoint that
 // `setFormat` sets (given the first copy's EPROCESS and TbpWork) stops only
-// the first copy's three calls, and both copies compute the right answer.
+// the first copy's three calls, and every copy computes the right answer:
+// the second runs beside the first, the third once the first has ended
+// (and its breakpoint with it).
 // `kind` is the column bl shows between the address and the pass count.
-static void KtRunTwoCopies(const char *setFormat, const char *kind)
+#define KT_TBP_COPIES 3
+static void KtRunCopies(const char *setFormat, const char *kind)
 {
     static const char *const script[] = { "t", "g", "g", "g", NULL };
     KT_USER_SYMBOL work = { "TbpWork", 0 };
-    EPROCESS *processes[2] = { NULL, NULL };
-    ETHREAD *threads[2] = { NULL, NULL };
+    EPROCESS *processes[KT_TBP_COPIES] = { NULL };
+    ETHREAD *threads[KT_TBP_COPIES] = { NULL };
     LARGE_INTEGER limit = KtRelativeTime(20000);
     const UCHAR *image;
     SIZE_T size;
@@ -384,11 +394,12 @@ static void KtRunTwoCopies(const char *setFormat, const char *kind)
     KT_EXPECT_EQ(PspFindUserProgram("tbp.exe", &image, &size), STATUS_SUCCESS);
     RtlElfEnumerateSymbols(image, size, ~0ULL, KtFindUserSymbol, &work);
     KT_EXPECT(work.Value != 0);
-    for (ULONG i = 0; i < 2; i++)
+    for (ULONG i = 0; i < KT_TBP_COPIES; i++) {
         KT_EXPECT_EQ(PsStartUserProgramEx("tbp", NULL, TRUE, &processes[i], &threads[i]),
                      STATUS_SUCCESS);
-    if (!processes[0] || !processes[1])
-        return;
+        if (!processes[i])
+            return;
+    }
     // The first instruction's length, read before the int3 goes in.
     KT_EXPECT(KdpReadProcessMemory(processes[0]->Pcb.DirectoryTableBase, work.Value, code,
                                    sizeof(code)));
@@ -403,24 +414,27 @@ static void KtRunTwoCopies(const char *setFormat, const char *kind)
     KtScriptExhausted = FALSE;
     KdpSetScriptedInput(script, &KtScriptExhausted);
     KdpSetOutputCapture(KtKdOutput, sizeof(KtKdOutput));
-    for (ULONG i = 0; i < 2; i++)
+    for (ULONG i = 0; i < KT_TBP_COPIES; i++) {
         KeResumeThread(&threads[i]->Tcb);
-    for (ULONG i = 0; i < 2; i++)
-        KT_EXPECT_EQ(KeWaitForSingleObject(&processes[i]->Pcb, Executive, KernelMode, FALSE,
-                                           &limit), STATUS_WAIT_0);
+        if (i == 0)
+            continue;       // the second runs beside the first
+        for (ULONG j = i - 1; j <= i; j++)
+            KT_EXPECT_EQ(KeWaitForSingleObject(&processes[j]->Pcb, Executive, KernelMode,
+                                               FALSE, &limit), STATUS_WAIT_0);
+    }
     KdpSetOutputCapture(NULL, 0);
     KdpSetScriptedInput(NULL, NULL);
 
-    // Three calls in the first copy stop; the second copy's three do not.
+    // Three calls in the first copy stop; the others' do not.
     KT_EXPECT_EQ(KtKdCount(KtKdOutput, "Breakpoint 0 hit\ntbp!TbpWork:\n"), 3);
     KtKdExpect("kd> t\ntbp!TbpWork+0x%x:\n", first);
     KT_EXPECT(!KtScriptExhausted);
-    KT_EXPECT_EQ(processes[0]->ExitStatus, 0);
-    KT_EXPECT_EQ(processes[1]->ExitStatus, 0);
+    for (ULONG i = 0; i < KT_TBP_COPIES; i++)
+        KT_EXPECT_EQ(processes[i]->ExitStatus, 0);
     // The process is gone, and its breakpoint with it.
     KT_EXPECT(KtKdRun("bl")[0] == '\0');
     KtClearBreakpoints();
-    for (ULONG i = 0; i < 2; i++) {
+    for (ULONG i = 0; i < KT_TBP_COPIES; i++) {
         ObDereferenceObject(threads[i]);
         ObDereferenceObject(processes[i]);
     }
@@ -428,12 +442,12 @@ static void KtRunTwoCopies(const char *setFormat, const char *kind)
 
 KTEST(KdUserBreakpointStopsOnlyItsOwnProcess)
 {
-    KtRunTwoCopies("bp /p %llx %llx", "     ");
+    KtRunCopies("bp /p %llx %llx", "     ");
 }
 
 // The debug register matches in both copies: the other copy's hit must go
 // on with RF set, or its execute breakpoint would fire forever.
 KTEST(KdUserExecuteBreakpointStopsOnlyItsOwnProcess)
 {
-    KtRunTwoCopies("ba /p %llx e 1 %llx", " e 1 ");
+    KtRunCopies("ba /p %llx e 1 %llx", " e 1 ");
 }
