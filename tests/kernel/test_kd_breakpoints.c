@@ -7,6 +7,7 @@
 #include "tests/kernel/ktuser.h"
 #include "kd/kdbp.h"
 #include "kd/disasm.h"
+#include "io/io.h"
 #include "mm/sysload.h"
 #include "ps/ps.h"
 #include "rtl/elf.h"
@@ -353,6 +354,35 @@ KTEST(KdDeferredBreakpointResolvesWhenItsDriverLoads)
     KT_EXPECT_EQ(MmUnloadSystemImage(entry), STATUS_SUCCESS);
     KtKdRun("bl");
     KtKdExpect(" 0 eu Disable Clear ");
+    KtClearBreakpoints();
+}
+
+// A driver of the system itself (kernel/drivers/null, loaded at boot): the
+// open and the close of \Device\Null each stop in its dispatch routine.
+KTEST(KdBreakpointStopsABootDriversDispatchRoutine)
+{
+    static const char *const script[] = { "g", "g", NULL };
+    UNICODE_STRING name;
+    FILE_OBJECT *file = NULL;
+    DEVICE_OBJECT *device;
+    ULONG64 routine = 0;
+
+    KT_EXPECT(KdpLookupSymbolValue("null!NullCreateClose", &routine) && routine != 0);
+    KtClearBreakpoints();
+    KtKdRun("bp null!NullCreateClose");
+    RtlInitUnicodeString(&name, u"\\Device\\Null");
+    KtScriptExhausted = FALSE;
+    KdpSetScriptedInput(script, &KtScriptExhausted);
+    KdpSetOutputCapture(KtKdOutput, sizeof(KtKdOutput));
+    KT_EXPECT_EQ(IoGetDeviceObjectPointer(&name, FILE_READ_DATA, &file, &device),
+                 STATUS_SUCCESS);
+    if (file)
+        ObDereferenceObject(file);
+    KdpSetOutputCapture(NULL, 0);
+    KdpSetScriptedInput(NULL, NULL);
+    KT_EXPECT_EQ(KtKdCount(KtKdOutput, "Breakpoint 0 hit\nnull!NullCreateClose:\n"), 2);
+    KtKdExpect("null!NullCreateClose:\n%s ", KtAddress(routine));
+    KT_EXPECT(!KtScriptExhausted);
     KtClearBreakpoints();
 }
 
