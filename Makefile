@@ -17,6 +17,23 @@ PYTHON ?= python3
 # may not.
 TYPES_PYTHON ?= /usr/bin/python3
 
+# The disassembler: Zydis's decoder, from Debian's zydis source package (and
+# the headers of zycore-c), which `make deps` (tools/deps.sh) unpacks under
+# $(DEPS); never part of the tree. Built freestanding with the kernel's
+# flags and these settings: no libc (Zycore's own memset and friends), a
+# static library, no encoder, formatter (the text is ours, kd/disasm.c) or
+# KNC instructions. Its sources build warning-free under -Wall -Wextra with
+# GCC and clang, but third-party code does not fail our build on a new
+# compiler's warning: -Werror is left out for them, and their headers are
+# system headers to our code.
+DEPS ?= build/deps
+ZYDIS_STAMP := $(DEPS)/fetched.stamp
+ZYDIS_MODULES := Decoder DecoderData SharedData Mnemonic Register Utils Zydis
+ZYDIS_DEFINES := -DZYAN_NO_LIBC -DZYDIS_STATIC_BUILD -DZYCORE_STATIC_BUILD \
+                 -DZYDIS_DISABLE_ENCODER -DZYDIS_DISABLE_FORMATTER -DZYDIS_DISABLE_KNC
+ZYDIS_INCLUDES := -isystem $(DEPS)/zydis/include -isystem $(DEPS)/zycore/include
+ZYDIS_OBJ := $(ZYDIS_MODULES:%=$(BUILD)/zydis/%.o)
+
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
           -mcmodel=kernel -mno-sse -mno-sse2 -mno-mmx -mno-avx -fno-pic -fno-pie \
           -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
@@ -26,6 +43,9 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -mno-red-zone 
 ifneq ($(findstring clang,$(CC)),)
 CFLAGS += --target=x86_64-unknown-none-elf
 endif
+ZYDIS_CFLAGS = $(filter-out -Werror -Ikernel -I.,$(CFLAGS)) $(ZYDIS_DEFINES) $(ZYDIS_INCLUDES) \
+               -I$(DEPS)/zydis/src
+CFLAGS += $(ZYDIS_DEFINES) $(ZYDIS_INCLUDES)
 # PHASES=1: the phase probes of ke/kephase.h (make bench-phases builds so).
 ifeq ($(PHASES),1)
 CFLAGS += -DKE_PHASES
@@ -37,7 +57,7 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rw
 KERNEL_C := $(wildcard arch/x86_64/*.c) $(wildcard kernel/*/*.c) $(wildcard tests/kernel/*.c)
 KERNEL_ASM := $(wildcard boot/*.asm) $(wildcard arch/x86_64/*.asm)
 KERNEL_OBJ := $(KERNEL_C:%.c=$(BUILD)/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/%.o) $(BUILD)/ntexports.o \
-              $(BUILD)/pooltags.o
+              $(BUILD)/pooltags.o $(ZYDIS_OBJ)
 
 ELF := $(BUILD)/sleuth.elf
 
@@ -103,7 +123,19 @@ help:
 	@echo "make deps       install the Debian packages the build needs"
 
 deps:
-	@tools/deps.sh
+	@DEPS_DIR=$(DEPS) tools/deps.sh
+
+# The disassembler's sources, when `make deps` has not fetched them yet.
+$(ZYDIS_STAMP):
+	@DEPS_DIR=$(DEPS) tools/deps.sh
+
+$(ZYDIS_OBJ): $(BUILD)/zydis/%.o: | $(ZYDIS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $(DEPS)/zydis/src/$*.c"
+	@$(CC) $(ZYDIS_CFLAGS) -c $(DEPS)/zydis/src/$*.c -o $@
+
+# What includes Zydis's headers waits for them.
+$(BUILD)/kernel/kd/disasm.o $(BUILD)/kernel/kd/cmddisasm.o: | $(ZYDIS_STAMP)
 
 kernel: $(ELF)
 iso: $(ISO)
@@ -312,16 +344,27 @@ HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c ke
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
                  arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
                  user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c \
-                 $(wildcard kernel/drivers/ramfs/rf*.c)
+                 $(wildcard kernel/drivers/ramfs/rf*.c) kernel/kd/disasm.c
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \
                -DSLEUTH_HOST -Ikernel -I. -Itests/host -pthread
 
+HOST_CFLAGS += $(ZYDIS_DEFINES) $(ZYDIS_INCLUDES)
+# Zydis for the host tests: its own sources without the sanitizers (they
+# test our code, not Zydis's).
+HOST_ZYDIS_OBJ := $(ZYDIS_MODULES:%=$(BUILD)/host-$(notdir $(HOSTCC))/zydis/%.o)
+$(HOST_ZYDIS_OBJ): $(BUILD)/host-$(notdir $(HOSTCC))/zydis/%.o: | $(ZYDIS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(HOSTCC) -std=gnu11 -O1 -g $(ZYDIS_DEFINES) $(ZYDIS_INCLUDES) -I$(DEPS)/zydis/src \
+	    -c $(DEPS)/zydis/src/$*.c -o $@
+
 # The RAM file system's tests also unpack the tree image the build packs;
 # the type tests read the kernel's own generated type tables.
-$(BUILD)/host-$(notdir $(HOSTCC))/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h kernel/drivers/*/*.h arch/x86_64/*.h tests/host/*.h) $(ROOTFS_IMG) $(BUILD)/ktypes.c
+$(BUILD)/host-$(notdir $(HOSTCC))/hosttests: $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(wildcard kernel/*/*.h kernel/drivers/*/*.h arch/x86_64/*.h tests/host/*.h) $(ROOTFS_IMG) \
+                                             $(BUILD)/ktypes.c $(HOST_ZYDIS_OBJ)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -DRAMFS_TEST_IMAGE='"$(ROOTFS_IMG)"' $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) $(BUILD)/ktypes.c -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -DRAMFS_TEST_IMAGE='"$(ROOTFS_IMG)"' $(HOST_TEST_SRC) $(wildcard $(HOST_CODE_SRC)) \
+	    $(BUILD)/ktypes.c $(HOST_ZYDIS_OBJ) -o $@
 
 test-host: $(BUILD)/host-$(notdir $(HOSTCC))/hosttests
 	$(BUILD)/host-$(notdir $(HOSTCC))/hosttests

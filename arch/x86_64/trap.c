@@ -131,12 +131,12 @@ static void KiDispatchException(KTRAP_FRAME *frame)
         (frame->SegCs & RPL_MASK) == 0 && KiFixupKernelFault(frame))
         return;
 
+    // In user mode only the debugger's own breakpoints and steps are its;
+    // any other int3 is the thread's exception.
     if ((vector == VECTOR_BREAKPOINT || vector == VECTOR_DEBUG) && KiDebugRoutine &&
-        !(frame->SegCs & RPL_MASK)) {
         KiDebugRoutine(frame, vector == VECTOR_BREAKPOINT ? KdReasonBreakpoint
-                                                          : KdReasonSingleStep);
+                                                          : KdReasonSingleStep))
         return;
-    }
     // A user-mode exception costs its thread, never the system. The handler
     // runs like a system service: at PASSIVE_LEVEL, interrupts on.
     if ((frame->SegCs & RPL_MASK) && KiUserExceptionRoutine) {

@@ -17,6 +17,7 @@
 #define EFLAGS_TF        0x100
 #define EFLAGS_DF        0x400
 #define EFLAGS_AC        0x40000
+#define EFLAGS_RF        0x10000
 
 #define CR0_WP           (1ULL << 16)
 #define CR4_PGE          (1ULL << 7)
@@ -173,6 +174,12 @@ static inline ULONG64 __readeflags(void)
     __asm__ volatile("pushfq; popq %0" : "=r"(flags));
     return flags;
 }
+
+// The debug registers: DR0-DR3 hold breakpoint addresses, DR6 says which
+// condition fired, DR7 arms them. The register number must be a constant.
+#define __readdr(n) ({ ULONG64 value_; __asm__ volatile("mov %%dr" #n ", %0" : "=r"(value_)); \
+                       value_; })
+#define __writedr(n, v) __asm__ volatile("mov %0, %%dr" #n : : "r"((ULONG64)(v)) : "memory")
 
 static inline void __invlpg(void *va)
 {

@@ -3,6 +3,7 @@
 // rest of the system stays exactly as it was until `g`.
 
 #include "kd/kd.h"
+#include "kd/kdbp.h"
 #include "kd/lineedit.h"
 #include "ke/ke.h"
 #include "arch/x86_64/hal.h"
@@ -12,6 +13,7 @@
 
 #define KD_INT3_LENGTH 1
 #define KD_INT3_OPCODE 0xCC
+#define KD_REPEAT_LINE_MAX 8
 #define KD_PAGE_TABLE_ENTRIES 512
 
 KD_STATE KdpState;
@@ -245,10 +247,33 @@ static void KdpEcho(const char *text, size_t length)
     HalDisplayString(text, length);
 }
 
+static const char *const *KdpScript;
+static BOOLEAN *KdpScriptExhausted;
+
+void KdpSetScriptedInput(const char *const *lines, BOOLEAN *exhausted)
+{
+    KdpScript = lines;
+    KdpScriptExhausted = exhausted;
+}
+
 // Reads one line into the editor's buffer; FALSE if it was cancelled.
 static BOOLEAN KdpReadLine(void)
 {
     KdpLineEditorReset(&KdpLineEditor);
+    if (KdpScript) {
+        const char *line = *KdpScript;
+
+        if (line) {
+            KdpScript++;
+        } else {
+            line = "g";
+            if (KdpScriptExhausted)
+                *KdpScriptExhausted = TRUE;
+        }
+        RtlStringPrintf(KdpLineEditor.Buffer, sizeof(KdpLineEditor.Buffer), "%s", line);
+        KdpPrint("%s\n", line);
+        return TRUE;
+    }
     for (;;) {
         UCHAR byte;
         KD_LINE_STATUS status;
@@ -293,11 +318,51 @@ static void KdpBanner(KTRAP_FRAME *trapFrame, KD_REASON reason)
     }
 }
 
-// The debugger's entry for every reason (KiDebugRoutine).
-static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
+static BOOLEAN KdpIsBlankLine(const char *line)
+{
+    while (RtlIsSpace(*line))
+        line++;
+    return *line == '\0';
+}
+
+// The shell's loop: Enter on an empty line repeats `t` or `p`.
+static KD_COMMAND_RESULT KdpCommandLoop(void)
+{
+    KD_COMMAND_RESULT result = KdCommandContinue;
+    char repeat[KD_REPEAT_LINE_MAX];
+
+    while (result == KdCommandContinue) {
+        char *line = KdpLineEditor.Buffer;
+
+        KdpPrint("%u: kd> ", KeGetCurrentProcessorNumber());
+        if (!KdpReadLine())
+            continue;
+        if (KdpIsBlankLine(line) && KdpRepeatCommand[0]) {
+            RtlStringPrintf(repeat, sizeof(repeat), "%s", KdpRepeatCommand);
+            line = repeat;
+        } else {
+            KdpRepeatCommand[0] = '\0';
+        }
+        KdpBeginCommand();
+        result = KdpExecuteLine(line);
+        KdpEndCommand();
+        if (result != KdCommandContinue && KdpAfterBugCheck) {
+            KdpPrint("The system has crashed and cannot continue; use .reboot\n");
+            result = KdCommandContinue;
+        }
+    }
+    return result;
+}
+
+// The debugger's entry for every reason (KiDebugRoutine). Debug traps are
+// sorted first: a step over a breakpoint, or another process passing a
+// user breakpoint's address, goes on without a word.
+static BOOLEAN KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
 {
     BOOLEAN interruptsWere = KiDisableInterrupts();
     KD_COMMAND_RESULT result = KdCommandContinue;
+    KD_TRAP_ACTION action;
+    KD_STOP stop;
 
     if (KdpState.Active) {
         // A fault inside the debugger itself: nothing is safe to run.
@@ -306,10 +371,12 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
         for (;;)
             __halt();
     }
-    // An int3 traps with rip past it; KD shows (and `g` resumes past) the
-    // breakpoint instruction itself.
-    if (reason == KdReasonBreakpoint)
-        trapFrame->Rip -= KD_INT3_LENGTH;
+    action = KdpClassifyTrap(trapFrame, reason, &stop);
+    if (action != KdTrapStop) {
+        KdpPrepareResume(trapFrame);
+        KiRestoreInterrupts(interruptsWere);
+        return action == KdTrapResume;
+    }
     KdpState.Active = TRUE;
     KdpState.EntryIrql = (KIRQL)__readcr8();
     KdpState.TrapFrame = trapFrame;
@@ -324,21 +391,21 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     if (reason == KdReasonBreakIn)
         HalConsoleFlushInput();     // the Ctrl-C that got us here is not a keystroke
 
-    KdpBanner(trapFrame, reason);
-    while (result == KdCommandContinue) {
-        KdpPrint("%u: kd> ", KeGetCurrentProcessorNumber());
-        if (!KdpReadLine())
-            continue;
-        KdpBeginCommand();
-        result = KdpExecuteLine(KdpLineEditor.Buffer);
-        KdpEndCommand();
-        if (result != KdCommandContinue && KdpAfterBugCheck) {
-            KdpPrint("The system has crashed and cannot continue; use .reboot\n");
-            result = KdCommandContinue;
-        }
+    if (stop.Kind == KdStopOther) {
+        KdpBanner(trapFrame, reason);
+    } else {
+        if (stop.Kind == KdStopBreakpoint)
+            KdpPrint("Breakpoint %u hit\n", stop.Breakpoint->Id);
+        KdpPrintStopLocation(trapFrame->Rip);
+        if (stop.Kind == KdStopBreakpoint && stop.Breakpoint->Commands[0])
+            result = KdpRunBreakpointCommands(stop.Breakpoint->Commands);
     }
+    if (result == KdCommandContinue)
+        result = KdpCommandLoop();
 
-    if (reason == KdReasonBreakpoint) {
+    // A hard-coded int3 (DbgBreakPoint) is resumed past; the debugger's
+    // own are out of memory by now, so this one is the code's.
+    if (reason == KdReasonBreakpoint && stop.Kind == KdStopOther) {
         UCHAR opcode = 0;
 
         if (KdpReadMemory(trapFrame->Rip, &opcode, 1) && opcode == KD_INT3_OPCODE)
@@ -355,7 +422,9 @@ static void KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KdpState.ScopeFrame = NULL;
     if (result == KdCommandCrash)
         KeBugCheckEx(MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+    KdpPrepareResume(trapFrame);
     KiRestoreInterrupts(interruptsWere);
+    return TRUE;
 }
 
 void KdInitSystem(void)

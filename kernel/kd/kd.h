@@ -18,6 +18,14 @@ void KdClockTick(void);
 void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
 void KdStartIoDemo(void);        // demo=io (kd/demoio.c)
 void DbgBreakPoint(void);
+// The loader and the process manager tell the debugger (as NT's
+// DbgLoadImageSymbols does), with interrupts disabled inside: a module just
+// listed in PsLoadedModuleList resolves the bu breakpoints that name it and
+// gets them in memory at once; a module about to be unloaded, or a process
+// whose pages are about to go, loses its int3s first (kd/breakpt.c).
+void KdNotifyImageLoad(void);
+void KdNotifyImageUnload(ULONG64 base, ULONG64 end);
+void KdNotifyProcessDelete(ULONG64 directoryTableBase);
 
 // ---- Output ----------------------------------------------------------------------
 
@@ -446,6 +454,10 @@ void KdDemoBreakPoint(void);
 
 extern const KD_COMMAND KdpWorkerQueueCommands[];
 extern const KD_COMMAND KdpTypeCommands[];     // dt (cmdtype.c)
+extern const KD_COMMAND KdpDisasmCommands[];   // u, ub, uf (cmddisasm.c)
+// "prog!Name" in the program of the debugger's current thread's process:
+// the symbol's value and size from the program's ELF symbols (cmddisasm.c).
+BOOLEAN KdpLookupCurrentUserSymbol(const char *name, ULONG64 *value, ULONG64 *size);
 // `!thread`'s state words ("WAIT: (WrQueue) KernelMode Non-Alertable",
 // "RUNNING on processor 0") and its line for one wait object (the address,
 // then what it is), shared with `!exqueue`.

@@ -233,7 +233,7 @@ BOOLEAN KdpLookupSymbolValue(const char *name, ULONG64 *value)
 
     if (bang) {
         if (!KdpFindModuleByName(name, (size_t)(bang - name), &module))
-            return FALSE;
+            return KdpLookupCurrentUserSymbol(name, value, NULL);
         entry = KdpLookupName(&module.Symbols, bang + 1);
         if (!entry)
             return FALSE;

@@ -5,6 +5,7 @@
 #include "kd/kd.h"
 #include "kd/kdio.h"
 #include "kd/kdparse.h"
+#include "kd/kdbp.h"
 #include "ke/ke.h"
 
 static const KD_COMMAND *const KdpCommandTables[] = {
@@ -30,6 +31,9 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpContextCommands,
     KdpEditCommands,
     KdpListCommands,
+    KdpDisasmCommands,
+    KdpBreakpointCommands,
+    KdpStepCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)
@@ -210,15 +214,20 @@ static KD_COMMAND_RESULT KdpHelp(int argc, char **argv)
 
 static KD_COMMAND_RESULT KdpGo(int argc, char **argv)
 {
-    if (argc != 1) {
-        KdpPrint("Usage: g\n");
+    ULONG64 address;
+
+    if (argc > 2) {
+        KdpPrint("Usage: g [Address]\n");
         return KdCommandContinue;
     }
+    if (argc == 2)
+        return KdpGetValue(argv[1], &address) ? KdpGoTo(address) : KdCommandContinue;
     return KdCommandResume;
 }
 
 const KD_COMMAND KdpShellCommands[] = {
     { "help", KdpHelp, "help [command]", "list the commands, or show one command's syntax" },
-    { "g", KdpGo, "g", "go: let the system run again (Ctrl-C breaks back in)" },
+    { "g", KdpGo, "g [Address]",
+      "go: let the system run again (Ctrl-C breaks back in); with Address, stop there once" },
     { NULL, NULL, NULL, NULL },
 };

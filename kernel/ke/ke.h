@@ -100,6 +100,9 @@ void KeConnectInterrupt(ULONG vector, KINTERRUPT_ROUTINE routine);
 
 // Where the debugger hooks in: called on breakpoints, single steps, a
 // break-in request and bugchecks, with the state of the interrupted code.
+// It returns FALSE only for a user-mode int3 or single step that is not the
+// debugger's (no breakpoint of its own there): that is the thread's own
+// exception.
 typedef enum _KD_REASON {
     KdReasonBreakpoint,
     KdReasonSingleStep,
@@ -107,7 +110,7 @@ typedef enum _KD_REASON {
     KdReasonBugCheck,
     KdReasonInitialBreak,
 } KD_REASON;
-typedef void (*KDEBUG_ROUTINE)(KTRAP_FRAME *trapFrame, KD_REASON reason);
+typedef BOOLEAN (*KDEBUG_ROUTINE)(KTRAP_FRAME *trapFrame, KD_REASON reason);
 extern KDEBUG_ROUTINE KiDebugRoutine;
 
 // Copies `length` bytes, surviving page faults and general protection

@@ -9,6 +9,7 @@
 #include "ke/ke.h"
 #include "arch/x86_64/x86.h"
 #include "ps/ps.h"
+#include "kd/kd.h"
 
 #define PML4_KERNEL_FIRST 256      // entries 256-511 map the upper half
 #define PML4_ENTRIES      512
@@ -423,6 +424,8 @@ void MmCleanProcessAddressSpace(EPROCESS *process)
 
     if (!process->AddressSpaceInitialized)
         return;
+    // The debugger's int3s in these pages go before the pages do.
+    KdNotifyProcessDelete(process->Pcb.DirectoryTableBase);
     oldIrql = MiLockAddressSpaces();
     while (process->VadRoot.Root) {
         MMVAD *vad = process->VadRoot.Root;

@@ -7,6 +7,7 @@
 
 #include "mm/mi.h"
 #include "mm/sysload.h"
+#include "kd/kd.h"
 #include "rtl/elf.h"
 
 // The export table tools/genexports.py builds from kernel/mm/ntoskrnl.exports.
@@ -482,6 +483,7 @@ static NTSTATUS MiLoadImage(const UNICODE_STRING *imageFileName, const UCHAR *fi
     KeAcquireSpinLock(&PsLoadedModuleSpinLock, &oldIrql);
     InsertTailList(&PsLoadedModuleList, &entry->InLoadOrderLinks);
     KeReleaseSpinLock(&PsLoadedModuleSpinLock, oldIrql);
+    KdNotifyImageLoad();        // before its DriverEntry can run: a bu there fires
     *result = entry;
     if (imageBase)
         *imageBase = entry->DllBase;
@@ -559,6 +561,8 @@ NTSTATUS MmUnloadSystemImage(KLDR_DATA_TABLE_ENTRY *entry)
                                                           KLDR_DATA_TABLE_ENTRY,
                                                           InLoadOrderLinks);
 
+        KdNotifyImageUnload((ULONG64)module->DllBase,
+                            (ULONG64)module->DllBase + module->SizeOfImage);
         MiFreeSystemImagePages(module->DllBase, module->SizeOfImage / PAGE_SIZE);
         if (module->NonPagedDebugInfo)
             ExFreePoolWithTag(module->NonPagedDebugInfo, MI_DEBUG_INFO_TAG);

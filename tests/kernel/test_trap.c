@@ -74,10 +74,11 @@ KTEST(SymbolTableResolvesKernelFunctions)
 
 static ULONG KtBreakpointsSeen;
 
-static void KtCountBreakpoint(KTRAP_FRAME *trapFrame, KD_REASON reason)
+static BOOLEAN KtCountBreakpoint(KTRAP_FRAME *trapFrame, KD_REASON reason)
 {
     if (reason == KdReasonBreakpoint)
         KtBreakpointsSeen++;
+    return TRUE;
 }
 
 // Recurses with a frame large enough to reach the guard page quickly.
