@@ -195,12 +195,12 @@ KTEST(KdMemShellSeparatorsAndExtraArguments)
 // Every command refuses words it does not take, with an error line: none
 // drops them silently. The exceptions take any number of words by design
 // (an expression, a program's arguments, dt's fields, a search pattern,
-// values to write, !list's options), and !vm, whose flags the "Pool and
-// system views" work defines.
+// values to write, !list's options, the breakpoint ids of bl, bc, bd and
+// be, each checked on its own: "Invalid breakpoint id 'a'").
 KTEST(KdMemEveryCommandRefusesExtraWords)
 {
     static const char *const variadic[] = {
-        "g", "?", ".start", "dt", "s", "eb", "ew", "ed", "eq", "!list", "!vm",
+        "g", "?", ".start", "dt", "s", "eb", "ew", "ed", "eq", "!list", "bl", "bc", "bd", "be",
     };
     static char names[2048];
     const char *at;
