@@ -179,6 +179,21 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
     KE_PHASE(KiPhaseLpcReplyWait);
     status = KiWaitForSingleObjectNext(&thread->LpcReplySemaphore, WrLpcReply, waitMode, NULL);
     KE_PHASE(KiPhaseLpcReplyWoken);
+    if (status == STATUS_SUCCESS) {
+        // Woken by a reply (the common case), read without LpcpLock: the
+        // count this wait took was released by a waker that had, under the
+        // lock, taken this thread off its reply chain and left the reply in
+        // LpcReplyMessage with LpcReplyMessageId cleared (the waking rule).
+        // Off the chain, no other thread writes those fields again, so what
+        // this thread reads is final. A wake with no reply (a port's
+        // rundown: NULL) goes the general way below.
+        message = LpcpGetMessageFromThread(thread);
+        if (message && IsListEmpty(&thread->LpcReplyChain)) {
+            __atomic_store_n(&thread->LpcReplyMessage, NULL, __ATOMIC_RELAXED);
+            *reply = message;
+            return STATUS_SUCCESS;
+        }
+    }
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
     if (woken) {
@@ -294,6 +309,14 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         message->Request.CallbackId = 0;
         message->PortContext = portContext;
         message->SenderPort = port;
+        // The thread the reply goes to, referenced by the block: the
+        // receiver takes the reference over (LpcReceivedThread), and its
+        // reply needs no Cid lookup. The request never outlives this
+        // thread's wait (taken back after it, or freed with the queue), so
+        // the reference is only ever dropped by another thread after the
+        // receive, as the reply's RepliedToThread.
+        ObReferenceObject(thread);
+        message->RepliedToThread = thread;
         status = LpcpInsertMessage(queuePort, message, TRUE);
         handoff = NT_SUCCESS(status);
     }
