@@ -7,8 +7,9 @@
 // the block on the receiving queue and the thread on its rundown port's
 // reply chain; then the wait on the thread's own LpcReplySemaphore. The
 // reply comes back in a block the replier filled, found through no list:
-// the replier looks the thread up by its ClientId (the Cid table) and
-// leaves the block in its LpcReplyMessage.
+// the replier holds the thread (the request's reference, moved to its
+// LpcReceivedThread by the receive; else it looks the thread up by its
+// ClientId in the Cid table) and leaves the block in its LpcReplyMessage.
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
