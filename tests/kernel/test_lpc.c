@@ -279,6 +279,17 @@ KTEST(LpcReplyHoldsTheThreadItWakesUntilFreed)
     KT_EXPECT(KtWaitForTagCount(KT_THREAD_TAG, threadsBefore));
 }
 
+// A message queued on `port` within a second.
+static BOOLEAN KtWaitForQueuedMessage(LPCP_PORT_OBJECT *port)
+{
+    for (int i = 0; i < 100; i++) {
+        if (port->MsgQueue.Semaphore->Header.SignalState > 0)
+            return TRUE;
+        KtSleep(10);
+    }
+    return FALSE;
+}
+
 // A request's block references its sender; the receive hands the reference
 // to the receiving thread (LpcReceivedThread), which lets it go when it
 // receives the next message, and a reply to a client it does not hold
@@ -305,8 +316,7 @@ KTEST(LpcReceiverHoldsItsClientUntilTheNextReceive)
     client = KtStartThread(KtLpcOneRequest, port, self->Tcb.Priority - 1);
     KT_EXPECT(client != NULL);
     // Let the client queue its request (it then waits for the reply).
-    while (port->MsgQueue.Semaphore->Header.SignalState == 0)
-        KtSleep(1);
+    KT_EXPECT(KtWaitForQueuedMessage(port));
     queued = ObGetObjectPointerCount(client);
     KT_EXPECT_EQ(LpcpReceive(port, KernelMode, &limit, &request.h, &portContext),
                  STATUS_SUCCESS);
@@ -363,8 +373,7 @@ KTEST(LpcServerEndingUnansweredLetsItsClientGo)
     KT_EXPECT_EQ(LpcpCreatePort(0, sizeof(KT_LPC_MESSAGE), FALSE, &port), STATUS_SUCCESS);
     client = KtStartThread(KtLpcOneRequest, port, self->Tcb.Priority - 1);
     KT_EXPECT(client != NULL);
-    while (port->MsgQueue.Semaphore->Header.SignalState == 0)
-        KtSleep(1);
+    KT_EXPECT(KtWaitForQueuedMessage(port));
     queued = ObGetObjectPointerCount(client);
     server = KtStartThread(KtLpcReceiveAndEnd, port, self->Tcb.Priority - 1);
     KT_EXPECT(server != NULL);
