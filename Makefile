@@ -51,6 +51,9 @@ ifeq ($(PHASES),1)
 CFLAGS += -DKE_PHASES
 endif
 NASMFLAGS := -f elf64 -w+all -i ./
+ifeq ($(PHASES),1)
+NASMFLAGS += -DKE_PHASES
+endif
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
            --eh-frame-hdr -T linker.ld
 

@@ -20,7 +20,11 @@ default rel
 section .text
 
 extern KiSystemServiceDispatch
+extern KiSystemServiceExit
 extern KiTrapReturn
+extern KiServiceTable
+extern KiArgumentTable
+extern KiServiceLimit
 
 KPCR_USER_RSP equ 0x28          ; offsetof(KPCR, UserRsp), checked in ke.h
 KPCR_RSP_BASE equ 0x30          ; offsetof(KPCR, RspBase)
@@ -28,8 +32,13 @@ KGDT64_R3_DATA equ 0x28
 KGDT64_R3_CODE equ 0x30
 RPL_USER equ 3
 SYSCALL_VECTOR equ 0x2E         ; what the frame's Vector says: NT's old int 2e
+KPCR_CURRENT_PRCB equ 0x08      ; offsetof(KPCR, CurrentPrcb), checked in syscall.c
+KPRCB_CURRENT_THREAD equ 0x08   ; offsetof(KPRCB, CurrentThread), checked in syscall.c
+KTHREAD_TRAP_FRAME equ 0x288    ; offsetof(KTHREAD, TrapFrame), checked in syscall.c
+KTHREAD_USER_APC_PENDING equ 0x1AA ; offsetof(KTHREAD, ApcState.UserApcPending), the same
 
 global KiSystemCall64
+global KiSystemCall64.service_return    ; for the debugger's stack walk
 KiSystemCall64:
     swapgs
     mov [gs:KPCR_USER_RSP], rsp
@@ -45,8 +54,55 @@ KiSystemCall64:
     ; Interrupts are safe now that GS and the stack are the kernel's.
     sti
     xor ebp, ebp                        ; the user's rbp ends the kernel stack walk
+%ifndef KE_PHASES
+    ; The fast path: a valid service of at most four arguments (every LPC
+    ; call) is called straight from here, its arguments still in the
+    ; registers the user passed them in, with none of the C dispatcher's
+    ; frame. It does what KiSystemServiceDispatch does for such a service,
+    ; in the same order: the thread's TrapFrame, the call, the status in
+    ; the frame's Rax; KiSystemServiceExit then runs only when there is
+    ; something to do (an IRQL left raised, a user APC to deliver). Every
+    ; register is in the frame, so rbx and r12 are free to keep the
+    ; service and the thread across the call. Anything else (a bad number,
+    ; more arguments to capture from the user stack) goes the general way.
+    ; The phase build (KE_PHASES) always does, for its probes.
+    mov ecx, [KiServiceLimit]
+    cmp rax, rcx
+    jae .general
+    lea rcx, [KiArgumentTable]
+    cmp byte [rcx + rax], 4
+    ja .general
+    lea rcx, [KiServiceTable]
+    mov r11, [rcx + rax * 8]
+    test r11, r11
+    jz .general
+    mov rbx, rax                        ; the service number
+    mov r12, [gs:KPCR_CURRENT_PRCB]
+    mov r12, [r12 + KPRCB_CURRENT_THREAD]
+    mov [r12 + KTHREAD_TRAP_FRAME], rsp
+    mov rdi, r10                        ; the user's four arguments, as C takes them
+    mov rsi, rdx
+    mov rdx, r8
+    mov rcx, r9
+    call r11
+.service_return:                        ; the debugger's stack walk knows this return
+    movsxd rax, eax                     ; the NTSTATUS, sign-extended as the dispatcher does
+    mov [rsp], rax                      ; frame->Rax
+    mov rcx, cr8
+    test cl, cl
+    jnz .exit_work
+    cmp byte [r12 + KTHREAD_USER_APC_PENDING], 0
+    je .return
+.exit_work:
+    mov rdi, rsp
+    mov rsi, rbx
+    call KiSystemServiceExit
+    jmp .return
+.general:
+%endif
     mov rdi, rsp
     call KiSystemServiceDispatch
+.return:
     cli
     ; sysret trusts rcx: with a non-canonical return address it would fault
     ; in ring 0 on the user's stack. Only a lower-half rip goes back that

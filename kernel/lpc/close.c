@@ -147,6 +147,7 @@ void LpcpDeletePort(void *object)
 void LpcExitThread(ETHREAD *thread)
 {
     LPCP_MESSAGE *held;
+    ETHREAD *client;
     KIRQL oldIrql = LpcpAcquireLock();
 
     if (!IsListEmpty(&thread->LpcReplyChain)) {
@@ -164,8 +165,13 @@ void LpcExitThread(ETHREAD *thread)
     thread->LpcReplyMessage = NULL;
     thread->LpcReplyMessageId = 0;
     thread->LpcReceivedMsgIdValid = FALSE;
+    // The client of a request it received and never answered.
+    client = thread->LpcReceivedThread;
+    thread->LpcReceivedThread = NULL;
     thread->LpcExitThreadCalled = TRUE;
     LpcpReleaseLock(oldIrql);
+    if (client)
+        ObDereferenceObject(client);
     if (held)
         LpcpFreeMessage(held);
     // After LpcExitThreadCalled: no free of this thread caches a block again.

@@ -79,7 +79,11 @@ typedef struct _LPCP_MESSAGE {
     // The thread a reply or a callback was handed to, referenced (NT's
     // ObReferenceObject when it replies): the block in that thread's
     // LpcReplyMessage keeps the thread alive until the block is freed,
-    // which drops the reference (LpcpFreeMessage). NULL on queued messages.
+    // which drops the reference (LpcpFreeMessage). On a queued request, the
+    // thread its reply will go to: the sender, which referenced itself; the
+    // receive moves the reference to the receiving thread
+    // (ETHREAD.LpcReceivedThread), whose reply then needs no Cid lookup.
+    // NULL on other queued messages.
     struct _ETHREAD *RepliedToThread;
     void *PortContext;
     PORT_MESSAGE Request;           // the message as the receiver gets it; data follows

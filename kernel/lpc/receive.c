@@ -41,6 +41,7 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
 {
     ETHREAD *thread = PsGetCurrentThread();
     LPCP_MESSAGE *message;
+    ETHREAD *previousClient;
     NTSTATUS status;
     KIRQL oldIrql;
 
@@ -80,6 +81,12 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
         KeClearEvent(&receivePort->WaitEvent);
     thread->LpcReceivedMessageId = message->Request.MessageId;
     thread->LpcReceivedMsgIdValid = TRUE;
+    // A request's sender, referenced by its block, becomes this thread's
+    // to reply to (NULL for anything else); the one it replaced, never
+    // replied to through it, is let go once the lock is released.
+    previousClient = thread->LpcReceivedThread;
+    thread->LpcReceivedThread = message->RepliedToThread;
+    message->RepliedToThread = NULL;
     if (LpcpMessageType(&message->Request) == LPC_CONNECTION_REQUEST) {
         // The client keeps it; copied now, while the lock says it exists.
         LpcpCopyConnectionRequest(message, receive);
@@ -95,6 +102,8 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
         }
     }
     LpcpReleaseLock(oldIrql);
+    if (previousClient)
+        ObDereferenceObject(previousClient);
     if (message && taken) {
         *taken = message;
     } else if (message) {

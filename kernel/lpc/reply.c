@@ -1,6 +1,7 @@
 // Replying: NtReplyPort, NtReplyWaitReplyPort, and the reply half of
-// NtReplyWaitReceivePort. A reply goes to the thread its ClientId names,
-// found in O(1) through the Cid table, and only if that thread is still
+// NtReplyWaitReceivePort. A reply goes to the thread its ClientId names
+// (the client of the request the replier received last, kept referenced;
+// any other found in O(1) through the Cid table), and only if that thread is still
 // waiting for exactly that MessageId through a port the replier may use:
 // otherwise STATUS_REPLY_MESSAGE_MISMATCH (a late reply to a client that
 // gave up, or was killed, finds nobody).
@@ -75,16 +76,31 @@ static NTSTATUS LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN
     KIRQL oldIrql;
 
     InitializeListHead(&freeList);
-    status = PsLookupThreadByThreadId(reply->Request.ClientId.UniqueThread, &target);
-    if (NT_SUCCESS(status) && target->Cid.UniqueProcess != reply->Request.ClientId.UniqueProcess) {
-        ObDereferenceObject(target);
-        status = STATUS_INVALID_CID;
-    }
-    if (!NT_SUCCESS(status)) {
-        LpcpFreeMessage(reply);
-        return status;
-    }
     oldIrql = LpcpAcquireLock();
+    // The client of the request this thread received last, when the reply
+    // names it, with the reference its request carried (LpcReceivedThread):
+    // the thread the Cid lookup below would find. While referenced it is
+    // not deleted, so its Cid names no other thread; and whoever a lookup
+    // finds must be waiting for this MessageId, which was that client's.
+    target = thread->LpcReceivedThread;
+    if (target && target->Cid.UniqueThread == reply->Request.ClientId.UniqueThread &&
+        target->Cid.UniqueProcess == reply->Request.ClientId.UniqueProcess) {
+        thread->LpcReceivedThread = NULL;
+    } else {
+        LpcpReleaseLock(oldIrql);
+        status = PsLookupThreadByThreadId(reply->Request.ClientId.UniqueThread, &target);
+        if (NT_SUCCESS(status) &&
+            target->Cid.UniqueProcess != reply->Request.ClientId.UniqueProcess) {
+            ObDereferenceObject(target);
+            status = STATUS_INVALID_CID;
+        }
+        if (!NT_SUCCESS(status)) {
+            LpcpFreeMessage(reply);
+            return status;
+        }
+        oldIrql = LpcpAcquireLock();
+    }
+    status = STATUS_SUCCESS;
     waitingPort = (LPCP_PORT_OBJECT *)((ULONG_PTR)target->LpcWaitingOnPort & ~LPCP_THREAD_FLAGS);
     if (IsListEmpty(&target->LpcReplyChain) || target->LpcReplyMessageId != messageId ||
         LpcpGetMessageFromThread(target) || !LpcpValidateClientPort(port, waitingPort))

@@ -7,8 +7,9 @@
 // the block on the receiving queue and the thread on its rundown port's
 // reply chain; then the wait on the thread's own LpcReplySemaphore. The
 // reply comes back in a block the replier filled, found through no list:
-// the replier looks the thread up by its ClientId (the Cid table) and
-// leaves the block in its LpcReplyMessage.
+// the replier holds the thread (the request's reference, moved to its
+// LpcReceivedThread by the receive; else it looks the thread up by its
+// ClientId in the Cid table) and leaves the block in its LpcReplyMessage.
 
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
@@ -179,6 +180,21 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
     KE_PHASE(KiPhaseLpcReplyWait);
     status = KiWaitForSingleObjectNext(&thread->LpcReplySemaphore, WrLpcReply, waitMode, NULL);
     KE_PHASE(KiPhaseLpcReplyWoken);
+    if (status == STATUS_SUCCESS) {
+        // Woken by a reply (the common case), read without LpcpLock: the
+        // count this wait took was released by a waker that had, under the
+        // lock, taken this thread off its reply chain and left the reply in
+        // LpcReplyMessage with LpcReplyMessageId cleared (the waking rule).
+        // Off the chain, no other thread writes those fields again, so what
+        // this thread reads is final. A wake with no reply (a port's
+        // rundown: NULL) goes the general way below.
+        message = LpcpGetMessageFromThread(thread);
+        if (message && IsListEmpty(&thread->LpcReplyChain)) {
+            __atomic_store_n(&thread->LpcReplyMessage, NULL, __ATOMIC_RELAXED);
+            *reply = message;
+            return STATUS_SUCCESS;
+        }
+    }
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
     if (woken) {
@@ -294,6 +310,14 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         message->Request.CallbackId = 0;
         message->PortContext = portContext;
         message->SenderPort = port;
+        // The thread the reply goes to, referenced by the block: the
+        // receiver takes the reference over (LpcReceivedThread), and its
+        // reply needs no Cid lookup. The request never outlives this
+        // thread's wait (taken back after it, or freed with the queue), so
+        // the reference is only ever dropped by another thread after the
+        // receive, as the reply's RepliedToThread.
+        ObReferenceObject(thread);
+        message->RepliedToThread = thread;
         status = LpcpInsertMessage(queuePort, message, TRUE);
         handoff = NT_SUCCESS(status);
     }

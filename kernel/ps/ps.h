@@ -87,6 +87,11 @@ typedef struct _ETHREAD {
     // LPC: one free message block kept for this thread's next message
     // (lpcinit.c), given back when the thread ends (LpcExitThread).
     void *LpcCachedMessage;
+    // LPC: the client of the request it received last, referenced (the
+    // request's block carried the reference: LPCP_MESSAGE.RepliedToThread).
+    // Its reply hands the reference on to the reply block instead of
+    // looking the client up by its ClientId. Changed under LpcpLock.
+    void *LpcReceivedThread;
     // The IRPs it has issued and not yet seen completed (IRP.ThreadListEntry),
     // cancelled when it ends (kernel/io). Changed at APC_LEVEL by the thread
     // itself only, so the list needs no lock.

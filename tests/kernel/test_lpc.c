@@ -257,20 +257,132 @@ KTEST(LpcReplyHoldsTheThreadItWakesUntilFreed)
     KT_EXPECT(client != NULL);
     KT_EXPECT_EQ(LpcpReceive(port, KernelMode, &limit, &buffer.h, &portContext), STATUS_SUCCESS);
     KT_EXPECT(buffer.h.ClientId.UniqueThread == client->Cid.UniqueThread);
+    // The request's reference on its sender is this thread's now.
+    KT_EXPECT(PsGetCurrentThread()->LpcReceivedThread == client);
     references = ObGetObjectPointerCount(client);
     reply = LpcpAllocateMessage();
     KT_EXPECT(reply != NULL);
     memcpy(&reply->Request, &buffer, buffer.h.u1.s1.TotalLength);
     reply->Request.u2.s2.Type = LPC_REPLY;
     KT_EXPECT_EQ(LpcpReply(port, reply, FALSE), STATUS_SUCCESS);
-    // The reply waits in the client's LpcReplyMessage, referencing it.
+    // The reply waits in the client's LpcReplyMessage, referencing it: the
+    // receiver's reference handed over, none taken or dropped.
     KT_EXPECT(client->LpcReplyMessage == reply);
     KT_EXPECT(reply->RepliedToThread == client);
-    KT_EXPECT_EQ(ObGetObjectPointerCount(client), references + 1);
+    KT_EXPECT(PsGetCurrentThread()->LpcReceivedThread == NULL);
+    KT_EXPECT_EQ(ObGetObjectPointerCount(client), references);
     // The client frees the block: the reference goes with it.
     KT_EXPECT(KtJoinThread(client));
     KT_EXPECT_EQ(KtOneRequestStatus, STATUS_SUCCESS);
     ObDereferenceObject(port);
+    KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
+    KT_EXPECT(KtWaitForTagCount(KT_THREAD_TAG, threadsBefore));
+}
+
+// A message queued on `port` within a second.
+static BOOLEAN KtWaitForQueuedMessage(LPCP_PORT_OBJECT *port)
+{
+    for (int i = 0; i < 100; i++) {
+        if (port->MsgQueue.Semaphore->Header.SignalState > 0)
+            return TRUE;
+        KtSleep(10);
+    }
+    return FALSE;
+}
+
+// A request's block references its sender; the receive hands the reference
+// to the receiving thread (LpcReceivedThread), which lets it go when it
+// receives the next message, and a reply to a client it does not hold
+// still finds it (through the Cid table).
+KTEST(LpcReceiverHoldsItsClientUntilTheNextReceive)
+{
+    typedef union {
+        PORT_MESSAGE h;
+        UCHAR Bytes[LPCP_MAX_MESSAGE_LENGTH];
+    } BUFFER;
+    ULONG messagesBefore = KtPoolTagCount(LPCP_MESSAGE_TAG);
+    ULONG threadsBefore = KtPoolTagCount(KT_THREAD_TAG);
+    LARGE_INTEGER limit = KtRelativeTime(10000);
+    ETHREAD *self = PsGetCurrentThread();
+    KT_LPC_MESSAGE datagram;
+    LPCP_PORT_OBJECT *port;
+    LPCP_MESSAGE *reply;
+    ETHREAD *client;
+    LONG_PTR queued;
+    void *portContext;
+    BUFFER request, other;
+
+    KT_EXPECT_EQ(LpcpCreatePort(0, sizeof(KT_LPC_MESSAGE), FALSE, &port), STATUS_SUCCESS);
+    client = KtStartThread(KtLpcOneRequest, port, self->Tcb.Priority - 1);
+    KT_EXPECT(client != NULL);
+    // Let the client queue its request (it then waits for the reply).
+    KT_EXPECT(KtWaitForQueuedMessage(port));
+    queued = ObGetObjectPointerCount(client);
+    KT_EXPECT_EQ(LpcpReceive(port, KernelMode, &limit, &request.h, &portContext),
+                 STATUS_SUCCESS);
+    KT_EXPECT(self->LpcReceivedThread == client);
+    KT_EXPECT_EQ(ObGetObjectPointerCount(client), queued);
+    // The next message received (a datagram) lets the client go.
+    KtInitLpcMessage(&datagram, 0, 1, 2);
+    KT_EXPECT_EQ(LpcRequestPort(port, &datagram.h), STATUS_SUCCESS);
+    KT_EXPECT_EQ(LpcpReceive(port, KernelMode, &limit, &other.h, &portContext),
+                 STATUS_SUCCESS);
+    KT_EXPECT_EQ(LpcpMessageType(&other.h), LPC_DATAGRAM);
+    KT_EXPECT(self->LpcReceivedThread == NULL);
+    KT_EXPECT_EQ(ObGetObjectPointerCount(client), queued - 1);
+    // The reply to the first request: the client found by its Cid.
+    reply = LpcpAllocateMessage();
+    KT_EXPECT(reply != NULL);
+    memcpy(&reply->Request, &request, request.h.u1.s1.TotalLength);
+    reply->Request.u2.s2.Type = LPC_REPLY;
+    KT_EXPECT_EQ(LpcpReply(port, reply, FALSE), STATUS_SUCCESS);
+    KT_EXPECT(reply->RepliedToThread == client);
+    KT_EXPECT_EQ(ObGetObjectPointerCount(client), queued);
+    KT_EXPECT(KtJoinThread(client));
+    KT_EXPECT_EQ(KtOneRequestStatus, STATUS_SUCCESS);
+    ObDereferenceObject(port);
+    KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
+    KT_EXPECT(KtWaitForTagCount(KT_THREAD_TAG, threadsBefore));
+}
+
+static void KtLpcReceiveAndEnd(void *context)
+{
+    union {
+        PORT_MESSAGE h;
+        UCHAR Bytes[LPCP_MAX_MESSAGE_LENGTH];
+    } buffer;
+    LARGE_INTEGER limit = KtRelativeTime(10000);
+    void *portContext;
+
+    LpcpReceive(context, KernelMode, &limit, &buffer.h, &portContext);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+// A server thread that ends holding a client it never answered lets it go
+// (LpcExitThread); the client, still waiting, is woken by the port's
+// rundown and ends too, and nothing stays behind.
+KTEST(LpcServerEndingUnansweredLetsItsClientGo)
+{
+    ULONG messagesBefore = KtPoolTagCount(LPCP_MESSAGE_TAG);
+    ULONG threadsBefore = KtPoolTagCount(KT_THREAD_TAG);
+    ETHREAD *self = PsGetCurrentThread();
+    LPCP_PORT_OBJECT *port;
+    ETHREAD *client, *server;
+    LONG_PTR queued;
+
+    KT_EXPECT_EQ(LpcpCreatePort(0, sizeof(KT_LPC_MESSAGE), FALSE, &port), STATUS_SUCCESS);
+    client = KtStartThread(KtLpcOneRequest, port, self->Tcb.Priority - 1);
+    KT_EXPECT(client != NULL);
+    KT_EXPECT(KtWaitForQueuedMessage(port));
+    queued = ObGetObjectPointerCount(client);
+    server = KtStartThread(KtLpcReceiveAndEnd, port, self->Tcb.Priority - 1);
+    KT_EXPECT(server != NULL);
+    KT_EXPECT(KtJoinThread(server));
+    KT_EXPECT_EQ(ObGetObjectPointerCount(client), queued - 1);
+    // The port's deletion wakes the client: no reply.
+    ObDereferenceObject(port);
+    KT_EXPECT(KtJoinThread(client));
+    KT_EXPECT_EQ(KtOneRequestStatus, STATUS_LPC_REPLY_LOST);
     KT_EXPECT_EQ(KtPoolTagCount(LPCP_MESSAGE_TAG), messagesBefore);
     KT_EXPECT(KtWaitForTagCount(KT_THREAD_TAG, threadsBefore));
 }
