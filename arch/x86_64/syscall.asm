@@ -38,7 +38,6 @@ KTHREAD_TRAP_FRAME equ 0x288    ; offsetof(KTHREAD, TrapFrame), checked in sysca
 KTHREAD_USER_APC_PENDING equ 0x1AA ; offsetof(KTHREAD, ApcState.UserApcPending), the same
 
 global KiSystemCall64
-global KiSystemCall64.service_return    ; for the debugger's stack walk
 KiSystemCall64:
     swapgs
     mov [gs:KPCR_USER_RSP], rsp
@@ -68,14 +67,14 @@ KiSystemCall64:
     ; The phase build (KE_PHASES) always does, for its probes.
     mov ecx, [KiServiceLimit]
     cmp rax, rcx
-    jae .general
+    jae ..@KiSystemCall64.general
     lea rcx, [KiArgumentTable]
     cmp byte [rcx + rax], 4
-    ja .general
+    ja ..@KiSystemCall64.general
     lea rcx, [KiServiceTable]
     mov r11, [rcx + rax * 8]
     test r11, r11
-    jz .general
+    jz ..@KiSystemCall64.general
     mov rbx, rax                        ; the service number
     mov r12, [gs:KPCR_CURRENT_PRCB]
     mov r12, [r12 + KPRCB_CURRENT_THREAD]
@@ -85,24 +84,24 @@ KiSystemCall64:
     mov rdx, r8
     mov rcx, r9
     call r11
-.service_return:                        ; the debugger's stack walk knows this return
+..@KiSystemCall64ServiceReturn:         ; the debugger's stack walk knows this return
     movsxd rax, eax                     ; the NTSTATUS, sign-extended as the dispatcher does
     mov [rsp], rax                      ; frame->Rax
     mov rcx, cr8
     test cl, cl
-    jnz .exit_work
+    jnz ..@KiSystemCall64.exit_work
     cmp byte [r12 + KTHREAD_USER_APC_PENDING], 0
-    je .return
-.exit_work:
+    je ..@KiSystemCall64.return
+..@KiSystemCall64.exit_work:
     mov rdi, rsp
     mov rsi, rbx
     call KiSystemServiceExit
-    jmp .return
-.general:
+    jmp ..@KiSystemCall64.return
+..@KiSystemCall64.general:
 %endif
     mov rdi, rsp
     call KiSystemServiceDispatch
-.return:
+..@KiSystemCall64.return:
     cli
     ; sysret trusts rcx: with a non-canonical return address it would fault
     ; in ring 0 on the user's stack. Only a lower-half rip goes back that
@@ -140,3 +139,10 @@ KiStartUserThread:
     cli
     mov rsp, rdi
     jmp KiTrapReturn
+
+section .rodata
+; Where KiSystemCall64's direct call of a service returns, for the debugger's
+; stack walk (kernel/kd/stack.c). Its labels are NASM's ..@ kind, which the
+; symbol table leaves out, so that frames read nt!KiSystemCall64+0x...
+global KiSystemCall64ServiceReturn
+KiSystemCall64ServiceReturn: dq ..@KiSystemCall64ServiceReturn

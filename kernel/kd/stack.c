@@ -99,8 +99,8 @@ extern const UCHAR __EhFrameHdrStart[], __EhFrameHdrEnd[], __TextStart[], __Text
 void KiDispatchTrap(KTRAP_FRAME *frame);
 void KiSystemServiceDispatch(KTRAP_FRAME *frame);
 void KiSystemServiceExit(KTRAP_FRAME *frame, ULONG64 service);
-// syscall.asm's local label just past its direct call of a service.
-extern UCHAR KiSystemCall64ServiceReturn[] __asm__("KiSystemCall64.service_return");
+// Where syscall.asm's direct call of a service returns.
+extern const ULONG64 KiSystemCall64ServiceReturn;
 NTSTATUS PspFindUserProgram(const char *name, const UCHAR **image, SIZE_T *size);
 
 #define PT_GNU_EH_FRAME 0x6474E550U
@@ -318,7 +318,7 @@ static BOOLEAN KdpReturnsFromCallTo(ULONG64 returnAddress, ULONG64 target)
 // frame record over the KTRAP_FRAME and calls KiDispatchTrap; KiSystemCall64
 // (syscall.asm) calls, with rsp at the KTRAP_FRAME, KiSystemServiceDispatch,
 // or a service of at most four arguments itself (the call returns to
-// KiSystemCall64.service_return) and then, when there is work to do on the way
+// KiSystemCall64ServiceReturn) and then, when there is work to do on the way
 // out, KiSystemServiceExit. `rsp` is the stub's stack pointer once the call
 // has returned.
 static ULONG64 KdpStubTrapFrame(ULONG64 returnAddress, ULONG64 rsp)
@@ -327,7 +327,7 @@ static ULONG64 KdpStubTrapFrame(ULONG64 returnAddress, ULONG64 rsp)
         return rsp + 16;
     if (KdpReturnsFromCallTo(returnAddress, (ULONG64)KiSystemServiceDispatch) ||
         KdpReturnsFromCallTo(returnAddress, (ULONG64)KiSystemServiceExit) ||
-        returnAddress == (ULONG64)KiSystemCall64ServiceReturn)
+        returnAddress == KiSystemCall64ServiceReturn)
         return rsp;
     return 0;
 }
