@@ -185,11 +185,24 @@ class Module:
         bits = attr_int(m, "DW_AT_bit_size")
         if not bits:
             return byte_offset, 0, 0
-        unit = attr_int(self.target(m), "DW_AT_byte_size", 4) if self.target(m) else 4
+        # The storage unit: the member's own DW_AT_byte_size where the
+        # compiler gives it (clang, with DW_AT_bit_offset), else its type's,
+        # looked up through typedefs (a ULONG bit field's type is a typedef).
+        unit = attr_int(m, "DW_AT_byte_size")
+        t = self.target(m)
+        while not unit and t is not None:
+            unit = attr_int(t, "DW_AT_byte_size")
+            t = self.target(t) if t.tag == "DW_TAG_typedef" else None
+        unit = unit or 4
         if "DW_AT_data_bit_offset" in m.attributes:
             first = attr_int(m, "DW_AT_data_bit_offset")
         else:                       # DWARF 2-4: counted from the unit's high end
-            first = byte_offset * 8 + unit * 8 - attr_int(m, "DW_AT_bit_offset") - bits
+            # Signed: clang writes a field that runs past its unit's end
+            # (packed structures) as a negative offset.
+            bit_offset = attr_int(m, "DW_AT_bit_offset")
+            if bit_offset >= 1 << 63:
+                bit_offset -= 1 << 64
+            first = byte_offset * 8 + unit * 8 - bit_offset - bits
         start = first // (unit * 8) * unit
         return start, first - start * 8, bits
 

@@ -26,19 +26,18 @@ static BOOLEAN KdpHavePreviousUnassemble;
 
 #define KD_USER_ADDRESS_LIMIT 0x0000800000000000ULL
 
-// Code bytes: a user address is read in the address space of the process of
-// the debugger's current thread (`.thread`'s, else the interrupted one's),
-// whatever CR3 holds; a kernel address as every command reads it.
+// Code bytes: a user address is read in the address space of the
+// debugger's implicit process (`.process`'s, else the process of the
+// current thread: `.thread`'s, else the interrupted one's), whatever CR3
+// holds; a kernel address as every command reads it.
 static BOOLEAN KdpReadCodeMemory(ULONG64 address, void *buffer, SIZE_T length)
 {
-    ULONG64 thread, process = 0, directoryTableBase = 0;
+    ULONG64 process, directoryTableBase = 0;
 
     if (address >= KD_USER_ADDRESS_LIMIT)
         return KdpReadMemory(address, buffer, length);
-    thread = KdpImplicitThread();
-    if (!thread ||
-        !KdpReadMemory(thread + FIELD_OFFSET(ETHREAD, ThreadsProcess), &process,
-                       sizeof(process)) || !process ||
+    process = KdpImplicitProcess();
+    if (!process ||
         !KdpReadMemory(process + FIELD_OFFSET(EPROCESS, Pcb.DirectoryTableBase),
                        &directoryTableBase, sizeof(directoryTableBase)))
         return FALSE;
@@ -108,15 +107,12 @@ static void KdpMatchUserName(void *context, const char *name, ULONG64 value, ULO
     }
 }
 
-// The image name ("lpcdemo.exe") of the debugger's current thread's process.
+// The image name ("lpcdemo.exe") of the debugger's implicit process.
 static BOOLEAN KdpCurrentImageName(char *image, size_t size)
 {
-    ULONG64 thread = KdpImplicitThread(), process = 0;
+    ULONG64 process = KdpImplicitProcess();
 
-    return thread &&
-           KdpReadMemory(thread + FIELD_OFFSET(ETHREAD, ThreadsProcess), &process,
-                         sizeof(process)) &&
-           KdpReadImageName(process, image, size) && image[0];
+    return process && KdpReadImageName(process, image, size) && image[0];
 }
 
 static BOOLEAN KdpSameLetters(const char *a, const char *b, size_t length)
