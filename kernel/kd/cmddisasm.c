@@ -59,9 +59,36 @@ static ULONG KdpReadCode(ULONG64 address, UCHAR *buffer, ULONG length)
     return done;
 }
 
+// A driver calls nt through its import stubs (the PLT: "jmp qword ptr
+// [GOT slot]"), which have no symbols of their own; such a stub is named
+// after what its slot points at, the GNU way: "null!RtlInitUnicodeString@plt".
+static BOOLEAN KdpNameImportStub(ULONG64 address, char *text, size_t size)
+{
+    UCHAR stub[6];
+    LONG displacement;
+    ULONG64 target;
+    char name[128];
+    const char *bang, *plus = strchr(text, '+');
+
+    if (!plus || strchr(text, '!') || !KdpReadCodeMemory(address, stub, sizeof(stub)) ||
+        stub[0] != 0xff || stub[1] != 0x25)
+        return FALSE;
+    memcpy(&displacement, stub + 2, sizeof(displacement));
+    if (!KdpReadCodeMemory(address + sizeof(stub) + (LONG64)displacement, &target,
+                           sizeof(target)) ||
+        !KdpFormatModuleAddress(target, name, sizeof(name)) || strchr(name, '+') ||
+        !(bang = strchr(name, '!')))
+        return FALSE;
+    RtlStringPrintf(text, size, "%.*s!%s@plt", (int)(plus - text), text, bang + 1);
+    return TRUE;
+}
+
 static BOOLEAN KdpSymbolizeCode(void *context, ULONG64 address, char *text, size_t size)
 {
-    return KdpFormatModuleAddress(address, text, size);
+    if (!KdpFormatModuleAddress(address, text, size))
+        return FALSE;
+    KdpNameImportStub(address, text, size);
+    return TRUE;
 }
 
 ULONG KdpDisassembleOne(ULONG64 Address, char *Text, ULONG TextSize)
@@ -197,7 +224,7 @@ static void KdpPrintLabel(ULONG64 address)
 {
     char symbol[128];
 
-    if (KdpFormatModuleAddress(address, symbol, sizeof(symbol)))
+    if (KdpSymbolizeCode(NULL, address, symbol, sizeof(symbol)))
         KdpPrint("%s:\n", symbol);
 }
 
@@ -242,7 +269,7 @@ static BOOLEAN KdpIsSymbolStart(ULONG64 address)
 {
     char symbol[128];
 
-    return KdpFormatModuleAddress(address, symbol, sizeof(symbol)) && !strchr(symbol, '+');
+    return KdpSymbolizeCode(NULL, address, symbol, sizeof(symbol)) && !strchr(symbol, '+');
 }
 
 // ---- Arguments ------------------------------------------------------------------------
