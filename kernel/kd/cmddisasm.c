@@ -324,13 +324,21 @@ static BOOLEAN KdpParseUnassemble(int argc, char **argv, ULONG64 defaultAddress,
     return TRUE;
 }
 
+// The context's rip when the listings went on from, so that a new break-in
+// (or `.thread`) starts `u` alone at the new rip, as WinDbg's does.
+static ULONG64 KdpUnassembleContextRip;
+
 static ULONG64 KdpDefaultUnassembleAddress(void)
 {
     ULONG64 rip = 0;
 
+    KdpReadRegister("rip", &rip);
+    if (rip != KdpUnassembleContextRip) {
+        KdpUnassembleContextRip = rip;
+        KdpHaveNextUnassemble = KdpHavePreviousUnassemble = FALSE;
+    }
     if (KdpHaveNextUnassemble)
         return KdpNextUnassembleAddress;
-    KdpReadRegister("rip", &rip);
     return rip;
 }
 
@@ -473,12 +481,11 @@ static BOOLEAN KdpFindStartBefore(ULONG64 end, ULONG count, ULONG64 *start)
 
 static KD_COMMAND_RESULT KdpUnassembleBack(int argc, char **argv)
 {
-    ULONG64 address, count, end, start;
+    ULONG64 address, count, end, start, from = KdpDefaultUnassembleAddress();
 
-    if (!KdpParseUnassemble(argc, argv,
-                            KdpHavePreviousUnassemble ? KdpPreviousUnassembleAddress
-                                                      : KdpDefaultUnassembleAddress(),
-                            &address, &count, &end, KD_MAX_UNASSEMBLE_BACK))
+    if (KdpHavePreviousUnassemble)
+        from = KdpPreviousUnassembleAddress;
+    if (!KdpParseUnassemble(argc, argv, from, &address, &count, &end, KD_MAX_UNASSEMBLE_BACK))
         return KdCommandContinue;
     if (end) {
         KdpPrint("Syntax error at '%s': ub takes an address and L count\n", argv[2]);
@@ -591,6 +598,8 @@ static KD_COMMAND_RESULT KdpUnassembleFunction(int argc, char **argv)
     ULONG pending = 0;
     BOOLEAN complete = TRUE;
 
+    // Keeps `u` alone going on after this listing (the context is the same).
+    KdpDefaultUnassembleAddress();
     if (argc != 2) {
         KdpPrint("Usage: uf address\n");
         return KdCommandContinue;
