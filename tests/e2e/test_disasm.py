@@ -133,7 +133,11 @@ def test_uf_on_a_driver_function(vm):
 def test_user_function_in_the_current_process(vm):
     process = run(vm, "!process 0 6 spin.exe", "Image: spin.exe")
     thread = re.search(r"THREAD ([0-9a-f]{16}) Cid", process).group(1)
+    run(vm, "u nt!KeWaitForSingleObject L1", "nt!KeWaitForSingleObject:")
     run(vm, ".thread " + thread, "Implicit thread is now")
+    # u alone starts at the new context's rip, not after the last listing.
+    rip = int(re.search(r"rip=([0-9a-f]{16})", run(vm, "r rip")).group(1), 16)
+    assert parse(run(vm, "u L1"))[0][1] == rip
     step = parse(run(vm, "u spin!SpinStep L2"))
     assert step[0][0] == "spin!SpinStep" and step[1][3] == "ret", step
     step_address = step[0][1]
