@@ -434,6 +434,11 @@ static BOOLEAN KdpFindStartBefore(ULONG64 end, ULONG count, ULONG64 *start)
 
     if (length > sizeof(KdpBackWindow) - KD_MAX_INSTRUCTION_LENGTH)
         length = sizeof(KdpBackWindow) - KD_MAX_INSTRUCTION_LENGTH;
+    // Nothing before address 0: the window does not wrap to the top.
+    if (end < length)
+        length = (ULONG)end;
+    if (!length)
+        return FALSE;
     have = KdpReadWindowBefore(end, KdpBackWindow, length);
     if (!have)
         return FALSE;
