@@ -58,9 +58,36 @@ static ULONG KdpReadCode(ULONG64 address, UCHAR *buffer, ULONG length)
     return done;
 }
 
+// A driver calls nt through its import stubs (the PLT: "jmp qword ptr
+// [GOT slot]"), which have no symbols of their own; such a stub is named
+// after what its slot points at, the GNU way: "null!RtlInitUnicodeString@plt".
+static BOOLEAN KdpNameImportStub(ULONG64 address, char *text, size_t size)
+{
+    UCHAR stub[6];
+    LONG displacement;
+    ULONG64 target;
+    char name[128];
+    const char *bang, *plus = strchr(text, '+');
+
+    if (!plus || strchr(text, '!') || !KdpReadCodeMemory(address, stub, sizeof(stub)) ||
+        stub[0] != 0xff || stub[1] != 0x25)
+        return FALSE;
+    memcpy(&displacement, stub + 2, sizeof(displacement));
+    if (!KdpReadCodeMemory(address + sizeof(stub) + (LONG64)displacement, &target,
+                           sizeof(target)) ||
+        !KdpFormatModuleAddress(target, name, sizeof(name)) || strchr(name, '+') ||
+        !(bang = strchr(name, '!')))
+        return FALSE;
+    RtlStringPrintf(text, size, "%.*s!%s@plt", (int)(plus - text), text, bang + 1);
+    return TRUE;
+}
+
 static BOOLEAN KdpSymbolizeCode(void *context, ULONG64 address, char *text, size_t size)
 {
-    return KdpFormatModuleAddress(address, text, size);
+    if (!KdpFormatModuleAddress(address, text, size))
+        return FALSE;
+    KdpNameImportStub(address, text, size);
+    return TRUE;
 }
 
 ULONG KdpDisassembleOne(ULONG64 Address, char *Text, ULONG TextSize)
@@ -193,7 +220,7 @@ static void KdpPrintLabel(ULONG64 address)
 {
     char symbol[128];
 
-    if (KdpFormatModuleAddress(address, symbol, sizeof(symbol)))
+    if (KdpSymbolizeCode(NULL, address, symbol, sizeof(symbol)))
         KdpPrint("%s:\n", symbol);
 }
 
@@ -238,7 +265,7 @@ static BOOLEAN KdpIsSymbolStart(ULONG64 address)
 {
     char symbol[128];
 
-    return KdpFormatModuleAddress(address, symbol, sizeof(symbol)) && !strchr(symbol, '+');
+    return KdpSymbolizeCode(NULL, address, symbol, sizeof(symbol)) && !strchr(symbol, '+');
 }
 
 // ---- Arguments ------------------------------------------------------------------------
@@ -293,13 +320,21 @@ static BOOLEAN KdpParseUnassemble(int argc, char **argv, ULONG64 defaultAddress,
     return TRUE;
 }
 
+// The context's rip when the listings went on from, so that a new break-in
+// (or `.thread`) starts `u` alone at the new rip, as WinDbg's does.
+static ULONG64 KdpUnassembleContextRip;
+
 static ULONG64 KdpDefaultUnassembleAddress(void)
 {
     ULONG64 rip = 0;
 
+    KdpReadRegister("rip", &rip);
+    if (rip != KdpUnassembleContextRip) {
+        KdpUnassembleContextRip = rip;
+        KdpHaveNextUnassemble = KdpHavePreviousUnassemble = FALSE;
+    }
     if (KdpHaveNextUnassemble)
         return KdpNextUnassembleAddress;
-    KdpReadRegister("rip", &rip);
     return rip;
 }
 
@@ -395,6 +430,11 @@ static BOOLEAN KdpFindStartBefore(ULONG64 end, ULONG count, ULONG64 *start)
 
     if (length > sizeof(KdpBackWindow) - KD_MAX_INSTRUCTION_LENGTH)
         length = sizeof(KdpBackWindow) - KD_MAX_INSTRUCTION_LENGTH;
+    // Nothing before address 0: the window does not wrap to the top.
+    if (end < length)
+        length = (ULONG)end;
+    if (!length)
+        return FALSE;
     have = KdpReadWindowBefore(end, KdpBackWindow, length);
     if (!have)
         return FALSE;
@@ -442,12 +482,11 @@ static BOOLEAN KdpFindStartBefore(ULONG64 end, ULONG count, ULONG64 *start)
 
 static KD_COMMAND_RESULT KdpUnassembleBack(int argc, char **argv)
 {
-    ULONG64 address, count, end, start;
+    ULONG64 address, count, end, start, from = KdpDefaultUnassembleAddress();
 
-    if (!KdpParseUnassemble(argc, argv,
-                            KdpHavePreviousUnassemble ? KdpPreviousUnassembleAddress
-                                                      : KdpDefaultUnassembleAddress(),
-                            &address, &count, &end, KD_MAX_UNASSEMBLE_BACK))
+    if (KdpHavePreviousUnassemble)
+        from = KdpPreviousUnassembleAddress;
+    if (!KdpParseUnassemble(argc, argv, from, &address, &count, &end, KD_MAX_UNASSEMBLE_BACK))
         return KdCommandContinue;
     if (end) {
         KdpPrint("Syntax error at '%s': ub takes an address and L count\n", argv[2]);
@@ -560,6 +599,8 @@ static KD_COMMAND_RESULT KdpUnassembleFunction(int argc, char **argv)
     ULONG pending = 0;
     BOOLEAN complete = TRUE;
 
+    // Keeps `u` alone going on after this listing (the context is the same).
+    KdpDefaultUnassembleAddress();
     if (argc != 2) {
         KdpPrint("Usage: uf address\n");
         return KdCommandContinue;
