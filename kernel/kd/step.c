@@ -332,9 +332,32 @@ static KD_COMMAND_RESULT KdpStepOver(int argc, char **argv)
     return KdCommandResume;
 }
 
-// Where the current function returns to. Its frame record is not made yet
-// at its first instruction (the return address is at rsp) nor after only
-// its `push rbp` (at rsp+8); from then on rbp leads to it, as `k` reads it.
+// Where the current function returns to, in kernel code: frame 0's RetAddr
+// from the same CFI walk as `k`, right at any instruction of the function
+// (before its prologue, in its epilogue, without a frame pointer).
+static BOOLEAN KdpReturnAddressByCfi(const KTRAP_FRAME *frame, ULONG64 *returnAddress)
+{
+    KD_STACK_START start;
+    KD_FRAME top;
+
+    if (frame->SegCs & RPL_MASK)
+        return FALSE;
+    memset(&start, 0, sizeof(start));
+    start.Rip = frame->Rip;
+    start.Rsp = frame->Rsp;
+    start.Rbp = frame->Rbp;
+    KdpContextFromTrap(frame, &start.Registers);
+    if (!KdpGetStackFrame(&start, 0, &top, NULL, 0) || top.User || top.TrapFrame)
+        return FALSE;
+    *returnAddress = top.ReturnAddress;
+    return *returnAddress >= KD_USER_SPACE_END;
+}
+
+// Where the current function returns to. Kernel code goes by its unwind
+// information. User code (and kernel code the walk cannot place) goes by
+// frame pointers: the frame record is not made yet at a function's first
+// instruction (the return address is at rsp) nor after only its `push rbp`
+// (at rsp+8); from then on rbp leads to it, as `k` reads it.
 static BOOLEAN KdpReturnAddress(const KTRAP_FRAME *frame, ULONG64 *returnAddress)
 {
     ULONG64 start = 0, displacement = 0, slot;
@@ -372,7 +395,8 @@ static KD_COMMAND_RESULT KdpGoUp(int argc, char **argv)
     frame = KdpSteppableFrame();
     if (!frame)
         return KdCommandContinue;
-    if (!KdpReturnAddress(frame, &returnAddress)) {
+    if (!KdpReturnAddressByCfi(frame, &returnAddress) &&
+        !KdpReturnAddress(frame, &returnAddress)) {
         KdpPrint("Unable to find the return address of the current function\n");
         return KdCommandContinue;
     }

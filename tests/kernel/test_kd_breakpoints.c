@@ -31,6 +31,23 @@ __attribute__((noinline)) ULONG KtBpCaller(ULONG value)
     return KtBpTarget(value) + 1;
 }
 
+// A leaf with locals: no frame record, its rsp moved by them, so past its
+// first instruction neither rsp nor rbp + 8 holds its return address.
+__attribute__((noinline)) ULONG KtBpLeafWithLocals(ULONG value)
+{
+    volatile ULONG scratch[8];
+
+    for (ULONG i = 0; i < 8; i++)
+        scratch[i] = value + i;
+    return scratch[value & 7];
+}
+
+__attribute__((noinline)) ULONG KtBpLeafCaller(ULONG value)
+{
+    __asm__ volatile("" : : : "memory");
+    return KtBpLeafWithLocals(value) + 1;
+}
+
 __attribute__((noinline)) void KtBpWriteVariable(ULONG value)
 {
     KtBpVariable = value;
@@ -197,7 +214,8 @@ KTEST(KdStepOverRunsACallAsAWholeAndTraceEntersIt)
 KTEST(KdGoUpStopsAtTheReturnAddressAndGoAddressStopsOnce)
 {
     static const char *const up[] = { "gu", "g", NULL };
-    ULONG64 call = KtFindCall(KtBpCaller, KtBpTarget);
+    static const char *const stepThenUp[] = { "t", "t", "gu", "g", NULL };
+    ULONG64 call = KtFindCall(KtBpCaller, KtBpTarget), leafCall;
     char script2[40];
     const char *goTo[] = { script2, "g", NULL };
 
@@ -208,6 +226,17 @@ KTEST(KdGoUpStopsAtTheReturnAddressAndGoAddressStopsOnce)
     KtKdExpect("kd> gu\nnt!KtBpCaller+0x%llx:\n%s ",
                (unsigned long long)(call + 5 - (ULONG64)KtBpCaller),
                KtAddress(call + 5));
+    KtClearBreakpoints();
+
+    // Two instructions into a leaf with locals: its return address is where
+    // its unwind information says, not at rbp + 8 (its caller's).
+    leafCall = KtFindCall(KtBpLeafCaller, KtBpLeafWithLocals);
+    KT_EXPECT(leafCall != 0);
+    KtKdRun("bp nt!KtBpLeafWithLocals");
+    KT_EXPECT_EQ(KtRunWithScript(stepThenUp, KtBpLeafCaller, 1), 3);
+    KtKdExpect("kd> gu\nnt!KtBpLeafCaller+0x%llx:\n%s ",
+               (unsigned long long)(leafCall + 5 - (ULONG64)KtBpLeafCaller),
+               KtAddress(leafCall + 5));
     KtClearBreakpoints();
 
     // g ADDR from a breakpoint at the caller's start: one stop, at ADDR.
