@@ -3,6 +3,7 @@
 // its type and address, a structure its type and then dt's field lines.
 
 #include "kd/kdcpp.h"
+#include "kd/kdparse.h"
 
 static void KdpPrintCppValue(const KD_CPP_VALUE *value)
 {
@@ -67,19 +68,15 @@ static void KdpPrintCppValue(const KD_CPP_VALUE *value)
 
 KD_COMMAND_RESULT KdpEvaluateCppCommand(int argc, char **argv)
 {
-    char expression[256] = "";
+    char expression[256];
     char error[160];
     KD_CPP_VALUE value;
-    size_t used = 0;
 
     if (argc < 2) {
         KdpPrint("Usage: ?? expression\n");
         return KdCommandContinue;
     }
-    for (int i = 1; i < argc; i++)
-        used += RtlStringPrintf(expression + used, sizeof(expression) - used, "%s%s",
-                                i > 1 ? " " : "", argv[i]);
-    if (used >= sizeof(expression)) {
+    if (!KdpJoinWords(argc, argv, expression, sizeof(expression))) {
         KdpPrint("Expression too long\n");
         return KdCommandContinue;
     }

@@ -3,6 +3,7 @@
 // expression).
 
 #include "kd/kd.h"
+#include "kd/kdparse.h"
 
 typedef struct _KD_MODULE_LISTING {
     const char *Pattern;            // `lm m PATTERN`, NULL: every module
@@ -169,18 +170,14 @@ static KD_COMMAND_RESULT KdpExamineSymbols(int argc, char **argv)
 
 static KD_COMMAND_RESULT KdpEvaluateCommand(int argc, char **argv)
 {
-    char expression[256] = "";
+    char expression[256];
     ULONG64 value;
-    size_t used = 0;
 
     if (argc < 2) {
         KdpPrint("Usage: ? expression\n");
         return KdCommandContinue;
     }
-    for (int i = 1; i < argc; i++)
-        used += RtlStringPrintf(expression + used, sizeof(expression) - used, "%s%s",
-                                i > 1 ? " " : "", argv[i]);
-    if (used >= sizeof(expression)) {
+    if (!KdpJoinWords(argc, argv, expression, sizeof(expression))) {
         KdpPrint("Expression too long\n");
         return KdCommandContinue;
     }

@@ -266,3 +266,13 @@ BOOLEAN KdpParseSearch(int argc, char **argv, KD_PARSE_VALUE parse, KD_SEARCH *s
     }
     return TRUE;
 }
+
+BOOLEAN KdpJoinWords(int argc, char **argv, char *text, size_t size)
+{
+    size_t used = 0;
+
+    text[0] = '\0';
+    for (int i = 1; i < argc && used < size; i++)
+        used += RtlStringPrintf(text + used, size - used, "%s%s", i > 1 ? " " : "", argv[i]);
+    return used < size;
+}

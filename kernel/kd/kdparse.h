@@ -17,6 +17,10 @@ char *KdpSplitCommands(char *line);
 // -1 when there are more than `max` words.
 int KdpSplitWords(char *line, char **argv, int max);
 
+// Joins argv[1..] with single spaces into `text` (an expression the shell
+// split at its spaces: `? 1 + 2`). FALSE when it does not fit.
+BOOLEAN KdpJoinWords(int argc, char **argv, char *text, size_t size);
+
 // `!list`'s options, WinDbg's: -t [Module!]Type.Field, -x "Commands",
 // -e (echo), -m Max, -a "Arguments" (not supported: an error), -h, and the
 // start address (an expression, left as text).

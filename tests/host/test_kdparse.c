@@ -35,6 +35,21 @@ TEST(KdSplitCommandsKeepsQuotedSemicolons)
     EXPECT(strstr(line, "L1; dps") != NULL);
 }
 
+// `?` and `??` get their expression back from the words the shell split.
+TEST(KdJoinWordsRebuildsTheExpressionAndRefusesOneTooLong)
+{
+    char *argv[] = { "?", "1", "+", "sizeof(nt!_KQUEUE)" };
+    char text[32], tight[8];
+
+    EXPECT(KdpJoinWords(4, argv, text, sizeof(text)));
+    EXPECT_STREQ(text, "1 + sizeof(nt!_KQUEUE)");
+    EXPECT(KdpJoinWords(1, argv, text, sizeof(text)));
+    EXPECT_STREQ(text, "");
+    EXPECT(!KdpJoinWords(4, argv, tight, sizeof(tight)));
+    EXPECT(KdpJoinWords(3, argv, tight, sizeof(tight)));
+    EXPECT_STREQ(tight, "1 +");
+}
+
 TEST(KdSplitCommandsWithoutSeparator)
 {
     char line[] = "version";
