@@ -249,7 +249,8 @@ NTSTATUS NtQuerySystemInformation(SYSTEM_INFORMATION_CLASS informationClass,
 
 // SystemSessionCreate: the calling process leaves its session for a new one
 // (MmSessionCreate), whose id goes back in the ULONG buffer; what it then
-// creates is in that session. NT's smss does this once per logon.
+// creates is in that session. Its primary token follows it there (the
+// token's SessionId is its process's). NT's smss does this once per logon.
 NTSTATUS NtSetSystemInformation(SYSTEM_INFORMATION_CLASS informationClass, void *information,
                                 ULONG informationLength)
 {
@@ -266,6 +267,8 @@ NTSTATUS NtSetSystemInformation(SYSTEM_INFORMATION_CLASS informationClass, void 
     if (!SeSinglePrivilegeCheck(SE_TCB_PRIVILEGE))
         return STATUS_PRIVILEGE_NOT_HELD;
     status = MmSessionCreate(PsGetCurrentProcess(), &sessionId);
+    if (NT_SUCCESS(status))
+        SeSetProcessTokenSessionId(PsGetCurrentProcess());
     if (NT_SUCCESS(status))
         status = MmCopyToUser(information, &sessionId, sizeof(sessionId));
     return status;

@@ -211,6 +211,7 @@ typedef enum _TOKEN_INFORMATION_CLASS {
     TokenType = 8,
     TokenImpersonationLevel = 9,
     TokenStatistics = 10,
+    TokenSessionId = 12,            // a ULONG: the session of the token's process
 } TOKEN_INFORMATION_CLASS;
 
 typedef struct _TOKEN_USER {

@@ -74,6 +74,8 @@ static ULONG SepQueryLength(TOKEN *token, TOKEN_INFORMATION_CLASS informationCla
         return sizeof(TOKEN_TYPE);
     case TokenImpersonationLevel:
         return sizeof(SECURITY_IMPERSONATION_LEVEL);
+    case TokenSessionId:
+        return sizeof(ULONG);
     default:
         return sizeof(TOKEN_STATISTICS);
     }
@@ -96,6 +98,9 @@ static void SepFillQuery(TOKEN *token, TOKEN_INFORMATION_CLASS informationClass,
         break;
     case TokenImpersonationLevel:
         *(SECURITY_IMPERSONATION_LEVEL *)buffer = token->ImpersonationLevel;
+        break;
+    case TokenSessionId:
+        *(ULONG *)buffer = token->SessionId;
         break;
     default: {
         TOKEN_STATISTICS *statistics = buffer;
@@ -132,7 +137,8 @@ NTSTATUS NtQueryInformationToken(HANDLE tokenHandle, TOKEN_INFORMATION_CLASS inf
     if (!NT_SUCCESS(status))
         return status;
     if (informationClass != TokenUser && informationClass != TokenType &&
-        informationClass != TokenImpersonationLevel && informationClass != TokenStatistics)
+        informationClass != TokenImpersonationLevel && informationClass != TokenStatistics &&
+        informationClass != TokenSessionId)
         return STATUS_INVALID_INFO_CLASS;
     status = ObReferenceObjectByHandle(tokenHandle, TOKEN_QUERY, SeTokenObjectType,
                                        (void **)&token, NULL);
@@ -216,7 +222,8 @@ static BOOLEAN SepProcessHasRun(EPROCESS *process)
 // needs TOKEN_ASSIGN_PRIMARY, the token must be primary
 // (STATUS_BAD_TOKEN_TYPE) and nobody's primary token yet
 // (STATUS_TOKEN_ALREADY_IN_USE: duplicate it first), and the caller needs
-// SeAssignPrimaryTokenPrivilege (STATUS_PRIVILEGE_NOT_HELD).
+// SeAssignPrimaryTokenPrivilege (STATUS_PRIVILEGE_NOT_HELD). The token
+// takes the process's session id, as every primary token does.
 static NTSTATUS SepSetProcessToken(EPROCESS *process, HANDLE tokenHandle)
 {
     TOKEN *token, *old;
@@ -241,6 +248,7 @@ static NTSTATUS SepSetProcessToken(EPROCESS *process, HANDLE tokenHandle)
         old = token;
     } else {
         token->TokenInUse = TRUE;
+        token->SessionId = process->SessionId;
         old = process->Token;
         process->Token = token;
     }
