@@ -123,6 +123,15 @@ static ULONG ExpFillProcess(UCHAR *buffer, ULONG offset, UCHAR *userBase,
     information->InheritedFromUniqueProcessId = process->InheritedFromUniqueProcessId;
     information->HandleCount = ObGetProcessHandleCount((EPROCESS *)process);
     information->SessionId = process->SessionId;
+    // Its pool quota (ps/quota.c): what its objects cost now and at most.
+    if (process->QuotaBlock) {
+        const EPROCESS_QUOTA_ENTRY *entry = process->QuotaBlock->QuotaEntry;
+
+        information->QuotaPagedPoolUsage = entry[PsPagedPool].Usage;
+        information->QuotaPeakPagedPoolUsage = entry[PsPagedPool].Peak;
+        information->QuotaNonPagedPoolUsage = entry[PsNonPagedPool].Usage;
+        information->QuotaPeakNonPagedPoolUsage = entry[PsNonPagedPool].Peak;
+    }
     information->UniqueProcessKey = (ULONG_PTR)process->UniqueProcessId;
 
     // The name follows the threads; its Buffer is where the caller will
