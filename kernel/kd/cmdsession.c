@@ -110,7 +110,7 @@ static void KdpSetSessionContext(const char *text)
 
             // Numbers are hex to the debugger: say so when that changed it.
             RtlStringPrintf(decimal, sizeof(decimal), "%llu", (unsigned long long)value);
-            KdpPrint("Session %s is not valid%s%s%s (Valid Sessions: in !session)\n", decimal,
+            KdpPrint("Session %s is not valid%s%s%s; !session lists the valid ones\n", decimal,
                      strcmp(decimal, text) ? " (" : "", strcmp(decimal, text) ? text : "",
                      strcmp(decimal, text) ? " is read as hex)" : "");
             return;

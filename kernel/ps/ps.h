@@ -248,6 +248,10 @@ void PsReturnSharedPoolQuota(EPROCESS_QUOTA_BLOCK *block, SIZE_T pagedAmount,
 NTSTATUS PsChargeProcessPoolQuota(EPROCESS *process, POOL_TYPE poolType, SIZE_T amount);
 void PsReturnProcessPoolQuota(EPROCESS *process, POOL_TYPE poolType, SIZE_T amount);
 void PsSetProcessPoolQuotaLimit(EPROCESS *process, POOL_TYPE poolType, SIZE_T limit);
+// ProcessQuotaLimits: STATUS_PRIVILEGE_NOT_HELD (nothing set) when a limit
+// would go up without SeIncreaseQuotaPrivilege; STATUS_INVALID_PARAMETER
+// for the limits Sleuth does not have.
+NTSTATUS PspSetQuotaLimits(EPROCESS *process, const QUOTA_LIMITS *limits);
 
 static inline ETHREAD *PsGetCurrentThread(void)
 {

@@ -12,6 +12,7 @@
 // !process shows a block's usage as QuotaPoolUsage[PagedPool/NonPagedPool].
 
 #include "ps/ps.h"
+#include "se/se.h"
 
 #define PSP_QUOTA_TAG POOL_TAG('P', 's', 'Q', 'b')
 
@@ -155,4 +156,36 @@ void PsSetProcessPoolQuotaLimit(EPROCESS *process, POOL_TYPE poolType, SIZE_T li
     KeAcquireSpinLock(&PspQuotaLock, &oldIrql);
     process->QuotaBlock->QuotaEntry[PspQuotaType(poolType)].Limit = limit;
     KeReleaseSpinLock(&PspQuotaLock, oldIrql);
+}
+
+// ProcessQuotaLimits (NtSetInformationProcess): the limits of a process's
+// block. A limit set below what is charged now stops further charges only.
+NTSTATUS PspSetQuotaLimits(EPROCESS *process, const QUOTA_LIMITS *limits)
+{
+    const SIZE_T wanted[PsQuotaTypes] = { [PsPagedPool] = limits->PagedPoolLimit,
+                                          [PsNonPagedPool] = limits->NonPagedPoolLimit };
+    BOOLEAN raises = FALSE, privileged;
+    KIRQL oldIrql;
+
+    if (limits->MinimumWorkingSetSize || limits->MaximumWorkingSetSize ||
+        limits->PagefileLimit || limits->TimeLimit.QuadPart)
+        return STATUS_INVALID_PARAMETER;
+    if (!process->QuotaBlock)
+        return STATUS_INVALID_PARAMETER;
+    // The privilege check may not run under the spin lock: asked first,
+    // used only if a limit goes up.
+    privileged = SeSinglePrivilegeCheck(SE_INCREASE_QUOTA_PRIVILEGE);
+    KeAcquireSpinLock(&PspQuotaLock, &oldIrql);
+    for (int i = 0; i < PsQuotaTypes; i++) {
+        if (wanted[i] && wanted[i] > process->QuotaBlock->QuotaEntry[i].Limit)
+            raises = TRUE;
+    }
+    if (!raises || privileged) {
+        for (int i = 0; i < PsQuotaTypes; i++) {
+            if (wanted[i])
+                process->QuotaBlock->QuotaEntry[i].Limit = wanted[i];
+        }
+    }
+    KeReleaseSpinLock(&PspQuotaLock, oldIrql);
+    return raises && !privileged ? STATUS_PRIVILEGE_NOT_HELD : STATUS_SUCCESS;
 }

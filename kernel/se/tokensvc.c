@@ -282,6 +282,31 @@ static NTSTATUS SepSetExceptionPort(HANDLE processHandle, void *information,
     return status;
 }
 
+// ProcessQuotaLimits: the buffer is copied, then the handle referenced
+// with PROCESS_SET_QUOTA (kernel/ps/quota.c does the rest).
+static NTSTATUS SepSetQuotaLimits(HANDLE processHandle, void *information,
+                                  ULONG informationLength)
+{
+    QUOTA_LIMITS limits;
+    EPROCESS *process;
+    NTSTATUS status;
+
+    if (informationLength != sizeof(limits))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    status = ProbeForRead(information, informationLength, sizeof(ULONG));
+    if (NT_SUCCESS(status))
+        status = MmCopyFromUser(&limits, information, sizeof(limits));
+    if (!NT_SUCCESS(status))
+        return status;
+    status = ObReferenceObjectByHandle(processHandle, PROCESS_SET_QUOTA, PsProcessType,
+                                       (void **)&process, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = PspSetQuotaLimits(process, &limits);
+    ObDereferenceObject(process);
+    return status;
+}
+
 NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
                                  void *information, ULONG informationLength)
 {
@@ -289,6 +314,8 @@ NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
     EPROCESS *process;
     NTSTATUS status;
 
+    if (informationClass == ProcessQuotaLimits)
+        return SepSetQuotaLimits(processHandle, information, informationLength);
     if (informationClass == ProcessExceptionPort)
         return SepSetExceptionPort(processHandle, information, informationLength);
     if (informationClass != ProcessAccessToken)

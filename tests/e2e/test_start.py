@@ -152,7 +152,8 @@ def test_session_s_switches_the_session_context(vm):
     # Errors: no such session, not a number, a bad form.
     assert "Using session" not in run(vm, "!session -s 77",
                                       "Session 119 is not valid (77 is read as hex)")
-    assert "Using session" not in run(vm, "!session -s 9", "Session 9 is not valid (Valid")
+    assert "Using session" not in run(vm, "!session -s 9",
+                                      "Session 9 is not valid; !session lists")
     assert "Using session" not in run(vm, "!session -s zork")
     run(vm, "!session -s", "Usage: !session [-s DefaultSession]")
     run(vm, "!session 1", "Usage: !session [-s DefaultSession]")

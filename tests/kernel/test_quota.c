@@ -7,6 +7,7 @@
 
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/ktkd.h"
+#include "tests/kernel/ktuser.h"
 #include "ps/ps.h"
 #include "ex/ex.h"
 
@@ -211,4 +212,10 @@ KTEST(KdProcessShowsDeviceMapAndQuotaPoolUsage)
     if (probe.Event)
         ObDereferenceObject(probe.Event);
     ObDereferenceObject(process);
+}
+
+// tests/user/tquota: the charges and limits as a program sees them.
+KTEST(UserPoolQuota)
+{
+    KtExpectUserTestsPass("tquota");
 }
