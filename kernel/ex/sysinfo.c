@@ -123,6 +123,15 @@ static ULONG ExpFillProcess(UCHAR *buffer, ULONG offset, UCHAR *userBase,
     information->InheritedFromUniqueProcessId = process->InheritedFromUniqueProcessId;
     information->HandleCount = ObGetProcessHandleCount((EPROCESS *)process);
     information->SessionId = process->SessionId;
+    // Its pool quota (ps/quota.c): what its objects cost now and at most.
+    if (process->QuotaBlock) {
+        const EPROCESS_QUOTA_ENTRY *entry = process->QuotaBlock->QuotaEntry;
+
+        information->QuotaPagedPoolUsage = entry[PsPagedPool].Usage;
+        information->QuotaPeakPagedPoolUsage = entry[PsPagedPool].Peak;
+        information->QuotaNonPagedPoolUsage = entry[PsNonPagedPool].Usage;
+        information->QuotaPeakNonPagedPoolUsage = entry[PsNonPagedPool].Peak;
+    }
     information->UniqueProcessKey = (ULONG_PTR)process->UniqueProcessId;
 
     // The name follows the threads; its Buffer is where the caller will
@@ -249,7 +258,8 @@ NTSTATUS NtQuerySystemInformation(SYSTEM_INFORMATION_CLASS informationClass,
 
 // SystemSessionCreate: the calling process leaves its session for a new one
 // (MmSessionCreate), whose id goes back in the ULONG buffer; what it then
-// creates is in that session. NT's smss does this once per logon.
+// creates is in that session. Its primary token follows it there (the
+// token's SessionId is its process's). NT's smss does this once per logon.
 NTSTATUS NtSetSystemInformation(SYSTEM_INFORMATION_CLASS informationClass, void *information,
                                 ULONG informationLength)
 {
@@ -266,6 +276,8 @@ NTSTATUS NtSetSystemInformation(SYSTEM_INFORMATION_CLASS informationClass, void 
     if (!SeSinglePrivilegeCheck(SE_TCB_PRIVILEGE))
         return STATUS_PRIVILEGE_NOT_HELD;
     status = MmSessionCreate(PsGetCurrentProcess(), &sessionId);
+    if (NT_SUCCESS(status))
+        SeSetProcessTokenSessionId(PsGetCurrentProcess());
     if (NT_SUCCESS(status))
         status = MmCopyToUser(information, &sessionId, sizeof(sessionId));
     return status;

@@ -59,4 +59,6 @@ void IoInitSystem(void)
         !NT_SUCCESS(ObpCreateDirectory(ObpRootDirectoryObject, "FileSystem", &directory)) ||
         !NT_SUCCESS(ObpCreateDirectory(ObpRootDirectoryObject, "??", &directory)))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x10, 2, 0, 0);
+    // \?? is every process's DosDevices: the system's device map names it.
+    ObSetDeviceMap(directory);
 }

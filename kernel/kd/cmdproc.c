@@ -114,14 +114,16 @@ static void KdpFormatMegabytes(char *buffer, size_t size, ULONG64 pages)
     RtlStringPrintf(buffer, size, "%llu Mb", (unsigned long long)(pages * PAGE_SIZE >> 20));
 }
 
-// Bit 0 of the flags: the address space, the token, times, sizes and
-// priority, in WinDbg's order. Only what Sleuth keeps: no DeviceMap, quota,
-// working set or page-fault lines (there are no such counts to show), and
-// the VadRoot line without Clone, Modified and Locked for the same reason.
+// Bit 0 of the flags: the address space, the device map, the token, times,
+// pool quota, sizes and priority, in WinDbg's order. Only what Sleuth
+// keeps: no working set or page-fault lines (there are no such counts to
+// show), and the VadRoot line without Clone, Modified and Locked for the
+// same reason.
 // The threads' times are summed: the kernel charges ticks to threads.
 static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, BOOLEAN ended)
 {
     KD_THREAD_TIMES times = { 0, 0 };
+    EPROCESS_QUOTA_BLOCK quota;
     LONG64 created = process->CreateTime.QuadPart ? process->CreateTime.QuadPart
                                                   : KiBootSystemTime;
     LONG64 until = ended ? process->ExitTime.QuadPart : KeQuerySystemTime().QuadPart;
@@ -134,6 +136,12 @@ static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, 
                  (unsigned long long)(ULONG_PTR)process->VadRoot.Root,
                  process->VadRoot.NumberGenericTableElements,
                  (unsigned long long)process->CommitCharge);
+    // Its DosDevices (NT's DEVICE_MAP, ob/obdevmap.c): Idle has none.
+    if (process->DeviceMap) {
+        RtlStringPrintf(text, sizeof(text), "%016llx",
+                        (unsigned long long)(ULONG_PTR)process->DeviceMap);
+        KdpPrintStatistic("DeviceMap", text);
+    }
     if (process->Token) {
         RtlStringPrintf(text, sizeof(text), "%016llx",
                         (unsigned long long)(ULONG_PTR)process->Token);
@@ -147,6 +155,16 @@ static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, 
     KdpPrintStatistic("UserTime", text);
     KdpFormatTickTime(text, sizeof(text), times.KernelTicks);
     KdpPrintStatistic("KernelTime", text);
+    // The pool its objects cost it now (ps/quota.c), paged then nonpaged.
+    if (process->QuotaBlock &&
+        KdpReadMemory((ULONG64)(ULONG_PTR)process->QuotaBlock, &quota, sizeof(quota))) {
+        RtlStringPrintf(text, sizeof(text), "%llu",
+                        (unsigned long long)quota.QuotaEntry[PsPagedPool].Usage);
+        KdpPrintStatistic("QuotaPoolUsage[PagedPool]", text);
+        RtlStringPrintf(text, sizeof(text), "%llu",
+                        (unsigned long long)quota.QuotaEntry[PsNonPagedPool].Usage);
+        KdpPrintStatistic("QuotaPoolUsage[NonPagedPool]", text);
+    }
     if (process->AddressSpaceInitialized) {
         KdpFormatMegabytes(text, sizeof(text), process->VadRoot.VirtualPages);
         KdpPrintStatistic("VirtualSize", text);
@@ -368,7 +386,8 @@ const KD_COMMAND KdpProcessCommands[] = {
     { "!vad", KdpVad, "!vad VAD-root [1]",
       "a process's VAD tree (VadRoot in !process ... 1): each VAD's level, pages, commit, "
       "type, protection; 1: one VAD in detail" },
-    { "!session", KdpSession, "!session",
-      "the sessions on the machine (ids) and the current one, the current process's" },
+    { "!session", KdpSession, "!session [-s DefaultSession]",
+      "the sessions on the machine (ids) and the current one, the implicit process's; "
+      "-s ID: a process of that session becomes the implicit process (-1: the current)" },
     { NULL, NULL, NULL, NULL },
 };

@@ -649,6 +649,7 @@ extern ULONG64 KiLastClockTsc;
 #define INVALID_DATA_ACCESS_TRAP       0x00000004
 #define MAXIMUM_WAIT_OBJECTS_EXCEEDED  0x0000000C
 #define REFERENCE_BY_POINTER           0x00000018
+#define QUOTA_UNDERFLOW                0x00000021   // more quota returned than charged
 
 // ---- User-mode APCs and thread contexts (userapc.c) -------------------------------
 

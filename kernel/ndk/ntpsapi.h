@@ -185,12 +185,26 @@ NTSTATUS NTAPI NtQueueApcThread(HANDLE threadHandle, PPS_APC_ROUTINE apcRoutine,
                                 void *argument2, void *argument3);
 
 // NtSetInformationThread: ThreadImpersonationToken takes a token handle
-// (NULL: revert to self). NtSetInformationProcess: ProcessExceptionPort
-// (a port handle), ProcessAccessToken (before the process's first thread
-// runs).
+// (NULL: revert to self). NtSetInformationProcess: ProcessQuotaLimits (a
+// QUOTA_LIMITS: the pool quota limits), ProcessExceptionPort (a port
+// handle), ProcessAccessToken (before the process's first thread runs).
 #define ThreadImpersonationToken 5
+#define ProcessQuotaLimits       1
 #define ProcessExceptionPort     8
 #define ProcessAccessToken       9
+
+// ProcessQuotaLimits, NT's layout. Sleuth sets the two pool limits (bytes;
+// 0 leaves one as it is, (SIZE_T)-1 is no limit): lowering one is free,
+// raising it needs SeIncreaseQuotaPrivilege. It has no working set, paging
+// file or time limit: those fields must be 0.
+typedef struct _QUOTA_LIMITS {
+    SIZE_T PagedPoolLimit;
+    SIZE_T NonPagedPoolLimit;
+    SIZE_T MinimumWorkingSetSize;
+    SIZE_T MaximumWorkingSetSize;
+    SIZE_T PagefileLimit;
+    LARGE_INTEGER TimeLimit;
+} QUOTA_LIMITS;
 
 NTSTATUS NTAPI NtSetInformationThread(HANDLE threadHandle, ULONG informationClass,
                                       void *information, ULONG informationLength);

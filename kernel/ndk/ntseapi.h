@@ -177,6 +177,7 @@ typedef struct _LUID_AND_ATTRIBUTES {
 // The privileges Sleuth checks, by NT's LUID values.
 #define SE_CREATE_TOKEN_PRIVILEGE         2
 #define SE_ASSIGNPRIMARYTOKEN_PRIVILEGE   3
+#define SE_INCREASE_QUOTA_PRIVILEGE       5
 #define SE_TCB_PRIVILEGE                  7
 #define SE_LOAD_DRIVER_PRIVILEGE          10
 #define SE_CREATE_PERMANENT_PRIVILEGE     16
@@ -211,6 +212,7 @@ typedef enum _TOKEN_INFORMATION_CLASS {
     TokenType = 8,
     TokenImpersonationLevel = 9,
     TokenStatistics = 10,
+    TokenSessionId = 12,            // a ULONG: the session of the token's process
 } TOKEN_INFORMATION_CLASS;
 
 typedef struct _TOKEN_USER {

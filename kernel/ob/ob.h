@@ -87,6 +87,13 @@ typedef struct _OBJECT_HEADER {
     // or NULL: an object without one is open to anyone its handles allow.
     // Replaced under ObpSecurityLock (NtSetSecurityObject).
     void *SecurityDescriptor;
+    // Its pool quota: the charges (set by ObCreateObject) and the block of
+    // the process that was charged them when it inserted the object (its
+    // first handle, ObpInsertObject), given back when it is freed; NULL
+    // while nobody was (an object the kernel keeps without a handle).
+    struct _EPROCESS_QUOTA_BLOCK *QuotaBlockCharged;
+    ULONG PagedPoolCharge;
+    ULONG NonPagedPoolCharge;
     ULONG64 Body;                   // the object starts here
 } OBJECT_HEADER;
 
@@ -114,7 +121,9 @@ NTSTATUS ObCreateObjectType(const char *name, const OBJECT_TYPE_INITIALIZER *ini
                             OBJECT_TYPE **type);
 
 // A zeroed object with one pointer reference; STATUS_INSUFFICIENT_RESOURCES
-// when the pool is exhausted.
+// when the pool is exhausted. Its allocation is charged to the pool quota
+// of the process that inserts it (ObInsertObject: STATUS_QUOTA_EXCEEDED
+// past its limit), and given back when the object is freed.
 NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object);
 // In line (a count up, a check), as are ObReferenceObjectSafe and
 // ObGetObjectType below: the lookups and the LPC paths take them often.
@@ -323,11 +332,32 @@ void ObpDeleteDirectory(void *object);
 extern KSPIN_LOCK ObpNameSpaceLock;
 extern BOOLEAN ObpCaseInsensitive;
 
+// ---- Device maps (obdevmap.c) -------------------------------------------------
+
+// NT's DEVICE_MAP: the DosDevices directory where a process's `\??\NAME`
+// names live, and the global one (the same directory on Sleuth, which has
+// one \?? for every process). Shared by processes, counted.
+typedef struct _DEVICE_MAP {
+    OBJECT_DIRECTORY *DosDevicesDirectory;          // referenced
+    OBJECT_DIRECTORY *GlobalDosDevicesDirectory;
+    ULONG ReferenceCount;                           // processes using it
+} DEVICE_MAP;
+
+extern DEVICE_MAP *ObSystemDeviceMap;
+// Boot, once \?? exists: the system's device map, given to the System
+// process (which was made before the directory).
+void ObSetDeviceMap(OBJECT_DIRECTORY *dosDevicesDirectory);
+// A new process shares its parent's map (no parent: the system's).
+void ObInheritDeviceMap(struct _EPROCESS *process, struct _EPROCESS *parent);
+// The process's object is being deleted: it drops its map.
+void ObDereferenceDeviceMap(struct _EPROCESS *process);
+
 #define OBP_TYPE_TAG            POOL_TAG('O', 'b', 'j', 'T')
 #define OBP_DIRECTORY_TAG       POOL_TAG('D', 'i', 'r', 'e')
 #define OBP_SYMBOLIC_LINK_TAG   POOL_TAG('S', 'y', 'm', 'b')
 #define OBP_NAME_TAG            POOL_TAG('O', 'b', 'N', 'm')
 #define OBP_DIRECTORY_ENTRY_TAG POOL_TAG('O', 'b', 'D', 'i')
+#define OBP_DEVICE_MAP_TAG      POOL_TAG('O', 'b', 'D', 'm')
 #define OBP_HANDLE_TABLE_TAG    POOL_TAG('O', 'b', 't', 'b')
 
 // ---- Access rights (obaccess.c) ----------------------------------------------

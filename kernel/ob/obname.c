@@ -444,10 +444,23 @@ NTSTATUS ObpInsertObject(void *object, const OBJECT_ATTRIBUTES *objectAttributes
         ObDereferenceObject(object);
         return STATUS_PRIVILEGE_NOT_HELD;
     }
-    // A new object gets its descriptor before its name, so no lookup ever
-    // finds it unprotected; whether it will be named is said, since the
-    // name is not in the header yet.
+    // A new object is charged to the pool quota of the process that gets
+    // its first handle, as NT charges it (ps/quota.c); over the limit it
+    // is not inserted. Then it gets its descriptor before its name, so no
+    // lookup ever finds it unprotected; whether it will be named is said,
+    // since the name is not in the header yet.
     if (header->Flags & OB_FLAG_NEW_OBJECT) {
+        EPROCESS *process = PsGetCurrentProcess();
+
+        if (process && process->QuotaBlock) {
+            header->QuotaBlockCharged = PsChargeSharedPoolQuota(process,
+                                                                header->PagedPoolCharge,
+                                                                header->NonPagedPoolCharge);
+            if (!header->QuotaBlockCharged) {
+                ObDereferenceObject(object);
+                return STATUS_QUOTA_EXCEEDED;
+            }
+        }
         __atomic_and_fetch(&header->Flags, ~OB_FLAG_NEW_OBJECT, __ATOMIC_RELAXED);
         status = ObpAssignSecurity(object, objectAttributes ? objectAttributes->SecurityDescriptor
                                                             : NULL,

@@ -122,6 +122,9 @@ static void ObpQueryBasic(void *object, ACCESS_MASK grantedAccess, UCHAR *info)
     basic->HandleCount = (ULONG)header->HandleCount;
     // The query's own reference is not the caller's.
     basic->PointerCount = (ULONG)header->PointerCount - 1;
+    // What its creator's pool quota was charged for it (ObCreateObject).
+    basic->PagedPoolCharge = header->PagedPoolCharge;
+    basic->NonPagedPoolCharge = header->NonPagedPoolCharge;
     basic->NameInfoSize = nameLength ? sizeof(OBJECT_NAME_INFORMATION) + nameLength +
                                            sizeof(WCHAR) : 0;
     basic->TypeInfoSize = sizeof(OBJECT_TYPE_INFORMATION) + ObpTypeNameLength(header->Type) +

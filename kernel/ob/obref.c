@@ -2,6 +2,7 @@
 
 #include "ob/ob.h"
 #include "mm/mm.h"
+#include "ps/ps.h"
 
 void ObInitializeType(OBJECT_TYPE *type, const char *name,
                       const OBJECT_TYPE_INITIALIZER *initializer)
@@ -23,6 +24,9 @@ NTSTATUS ObCreateObject(OBJECT_TYPE *type, ULONG bodySize, void **object)
     if (!header)
         return STATUS_INSUFFICIENT_RESOURCES;
     memset(header, 0, FIELD_OFFSET(OBJECT_HEADER, Body) + bodySize);
+    // What the process that inserts it will be charged (ObpInsertObject):
+    // its allocation, which is nonpaged pool.
+    header->NonPagedPoolCharge = FIELD_OFFSET(OBJECT_HEADER, Body) + bodySize;
     header->PointerCount = 1;
     header->Type = type;
     header->Flags = OB_FLAG_NEW_OBJECT;
@@ -48,6 +52,8 @@ void ObpDereferenceObjectToZero(void *object, LONG_PTR count)
 {
     OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
     OBJECT_TYPE *type = header->Type;
+    EPROCESS_QUOTA_BLOCK *quota;
+    ULONG pagedCharge, nonPagedCharge;
     KIRQL oldIrql;
 
     // A handle or a directory entry holds a reference, so neither can remain.
@@ -63,7 +69,12 @@ void ObpDereferenceObjectToZero(void *object, LONG_PTR count)
     if (header->NameInfo)
         ExFreePoolWithTag(header->NameInfo, OBP_NAME_TAG);
     ObpDeleteSecurity(header);
+    quota = header->QuotaBlockCharged;
+    pagedCharge = header->PagedPoolCharge;
+    nonPagedCharge = header->NonPagedPoolCharge;
     ExFreePoolWithTag(header, type->TypeInfo.PoolTag);
+    if (quota)
+        PsReturnSharedPoolQuota(quota, pagedCharge, nonPagedCharge);
 }
 
 LONG_PTR ObGetObjectPointerCount(void *object)

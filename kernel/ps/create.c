@@ -27,6 +27,8 @@ static void PspDeleteProcess(void *object)
     }
     ObDeleteHandleTable(process);
     SeDeletePrimaryToken(process);
+    ObDereferenceDeviceMap(process);
+    PspDereferenceQuotaBlock(process->QuotaBlock);
     MmSessionRemoveProcess(process);
     if (process->UniqueProcessId)
         PspDeleteCid(process->UniqueProcessId);
@@ -131,6 +133,12 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
         status = MmSessionAddProcess(process, parent->Session ? parent->SessionId : 0);
     if (NT_SUCCESS(status))
         status = ObInitProcess(parent, process);
+    // Its DosDevices: its parent's device map (System gets the system's at boot).
+    if (NT_SUCCESS(status) && parent)
+        ObInheritDeviceMap(process, parent);
+    // Its pool quota, with its parent's limits.
+    if (NT_SUCCESS(status))
+        status = PspInheritQuota(process, parent);
     // Its identity: a copy of its parent's primary token (System: SYSTEM's).
     if (NT_SUCCESS(status))
         status = SeAssignPrimaryToken(parent, process);

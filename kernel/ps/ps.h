@@ -10,6 +10,28 @@
 
 #define PROCESS_IMAGE_NAME_LENGTH 16
 
+// Pool quota (quota.c), NT's EPROCESS_QUOTA_BLOCK: per pool type what is
+// charged now, the most ever charged, and the limit. Referenced by its
+// process and by every object charged to it (OBJECT_HEADER.QuotaBlockCharged).
+typedef enum _PS_QUOTA_TYPE {
+    PsNonPagedPool = 0,
+    PsPagedPool = 1,
+    PsQuotaTypes = 2,
+} PS_QUOTA_TYPE;
+
+#define PS_QUOTA_UNLIMITED ((SIZE_T)-1)
+
+typedef struct _EPROCESS_QUOTA_ENTRY {
+    SIZE_T Usage;
+    SIZE_T Limit;
+    SIZE_T Peak;
+} EPROCESS_QUOTA_ENTRY;
+
+typedef struct _EPROCESS_QUOTA_BLOCK {
+    EPROCESS_QUOTA_ENTRY QuotaEntry[PsQuotaTypes];
+    LONG ReferenceCount;                // its process and each object charged to it
+} EPROCESS_QUOTA_BLOCK;
+
 typedef struct _EPROCESS {
     KPROCESS Pcb;
     LARGE_INTEGER CreateTime;
@@ -23,6 +45,8 @@ typedef struct _EPROCESS {
     void *ExceptionPort;
     void *SecurityPort;
     void *Token;                        // its primary token (kernel/se)
+    DEVICE_MAP *DeviceMap;              // its DosDevices (ob/obdevmap.c); NULL for Idle
+    EPROCESS_QUOTA_BLOCK *QuotaBlock;   // its pool quota (quota.c); NULL for Idle
     BOOLEAN UserModeEntered;            // a thread of it has run in user mode: Token is fixed
     NTSTATUS ExitStatus;
     BOOLEAN ProcessExiting;
@@ -208,6 +232,26 @@ NTSTATUS PsStartUserProgramEx(const char *name, const UNICODE_STRING *commandLin
 // own, freed with the process. Returns a referenced EPROCESS.
 NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY basePriority,
                           EPROCESS **process);
+
+// Pool quota (quota.c). A new process gets a block of its own with its
+// parent's limits (none: unlimited); the block goes with its last reference.
+NTSTATUS PspInheritQuota(EPROCESS *process, EPROCESS *parent);
+void PspDereferenceQuotaBlock(EPROCESS_QUOTA_BLOCK *block);
+// Charges both pool types at once for something that may outlive the
+// process (an object): the block, referenced, for PsReturnSharedPoolQuota;
+// NULL when a limit would be passed (nothing charged: STATUS_QUOTA_EXCEEDED).
+EPROCESS_QUOTA_BLOCK *PsChargeSharedPoolQuota(EPROCESS *process, SIZE_T pagedAmount,
+                                              SIZE_T nonPagedAmount);
+void PsReturnSharedPoolQuota(EPROCESS_QUOTA_BLOCK *block, SIZE_T pagedAmount,
+                             SIZE_T nonPagedAmount);
+// A charge the process itself will return: STATUS_QUOTA_EXCEEDED past the limit.
+NTSTATUS PsChargeProcessPoolQuota(EPROCESS *process, POOL_TYPE poolType, SIZE_T amount);
+void PsReturnProcessPoolQuota(EPROCESS *process, POOL_TYPE poolType, SIZE_T amount);
+void PsSetProcessPoolQuotaLimit(EPROCESS *process, POOL_TYPE poolType, SIZE_T limit);
+// ProcessQuotaLimits: STATUS_PRIVILEGE_NOT_HELD (nothing set) when a limit
+// would go up without SeIncreaseQuotaPrivilege; STATUS_INVALID_PARAMETER
+// for the limits Sleuth does not have.
+NTSTATUS PspSetQuotaLimits(EPROCESS *process, const QUOTA_LIMITS *limits);
 
 static inline ETHREAD *PsGetCurrentThread(void)
 {

@@ -57,6 +57,10 @@ void SeInitSystem(void);
 // boot SYSTEM token itself); the token goes with the process.
 NTSTATUS SeAssignPrimaryToken(struct _EPROCESS *parent, struct _EPROCESS *process);
 void SeDeletePrimaryToken(struct _EPROCESS *process);
+// The process's primary token takes the process's session id, as NT keeps
+// a token's SessionId with its process's session: called when the process
+// moves to another session (SystemSessionCreate).
+void SeSetProcessTokenSessionId(struct _EPROCESS *process);
 
 // The token a thread runs with: its impersonation token if it has one,
 // else its process's primary token. Referenced; NULL only for the Idle

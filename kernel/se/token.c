@@ -297,7 +297,8 @@ void *PsReferencePrimaryToken(EPROCESS *process)
 
 // The System process runs with the boot SYSTEM token itself; every other
 // process with a copy of its parent's primary token (NT's SeSubProcessToken:
-// same user, groups, privileges and logon session, a TokenId of its own).
+// same user, groups, privileges and logon session, a TokenId of its own),
+// whose SessionId is the new process's session (it joined it already).
 NTSTATUS SeAssignPrimaryToken(EPROCESS *parent, EPROCESS *process)
 {
     TOKEN *token, *parentToken;
@@ -314,6 +315,7 @@ NTSTATUS SeAssignPrimaryToken(EPROCESS *parent, EPROCESS *process)
         ObDereferenceObject(parentToken);
         if (!NT_SUCCESS(status))
             return status;
+        token->SessionId = process->SessionId;
     }
     token->TokenInUse = TRUE;
     process->Token = token;
@@ -331,6 +333,16 @@ void SeDeletePrimaryToken(EPROCESS *process)
     KeReleaseSpinLock(&SepTokenLock, oldIrql);
     if (token)
         ObDereferenceObject(token);
+}
+
+void SeSetProcessTokenSessionId(EPROCESS *process)
+{
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&SepTokenLock, &oldIrql);
+    if (process->Token)
+        ((TOKEN *)process->Token)->SessionId = process->SessionId;
+    KeReleaseSpinLock(&SepTokenLock, oldIrql);
 }
 
 void *SeReferenceEffectiveToken(ETHREAD *thread)

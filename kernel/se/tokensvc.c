@@ -74,6 +74,8 @@ static ULONG SepQueryLength(TOKEN *token, TOKEN_INFORMATION_CLASS informationCla
         return sizeof(TOKEN_TYPE);
     case TokenImpersonationLevel:
         return sizeof(SECURITY_IMPERSONATION_LEVEL);
+    case TokenSessionId:
+        return sizeof(ULONG);
     default:
         return sizeof(TOKEN_STATISTICS);
     }
@@ -96,6 +98,9 @@ static void SepFillQuery(TOKEN *token, TOKEN_INFORMATION_CLASS informationClass,
         break;
     case TokenImpersonationLevel:
         *(SECURITY_IMPERSONATION_LEVEL *)buffer = token->ImpersonationLevel;
+        break;
+    case TokenSessionId:
+        *(ULONG *)buffer = token->SessionId;
         break;
     default: {
         TOKEN_STATISTICS *statistics = buffer;
@@ -132,7 +137,8 @@ NTSTATUS NtQueryInformationToken(HANDLE tokenHandle, TOKEN_INFORMATION_CLASS inf
     if (!NT_SUCCESS(status))
         return status;
     if (informationClass != TokenUser && informationClass != TokenType &&
-        informationClass != TokenImpersonationLevel && informationClass != TokenStatistics)
+        informationClass != TokenImpersonationLevel && informationClass != TokenStatistics &&
+        informationClass != TokenSessionId)
         return STATUS_INVALID_INFO_CLASS;
     status = ObReferenceObjectByHandle(tokenHandle, TOKEN_QUERY, SeTokenObjectType,
                                        (void **)&token, NULL);
@@ -216,7 +222,8 @@ static BOOLEAN SepProcessHasRun(EPROCESS *process)
 // needs TOKEN_ASSIGN_PRIMARY, the token must be primary
 // (STATUS_BAD_TOKEN_TYPE) and nobody's primary token yet
 // (STATUS_TOKEN_ALREADY_IN_USE: duplicate it first), and the caller needs
-// SeAssignPrimaryTokenPrivilege (STATUS_PRIVILEGE_NOT_HELD).
+// SeAssignPrimaryTokenPrivilege (STATUS_PRIVILEGE_NOT_HELD). The token
+// takes the process's session id, as every primary token does.
 static NTSTATUS SepSetProcessToken(EPROCESS *process, HANDLE tokenHandle)
 {
     TOKEN *token, *old;
@@ -241,6 +248,7 @@ static NTSTATUS SepSetProcessToken(EPROCESS *process, HANDLE tokenHandle)
         old = token;
     } else {
         token->TokenInUse = TRUE;
+        token->SessionId = process->SessionId;
         old = process->Token;
         process->Token = token;
     }
@@ -274,6 +282,31 @@ static NTSTATUS SepSetExceptionPort(HANDLE processHandle, void *information,
     return status;
 }
 
+// ProcessQuotaLimits: the buffer is copied, then the handle referenced
+// with PROCESS_SET_QUOTA (kernel/ps/quota.c does the rest).
+static NTSTATUS SepSetQuotaLimits(HANDLE processHandle, void *information,
+                                  ULONG informationLength)
+{
+    QUOTA_LIMITS limits;
+    EPROCESS *process;
+    NTSTATUS status;
+
+    if (informationLength != sizeof(limits))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    status = ProbeForRead(information, informationLength, sizeof(ULONG));
+    if (NT_SUCCESS(status))
+        status = MmCopyFromUser(&limits, information, sizeof(limits));
+    if (!NT_SUCCESS(status))
+        return status;
+    status = ObReferenceObjectByHandle(processHandle, PROCESS_SET_QUOTA, PsProcessType,
+                                       (void **)&process, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = PspSetQuotaLimits(process, &limits);
+    ObDereferenceObject(process);
+    return status;
+}
+
 NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
                                  void *information, ULONG informationLength)
 {
@@ -281,6 +314,8 @@ NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
     EPROCESS *process;
     NTSTATUS status;
 
+    if (informationClass == ProcessQuotaLimits)
+        return SepSetQuotaLimits(processHandle, information, informationLength);
     if (informationClass == ProcessExceptionPort)
         return SepSetExceptionPort(processHandle, information, informationLength);
     if (informationClass != ProcessAccessToken)

@@ -43,9 +43,9 @@ def test_root_directory_lists_the_boot_directories(vm):
     output = run(vm, "!object \\", "Hash Address          Type                 Name")
     m = header(output)
     assert m.group(3) == "Directory" and m.group(8) == "\\" and m.group(7) == "00000000", output
-    # OBJECT_HEADER is 0x40 bytes: counts, type, type list, name info, flags,
-    # security descriptor.
-    assert int(m.group(4), 16) == int(m.group(1), 16) - 0x40, "header is not just before body"
+    # OBJECT_HEADER is 0x50 bytes: counts, type, type list, name info, flags,
+    # security descriptor, the pool quota charged for it (block, charges).
+    assert int(m.group(4), 16) == int(m.group(1), 16) - 0x50, "header is not just before body"
     listed = entries(output)
     for name in BOOT_DIRECTORIES:
         assert name in listed and listed[name][1] == "Directory", (name, output)

@@ -4,7 +4,8 @@ start the program; the outcome appears on the console. Here on the default
 boot: lpcdemo started from the prompt is found with `!process 0 0` and its
 port with `!lpc port`; the errors for bad syntax, unknown programs and a
 second request before `g`; `.start -session` (SmApiStartSession), a program
-started in a new session as for a logon, found with `!session`."""
+started in a new session as for a logon, found with `!session`, and
+`!session -s` switching to it (a process of it becomes the implicit one)."""
 
 import re
 import time
@@ -124,3 +125,35 @@ def test_start_in_a_new_session_as_a_logon(vm):
     # The first smss, which serves \SmApiPort, is still in session 0.
     output = run(vm, "!process 0 0 smss.exe")
     assert len(re.findall(r"^    SessionId: 0  ", output, re.M)) == 1, output
+
+
+def test_session_s_switches_the_session_context(vm):
+    # Run after test_start_in_a_new_session_as_a_logon: a session 1 or more.
+    output = run(vm, "!session", "Valid Sessions:")
+    ids = re.search(r"^Valid Sessions:((?: \d+)*)$", output, re.M).group(1).split()
+    logon = max(ids, key=int)
+    assert int(logon) >= 1, output
+    output = run(vm, "!session -s %s" % logon, "Using session %s" % logon)
+    m = re.search(r"^Sessions on machine: %d\nImplicit process is now ([0-9a-f`]+)\n"
+                  r"Using session %s$" % (len(ids), logon), output, re.M)
+    assert m, output
+    process = m.group(1).replace("`", "")
+    # The implicit process is that session's, and !session now says so.
+    assert re.search(r"^    SessionId: %s  " % logon, run(vm, "!process %s 0" % process),
+                     re.M)
+    run(vm, ".process", "Implicit process is now %s" % m.group(1))
+    run(vm, "!session", "Current Session %s" % logon)
+    # Back to session 0, then to the current thread's (-1).
+    output = run(vm, "!session -s 0", "Using session 0")
+    zero = re.search(r"Implicit process is now ([0-9a-f`]+)", output).group(1).replace("`", "")
+    assert re.search(r"^    SessionId: 0  ", run(vm, "!process %s 0" % zero), re.M)
+    run(vm, "!session", "Current Session 0")
+    run(vm, "!session -s -1", "Implicit process is now ")
+    # Errors: no such session, not a number, a bad form.
+    assert "Using session" not in run(vm, "!session -s 77",
+                                      "Session 119 is not valid (77 is read as hex)")
+    assert "Using session" not in run(vm, "!session -s 9",
+                                      "Session 9 is not valid; !session lists")
+    assert "Using session" not in run(vm, "!session -s zork")
+    run(vm, "!session -s", "Usage: !session [-s DefaultSession]")
+    run(vm, "!session 1", "Usage: !session [-s DefaultSession]")

@@ -3,7 +3,9 @@ threads in known waits", demo=waits), which holds a zombie process
 (zombie.exe: exited, still referenced), read as the case studies read them:
 !vm's per-process list (Cid, image, commit) checked row by row against
 !process, the zombie's row included; !pool ADDR 2 on the zombie's EPROCESS
-block; !poolused sorted by tag and by bytes; !session."""
+block; !poolused sorted by tag and by bytes; !session; !process's DeviceMap
+(one DEVICE_MAP naming \\??, shared by every process, dt nt!_DEVICE_MAP) and
+QuotaPoolUsage lines in WinDbg's places."""
 
 import re
 
@@ -107,3 +109,40 @@ def test_session_lists_the_sessions_of_the_processes(vm):
     assert len(ids) == count and "0" in ids, output
     used = set(re.findall(r"^    SessionId: (\d+)  ", run(vm, "!process 0 0"), re.M))
     assert used == set(ids), (used, ids)
+
+
+def test_process_shows_the_device_map_and_the_pool_quota(vm):
+    output = run(vm, "!process 0 1", "**** NT ACTIVE PROCESS DUMP ****")
+    maps, charged = set(), {}
+    for block in re.split(r"^PROCESS ", output, flags=re.M)[1:]:
+        image = re.search(r"^    Image: (\S+)", block, re.M).group(1)
+        names = [line.split()[0] for line in block.split("\n")[3:] if line.startswith("    ")]
+        if image == "Idle":
+            assert "DeviceMap" not in names and "QuotaPoolUsage[PagedPool]" not in names, block
+            continue
+        # WinDbg's order: VadRoot, DeviceMap, Token, times, quota, sizes.
+        assert names[names.index("DeviceMap") + 1] == "Token", block
+        at = names.index("KernelTime")
+        assert names[at + 1:at + 3] == ["QuotaPoolUsage[PagedPool]",
+                                        "QuotaPoolUsage[NonPagedPool]"], block
+        device = re.search(r"^    DeviceMap {25}(%s)$" % HEX16, block, re.M)
+        paged = re.search(r"^    QuotaPoolUsage\[PagedPool\] {9}(\d+)$", block, re.M)
+        nonpaged = re.search(r"^    QuotaPoolUsage\[NonPagedPool\] {6}(\d+)$", block, re.M)
+        assert device and paged and nonpaged, block
+        maps.add(device.group(1))
+        # Objects are nonpaged pool: nothing is charged to paged pool.
+        assert int(paged.group(1)) == 0, block
+        charged[image] = int(nonpaged.group(1))
+    # The System process and lsass (its port, its events) made objects and
+    # hold handles: charged for them. The demo's zombie (a kernel thread's
+    # process) made none.
+    assert charged["System"] > 0 and charged["lsass.exe"] > 0, charged
+    assert charged["zombie.exe"] == 0, charged
+    # One map, the system's, shared by every process; it names \??.
+    assert len(maps) == 1, maps
+    device = maps.pop()
+    output = run(vm, "dt nt!_DEVICE_MAP %s" % device, "DosDevicesDirectory")
+    directory = re.search(r"\+0x000 DosDevicesDirectory : 0x([0-9a-f`]+)$", output, re.M)
+    assert directory, output
+    output = run(vm, "!object %s" % directory.group(1).replace("`", ""), "Directory")
+    assert re.search(r"Name: \?\?$", output, re.M), output

@@ -17,3 +17,6 @@ void KbWorkQueue(ULONG64 *samples);
 void KbConsole(ULONG64 *samples);
 // The debugger's CFI stack walk, per frame (kbenchkd.c); samples holds BENCH_ROUNDS.
 void KbStackWalk(ULONG64 *samples);
+// !vm over 30,000 zombie processes, per listed process (kbenchvm.c);
+// samples holds BENCH_ROUNDS.
+void KbVmZombies(ULONG64 *samples);

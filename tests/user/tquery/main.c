@@ -406,8 +406,26 @@ static SYSTEM_PROCESS_INFORMATION *QueryProcess(ULONG_PTR id)
     return FindProcess((SYSTEM_PROCESS_INFORMATION *)ProcessList, id);
 }
 
+// The TokenSessionId of a process's primary token.
+static ULONG TokenSession(HANDLE process)
+{
+    HANDLE token = NULL;
+    ULONG sessionId = 0xFFFFFFFF, length = 0;
+
+    if (!NT_SUCCESS(NtOpenProcessToken(process, TOKEN_QUERY, &token)))
+        return 0xFFFFFFFE;
+    if (!NT_SUCCESS(NtQueryInformationToken(token, TokenSessionId, &sessionId,
+                                            sizeof(sessionId), &length)) ||
+        length != sizeof(ULONG))
+        sessionId = 0xFFFFFFFD;
+    NtClose(token);
+    return sessionId;
+}
+
 // SystemSessionCreate, as NT's smss uses it for a logon: the caller moves
-// to a new session, and the processes it then creates are in it too.
+// to a new session, and the processes it then creates are in it too. The
+// primary tokens follow their processes (the token's SessionId is its
+// process's session).
 UTEST(SessionCreateMovesTheCallerAndItsNewChildrenToANewSession)
 {
     PROCESS_BASIC_INFORMATION self;
@@ -425,18 +443,22 @@ UTEST(SessionCreateMovesTheCallerAndItsNewChildrenToANewSession)
     UT_EXPECT(sessionId >= 1);
     entry = QueryProcess(self.UniqueProcessId);
     UT_EXPECT(entry != NULL && entry->SessionId == sessionId);
+    UT_EXPECT_EQ(TokenSession(NtCurrentProcess()), sessionId);
     UT_EXPECT_STATUS(NtCreateProcessFromArchive(&process, NULL, PROCESS_ALL_ACCESS, 0, NULL,
                                                 &image, NULL, PROCESS_CREATE_FLAGS_SUSPENDED,
                                                 &child),
                      STATUS_SUCCESS);
     entry = QueryProcess((ULONG_PTR)child.UniqueProcess);
     UT_EXPECT(entry != NULL && entry->SessionId == sessionId);
+    UT_EXPECT_EQ(TokenSession(process), sessionId);
     // Another logon: a session of its own; the child stays where it was made.
     UT_EXPECT_STATUS(NtSetSystemInformation(SystemSessionCreate, &second, sizeof(second)),
                      STATUS_SUCCESS);
     UT_EXPECT(second != sessionId && second >= 1);
     entry = QueryProcess((ULONG_PTR)child.UniqueProcess);
     UT_EXPECT(entry != NULL && entry->SessionId == sessionId);
+    UT_EXPECT_EQ(TokenSession(process), sessionId);
+    UT_EXPECT_EQ(TokenSession(NtCurrentProcess()), second);
     UT_EXPECT_STATUS(NtTerminateProcess(process, STATUS_SUCCESS), STATUS_SUCCESS);
     UT_EXPECT_STATUS(NtClose(process), STATUS_SUCCESS);
 }

@@ -158,6 +158,9 @@ UTEST(QueryInformationTokenErrors)
                                              &length),
                      STATUS_BUFFER_TOO_SMALL);
     UT_EXPECT_EQ(length, sizeof(TOKEN_STATISTICS));
+    UT_EXPECT_STATUS(NtQueryInformationToken(token, TokenSessionId, small, 2, &length),
+                     STATUS_BUFFER_TOO_SMALL);
+    UT_EXPECT_EQ(length, sizeof(ULONG));
     UT_EXPECT_STATUS(NtQueryInformationToken(noQuery, TokenType, &type, sizeof(type), &length),
                      STATUS_ACCESS_DENIED);
     UT_EXPECT_STATUS(NtQueryInformationToken(thread, TokenType, &type, sizeof(type), &length),
