@@ -10,6 +10,10 @@ static void KdpPrintCppValue(const KD_CPP_VALUE *value)
     char name[128];
     const KD_TYPE_RECORD *record;
 
+    if (value->IsBool) {
+        KdpPrint("bool %s\n", value->Value ? "true" : "false");
+        return;
+    }
     if (value->Type == KD_TYPE_NONE) {
         KdpPrint("unsigned int64 0x%llx\n", (unsigned long long)value->Value);
         return;

@@ -739,6 +739,7 @@ const KD_COMMAND KdpTypeCommands[] = {
       "dt mod!Prefix* lists type names" },
     { "??", KdpEvaluateCppCommand, "?? expression",
       "evaluate a C++ expression: sizeof(Type), casts ((nt!_KQUEUE *)addr)->Field, "
-      "#FIELD_OFFSET(Type, Field), . -> [] * & + - * /" },
+      "#FIELD_OFFSET(Type, Field), . -> [] * & + - * /, == != < <= > >= and ! && || "
+      "(C's conversions and short circuit; a truth prints bool true/false)" },
     { NULL, NULL, NULL, NULL },
 };

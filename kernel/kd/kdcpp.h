@@ -9,6 +9,7 @@ typedef struct _KD_CPP_VALUE {
     ULONG Type;                 // KD_TYPE_NONE: a plain number (unsigned int64)
     ULONG Pointers;             // pointers to Type on top of it: (T **) is 2
     BOOLEAN IsLValue;           // an object in memory, at Address
+    BOOLEAN IsBool;             // a comparison's or a logical operator's result
     UCHAR BitPosition;          // a bit field's, in the unit at Address
     UCHAR BitSize;
     ULONG64 Address;

@@ -263,6 +263,55 @@ TEST(CppSizeofCastsAndMembers)
     EXPECT_STREQ(CName(&v), "struct _LIST_ENTRY *");
 }
 
+TEST(CppComparisonsAndLogicalOperators)
+{
+    static KQUEUE queue;
+    static const struct { const char *Text; ULONG64 Truth; } cases[] = {
+        { "1 == 1", 1 }, { "1 != 1", 0 }, { "2 < 3", 1 }, { "3 <= 3", 1 }, { "4 > 5", 0 },
+        { "5 >= 6", 0 }, { "!0", 1 }, { "!7", 0 }, { "!!7", 1 }, { "1 && 0", 0 },
+        { "1 || 0", 1 }, { "0 || 0", 0 }, { "2 && 3", 1 },
+        // C's precedence: < over ==, == over &&, && over ||, + over <.
+        { "1 < 2 == 1", 1 }, { "0 && 0 || 1", 1 }, { "1 || 0 && 0", 1 },
+        { "1 + 1 < 2", 0 }, { "(1 < 2) + 1 == 2", 1 }, { "!(3 > 2) || 4 >= 4", 1 },
+        // A plain number is unsigned int64: -1 is the largest.
+        { "-1 > 1", 1 },
+        // Short circuit: the unread side may not be readable (or even divide by 0).
+        { "0 && ((nt!_KQUEUE *)0x10)->CurrentCount", 0 },
+        { "1 || *(nt!_KQUEUE **)0x10 == 0", 1 }, { "0 && 1 / 0", 0 },
+    };
+    KD_CPP_VALUE v;
+
+    for (size_t i = 0; i < ARRAYSIZE(cases); i++) {
+        if (!Cpp("%s", &v, cases[i].Text) || !v.IsBool || v.Value != cases[i].Truth) {
+            HostTestFail(__FILE__, __LINE__, cases[i].Text);
+            return;
+        }
+    }
+    // A signed field compares signed against another signed one, and widens to
+    // unsigned against a plain (unsigned int64) number.
+    queue.Header.SignalState = -3;
+    queue.CurrentCount = 2;
+    EXPECT(Cpp("((nt!_KQUEUE *)0x%llx)->Header.SignalState < (long)0", &v,
+               (unsigned long long)&queue));
+    EXPECT(v.IsBool && v.Value == 1);
+    EXPECT(Cpp("((nt!_KQUEUE *)0x%llx)->Header.SignalState < 0", &v,
+               (unsigned long long)&queue));
+    EXPECT(v.IsBool && v.Value == 0);
+    // Unsigned 32-bit against signed 32-bit: unsigned, as in C.
+    EXPECT(Cpp("((nt!_KQUEUE *)0x%llx)->CurrentCount < ((nt!_KQUEUE *)0x%llx)->Header.SignalState",
+               &v, (unsigned long long)&queue, (unsigned long long)&queue));
+    EXPECT(v.IsBool && v.Value == 1);
+    // A pointer against 0, and through && as a guard.
+    EXPECT(Cpp("(nt!_KQUEUE *)0x%llx != 0 && ((nt!_KQUEUE *)0x%llx)->CurrentCount == 2",
+               &v, (unsigned long long)&queue, (unsigned long long)&queue));
+    EXPECT(v.IsBool && v.Value == 1);
+    // The evaluated side of && still fails on unreadable memory.
+    EXPECT(!Cpp("1 && ((nt!_KQUEUE *)0x10)->CurrentCount", &v));
+    // Arithmetic on a truth value is a number again.
+    EXPECT(Cpp("(2 > 1) * 5", &v));
+    EXPECT(!v.IsBool && v.Value == 5);
+}
+
 TEST(CppRefusesWhatItCannotEvaluate)
 {
     KD_CPP_VALUE v;
@@ -271,7 +320,8 @@ TEST(CppRefusesWhatItCannotEvaluate)
         "((((((", "->x", "(nt!_KQUEUE)5", "*5", "&5", "5->x", "5.x", "5[1]",
         "#FIELD_OFFSET(nt!_KQUEUE, Nope)", "#NOPE(1)", "sizeof(", "1 +", "nosuchsymbol",
         "((nt!_KQUEUE *)0x10)->CurrentCount", "@rax", "",
-        "((nt!_KQUEUE *)0xdead0000)->Header.Type + 1",
+        "((nt!_KQUEUE *)0xdead0000)->Header.Type + 1", "1 <", "1 == ", "&& 1", "1 &&",
+        "1 ||", "!", "1 =! 2", "1 = 2", "1 << 2", "1 & 2", "1 | 2", "(1 < 2",
     };
 
     for (size_t i = 0; i < ARRAYSIZE(bad); i++) {
