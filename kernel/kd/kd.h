@@ -26,6 +26,10 @@ void DbgBreakPoint(void);
 void KdNotifyImageLoad(void);
 void KdNotifyImageUnload(ULONG64 base, ULONG64 end);
 void KdNotifyProcessDelete(ULONG64 directoryTableBase);
+// A user program's image `imageName` ("tbp.exe") was mapped into `process`
+// (its address space `directoryTableBase`), before its first thread runs:
+// a bu waiting for "tbp!Name" goes into that process.
+void KdNotifyUserImageMap(ULONG64 process, ULONG64 directoryTableBase, const char *imageName);
 
 // ---- Output ----------------------------------------------------------------------
 
@@ -166,6 +170,9 @@ typedef struct _KD_COMMAND {
 // Runs one command line as the shell would; used by the shell itself and by
 // the in-kernel tests.
 KD_COMMAND_RESULT KdpExecuteLine(char *line);
+// The words of the command running now that were typed in quotes (bit i:
+// argv[i]), for a command whose word may be a number or a text (bp).
+extern ULONG64 KdpQuotedWords;
 
 // How deep the running command is nested (1: typed at the prompt; 2: run
 // by `!list -x`...).
@@ -458,6 +465,8 @@ extern const KD_COMMAND KdpDisasmCommands[];   // u, ub, uf (cmddisasm.c)
 // "prog!Name" in the program of the debugger's current thread's process:
 // the symbol's value and size from the program's ELF symbols (cmddisasm.c).
 BOOLEAN KdpLookupCurrentUserSymbol(const char *name, ULONG64 *value, ULONG64 *size);
+// The same in the program `image` ("tbp.exe"): "tbp!Name" names its symbol.
+BOOLEAN KdpLookupUserSymbol(const char *image, const char *name, ULONG64 *value, ULONG64 *size);
 // `!thread`'s state words ("WAIT: (WrQueue) KernelMode Non-Alertable",
 // "RUNNING on processor 0") and its line for one wait object (the address,
 // then what it is), shared with `!exqueue`.
