@@ -305,6 +305,8 @@ typedef struct _KD_FRAME {
     ULONG64 DirectoryTableBase;     // a user frame's address space
     ULONG64 EFlags, SegCs, SegSs;   // known where a trap saved them, else 0
     BOOLEAN User;
+    BOOLEAN Exact;                  // CallSite is where it stopped (frame 0, or what a
+                                    // trap interrupted), not a return address
     KD_UNWIND_CONTEXT Registers;    // by DWARF number; Value[KD_DW_RA] is its rip
 } KD_FRAME;
 
@@ -313,6 +315,8 @@ typedef struct _KD_FRAME {
 #define KD_STACK_NUMBERS 0x1
 #define KD_STACK_ARGS    0x2
 #define KD_STACK_QUIET   0x4
+#define KD_STACK_PARAMS  0x8        // kp: the function's parameters on its line
+#define KD_STACK_PARAM_LINES 0x10   // kP: each parameter on a line of its own
 
 // From a full register set (a trap frame): every register known.
 void KdpPrintStackFromTrap(const struct _KTRAP_FRAME *trap, ULONG maxFrames);
@@ -320,6 +324,11 @@ void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG inden
 // Every register of a trap frame, by DWARF number.
 void KdpContextFromTrap(const struct _KTRAP_FRAME *trap, KD_UNWIND_CONTEXT *context);
 void KdpPrintStackEx(const KD_STACK_START *start, ULONG maxFrames, ULONG indent, ULONG flags);
+// kp/kP's call site: "nt!Name(type name = value, ...)+0x1a" from the debug
+// information's parameters (params.c). FALSE when it has no function there
+// (the caller prints `symbol`, "nt!Name+0x1a", as k does).
+BOOLEAN KdpPrintFrameFunction(const KD_FRAME *frame, const char *symbol, ULONG flags,
+                              const char *imageName);
 // One line of such a listing (`.frame` prints the frame it selects so).
 void KdpPrintFrameLine(const KD_FRAME *frame, ULONG index, ULONG flags, ULONG indent,
                        const char *imageName);

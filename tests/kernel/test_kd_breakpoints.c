@@ -178,6 +178,28 @@ KTEST(KdPassCountStopsOnThatPassAndEveryOneAfter)
     KtClearBreakpoints();
 }
 
+// kp and kP at a breakpoint: frame 0's parameter is in its register (the
+// trap saved them all); the caller's, past frame 0, is shown only where
+// the debug information puts it somewhere the walk recovered.
+KTEST(KdKpShowsTheParametersOfEachFrame)
+{
+    static const char *const script[] = { "kp 2", "kP 1", "g", NULL };
+    const char *caller;
+
+    KtClearBreakpoints();
+    KtKdRun("bp nt!KtBpTarget");
+    KT_EXPECT_EQ(KtRunWithScript(script, KtBpCaller, 5), 17);
+    KtKdExpect("kd> kp 2\nChild-SP          RetAddr           Call Site\n");
+    KtKdExpect(" nt!KtBpTarget(unsigned long value = 0x5)\n");
+    caller = KtKdExpect(" nt!KtBpCaller(unsigned long value = ");
+    KT_EXPECT(caller && (!strncmp(caller + 37, "0x5)+0x", 7) ||
+                         !strncmp(caller + 37, "<value unavailable>)+0x", 23)));
+    KtKdExpect("kd> kP 1\nChild-SP          RetAddr           Call Site\n");
+    KtKdExpect(" nt!KtBpTarget(\n\t\t\tunsigned long value = 0x5)\n(more frames not shown)\n");
+    KT_EXPECT(!KtScriptExhausted);
+    KtClearBreakpoints();
+}
+
 KTEST(KdBreakpointListsDisablesEnablesAndClearsByIdRangeAndStar)
 {
     static const char *const script[] = { "g", NULL };
