@@ -86,6 +86,9 @@ USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c)) \
                 $(patsubst kernel/rtl/%.c,$(BUILD)/user/rtl/%.o,$(USER_RTL_SRC))
 USER_PROGRAM_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(USER_PROGRAM_DIRS:%=%*.c)))
 USER_EXE := $(USER_PROGRAMS:%=$(BUILD)/user/%.exe)
+# The system's own programs (user/NAME/) give dt their types too; the test
+# programs do not (each would add about half a second of gentypes).
+USER_TYPED_EXE := $(patsubst user/%/,$(BUILD)/user/%.exe,$(filter user/%,$(USER_PROGRAM_DIRS)))
 
 # Drivers: each directory kernel/drivers/NAME/ and tests/drivers/NAME/ is an
 # image NAME.sys (docs/drivers.md): position-independent code linked as an
@@ -266,8 +269,9 @@ $(BUILD)/ksyms-empty.c: tools/gensyms.py
 	@mkdir -p $(BUILD)
 	@$(PYTHON) tools/gensyms.py --empty -o $@
 
-# The type tables (dt, ??) come the same way: from the first link's DWARF
-# and each driver's (tools/gentypes.py), into the same last segment.
+# The type tables (dt, ??) come the same way: from the first link's DWARF,
+# each driver's and each system program's (tools/gentypes.py), into the
+# same last segment.
 $(BUILD)/ktypes-empty.c: tools/gentypes.py
 	@mkdir -p $(BUILD)
 	@$(TYPES_PYTHON) tools/gentypes.py --empty -o $@
@@ -280,10 +284,11 @@ $(BUILD)/ksyms.c: $(BUILD)/sleuth.pass1.elf tools/gensyms.py
 	@echo "  SYMS    $@"
 	@$(PYTHON) tools/gensyms.py --nm $(NM) -o $@ $<
 
-$(BUILD)/ktypes.c: $(BUILD)/sleuth.pass1.elf $(DRIVER_SYS) tools/gentypes.py
+$(BUILD)/ktypes.c: $(BUILD)/sleuth.pass1.elf $(DRIVER_SYS) $(USER_TYPED_EXE) tools/gentypes.py
 	@echo "  TYPES   $@"
 	@$(TYPES_PYTHON) tools/gentypes.py -o $@ nt=$< \
-	    $(foreach s,$(DRIVER_SYS),$(notdir $(s:.sys=))=$(s))
+	    $(foreach s,$(DRIVER_SYS),$(notdir $(s:.sys=))=$(s)) \
+	    $(foreach s,$(USER_TYPED_EXE),$(notdir $(s:.exe=))=$(s))
 
 $(ELF): $(BUILD)/sleuth.pass1.elf $(BUILD)/ksyms.o $(BUILD)/ktypes.o
 	@echo "  LD      $@"

@@ -5,10 +5,18 @@
   gentypes.py -o ktypes.c nt=sleuth.pass1.elf mup=mup.sys ...
 
 Every structure, union, enum and typedef of each image (the kernel's first
-link and each driver) is read with pyelftools, the types they reach with
-them (pointers, arrays, base types, function types). A type that two images
-describe alike (the NDK's _IRP in the kernel and in every driver) is stored
-once; each module keeps its own list of the names it knows.
+link, each driver and each system program) is read with pyelftools, the
+types they reach with them (pointers, arrays, base types, function types).
+A type that two images describe alike (the NDK's _IRP in the kernel and in
+every driver) is stored once; each module keeps its own list of the names
+it knows.
+
+For `kp` and `kP`, each module also lists its functions (start, size) with
+their parameters: name, type, and where the value is over the function's
+code, from DW_AT_location (a register, memory at a register or the CFA
+plus an offset, a register plus an offset, a constant). What the debugger
+cannot follow (DW_OP_entry_value, pieces, anything else) is not listed, so
+kp says the value is unavailable there.
 
 The tables are C arrays in .ksyms, the image's last segment, written after
 the first link like the symbol table (tools/gensyms.py), so adding them
@@ -20,6 +28,9 @@ import hashlib
 import os
 import sys
 
+from elftools.dwarf.dwarf_expr import DWARFExprParser
+from elftools.dwarf.locationlists import BaseAddressEntry, LocationEntry, LocationExpr, \
+    LocationParser
 from elftools.elf.elffile import ELFFile
 
 HEADER = '#include "kd/kdtype.h"\n\n'
@@ -32,6 +43,12 @@ AGGREGATE_TAGS = {"DW_TAG_structure_type": STRUCT, "DW_TAG_union_type": UNION,
 QUALIFIER_TAGS = {"DW_TAG_const_type", "DW_TAG_volatile_type", "DW_TAG_restrict_type",
                   "DW_TAG_atomic_type"}
 NAMED_TAGS = set(AGGREGATE_TAGS) | {"DW_TAG_enumeration_type", "DW_TAG_typedef"}
+
+# Where a parameter is: KD_PARAMETER_KIND (kdtype.h), same order; the
+# register CFA is the frame's canonical frame address (DW_OP_fbreg's base).
+LOC_REGISTER, LOC_MEMORY, LOC_VALUE, LOC_CONSTANT = range(4)
+REG_CFA = 0xFF
+DW_OP_REG0, DW_OP_REG31, DW_OP_BREG0, DW_OP_BREG31 = 0x50, 0x6F, 0x70, 0x8F
 
 # Base encodings: KD_BASE_ENCODING.
 ENC_SIGNED, ENC_UNSIGNED, ENC_BOOL, ENC_FLOAT = range(4)
@@ -61,6 +78,8 @@ class Tables:
         self.members = []
         self.enumerators = []
         self.by_key = {"void": 0}
+        self.parameters = []      # (name, type, first location, count)
+        self.locations = []       # (begin, end, kind, register, offset)
 
     def string(self, text):
         if text not in self.strings:
@@ -80,13 +99,20 @@ class Module:
         self.named = []           # every named type DIE
         self.keys = {}            # DIE offset -> key
         self.indexes = {}         # DIE offset -> record index
+        self.functions = []       # (start, size, name, first parameter, count)
+        subprograms = []
         with open(path, "rb") as f:
             elf = ELFFile(f)
             if not elf.has_dwarf_info():
                 raise SystemExit("gentypes: %s has no DWARF (build with -g)" % path)
+            # A driver is linked at 0: its addresses are offsets from its base.
+            self.relative = elf.header["e_type"] == "ET_DYN"
             dwarf = elf.get_dwarf_info()
             for cu in dwarf.iter_CUs():
                 for die in cu.iter_DIEs():
+                    if die.tag == "DW_TAG_subprogram" and "DW_AT_low_pc" in die.attributes \
+                            and "DW_AT_high_pc" in die.attributes and name_of(die):
+                        subprograms.append((cu, die))
                     if die.tag in NAMED_TAGS and "DW_AT_name" in die.attributes:
                         self.named.append(die)
                         if die.tag != "DW_TAG_typedef" and \
@@ -97,6 +123,92 @@ class Module:
                 die = self.complete(die)
                 kind = self.index(die)
                 self.visible.setdefault(name_of(die), kind)
+            self.read_functions(dwarf, subprograms)
+
+    # ---- functions and their parameters (kp, kP) ----
+
+    def read_functions(self, dwarf, subprograms):
+        parser = LocationParser(dwarf.location_lists())
+        expr = DWARFExprParser(dwarf.structs)
+        seen = set()
+        for cu, die in subprograms:
+            low = die.attributes["DW_AT_low_pc"].value
+            high = die.attributes["DW_AT_high_pc"]
+            size = high.value if high.form != "DW_FORM_addr" else high.value - low
+            if low in seen or size <= 0:
+                continue
+            seen.add(low)
+            frame = die.attributes.get("DW_AT_frame_base")
+            cfa_based = frame is not None and frame.form == "DW_FORM_exprloc" and \
+                list(frame.value) == [0x9C]      # DW_OP_call_frame_cfa
+            t = self.tables
+            first = len(t.parameters)
+            for c in die.iter_children():
+                if c.tag != "DW_TAG_formal_parameter":
+                    continue
+                locs = self.parameter_locations(parser, expr, cu, c, low, size, cfa_based)
+                t.parameters.append((t.string(name_of(c)), self.index(self.target(c)),
+                                     len(t.locations), len(locs)))
+                t.locations.extend(locs)
+            self.functions.append((low, size, t.string(name_of(die)), first,
+                                   len(t.parameters) - first))
+        self.functions.sort()
+
+    @staticmethod
+    def decode(expr, code, cfa_based):
+        """One location expression: (kind, register, offset), or None."""
+        try:
+            ops = expr.parse_expr(code)
+        except Exception:
+            return None
+        o = [(op.op, op.args) for op in ops]
+        if len(o) == 1 and DW_OP_REG0 <= o[0][0] <= DW_OP_REG31:
+            return (LOC_REGISTER, o[0][0] - DW_OP_REG0, 0)
+        if len(o) == 1 and o[0][0] == 0x90:                    # DW_OP_regx
+            return (LOC_REGISTER, o[0][1][0], 0) if o[0][1][0] < 17 else None
+        if len(o) == 1 and DW_OP_BREG0 <= o[0][0] <= DW_OP_BREG31:
+            return (LOC_MEMORY, o[0][0] - DW_OP_BREG0, o[0][1][0])
+        if len(o) == 1 and o[0][0] == 0x91 and cfa_based:     # DW_OP_fbreg
+            return (LOC_MEMORY, REG_CFA, o[0][1][0])
+        if len(o) == 2 and o[1][0] == 0x9F:                    # ...; DW_OP_stack_value
+            op, args = o[0]
+            if DW_OP_BREG0 <= op <= DW_OP_BREG31:
+                return (LOC_VALUE, op - DW_OP_BREG0, args[0])
+            if 0x30 <= op <= 0x4F:                              # DW_OP_lit0..31
+                return (LOC_CONSTANT, 0, op - 0x30)
+            if op in (0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x10, 0x11):   # DW_OP_const*
+                return (LOC_CONSTANT, 0, args[0])
+        return None
+
+    def parameter_locations(self, parser, expr, cu, die, low, size, cfa_based):
+        """[(begin, end, kind, register, offset)], offsets from the function's start."""
+        attr = die.attributes.get("DW_AT_location")
+        if attr is None:
+            return []
+        try:
+            loc = parser.parse_from_attribute(attr, cu["version"], die)
+        except Exception:
+            return []       # an encoding pyelftools does not read (clang's loclistx)
+        if isinstance(loc, LocationExpr):
+            d = self.decode(expr, loc.loc_expr, cfa_based)
+            return [(0, size) + d] if d else []
+        top = cu.get_top_DIE()
+        base = top.attributes["DW_AT_low_pc"].value if "DW_AT_low_pc" in top.attributes \
+            else 0
+        out = []
+        for entry in loc:
+            if isinstance(entry, BaseAddressEntry):
+                base = entry.base_address
+                continue
+            if not isinstance(entry, LocationEntry) or entry.begin_offset < 0:
+                continue
+            begin = entry.begin_offset + (0 if entry.is_absolute else base)
+            end = entry.end_offset + (0 if entry.is_absolute else base)
+            d = self.decode(expr, entry.loc_expr, cfa_based)
+            begin, end = max(begin, low) - low, min(end, low + size) - low
+            if d and begin < end and -(1 << 31) <= d[2] < (1 << 31):
+                out.append((begin, end) + d)
+        return out
 
     # A named aggregate's declaration stands for its definition, if the
     # image has one.
@@ -300,22 +412,24 @@ def c_int64(value):
     return "%dLL" % value
 
 
+def write_array(f, declaration, rows, row, empty):
+    """One table: `declaration` = { row % each of rows }; C has no empty arrays."""
+    f.write(SECTION + declaration + " = {\n")
+    for r in rows or [empty]:
+        f.write("    " + row % r + ",\n")
+    f.write("};\n")
+
+
 def write(path, tables, modules):
-    # Array sizes of at least 1: C has no empty arrays.
     with open(path, "w") as f:
         f.write(HEADER)
-        f.write(SECTION + "const KD_TYPE_RECORD KdpTypeRecords[] = {\n")
-        for r in tables.records:
-            f.write("    { %d, %d, 0, 0x%x, 0x%x, 0x%x, 0x%x },\n" % r)
-        f.write("};\n")
-        f.write(SECTION + "const KD_TYPE_MEMBER KdpTypeMembers[] = {\n")
-        for m in tables.members or [(0, 0, 0, 0, 0)]:
-            f.write("    { 0x%x, 0x%x, 0x%x, %d, %d },\n" % m)
-        f.write("};\n")
-        f.write(SECTION + "const KD_TYPE_ENUMERATOR KdpTypeEnumerators[] = {\n")
-        for n, v in tables.enumerators or [(0, 0)]:
-            f.write("    { %s, 0x%x },\n" % (c_int64(v), n))
-        f.write("};\n")
+        write_array(f, "const KD_TYPE_RECORD KdpTypeRecords[]", tables.records,
+                    "{ %d, %d, 0, 0x%x, 0x%x, 0x%x, 0x%x }", None)
+        write_array(f, "const KD_TYPE_MEMBER KdpTypeMembers[]", tables.members,
+                    "{ 0x%x, 0x%x, 0x%x, %d, %d }", (0, 0, 0, 0, 0))
+        write_array(f, "const KD_TYPE_ENUMERATOR KdpTypeEnumerators[]",
+                    [(c_int64(v), n) for n, v in tables.enumerators], "{ %s, 0x%x }",
+                    ("0", 0))
         # Names in arrays of their own: a string literal would land in
         # .rodata and move every symbol after it.
         for i, mod in enumerate(modules):
@@ -323,15 +437,20 @@ def write(path, tables, modules):
                     % (i, c_string(mod.name)[:-3] + '"'))
         for i, mod in enumerate(modules):
             names = sorted(mod.visible.items(), key=lambda kv: kv[0].lower())
-            f.write(SECTION + "static const ULONG KdpModuleTypes%d[] = {\n" % i)
-            for _, index in names or [("", 0)]:
-                f.write("    0x%x,\n" % index)
-            f.write("};\n")
+            write_array(f, "static const ULONG KdpModuleTypes%d[]" % i,
+                        [index for _, index in names], "0x%x", 0)
+        for i, mod in enumerate(modules):
+            write_array(f, "static const KD_TYPE_FUNCTION KdpModuleFunctions%d[]" % i,
+                        mod.functions, "{ 0x%x, 0x%x, 0x%x, 0x%x, %d }", (0, 0, 0, 0, 0))
+        write_array(f, "const KD_TYPE_PARAMETER KdpTypeParameters[]", tables.parameters,
+                    "{ 0x%x, 0x%x, 0x%x, %d }", (0, 0, 0, 0))
+        write_array(f, "const KD_TYPE_LOCATION KdpTypeLocations[]", tables.locations,
+                    "{ 0x%x, 0x%x, %d, %d, %d }", (0, 0, 0, 0, 0))
         f.write(SECTION + "const KD_TYPE_MODULE KdpTypeModules[] = {\n")
         for i, mod in enumerate(modules):
-            f.write("    { KdpModuleName%d, KdpModuleTypes%d, %d },\n"
-                    % (i, i, len(mod.visible)))
-        f.write("    { 0, 0, 0 },\n};\n")
+            f.write("    { KdpModuleName%d, KdpModuleTypes%d, %d, KdpModuleFunctions%d, %d, %d },"
+                    "\n" % (i, i, len(mod.visible), i, len(mod.functions), int(mod.relative)))
+        f.write("    { 0, 0, 0, 0, 0, 0 },\n};\n")
         f.write(SECTION + "const ULONG KdpTypeRecordCount = %d;\n" % len(tables.records))
         f.write(SECTION + "const char KdpTypeNames[] =\n")
         for s in tables.pool:

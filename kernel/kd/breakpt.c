@@ -248,6 +248,15 @@ KD_BREAKPOINT *KdpFindHardwareHit(ULONG64 dr6)
 
 // ---- Loader and process hooks --------------------------------------------------------
 
+// Does "mod!Name" name a loaded driver or nt (not a user program)?
+static BOOLEAN KdpNamesKernelModule(const char *expression)
+{
+    const char *bang = strchr(expression, '!');
+    KD_MODULE module;
+
+    return bang && KdpFindModuleByName(expression, (size_t)(bang - expression), &module);
+}
+
 void KdNotifyImageLoad(void)
 {
     BOOLEAN interruptsWere = KiDisableInterrupts();
@@ -257,6 +266,7 @@ void KdNotifyImageLoad(void)
         ULONG64 address;
 
         if (!breakpoint->InUse || !breakpoint->Deferred ||
+            !KdpNamesKernelModule(breakpoint->Expression) ||
             !KdpLookupSymbolValue(breakpoint->Expression, &address))
             continue;
         breakpoint->Address = address;
@@ -291,6 +301,32 @@ void KdNotifyImageUnload(ULONG64 base, ULONG64 end)
     KiRestoreInterrupts(interruptsWere);
 }
 
+void KdNotifyUserImageMap(ULONG64 process, ULONG64 directoryTableBase, const char *imageName)
+{
+    BOOLEAN interruptsWere = KiDisableInterrupts();
+
+    for (ULONG i = 0; i < KD_MAX_BREAKPOINTS; i++) {
+        KD_BREAKPOINT *breakpoint = &KdpBreakpoints[i];
+        ULONG64 address;
+
+        if (!breakpoint->InUse || !breakpoint->Deferred || breakpoint->Hardware ||
+            !KdpLookupUserSymbol(imageName, breakpoint->Expression, &address, NULL))
+            continue;
+        // This process's from now on, and its only: another copy of the
+        // program does not stop on it (it waits for this one to end).
+        breakpoint->Address = address;
+        breakpoint->DirectoryTableBase = directoryTableBase;
+        breakpoint->Process = process;
+        breakpoint->Deferred = FALSE;
+        // At the kd> prompt (.start) the int3s are out: the resume puts it in.
+        if (!KdpState.Active && breakpoint->Enabled &&
+            KdpPatchCode(directoryTableBase, address, KD_INT3_OPCODE,
+                         &breakpoint->OriginalByte, &breakpoint->InsertedPhysical))
+            breakpoint->Inserted = TRUE;
+    }
+    KiRestoreInterrupts(interruptsWere);
+}
+
 void KdNotifyProcessDelete(ULONG64 directoryTableBase)
 {
     BOOLEAN interruptsWere = KiDisableInterrupts();
@@ -301,7 +337,15 @@ void KdNotifyProcessDelete(ULONG64 directoryTableBase)
         if (!breakpoint->InUse || breakpoint->DirectoryTableBase != directoryTableBase)
             continue;
         KdpTakeOut(breakpoint);
-        breakpoint->InUse = FALSE;
+        // A bu names a symbol: it waits for the program's next process. A
+        // bp set on an address has nothing left to stand on.
+        if (breakpoint->Expression[0] && !breakpoint->Hardware) {
+            breakpoint->Deferred = TRUE;
+            breakpoint->DirectoryTableBase = 0;
+            breakpoint->Process = 0;
+        } else {
+            breakpoint->InUse = FALSE;
+        }
     }
     // A ba of the process must not fire in another one running the same
     // addresses once the process is gone.

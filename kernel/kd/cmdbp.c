@@ -46,6 +46,7 @@ static KD_BREAKPOINT *KdpAllocateBreakpoint(void)
             breakpoint->InUse = TRUE;
             breakpoint->Enabled = TRUE;
             breakpoint->Id = i;
+            breakpoint->Passes = breakpoint->PassesLeft = 1;
             return breakpoint;
         }
     }
@@ -157,10 +158,41 @@ static BOOLEAN KdpCheckLengths(const char *expression, const char *commands)
     return TRUE;
 }
 
-static void KdpSetCommands(KD_BREAKPOINT *breakpoint, const char *commands)
+static void KdpSetCommands(KD_BREAKPOINT *breakpoint, const char *commands, ULONG passes)
 {
     RtlStringPrintf(breakpoint->Commands, sizeof(breakpoint->Commands), "%s",
                     commands ? commands : "");
+    breakpoint->Passes = breakpoint->PassesLeft = passes;
+}
+
+// What follows a breakpoint's address: [Passes] ["commands"], as WinDbg
+// reads them: a word typed in quotes is the commands, another is the pass
+// count (an expression, at least 1). FALSE after an error line.
+static BOOLEAN KdpParseTail(int argc, char **argv, int arg, ULONG *passes,
+                            const char **commands)
+{
+    ULONG64 value;
+
+    *passes = 1;
+    *commands = "";
+    if (arg < argc && !(arg < 64 && (KdpQuotedWords & (1ULL << arg)))) {
+        if (!KdpGetValue(argv[arg], &value))
+            return FALSE;
+        if (value == 0 || value > 0xFFFFFFFFULL) {
+            KdpPrint("The pass count must be 1 to 0xffffffff\n");
+            return FALSE;
+        }
+        *passes = (ULONG)value;
+        arg++;
+    }
+    if (arg < argc)
+        *commands = argv[arg++];
+    if (arg < argc) {
+        KdpPrint("Extra argument '%s': usage: %s Address [Passes] [\"commands\"]\n", argv[arg],
+                 argv[0]);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 // bp and bu. A bu on a module not loaded is kept by name and resolved when
@@ -174,15 +206,17 @@ static KD_COMMAND_RESULT KdpSetSoftware(int argc, char **argv, BOOLEAN deferrabl
     const char *text, *commands, *bang;
     KD_BREAKPOINT *breakpoint;
     KD_MODULE module;
+    ULONG passes;
 
     if (!ok)
         return KdCommandContinue;
-    if (argc - arg < 1 || argc - arg > 2) {
-        KdpPrint("Usage: %s [/p EPROCESS] Address [\"commands\"]\n", argv[0]);
+    if (argc - arg < 1 || argc - arg > 3) {
+        KdpPrint("Usage: %s [/p EPROCESS] Address [Passes] [\"commands\"]\n", argv[0]);
         return KdCommandContinue;
     }
     text = argv[arg];
-    commands = argc - arg == 2 ? argv[arg + 1] : "";
+    if (!KdpParseTail(argc, argv, arg + 1, &passes, &commands))
+        return KdCommandContinue;
     if (!KdpCheckLengths(text, commands))
         return KdCommandContinue;
     bang = strchr(text, '!');
@@ -219,7 +253,7 @@ static KD_COMMAND_RESULT KdpSetSoftware(int argc, char **argv, BOOLEAN deferrabl
         breakpoint->Deferred = deferred;
         if (deferrable)
             RtlStringPrintf(breakpoint->Expression, sizeof(breakpoint->Expression), "%s", text);
-        KdpSetCommands(breakpoint, commands);
+        KdpSetCommands(breakpoint, commands, passes);
     }
     KdpEndChange();
     return KdCommandContinue;
@@ -241,7 +275,7 @@ static KD_COMMAND_RESULT KdpBa(int argc, char **argv)
     ULONG64 processArgument, process = 0, space = 0, address, size = 0;
     BOOLEAN ok;
     int arg = KdpProcessOption(argc, argv, &processArgument, &ok);
-    ULONG used = 0;
+    ULONG used = 0, passes;
     UCHAR access;
     const char *commands = "";
     KD_BREAKPOINT *breakpoint = NULL;
@@ -260,12 +294,11 @@ static KD_COMMAND_RESULT KdpBa(int argc, char **argv)
             goto usage;
         arg += 2;
     }
-    if (argc - arg < 1 || argc - arg > 2)
+    if (argc - arg < 1 || argc - arg > 3)
         goto usage;
-    if (!KdpGetValue(argv[arg], &address))
+    if (!KdpGetValue(argv[arg], &address) ||
+        !KdpParseTail(argc, argv, arg + 1, &passes, &commands))
         return KdCommandContinue;
-    if (argc - arg == 2)
-        commands = argv[arg + 1];
     if (!KdpCheckLengths(argv[arg], commands))
         return KdCommandContinue;
     if (access != 'e' && access != 'r' && access != 'w') {
@@ -321,12 +354,12 @@ static KD_COMMAND_RESULT KdpBa(int argc, char **argv)
         breakpoint->Address = address;
         breakpoint->DirectoryTableBase = space;
         breakpoint->Process = process;
-        KdpSetCommands(breakpoint, commands);
+        KdpSetCommands(breakpoint, commands, passes);
     }
     KdpEndChange();
     return KdCommandContinue;
 usage:
-    KdpPrint("Usage: ba [/p EPROCESS] e|r|w Size Address [\"commands\"]\n");
+    KdpPrint("Usage: ba [/p EPROCESS] e|r|w Size Address [Passes] [\"commands\"]\n");
     return KdCommandContinue;
 }
 
@@ -356,9 +389,10 @@ static void KdpListOne(const KD_BREAKPOINT *breakpoint)
     if (breakpoint->Hardware)
         RtlStringPrintf(kind, sizeof(kind), " %c %u ", breakpoint->Access, breakpoint->Size);
     KdpFormatBreakpointSymbol(breakpoint, symbol, sizeof(symbol));
-    KdpPrint("%2u %c%s %s Clear  %s%s0001 (0001) %s", breakpoint->Id,
+    KdpPrint("%2u %c%s %s Clear  %s%s%04x (%04x) %s", breakpoint->Id,
              breakpoint->Enabled ? 'e' : 'd', breakpoint->Deferred ? "u" : "",
-             breakpoint->Enabled ? "Disable" : "Enable", address, kind, symbol);
+             breakpoint->Enabled ? "Disable" : "Enable", address, kind, breakpoint->PassesLeft,
+             breakpoint->Passes, symbol);
     if (breakpoint->Commands[0])
         KdpPrint(" \"%s\"", breakpoint->Commands);
     KdpPrint("\n");
@@ -469,11 +503,12 @@ static KD_COMMAND_RESULT KdpBe(int argc, char **argv)
 }
 
 const KD_COMMAND KdpBreakpointCommands[] = {
-    { "bp", KdpBp, "bp [/p EPROCESS] Address [\"commands\"]",
-      "set a breakpoint (kernel, driver, or a user address in one process only)" },
-    { "bu", KdpBu, "bu [/p EPROCESS] mod!Symbol [\"commands\"]",
+    { "bp", KdpBp, "bp [/p EPROCESS] Address [Passes] [\"commands\"]",
+      "set a breakpoint (kernel, driver, or a user address in one process only); "
+      "Passes: stop on that pass, counted under g" },
+    { "bu", KdpBu, "bu [/p EPROCESS] mod!Symbol [Passes] [\"commands\"]",
       "set a breakpoint by name, kept until its module loads" },
-    { "ba", KdpBa, "ba [/p EPROCESS] e|r|w Size Address [\"commands\"]",
+    { "ba", KdpBa, "ba [/p EPROCESS] e|r|w Size Address [Passes] [\"commands\"]",
       "set a processor (debug-register) breakpoint: execute, read/write or write" },
     { "bl", KdpBl, "bl [Id[-Id]|*]...", "list the breakpoints" },
     { "bc", KdpBc, "bc Id[-Id][,Id...]|*", "clear breakpoints" },

@@ -5,31 +5,58 @@
 #include "kd/kdcpp.h"
 #include "kd/kdparse.h"
 
+void KdpPrintCppScalar(ULONG type, ULONG pointers, ULONG64 value)
+{
+    const KD_TYPE_RECORD *record = KdpTypeRecord(KdpTypeResolve(type));
+
+    if (pointers || record->Kind == KdTypePointer || record->Kind == KdTypeArray) {
+        KdpPrint("0x");
+        KdpPrintAddress(value);
+        return;
+    }
+    if (record->Kind == KdTypeEnum) {
+        for (ULONG i = 0; i < record->Count; i++) {
+            const KD_TYPE_ENUMERATOR *e = &KdpTypeEnumerators[record->Target + i];
+
+            if ((ULONG64)e->Value == value) {
+                KdpPrint("%s ", KdpTypeString(e->Name));
+                break;
+            }
+        }
+        KdpPrint("(0n%lld)", (long long)value);
+    } else if (record->Encoding == KdBaseSigned) {
+        KdpPrint("0n%lld", (long long)value);
+    } else {
+        KdpPrint("0x%llx", (unsigned long long)value);
+    }
+}
+
+void KdpFormatCppTypeName(ULONG type, ULONG pointers, char *name, size_t size)
+{
+    KdpTypeFormatCName(type, name, size);
+    for (ULONG i = 0; i < pointers; i++) {
+        size_t length = strlen(name);
+
+        RtlStringPrintf(name + length, size - length, " *");
+    }
+}
+
 static void KdpPrintCppValue(const KD_CPP_VALUE *value)
 {
     char name[128];
     const KD_TYPE_RECORD *record;
 
+    if (value->IsBool) {
+        KdpPrint("bool %s\n", value->Value ? "true" : "false");
+        return;
+    }
     if (value->Type == KD_TYPE_NONE) {
         KdpPrint("unsigned int64 0x%llx\n", (unsigned long long)value->Value);
         return;
     }
-    KdpTypeFormatCName(value->Type, name, sizeof(name));
-    for (ULONG i = 0; i < value->Pointers; i++) {
-        size_t length = strlen(name);
-
-        RtlStringPrintf(name + length, sizeof(name) - length, " *");
-    }
+    KdpFormatCppTypeName(value->Type, value->Pointers, name, sizeof(name));
     record = KdpTypeRecord(KdpTypeResolve(value->Type));
-    if (value->Pointers || record->Kind == KdTypePointer) {
-        KdpPrint("%s 0x", name);
-        KdpPrintAddress(value->Value);
-        KdpPrint("\n");
-        return;
-    }
-    switch (record->Kind) {
-    case KdTypeStruct:
-    case KdTypeUnion:
+    if (!value->Pointers && (record->Kind == KdTypeStruct || record->Kind == KdTypeUnion)) {
         // A counted string shows its text first, as WinDbg's ?? does.
         if (strcmp(KdpTypeString(record->Name), "_UNICODE_STRING") == 0) {
             KdpPrint("struct ");
@@ -39,31 +66,11 @@ static void KdpPrintCppValue(const KD_CPP_VALUE *value)
             KdpPrint("%s\n", name);
         }
         KdpTypePrintFields(value->Type, value->Address);
-        break;
-    case KdTypeArray:
-        KdpPrint("%s 0x", name);
-        KdpPrintAddress(value->Value);
-        KdpPrint("\n");
-        break;
-    case KdTypeEnum:
-        KdpPrint("%s ", name);
-        for (ULONG i = 0; i < record->Count; i++) {
-            const KD_TYPE_ENUMERATOR *e = &KdpTypeEnumerators[record->Target + i];
-
-            if ((ULONG64)e->Value == value->Value) {
-                KdpPrint("%s ", KdpTypeString(e->Name));
-                break;
-            }
-        }
-        KdpPrint("(0n%lld)\n", (long long)value->Value);
-        break;
-    default:
-        if (record->Encoding == KdBaseSigned)
-            KdpPrint("%s 0n%lld\n", name, (long long)value->Value);
-        else
-            KdpPrint("%s 0x%llx\n", name, (unsigned long long)value->Value);
-        break;
+        return;
     }
+    KdpPrint("%s ", name);
+    KdpPrintCppScalar(value->Type, value->Pointers, value->Value);
+    KdpPrint("\n");
 }
 
 KD_COMMAND_RESULT KdpEvaluateCppCommand(int argc, char **argv)

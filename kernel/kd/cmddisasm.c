@@ -154,15 +154,14 @@ static BOOLEAN KdpSameLetters(const char *a, const char *b, size_t length)
     return TRUE;
 }
 
-BOOLEAN KdpLookupCurrentUserSymbol(const char *name, ULONG64 *value, ULONG64 *size)
+BOOLEAN KdpLookupUserSymbol(const char *image, const char *name, ULONG64 *value, ULONG64 *size)
 {
-    char image[PROCESS_IMAGE_NAME_LENGTH + 1];
     const char *bang = strchr(name, '!'), *dot;
     KD_USER_NAME_SEARCH search = { bang ? bang + 1 : name, 0, 0, FALSE };
     const UCHAR *file;
     SIZE_T fileSize;
 
-    if (!bang || !KdpCurrentImageName(image, sizeof(image)))
+    if (!bang)
         return FALSE;
     // "lpcdemo!Name" names the program lpcdemo.exe.
     dot = strchr(image, '.');
@@ -178,6 +177,14 @@ BOOLEAN KdpLookupCurrentUserSymbol(const char *name, ULONG64 *value, ULONG64 *si
     if (size)
         *size = search.Size;
     return TRUE;
+}
+
+BOOLEAN KdpLookupCurrentUserSymbol(const char *name, ULONG64 *value, ULONG64 *size)
+{
+    char image[PROCESS_IMAGE_NAME_LENGTH + 1];
+
+    return KdpCurrentImageName(image, sizeof(image)) &&
+           KdpLookupUserSymbol(image, name, value, size);
 }
 
 // Where the function holding `address` starts and how long it is (0 when
@@ -593,19 +600,78 @@ static BOOLEAN KdpFlowBlock(ULONG64 address, ULONG64 low, ULONG64 high, ULONG *p
     }
 }
 
+// "nt!Name+0x41 (ffffffff`80123456)", or the address alone outside every
+// module, as uf /c names a function and its call sites.
+static void KdpPrintNamedAddress(ULONG64 address)
+{
+    char symbol[128];
+
+    if (KdpSymbolizeCode(NULL, address, symbol, sizeof(symbol))) {
+        KdpPrint("%s (", symbol);
+        KdpPrintAddress(address);
+        KdpPrint(")");
+    } else {
+        KdpPrintAddress(address);
+    }
+}
+
+// uf /c: only the calls, each under its call site, WinDbg's layout:
+//   nt!Caller (ffffffff`80101000)
+//     nt!Caller+0x1a (ffffffff`8010101a):
+//       call to nt!Callee (ffffffff`80102000)
+static void KdpPrintCalls(ULONG64 function)
+{
+    KdpPrintNamedAddress(function);
+    KdpPrint("\n");
+    for (ULONG i = 0; i < KdpFlowCount; i++) {
+        UCHAR code[KD_MAX_INSTRUCTION_LENGTH];
+        ULONG available = KdpReadCode(KdpFlow[i].Address, code, sizeof(code));
+        KD_INSTRUCTION instruction;
+        char text[256];
+        const char *operands = text;
+
+        if (!available)
+            continue;
+        KdpDisasmFormat(code, available, KdpFlow[i].Address, KdpSymbolizeCode, NULL, text,
+                        sizeof(text), &instruction);
+        if (instruction.Flow != KdFlowCall)
+            continue;
+        // The line is "bytes mnemonic operands": the target is what follows.
+        for (ULONG word = 0; word < 2; word++) {
+            while (*operands && *operands != ' ')
+                operands++;
+            while (*operands == ' ')
+                operands++;
+        }
+        KdpPrint("  ");
+        KdpPrintNamedAddress(KdpFlow[i].Address);
+        KdpPrint(":\n    call to %s\n", operands);
+    }
+}
+
 static KD_COMMAND_RESULT KdpUnassembleFunction(int argc, char **argv)
 {
     ULONG64 address, function, size, low = 0, high = ~0ULL, last = 0;
     ULONG pending = 0;
-    BOOLEAN complete = TRUE;
+    BOOLEAN complete = TRUE, callsOnly = FALSE;
+    int at = 1;
 
     // Keeps `u` alone going on after this listing (the context is the same).
     KdpDefaultUnassembleAddress();
-    if (argc != 2) {
-        KdpPrint("Usage: uf address\n");
+    // /c lists the calls only; /D asks for DML links to the callees, which a
+    // serial shell cannot show: the listing is the plain one, as kd's is
+    // with DML off.
+    for (; at < argc && argv[at][0] == '/'; at++) {
+        if (!strcmp(argv[at], "/c"))
+            callsOnly = TRUE;
+        else if (strcmp(argv[at], "/D") != 0)
+            break;
+    }
+    if (argc - at != 1 || argv[at][0] == '/') {
+        KdpPrint("Usage: uf [/c] [/D] address\n");
         return KdCommandContinue;
     }
-    if (!KdpGetValue(argv[1], &address) || !KdpCheckReadable(address))
+    if (!KdpGetValue(argv[at], &address) || !KdpCheckReadable(address))
         return KdCommandContinue;
     if (KdpFunctionExtent(address, &function, &size) && size) {
         low = function;
@@ -618,7 +684,12 @@ static KD_COMMAND_RESULT KdpUnassembleFunction(int argc, char **argv)
 
         complete = KdpFlowBlock(block, low, high, &pending);
     }
-    for (ULONG i = 0; i < KdpFlowCount; i++) {
+    if (callsOnly) {
+        KdpPrintCalls(address);
+        if (KdpFlowCount)
+            last = KdpFlow[KdpFlowCount - 1].Address + KdpFlow[KdpFlowCount - 1].Length;
+    }
+    for (ULONG i = 0; !callsOnly && i < KdpFlowCount; i++) {
         KD_INSTRUCTION instruction;
 
         if (KdpFlow[i].Label || (i > 0 && KdpFlow[i].Address != last)) {
@@ -640,7 +711,8 @@ const KD_COMMAND KdpDisasmCommands[] = {
       "disassemble (8 instructions; u alone continues)" },
     { "ub", KdpUnassembleBack, "ub [address] [L count]",
       "disassemble the instructions before an address" },
-    { "uf", KdpUnassembleFunction, "uf address",
-      "disassemble a whole function, following its branches" },
+    { "uf", KdpUnassembleFunction, "uf [/c] [/D] address",
+      "disassemble a whole function, following its branches; /c: only its calls, "
+      "each under its call site (/D: no links on a serial shell, the plain listing)" },
     { NULL, NULL, NULL, NULL },
 };

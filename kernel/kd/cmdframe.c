@@ -1,4 +1,4 @@
-// k, kb, kn, kv and .frame: the current context's stack, as WinDbg lists it,
+// k, kb, kn, kv, kp, kP and .frame: the current context's stack, as WinDbg lists it,
 // and a frame of it as the scope of `r` and @registers. The frames and
 // their registers come from the CFI walk (kd/stack.c).
 
@@ -35,7 +35,8 @@ static BOOLEAN KdpCurrentStackStart(KD_STACK_START *start)
     return TRUE;
 }
 
-// k, kb, kn, kv [frames]: the command's letters say what each line shows.
+// k, kb, kn, kv, kp, kP [frames]: the command's letters say what each line
+// shows.
 KD_COMMAND_RESULT KdpStack(int argc, char **argv)
 {
     ULONG64 frames = 32;
@@ -46,6 +47,10 @@ KD_COMMAND_RESULT KdpStack(int argc, char **argv)
         flags |= KD_STACK_ARGS;
     if (strchr(argv[0] + 1, 'n'))
         flags |= KD_STACK_NUMBERS;
+    if (strchr(argv[0] + 1, 'p'))
+        flags |= KD_STACK_PARAMS;
+    if (strchr(argv[0] + 1, 'P'))
+        flags |= KD_STACK_PARAM_LINES;
     if (argc > 2) {
         KdpPrint("Usage: %s [frames]\n", argv[0]);
         return KdCommandContinue;

@@ -78,6 +78,10 @@ const KD_COMMAND KdpSystemCommands[] = {
     { "kb", KdpStack, "kb [frames]", "the stack with each frame's Args to Child" },
     { "kn", KdpStack, "kn [frames]", "the stack with frame numbers" },
     { "kv", KdpStack, "kv [frames]", "as kb (on x64 the trap frames are named in every k)" },
+    { "kp", KdpStack, "kp [frames]",
+      "the stack with each function's parameters: type, name and value from the build's "
+      "DWARF (<value unavailable> where the frame's registers do not keep it)" },
+    { "kP", KdpStack, "kP [frames]", "as kp, each parameter on a line of its own" },
     { ".frame", KdpSetFrame, ".frame [/r] [N]",
       "make frame N (hex, as kn numbers it) the scope of r and @registers; /r: its registers" },
     { "!vm", KdpVirtualMemory, "!vm [Flags]",

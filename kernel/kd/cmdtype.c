@@ -734,11 +734,13 @@ const KD_COMMAND KdpTypeCommands[] = {
     { "dt", KdpDisplayType,
       "dt [-r[N]] [-y] [-l Field] [mod!]Type [Field[.Sub]...] [Address]",
       "a type's layout, or its values at Address, for every structure, union, enum and "
-      "typedef of nt and the drivers (from the build's DWARF); Field names, patterns or "
+      "typedef of nt, the drivers and the system's programs (from the build's DWARF; a "
+      "user address is read in the current process); Field names, patterns or "
       "(-y) prefixes pick fields; -r[N] expands embedded types; -l walks a list by Field; "
       "dt mod!Prefix* lists type names" },
     { "??", KdpEvaluateCppCommand, "?? expression",
       "evaluate a C++ expression: sizeof(Type), casts ((nt!_KQUEUE *)addr)->Field, "
-      "#FIELD_OFFSET(Type, Field), . -> [] * & + - * /" },
+      "#FIELD_OFFSET(Type, Field), . -> [] * & + - * /, == != < <= > >= and ! && || "
+      "(C's conversions and short circuit; a truth prints bool true/false)" },
     { NULL, NULL, NULL, NULL },
 };

@@ -2,7 +2,8 @@
 // subset of C over the generated types (kdtype.h): numbers, registers,
 // symbols (their address), sizeof(Type), #FIELD_OFFSET(Type, Field), casts
 // to a type or a pointer to one, member access (. ->), indexing, * and &,
-// and + - * / with C's pointer scaling. Pure code; memory, registers and
+// + - * / with C's pointer scaling, comparisons (== != < <= > >=) with C's
+// conversions, and ! && || with C's short circuit. Pure code; memory, registers and
 // symbols come from the caller's environment, as for the MASM evaluator.
 
 #include "kd/kdcpp.h"
@@ -16,9 +17,10 @@ typedef struct _KD_CPP_PARSER {
     char *Error;
     size_t ErrorSize;
     ULONG Depth;
+    ULONG Skipping;             // inside the unevaluated side of && or ||
 } KD_CPP_PARSER;
 
-static BOOLEAN KdpCppSum(KD_CPP_PARSER *parser, KD_CPP_VALUE *value);
+static BOOLEAN KdpCppExpression(KD_CPP_PARSER *parser, KD_CPP_VALUE *value);
 static BOOLEAN KdpCppUnary(KD_CPP_PARSER *parser, KD_CPP_VALUE *value);
 
 static BOOLEAN KdpCppFail(KD_CPP_PARSER *parser, const char *reason, const char *where)
@@ -72,6 +74,12 @@ static void KdpCppNumber(KD_CPP_VALUE *value, ULONG64 number)
     memset(value, 0, sizeof(*value));
     value->Type = KD_TYPE_NONE;
     value->Value = number;
+}
+
+static void KdpCppBool(KD_CPP_VALUE *value, BOOLEAN truth)
+{
+    KdpCppNumber(value, truth ? 1 : 0);
+    value->IsBool = TRUE;
 }
 
 // A number as C writes it (0x hex, else decimal), or, leniently, a word of
@@ -220,6 +228,11 @@ static BOOLEAN KdpCppRvalue(KD_CPP_PARSER *parser, KD_CPP_VALUE *value, const ch
 
     if (KdpCppIsAggregate(value))
         return KdpCppFail(parser, "A structure is no number", where);
+    // C does not evaluate the side && or || skips: nothing is read there.
+    if (parser->Skipping && value->IsLValue) {
+        KdpCppNumber(value, 0);
+        return TRUE;
+    }
     if (KdpCppLoad(parser->Environment, value))
         return TRUE;
     RtlStringPrintf(at, sizeof(at), "%llx", (unsigned long long)value->Address);
@@ -240,7 +253,7 @@ static BOOLEAN KdpCppBuiltin(KD_CPP_PARSER *parser, const char *word, const char
         } else {
             KD_CPP_VALUE inner;
 
-            if (!KdpCppSum(parser, &inner))
+            if (!KdpCppExpression(parser, &inner))
                 return FALSE;
             if (inner.Type == KD_TYPE_NONE)
                 KdpCppNumber(value, 8);
@@ -282,7 +295,7 @@ static BOOLEAN KdpCppPrimary(KD_CPP_PARSER *parser, KD_CPP_VALUE *value)
     start = parser->At;
     if (*parser->At == '(') {
         parser->At++;
-        if (!KdpCppSum(parser, value))
+        if (!KdpCppExpression(parser, value))
             return FALSE;
         return KdpCppExpect(parser, ')');
     }
@@ -375,7 +388,7 @@ static BOOLEAN KdpCppPostfix(KD_CPP_PARSER *parser, KD_CPP_VALUE *value)
             parser->At++;
             if (!KdpCppPointee(value, &type, &pointers))
                 return KdpCppFail(parser, "'[]' needs a pointer or an array", start);
-            if (!KdpCppRvalue(parser, value, start) || !KdpCppSum(parser, &index) ||
+            if (!KdpCppRvalue(parser, value, start) || !KdpCppExpression(parser, &index) ||
                 !KdpCppRvalue(parser, &index, start) || !KdpCppExpect(parser, ']'))
                 return FALSE;
             base = value->Value;
@@ -398,11 +411,15 @@ static BOOLEAN KdpCppUnary(KD_CPP_PARSER *parser, KD_CPP_VALUE *value)
         return KdpCppFail(parser, "Expression too deep", parser->At);
     KdpCppSkip(parser);
     start = parser->At;
-    if (*start == '-' || *start == '*' || *start == '&') {
+    if (*start == '-' || *start == '*' || *start == '&' || *start == '!') {
         parser->At++;
         if (!KdpCppUnary(parser, value))
             return FALSE;
-        if (*start == '-') {
+        if (*start == '!') {
+            if (!KdpCppRvalue(parser, value, start))
+                return FALSE;
+            KdpCppBool(value, value->Value == 0);
+        } else if (*start == '-') {
             if (!KdpCppRvalue(parser, value, start))
                 return FALSE;
             KdpCppNumber(value, 0 - value->Value);
@@ -445,6 +462,7 @@ static BOOLEAN KdpCppUnary(KD_CPP_PARSER *parser, KD_CPP_VALUE *value)
             value->Type = type;
             value->Pointers = pointers;
             value->BitSize = 0;
+            value->IsBool = FALSE;
         } else {
             parser->At = start;
             if (!KdpCppPostfix(parser, value))
@@ -475,11 +493,14 @@ static BOOLEAN KdpCppProduct(KD_CPP_PARSER *parser, KD_CPP_VALUE *value)
         if (!KdpCppRvalue(parser, value, start) || !KdpCppUnary(parser, &right) ||
             !KdpCppRvalue(parser, &right, start))
             return FALSE;
-        if (op != '*' && right.Value == 0)
+        if (op != '*' && right.Value == 0 && !parser->Skipping)
             return KdpCppFail(parser, "Divide by zero", start);
-        KdpCppNumber(value, op == '*' ? value->Value * right.Value
-                            : op == '/' ? value->Value / right.Value
-                                        : value->Value % right.Value);
+        if (op != '*' && right.Value == 0)
+            KdpCppNumber(value, 0);
+        else
+            KdpCppNumber(value, op == '*' ? value->Value * right.Value
+                                : op == '/' ? value->Value / right.Value
+                                            : value->Value % right.Value);
     }
 }
 
@@ -516,13 +537,139 @@ static BOOLEAN KdpCppSum(KD_CPP_PARSER *parser, KD_CPP_VALUE *value)
     }
 }
 
+// C's usual arithmetic conversions decide how two scalars compare: a type
+// narrower than int becomes int, then the wider type wins, and at equal width
+// an unsigned one. A plain number is unsigned int64, a pointer unsigned.
+static BOOLEAN KdpCppIsSigned(const KD_CPP_VALUE *value, ULONG *width)
+{
+    const KD_TYPE_RECORD *record;
+
+    *width = 8;
+    if (value->IsBool) {
+        *width = 4;
+        return TRUE;
+    }
+    if (value->Type == KD_TYPE_NONE || value->Pointers)
+        return FALSE;
+    record = KdpTypeRecord(KdpTypeResolve(value->Type));
+    if (record->Kind != KdTypeBase && record->Kind != KdTypeEnum)
+        return FALSE;
+    if (record->Size < 4 || value->BitSize) {
+        *width = 4;
+        return TRUE;
+    }
+    *width = record->Size > 8 ? 8 : record->Size;
+    return record->Encoding == KdBaseSigned;
+}
+
+static BOOLEAN KdpCppCompare(const KD_CPP_VALUE *left, const KD_CPP_VALUE *right,
+                             const char *op)
+{
+    ULONG leftWidth, rightWidth, width;
+    BOOLEAN leftSigned = KdpCppIsSigned(left, &leftWidth);
+    BOOLEAN rightSigned = KdpCppIsSigned(right, &rightWidth);
+    BOOLEAN isSigned;
+    ULONG64 mask;
+    LONG64 a, b;
+
+    width = leftWidth > rightWidth ? leftWidth : rightWidth;
+    if (leftWidth == rightWidth)
+        isSigned = leftSigned && rightSigned;
+    else
+        isSigned = leftWidth > rightWidth ? leftSigned : rightSigned;
+    mask = width == 8 ? ~0ull : (1ull << (width * 8)) - 1;
+    if (op[0] == '=' || op[0] == '!')
+        return ((left->Value & mask) == (right->Value & mask)) == (op[0] == '=');
+    if (isSigned) {
+        a = (LONG64)(left->Value << (64 - width * 8)) >> (64 - width * 8);
+        b = (LONG64)(right->Value << (64 - width * 8)) >> (64 - width * 8);
+    } else {
+        a = (LONG64)(left->Value & mask);
+        b = (LONG64)(right->Value & mask);
+        if (width == 8) {
+            // Unsigned 64-bit: compare with the sign bit flipped.
+            a = (LONG64)(left->Value ^ (1ull << 63));
+            b = (LONG64)(right->Value ^ (1ull << 63));
+        }
+    }
+    if (op[0] == '<')
+        return op[1] == '=' ? a <= b : a < b;
+    return op[1] == '=' ? a >= b : a > b;
+}
+
+// The comparison operators; `equality` chooses == != or < <= > >=.
+static BOOLEAN KdpCppComparison(KD_CPP_PARSER *parser, KD_CPP_VALUE *value, BOOLEAN equality)
+{
+    if (equality ? !KdpCppComparison(parser, value, FALSE) : !KdpCppSum(parser, value))
+        return FALSE;
+    for (;;) {
+        KD_CPP_VALUE right;
+        const char *start;
+        char op[3] = { 0 };
+
+        KdpCppSkip(parser);
+        start = parser->At;
+        if (equality && (start[0] == '=' || start[0] == '!') && start[1] == '=')
+            op[0] = start[0], op[1] = '=';
+        else if (!equality && (start[0] == '<' || start[0] == '>'))
+            op[0] = start[0], op[1] = start[1] == '=' ? '=' : '\0';
+        else
+            return TRUE;
+        parser->At += op[1] ? 2 : 1;
+        if (!KdpCppRvalue(parser, value, start))
+            return FALSE;
+        if (equality ? !KdpCppComparison(parser, &right, FALSE) : !KdpCppSum(parser, &right))
+            return FALSE;
+        if (!KdpCppRvalue(parser, &right, start))
+            return FALSE;
+        KdpCppBool(value, KdpCppCompare(value, &right, op));
+    }
+}
+
+// && and ||, `and` choosing which; the right side is parsed but not
+// evaluated once the left one decides, as C does.
+static BOOLEAN KdpCppLogical(KD_CPP_PARSER *parser, KD_CPP_VALUE *value, BOOLEAN and)
+{
+    char op = and ? '&' : '|';
+
+    if (and ? !KdpCppComparison(parser, value, TRUE) : !KdpCppLogical(parser, value, TRUE))
+        return FALSE;
+    for (;;) {
+        KD_CPP_VALUE right;
+        const char *start;
+        BOOLEAN decided, truth;
+
+        KdpCppSkip(parser);
+        start = parser->At;
+        if (start[0] != op || start[1] != op)
+            return TRUE;
+        parser->At += 2;
+        if (!KdpCppRvalue(parser, value, start))
+            return FALSE;
+        truth = value->Value != 0;
+        decided = and ? !truth : truth;
+        parser->Skipping += decided;
+        if (and ? !KdpCppComparison(parser, &right, TRUE) : !KdpCppLogical(parser, &right, TRUE))
+            return FALSE;
+        if (!KdpCppRvalue(parser, &right, start))
+            return FALSE;
+        parser->Skipping -= decided;
+        KdpCppBool(value, decided ? truth : right.Value != 0);
+    }
+}
+
+static BOOLEAN KdpCppExpression(KD_CPP_PARSER *parser, KD_CPP_VALUE *value)
+{
+    return KdpCppLogical(parser, value, FALSE);
+}
+
 BOOLEAN KdpEvaluateCpp(const KD_EXPRESSION_ENVIRONMENT *environment, const char *text,
                        KD_CPP_VALUE *value, char *error, size_t errorSize)
 {
-    KD_CPP_PARSER parser = { environment, text, error, errorSize, 0 };
+    KD_CPP_PARSER parser = { environment, text, error, errorSize, 0, 0 };
 
     error[0] = '\0';
-    if (!KdpCppSum(&parser, value))
+    if (!KdpCppExpression(&parser, value))
         return FALSE;
     KdpCppSkip(&parser);
     if (*parser.At)

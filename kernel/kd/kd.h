@@ -26,6 +26,10 @@ void DbgBreakPoint(void);
 void KdNotifyImageLoad(void);
 void KdNotifyImageUnload(ULONG64 base, ULONG64 end);
 void KdNotifyProcessDelete(ULONG64 directoryTableBase);
+// A user program's image `imageName` ("tbp.exe") was mapped into `process`
+// (its address space `directoryTableBase`), before its first thread runs:
+// a bu waiting for "tbp!Name" goes into that process.
+void KdNotifyUserImageMap(ULONG64 process, ULONG64 directoryTableBase, const char *imageName);
 
 // ---- Output ----------------------------------------------------------------------
 
@@ -166,6 +170,9 @@ typedef struct _KD_COMMAND {
 // Runs one command line as the shell would; used by the shell itself and by
 // the in-kernel tests.
 KD_COMMAND_RESULT KdpExecuteLine(char *line);
+// The words of the command running now that were typed in quotes (bit i:
+// argv[i]), for a command whose word may be a number or a text (bp).
+extern ULONG64 KdpQuotedWords;
 
 // How deep the running command is nested (1: typed at the prompt; 2: run
 // by `!list -x`...).
@@ -298,6 +305,8 @@ typedef struct _KD_FRAME {
     ULONG64 DirectoryTableBase;     // a user frame's address space
     ULONG64 EFlags, SegCs, SegSs;   // known where a trap saved them, else 0
     BOOLEAN User;
+    BOOLEAN Exact;                  // CallSite is where it stopped (frame 0, or what a
+                                    // trap interrupted), not a return address
     KD_UNWIND_CONTEXT Registers;    // by DWARF number; Value[KD_DW_RA] is its rip
 } KD_FRAME;
 
@@ -306,6 +315,8 @@ typedef struct _KD_FRAME {
 #define KD_STACK_NUMBERS 0x1
 #define KD_STACK_ARGS    0x2
 #define KD_STACK_QUIET   0x4
+#define KD_STACK_PARAMS  0x8        // kp: the function's parameters on its line
+#define KD_STACK_PARAM_LINES 0x10   // kP: each parameter on a line of its own
 
 // From a full register set (a trap frame): every register known.
 void KdpPrintStackFromTrap(const struct _KTRAP_FRAME *trap, ULONG maxFrames);
@@ -313,6 +324,11 @@ void KdpPrintStackFrom(const KD_STACK_START *start, ULONG maxFrames, ULONG inden
 // Every register of a trap frame, by DWARF number.
 void KdpContextFromTrap(const struct _KTRAP_FRAME *trap, KD_UNWIND_CONTEXT *context);
 void KdpPrintStackEx(const KD_STACK_START *start, ULONG maxFrames, ULONG indent, ULONG flags);
+// kp/kP's call site: "nt!Name(type name = value, ...)+0x1a" from the debug
+// information's parameters (params.c). FALSE when it has no function there
+// (the caller prints `symbol`, "nt!Name+0x1a", as k does).
+BOOLEAN KdpPrintFrameFunction(const KD_FRAME *frame, const char *symbol, ULONG flags,
+                              const char *imageName);
 // One line of such a listing (`.frame` prints the frame it selects so).
 void KdpPrintFrameLine(const KD_FRAME *frame, ULONG index, ULONG flags, ULONG indent,
                        const char *imageName);
@@ -458,6 +474,8 @@ extern const KD_COMMAND KdpDisasmCommands[];   // u, ub, uf (cmddisasm.c)
 // "prog!Name" in the program of the debugger's current thread's process:
 // the symbol's value and size from the program's ELF symbols (cmddisasm.c).
 BOOLEAN KdpLookupCurrentUserSymbol(const char *name, ULONG64 *value, ULONG64 *size);
+// The same in the program `image` ("tbp.exe"): "tbp!Name" names its symbol.
+BOOLEAN KdpLookupUserSymbol(const char *image, const char *name, ULONG64 *value, ULONG64 *size);
 // `!thread`'s state words ("WAIT: (WrQueue) KernelMode Non-Alertable",
 // "RUNNING on processor 0") and its line for one wait object (the address,
 // then what it is), shared with `!exqueue`.

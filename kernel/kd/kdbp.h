@@ -31,6 +31,8 @@ typedef struct _KD_BREAKPOINT {
     UCHAR Size;                 // ba: 1, 2, 4 or 8 bytes
     UCHAR OriginalByte;
     ULONG Id;
+    ULONG Passes;               // bp ADDR Passes: it stops on that pass (1: every one)
+    ULONG PassesLeft;           // counts down on each pass under g, stays at 1
     ULONG64 Address;
     ULONG64 DirectoryTableBase; // a user breakpoint's address space; 0: kernel
     ULONG64 Process;            // ...and its EPROCESS
@@ -100,6 +102,9 @@ void KdpPrepareResume(struct _KTRAP_FRAME *frame);
 // "nt!KeWaitForSingleObject+0x4:" and the instruction line, as KD shows
 // where it stopped.
 void KdpPrintStopLocation(ULONG64 address);
+// A hit of `breakpoint` by a running system (not a step arriving there):
+// TRUE when it stops; FALSE when a pass is counted and the system goes on.
+BOOLEAN KdpCountPass(KD_BREAKPOINT *breakpoint);
 // Runs a breakpoint's commands (";"-separated); the result of the last.
 KD_COMMAND_RESULT KdpRunBreakpointCommands(const char *commands);
 // Enter on an empty line repeats the last `t` or `p` ("" when none).

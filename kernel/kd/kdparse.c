@@ -29,9 +29,16 @@ char *KdpSplitCommands(char *line)
 
 int KdpSplitWords(char *line, char **argv, int max)
 {
+    return KdpSplitWordsQuoted(line, argv, max, NULL);
+}
+
+int KdpSplitWordsQuoted(char *line, char **argv, int max, ULONG64 *quotedMask)
+{
     char *in = line;
     int argc = 0;
 
+    if (quotedMask)
+        *quotedMask = 0;
     for (;;) {
         char *out;
         BOOLEAN quoted = FALSE;
@@ -52,6 +59,8 @@ int KdpSplitWords(char *line, char **argv, int max)
                 in += 2;
             } else if (*in == '"') {
                 quoted = !quoted;
+                if (quoted && out == argv[argc - 1] && quotedMask && argc <= 64)
+                    *quotedMask |= 1ULL << (argc - 1);
                 in++;
             } else {
                 *out++ = *in++;

@@ -16,6 +16,9 @@ char *KdpSplitCommands(char *line);
 // backslash is an ordinary character (\Driver\Null). Returns the count, or
 // -1 when there are more than `max` words.
 int KdpSplitWords(char *line, char **argv, int max);
+// The same, and bit i of *quotedMask set when word i begins with a quote
+// (`bp Address 3` is a pass count, `bp Address "3"` a command).
+int KdpSplitWordsQuoted(char *line, char **argv, int max, ULONG64 *quotedMask);
 
 // Joins argv[1..] with single spaces into `text` (an expression the shell
 // split at its spaces: `? 1 + 2`). FALSE when it does not fit.

@@ -52,10 +52,51 @@ typedef struct _KD_TYPE_ENUMERATOR {
     ULONG Name;
 } KD_TYPE_ENUMERATOR;
 
+// A function of a module, for kp/kP: where its code is (an offset from the
+// module's base when the module is Relative, a driver; else the address),
+// its name and its parameters (KdpTypeParameters[FirstParameter...]).
+typedef struct _KD_TYPE_FUNCTION {
+    ULONG64 Start;
+    ULONG Size;
+    ULONG Name;
+    ULONG FirstParameter;
+    ULONG ParameterCount;
+} KD_TYPE_FUNCTION;
+
+typedef struct _KD_TYPE_PARAMETER {
+    ULONG Name;
+    ULONG Type;
+    ULONG FirstLocation;        // KdpTypeLocations[...]: where its value is
+    ULONG LocationCount;        // 0: nowhere the debugger can follow
+} KD_TYPE_PARAMETER;
+
+typedef enum _KD_PARAMETER_KIND {
+    KdParameterRegister,        // in Register
+    KdParameterMemory,          // in memory at Register + Offset
+    KdParameterValue,           // the value is Register + Offset
+    KdParameterConstant,        // the value is Offset
+} KD_PARAMETER_KIND;
+
+#define KD_PARAMETER_CFA 0xFF   // Register: the frame's CFA (DW_OP_fbreg)
+
+// Over [Begin, End) of the function's code (offsets from its start), the
+// parameter is where Kind, Register (a DWARF number) and Offset say.
+typedef struct _KD_TYPE_LOCATION {
+    ULONG Begin;
+    ULONG End;
+    UCHAR Kind;
+    UCHAR Register;
+    LONG Offset;
+} KD_TYPE_LOCATION;
+
 typedef struct _KD_TYPE_MODULE {
-    const char *Name;           // "nt", or a driver's image name without .sys
+    const char *Name;           // "nt", a driver's image name without .sys, or a
+                                // system program's without .exe
     const ULONG *Types;         // its named types, sorted by name
     ULONG TypeCount;
+    const KD_TYPE_FUNCTION *Functions;  // sorted by Start
+    ULONG FunctionCount;
+    ULONG Relative;             // TRUE: Start is an offset from the module's base
 } KD_TYPE_MODULE;
 
 // The generated tables (tools/gentypes.py); KdpTypeModules ends with an
@@ -64,6 +105,8 @@ extern const KD_TYPE_RECORD KdpTypeRecords[];
 extern const KD_TYPE_MEMBER KdpTypeMembers[];
 extern const KD_TYPE_ENUMERATOR KdpTypeEnumerators[];
 extern const KD_TYPE_MODULE KdpTypeModules[];
+extern const KD_TYPE_PARAMETER KdpTypeParameters[];
+extern const KD_TYPE_LOCATION KdpTypeLocations[];
 extern const ULONG KdpTypeRecordCount;
 extern const char KdpTypeNames[];
 
@@ -89,6 +132,12 @@ void KdpTypeFormatCName(ULONG type, char *buffer, size_t size);
 // structures and unions are found as C finds them.
 BOOLEAN KdpTypeFindField(ULONG type, const char *path, const KD_TYPE_MEMBER **member,
                          ULONG *offset);
+// The function of module `moduleName` ("nt", "mup", "lpcdemo") holding
+// `address` (the code's address; `base` is the module's, for a driver), and
+// how far into it the address is; NULL when the module's debug information
+// has none there.
+const KD_TYPE_FUNCTION *KdpTypeFindFunction(const char *moduleName, ULONG64 base,
+                                            ULONG64 address, ULONG64 *offset);
 // Other commands' way to a field's offset (`!list -t Type.Field`): TypeName
 // may carry "nt!" or a driver's module, FieldPath may be "Field.Sub".
 BOOLEAN KdpTypeFieldOffset(const char *TypeName, const char *FieldPath, ULONG *Offset);

@@ -135,11 +135,13 @@ static BOOLEAN KdpCheckArgumentCount(const KD_COMMAND *command, int argc, char *
 
 static ULONG KdpNesting;
 
+ULONG64 KdpQuotedWords;
+
 // One command: its words (kdparse.c), then its routine.
 static KD_COMMAND_RESULT KdpExecuteCommand(char *text)
 {
     char *argv[KD_MAX_ARGUMENTS + 1];
-    int argc = KdpSplitWords(text, argv, KD_MAX_ARGUMENTS);
+    int argc = KdpSplitWordsQuoted(text, argv, KD_MAX_ARGUMENTS, &KdpQuotedWords);
     const KD_COMMAND *command;
 
     if (argc < 0) {

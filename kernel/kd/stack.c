@@ -264,7 +264,10 @@ void KdpPrintFrameLine(const KD_FRAME *frame, ULONG index, ULONG flags, ULONG in
         }
         KdpPrint(" :");
     }
-    KdpPrint(" %s", symbol);
+    KdpPrint(" ");
+    if (!(flags & (KD_STACK_PARAMS | KD_STACK_PARAM_LINES)) ||
+        !KdpPrintFrameFunction(frame, symbol, flags, imageName))
+        KdpPrint("%s", symbol);
     if (frame->TrapFrame) {
         KdpPrint(" (TrapFrame @ ");
         KdpPrintAddress(frame->TrapFrame);
@@ -389,6 +392,7 @@ static void KdpWalkUser(KD_WALK *walk, const KTRAP_FRAME *trap)
 
         memset(&frame, 0, sizeof(frame));
         frame.User = TRUE;
+        frame.Exact = exact;
         frame.DirectoryTableBase = start->DirectoryTableBase;
         frame.CallSite = context.Value[KD_DW_RA];
         frame.ChildSp = context.Value[KD_DW_RSP];
@@ -503,6 +507,7 @@ static void KdpWalk(KD_WALK *walk)
         frame.CallSite = context.Value[KD_DW_RA];
         frame.ChildSp = context.Value[KD_DW_RSP];
         frame.Registers = context;
+        frame.Exact = exact;
         frame.EFlags = trapFlags;
         frame.SegCs = trapCs;
         frame.SegSs = trapSs;

@@ -77,8 +77,26 @@ static KD_TRAP_ACTION KdpStopAt(KD_STOP *stop, KD_STOP_KIND kind, KD_BREAKPOINT 
     return KdTrapStop;
 }
 
-// After a step: a breakpoint (or the one-shot target) at the instruction we
-// arrived at is a hit; there is no int3 in memory there to say so.
+BOOLEAN KdpCountPass(KD_BREAKPOINT *breakpoint)
+{
+    if (breakpoint->PassesLeft > 1) {
+        breakpoint->PassesLeft--;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+// A breakpoint the running system hit: a stop, or one more pass counted.
+static KD_TRAP_ACTION KdpHitUnderGo(KD_STOP *stop, KD_BREAKPOINT *breakpoint)
+{
+    if (!KdpCountPass(breakpoint))
+        return KdTrapResume;
+    return KdpStopAt(stop, KdStopBreakpoint, breakpoint);
+}
+
+// After a silent step over a breakpoint (the system runs on): a breakpoint
+// (or the one-shot target) at the instruction we arrived at is a hit; there
+// is no int3 in memory there to say so.
 static KD_TRAP_ACTION KdpArrivedAt(KTRAP_FRAME *frame, ULONG64 space, KD_STOP *stop)
 {
     KD_BREAKPOINT *breakpoint = KdpFindBreakpointAt(frame->Rip, space);
@@ -86,7 +104,7 @@ static KD_TRAP_ACTION KdpArrivedAt(KTRAP_FRAME *frame, ULONG64 space, KD_STOP *s
     if (KdpTargetAppliesAt(frame->Rip, space) && KdpTargetQualifies(frame))
         return KdpStopAt(stop, breakpoint ? KdStopBreakpoint : KdStopStep, breakpoint);
     if (breakpoint)
-        return KdpStopAt(stop, KdStopBreakpoint, breakpoint);
+        return KdpHitUnderGo(stop, breakpoint);
     return KdTrapResume;
 }
 
@@ -102,7 +120,7 @@ static KD_TRAP_ACTION KdpClassifyBreakpoint(KTRAP_FRAME *frame, ULONG64 space, K
     }
     if (breakpoint) {
         frame->Rip = address;
-        return KdpStopAt(stop, KdStopBreakpoint, breakpoint);
+        return KdpHitUnderGo(stop, breakpoint);
     }
     if (target) {
         // Another thread, or a deeper frame, passed the one-shot address.
@@ -129,14 +147,15 @@ static KD_TRAP_ACTION KdpClassifyDebug(KTRAP_FRAME *frame, ULONG64 dr6, ULONG64 
         KdpStep.Active = FALSE;
         if (hardware && (hardware->DirectoryTableBase == 0 ||
                          hardware->DirectoryTableBase == space))
-            return KdpStopAt(stop, KdStopBreakpoint, hardware);
+            return KdpStep.Report ? KdpStopAt(stop, KdStopBreakpoint, hardware)
+                                  : KdpHitUnderGo(stop, hardware);
         if (KdpStep.Report)
             return KdpStopAt(stop, KdStopStep, KdpFindBreakpointAt(frame->Rip, space));
         return KdpArrivedAt(frame, space, stop);
     }
     if (hardware) {
         if (hardware->DirectoryTableBase == 0 || hardware->DirectoryTableBase == space)
-            return KdpStopAt(stop, KdStopBreakpoint, hardware);
+            return KdpHitUnderGo(stop, hardware);
         return KdTrapResume;        // that address in another process
     }
     if (dr6 & DR6_HIT_MASK)
@@ -332,32 +351,30 @@ static KD_COMMAND_RESULT KdpStepOver(int argc, char **argv)
     return KdCommandResume;
 }
 
-// Where the current function returns to, in kernel code: frame 0's RetAddr
-// from the same CFI walk as `k`, right at any instruction of the function
-// (before its prologue, in its epilogue, without a frame pointer).
+// Where the current function returns to: frame 0's RetAddr from the same
+// CFI walk as `k`, right at any instruction of the function (before its
+// prologue, in its epilogue, without a frame pointer). Kernel and driver
+// code go by the kernel's tables, user code by its program's own, read in
+// the process.
 static BOOLEAN KdpReturnAddressByCfi(const KTRAP_FRAME *frame, ULONG64 *returnAddress)
 {
     KD_STACK_START start;
     KD_FRAME top;
+    const char *why;
+    BOOLEAN user = (frame->SegCs & RPL_MASK) != 0;
 
-    if (frame->SegCs & RPL_MASK)
-        return FALSE;
-    memset(&start, 0, sizeof(start));
-    start.Rip = frame->Rip;
-    start.Rsp = frame->Rsp;
-    start.Rbp = frame->Rbp;
-    KdpContextFromTrap(frame, &start.Registers);
-    if (!KdpGetStackFrame(&start, 0, &top, NULL, 0) || top.User || top.TrapFrame)
+    if (!KdpGetThreadStackStart(KdpCurrentThread(), TRUE, &start, &why) ||
+        !KdpGetStackFrame(&start, 0, &top, NULL, 0) || top.User != user || top.TrapFrame)
         return FALSE;
     *returnAddress = top.ReturnAddress;
-    return *returnAddress >= KD_USER_SPACE_END;
+    return user ? *returnAddress && *returnAddress < KD_USER_SPACE_END
+                : *returnAddress >= KD_USER_SPACE_END;
 }
 
-// Where the current function returns to. Kernel code goes by its unwind
-// information. User code (and kernel code the walk cannot place) goes by
-// frame pointers: the frame record is not made yet at a function's first
-// instruction (the return address is at rsp) nor after only its `push rbp`
-// (at rsp+8); from then on rbp leads to it, as `k` reads it.
+// Where the current function returns to, when the CFI walk cannot place
+// it, by frame pointers: the frame record is not made yet at a function's
+// first instruction (the return address is at rsp) nor after only its
+// `push rbp` (at rsp+8); from then on rbp leads to it, as `k` reads it.
 static BOOLEAN KdpReturnAddress(const KTRAP_FRAME *frame, ULONG64 *returnAddress)
 {
     ULONG64 start = 0, displacement = 0, slot;

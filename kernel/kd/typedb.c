@@ -88,6 +88,32 @@ ULONG KdpTypeLookup(const char *name)
     return KD_TYPE_NONE;
 }
 
+const KD_TYPE_FUNCTION *KdpTypeFindFunction(const char *moduleName, ULONG64 base,
+                                            ULONG64 address, ULONG64 *offset)
+{
+    for (const KD_TYPE_MODULE *m = KdpTypeModules; m->Name; m++) {
+        ULONG64 key = m->Relative ? address - base : address;
+        ULONG low = 0, high = m->FunctionCount;
+
+        if (RtlCompareStringInsensitive(m->Name, moduleName) != 0)
+            continue;
+        // The last function starting at or below the key.
+        while (low < high) {
+            ULONG middle = (low + high) / 2;
+
+            if (m->Functions[middle].Start <= key)
+                low = middle + 1;
+            else
+                high = middle;
+        }
+        if (low == 0 || key - m->Functions[low - 1].Start >= m->Functions[low - 1].Size)
+            return NULL;
+        *offset = key - m->Functions[low - 1].Start;
+        return &m->Functions[low - 1];
+    }
+    return NULL;
+}
+
 static const char *KdpBaseName(const KD_TYPE_RECORD *record)
 {
     BOOLEAN isSigned = record->Encoding == KdBaseSigned;

@@ -7,6 +7,7 @@
 #include "ps/ps.h"
 #include "ps/elf.h"
 #include "mm/mm.h"
+#include "kd/kd.h"
 
 #define PSP_MAXIMUM_COMMAND_LINE 256    // PsStartUserProgram's, in characters
 
@@ -117,6 +118,9 @@ NTSTATUS PspStartUserProgram(EPROCESS *parent, const char *name,
                               (void *)imageBase);
     if (NT_SUCCESS(status))
         status = PspLookupUserEntryPoints(process, image, size);
+    // Before any of its code runs: a bu on the program goes in now.
+    if (NT_SUCCESS(status))
+        KdNotifyUserImageMap((ULONG64)process, process->Pcb.DirectoryTableBase, imageName);
     if (NT_SUCCESS(status))
         status = PspCreateUserThreadEx(process, (void *)entry, 0, 0, 0, suspended, NULL, thread);
     if (!NT_SUCCESS(status)) {

@@ -159,7 +159,7 @@ def test_bad_addresses_and_arguments_are_error_lines(vm):
     assert "Range error" in run(vm, "u nt!KeWaitForSingleObject L0")
     assert "Range error" in run(vm, "u nt!KeWaitForSingleObject L100000")
     assert lines(run(vm, "u nt!KeWaitForSingleObject L2 junk")) == ["Syntax error at 'junk'"]
-    assert lines(run(vm, "uf")) == ["Usage: uf address"]
+    assert lines(run(vm, "uf")) == ["Usage: uf [/c] [/D] address"]
     assert "Couldn't resolve" in run(vm, "u nt!NoSuchFunctionAnywhere")
     # The shell is still there.
     assert len(parse(run(vm, "u nt!KeWaitForSingleObject L1"))) == 1

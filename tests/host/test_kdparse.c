@@ -104,6 +104,22 @@ TEST(KdSplitWordsCountsAndLimits)
     EXPECT_STREQ(argv[1], "never closed");
 }
 
+// bp tells a pass count from a command by its quotes: the mask says which
+// words began with one (a quote later in a word does not count).
+TEST(KdSplitWordsQuotedMarksWordsTypedInQuotes)
+{
+    char line[] = "bp nt!Foo 3 \"k\" a\"b c\" \"\"";
+    char *argv[8];
+    ULONG64 quoted = ~0ULL;
+
+    EXPECT_EQ(KdpSplitWordsQuoted(line, argv, 8, &quoted), 6);
+    EXPECT_STREQ(argv[2], "3");
+    EXPECT_STREQ(argv[3], "k");
+    EXPECT_STREQ(argv[4], "ab c");
+    EXPECT_STREQ(argv[5], "");
+    EXPECT_EQ(quoted, (1ULL << 3) | (1ULL << 5));
+}
+
 // ---- !list --------------------------------------------------------------------------------
 
 static int ListWords(char *text, char **argv)

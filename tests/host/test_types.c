@@ -146,6 +146,73 @@ TEST(TypeLookupByModuleAndCase)
     EXPECT_EQ(FieldOffset("nt!ULONG", "Flink"), 0xffffffffu);
 }
 
+// The system's programs have their types too, from their own DWARF:
+// lpcdemo's message layout (a PORT_MESSAGE header, then its own fields) is
+// lpcdemo's, not nt's; a type the NDK gives both is the one record.
+TEST(TypeLookupFindsAUserProgramsOwnTypes)
+{
+    ULONG demo = KdpTypeLookup("lpcdemo!_DEMO_MESSAGE");
+    const KD_TYPE_MEMBER *member;
+    ULONG offset = 0;
+
+    EXPECT(demo != KD_TYPE_NONE);
+    EXPECT_EQ(KdpTypeLookup("_DEMO_MESSAGE"), demo);
+    EXPECT_EQ(KdpTypeLookup("nt!_DEMO_MESSAGE"), KD_TYPE_NONE);
+    EXPECT_EQ(KdpTypeLookup("smss!_DEMO_MESSAGE"), KD_TYPE_NONE);
+    EXPECT_EQ(KdpTypeSize(demo), sizeof(PORT_MESSAGE) + 4 * sizeof(ULONG) + 64);
+    EXPECT(KdpTypeFindField(demo, "Request", &member, &offset));
+    EXPECT_EQ(offset, sizeof(PORT_MESSAGE));
+    EXPECT(KdpTypeFindField(demo, "h.MessageId", &member, &offset));
+    EXPECT_EQ(offset, offsetof(PORT_MESSAGE, MessageId));
+    EXPECT_EQ(KdpTypeLookup("lpcdemo!_PORT_MESSAGE"), KdpTypeLookup("nt!_PORT_MESSAGE"));
+    EXPECT(KdpTypeLookup("smss!_SM_API_MESSAGE") != KD_TYPE_NONE);
+}
+
+// kp's tables: each function with its parameters' names and types in
+// order, and a place for each value over the function's code (the first
+// five arrive in registers, rdi rsi rdx rcx r8).
+TEST(FunctionTablesListParametersInOrderWithTheirPlaces)
+{
+    const KD_TYPE_MODULE *nt = &KdpTypeModules[0];
+    const KD_TYPE_FUNCTION *wait = NULL, *found;
+    static const char *const names[] = { "object", "waitReason", "waitMode", "alertable",
+                                         "timeout" };
+    char type[64];
+    ULONG64 offset = 1;
+
+    for (ULONG i = 0; i < nt->FunctionCount; i++) {
+        if (strcmp(KdpTypeString(nt->Functions[i].Name), "KeWaitForSingleObject") == 0)
+            wait = &nt->Functions[i];
+        if (i > 0)
+            EXPECT(nt->Functions[i - 1].Start < nt->Functions[i].Start);
+    }
+    EXPECT(!nt->Relative);
+    EXPECT(wait != NULL);
+    if (!wait)
+        return;
+    EXPECT_EQ(wait->ParameterCount, ARRAYSIZE(names));
+    for (ULONG i = 0; i < wait->ParameterCount && i < ARRAYSIZE(names); i++) {
+        const KD_TYPE_PARAMETER *p = &KdpTypeParameters[wait->FirstParameter + i];
+        const KD_TYPE_LOCATION *first = &KdpTypeLocations[p->FirstLocation];
+        static const UCHAR arrival[] = { 5, 4, 1, 2, 8 };
+
+        EXPECT_STREQ(KdpTypeString(p->Name), names[i]);
+        // At the function's first instruction each is still in its register.
+        EXPECT(p->LocationCount > 0);
+        EXPECT(first->Begin == 0 && first->Kind == KdParameterRegister &&
+               first->Register == arrival[i]);
+    }
+    KdpTypeFormatCName(KdpTypeParameters[wait->FirstParameter].Type, type, sizeof(type));
+    EXPECT_STREQ(type, "void *");
+    // Found by an address inside it; not past its end, nor in another module.
+    found = KdpTypeFindFunction("NT", 0, wait->Start + 3, &offset);
+    EXPECT(found == wait && offset == 3);
+    found = KdpTypeFindFunction("nt", 0, wait->Start + wait->Size, &offset);
+    EXPECT(found != wait);
+    EXPECT(KdpTypeFindFunction("nosuch", 0, wait->Start, &offset) == NULL);
+    EXPECT(KdpTypeFindFunction("nt", 0, 0x10, &offset) == NULL);
+}
+
 // ---- The evaluators ----------------------------------------------------------------------
 
 // Memory is this process's: the tests hand the evaluators addresses of real
@@ -263,6 +330,55 @@ TEST(CppSizeofCastsAndMembers)
     EXPECT_STREQ(CName(&v), "struct _LIST_ENTRY *");
 }
 
+TEST(CppComparisonsAndLogicalOperators)
+{
+    static KQUEUE queue;
+    static const struct { const char *Text; ULONG64 Truth; } cases[] = {
+        { "1 == 1", 1 }, { "1 != 1", 0 }, { "2 < 3", 1 }, { "3 <= 3", 1 }, { "4 > 5", 0 },
+        { "5 >= 6", 0 }, { "!0", 1 }, { "!7", 0 }, { "!!7", 1 }, { "1 && 0", 0 },
+        { "1 || 0", 1 }, { "0 || 0", 0 }, { "2 && 3", 1 },
+        // C's precedence: < over ==, == over &&, && over ||, + over <.
+        { "1 < 2 == 1", 1 }, { "0 && 0 || 1", 1 }, { "1 || 0 && 0", 1 },
+        { "1 + 1 < 2", 0 }, { "(1 < 2) + 1 == 2", 1 }, { "!(3 > 2) || 4 >= 4", 1 },
+        // A plain number is unsigned int64: -1 is the largest.
+        { "-1 > 1", 1 },
+        // Short circuit: the unread side may not be readable (or even divide by 0).
+        { "0 && ((nt!_KQUEUE *)0x10)->CurrentCount", 0 },
+        { "1 || *(nt!_KQUEUE **)0x10 == 0", 1 }, { "0 && 1 / 0", 0 },
+    };
+    KD_CPP_VALUE v;
+
+    for (size_t i = 0; i < ARRAYSIZE(cases); i++) {
+        if (!Cpp("%s", &v, cases[i].Text) || !v.IsBool || v.Value != cases[i].Truth) {
+            HostTestFail(__FILE__, __LINE__, cases[i].Text);
+            return;
+        }
+    }
+    // A signed field compares signed against another signed one, and widens to
+    // unsigned against a plain (unsigned int64) number.
+    queue.Header.SignalState = -3;
+    queue.CurrentCount = 2;
+    EXPECT(Cpp("((nt!_KQUEUE *)0x%llx)->Header.SignalState < (long)0", &v,
+               (unsigned long long)&queue));
+    EXPECT(v.IsBool && v.Value == 1);
+    EXPECT(Cpp("((nt!_KQUEUE *)0x%llx)->Header.SignalState < 0", &v,
+               (unsigned long long)&queue));
+    EXPECT(v.IsBool && v.Value == 0);
+    // Unsigned 32-bit against signed 32-bit: unsigned, as in C.
+    EXPECT(Cpp("((nt!_KQUEUE *)0x%llx)->CurrentCount < ((nt!_KQUEUE *)0x%llx)->Header.SignalState",
+               &v, (unsigned long long)&queue, (unsigned long long)&queue));
+    EXPECT(v.IsBool && v.Value == 1);
+    // A pointer against 0, and through && as a guard.
+    EXPECT(Cpp("(nt!_KQUEUE *)0x%llx != 0 && ((nt!_KQUEUE *)0x%llx)->CurrentCount == 2",
+               &v, (unsigned long long)&queue, (unsigned long long)&queue));
+    EXPECT(v.IsBool && v.Value == 1);
+    // The evaluated side of && still fails on unreadable memory.
+    EXPECT(!Cpp("1 && ((nt!_KQUEUE *)0x10)->CurrentCount", &v));
+    // Arithmetic on a truth value is a number again.
+    EXPECT(Cpp("(2 > 1) * 5", &v));
+    EXPECT(!v.IsBool && v.Value == 5);
+}
+
 TEST(CppRefusesWhatItCannotEvaluate)
 {
     KD_CPP_VALUE v;
@@ -271,7 +387,8 @@ TEST(CppRefusesWhatItCannotEvaluate)
         "((((((", "->x", "(nt!_KQUEUE)5", "*5", "&5", "5->x", "5.x", "5[1]",
         "#FIELD_OFFSET(nt!_KQUEUE, Nope)", "#NOPE(1)", "sizeof(", "1 +", "nosuchsymbol",
         "((nt!_KQUEUE *)0x10)->CurrentCount", "@rax", "",
-        "((nt!_KQUEUE *)0xdead0000)->Header.Type + 1",
+        "((nt!_KQUEUE *)0xdead0000)->Header.Type + 1", "1 <", "1 == ", "&& 1", "1 &&",
+        "1 ||", "!", "1 =! 2", "1 = 2", "1 << 2", "1 & 2", "1 | 2", "(1 < 2",
     };
 
     for (size_t i = 0; i < ARRAYSIZE(bad); i++) {

@@ -130,6 +130,76 @@ KTEST(KdBreakpointStopsKernelCodeAndSurvivesGo)
     KT_EXPECT(KtKdOutput[0] == '\0');
 }
 
+__attribute__((noinline)) static ULONG KtBpCallTargetFiveTimes(ULONG base)
+{
+    ULONG sum = 0;
+
+    for (ULONG i = 0; i < 5; i++)
+        sum += KtBpTarget(base + i);
+    return sum;
+}
+
+// `bp ADDR 3`: the first two passes are counted, the third stops, and from
+// then on every pass does (the count stays at 1, as WinDbg's). A quoted
+// word is the commands, even one that reads as a number.
+KTEST(KdPassCountStopsOnThatPassAndEveryOneAfter)
+{
+    static const char *const script[] = { "? @rdi", "bl", "g", "g", "g", NULL };
+    static const char *const goThere[] = { "g nt!KtBpTarget", "bl", "g", NULL };
+    char where[18];
+
+    KtClearBreakpoints();
+    RtlFormatAddress(where, (ULONG64)KtBpTarget);
+    KT_EXPECT(KtKdRun("bp nt!KtBpTarget 3")[0] == '\0');
+    KtKdRun("bl");
+    KtKdExpect(" 0 e Disable Clear  %s     0003 (0003) nt!KtBpTarget\n", where);
+    KT_EXPECT_EQ(KtRunWithScript(script, KtBpCallTargetFiveTimes, 0x10),
+                 3 * (0x10 + 0x11 + 0x12 + 0x13 + 0x14) + 5);
+    KT_EXPECT_EQ(KtKdCount(KtKdOutput, "Breakpoint 0 hit\n"), 3);
+    // The first stop is the third call's (its argument 0x12).
+    KtKdExpect("kd> ? @rdi\nEvaluate expression: 18 = 00000000`00000012\n");
+    KtKdExpect("kd> bl\n 0 e Disable Clear  %s     0001 (0003) nt!KtBpTarget\n", where);
+    KT_EXPECT(!KtScriptExhausted);
+    // Arriving at it by `g ADDR` (as by a step) does not count a pass.
+    KtKdRun("bc *");
+    KtKdRun("bp nt!KtBpCaller");
+    KtKdRun("bp nt!KtBpTarget 5");
+    KT_EXPECT_EQ(KtRunWithScript(goThere, KtBpCaller, 1), 5);
+    KtKdExpect("kd> bl\n 0 e Disable Clear  %s     0001 (0001) nt!KtBpCaller\n"
+               " 1 e Disable Clear  %s     0005 (0005) nt!KtBpTarget\n",
+               KtAddress((ULONG64)KtBpCaller), where);
+    KT_EXPECT(!KtScriptExhausted);
+    KtKdRun("bc *");
+    KtKdRun("bp nt!KtBpTarget 0x10 \"3\"");
+    KtKdRun("bl");
+    KtKdExpect(" 0 e Disable Clear  %s     0010 (0010) nt!KtBpTarget \"3\"\n", where);
+    KT_EXPECT(KtKdRun("bp nt!KtBpTarget 0")[0] != '\0');
+    KT_EXPECT(KtKdRun("bp nt!KtBpTarget 2 \"k\" extra")[0] != '\0');
+    KtClearBreakpoints();
+}
+
+// kp and kP at a breakpoint: frame 0's parameter is in its register (the
+// trap saved them all); the caller's, past frame 0, is shown only where
+// the debug information puts it somewhere the walk recovered.
+KTEST(KdKpShowsTheParametersOfEachFrame)
+{
+    static const char *const script[] = { "kp 2", "kP 1", "g", NULL };
+    const char *caller;
+
+    KtClearBreakpoints();
+    KtKdRun("bp nt!KtBpTarget");
+    KT_EXPECT_EQ(KtRunWithScript(script, KtBpCaller, 5), 17);
+    KtKdExpect("kd> kp 2\nChild-SP          RetAddr           Call Site\n");
+    KtKdExpect(" nt!KtBpTarget(unsigned long value = 0x5)\n");
+    caller = KtKdExpect(" nt!KtBpCaller(unsigned long value = ");
+    KT_EXPECT(caller && (!strncmp(caller + 37, "0x5)+0x", 7) ||
+                         !strncmp(caller + 37, "<value unavailable>)+0x", 23)));
+    KtKdExpect("kd> kP 1\nChild-SP          RetAddr           Call Site\n");
+    KtKdExpect(" nt!KtBpTarget(\n\t\t\tunsigned long value = 0x5)\n(more frames not shown)\n");
+    KT_EXPECT(!KtScriptExhausted);
+    KtClearBreakpoints();
+}
+
 KTEST(KdBreakpointListsDisablesEnablesAndClearsByIdRangeAndStar)
 {
     static const char *const script[] = { "g", NULL };
@@ -429,6 +499,18 @@ static void KtFindUserSymbol(void *context, const char *name, ULONG64 value, ULO
         symbol->Value = value;
 }
 
+// A symbol of tbp.exe, from its ELF symbols (0: not found).
+static ULONG64 KtTbpSymbol(const char *name)
+{
+    KT_USER_SYMBOL symbol = { name, 0 };
+    const UCHAR *image;
+    SIZE_T size;
+
+    if (NT_SUCCESS(PspFindUserProgram("tbp.exe", &image, &size)))
+        RtlElfEnumerateSymbols(image, size, ~0ULL, KtFindUserSymbol, &symbol);
+    return symbol.Value;
+}
+
 // Copies of tbp.exe run TbpWork three times each; the breakpoint that
 // `setFormat` sets (given the first copy's EPROCESS and TbpWork) stops only
 // the first copy's three calls, and every copy computes the right answer:
@@ -439,19 +521,15 @@ static void KtFindUserSymbol(void *context, const char *name, ULONG64 value, ULO
 static void KtRunCopies(const char *setFormat, const char *kind)
 {
     static const char *const script[] = { "t", "g", "g", "g", NULL };
-    KT_USER_SYMBOL work = { "TbpWork", 0 };
+    KT_USER_SYMBOL work = { "TbpWork", KtTbpSymbol("TbpWork") };
     EPROCESS *processes[KT_TBP_COPIES] = { NULL };
     ETHREAD *threads[KT_TBP_COPIES] = { NULL };
     LARGE_INTEGER limit = KtRelativeTime(20000);
-    const UCHAR *image;
-    SIZE_T size;
     char where[18];
     UCHAR code[KD_MAX_INSTRUCTION_LENGTH];
     KD_INSTRUCTION instruction;
     ULONG first;
 
-    KT_EXPECT_EQ(PspFindUserProgram("tbp.exe", &image, &size), STATUS_SUCCESS);
-    RtlElfEnumerateSymbols(image, size, ~0ULL, KtFindUserSymbol, &work);
     KT_EXPECT(work.Value != 0);
     for (ULONG i = 0; i < KT_TBP_COPIES; i++) {
         KT_EXPECT_EQ(PsStartUserProgramEx("tbp", NULL, TRUE, &processes[i], &threads[i]),
@@ -509,4 +587,86 @@ KTEST(KdUserBreakpointStopsOnlyItsOwnProcess)
 KTEST(KdUserExecuteBreakpointStopsOnlyItsOwnProcess)
 {
     KtRunCopies("ba /p %llx e 1 %llx", " e 1 ");
+}
+
+// Runs the suspended copies of tbp.exe to their end with the shell's lines
+// taken from `script`; each must exit 0. The references are dropped.
+static void KtRunTbpToTheEnd(const char *const *script, EPROCESS **processes,
+                             ETHREAD **threads, ULONG count)
+{
+    LARGE_INTEGER limit = KtRelativeTime(20000);
+
+    KtScriptExhausted = FALSE;
+    KdpSetScriptedInput(script, &KtScriptExhausted);
+    KdpSetOutputCapture(KtKdOutput, sizeof(KtKdOutput));
+    for (ULONG i = 0; i < count; i++)
+        KeResumeThread(&threads[i]->Tcb);
+    for (ULONG i = 0; i < count; i++)
+        KT_EXPECT_EQ(KeWaitForSingleObject(&processes[i]->Pcb, Executive, KernelMode, FALSE,
+                                           &limit), STATUS_WAIT_0);
+    KdpSetOutputCapture(NULL, 0);
+    KdpSetScriptedInput(NULL, NULL);
+    for (ULONG i = 0; i < count; i++) {
+        KT_EXPECT_EQ(processes[i]->ExitStatus, 0);
+        ObDereferenceObject(threads[i]);
+        ObDereferenceObject(processes[i]);
+    }
+}
+
+// Two steps into a user leaf with locals (no frame record of its own):
+// `gu` goes back into its caller by the program's unwind information; by
+// frame pointers it would run on into main (rbp + 8 is the caller's).
+KTEST(KdGoUpInUserCodeFollowsItsUnwindInformation)
+{
+    static const char *const script[] = { "t", "t", "gu", "k", "g", NULL };
+    ULONG64 leaf = KtTbpSymbol("TbpLeafWithLocals");
+    EPROCESS *process = NULL;
+    ETHREAD *thread = NULL;
+
+    KT_EXPECT(leaf != 0);
+    KT_EXPECT_EQ(PsStartUserProgramEx("tbp", NULL, TRUE, &process, &thread), STATUS_SUCCESS);
+    if (!process)
+        return;
+    KtClearBreakpoints();
+    KtKdRunf("bp /p %llx %llx", KT_KD_ADDRESS(process), (unsigned long long)leaf);
+    KtRunTbpToTheEnd(script, &process, &thread, 1);
+    KtKdExpect("Breakpoint 0 hit\ntbp!TbpLeafWithLocals:\n");
+    KtKdExpect("kd> gu\ntbp!TbpLeafCaller+0x");
+    KT_EXPECT(!KtKdFind(KtKdOutput, "kd> gu\ntbp!main"));
+    KT_EXPECT(!KtScriptExhausted);
+    KtClearBreakpoints();
+}
+
+// `bu tbp!TbpWork` before any tbp.exe runs: unresolved (u, no address) until
+// the program is mapped into a process; then it is that process's only (a
+// second copy, started after, runs through), and once the process has
+// ended it waits for the next one.
+KTEST(KdUserBuResolvesIntoTheFirstProcessOnly)
+{
+    static const char *const script[] = { "bl", "g", "g", "g", NULL };
+    ULONG64 work = KtTbpSymbol("TbpWork");
+    EPROCESS *processes[2] = { NULL };
+    ETHREAD *threads[2] = { NULL };
+    char where[18];
+
+    KT_EXPECT(work != 0);
+    KtClearBreakpoints();
+    KtKdRun("bu tbp!TbpWork");
+    KtKdRun("bl");
+    KtKdExpect(" 0 eu Disable Clear%*s0001 (0001) (tbp!TbpWork)\n", 24, "");
+    for (ULONG i = 0; i < 2; i++) {
+        KT_EXPECT_EQ(PsStartUserProgramEx("tbp", NULL, TRUE, &processes[i], &threads[i]),
+                     STATUS_SUCCESS);
+        if (!processes[i])
+            return;
+    }
+    RtlFormatAddress(where, work);
+    KtKdRun("bl");
+    KtKdExpect(" 0 e Disable Clear  %s     0001 (0001) tbp!TbpWork\n", where);
+    KtRunTbpToTheEnd(script, processes, threads, 2);
+    KT_EXPECT_EQ(KtKdCount(KtKdOutput, "Breakpoint 0 hit\ntbp!TbpWork:\n"), 3);
+    KT_EXPECT(!KtScriptExhausted);
+    KtKdRun("bl");
+    KtKdExpect(" 0 eu Disable Clear%*s0001 (0001) (tbp!TbpWork)\n", 24, "");
+    KtClearBreakpoints();
 }

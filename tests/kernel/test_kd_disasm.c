@@ -46,3 +46,36 @@ KTEST(KdDisassembleOneNamesTargetsAndRefusesBadMemory)
     KT_EXPECT_EQ(KdpInstructionLength(0x1000, &instruction), 0);
     KT_EXPECT_EQ(KdpDisassembleOne(0xfffffa6fffff0000ULL, text, sizeof(text)), 0);
 }
+
+// In test_kd_breakpoints.c: KtBpCaller calls KtBpTarget, a leaf.
+ULONG KtBpCaller(ULONG value);
+ULONG KtBpTarget(ULONG value);
+
+// uf /c: the function's name and address, then each call under its call
+// site, as WinDbg lays them out; a leaf has its name line alone. /D is the
+// plain listing on a serial shell; an unknown option is a usage line.
+KTEST(KdUfCallsOnlyListsEachCallUnderItsSite)
+{
+    char caller[18], target[18];
+    char plain[4096];
+
+    RtlFormatAddress(caller, (ULONG64)(ULONG_PTR)KtBpCaller);
+    RtlFormatAddress(target, (ULONG64)(ULONG_PTR)KtBpTarget);
+    KtKdRun("uf /c nt!KtBpCaller");
+    KT_EXPECT(KtKdFind(KtKdOutput, "nt!KtBpCaller (") == KtKdOutput);
+    KtKdExpect("nt!KtBpCaller (%s)\n  nt!KtBpCaller+0x", caller);
+    KtKdExpect("):\n    call to nt!KtBpTarget (%s)\n", target);
+    KT_EXPECT_EQ(KtKdCount(KtKdOutput, "call to"), 1);
+    KT_EXPECT(!KtKdFind(KtKdOutput, "push"));
+    KtKdRun("uf /c nt!KtBpTarget");
+    KtKdExpect("nt!KtBpTarget (%s)\n", target);
+    KT_EXPECT(!KtKdFind(KtKdOutput, "call to"));
+    KtKdRun("uf nt!KtBpCaller");
+    RtlStringPrintf(plain, sizeof(plain), "%s", KtKdOutput);
+    KtKdRun("uf /D nt!KtBpCaller");
+    KT_EXPECT(!strcmp(plain, KtKdOutput));
+    KtKdRun("uf /x nt!KtBpCaller");
+    KtKdExpect("Usage: uf [/c] [/D] address\n");
+    KtKdRun("uf /c");
+    KtKdExpect("Usage: uf [/c] [/D] address\n");
+}
