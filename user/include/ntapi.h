@@ -20,3 +20,4 @@
 #include "kernel/ndk/ntmmapi.h"
 #include "kernel/ndk/ntlpcapi.h"
 #include "kernel/ndk/ntioapi.h"
+#include "kernel/ndk/ntalpcattr.h"
