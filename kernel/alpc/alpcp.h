@@ -97,6 +97,12 @@ typedef struct _ALPC_PORT {
     // Sleuth's own: the bytes of messages queued here and not yet received
     // (charged against PortAttributes.MaxPoolUsage: bounded queue memory).
     SIZE_T QueuedPoolUsage;
+    // The extensions' (alpc/alpcx.h): the sections, views and security
+    // contexts the port owns (ALPC_BLOBs), how many, and whether its
+    // rundown let go of them (no new ones then). Linked at first use.
+    LIST_ENTRY ResourceListHead;
+    ULONG ResourceCount;
+    BOOLEAN ResourcesRundown;
 } ALPC_PORT;
 
 // What a message carries besides its data: contexts and the extensions'

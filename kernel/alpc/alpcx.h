@@ -104,6 +104,9 @@ extern KSPIN_LOCK AlpcpResourceLock;
 
 // ---- Port resources (resource.c) ----------------------------------------------------
 
+// The ALPC port a handle names (any role), referenced: what every service
+// of the extensions starts with.
+NTSTATUS AlpcpReferencePort(HANDLE portHandle, struct _ALPC_PORT **port);
 // Puts a new blob (its Type and count set) on `port`'s list, with a fresh
 // handle when `named`: STATUS_INSUFFICIENT_RESOURCES past the bound,
 // STATUS_PORT_DISCONNECTED when the port has run down.

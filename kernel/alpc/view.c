@@ -211,7 +211,7 @@ NTSTATUS NtAlpcCreatePortSection(HANDLE portHandle, ULONG flags, HANDLE sectionH
         if (!NT_SUCCESS(status))
             return status;
     }
-    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
+    status = AlpcpReferencePort(portHandle, &port);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(sectionObject);
         return status;
@@ -255,7 +255,7 @@ NTSTATUS NtAlpcDeletePortSection(HANDLE portHandle, ULONG flags, ALPC_HANDLE sec
 
     if (flags)
         return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
+    status = AlpcpReferencePort(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     status = AlpcpRemoveResource(port, ALPC_BLOB_SECTION, sectionHandle, &blob);
@@ -286,7 +286,7 @@ NTSTATUS NtAlpcCreateSectionView(HANDLE portHandle, ULONG flags,
         return status;
     if (attributes.ViewBase || (attributes.Flags & ~ALPC_VIEWFLG_NOT_SECURE))
         return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
+    status = AlpcpReferencePort(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     status = AlpcpReferenceResource(port, ALPC_BLOB_SECTION, attributes.SectionHandle, &blob);
@@ -326,7 +326,7 @@ NTSTATUS NtAlpcDeleteSectionView(HANDLE portHandle, ULONG flags, void *viewBase)
 
     if (flags)
         return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
+    status = AlpcpReferencePort(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     status = AlpcpReferenceViewByAddress(port, viewBase, &view);

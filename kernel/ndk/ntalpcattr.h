@@ -12,61 +12,20 @@
 #pragma once
 
 #include "ntdef.h"
-#include "ntseapi.h"
-#include "ntlpcapi.h"     // PORT_MESSAGE
+#include "ntalpcapi.h"    // the attribute structures, ALPC_HANDLE, the core services
 
-// ALPC_MESSAGE_ATTRIBUTES bits, NT's values.
-#define ALPC_MESSAGE_SECURITY_ATTRIBUTE 0x80000000
-#define ALPC_MESSAGE_VIEW_ATTRIBUTE     0x40000000
-#define ALPC_MESSAGE_CONTEXT_ATTRIBUTE  0x20000000
-#define ALPC_MESSAGE_HANDLE_ATTRIBUTE   0x10000000
-// The ones NT 6.0/6.1 has (and Sleuth knows); any other bit is refused.
+// The message attribute bits NT 6.0/6.1 has (and Sleuth knows); any other
+// bit is refused.
 #define ALPC_MESSAGE_ATTRIBUTES_VALID                                                      \
     (ALPC_MESSAGE_SECURITY_ATTRIBUTE | ALPC_MESSAGE_VIEW_ATTRIBUTE |                       \
      ALPC_MESSAGE_CONTEXT_ATTRIBUTE | ALPC_MESSAGE_HANDLE_ATTRIBUTE)
 
-// A handle in a port's own table (sections, security contexts), not in the
-// process's object handle table.
-typedef HANDLE ALPC_HANDLE, *PALPC_HANDLE;
-
-typedef struct _ALPC_MESSAGE_ATTRIBUTES {
-    ULONG AllocatedAttributes;      // the structures that follow
-    ULONG ValidAttributes;          // those that hold something
-} ALPC_MESSAGE_ATTRIBUTES, *PALPC_MESSAGE_ATTRIBUTES;
-
-// The security attribute: a sender's identity travels with the message, so
-// the receiver may impersonate it (NtAlpcImpersonateClientOfPort). QoS says
-// at which level and how; ContextHandle names a context made once with
-// NtAlpcCreateSecurityContext instead (then QoS is not read).
-#define ALPC_SECFLG_CREATE_HANDLE 0x20000
-typedef struct _ALPC_SECURITY_ATTR {
-    ULONG Flags;
-    PSECURITY_QUALITY_OF_SERVICE QoS;
-    ALPC_HANDLE ContextHandle;
-} ALPC_SECURITY_ATTR, *PALPC_SECURITY_ATTR;
-
-// The view attribute: a view of a port section (NtAlpcCreateSectionView)
-// that travels with the message and is mapped into the receiver.
-#define ALPC_VIEWFLG_UNMAP_EXISTING 0x10000     // the sender's view goes when it is sent
+// The view attribute's flags (ALPC_DATA_VIEW_ATTR.Flags).
+#define ALPC_VIEWFLG_UNMAP_EXISTING 0x10000     // the sender's mapping goes when it is sent
 #define ALPC_VIEWFLG_AUTO_RELEASE   0x20000
 #define ALPC_VIEWFLG_NOT_SECURE     0x40000
-typedef struct _ALPC_DATA_VIEW_ATTR {
-    ULONG Flags;
-    ALPC_HANDLE SectionHandle;
-    PVOID ViewBase;                 // 0 in NtAlpcCreateSectionView; written by it
-    SIZE_T ViewSize;
-} ALPC_DATA_VIEW_ATTR, *PALPC_DATA_VIEW_ATTR;
 
-// The context attribute: what a receiver learns about a message besides its
-// header (and what NtAlpcCancelMessage names a message by).
-typedef struct _ALPC_CONTEXT_ATTR {
-    PVOID PortContext;              // the receiving side's port context
-    PVOID MessageContext;           // the receiving side's context for this message
-    ULONG Sequence;                 // the message's sequence number on its port
-    ULONG MessageId;
-    ULONG CallbackId;
-} ALPC_CONTEXT_ATTR, *PALPC_CONTEXT_ATTR;
-
+// The handle attribute (its place in a buffer; Sleuth does not pass handles).
 typedef struct _ALPC_HANDLE_ATTR {
     ULONG Flags;
     HANDLE Handle;
@@ -74,12 +33,9 @@ typedef struct _ALPC_HANDLE_ATTR {
     ACCESS_MASK DesiredAccess;
 } ALPC_HANDLE_ATTR, *PALPC_HANDLE_ATTR;
 
-#ifndef SLEUTH_HOST
 _Static_assert(sizeof(ALPC_SECURITY_ATTR) == 0x18, "x64 ALPC_SECURITY_ATTR");
 _Static_assert(sizeof(ALPC_DATA_VIEW_ATTR) == 0x20, "x64 ALPC_DATA_VIEW_ATTR");
-_Static_assert(sizeof(ALPC_CONTEXT_ATTR) == 0x20, "x64 ALPC_CONTEXT_ATTR");
 _Static_assert(sizeof(ALPC_HANDLE_ATTR) == 0x18, "x64 ALPC_HANDLE_ATTR");
-#endif
 
 // ---- The run-time library's two routines (ntdll's; kernel/rtl/alpcattr.c) ----------
 
@@ -107,13 +63,9 @@ ULONG AlpcpMessageAttributeOffset(ULONG allocated, ULONG attributeFlag);
 // mapped into the receiver. Views are unmapped and sections freed with
 // their port.
 
-NTSTATUS NTAPI NtAlpcCreatePortSection(HANDLE PortHandle, ULONG Flags, HANDLE SectionHandle,
-                                       SIZE_T SectionSize, PALPC_HANDLE AlpcSectionHandle,
-                                       PSIZE_T ActualSectionSize);
+// NtAlpcCreatePortSection and NtAlpcCreateSectionView: ntalpcapi.h.
 NTSTATUS NTAPI NtAlpcDeletePortSection(HANDLE PortHandle, ULONG Flags,
                                        ALPC_HANDLE SectionHandle);
-NTSTATUS NTAPI NtAlpcCreateSectionView(HANDLE PortHandle, ULONG Flags,
-                                       PALPC_DATA_VIEW_ATTR ViewAttributes);
 NTSTATUS NTAPI NtAlpcDeleteSectionView(HANDLE PortHandle, ULONG Flags, PVOID ViewBase);
 
 // ---- Security (kernel/alpc/security.c) ----------------------------------------------
@@ -124,9 +76,8 @@ NTSTATUS NTAPI NtAlpcCreateSecurityContext(HANDLE PortHandle, ULONG Flags,
                                            PALPC_SECURITY_ATTR SecurityAttribute);
 NTSTATUS NTAPI NtAlpcDeleteSecurityContext(HANDLE PortHandle, ULONG Flags,
                                            ALPC_HANDLE ContextHandle);
-// The calling server thread runs as the client whose request `Message` is
-// (received, not yet replied to), by the message's security attribute or,
-// without one, by the client's connection if the client's port allows it
-// (ALPC_PORFLG_ALLOW_IMPERSONATION). Reserved must be NULL.
-NTSTATUS NTAPI NtAlpcImpersonateClientOfPort(HANDLE PortHandle, PORT_MESSAGE *Message,
-                                             PVOID Reserved);
+// NtAlpcImpersonateClientOfPort (ntalpcapi.h): the calling server thread
+// runs as the client whose request `message` is (received, not yet replied
+// to), by the message's security attribute or, without one, by the
+// client's connection if the client's port allows it
+// (ALPC_PORFLG_ALLOW_IMPERSONATION). Its third argument must be NULL.
