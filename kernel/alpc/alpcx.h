@@ -154,6 +154,13 @@ NTSTATUS AlpcpMapRegion(struct _ALPC_PORT *port, KALPC_REGION *region, BOOLEAN r
 NTSTATUS AlpcpCreateSecurityData(const SECURITY_QUALITY_OF_SERVICE *qos,
                                  KALPC_SECURITY_DATA **data);
 void AlpcpDeleteSecurityData(KALPC_SECURITY_DATA *data);
+// A client port's connection security, taken as it connects (the current
+// thread is the client): with ALPC_PORFLG_ALLOW_IMPERSONATION, a copy of
+// the client's token at its QoS's level (static tracking) or, with dynamic
+// tracking, only the DynamicSecurity bit; without the flag nothing. And
+// its release, when the port is deleted.
+NTSTATUS AlpcpCaptureConnectionSecurity(struct _ALPC_PORT *clientPort);
+void AlpcpDeleteConnectionSecurity(struct _ALPC_PORT *port);
 // A user SECURITY_QUALITY_OF_SERVICE, probed and checked.
 NTSTATUS AlpcpCaptureQos(const SECURITY_QUALITY_OF_SERVICE *userQos,
                          SECURITY_QUALITY_OF_SERVICE *qos);

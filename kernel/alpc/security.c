@@ -129,3 +129,120 @@ NTSTATUS NtAlpcDeleteSecurityContext(HANDLE portHandle, ULONG flags, ALPC_HANDLE
         AlpcpDereferenceBlob(blob);
     return status;
 }
+
+// ---- A client port's own security (its connection's) ----------------------------------
+
+NTSTATUS AlpcpCaptureConnectionSecurity(ALPC_PORT *clientPort)
+{
+    SECURITY_QUALITY_OF_SERVICE *qos = &clientPort->PortAttributes.SecurityQos;
+
+    if (!(clientPort->PortAttributes.Flags & ALPC_PORFLG_ALLOW_IMPERSONATION))
+        return STATUS_SUCCESS;
+    if ((ULONG)qos->ImpersonationLevel > SecurityDelegation)
+        return STATUS_BAD_IMPERSONATION_LEVEL;
+    if (qos->ContextTrackingMode == SECURITY_DYNAMIC_TRACKING) {
+        // Nothing kept: the client's token is read at each impersonation.
+        clientPort->u1.s1.DynamicSecurity = TRUE;
+        return STATUS_SUCCESS;
+    }
+    return SeCreateClientSecurity(PsGetCurrentThread(), qos, FALSE,
+                                  &clientPort->StaticSecurity);
+}
+
+void AlpcpDeleteConnectionSecurity(ALPC_PORT *port)
+{
+    if (port->StaticSecurity.ClientToken)
+        SeDeleteClientSecurity(&port->StaticSecurity);
+}
+
+// ---- NtAlpcImpersonateClientOfPort ------------------------------------------------------
+
+// What the server may impersonate for the request `messageId`, received
+// through `port` (a connection port or a server communication port), lock
+// held: the message's security data, else its client's port and waiting
+// thread (each referenced for the caller).
+static NTSTATUS AlpcpFindImpersonation(ALPC_PORT *port, const PORT_MESSAGE *header,
+                                       ALPC_BLOB **security, ALPC_PORT **clientPort,
+                                       ETHREAD **client)
+{
+    KALPC_MESSAGE *message = AlpcpLookupMessage(header->MessageId);
+    ALPC_PORT *queuePort = port->u1.s1.Type == ALPC_CONNECTION_PORT ? port
+                                                                     : AlpcpReceivePort(port);
+
+    // A request of this connection (or of this connection port's), received
+    // and not answered, its client still waiting, and the same client.
+    if (!message || message->u1.s1.QueueType != ALPC_MSGQUEUE_PENDING ||
+        message->PortQueue != queuePort || !message->WaitingThread || !message->OwnerPort ||
+        message->PortMessage.ClientId.UniqueThread != header->ClientId.UniqueThread ||
+        (port->u1.s1.Type == ALPC_SERVER_COMMUNICATION_PORT &&
+         message->OwnerPort->CommunicationInfo != port->CommunicationInfo))
+        return STATUS_REPLY_MESSAGE_MISMATCH;
+    if (message->MessageAttributes.SecurityData) {
+        *security = message->MessageAttributes.SecurityData;
+        AlpcpReferenceBlob(*security);
+        return STATUS_SUCCESS;
+    }
+    if (!(message->OwnerPort->PortAttributes.Flags & ALPC_PORFLG_ALLOW_IMPERSONATION))
+        return STATUS_ACCESS_DENIED;
+    if (!ObReferenceObjectSafe(message->OwnerPort))
+        return STATUS_PORT_DISCONNECTED;
+    *clientPort = message->OwnerPort;
+    *client = message->WaitingThread;
+    ObReferenceObject(*client);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS NtAlpcImpersonateClientOfPort(HANDLE portHandle, PORT_MESSAGE *message, void *flags)
+{
+    SECURITY_CLIENT_CONTEXT dynamic;
+    ALPC_PORT *port, *clientPort = NULL;
+    ALPC_BLOB *security = NULL;
+    ETHREAD *client = NULL;
+    PORT_MESSAGE header;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    if (flags)
+        return STATUS_INVALID_PARAMETER;
+    status = ProbeForRead(message, sizeof(*message), sizeof(ULONG));
+    if (NT_SUCCESS(status))
+        status = MmCopyFromUser(&header, message, sizeof(header));
+    if (!NT_SUCCESS(status))
+        return status;
+    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (port->u1.s1.Type == ALPC_CLIENT_COMMUNICATION_PORT) {
+        ObDereferenceObject(port);
+        return STATUS_INVALID_PORT_HANDLE;
+    }
+    oldIrql = AlpcpAcquireLock();
+    status = AlpcpFindImpersonation(port, &header, &security, &clientPort, &client);
+    AlpcpReleaseLock(oldIrql);
+    ObDereferenceObject(port);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (security) {
+        KALPC_SECURITY_DATA *data = CONTAINING_RECORD(security, KALPC_SECURITY_DATA, Blob);
+
+        status = SeImpersonateClientEx(&data->DynamicSecurity, PsGetCurrentThread());
+        if (NT_SUCCESS(status))
+            data->u1.s1.Impersonated = TRUE;
+        AlpcpDereferenceBlob(security);
+        return status;
+    }
+    if (clientPort->u1.s1.DynamicSecurity) {
+        // The client as it is now, at the level it connected with.
+        status = SeCreateClientSecurity(client, &clientPort->PortAttributes.SecurityQos, FALSE,
+                                        &dynamic);
+        if (NT_SUCCESS(status)) {
+            status = SeImpersonateClientEx(&dynamic, PsGetCurrentThread());
+            SeDeleteClientSecurity(&dynamic);
+        }
+    } else {
+        status = SeImpersonateClientEx(&clientPort->StaticSecurity, PsGetCurrentThread());
+    }
+    ObDereferenceObject(client);
+    ObDereferenceObject(clientPort);
+    return status;
+}
