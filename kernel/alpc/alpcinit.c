@@ -9,6 +9,7 @@
 // Callback ids come from one global counter.
 
 #include "alpc/alpcp.h"
+#include "alpc/alpcx.h"
 #include "mm/mm.h"
 
 #define ALPCP_TABLE_FREE_BIT      1ULL   // a free slot holds (next free slot << 1) | 1
@@ -157,6 +158,8 @@ void AlpcpFreeMessage(KALPC_MESSAGE *message)
         AlpcpRemoveMessageId(message);
         AlpcpReleaseLock(oldIrql);
     }
+    // alpcx: its security data and view.
+    AlpcpReleaseMessageAttributes(message);
     ExFreePoolWithTag(message, ALPC_MESSAGE_TAG);
     if (serverThread)
         ObDereferenceObject(serverThread);

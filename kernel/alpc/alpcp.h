@@ -274,9 +274,9 @@ NTSTATUS AlpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE
 // The header of a user message read and its lengths checked against `port`.
 NTSTATUS AlpcpCaptureHeader(ALPC_PORT *port, const PORT_MESSAGE *userMessage,
                             PORT_MESSAGE *header);
-// A received message's attributes the core fills (the context attribute),
-// into the user's buffer.
-NTSTATUS AlpcpWriteReceiveAttributes(ALPC_MESSAGE_ATTRIBUTES *attributes,
+// A received message's attributes, into the user's buffer, received
+// through `port` (the context attribute; alpcx's security and view).
+NTSTATUS AlpcpWriteReceiveAttributes(struct _ALPC_PORT *port, ALPC_MESSAGE_ATTRIBUTES *attributes,
                                      const KALPC_MESSAGE *message);
 // The context attribute alone (a sent message's ids, for the sender).
 NTSTATUS AlpcpWriteContextAttribute(ALPC_MESSAGE_ATTRIBUTES *attributes,

@@ -104,9 +104,6 @@ extern KSPIN_LOCK AlpcpResourceLock;
 
 // ---- Port resources (resource.c) ----------------------------------------------------
 
-// The ALPC port a handle names (any role), referenced: what every service
-// of the extensions starts with.
-NTSTATUS AlpcpReferencePort(HANDLE portHandle, struct _ALPC_PORT **port);
 // Puts a new blob (its Type and count set) on `port`'s list, with a fresh
 // handle when `named`: STATUS_INSUFFICIENT_RESOURCES past the bound,
 // STATUS_PORT_DISCONNECTED when the port has run down.
@@ -178,7 +175,7 @@ NTSTATUS AlpcpCaptureMessageAttributes(struct _ALPC_PORT *port, KALPC_MESSAGE *m
 NTSTATUS AlpcpProbeReceiveAttributes(ALPC_MESSAGE_ATTRIBUTES *userAttributes);
 // What a receive asked for in `userAttributes` (or NULL), written for
 // `message`, received through `port`, and ValidAttributes set to what was.
-NTSTATUS AlpcpWriteMessageAttributes(struct _ALPC_PORT *port, KALPC_MESSAGE *message,
+NTSTATUS AlpcpWriteMessageAttributes(struct _ALPC_PORT *port, const KALPC_MESSAGE *message,
                                      ALPC_MESSAGE_ATTRIBUTES *userAttributes);
 // Lets go of what a message carries (its block is being freed).
 void AlpcpReleaseMessageAttributes(KALPC_MESSAGE *message);

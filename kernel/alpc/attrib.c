@@ -191,15 +191,19 @@ static NTSTATUS AlpcpWriteSecurityAttribute(KALPC_SECURITY_DATA *data, ALPC_SECU
     return status;
 }
 
+// A view that cannot be mapped (no room in the receiver, its port's bound)
+// leaves the attribute out (*mapped FALSE); the message is delivered all
+// the same.
 static NTSTATUS AlpcpWriteViewAttribute(ALPC_PORT *port, KALPC_VIEW *sent,
-                                        ALPC_DATA_VIEW_ATTR *user)
+                                        ALPC_DATA_VIEW_ATTR *user, BOOLEAN *mapped)
 {
     ALPC_DATA_VIEW_ATTR attribute = {0};
     KALPC_VIEW *view;
     NTSTATUS status = AlpcpMapRegion(port, sent->Region, TRUE, &view);
 
-    if (!NT_SUCCESS(status))
-        return status;
+    *mapped = NT_SUCCESS(status);
+    if (!*mapped)
+        return STATUS_SUCCESS;
     view->u1.s1.AutoRelease = sent->u1.s1.AutoRelease;
     attribute.ViewBase = view->Address;
     attribute.ViewSize = view->Size;
@@ -212,10 +216,10 @@ static NTSTATUS AlpcpWriteViewAttribute(ALPC_PORT *port, KALPC_VIEW *sent,
     return status;
 }
 
-NTSTATUS AlpcpWriteMessageAttributes(ALPC_PORT *port, KALPC_MESSAGE *message,
+NTSTATUS AlpcpWriteMessageAttributes(ALPC_PORT *port, const KALPC_MESSAGE *message,
                                      ALPC_MESSAGE_ATTRIBUTES *userAttributes)
 {
-    KALPC_MESSAGE_ATTRIBUTES *attributes = &message->MessageAttributes;
+    const KALPC_MESSAGE_ATTRIBUTES *attributes = &message->MessageAttributes;
     ALPC_MESSAGE_ATTRIBUTES header;
     ULONG valid = 0;
     NTSTATUS status;
@@ -256,11 +260,13 @@ NTSTATUS AlpcpWriteMessageAttributes(ALPC_PORT *port, KALPC_MESSAGE *message,
     }
     if (NT_SUCCESS(status) && attributes->View &&
         (header.AllocatedAttributes & ALPC_MESSAGE_VIEW_ATTRIBUTE)) {
+        BOOLEAN mapped;
+
         status = AlpcpWriteViewAttribute(
             port, CONTAINING_RECORD(attributes->View, KALPC_VIEW, Blob),
             AlpcpUserAttribute(userAttributes, header.AllocatedAttributes,
-                               ALPC_MESSAGE_VIEW_ATTRIBUTE));
-        if (NT_SUCCESS(status))
+                               ALPC_MESSAGE_VIEW_ATTRIBUTE), &mapped);
+        if (NT_SUCCESS(status) && mapped)
             valid |= ALPC_MESSAGE_VIEW_ATTRIBUTE;
     }
     header.ValidAttributes = valid;

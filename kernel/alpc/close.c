@@ -20,6 +20,7 @@
 //   message back (send.c, AlpcpReceiveSynchronousReply).
 
 #include "alpc/alpcp.h"
+#include "alpc/alpcx.h"
 #include "mm/mm.h"
 
 // Cancels every message of `queue` (sent by `owner`, or any when NULL),
@@ -154,8 +155,11 @@ void AlpcpClosePort(EPROCESS *process, void *object, ACCESS_MASK grantedAccess,
     (void)process;
     (void)grantedAccess;
     (void)processHandleCount;
-    if (systemHandleCount == 0)
+    if (systemHandleCount == 0) {
         AlpcpDisconnectPort(object, TRUE);
+        // alpcx: its views unmapped, its sections and contexts let go.
+        AlpcpRundownPortResources(object);
+    }
 }
 
 void AlpcpDeletePort(void *object)
@@ -167,6 +171,10 @@ void AlpcpDeletePort(void *object)
     LIST_ENTRY freeList;
     KIRQL oldIrql;
 
+    // alpcx: what the port owns (if it was never closed) and the client's
+    // security it kept.
+    AlpcpRundownPortResources(port);
+    AlpcpDeleteConnectionSecurity(port);
     if (!port->u1.s1.Initialized) {
         // Its creation failed part way: only the connection port's info.
         if (info && port->u1.s1.Type == ALPC_CONNECTION_PORT)

@@ -19,6 +19,7 @@
 // STATUS_PORT_DISCONNECTED.
 
 #include "alpc/alpcp.h"
+#include "alpc/alpcx.h"
 #include "mm/mm.h"
 
 // The named connection port, checked for PORT_CONNECT.
@@ -106,6 +107,12 @@ static NTSTATUS AlpcpCreateClientPort(ALPC_PORT *connectionPort,
     if (!attributes) {
         port->PortAttributes.MaxMessageLength = connectionPort->PortAttributes.MaxMessageLength;
         port->PortAttributes.MaxPoolUsage = connectionPort->PortAttributes.MaxPoolUsage;
+    }
+    // alpcx: what the server may impersonate of this client (security.c).
+    status = AlpcpCaptureConnectionSecurity(port);
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(port);
+        return status;
     }
     *result = port;
     return STATUS_SUCCESS;
@@ -269,7 +276,7 @@ NTSTATUS NtAlpcConnectPort(HANDLE *portHandle, UNICODE_STRING *portName,
         if (NT_SUCCESS(status) && bufferLength)
             status = MmCopyToUser(bufferLength, &total, sizeof(total));
         if (NT_SUCCESS(status) && inMessageAttributes)
-            status = AlpcpWriteReceiveAttributes(inMessageAttributes, answer);
+            status = AlpcpWriteReceiveAttributes(port, inMessageAttributes, answer);
     }
     AlpcpFreeMessage(answer);
     if (NT_SUCCESS(status))

@@ -14,19 +14,15 @@
 // goes to the canceled queue, for the answer to free.
 
 #include "alpc/alpcp.h"
+#include "alpc/alpcx.h"
 #include "mm/mm.h"
 
 // Where an attribute lies in a message attributes buffer: after the
 // header, every allocated attribute of a higher bit first.
 static SIZE_T AlpcpAttributeOffset(ULONG allocated, ULONG attribute)
 {
-    SIZE_T offset = sizeof(ALPC_MESSAGE_ATTRIBUTES);
-
-    if (attribute < ALPC_MESSAGE_SECURITY_ATTRIBUTE && (allocated & ALPC_MESSAGE_SECURITY_ATTRIBUTE))
-        offset += sizeof(ALPC_SECURITY_ATTR);
-    if (attribute < ALPC_MESSAGE_VIEW_ATTRIBUTE && (allocated & ALPC_MESSAGE_VIEW_ATTRIBUTE))
-        offset += sizeof(ALPC_DATA_VIEW_ATTR);
-    return offset;
+    // alpcx: the layout shared with the user runtime (rtl/alpcattr.c).
+    return AlpcpMessageAttributeOffset(allocated, attribute);
 }
 
 NTSTATUS AlpcpWriteContextAttribute(ALPC_MESSAGE_ATTRIBUTES *attributes,
@@ -50,17 +46,11 @@ NTSTATUS AlpcpWriteContextAttribute(ALPC_MESSAGE_ATTRIBUTES *attributes,
     return MmCopyToUser(&attributes->ValidAttributes, &valid, sizeof(valid));
 }
 
-NTSTATUS AlpcpWriteReceiveAttributes(ALPC_MESSAGE_ATTRIBUTES *attributes,
+NTSTATUS AlpcpWriteReceiveAttributes(ALPC_PORT *port, ALPC_MESSAGE_ATTRIBUTES *attributes,
                                      const KALPC_MESSAGE *message)
 {
-    ALPC_CONTEXT_ATTR context;
-
-    context.PortContext = message->MessageAttributes.PortContext;
-    context.MessageContext = message->MessageAttributes.ClientContext;
-    context.Sequence = (ULONG)message->SequenceNo;
-    context.MessageId = message->PortMessage.MessageId;
-    context.CallbackId = message->PortMessage.CallbackId;
-    return AlpcpWriteContextAttribute(attributes, &context);
+    // alpcx: every attribute (context, security, view) is written there (attrib.c).
+    return AlpcpWriteMessageAttributes(port, message, attributes);
 }
 
 // Takes the next message off the port's queues for the current thread
@@ -229,7 +219,7 @@ NTSTATUS AlpcpReceiveMessage(ALPC_PORT *port, ULONG flags, PORT_MESSAGE *receive
     total = (USHORT)message->PortMessage.u1.s1.TotalLength;
     status = MmCopyToUser(receiveMessage, &message->PortMessage, total);
     if (NT_SUCCESS(status) && attributes)
-        status = AlpcpWriteReceiveAttributes(attributes, message);
+        status = AlpcpWriteReceiveAttributes(port, attributes, message);
     if (NT_SUCCESS(status) && bufferLength)
         status = MmCopyToUser(bufferLength, &total, sizeof(total));
     InitializeListHead(&freeList);

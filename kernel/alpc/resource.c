@@ -8,11 +8,6 @@ KSPIN_LOCK AlpcpResourceLock;
 // on another), never 0.
 static ULONG_PTR AlpcpNextResourceHandle;
 
-NTSTATUS AlpcpReferencePort(HANDLE portHandle, ALPC_PORT **port)
-{
-    return ObReferenceObjectByHandle(portHandle, 0, AlpcPortObjectType, (void **)port, NULL);
-}
-
 // The list starts empty in a zeroed port; the first use links it. Lock held.
 static void AlpcpInitializeResourceList(ALPC_PORT *port)
 {

@@ -90,7 +90,7 @@ NTSTATUS NtAlpcCreateSecurityContext(HANDLE portHandle, ULONG flags,
     status = AlpcpCaptureQos(attribute.QualityOfService, &qos);
     if (!NT_SUCCESS(status))
         return status;
-    status = AlpcpReferencePort(portHandle, &port);
+    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
     status = AlpcpCreateSecurityData(&qos, &data);
@@ -120,7 +120,7 @@ NTSTATUS NtAlpcDeleteSecurityContext(HANDLE portHandle, ULONG flags, ALPC_HANDLE
 
     if (flags)
         return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePort(portHandle, &port);
+    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
     status = AlpcpRemoveResource(port, ALPC_BLOB_SECURITY, contextHandle, &blob);

@@ -19,6 +19,7 @@
 // out of line (noinline) for that.
 
 #include "alpc/alpcp.h"
+#include "alpc/alpcx.h"
 #include "mm/mm.h"
 
 #define ALPCP_VALID_SEND_FLAGS \
@@ -294,9 +295,9 @@ AlpcpReceiveSynchronousReply(ALPC_PORT *port, KPROCESSOR_MODE waitMode, BOOLEAN 
 }
 
 // Copies a received answer (a reply) to the caller's buffer; frees it.
-static NTSTATUS AlpcpCopyAnswer(KALPC_MESSAGE *answer, PORT_MESSAGE *receiveMessage,
-                                SIZE_T capacity, SIZE_T *bufferLength,
-                                ALPC_MESSAGE_ATTRIBUTES *attributes)
+static NTSTATUS AlpcpCopyAnswer(ALPC_PORT *port, KALPC_MESSAGE *answer,
+                                PORT_MESSAGE *receiveMessage, SIZE_T capacity,
+                                SIZE_T *bufferLength, ALPC_MESSAGE_ATTRIBUTES *attributes)
 {
     SIZE_T total = (USHORT)answer->PortMessage.u1.s1.TotalLength;
     NTSTATUS status;
@@ -306,7 +307,7 @@ static NTSTATUS AlpcpCopyAnswer(KALPC_MESSAGE *answer, PORT_MESSAGE *receiveMess
     } else {
         status = MmCopyToUser(receiveMessage, &answer->PortMessage, total);
         if (NT_SUCCESS(status) && attributes)
-            status = AlpcpWriteReceiveAttributes(attributes, answer);
+            status = AlpcpWriteReceiveAttributes(port, attributes, answer);
     }
     if (bufferLength && (NT_SUCCESS(status) || status == STATUS_BUFFER_TOO_SMALL)) {
         NTSTATUS copy = MmCopyToUser(bufferLength, &total, sizeof(total));
@@ -320,7 +321,9 @@ static NTSTATUS AlpcpCopyAnswer(KALPC_MESSAGE *answer, PORT_MESSAGE *receiveMess
 
 static __attribute__((noinline)) NTSTATUS
 AlpcpProcessSynchronousRequest(ALPC_PORT *port, ULONG flags, const PORT_MESSAGE *sendMessage,
-                               const PORT_MESSAGE *header, PORT_MESSAGE *receiveMessage,
+                               const PORT_MESSAGE *header,
+                               ALPC_MESSAGE_ATTRIBUTES *sendAttributes,
+                               PORT_MESSAGE *receiveMessage,
                                SIZE_T capacity, SIZE_T *bufferLength,
                                ALPC_MESSAGE_ATTRIBUTES *receiveAttributes,
                                LARGE_INTEGER *timeout)
@@ -335,6 +338,12 @@ AlpcpProcessSynchronousRequest(ALPC_PORT *port, ULONG flags, const PORT_MESSAGE 
     status = AlpcpCaptureMessage(sendMessage, header, &message);
     if (!NT_SUCCESS(status))
         return status;
+    // alpcx: what the request carries (contexts, security, a view).
+    status = AlpcpCaptureMessageAttributes(port, message, sendAttributes);
+    if (!NT_SUCCESS(status)) {
+        AlpcpFreeMessage(message);
+        return status;
+    }
     message->PortMessage.u2.s2.Type = LPC_REQUEST | LPC_CONTINUATION_REQUIRED;
     status = AlpcpSendMessage(port, message, TRUE, ids);
     if (!NT_SUCCESS(status)) {
@@ -346,7 +355,8 @@ AlpcpProcessSynchronousRequest(ALPC_PORT *port, ULONG flags, const PORT_MESSAGE 
                                           &answer);
     if (!NT_SUCCESS(status) || status == STATUS_TIMEOUT || !answer)
         return status;
-    return AlpcpCopyAnswer(answer, receiveMessage, capacity, bufferLength, receiveAttributes);
+    return AlpcpCopyAnswer(port, answer, receiveMessage, capacity, bufferLength,
+                           receiveAttributes);
 }
 
 // A datagram through `port`. With a context attribute in the send
@@ -363,6 +373,12 @@ static NTSTATUS AlpcpSendDatagram(ALPC_PORT *port, PORT_MESSAGE *sendMessage,
 
     if (!NT_SUCCESS(status))
         return status;
+    // alpcx: what the datagram carries.
+    status = AlpcpCaptureMessageAttributes(port, message, sendAttributes);
+    if (!NT_SUCCESS(status)) {
+        AlpcpFreeMessage(message);
+        return status;
+    }
     message->PortMessage.u2.s2.Type = LPC_DATAGRAM;
     message->u1.s1.ReleaseMessage = 1;
     status = AlpcpSendMessage(port, message, FALSE, ids);
@@ -384,7 +400,8 @@ static NTSTATUS AlpcpSendDatagram(ALPC_PORT *port, PORT_MESSAGE *sendMessage,
 // header names, through `port`: the request must be pending at the port
 // its owner receives on. The waiting sender gets the reply.
 static NTSTATUS AlpcpReplyMessage(ALPC_PORT *port, ULONG flags, PORT_MESSAGE *sendMessage,
-                                  const PORT_MESSAGE *header)
+                                  const PORT_MESSAGE *header,
+                                  ALPC_MESSAGE_ATTRIBUTES *sendAttributes)
 {
     BOOLEAN release = (flags & ALPC_MSGFLG_RELEASE_MESSAGE) != 0;
     KALPC_MESSAGE *reply = NULL, *request;
@@ -401,6 +418,12 @@ static NTSTATUS AlpcpReplyMessage(ALPC_PORT *port, ULONG flags, PORT_MESSAGE *se
         reply->PortMessage.u2.s2.Type = LPC_REPLY;
         reply->PortMessage.MessageId = header->MessageId;
         reply->PortMessage.CallbackId = header->CallbackId;
+        // alpcx: what the reply carries.
+        status = AlpcpCaptureMessageAttributes(port, reply, sendAttributes);
+        if (!NT_SUCCESS(status)) {
+            AlpcpFreeMessage(reply);
+            return status;
+        }
     }
     oldIrql = AlpcpAcquireLock();
     receivePort = AlpcpReceivePort(port);
@@ -423,6 +446,10 @@ static NTSTATUS AlpcpReplyMessage(ALPC_PORT *port, ULONG flags, PORT_MESSAGE *se
         request->u1.s1.QueueType = ALPC_MSGQUEUE_NONE;
         request->u1.s1.ReleaseMessage = release;
         if (request->WaitingThread) {
+            // alpcx: the client gets back its own context for the request.
+            if (reply)
+                reply->MessageAttributes.ClientContext =
+                    request->MessageAttributes.ClientContext;
             AlpcpWakeWaiter(request->WaitingThread, reply, STATUS_REQUEST_CANCELED);
             request->WaitingThread = NULL;
             reply = NULL;
@@ -470,19 +497,24 @@ NTSTATUS NtAlpcSendWaitReceivePort(HANDLE portHandle, ULONG flags, PORT_MESSAGE 
         }
         if (NT_SUCCESS(status) && capacity < sizeof(PORT_MESSAGE))
             status = STATUS_BUFFER_TOO_SMALL;
+        // alpcx: the receive attributes checked before anything is sent.
+        if (NT_SUCCESS(status))
+            status = AlpcpProbeReceiveAttributes(receiveMessageAttributes);
     }
     if (NT_SUCCESS(status) && sendMessage) {
         status = AlpcpCaptureHeader(port, sendMessage, &header);
         if (!NT_SUCCESS(status)) {
         } else if (flags & ALPC_MSGFLG_SYNC_REQUEST) {
             status = AlpcpProcessSynchronousRequest(port, flags, sendMessage, &header,
-                                                    receiveMessage, capacity, bufferLength,
+                                                    sendMessageAttributes, receiveMessage,
+                                                    capacity, bufferLength,
                                                     receiveMessageAttributes, waitTimeout);
             ObDereferenceObject(port);
             return status;
         } else if (header.MessageId || (flags & (ALPC_MSGFLG_REPLY_MESSAGE |
                                                  ALPC_MSGFLG_RELEASE_MESSAGE))) {
-            status = AlpcpReplyMessage(port, flags, sendMessage, &header);
+            status = AlpcpReplyMessage(port, flags, sendMessage, &header,
+                                       sendMessageAttributes);
         } else {
             status = AlpcpSendDatagram(port, sendMessage, &header, sendMessageAttributes);
         }

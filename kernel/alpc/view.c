@@ -8,6 +8,9 @@
 #include "alpc/alpcx.h"
 
 #define ALPC_REGION_ALIGNMENT MM_ALLOCATION_GRANULARITY
+// The largest section NtAlpcCreatePortSection makes (its pages are taken at
+// once): with ALPC_MAX_PORT_RESOURCES, what one port can hold is bounded.
+#define ALPC_MAX_SECTION_SIZE 0x1000000
 
 void AlpcpDeleteSection(KALPC_SECTION *section)
 {
@@ -179,7 +182,7 @@ NTSTATUS AlpcpReferenceViewByAddress(ALPC_PORT *port, void *viewBase, KALPC_VIEW
 // Flags: 0, or NT's "not secure" (Sleuth's views are never secured, so it
 // changes nothing). SectionHandle: a section of the caller's to use (its
 // whole size; SectionSize, if given, may not exceed it), else a new one of
-// SectionSize bytes.
+// SectionSize bytes (at most ALPC_MAX_SECTION_SIZE: STATUS_SECTION_TOO_BIG).
 NTSTATUS NtAlpcCreatePortSection(HANDLE portHandle, ULONG flags, HANDLE sectionHandle,
                                  SIZE_T sectionSize, ALPC_HANDLE *alpcSectionHandle,
                                  SIZE_T *actualSectionSize)
@@ -206,12 +209,14 @@ NTSTATUS NtAlpcCreatePortSection(HANDLE portHandle, ULONG flags, HANDLE sectionH
             ObDereferenceObject(sectionObject);
             return STATUS_INVALID_VIEW_SIZE;
         }
+    } else if (sectionSize > ALPC_MAX_SECTION_SIZE) {
+        return STATUS_SECTION_TOO_BIG;
     } else {
         status = MmCreateSection(sectionSize, PAGE_READWRITE, &sectionObject);
         if (!NT_SUCCESS(status))
             return status;
     }
-    status = AlpcpReferencePort(portHandle, &port);
+    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(sectionObject);
         return status;
@@ -255,7 +260,7 @@ NTSTATUS NtAlpcDeletePortSection(HANDLE portHandle, ULONG flags, ALPC_HANDLE sec
 
     if (flags)
         return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePort(portHandle, &port);
+    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
     status = AlpcpRemoveResource(port, ALPC_BLOB_SECTION, sectionHandle, &blob);
@@ -286,7 +291,7 @@ NTSTATUS NtAlpcCreateSectionView(HANDLE portHandle, ULONG flags,
         return status;
     if (attributes.ViewBase || (attributes.Flags & ~ALPC_VIEWFLG_NOT_SECURE))
         return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePort(portHandle, &port);
+    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
     status = AlpcpReferenceResource(port, ALPC_BLOB_SECTION, attributes.SectionHandle, &blob);
@@ -326,7 +331,7 @@ NTSTATUS NtAlpcDeleteSectionView(HANDLE portHandle, ULONG flags, void *viewBase)
 
     if (flags)
         return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePort(portHandle, &port);
+    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
     if (!NT_SUCCESS(status))
         return status;
     status = AlpcpReferenceViewByAddress(port, viewBase, &view);

@@ -11,6 +11,7 @@
 #include "mm/mm.h"
 #include "lpc/lpcp.h"
 #include "alpc/alpcp.h"
+#include "ndk/ntalpcattr.h"
 #include "se/se.h"
 #include "io/io.h"
 
@@ -126,6 +127,14 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtAlpcDisconnectPort),
     SERVICE_ENTRY(NtAlpcQueryInformation),
     SERVICE_ENTRY(NtAlpcSetInformation),
+    // ALPC's extensions: impersonation, security contexts, sections and views.
+    SERVICE_ENTRY(NtAlpcImpersonateClientOfPort),
+    SERVICE_ENTRY(NtAlpcCreateSecurityContext),
+    SERVICE_ENTRY(NtAlpcDeleteSecurityContext),
+    SERVICE_ENTRY(NtAlpcCreatePortSection),
+    SERVICE_ENTRY(NtAlpcDeletePortSection),
+    SERVICE_ENTRY(NtAlpcCreateSectionView),
+    SERVICE_ENTRY(NtAlpcDeleteSectionView),
 
     // Security: tokens and impersonation.
     SERVICE_ENTRY(NtOpenProcessToken),

@@ -10,6 +10,7 @@
 typedef struct _TX_SENDS {
     SECURITY_QUALITY_OF_SERVICE Qos;        // the security attribute's, if Length is set
     ALPC_HANDLE ContextHandle;              // or this context
+    HANDLE Token;                           // impersonated once connected
     NTSTATUS Status[6];
 } TX_SENDS;
 
@@ -157,6 +158,9 @@ static NTSTATUS SendAtThreeLevels(TX_CLIENT *client)
     TX_MESSAGE request, reply;
     TX_ATTRIBUTES send;
 
+    // Connected as itself: at SecurityIdentification it could open no port.
+    NtSetInformationThread(NtCurrentThread(), ThreadImpersonationToken, &sends->Token,
+                           sizeof(HANDLE));
     TxInitMessage(&request, 8, 1);
     SetSecurityAttribute(&send, &qos, NULL);
     sends->Status[0] = TxRequest(client->Port, &request, &send, &reply, NULL);
@@ -174,16 +178,14 @@ static NTSTATUS SendAtThreeLevels(TX_CLIENT *client)
 UTEST(ImpersonationLevelIsTheClientsToGive)
 {
     TX_SENDS sends;
-    TX_CLIENT client = {.Token = TxStudentToken(SecurityIdentification),
-                        .Work = SendAtThreeLevels};
+    TX_CLIENT client = {.Work = SendAtThreeLevels};
     SECURITY_IMPERSONATION_LEVEL level = 0;
     HANDLE server, communication = NULL, token;
     TX_MESSAGE request;
 
     memset(&sends, 0, sizeof(sends));
+    sends.Token = TxStudentToken(SecurityIdentification);
     UT_EXPECT_STATUS(TxCreateServer(&server, SERVER_NAME, 0), STATUS_SUCCESS);
-    client.Qos = (SECURITY_QUALITY_OF_SERVICE){sizeof(client.Qos), SecurityIdentification,
-                                               SECURITY_STATIC_TRACKING, FALSE};
     StartClient(&client, &sends, server, &communication);
     UT_EXPECT_STATUS(TxReceive(server, &request, NULL), STATUS_SUCCESS);
     // Only the last one arrives.
@@ -201,7 +203,7 @@ UTEST(ImpersonationLevelIsTheClientsToGive)
     UT_EXPECT_STATUS(sends.Status[1], STATUS_BAD_IMPERSONATION_LEVEL);
     UT_EXPECT_STATUS(sends.Status[2], STATUS_INVALID_PARAMETER);
     UT_EXPECT_STATUS(sends.Status[3], STATUS_SUCCESS);
-    NtClose(client.Token);
+    NtClose(sends.Token);
     NtClose(communication);
     NtClose(server);
 }

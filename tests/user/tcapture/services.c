@@ -367,6 +367,13 @@ static NTSTATUS TcNtOpenFile(OBJECT_ATTRIBUTES *attributes)
 #define TcEntry_NtAlpcDisconnectPort TC_NONE(NtAlpcDisconnectPort)
 #define TcEntry_NtAlpcQueryInformation TC_NONE(NtAlpcQueryInformation)
 #define TcEntry_NtAlpcSetInformation TC_NONE(NtAlpcSetInformation)
+#define TcEntry_NtAlpcImpersonateClientOfPort TC_NONE(NtAlpcImpersonateClientOfPort)
+#define TcEntry_NtAlpcCreateSecurityContext TC_NONE(NtAlpcCreateSecurityContext)
+#define TcEntry_NtAlpcDeleteSecurityContext TC_NONE(NtAlpcDeleteSecurityContext)
+#define TcEntry_NtAlpcCreatePortSection TC_NONE(NtAlpcCreatePortSection)
+#define TcEntry_NtAlpcDeletePortSection TC_NONE(NtAlpcDeletePortSection)
+#define TcEntry_NtAlpcCreateSectionView TC_NONE(NtAlpcCreateSectionView)
+#define TcEntry_NtAlpcDeleteSectionView TC_NONE(NtAlpcDeleteSectionView)
 
 #define TC_ENTRY(number, name, arguments) [number] = TcEntry_##name,
 const TC_SERVICE TcServices[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(TC_ENTRY)};

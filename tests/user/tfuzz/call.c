@@ -414,6 +414,8 @@ static ULONG64 FzGenerate(FZ_WORKER *worker, FZ_ARG kind, ULONG64 *next, BOOLEAN
     case FzAlpcAttr: return FzChance(rng, 30) ? 0 : (ULONG64)FzAlpcAttributes(worker);
     case FzMsgAttr: return FzChance(rng, 40) ? 0 : (ULONG64)FzMessageAttributes(worker);
     case FzAlpcContext: return (ULONG64)FzAlpcContextValue(worker);
+    case FzAlpcHandle: case FzOutAlpcHandle: case FzViewAttr: case FzSecAttr: case FzViewBase:
+        return FzAlpcxGenerate(worker, kind, whole);
     case FzAlpcFlags:
         if (FzChance(rng, 10))
             return (ULONG)FzNext(rng);
@@ -496,6 +498,8 @@ void FzCallService(FZ_WORKER *worker, ULONG index)
                 type = FzTypeThread;
             } else if (kind == FzMsgOut && whole[i]) {
                 FzNoteReceived((const PORT_MESSAGE *)a[i]);
+            } else {
+                FzAlpcxNoteResult(kind, a[i], whole[i]);
             }
         }
     }

@@ -98,6 +98,11 @@ typedef enum _FZ_ARG {
     FzMsgAttr,      // PALPC_MESSAGE_ATTRIBUTES: a header and room for the attributes
     FzAlpcFlags,    // NtAlpcSendWaitReceivePort's and NtAlpcConnectPort's flags
     FzAlpcContext,  // PALPC_CONTEXT_ATTR naming a message (NtAlpcCancelMessage)
+    FzAlpcHandle,   // an ALPC_HANDLE: a port section or security context given back, or not
+    FzOutAlpcHandle, // PALPC_HANDLE written (and remembered)
+    FzViewAttr,     // PALPC_DATA_VIEW_ATTR read and written (NtAlpcCreateSectionView)
+    FzSecAttr,      // PALPC_SECURITY_ATTR read and written (NtAlpcCreateSecurityContext)
+    FzViewBase,     // a view's base address: one given back, or anywhere
     FzArgKinds
 } FZ_ARG;
 
@@ -217,6 +222,15 @@ void *FzFileAttributes(FZ_WORKER *worker);
 void *FzAlpcAttributes(FZ_WORKER *worker);
 void *FzMessageAttributes(FZ_WORKER *worker);
 void *FzAlpcContextValue(FZ_WORKER *worker);
+
+// ---- ALPC's extensions (alpcx.c) ------------------------------------------------
+
+// The kinds above from FzAlpcHandle to FzViewBase; *whole as FzGenerate's.
+ULONG64 FzAlpcxGenerate(FZ_WORKER *worker, FZ_ARG kind, BOOLEAN *whole);
+// After a successful call: what it wrote at such an argument, remembered.
+void FzAlpcxNoteResult(FZ_ARG kind, ULONG64 argument, BOOLEAN whole);
+// A message attribute buffer carrying security, view and context attributes.
+void *FzAlpcxMessageAttributes(FZ_WORKER *worker);
 // The names the fuzzer creates objects under ("fz..."), for the clean-up.
 extern const WCHAR *const FzLeafNames[];
 extern const ULONG FzLeafNameCount;

@@ -478,6 +478,9 @@ void *FzMessageAttributes(FZ_WORKER *worker)
     ALPC_MESSAGE_ATTRIBUTES *header = (ALPC_MESSAGE_ATTRIBUTES *)buffer;
     ULONG size = sizeof(buffer);
 
+    // Security, view and context attributes filled in (alpcx.c).
+    if (FzChance(rng, 40))
+        return FzAlpcxMessageAttributes(worker);
     memset(buffer, 0, sizeof(buffer));
     header->AllocatedAttributes = FzChance(rng, 70) ? ALPC_MESSAGE_CONTEXT_ATTRIBUTE
                                                      : (ULONG)FzNext(rng);

@@ -154,6 +154,14 @@ FZ_SPEC(NtAlpcCancelMessage, N, 3, FzHAlpcPort, FzUlong, FzAlpcContext)
 FZ_SPEC(NtAlpcDisconnectPort, N, 2, FzHAlpcPort, FzUlong)
 QUERY(NtAlpcQueryInformation, FzHAlpcPort)
 FZ_SPEC(NtAlpcSetInformation, N, 2, FzHAlpcPort, FzClass, FzInBuf, FzLen)
+FZ_SPEC(NtAlpcImpersonateClientOfPort, N, 3, FzHAlpcPort, FzMsg, FzPtr)
+FZ_SPEC(NtAlpcCreateSecurityContext, N, 2, FzHAlpcPort, FzUlong, FzSecAttr)
+FZ_SPEC(NtAlpcDeleteSecurityContext, N, 2, FzHAlpcPort, FzUlong, FzAlpcHandle)
+FZ_SPEC(NtAlpcCreatePortSection, N, 3, FzHAlpcPort, FzUlong, FzHSection, FzSize,
+        FzOutAlpcHandle, FzOutSize)
+FZ_SPEC(NtAlpcDeletePortSection, N, 2, FzHAlpcPort, FzUlong, FzAlpcHandle)
+FZ_SPEC(NtAlpcCreateSectionView, N, 3, FzHAlpcPort, FzUlong, FzViewAttr)
+FZ_SPEC(NtAlpcDeleteSectionView, N, 2, FzHAlpcPort, FzUlong, FzViewBase)
 
 #undef N
 #undef QUERY
