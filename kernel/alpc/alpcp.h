@@ -276,7 +276,8 @@ NTSTATUS AlpcpCaptureHeader(ALPC_PORT *port, const PORT_MESSAGE *userMessage,
                             PORT_MESSAGE *header);
 // A received message's attributes, into the user's buffer, received
 // through `port` (the context attribute; alpcx's security and view).
-NTSTATUS AlpcpWriteReceiveAttributes(struct _ALPC_PORT *port, ALPC_MESSAGE_ATTRIBUTES *attributes,
+NTSTATUS AlpcpWriteReceiveAttributes(struct _ALPC_PORT *port,
+                                     ALPC_MESSAGE_ATTRIBUTES *attributes,
                                      const KALPC_MESSAGE *message);
 // The context attribute alone (a sent message's ids, for the sender).
 NTSTATUS AlpcpWriteContextAttribute(ALPC_MESSAGE_ATTRIBUTES *attributes,
