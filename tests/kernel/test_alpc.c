@@ -4,3 +4,4 @@
 #include "tests/kernel/ktuser.h"
 
 KTEST(AlpcUserCalls) { KtExpectUserTestsPass("talpc"); }
+KTEST(AlpcUserDeathOfEitherSide) { KtExpectUserTestsPass("talpcdeath"); }
