@@ -82,7 +82,6 @@ typedef struct _KALPC_VIEW {
     union {
         struct {
             ULONG WriteAccess : 1;
-            ULONG AutoRelease : 1;
             ULONG Received : 1;         // mapped by a receive, not made by its owner
         } s1;
         ULONG State;

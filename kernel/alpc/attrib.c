@@ -8,7 +8,8 @@
 //   security  the sender's identity (security.c), for impersonation;
 //   view      a view the sender made on the port it sends through (by
 //             ViewBase); with ALPC_VIEWFLG_UNMAP_EXISTING the sender's
-//             mapping goes at once, the message keeping the region.
+//             mapping goes at once, the message keeping the region
+//             (ALPC_VIEWFLG_AUTO_RELEASE is refused: not implemented).
 // The handle attribute is not implemented: a send that carries one is
 // refused (STATUS_INVALID_PARAMETER).
 //
@@ -73,8 +74,9 @@ static NTSTATUS AlpcpCaptureViewAttribute(ALPC_PORT *port, const ALPC_DATA_VIEW_
 
     if (!NT_SUCCESS(status))
         return status;
-    if (attribute.Flags & ~(ALPC_VIEWFLG_UNMAP_EXISTING | ALPC_VIEWFLG_AUTO_RELEASE |
-                            ALPC_VIEWFLG_NOT_SECURE))
+    // ALPC_VIEWFLG_AUTO_RELEASE (the receiver's view released with the
+    // message) is not implemented: refused rather than ignored.
+    if (attribute.Flags & ~(ALPC_VIEWFLG_UNMAP_EXISTING | ALPC_VIEWFLG_NOT_SECURE))
         return STATUS_INVALID_PARAMETER;
     status = AlpcpReferenceViewByAddress(port, attribute.ViewBase, view);
     if (!NT_SUCCESS(status))
@@ -83,7 +85,6 @@ static NTSTATUS AlpcpCaptureViewAttribute(ALPC_PORT *port, const ALPC_DATA_VIEW_
         AlpcpDereferenceBlob(&(*view)->Blob);
         return STATUS_INVALID_VIEW_SIZE;
     }
-    (*view)->u1.s1.AutoRelease = (attribute.Flags & ALPC_VIEWFLG_AUTO_RELEASE) != 0;
     // The sender gives its mapping up; the message keeps the region.
     if ((attribute.Flags & ALPC_VIEWFLG_UNMAP_EXISTING) &&
         AlpcpDetachResource(port, &(*view)->Blob)) {
@@ -204,7 +205,6 @@ static NTSTATUS AlpcpWriteViewAttribute(ALPC_PORT *port, KALPC_VIEW *sent,
     *mapped = NT_SUCCESS(status);
     if (!*mapped)
         return STATUS_SUCCESS;
-    view->u1.s1.AutoRelease = sent->u1.s1.AutoRelease;
     attribute.ViewBase = view->Address;
     attribute.ViewSize = view->Size;
     status = MmCopyToUser(user, &attribute, sizeof(attribute));

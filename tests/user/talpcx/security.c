@@ -148,6 +148,42 @@ UTEST(ImpersonationWithoutAttributeNeedsTheClientPortsConsent)
     NtClose(server);
 }
 
+// Dynamic tracking: the client as it is when the server impersonates it
+// (it stopped being the student before it sent), not as it connected.
+static NTSTATUS RevertThenSend(TX_CLIENT *client)
+{
+    TxRevert();
+    return SendOne(client);
+}
+
+UTEST(DynamicTrackingImpersonatesTheClientAsItIsNow)
+{
+    TX_SENDS sends;
+    TX_CLIENT client = {.Token = TxStudentToken(SecurityImpersonation),
+                        .PortFlags = ALPC_PORFLG_ALLOW_IMPERSONATION, .Work = RevertThenSend};
+    SECURITY_IMPERSONATION_LEVEL level = 0;
+    HANDLE server, communication = NULL;
+    TX_MESSAGE request;
+
+    memset(&sends, 0, sizeof(sends));
+    client.Qos = (SECURITY_QUALITY_OF_SERVICE){sizeof(client.Qos), SecurityImpersonation,
+                                               SECURITY_DYNAMIC_TRACKING, FALSE};
+    UT_EXPECT_STATUS(TxCreateServer(&server, SERVER_NAME, 0), STATUS_SUCCESS);
+    StartClient(&client, &sends, server, &communication);
+    UT_EXPECT_STATUS(TxReceive(server, &request, NULL), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtAlpcImpersonateClientOfPort(server, &request.h, NULL), STATUS_SUCCESS);
+    // SYSTEM now, at the connection's level.
+    UT_EXPECT_EQ(TxWhoAmI(&level), -1);
+    UT_EXPECT_EQ(level, SecurityImpersonation);
+    TxRevert();
+    UT_EXPECT_STATUS(TxReply(server, &request, NULL), STATUS_SUCCESS);
+    TxJoin(&client, STATUS_SUCCESS);
+    UT_EXPECT_STATUS(sends.Status[0], STATUS_SUCCESS);
+    NtClose(client.Token);
+    NtClose(communication);
+    NtClose(server);
+}
+
 // A client impersonating the student at SecurityIdentification cannot
 // give more; what it gives, the server may look at but not act as.
 static NTSTATUS SendAtThreeLevels(TX_CLIENT *client)
@@ -294,6 +330,7 @@ UTEST(SecurityContextsAreBoundedAndGoWithTheirPort)
 const UTEST TxSecurityTestList[] = {
     UT_ENTRY(ServerImpersonatesTheClientByItsSecurityAttribute),
     UT_ENTRY(ImpersonationWithoutAttributeNeedsTheClientPortsConsent),
+    UT_ENTRY(DynamicTrackingImpersonatesTheClientAsItIsNow),
     UT_ENTRY(ImpersonationLevelIsTheClientsToGive),
     UT_ENTRY(SecurityContextKeepsTheIdentityItCaptured),
     UT_ENTRY(SecurityContextsAreBoundedAndGoWithTheirPort),

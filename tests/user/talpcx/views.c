@@ -258,6 +258,114 @@ UTEST(PortSectionAndViewServicesRefuseBadArguments)
     UT_EXPECT(!IsMapped(view.ViewBase));
 }
 
+// A port section over a section of the caller's own: the same pages.
+UTEST(PortSectionMayBeTheCallersOwnSection)
+{
+    LARGE_INTEGER size = {.QuadPart = 0x20000};
+    ALPC_HANDLE section = NULL;
+    ALPC_DATA_VIEW_ATTR view;
+    HANDLE server, userSection;
+    SIZE_T actual = 0, userSize = 0;
+    PVOID userBase = NULL;
+
+    UT_EXPECT_STATUS(TxCreateServer(&server, SERVER_NAME, 0), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtCreateSection(&userSection, SECTION_ALL_ACCESS, NULL, &size,
+                                     PAGE_READWRITE, SEC_COMMIT, NULL), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(NtAlpcCreatePortSection(server, 0, userSection, 0x30000, &section,
+                                             &actual), STATUS_INVALID_VIEW_SIZE);
+    UT_EXPECT_STATUS(NtAlpcCreatePortSection(server, 0, userSection, 0, &section, &actual),
+                     STATUS_SUCCESS);
+    UT_EXPECT_EQ(actual, 0x20000);
+    memset(&view, 0, sizeof(view));
+    view.SectionHandle = section;
+    view.ViewSize = 0x10000;
+    UT_EXPECT_STATUS(NtAlpcCreateSectionView(server, 0, &view), STATUS_SUCCESS);
+    if (view.ViewBase)
+        Fill(view.ViewBase, 0x10000, 7);
+    UT_EXPECT_STATUS(NtMapViewOfSection(userSection, NtCurrentProcess(), &userBase, 0, 0, NULL,
+                                        &userSize, ViewUnmap, 0, PAGE_READWRITE),
+                     STATUS_SUCCESS);
+    UT_EXPECT(userBase && Holds(userBase, 0x10000, 7));
+    NtUnmapViewOfSection(NtCurrentProcess(), userBase);
+    NtClose(userSection);
+    // The port's section keeps the section object: its view still holds the data.
+    UT_EXPECT(view.ViewBase && Holds(view.ViewBase, 0x10000, 7));
+    NtClose(server);
+    UT_EXPECT(!IsMapped(view.ViewBase));
+}
+
+typedef struct _TX_DATAGRAMS {
+    NTSTATUS Status[6];
+} TX_DATAGRAMS;
+
+// Two datagrams carrying the same view, and one with a flag Sleuth refuses.
+static NTSTATUS SendViewDatagrams(TX_CLIENT *client)
+{
+    TX_DATAGRAMS *sent = client->Context;
+    ALPC_DATA_VIEW_ATTR view;
+    ALPC_HANDLE section = NULL;
+    TX_ATTRIBUTES send;
+    TX_MESSAGE message;
+
+    sent->Status[0] = MakeView(client->Port, &section, &view, 3);
+    for (int i = 1; i <= 3; i++) {
+        SetViewAttribute(&send, &view, i == 3 ? ALPC_VIEWFLG_AUTO_RELEASE : 0);
+        TxInitMessage(&message, 8, i);
+        sent->Status[i] = NtAlpcSendWaitReceivePort(client->Port, 0, &message.h, &send.Header,
+                                                    NULL, NULL, NULL, NULL);
+    }
+    // The server has both: the view and section can go from here.
+    TxInitMessage(&message, 8, 9);
+    sent->Status[4] = TxRequest(client->Port, &message, NULL, &message, NULL);
+    sent->Status[5] = NtAlpcDeleteSectionView(client->Port, 0, view.ViewBase);
+    NtAlpcDeletePortSection(client->Port, 0, section);
+    return STATUS_SUCCESS;
+}
+
+UTEST(DatagramCarriesAViewOnlyAReceiverThatAsksGetsMapped)
+{
+    TX_DATAGRAMS sent;
+    TX_CLIENT client = {.Name = SERVER_NAME, .Work = SendViewDatagrams};
+    HANDLE server, communication;
+    ALPC_DATA_VIEW_ATTR *view;
+    TX_ATTRIBUTES attributes;
+    TX_MESSAGE message;
+
+    memset(&sent, 0, sizeof(sent));
+    client.Context = &sent;
+    UT_EXPECT_STATUS(TxCreateServer(&server, SERVER_NAME, 0), STATUS_SUCCESS);
+    if (!TxConnect(&client, server, NULL, &communication))
+        return;
+    // The first without asking for views: only its context.
+    TxInitAttributes(&attributes, ALPC_MESSAGE_CONTEXT_ATTRIBUTE);
+    UT_EXPECT_STATUS(TxReceive(server, &message, &attributes), STATUS_SUCCESS);
+    UT_EXPECT_EQ(message.h.u2.s2.Type & 0xFF, LPC_DATAGRAM);
+    UT_EXPECT_EQ(attributes.Header.ValidAttributes, ALPC_MESSAGE_CONTEXT_ATTRIBUTE);
+    // The second asking: mapped, the sender's data there.
+    TxInitAttributes(&attributes, ALPC_MESSAGE_VIEW_ATTRIBUTE);
+    UT_EXPECT_STATUS(TxReceive(server, &message, &attributes), STATUS_SUCCESS);
+    UT_EXPECT_EQ(message.Data[0], 2);
+    view = AlpcGetMessageAttribute(&attributes.Header, ALPC_MESSAGE_VIEW_ATTRIBUTE);
+    UT_EXPECT_EQ(attributes.Header.ValidAttributes, ALPC_MESSAGE_VIEW_ATTRIBUTE);
+    UT_EXPECT(view->ViewBase && Holds(view->ViewBase, VIEW_SIZE, 3));
+    // The refused third never came; the request after it did.
+    UT_EXPECT_STATUS(TxReceive(server, &message, NULL), STATUS_SUCCESS);
+    UT_EXPECT_EQ(message.Data[0], 9);
+    UT_EXPECT_STATUS(TxReply(server, &message, NULL), STATUS_SUCCESS);
+    TxJoin(&client, STATUS_SUCCESS);
+    UT_EXPECT_STATUS(sent.Status[0], STATUS_SUCCESS);
+    UT_EXPECT_STATUS(sent.Status[1], STATUS_SUCCESS);
+    UT_EXPECT_STATUS(sent.Status[2], STATUS_SUCCESS);
+    UT_EXPECT_STATUS(sent.Status[3], STATUS_INVALID_PARAMETER);
+    UT_EXPECT_STATUS(sent.Status[4], STATUS_SUCCESS);
+    UT_EXPECT_STATUS(sent.Status[5], STATUS_SUCCESS);
+    // The server's mapping outlives the sender's view and section.
+    UT_EXPECT(view->ViewBase && Holds(view->ViewBase, VIEW_SIZE, 3));
+    UT_EXPECT_STATUS(NtAlpcDeleteSectionView(server, 0, view->ViewBase), STATUS_SUCCESS);
+    NtClose(communication);
+    NtClose(server);
+}
+
 // ---- Death of either side with a view mapped -----------------------------------------
 
 static HANDLE ReadyEvent;
@@ -431,6 +539,8 @@ const UTEST TxViewTestList[] = {
     UT_ENTRY(LargeMessageTravelsInAViewBothSidesSee),
     UT_ENTRY(SentViewCanLeaveTheSenderAndGoesWithTheReceiversPort),
     UT_ENTRY(PortSectionAndViewServicesRefuseBadArguments),
+    UT_ENTRY(PortSectionMayBeTheCallersOwnSection),
+    UT_ENTRY(DatagramCarriesAViewOnlyAReceiverThatAsksGetsMapped),
     UT_ENTRY(ClientKilledWhileItsViewIsMappedLeavesNothing),
     UT_ENTRY(ServerKilledWhileItHoldsAViewLetsItsClientGo),
 };
