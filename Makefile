@@ -81,7 +81,8 @@ USER_CFLAGS += --target=x86_64-unknown-none-elf
 endif
 USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --eh-frame-hdr \
                 -T user/linker.ld
-USER_RTL_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/rtl/security.c
+USER_RTL_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c kernel/rtl/security.c \
+                kernel/rtl/alpcattr.c
 USER_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/lib/*.c)) \
                 $(patsubst kernel/rtl/%.c,$(BUILD)/user/rtl/%.o,$(USER_RTL_SRC))
 USER_PROGRAM_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(USER_PROGRAM_DIRS:%=%*.c)))
@@ -352,6 +353,7 @@ HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c ke
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
                  arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
                  user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c \
+                 kernel/rtl/alpcattr.c \
                  $(wildcard kernel/drivers/ramfs/rf*.c) kernel/kd/disasm.c
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \

@@ -123,9 +123,26 @@
     SYSTEM_SERVICE(100, NtLoadDriver, 1)                          \
     SYSTEM_SERVICE(101, NtUnloadDriver, 1)                        \
     /* Sessions (mm/session.c) */                                 \
-    SYSTEM_SERVICE(102, NtSetSystemInformation, 3)
+    SYSTEM_SERVICE(102, NtSetSystemInformation, 3)               \
+    /* ALPC (alpc) */                                             \
+    SYSTEM_SERVICE(103, NtAlpcCreatePort, 3)                      \
+    SYSTEM_SERVICE(104, NtAlpcConnectPort, 11)                    \
+    SYSTEM_SERVICE(105, NtAlpcAcceptConnectPort, 9)               \
+    SYSTEM_SERVICE(106, NtAlpcSendWaitReceivePort, 8)             \
+    SYSTEM_SERVICE(107, NtAlpcCancelMessage, 3)                   \
+    SYSTEM_SERVICE(108, NtAlpcDisconnectPort, 2)                  \
+    SYSTEM_SERVICE(109, NtAlpcQueryInformation, 5)                \
+    SYSTEM_SERVICE(110, NtAlpcSetInformation, 4)                  \
+    /* ALPC's extensions (alpc: security.c, view.c) */            \
+    SYSTEM_SERVICE(111, NtAlpcImpersonateClientOfPort, 3)         \
+    SYSTEM_SERVICE(112, NtAlpcCreateSecurityContext, 3)           \
+    SYSTEM_SERVICE(113, NtAlpcDeleteSecurityContext, 3)           \
+    SYSTEM_SERVICE(114, NtAlpcCreatePortSection, 6)               \
+    SYSTEM_SERVICE(115, NtAlpcDeletePortSection, 3)               \
+    SYSTEM_SERVICE(116, NtAlpcCreateSectionView, 3)               \
+    SYSTEM_SERVICE(117, NtAlpcDeleteSectionView, 3)
 
-#define SERVICE_COUNT 103
+#define SERVICE_COUNT 118
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

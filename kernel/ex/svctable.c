@@ -10,6 +10,8 @@
 #include "ps/ps.h"
 #include "mm/mm.h"
 #include "lpc/lpcp.h"
+#include "alpc/alpcp.h"
+#include "ndk/ntalpcattr.h"
 #include "se/se.h"
 #include "io/io.h"
 
@@ -115,6 +117,24 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtWriteRequestData),
     SERVICE_ENTRY(NtQueryInformationPort),
     SERVICE_ENTRY(NtRegisterThreadTerminatePort),
+
+    // ALPC.
+    SERVICE_ENTRY(NtAlpcCreatePort),
+    SERVICE_ENTRY(NtAlpcConnectPort),
+    SERVICE_ENTRY(NtAlpcAcceptConnectPort),
+    SERVICE_ENTRY(NtAlpcSendWaitReceivePort),
+    SERVICE_ENTRY(NtAlpcCancelMessage),
+    SERVICE_ENTRY(NtAlpcDisconnectPort),
+    SERVICE_ENTRY(NtAlpcQueryInformation),
+    SERVICE_ENTRY(NtAlpcSetInformation),
+    // ALPC's extensions: impersonation, security contexts, sections and views.
+    SERVICE_ENTRY(NtAlpcImpersonateClientOfPort),
+    SERVICE_ENTRY(NtAlpcCreateSecurityContext),
+    SERVICE_ENTRY(NtAlpcDeleteSecurityContext),
+    SERVICE_ENTRY(NtAlpcCreatePortSection),
+    SERVICE_ENTRY(NtAlpcDeletePortSection),
+    SERVICE_ENTRY(NtAlpcCreateSectionView),
+    SERVICE_ENTRY(NtAlpcDeleteSectionView),
 
     // Security: tokens and impersonation.
     SERVICE_ENTRY(NtOpenProcessToken),

@@ -303,6 +303,14 @@ void MmInitSectionObjectType(void);
 NTSTATUS MmMapViewOfSection(SECTION *section, struct _EPROCESS *process, void **baseAddress,
                             ULONG64 sectionOffset, SIZE_T *viewSize, ULONG protect);
 NTSTATUS MmUnmapViewOfSection(struct _EPROCESS *process, void *baseAddress);
+// A new committed pagefile section of `size` bytes (rounded up to pages),
+// referenced, for kernel components (ALPC's port sections). And the
+// removal of a view only if the one at baseAddress is still the view of
+// `section` at sectionOffset that the caller made: the process may have
+// unmapped it and mapped something else there since.
+NTSTATUS MmCreateSection(ULONG64 size, ULONG protect, SECTION **section);
+NTSTATUS MmUnmapViewOfSectionIfSame(struct _EPROCESS *process, void *baseAddress,
+                                    SECTION *section, ULONG64 sectionOffset);
 // Copies `size` bytes between the current process and another (one of
 // fromProcess/toProcess is the current one), checking the other side's
 // page protections (vmcopy.c). STATUS_ACCESS_VIOLATION when a page is not

@@ -454,3 +454,39 @@ NTSTATUS MmUnmapViewOfSection(EPROCESS *process, void *baseAddress)
     ObDereferenceObject(section);
     return STATUS_SUCCESS;
 }
+
+// ---- Sections for other kernel components (ALPC's port sections) --------------------
+
+NTSTATUS MmCreateSection(ULONG64 size, ULONG protect, SECTION **section)
+{
+    if (size == 0)
+        return STATUS_INVALID_PARAMETER;
+    if (size > MI_MAXIMUM_SECTION_SIZE)
+        return STATUS_SECTION_TOO_BIG;
+    return MiCreatePagefileSection(ALIGN_UP_BY(size, PAGE_SIZE) >> PAGE_SHIFT, SEC_COMMIT,
+                                   protect, section);
+}
+
+NTSTATUS MmUnmapViewOfSectionIfSame(EPROCESS *process, void *baseAddress, SECTION *section,
+                                    ULONG64 sectionOffset)
+{
+    SECTION *unmapped = NULL;
+    MMVAD *vad;
+    KIRQL oldIrql;
+
+    if (!process->AddressSpaceInitialized)
+        return STATUS_NOT_MAPPED_VIEW;
+    oldIrql = MiLockAddressSpaces();
+    vad = (ULONG64)baseAddress < MM_USER_PROBE_ADDRESS
+              ? MiLocateVad(&process->VadRoot, (ULONG64)baseAddress >> PAGE_SHIFT) : NULL;
+    // The view the caller made, not whatever the process mapped there since.
+    if (vad && vad->Type == MEM_MAPPED && MI_VAD_START(vad) == (ULONG64)baseAddress &&
+        vad->Section == section && vad->FirstSectionPage == sectionOffset >> PAGE_SHIFT)
+        MiUnlinkView(vad, &unmapped);
+    MiUnlockAddressSpaces(oldIrql);
+    if (!unmapped)
+        return STATUS_NOT_MAPPED_VIEW;
+    ExFreePoolWithTag(vad, MI_VAD_TAG);
+    ObDereferenceObject(unmapped);
+    return STATUS_SUCCESS;
+}

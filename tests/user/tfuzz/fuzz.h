@@ -93,6 +93,16 @@ typedef enum _FZ_ARG {
     FzFileOa,       // POBJECT_ATTRIBUTES naming a device or a file on one
     FzIoctl,        // an I/O control code (the test devices' and others)
     FzCreateOptions, // NtCreateFile's options, dispositions and the like
+    FzHAlpcPort,    // an ALPC port handle (a connection or communication port)
+    FzAlpcAttr,     // PALPC_PORT_ATTRIBUTES
+    FzMsgAttr,      // PALPC_MESSAGE_ATTRIBUTES: a header and room for the attributes
+    FzAlpcFlags,    // NtAlpcSendWaitReceivePort's and NtAlpcConnectPort's flags
+    FzAlpcContext,  // PALPC_CONTEXT_ATTR naming a message (NtAlpcCancelMessage)
+    FzAlpcHandle,   // an ALPC_HANDLE: a port section or security context given back, or not
+    FzOutAlpcHandle, // PALPC_HANDLE written (and remembered)
+    FzViewAttr,     // PALPC_DATA_VIEW_ATTR read and written (NtAlpcCreateSectionView)
+    FzSecAttr,      // PALPC_SECURITY_ATTR read and written (NtAlpcCreateSecurityContext)
+    FzViewBase,     // a view's base address: one given back, or anywhere
     FzArgKinds
 } FZ_ARG;
 
@@ -100,7 +110,7 @@ typedef enum _FZ_ARG {
 typedef enum _FZ_TYPE {
     FzTypeNone, FzTypeEvent, FzTypeSemaphore, FzTypeMutant, FzTypeTimer, FzTypeDirectory,
     FzTypeLink, FzTypeSection, FzTypePort, FzTypeProcess, FzTypeThread, FzTypeToken,
-    FzTypeFile,
+    FzTypeFile, FzTypeAlpcPort,
     FzTypeUnknown,  // NtDuplicateObject's: whatever the source was
     FzTypes
 } FZ_TYPE;
@@ -209,6 +219,18 @@ void *FzSidValue(FZ_WORKER *worker);
 void *FzCommandLine(FZ_WORKER *worker);
 void *FzImageName(FZ_WORKER *worker);
 void *FzFileAttributes(FZ_WORKER *worker);
+void *FzAlpcAttributes(FZ_WORKER *worker);
+void *FzMessageAttributes(FZ_WORKER *worker);
+void *FzAlpcContextValue(FZ_WORKER *worker);
+
+// ---- ALPC's extensions (alpcx.c) ------------------------------------------------
+
+// The kinds above from FzAlpcHandle to FzViewBase; *whole as FzGenerate's.
+ULONG64 FzAlpcxGenerate(FZ_WORKER *worker, FZ_ARG kind, BOOLEAN *whole);
+// After a successful call: what it wrote at such an argument, remembered.
+void FzAlpcxNoteResult(FZ_ARG kind, ULONG64 argument, BOOLEAN whole);
+// A message attribute buffer carrying security, view and context attributes.
+void *FzAlpcxMessageAttributes(FZ_WORKER *worker);
 // The names the fuzzer creates objects under ("fz..."), for the clean-up.
 extern const WCHAR *const FzLeafNames[];
 extern const ULONG FzLeafNameCount;
