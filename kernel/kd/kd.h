@@ -232,6 +232,7 @@ extern const KD_COMMAND KdpProcessCommands[];
 extern const KD_COMMAND KdpSchedulerCommands[];
 extern const KD_COMMAND KdpObjectCommands[];
 extern const KD_COMMAND KdpLpcCommands[];
+extern const KD_COMMAND KdpAlpcCommands[];    // !alpc (cmdalpc.c)
 extern const KD_COMMAND KdpTokenCommands[];
 extern const KD_COMMAND KdpStartCommands[];
 extern const KD_COMMAND KdpStacksCommands[];   // !stacks (cmdstacks.c)
@@ -251,9 +252,14 @@ KD_COMMAND_RESULT KdpVirtualMemory(int argc, char **argv);   // !vm (cmdvm.c)
 KD_COMMAND_RESULT KdpSession(int argc, char **argv);         // !session (cmdvm.c)
 // !sd (cmdsd.c), listed with !token.
 KD_COMMAND_RESULT KdpSecurityDescriptor(int argc, char **argv);
-// !thread's "Impersonation token:" line, for a thread that impersonates.
+// !thread's "Impersonation token:" line for a thread that impersonates,
+// "Not impersonating" for one that does not (as the seeds show every thread).
 struct _ETHREAD;
 void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);
+// !thread's "Waiting for reply to ALPC Message ... : queued at port ... :
+// owned by process ..." line, for a thread waiting for the reply to an ALPC
+// request (cmdalpc.c).
+void KdpPrintThreadAlpc(const struct _ETHREAD *thread, ULONG indent);
 // !thread's "IRP List:" and a line per IRP the thread has issued (cmdirp.c).
 void KdpPrintThreadIrps(ULONG64 thread, ULONG indent);
 
