@@ -170,3 +170,123 @@ extern OBJECT_TYPE *AlpcPortObjectType;
 
 // Boot: the `ALPC Port` type and the message table.
 void AlpcInitSystem(void);
+
+// ---- Internals shared by kernel/alpc's files ------------------------------------
+//
+// One global spin lock, AlpcpLock, guards every port's queues, state bits
+// and links, every message's state and the thread fields ALPC uses, as
+// LPC's LpcpLock does (NT 6 has a lock per port; one lock keeps the rules
+// few). Nothing that copies to or from user memory, allocates, waits or
+// may delete an object (the last ObDereferenceObject of a port, a thread
+// or a process) runs under it, with one exception: the message table grows
+// under it (nonpaged pool, as the Cid table does).
+//
+// The waking rule: whoever answers a waiting thread (a reply, an accept or
+// refusal, a cancel, a rundown) does, under the lock, clear the thread's
+// AlpcMessageId, leave the answer in AlpcMessage (or NULL and the status in
+// AlpcWaitStatus) and release its AlpcWaitSemaphore. A waiter that comes
+// back for another reason (a timeout, termination) and finds AlpcMessageId
+// still set knows nobody will; found clear, the count is there to take.
+// Receivers on a port's WaitQueue are woken the same way: the waker takes
+// them off the queue and releases the semaphore under the lock.
+
+extern KSPIN_LOCK AlpcpLock;
+
+static inline KIRQL AlpcpAcquireLock(void)
+{
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&AlpcpLock, &oldIrql);
+    return oldIrql;
+}
+
+static inline void AlpcpReleaseLock(KIRQL oldIrql)
+{
+    KeReleaseSpinLock(&AlpcpLock, oldIrql);
+}
+
+static inline ULONG AlpcpMessageType(const PORT_MESSAGE *message)
+{
+    return (USHORT)message->u2.s2.Type & 0xFF;
+}
+
+// A message block for `totalLength` bytes of message (header included):
+// zeroed header, DataSystemVa set, no id yet. NULL when pool is short.
+KALPC_MESSAGE *AlpcpAllocateMessage(ULONG totalLength);
+// Frees a block (no lock held, PASSIVE_LEVEL): its id leaves the table,
+// its OwnerPort and ServerThread references go.
+void AlpcpFreeMessage(KALPC_MESSAGE *message);
+void AlpcpFreeMessageList(LIST_ENTRY *list);
+// The message table (lock held): an id for a message (STATUS_NO_MEMORY when
+// the table cannot grow), and the message an id names (NULL: none).
+NTSTATUS AlpcpInsertMessageId(KALPC_MESSAGE *message);
+KALPC_MESSAGE *AlpcpLookupMessage(ULONG messageId);
+// Messages in the table (tests: 0 at rest).
+ULONG AlpcpQueryMessageCount(void);
+ULONG AlpcpGenerateCallbackId(void);
+
+// A port by handle (else STATUS_OBJECT_TYPE_MISMATCH...), referenced.
+NTSTATUS AlpcpReferencePortByHandle(HANDLE portHandle, ACCESS_MASK desiredAccess,
+                                    ALPC_PORT **port);
+// A new port of `type` owned by the current process, its attributes
+// checked and defaulted (NULL: defaults). Not inserted.
+NTSTATUS AlpcpCreatePort(ULONG type, const ALPC_PORT_ATTRIBUTES *attributes,
+                         KPROCESSOR_MODE previousMode, ALPC_PORT **port);
+// User port attributes captured and checked (NULL stays NULL).
+NTSTATUS AlpcpCaptureAttributes(const ALPC_PORT_ATTRIBUTES *userAttributes,
+                                ALPC_PORT_ATTRIBUTES *captured, BOOLEAN *present);
+// The port a port's owner receives on: the connection port for a server
+// communication port (lock held).
+ALPC_PORT *AlpcpReceivePort(ALPC_PORT *port);
+
+// Queues a message at `queuePort`'s main queue (lock held): charged to the
+// queue's MaxPoolUsage unless `noQuota`, given its ids and sequence
+// number, and a receiver woken. STATUS_QUOTA_EXCEEDED, STATUS_NO_MEMORY.
+NTSTATUS AlpcpQueueMessage(ALPC_PORT *sendPort, ALPC_PORT *queuePort, KALPC_MESSAGE *message,
+                           BOOLEAN noQuota);
+// Wakes one receiver of the port (lock held), or all of them.
+void AlpcpWakeReceivers(ALPC_PORT *port, BOOLEAN all);
+// Answers a waiting thread (lock held): `answer` (or NULL and `status`).
+void AlpcpWakeWaiter(ETHREAD *thread, KALPC_MESSAGE *answer, NTSTATUS status);
+// Takes a sent message back (lock held): out of a main or large queue onto
+// `freeList`; received (pending), onto its port's canceled queue for the
+// reply to free; being received, marked for the receiver. A thread waiting
+// for it is woken with `status` (not when it is the current thread).
+void AlpcpCancelMessageLocked(KALPC_MESSAGE *message, NTSTATUS status, LIST_ENTRY *freeList);
+// The whole of a receive on `port` (the receive half of
+// NtAlpcSendWaitReceivePort): waits (WrLpcReceive) for a message and copies
+// it to the user's buffer.
+// `capacity` is the buffer's size; *bufferLength (optional) gets the
+// message's (also when it is too small: STATUS_BUFFER_TOO_SMALL).
+NTSTATUS AlpcpReceiveMessage(ALPC_PORT *port, ULONG flags, PORT_MESSAGE *receiveMessage,
+                             SIZE_T capacity, SIZE_T *bufferLength,
+                             ALPC_MESSAGE_ATTRIBUTES *attributes, LARGE_INTEGER *timeout);
+// A user's message captured into a new block: its header (already read
+// and checked) and its data.
+NTSTATUS AlpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                             KALPC_MESSAGE **message);
+// The header of a user message read and its lengths checked against `port`.
+NTSTATUS AlpcpCaptureHeader(ALPC_PORT *port, const PORT_MESSAGE *userMessage,
+                            PORT_MESSAGE *header);
+// A received message's attributes the core fills (the context attribute),
+// into the user's buffer.
+NTSTATUS AlpcpWriteReceiveAttributes(ALPC_MESSAGE_ATTRIBUTES *attributes,
+                                     const KALPC_MESSAGE *message);
+// The context attribute alone (a sent message's ids, for the sender).
+NTSTATUS AlpcpWriteContextAttribute(ALPC_MESSAGE_ATTRIBUTES *attributes,
+                                    const ALPC_CONTEXT_ATTR *context);
+// Waits for the answer to what the current thread sent (AlpcMessageId
+// set): the reply (*answer, the caller's to free) or why not.
+NTSTATUS AlpcpReceiveSynchronousReply(ALPC_PORT *port, KPROCESSOR_MODE waitMode,
+                                      BOOLEAN alertable, LARGE_INTEGER *timeout,
+                                      KALPC_MESSAGE **answer);
+// A user timeout captured (NULL: none).
+NTSTATUS AlpcpCaptureTimeout(const LARGE_INTEGER *userTimeout, LARGE_INTEGER *timeout,
+                             LARGE_INTEGER **result);
+
+// Rundown (close.c): the object manager's close and delete procedures, and
+// the disconnect of a communication port (NtAlpcDisconnectPort, a close).
+void AlpcpClosePort(struct _EPROCESS *process, void *object, ACCESS_MASK grantedAccess,
+                    ULONG_PTR processHandleCount, ULONG_PTR systemHandleCount);
+void AlpcpDeletePort(void *object);
+NTSTATUS AlpcpDisconnectPort(ALPC_PORT *port, BOOLEAN notifyServer);

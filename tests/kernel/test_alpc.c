@@ -1,0 +1,7 @@
+// ALPC: the user-mode test programs, each with the runner's leak check
+// (pool by tag, pages, kernel stacks) around it.
+
+#include "tests/kernel/ktuser.h"
+
+KTEST(AlpcUserCalls) { KtExpectUserTestsPass("talpc"); }
+KTEST(AlpcUserDeathOfEitherSide) { KtExpectUserTestsPass("talpcdeath"); }
