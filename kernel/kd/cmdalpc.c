@@ -402,7 +402,7 @@ static void KdpPrintAlpcProcessName(ULONG64 process)
 }
 
 typedef struct _KD_ALPC_CONNECTION_WALK {
-    ULONG64 ConnectionPort;
+    const char *Indent;             // the connection port's line's; rows go a tab further
     ULONG Shown;
     ULONG Seen;
     BOOLEAN Print;
@@ -425,15 +425,15 @@ static BOOLEAN KdpPrintConnection(void *context, ULONG64 entry)
         return TRUE;
     walk->Shown++;
     if (!KdpReadMemory(infoAddress, &info, sizeof(info))) {
-        KdpPrint("\t%016llx (a connection's communication info cannot be read)\n",
-                 (unsigned long long)infoAddress);
+        KdpPrint("%s\t%016llx (a connection's communication info cannot be read)\n",
+                 walk->Indent, (unsigned long long)infoAddress);
         return TRUE;
     }
     serverAddress = (ULONG64)(ULONG_PTR)info.ServerCommunicationPort;
     clientAddress = (ULONG64)(ULONG_PTR)info.ClientCommunicationPort;
     haveServer = serverAddress && KdpReadAlpcPort(serverAddress, &server, TRUE);
     haveClient = clientAddress && KdpReadAlpcPort(clientAddress, &client, TRUE);
-    KdpPrint("\t%016llx %u <- %016llx %u ", (unsigned long long)serverAddress,
+    KdpPrint("%s\t%016llx %u <- %016llx %u ", walk->Indent, (unsigned long long)serverAddress,
              haveServer ? KdpAlpcQueuedCount(&server) : 0, (unsigned long long)clientAddress,
              haveClient ? KdpAlpcQueuedCount(&client) : 0);
     KdpPrintAlpcProcessName(haveClient ? (ULONG64)(ULONG_PTR)client.OwnerProcess : 0);
@@ -445,7 +445,7 @@ static BOOLEAN KdpPrintConnection(void *context, ULONG64 entry)
 // line per connection (up to KD_ALPC_MAX_ROWS).
 static void KdpPrintConnectionPort(ULONG64 address, const ALPC_PORT *port, const char *indent)
 {
-    KD_ALPC_CONNECTION_WALK walk = { address, 0, 0, FALSE };
+    KD_ALPC_CONNECTION_WALK walk = { indent, 0, 0, FALSE };
     ULONG64 info = (ULONG64)(ULONG_PTR)port->CommunicationInfo;
     ULONG64 head = info + FIELD_OFFSET(ALPC_COMMUNICATION_INFO, CommunicationList);
 
@@ -463,7 +463,7 @@ static void KdpPrintConnectionPort(ULONG64 address, const ALPC_PORT *port, const
     walk.Seen = 0;
     KdpWalkList(head, "the connection port's CommunicationList", KdpPrintConnection, &walk);
     if (walk.Seen > walk.Shown)
-        KdpPrint("\t... %u more not shown\n", walk.Seen - walk.Shown);
+        KdpPrint("%s\t... %u more not shown\n", indent, walk.Seen - walk.Shown);
 }
 
 static void KdpAlpcShowPortConnections(ULONG64 address)

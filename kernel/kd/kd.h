@@ -17,6 +17,20 @@ void KdInitStartThread(void);
 void KdClockTick(void);
 void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
 void KdStartIoDemo(void);        // demo=io (kd/demoio.c)
+void KdStartAlpcDemo(void);      // demo=alpc (kd/demoalpc.c)
+// demo=alpc's chain, also built by the in-kernel tests: starts alpcdb.exe,
+// alpcsvc.exe and alpcapp.exe (in that order, indexed so) and waits up to
+// 10 s for the three first threads to wait where the story ends. On
+// STATUS_SUCCESS or STATUS_TIMEOUT the processes and threads are the
+// caller's references; on an error none is left running.
+#define KD_DEMO_ALPC_DB       0
+#define KD_DEMO_ALPC_SERVER   1
+#define KD_DEMO_ALPC_CLIENT   2
+#define KD_DEMO_ALPC_PROGRAMS 3
+struct _EPROCESS;
+struct _ETHREAD;
+NTSTATUS KdpStartAlpcChain(struct _EPROCESS *processes[KD_DEMO_ALPC_PROGRAMS],
+                           struct _ETHREAD *threads[KD_DEMO_ALPC_PROGRAMS]);
 void DbgBreakPoint(void);
 // The loader and the process manager tell the debugger (as NT's
 // DbgLoadImageSymbols does), with interrupts disabled inside: a module just
