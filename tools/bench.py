@@ -54,6 +54,7 @@ KERNEL_BENCHMARKS = [
     "workitem-dispatch",
     "workitem-queue-to-start", "user-null-syscall", "user-thread-create-exit",
     "user-process-create-exit", "lpc-request-reply-process", "lpc-datagram-process",
+    "alpc-request-reply-process", "alpc-request-reply-64-clients",
     "io-ioctl-null-3deep", "io-read-4k-ramfs", "kd-stack-walk-frame",
 ]
 PHASE_BENCHMARKS = ["lpc-request-reply-kernel", "lpc-datagram-kernel",

@@ -5,3 +5,5 @@
 
 KTEST(AlpcUserCalls) { KtExpectUserTestsPass("talpc"); }
 KTEST(AlpcUserDeathOfEitherSide) { KtExpectUserTestsPass("talpcdeath"); }
+// 64 clients in 4 processes, STRESS_DEFAULT_REQUESTS each (make bench: 100,000).
+KTEST(AlpcUserSixtyFourClientsLoseNothing) { KtExpectUserTestsPass("talpcstress"); }

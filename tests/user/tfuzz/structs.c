@@ -74,6 +74,7 @@ void *FzUnicodeName(FZ_WORKER *worker)
     static const WCHAR *const Odd[] = {
         u"", u"\\", u"\\\\", u"fz0\\", u"\\BaseNamedObjects", u"\\ObjectTypes\\Event",
         u"\\fzl0", u"\\fzd0\\..\\fz0", u"\\BaseNamedObjects\\fz0\\x", u"\\fzp0", u"\\fzp1",
+        u"\\fza0", u"\\fza1",
         u"\\SmApiPort", u"\\LsaAuthenticationPort", u"\\ObjectTypes",
     };
     FZ_RNG *rng = &worker->Rng;
