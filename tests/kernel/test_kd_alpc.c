@@ -93,11 +93,27 @@ KTEST(KdAlpcUsageAndBadOptions)
 }
 
 // !thread says whom a thread impersonates, or that it impersonates nobody.
-KTEST(KdThreadSaysNotImpersonating)
+KTEST(KdThreadSaysWhomItImpersonates)
 {
-    KtKdRunf("!thread %llx", KT_KD_ADDRESS(PsGetCurrentThread()));
+    static const SECURITY_QUALITY_OF_SERVICE qos = {
+        .Length = sizeof(qos), .ImpersonationLevel = SecurityImpersonation,
+        .ContextTrackingMode = SECURITY_STATIC_TRACKING, .EffectiveOnly = FALSE};
+    SECURITY_CLIENT_CONTEXT context;
+    ETHREAD *self = PsGetCurrentThread();
+
+    KtKdRunf("!thread %llx", KT_KD_ADDRESS(self));
     KtKdExpect("\nNot impersonating\nOwning Process ");
     KT_EXPECT(!KtKdFind(KtKdOutput, "Impersonation token"));
+    KT_EXPECT_EQ(SeCreateClientSecurity(self, &qos, FALSE, &context), STATUS_SUCCESS);
+    KT_EXPECT_EQ(SeImpersonateClientEx(&context, self), STATUS_SUCCESS);
+    KtKdRunf("!thread %llx", KT_KD_ADDRESS(self));
+    KtKdExpect("\nImpersonation token:  %016llx (Level Impersonation)\nOwning Process ",
+               KT_KD_ADDRESS(self->ImpersonationToken));
+    KT_EXPECT(!KtKdFind(KtKdOutput, "Not impersonating"));
+    PsRevertToSelf();
+    SeDeleteClientSecurity(&context);
+    KtKdRunf("!thread %llx", KT_KD_ADDRESS(self));
+    KtKdExpect("\nNot impersonating\nOwning Process ");
 }
 
 // ---- The chain of demo=alpc ------------------------------------------------------------
