@@ -173,9 +173,12 @@ def test_chain_client_to_server_to_second_server(vm):
     output = run(vm, "!thread " + db_thread, "THREAD")
     rows = output.split("\n")
     assert re.search(r"WAIT: \(UserRequest\) UserMode Non-Alertable$", rows[0]), short(output)
+    # On its record lock and the lookup's timeout, as the case study's
+    # ProcessC thread waits on a semaphore and a timer.
     assert re.match(r"    %s Semaphore Limit 0x7fffffff$" % HEX16, rows[1]), short(output)
-    assert rows[2] == "Not impersonating", short(output)
-    assert "Image: alpcdb.exe" in rows[3], short(output)
+    assert re.match(r"    %s NotificationTimer$" % HEX16, rows[2]), short(output)
+    assert rows[3] == "Not impersonating", short(output)
+    assert "Image: alpcdb.exe" in rows[4], short(output)
     assert "ALPC Message" not in output
     assert re.search(r"nt!NtWaitForSingleObject\+0x", output), short(output)
 

@@ -273,7 +273,8 @@ KTEST(KdAlpcFollowsTheChainAndSaysWhenItsMessageIsFreed)
     KT_EXPECT_EQ(second->ServerThread, db);
     KtKdRunf("!thread %llx", KT_KD_ADDRESS(db));
     KtKdExpect("WAIT: (UserRequest) UserMode Non-Alertable\n");
-    KtKdExpect(" Semaphore Limit 0x7fffffff\nNot impersonating\n");
+    KtKdExpect(" Semaphore Limit 0x7fffffff\n    %016llx NotificationTimer\nNot impersonating\n",
+               KT_KD_ADDRESS(&db->Tcb.Timer));
     KT_EXPECT(!KtKdFind(KtKdOutput, "ALPC Message"));
 
     // The connections: alpcsvc's port has alpcapp's; alpcsvc is alpcdb's client.

@@ -4,8 +4,9 @@
 // cached and asks alpcdb.exe (a second server) for the others, from the
 // same thread, while its own client waits. alpcdb takes its one-slot record
 // lock for each lookup and, through a bug, never gives it back after the
-// first: the second lookup waits for the lock forever, and so do alpcsvc's
-// thread and alpcapp's, each in NtAlpcSendWaitReceivePort (WrLpcReply).
+// first: the second lookup waits for the lock (for a day, its timeout), and
+// so do alpcsvc's thread and alpcapp's, each in NtAlpcSendWaitReceivePort
+// (WrLpcReply).
 #pragma once
 
 #include "user/include/runtime.h"
