@@ -207,6 +207,55 @@ static void KtAlpcCheckMessage(ETHREAD *thread, const char *queueOwnerImage)
     KT_EXPECT(message->MessageAttributes.PortContext != NULL);
 }
 
+// A long queue is listed in part: KT_ALPC_LONG_QUEUE blocks spliced onto
+// the main queue of a port nobody sends to or receives from meanwhile (the
+// chain's threads all wait elsewhere), its length field one short. The
+// listing stops at 256 rows, says how many more there are, and that the
+// count disagrees; then the queue is put back as it was.
+#define KT_ALPC_LONG_QUEUE 300
+#define KT_ALPC_SHOWN_ROWS 256
+
+static void KtAlpcCheckLongQueue(ALPC_PORT *port)
+{
+    static KALPC_MESSAGE *blocks[KT_ALPC_LONG_QUEUE];
+    ULONG made = 0;
+    KIRQL oldIrql;
+
+    for (; made < KT_ALPC_LONG_QUEUE; made++) {
+        blocks[made] = ExAllocatePoolWithTag(NonPagedPool, sizeof(KALPC_MESSAGE),
+                                             ALPC_MESSAGE_TAG);
+        if (!blocks[made])
+            break;
+        memset(blocks[made], 0, sizeof(KALPC_MESSAGE));
+        blocks[made]->PortMessage.MessageId = 0x1000 + made;
+        blocks[made]->PortMessage.u2.s2.Type = LPC_DATAGRAM;
+    }
+    KT_EXPECT_EQ(made, KT_ALPC_LONG_QUEUE);
+    if (made == KT_ALPC_LONG_QUEUE) {
+        oldIrql = AlpcpAcquireLock();
+        for (ULONG i = 0; i < made; i++)
+            InsertTailList(&port->MainQueue, &blocks[i]->Entry);
+        port->MainQueueLength += made - 1;
+        AlpcpReleaseLock(oldIrql);
+        KtKdRunf("!alpc /p %llx", KT_KD_ADDRESS(port));
+        KtKdExpect("  Main queue has %u messages\n    %016llx 00001000 ", made - 1,
+                   KT_KD_ADDRESS(blocks[0]));
+        KtKdExpect("    %016llx %08x ", KT_KD_ADDRESS(blocks[KT_ALPC_SHOWN_ROWS - 1]),
+                   0x1000 + KT_ALPC_SHOWN_ROWS - 1);
+        KtKdExpect(" LPC_DATAGRAM\n    ... %u more not shown\n  (the queue holds %u, its length "
+                   "says %u: being changed, or corrupt)\n\n  Large message queue",
+                   made - KT_ALPC_SHOWN_ROWS, made, made - 1);
+        KT_EXPECT(!KtKdFind(KtKdOutput, KT_KD_HEX(blocks[KT_ALPC_SHOWN_ROWS])));
+        oldIrql = AlpcpAcquireLock();
+        for (ULONG i = 0; i < made; i++)
+            RemoveEntryList(&blocks[i]->Entry);
+        port->MainQueueLength -= made - 1;
+        AlpcpReleaseLock(oldIrql);
+    }
+    for (ULONG i = 0; i < made; i++)
+        ExFreePoolWithTag(blocks[i], ALPC_MESSAGE_TAG);
+}
+
 KTEST(KdAlpcFollowsTheChainAndSaysWhenItsMessageIsFreed)
 {
     static KT_ALPC_CHAIN chain;
@@ -298,6 +347,8 @@ KTEST(KdAlpcFollowsTheChainAndSaysWhenItsMessageIsFreed)
     KtKdRunf("dt nt!_ALPC_PORT %llx OwnerProcess", KT_KD_ADDRESS(port));
     KtKdExpect(" OwnerProcess : 0x%08llx`%08llx\n", KT_KD_ADDRESS(port->OwnerProcess) >> 32,
                KT_KD_ADDRESS(port->OwnerProcess) & 0xffffffffULL);
+
+    KtAlpcCheckLongQueue(port);
 
     // Torn down: the message is freed under the debugger, which says so.
     KtAlpcEndChain(&chain);
