@@ -331,6 +331,9 @@ KTEST(KdAlpcFollowsTheChainAndSaysWhenItsMessageIsFreed)
     KtKdExpect("%016llx('AlpcSvcPort') 1, 1 connection\n\t", KT_KD_ADDRESS(port));
     KtKdExpect(" 0 %016llx('alpcapp.exe')\n",
                KT_KD_ADDRESS(chain.Processes[KD_DEMO_ALPC_CLIENT]));
+    KtKdRunf("!alpc /lpc %llx", KT_KD_ADDRESS(first->OwnerPort));
+    KtKdExpect("%016llx is an ALPC_CLIENT_COMMUNICATION_PORT: /lpc takes a connection port",
+               KT_KD_ADDRESS(first->OwnerPort));
     KtKdRunf("!alpc /lpp %llx", KT_KD_ADDRESS(chain.Processes[KD_DEMO_ALPC_SERVER]));
     KtKdExpect("Ports created by the process %016llx:\n\n\t%016llx('AlpcSvcPort') 1, "
                "1 connection\n",
