@@ -124,6 +124,8 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
                 options->Demo = KBootDemoExQueue;
             else if (KipWordEquals(equals + 1, length - nameLength - 1, "io"))
                 options->Demo = KBootDemoIo;
+            else if (KipWordEquals(equals + 1, length - nameLength - 1, "alpc"))
+                options->Demo = KBootDemoAlpc;
             else
                 ok = FALSE;
         } else if (KipWordEquals(word, nameLength, "run") && equals) {

@@ -14,6 +14,7 @@ typedef enum _KBOOT_DEMO {
     KBootDemoHang,              // demo=hang: a thread spinning at DISPATCH_LEVEL (kd/demohang.c)
     KBootDemoExQueue,           // demo=exqueue: a stuck Delayed worker queue (kd/demoexq.c)
     KBootDemoIo,                // demo=io: a thread waits on an IRP in a driver (kd/demoio.c)
+    KBootDemoAlpc,              // demo=alpc: an ALPC chain of three processes (kd/demoalpc.c)
 } KBOOT_DEMO;
 
 typedef struct _KBOOT_OPTIONS {
@@ -25,7 +26,7 @@ typedef struct _KBOOT_OPTIONS {
     ULONG TestCount;
     char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
     BOOLEAN RunBenchmarks;        // bench
-    KBOOT_DEMO Demo;              // demo=waits|hang|exqueue|io (default none)
+    KBOOT_DEMO Demo;              // demo=waits|hang|exqueue|io|alpc (default none)
     char Run[KCMDLINE_NAME_LENGTH]; // run=A,B: init starts A.exe and B.exe (default none)
     BOOLEAN RunFuzz;              // fuzz=SEED,SECS: a fuzzing campaign (docs/fuzzing.md)
     ULONG64 FuzzSeed;

@@ -184,6 +184,8 @@ static void Phase1Initialization(void *context)
         KdStartExQueueDemo();
     if (KeBootOptions.Demo == KBootDemoIo)
         KdStartIoDemo();
+    if (KeBootOptions.Demo == KBootDemoAlpc)
+        KdStartAlpcDemo();
     KiStartInitialProcess(KeBootOptions.Run);
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:

@@ -439,6 +439,7 @@ BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
     if (tcb->State == Waiting)
         KdpPrintWaitBlocks(tcb, indent + 4);
     KdpPrintThreadLpc(&thread, indent);
+    KdpPrintThreadAlpc(&thread, indent);
     KdpPrintThreadIrps(address, indent);
     KdpPrintImpersonation(&thread, indent);
     if (!KdpReadImageName((ULONG64)thread.ThreadsProcess, image, sizeof(image)))

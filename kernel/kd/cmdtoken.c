@@ -202,8 +202,10 @@ void KdpPrintImpersonation(const ETHREAD *thread, ULONG indent)
     ULONG64 token = (ULONG64)(ULONG_PTR)thread->ImpersonationToken;
     SECURITY_IMPERSONATION_LEVEL level;
 
-    if (!token)
+    if (!token) {
+        KdpPrint("%*sNot impersonating\n", (int)indent, "");
         return;
+    }
     if (!KdpReadMemory(token + FIELD_OFFSET(TOKEN, ImpersonationLevel), &level, sizeof(level))) {
         KdpPrint("%*sImpersonation token:  %016llx (unreadable)\n", (int)indent, "",
                  (unsigned long long)token);

@@ -17,6 +17,20 @@ void KdInitStartThread(void);
 void KdClockTick(void);
 void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
 void KdStartIoDemo(void);        // demo=io (kd/demoio.c)
+void KdStartAlpcDemo(void);      // demo=alpc (kd/demoalpc.c)
+// demo=alpc's chain, also built by the in-kernel tests: starts alpcdb.exe,
+// alpcsvc.exe and alpcapp.exe (in that order, indexed so) and waits up to
+// 10 s for the three first threads to wait where the story ends. On
+// STATUS_SUCCESS or STATUS_TIMEOUT the processes and threads are the
+// caller's references; on an error none is left running.
+#define KD_DEMO_ALPC_DB       0
+#define KD_DEMO_ALPC_SERVER   1
+#define KD_DEMO_ALPC_CLIENT   2
+#define KD_DEMO_ALPC_PROGRAMS 3
+struct _EPROCESS;
+struct _ETHREAD;
+NTSTATUS KdpStartAlpcChain(struct _EPROCESS *processes[KD_DEMO_ALPC_PROGRAMS],
+                           struct _ETHREAD *threads[KD_DEMO_ALPC_PROGRAMS]);
 void DbgBreakPoint(void);
 // The loader and the process manager tell the debugger (as NT's
 // DbgLoadImageSymbols does), with interrupts disabled inside: a module just
@@ -239,6 +253,7 @@ extern const KD_COMMAND KdpProcessCommands[];
 extern const KD_COMMAND KdpSchedulerCommands[];
 extern const KD_COMMAND KdpObjectCommands[];
 extern const KD_COMMAND KdpLpcCommands[];
+extern const KD_COMMAND KdpAlpcCommands[];    // !alpc (cmdalpc.c)
 extern const KD_COMMAND KdpTokenCommands[];
 extern const KD_COMMAND KdpStartCommands[];
 extern const KD_COMMAND KdpStacksCommands[];   // !stacks (cmdstacks.c)
@@ -258,9 +273,14 @@ KD_COMMAND_RESULT KdpVirtualMemory(int argc, char **argv);   // !vm (cmdvm.c)
 KD_COMMAND_RESULT KdpSession(int argc, char **argv);         // !session (cmdvm.c)
 // !sd (cmdsd.c), listed with !token.
 KD_COMMAND_RESULT KdpSecurityDescriptor(int argc, char **argv);
-// !thread's "Impersonation token:" line, for a thread that impersonates.
+// !thread's "Impersonation token:" line for a thread that impersonates,
+// "Not impersonating" for one that does not (as the seeds show every thread).
 struct _ETHREAD;
 void KdpPrintImpersonation(const struct _ETHREAD *thread, ULONG indent);
+// !thread's "Waiting for reply to ALPC Message ... : queued at port ... :
+// owned by process ..." line, for a thread waiting for the reply to an ALPC
+// request (cmdalpc.c).
+void KdpPrintThreadAlpc(const struct _ETHREAD *thread, ULONG indent);
 // !thread's "IRP List:" and a line per IRP the thread has issued (cmdirp.c).
 void KdpPrintThreadIrps(ULONG64 thread, ULONG indent);
 

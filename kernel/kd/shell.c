@@ -23,6 +23,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpSchedulerCommands,
     KdpObjectCommands,
     KdpLpcCommands,
+    KdpAlpcCommands,
     KdpTokenCommands,
     KdpStartCommands,
     KdpStacksCommands,

@@ -217,7 +217,10 @@ def check_waiter(vm, name):
         expected = flat(symbol_address(vm, symbol))
         assert rows[1 + i].startswith("    " + expected), \
             "%s: wait line %r is not nt!%s (%s)" % (what, rows[1 + i], symbol, expected)
-    assert rows[1 + len(objects)].startswith("Owning Process"), \
+    # A System thread impersonates nobody: WinDbg's line for that, then its process.
+    assert rows[1 + len(objects)] == "Not impersonating", \
+        "%s: more wait lines than %d: %s" % (what, len(objects), short(output))
+    assert rows[2 + len(objects)].startswith("Owning Process"), \
         "%s: more wait lines than %d: %s" % (what, len(objects), short(output))
     current = check_common_fields(vm, output, what, process, "KdDemo" + name)
     field(output, r"^Priority 8 BasePriority 8 PriorityDecrement 0$", what)

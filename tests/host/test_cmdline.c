@@ -276,6 +276,14 @@ TEST(DemoExQueueSelectsTheStuckWorkerQueue)
     EXPECT_EQ(Options.Demo, KBootDemoNone);
 }
 
+TEST(DemoAlpcSelectsTheAlpcChain)
+{
+    EXPECT(Parse("demo=alpc"));
+    EXPECT_EQ(Options.Demo, KBootDemoAlpc);
+    EXPECT(!Parse("demo=alpcs"));
+    EXPECT_EQ(Options.Demo, KBootDemoNone);
+}
+
 TEST(DemoCombinesWithOtherOptions)
 {
     EXPECT(Parse("console=serial demo=waits nobreak"));

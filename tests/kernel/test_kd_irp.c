@@ -200,7 +200,7 @@ KTEST(KdIrpFindAndThreadListFindTheIrpByItsThread)
 
         KtKdRunf("!thread %llx", KT_KD_ADDRESS(scene->Thread));
         KtKdExpect("IRP List:\n    %016llx: (0006,01f0) Flags: 00000884  Mdl: 00000000\n"
-                   "Owning Process", KT_KD_ADDRESS(scene->Irp));
+                   "Not impersonating\nOwning Process", KT_KD_ADDRESS(scene->Irp));
     } else {
         KtFail(__FILE__, __LINE__, "the IRP scene to be built");
     }

@@ -290,6 +290,7 @@ KTEST(KdThreadShowsTheLpcWaitAndTheServersMessage)
         KtLpcExpect("    %016llx Semaphore Limit 0x1\n"
                     "Waiting for reply to LPC MessageId 01561d96:\n"
                     "Current LPC port %016llx\n"
+                    "Not impersonating\n"
                     "Owning Process",
                     KT_ADDRESS(&client->LpcReplySemaphore), KT_ADDRESS(scene->Client));
         KtLpcRunf("!thread %llx", (ULONG64)scene->ServerThread);
