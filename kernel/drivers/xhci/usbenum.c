@@ -51,8 +51,9 @@ static void XhcipQueueInterruptTransfer(USB_DEVICE *device)
 }
 
 // A transfer event (6.4.2.1), from XhcipProcessEvents: lock held,
-// interrupts off.
-void XhcipTransferEvent(XHCI_CONTROLLER *controller, const XHCI_TRB *event)
+// interrupts off. Returns TRUE when it ended a control transfer someone
+// waits for.
+BOOLEAN XhcipTransferEvent(XHCI_CONTROLLER *controller, const XHCI_TRB *event)
 {
     ULONG slot = TRB_SLOT_ID(event->Control);
     ULONG dci = TRB_ENDPOINT_ID(event->Control);
@@ -67,30 +68,31 @@ void XhcipTransferEvent(XHCI_CONTROLLER *controller, const XHCI_TRB *event)
         }
     }
     if (!device || device->Gone)
-        return;
+        return FALSE;
     if (dci == 1) {
         if (code == XHCI_CC_SHORT_PACKET && event->Parameter != device->ControlStatusTrb) {
             device->ControlRemaining = remaining;   // the data stage came up short
-            return;
+            return FALSE;
         }
         device->ControlCode = 0x100 | code;
-        return;
+        return TRUE;
     }
     if (dci != device->InterruptDci || !device->Completion)
-        return;
+        return FALSE;
     if (code == XHCI_CC_SUCCESS || code == XHCI_CC_SHORT_PACKET) {
         ULONG length = remaining <= device->InterruptLength ?
                        device->InterruptLength - remaining : 0;
 
         device->Completion(device->CompletionContext, device->InterruptBuffer, length);
         XhcipQueueInterruptTransfer(device);
-        return;
+        return FALSE;
     }
     // A halted endpoint takes commands to restart; the keyboard is dead
     // until it is plugged in again.
     DbgPrint("usb: %s: interrupt transfer failed (completion code %u); pipe stopped\n",
              device->Description, code);
     device->Completion = NULL;
+    return FALSE;
 }
 
 static NTSTATUS XhcipResetControlEndpoint(USB_DEVICE *device)

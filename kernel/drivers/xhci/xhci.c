@@ -177,8 +177,8 @@ void XhcipProcessEvents(XHCI_CONTROLLER *controller)
             }
             break;
         case TRB_TRANSFER_EVENT:
-            XhcipTransferEvent(controller, &event);
-            wake = TRUE;
+            // A keystroke's report wakes nobody: only a control transfer's end.
+            wake |= XhcipTransferEvent(controller, &event);
             break;
         case TRB_PORT_STATUS_CHANGE_EVENT:
             controller->PortChanges++;

@@ -192,7 +192,7 @@ NTSTATUS XhcipStartHubThread(XHCI_CONTROLLER *controller);
 // pulled out, offers devices to a newly registered class driver. The
 // caller owns the hub (XhcipTryEnterHub).
 void XhcipHubScan(XHCI_CONTROLLER *controller);
-void XhcipTransferEvent(XHCI_CONTROLLER *controller, const XHCI_TRB *event);
+BOOLEAN XhcipTransferEvent(XHCI_CONTROLLER *controller, const XHCI_TRB *event);
 
 extern XHCI_CONTROLLER *XhcipControllers[XHCI_MAX_CONTROLLERS];
 extern ULONG XhcipControllerCount;
