@@ -204,6 +204,8 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
 
     KeQueryPerformanceCounter(&frequency);
     KbdHidTscPerMs = frequency.QuadPart / 1000;
+    // The poll and the timer first: a keyboard may be offered (and typed
+    // on) before UsbRegisterClassDriver returns.
     status = HalRegisterConsoleInputPoll(KbdHidConsolePoll, NULL);
     if (!NT_SUCCESS(status))
         return status;
@@ -217,5 +219,7 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
         KeRemoveQueueDpc(&KbdHidRepeatDpc);
         HalDeregisterConsoleInputPoll(KbdHidConsolePoll, NULL);
     }
-    return status;
+    // No xHCI controller: loaded and idle (no timer, no poll), not a
+    // failed boot driver.
+    return status == STATUS_NO_SUCH_DEVICE ? STATUS_SUCCESS : status;
 }

@@ -56,7 +56,8 @@ typedef struct _USB_CLASS_DRIVER {
     void (*DeviceRemoved)(USB_DEVICE *device, void *deviceContext);
 } USB_CLASS_DRIVER;
 
-// One class driver (STATUS_DEVICE_ALREADY_ATTACHED for a second), for
+// STATUS_NO_SUCH_DEVICE when the machine has no xHCI controller. One class
+// driver (STATUS_DEVICE_ALREADY_ATTACHED for a second), for
 // good: it is never deregistered, as neither driver unloads. Devices
 // already enumerated are offered to it at once, on the hub thread.
 NTSTATUS UsbRegisterClassDriver(const USB_CLASS_DRIVER *classDriver);

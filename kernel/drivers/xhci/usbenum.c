@@ -560,6 +560,8 @@ NTSTATUS UsbRegisterClassDriver(const USB_CLASS_DRIVER *classDriver)
 
     if (!classDriver || !classDriver->DeviceArrived || !classDriver->DeviceRemoved)
         return STATUS_INVALID_PARAMETER;
+    if (XhcipControllerCount == 0)
+        return STATUS_NO_SUCH_DEVICE;
     if (!__atomic_compare_exchange_n(&XhcipClassDriver, &expected, classDriver, FALSE,
                                      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
         return STATUS_DEVICE_ALREADY_ATTACHED;
