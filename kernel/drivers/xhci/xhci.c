@@ -656,16 +656,17 @@ static void XhcipScanPci(void)
         for (ULONG device = 0; device < PCI_MAX_DEVICES; device++) {
             for (ULONG function = 0; function < PCI_MAX_FUNCTION; function++) {
                 PCI_SLOT_NUMBER slot;
-                USHORT vendor = PCI_INVALID_VENDORID;
-                ULONG classCode = 0;
+                ULONG ids = 0xFFFFFFFF, classCode = 0;
+                USHORT vendor;
                 UCHAR headerType = 0;
 
                 slot.u.AsULONG = 0;
                 slot.u.bits.DeviceNumber = device;
                 slot.u.bits.FunctionNumber = function;
-                HalGetBusDataByOffset(PCIConfiguration, bus, slot.u.AsULONG, &vendor,
-                                      PCI_VENDOR_ID, 2);
-                if (vendor == PCI_INVALID_VENDORID) {
+                HalGetBusDataByOffset(PCIConfiguration, bus, slot.u.AsULONG, &ids,
+                                      PCI_VENDOR_ID, 4);
+                vendor = (USHORT)ids;
+                if (vendor == PCI_INVALID_VENDORID || vendor == 0) {
                     if (function == 0)
                         break;
                     continue;
