@@ -636,8 +636,8 @@ static void XhcipAddController(ULONG bus, ULONG slot)
     DbgPrint("xhci: %s: xHCI %x.%02x, %u ports, %u slots, %s\n", controller->Name,
              XhcipRead32(controller->Capability, XHCI_CAPLENGTH) >> 24,
              (XhcipRead32(controller->Capability, XHCI_CAPLENGTH) >> 16) & 0xFF,
-             controller->MaxPorts,
-             controller->MaxSlots, controller->Vector ? controller->InterruptKind : "polled every tick (no MSI)");
+             controller->MaxPorts, controller->MaxSlots,
+             controller->Vector ? controller->InterruptKind : "polled every tick (no MSI)");
     // The devices there at boot are enumerated now, so that the keyboard
     // works at the first prompt; the hub thread takes later changes.
     XhcipTryEnterHub(controller);
