@@ -354,7 +354,8 @@ HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c ke
                  arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
                  user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c \
                  kernel/rtl/alpcattr.c \
-                 $(wildcard kernel/drivers/ramfs/rf*.c) kernel/kd/disasm.c
+                 $(wildcard kernel/drivers/ramfs/rf*.c) kernel/kd/disasm.c \
+                 kernel/drivers/kbdhid/hidkbd.c kernel/drivers/xhci/ring.c
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-builtin \
                -DSLEUTH_HOST -Ikernel -I. -Itests/host -pthread

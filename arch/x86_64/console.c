@@ -2,6 +2,7 @@
 // that is up, one input stream fed by every input device.
 
 #include "arch/x86_64/hal.h"
+#include "arch/x86_64/haldrv.h"
 #include "arch/x86_64/x86.h"
 #include "ke/ke.h"
 
@@ -200,6 +201,57 @@ void HalDisplayString(const char *text, size_t length)
     KiRestoreInterrupts(enabled);
 }
 
+// Drivers' input devices, polled with the serial port and the PS/2 keyboard
+// when the system is frozen (haldrv.h).
+typedef struct _HAL_INPUT_POLL {
+    HAL_INPUT_POLL_ROUTINE Routine;
+    void *Context;
+} HAL_INPUT_POLL;
+
+static HAL_INPUT_POLL HalpInputPolls[HAL_MAX_INPUT_POLLS];
+
+NTSTATUS HalRegisterConsoleInputPoll(HAL_INPUT_POLL_ROUTINE routine, void *context)
+{
+    BOOLEAN enabled = KiDisableInterrupts();
+    NTSTATUS status = STATUS_INSUFFICIENT_RESOURCES;
+
+    for (ULONG i = 0; routine && i < HAL_MAX_INPUT_POLLS; i++) {
+        if (!HalpInputPolls[i].Routine) {
+            HalpInputPolls[i].Context = context;
+            HalpInputPolls[i].Routine = routine;
+            status = STATUS_SUCCESS;
+            break;
+        }
+    }
+    KiRestoreInterrupts(enabled);
+    return routine ? status : STATUS_INVALID_PARAMETER;
+}
+
+void HalDeregisterConsoleInputPoll(HAL_INPUT_POLL_ROUTINE routine, void *context)
+{
+    BOOLEAN enabled = KiDisableInterrupts();
+
+    for (ULONG i = 0; i < HAL_MAX_INPUT_POLLS; i++) {
+        if (HalpInputPolls[i].Routine == routine && HalpInputPolls[i].Context == context) {
+            HalpInputPolls[i].Routine = NULL;
+            HalpInputPolls[i].Context = NULL;
+        }
+    }
+    KiRestoreInterrupts(enabled);
+}
+
+// Frozen: nobody else will move bytes from the devices.
+static void HalpPollInputDevices(void)
+{
+    HalpSerialPoll();
+    if (HalpKeyboardUp)
+        HalpKeyboardPoll();
+    for (ULONG i = 0; i < HAL_MAX_INPUT_POLLS; i++) {
+        if (HalpInputPolls[i].Routine)
+            HalpInputPolls[i].Routine(HalpInputPolls[i].Context);
+    }
+}
+
 void HalpConsoleInputByte(UCHAR byte)
 {
     ULONG next = (HalpInputHead + 1) % INPUT_RING_SIZE;
@@ -232,11 +284,8 @@ BOOLEAN HalConsoleBreakRequested(void)
 {
     BOOLEAN enabled = KiDisableInterrupts();
 
-    if (!enabled) {
-        HalpSerialPoll();
-        if (HalpKeyboardUp)
-            HalpKeyboardPoll();
-    }
+    if (!enabled)
+        HalpPollInputDevices();
     KiRestoreInterrupts(enabled);
     return HalpBreakInPending();
 }
@@ -246,12 +295,8 @@ BOOLEAN HalConsoleGetByte(UCHAR *byte)
     BOOLEAN enabled = KiDisableInterrupts();
     BOOLEAN got = FALSE;
 
-    if (!enabled) {
-        // Frozen: nobody else will move bytes from the devices.
-        HalpSerialPoll();
-        if (HalpKeyboardUp)
-            HalpKeyboardPoll();
-    }
+    if (!enabled)
+        HalpPollInputDevices();
     if (HalpInputTail != HalpInputHead) {
         *byte = HalpInputRing[HalpInputTail];
         HalpInputTail = (HalpInputTail + 1) % INPUT_RING_SIZE;

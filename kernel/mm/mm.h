@@ -93,6 +93,12 @@ typedef enum _MEMORY_CACHING_TYPE {
 // Maps device memory (or firmware tables) into the I/O space region.
 void *MmMapIoSpace(ULONG64 physicalAddress, SIZE_T size, MEMORY_CACHING_TYPE cacheType);
 
+// DMA memory (contig.c): at most one page, zeroed, whose physical address
+// (MmGetPhysicalAddress) is at or below `highestAcceptableAddress`; NULL
+// when there is none. MmFreeContiguousMemory takes the pointer back.
+void *MmAllocateContiguousMemory(SIZE_T numberOfBytes, ULONG64 highestAcceptableAddress);
+void MmFreeContiguousMemory(void *baseAddress);
+
 // Maps `count` fresh physical pages at consecutive addresses in the pool
 // region; NULL when out of memory or address space.
 void *MiAllocatePoolPages(SIZE_T count);
