@@ -56,6 +56,20 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
     KE_PHASE(KiPhaseLpcReceiveWoken);
     if (status != STATUS_SUCCESS)
         return status;                          // STATUS_TIMEOUT, STATUS_USER_APC
+    message = thread->LpcHandoffMessage;
+    if (message) {
+        // Handed over with the count by its sender (an ordinary message,
+        // never queued: LpcpQueueMessageWaitNext), known to no other thread
+        // now; what changes is this thread's own, which only it writes.
+        thread->LpcHandoffMessage = NULL;
+        thread->LpcReceivedMessageId = message->Request.MessageId;
+        thread->LpcReceivedMsgIdValid = TRUE;
+        previousClient = thread->LpcReceivedThread;
+        thread->LpcReceivedThread = message->RepliedToThread;
+        message->RepliedToThread = NULL;
+        *portContext = message->PortContext;
+        goto received;
+    }
     oldIrql = LpcpAcquireLock();
     if (IsListEmpty(&receivePort->MsgQueue.ReceiveHead)) {
         // A count without a message. The port was run down: pass the wake
@@ -102,6 +116,7 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
         }
     }
     LpcpReleaseLock(oldIrql);
+received:
     if (previousClient)
         ObDereferenceObject(previousClient);
     if (message && taken) {

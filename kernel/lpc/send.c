@@ -99,6 +99,25 @@ NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
     return status;
 }
 
+// The receiver's count for a message (lock held, the quota checked), the
+// dispatcher lock then held and the caller marked WaitNext
+// (KiReleaseSemaphoreToWaiter): an ordinary message goes straight to the
+// receiver the count wakes when that one was in a plain wait (the receive
+// takes it from ETHREAD.LpcHandoffMessage, with no LpcpLock and nothing to
+// dequeue); otherwise it joins the queue. Not for a waitable port, whose
+// event is set as a message is queued, nor a request with a data-info
+// block, which its receive keeps on the port's chain.
+static inline __attribute__((always_inline)) void
+LpcpHandOrQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message, KIRQL oldIrql)
+{
+    KTHREAD *receiver = KiReleaseSemaphoreToWaiter(queuePort->MsgQueue.Semaphore, 1, oldIrql);
+
+    if (receiver)
+        CONTAINING_RECORD(receiver, ETHREAD, Tcb)->LpcHandoffMessage = message;
+    else
+        InsertTailList(&queuePort->MsgQueue.ReceiveHead, &message->Entry);
+}
+
 void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort)
 {
     LARGE_INTEGER now = {.QuadPart = 0};
@@ -127,14 +146,21 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
         message->Request.CallbackId = 0;
         message->PortContext = portContext;
         message->SenderPort = port;
-        status = LpcpInsertMessage(queuePort, message, chargeQuota);
+        if (chargeQuota &&
+            queuePort->MsgQueue.Semaphore->Header.SignalState >= LPCP_MAX_QUEUED_MESSAGES)
+            status = STATUS_NO_MEMORY;
     }
     // The receiver's count last, with the lock: a receiver it readies that
     // outranks this thread runs at once, switched to directly.
-    if (NT_SUCCESS(status))
-        KiReleaseSemaphoreUnlock(queuePort->MsgQueue.Semaphore, 1, &LpcpLock, oldIrql);
-    else
+    if (!NT_SUCCESS(status)) {
         LpcpReleaseLock(oldIrql);
+    } else if (queuePort->Flags & LPCP_WAITABLE_PORT) {
+        LpcpInsertMessage(queuePort, message, FALSE);
+        KiReleaseSemaphoreUnlock(queuePort->MsgQueue.Semaphore, 1, &LpcpLock, oldIrql);
+    } else {
+        LpcpHandOrQueueMessage(queuePort, message, oldIrql);
+        KiExitDispatcherNoWait(&LpcpLock);
+    }
     KE_PHASE(KiPhaseLpcQueued);
     if (!NT_SUCCESS(status))
         LpcpFreeMessage(message);
@@ -318,7 +344,8 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         // receive, as the reply's RepliedToThread.
         ObReferenceObject(thread);
         message->RepliedToThread = thread;
-        status = LpcpInsertMessage(queuePort, message, TRUE);
+        if (queuePort->MsgQueue.Semaphore->Header.SignalState >= LPCP_MAX_QUEUED_MESSAGES)
+            status = STATUS_NO_MEMORY;
         handoff = NT_SUCCESS(status);
     }
     if (NT_SUCCESS(status)) {
@@ -332,7 +359,12 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         // for the reply, which LpcpWaitForReply starts at once: a receiver
         // it readies runs when this thread blocks, not by preempting it
         // first (NT's handoff; the IRQL comes down in the wait).
-        KiReleaseSemaphoreWaitNext(queuePort->MsgQueue.Semaphore, 1, 1, oldIrql);
+        if ((queuePort->Flags & LPCP_WAITABLE_PORT) || message->Request.u2.s2.DataInfoOffset) {
+            LpcpInsertMessage(queuePort, message, FALSE);
+            KiReleaseSemaphoreWaitNext(queuePort->MsgQueue.Semaphore, 1, 1, oldIrql);
+        } else {
+            LpcpHandOrQueueMessage(queuePort, message, oldIrql);
+        }
         KeReleaseSpinLockFromDpcLevel(&LpcpLock);
     } else {
         LpcpReleaseLock(oldIrql);
