@@ -308,28 +308,19 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
     return status;
 }
 
-// KiWait's path for the wait that follows a release with Wait=TRUE (both
-// LPC handoffs): the dispatcher lock is held, a thread stands by, and the
-// wait is a plain one (a semaphore at 0, no timeout, not alertable, no APC
-// in the way, no queue). It blocks and switches to the standby with none of
-// KiWait's general steps. STATUS_PENDING: not such a wait, nothing done
-// (the lock still held, WaitNext still set). STATUS_KERNEL_APC: woken to
-// run a kernel APC, which has run; the wait starts over.
+// Blocks the current thread in a plain wait on `object` (WaitAny, one
+// object, no timeout, not alertable) and switches to the thread standing by
+// or the best ready one; the dispatcher lock is held at DISPATCH_LEVEL.
+// Returns at oldIrql with the wait's status (STATUS_KERNEL_APC: woken to
+// run a kernel APC, which has run; the caller waits again).
 static inline __attribute__((always_inline)) NTSTATUS
-KiWaitForHandoff(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
-                 KPROCESSOR_MODE waitMode)
+KiBlockPlainWait(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
+                 KPROCESSOR_MODE waitMode, KIRQL oldIrql)
 {
     KWAIT_BLOCK *waitBlock = &thread->WaitBlock[0];
-    KIRQL oldIrql = thread->WaitIrql;
     NTSTATUS status;
 
-    if (!KeGetCurrentPrcb()->NextThread || object->Type != SemaphoreObject ||
-        object->SignalState > 0 || oldIrql >= DISPATCH_LEVEL ||
-        thread->ApcState.KernelApcPending ||
-        (waitMode == UserMode && thread->ApcState.UserApcPending) || thread->Queue)
-        return STATUS_PENDING;
     KE_PHASE(KiPhaseWaitEnter);
-    thread->WaitNext = FALSE;
     waitBlock->Thread = thread;
     waitBlock->Object = object;
     waitBlock->WaitKey = 0;
@@ -348,6 +339,57 @@ KiWaitForHandoff(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitRe
     KeLowerIrql(oldIrql);
     KE_PHASE(KiPhaseWaitReturn);
     return status;
+}
+
+// KiWait's path for the wait that follows a release with Wait=TRUE (both
+// LPC handoffs): the dispatcher lock is held, a thread stands by, and the
+// wait is a plain one (a semaphore at 0, no timeout, not alertable, no APC
+// in the way, no queue). It blocks and switches to the standby with none of
+// KiWait's general steps. STATUS_PENDING: not such a wait, nothing done
+// (the lock still held, WaitNext still set). STATUS_KERNEL_APC: woken to
+// run a kernel APC, which has run; the wait starts over.
+static inline __attribute__((always_inline)) NTSTATUS
+KiWaitForHandoff(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
+                 KPROCESSOR_MODE waitMode)
+{
+    KIRQL oldIrql = thread->WaitIrql;
+
+    if (!KeGetCurrentPrcb()->NextThread || object->Type != SemaphoreObject ||
+        object->SignalState > 0 || oldIrql >= DISPATCH_LEVEL ||
+        thread->ApcState.KernelApcPending ||
+        (waitMode == UserMode && thread->ApcState.UserApcPending) || thread->Queue)
+        return STATUS_PENDING;
+    thread->WaitNext = FALSE;
+    return KiBlockPlainWait(object, thread, waitReason, waitMode, oldIrql);
+}
+
+// The same wait on a semaphore with no release before it (a receive that
+// replied nothing): the dispatcher lock taken here; a count there is taken
+// at once (KiWait's answer when no APC is in the way), none blocks in a
+// few stores. STATUS_PENDING: not such a wait (another object, an APC to
+// run first, a queue), nothing done.
+static inline __attribute__((always_inline)) NTSTATUS
+KiWaitForSemaphorePlain(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
+                        KPROCESSOR_MODE waitMode)
+{
+    KIRQL oldIrql = KeGetCurrentIrql();
+
+    if (object->Type != SemaphoreObject || oldIrql >= DISPATCH_LEVEL || thread->Queue)
+        return STATUS_PENDING;
+    KfRaiseIrql(DISPATCH_LEVEL);
+    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
+    if (thread->ApcState.KernelApcPending ||
+        (waitMode == UserMode && thread->ApcState.UserApcPending)) {
+        KiReleaseDispatcherLock(oldIrql);
+        return STATUS_PENDING;
+    }
+    if (object->SignalState > 0) {
+        object->SignalState--;
+        KiReleaseDispatcherLock(oldIrql);
+        return STATUS_WAIT_0;
+    }
+    thread->WaitIrql = oldIrql;
+    return KiBlockPlainWait(object, thread, waitReason, waitMode, oldIrql);
 }
 
 NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
@@ -372,6 +414,20 @@ NTSTATUS KiWaitForSingleObjectNext(void *object, KWAIT_REASON waitReason,
             return status;
     }
     return KeWaitForSingleObject(object, waitReason, waitMode, FALSE, timeout);
+}
+
+NTSTATUS KiWaitForSingleObjectPlain(void *object, KWAIT_REASON waitReason,
+                                    KPROCESSOR_MODE waitMode)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    NTSTATUS status;
+
+    if (thread->WaitNext)
+        return KiWaitForSingleObjectNext(object, waitReason, waitMode, NULL);
+    status = KiWaitForSemaphorePlain(object, thread, waitReason, waitMode);
+    if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
+        return status;
+    return KeWaitForSingleObject(object, waitReason, waitMode, FALSE, NULL);
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,

@@ -46,13 +46,14 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
     KIRQL oldIrql;
 
     KE_PHASE(KiPhaseLpcReceiveWait);
-    // After a reply handed off (LpcpReplyWaitNext) the wait's own path.
-    if (thread->Tcb.WaitNext)
+    // After a reply handed off (LpcpReplyWaitNext), or none, the plain
+    // wait's own path (KeWaitForSingleObject's when there is a timeout).
+    if (timeout || thread->Tcb.WaitNext)
         status = KiWaitForSingleObjectNext(receivePort->MsgQueue.Semaphore, WrLpcReceive,
                                            waitMode, timeout);
     else
-        status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
-                                       FALSE, timeout);
+        status = KiWaitForSingleObjectPlain(receivePort->MsgQueue.Semaphore, WrLpcReceive,
+                                            waitMode);
     KE_PHASE(KiPhaseLpcReceiveWoken);
     if (status != STATUS_SUCCESS)
         return status;                          // STATUS_TIMEOUT, STATUS_USER_APC
