@@ -231,6 +231,29 @@ ULONG LpcpGenerateCallbackId(void);
 // STATUS_OBJECT_TYPE_MISMATCH), referenced.
 NTSTATUS LpcpReferencePortByHandle(HANDLE portHandle, ACCESS_MASK desiredAccess,
                                    LPCP_PORT_OBJECT **port);
+// The same with no access asked, in line in the services of a round trip
+// (NtRequestPort, NtRequestWaitReplyPort, NtReplyWaitReceivePortEx): the
+// table's entry read in place, no call frame.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpReferencePortByHandleInline(HANDLE portHandle, LPCP_PORT_OBJECT **port)
+{
+    EPROCESS *process = PsGetCurrentProcess();
+    ACCESS_MASK granted;
+    OBJECT_TYPE *type;
+    NTSTATUS status;
+
+    if (portHandle == NtCurrentProcess() || portHandle == NtCurrentThread() || !process)
+        return LpcpReferencePortByHandle(portHandle, 0, port);
+    status = ObpReferenceHandle(process->ObjectTable, portHandle, (void **)port, &granted);
+    if (!NT_SUCCESS(status))
+        return status;
+    type = OBJECT_TO_OBJECT_HEADER(*port)->Type;
+    if (type != LpcPortObjectType && type != LpcWaitablePortObjectType) {
+        ObDereferenceObject(*port);
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    }
+    return STATUS_SUCCESS;
+}
 
 // A new port object (create.c): zeroed, its queue made when it has one.
 NTSTATUS LpcpInitializePortObject(BOOLEAN waitable, ULONG flags, LPCP_PORT_OBJECT **port);

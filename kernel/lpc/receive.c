@@ -200,7 +200,7 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhaseLpcHeaderCaptured);
-    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    status = LpcpReferencePortByHandleInline(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhasePortReferenced);

@@ -397,7 +397,7 @@ NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
     if (header.u2.s2.Type != 0 || header.u2.s2.DataInfoOffset != 0)
         return STATUS_INVALID_PARAMETER;
     KE_PHASE(KiPhaseLpcHeaderCaptured);
-    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    status = LpcpReferencePortByHandleInline(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhasePortReferenced);
@@ -439,7 +439,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     // in the thread (LPCP_THREAD_FLAG_NO_IMPERSONATION) and clears it.
     header.u2.s2.Type = type | (header.u2.s2.Type & LPC_NO_IMPERSONATE);
     KE_PHASE(KiPhaseLpcHeaderCaptured);
-    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    status = LpcpReferencePortByHandleInline(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhasePortReferenced);
