@@ -210,6 +210,20 @@ LPCP_MESSAGE *LpcpAllocateMessage(void);
 // the data) at once: only the kernel's fields are initialized.
 LPCP_MESSAGE *LpcpAllocateMessageForCopy(void);
 void LpcpFreeMessage(LPCP_MESSAGE *message);
+// A sender handing a message to a receiver that has not run yet (lock held,
+// at DISPATCH_LEVEL) takes the receiver's cached free block into its own
+// empty cache: in a one-way flow the receiver's frees and the sender's
+// allocations then both find their cache as they need it, not the list
+// under LpcpLock. A block only moves between caches: the free count stays.
+static inline void LpcpTakeCachedMessageFrom(struct _ETHREAD *receiver)
+{
+    struct _ETHREAD *thread = PsGetCurrentThread();
+
+    if (!thread->LpcCachedMessage && !thread->LpcExitThreadCalled &&
+        receiver->LpcCachedMessage)
+        thread->LpcCachedMessage = __atomic_exchange_n(&receiver->LpcCachedMessage, NULL,
+                                                       __ATOMIC_ACQUIRE);
+}
 // The thread's cached free block back to the list (LpcExitThread).
 void LpcpFlushMessageCache(struct _ETHREAD *thread);
 // The free blocks counted (the list's and the threads' caches) and those on

@@ -132,7 +132,7 @@ static NTSTATUS LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN
             // caller's wait, which starts at once: the client runs when
             // this thread blocks, not by preempting it first (NT's
             // handoff; the IRQL comes down in the wait).
-            KiReleaseSemaphoreWaitNext(&target->LpcReplySemaphore, 1, 1, oldIrql);
+            KiReleaseSemaphoreToWaiter(&target->LpcReplySemaphore, 1, oldIrql);
             KeReleaseSpinLockFromDpcLevel(&LpcpLock);
             return STATUS_SUCCESS;
         }

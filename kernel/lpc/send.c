@@ -112,10 +112,12 @@ LpcpHandOrQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message, KIRQL
 {
     KTHREAD *receiver = KiReleaseSemaphoreToWaiter(queuePort->MsgQueue.Semaphore, 1, oldIrql);
 
-    if (receiver)
+    if (receiver) {
         CONTAINING_RECORD(receiver, ETHREAD, Tcb)->LpcHandoffMessage = message;
-    else
+        LpcpTakeCachedMessageFrom(CONTAINING_RECORD(receiver, ETHREAD, Tcb));
+    } else {
         InsertTailList(&queuePort->MsgQueue.ReceiveHead, &message->Entry);
+    }
 }
 
 void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort)
