@@ -372,7 +372,7 @@ static inline __attribute__((always_inline)) NTSTATUS
 KiWaitForSemaphorePlain(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
                         KPROCESSOR_MODE waitMode)
 {
-    KIRQL oldIrql = KeGetCurrentIrql();
+    KIRQL oldIrql = KiReadIrql();
 
     if (object->Type != SemaphoreObject || oldIrql >= DISPATCH_LEVEL || thread->Queue)
         return STATUS_PENDING;

@@ -62,8 +62,9 @@ static void LpcpDropDataInfo(LPCP_PORT_OBJECT *waitingPort, ETHREAD *client, ULO
     }
 }
 
-// LpcpReply, and with `waitNext` its handoff form (LpcpReplyWaitNext).
-static NTSTATUS LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain,
+// LpcpReply, and with `waitNext` its handoff form (LpcpReplyWaitNext), in
+// line in both.
+static inline __attribute__((always_inline)) NTSTATUS LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain,
                             BOOLEAN *waitNext)
 {
     ETHREAD *thread = PsGetCurrentThread();
