@@ -141,11 +141,11 @@ NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INT
 }
 
 // LpcpReplyWaitReceivePort, and for NtReplyWaitReceivePortEx the receive
-// with the block handed over (LpcpReceiveFrom's `taken`).
-static NTSTATUS LpcpReplyWaitReceive(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
-                                     PORT_MESSAGE *receive, void **portContext,
-                                     KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
-                                     LPCP_MESSAGE **taken)
+// with the block handed over (LpcpReceiveFrom's `taken`); in line in both.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpReplyWaitReceive(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, PORT_MESSAGE *receive,
+                     void **portContext, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
+                     LPCP_MESSAGE **taken)
 {
     LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
     // The reply hands off to its client only when the receive will wait

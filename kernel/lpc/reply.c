@@ -64,8 +64,8 @@ static void LpcpDropDataInfo(LPCP_PORT_OBJECT *waitingPort, ETHREAD *client, ULO
 
 // LpcpReply, and with `waitNext` its handoff form (LpcpReplyWaitNext), in
 // line in both.
-static inline __attribute__((always_inline)) NTSTATUS LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain,
-                            BOOLEAN *waitNext)
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain, BOOLEAN *waitNext)
 {
     ETHREAD *thread = PsGetCurrentThread();
     ULONG messageId = reply->Request.MessageId;

@@ -194,35 +194,19 @@ void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, ETHREAD *thread, ULONG messa
     }
 }
 
-NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
-                          ULONG messageId, KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+// LpcpWaitForReply after a wait that did not end with a reply in hand: a
+// rundown's wake, a termination, or a wake and a termination at once.
+static __attribute__((noinline)) NTSTATUS
+LpcpReplyWaitEnded(NTSTATUS status, LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
+                   ULONG messageId, LPCP_MESSAGE **reply)
 {
     ETHREAD *thread = PsGetCurrentThread();
     LPCP_MESSAGE *message = NULL;
     BOOLEAN woken, takeCount = FALSE;
     LIST_ENTRY freeList;
-    NTSTATUS status;
     KIRQL oldIrql;
 
     InitializeListHead(&freeList);
-    KE_PHASE(KiPhaseLpcReplyWait);
-    status = KiWaitForSingleObjectNext(&thread->LpcReplySemaphore, WrLpcReply, waitMode, NULL);
-    KE_PHASE(KiPhaseLpcReplyWoken);
-    if (status == STATUS_SUCCESS) {
-        // Woken by a reply (the common case), read without LpcpLock: the
-        // count this wait took was released by a waker that had, under the
-        // lock, taken this thread off its reply chain and left the reply in
-        // LpcReplyMessage with LpcReplyMessageId cleared (the waking rule).
-        // Off the chain, no other thread writes those fields again, so what
-        // this thread reads is final. A wake with no reply (a port's
-        // rundown: NULL) goes the general way below.
-        message = LpcpGetMessageFromThread(thread);
-        if (message && IsListEmpty(&thread->LpcReplyChain)) {
-            __atomic_store_n(&thread->LpcReplyMessage, NULL, __ATOMIC_RELAXED);
-            *reply = message;
-            return STATUS_SUCCESS;
-        }
-    }
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
     if (woken) {
@@ -253,6 +237,43 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
         return STATUS_LPC_REPLY_LOST;
     *reply = message;
     return STATUS_SUCCESS;
+}
+
+// LpcpWaitForReply, in line in LpcpRequestWaitReply: the wait and the
+// common wake, a reply in hand; anything else in LpcpReplyWaitEnded.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpWaitForReplyInline(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced, ULONG messageId,
+                       KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+    LPCP_MESSAGE *message;
+    NTSTATUS status;
+
+    KE_PHASE(KiPhaseLpcReplyWait);
+    status = KiWaitForSingleObjectNext(&thread->LpcReplySemaphore, WrLpcReply, waitMode, NULL);
+    KE_PHASE(KiPhaseLpcReplyWoken);
+    if (status == STATUS_SUCCESS) {
+        // Woken by a reply (the common case), read without LpcpLock: the
+        // count this wait took was released by a waker that had, under the
+        // lock, taken this thread off its reply chain and left the reply in
+        // LpcReplyMessage with LpcReplyMessageId cleared (the waking rule).
+        // Off the chain, no other thread writes those fields again, so what
+        // this thread reads is final. A wake with no reply (a port's
+        // rundown: NULL) goes the general way.
+        message = LpcpGetMessageFromThread(thread);
+        if (message && IsListEmpty(&thread->LpcReplyChain)) {
+            __atomic_store_n(&thread->LpcReplyMessage, NULL, __ATOMIC_RELAXED);
+            *reply = message;
+            return STATUS_SUCCESS;
+        }
+    }
+    return LpcpReplyWaitEnded(status, queuePort, queueReferenced, messageId, reply);
+}
+
+NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
+                          ULONG messageId, KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+{
+    return LpcpWaitForReplyInline(queuePort, queueReferenced, messageId, waitMode, reply);
 }
 
 // A callback: the request goes straight to the client thread waiting for
@@ -375,7 +396,7 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     if (target)
         ObDereferenceObject(target);
     if (NT_SUCCESS(status))
-        status = LpcpWaitForReply(queuePort, queueReferenced, id, waitMode, reply);
+        status = LpcpWaitForReplyInline(queuePort, queueReferenced, id, waitMode, reply);
     else
         LpcpFreeMessage(message);
     if (queueReferenced)
