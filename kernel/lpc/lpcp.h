@@ -210,6 +210,54 @@ LPCP_MESSAGE *LpcpAllocateMessage(void);
 // the data) at once: only the kernel's fields are initialized.
 LPCP_MESSAGE *LpcpAllocateMessageForCopy(void);
 void LpcpFreeMessage(LPCP_MESSAGE *message);
+// The free blocks: on the list and in the threads' caches (lpcinit.c).
+extern ULONG LpcpFreeMessageCount;
+// A free block already counted onto the list (LpcpFreeMessageInline).
+void LpcpListFreeMessage(LPCP_MESSAGE *message);
+// LpcpAllocateMessageForCopy in line for the round trip's services: the
+// thread's cached block when it has one, else the general path.
+static inline __attribute__((always_inline)) LPCP_MESSAGE *LpcpAllocateMessageForCopyInline(void)
+{
+    struct _ETHREAD *thread = PsGetCurrentThread();
+    LPCP_MESSAGE *message = __atomic_exchange_n((LPCP_MESSAGE **)&thread->LpcCachedMessage,
+                                                NULL, __ATOMIC_ACQUIRE);
+
+    if (!message)
+        return LpcpAllocateMessageForCopy();
+    __atomic_fetch_sub(&LpcpFreeMessageCount, 1, __ATOMIC_RELAXED);
+    InitializeListHead(&message->Entry);
+    message->SenderPort = NULL;
+    message->RepliedToThread = NULL;
+    message->PortContext = NULL;
+    return message;
+}
+// LpcpFreeMessage in line for the round trip's services: a block that is
+// not a connection request, into the thread's empty cache (its reply's
+// thread let go first), as LpcpFreeMessage does; else the general path.
+static inline __attribute__((always_inline)) void LpcpFreeMessageInline(LPCP_MESSAGE *message)
+{
+    struct _ETHREAD *thread = PsGetCurrentThread();
+    struct _ETHREAD *repliedToThread = message->RepliedToThread;
+    void *empty = NULL;
+
+    if (LpcpMessageType(&message->Request) == LPC_CONNECTION_REQUEST ||
+        thread->LpcCachedMessage || thread->LpcExitThreadCalled) {
+        LpcpFreeMessage(message);
+        return;
+    }
+    message->RepliedToThread = NULL;
+    if (repliedToThread)
+        ObDereferenceObject(repliedToThread);
+    if (__atomic_fetch_add(&LpcpFreeMessageCount, 1, __ATOMIC_RELAXED) >= LPCP_LOOKASIDE_DEPTH) {
+        __atomic_fetch_sub(&LpcpFreeMessageCount, 1, __ATOMIC_RELAXED);
+        ExFreePoolWithTag(message, LPCP_MESSAGE_TAG);
+        return;
+    }
+    // An exchange: a kernel APC of this thread may have cached a block since.
+    if (!__atomic_compare_exchange_n(&thread->LpcCachedMessage, &empty, message, FALSE,
+                                     __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        LpcpListFreeMessage(message);
+}
 // A sender handing a message to a receiver that has not run yet (lock held,
 // at DISPATCH_LEVEL) takes the receiver's cached free block into its own
 // empty cache: in a one-way flow the receiver's frees and the sender's

@@ -124,7 +124,7 @@ received:
         *taken = message;
     } else if (message) {
         memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
-        LpcpFreeMessage(message);
+        LpcpFreeMessageInline(message);
     }
     KE_PHASE(KiPhaseLpcDequeued);
     return STATUS_SUCCESS;
@@ -218,7 +218,7 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
     if (taken) {
         status = MmCopyToUserInline(receiveMessage, &taken->Request,
                               (USHORT)taken->Request.u1.s1.TotalLength);
-        LpcpFreeMessage(taken);
+        LpcpFreeMessageInline(taken);
     } else {
         status = MmCopyToUserInline(receiveMessage, &buffer,
                                     (USHORT)buffer.Header.u1.s1.TotalLength);

@@ -33,10 +33,12 @@ NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
-                            LPCP_MESSAGE **result)
+// LpcpCaptureMessage, in line in the services that send.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureMessageInline(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                         LPCP_MESSAGE **result)
 {
-    LPCP_MESSAGE *message = LpcpAllocateMessageForCopy();
+    LPCP_MESSAGE *message = LpcpAllocateMessageForCopyInline();
     NTSTATUS status;
 
     if (!message)
@@ -55,6 +57,12 @@ NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE 
     }
     *result = message;
     return STATUS_SUCCESS;
+}
+
+NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                            LPCP_MESSAGE **result)
+{
+    return LpcpCaptureMessageInline(userMessage, header, result);
 }
 
 // A data-info block must lie inside the message with all its entries.
@@ -134,7 +142,9 @@ void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort)
         KeClearEvent(&queuePort->WaitEvent);
 }
 
-NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota)
+// LpcpSendDatagram, in line in NtRequestPort and LpcRequestPort.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpSendDatagramInline(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota)
 {
     LPCP_PORT_OBJECT *queuePort, *rundownPort;
     void *portContext;
@@ -167,6 +177,11 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
     if (!NT_SUCCESS(status))
         LpcpFreeMessage(message);
     return status;
+}
+
+NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota)
+{
+    return LpcpSendDatagramInline(port, message, chargeQuota);
 }
 
 void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, ETHREAD *thread, ULONG messageId,
@@ -301,8 +316,11 @@ static NTSTATUS LpcpHandCallback(LPCP_PORT_OBJECT *port, ETHREAD *target, LPCP_M
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
-                              KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+// LpcpRequestWaitReply, in line in NtRequestWaitReplyPort and
+// LpcRequestWaitReplyPort.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpRequestWaitReplyInline(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
+                           KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
 {
     ETHREAD *thread = PsGetCurrentThread();
     ULONG_PTR noImpersonation = (message->Request.u2.s2.Type & LPC_NO_IMPERSONATE)
@@ -404,6 +422,12 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     return status;
 }
 
+NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
+                              KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+{
+    return LpcpRequestWaitReplyInline(port, message, waitMode, reply);
+}
+
 // ---- The services and the kernel's calls -----------------------------------------------
 
 NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
@@ -427,11 +451,11 @@ NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
     status = LpcpCheckMessageLengths(port, &header);
     if (NT_SUCCESS(status)) {
         header.u2.s2.Type = LPC_DATAGRAM;
-        status = LpcpCaptureMessage(requestMessage, &header, &message);
+        status = LpcpCaptureMessageInline(requestMessage, &header, &message);
         KE_PHASE(KiPhaseLpcMessageCaptured);
     }
     if (NT_SUCCESS(status))
-        status = LpcpSendDatagram(port, message, TRUE);
+        status = LpcpSendDatagramInline(port, message, TRUE);
     ObDereferenceObject(port);
     return status;
 }
@@ -468,7 +492,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     KE_PHASE(KiPhasePortReferenced);
     status = LpcpCheckMessageLengths(port, &header);
     if (NT_SUCCESS(status))
-        status = LpcpCaptureMessage(requestMessage, &header, &message);
+        status = LpcpCaptureMessageInline(requestMessage, &header, &message);
     if (NT_SUCCESS(status)) {
         status = LpcpCheckDataInfo(message);
         if (!NT_SUCCESS(status))
@@ -476,7 +500,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     }
     KE_PHASE(KiPhaseLpcMessageCaptured);
     if (NT_SUCCESS(status))
-        status = LpcpRequestWaitReply(port, message, UserMode, &reply);
+        status = LpcpRequestWaitReplyInline(port, message, UserMode, &reply);
     ObDereferenceObject(port);
     // STATUS_USER_APC (the thread is being terminated) is a success code
     // with no reply.
@@ -484,7 +508,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
         return status;
     status = MmCopyToUserInline(replyMessage, &reply->Request,
                                 (USHORT)reply->Request.u1.s1.TotalLength);
-    LpcpFreeMessage(reply);
+    LpcpFreeMessageInline(reply);
     KE_PHASE(KiPhaseLpcReplyCopied);
     return status;
 }
@@ -498,7 +522,7 @@ static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE
 
     if (!NT_SUCCESS(status))
         return status;
-    message = LpcpAllocateMessageForCopy();
+    message = LpcpAllocateMessageForCopyInline();
     if (!message)
         return STATUS_NO_MEMORY;
     memcpy(&message->Request, request, (USHORT)request->u1.s1.TotalLength);
@@ -524,7 +548,7 @@ NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage)
     KE_PHASE(KiPhaseLpcMessageCaptured);
     // Only plain datagrams count against the queue: the kernel's notices
     // (a closed port, a dead thread) must get through.
-    return LpcpSendDatagram(portAddress, message,
+    return LpcpSendDatagramInline(portAddress, message,
                             LpcpMessageType(&message->Request) == LPC_DATAGRAM);
 }
 
@@ -550,11 +574,11 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
     KE_PHASE(KiPhaseLpcMessageCaptured);
     if (kind == 0)
         message->Request.MessageId = 0;
-    status = LpcpRequestWaitReply(portAddress, message, KernelMode, &reply);
+    status = LpcpRequestWaitReplyInline(portAddress, message, KernelMode, &reply);
     if (status != STATUS_SUCCESS)
         return status;
     memcpy(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
-    LpcpFreeMessage(reply);
+    LpcpFreeMessageInline(reply);
     KE_PHASE(KiPhaseLpcReplyCopied);
     return STATUS_SUCCESS;
 }
