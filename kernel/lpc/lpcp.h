@@ -451,6 +451,25 @@ void LpcpDestroyPortQueue(LPCP_PORT_OBJECT *port);
 
 // User message capture (send.c): the header, probed and read.
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header);
+// The same in line, for the round trip's services.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureHeaderInline(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
+{
+    NTSTATUS status;
+
+    // ProbeForRead's alignment check; the copy checks the range.
+    if ((ULONG_PTR)userMessage & (sizeof(ULONG) - 1))
+        return STATUS_DATATYPE_MISALIGNMENT;
+    status = MmCopyFromUserInline(header, userMessage, sizeof(*header));
+    if (!NT_SUCCESS(status))
+        return status;
+    // The data must fit in the message: NT's first length check, before the
+    // port is looked at.
+    if ((ULONG)(USHORT)header->u1.s1.DataLength + sizeof(PORT_MESSAGE) >
+        (ULONG)(USHORT)header->u1.s1.TotalLength)
+        return STATUS_INVALID_PARAMETER;
+    return STATUS_SUCCESS;
+}
 // A block holding the user's whole message (TotalLength already checked),
 // its header the captured one.
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,

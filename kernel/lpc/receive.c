@@ -196,7 +196,7 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
         timeout = &capturedTimeout;
     }
     if (NT_SUCCESS(status) && replyMessage)
-        status = LpcpCaptureHeader(replyMessage, &header);
+        status = LpcpCaptureHeaderInline(replyMessage, &header);
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhaseLpcHeaderCaptured);

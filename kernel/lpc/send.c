@@ -17,20 +17,7 @@
 
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 {
-    NTSTATUS status;
-
-    // ProbeForRead's alignment check; the copy checks the range.
-    if ((ULONG_PTR)userMessage & (sizeof(ULONG) - 1))
-        return STATUS_DATATYPE_MISALIGNMENT;
-    status = MmCopyFromUserInline(header, userMessage, sizeof(*header));
-    if (!NT_SUCCESS(status))
-        return status;
-    // The data must fit in the message: NT's first length check, before the
-    // port is looked at.
-    if ((ULONG)(USHORT)header->u1.s1.DataLength + sizeof(PORT_MESSAGE) >
-        (ULONG)(USHORT)header->u1.s1.TotalLength)
-        return STATUS_INVALID_PARAMETER;
-    return STATUS_SUCCESS;
+    return LpcpCaptureHeaderInline(userMessage, header);
 }
 
 // LpcpCaptureMessage, in line in the services that send.
@@ -435,7 +422,7 @@ NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
     LPCP_PORT_OBJECT *port;
     LPCP_MESSAGE *message;
     PORT_MESSAGE header;
-    NTSTATUS status = LpcpCaptureHeader(requestMessage, &header);
+    NTSTATUS status = LpcpCaptureHeaderInline(requestMessage, &header);
 
     if (!NT_SUCCESS(status))
         return status;
@@ -466,7 +453,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     LPCP_MESSAGE *message, *reply = NULL;
     LPCP_PORT_OBJECT *port;
     PORT_MESSAGE header;
-    NTSTATUS status = LpcpCaptureHeader(requestMessage, &header);
+    NTSTATUS status = LpcpCaptureHeaderInline(requestMessage, &header);
     CSHORT type;
 
     if (NT_SUCCESS(status))
