@@ -474,6 +474,47 @@ LpcpCaptureHeaderInline(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 // its header the captured one.
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
                             LPCP_MESSAGE **message);
+// LpcpCaptureMessage, in line in the round trip's services.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureMessageInline(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                         LPCP_MESSAGE **result)
+{
+    LPCP_MESSAGE *message = LpcpAllocateMessageForCopyInline();
+    NTSTATUS status;
+
+    if (!message)
+        return STATUS_NO_MEMORY;
+    // The checked header, not what the user may have changed since, nor what
+    // a copy stopped part-way left: a user's type read as a connection
+    // request would make the free drop the "client port" and "section" the
+    // user wrote after it. From the user only the data after it (the lengths
+    // were checked: the total holds at least the header).
+    message->Request = *header;
+    status = MmCopyFromUserInline(&message->Request + 1, userMessage + 1,
+                            (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
+    if (!NT_SUCCESS(status)) {
+        LpcpFreeMessage(message);
+        return status;
+    }
+    *result = message;
+    return STATUS_SUCCESS;
+}
+// LpcpCaptureReply, in line in NtReplyWaitReceivePortEx.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureReplyInline(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
+                       PORT_MESSAGE *header, LPCP_MESSAGE **reply)
+{
+    NTSTATUS status;
+
+    if (header->MessageId == 0)
+        return STATUS_INVALID_PARAMETER;
+    status = LpcpCheckMessageLengths(port, header);
+    if (!NT_SUCCESS(status))
+        return status;
+    header->u2.s2.Type = LPC_REPLY;
+    header->u2.s2.DataInfoOffset = 0;
+    return LpcpCaptureMessageInline(userReply, header, reply);
+}
 
 // Security (security.c): a captured SID (STATUS_INVALID_SID for a bad
 // one; `sid` has room for SECURITY_MAX_SID_SIZE bytes), the server's

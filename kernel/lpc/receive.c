@@ -205,7 +205,7 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
         return status;
     KE_PHASE(KiPhasePortReferenced);
     if (replyMessage) {
-        status = LpcpCaptureReply(port, replyMessage, &header, &reply);
+        status = LpcpCaptureReplyInline(port, replyMessage, &header, &reply);
         KE_PHASE(KiPhaseLpcReplyCaptured);
     }
     if (NT_SUCCESS(status))

@@ -20,31 +20,6 @@ NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header
     return LpcpCaptureHeaderInline(userMessage, header);
 }
 
-// LpcpCaptureMessage, in line in the services that send.
-static inline __attribute__((always_inline)) NTSTATUS
-LpcpCaptureMessageInline(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
-                         LPCP_MESSAGE **result)
-{
-    LPCP_MESSAGE *message = LpcpAllocateMessageForCopyInline();
-    NTSTATUS status;
-
-    if (!message)
-        return STATUS_NO_MEMORY;
-    // The checked header, not what the user may have changed since, nor what
-    // a copy stopped part-way left: a user's type read as a connection
-    // request would make the free drop the "client port" and "section" the
-    // user wrote after it. From the user only the data after it (the lengths
-    // were checked: the total holds at least the header).
-    message->Request = *header;
-    status = MmCopyFromUserInline(&message->Request + 1, userMessage + 1,
-                            (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
-    if (!NT_SUCCESS(status)) {
-        LpcpFreeMessage(message);
-        return status;
-    }
-    *result = message;
-    return STATUS_SUCCESS;
-}
 
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
                             LPCP_MESSAGE **result)
