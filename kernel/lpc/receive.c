@@ -10,6 +10,7 @@
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
 #include "ke/kephase.h"
+#include "ke/kiwait.h"
 
 typedef union _LPCP_RECEIVE_BUFFER {
     PORT_MESSAGE Header;
@@ -49,8 +50,8 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
     // After a reply handed off (LpcpReplyWaitNext), or none, the plain
     // wait's own path (KeWaitForSingleObject's when there is a timeout).
     if (timeout || thread->Tcb.WaitNext)
-        status = KiWaitForSingleObjectNext(receivePort->MsgQueue.Semaphore, WrLpcReceive,
-                                           waitMode, timeout);
+        status = KiWaitForSingleObjectNextInline(receivePort->MsgQueue.Semaphore, WrLpcReceive,
+                                                 waitMode, timeout);
     else
         status = KiWaitForSingleObjectPlain(receivePort->MsgQueue.Semaphore, WrLpcReceive,
                                             waitMode);

@@ -14,6 +14,7 @@
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
 #include "ke/kephase.h"
+#include "ke/kiwait.h"
 
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 {
@@ -227,7 +228,8 @@ LpcpWaitForReplyInline(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced, ULO
     NTSTATUS status;
 
     KE_PHASE(KiPhaseLpcReplyWait);
-    status = KiWaitForSingleObjectNext(&thread->LpcReplySemaphore, WrLpcReply, waitMode, NULL);
+    status = KiWaitForSingleObjectNextInline(&thread->LpcReplySemaphore, WrLpcReply, waitMode,
+                                             NULL);
     KE_PHASE(KiPhaseLpcReplyWoken);
     if (status == STATUS_SUCCESS) {
         // Woken by a reply (the common case), read without LpcpLock: the
