@@ -505,6 +505,17 @@ LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustm
 // A waiter the release readies is switched to by that wait directly.
 LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                                 KIRQL waitIrql);
+// The same for one count, by a caller at DISPATCH_LEVEL under its own spin
+// lock taken at waitIrql: returns the waiter the count went to when it
+// left a plain wait here (it will return STATUS_WAIT_0 + its key), else
+// NULL; the caller hands it what goes with the count before releasing its
+// lock and waiting (sched.c).
+KTHREAD *KiReleaseSemaphoreToWaiter(KSEMAPHORE *semaphore, KPRIORITY increment, KIRQL waitIrql);
+// Its end for a caller that does not wait after all: releases the
+// caller's lock, leaves the dispatcher as KiReleaseSemaphoreUnlock does
+// (a waiter readied that outranks the caller runs first) and returns at
+// waitIrql.
+void KiExitDispatcherNoWait(KSPIN_LOCK *callerLock);
 // One count for a caller under its own spin lock `callerLock`, taken at
 // oldIrql: releases the count, then that lock, and returns at oldIrql; a
 // waiter readied that outranks the caller runs before it returns, switched
@@ -548,6 +559,11 @@ NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason,
 // the thread standing by without the general path's steps.
 NTSTATUS KiWaitForSingleObjectNext(void *object, KWAIT_REASON waitReason,
                                    KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout);
+// The same with no timeout, for a wait that may follow no release (a
+// receive that replied nothing): a plain wait on a semaphore then takes a
+// count at once, or blocks in a few stores, without the general path.
+NTSTATUS KiWaitForSingleObjectPlain(void *object, KWAIT_REASON waitReason,
+                                    KPROCESSOR_MODE waitMode);
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,
                                   KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
                                   BOOLEAN alertable, LARGE_INTEGER *timeout,

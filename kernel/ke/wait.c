@@ -19,6 +19,7 @@
 
 #include "ke/ke.h"
 #include "ke/kephase.h"
+#include "ke/kiwait.h"
 
 // Is `object` signaled for `thread`? A mutant is also "signaled" for the
 // thread that already owns it (recursive acquisition).
@@ -308,46 +309,33 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
     return status;
 }
 
-// KiWait's path for the wait that follows a release with Wait=TRUE (both
-// LPC handoffs): the dispatcher lock is held, a thread stands by, and the
-// wait is a plain one (a semaphore at 0, no timeout, not alertable, no APC
-// in the way, no queue). It blocks and switches to the standby with none of
-// KiWait's general steps. STATUS_PENDING: not such a wait, nothing done
-// (the lock still held, WaitNext still set). STATUS_KERNEL_APC: woken to
-// run a kernel APC, which has run; the wait starts over.
+// The same wait on a semaphore with no release before it (a receive that
+// replied nothing): the dispatcher lock taken here; a count there is taken
+// at once (KiWait's answer when no APC is in the way), none blocks in a
+// few stores. STATUS_PENDING: not such a wait (another object, an APC to
+// run first, a queue), nothing done.
 static inline __attribute__((always_inline)) NTSTATUS
-KiWaitForHandoff(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
-                 KPROCESSOR_MODE waitMode)
+KiWaitForSemaphorePlain(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
+                        KPROCESSOR_MODE waitMode)
 {
-    KWAIT_BLOCK *waitBlock = &thread->WaitBlock[0];
-    KIRQL oldIrql = thread->WaitIrql;
-    NTSTATUS status;
+    KIRQL oldIrql = KiReadIrql();
 
-    if (!KeGetCurrentPrcb()->NextThread || object->Type != SemaphoreObject ||
-        object->SignalState > 0 || oldIrql >= DISPATCH_LEVEL ||
-        thread->ApcState.KernelApcPending ||
-        (waitMode == UserMode && thread->ApcState.UserApcPending) || thread->Queue)
+    if (object->Type != SemaphoreObject || oldIrql >= DISPATCH_LEVEL || thread->Queue)
         return STATUS_PENDING;
-    KE_PHASE(KiPhaseWaitEnter);
-    thread->WaitNext = FALSE;
-    waitBlock->Thread = thread;
-    waitBlock->Object = object;
-    waitBlock->WaitKey = 0;
-    waitBlock->WaitType = WaitAny;
-    waitBlock->NextWaitBlock = waitBlock;
-    InsertTailList(&object->WaitListHead, &waitBlock->WaitListEntry);
-    thread->WaitBlockList = waitBlock;
-    thread->State = Waiting;
-    thread->WaitReason = (UCHAR)waitReason;
-    thread->WaitMode = waitMode;
-    thread->Alertable = FALSE;
-    thread->WaitTime = KeTickCount;
-    thread->WaitStatus = STATUS_PENDING;
-    KE_PHASE(KiPhaseWaitBlock);
-    status = (NTSTATUS)KiSwapThread();          // returns at DISPATCH_LEVEL, lock free
-    KeLowerIrql(oldIrql);
-    KE_PHASE(KiPhaseWaitReturn);
-    return status;
+    KfRaiseIrql(DISPATCH_LEVEL);
+    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
+    if (thread->ApcState.KernelApcPending ||
+        (waitMode == UserMode && thread->ApcState.UserApcPending)) {
+        KiReleaseDispatcherLock(oldIrql);
+        return STATUS_PENDING;
+    }
+    if (object->SignalState > 0) {
+        object->SignalState--;
+        KiReleaseDispatcherLock(oldIrql);
+        return STATUS_WAIT_0;
+    }
+    thread->WaitIrql = oldIrql;
+    return KiBlockPlainWait(object, thread, waitReason, waitMode, oldIrql);
 }
 
 NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
@@ -363,15 +351,21 @@ NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR
 NTSTATUS KiWaitForSingleObjectNext(void *object, KWAIT_REASON waitReason,
                                    KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout)
 {
+    return KiWaitForSingleObjectNextInline(object, waitReason, waitMode, timeout);
+}
+
+NTSTATUS KiWaitForSingleObjectPlain(void *object, KWAIT_REASON waitReason,
+                                    KPROCESSOR_MODE waitMode)
+{
     KTHREAD *thread = KeGetCurrentThread();
+    NTSTATUS status;
 
-    if (thread->WaitNext && !timeout) {
-        NTSTATUS status = KiWaitForHandoff(object, thread, waitReason, waitMode);
-
-        if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
-            return status;
-    }
-    return KeWaitForSingleObject(object, waitReason, waitMode, FALSE, timeout);
+    if (thread->WaitNext)
+        return KiWaitForSingleObjectNext(object, waitReason, waitMode, NULL);
+    status = KiWaitForSemaphorePlain(object, thread, waitReason, waitMode);
+    if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
+        return status;
+    return KeWaitForSingleObject(object, waitReason, waitMode, FALSE, NULL);
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,

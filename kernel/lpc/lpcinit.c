@@ -26,7 +26,7 @@ ULONG LpcpNextCallbackId = 1;
 KSPIN_LOCK LpcpLock;
 
 static SINGLE_LIST_ENTRY LpcpFreeMessages;
-static ULONG LpcpFreeMessageCount;
+ULONG LpcpFreeMessageCount;
 
 ULONG LpcpGenerateCallbackId(void)
 {
@@ -126,6 +126,15 @@ void LpcpFreeMessage(LPCP_MESSAGE *message)
             return;
     }
     oldIrql = LpcpAcquireLock();
+    message->FreeEntry.Next = LpcpFreeMessages.Next;
+    LpcpFreeMessages.Next = &message->FreeEntry;
+    LpcpReleaseLock(oldIrql);
+}
+
+void LpcpListFreeMessage(LPCP_MESSAGE *message)
+{
+    KIRQL oldIrql = LpcpAcquireLock();
+
     message->FreeEntry.Next = LpcpFreeMessages.Next;
     LpcpFreeMessages.Next = &message->FreeEntry;
     LpcpReleaseLock(oldIrql);

@@ -210,6 +210,68 @@ LPCP_MESSAGE *LpcpAllocateMessage(void);
 // the data) at once: only the kernel's fields are initialized.
 LPCP_MESSAGE *LpcpAllocateMessageForCopy(void);
 void LpcpFreeMessage(LPCP_MESSAGE *message);
+// The free blocks: on the list and in the threads' caches (lpcinit.c).
+extern ULONG LpcpFreeMessageCount;
+// A free block already counted onto the list (LpcpFreeMessageInline).
+void LpcpListFreeMessage(LPCP_MESSAGE *message);
+// LpcpAllocateMessageForCopy in line for the round trip's services: the
+// thread's cached block when it has one, else the general path.
+static inline __attribute__((always_inline)) LPCP_MESSAGE *LpcpAllocateMessageForCopyInline(void)
+{
+    struct _ETHREAD *thread = PsGetCurrentThread();
+    LPCP_MESSAGE *message = __atomic_exchange_n((LPCP_MESSAGE **)&thread->LpcCachedMessage,
+                                                NULL, __ATOMIC_ACQUIRE);
+
+    if (!message)
+        return LpcpAllocateMessageForCopy();
+    __atomic_fetch_sub(&LpcpFreeMessageCount, 1, __ATOMIC_RELAXED);
+    InitializeListHead(&message->Entry);
+    message->SenderPort = NULL;
+    message->RepliedToThread = NULL;
+    message->PortContext = NULL;
+    return message;
+}
+// LpcpFreeMessage in line for the round trip's services: a block that is
+// not a connection request, into the thread's empty cache (its reply's
+// thread let go first), as LpcpFreeMessage does; else the general path.
+static inline __attribute__((always_inline)) void LpcpFreeMessageInline(LPCP_MESSAGE *message)
+{
+    struct _ETHREAD *thread = PsGetCurrentThread();
+    struct _ETHREAD *repliedToThread = message->RepliedToThread;
+    void *empty = NULL;
+
+    if (LpcpMessageType(&message->Request) == LPC_CONNECTION_REQUEST ||
+        thread->LpcCachedMessage || thread->LpcExitThreadCalled) {
+        LpcpFreeMessage(message);
+        return;
+    }
+    message->RepliedToThread = NULL;
+    if (repliedToThread)
+        ObDereferenceObject(repliedToThread);
+    if (__atomic_fetch_add(&LpcpFreeMessageCount, 1, __ATOMIC_RELAXED) >= LPCP_LOOKASIDE_DEPTH) {
+        __atomic_fetch_sub(&LpcpFreeMessageCount, 1, __ATOMIC_RELAXED);
+        ExFreePoolWithTag(message, LPCP_MESSAGE_TAG);
+        return;
+    }
+    // An exchange: a kernel APC of this thread may have cached a block since.
+    if (!__atomic_compare_exchange_n(&thread->LpcCachedMessage, &empty, message, FALSE,
+                                     __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        LpcpListFreeMessage(message);
+}
+// A sender handing a message to a receiver that has not run yet (lock held,
+// at DISPATCH_LEVEL) takes the receiver's cached free block into its own
+// empty cache: in a one-way flow the receiver's frees and the sender's
+// allocations then both find their cache as they need it, not the list
+// under LpcpLock. A block only moves between caches: the free count stays.
+static inline void LpcpTakeCachedMessageFrom(struct _ETHREAD *receiver)
+{
+    struct _ETHREAD *thread = PsGetCurrentThread();
+
+    if (!thread->LpcCachedMessage && !thread->LpcExitThreadCalled &&
+        receiver->LpcCachedMessage)
+        thread->LpcCachedMessage = __atomic_exchange_n(&receiver->LpcCachedMessage, NULL,
+                                                       __ATOMIC_ACQUIRE);
+}
 // The thread's cached free block back to the list (LpcExitThread).
 void LpcpFlushMessageCache(struct _ETHREAD *thread);
 // The free blocks counted (the list's and the threads' caches) and those on
@@ -231,6 +293,29 @@ ULONG LpcpGenerateCallbackId(void);
 // STATUS_OBJECT_TYPE_MISMATCH), referenced.
 NTSTATUS LpcpReferencePortByHandle(HANDLE portHandle, ACCESS_MASK desiredAccess,
                                    LPCP_PORT_OBJECT **port);
+// The same with no access asked, in line in the services of a round trip
+// (NtRequestPort, NtRequestWaitReplyPort, NtReplyWaitReceivePortEx): the
+// table's entry read in place, no call frame.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpReferencePortByHandleInline(HANDLE portHandle, LPCP_PORT_OBJECT **port)
+{
+    EPROCESS *process = PsGetCurrentProcess();
+    ACCESS_MASK granted;
+    OBJECT_TYPE *type;
+    NTSTATUS status;
+
+    if (portHandle == NtCurrentProcess() || portHandle == NtCurrentThread() || !process)
+        return LpcpReferencePortByHandle(portHandle, 0, port);
+    status = ObpReferenceHandle(process->ObjectTable, portHandle, (void **)port, &granted);
+    if (!NT_SUCCESS(status))
+        return status;
+    type = OBJECT_TO_OBJECT_HEADER(*port)->Type;
+    if (type != LpcPortObjectType && type != LpcWaitablePortObjectType) {
+        ObDereferenceObject(*port);
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    }
+    return STATUS_SUCCESS;
+}
 
 // A new port object (create.c): zeroed, its queue made when it has one.
 NTSTATUS LpcpInitializePortObject(BOOLEAN waitable, ULONG flags, LPCP_PORT_OBJECT **port);
@@ -366,10 +451,70 @@ void LpcpDestroyPortQueue(LPCP_PORT_OBJECT *port);
 
 // User message capture (send.c): the header, probed and read.
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header);
+// The same in line, for the round trip's services.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureHeaderInline(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
+{
+    NTSTATUS status;
+
+    // ProbeForRead's alignment check; the copy checks the range.
+    if ((ULONG_PTR)userMessage & (sizeof(ULONG) - 1))
+        return STATUS_DATATYPE_MISALIGNMENT;
+    status = MmCopyFromUserInline(header, userMessage, sizeof(*header));
+    if (!NT_SUCCESS(status))
+        return status;
+    // The data must fit in the message: NT's first length check, before the
+    // port is looked at.
+    if ((ULONG)(USHORT)header->u1.s1.DataLength + sizeof(PORT_MESSAGE) >
+        (ULONG)(USHORT)header->u1.s1.TotalLength)
+        return STATUS_INVALID_PARAMETER;
+    return STATUS_SUCCESS;
+}
 // A block holding the user's whole message (TotalLength already checked),
 // its header the captured one.
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
                             LPCP_MESSAGE **message);
+// LpcpCaptureMessage, in line in the round trip's services.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureMessageInline(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                         LPCP_MESSAGE **result)
+{
+    LPCP_MESSAGE *message = LpcpAllocateMessageForCopyInline();
+    NTSTATUS status;
+
+    if (!message)
+        return STATUS_NO_MEMORY;
+    // The checked header, not what the user may have changed since, nor what
+    // a copy stopped part-way left: a user's type read as a connection
+    // request would make the free drop the "client port" and "section" the
+    // user wrote after it. From the user only the data after it (the lengths
+    // were checked: the total holds at least the header).
+    message->Request = *header;
+    status = MmCopyFromUserInline(&message->Request + 1, userMessage + 1,
+                            (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
+    if (!NT_SUCCESS(status)) {
+        LpcpFreeMessage(message);
+        return status;
+    }
+    *result = message;
+    return STATUS_SUCCESS;
+}
+// LpcpCaptureReply, in line in NtReplyWaitReceivePortEx.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureReplyInline(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
+                       PORT_MESSAGE *header, LPCP_MESSAGE **reply)
+{
+    NTSTATUS status;
+
+    if (header->MessageId == 0)
+        return STATUS_INVALID_PARAMETER;
+    status = LpcpCheckMessageLengths(port, header);
+    if (!NT_SUCCESS(status))
+        return status;
+    header->u2.s2.Type = LPC_REPLY;
+    header->u2.s2.DataInfoOffset = 0;
+    return LpcpCaptureMessageInline(userReply, header, reply);
+}
 
 // Security (security.c): a captured SID (STATUS_INVALID_SID for a bad
 // one; `sid` has room for SECURITY_MAX_SID_SIZE bytes), the server's

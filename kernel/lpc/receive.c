@@ -10,6 +10,7 @@
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
 #include "ke/kephase.h"
+#include "ke/kiwait.h"
 
 typedef union _LPCP_RECEIVE_BUFFER {
     PORT_MESSAGE Header;
@@ -46,16 +47,31 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
     KIRQL oldIrql;
 
     KE_PHASE(KiPhaseLpcReceiveWait);
-    // After a reply handed off (LpcpReplyWaitNext) the wait's own path.
-    if (thread->Tcb.WaitNext)
-        status = KiWaitForSingleObjectNext(receivePort->MsgQueue.Semaphore, WrLpcReceive,
-                                           waitMode, timeout);
+    // After a reply handed off (LpcpReplyWaitNext), or none, the plain
+    // wait's own path (KeWaitForSingleObject's when there is a timeout).
+    if (timeout || thread->Tcb.WaitNext)
+        status = KiWaitForSingleObjectNextInline(receivePort->MsgQueue.Semaphore, WrLpcReceive,
+                                                 waitMode, timeout);
     else
-        status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
-                                       FALSE, timeout);
+        status = KiWaitForSingleObjectPlain(receivePort->MsgQueue.Semaphore, WrLpcReceive,
+                                            waitMode);
     KE_PHASE(KiPhaseLpcReceiveWoken);
     if (status != STATUS_SUCCESS)
         return status;                          // STATUS_TIMEOUT, STATUS_USER_APC
+    message = thread->LpcHandoffMessage;
+    if (message) {
+        // Handed over with the count by its sender (an ordinary message,
+        // never queued: LpcpQueueMessageWaitNext), known to no other thread
+        // now; what changes is this thread's own, which only it writes.
+        thread->LpcHandoffMessage = NULL;
+        thread->LpcReceivedMessageId = message->Request.MessageId;
+        thread->LpcReceivedMsgIdValid = TRUE;
+        previousClient = thread->LpcReceivedThread;
+        thread->LpcReceivedThread = message->RepliedToThread;
+        message->RepliedToThread = NULL;
+        *portContext = message->PortContext;
+        goto received;
+    }
     oldIrql = LpcpAcquireLock();
     if (IsListEmpty(&receivePort->MsgQueue.ReceiveHead)) {
         // A count without a message. The port was run down: pass the wake
@@ -102,13 +118,14 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
         }
     }
     LpcpReleaseLock(oldIrql);
+received:
     if (previousClient)
         ObDereferenceObject(previousClient);
     if (message && taken) {
         *taken = message;
     } else if (message) {
         memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
-        LpcpFreeMessage(message);
+        LpcpFreeMessageInline(message);
     }
     KE_PHASE(KiPhaseLpcDequeued);
     return STATUS_SUCCESS;
@@ -125,11 +142,11 @@ NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INT
 }
 
 // LpcpReplyWaitReceivePort, and for NtReplyWaitReceivePortEx the receive
-// with the block handed over (LpcpReceiveFrom's `taken`).
-static NTSTATUS LpcpReplyWaitReceive(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
-                                     PORT_MESSAGE *receive, void **portContext,
-                                     KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
-                                     LPCP_MESSAGE **taken)
+// with the block handed over (LpcpReceiveFrom's `taken`); in line in both.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpReplyWaitReceive(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, PORT_MESSAGE *receive,
+                     void **portContext, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
+                     LPCP_MESSAGE **taken)
 {
     LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(port);
     // The reply hands off to its client only when the receive will wait
@@ -180,16 +197,16 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
         timeout = &capturedTimeout;
     }
     if (NT_SUCCESS(status) && replyMessage)
-        status = LpcpCaptureHeader(replyMessage, &header);
+        status = LpcpCaptureHeaderInline(replyMessage, &header);
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhaseLpcHeaderCaptured);
-    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    status = LpcpReferencePortByHandleInline(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhasePortReferenced);
     if (replyMessage) {
-        status = LpcpCaptureReply(port, replyMessage, &header, &reply);
+        status = LpcpCaptureReplyInline(port, replyMessage, &header, &reply);
         KE_PHASE(KiPhaseLpcReplyCaptured);
     }
     if (NT_SUCCESS(status))
@@ -202,7 +219,7 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
     if (taken) {
         status = MmCopyToUserInline(receiveMessage, &taken->Request,
                               (USHORT)taken->Request.u1.s1.TotalLength);
-        LpcpFreeMessage(taken);
+        LpcpFreeMessageInline(taken);
     } else {
         status = MmCopyToUserInline(receiveMessage, &buffer,
                                     (USHORT)buffer.Header.u1.s1.TotalLength);

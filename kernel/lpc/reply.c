@@ -62,9 +62,10 @@ static void LpcpDropDataInfo(LPCP_PORT_OBJECT *waitingPort, ETHREAD *client, ULO
     }
 }
 
-// LpcpReply, and with `waitNext` its handoff form (LpcpReplyWaitNext).
-static NTSTATUS LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain,
-                            BOOLEAN *waitNext)
+// LpcpReply, and with `waitNext` its handoff form (LpcpReplyWaitNext), in
+// line in both.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain, BOOLEAN *waitNext)
 {
     ETHREAD *thread = PsGetCurrentThread();
     ULONG messageId = reply->Request.MessageId;
@@ -132,7 +133,7 @@ static NTSTATUS LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN
             // caller's wait, which starts at once: the client runs when
             // this thread blocks, not by preempting it first (NT's
             // handoff; the IRQL comes down in the wait).
-            KiReleaseSemaphoreWaitNext(&target->LpcReplySemaphore, 1, 1, oldIrql);
+            KiReleaseSemaphoreToWaiter(&target->LpcReplySemaphore, 1, oldIrql);
             KeReleaseSpinLockFromDpcLevel(&LpcpLock);
             return STATUS_SUCCESS;
         }

@@ -14,47 +14,18 @@
 #include "lpc/lpcp.h"
 #include "mm/mm.h"
 #include "ke/kephase.h"
+#include "ke/kiwait.h"
 
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 {
-    NTSTATUS status;
-
-    // ProbeForRead's alignment check; the copy checks the range.
-    if ((ULONG_PTR)userMessage & (sizeof(ULONG) - 1))
-        return STATUS_DATATYPE_MISALIGNMENT;
-    status = MmCopyFromUserInline(header, userMessage, sizeof(*header));
-    if (!NT_SUCCESS(status))
-        return status;
-    // The data must fit in the message: NT's first length check, before the
-    // port is looked at.
-    if ((ULONG)(USHORT)header->u1.s1.DataLength + sizeof(PORT_MESSAGE) >
-        (ULONG)(USHORT)header->u1.s1.TotalLength)
-        return STATUS_INVALID_PARAMETER;
-    return STATUS_SUCCESS;
+    return LpcpCaptureHeaderInline(userMessage, header);
 }
+
 
 NTSTATUS LpcpCaptureMessage(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
                             LPCP_MESSAGE **result)
 {
-    LPCP_MESSAGE *message = LpcpAllocateMessageForCopy();
-    NTSTATUS status;
-
-    if (!message)
-        return STATUS_NO_MEMORY;
-    // The checked header, not what the user may have changed since, nor what
-    // a copy stopped part-way left: a user's type read as a connection
-    // request would make the free drop the "client port" and "section" the
-    // user wrote after it. From the user only the data after it (the lengths
-    // were checked: the total holds at least the header).
-    message->Request = *header;
-    status = MmCopyFromUserInline(&message->Request + 1, userMessage + 1,
-                            (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
-    if (!NT_SUCCESS(status)) {
-        LpcpFreeMessage(message);
-        return status;
-    }
-    *result = message;
-    return STATUS_SUCCESS;
+    return LpcpCaptureMessageInline(userMessage, header, result);
 }
 
 // A data-info block must lie inside the message with all its entries.
@@ -99,6 +70,27 @@ NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
     return status;
 }
 
+// The receiver's count for a message (lock held, the quota checked), the
+// dispatcher lock then held and the caller marked WaitNext
+// (KiReleaseSemaphoreToWaiter): an ordinary message goes straight to the
+// receiver the count wakes when that one was in a plain wait (the receive
+// takes it from ETHREAD.LpcHandoffMessage, with no LpcpLock and nothing to
+// dequeue); otherwise it joins the queue. Not for a waitable port, whose
+// event is set as a message is queued, nor a request with a data-info
+// block, which its receive keeps on the port's chain.
+static inline __attribute__((always_inline)) void
+LpcpHandOrQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message, KIRQL oldIrql)
+{
+    KTHREAD *receiver = KiReleaseSemaphoreToWaiter(queuePort->MsgQueue.Semaphore, 1, oldIrql);
+
+    if (receiver) {
+        CONTAINING_RECORD(receiver, ETHREAD, Tcb)->LpcHandoffMessage = message;
+        LpcpTakeCachedMessageFrom(CONTAINING_RECORD(receiver, ETHREAD, Tcb));
+    } else {
+        InsertTailList(&queuePort->MsgQueue.ReceiveHead, &message->Entry);
+    }
+}
+
 void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort)
 {
     LARGE_INTEGER now = {.QuadPart = 0};
@@ -113,7 +105,9 @@ void LpcpUncountMessage(LPCP_PORT_OBJECT *queuePort)
         KeClearEvent(&queuePort->WaitEvent);
 }
 
-NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota)
+// LpcpSendDatagram, in line in NtRequestPort and LpcRequestPort.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpSendDatagramInline(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota)
 {
     LPCP_PORT_OBJECT *queuePort, *rundownPort;
     void *portContext;
@@ -127,18 +121,30 @@ NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN
         message->Request.CallbackId = 0;
         message->PortContext = portContext;
         message->SenderPort = port;
-        status = LpcpInsertMessage(queuePort, message, chargeQuota);
+        if (chargeQuota &&
+            queuePort->MsgQueue.Semaphore->Header.SignalState >= LPCP_MAX_QUEUED_MESSAGES)
+            status = STATUS_NO_MEMORY;
     }
     // The receiver's count last, with the lock: a receiver it readies that
     // outranks this thread runs at once, switched to directly.
-    if (NT_SUCCESS(status))
-        KiReleaseSemaphoreUnlock(queuePort->MsgQueue.Semaphore, 1, &LpcpLock, oldIrql);
-    else
+    if (!NT_SUCCESS(status)) {
         LpcpReleaseLock(oldIrql);
+    } else if (queuePort->Flags & LPCP_WAITABLE_PORT) {
+        LpcpInsertMessage(queuePort, message, FALSE);
+        KiReleaseSemaphoreUnlock(queuePort->MsgQueue.Semaphore, 1, &LpcpLock, oldIrql);
+    } else {
+        LpcpHandOrQueueMessage(queuePort, message, oldIrql);
+        KiExitDispatcherNoWait(&LpcpLock);
+    }
     KE_PHASE(KiPhaseLpcQueued);
     if (!NT_SUCCESS(status))
         LpcpFreeMessage(message);
     return status;
+}
+
+NTSTATUS LpcpSendDatagram(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message, BOOLEAN chargeQuota)
+{
+    return LpcpSendDatagramInline(port, message, chargeQuota);
 }
 
 void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, ETHREAD *thread, ULONG messageId,
@@ -166,35 +172,19 @@ void LpcpCancelRequest(LPCP_PORT_OBJECT *queuePort, ETHREAD *thread, ULONG messa
     }
 }
 
-NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
-                          ULONG messageId, KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+// LpcpWaitForReply after a wait that did not end with a reply in hand: a
+// rundown's wake, a termination, or a wake and a termination at once.
+static __attribute__((noinline)) NTSTATUS
+LpcpReplyWaitEnded(NTSTATUS status, LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
+                   ULONG messageId, LPCP_MESSAGE **reply)
 {
     ETHREAD *thread = PsGetCurrentThread();
     LPCP_MESSAGE *message = NULL;
     BOOLEAN woken, takeCount = FALSE;
     LIST_ENTRY freeList;
-    NTSTATUS status;
     KIRQL oldIrql;
 
     InitializeListHead(&freeList);
-    KE_PHASE(KiPhaseLpcReplyWait);
-    status = KiWaitForSingleObjectNext(&thread->LpcReplySemaphore, WrLpcReply, waitMode, NULL);
-    KE_PHASE(KiPhaseLpcReplyWoken);
-    if (status == STATUS_SUCCESS) {
-        // Woken by a reply (the common case), read without LpcpLock: the
-        // count this wait took was released by a waker that had, under the
-        // lock, taken this thread off its reply chain and left the reply in
-        // LpcReplyMessage with LpcReplyMessageId cleared (the waking rule).
-        // Off the chain, no other thread writes those fields again, so what
-        // this thread reads is final. A wake with no reply (a port's
-        // rundown: NULL) goes the general way below.
-        message = LpcpGetMessageFromThread(thread);
-        if (message && IsListEmpty(&thread->LpcReplyChain)) {
-            __atomic_store_n(&thread->LpcReplyMessage, NULL, __ATOMIC_RELAXED);
-            *reply = message;
-            return STATUS_SUCCESS;
-        }
-    }
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
     if (woken) {
@@ -227,6 +217,44 @@ NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
     return STATUS_SUCCESS;
 }
 
+// LpcpWaitForReply, in line in LpcpRequestWaitReply: the wait and the
+// common wake, a reply in hand; anything else in LpcpReplyWaitEnded.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpWaitForReplyInline(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced, ULONG messageId,
+                       KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+{
+    ETHREAD *thread = PsGetCurrentThread();
+    LPCP_MESSAGE *message;
+    NTSTATUS status;
+
+    KE_PHASE(KiPhaseLpcReplyWait);
+    status = KiWaitForSingleObjectNextInline(&thread->LpcReplySemaphore, WrLpcReply, waitMode,
+                                             NULL);
+    KE_PHASE(KiPhaseLpcReplyWoken);
+    if (status == STATUS_SUCCESS) {
+        // Woken by a reply (the common case), read without LpcpLock: the
+        // count this wait took was released by a waker that had, under the
+        // lock, taken this thread off its reply chain and left the reply in
+        // LpcReplyMessage with LpcReplyMessageId cleared (the waking rule).
+        // Off the chain, no other thread writes those fields again, so what
+        // this thread reads is final. A wake with no reply (a port's
+        // rundown: NULL) goes the general way.
+        message = LpcpGetMessageFromThread(thread);
+        if (message && IsListEmpty(&thread->LpcReplyChain)) {
+            __atomic_store_n(&thread->LpcReplyMessage, NULL, __ATOMIC_RELAXED);
+            *reply = message;
+            return STATUS_SUCCESS;
+        }
+    }
+    return LpcpReplyWaitEnded(status, queuePort, queueReferenced, messageId, reply);
+}
+
+NTSTATUS LpcpWaitForReply(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced,
+                          ULONG messageId, KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+{
+    return LpcpWaitForReplyInline(queuePort, queueReferenced, messageId, waitMode, reply);
+}
+
 // A callback: the request goes straight to the client thread waiting for
 // `message`'s id (named by its ClientId), not through a queue. Lock held.
 static NTSTATUS LpcpHandCallback(LPCP_PORT_OBJECT *port, ETHREAD *target, LPCP_MESSAGE *message)
@@ -252,8 +280,11 @@ static NTSTATUS LpcpHandCallback(LPCP_PORT_OBJECT *port, ETHREAD *target, LPCP_M
     return STATUS_SUCCESS;
 }
 
-NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
-                              KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+// LpcpRequestWaitReply, in line in NtRequestWaitReplyPort and
+// LpcRequestWaitReplyPort.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpRequestWaitReplyInline(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
+                           KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
 {
     ETHREAD *thread = PsGetCurrentThread();
     ULONG_PTR noImpersonation = (message->Request.u2.s2.Type & LPC_NO_IMPERSONATE)
@@ -318,7 +349,8 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         // receive, as the reply's RepliedToThread.
         ObReferenceObject(thread);
         message->RepliedToThread = thread;
-        status = LpcpInsertMessage(queuePort, message, TRUE);
+        if (queuePort->MsgQueue.Semaphore->Header.SignalState >= LPCP_MAX_QUEUED_MESSAGES)
+            status = STATUS_NO_MEMORY;
         handoff = NT_SUCCESS(status);
     }
     if (NT_SUCCESS(status)) {
@@ -332,7 +364,12 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
         // for the reply, which LpcpWaitForReply starts at once: a receiver
         // it readies runs when this thread blocks, not by preempting it
         // first (NT's handoff; the IRQL comes down in the wait).
-        KiReleaseSemaphoreWaitNext(queuePort->MsgQueue.Semaphore, 1, 1, oldIrql);
+        if ((queuePort->Flags & LPCP_WAITABLE_PORT) || message->Request.u2.s2.DataInfoOffset) {
+            LpcpInsertMessage(queuePort, message, FALSE);
+            KiReleaseSemaphoreWaitNext(queuePort->MsgQueue.Semaphore, 1, 1, oldIrql);
+        } else {
+            LpcpHandOrQueueMessage(queuePort, message, oldIrql);
+        }
         KeReleaseSpinLockFromDpcLevel(&LpcpLock);
     } else {
         LpcpReleaseLock(oldIrql);
@@ -341,12 +378,18 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     if (target)
         ObDereferenceObject(target);
     if (NT_SUCCESS(status))
-        status = LpcpWaitForReply(queuePort, queueReferenced, id, waitMode, reply);
+        status = LpcpWaitForReplyInline(queuePort, queueReferenced, id, waitMode, reply);
     else
         LpcpFreeMessage(message);
     if (queueReferenced)
         ObDereferenceObject(queuePort);
     return status;
+}
+
+NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
+                              KPROCESSOR_MODE waitMode, LPCP_MESSAGE **reply)
+{
+    return LpcpRequestWaitReplyInline(port, message, waitMode, reply);
 }
 
 // ---- The services and the kernel's calls -----------------------------------------------
@@ -356,7 +399,7 @@ NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
     LPCP_PORT_OBJECT *port;
     LPCP_MESSAGE *message;
     PORT_MESSAGE header;
-    NTSTATUS status = LpcpCaptureHeader(requestMessage, &header);
+    NTSTATUS status = LpcpCaptureHeaderInline(requestMessage, &header);
 
     if (!NT_SUCCESS(status))
         return status;
@@ -365,18 +408,18 @@ NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
     if (header.u2.s2.Type != 0 || header.u2.s2.DataInfoOffset != 0)
         return STATUS_INVALID_PARAMETER;
     KE_PHASE(KiPhaseLpcHeaderCaptured);
-    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    status = LpcpReferencePortByHandleInline(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhasePortReferenced);
     status = LpcpCheckMessageLengths(port, &header);
     if (NT_SUCCESS(status)) {
         header.u2.s2.Type = LPC_DATAGRAM;
-        status = LpcpCaptureMessage(requestMessage, &header, &message);
+        status = LpcpCaptureMessageInline(requestMessage, &header, &message);
         KE_PHASE(KiPhaseLpcMessageCaptured);
     }
     if (NT_SUCCESS(status))
-        status = LpcpSendDatagram(port, message, TRUE);
+        status = LpcpSendDatagramInline(port, message, TRUE);
     ObDereferenceObject(port);
     return status;
 }
@@ -387,7 +430,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     LPCP_MESSAGE *message, *reply = NULL;
     LPCP_PORT_OBJECT *port;
     PORT_MESSAGE header;
-    NTSTATUS status = LpcpCaptureHeader(requestMessage, &header);
+    NTSTATUS status = LpcpCaptureHeaderInline(requestMessage, &header);
     CSHORT type;
 
     if (NT_SUCCESS(status))
@@ -407,13 +450,13 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     // in the thread (LPCP_THREAD_FLAG_NO_IMPERSONATION) and clears it.
     header.u2.s2.Type = type | (header.u2.s2.Type & LPC_NO_IMPERSONATE);
     KE_PHASE(KiPhaseLpcHeaderCaptured);
-    status = LpcpReferencePortByHandle(portHandle, 0, &port);
+    status = LpcpReferencePortByHandleInline(portHandle, &port);
     if (!NT_SUCCESS(status))
         return status;
     KE_PHASE(KiPhasePortReferenced);
     status = LpcpCheckMessageLengths(port, &header);
     if (NT_SUCCESS(status))
-        status = LpcpCaptureMessage(requestMessage, &header, &message);
+        status = LpcpCaptureMessageInline(requestMessage, &header, &message);
     if (NT_SUCCESS(status)) {
         status = LpcpCheckDataInfo(message);
         if (!NT_SUCCESS(status))
@@ -421,7 +464,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     }
     KE_PHASE(KiPhaseLpcMessageCaptured);
     if (NT_SUCCESS(status))
-        status = LpcpRequestWaitReply(port, message, UserMode, &reply);
+        status = LpcpRequestWaitReplyInline(port, message, UserMode, &reply);
     ObDereferenceObject(port);
     // STATUS_USER_APC (the thread is being terminated) is a success code
     // with no reply.
@@ -429,7 +472,7 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
         return status;
     status = MmCopyToUserInline(replyMessage, &reply->Request,
                                 (USHORT)reply->Request.u1.s1.TotalLength);
-    LpcpFreeMessage(reply);
+    LpcpFreeMessageInline(reply);
     KE_PHASE(KiPhaseLpcReplyCopied);
     return status;
 }
@@ -443,7 +486,7 @@ static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE
 
     if (!NT_SUCCESS(status))
         return status;
-    message = LpcpAllocateMessageForCopy();
+    message = LpcpAllocateMessageForCopyInline();
     if (!message)
         return STATUS_NO_MEMORY;
     memcpy(&message->Request, request, (USHORT)request->u1.s1.TotalLength);
@@ -469,7 +512,7 @@ NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage)
     KE_PHASE(KiPhaseLpcMessageCaptured);
     // Only plain datagrams count against the queue: the kernel's notices
     // (a closed port, a dead thread) must get through.
-    return LpcpSendDatagram(portAddress, message,
+    return LpcpSendDatagramInline(portAddress, message,
                             LpcpMessageType(&message->Request) == LPC_DATAGRAM);
 }
 
@@ -495,11 +538,11 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
     KE_PHASE(KiPhaseLpcMessageCaptured);
     if (kind == 0)
         message->Request.MessageId = 0;
-    status = LpcpRequestWaitReply(portAddress, message, KernelMode, &reply);
+    status = LpcpRequestWaitReplyInline(portAddress, message, KernelMode, &reply);
     if (status != STATUS_SUCCESS)
         return status;
     memcpy(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
-    LpcpFreeMessage(reply);
+    LpcpFreeMessageInline(reply);
     KE_PHASE(KiPhaseLpcReplyCopied);
     return STATUS_SUCCESS;
 }

@@ -123,8 +123,13 @@ typedef struct _ETHREAD {
     // LPC: the client of the request it received last, referenced (the
     // request's block carried the reference: LPCP_MESSAGE.RepliedToThread).
     // Its reply hands the reference on to the reply block instead of
-    // looking the client up by its ClientId. Changed under LpcpLock.
+    // looking the client up by its ClientId. Changed by the thread itself.
     void *LpcReceivedThread;
+    // LPC: a message a sender handed it with the count that ended its wait
+    // on a port's queue (never queued: send.c's LpcpQueueMessageWaitNext),
+    // taken by its receive as it wakes. Set under LpcpLock and the
+    // dispatcher lock while the thread still waits; NULL otherwise.
+    void *LpcHandoffMessage;
     // The IRPs it has issued and not yet seen completed (IRP.ThreadListEntry),
     // cancelled when it ends (kernel/io). Changed at APC_LEVEL by the thread
     // itself only, so the list needs no lock.

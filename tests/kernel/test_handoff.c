@@ -268,3 +268,38 @@ KTEST(WaitNextWithoutAHandoffIsAnOrdinaryWait)
     KT_EXPECT_EQ(KiWaitForSingleObjectNext(&semaphore, Executive, KernelMode, &zero),
                  STATUS_TIMEOUT);
 }
+
+// A plain wait with no release before it (KiWaitForSingleObjectPlain, LPC's
+// receive that replied nothing): a count there is taken at once; none
+// blocks, and a release wakes it; a wait of another kind (an event) goes
+// the general way, with the same results.
+static KSEMAPHORE KtPlainSemaphore;
+
+static void KtPlainReleaser(void *context)
+{
+    KeReleaseSemaphore(context, IO_NO_INCREMENT, 1, FALSE);
+}
+
+KTEST(PlainWaitTakesACountOrBlocksUntilARelease)
+{
+    KEVENT event;
+    ETHREAD *releaser;
+
+    KeInitializeSemaphore(&KtPlainSemaphore, 2, 2);
+    KT_EXPECT_EQ(KiWaitForSingleObjectPlain(&KtPlainSemaphore, Executive, KernelMode),
+                 STATUS_WAIT_0);
+    KT_EXPECT_EQ(KiWaitForSingleObjectPlain(&KtPlainSemaphore, Executive, KernelMode),
+                 STATUS_WAIT_0);
+    KT_EXPECT_EQ(KeReadStateSemaphore(&KtPlainSemaphore), 0);
+    // Below this thread: it runs only once this thread has blocked.
+    releaser = KtStartThread(KtPlainReleaser, &KtPlainSemaphore,
+                             PsGetCurrentThread()->Tcb.Priority - 1);
+    KT_EXPECT(releaser != NULL);
+    KT_EXPECT_EQ(KiWaitForSingleObjectPlain(&KtPlainSemaphore, Executive, KernelMode),
+                 STATUS_WAIT_0);
+    KT_EXPECT_EQ(KeReadStateSemaphore(&KtPlainSemaphore), 0);
+    KT_EXPECT(KtJoinThread(releaser));
+    KeInitializeEvent(&event, SynchronizationEvent, TRUE);
+    KT_EXPECT_EQ(KiWaitForSingleObjectPlain(&event, Executive, KernelMode), STATUS_WAIT_0);
+    KT_EXPECT_EQ(KeReadStateEvent(&event), 0);
+}
