@@ -55,6 +55,7 @@ KERNEL_BENCHMARKS = [
     "workitem-queue-to-start", "user-null-syscall", "user-thread-create-exit",
     "user-process-create-exit", "lpc-request-reply-process", "lpc-datagram-process",
     "io-ioctl-null-3deep", "io-read-4k-ramfs", "kd-stack-walk-frame",
+    "kd-waitchain-a-250-threads", "kd-waitchain-a-500-threads", "kd-waitchain-a-1000-threads",
 ]
 PHASE_BENCHMARKS = ["lpc-request-reply-kernel", "lpc-datagram-kernel",
                     "lpc-request-reply-process", "lpc-datagram-process"]

@@ -159,6 +159,7 @@ static void KbRun(void *context)
         KbWorkQueue(samples);
         KbConsole(samples);
         KbStackWalk(samples);
+        KbWaitChain(samples);
     }
     ExFreePoolWithTag(samples, BENCH_TAG);
 }

@@ -17,3 +17,6 @@ void KbWorkQueue(ULONG64 *samples);
 void KbConsole(ULONG64 *samples);
 // The debugger's CFI stack walk, per frame (kbenchkd.c); samples holds BENCH_ROUNDS.
 void KbStackWalk(ULONG64 *samples);
+// !waitchain -a's walk and forest for 250, 500 and 1,000 blocked threads
+// (kbenchwait.c); samples holds BENCH_ROUNDS.
+void KbWaitChain(ULONG64 *samples);
