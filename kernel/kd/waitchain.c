@@ -132,9 +132,10 @@ void KdpWaitBlocker(ULONG64 thread, char *blocker, size_t blockerSize, char *mod
     }
     if (!count)
         return;
-    // A thread that waits from user mode through a system service: the
-    // code that chose to wait is the program's.
-    if ((i == count || RtlMatchPattern("nt!Nt*", symbol)) && start.UserTrapFrame) {
+    // A thread that waits from user mode through a system service (the
+    // service's own frames are nt's): the code that chose to wait is the
+    // program's.
+    if ((i == count || RtlMatchPattern("nt!*", symbol)) && start.UserTrapFrame) {
         char image[PROCESS_IMAGE_NAME_LENGTH + 1];
         KTRAP_FRAME frame;
         ULONG64 trap;
