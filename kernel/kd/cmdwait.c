@@ -129,33 +129,9 @@ ULONG KdpWaitPrintChain(ULONG64 thread, const char *indent)
 
 static LONG KdpWaitNodeOf(ULONG64 thread)
 {
-    // The index is in process order: a linear search would make the forest
-    // quadratic, so the nodes keep a hash of addresses.
-    ULONG slot = (ULONG)((thread >> 4) * 0x9E3779B1u) % KD_WAIT_HASH_SIZE;
+    const KD_WAIT_THREAD *found = KdpWaitFindThread(thread);
 
-    for (ULONG probe = 0; probe < KD_WAIT_HASH_SIZE; probe++) {
-        LONG node = KdpWaitForest.Hash[(slot + probe) % KD_WAIT_HASH_SIZE];
-
-        if (node < 0)
-            return -1;
-        if (KdpWaitIndex.Threads[node].Address == thread)
-            return node;
-    }
-    return -1;
-}
-
-static void KdpWaitHashThreads(void)
-{
-    for (ULONG i = 0; i < KD_WAIT_HASH_SIZE; i++)
-        KdpWaitForest.Hash[i] = -1;
-    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
-        ULONG slot = (ULONG)((KdpWaitIndex.Threads[i].Address >> 4) * 0x9E3779B1u) %
-                     KD_WAIT_HASH_SIZE;
-
-        while (KdpWaitForest.Hash[slot] >= 0)
-            slot = (slot + 1) % KD_WAIT_HASH_SIZE;
-        KdpWaitForest.Hash[slot] = (LONG)i;
-    }
+    return found ? (LONG)(found - KdpWaitIndex.Threads) : -1;
 }
 
 // Roots whose chains end at the same object without an owner (an event,
@@ -171,7 +147,8 @@ static void KdpWaitGroupRoots(void)
     for (ULONG r = 0; r < forest->Roots; r++) {
         LONG root = forest->RootList[r];
         KD_WAIT_NODE *node = &forest->Nodes[root];
-        ULONG slot = (ULONG)((node->Object >> 4) * 0x9E3779B1u) % KD_WAIT_HASH_SIZE;
+        ULONG slot = (ULONG)(((node->Object >> 3) * 0x9E3779B97F4A7C15ULL) >> 40) %
+                     KD_WAIT_HASH_SIZE;
         LONG leader = -1;
 
         node->NextInGroup = -1;
@@ -217,7 +194,6 @@ void KdpWaitBuildForest(ULONG64 thresholdTicks)
     ULONG count;
 
     KdpWaitBuildIndex();
-    KdpWaitHashThreads();
     count = KdpWaitIndex.Count;
     forest->Roots = 0;
     for (ULONG i = 0; i < count; i++) {

@@ -51,10 +51,17 @@ typedef struct _KD_WAIT_THREAD {
     BOOLEAN SystemThread;
 } KD_WAIT_THREAD;
 
+#define KD_WAIT_HASH_SIZE (KD_WAIT_MAX_THREADS * 2)
+
+// Two open-addressing hashes over Threads, so that a lookup costs the same
+// with 10 threads or 4,000 (the forest of `-a` makes one per thread): by
+// address, and by the LPC message id a server thread holds.
 typedef struct _KD_WAIT_INDEX {
     ULONG Count;
     BOOLEAN Truncated;          // more threads than KD_WAIT_MAX_THREADS
     KD_WAIT_THREAD Threads[KD_WAIT_MAX_THREADS];
+    LONG ByAddress[KD_WAIT_HASH_SIZE];
+    LONG ByMessageId[KD_WAIT_HASH_SIZE];
 } KD_WAIT_INDEX;
 
 extern KD_WAIT_INDEX KdpWaitIndex;
@@ -63,6 +70,8 @@ extern KD_WAIT_INDEX KdpWaitIndex;
 void KdpWaitBuildIndex(void);
 // The index entry of `thread`, or NULL.
 const KD_WAIT_THREAD *KdpWaitFindThread(ULONG64 thread);
+// The thread (other than `except`) whose LpcReceivedMessageId is `id`, or NULL.
+const KD_WAIT_THREAD *KdpWaitFindMessageHolder(ULONG id, ULONG64 except);
 
 // Flags of KdpWaitStep.
 #define KD_WAIT_DETAIL 0x1      // print the hop's detail lines (candidates, IRPs, items)
@@ -90,6 +99,23 @@ ULONG64 KdpWaitEffectiveToken(const KD_WAIT_THREAD *thread);
 // The LPC hop (waitlpc.c): a thread in WrLpcReply.
 void KdpWaitLpcStep(const ETHREAD *thread, const KD_WAIT_THREAD *self, ULONG flags,
                     KD_WAIT_STEP *step);
+// The server threads of an LPC (or ALPC) request nobody holds, ranked by
+// the first case study's evidence (waitlpc.c): the client's Wait Start
+// TickCount (same: 4, within two ticks: 2), impersonating the client's user
+// (1); threads in WrLpcReceive are idle, left out and counted.
+#define KD_WAIT_MAX_CANDIDATES  8
+#define KD_WAIT_SCORE_SAME_TICK 4
+#define KD_WAIT_SCORE_NEAR_TICK 2
+#define KD_WAIT_SCORE_CLIENT    1
+typedef struct _KD_WAIT_CANDIDATE {
+    const KD_WAIT_THREAD *Thread;
+    ULONG Score;
+    ULONG64 Distance;           // |Wait Start TickCount - the client's|
+    BOOLEAN ImpersonatesClient;
+} KD_WAIT_CANDIDATE;
+void KdpWaitRankServerThreads(const KD_WAIT_THREAD *client, ULONG64 serverProcess,
+                              KD_WAIT_CANDIDATE *candidates, ULONG *count, ULONG *receiving);
+void KdpWaitPrintServerCandidate(ULONG rank, const KD_WAIT_CANDIDATE *candidate);
 // The I/O hop (waitio.c): a thread with IRPs pending. TRUE when it decided
 // the step (an IRP is pending in another driver).
 BOOLEAN KdpWaitIrpStep(ULONG64 thread, ULONG flags, KD_WAIT_STEP *step);

@@ -5,8 +5,6 @@
 
 #include "kd/kdwait.h"
 
-#define KD_WAIT_HASH_SIZE (KD_WAIT_MAX_THREADS * 2)
-
 typedef struct _KD_WAIT_NODE {
     LONG Parent;                // the node it waits on, -1: none (a root)
     LONG Root;                  // -1: not in the forest
@@ -33,7 +31,6 @@ typedef struct _KD_WAIT_NODE {
 
 typedef struct _KD_WAIT_FOREST {
     KD_WAIT_NODE Nodes[KD_WAIT_MAX_THREADS];        // parallel to KdpWaitIndex.Threads
-    LONG Hash[KD_WAIT_HASH_SIZE];
     LONG ObjectHash[KD_WAIT_HASH_SIZE];             // group leaders by object
     LONG RootList[KD_WAIT_MAX_THREADS];             // group leaders, biggest first, then oldest
     ULONG Roots;                                    // groups

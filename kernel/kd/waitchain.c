@@ -75,21 +75,61 @@ static BOOLEAN KdpWaitIndexProcess(void *context, ULONG64 entry)
     return !KdpWaitIndex.Truncated;
 }
 
+static ULONG KdpWaitHash(ULONG64 key)
+{
+    return (ULONG)(((key >> 2) * 0x9E3779B97F4A7C15ULL) >> 40) % KD_WAIT_HASH_SIZE;
+}
+
+static void KdpWaitHashInsert(LONG *table, ULONG64 key, LONG index)
+{
+    ULONG slot = KdpWaitHash(key);
+
+    while (table[slot] >= 0)
+        slot = (slot + 1) % KD_WAIT_HASH_SIZE;
+    table[slot] = index;
+}
+
 void KdpWaitBuildIndex(void)
 {
     KdpWaitIndex.Count = 0;
     KdpWaitIndex.Truncated = FALSE;
     KdpWalkList((ULONG64)&PsActiveProcessHead, "PsActiveProcessHead", KdpWaitIndexProcess,
                 NULL);
+    for (ULONG i = 0; i < KD_WAIT_HASH_SIZE; i++)
+        KdpWaitIndex.ByAddress[i] = KdpWaitIndex.ByMessageId[i] = -1;
+    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
+        const KD_WAIT_THREAD *thread = &KdpWaitIndex.Threads[i];
+
+        KdpWaitHashInsert(KdpWaitIndex.ByAddress, thread->Address, (LONG)i);
+        if (thread->LpcReceivedMessageId)
+            KdpWaitHashInsert(KdpWaitIndex.ByMessageId, thread->LpcReceivedMessageId, (LONG)i);
+    }
 }
 
+// The table holds at most half as many entries as slots: a probe ends.
 const KD_WAIT_THREAD *KdpWaitFindThread(ULONG64 thread)
 {
-    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
-        if (KdpWaitIndex.Threads[i].Address == thread)
-            return &KdpWaitIndex.Threads[i];
+    for (ULONG slot = KdpWaitHash(thread);; slot = (slot + 1) % KD_WAIT_HASH_SIZE) {
+        LONG index = KdpWaitIndex.ByAddress[slot];
+
+        if (index < 0)
+            return NULL;
+        if (KdpWaitIndex.Threads[index].Address == thread)
+            return &KdpWaitIndex.Threads[index];
     }
-    return NULL;
+}
+
+const KD_WAIT_THREAD *KdpWaitFindMessageHolder(ULONG id, ULONG64 except)
+{
+    for (ULONG slot = KdpWaitHash(id);; slot = (slot + 1) % KD_WAIT_HASH_SIZE) {
+        LONG index = KdpWaitIndex.ByMessageId[slot];
+
+        if (index < 0)
+            return NULL;
+        if (KdpWaitIndex.Threads[index].LpcReceivedMessageId == id &&
+            KdpWaitIndex.Threads[index].Address != except)
+            return &KdpWaitIndex.Threads[index];
+    }
 }
 
 // ---- Describing a thread -------------------------------------------------------------

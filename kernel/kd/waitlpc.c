@@ -11,18 +11,7 @@
 #include "kd/kdwait.h"
 #include "lpc/lpcp.h"
 
-#define KD_LPC_MAX_CANDIDATES 8
 #define KD_LPC_NEAR_TICKS     2         // a wait started this close counts, ranked lower
-#define KD_LPC_SCORE_SAME_TICK 4
-#define KD_LPC_SCORE_NEAR_TICK 2
-#define KD_LPC_SCORE_CLIENT    1
-
-typedef struct _KD_LPC_CANDIDATE {
-    const KD_WAIT_THREAD *Thread;
-    ULONG Score;
-    ULONG64 Distance;           // |Wait Start TickCount - the client's|
-    BOOLEAN ImpersonatesClient;
-} KD_LPC_CANDIDATE;
 
 // The connection port a port leads to (itself, or its ConnectionPort).
 static BOOLEAN KdpLpcConnectionPort(ULONG64 address, LPCP_PORT_OBJECT *port, ULONG64 *connection)
@@ -55,8 +44,8 @@ static BOOLEAN KdpLpcSearchQueue(void *context, ULONG64 entry)
     return TRUE;
 }
 
-static void KdpLpcRank(const KD_WAIT_THREAD *client, ULONG64 serverProcess,
-                       KD_LPC_CANDIDATE *candidates, ULONG *count, ULONG *receiving)
+void KdpWaitRankServerThreads(const KD_WAIT_THREAD *client, ULONG64 serverProcess,
+                              KD_WAIT_CANDIDATE *candidates, ULONG *count, ULONG *receiving)
 {
     char clientUser[96], user[96];
 
@@ -65,7 +54,7 @@ static void KdpLpcRank(const KD_WAIT_THREAD *client, ULONG64 serverProcess,
     *receiving = 0;
     for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
         const KD_WAIT_THREAD *thread = &KdpWaitIndex.Threads[i];
-        KD_LPC_CANDIDATE candidate = { thread, 0, 0, FALSE };
+        KD_WAIT_CANDIDATE candidate = { thread, 0, 0, FALSE };
 
         if (thread->Process != serverProcess || thread->Address == client->Address ||
             thread->State == Terminated)
@@ -78,32 +67,31 @@ static void KdpLpcRank(const KD_WAIT_THREAD *client, ULONG64 serverProcess,
                                  ? thread->WaitTime - client->WaitTime
                                  : client->WaitTime - thread->WaitTime;
         if (thread->State == Waiting && candidate.Distance == 0)
-            candidate.Score += KD_LPC_SCORE_SAME_TICK;
+            candidate.Score += KD_WAIT_SCORE_SAME_TICK;
         else if (thread->State == Waiting && candidate.Distance <= KD_LPC_NEAR_TICKS)
-            candidate.Score += KD_LPC_SCORE_NEAR_TICK;
+            candidate.Score += KD_WAIT_SCORE_NEAR_TICK;
         if (thread->ImpersonationToken && clientUser[0]) {
             KdpWaitTokenUser(thread->ImpersonationToken, user, sizeof(user));
             if (!strcmp(user, clientUser)) {
                 candidate.ImpersonatesClient = TRUE;
-                candidate.Score += KD_LPC_SCORE_CLIENT;
+                candidate.Score += KD_WAIT_SCORE_CLIENT;
             }
         }
         // Insertion by score, then by the closer Wait Start TickCount.
-        ULONG at = *count < KD_LPC_MAX_CANDIDATES ? (*count)++ : KD_LPC_MAX_CANDIDATES;
+        ULONG at = *count < KD_WAIT_MAX_CANDIDATES ? (*count)++ : KD_WAIT_MAX_CANDIDATES;
         while (at > 0 && (candidates[at - 1].Score < candidate.Score ||
                           (candidates[at - 1].Score == candidate.Score &&
                            candidates[at - 1].Distance > candidate.Distance))) {
-            if (at < KD_LPC_MAX_CANDIDATES)
+            if (at < KD_WAIT_MAX_CANDIDATES)
                 candidates[at] = candidates[at - 1];
             at--;
         }
-        if (at < KD_LPC_MAX_CANDIDATES)
+        if (at < KD_WAIT_MAX_CANDIDATES)
             candidates[at] = candidate;
     }
 }
 
-static void KdpLpcPrintCandidate(ULONG rank, const KD_LPC_CANDIDATE *candidate,
-                                 const KD_WAIT_THREAD *client)
+void KdpWaitPrintServerCandidate(ULONG rank, const KD_WAIT_CANDIDATE *candidate)
 {
     char text[64];
 
@@ -113,13 +101,12 @@ static void KdpLpcPrintCandidate(ULONG rank, const KD_LPC_CANDIDATE *candidate,
              (unsigned long long)candidate->Thread->WaitTime,
              candidate->Distance == 0 && candidate->Thread->State == Waiting
                  ? "the client's"
-                 : candidate->Score & KD_LPC_SCORE_NEAR_TICK ? "within 2 ticks of the client's"
+                 : candidate->Score & KD_WAIT_SCORE_NEAR_TICK ? "within 2 ticks of the client's"
                                                              : "not the client's",
              candidate->Thread->State == Waiting ? "not in WrLpcReceive" : "not waiting",
              candidate->ImpersonatesClient ? "impersonating the client's user"
              : candidate->Thread->ImpersonationToken ? "impersonating another user"
                                                      : "not impersonating");
-    (void)client;
 }
 
 void KdpWaitLpcStep(const ETHREAD *thread, const KD_WAIT_THREAD *self, ULONG flags,
@@ -128,25 +115,22 @@ void KdpWaitLpcStep(const ETHREAD *thread, const KD_WAIT_THREAD *self, ULONG fla
     ULONG id = thread->LpcReplyMessageId;
     ULONG64 waiting = (ULONG64)(ULONG_PTR)thread->LpcWaitingOnPort;
     ULONG64 port = waiting & ~(ULONG64)LPCP_THREAD_FLAGS, connection = 0, server;
-    KD_LPC_CANDIDATE candidates[KD_LPC_MAX_CANDIDATES];
+    KD_WAIT_CANDIDATE candidates[KD_WAIT_MAX_CANDIDATES];
     KD_LPC_QUEUE_SEARCH search = { id, 0, 0 };
     LPCP_PORT_OBJECT object;
     char image[PROCESS_IMAGE_NAME_LENGTH + 1], where[96];
     ULONG count, receiving;
+    const KD_WAIT_THREAD *holder = KdpWaitFindMessageHolder(id, self->Address);
 
     step->Object = port;
-    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
-        const KD_WAIT_THREAD *holder = &KdpWaitIndex.Threads[i];
-
-        if (holder->LpcReceivedMessageId == id && holder->Address != self->Address) {
-            step->End = KdWaitFollow;
-            step->Next = holder->Address;
-            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
-                            "LPC MessageId %08x (ETHREAD.LpcReplyMessageId): THREAD %016llx "
-                            "has it as its LpcReceivedMessageId (!lpc message %x)", id,
-                            (unsigned long long)holder->Address, id);
-            return;
-        }
+    if (holder) {
+        step->End = KdWaitFollow;
+        step->Next = holder->Address;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "LPC MessageId %08x (ETHREAD.LpcReplyMessageId): THREAD %016llx "
+                        "has it as its LpcReceivedMessageId (!lpc message %x)", id,
+                        (unsigned long long)holder->Address, id);
+        return;
     }
     // No thread holds the id: to the server process through the port.
     if (!(waiting & LPCP_THREAD_FLAG_IS_PORT) ||
@@ -168,19 +152,19 @@ void KdpWaitLpcStep(const ETHREAD *thread, const KD_WAIT_THREAD *self, ULONG fla
     else
         RtlStringPrintf(where, sizeof(where), "received from port %016llx",
                         (unsigned long long)connection);
-    KdpLpcRank(self, server, candidates, &count, &receiving);
+    KdpWaitRankServerThreads(self, server, candidates, &count, &receiving);
     if (flags & KD_WAIT_DETAIL) {
         KdpPrint("    LPC MessageId %08x is %s; no thread's LpcReceivedMessageId holds it "
                  "(a server that hands requests on)\n", id, where);
         KdpPrint("    candidates in the server process %016llx (%s), %u threads in "
                  "WrLpcReceive left out:\n", (unsigned long long)server, image, receiving);
         for (ULONG i = 0; i < count; i++)
-            KdpLpcPrintCandidate(i + 1, &candidates[i], self);
+            KdpWaitPrintServerCandidate(i + 1, &candidates[i]);
         if (!count)
             KdpPrint("    (none: every thread of the server waits in WrLpcReceive)\n");
     }
     // Follow the best candidate only when the tick count marks it out.
-    if (count && (candidates[0].Score & (KD_LPC_SCORE_SAME_TICK | KD_LPC_SCORE_NEAR_TICK)) &&
+    if (count && (candidates[0].Score & (KD_WAIT_SCORE_SAME_TICK | KD_WAIT_SCORE_NEAR_TICK)) &&
         (count == 1 || candidates[1].Score < candidates[0].Score)) {
         step->End = KdWaitFollow;
         step->Candidate = TRUE;
