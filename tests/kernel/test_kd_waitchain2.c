@@ -422,3 +422,135 @@ KTEST(WaitChainReadsAUserCriticalSectionsOwner)
     KT_CHECK_EQ(KtWait(&process->Pcb), STATUS_WAIT_0);
     ObDereferenceObject(process);
 }
+
+// ---- A request nobody has received ---------------------------------------------------------
+
+typedef struct _KT_WC2_IDLE_SERVER {
+    KEVENT Release;
+    KEVENT PortReady;
+    LPCP_PORT_OBJECT *Port;
+} KT_WC2_IDLE_SERVER;
+
+static KT_WC2_IDLE_SERVER KtWc2Idle;
+
+// Makes the port, then never receives: it waits on Release.
+static void KtWc2IdleServer(void *context)
+{
+    KT_WC2_IDLE_SERVER *server = context;
+
+    LpcpCreatePort(0, sizeof(KT_WC2_MESSAGE), FALSE, &server->Port);
+    KeSetEvent(&server->PortReady, 0, FALSE);
+    KeWaitForSingleObject(&server->Release, Executive, KernelMode, FALSE, NULL);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+static void KtWc2IdleClient(void *context)
+{
+    KT_WC2_IDLE_SERVER *server = context;
+    KT_WC2_MESSAGE request, reply;
+
+    memset(&request, 0, sizeof(request));
+    request.h.u1.s1.DataLength = sizeof(request.Data);
+    request.h.u1.s1.TotalLength = sizeof(request);
+    // Answered by the test thread once it has looked.
+    LpcRequestWaitReplyPort(server->Port, &request.h, &reply.h);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+// The client's request is still queued: the chain says where, ranks the
+// server's one thread (its wait began long before), follows no one.
+KTEST(WaitChainFindsAnLpcRequestStillQueued)
+{
+    KT_WC2_IDLE_SERVER *server = &KtWc2Idle;
+    ETHREAD *serverThread = NULL, *client = NULL;
+    EPROCESS *process = NULL;
+
+    memset(server, 0, sizeof(*server));
+    KeInitializeEvent(&server->Release, NotificationEvent, FALSE);
+    KeInitializeEvent(&server->PortReady, NotificationEvent, FALSE);
+    KT_EXPECT(NT_SUCCESS(PspCreateProcess("ktwcidle.exe", PsInitialSystemProcess,
+                                          NORMAL_BASE_PRIORITY, &process)));
+    serverThread = KtWc2Start(process, KtWc2IdleServer, server);
+    KT_CHECK(serverThread && KtWait(&server->PortReady) == STATUS_WAIT_0 && server->Port);
+    if (server->Port) {
+        KtSleep(100);
+        client = KtStartThread(KtWc2IdleClient, server, KT_LOW_PRIORITY);
+        KtSleep(100);
+        KT_CHECK(client && client->Tcb.State == Waiting && client->Tcb.WaitReason == WrLpcReply);
+        KtKdRunf("!waitchain %s", KT_KD_HEX(client));
+        KtKdExpect("    LPC MessageId %08x is queued at port %s, position 1 of 1; no thread's "
+                   "LpcReceivedMessageId holds it", client ? client->LpcReplyMessageId : 0,
+                   KT_KD_HEX(server->Port));
+        KtKdExpect("    candidate 1: THREAD %s (ktwcidle.exe", KT_KD_HEX(serverThread));
+        KtKdExpect("    ends here: LPC MessageId %08x queued at port %s, position 1 of 1, server "
+                   "ktwcidle.exe: no thread holds the id and no candidate stands out (1 ranked)",
+                   client ? client->LpcReplyMessageId : 0, KT_KD_HEX(server->Port));
+        KtKdRun("!analyze -hang");
+        KtKdExpect("    port %s (unnamed): 1 messages queued (!lpc port ", KT_KD_HEX(server->Port));
+    }
+    KeSetEvent(&server->Release, 0, FALSE);
+    if (serverThread)
+        KT_CHECK(KtJoinThread(serverThread));
+    if (server->Port && client) {
+        // The test thread answers the request itself.
+        LARGE_INTEGER limit = KtRelativeTime(5000);
+        KT_WC2_BUFFER request;
+        LPCP_MESSAGE *reply;
+        void *portContext;
+
+        KT_CHECK_EQ(LpcpReceive(server->Port, KernelMode, &limit, &request.h, &portContext),
+                    STATUS_SUCCESS);
+        reply = LpcpAllocateMessage();
+        KT_CHECK(reply != NULL);
+        if (reply) {
+            memcpy(&reply->Request, &request, request.h.u1.s1.TotalLength);
+            reply->Request.u2.s2.Type = LPC_REPLY;
+            KT_CHECK_EQ(LpcpReply(server->Port, reply, FALSE), STATUS_SUCCESS);
+        }
+    }
+    if (client)
+        KT_CHECK(KtJoinThread(client));
+    if (server->Port)
+        ObDereferenceObject(server->Port);
+    KT_CHECK_EQ(KtWait(&process->Pcb), STATUS_WAIT_0);
+    ObDereferenceObject(process);
+}
+
+// ---- !analyze -hang's system facts --------------------------------------------------------
+
+#define KT_WC2_GROW_TAG POOL_TAG('K', 't', 'W', 'g')
+
+static void KtWc2Return(void *context)
+{
+    (void)context;
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+// A tag that grew between two reports is named with its growth; a process
+// whose thread has ended, still referenced, is a zombie of its image.
+KTEST(AnalyzeHangReportsGrowingPoolTagsAndZombies)
+{
+    void *blocks[3] = { NULL, NULL, NULL };
+    EPROCESS *zombie = NULL;
+    ETHREAD *thread = NULL;
+
+    KT_EXPECT(NT_SUCCESS(PspCreateProcess("ktwczomb.exe", PsInitialSystemProcess,
+                                          NORMAL_BASE_PRIORITY, &zombie)));
+    thread = KtWc2Start(zombie, KtWc2Return, NULL);
+    KT_CHECK(thread && KtJoinThread(thread));
+    KT_CHECK_EQ(KtWait(&zombie->Pcb), STATUS_WAIT_0);
+    KtKdRun("!analyze -hang");
+    for (ULONG i = 0; i < ARRAYSIZE(blocks); i++)
+        blocks[i] = ExAllocatePoolWithTag(NonPagedPool, 1000, KT_WC2_GROW_TAG);
+    KtKdRun("!analyze -hang");
+    KtKdExpect("POOL TAGS GROWN SINCE THE LAST REPORT (");
+    KtKdExpect("    KtWg +");
+    KtKdExpect(" bytes, +3 allocations outstanding (!poolused 4 KtWg)");
+    KtKdExpect("ZOMBIE PROCESSES (ended, still referenced): ");
+    KtKdExpect(" ktwczomb.exe\n");
+    for (ULONG i = 0; i < ARRAYSIZE(blocks); i++) {
+        if (blocks[i])
+            ExFreePoolWithTag(blocks[i], KT_WC2_GROW_TAG);
+    }
+    ObDereferenceObject(zombie);
+}
