@@ -48,12 +48,8 @@ static void KdpAnalyzeRoots(void)
         // longest blocked of those.
         for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
             const KD_WAIT_NODE *node = &forest->Nodes[i], *best = &forest->Nodes[oldest];
-            BOOLEAN inGroup = FALSE;
 
-            for (LONG member = root; member >= 0 && !inGroup;
-                 member = forest->Nodes[member].NextInGroup)
-                inGroup = node->Root == member;
-            if (!inGroup || !node->Blocked)
+            if (node->Root < 0 || forest->Nodes[node->Root].Leader != root || !node->Blocked)
                 continue;
             if (!best->Blocked || node->Depth > best->Depth ||
                 (node->Depth == best->Depth &&

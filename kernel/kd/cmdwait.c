@@ -152,6 +152,7 @@ static void KdpWaitGroupRoots(void)
         LONG leader = -1;
 
         node->NextInGroup = -1;
+        node->Leader = root;
         node->LastInGroup = root;
         node->GroupSize = node->TreeSize;
         node->GroupTrees = 1;
@@ -177,6 +178,7 @@ static void KdpWaitGroupRoots(void)
             forest->RootList[leaders++] = root;
             continue;
         }
+        node->Leader = leader;
         forest->Nodes[forest->Nodes[leader].LastInGroup].NextInGroup = root;
         forest->Nodes[leader].LastInGroup = root;
         forest->Nodes[leader].GroupSize += node->TreeSize;

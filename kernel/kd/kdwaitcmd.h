@@ -15,6 +15,7 @@ typedef struct _KD_WAIT_NODE {
     // Roots that end at the same object (threads on one event nobody owns,
     // IRPs in one driver) form a group: the first is its leader.
     LONG NextInGroup;
+    LONG Leader;                // roots: their group's leader
     LONG LastInGroup;           // leaders
     ULONG GroupSize;            // leaders: threads in every tree of the group
     ULONG GroupTrees;

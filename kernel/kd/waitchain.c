@@ -12,7 +12,7 @@
 #include "ex/ex.h"
 
 #define KD_WAIT_MAX_BLOCKS    (MAXIMUM_WAIT_OBJECTS + 1)
-#define KD_WAIT_STACK_FRAMES  32
+#define KD_WAIT_STACK_FRAMES  8         // the blocker is past the wait machinery's few
 #define KD_WAIT_MAX_HANDLES   (1U << 20)        // a handle table claiming more is corrupt
 #define KD_WAIT_SCAN_BYTES    0x4000            // of a user stack, looking for a section
 #define KD_WAIT_MAX_SECTION_HANDLES 4
