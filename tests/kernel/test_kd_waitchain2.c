@@ -96,14 +96,28 @@ static void KtWc2Server(void *context)
     PsTerminateSystemThread(STATUS_SUCCESS);
 }
 
+// Takes the request from the dispatcher and, as lsass's workers do, works
+// on it as the client: it impersonates the client's token.
 static void KtWc2Worker(void *context)
 {
     KT_WC2_LPC *scene = context;
+    SECURITY_QUALITY_OF_SERVICE qos = {.Length = sizeof(qos),
+                                       .ImpersonationLevel = SecurityImpersonation,
+                                       .ContextTrackingMode = SECURITY_STATIC_TRACKING};
+    SECURITY_CLIENT_CONTEXT client;
+    BOOLEAN captured, impersonating = FALSE;
 
     KeWaitForSingleObject(&scene->HandOff, Executive, KernelMode, FALSE, NULL);
+    captured = NT_SUCCESS(SeCreateClientSecurity(scene->Client, &qos, FALSE, &client));
+    if (captured)
+        impersonating = NT_SUCCESS(SeImpersonateClientEx(&client, PsGetCurrentThread()));
     KeSetEvent(&scene->Received, 0, FALSE);
     KtWc2Block(scene, &scene->Lock);
     KtWc2Reply(scene);
+    if (impersonating)
+        PsRevertToSelf();
+    if (captured)
+        SeDeleteClientSecurity(&client);
     PsTerminateSystemThread(STATUS_SUCCESS);
 }
 
@@ -278,11 +292,13 @@ KTEST(WaitChainRanksLpcServerCandidatesWhenNoThreadHoldsTheId)
     KtKdExpect("    candidates in the server process %s (ktwcsrv.exe), 1 threads in "
                "WrLpcReceive left out:", KT_KD_HEX(scene->Processes[1]));
     KtKdExpect("    candidate 1: THREAD %s (ktwcsrv.exe", KT_KD_HEX(scene->Worker));
+    KtKdExpect("not in WrLpcReceive, impersonating the client's user\n");
     KtKdExpect("    candidate 2: THREAD %s (ktwcsrv.exe", KT_KD_HEX(scene->Decoy));
     KtKdExpect("(not the client's), not in WrLpcReceive, not impersonating");
     KtKdExpect("    candidate (not proven): THREAD %s: LPC MessageId %08x received from port %s, "
                "server ktwcsrv.exe: no thread holds the id; candidate THREAD %s",
                KT_KD_HEX(scene->Worker), id, KT_KD_HEX(scene->Port), KT_KD_HEX(scene->Worker));
+    KtKdExpect("Wait Start TickCount and impersonates its user\n");
     KtKdExpect("[1] THREAD %s (ktwcsrv.exe", KT_KD_HEX(scene->Worker));
     KtKdExpect("    waits for THREAD %s: Mutant %s", KT_KD_HEX(scene->Holder),
                KT_KD_HEX(&scene->Lock));
