@@ -54,6 +54,7 @@ KERNEL_BENCHMARKS = [
     "workitem-dispatch",
     "workitem-queue-to-start", "user-null-syscall", "user-thread-create-exit",
     "user-process-create-exit", "lpc-request-reply-process", "lpc-datagram-process",
+    "alpc-request-reply-process", "alpc-request-reply-64-clients",
     "io-ioctl-null-3deep", "io-read-4k-ramfs", "kd-stack-walk-frame",
     "kd-waitchain-a-250-threads", "kd-waitchain-a-500-threads", "kd-waitchain-a-1000-threads",
 ]

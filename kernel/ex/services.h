@@ -123,9 +123,18 @@
     SYSTEM_SERVICE(100, NtLoadDriver, 1)                          \
     SYSTEM_SERVICE(101, NtUnloadDriver, 1)                        \
     /* Sessions (mm/session.c) */                                 \
-    SYSTEM_SERVICE(102, NtSetSystemInformation, 3)
+    SYSTEM_SERVICE(102, NtSetSystemInformation, 3)               \
+    /* ALPC (alpc) */                                             \
+    SYSTEM_SERVICE(103, NtAlpcCreatePort, 3)                      \
+    SYSTEM_SERVICE(104, NtAlpcConnectPort, 11)                    \
+    SYSTEM_SERVICE(105, NtAlpcAcceptConnectPort, 9)               \
+    SYSTEM_SERVICE(106, NtAlpcSendWaitReceivePort, 8)             \
+    SYSTEM_SERVICE(107, NtAlpcCancelMessage, 3)                   \
+    SYSTEM_SERVICE(108, NtAlpcDisconnectPort, 2)                  \
+    SYSTEM_SERVICE(109, NtAlpcQueryInformation, 5)                \
+    SYSTEM_SERVICE(110, NtAlpcSetInformation, 4)
 
-#define SERVICE_COUNT 103
+#define SERVICE_COUNT 111
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

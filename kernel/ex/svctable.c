@@ -10,6 +10,7 @@
 #include "ps/ps.h"
 #include "mm/mm.h"
 #include "lpc/lpcp.h"
+#include "alpc/alpcp.h"
 #include "se/se.h"
 #include "io/io.h"
 
@@ -115,6 +116,16 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtWriteRequestData),
     SERVICE_ENTRY(NtQueryInformationPort),
     SERVICE_ENTRY(NtRegisterThreadTerminatePort),
+
+    // ALPC.
+    SERVICE_ENTRY(NtAlpcCreatePort),
+    SERVICE_ENTRY(NtAlpcConnectPort),
+    SERVICE_ENTRY(NtAlpcAcceptConnectPort),
+    SERVICE_ENTRY(NtAlpcSendWaitReceivePort),
+    SERVICE_ENTRY(NtAlpcCancelMessage),
+    SERVICE_ENTRY(NtAlpcDisconnectPort),
+    SERVICE_ENTRY(NtAlpcQueryInformation),
+    SERVICE_ENTRY(NtAlpcSetInformation),
 
     // Security: tokens and impersonation.
     SERVICE_ENTRY(NtOpenProcessToken),

@@ -8,6 +8,7 @@
 #include "ps/ps.h"
 #include "io/io.h"
 #include "lpc/lpcp.h"
+#include "alpc/alpcp.h"
 #include "se/se.h"
 #include "kd/kd.h"
 #include "init/cmdline.h"
@@ -245,6 +246,7 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     MmInitSectionObjectType();
     ExInitSystem();
     LpcInitSystem();
+    AlpcInitSystem();
     IoInitSystem();
     HalInitializeAcpi();
     KiMapDisplay();

@@ -111,6 +111,8 @@ NTSTATUS PspCreateProcess(const char *imageName, EPROCESS *parent, KPRIORITY bas
         return status;
     KeInitializeProcess(&process->Pcb, basePriority);
     InitializeListHead(&process->ThreadListHead);
+    KeInitializeSpinLock(&process->AlpcContext.Lock);
+    InitializeListHead(&process->AlpcContext.PortListHead);
     // Self-linked, so a creation that fails before the insert can still be deleted.
     InitializeListHead(&process->ActiveProcessLinks);
     RtlStringPrintf(process->ImageFileName, sizeof(process->ImageFileName), "%s", imageName);

@@ -10,6 +10,14 @@
 
 #define PROCESS_IMAGE_NAME_LENGTH 16
 
+// What a process keeps for ALPC (kernel/alpc, NT 6's EPROCESS.AlpcContext):
+// the ALPC ports it owns (ALPC_PORT.PortListEntry), which `!alpc /lpp`
+// walks. Its own lock: ports come and go in any thread of the process.
+typedef struct _ALPC_PROCESS_CONTEXT {
+    KSPIN_LOCK Lock;
+    LIST_ENTRY PortListHead;
+} ALPC_PROCESS_CONTEXT;
+
 typedef struct _EPROCESS {
     KPROCESS Pcb;
     LARGE_INTEGER CreateTime;
@@ -42,6 +50,7 @@ typedef struct _EPROCESS {
     // name in its symbol table), the user-mode start of every thread that
     // NtCreateThreadEx makes; NULL when the image has none.
     void *UserThreadStart;
+    ALPC_PROCESS_CONTEXT AlpcContext;   // its ALPC ports (kernel/alpc)
 } EPROCESS;
 
 typedef struct _ETHREAD {
@@ -96,6 +105,20 @@ typedef struct _ETHREAD {
     // cancelled when it ends (kernel/io). Changed at APC_LEVEL by the thread
     // itself only, so the list needs no lock.
     LIST_ENTRY IrpList;
+    // ALPC (kernel/alpc), NT 6's names. A thread that sent a synchronous
+    // request (or a connection request) has it in AlpcMessage, its id in
+    // AlpcMessageId, and waits on AlpcWaitSemaphore (WrLpcReply, limit 1);
+    // whoever answers leaves the answer in AlpcMessage, clears
+    // AlpcMessageId and releases the semaphore, all under AlpcpLock. A
+    // thread waiting to receive is on its port's WaitQueue by
+    // AlpcWaitListEntry and waits on the same semaphore (WrLpcReceive).
+    ULONG_PTR AlpcMessageId;
+    void *AlpcMessage;                  // a KALPC_MESSAGE
+    LIST_ENTRY AlpcWaitListEntry;
+    KSEMAPHORE AlpcWaitSemaphore;
+    // Sleuth's own: why a waiter was woken without an answer
+    // (STATUS_PORT_DISCONNECTED, STATUS_REQUEST_CANCELED...).
+    NTSTATUS AlpcWaitStatus;
 } ETHREAD;
 
 extern OBJECT_TYPE *PsProcessType;

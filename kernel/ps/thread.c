@@ -65,6 +65,9 @@ static NTSTATUS PspAllocateThread(EPROCESS *process, PKSTART_ROUTINE startRoutin
     KeInitializeSemaphore(&thread->LpcReplySemaphore, 0, 1);
     InitializeListHead(&thread->TerminationPortList);
     InitializeListHead(&thread->IrpList);
+    // ALPC's: waiting for nothing, its semaphore at 0.
+    InitializeListHead(&thread->AlpcWaitListEntry);
+    KeInitializeSemaphore(&thread->AlpcWaitSemaphore, 0, 1);
     // Who may open it: a descriptor from its creator's token, now, since a
     // thread made without a handle is never inserted.
     status = ObAssignObjectSecurity(thread);

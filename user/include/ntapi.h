@@ -19,4 +19,5 @@
 #include "kernel/ndk/ntexapi.h"
 #include "kernel/ndk/ntmmapi.h"
 #include "kernel/ndk/ntlpcapi.h"
+#include "kernel/ndk/ntalpcapi.h"
 #include "kernel/ndk/ntioapi.h"

@@ -3,8 +3,8 @@
 // "BENCH <name> <median> cycles (...)" like the in-kernel ones; under QEMU's
 // -icount the TSC counts instructions. `ubench lpc-request-reply` and
 // `ubench lpc-datagram` run one LPC benchmark alone (make bench-phases).
-// `ubench exit` only exits: it is the
-// program the process-creation benchmark starts.
+// `ubench alpc-request-reply` runs ALPC's alone. `ubench exit` only
+// exits: it is the program the process-creation benchmark starts.
 
 #include "user/include/runtime.h"
 
@@ -21,6 +21,7 @@
 // before it waits again: the queue never nears its 256-message quota.
 #define UBENCH_LPC_PACING     64
 #define UBENCH_PORT_NAME      u"\\UbenchLpcPort"
+#define UBENCH_ALPC_PORT_NAME u"\\UbenchAlpcPort"
 // tests/kernel/ktiodev.h's IOCTL_KTIO_ECHO (buffered, any access).
 #define UBENCH_KTIO_ECHO      CTL_CODE(0x8123, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
@@ -415,6 +416,107 @@ static BOOLEAN UbLpc(BOOLEAN requestReply, BOOLEAN datagram)
     return NT_SUCCESS(status);
 }
 
+// `ubench alpcserver`: the other process of the ALPC benchmark. It
+// replies to each request with the value plus one and receives the next
+// in the same call (NtAlpcSendWaitReceivePort).
+static int UbAlpcServer(void)
+{
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    UB_LPC_MESSAGE message;
+    PORT_MESSAGE *reply = NULL;
+    HANDLE port, client = NULL;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&name, UBENCH_ALPC_PORT_NAME);
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    status = NtAlpcCreatePort(&port, &attributes, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    for (;;) {
+        SIZE_T length = sizeof(message);
+
+        status = NtAlpcSendWaitReceivePort(port, 0, reply, NULL, &message.h, &length, NULL,
+                                           NULL);
+        reply = NULL;
+        if (!NT_SUCCESS(status))
+            return status;
+        switch (message.h.u2.s2.Type & 0xFF) {
+        case LPC_CONNECTION_REQUEST:
+            NtAlpcAcceptConnectPort(&client, port, 0, NULL, NULL, NULL, &message.h, NULL, TRUE);
+            break;
+        case LPC_REQUEST:
+            message.Value++;
+            reply = &message.h;
+            break;
+        case LPC_PORT_CLOSED:
+            // The benchmark is over.
+            NtClose(client);
+            NtClose(port);
+            return STATUS_SUCCESS;
+        default:
+            break;
+        }
+    }
+}
+
+// ALPC request/reply between this process and `ubench alpcserver`: a
+// synchronous request (NtAlpcSendWaitReceivePort) and its reply.
+static BOOLEAN UbAlpc(void)
+{
+    UNICODE_STRING image, commandLine, name;
+    LARGE_INTEGER tick = {.QuadPart = -10000};
+    HANDLE server, port = NULL;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&image, u"ubench");
+    RtlInitUnicodeString(&commandLine, u"ubench alpcserver");
+    status = NtCreateProcessFromArchive(&server, NULL, PROCESS_ALL_ACCESS, 0, NULL, &image,
+                                        &commandLine, 0, NULL);
+    if (!NT_SUCCESS(status)) {
+        printf("ubench: cannot start the ALPC server: %08x\n", (ULONG)status);
+        return FALSE;
+    }
+    RtlInitUnicodeString(&name, UBENCH_ALPC_PORT_NAME);
+    // The server creates its port when it first runs.
+    for (ULONG tries = 0;; tries++) {
+        status = NtAlpcConnectPort(&port, &name, NULL, NULL, ALPC_MSGFLG_SYNC_REQUEST, NULL,
+                                   NULL, NULL, NULL, NULL, NULL);
+        if (status != STATUS_OBJECT_NAME_NOT_FOUND || tries == 1000)
+            break;
+        NtDelayExecution(FALSE, &tick);
+    }
+    if (!NT_SUCCESS(status)) {
+        printf("ubench: cannot connect to the ALPC server: %08x\n", (ULONG)status);
+        NtTerminateProcess(server, status);
+        NtClose(server);
+        return FALSE;
+    }
+    for (ULONG i = 0; i < UBENCH_LPC_ROUNDS; i++) {
+        UB_LPC_MESSAGE message;
+        SIZE_T length = sizeof(message);
+        ULONG64 start;
+
+        UbInitializeMessage(&message, i);
+        start = UbReadTsc();
+        status = NtAlpcSendWaitReceivePort(port, ALPC_MSGFLG_SYNC_REQUEST, &message.h, NULL,
+                                           &message.h, &length, NULL, NULL);
+        UbSamples[i] = UbReadTsc() - start;
+        if (!NT_SUCCESS(status) || message.Value != i + 1) {
+            printf("ubench: ALPC request %u: %08x, value %u\n", i, (ULONG)status, message.Value);
+            NtTerminateProcess(server, status);
+            NtClose(server);
+            return FALSE;
+        }
+    }
+    UbReport("alpc-request-reply-process", UBENCH_LPC_ROUNDS);
+    // Closing the port tells the server (LPC_PORT_CLOSED); it then exits.
+    NtClose(port);
+    NtWaitForSingleObject(server, FALSE, NULL);
+    NtClose(server);
+    return TRUE;
+}
+
 static BOOLEAN UbCommandLineEndsWith(const WCHAR *word)
 {
     const UNICODE_STRING *commandLine = &NtCurrentPeb()->ProcessParameters->CommandLine;
@@ -437,8 +539,13 @@ int main(void)
     // "ubench lpcserver": the LPC benchmarks' server.
     if (UbCommandLineEndsWith(u"exit"))
         return 0;
+    if (UbCommandLineEndsWith(u"alpcserver"))
+        return UbAlpcServer();
     if (UbCommandLineEndsWith(u"lpcserver"))
         return UbLpcServer();
+    // ALPC's benchmark alone ("alpc-..." ends like LPC's: first).
+    if (UbCommandLineEndsWith(u"alpc-request-reply"))
+        return UbAlpc() ? 0 : 1;
     // One LPC benchmark alone (make bench-phases).
     if (UbCommandLineEndsWith(u"lpc-request-reply"))
         return UbLpc(TRUE, FALSE) ? 0 : 1;
@@ -457,5 +564,6 @@ int main(void)
     ok = UbCrowdedThreadCreation(UBENCH_CROWD_THREADS, "user-thread-create-exit-10000") && ok;
     ok = UbProcessCreation() && ok;
     ok = UbLpc(TRUE, TRUE) && ok;
+    ok = UbAlpc() && ok;
     return ok ? 0 : 1;
 }

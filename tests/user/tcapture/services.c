@@ -192,6 +192,13 @@ static NTSTATUS TcNtCreateWaitablePort(OBJECT_ATTRIBUTES *attributes)
     return TcClose(NtCreateWaitablePort(&handle, attributes, 0, 0x100, 0), &handle);
 }
 
+static NTSTATUS TcNtAlpcCreatePort(OBJECT_ATTRIBUTES *attributes)
+{
+    HANDLE handle = NULL;
+
+    return TcClose(NtAlpcCreatePort(&handle, attributes, NULL), &handle);
+}
+
 static NTSTATUS TcNtDuplicateToken(OBJECT_ATTRIBUTES *attributes)
 {
     HANDLE handle = NULL;
@@ -349,6 +356,17 @@ static NTSTATUS TcNtOpenFile(OBJECT_ATTRIBUTES *attributes)
 #define TcEntry_NtCancelIoFile TC_NONE(NtCancelIoFile)
 #define TcEntry_NtLoadDriver TC_NONE(NtLoadDriver)
 #define TcEntry_NtUnloadDriver TC_NONE(NtUnloadDriver)
+#define TcEntry_NtAlpcCreatePort TC_WITH(NtAlpcCreatePort, STATUS_SUCCESS)
+// The client's and the server communication port's attributes: both need a
+// live handshake (a server receiving, a request pending), which
+// tests/user/talpc drives; the name is a UNICODE_STRING.
+#define TcEntry_NtAlpcConnectPort TC_NONE(NtAlpcConnectPort)
+#define TcEntry_NtAlpcAcceptConnectPort TC_NONE(NtAlpcAcceptConnectPort)
+#define TcEntry_NtAlpcSendWaitReceivePort TC_NONE(NtAlpcSendWaitReceivePort)
+#define TcEntry_NtAlpcCancelMessage TC_NONE(NtAlpcCancelMessage)
+#define TcEntry_NtAlpcDisconnectPort TC_NONE(NtAlpcDisconnectPort)
+#define TcEntry_NtAlpcQueryInformation TC_NONE(NtAlpcQueryInformation)
+#define TcEntry_NtAlpcSetInformation TC_NONE(NtAlpcSetInformation)
 
 #define TC_ENTRY(number, name, arguments) [number] = TcEntry_##name,
 const TC_SERVICE TcServices[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(TC_ENTRY)};

@@ -272,6 +272,7 @@ static ULONG64 FzGenerate(FZ_WORKER *worker, FZ_ARG kind, ULONG64 *next, BOOLEAN
     case FzHAny: case FzHEvent: case FzHSemaphore: case FzHMutant: case FzHTimer:
     case FzHDirectory: case FzHLink: case FzHSection: case FzHPort: case FzHProcess:
     case FzHThread: case FzHToken: case FzHKillProcess: case FzHKillThread: case FzHFile:
+    case FzHAlpcPort:
         return (ULONG64)FzPickHandle(worker, FzTypeOfHandleArg(kind));
     case FzOutHandle: return (ULONG64)FzOutput(worker, sizeof(HANDLE), whole);
     case FzAccess: return FzAccessMask(rng);
@@ -410,6 +411,16 @@ static ULONG64 FzGenerate(FZ_WORKER *worker, FZ_ARG kind, ULONG64 *next, BOOLEAN
             return (ULONG)FzNext(rng);
         return FZ_PICK(rng, 0, 0x20, 0x10, 0x30, 0x40, 0x1, 0x41, 0x1000, 0x20 | 0x40, 3, 5, 6,
                        0x00FFFFFF);
+    case FzAlpcAttr: return FzChance(rng, 30) ? 0 : (ULONG64)FzAlpcAttributes(worker);
+    case FzMsgAttr: return FzChance(rng, 40) ? 0 : (ULONG64)FzMessageAttributes(worker);
+    case FzAlpcContext: return (ULONG64)FzAlpcContextValue(worker);
+    case FzAlpcFlags:
+        if (FzChance(rng, 10))
+            return (ULONG)FzNext(rng);
+        return FZ_PICK(rng, 0, 0, ALPC_MSGFLG_SYNC_REQUEST, ALPC_MSGFLG_SYNC_REQUEST,
+                       ALPC_MSGFLG_RELEASE_MESSAGE, ALPC_MSGFLG_REPLY_MESSAGE,
+                       ALPC_MSGFLG_WAIT_ALERTABLE, ALPC_MSGFLG_SYNC_REQUEST |
+                       ALPC_MSGFLG_WAIT_ALERTABLE, ALPC_MSGFLG_LPC_MODE, 0x80000000);
     default: return 0;
     }
 }

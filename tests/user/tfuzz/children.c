@@ -5,6 +5,11 @@
 //                      stop at any point of a conversation
 //   tfuzz cli K SEED   a client of \fzpK: connects, sends requests and
 //                      datagrams, maybe registers a termination port
+//   tfuzz asrv K SEED  an ALPC server on \fzaK: accepts or refuses, replies
+//                      now (in the receive's call), later or never,
+//                      releases, disconnects, and may stop at any point
+//   tfuzz acli K SEED  an ALPC client of \fzaK: connects, sends synchronous
+//                      requests (some with a timeout) and datagrams, cancels
 //   tfuzz idle         waits a moment and ends
 //
 // Every role ends by itself within a few hundred milliseconds; the main
@@ -194,6 +199,156 @@ static int FzClient(ULONG k, ULONG64 seed)
     return 0;
 }
 
+static void FzAlpcPortName(UNICODE_STRING *name, ULONG k)
+{
+    RtlInitUnicodeString(name, k ? u"\\fza1" : u"\\fza0");
+}
+
+static int FzAlpcServer(ULONG k, ULONG64 seed)
+{
+    LARGE_INTEGER poll = {.QuadPart = -50000};
+    OBJECT_ATTRIBUTES attributes;
+    UNICODE_STRING name;
+    FZ_MESSAGE receive, reply;
+    HANDLE port, clients[8] = {0};
+    PORT_MESSAGE *pendingReply = NULL;
+    struct {
+        ALPC_MESSAGE_ATTRIBUTES Header;
+        ALPC_CONTEXT_ATTR Context;
+    } context;
+    FZ_RNG rng;
+    LONGLONG deadline;
+
+    FzSeed(&rng, seed, 0xA5E7);
+    deadline = FzNow() + 50000 + (LONGLONG)FzBelow(&rng, 3000000);
+    FzAlpcPortName(&name, k);
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    if (!NT_SUCCESS(NtAlpcCreatePort(&port, &attributes, NULL)))
+        return 0;
+    while (FzNow() < deadline) {
+        SIZE_T length = FzChance(&rng, 5) ? sizeof(PORT_MESSAGE) + 4 : sizeof(receive);
+        NTSTATUS status;
+        ULONG slot;
+
+        memset(&context, 0, sizeof(context));
+        context.Header.AllocatedAttributes = ALPC_MESSAGE_CONTEXT_ATTRIBUTE;
+        status = NtAlpcSendWaitReceivePort(port, 0, pendingReply, NULL, &receive.h, &length,
+                                           &context.Header, &poll);
+        slot = (ULONG)(ULONG_PTR)context.Context.PortContext;
+        pendingReply = NULL;
+        if (FzChance(&rng, 2))
+            return 0;           // gone in the middle of whatever was going on
+        if (status != STATUS_SUCCESS)
+            continue;
+        switch (receive.h.u2.s2.Type & 0xFF) {
+        case LPC_CONNECTION_REQUEST: {
+            BOOLEAN accept = FzChance(&rng, 80);
+            ULONG free = 0;
+            HANDLE client = NULL;
+
+            while (free < 8 && clients[free])
+                free++;
+            if (free == 8)
+                accept = FALSE;
+            // Now, or (sometimes) never: the client's timeout or the port's
+            // end answers it.
+            if (FzChance(&rng, 5))
+                break;
+            status = NtAlpcAcceptConnectPort(&client, port, 0, NULL, NULL,
+                                             (PVOID)(ULONG_PTR)(free + 1), &receive.h, NULL,
+                                             accept);
+            if (NT_SUCCESS(status) && accept)
+                clients[free] = client;
+            break;
+        }
+        case LPC_REQUEST:
+            reply = receive;
+            if (FzChance(&rng, 70)) {
+                pendingReply = &reply.h;
+            } else if (FzChance(&rng, 30) && slot && slot <= 8 && clients[slot - 1]) {
+                NtAlpcSendWaitReceivePort(clients[slot - 1],
+                                          FzChance(&rng, 30) ? ALPC_MSGFLG_RELEASE_MESSAGE : 0,
+                                          &reply.h, NULL, NULL, NULL, NULL, NULL);
+            } else if (FzChance(&rng, 10) && slot && slot <= 8 && clients[slot - 1]) {
+                NtAlpcDisconnectPort(clients[slot - 1], 0);
+            }
+            break;
+        case LPC_PORT_CLOSED:
+            if (slot && slot <= 8 && clients[slot - 1]) {
+                NtClose(clients[slot - 1]);
+                clients[slot - 1] = NULL;
+            }
+            break;
+        default:
+            // A datagram; now and then one back to its client.
+            if (FzChance(&rng, 20) && slot && slot <= 8 && clients[slot - 1]) {
+                memset(&reply.h, 0, sizeof(reply.h));
+                reply.h.u1.s1.TotalLength = sizeof(PORT_MESSAGE);
+                NtAlpcSendWaitReceivePort(clients[slot - 1], 0, &reply.h, NULL, NULL, NULL, NULL,
+                                          NULL);
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+static int FzAlpcClient(ULONG k, ULONG64 seed)
+{
+    UNICODE_STRING name;
+    FZ_MESSAGE request, reply;
+    struct {
+        ALPC_MESSAGE_ATTRIBUTES Header;
+        ALPC_CONTEXT_ATTR Context;
+    } sent;
+    LARGE_INTEGER timeout = {.QuadPart = -20000};
+    HANDLE port = NULL;
+    FZ_RNG rng;
+    LONGLONG deadline;
+    SIZE_T length;
+
+    FzSeed(&rng, seed, 0xAC11);
+    deadline = FzNow() + 50000 + (LONGLONG)FzBelow(&rng, 3000000);
+    FzAlpcPortName(&name, k);
+    memset(&request, 0, sizeof(PORT_MESSAGE));
+    request.h.u1.s1.DataLength = (CSHORT)FzBelow(&rng, 33);
+    request.h.u1.s1.TotalLength = (CSHORT)(sizeof(PORT_MESSAGE) + request.h.u1.s1.DataLength);
+    length = sizeof(request);
+    if (!NT_SUCCESS(NtAlpcConnectPort(&port, &name, NULL, NULL, ALPC_MSGFLG_SYNC_REQUEST, NULL,
+                                      &request.h, &length, NULL, NULL,
+                                      FzChance(&rng, 20) ? &timeout : NULL)))
+        return 0;
+    while (FzNow() < deadline) {
+        ULONG data = FzBelow(&rng, 0x40) & ~3u;
+
+        memset(&request, 0, sizeof(PORT_MESSAGE));
+        request.h.u1.s1.DataLength = (CSHORT)data;
+        request.h.u1.s1.TotalLength = (CSHORT)(sizeof(PORT_MESSAGE) + data);
+        length = sizeof(reply);
+        if (FzChance(&rng, 65)) {
+            NTSTATUS status = NtAlpcSendWaitReceivePort(port, ALPC_MSGFLG_SYNC_REQUEST,
+                                                        &request.h, NULL, &reply.h, &length,
+                                                        NULL, FzChance(&rng, 20) ? &timeout
+                                                                                 : NULL);
+
+            if (!NT_SUCCESS(status) || status == STATUS_TIMEOUT)
+                break;
+        } else {
+            memset(&sent, 0, sizeof(sent));
+            sent.Header.AllocatedAttributes = ALPC_MESSAGE_CONTEXT_ATTRIBUTE;
+            if (!NT_SUCCESS(NtAlpcSendWaitReceivePort(port, 0, &request.h, &sent.Header, NULL,
+                                                      NULL, NULL, NULL)))
+                break;
+            if (FzChance(&rng, 20))
+                NtAlpcCancelMessage(port, FzChance(&rng, 50) ? ALPC_CANCELFLG_TRY_CANCEL : 0,
+                                    &sent.Context);
+        }
+        if (FzChance(&rng, 3))
+            return 0;
+    }
+    return 0;
+}
+
 static ULONG64 FzParseNumber(const char **at)
 {
     ULONG64 value = 0;
@@ -216,6 +371,13 @@ int FzChildMain(const char *line)
 
         return line[6] == 's' ? FzServer(k, seed) : FzClient(k, seed);
     }
+    if (!strncmp(line, "tfuzz asrv ", 11) || !strncmp(line, "tfuzz acli ", 11)) {
+        const char *at = line + 11;
+        ULONG k = (ULONG)FzParseNumber(&at) % 2;
+        ULONG64 seed = FzParseNumber(&at);
+
+        return line[7] == 's' ? FzAlpcServer(k, seed) : FzAlpcClient(k, seed);
+    }
     if (!strcmp(line, "tfuzz idle"))
         NtDelayExecution(FALSE, &moment);
     return 0;       // any other line: nothing to do
@@ -235,7 +397,9 @@ static void FzStartChild(FZ_RNG *rng)
 
     if (FzStarted[slot].Process)
         return;
-    snprintf(ascii, sizeof(ascii), "tfuzz %s %u %u", FzChance(rng, 40) ? "srv" : "cli",
+    static const char *const Roles[] = {"srv", "cli", "cli", "asrv", "acli", "acli"};
+
+    snprintf(ascii, sizeof(ascii), "tfuzz %s %u %u", Roles[FzBelow(rng, ARRAYSIZE(Roles))],
              FzBelow(rng, 2), (ULONG)FzNext(rng));
     for (ULONG i = 0;; i++) {
         text[i] = (UCHAR)ascii[i];

@@ -93,6 +93,11 @@ typedef enum _FZ_ARG {
     FzFileOa,       // POBJECT_ATTRIBUTES naming a device or a file on one
     FzIoctl,        // an I/O control code (the test devices' and others)
     FzCreateOptions, // NtCreateFile's options, dispositions and the like
+    FzHAlpcPort,    // an ALPC port handle (a connection or communication port)
+    FzAlpcAttr,     // PALPC_PORT_ATTRIBUTES
+    FzMsgAttr,      // PALPC_MESSAGE_ATTRIBUTES: a header and room for the attributes
+    FzAlpcFlags,    // NtAlpcSendWaitReceivePort's and NtAlpcConnectPort's flags
+    FzAlpcContext,  // PALPC_CONTEXT_ATTR naming a message (NtAlpcCancelMessage)
     FzArgKinds
 } FZ_ARG;
 
@@ -100,7 +105,7 @@ typedef enum _FZ_ARG {
 typedef enum _FZ_TYPE {
     FzTypeNone, FzTypeEvent, FzTypeSemaphore, FzTypeMutant, FzTypeTimer, FzTypeDirectory,
     FzTypeLink, FzTypeSection, FzTypePort, FzTypeProcess, FzTypeThread, FzTypeToken,
-    FzTypeFile,
+    FzTypeFile, FzTypeAlpcPort,
     FzTypeUnknown,  // NtDuplicateObject's: whatever the source was
     FzTypes
 } FZ_TYPE;
@@ -209,6 +214,9 @@ void *FzSidValue(FZ_WORKER *worker);
 void *FzCommandLine(FZ_WORKER *worker);
 void *FzImageName(FZ_WORKER *worker);
 void *FzFileAttributes(FZ_WORKER *worker);
+void *FzAlpcAttributes(FZ_WORKER *worker);
+void *FzMessageAttributes(FZ_WORKER *worker);
+void *FzAlpcContextValue(FZ_WORKER *worker);
 // The names the fuzzer creates objects under ("fz..."), for the clean-up.
 extern const WCHAR *const FzLeafNames[];
 extern const ULONG FzLeafNameCount;

@@ -134,6 +134,7 @@ FZ_TYPE FzTypeOfHandleArg(FZ_ARG kind)
     case FzHThread: case FzHKillThread: return FzTypeThread;
     case FzHToken: return FzTypeToken;
     case FzHFile: return FzTypeFile;
+    case FzHAlpcPort: return FzTypeAlpcPort;
     default: return FzTypeNone;
     }
 }
@@ -164,6 +165,8 @@ void FzInitializeHandles(void)
         FzRecordHandle(handle, FzTypeSection);
     if (NT_SUCCESS(NtCreatePort(&handle, &attributes, 0x100, 0x148, 0)))
         FzRecordHandle(handle, FzTypePort);
+    if (NT_SUCCESS(NtAlpcCreatePort(&handle, &attributes, NULL)))
+        FzRecordHandle(handle, FzTypeAlpcPort);
     if (NT_SUCCESS(NtOpenProcessToken(NtCurrentProcess(), TOKEN_ALL_ACCESS, &handle)))
         FzRecordHandle(handle, FzTypeToken);
     RtlInitUnicodeString(&name, u"\\BaseNamedObjects");

@@ -74,6 +74,7 @@ void *FzUnicodeName(FZ_WORKER *worker)
     static const WCHAR *const Odd[] = {
         u"", u"\\", u"\\\\", u"fz0\\", u"\\BaseNamedObjects", u"\\ObjectTypes\\Event",
         u"\\fzl0", u"\\fzd0\\..\\fz0", u"\\BaseNamedObjects\\fz0\\x", u"\\fzp0", u"\\fzp1",
+        u"\\fza0", u"\\fza1",
         u"\\SmApiPort", u"\\LsaAuthenticationPort", u"\\ObjectTypes",
     };
     FZ_RNG *rng = &worker->Rng;
@@ -233,7 +234,8 @@ void *FzObjectAttributes(FZ_WORKER *worker)
     // port: there is no NtOpenPort to take its permanence away.
     if (!worker->SimpleName || attributes.RootDirectory ||
         FzServices[worker->Service].Number == SERVICE_NtCreatePort ||
-        FzServices[worker->Service].Number == SERVICE_NtCreateWaitablePort)
+        FzServices[worker->Service].Number == SERVICE_NtCreateWaitablePort ||
+        FzServices[worker->Service].Number == SERVICE_NtAlpcCreatePort)
         attributes.Attributes &= ~(ULONG)OBJ_PERMANENT;
     // And a permanent one with the default descriptor, which lets the
     // clean-up open it for DELETE.
@@ -250,8 +252,10 @@ void *FzObjectAttributes(FZ_WORKER *worker)
     return FzEmitCopy(worker, &attributes, sizeof(attributes));
 }
 
-// What a worker received last: replies and request-data calls name it.
+// What a worker received last: replies and request-data calls name it
+// (ALPC's replies also need the request's CallbackId).
 static volatile ULONG64 FzLastReceived[8];
+static volatile ULONG FzLastCallback[8];
 
 void FzNoteReceived(const PORT_MESSAGE *message);
 void FzNoteReceived(const PORT_MESSAGE *message)
@@ -261,6 +265,7 @@ void FzNoteReceived(const PORT_MESSAGE *message)
 
     FzLastReceived[at] = ((ULONG64)(ULONG_PTR)message->ClientId.UniqueThread << 32) |
                          message->MessageId;
+    FzLastCallback[at] = message->CallbackId;
 }
 
 void *FzPortMessage(FZ_WORKER *worker, BOOLEAN output)
@@ -287,10 +292,13 @@ void *FzPortMessage(FZ_WORKER *worker, BOOLEAN output)
     if (FzChance(rng, 10))
         message.h.u2.s2.DataInfoOffset = (CSHORT)FzBelow(rng, 0x300);
     if (FzChance(rng, 50)) {
-        ULONG64 last = FzLastReceived[FzBelow(rng, 8)];
+        ULONG at = FzBelow(rng, 8);
+        ULONG64 last = FzLastReceived[at];
 
         message.h.ClientId.UniqueThread = (HANDLE)(last >> 32);
         message.h.MessageId = (ULONG)last;
+        if (FzChance(rng, 50))
+            message.h.CallbackId = FzLastCallback[at];
     } else if (FzChance(rng, 50)) {
         message.h.MessageId = FzBelow(rng, 64);
     }
@@ -441,4 +449,56 @@ void *FzCommandLine(FZ_WORKER *worker)
             break;
     }
     return FzUnicodeString(worker, text);
+}
+
+// ALPC: port attributes (limits valid, zero, huge; flags valid, kernel-only,
+// waitable, random), message attributes (a header whose allocated bits ask
+// for attributes there is room for, or not), and a context naming a
+// message received lately.
+void *FzAlpcAttributes(FZ_WORKER *worker)
+{
+    static const ULONG Flags[] = {0, ALPC_PORFLG_ALLOW_IMPERSONATION, ALPC_PORFLG_ALLOW_LPC_REQUESTS,
+                                  ALPC_PORFLG_WAITABLE_PORT, ALPC_PORFLG_SYSTEM_PROCESS,
+                                  ALPC_PORFLG_LPC_MODE, 0xFFFFFFFF};
+    FZ_RNG *rng = &worker->Rng;
+    ALPC_PORT_ATTRIBUTES attributes;
+
+    memset(&attributes, 0, sizeof(attributes));
+    attributes.Flags = Flags[FzBelow(rng, sizeof(Flags) / sizeof(Flags[0]))];
+    attributes.MaxMessageLength = FzChance(rng, 50) ? FzBelow(rng, 0x300) : FzLength(worker);
+    attributes.MaxPoolUsage = FzChance(rng, 50) ? FzBelow(rng, 0x4000) : FzLength(worker);
+    attributes.SecurityQos.Length = sizeof(SECURITY_QUALITY_OF_SERVICE);
+    attributes.SecurityQos.ImpersonationLevel = FzBelow(rng, 5);
+    return FzEmitCopy(worker, &attributes, sizeof(attributes));
+}
+
+void *FzMessageAttributes(FZ_WORKER *worker)
+{
+    FZ_RNG *rng = &worker->Rng;
+    UCHAR buffer[sizeof(ALPC_MESSAGE_ATTRIBUTES) + 0x60];
+    ALPC_MESSAGE_ATTRIBUTES *header = (ALPC_MESSAGE_ATTRIBUTES *)buffer;
+    ULONG size = sizeof(buffer);
+
+    memset(buffer, 0, sizeof(buffer));
+    header->AllocatedAttributes = FzChance(rng, 70) ? ALPC_MESSAGE_CONTEXT_ATTRIBUTE
+                                                     : (ULONG)FzNext(rng);
+    header->ValidAttributes = FzChance(rng, 70) ? 0 : (ULONG)FzNext(rng);
+    // Sometimes only the header: the attributes run past the buffer's end.
+    if (FzChance(rng, 20))
+        size = sizeof(ALPC_MESSAGE_ATTRIBUTES);
+    return FzEmitCopy(worker, buffer, size);
+}
+
+void *FzAlpcContextValue(FZ_WORKER *worker)
+{
+    FZ_RNG *rng = &worker->Rng;
+    ALPC_CONTEXT_ATTR context;
+    ULONG at = FzBelow(rng, 8);
+
+    if (FzChance(rng, 10))
+        return FzChance(rng, 50) ? NULL : FzBadPointer(worker);
+    memset(&context, 0, sizeof(context));
+    context.MessageId = FzChance(rng, 70) ? (ULONG)FzLastReceived[at] : FzBelow(rng, 64) * 4;
+    context.CallbackId = FzChance(rng, 70) ? FzLastCallback[at] : (ULONG)FzNext(rng);
+    return FzEmitCopy(worker, &context, sizeof(context));
 }

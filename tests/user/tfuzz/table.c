@@ -143,6 +143,17 @@ FZ_SPEC(NtQueryDirectoryFile, N, 3, FzHFile, FzHEvent, FzApc, FzPtr, FzOut16, Fz
 FZ_SPEC(NtCancelIoFile, N, 2, FzHFile, FzOut16)
 FZ_SPEC(NtLoadDriver, N, 1, FzUstr)
 FZ_SPEC(NtUnloadDriver, N, 1, FzUstr)
+FZ_SPEC(NtAlpcCreatePort, FzTypeAlpcPort, 4, FzOutHandle, FzOa, FzAlpcAttr)
+FZ_SPEC(NtAlpcConnectPort, FzTypeAlpcPort, 4, FzOutHandle, FzUstr, FzOa, FzAlpcAttr,
+        FzAlpcFlags, FzSid, FzMsg, FzInOutSize, FzMsgAttr, FzMsgAttr, FzTimeout)
+FZ_SPEC(NtAlpcAcceptConnectPort, FzTypeAlpcPort, 4, FzOutHandle, FzHAlpcPort, FzUlong, FzOa,
+        FzAlpcAttr, FzPtr, FzMsg, FzMsgAttr, FzBool)
+FZ_SPEC(NtAlpcSendWaitReceivePort, N, 8, FzHAlpcPort, FzAlpcFlags, FzMsg, FzMsgAttr, FzMsgOut,
+        FzInOutSize, FzMsgAttr, FzTimeout)
+FZ_SPEC(NtAlpcCancelMessage, N, 3, FzHAlpcPort, FzUlong, FzAlpcContext)
+FZ_SPEC(NtAlpcDisconnectPort, N, 2, FzHAlpcPort, FzUlong)
+QUERY(NtAlpcQueryInformation, FzHAlpcPort)
+FZ_SPEC(NtAlpcSetInformation, N, 2, FzHAlpcPort, FzClass, FzInBuf, FzLen)
 
 #undef N
 #undef QUERY
