@@ -99,6 +99,9 @@ ULONG64 KdpWaitEffectiveToken(const KD_WAIT_THREAD *thread);
 // The LPC hop (waitlpc.c): a thread in WrLpcReply.
 void KdpWaitLpcStep(const ETHREAD *thread, const KD_WAIT_THREAD *self, ULONG flags,
                     KD_WAIT_STEP *step);
+// The ALPC hop (waitalpc.c): a thread in WrLpcReply with an AlpcMessageId.
+void KdpWaitAlpcStep(const ETHREAD *thread, const KD_WAIT_THREAD *self, ULONG flags,
+                     KD_WAIT_STEP *step);
 // The server threads of an LPC (or ALPC) request nobody holds, ranked by
 // the first case study's evidence (waitlpc.c): the client's Wait Start
 // TickCount (same: 4, within two ticks: 2), impersonating the client's user

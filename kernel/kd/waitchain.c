@@ -734,6 +734,10 @@ BOOLEAN KdpWaitStep(ULONG64 address, ULONG flags, KD_WAIT_STEP *step)
                         "error: the thread is on no process's thread list (corrupt?)");
         return TRUE;
     }
+    if (thread.Tcb.WaitReason == WrLpcReply && thread.AlpcMessageId) {
+        KdpWaitAlpcStep(&thread, self, flags, step);
+        return TRUE;
+    }
     if (thread.Tcb.WaitReason == WrLpcReply && thread.LpcReplyMessageId) {
         KdpWaitLpcStep(&thread, self, flags, step);
         return TRUE;

@@ -570,3 +570,72 @@ KTEST(AnalyzeHangReportsGrowingPoolTagsAndZombies)
     }
     ObDereferenceObject(zombie);
 }
+
+// ---- ALPC: the message's ServerThread ----------------------------------------------------
+
+// twaitalpc.exe: its main thread received its client thread's synchronous
+// request and waits on an event nobody sets, without replying; started as
+// "twaitalpc queued", it never receives the request.
+static BOOLEAN KtWc2FindAlpcThreads(EPROCESS *process, ETHREAD **client, ETHREAD **server)
+{
+    for (ULONG tries = 0; tries < 500 && !(*client && *server); tries++) {
+        KtSleep(10);
+        *client = *server = NULL;
+        for (LIST_ENTRY *entry = process->ThreadListHead.Flink;
+             entry != &process->ThreadListHead; entry = entry->Flink) {
+            ETHREAD *thread = CONTAINING_RECORD(entry, ETHREAD, ThreadListEntry);
+            KWAIT_BLOCK *block = thread->Tcb.WaitBlockList;
+
+            if (thread->Tcb.State != Waiting || !block)
+                continue;
+            if (thread->Tcb.WaitReason == WrLpcReply && thread->AlpcMessageId)
+                *client = thread;
+            else if (thread->Tcb.WaitReason == UserRequest &&
+                     ((DISPATCHER_HEADER *)block->Object)->Type == EventNotificationObject)
+                *server = thread;
+        }
+    }
+    return *client && *server;
+}
+
+KTEST(WaitChainFollowsAnAlpcRequestToItsServerThread)
+{
+    EPROCESS *process;
+    ETHREAD *client = NULL, *server = NULL;
+
+    KT_EXPECT(NT_SUCCESS(PsStartUserProgram("twaitalpc", NULL, &process)));
+    KT_CHECK(KtWc2FindAlpcThreads(process, &client, &server));
+    if (client && server) {
+        KtKdRunf("!waitchain %s", KT_KD_HEX(client));
+        KtKdExpect("[0] THREAD %s (twaitalpc.exe Cid", KT_KD_HEX(client));
+        KtKdExpect("WAIT: (WrLpcReply) UserMode");
+        KtKdExpect("    waits for THREAD %s: ALPC message %s (ETHREAD.AlpcMessage, MessageId ",
+                   KT_KD_HEX(server), KT_KD_HEX(client->AlpcMessage));
+        KtKdExpect("on the pending queue): its ServerThread is %s (dt nt!_KALPC_MESSAGE ",
+                   KT_KD_HEX(server));
+        KtKdExpect("Root: THREAD %s (twaitalpc.exe", KT_KD_HEX(server));
+    }
+    PsTerminateProcess(process, STATUS_SUCCESS);
+    KT_CHECK_EQ(KtWait(&process->Pcb), STATUS_WAIT_0);
+    ObDereferenceObject(process);
+}
+
+KTEST(WaitChainRanksTheAlpcQueueOwnersThreadsBeforeAnyReceive)
+{
+    EPROCESS *process;
+    ETHREAD *client = NULL, *server = NULL;
+
+    KT_EXPECT(NT_SUCCESS(PsStartUserProgram("twaitalpc", "twaitalpc queued", &process)));
+    KT_CHECK(KtWc2FindAlpcThreads(process, &client, &server));
+    if (client && server) {
+        KtKdRunf("!waitchain %s", KT_KD_HEX(client));
+        KtKdExpect("    ALPC message %s (MessageId ", KT_KD_HEX(client->AlpcMessage));
+        KtKdExpect(") is on the main queue of port ");
+        KtKdExpect(", owned by process %s (twaitalpc.exe); no server thread has received it",
+                   KT_KD_HEX(process));
+        KtKdExpect("    candidate 1: THREAD %s (twaitalpc.exe", KT_KD_HEX(server));
+    }
+    PsTerminateProcess(process, STATUS_SUCCESS);
+    KT_CHECK_EQ(KtWait(&process->Pcb), STATUS_WAIT_0);
+    ObDereferenceObject(process);
+}
