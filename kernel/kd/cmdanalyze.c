@@ -302,7 +302,8 @@ static BOOLEAN KdpAnalyzeProcess(void *context, ULONG64 entry)
 
     // Ended: its process object is signaled (the last thread is gone).
     if (!KdpReadMemory(process + FIELD_OFFSET(EPROCESS, Pcb.Header.SignalState), &signal,
-                       sizeof(signal)) || !signal || !KdpReadImageName(process, name, sizeof(name)))
+                       sizeof(signal)) ||
+        !signal || !KdpReadImageName(process, name, sizeof(name)))
         return TRUE;
     zombies->Total++;
     for (i = 0; i < zombies->Images; i++) {

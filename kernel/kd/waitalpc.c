@@ -57,8 +57,8 @@ void KdpWaitAlpcStep(const ETHREAD *thread, const KD_WAIT_THREAD *self, ULONG fl
     }
     // Not received yet: the queue port's owner process.
     if (!message.PortQueue ||
-        !KdpReadMemory((ULONG64)(ULONG_PTR)message.PortQueue + FIELD_OFFSET(ALPC_PORT, OwnerProcess),
-                       &owner, sizeof(owner)) ||
+        !KdpReadMemory((ULONG64)(ULONG_PTR)message.PortQueue +
+                           FIELD_OFFSET(ALPC_PORT, OwnerProcess), &owner, sizeof(owner)) ||
         !owner || !KdpReadImageName(owner, image, sizeof(image))) {
         step->End = KdWaitError;
         RtlStringPrintf(step->Evidence, sizeof(step->Evidence),

@@ -598,7 +598,8 @@ static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
             if (!KdpReadMemory(object, &mutant, sizeof(mutant))) {
                 step->End = KdWaitError;
                 RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
-                                "error: Mutant %016llx cannot be read", (unsigned long long)object);
+                                "error: Mutant %016llx cannot be read",
+                                (unsigned long long)object);
                 return;
             }
             if (mutant.OwnerThread && (ULONG64)mutant.OwnerThread != address) {

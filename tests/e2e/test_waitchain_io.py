@@ -38,8 +38,9 @@ def test_waitchain_ends_at_the_smb_driver(vm):
     held = re.search(r"^    IRP (%s): stack location 1 of 1 is current, device %s "
                      r"\(\\Driver\\Smb\) " % (HEX16, HEX16), output, re.M)
     assert mup and held and sorted([mup.group(1), held.group(1)]) == sorted(irps), output
-    assert re.search(r"^    ends here: IRP %s pending in \\Driver\\Smb \(device %s, stack location "
-                     r"1 of 1\): no thread is in the driver's code and it has no work item queued$"
+    assert re.search(r"^    ends here: IRP %s pending in \\Driver\\Smb \(device %s, "
+                     r"stack location 1 of 1\): no thread is in the driver's code and it has "
+                     r"no work item queued$"
                      % (held.group(1), HEX16), output, re.M), output
     assert re.search(r"^Root: driver \\Driver\\Smb \(DRIVER_OBJECT %s\) holds the IRP and no "
                      r"thread works for it$" % smb.group(1), output, re.M), output

@@ -502,7 +502,8 @@ KTEST(WaitChainFindsAnLpcRequestStillQueued)
                    "ktwcidle.exe: no thread holds the id and no candidate stands out (1 ranked)",
                    client ? client->LpcReplyMessageId : 0, KT_KD_HEX(server->Port));
         KtKdRun("!analyze -hang");
-        KtKdExpect("    port %s (unnamed): 1 messages queued (!lpc port ", KT_KD_HEX(server->Port));
+        KtKdExpect("    port %s (unnamed): 1 messages queued (!lpc port ",
+                   KT_KD_HEX(server->Port));
     }
     KeSetEvent(&server->Release, 0, FALSE);
     if (serverThread)
