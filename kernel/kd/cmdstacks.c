@@ -15,6 +15,7 @@
 
 #include "kd/kd.h"
 #include "ps/ps.h"
+#include "kd/kdwait.h"
 
 #define KD_STACKS_MAX_FRAMES 32
 
@@ -34,7 +35,7 @@ static const char *const KdpWaitRoutines[] = {
     "nt!KeRemoveQueue", "nt!KeRemoveQueueEx",
 };
 
-static BOOLEAN KdpIsWaitMachinery(const char *symbol)
+BOOLEAN KdpIsWaitMachinery(const char *symbol)
 {
     char routine[96];
     size_t i;

@@ -6,6 +6,7 @@
 #include "kd/kdio.h"
 #include "kd/kdparse.h"
 #include "kd/kdbp.h"
+#include "kd/kdwaitcmd.h"
 #include "ke/ke.h"
 
 static const KD_COMMAND *const KdpCommandTables[] = {
@@ -35,6 +36,8 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpDisasmCommands,
     KdpBreakpointCommands,
     KdpStepCommands,
+    KdpWaitChainCommands,
+    KdpAnalyzeCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)

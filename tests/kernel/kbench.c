@@ -160,6 +160,7 @@ static void KbRun(void *context)
         KbConsole(samples);
         KbStackWalk(samples);
         KbVmZombies(samples);
+        KbWaitChain(samples);
     }
     ExFreePoolWithTag(samples, BENCH_TAG);
 }

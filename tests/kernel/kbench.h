@@ -20,3 +20,6 @@ void KbStackWalk(ULONG64 *samples);
 // !vm over 30,000 zombie processes, per listed process (kbenchvm.c);
 // samples holds BENCH_ROUNDS.
 void KbVmZombies(ULONG64 *samples);
+// !waitchain -a's walk and forest for 250, 500 and 1,000 blocked threads
+// (kbenchwait.c); samples holds BENCH_ROUNDS.
+void KbWaitChain(ULONG64 *samples);

@@ -1,0 +1,758 @@
+// One hop of a wait chain: what a thread waits on, and who holds it. The
+// dispatcher's objects say it outright for a mutant (OwnerThread), a thread
+// and a process; a user-mode critical section says it in the process's own
+// memory (OwningThread, a thread id); an event or a semaphore has no owner,
+// so the hop names only candidates. LPC replies and pending IRPs have files
+// of their own (waitlpc.c, waitio.c).
+
+#include "kd/kdwait.h"
+#include "ob/ob.h"
+#include "se/se.h"
+#include "arch/x86_64/x86.h"
+#include "ex/ex.h"
+
+#define KD_WAIT_MAX_BLOCKS    (MAXIMUM_WAIT_OBJECTS + 1)
+#define KD_WAIT_STACK_FRAMES  8         // the blocker is past the wait machinery's few
+#define KD_WAIT_MAX_HANDLES   (1U << 20)        // a handle table claiming more is corrupt
+#define KD_WAIT_SCAN_BYTES    0x4000            // of a user stack, looking for a section
+#define KD_WAIT_MAX_SECTION_HANDLES 4
+#define KD_WAIT_MAX_LISTED    8                 // candidates printed per hop
+#define KD_WAIT_BODY_OFFSET   FIELD_OFFSET(OBJECT_HEADER, Body)
+
+// ntdll's RTL_CRITICAL_SECTION on x64 (user/include/runtime.h is the user
+// runtime's copy): the debugger reads it in a process's memory.
+typedef struct _KD_CRITICAL_SECTION {
+    ULONG64 DebugInfo;
+    LONG LockCount;
+    LONG RecursionCount;
+    ULONG64 OwningThread;
+    ULONG64 LockSemaphore;
+    ULONG64 SpinCount;
+} KD_CRITICAL_SECTION;
+_Static_assert(offsetof(KD_CRITICAL_SECTION, OwningThread) == 0x10, "NT's x64 layout");
+_Static_assert(offsetof(KD_CRITICAL_SECTION, LockSemaphore) == 0x18, "NT's x64 layout");
+
+KD_WAIT_INDEX KdpWaitIndex;
+
+// ---- The thread index ----------------------------------------------------------------
+
+static BOOLEAN KdpWaitIndexThread(void *context, ULONG64 entry)
+{
+    ULONG64 address = entry - FIELD_OFFSET(ETHREAD, ThreadListEntry);
+    KD_WAIT_THREAD *slot;
+    ETHREAD thread;
+
+    if (KdpWaitIndex.Count == KD_WAIT_MAX_THREADS) {
+        KdpWaitIndex.Truncated = TRUE;
+        return FALSE;
+    }
+    if (!KdpReadMemory(address, &thread, sizeof(thread)) ||
+        thread.Tcb.Header.Type != ThreadObject)
+        return TRUE;
+    slot = &KdpWaitIndex.Threads[KdpWaitIndex.Count++];
+    slot->Address = address;
+    slot->Process = (ULONG64)(ULONG_PTR)thread.ThreadsProcess;
+    slot->WaitTime = thread.Tcb.WaitTime;
+    slot->ImpersonationToken = (ULONG64)(ULONG_PTR)thread.ImpersonationToken;
+    slot->Queue = (ULONG64)(ULONG_PTR)thread.Tcb.Queue;
+    slot->Cid = (ULONG64)(ULONG_PTR)thread.Cid.UniqueThread;
+    slot->ProcessCid = (ULONG64)(ULONG_PTR)thread.Cid.UniqueProcess;
+    slot->LpcReceivedMessageId = thread.LpcReceivedMsgIdValid ? thread.LpcReceivedMessageId : 0;
+    slot->State = thread.Tcb.State;
+    slot->WaitReason = thread.Tcb.WaitReason;
+    slot->WaitMode = thread.Tcb.WaitMode;
+    slot->SystemThread = thread.SystemThread;
+    (void)context;
+    return TRUE;
+}
+
+static BOOLEAN KdpWaitIndexProcess(void *context, ULONG64 entry)
+{
+    ULONG64 process = entry - FIELD_OFFSET(EPROCESS, ActiveProcessLinks);
+
+    KdpWalkList(process + FIELD_OFFSET(EPROCESS, ThreadListHead), "ThreadListHead",
+                KdpWaitIndexThread, context);
+    return !KdpWaitIndex.Truncated;
+}
+
+static ULONG KdpWaitHash(ULONG64 key)
+{
+    return (ULONG)(((key >> 2) * 0x9E3779B97F4A7C15ULL) >> 40) % KD_WAIT_HASH_SIZE;
+}
+
+static void KdpWaitHashInsert(LONG *table, ULONG64 key, LONG index)
+{
+    ULONG slot = KdpWaitHash(key);
+
+    while (table[slot] >= 0)
+        slot = (slot + 1) % KD_WAIT_HASH_SIZE;
+    table[slot] = index;
+}
+
+void KdpWaitBuildIndex(void)
+{
+    KdpWaitIndex.Count = 0;
+    KdpWaitIndex.Truncated = FALSE;
+    KdpWalkList((ULONG64)&PsActiveProcessHead, "PsActiveProcessHead", KdpWaitIndexProcess,
+                NULL);
+    for (ULONG i = 0; i < KD_WAIT_HASH_SIZE; i++)
+        KdpWaitIndex.ByAddress[i] = KdpWaitIndex.ByMessageId[i] = -1;
+    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
+        const KD_WAIT_THREAD *thread = &KdpWaitIndex.Threads[i];
+
+        KdpWaitHashInsert(KdpWaitIndex.ByAddress, thread->Address, (LONG)i);
+        if (thread->LpcReceivedMessageId)
+            KdpWaitHashInsert(KdpWaitIndex.ByMessageId, thread->LpcReceivedMessageId, (LONG)i);
+    }
+}
+
+// The table holds at most half as many entries as slots: a probe ends.
+const KD_WAIT_THREAD *KdpWaitFindThread(ULONG64 thread)
+{
+    for (ULONG slot = KdpWaitHash(thread);; slot = (slot + 1) % KD_WAIT_HASH_SIZE) {
+        LONG index = KdpWaitIndex.ByAddress[slot];
+
+        if (index < 0)
+            return NULL;
+        if (KdpWaitIndex.Threads[index].Address == thread)
+            return &KdpWaitIndex.Threads[index];
+    }
+}
+
+const KD_WAIT_THREAD *KdpWaitFindMessageHolder(ULONG id, ULONG64 except)
+{
+    for (ULONG slot = KdpWaitHash(id);; slot = (slot + 1) % KD_WAIT_HASH_SIZE) {
+        LONG index = KdpWaitIndex.ByMessageId[slot];
+
+        if (index < 0)
+            return NULL;
+        if (KdpWaitIndex.Threads[index].LpcReceivedMessageId == id &&
+            KdpWaitIndex.Threads[index].Address != except)
+            return &KdpWaitIndex.Threads[index];
+    }
+}
+
+// ---- Describing a thread -------------------------------------------------------------
+
+void KdpWaitDescribeThread(ULONG64 thread, char *text, size_t size)
+{
+    char image[PROCESS_IMAGE_NAME_LENGTH + 1];
+    CLIENT_ID cid = { 0 };
+    ULONG64 process = 0;
+
+    if (!KdpReadMemory(thread + FIELD_OFFSET(ETHREAD, Cid), &cid, sizeof(cid)) ||
+        !KdpReadMemory(thread + FIELD_OFFSET(ETHREAD, ThreadsProcess), &process,
+                       sizeof(process)) ||
+        !KdpReadImageName(process, image, sizeof(image)))
+        RtlStringPrintf(image, sizeof(image), "?");
+    RtlStringPrintf(text, size, "%s Cid %04llx.%04llx", image,
+                    (unsigned long long)(ULONG_PTR)cid.UniqueProcess,
+                    (unsigned long long)(ULONG_PTR)cid.UniqueThread);
+}
+
+void KdpWaitBlocker(ULONG64 thread, char *blocker, size_t blockerSize, char *module,
+                    size_t moduleSize)
+{
+    ULONG64 sites[KD_WAIT_STACK_FRAMES];
+    char symbol[112];
+    KD_STACK_START start;
+    const char *why;
+    ULONG count = 0, i;
+    size_t length;
+
+    blocker[0] = '\0';
+    module[0] = '\0';
+    if (KdpGetThreadStackStart(thread, thread == KdpCurrentThread(), &start, &why))
+        count = KdpCollectCallSites(&start, sites, KD_WAIT_STACK_FRAMES);
+    symbol[0] = '\0';
+    for (i = 0; i < count; i++) {
+        KdpFormatAddressSymbol(sites[i], symbol, sizeof(symbol));
+        if (!KdpIsWaitMachinery(symbol))
+            break;
+    }
+    if (!count)
+        return;
+    // A thread that waits from user mode through a system service (the
+    // service's own frames are nt's): the code that chose to wait is the
+    // program's.
+    if ((i == count || RtlMatchPattern("nt!*", symbol)) && start.UserTrapFrame) {
+        char image[PROCESS_IMAGE_NAME_LENGTH + 1];
+        KTRAP_FRAME frame;
+        ULONG64 trap;
+
+        ULONG64 rip = 0;
+
+        if (KdpReadUserTrapFrame(thread, &trap, &frame) &&
+            KdpReadImageName(start.Process, image, sizeof(image))) {
+            rip = frame.Rip;
+            // The system call stub is a leaf (syscall; ret): its caller's
+            // return address is at the top of the user stack.
+            if (KdpFormatUserSymbol(image, rip, symbol, sizeof(symbol), NULL) &&
+                (RtlMatchPattern("*!Nt*", symbol) || RtlMatchPattern("*!Zw*", symbol)))
+                KdpReadProcessMemory(start.DirectoryTableBase, frame.Rsp, &rip, sizeof(rip));
+            if (!KdpFormatUserSymbol(image, rip, symbol, sizeof(symbol), NULL))
+                RtlStringPrintf(symbol, sizeof(symbol), "%s+0x%llx", image,
+                                (unsigned long long)rip);
+        }
+    }
+    RtlStringPrintf(blocker, blockerSize, "%s", symbol);
+    for (length = 0; symbol[length] && symbol[length] != '!' && symbol[length] != '+'; length++)
+        ;
+    if (length >= moduleSize)
+        length = moduleSize - 1;
+    memcpy(module, symbol, length);
+    module[length] = '\0';
+}
+
+void KdpWaitTokenUser(ULONG64 token, char *text, size_t size)
+{
+    ULONG64 entries = 0, sid = 0;
+
+    text[0] = '\0';
+    if (!token ||
+        !KdpReadMemory(token + FIELD_OFFSET(TOKEN, UserAndGroups), &entries, sizeof(entries)) ||
+        !KdpReadMemory(entries + FIELD_OFFSET(SID_AND_ATTRIBUTES, Sid), &sid, sizeof(sid)))
+        return;
+    KdpFormatSidAt(sid, text, size);
+    if (text[0] == '(')
+        text[0] = '\0';
+}
+
+ULONG64 KdpWaitEffectiveToken(const KD_WAIT_THREAD *thread)
+{
+    ULONG64 token = 0;
+
+    if (thread->ImpersonationToken)
+        return thread->ImpersonationToken;
+    KdpReadMemory(thread->Process + FIELD_OFFSET(EPROCESS, Token), &token, sizeof(token));
+    return token;
+}
+
+// ---- Handles and critical sections ------------------------------------------------------
+
+typedef BOOLEAN (*KD_WAIT_HANDLE_CALLBACK)(void *context, ULONG64 process, ULONG handle);
+
+// Calls back for each handle of `process` to `object`.
+static BOOLEAN KdpWaitHandlesTo(ULONG64 process, ULONG64 object, KD_WAIT_HANDLE_CALLBACK callback,
+                                void *context)
+{
+    ULONG64 tableAddress = 0;
+    HANDLE_TABLE table;
+
+    if (!KdpReadMemory(process + FIELD_OFFSET(EPROCESS, ObjectTable), &tableAddress,
+                       sizeof(tableAddress)) || !tableAddress ||
+        !KdpReadMemory(tableAddress, &table, sizeof(table)) ||
+        table.TableSize > KD_WAIT_MAX_HANDLES)
+        return TRUE;
+    for (ULONG index = 0; index < table.TableSize; index++) {
+        HANDLE_TABLE_ENTRY entry;
+
+        if (!KdpReadMemory((ULONG64)table.Table + index * sizeof(entry), &entry, sizeof(entry)))
+            return TRUE;
+        if (entry.Object && (ULONG64)entry.Object + KD_WAIT_BODY_OFFSET == object &&
+            !callback(context, process, (index + 1) * HANDLE_INDEX_MULTIPLIER))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+typedef struct _KD_WAIT_HANDLES {
+    ULONG Count;
+    ULONG Handles[KD_WAIT_MAX_SECTION_HANDLES];
+} KD_WAIT_HANDLES;
+
+static BOOLEAN KdpWaitCollectHandle(void *context, ULONG64 process, ULONG handle)
+{
+    KD_WAIT_HANDLES *handles = context;
+
+    (void)process;
+    handles->Handles[handles->Count++] = handle;
+    return handles->Count < KD_WAIT_MAX_SECTION_HANDLES;
+}
+
+// A critical section at `address` in the process whose lock event is one
+// of `handles` and that some thread owns.
+static BOOLEAN KdpWaitIsSection(ULONG64 directoryTableBase, ULONG64 address,
+                                const KD_WAIT_HANDLES *handles, KD_CRITICAL_SECTION *section)
+{
+    if (address < PAGE_SIZE || address >= KD_USER_SPACE_END || (address & 7) ||
+        !KdpReadProcessMemory(directoryTableBase, address, section, sizeof(*section)) ||
+        !section->OwningThread || section->LockCount < 1)
+        return FALSE;
+    for (ULONG i = 0; i < handles->Count; i++) {
+        if (section->LockSemaphore == handles->Handles[i])
+            return TRUE;
+    }
+    return FALSE;
+}
+
+// A thread waiting in user mode on a synchronization event may be in
+// RtlEnterCriticalSection: the section's address is then in one of its
+// callee-saved registers (saved in its trap frame) or on its user stack.
+// A section found there whose LockSemaphore is a handle of this process to
+// the very event waited on names its owner by thread id (OwningThread).
+static BOOLEAN KdpWaitCriticalSection(const KD_WAIT_THREAD *self, ULONG64 event,
+                                      KD_WAIT_STEP *step)
+{
+    KD_WAIT_HANDLES handles = { 0 };
+    KD_CRITICAL_SECTION section;
+    KTRAP_FRAME frame;
+    ULONG64 trap, directoryTableBase = 0, address = 0;
+    ULONG64 registers[8];
+    ULONG64 words[64];
+
+    if (self->WaitMode != UserMode ||
+        !KdpReadMemory(self->Process + FIELD_OFFSET(EPROCESS, Pcb.DirectoryTableBase),
+                       &directoryTableBase, sizeof(directoryTableBase)) ||
+        !KdpReadUserTrapFrame(self->Address, &trap, &frame))
+        return FALSE;
+    KdpWaitHandlesTo(self->Process, event, KdpWaitCollectHandle, &handles);
+    if (!handles.Count)
+        return FALSE;
+    registers[0] = frame.Rbx;
+    registers[1] = frame.Rbp;
+    registers[2] = frame.R12;
+    registers[3] = frame.R13;
+    registers[4] = frame.R14;
+    registers[5] = frame.R15;
+    registers[6] = frame.Rdi;
+    registers[7] = frame.Rsi;
+    for (ULONG i = 0; i < ARRAYSIZE(registers) && !address; i++) {
+        if (KdpWaitIsSection(directoryTableBase, registers[i], &handles, &section))
+            address = registers[i];
+    }
+    for (ULONG64 at = frame.Rsp & ~7ULL; !address && at < (frame.Rsp & ~7ULL) + KD_WAIT_SCAN_BYTES;
+         at += sizeof(words)) {
+        if (!KdpReadProcessMemory(directoryTableBase, at, words, sizeof(words)))
+            break;
+        for (ULONG i = 0; i < ARRAYSIZE(words) && !address; i++) {
+            if (KdpWaitIsSection(directoryTableBase, words[i], &handles, &section))
+                address = words[i];
+        }
+    }
+    if (!address)
+        return FALSE;
+    step->Object = address;
+    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
+        const KD_WAIT_THREAD *owner = &KdpWaitIndex.Threads[i];
+
+        if (owner->Process == self->Process && owner->Cid == section.OwningThread) {
+            step->End = KdWaitFollow;
+            step->Next = owner->Address;
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "critical section %016llx (event handle %llx): its OwningThread is "
+                            "%llx, THREAD %016llx", (unsigned long long)address,
+                            (unsigned long long)section.LockSemaphore,
+                            (unsigned long long)section.OwningThread,
+                            (unsigned long long)owner->Address);
+            return TRUE;
+        }
+    }
+    step->End = KdWaitError;
+    RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                    "error: critical section %016llx: its OwningThread %llx is no thread of "
+                    "the process (ended without leaving it, or corrupt)",
+                    (unsigned long long)address, (unsigned long long)section.OwningThread);
+    return TRUE;
+}
+
+// ---- Candidates for an event or a semaphore -----------------------------------------------
+
+typedef struct _KD_WAIT_CANDIDATES {
+    ULONG64 Object;
+    ULONG Listed;
+    ULONG Processes;
+} KD_WAIT_CANDIDATES;
+
+static BOOLEAN KdpWaitPrintHandle(void *context, ULONG64 process, ULONG handle)
+{
+    KD_WAIT_CANDIDATES *candidates = context;
+    char image[PROCESS_IMAGE_NAME_LENGTH + 1];
+    ULONG64 cid = 0;
+
+    candidates->Processes++;
+    if (candidates->Listed++ >= KD_WAIT_MAX_LISTED)
+        return FALSE;
+    KdpReadImageName(process, image, sizeof(image));
+    KdpReadMemory(process + FIELD_OFFSET(EPROCESS, UniqueProcessId), &cid, sizeof(cid));
+    KdpPrint("    candidate: PROCESS %016llx (%s Cid %04llx) holds handle %llx to it: its "
+             "threads could signal it (!handle %llx f %llx)\n", (unsigned long long)process,
+             image, (unsigned long long)cid, (unsigned long long)handle,
+             (unsigned long long)handle, (unsigned long long)process);
+    return FALSE;       // one line a process
+}
+
+static BOOLEAN KdpWaitHandleProcess(void *context, ULONG64 entry)
+{
+    KD_WAIT_CANDIDATES *candidates = context;
+
+    KdpWaitHandlesTo(entry - FIELD_OFFSET(EPROCESS, ActiveProcessLinks), candidates->Object,
+                     KdpWaitPrintHandle, candidates);
+    return TRUE;
+}
+
+typedef struct _KD_WAIT_WAITERS {
+    ULONG64 Self;
+    ULONG Others;
+} KD_WAIT_WAITERS;
+
+static BOOLEAN KdpWaitCountWaiter(void *context, ULONG64 entry)
+{
+    KD_WAIT_WAITERS *waiters = context;
+    ULONG64 thread = 0;
+
+    KdpReadMemory(entry + FIELD_OFFSET(KWAIT_BLOCK, Thread), &thread, sizeof(thread));
+    if (thread != waiters->Self)
+        waiters->Others++;
+    return TRUE;
+}
+
+// Who could end a wait on an object without an owner: the processes that
+// hold a handle to it; and how many others wait on it too.
+static void KdpWaitPrintCandidates(ULONG64 thread, ULONG64 object)
+{
+    KD_WAIT_CANDIDATES candidates = { object, 0, 0 };
+    KD_WAIT_WAITERS waiters = { thread, 0 };
+
+    KdpWalkList((ULONG64)&PsActiveProcessHead, "PsActiveProcessHead", KdpWaitHandleProcess,
+                &candidates);
+    if (candidates.Processes > KD_WAIT_MAX_LISTED)
+        KdpPrint("    ... %u more processes hold handles to it\n",
+                 candidates.Processes - KD_WAIT_MAX_LISTED);
+    if (!candidates.Processes)
+        KdpPrint("    no process holds a handle to it: only kernel code that knows its "
+                 "address can signal it\n");
+    KdpWalkList(object + FIELD_OFFSET(DISPATCHER_HEADER, WaitListHead), "WaitListHead",
+                KdpWaitCountWaiter, &waiters);
+    if (waiters.Others)
+        KdpPrint("    %u other threads wait on it too (candidates only if they would signal "
+                 "it after their wait)\n", waiters.Others);
+}
+
+// ---- The step ------------------------------------------------------------------------------
+
+static const char *KdpWaitObjectKind(UCHAR type)
+{
+    switch (type) {
+    case EventNotificationObject:    return "NotificationEvent";
+    case EventSynchronizationObject: return "SynchronizationEvent";
+    case MutantObject:               return "Mutant";
+    case ProcessObject:              return "Process";
+    case QueueObject:                return "Queue";
+    case SemaphoreObject:            return "Semaphore";
+    case ThreadObject:               return "Thread";
+    case GateObject:                 return "Gate";
+    case TimerNotificationObject:    return "NotificationTimer";
+    case TimerSynchronizationObject: return "SynchronizationTimer";
+    default:                         return "Unknown";
+    }
+}
+
+const char *KdpWaitObjectKindAt(ULONG64 object)
+{
+    DISPATCHER_HEADER header;
+
+    if (!KdpReadMemory(object, &header, sizeof(header)))
+        return "object";
+    return KdpWaitObjectKind(header.Type);
+}
+
+typedef struct _KD_WAIT_OBJECTS {
+    ULONG Count;
+    ULONG64 Object[KD_WAIT_MAX_BLOCKS];
+    UCHAR Type[KD_WAIT_MAX_BLOCKS];
+    UCHAR WaitType;
+} KD_WAIT_OBJECTS;
+
+// The objects of the thread's wait block ring, the timeout's timer left
+// out. FALSE (with the evidence an error line) on a corrupt ring.
+static BOOLEAN KdpWaitReadObjects(ULONG64 thread, const KTHREAD *tcb, KD_WAIT_OBJECTS *objects,
+                                  KD_WAIT_STEP *step)
+{
+    ULONG64 first = (ULONG64)tcb->WaitBlockList, block = first;
+    ULONG64 timer = thread + FIELD_OFFSET(KTHREAD, Timer);
+    ULONG64 seen[KD_WAIT_MAX_BLOCKS + 1];
+
+    objects->Count = 0;
+    for (ULONG count = 0; block; count++) {
+        KWAIT_BLOCK waitBlock;
+        DISPATCHER_HEADER header;
+
+        for (ULONG i = 0; i < count; i++) {
+            if (seen[i] == block)
+                goto corrupt;
+        }
+        if (count > KD_WAIT_MAX_BLOCKS)
+            goto corrupt;
+        seen[count] = block;
+        if (!KdpReadMemory(block, &waitBlock, sizeof(waitBlock))) {
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "error: wait block %016llx cannot be read",
+                            (unsigned long long)block);
+            return FALSE;
+        }
+        if ((ULONG64)waitBlock.Thread != thread) {
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "error: wait block %016llx belongs to thread %016llx, not to this "
+                            "one (corrupt?)", (unsigned long long)block,
+                            (unsigned long long)(ULONG_PTR)waitBlock.Thread);
+            return FALSE;
+        }
+        if ((ULONG64)waitBlock.Object != timer) {
+            if (!KdpReadMemory((ULONG64)waitBlock.Object, &header, sizeof(header))) {
+                RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                                "error: the object %016llx of wait block %016llx cannot be read",
+                                (unsigned long long)(ULONG_PTR)waitBlock.Object,
+                                (unsigned long long)block);
+                return FALSE;
+            }
+            objects->Object[objects->Count] = (ULONG64)waitBlock.Object;
+            objects->Type[objects->Count++] = header.Type;
+            objects->WaitType = waitBlock.WaitType;
+        }
+        block = (ULONG64)waitBlock.NextWaitBlock;
+        if (block == first)
+            return TRUE;
+    }
+    return TRUE;
+corrupt:
+    RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                    "error: the wait block ring of the thread does not close (at %016llx): "
+                    "corrupt", (unsigned long long)block);
+    return FALSE;
+}
+
+// A process object: its first thread that has not ended holds it up.
+static void KdpWaitOnProcess(ULONG64 process, ULONG flags, KD_WAIT_STEP *step)
+{
+    char image[PROCESS_IMAGE_NAME_LENGTH + 1];
+    ULONG live = 0;
+
+    KdpReadImageName(process, image, sizeof(image));
+    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
+        const KD_WAIT_THREAD *thread = &KdpWaitIndex.Threads[i];
+
+        if (thread->Process != process || thread->State == Terminated)
+            continue;
+        if (!live++) {
+            step->End = KdWaitFollow;
+            step->Next = thread->Address;
+        }
+        if ((flags & KD_WAIT_DETAIL) && live <= KD_WAIT_MAX_LISTED)
+            KdpPrint("    PROCESS %016llx (%s) has not ended: its THREAD %016llx is alive\n",
+                     (unsigned long long)process, image, (unsigned long long)thread->Address);
+    }
+    if (!live) {
+        step->End = KdWaitNoOwner;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "Process %016llx (%s): no thread of it is alive, yet it is not "
+                        "signaled", (unsigned long long)process, image);
+        return;
+    }
+    RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                    "Process %016llx (%s) ends with its last thread: %u alive, the first is "
+                    "THREAD %016llx", (unsigned long long)process, image, live,
+                    (unsigned long long)step->Next);
+}
+
+static const char *const KdpWaitQueueNames[MaximumWorkQueue] = {
+    "Critical", "Delayed", "HyperCritical",
+};
+
+// A system worker blocked in something else than its queue is inside a
+// work item's routine: the items queued behind it wait for it too.
+static void KdpWaitNoteWorker(const KD_WAIT_THREAD *self, KD_WAIT_STEP *step)
+{
+    ULONG64 first = (ULONG64)&ExWorkerQueue[0];
+    ULONG64 type = (self->Queue - first) / sizeof(EX_WORK_QUEUE);
+    LONG pending = 0;
+    size_t length = strlen(step->Evidence);
+
+    if (self->Queue < first || type >= MaximumWorkQueue ||
+        self->Queue != first + type * sizeof(EX_WORK_QUEUE) ||
+        !KdpReadMemory(self->Queue + FIELD_OFFSET(KQUEUE, Header.SignalState), &pending,
+                       sizeof(pending)))
+        return;
+    RtlStringPrintf(step->Evidence + length, sizeof(step->Evidence) - length,
+                    "; a %s queue worker inside an item's routine, %d items queued behind it "
+                    "(!exqueue %x)", KdpWaitQueueNames[type], pending, 0x10u << type);
+}
+
+// The dispatcher objects of the wait, the most telling first: a mutant's
+// owner, a thread, a process; then (the I/O hop aside) an event or a
+// semaphore, which names no one.
+static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
+                             const KD_WAIT_OBJECTS *objects, ULONG flags, KD_WAIT_STEP *step)
+{
+    const char *any = objects->Count > 1 ? (objects->WaitType == WaitAny ? " (WaitAny)"
+                                                                         : " (WaitAll)")
+                                         : "";
+
+    for (ULONG i = 0; i < objects->Count; i++) {
+        ULONG64 object = objects->Object[i];
+        KMUTANT mutant;
+
+        step->Object = object;
+        switch (objects->Type[i]) {
+        case MutantObject:
+            if (!KdpReadMemory(object, &mutant, sizeof(mutant))) {
+                step->End = KdWaitError;
+                RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                                "error: Mutant %016llx cannot be read",
+                                (unsigned long long)object);
+                return;
+            }
+            if (mutant.OwnerThread && (ULONG64)mutant.OwnerThread != address) {
+                step->End = KdWaitFollow;
+                step->Next = (ULONG64)mutant.OwnerThread;
+                RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                                "Mutant %016llx%s: KMUTANT.OwnerThread is %016llx",
+                                (unsigned long long)object, any,
+                                (unsigned long long)step->Next);
+                return;
+            }
+            break;
+        case ThreadObject:
+            step->End = KdWaitFollow;
+            step->Next = object;
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "Thread %016llx%s: it is signaled when that thread ends",
+                            (unsigned long long)object, any);
+            return;
+        case ProcessObject:
+            if (object == self->Process) {
+                // init.exe and smss.exe park themselves so, for good.
+                step->End = KdWaitIdle;
+                RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                                "Process %016llx is its own: parked until it is terminated",
+                                (unsigned long long)object);
+                return;
+            }
+            KdpWaitOnProcess(object, flags, step);
+            return;
+        default:
+            break;
+        }
+    }
+    for (ULONG i = 0; i < objects->Count; i++) {
+        UCHAR type = objects->Type[i];
+
+        step->Object = objects->Object[i];
+        if (type == QueueObject) {
+            step->End = KdWaitIdle;
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "Queue %016llx: waits for work (KeRemoveQueue)",
+                            (unsigned long long)step->Object);
+            return;
+        }
+        if (type == EventSynchronizationObject &&
+            KdpWaitCriticalSection(self, step->Object, step))
+            return;
+    }
+    if (KdpWaitIrpStep(address, flags, step))
+        return;
+    for (ULONG i = 0; i < objects->Count; i++) {
+        UCHAR type = objects->Type[i];
+
+        step->Object = objects->Object[i];
+        if (type == TimerNotificationObject || type == TimerSynchronizationObject)
+            continue;
+        if (type == MutantObject) {
+            step->End = KdWaitRunning;
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "Mutant %016llx has no other owner: the wait is being satisfied",
+                            (unsigned long long)step->Object);
+            return;
+        }
+        if (type == SemaphoreObject && objects->Count == 1) {
+            KD_WAIT_WAITERS waiters = { address, 0 };
+
+            KdpWalkList(step->Object + FIELD_OFFSET(DISPATCHER_HEADER, WaitListHead),
+                        "WaitListHead", KdpWaitCountWaiter, &waiters);
+            if (waiters.Others) {
+                // Several threads on one semaphore: a pool waiting for work.
+                step->End = KdWaitIdle;
+                RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                                "Semaphore %016llx: %u other threads wait on it too, a pool "
+                                "waiting for work", (unsigned long long)step->Object,
+                                waiters.Others);
+                return;
+            }
+        }
+        step->End = KdWaitNoOwner;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "%s %016llx%s: no owner (an event or a semaphore names no one)",
+                        KdpWaitObjectKind(type), (unsigned long long)step->Object, any);
+        KdpWaitNoteWorker(self, step);
+        if (flags & KD_WAIT_DETAIL) {
+            KdpPrint("    waits on %s %016llx\n", KdpWaitObjectKind(type),
+                     (unsigned long long)step->Object);
+            KdpWaitPrintCandidates(address, step->Object);
+        }
+        return;
+    }
+    step->End = KdWaitTimer;
+    RtlStringPrintf(step->Evidence, sizeof(step->Evidence), "%s: it wakes by itself",
+                    objects->Count ? "a timer" : "a delay (its own timer)");
+}
+
+BOOLEAN KdpWaitStep(ULONG64 address, ULONG flags, KD_WAIT_STEP *step)
+{
+    const KD_WAIT_THREAD *self;
+    KD_WAIT_OBJECTS objects;
+    ETHREAD thread;
+
+    memset(step, 0, sizeof(*step));
+    step->Thread = address;
+    if (!KdpIsThread(address) || !KdpReadMemory(address, &thread, sizeof(thread))) {
+        step->End = KdWaitError;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "error: %016llx is not a readable thread (corrupt link?)",
+                        (unsigned long long)address);
+        return FALSE;
+    }
+    self = KdpWaitFindThread(address);
+    switch (thread.Tcb.State) {
+    case Waiting:
+        break;
+    case Running:
+    case Ready:
+    case Standby:
+    case DeferredReady:
+        step->End = KdWaitRunning;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence), "%s: not blocked",
+                        thread.Tcb.State == Running ? "running" : "ready to run");
+        return TRUE;
+    default:
+        step->End = KdWaitEnded;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence), "%s",
+                        thread.Tcb.State == Terminated ? "terminated" : "has not started");
+        return TRUE;
+    }
+    if (!self) {
+        step->End = KdWaitError;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "error: the thread is on no process's thread list (corrupt?)");
+        return TRUE;
+    }
+    if (thread.Tcb.WaitReason == WrLpcReply && thread.AlpcMessageId) {
+        KdpWaitAlpcStep(&thread, self, flags, step);
+        return TRUE;
+    }
+    if (thread.Tcb.WaitReason == WrLpcReply && thread.LpcReplyMessageId) {
+        KdpWaitLpcStep(&thread, self, flags, step);
+        return TRUE;
+    }
+    if (thread.Tcb.WaitReason == WrLpcReceive) {
+        step->End = KdWaitIdle;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "WrLpcReceive: an LPC server waiting for a request");
+        return TRUE;
+    }
+    if (!KdpWaitReadObjects(address, &thread.Tcb, &objects, step)) {
+        step->End = KdWaitError;
+        return TRUE;
+    }
+    KdpWaitOnObjects(address, self, &objects, flags, step);
+    return TRUE;
+}
