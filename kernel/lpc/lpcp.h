@@ -451,6 +451,9 @@ void LpcpDestroyPortQueue(LPCP_PORT_OBJECT *port);
 
 // User message capture (send.c): the header, probed and read.
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header);
+// The in-line captures below use mm.h's in-line copies, which host tests
+// (which read this header for its types) do not have.
+#ifndef SLEUTH_HOST
 // The same in line, for the round trip's services.
 static inline __attribute__((always_inline)) NTSTATUS
 LpcpCaptureHeaderInline(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
@@ -515,6 +518,7 @@ LpcpCaptureReplyInline(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
     header->u2.s2.DataInfoOffset = 0;
     return LpcpCaptureMessageInline(userReply, header, reply);
 }
+#endif // SLEUTH_HOST
 
 // Security (security.c): a captured SID (STATUS_INVALID_SID for a bad
 // one; `sid` has room for SECURITY_MAX_SID_SIZE bytes), the server's
