@@ -421,7 +421,7 @@ BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
     const KTHREAD *tcb = &thread.Tcb;
     BOOLEAN current = address == KdpCurrentThread();
     ULONG64 now = KeTickCount;
-    ULONG64 waited;
+    ULONG64 waited, deviceMap = 0;
     char state[96], image[PROCESS_IMAGE_NAME_LENGTH + 1], text[48];
     int in = (int)indent;
 
@@ -442,6 +442,12 @@ BOOLEAN KdpPrintThread(ULONG64 address, ULONG flags, ULONG indent)
     KdpPrintThreadAlpc(&thread, indent);
     KdpPrintThreadIrps(address, indent);
     KdpPrintImpersonation(&thread, indent);
+    // Its process's DosDevices map (ob/obdevmap.c), as the case studies
+    // show it under the impersonation line; Idle's threads have none.
+    if (KdpReadMemory((ULONG64)(ULONG_PTR)thread.ThreadsProcess +
+                          FIELD_OFFSET(EPROCESS, DeviceMap),
+                      &deviceMap, sizeof(deviceMap)) && deviceMap)
+        KdpPrint("%*sDeviceMap %016llx\n", in, "", (unsigned long long)deviceMap);
     if (!KdpReadImageName((ULONG64)thread.ThreadsProcess, image, sizeof(image)))
         RtlStringPrintf(image, sizeof(image), "?");
     KdpPrint("%*sOwning Process %016llx Image: %s\n", in, "",

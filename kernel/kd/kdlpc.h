@@ -26,6 +26,11 @@ typedef struct _KD_LPC_THREAD {
     ULONG ReceivedMessageId;        // the request it received last...
     BOOLEAN ReceivedValid;          // ...while it has not replied
     ULONG64 ReplyMessage;           // LpcReplyMessage / LpcWaitingOnPort, flag bits included
+    // A message handed to it by its sender (LpcHandoffMessage: never
+    // queued, taken when it runs) and the queue semaphore its receive
+    // waited on, which says whose queue the message stands for.
+    ULONG64 HandoffMessage;
+    ULONG64 HandoffSemaphore;
 } KD_LPC_THREAD;
 
 // Reads the port at `address`: an object of one of the port types. Unless

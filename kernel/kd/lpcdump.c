@@ -107,14 +107,25 @@ BOOLEAN KdpReadLpcThread(ULONG64 address, KD_LPC_THREAD *thread)
 {
     memset(thread, 0, sizeof(*thread));
     thread->Address = address;
-    return KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcReplyMessageId),
-                         &thread->ReplyMessageId, sizeof(thread->ReplyMessageId)) &&
-           KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcReceivedMessageId),
-                         &thread->ReceivedMessageId, sizeof(thread->ReceivedMessageId)) &&
-           KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcReceivedMsgIdValid),
-                         &thread->ReceivedValid, sizeof(thread->ReceivedValid)) &&
-           KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcReplyMessage),
-                         &thread->ReplyMessage, sizeof(thread->ReplyMessage));
+    if (!KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcReplyMessageId),
+                       &thread->ReplyMessageId, sizeof(thread->ReplyMessageId)) ||
+        !KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcReceivedMessageId),
+                       &thread->ReceivedMessageId, sizeof(thread->ReceivedMessageId)) ||
+        !KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcReceivedMsgIdValid),
+                       &thread->ReceivedValid, sizeof(thread->ReceivedValid)) ||
+        !KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcReplyMessage),
+                       &thread->ReplyMessage, sizeof(thread->ReplyMessage)))
+        return FALSE;
+    // A handed message (send.c's direct handoff) is the receiver's until it
+    // runs; its plain wait's block (WaitBlock[0], left as it was by the
+    // unwait) still names the queue's semaphore.
+    if (!KdpReadMemory(address + FIELD_OFFSET(ETHREAD, LpcHandoffMessage),
+                       &thread->HandoffMessage, sizeof(thread->HandoffMessage)) ||
+        !thread->HandoffMessage ||
+        !KdpReadMemory(address + FIELD_OFFSET(ETHREAD, Tcb.WaitBlock[0].Object),
+                       &thread->HandoffSemaphore, sizeof(thread->HandoffSemaphore)))
+        thread->HandoffMessage = thread->HandoffSemaphore = 0;
+    return TRUE;
 }
 
 typedef struct _KD_THREAD_WALK {
@@ -258,17 +269,53 @@ static BOOLEAN KdpIsListEmpty(ULONG64 head)
     return KdpReadMemory(head, &flink, sizeof(flink)) && flink == head;
 }
 
+// The messages handed to receivers of one queue that have not run yet
+// (send.c's direct handoff): NT would have queued them, and an
+// investigation looks for them in the queue.
+typedef struct _KD_HANDED_MESSAGES {
+    ULONG64 Semaphore;
+    KD_MESSAGE_CALLBACK Callback;
+    void *Context;
+    ULONG Count;
+} KD_HANDED_MESSAGES;
+
+static BOOLEAN KdpVisitHandedMessage(void *context, const KD_LPC_THREAD *thread)
+{
+    KD_HANDED_MESSAGES *handed = context;
+
+    if (!thread->HandoffMessage || thread->HandoffSemaphore != handed->Semaphore)
+        return TRUE;
+    handed->Count++;
+    return !handed->Callback || handed->Callback(handed->Context, thread->HandoffMessage);
+}
+
+static ULONG KdpForEachHandedMessage(const KD_PORT *port, KD_MESSAGE_CALLBACK callback,
+                                     void *context)
+{
+    KD_HANDED_MESSAGES handed = { (ULONG64)(ULONG_PTR)port->Port.MsgQueue.Semaphore, callback,
+                                  context, 0 };
+
+    if (handed.Semaphore)
+        KdpForEachLpcThread(KdpVisitHandedMessage, &handed);
+    return handed.Count;
+}
+
 // A message list as WinDbg shows it: empty, or every message and a count.
+// The message queue's are those handed to a receiver not yet running, then
+// the queued ones.
 static void KdpPrintMessageList(const KD_PORT *port, size_t headOffset, BOOLEAN receiveQueue)
 {
     ULONG64 head = port->Address + headOffset;
     KD_MESSAGE_LISTING listing = { 0 };
+    ULONG handed = receiveQueue ? KdpForEachHandedMessage(port, NULL, NULL) : 0;
 
-    if (KdpIsListEmpty(head)) {
+    if (!handed && KdpIsListEmpty(head)) {
         KdpPrint("    The %s queue is empty\n", receiveQueue ? "message" : "LpcDataInfoChainHead");
         return;
     }
     KdpPrint("        Messages in %s:\n", receiveQueue ? "queue" : "LpcDataInfoChainHead");
+    if (handed)
+        KdpForEachHandedMessage(port, KdpListMessage, &listing);
     KdpWalkList(head, receiveQueue ? "MsgQueue.ReceiveHead" : "LpcDataInfoChainHead",
                 KdpListMessage, &listing);
     KdpPrint("    The %s queue contains %u messages\n",
@@ -330,7 +377,8 @@ static void KdpPrintCommunicationPort(const KD_PORT *port)
     KdpPrint("    Handles: %lld References: %lld\n", (long long)port->HandleCount,
              (long long)port->PointerCount);
     if (client && object->MsgQueue.NonPagedPortQueue &&
-        !KdpIsListEmpty(port->Address + FIELD_OFFSET(LPCP_PORT_OBJECT, MsgQueue.ReceiveHead)))
+        (!KdpIsListEmpty(port->Address + FIELD_OFFSET(LPCP_PORT_OBJECT, MsgQueue.ReceiveHead)) ||
+         KdpForEachHandedMessage(port, NULL, NULL)))
         KdpPrintMessageList(port, FIELD_OFFSET(LPCP_PORT_OBJECT, MsgQueue.ReceiveHead), TRUE);
     KdpPrintMessageList(port, FIELD_OFFSET(LPCP_PORT_OBJECT, LpcDataInfoChainHead), FALSE);
     if (!client)
@@ -386,12 +434,27 @@ typedef struct _KD_MESSAGE_HOME {
     BOOLEAN Found;
 } KD_MESSAGE_HOME;
 
+static BOOLEAN KdpMatchHandedMessage(void *context, ULONG64 message)
+{
+    KD_ENTRY_SEARCH *search = context;
+
+    search->Found = message == search->Target;
+    return !search->Found;
+}
+
 static BOOLEAN KdpFindMessageOnPort(void *context, const KD_PORT *port)
 {
     KD_MESSAGE_HOME *home = context;
     const char *where = NULL;
+    KD_ENTRY_SEARCH handed = { home->Message, FALSE };
 
-    if (KdpPortListHas(port, FIELD_OFFSET(LPCP_PORT_OBJECT, MsgQueue.ReceiveHead),
+    // Handed to a receiver that has not run yet: in that queue as far as
+    // anyone looking is concerned (`!lpc port` lists it there).
+    if (port->Port.MsgQueue.NonPagedPortQueue)
+        KdpForEachHandedMessage(port, KdpMatchHandedMessage, &handed);
+    if (handed.Found)
+        where = "the message queue";
+    else if (KdpPortListHas(port, FIELD_OFFSET(LPCP_PORT_OBJECT, MsgQueue.ReceiveHead),
                        home->Message))
         where = "the message queue";
     else if (KdpPortListHas(port, FIELD_OFFSET(LPCP_PORT_OBJECT, LpcDataInfoChainHead),

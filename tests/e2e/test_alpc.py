@@ -55,7 +55,9 @@ def thread_hop(vm, thread, image):
     m = re.match(ALPC_LINE, rows[2])
     assert m, "no ALPC line after the wait: %s" % short(output)
     assert rows[3] == "Not impersonating", short(output)
-    assert re.match(r"Owning Process %s Image: %s$" % (HEX16, re.escape(image)), rows[4]), \
+    # Its process's DosDevices map, under the impersonation line as in the seeds.
+    assert re.match(r"DeviceMap %s$" % HEX16, rows[4]), short(output)
+    assert re.match(r"Owning Process %s Image: %s$" % (HEX16, re.escape(image)), rows[5]), \
         short(output)
     # The stack, innermost first, as the case studies show it.
     calls = [name for name in re.findall(r" nt!(\w+)\+0x[0-9a-f]+", output)]
@@ -178,7 +180,8 @@ def test_chain_client_to_server_to_second_server(vm):
     assert re.match(r"    %s Semaphore Limit 0x7fffffff$" % HEX16, rows[1]), short(output)
     assert re.match(r"    %s NotificationTimer$" % HEX16, rows[2]), short(output)
     assert rows[3] == "Not impersonating", short(output)
-    assert "Image: alpcdb.exe" in rows[4], short(output)
+    assert re.match(r"DeviceMap %s$" % HEX16, rows[4]), short(output)
+    assert "Image: alpcdb.exe" in rows[5], short(output)
     assert "ALPC Message" not in output
     assert re.search(r"nt!NtWaitForSingleObject\+0x", output), short(output)
 

@@ -220,7 +220,10 @@ def check_waiter(vm, name):
     # A System thread impersonates nobody: WinDbg's line for that, then its process.
     assert rows[1 + len(objects)] == "Not impersonating", \
         "%s: more wait lines than %d: %s" % (what, len(objects), short(output))
-    assert rows[2 + len(objects)].startswith("Owning Process"), \
+    # System's DosDevices map (the seeds' DeviceMap line), then the process.
+    assert re.match(r"DeviceMap %s$" % HEX16, rows[2 + len(objects)]), \
+        "%s: no DeviceMap line after the impersonation line: %s" % (what, short(output))
+    assert rows[3 + len(objects)].startswith("Owning Process"), \
         "%s: more wait lines than %d: %s" % (what, len(objects), short(output))
     current = check_common_fields(vm, output, what, process, "KdDemo" + name)
     field(output, r"^Priority 8 BasePriority 8 PriorityDecrement 0$", what)

@@ -102,18 +102,22 @@ KTEST(KdThreadSaysWhomItImpersonates)
     ETHREAD *self = PsGetCurrentThread();
 
     KtKdRunf("!thread %llx", KT_KD_ADDRESS(self));
-    KtKdExpect("\nNot impersonating\nOwning Process ");
+    KtKdExpect("\nNot impersonating\nDeviceMap %016llx\nOwning Process ",
+               KT_KD_ADDRESS(self->ThreadsProcess->DeviceMap));
     KT_EXPECT(!KtKdFind(KtKdOutput, "Impersonation token"));
     KT_EXPECT_EQ(SeCreateClientSecurity(self, &qos, FALSE, &context), STATUS_SUCCESS);
     KT_EXPECT_EQ(SeImpersonateClientEx(&context, self), STATUS_SUCCESS);
     KtKdRunf("!thread %llx", KT_KD_ADDRESS(self));
-    KtKdExpect("\nImpersonation token:  %016llx (Level Impersonation)\nOwning Process ",
-               KT_KD_ADDRESS(self->ImpersonationToken));
+    KtKdExpect("\nImpersonation token:  %016llx (Level Impersonation)\nDeviceMap %016llx\n"
+               "Owning Process ",
+               KT_KD_ADDRESS(self->ImpersonationToken),
+               KT_KD_ADDRESS(self->ThreadsProcess->DeviceMap));
     KT_EXPECT(!KtKdFind(KtKdOutput, "Not impersonating"));
     PsRevertToSelf();
     SeDeleteClientSecurity(&context);
     KtKdRunf("!thread %llx", KT_KD_ADDRESS(self));
-    KtKdExpect("\nNot impersonating\nOwning Process ");
+    KtKdExpect("\nNot impersonating\nDeviceMap %016llx\nOwning Process ",
+               KT_KD_ADDRESS(self->ThreadsProcess->DeviceMap));
 }
 
 // ---- The chain of demo=alpc ------------------------------------------------------------
@@ -282,9 +286,11 @@ KTEST(KdAlpcFollowsTheChainAndSaysWhenItsMessageIsFreed)
                "Waiting for reply to ALPC Message %016llx : queued at port %016llx : owned by "
                "process %016llx\n"
                "Not impersonating\n"
+               "DeviceMap %016llx\n"
                "Owning Process %016llx Image: alpcapp.exe\n",
                KT_KD_ADDRESS(&client->AlpcWaitSemaphore), KT_KD_ADDRESS(first),
                KT_KD_ADDRESS(port), KT_KD_ADDRESS(port->OwnerProcess),
+               KT_KD_ADDRESS(chain.Processes[KD_DEMO_ALPC_CLIENT]->DeviceMap),
                KT_KD_ADDRESS(chain.Processes[KD_DEMO_ALPC_CLIENT]));
     KT_EXPECT_EQ(port->OwnerProcess, chain.Processes[KD_DEMO_ALPC_SERVER]);
     {

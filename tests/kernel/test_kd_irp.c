@@ -200,7 +200,9 @@ KTEST(KdIrpFindAndThreadListFindTheIrpByItsThread)
 
         KtKdRunf("!thread %llx", KT_KD_ADDRESS(scene->Thread));
         KtKdExpect("IRP List:\n    %016llx: (0006,01f0) Flags: 00000884  Mdl: 00000000\n"
-                   "Not impersonating\nOwning Process", KT_KD_ADDRESS(scene->Irp));
+                   "Not impersonating\nDeviceMap %016llx\nOwning Process",
+                   KT_KD_ADDRESS(scene->Irp),
+                   KT_KD_ADDRESS(scene->Thread->ThreadsProcess->DeviceMap));
     } else {
         KtFail(__FILE__, __LINE__, "the IRP scene to be built");
     }

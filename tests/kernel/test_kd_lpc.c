@@ -291,8 +291,10 @@ KTEST(KdThreadShowsTheLpcWaitAndTheServersMessage)
                     "Waiting for reply to LPC MessageId 01561d96:\n"
                     "Current LPC port %016llx\n"
                     "Not impersonating\n"
+                    "DeviceMap %016llx\n"
                     "Owning Process",
-                    KT_ADDRESS(&client->LpcReplySemaphore), KT_ADDRESS(scene->Client));
+                    KT_ADDRESS(&client->LpcReplySemaphore), KT_ADDRESS(scene->Client),
+                    KT_ADDRESS(client->ThreadsProcess->DeviceMap));
         KtLpcRunf("!thread %llx", (ULONG64)scene->ServerThread);
         KtLpcExpect("WAIT: (Executive) KernelMode Non-Alertable\n");
         KtLpcExpect("LPC Server thread working on message Id 1561d95\n");
@@ -542,4 +544,88 @@ KTEST(KdProcessShowsItsLpcPorts)
                 "fffffa8000123460");
     KT_CHECK(!KtLpcFind(KtLpcOutput, "ExceptionPort"));
     ObDereferenceObject(process);
+}
+
+// ---- A message handed to a receiver that has not run yet -------------------------------
+
+typedef struct _KT_LPC_HANDED {
+    LPCP_PORT_OBJECT *Port;
+    NTSTATUS Status;
+} KT_LPC_HANDED;
+
+static KT_LPC_HANDED KtLpcHanded;
+
+static void KtLpcHandedReceiver(void *context)
+{
+    union {
+        PORT_MESSAGE h;
+        UCHAR Bytes[LPCP_MAX_MESSAGE_LENGTH];
+    } buffer;
+    KT_LPC_HANDED *handed = context;
+    void *portContext;
+
+    handed->Status = LpcpReceive(handed->Port, KernelMode, NULL, &buffer.h, &portContext);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+// LPC's direct handoff leaves a message sent to a waiting receiver in that
+// receiver's LpcHandoffMessage, never queued, until it runs. `!lpc port`
+// and `!lpc message` still find it in the port's queue, where NT's would be
+// (they once said "The message queue is empty").
+KTEST(KdLpcFindsAMessageHandedToAReceiverNotYetRunning)
+{
+    KT_LPC_HANDED *handed = &KtLpcHanded;
+    struct {
+        PORT_MESSAGE h;
+        ULONG Data[2];
+    } datagram;
+    ETHREAD *receiver;
+    LPCP_MESSAGE *message;
+
+    memset(handed, 0, sizeof(*handed));
+    KT_EXPECT_EQ(LpcpCreatePort(0, sizeof(datagram), FALSE, &handed->Port), STATUS_SUCCESS);
+    // Below this thread's priority: a plain wait, handed to, that cannot run
+    // before this thread waits.
+    receiver = KtStartThread(KtLpcHandedReceiver, handed,
+                             PsGetCurrentThread()->Tcb.Priority - 2);
+    KT_EXPECT(receiver != NULL);
+    for (int i = 0; i < 100; i++) {
+        if (receiver->Tcb.State == Waiting && receiver->Tcb.WaitReason == WrLpcReceive)
+            break;
+        KtSleep(10);
+    }
+    KT_EXPECT(receiver->Tcb.State == Waiting && receiver->Tcb.WaitReason == WrLpcReceive);
+    memset(&datagram, 0, sizeof(datagram));
+    datagram.h.u1.s1.DataLength = sizeof(datagram.Data);
+    datagram.h.u1.s1.TotalLength = sizeof(datagram);
+    datagram.Data[0] = 0x4242;
+    KT_EXPECT_EQ(LpcRequestPort(handed->Port, &datagram.h), STATUS_SUCCESS);
+    message = receiver->LpcHandoffMessage;
+    KT_CHECK(message != NULL && IsListEmpty(&handed->Port->MsgQueue.ReceiveHead));
+    if (message) {
+        KtLpcRunf("!lpc port %llx", (ULONG64)handed->Port);
+        KtLpcExpect("    Semaphore state 0 (0x0)\n"
+                    "        Messages in queue:\n"
+                    "        0000 %016llx - Busy  Id=%08x  From: ",
+                    KT_ADDRESS(message), message->Request.MessageId);
+        KtLpcExpect("                   Data: 00004242 00000000\n"
+                    "    The message queue contains 1 messages\n");
+        KT_CHECK(!KtLpcFind(KtLpcOutput, "The message queue is empty"));
+        KtLpcRun("!lpc message");
+        KtLpcExpect(" %016llx - Busy  Id=%08x", KT_ADDRESS(message),
+                    message->Request.MessageId);
+        KtLpcExpect("        In the message queue of port %016llx\n",
+                    KT_ADDRESS(handed->Port));
+        KtLpcRun("!lpc PoolSearch");
+        KtLpcRunf("!lpc message %llx", message->Request.MessageId);
+        KtLpcExpect("        In the message queue of port %016llx\n",
+                    KT_ADDRESS(handed->Port));
+        KtLpcRun("!lpc PoolSearch");
+        KtLpcExpect("LPC pool search is now OFF");
+    }
+    // Still handed, not taken: the debugger only looked.
+    KT_CHECK(receiver->LpcHandoffMessage == message);
+    KT_EXPECT(KtJoinThread(receiver));
+    KT_EXPECT_EQ(handed->Status, STATUS_SUCCESS);
+    ObDereferenceObject(handed->Port);
 }
