@@ -113,7 +113,7 @@ ISO := $(BUILD)/sleuth.iso
 QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
 
 .PHONY: all kernel iso usb run run-vga run-uefi gdb test test-host test-kernel test-e2e \
-        bench bench-phases fuzz deps clean help
+        bench bench-phases stress fuzz deps clean help
 
 all: $(ELF) $(ISO)
 
@@ -125,6 +125,7 @@ help:
 	@echo "make test       every test: host units, in-kernel, end-to-end (BIOS and UEFI)"
 	@echo "make bench      benchmarks"
 	@echo "make bench-phases  where the LPC benchmarks' instructions go, phase by phase"
+	@echo "make stress        the long load runs without -icount (64 ALPC clients x 100,000)"
 	@echo "make fuzz       a fuzzing campaign: SEED=1 SECS=60 SEEDS=1 (docs/fuzzing.md)"
 	@echo "make usb        $(BUILD)/sleuth.img, a raw image to dd onto a USB stick"
 	@echo "make deps       install the Debian packages the build needs"
@@ -329,6 +330,10 @@ test: deps
 
 bench: deps $(ISO)
 	@$(PYTHON) tools/bench.py --iso $(ISO)
+
+# The long load runs (no -icount): 64 ALPC clients x 100,000 requests.
+stress: deps $(ISO)
+	@$(PYTHON) tools/bench.py --iso $(ISO) --stress
 
 # A kernel with the phase probes, in its own build directory.
 bench-phases: deps

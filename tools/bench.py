@@ -21,6 +21,11 @@ A benchmark that fails (a "BENCH error" or "ubench:" line, no "BENCH DONE",
 a figure missing that the kernel always prints) makes the run fail: a
 "bench.py: FAILED" line says which, and the exit status is 1.
 
+--stress (make stress) is no benchmark: one BIOS boot with `stress`, TCG
+without -icount, that runs the long load tests the benchmarks leave out
+(talpcstress's 64 clients x 100,000 ALPC requests, nothing lost) and
+prints their result and the wall time.
+
 --phases (make bench-phases, on a kernel built with PHASES=1) boots once
 under BIOS and prints, for each LPC benchmark, where its instructions go:
 every edge between two probes taken at least once a round, with the
@@ -98,11 +103,11 @@ def first_entry_at_once(cfg, command_line):
     return header + "set timeout=0\nset default=0\n\n" + entry + "\n"
 
 
-def boot_once(iso, firmware, name, until, timeout):
+def boot_once(iso, firmware, name, until, timeout, extra_args=ICOUNT):
     """Boots (no menu keys), waits for `until`; returns (all the output, the
     wall-clock seconds from QEMU's start)."""
     vm = SleuthVM(iso, uefi=firmware == "uefi", menu_entry=None, accel="tcg",
-                  extra_args=ICOUNT, name=name,
+                  extra_args=extra_args, name=name,
                   log_dir=LOG_DIR)
     try:
         vm.start()
@@ -195,6 +200,32 @@ def print_phases(output):
             print("  %-22s -> %-22s %8s  (%s times)" % (source, target, per_round, count))
 
 
+STRESS_TIMEOUT = 6 * 3600
+
+
+def run_stress(iso, workdir):
+    """make stress: one BIOS boot with `stress`, TCG without -icount (the
+    long load runs: talpcstress's 64 clients x 100,000 requests, nothing
+    lost). Prints the kernel's STRESS lines and the wall time; 0 if passed."""
+    image = bench_iso(iso, workdir, "stress", "stress")
+    print("make stress: one BIOS boot, TCG without -icount (hours at most)", flush=True)
+    try:
+        output, wall = boot_once(image, "bios", "stress-bios", re.compile(r"STRESS DONE"),
+                                 STRESS_TIMEOUT, extra_args=[])
+    except SleuthVMError as e:
+        print("stress: FAILED: %s" % e)
+        return 1
+    lines = re.findall(r"^(?:STRESS .*|talpcstress.*)$", output, re.M)
+    for line in lines:
+        print("  " + line.strip())
+    print("wall time: %.1f s" % wall)
+    passed = any(re.match(r"STRESS \S+ passed", line) for line in lines)
+    if not passed or any("error" in line or "FAILED" in line for line in lines):
+        print("stress: FAILED")
+        return 1
+    return 0
+
+
 def fmt(value, unit):
     if unit == "s":
         return "%.2f s" % value
@@ -215,6 +246,8 @@ def main():
     parser.add_argument("-k", dest="pattern", help="only benchmarks whose name contains this")
     parser.add_argument("--phases", action="store_true",
                         help="a PHASES=1 kernel: one BIOS boot, the LPC phase tables")
+    parser.add_argument("--stress", action="store_true",
+                        help="make stress: the long load runs, one BIOS boot, no -icount")
     args = parser.parse_args()
     if args.phases:
         args.runs, args.firmware, args.pattern = 1, ["bios"], "in-kernel"
@@ -226,6 +259,8 @@ def main():
     global LOG_DIR
     LOG_DIR = os.path.join(os.path.dirname(os.path.abspath(args.iso)), "test-logs")
     os.makedirs(workdir, exist_ok=True)
+    if args.stress:
+        sys.exit(run_stress(args.iso, workdir))
 
     benchmarks = [BootToPrompt(workdir)]
     kernel = InKernel(workdir)

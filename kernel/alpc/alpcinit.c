@@ -130,12 +130,53 @@ ULONG AlpcpQueryMessageCount(void)
     return count;
 }
 
+void AlpcpRemoveMessageIdLocked(KALPC_MESSAGE *message)
+{
+    if (message->UniqueTableEntry)
+        AlpcpRemoveMessageId(message);
+}
+
+// Small messages (the usual request and reply) take a block of one size,
+// so that a thread can keep the last one it freed for the next it sends:
+// a round trip then takes no pool at all (each side frees the message it
+// received and captures the next in the same block). Only threads of user
+// processes keep one: they all end in PspExitThread, whose AlpcExitThread
+// gives it back (the system's threads may never end, and the tests count
+// pool). ExtensionBufferSize stays the message's own size (the quota).
+#define ALPCP_SMALL_MESSAGE_LENGTH 256
+#define ALPCP_SMALL_BLOCK_SIZE \
+    (FIELD_OFFSET(KALPC_MESSAGE, PortMessage) + ALPCP_SMALL_MESSAGE_LENGTH)
+
+static BOOLEAN AlpcpThreadMayCache(ETHREAD *thread)
+{
+    return thread->ThreadsProcess != PsInitialSystemProcess && !thread->TerminationQueued;
+}
+
+void AlpcExitThread(ETHREAD *thread)
+{
+    void *cached = thread->AlpcCachedMessage;
+
+    thread->AlpcCachedMessage = NULL;
+    if (cached)
+        ExFreePoolWithTag(cached, ALPC_MESSAGE_TAG);
+}
+
 KALPC_MESSAGE *AlpcpAllocateMessage(ULONG totalLength)
 {
     SIZE_T size = FIELD_OFFSET(KALPC_MESSAGE, PortMessage) +
                   (totalLength < sizeof(PORT_MESSAGE) ? sizeof(PORT_MESSAGE) : totalLength);
-    KALPC_MESSAGE *message = ExAllocatePoolWithTag(NonPagedPool, size, ALPC_MESSAGE_TAG);
+    ETHREAD *thread = PsGetCurrentThread();
+    KALPC_MESSAGE *message;
 
+    if (size <= ALPCP_SMALL_BLOCK_SIZE) {
+        message = thread->AlpcCachedMessage;
+        thread->AlpcCachedMessage = NULL;
+        if (!message)
+            message = ExAllocatePoolWithTag(NonPagedPool, ALPCP_SMALL_BLOCK_SIZE,
+                                            ALPC_MESSAGE_TAG);
+    } else {
+        message = ExAllocatePoolWithTag(NonPagedPool, size, ALPC_MESSAGE_TAG);
+    }
     if (!message)
         return NULL;
     memset(message, 0, sizeof(*message));
@@ -151,6 +192,7 @@ void AlpcpFreeMessage(KALPC_MESSAGE *message)
 {
     ALPC_PORT *ownerPort = message->u1.s1.OwnerPortReference ? message->OwnerPort : NULL;
     ETHREAD *serverThread = message->ServerThread;
+    ETHREAD *thread;
     KIRQL oldIrql;
 
     if (message->UniqueTableEntry) {
@@ -160,7 +202,12 @@ void AlpcpFreeMessage(KALPC_MESSAGE *message)
     }
     // alpcx: its security data and view.
     AlpcpReleaseMessageAttributes(message);
-    ExFreePoolWithTag(message, ALPC_MESSAGE_TAG);
+    thread = PsGetCurrentThread();
+    if (message->ExtensionBufferSize <= ALPCP_SMALL_BLOCK_SIZE && !thread->AlpcCachedMessage &&
+        AlpcpThreadMayCache(thread))
+        thread->AlpcCachedMessage = message;
+    else
+        ExFreePoolWithTag(message, ALPC_MESSAGE_TAG);
     if (serverThread)
         ObDereferenceObject(serverThread);
     if (ownerPort)

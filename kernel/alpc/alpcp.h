@@ -176,6 +176,9 @@ extern OBJECT_TYPE *AlpcPortObjectType;
 
 // Boot: the `ALPC Port` type and the message table.
 void AlpcInitSystem(void);
+// A thread's end (PspExitThread, after TerminationQueued): the message
+// block it kept for its next message goes back to pool.
+void AlpcExitThread(ETHREAD *thread);
 
 // ---- Internals shared by kernel/alpc's files ------------------------------------
 //
@@ -220,8 +223,12 @@ static inline ULONG AlpcpMessageType(const PORT_MESSAGE *message)
 // zeroed header, DataSystemVa set, no id yet. NULL when pool is short.
 KALPC_MESSAGE *AlpcpAllocateMessage(ULONG totalLength);
 // Frees a block (no lock held, PASSIVE_LEVEL): its id leaves the table,
-// its OwnerPort and ServerThread references go.
+// its OwnerPort and ServerThread references go. A small block may stay
+// with the current thread for its next AlpcpAllocateMessage.
 void AlpcpFreeMessage(KALPC_MESSAGE *message);
+// A message's id leaves the table under the lock the caller holds, so
+// that AlpcpFreeMessage need not take it again (a no-op without an id).
+void AlpcpRemoveMessageIdLocked(KALPC_MESSAGE *message);
 void AlpcpFreeMessageList(LIST_ENTRY *list);
 // The message table (lock held): an id for a message (STATUS_NO_MEMORY when
 // the table cannot grow), and the message an id names (NULL: none).

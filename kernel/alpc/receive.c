@@ -145,8 +145,13 @@ static NTSTATUS AlpcpWaitForMessage(ALPC_PORT *port, ETHREAD *thread, BOOLEAN al
     InsertTailList(&port->WaitQueue, &thread->AlpcWaitListEntry);
     port->WaitQueueLength++;
     AlpcpReleaseLock(oldIrql);
-    status = KeWaitForSingleObject(&thread->AlpcWaitSemaphore, WrLpcReceive, UserMode,
-                                   alertable, timeout);
+    // A plain wait (no timeout, not alertable: a server's usual receive)
+    // takes the short path LPC's receive takes, none of KiWait's steps.
+    if (!timeout && !alertable)
+        status = KiWaitForSingleObjectPlain(&thread->AlpcWaitSemaphore, WrLpcReceive, UserMode);
+    else
+        status = KeWaitForSingleObject(&thread->AlpcWaitSemaphore, WrLpcReceive, UserMode,
+                                       alertable, timeout);
     oldIrql = AlpcpAcquireLock();
     if (!IsListEmpty(&thread->AlpcWaitListEntry)) {
         // Nobody woke it: a timeout, an alert or termination.

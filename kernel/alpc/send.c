@@ -438,6 +438,7 @@ static NTSTATUS AlpcpReplyMessage(ALPC_PORT *port, ULONG flags, PORT_MESSAGE *se
         // Its sender gave up: the answer has nobody to go to.
         RemoveEntryList(&request->Entry);
         receivePort->CanceledQueueLength--;
+        AlpcpRemoveMessageIdLocked(request);
         InsertTailList(&freeList, &request->Entry);
         status = STATUS_SUCCESS;
     } else {
@@ -454,6 +455,8 @@ static NTSTATUS AlpcpReplyMessage(ALPC_PORT *port, ULONG flags, PORT_MESSAGE *se
             request->WaitingThread = NULL;
             reply = NULL;
         }
+        // Its id goes now, under the lock held: no second round trip.
+        AlpcpRemoveMessageIdLocked(request);
         InsertTailList(&freeList, &request->Entry);
         status = STATUS_SUCCESS;
     }

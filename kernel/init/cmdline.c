@@ -173,6 +173,8 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
             options->NoInitialBreak = TRUE;
         } else if (KipWordEquals(word, length, "bench")) {
             options->RunBenchmarks = TRUE;
+        } else if (KipWordEquals(word, length, "stress")) {
+            options->RunStress = TRUE;
         } else if (!options->Unknown[0]) {
             size_t copy = length < sizeof(options->Unknown) - 1 ? length
                                                                : sizeof(options->Unknown) - 1;

@@ -26,6 +26,7 @@ typedef struct _KBOOT_OPTIONS {
     ULONG TestCount;
     char Tests[KCMDLINE_MAX_TESTS][KCMDLINE_NAME_LENGTH];
     BOOLEAN RunBenchmarks;        // bench
+    BOOLEAN RunStress;            // stress: the long load tests (make stress)
     KBOOT_DEMO Demo;              // demo=waits|hang|exqueue|io|alpc (default none)
     char Run[KCMDLINE_NAME_LENGTH]; // run=A,B: init starts A.exe and B.exe (default none)
     BOOLEAN RunFuzz;              // fuzz=SEED,SECS: a fuzzing campaign (docs/fuzzing.md)

@@ -170,6 +170,10 @@ static void Phase1Initialization(void *context)
         KtRunBenchmarks();
         return;
     }
+    if (KeBootOptions.RunStress) {
+        KtRunStress();                  // exits the emulator
+        return;
+    }
     if (KeBootOptions.RunFuzz) {
         KtRunFuzz(&KeBootOptions);      // exits the emulator, or drops to the shell
         return;

@@ -14,6 +14,7 @@
 #include "mm/mm.h"
 #include "ex/ex.h"
 #include "lpc/lpcp.h"
+#include "alpc/alpcp.h"
 #include "se/se.h"
 #include "io/io.h"
 #include "arch/x86_64/x86.h"
@@ -82,6 +83,7 @@ void PspExitThread(NTSTATUS exitStatus)
     // LPC: LPC_CLIENT_DIED to its termination ports, then out of any wait.
     LpcSendClientDiedMessages(thread);
     LpcExitThread(thread);
+    AlpcExitThread(thread);
     // Its I/O is cancelled and waited for: an IRP refers to its buffers.
     IoCancelThreadIo(thread);
     thread->ExitStatus = exitStatus;

@@ -148,6 +148,10 @@ typedef struct _ETHREAD {
     // Sleuth's own: why a waiter was woken without an answer
     // (STATUS_PORT_DISCONNECTED, STATUS_REQUEST_CANCELED...).
     NTSTATUS AlpcWaitStatus;
+    // A small KALPC_MESSAGE block kept for the thread's next message
+    // (kernel/alpc, alpcinit.c), freed by AlpcExitThread. Only the thread
+    // itself reads or writes it.
+    void *AlpcCachedMessage;
 } ETHREAD;
 
 extern OBJECT_TYPE *PsProcessType;

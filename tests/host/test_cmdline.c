@@ -184,6 +184,14 @@ TEST(BenchRunsTheBenchmarks)
     EXPECT(Options.RunBenchmarks);
 }
 
+TEST(StressRunsTheLoadTests)
+{
+    EXPECT(Parse("stress"));
+    EXPECT(Options.RunStress && !Options.RunBenchmarks);
+    EXPECT(Parse("stressx"));
+    EXPECT(!Options.RunStress);
+}
+
 TEST(FlagsMatchWholeWordsOnly)
 {
     EXPECT(Parse("nobreakx benchmark"));

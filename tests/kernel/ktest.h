@@ -37,5 +37,7 @@ BOOLEAN KtFailed(void);
 
 void KtRunTests(const KBOOT_OPTIONS *options);
 void KtRunBenchmarks(void);
+// `stress` on the command line (make stress): the long load runs, no -icount.
+void KtRunStress(void);
 // fuzz=SEED,SECS: tests/kernel/test_fuzz.c.
 void KtRunFuzz(const KBOOT_OPTIONS *options);
