@@ -146,12 +146,9 @@ static NTSTATUS AlpcpWaitForMessage(ALPC_PORT *port, ETHREAD *thread, BOOLEAN al
     port->WaitQueueLength++;
     AlpcpReleaseLock(oldIrql);
     // A plain wait (no timeout, not alertable: a server's usual receive)
-    // takes the short path LPC's receive takes, none of KiWait's steps.
-    if (!timeout && !alertable)
-        status = KiWaitForSingleObjectPlain(&thread->AlpcWaitSemaphore, WrLpcReceive, UserMode);
-    else
-        status = KeWaitForSingleObject(&thread->AlpcWaitSemaphore, WrLpcReceive, UserMode,
-                                       alertable, timeout);
+    // takes KeWaitForSingleObject's short path, none of KiWait's steps.
+    status = KeWaitForSingleObject(&thread->AlpcWaitSemaphore, WrLpcReceive, UserMode,
+                                   alertable, timeout);
     oldIrql = AlpcpAcquireLock();
     if (!IsListEmpty(&thread->AlpcWaitListEntry)) {
         // Nobody woke it: a timeout, an alert or termination.

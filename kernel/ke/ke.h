@@ -554,16 +554,6 @@ LONG KeReadStateQueue(KQUEUE *queue);
 NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason,
                                KPROCESSOR_MODE waitMode, BOOLEAN alertable,
                                LARGE_INTEGER *timeout);
-// KeWaitForSingleObject (not alertable) for a wait that may follow a
-// release with Wait=TRUE (LPC's): a plain wait then blocks and switches to
-// the thread standing by without the general path's steps.
-NTSTATUS KiWaitForSingleObjectNext(void *object, KWAIT_REASON waitReason,
-                                   KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout);
-// The same with no timeout, for a wait that may follow no release (a
-// receive that replied nothing): a plain wait on a semaphore then takes a
-// count at once, or blocks in a few stores, without the general path.
-NTSTATUS KiWaitForSingleObjectPlain(void *object, KWAIT_REASON waitReason,
-                                    KPROCESSOR_MODE waitMode);
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,
                                   KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
                                   BOOLEAN alertable, LARGE_INTEGER *timeout,

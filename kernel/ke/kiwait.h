@@ -1,7 +1,7 @@
-// The short paths of the waits that follow a release with Wait=TRUE
-// (wait.c's KiWaitForSingleObjectNext), in line for the callers whose
-// round trip they are (LPC's two handoffs): no call frame between the
-// caller and the switch.
+// The short paths of a plain wait, in line in KeWaitForSingleObject (wait.c):
+// the wait that follows a release with Wait=TRUE (LPC's two handoffs) and
+// the block itself, with no call frame between KeWaitForSingleObject and
+// the switch.
 #pragma once
 
 #include "ke/ke.h"
@@ -60,20 +60,4 @@ KiWaitForHandoff(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitRe
         return STATUS_PENDING;
     thread->WaitNext = FALSE;
     return KiBlockPlainWait(object, thread, waitReason, waitMode, oldIrql);
-}
-
-// KiWaitForSingleObjectNext in line (ke.h says what it does).
-static inline __attribute__((always_inline)) NTSTATUS
-KiWaitForSingleObjectNextInline(void *object, KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
-                                LARGE_INTEGER *timeout)
-{
-    KTHREAD *thread = KeGetCurrentThread();
-
-    if (thread->WaitNext && !timeout) {
-        NTSTATUS status = KiWaitForHandoff(object, thread, waitReason, waitMode);
-
-        if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
-            return status;
-    }
-    return KeWaitForSingleObject(object, waitReason, waitMode, FALSE, timeout);
 }

@@ -352,7 +352,7 @@ LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG
 // key, whatever happens before it runs), else NULL (nobody waited, or the
 // count went the general way). Returns holding the dispatcher lock, the
 // caller marked WaitNext: it hands the waiter what goes with the count,
-// releases its own lock and waits at once (KiWaitForSingleObjectNext).
+// releases its own lock and waits at once (KeWaitForSingleObject).
 KTHREAD *KiReleaseSemaphoreToWaiter(KSEMAPHORE *semaphore, KPRIORITY increment, KIRQL waitIrql)
 {
     KTHREAD *thread = KeGetCurrentThread();

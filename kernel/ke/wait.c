@@ -343,29 +343,23 @@ NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR
 {
     DISPATCHER_HEADER *header = object;
     KTHREAD *thread = KeGetCurrentThread();
-
-    return KiWait(1, &header, WaitAny, waitReason, waitMode, alertable, timeout,
-                  thread->WaitBlock);
-}
-
-NTSTATUS KiWaitForSingleObjectNext(void *object, KWAIT_REASON waitReason,
-                                   KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout)
-{
-    return KiWaitForSingleObjectNextInline(object, waitReason, waitMode, timeout);
-}
-
-NTSTATUS KiWaitForSingleObjectPlain(void *object, KWAIT_REASON waitReason,
-                                    KPROCESSOR_MODE waitMode)
-{
-    KTHREAD *thread = KeGetCurrentThread();
     NTSTATUS status;
 
-    if (thread->WaitNext)
-        return KiWaitForSingleObjectNext(object, waitReason, waitMode, NULL);
-    status = KiWaitForSemaphorePlain(object, thread, waitReason, waitMode);
-    if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
-        return status;
-    return KeWaitForSingleObject(object, waitReason, waitMode, FALSE, NULL);
+    // A plain wait (no timeout, not alertable) first tries the short paths:
+    // after a release with Wait=TRUE (LPC's handoffs) it blocks and switches
+    // to the thread standing by; with no release before it, a semaphore's
+    // count is taken at once or the thread blocks in a few stores. They are
+    // here, not in line in their callers, so that every waiting thread's
+    // stack reads KiSwapThread <- KeWaitForSingleObject <- the service, as
+    // the case studies' stacks do. STATUS_PENDING: not such a wait.
+    if (!alertable && !timeout) {
+        status = thread->WaitNext ? KiWaitForHandoff(header, thread, waitReason, waitMode)
+                                  : KiWaitForSemaphorePlain(header, thread, waitReason, waitMode);
+        if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
+            return status;
+    }
+    return KiWait(1, &header, WaitAny, waitReason, waitMode, alertable, timeout,
+                  thread->WaitBlock);
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,

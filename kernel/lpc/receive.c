@@ -47,14 +47,10 @@ LpcpReceiveFrom(LPCP_PORT_OBJECT *receivePort, KPROCESSOR_MODE waitMode, LARGE_I
     KIRQL oldIrql;
 
     KE_PHASE(KiPhaseLpcReceiveWait);
-    // After a reply handed off (LpcpReplyWaitNext), or none, the plain
-    // wait's own path (KeWaitForSingleObject's when there is a timeout).
-    if (timeout || thread->Tcb.WaitNext)
-        status = KiWaitForSingleObjectNextInline(receivePort->MsgQueue.Semaphore, WrLpcReceive,
-                                                 waitMode, timeout);
-    else
-        status = KiWaitForSingleObjectPlain(receivePort->MsgQueue.Semaphore, WrLpcReceive,
-                                            waitMode);
+    // After a reply handed off (LpcpReplyWaitNext) or none, a plain wait
+    // takes KeWaitForSingleObject's short paths.
+    status = KeWaitForSingleObject(receivePort->MsgQueue.Semaphore, WrLpcReceive, waitMode,
+                                   FALSE, timeout);
     KE_PHASE(KiPhaseLpcReceiveWoken);
     if (status != STATUS_SUCCESS)
         return status;                          // STATUS_TIMEOUT, STATUS_USER_APC

@@ -228,8 +228,8 @@ LpcpWaitForReplyInline(LPCP_PORT_OBJECT *queuePort, BOOLEAN queueReferenced, ULO
     NTSTATUS status;
 
     KE_PHASE(KiPhaseLpcReplyWait);
-    status = KiWaitForSingleObjectNextInline(&thread->LpcReplySemaphore, WrLpcReply, waitMode,
-                                             NULL);
+    status = KeWaitForSingleObject(&thread->LpcReplySemaphore, WrLpcReply, waitMode, FALSE,
+                                   NULL);
     KE_PHASE(KiPhaseLpcReplyWoken);
     if (status == STATUS_SUCCESS) {
         // Woken by a reply (the common case), read without LpcpLock: the

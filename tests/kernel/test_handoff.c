@@ -201,8 +201,8 @@ KTEST(ReleaseUnlockAtDispatchLevelRunsTheWaiterWhenTheIrqlComesDown)
     KtJoinThread(waiter);
 }
 
-// The releaser's wait after the handoff (KiWaitForSingleObjectNext, LPC's)
-// woken for a kernel APC runs the APC and waits on: the APC does not end
+// The releaser's wait after the handoff (KeWaitForSingleObject's short
+// path, LPC's) woken for a kernel APC runs the APC and waits on: the APC does not end
 // the wait.
 typedef struct _KT_HANDOFF_APC {
     KT_HANDOFF Handoff;
@@ -246,7 +246,7 @@ KTEST(ReleaseWithWaitThenAKernelApcInTheWaitRunsItAndWaitsOn)
         KT_EXPECT(FALSE);
     }
     KeReleaseSemaphore(&handoff->Go, 1, 1, TRUE);
-    status = KiWaitForSingleObjectNext(&handoff->Back, Executive, KernelMode, NULL);
+    status = KeWaitForSingleObject(&handoff->Back, Executive, KernelMode, FALSE, NULL);
     KT_CHECK_EQ(status, STATUS_WAIT_0);
     KT_CHECK_EQ(handoff->Ran, 1);
     KT_CHECK_EQ(handoffApc.ApcRanWhileWaiting, 1);
@@ -262,15 +262,15 @@ KTEST(WaitNextWithoutAHandoffIsAnOrdinaryWait)
     LARGE_INTEGER zero = {.QuadPart = 0};
 
     KeInitializeSemaphore(&semaphore, 1, 1);
-    KT_EXPECT_EQ(KiWaitForSingleObjectNext(&semaphore, Executive, KernelMode, NULL),
+    KT_EXPECT_EQ(KeWaitForSingleObject(&semaphore, Executive, KernelMode, FALSE, NULL),
                  STATUS_WAIT_0);
     KT_EXPECT_EQ(KeReadStateSemaphore(&semaphore), 0);
-    KT_EXPECT_EQ(KiWaitForSingleObjectNext(&semaphore, Executive, KernelMode, &zero),
+    KT_EXPECT_EQ(KeWaitForSingleObject(&semaphore, Executive, KernelMode, FALSE, &zero),
                  STATUS_TIMEOUT);
 }
 
-// A plain wait with no release before it (KiWaitForSingleObjectPlain, LPC's
-// receive that replied nothing): a count there is taken at once; none
+// A plain wait with no release before it (KeWaitForSingleObject's short
+// path, LPC's receive that replied nothing): a count there is taken at once; none
 // blocks, and a release wakes it; a wait of another kind (an event) goes
 // the general way, with the same results.
 static KSEMAPHORE KtPlainSemaphore;
@@ -286,20 +286,20 @@ KTEST(PlainWaitTakesACountOrBlocksUntilARelease)
     ETHREAD *releaser;
 
     KeInitializeSemaphore(&KtPlainSemaphore, 2, 2);
-    KT_EXPECT_EQ(KiWaitForSingleObjectPlain(&KtPlainSemaphore, Executive, KernelMode),
+    KT_EXPECT_EQ(KeWaitForSingleObject(&KtPlainSemaphore, Executive, KernelMode, FALSE, NULL),
                  STATUS_WAIT_0);
-    KT_EXPECT_EQ(KiWaitForSingleObjectPlain(&KtPlainSemaphore, Executive, KernelMode),
+    KT_EXPECT_EQ(KeWaitForSingleObject(&KtPlainSemaphore, Executive, KernelMode, FALSE, NULL),
                  STATUS_WAIT_0);
     KT_EXPECT_EQ(KeReadStateSemaphore(&KtPlainSemaphore), 0);
     // Below this thread: it runs only once this thread has blocked.
     releaser = KtStartThread(KtPlainReleaser, &KtPlainSemaphore,
                              PsGetCurrentThread()->Tcb.Priority - 1);
     KT_EXPECT(releaser != NULL);
-    KT_EXPECT_EQ(KiWaitForSingleObjectPlain(&KtPlainSemaphore, Executive, KernelMode),
+    KT_EXPECT_EQ(KeWaitForSingleObject(&KtPlainSemaphore, Executive, KernelMode, FALSE, NULL),
                  STATUS_WAIT_0);
     KT_EXPECT_EQ(KeReadStateSemaphore(&KtPlainSemaphore), 0);
     KT_EXPECT(KtJoinThread(releaser));
     KeInitializeEvent(&event, SynchronizationEvent, TRUE);
-    KT_EXPECT_EQ(KiWaitForSingleObjectPlain(&event, Executive, KernelMode), STATUS_WAIT_0);
+    KT_EXPECT_EQ(KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL), STATUS_WAIT_0);
     KT_EXPECT_EQ(KeReadStateEvent(&event), 0);
 }

@@ -180,7 +180,8 @@ static BOOLEAN KtFsStackReads(char sites[][96], ULONG count, const char *const *
 KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
 {
     static const char *const frames[] = {
-        "nt!LpcRequestWaitReplyPort", "KSecDD!EfspDecryptFek", "KSecDD!EfsDecryptFek",
+        "nt!KeWaitForSingleObject", "nt!LpcRequestWaitReplyPort", "KSecDD!EfspDecryptFek",
+        "KSecDD!EfsDecryptFek",
         "ramfs!RamFsEfsPostCreate", "ramfs!RamFsFsdCreate",
         "fltMgr!FltpLegacyProcessingAfterPreCallbacksCompleted", "fltMgr!FltpCreate",
         "nt!IopParseDevice", "nt!NtCreateFile",
