@@ -67,7 +67,12 @@ def test_client_thread_waits_for_the_reply(vm):
     port = re.search(r"^Current LPC port (%s)$" % HEX16, output, re.M)
     assert port, output
     assert "Image: lpcdemo.exe" in output
-    assert re.search(r"nt!NtRequestWaitReplyPort\+0x", output), output
+    # As the case studies' waiting threads read: the wait itself, then the
+    # LPC service, nothing in line between them.
+    calls = re.findall(r" nt!(\w+)\+0x[0-9a-f]+", output)
+    assert "KiSwapThread" in calls, output
+    at = calls.index("KiSwapThread")
+    assert calls[at + 1:at + 3] == ["KeWaitForSingleObject", "NtRequestWaitReplyPort"], calls
     assert re.search(r"nt!KiSystemCall64\+0x[0-9a-f]+ \(TrapFrame @ ", output), output
 
 
