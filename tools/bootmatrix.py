@@ -30,7 +30,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sleuthvm import PROMPT, SleuthVM, SleuthVMError, qemu_command  # noqa: E402
+from sleuthvm import (PROMPT, SleuthVM, SleuthVMError, choose_accel,  # noqa: E402
+                      qemu_command)
 
 MACHINES = ("pc", "q35")
 MEMORY = ("64M", "128M", "512M", "4G", "16G")
@@ -75,7 +76,6 @@ class MatrixVM(SleuthVM):
     def command_line(self):
         machine, memory, smp, firmware, medium = self.cell
         if self.accel is None:
-            from sleuthvm import choose_accel
             self.accel, _ = choose_accel(self.iso, log_dir=self.log_dir)
         extra = ["-M", machine, "-smp", str(smp)]
         cmd = qemu_command(self.iso, self.accel, uefi=self.uefi, disk=False,
