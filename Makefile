@@ -112,7 +112,7 @@ USER_IMG := $(BUILD)/user.img
 ISO := $(BUILD)/sleuth.iso
 QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
 
-.PHONY: all kernel iso usb run run-vga run-uefi gdb test test-host test-kernel test-e2e \
+.PHONY: matrix all kernel iso usb run run-vga run-uefi gdb test test-host test-kernel test-e2e \
         bench bench-phases stress fuzz deps clean help
 
 all: $(ELF) $(ISO)
@@ -123,6 +123,7 @@ help:
 	@echo "make run-uefi   boot through OVMF (UEFI), serial console on this terminal"
 	@echo "make gdb        boot and wait for GDB on localhost:1234"
 	@echo "make test       every test: host units, in-kernel, end-to-end (BIOS and UEFI)"
+	@echo "make matrix     the boot matrix: pc/q35, 64M-16G, -smp 1-8, BIOS/UEFI, CD/USB"
 	@echo "make bench      benchmarks"
 	@echo "make bench-phases  where the LPC benchmarks' instructions go, phase by phase"
 	@echo "make stress        the long load runs without -icount (64 ALPC clients x 100,000)"
@@ -327,6 +328,11 @@ gdb: deps $(ISO)
 
 test: deps
 	@$(PYTHON) tools/runtests.py --build $(BUILD)
+
+# The boot matrix (issue 17, docs/booting.md): 240 boots, two at a time;
+# MATRIX_ARGS="-k q35-64M" picks cells, "-j 4" runs more at once.
+matrix: deps $(ISO)
+	@$(PYTHON) tools/bootmatrix.py --build $(BUILD) $(MATRIX_ARGS)
 
 bench: deps $(ISO)
 	@$(PYTHON) tools/bench.py --iso $(ISO)

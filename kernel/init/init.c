@@ -57,6 +57,15 @@ static void KiPrintMemorySummary(void)
              (unsigned long long)(stats.TotalRamPages * PAGE_SIZE >> 20),
              (unsigned long long)stats.AvailablePages,
              (unsigned long long)stats.HighestPhysicalPage);
+    // Without the archive nothing but the kernel runs: no driver, no
+    // init.exe. The usual cause is a loader short of memory (GRUB under
+    // OVMF with 64 MiB), so the line names the memory and the cure.
+    if (!PsBootArchivePresent())
+        DbgPrint("Boot: the boot archive (the multiboot2 module \"user\", /boot/user.img) "
+                 "is missing: the boot loader did not load it, so no driver and no user "
+                 "program can start.\nBoot: with %llu MB of memory the loader may have run "
+                 "out of memory: give the machine at least 128 MB.\n",
+                 (unsigned long long)(stats.TotalRamPages * PAGE_SIZE >> 20));
 }
 
 // The first user process, as NT's session manager: init.exe, given the

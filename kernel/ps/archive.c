@@ -60,6 +60,14 @@ NTSTATUS PspFindUserProgram(const char *name, const UCHAR **image, SIZE_T *size)
     return STATUS_OBJECT_NAME_NOT_FOUND;
 }
 
+// Whether the loader handed over the archive at all: GRUB leaves it out,
+// and still boots the kernel, when it runs out of memory loading it (a
+// 64 MiB machine under OVMF). Init says so in plain words at boot.
+BOOLEAN PsBootArchivePresent(void)
+{
+    return PspFindArchiveModule() != NULL;
+}
+
 NTSTATUS PsGetBootArchiveFile(const char *name, const UCHAR **data, SIZE_T *size)
 {
     return PspFindUserProgram(name, data, size);

@@ -253,6 +253,7 @@ NTSTATUS PsFindUserProgram(const char *name);
 // STATUS_OBJECT_NAME_NOT_FOUND when there is none. For drivers that take
 // their data from the archive (the RAM file system's tree).
 NTSTATUS PsGetBootArchiveFile(const char *name, const UCHAR **data, SIZE_T *size);
+BOOLEAN PsBootArchivePresent(void);
 NTSTATUS PspStartUserProgram(EPROCESS *parent, const char *name,
                              const UNICODE_STRING *commandLine, BOOLEAN suspended,
                              EPROCESS **process, ETHREAD **thread);
