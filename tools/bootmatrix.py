@@ -41,11 +41,13 @@ MEDIA = ("iso", "ehci", "xhci")
 
 # `make test`'s share: few boots, each a different corner (both machines,
 # both firmwares, every medium, the smallest and a large memory, several
-# processors), and the 64 MiB cell that used to end without a word.
+# processors). Not the 64 MiB OVMF cells: there GRUB itself sometimes fails
+# to read the kernel from the CD (it ran in a clean-clone CI run; `make
+# matrix` has them, docs/booting.md says what they show).
 QUICK = (
     ("pc", "128M", 1, "bios", "ehci"),
     ("q35", "4G", 4, "bios", "xhci"),
-    ("q35", "64M", 2, "uefi", "iso"),
+    ("q35", "128M", 2, "uefi", "iso"),
     ("pc", "512M", 8, "uefi", "xhci"),
 )
 
