@@ -111,6 +111,11 @@ NTSTATUS AlpcpInsertResource(struct _ALPC_PORT *port, ALPC_BLOB *blob, BOOLEAN n
 // reference passes to the caller): STATUS_INVALID_HANDLE when none is.
 NTSTATUS AlpcpRemoveResource(struct _ALPC_PORT *port, ULONG type, ALPC_HANDLE handle,
                              ALPC_BLOB **blob);
+// The delete services' common body (NtAlpcDeleteSecurityContext,
+// NtAlpcDeletePortSection): the port's handle of that type goes, and its
+// reference; what still uses the blob keeps it.
+NTSTATUS AlpcpDeleteResourceByHandle(HANDLE portHandle, ULONG flags, ULONG type,
+                                     ALPC_HANDLE handle);
 // Takes `blob` off `port`'s list if it is still there (TRUE: the list's
 // reference is the caller's now).
 BOOLEAN AlpcpDetachResource(struct _ALPC_PORT *port, ALPC_BLOB *blob);

@@ -143,3 +143,22 @@ void AlpcpRundownPortResources(ALPC_PORT *port)
         AlpcpDereferenceBlob(blob);
     }
 }
+
+NTSTATUS AlpcpDeleteResourceByHandle(HANDLE portHandle, ULONG flags, ULONG type,
+                                     ALPC_HANDLE handle)
+{
+    ALPC_PORT *port;
+    ALPC_BLOB *blob;
+    NTSTATUS status;
+
+    if (flags)
+        return STATUS_INVALID_PARAMETER;
+    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = AlpcpRemoveResource(port, type, handle, &blob);
+    ObDereferenceObject(port);
+    if (NT_SUCCESS(status))
+        AlpcpDereferenceBlob(blob);
+    return status;
+}

@@ -114,20 +114,7 @@ NTSTATUS NtAlpcCreateSecurityContext(HANDLE portHandle, ULONG flags,
 // The handle goes; messages that carry the context keep it until freed.
 NTSTATUS NtAlpcDeleteSecurityContext(HANDLE portHandle, ULONG flags, ALPC_HANDLE contextHandle)
 {
-    ALPC_PORT *port;
-    ALPC_BLOB *blob;
-    NTSTATUS status;
-
-    if (flags)
-        return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
-    if (!NT_SUCCESS(status))
-        return status;
-    status = AlpcpRemoveResource(port, ALPC_BLOB_SECURITY, contextHandle, &blob);
-    ObDereferenceObject(port);
-    if (NT_SUCCESS(status))
-        AlpcpDereferenceBlob(blob);
-    return status;
+    return AlpcpDeleteResourceByHandle(portHandle, flags, ALPC_BLOB_SECURITY, contextHandle);
 }
 
 // ---- A client port's own security (its connection's) ----------------------------------

@@ -254,20 +254,7 @@ NTSTATUS NtAlpcCreatePortSection(HANDLE portHandle, ULONG flags, HANDLE sectionH
 // The handle goes; the section itself stays while views of it do.
 NTSTATUS NtAlpcDeletePortSection(HANDLE portHandle, ULONG flags, ALPC_HANDLE sectionHandle)
 {
-    ALPC_PORT *port;
-    ALPC_BLOB *blob;
-    NTSTATUS status;
-
-    if (flags)
-        return STATUS_INVALID_PARAMETER;
-    status = AlpcpReferencePortByHandle(portHandle, 0, &port);
-    if (!NT_SUCCESS(status))
-        return status;
-    status = AlpcpRemoveResource(port, ALPC_BLOB_SECTION, sectionHandle, &blob);
-    ObDereferenceObject(port);
-    if (NT_SUCCESS(status))
-        AlpcpDereferenceBlob(blob);
-    return status;
+    return AlpcpDeleteResourceByHandle(portHandle, flags, ALPC_BLOB_SECTION, sectionHandle);
 }
 
 // A view of ViewSize bytes of the port section SectionHandle, mapped into
