@@ -75,6 +75,7 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
     memset(options, 0, sizeof(*options));
     options->SerialConsole = TRUE;
     options->ScreenConsole = TRUE;
+    options->Exercise = KBOOT_NO_EXERCISE;
 
     while (*at) {
         const char *word, *equals;
@@ -167,6 +168,35 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
                 memcpy(options->FuzzAvoid, equals + 1, valueLength);
                 options->FuzzAvoid[valueLength] = '\0';
             } else {
+                ok = FALSE;
+            }
+        } else if (KipWordEquals(word, nameLength, "exercise") && equals) {
+            // Three decimal digits, the case study's number: exercise=000.
+            const char *value = equals + 1;
+            size_t valueLength = length - nameLength - 1;
+
+            if (valueLength == 3 && value[0] >= '0' && value[0] <= '9' && value[1] >= '0' &&
+                value[1] <= '9' && value[2] >= '0' && value[2] <= '9')
+                options->Exercise = (ULONG)((value[0] - '0') * 100 + (value[1] - '0') * 10 +
+                                            (value[2] - '0'));
+            else
+                ok = FALSE;
+        } else if (KipWordEquals(word, nameLength, "student") && equals) {
+            const char *value = equals + 1;
+            size_t valueLength = length - nameLength - 1;
+            BOOLEAN valid = valueLength > 0 && valueLength <= KCMDLINE_STUDENT_MAX;
+
+            for (size_t i = 0; i < valueLength && valid; i++) {
+                char c = value[i];
+
+                valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+            }
+            if (valid) {
+                memcpy(options->Student, value, valueLength);
+                options->Student[valueLength] = '\0';
+            } else {
+                options->Student[0] = '\0';
                 ok = FALSE;
             }
         } else if (KipWordEquals(word, length, "nobreak")) {

@@ -6,6 +6,8 @@
 #define KCMDLINE_MAX_TESTS 32
 #define KCMDLINE_NAME_LENGTH 48
 #define KCMDLINE_RUN_NAME_MAX 11     // NAME.exe within an image name's 16 bytes
+#define KCMDLINE_STUDENT_MAX 32      // student=ID: letters, digits, '.', '_', '-'
+#define KBOOT_NO_EXERCISE 0xFFFFFFFFu
 
 // demo=NAME: a scenario the debugger can be tried on.
 typedef enum _KBOOT_DEMO {
@@ -33,6 +35,8 @@ typedef struct _KBOOT_OPTIONS {
     ULONG64 FuzzSeed;
     ULONG FuzzSeconds;
     char FuzzAvoid[KCMDLINE_NAME_LENGTH]; // fuzzavoid=1,5: known bugs the fuzzer avoids
+    ULONG Exercise;               // exercise=NNN: the case study's number (KBOOT_NO_EXERCISE)
+    char Student[KCMDLINE_STUDENT_MAX + 1]; // student=ID: the exercise's variant (default "")
     char Unknown[128];            // the first word we did not understand, for the boot log
 } KBOOT_OPTIONS;
 

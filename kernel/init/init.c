@@ -11,6 +11,7 @@
 #include "alpc/alpcp.h"
 #include "se/se.h"
 #include "kd/kd.h"
+#include "kd/exercise.h"
 #include "init/cmdline.h"
 #include "arch/x86_64/hal.h"
 #include "arch/x86_64/x86.h"
@@ -199,6 +200,8 @@ static void Phase1Initialization(void *context)
         KdStartIoDemo();
     if (KeBootOptions.Demo == KBootDemoAlpc)
         KdStartAlpcDemo();
+    if (KeBootOptions.Exercise != KBOOT_NO_EXERCISE)
+        KdStartExercise();
     KiStartInitialProcess(KeBootOptions.Run);
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:

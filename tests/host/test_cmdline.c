@@ -417,3 +417,26 @@ TEST(DemoIoSelectsTheIrpPendingInADriver)
     EXPECT(!Parse("demo=iox"));
     EXPECT_EQ(Options.Demo, KBootDemoNone);
 }
+
+TEST(ExerciseTakesTheCaseStudysNumberAndAStudentId)
+{
+    EXPECT(Parse(""));
+    EXPECT_EQ(Options.Exercise, KBOOT_NO_EXERCISE);
+    EXPECT_STREQ(Options.Student, "");
+    EXPECT(Parse("exercise=003 student=s1234567.doe_x-2"));
+    EXPECT_EQ(Options.Exercise, 3);
+    EXPECT_STREQ(Options.Student, "s1234567.doe_x-2");
+}
+
+TEST(ExerciseOrStudentWithABadValueIsMalformed)
+{
+    static const char *const Bad[] = {"exercise=", "exercise=3", "exercise=0003", "exercise=00x",
+                                      "student=", "student=a/b", "student=a,b",
+                                      "student=123456789012345678901234567890123"};
+
+    for (size_t i = 0; i < sizeof(Bad) / sizeof(Bad[0]); i++) {
+        EXPECT(!Parse(Bad[i]));
+        EXPECT_EQ(Options.Exercise, KBOOT_NO_EXERCISE);
+        EXPECT_STREQ(Options.Student, "");
+    }
+}
