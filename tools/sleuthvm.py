@@ -45,6 +45,7 @@ import time
 PROMPT = re.compile(r"(?m)^\d+: kd> ")
 KERNEL_FIRST_LINE = re.compile(r"Sleuth \d+\.\d+ ")      # "Sleuth 0.1 (x86-64)..."
 GRUB_MENU = "will be executed automatically"
+STUDENT_PROMPT = "Student id (as your lecturer gave it), then Enter:"
 GRUB_MENU_DOWN = b"v"
 OVMF_CODE = "/usr/share/ovmf/OVMF.fd"
 QEMU = "qemu-system-x86_64"
@@ -236,8 +237,9 @@ class SleuthVM:
 
     def __init__(self, iso, uefi=False, menu_entry=0, extra_args=(), name=None, accel=None,
                  disk=False, no_reboot=True, memory="512M", log_dir=None, key_delay=0.01,
-                 qmp=False):
+                 qmp=False, student=None):
         self.iso = iso
+        self.student = student      # an exercise entry's "Student id" prompt gets this
         self.uefi = uefi
         self.firmware = "uefi" if uefi else "bios"
         self.menu_entry = menu_entry
@@ -309,6 +311,8 @@ class SleuthVM:
             self._threads.append(thread)
         if self.menu_entry is not None:
             self.select_menu_entry(self.menu_entry)
+            if self.student is not None:
+                self.enter_student_id(self.student)
         return self
 
     def boot(self, timeout=120):
@@ -525,6 +529,14 @@ class SleuthVM:
         # split between them, and the key is lost.
         for _ in range(n):
             self.type_keys([GRUB_MENU_DOWN], delay=0.1)
+        self.send_raw(b"\r")
+
+    def enter_student_id(self, student, timeout=60):
+        """Answers an exercise entry's GRUB prompt for the student's id."""
+        self.wait_for(STUDENT_PROMPT, timeout)
+        time.sleep(0.2)
+        self.read_available()
+        self.type_keys(list(student), delay=0.05)
         self.send_raw(b"\r")
 
     # -- QMP: the machine's screen and PS/2 keyboard (needs qmp=True)
