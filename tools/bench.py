@@ -177,7 +177,7 @@ class ExerciseReady:
                                lambda cfg, line: exercise_entry_at_once(cfg, number, line))
 
     def run_once(self, firmware, i):
-        extra = ["-icount", "shift=auto,sleep=off"] if self.aged else ["-icount", "shift=0,sleep=off"]
+        extra = ["-icount", "shift=auto,sleep=off" if self.aged else "shift=0,sleep=off"]
         return boot_once(self.image, firmware, "bench-%s-%s-%d" % (self.name, firmware, i),
                          PROMPT, self.timeout, extra_args=extra)
 
