@@ -1,5 +1,7 @@
 // The exercise framework (kd/exercise.h): finds exercise=NNN in the table,
-// derives the student's variant from student=ID and starts the exercise.
+// derives the student's variant from student=ID, starts the exercise, ages
+// it (AgeSeconds, or age=SECONDS) and says when it is ready. `.answer` is
+// in kd/cmdanswer.c, the completion codes in kd/excode.c.
 
 #include "kd/kd.h"
 #include "kd/exercise.h"
