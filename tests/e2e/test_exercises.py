@@ -17,6 +17,10 @@ import exreplay  # noqa: E402
 from e2e import run, short  # noqa: E402
 
 FIRMWARE = ("bios",)
+# The shared vm: exercise 001 for student s1, as the harness boots an
+# exercise (exreplay.exercise_vm_options), for the hang report's test.
+VM_OPTIONS = exreplay.exercise_vm_options(1, "s1")
+BOOT_TIMEOUT = exreplay.AGED_BOOT_TIMEOUT
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 STUDENTS = ("s1", "t2.doe")
 # Words of the boot text that would give a hang's cause away: programs'
@@ -51,6 +55,17 @@ def solve(new_vm, number, student):
         if other != student:
             assert not exreplay.verify_code(exreplay.DEFAULT_KEY, number, other, values["code"])
     assert not exreplay.verify_code(exreplay.DEFAULT_KEY, number + 1, student, values["code"])
+
+
+def test_analyze_hang_names_the_warmups_root(vm):
+    """!analyze -hang on exercise 001 groups the client's chain under the
+    root .answer accepts (replayed first, to know it)."""
+    steps = exreplay.read_solution(exreplay.solution_files(ROOT)[1])
+    values = exreplay.replay(exreplay.attach(vm, 1, "s1"), steps, vm.boot_text)
+    output = run(vm, "!analyze -hang", "HANG ANALYSIS")
+    assert re.search(r"^ROOT \d+: .*", output, re.M), short(output)
+    assert re.search(r"^\s+Root: THREAD %s \(lpcdemo\.exe Cid [0-9a-f.]+\), blocked 0:00:[0-5]\d:"
+                     % values["owner"], output, re.M), short(output, 2000)
 
 
 def _make_test(number, student):
