@@ -113,7 +113,7 @@ ISO := $(BUILD)/sleuth.iso
 QEMU := $(PYTHON) tools/qemu.py --iso $(ISO)
 
 .PHONY: matrix all kernel iso usb run run-vga run-uefi gdb test test-host test-kernel test-e2e \
-        bench bench-phases stress fuzz deps clean help
+        bench bench-phases stress fuzz deps clean help grade exercise FORCE
 
 all: $(ELF) $(ISO)
 
@@ -128,6 +128,8 @@ help:
 	@echo "make bench-phases  where the LPC benchmarks' instructions go, phase by phase"
 	@echo "make stress        the long load runs without -icount (64 ALPC clients x 100,000)"
 	@echo "make fuzz       a fuzzing campaign: SEED=1 SECS=60 SEEDS=1 (docs/fuzzing.md)"
+	@echo "make exercise N=001  boot an exercise in QEMU (docs/exercises/README.md)"
+	@echo "make grade      replay the exercises' solutions; CODES=f.csv: verify completion codes"
 	@echo "make usb        $(BUILD)/sleuth.img, a raw image to dd onto a USB stick"
 	@echo "make deps       install the Debian packages the build needs"
 
@@ -145,6 +147,18 @@ $(ZYDIS_OBJ): $(BUILD)/zydis/%.o: | $(ZYDIS_STAMP)
 
 # What includes Zydis's headers waits for them.
 $(BUILD)/kernel/kd/disasm.o $(BUILD)/kernel/kd/cmddisasm.o: | $(ZYDIS_STAMP)
+
+# The exercises' completion codes are HMACs under GRADE_KEY (docs/exercises/
+# README.md): a lecturer builds their own ISO with their own key, and
+# `make grade GRADE_KEY=...` verifies with it. The default is public, for
+# development only. gradekey.h changes (and .answer rebuilds) only when the
+# key does.
+GRADE_KEY ?= sleuth-development-key
+$(BUILD)/grade/gradekey.h: FORCE
+	@$(PYTHON) tools/gradekey.py $@ '$(subst ','\'',$(GRADE_KEY))'
+$(BUILD)/kernel/kd/cmdanswer.o: $(BUILD)/grade/gradekey.h
+$(BUILD)/kernel/kd/cmdanswer.o: CFLAGS += -I$(BUILD)/grade
+FORCE:
 
 kernel: $(ELF)
 iso: $(ISO)
@@ -341,6 +355,24 @@ bench: deps $(ISO)
 stress: deps $(ISO)
 	@$(PYTHON) tools/bench.py --iso $(ISO) --stress
 
+# The exercises (docs/exercises/README.md). `make exercise N=001` boots one
+# in QEMU on this terminal (-icount shift=auto,sleep=off: the aging takes
+# seconds). `make grade CODES=list.csv` verifies a lecturer's completion
+# codes (student,exercise,code lines) under GRADE_KEY; `make grade` alone
+# replays every tests/exercises/NNN.solution for two student ids
+# (STUDENTS=a,b, AGE=SECONDS to override the exercises' own age).
+N ?=
+exercise: deps $(ISO)
+	@$(if $(N),,echo "make exercise N=NNN (000, 001, 002 or 003)"; exit 2)
+	@$(PYTHON) tools/exercise.py --iso $(ISO) $(N)
+
+CODES ?=
+STUDENTS ?= s1,s2
+AGE ?=
+grade: $(if $(CODES),,deps $(ISO))
+	@$(PYTHON) tools/grade.py --key '$(subst ','\'',$(GRADE_KEY))' \
+	    $(if $(CODES),--codes $(CODES),--iso $(ISO) --students $(STUDENTS) $(if $(AGE),--age $(AGE)))
+
 # A kernel with the phase probes, in its own build directory.
 bench-phases: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/phases PHASES=1 all
@@ -364,7 +396,7 @@ HOST_CODE_SRC := kernel/rtl/format.c kernel/rtl/string.c kernel/rtl/ustring.c ke
                  arch/x86_64/vgatext.c arch/x86_64/fbcon.c arch/x86_64/conesc.c \
                  arch/x86_64/font8x16.c kernel/kd/lineedit.c kernel/ke/qlock.c kernel/mm/vad.c \
                  user/lib/heap.c kernel/rtl/security.c kernel/se/accesschk.c kernel/se/sdinfo.c \
-                 kernel/rtl/alpcattr.c \
+                 kernel/rtl/alpcattr.c kernel/rtl/sha256.c kernel/kd/excode.c \
                  $(wildcard kernel/drivers/ramfs/rf*.c) kernel/kd/disasm.c \
                  kernel/drivers/kbdhid/hidkbd.c kernel/drivers/xhci/ring.c
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -16,6 +16,12 @@ Benchmarks:
                    wall-clock time from QEMU's start to the first prompt.
   in-kernel        once the kernel has them (its image contains "BENCH "):
                    boots with `bench` and collects "BENCH name value unit".
+  exercise-NNN     each exercise with a reference solution (tests/exercises/),
+                   BIOS only, student id "bench": with age=0, the
+                   instructions to its ready prompt (building the hang);
+                   aged as the exercise says, under -icount
+                   shift=auto,sleep=off as `make exercise` runs it, the
+                   wall-clock seconds to the prompt (the aging's host cost).
 
 A benchmark that fails (a "BENCH error" or "ubench:" line, no "BENCH DONE",
 a figure missing that the kernel always prints) makes the run fail: a
@@ -45,6 +51,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from sleuthvm import PROMPT, SleuthVM, SleuthVMError  # noqa: E402
+import exreplay  # noqa: E402
 
 ICOUNT = ["-icount", "shift=0"]
 BENCH_LINE = re.compile(r"^BENCH (\S+) (\d+(?:\.\d+)?) (\S+)\b.*$", re.M)
@@ -68,10 +75,11 @@ PHASE_BENCHMARKS = ["lpc-request-reply-kernel", "lpc-datagram-kernel",
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")     # main() puts it next to the ISO
 
 
-def bench_iso(iso, workdir, command_line, tag):
-    """A copy of the ISO that boots its first entry at once, with
-    `command_line` added to the kernel's; rebuilt when the ISO changes. Made
-    from the tree the Makefile gave grub-mkrescue (build/iso/)."""
+def bench_iso(iso, workdir, command_line, tag, make_cfg=None):
+    """A copy of the ISO that boots its first entry at once (or the entry
+    make_cfg(cfg, command_line) makes), with `command_line` added to the
+    kernel's; rebuilt when the ISO changes. Made from the tree the Makefile
+    gave grub-mkrescue (build/iso/)."""
     out = os.path.join(workdir, "sleuth-%s.iso" % tag)
     if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(iso):
         return out
@@ -85,7 +93,7 @@ def bench_iso(iso, workdir, command_line, tag):
     with open(cfg_path) as f:
         cfg = f.read()
     with open(cfg_path, "w") as f:
-        f.write(first_entry_at_once(cfg, command_line))
+        f.write((make_cfg or first_entry_at_once)(cfg, command_line))
     log = os.path.join(workdir, "grub-mkrescue-%s.log" % tag)
     with open(log, "w") as f:
         subprocess.run(["grub-mkrescue", "-o", out, tree, "--", "-volid", "SLEUTH"],
@@ -137,6 +145,51 @@ class BootToPrompt:
         if all(counts):
             return [(self.name, [int(m.group(1)) for m in counts], "instructions")]
         return [(self.name + " (wall)", [round(wall, 3) for _, wall in runs], "s")]
+
+
+def exercise_entry_at_once(cfg, number, command_line):
+    """The exercise's GRUB entry alone, booted at once: no student id
+    prompt (student=bench), `command_line` added."""
+    header = cfg[:cfg.index("menuentry")]
+    entry = re.search(r"menuentry\s+\"[^\"]*\"\s*\{[^}]*exercise=%03d\b[^}]*\n\}" % number,
+                      cfg, re.S).group(0)
+    entry = re.sub(r"(?m)^\s*(echo|read|if) .*\n", "", entry)
+    entry = entry.replace("student=$student", ("student=bench " + command_line).strip())
+    header = re.sub(r"(?m)^\s*set (timeout|default)=.*$", "", header)
+    return header + "set timeout=0\nset default=0\n\n" + entry + "\n"
+
+
+class ExerciseReady:
+    """Boot to an exercise's ready prompt: instructions with age=0, wall
+    seconds with its own age under -icount shift=auto,sleep=off."""
+    timeout = 1800
+    firmwares = ("bios",)
+
+    def __init__(self, workdir, number, aged):
+        self.workdir = workdir
+        self.number = number
+        self.aged = aged
+        self.name = "exercise-%03d-%s" % (number, "aged-to-ready" if aged else "to-ready")
+
+    def prepare(self, iso):
+        number, aged = self.number, self.aged
+        self.image = bench_iso(iso, self.workdir, "" if aged else "age=0", self.name,
+                               lambda cfg, line: exercise_entry_at_once(cfg, number, line))
+
+    def run_once(self, firmware, i):
+        extra = ["-icount", "shift=auto,sleep=off" if self.aged else "shift=0,sleep=off"]
+        return boot_once(self.image, firmware, "bench-%s-%s-%d" % (self.name, firmware, i),
+                         PROMPT, self.timeout, extra_args=extra)
+
+    def rows(self, runs):
+        for output, _ in runs:
+            if "is ready: the system has been in this state" not in output:
+                raise SleuthVMError("%s: no ready line" % self.name)
+        if self.aged:
+            return [(self.name + " (wall)", [round(wall, 3) for _, wall in runs], "s")]
+        counts = [int(re.search(r"Boot: prompt reached at TSC (\d+)", out).group(1))
+                  for out, _ in runs]
+        return [(self.name, counts, "instructions")]
 
 
 class InKernel:
@@ -266,6 +319,8 @@ def main():
     kernel = InKernel(workdir)
     if kernel.available(elf):
         benchmarks.append(kernel)
+    for number in sorted(exreplay.solution_files(ROOT)):
+        benchmarks += [ExerciseReady(workdir, number, False), ExerciseReady(workdir, number, True)]
     if args.pattern:
         benchmarks = [b for b in benchmarks if args.pattern in b.name]
     firmwares = args.firmware or ["bios", "uefi"]
@@ -280,7 +335,8 @@ def main():
             sys.exit("bench.py: cannot make the benchmark ISO: %s" % e)
         # OVMF boots are the long ones: start them first.
         for firmware in sorted(firmwares, key=lambda f: f != "uefi"):
-            tasks += [(bench, firmware, i) for i in range(args.runs)]
+            if firmware in getattr(bench, "firmwares", (firmware,)):
+                tasks += [(bench, firmware, i) for i in range(args.runs)]
     outputs = {}
     failed = False
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -315,8 +371,12 @@ def main():
         for firmware in firmwares:
             runs = outputs.get((bench, firmware), [])
             if runs:
-                rows += [(name, firmware.upper(), values, unit)
-                         for name, values, unit in bench.rows(runs)]
+                try:
+                    rows += [(name, firmware.upper(), values, unit)
+                             for name, values, unit in bench.rows(runs)]
+                except SleuthVMError as e:
+                    failed = True
+                    print("bench.py: FAILED: %s" % e, flush=True)
 
     print()
     width = max([len(r[0]) for r in rows] + [9])

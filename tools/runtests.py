@@ -29,7 +29,8 @@ order of the file, and asks for what it needs by parameter name:
 Module-level settings: FIRMWARE = ("bios", "uefi") (the default);
 VM_OPTIONS = {...} for the shared vm (SleuthVM keyword arguments);
 BOOT_TO_PROMPT = False to get the shared vm just started (GRUB entry chosen),
-for a file whose kernel does not talk on serial. After a failed test the
+for a file whose kernel does not talk on serial; BOOT_TIMEOUT = seconds to
+the first prompt (an aged exercise: exreplay.exercise_vm_options). After a failed test the
 shared vm gets Ctrl-C and must show a prompt, else the next test boots a new one.
 A test fails by raising (assert); raising e2e.Skip("why") skips it.
 """
@@ -339,7 +340,7 @@ def e2e_file(results, e2e, firmware, stop_event):
         vm = SleuthVM(ISO, uefi=firmware == "uefi", name=name, log_dir=LOGS, **e2e.vm_options)
         try:
             if e2e.boot_to_prompt:
-                vm.boot(BOOT_TIMEOUT)
+                vm.boot(getattr(e2e.module, "BOOT_TIMEOUT", BOOT_TIMEOUT))
             else:
                 vm.start()
         except SleuthVMError as e:

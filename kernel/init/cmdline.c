@@ -199,6 +199,26 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
                 options->Student[0] = '\0';
                 ok = FALSE;
             }
+        } else if (KipWordEquals(word, nameLength, "age") && equals) {
+            // Decimal seconds: how long an exercise's hang has lasted at the
+            // break-in (age=0 on a lab PC, where guest time is real time).
+            const char *value = equals + 1;
+            size_t valueLength = length - nameLength - 1;
+            ULONG64 seconds = 0;
+            BOOLEAN valid = valueLength > 0 && valueLength <= 10;
+
+            for (size_t i = 0; i < valueLength && valid; i++) {
+                valid = value[i] >= '0' && value[i] <= '9';
+                seconds = seconds * 10 + (ULONG64)(value[i] - '0');
+            }
+            if (valid && seconds <= 1000000000ULL) {
+                options->AgeGiven = TRUE;
+                options->AgeSeconds = seconds;
+            } else {
+                options->AgeGiven = FALSE;
+                options->AgeSeconds = 0;
+                ok = FALSE;
+            }
         } else if (KipWordEquals(word, length, "nobreak")) {
             options->NoInitialBreak = TRUE;
         } else if (KipWordEquals(word, length, "bench")) {

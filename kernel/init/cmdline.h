@@ -37,6 +37,8 @@ typedef struct _KBOOT_OPTIONS {
     char FuzzAvoid[KCMDLINE_NAME_LENGTH]; // fuzzavoid=1,5: known bugs the fuzzer avoids
     ULONG Exercise;               // exercise=NNN: the case study's number (KBOOT_NO_EXERCISE)
     char Student[KCMDLINE_STUDENT_MAX + 1]; // student=ID: the exercise's variant (default "")
+    BOOLEAN AgeGiven;             // age=SECONDS: the exercise's age instead of its own
+    ULONG64 AgeSeconds;           //   (0 to 1,000,000,000)
     char Unknown[128];            // the first word we did not understand, for the boot log
 } KBOOT_OPTIONS;
 

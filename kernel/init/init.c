@@ -203,6 +203,8 @@ static void Phase1Initialization(void *context)
     if (KeBootOptions.Exercise != KBOOT_NO_EXERCISE)
         KdStartExercise();
     KiStartInitialProcess(KeBootOptions.Run);
+    if (KeBootOptions.Exercise != KBOOT_NO_EXERCISE)
+        KdAgeExercise();        // hours of guest time, then the break-in
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:
         // `make bench` reads boot-to-prompt cost from this line.

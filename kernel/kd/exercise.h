@@ -23,6 +23,9 @@ typedef struct _KD_EXERCISE {
     const char *AnswerUsage;  // what .answer takes, e.g. "THREAD MODULE"
 } KD_EXERCISE;
 
+// The exercises (kd/exNNN.c), each one line in KdExercises[].
+extern const KD_EXERCISE KdExercise001;
+
 // The exercise this boot runs (exercise=NNN), or NULL.
 const KD_EXERCISE *KdCurrentExercise(void);
 
@@ -34,5 +37,17 @@ ULONG64 KdExerciseVariant(void);
 // and independent of the other decisions.
 ULONG KdExerciseChoose(const char *what, ULONG count);
 
-// Phase 1's hook: starts exercise=NNN, ages it and announces the break-in.
+// Phase 1's hooks: KdStartExercise starts exercise=NNN (before init.exe
+// starts the servers); KdAgeExercise, once init has, lets AgeSeconds of
+// guest time pass (age=SECONDS overrides) and says the exercise is ready.
 void KdStartExercise(void);
+void KdAgeExercise(void);
+// TRUE once the exercise's Start succeeded (.answer checks only then).
+BOOLEAN KdExerciseStarted(void);
+
+// A completion code, "XXXX-XXXX-XXXX" (kd/excode.c): the first 60 bits of
+// HMAC-SHA-256(key, "sleuth-exercise:NNN:ID") in base32 (RFC 4648's
+// alphabet). tools/grade.py computes the same to verify one.
+#define KD_COMPLETION_CODE_SIZE 15
+void KdFormatCompletionCode(const void *key, SIZE_T keyLength, ULONG exercise,
+                            const char *student, char code[KD_COMPLETION_CODE_SIZE]);

@@ -256,6 +256,7 @@ extern const KD_COMMAND KdpLpcCommands[];
 extern const KD_COMMAND KdpAlpcCommands[];    // !alpc (cmdalpc.c)
 extern const KD_COMMAND KdpTokenCommands[];
 extern const KD_COMMAND KdpStartCommands[];
+extern const KD_COMMAND KdpAnswerCommands[];   // .answer (cmdanswer.c)
 extern const KD_COMMAND KdpStacksCommands[];   // !stacks (cmdstacks.c)
 extern const KD_COMMAND KdpContextCommands[];  // .process (cmdctx.c)
 extern const KD_COMMAND KdpEditCommands[];     // eb ed eq s (cmdedit.c)

@@ -38,6 +38,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpStepCommands,
     KdpWaitChainCommands,
     KdpAnalyzeCommands,
+    KdpAnswerCommands,
 };
 
 BOOLEAN KdpReadRegister(const char *name, ULONG64 *value)

@@ -440,3 +440,25 @@ TEST(ExerciseOrStudentWithABadValueIsMalformed)
         EXPECT_STREQ(Options.Student, "");
     }
 }
+
+TEST(AgeTakesDecimalSecondsForTheExercise)
+{
+    static const char *const Bad[] = {"age=", "age=-1", "age=1h", "age=0x10", "age=1000000001",
+                                      "age=99999999999"};
+
+    EXPECT(Parse("exercise=001"));
+    EXPECT(!Options.AgeGiven);
+    EXPECT(Parse("exercise=001 age=0"));
+    EXPECT(Options.AgeGiven);
+    EXPECT_EQ(Options.AgeSeconds, 0);
+    EXPECT(Parse("age=14400 exercise=000"));
+    EXPECT(Options.AgeGiven);
+    EXPECT_EQ(Options.AgeSeconds, 14400);
+    EXPECT(Parse("age=1000000000"));
+    EXPECT_EQ(Options.AgeSeconds, 1000000000);
+    for (size_t i = 0; i < sizeof(Bad) / sizeof(Bad[0]); i++) {
+        EXPECT(!Parse(Bad[i]));
+        EXPECT(!Options.AgeGiven);
+        EXPECT_EQ(Options.AgeSeconds, 0);
+    }
+}

@@ -196,11 +196,13 @@ KTEST(KdMemShellSeparatorsAndExtraArguments)
 // drops them silently. The exceptions take any number of words by design
 // (an expression, a program's arguments, dt's fields, a search pattern,
 // values to write, !list's options, the breakpoint ids of bl, bc, bd and
-// be, each checked on its own: "Invalid breakpoint id 'a'").
+// be, each checked on its own: "Invalid breakpoint id 'a'"; an exercise's
+// .answer, whose words the exercise checks).
 KTEST(KdMemEveryCommandRefusesExtraWords)
 {
     static const char *const variadic[] = {
         "g", "?", ".start", "dt", "s", "eb", "ew", "ed", "eq", "!list", "bl", "bc", "bd", "be",
+        ".answer",
     };
     static char names[2048];
     const char *at;

@@ -12,6 +12,13 @@
 // thread that received the request waits on the mutant, and the mutant's
 // owner waits on the event: a wait chain to follow with !lpc message,
 // !lpc thread, !thread and !object.
+//
+// Exercise 001 (kd/ex001.c) starts both copies with the command line
+// "lpcdemo.exe exercise HELPERS HOLDER STUCK": the server then has HELPERS
+// helper threads, of which number HOLDER takes the lock (the others run a
+// housekeeping timer loop), the client's request STUCK is the one that
+// hangs, and neither copy prints anything (the boot text must not tell the
+// student the answer).
 
 #include "user/include/runtime.h"
 
@@ -28,15 +35,81 @@ typedef struct _DEMO_MESSAGE {
     char Answer[64];
 } DEMO_MESSAGE;
 
+#define DEMO_MAXIMUM_HELPERS 8
+
 static HANDLE DemoLock;         // the mutant the bookkeeper holds
 static HANDLE DemoNeverSet;     // the event it waits for
 static HANDLE DemoLockTaken;    // set once the bookkeeper owns the mutant
+
+// The variant (exercise mode), else the demo's own story.
+static BOOLEAN DemoQuiet;
+static ULONG DemoHelpers = 1, DemoHolder = 0, DemoStuckRequest = DEMO_STUCK_REQUEST;
+
+#define DemoSay(...)                \
+    do {                            \
+        if (!DemoQuiet)             \
+            printf(__VA_ARGS__);    \
+    } while (0)
+
+// "lpcdemo.exe exercise HELPERS HOLDER STUCK": FALSE if the words are not
+// that (the demo's defaults stay).
+static BOOLEAN DemoParseCommandLine(const UNICODE_STRING *line)
+{
+    static const char keyword[] = "exercise";
+    ULONG length = line->Length / sizeof(WCHAR), i = 0, word = 0, values[3];
+
+    while (i < length && word < 5) {
+        ULONG start, value = 0;
+
+        while (i < length && line->Buffer[i] == ' ')
+            i++;
+        if (i == length)
+            break;
+        start = i;
+        while (i < length && line->Buffer[i] != ' ')
+            i++;
+        if (word == 1) {
+            if (i - start != sizeof(keyword) - 1)
+                return FALSE;
+            for (ULONG k = 0; k < i - start; k++) {
+                if (line->Buffer[start + k] != (WCHAR)keyword[k])
+                    return FALSE;
+            }
+        } else if (word >= 2) {
+            for (ULONG k = start; k < i; k++) {
+                if (line->Buffer[k] < '0' || line->Buffer[k] > '9' || value > 1000)
+                    return FALSE;
+                value = value * 10 + (ULONG)(line->Buffer[k] - '0');
+            }
+            values[word - 2] = value;
+        }
+        word++;
+    }
+    if (word != 5 || values[0] < 1 || values[0] > DEMO_MAXIMUM_HELPERS ||
+        values[1] >= values[0] || values[2] < 1 || values[2] > 16)
+        return FALSE;
+    DemoHelpers = values[0];
+    DemoHolder = values[1];
+    DemoStuckRequest = values[2];
+    DemoQuiet = TRUE;
+    return TRUE;
+}
 
 static void DemoInitializeMessage(DEMO_MESSAGE *message)
 {
     memset(message, 0, sizeof(*message));
     message->h.u1.s1.DataLength = (CSHORT)(sizeof(*message) - sizeof(PORT_MESSAGE));
     message->h.u1.s1.TotalLength = (CSHORT)sizeof(*message);
+}
+
+// A helper that is not the holder: housekeeping every 30 s, for good.
+static NTSTATUS NTAPI DemoHousekeeper(PVOID parameter)
+{
+    LARGE_INTEGER interval = {.QuadPart = -30LL * 10000000};
+
+    for (;;)
+        NtDelayExecution(FALSE, &interval);
+    return STATUS_SUCCESS;
 }
 
 static NTSTATUS NTAPI DemoBookkeeper(PVOID parameter)
@@ -58,11 +131,13 @@ static int DemoServer(HANDLE port)
     NtCreateMutant(&DemoLock, MUTANT_ALL_ACCESS, NULL, FALSE);
     NtCreateEvent(&DemoNeverSet, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
     NtCreateEvent(&DemoLockTaken, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
-    NtCreateThreadEx(&bookkeeper, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
-                     (PVOID)DemoBookkeeper, NULL, 0, 0, 0, 0, NULL);
+    for (ULONG i = 0; i < DemoHelpers; i++)
+        NtCreateThreadEx(&bookkeeper, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
+                         i == DemoHolder ? (PVOID)DemoBookkeeper : (PVOID)DemoHousekeeper, NULL,
+                         0, 0, 0, 0, NULL);
     // The scene is set before any client is served: the lock is taken.
     NtWaitForSingleObject(DemoLockTaken, FALSE, NULL);
-    printf("lpcdemo: server: \\LpcDemoPort created\n");
+    DemoSay("lpcdemo: server: \\LpcDemoPort created\n");
     for (;;) {
         NTSTATUS status = NtReplyWaitReceivePort(port, &context, reply, &message.h);
 
@@ -71,7 +146,7 @@ static int DemoServer(HANDLE port)
         if (status == STATUS_UNSUCCESSFUL)
             continue;
         if (!NT_SUCCESS(status)) {
-            printf("lpcdemo: server: receive failed: %08x\n", (ULONG)status);
+            DemoSay("lpcdemo: server: receive failed: %08x\n", (ULONG)status);
             return status;
         }
         switch (message.h.u2.s2.Type & 0xFF) {
@@ -83,13 +158,13 @@ static int DemoServer(HANDLE port)
             if (NT_SUCCESS(status))
                 status = NtCompleteConnectPort(client);
             view = clientView.ViewBase;
-            printf("lpcdemo: server: client %llx connected, its view is at %p here\n",
+            DemoSay("lpcdemo: server: client %llx connected, its view is at %p here\n",
                    (unsigned long long)(ULONG_PTR)message.h.ClientId.UniqueProcess, view);
             break;
         }
         case LPC_REQUEST:
-            if (message.Request == DEMO_STUCK_REQUEST) {
-                printf("lpcdemo: server: request %u needs the bookkeeping lock...\n",
+            if (message.Request == DemoStuckRequest) {
+                DemoSay("lpcdemo: server: request %u needs the bookkeeping lock...\n",
                        message.Request);
                 NtWaitForSingleObject(DemoLock, FALSE, NULL);   // never returns
             }
@@ -132,12 +207,12 @@ static int DemoClient(void)
     status = NtConnectPort(&port, &name, &qos, &clientView, &serverView, &maxMessage, NULL,
                            NULL);
     if (!NT_SUCCESS(status)) {
-        printf("lpcdemo: client: cannot connect: %08x\n", (ULONG)status);
+        DemoSay("lpcdemo: client: cannot connect: %08x\n", (ULONG)status);
         return status;
     }
-    printf("lpcdemo: client: connected; my view at %p is at %p in the server\n",
+    DemoSay("lpcdemo: client: connected; my view at %p is at %p in the server\n",
            clientView.ViewBase, clientView.ViewRemoteBase);
-    for (ULONG i = 1; i <= DEMO_STUCK_REQUEST; i++) {
+    for (ULONG i = 1; i <= DemoStuckRequest; i++) {
         DEMO_MESSAGE message;
         char *text = (char *)clientView.ViewBase + 0x100 * i;
 
@@ -146,14 +221,14 @@ static int DemoClient(void)
         message.Request = i;
         message.ViewOffset = 0x100 * i;
         message.ViewLength = (ULONG)strlen(text);
-        if (i == DEMO_STUCK_REQUEST)
-            printf("lpcdemo: client: sending request %u and waiting for the reply\n", i);
+        if (i == DemoStuckRequest)
+            DemoSay("lpcdemo: client: sending request %u and waiting for the reply\n", i);
         status = NtRequestWaitReplyPort(port, &message.h, &message.h);
         if (!NT_SUCCESS(status)) {
-            printf("lpcdemo: client: request %u failed: %08x\n", i, (ULONG)status);
+            DemoSay("lpcdemo: client: request %u failed: %08x\n", i, (ULONG)status);
             return status;
         }
-        printf("lpcdemo: client: reply to message %x: %s\n", message.h.MessageId,
+        DemoSay("lpcdemo: client: reply to message %x: %s\n", message.h.MessageId,
                message.Answer);
     }
     return STATUS_SUCCESS;      // only if the server got unstuck
@@ -167,6 +242,7 @@ int main(void)
     SERVER_PORT_SECURITY security;
     NTSTATUS status;
 
+    DemoParseCommandLine(&NtCurrentPeb()->ProcessParameters->CommandLine);
     // Anyone may try the demo: Everyone may connect.
     status = RtlCreateServerPortSecurity(&security, TRUE);
     if (!NT_SUCCESS(status))
@@ -178,6 +254,6 @@ int main(void)
         return DemoServer(port);
     if (status == STATUS_OBJECT_NAME_COLLISION)
         return DemoClient();
-    printf("lpcdemo: cannot create \\LpcDemoPort: %08x\n", (ULONG)status);
+    DemoSay("lpcdemo: cannot create \\LpcDemoPort: %08x\n", (ULONG)status);
     return status;
 }
