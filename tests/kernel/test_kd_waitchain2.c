@@ -278,7 +278,7 @@ KTEST(WaitChainFollowsLpcAcrossFourProcesses)
 // The request handed to a worker: no thread holds the id; the worker has
 // the client's Wait Start TickCount (or one within two ticks), the decoy
 // does not, the dispatcher waits in WrLpcReceive.
-KTEST(WaitChainRanksLpcServerCandidatesWhenNoThreadHoldsTheId)
+KTEST(WaitChainRanksLpcCandidatesWhenNoneHoldsTheId)
 {
     KT_WC2_LPC *scene = &KtWc2Lpc;
     ULONG id;
@@ -303,6 +303,13 @@ KTEST(WaitChainRanksLpcServerCandidatesWhenNoThreadHoldsTheId)
     KtKdExpect("    waits for THREAD %s: Mutant %s", KT_KD_HEX(scene->Holder),
                KT_KD_HEX(&scene->Lock));
     KtKdExpect("Root: THREAD %s (ktwclast.exe", KT_KD_HEX(scene->Last));
+    // The dispatcher thread, back in its receive with nothing queued, waits
+    // by design.
+    KT_CHECK_EQ(scene->Server->Tcb.WaitReason, WrLpcReceive);
+    KtKdRunf("!waitchain %s", KT_KD_HEX(scene->Server));
+    KtKdExpect("    ends here: waits by design: a server's receive (WrLpcReceive), its queue "
+               "empty (Semaphore ");
+    KtKdExpect(": waits by design: not hung\n");
     KtWc2TearDown(scene);
     KT_CHECK_EQ(scene->ClientStatus, STATUS_SUCCESS);
 }
