@@ -92,23 +92,33 @@ static BOOLEAN KdpSpinFindLoop(ULONG64 rip, KD_SPIN *spin)
     if (!found)
         return FALSE;
     // The body: a PAUSE, no call; the last word read before a conditional
-    // branch is what the loop waits on.
-    for (at = spin->LoopStart; at < spin->LoopEnd;) {
-        UCHAR bytes[2] = { 0, 0 };
-        ULONG length = KdpInstructionLength(at, &instruction);
-        ULONG64 word;
-        char name[sizeof(spin->WordName)];
+    // branch (the loop's exit test) is what the loop waits on.
+    {
+        ULONG64 pending = 0;
+        char pendingName[sizeof(spin->WordName)] = "";
 
-        if (!length || instruction.Flow == KdFlowCall)
-            return FALSE;
-        if (length == 2 && KdpReadMemory(at, bytes, 2) && bytes[0] == 0xf3 && bytes[1] == 0x90)
-            spin->Pause = at;
-        if (KdpDisassembleOne(at, text, sizeof(text)) &&
-            KdpSpinReadOperand(text, &word, name, sizeof(name))) {
-            spin->Word = word;
-            RtlStringPrintf(spin->WordName, sizeof(spin->WordName), "%s", name);
+        for (at = spin->LoopStart; at < spin->LoopEnd;) {
+            UCHAR bytes[2] = { 0, 0 };
+            ULONG length = KdpInstructionLength(at, &instruction);
+            ULONG64 word;
+            char name[sizeof(spin->WordName)];
+
+            if (!length || instruction.Flow == KdFlowCall)
+                return FALSE;
+            if (length == 2 && KdpReadMemory(at, bytes, 2) && bytes[0] == 0xf3 &&
+                bytes[1] == 0x90)
+                spin->Pause = at;
+            if (KdpDisassembleOne(at, text, sizeof(text)) &&
+                KdpSpinReadOperand(text, &word, name, sizeof(name))) {
+                pending = word;
+                RtlStringPrintf(pendingName, sizeof(pendingName), "%s", name);
+            }
+            if (instruction.Flow == KdFlowConditional && pending && !spin->Word) {
+                spin->Word = pending;
+                RtlStringPrintf(spin->WordName, sizeof(spin->WordName), "%s", pendingName);
+            }
+            at += length;
         }
-        at += length;
     }
     return spin->Pause != 0;
 }
