@@ -68,7 +68,8 @@ KERNEL_BENCHMARKS = [
     "user-process-create-exit", "lpc-request-reply-process", "lpc-datagram-process",
     "alpc-request-reply-process", "alpc-request-reply-64-clients",
     "io-ioctl-null-3deep", "io-read-4k-ramfs", "kd-stack-walk-frame", "kd-vm-per-process",
-    "kd-waitchain-a-250-threads", "kd-waitchain-a-500-threads", "kd-waitchain-a-1000-threads",
+    "kd-waitchain-a-100-threads", "kd-waitchain-a-250-threads", "kd-waitchain-a-500-threads",
+    "kd-waitchain-a-1000-threads",
 ]
 PHASE_BENCHMARKS = ["lpc-request-reply-kernel", "lpc-datagram-kernel",
                     "lpc-request-reply-process", "lpc-datagram-process"]

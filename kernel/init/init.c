@@ -188,6 +188,9 @@ static void Phase1Initialization(void *context)
         KtRunFuzz(&KeBootOptions);      // exits the emulator, or drops to the shell
         return;
     }
+    // The pool as the kernel has it now, before the demos and programs:
+    // !analyze -hang says what grew since.
+    KdRecordPoolBaseline();
     // `.start`'s thread (not in the self-test boots: no smss there).
     KdInitStartThread();
     if (KeBootOptions.Demo == KBootDemoWaits)

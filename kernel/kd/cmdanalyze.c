@@ -4,8 +4,8 @@
 // chain from its longest-blocked thread, its module, how long, and the
 // cycle if there is one; then the system facts that matter to a hang:
 // worker queues with pending items and their dynamic threads, LPC ports
-// with requests nobody has received, pool tags that grew since the last
-// report, and processes that ended but are still referenced (zombies).
+// with requests nobody has received, pool tags that grew since boot or the
+// last break-in, and processes that ended but are still referenced (zombies).
 
 #include "kd/kdwaitcmd.h"
 #include "arch/x86_64/hal.h"
@@ -23,22 +23,72 @@ static const char *const KdpAnalyzeQueueNames[MaximumWorkQueue] = {
     "Critical", "Delayed", "HyperCritical",
 };
 
-// The pool tracker as the last report saw it, to say which tags grew.
+// The pool tracker as it was when the kernel finished starting, then each
+// time the system resumes from the debugger: a report says which tags grew
+// since boot, or since the last break-in, from the first report on.
+typedef enum _KD_POOL_BASELINE {
+    KdPoolBaselineNone,
+    KdPoolBaselineBoot,
+    KdPoolBaselineBreakIn,
+} KD_POOL_BASELINE;
+
 static POOL_TRACKER_TABLE KdpAnalyzePoolSnapshot[POOL_TRACKER_TABLE_SIZE];
 static ULONG64 KdpAnalyzeSnapshotTick;
-static BOOLEAN KdpAnalyzeSnapshotTaken;
+static KD_POOL_BASELINE KdpAnalyzeSnapshotKind;
+
+void KdpRecordPoolBaseline(BOOLEAN breakIn)
+{
+    if (!KdpReadMemory((ULONG64)PoolTrackTable, KdpAnalyzePoolSnapshot,
+                       sizeof(KdpAnalyzePoolSnapshot))) {
+        KdpAnalyzeSnapshotKind = KdPoolBaselineNone;
+        return;
+    }
+    KdpAnalyzeSnapshotTick = KeTickCount;
+    KdpAnalyzeSnapshotKind = breakIn ? KdPoolBaselineBreakIn : KdPoolBaselineBoot;
+}
+
+void KdRecordPoolBaseline(void)
+{
+    KdpRecordPoolBaseline(FALSE);
+}
 
 // ---- Roots ---------------------------------------------------------------------------------
+
+// The thread the break-in interrupted, when it runs at DISPATCH_LEVEL or
+// above: it keeps its processor from every thread, whatever they wait on.
+static BOOLEAN KdpAnalyzeRaisedIrql(ULONG64 *thread)
+{
+    KD_WAIT_STEP step;
+
+    *thread = KdpCurrentThread();
+    if (!KdpState.Active || KdpState.Reason != KdReasonBreakIn || !*thread ||
+        !KdpWaitStep(*thread, 0, &step))
+        return FALSE;
+    return step.End == KdWaitRunning && step.IrqlKnown && step.Irql >= DISPATCH_LEVEL;
+}
 
 static void KdpAnalyzeRoots(void)
 {
     KD_WAIT_FOREST *forest = &KdpWaitForest;
-    ULONG blocked = 0;
+    ULONG blocked = 0, first = 0;
+    ULONG64 spinner;
 
     for (ULONG i = 0; i < KdpWaitIndex.Count; i++)
         blocked += forest->Nodes[i].Blocked;
-    KdpPrint("HANG ANALYSIS: %u threads blocked %u s or more lead to %u roots\n", blocked,
-             KD_ANALYZE_SECONDS, forest->Roots);
+    if (KdpAnalyzeRaisedIrql(&spinner)) {
+        first = 1;
+        KdpPrint("HANG ANALYSIS: processor %u is held at %s by THREAD %016llx; %u threads "
+                 "blocked %u s or more lead to %u other roots\n", KeGetCurrentProcessorNumber(),
+                 KdpIrqlName(KdpState.EntryIrql), (unsigned long long)spinner, blocked,
+                 KD_ANALYZE_SECONDS, forest->Roots);
+        KdpPrint("\nROOT 1: THREAD %016llx runs at %s on processor %u and keeps it: no thread "
+                 "of lower IRQL runs there, whatever it waits for\n", (unsigned long long)spinner,
+                 KdpIrqlName(KdpState.EntryIrql), KeGetCurrentProcessorNumber());
+        KdpWaitPrintChain(spinner, "    ");
+    } else {
+        KdpPrint("HANG ANALYSIS: %u threads blocked %u s or more lead to %u roots\n", blocked,
+                 KD_ANALYZE_SECONDS, forest->Roots);
+    }
     for (ULONG r = 0; r < forest->Roots && r < KD_ANALYZE_ROOTS && !KdpCancelled(); r++) {
         LONG root = forest->RootList[r];
         LONG oldest = root;
@@ -59,7 +109,7 @@ static void KdpAnalyzeRoots(void)
         KdpWaitFormatBlocked(KdpWaitIndex.Threads[oldest].WaitTime, blocked, sizeof(blocked));
         if (forest->Nodes[root].GroupTrees > 1)
             KdpPrint("\nROOT %u: %u threads in %u chains end at the same %s %016llx, which "
-                     "no thread owns; the longest blocked %s\n", r + 1,
+                     "no thread owns; the longest blocked %s\n", r + 1 + first,
                      forest->Nodes[root].GroupSize, forest->Nodes[root].GroupTrees,
                      forest->Nodes[root].End == KdWaitDriver
                          ? "driver"
@@ -67,7 +117,7 @@ static void KdpAnalyzeRoots(void)
                      (unsigned long long)forest->Nodes[root].Object, blocked);
         else
             KdpPrint("\nROOT %u: %u threads lead to THREAD %016llx; the longest blocked %s\n",
-                     r + 1, forest->Nodes[root].GroupSize,
+                     r + 1 + first, forest->Nodes[root].GroupSize,
                      (unsigned long long)KdpWaitIndex.Threads[root].Address, blocked);
         if (forest->Nodes[root].InCycle)
             KdpWaitPrintCycle(root);
@@ -221,10 +271,12 @@ static void KdpAnalyzePool(void)
         KdpPrint("\nPOOL TAGS: the tracker table cannot be read\n");
         return;
     }
-    if (!KdpAnalyzeSnapshotTaken) {
-        KdpPrint("\nPOOL TAGS: first report: the tracker is recorded now; the next "
-                 "!analyze -hang says which tags grew since\n");
-        goto record;
+    if (KdpAnalyzeSnapshotKind == KdPoolBaselineNone) {
+        // Only a boot that never finished starting (the self tests) has none.
+        KdpPrint("\nPOOL TAGS: no baseline (this boot did not record the tracker when it "
+                 "finished starting); it is recorded now, as at a break-in\n");
+        KdpRecordPoolBaseline(TRUE);
+        return;
     }
     RtlFormatTickDuration(since, sizeof(since), KeTickCount - KdpAnalyzeSnapshotTick,
                           CLOCK_TICK_MICROSECONDS);
@@ -261,7 +313,12 @@ static void KdpAnalyzePool(void)
         if (at < KD_ANALYZE_TAGS)
             grown[at] = tag;
     }
-    KdpPrint("\nPOOL TAGS GROWN SINCE THE LAST REPORT (%s ago): %u\n", since, total);
+    if (KdpAnalyzeSnapshotKind == KdPoolBaselineBoot)
+        KdpPrint("\nPOOL TAGS GROWN SINCE BOOT (the tracker as the kernel finished starting, "
+                 "%s ago): %u\n", since, total);
+    else
+        KdpPrint("\nPOOL TAGS GROWN SINCE THE LAST BREAK-IN (the system resumed %s ago): %u\n",
+                 since, total);
     for (ULONG i = 0; i < count; i++) {
         char text[5];
 
@@ -272,10 +329,6 @@ static void KdpAnalyzePool(void)
         KdpPrint("    %s +%lld bytes, %+lld allocations outstanding (!poolused 4 %s)\n", text,
                  (long long)grown[i].Bytes, (long long)grown[i].Allocations, text);
     }
-record:
-    memcpy(KdpAnalyzePoolSnapshot, now, sizeof(now));
-    KdpAnalyzeSnapshotTick = KeTickCount;
-    KdpAnalyzeSnapshotTaken = TRUE;
 }
 
 // ---- Zombies -----------------------------------------------------------------------------

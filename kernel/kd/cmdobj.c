@@ -154,14 +154,7 @@ static BOOLEAN KdpReadObject(ULONG64 object, KD_OBJECT_INFO *info, BOOLEAN quiet
 
 // ---- Directories -----------------------------------------------------------------------
 
-// Called for each entry of a directory: the object, its hash bucket, and
-// whether it is the first entry of that bucket. FALSE stops the walk.
-typedef BOOLEAN (*KD_DIRECTORY_CALLBACK)(void *context, ULONG64 object, ULONG bucket,
-                                         BOOLEAN first);
-
-// Walks every hash chain; a chain that cannot be read or does not end
-// stops the walk with an error line (FALSE).
-static BOOLEAN KdpWalkDirectory(ULONG64 directory, KD_DIRECTORY_CALLBACK callback, void *context)
+BOOLEAN KdpWalkDirectory(ULONG64 directory, KD_DIRECTORY_CALLBACK callback, void *context)
 {
     for (ULONG bucket = 0; bucket < NUMBER_HASH_BUCKETS; bucket++) {
         ULONG64 link;

@@ -285,7 +285,7 @@ static KD_COMMAND_RESULT KdpDpcs(int argc, char **argv)
 
 // ---- !irql -------------------------------------------------------------------------
 
-static const char *KdpIrqlName(KIRQL irql)
+const char *KdpIrqlName(KIRQL irql)
 {
     switch (irql) {
     case PASSIVE_LEVEL:

@@ -15,7 +15,7 @@
 
 static const char *const KdpWaitEndNames[] = {
     "follow", "not blocked", "waits on a timer: it wakes by itself",
-    "waits for work (idle)",
+    "waits by design: not hung",
     "waits on an object no thread owns: the end of what the kernel records (see the candidates)",
     "a driver", "ended", "error",
 };
@@ -54,10 +54,11 @@ static void KdpWaitPrintThreadLine(const char *prefix, ULONG64 address)
     KdpPrint("\n");
 }
 
-void KdpWaitPrintRoot(const KD_WAIT_STEP *step)
+void KdpWaitPrintRoot(const KD_WAIT_STEP *step, ULONG hops)
 {
     char who[64], blocked[40], blocker[112], module[48], driver[KD_IO_NAME];
     KTHREAD tcb;
+    BOOLEAN read;
 
     if (step->End == KdWaitDriver) {
         KdpDriverNameOf(step->Object, driver, sizeof(driver));
@@ -72,12 +73,32 @@ void KdpWaitPrintRoot(const KD_WAIT_STEP *step)
     }
     KdpWaitDescribeThread(step->Thread, who, sizeof(who));
     KdpPrint("Root: THREAD %016llx (%s)", (unsigned long long)step->Thread, who);
-    if (KdpReadMemory(step->Thread, &tcb, sizeof(tcb)) && tcb.State == Waiting) {
+    read = KdpReadMemory(step->Thread, &tcb, sizeof(tcb));
+    KdpWaitBlocker(step->Thread, blocker, sizeof(blocker), module, sizeof(module));
+    if (read && tcb.State == Waiting) {
         KdpWaitFormatBlocked(tcb.WaitTime, blocked, sizeof(blocked));
-        KdpWaitBlocker(step->Thread, blocker, sizeof(blocker), module, sizeof(module));
         KdpPrint(", blocked %s", blocked);
         if (blocker[0])
             KdpPrint(" in %s (module %s)", blocker, module);
+    } else if (read && tcb.State == Running && step->End == KdWaitRunning) {
+        KdpPrint(", running");
+        if (step->IrqlKnown)
+            KdpPrint(" at %s", KdpIrqlName(step->Irql));
+        if (blocker[0])
+            KdpPrint(" in %s (module %s)", blocker, module);
+        if (step->IrqlKnown && step->Irql >= DISPATCH_LEVEL) {
+            KdpPrint(": %s at %s: it keeps its processor, nothing below that IRQL runs there "
+                     "(the scheduler included)\n",
+                     step->Spinning ? "spins in a loop" : "runs", KdpIrqlName(step->Irql));
+            return;
+        }
+    }
+    if (step->End == KdWaitIdle && hops > 1) {
+        // Something waits on it, yet it waits by design: what they wait for
+        // is held by a thread that is not working on it.
+        KdpPrint(": waits by design, yet the thread before it waits for it: it holds what "
+                 "that thread needs and will not give it up while it waits for work\n");
+        return;
     }
     KdpPrint(": %s\n", KdpWaitEndNames[step->End]);
 }
@@ -99,7 +120,7 @@ ULONG KdpWaitPrintChain(ULONG64 thread, const char *indent)
         if (step.End != KdWaitFollow) {
             KdpPrint("%s    ends here: %s\n", indent, step.Evidence);
             KdpPrint("%s", indent);
-            KdpWaitPrintRoot(&step);
+            KdpWaitPrintRoot(&step, hops);
             return hops;
         }
         KdpPrint("%s    %s THREAD %016llx: %s\n", indent,
@@ -208,6 +229,8 @@ void KdpWaitBuildForest(ULONG64 thresholdTicks)
         if (thread->State != Waiting || now - thread->WaitTime < thresholdTicks)
             continue;
         KdpWaitStep(thread->Address, 0, &step);
+        node->End = (UCHAR)step.End;
+        node->Object = step.Object;
         if (step.End == KdWaitIdle || step.End == KdWaitTimer || step.End == KdWaitRunning)
             continue;
         node->Blocked = TRUE;
@@ -383,8 +406,8 @@ static void KdpWaitAll(ULONG64 seconds)
     KdpWaitBuildForest(ticks);
     for (ULONG i = 0; i < KdpWaitIndex.Count; i++)
         blocked += forest->Nodes[i].Blocked;
-    KdpPrint("%u threads blocked for %llu s or more, in %u trees (threads waiting for work or "
-             "on a timer left out)\n", blocked, (unsigned long long)seconds, forest->Roots);
+    KdpPrint("%u threads blocked for %llu s or more, in %u trees (threads that wait by design "
+             "or on a timer left out)\n", blocked, (unsigned long long)seconds, forest->Roots);
     if (KdpWaitIndex.Truncated)
         KdpPrint("(only the first %u threads were looked at)\n", KD_WAIT_MAX_THREADS);
     for (ULONG i = 0; i < forest->Roots && !KdpCancelled(); i++) {

@@ -411,6 +411,7 @@ static BOOLEAN KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
         if (KdpReadMemory(trapFrame->Rip, &opcode, 1) && opcode == KD_INT3_OPCODE)
             trapFrame->Rip += KD_INT3_LENGTH;
     }
+    KdpRecordPoolBaseline(TRUE);    // !analyze -hang: what grows from here on
     (void)HalpBreakInPending();     // a Ctrl-C typed in the shell is not a new break-in
     // `.thread` changed only what the shell shows: the frame the trap
     // returns through is the one we were entered with, untouched.

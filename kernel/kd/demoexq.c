@@ -26,15 +26,20 @@ KEVENT KdDemoDsmEvent;                      // the storage that never answers
 DEVICE_OBJECT *KdDemoMpioDevice;            // the owner of every item: \Device\MPIODisk0
 ULONG KdDemoExQueueItems;                   // how many items the demo queued
 
+// The driver's code is in a section of its own (linker.ld), whose bounds its
+// DRIVER_OBJECT gives as DriverStart and DriverSize: built into the kernel
+// with IoCreateDriver, it has no image, and the debugger names it from them.
+#define KD_DEMO_MPIO_CODE __attribute__((noinline, section("kddemompio")))
+extern char __KdDemoMpioStart[], __KdDemoMpioEnd[];
+
 // The DSM's wait for its path: forever. Not inlined, so that the stack of a
 // blocked worker shows the driver's frames as the case study's did.
-__attribute__((noinline)) static void KdDemoBadDsmWait(void)
+KD_DEMO_MPIO_CODE static void KdDemoBadDsmWait(void)
 {
     KeWaitForSingleObject(&KdDemoDsmEvent, Executive, KernelMode, FALSE, NULL);
 }
 
-__attribute__((noinline)) static void KdDemoMpioPathVerify(DEVICE_OBJECT *ioObject,
-                                                           void *context)
+KD_DEMO_MPIO_CODE static void KdDemoMpioPathVerify(DEVICE_OBJECT *ioObject, void *context)
 {
     KdDemoBadDsmWait();
     IoFreeWorkItem(context);
@@ -63,6 +68,8 @@ static NTSTATUS KdDemoMpioDriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRIN
 {
     UNICODE_STRING name;
 
+    driverObject->DriverStart = __KdDemoMpioStart;
+    driverObject->DriverSize = (ULONG)(__KdDemoMpioEnd - __KdDemoMpioStart);
     RtlInitUnicodeString(&name, u"\\Device\\MPIODisk0");
     return IoCreateDevice(driverObject, 0, &name, FILE_DEVICE_MASS_STORAGE, 0, FALSE,
                           &KdDemoMpioDevice);

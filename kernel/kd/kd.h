@@ -14,6 +14,11 @@ void KdStartHangDemo(void);      // demo=hang (kd/demohang.c)
 // smss, created in Phase 1; and its clock-tick check, which hands a request
 // recorded at the kd> prompt on once `g` has resumed the system.
 void KdInitStartThread(void);
+// Records the pool tracker as it is now, for !analyze -hang's "grown since
+// boot" (kd/cmdanalyze.c): Phase 1 calls it once the kernel has started.
+void KdRecordPoolBaseline(void);
+// ...and the debugger each time it resumes the system ("since the last break-in").
+void KdpRecordPoolBaseline(BOOLEAN breakIn);
 void KdClockTick(void);
 void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
 void KdStartIoDemo(void);        // demo=io (kd/demoio.c)
@@ -402,6 +407,15 @@ BOOLEAN KdpPrintThread(ULONG64 thread, ULONG flags, ULONG indent);
 BOOLEAN KdpIsThread(ULONG64 address);
 // The thread running on this processor when the debugger was entered.
 ULONG64 KdpCurrentThread(void);
+// Called for each entry of an object directory: the object, its hash bucket,
+// and whether it is the first entry of that bucket. FALSE stops the walk.
+typedef BOOLEAN (*KD_DIRECTORY_CALLBACK)(void *context, ULONG64 object, ULONG bucket,
+                                         BOOLEAN first);
+// Walks every hash chain of a directory (cmdobj.c); a chain that cannot be
+// read or does not end stops the walk with an error line (FALSE).
+BOOLEAN KdpWalkDirectory(ULONG64 directory, KD_DIRECTORY_CALLBACK callback, void *context);
+// "DISPATCH_LEVEL" for an IRQL, as !irql names it (cmdsched.c).
+const char *KdpIrqlName(KIRQL irql);
 // The thread commands mean by "current": the one `.thread` chose, else that one.
 ULONG64 KdpImplicitThread(void);
 // What KiSwapContext pushed on a switched-out thread's stack, lowest address

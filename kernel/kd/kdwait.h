@@ -10,7 +10,7 @@
 #include "kd/kd.h"
 #include "ps/ps.h"
 
-#define KD_WAIT_EVIDENCE     240     // one hop's evidence, one line
+#define KD_WAIT_EVIDENCE     448     // one hop's evidence, one line
 #define KD_WAIT_MAX_THREADS  4096    // threads indexed per command
 #define KD_WAIT_MAX_HOPS     64      // a longer chain is cut (and says so)
 
@@ -19,7 +19,7 @@ typedef enum _KD_WAIT_END {
     KdWaitFollow,           // Next holds it up (a fact, or a candidate if Candidate)
     KdWaitRunning,          // running, ready or standby: not blocked
     KdWaitTimer,            // a delay or a timer: it wakes by itself
-    KdWaitIdle,             // waiting for work: a worker queue, an LPC receive
+    KdWaitIdle,             // waits by design: an empty worker queue, an LPC receive...
     KdWaitNoOwner,          // an event or semaphore nobody owns: the chain ends here
     KdWaitDriver,           // an IRP pending in a driver no thread works for
     KdWaitEnded,            // terminated, or never started
@@ -32,6 +32,9 @@ typedef struct _KD_WAIT_STEP {
     ULONG64 Next;               // KdWaitFollow: the thread it waits for
     BOOLEAN Candidate;          // Next is a ranked candidate, not a fact
     ULONG64 Object;             // the object the wait is on (the driver for KdWaitDriver)
+    KIRQL Irql;                 // KdWaitRunning: the IRQL it runs at, when known
+    BOOLEAN IrqlKnown;
+    BOOLEAN Spinning;           // KdWaitRunning: in a spin loop (waitspin.c)
     char Evidence[KD_WAIT_EVIDENCE];
 } KD_WAIT_STEP;
 
@@ -95,6 +98,29 @@ BOOLEAN KdpIsWaitMachinery(const char *symbol);
 void KdpWaitTokenUser(ULONG64 token, char *text, size_t size);
 // The token a thread runs as: its impersonation token, else its process's.
 ULONG64 KdpWaitEffectiveToken(const KD_WAIT_THREAD *thread);
+
+// A running thread (waitspin.c): the processor it keeps, its IRQL when the
+// debugger knows it (the thread it interrupted), and whether it spins in a
+// loop waiting for a memory word to change (a spin lock), with that word.
+void KdpWaitRunningStep(ULONG64 thread, const KTHREAD *tcb, KD_WAIT_STEP *step);
+
+// Handles of `process` to `object` (waitchain.c): the callback gets each;
+// FALSE from it stops. At most KD_WAIT_MAX_HANDLES entries are read.
+typedef BOOLEAN (*KD_WAIT_HANDLE_CALLBACK)(void *context, ULONG64 process, ULONG handle);
+BOOLEAN KdpWaitHandlesTo(ULONG64 process, ULONG64 object, KD_WAIT_HANDLE_CALLBACK callback,
+                         void *context);
+// The critical-section hop (waitcs.c): a user-mode wait on a synchronization
+// event that is a critical section's lock. TRUE when it decided the step.
+BOOLEAN KdpWaitCriticalSection(const KD_WAIT_THREAD *self, ULONG64 event, KD_WAIT_STEP *step);
+
+// The driver whose code is at `address` among the drivers that have no
+// image of their own (IoCreateDriver's): one whose DRIVER_OBJECT gives a
+// range (DriverStart, DriverSize) holding it. Its name ("mpio", from
+// DriverName) in `name`; FALSE (and "") when no such driver says so.
+BOOLEAN KdpWaitImagelessDriverAt(ULONG64 address, ULONG64 *driver, char *name, size_t size);
+
+// Is `thread` one of the debugger's own (start.c)? `what` says what it waits for.
+BOOLEAN KdpIsShellThread(ULONG64 thread, const char **what);
 
 // The LPC hop (waitlpc.c): a thread in WrLpcReply.
 void KdpWaitLpcStep(const ETHREAD *thread, const KD_WAIT_THREAD *self, ULONG flags,

@@ -43,7 +43,8 @@ extern KD_WAIT_FOREST KdpWaitForest;
 void KdpWaitBuildForest(ULONG64 thresholdTicks);
 // Prints a chain from `thread`, each line after `indent`; returns its hops.
 ULONG KdpWaitPrintChain(ULONG64 thread, const char *indent);
-void KdpWaitPrintRoot(const KD_WAIT_STEP *step);
+// The chain's last line; `hops`: how many threads the chain went through.
+void KdpWaitPrintRoot(const KD_WAIT_STEP *step, ULONG hops);
 // "deadlock: cycle of N threads: a -> b -> a" for a root in a cycle.
 void KdpWaitPrintCycle(LONG root);
 void KdpWaitFormatBlocked(ULONG64 waitTime, char *text, size_t size);

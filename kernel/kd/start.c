@@ -51,6 +51,7 @@ typedef enum _KD_START_KIND {
 static volatile LONG KdpStartState = KdpStartIdle;
 static KD_START_KIND KdpStartKind;
 static BOOLEAN KdpStartThreadRunning;
+static ETHREAD *KdpStartThreadObject;   // referenced for good: the wait chains know it
 static char KdpStartImage[SM_IMAGE_NAME_LENGTH];
 static char KdpStartCommandLine[SM_COMMAND_LINE_LENGTH];
 static KEVENT KdpStartEvent;
@@ -142,8 +143,16 @@ void KdInitStartThread(void)
     if (!NT_SUCCESS(PsCreateSystemThreadEx(NULL, KdpStartThread, NULL, NORMAL_BASE_PRIORITY,
                                            NULL, &thread)))
         return;             // .start then says it cannot
-    ObDereferenceObject(thread);
+    KdpStartThreadObject = thread;
     KdpStartThreadRunning = TRUE;
+}
+
+BOOLEAN KdpIsShellThread(ULONG64 thread, const char **what)
+{
+    if (!KdpStartThreadObject || thread != (ULONG64)(ULONG_PTR)KdpStartThreadObject)
+        return FALSE;
+    *what = ".start's thread, waiting for a .start, .drvload or .drvunload to run";
+    return TRUE;
 }
 
 // A program name as the archive spells them: letters, digits, '_', '-', '.'.

@@ -14,23 +14,8 @@
 #define KD_WAIT_MAX_BLOCKS    (MAXIMUM_WAIT_OBJECTS + 1)
 #define KD_WAIT_STACK_FRAMES  8         // the blocker is past the wait machinery's few
 #define KD_WAIT_MAX_HANDLES   (1U << 20)        // a handle table claiming more is corrupt
-#define KD_WAIT_SCAN_BYTES    0x4000            // of a user stack, looking for a section
-#define KD_WAIT_MAX_SECTION_HANDLES 4
 #define KD_WAIT_MAX_LISTED    8                 // candidates printed per hop
 #define KD_WAIT_BODY_OFFSET   FIELD_OFFSET(OBJECT_HEADER, Body)
-
-// ntdll's RTL_CRITICAL_SECTION on x64 (user/include/runtime.h is the user
-// runtime's copy): the debugger reads it in a process's memory.
-typedef struct _KD_CRITICAL_SECTION {
-    ULONG64 DebugInfo;
-    LONG LockCount;
-    LONG RecursionCount;
-    ULONG64 OwningThread;
-    ULONG64 LockSemaphore;
-    ULONG64 SpinCount;
-} KD_CRITICAL_SECTION;
-_Static_assert(offsetof(KD_CRITICAL_SECTION, OwningThread) == 0x10, "NT's x64 layout");
-_Static_assert(offsetof(KD_CRITICAL_SECTION, LockSemaphore) == 0x18, "NT's x64 layout");
 
 KD_WAIT_INDEX KdpWaitIndex;
 
@@ -196,6 +181,11 @@ void KdpWaitBlocker(ULONG64 thread, char *blocker, size_t blockerSize, char *mod
         }
     }
     RtlStringPrintf(blocker, blockerSize, "%s", symbol);
+    // Code of a driver without an image of its own (IoCreateDriver's) is
+    // its driver's, when its DRIVER_OBJECT says where that code is.
+    if (i < count && RtlMatchPattern("nt!*", symbol) &&
+        KdpWaitImagelessDriverAt(sites[i], NULL, module, moduleSize))
+        return;
     for (length = 0; symbol[length] && symbol[length] != '!' && symbol[length] != '+'; length++)
         ;
     if (length >= moduleSize)
@@ -228,13 +218,10 @@ ULONG64 KdpWaitEffectiveToken(const KD_WAIT_THREAD *thread)
     return token;
 }
 
-// ---- Handles and critical sections ------------------------------------------------------
+// ---- Handles -----------------------------------------------------------------------------
 
-typedef BOOLEAN (*KD_WAIT_HANDLE_CALLBACK)(void *context, ULONG64 process, ULONG handle);
-
-// Calls back for each handle of `process` to `object`.
-static BOOLEAN KdpWaitHandlesTo(ULONG64 process, ULONG64 object, KD_WAIT_HANDLE_CALLBACK callback,
-                                void *context)
+BOOLEAN KdpWaitHandlesTo(ULONG64 process, ULONG64 object, KD_WAIT_HANDLE_CALLBACK callback,
+                         void *context)
 {
     ULONG64 tableAddress = 0;
     HANDLE_TABLE table;
@@ -253,106 +240,6 @@ static BOOLEAN KdpWaitHandlesTo(ULONG64 process, ULONG64 object, KD_WAIT_HANDLE_
             !callback(context, process, (index + 1) * HANDLE_INDEX_MULTIPLIER))
             return FALSE;
     }
-    return TRUE;
-}
-
-typedef struct _KD_WAIT_HANDLES {
-    ULONG Count;
-    ULONG Handles[KD_WAIT_MAX_SECTION_HANDLES];
-} KD_WAIT_HANDLES;
-
-static BOOLEAN KdpWaitCollectHandle(void *context, ULONG64 process, ULONG handle)
-{
-    KD_WAIT_HANDLES *handles = context;
-
-    (void)process;
-    handles->Handles[handles->Count++] = handle;
-    return handles->Count < KD_WAIT_MAX_SECTION_HANDLES;
-}
-
-// A critical section at `address` in the process whose lock event is one
-// of `handles` and that some thread owns.
-static BOOLEAN KdpWaitIsSection(ULONG64 directoryTableBase, ULONG64 address,
-                                const KD_WAIT_HANDLES *handles, KD_CRITICAL_SECTION *section)
-{
-    if (address < PAGE_SIZE || address >= KD_USER_SPACE_END || (address & 7) ||
-        !KdpReadProcessMemory(directoryTableBase, address, section, sizeof(*section)) ||
-        !section->OwningThread || section->LockCount < 1)
-        return FALSE;
-    for (ULONG i = 0; i < handles->Count; i++) {
-        if (section->LockSemaphore == handles->Handles[i])
-            return TRUE;
-    }
-    return FALSE;
-}
-
-// A thread waiting in user mode on a synchronization event may be in
-// RtlEnterCriticalSection: the section's address is then in one of its
-// callee-saved registers (saved in its trap frame) or on its user stack.
-// A section found there whose LockSemaphore is a handle of this process to
-// the very event waited on names its owner by thread id (OwningThread).
-static BOOLEAN KdpWaitCriticalSection(const KD_WAIT_THREAD *self, ULONG64 event,
-                                      KD_WAIT_STEP *step)
-{
-    KD_WAIT_HANDLES handles = { 0 };
-    KD_CRITICAL_SECTION section;
-    KTRAP_FRAME frame;
-    ULONG64 trap, directoryTableBase = 0, address = 0;
-    ULONG64 registers[8];
-    ULONG64 words[64];
-
-    if (self->WaitMode != UserMode ||
-        !KdpReadMemory(self->Process + FIELD_OFFSET(EPROCESS, Pcb.DirectoryTableBase),
-                       &directoryTableBase, sizeof(directoryTableBase)) ||
-        !KdpReadUserTrapFrame(self->Address, &trap, &frame))
-        return FALSE;
-    KdpWaitHandlesTo(self->Process, event, KdpWaitCollectHandle, &handles);
-    if (!handles.Count)
-        return FALSE;
-    registers[0] = frame.Rbx;
-    registers[1] = frame.Rbp;
-    registers[2] = frame.R12;
-    registers[3] = frame.R13;
-    registers[4] = frame.R14;
-    registers[5] = frame.R15;
-    registers[6] = frame.Rdi;
-    registers[7] = frame.Rsi;
-    for (ULONG i = 0; i < ARRAYSIZE(registers) && !address; i++) {
-        if (KdpWaitIsSection(directoryTableBase, registers[i], &handles, &section))
-            address = registers[i];
-    }
-    for (ULONG64 at = frame.Rsp & ~7ULL; !address && at < (frame.Rsp & ~7ULL) + KD_WAIT_SCAN_BYTES;
-         at += sizeof(words)) {
-        if (!KdpReadProcessMemory(directoryTableBase, at, words, sizeof(words)))
-            break;
-        for (ULONG i = 0; i < ARRAYSIZE(words) && !address; i++) {
-            if (KdpWaitIsSection(directoryTableBase, words[i], &handles, &section))
-                address = words[i];
-        }
-    }
-    if (!address)
-        return FALSE;
-    step->Object = address;
-    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
-        const KD_WAIT_THREAD *owner = &KdpWaitIndex.Threads[i];
-
-        if (owner->Process == self->Process && owner->Cid == section.OwningThread) {
-            step->End = KdWaitFollow;
-            step->Next = owner->Address;
-            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
-                            "critical section %016llx (event handle %llx): its OwningThread is "
-                            "%llx, THREAD %016llx", (unsigned long long)address,
-                            (unsigned long long)section.LockSemaphore,
-                            (unsigned long long)section.OwningThread,
-                            (unsigned long long)owner->Address);
-            return TRUE;
-        }
-    }
-    step->End = KdWaitError;
-    RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
-                    "error: critical section %016llx: its OwningThread %llx is no thread of "
-                    "the process (ended without leaving it, or corrupt)",
-                    (unsigned long long)address, (unsigned long long)section.OwningThread);
     return TRUE;
 }
 
@@ -474,6 +361,7 @@ static BOOLEAN KdpWaitReadObjects(ULONG64 thread, const KTHREAD *tcb, KD_WAIT_OB
     ULONG64 seen[KD_WAIT_MAX_BLOCKS + 1];
 
     objects->Count = 0;
+    objects->WaitType = WaitAll;
     for (ULONG count = 0; block; count++) {
         KWAIT_BLOCK waitBlock;
         DISPATCHER_HEADER header;
@@ -578,6 +466,71 @@ static void KdpWaitNoteWorker(const KD_WAIT_THREAD *self, KD_WAIT_STEP *step)
                     "(!exqueue %x)", KdpWaitQueueNames[type], pending, 0x10u << type);
 }
 
+// A worker waiting on its KQUEUE: by design while the queue is empty; with
+// entries in it, it waits because the queue's concurrency is used up by
+// the queue's other threads, which are running.
+static void KdpWaitOnQueue(ULONG64 object, KD_WAIT_STEP *step)
+{
+    KQUEUE queue;
+
+    step->End = KdWaitIdle;
+    if (!KdpReadMemory(object, &queue, sizeof(queue))) {
+        step->End = KdWaitError;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "error: Queue %016llx cannot be read", (unsigned long long)object);
+        return;
+    }
+    if (queue.Header.SignalState <= 0)
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "waits by design: KQUEUE %016llx empty (a worker waiting for work in "
+                        "KeRemoveQueue)", (unsigned long long)object);
+    else
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "waits by design: KQUEUE %016llx holds %d entries, but %u of its "
+                        "threads run already (CurrentCount at MaximumCount %u)",
+                        (unsigned long long)object, queue.Header.SignalState,
+                        queue.CurrentCount, queue.MaximumCount);
+}
+
+// Threads whose wait is their job: a server's receive with nothing to
+// receive, and the debugger's own threads. Their chains end "by design",
+// and -a leaves them out; a chain that ends at one because it holds
+// something says so (cmdwait.c).
+static BOOLEAN KdpWaitByDesign(ULONG64 address, const ETHREAD *thread,
+                               const KD_WAIT_OBJECTS *objects, KD_WAIT_STEP *step)
+{
+    const char *what;
+
+    if (thread->Tcb.WaitReason == WrLpcReceive && objects->Count == 1) {
+        DISPATCHER_HEADER header;
+
+        step->Object = objects->Object[0];
+        if (!KdpReadMemory(step->Object, &header, sizeof(header)))
+            return FALSE;
+        step->End = KdWaitIdle;
+        if (header.SignalState <= 0)
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "waits by design: a server's receive (WrLpcReceive), its queue "
+                            "empty (%s %016llx, count 0)", KdpWaitObjectKind(header.Type),
+                            (unsigned long long)step->Object);
+        else
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "waits by design: a server's receive (WrLpcReceive), %d requests "
+                            "for it already (%s %016llx): it is being woken",
+                            header.SignalState, KdpWaitObjectKind(header.Type),
+                            (unsigned long long)step->Object);
+        return TRUE;
+    }
+    if (KdpIsShellThread(address, &what)) {
+        step->End = KdWaitIdle;
+        step->Object = objects->Count ? objects->Object[0] : 0;
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                        "waits by design: the shell's own thread, %s", what);
+        return TRUE;
+    }
+    return FALSE;
+}
+
 // The dispatcher objects of the wait, the most telling first: a mutant's
 // owner, a thread, a process; then (the I/O hop aside) an event or a
 // semaphore, which names no one.
@@ -624,8 +577,8 @@ static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
                 // init.exe and smss.exe park themselves so, for good.
                 step->End = KdWaitIdle;
                 RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
-                                "Process %016llx is its own: parked until it is terminated",
-                                (unsigned long long)object);
+                                "waits by design: on its own Process %016llx, parked until "
+                                "it is terminated", (unsigned long long)object);
                 return;
             }
             KdpWaitOnProcess(object, flags, step);
@@ -639,10 +592,7 @@ static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
 
         step->Object = objects->Object[i];
         if (type == QueueObject) {
-            step->End = KdWaitIdle;
-            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
-                            "Queue %016llx: waits for work (KeRemoveQueue)",
-                            (unsigned long long)step->Object);
+            KdpWaitOnQueue(step->Object, step);
             return;
         }
         if (type == EventSynchronizationObject &&
@@ -651,6 +601,20 @@ static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
     }
     if (KdpWaitIrpStep(address, flags, step))
         return;
+    for (ULONG i = 0; objects->Count > 1 && objects->WaitType == WaitAny && i < objects->Count;
+         i++) {
+        if (objects->Type[i] == TimerNotificationObject ||
+            objects->Type[i] == TimerSynchronizationObject) {
+            // A periodic thread: the timer ends the wait whatever the others do.
+            step->Object = objects->Object[i];
+            step->End = KdWaitTimer;
+            RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                            "a timer (%s %016llx) among its WaitAny objects: it wakes by itself",
+                            KdpWaitObjectKind(objects->Type[i]),
+                            (unsigned long long)step->Object);
+            return;
+        }
+    }
     for (ULONG i = 0; i < objects->Count; i++) {
         UCHAR type = objects->Type[i];
 
@@ -673,9 +637,9 @@ static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
                 // Several threads on one semaphore: a pool waiting for work.
                 step->End = KdWaitIdle;
                 RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
-                                "Semaphore %016llx: %u other threads wait on it too, a pool "
-                                "waiting for work", (unsigned long long)step->Object,
-                                waiters.Others);
+                                "waits by design: Semaphore %016llx, count 0, %u other threads "
+                                "wait on it too: a pool waiting for work",
+                                (unsigned long long)step->Object, waiters.Others);
                 return;
             }
         }
@@ -716,12 +680,13 @@ BOOLEAN KdpWaitStep(ULONG64 address, ULONG flags, KD_WAIT_STEP *step)
     case Waiting:
         break;
     case Running:
+        KdpWaitRunningStep(address, &thread.Tcb, step);
+        return TRUE;
     case Ready:
     case Standby:
     case DeferredReady:
         step->End = KdWaitRunning;
-        RtlStringPrintf(step->Evidence, sizeof(step->Evidence), "%s: not blocked",
-                        thread.Tcb.State == Running ? "running" : "ready to run");
+        RtlStringPrintf(step->Evidence, sizeof(step->Evidence), "ready to run: not blocked");
         return TRUE;
     default:
         step->End = KdWaitEnded;
@@ -743,16 +708,12 @@ BOOLEAN KdpWaitStep(ULONG64 address, ULONG flags, KD_WAIT_STEP *step)
         KdpWaitLpcStep(&thread, self, flags, step);
         return TRUE;
     }
-    if (thread.Tcb.WaitReason == WrLpcReceive) {
-        step->End = KdWaitIdle;
-        RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
-                        "WrLpcReceive: an LPC server waiting for a request");
-        return TRUE;
-    }
     if (!KdpWaitReadObjects(address, &thread.Tcb, &objects, step)) {
         step->End = KdWaitError;
         return TRUE;
     }
+    if (KdpWaitByDesign(address, &thread, &objects, step))
+        return TRUE;
     KdpWaitOnObjects(address, self, &objects, flags, step);
     return TRUE;
 }

@@ -1,5 +1,5 @@
 // What `!waitchain -a` costs (kd/cmdwait.c): the walk of every thread's
-// wait and the forest they make, for 250, 500 and 1,000 blocked threads in
+// wait and the forest they make, for 100, 250, 500 and 1,000 blocked threads in
 // chains of ten (each thread owns a mutant the next one waits for; the
 // first waits on an event), so that the figure shows whether it stays
 // linear. The printing is left out: it is a line per thread, whose cost
@@ -74,8 +74,9 @@ static void KbWaitTearDown(KB_WAIT_NODE *nodes, ULONG count, KEVENT *release)
 
 void KbWaitChain(ULONG64 *samples)
 {
-    static const ULONG sizes[] = { 250, 500, KB_WAIT_MAX_THREADS };
-    static const char *const names[] = { "kd-waitchain-a-250-threads",
+    static const ULONG sizes[] = { 100, 250, 500, KB_WAIT_MAX_THREADS };
+    static const char *const names[] = { "kd-waitchain-a-100-threads",
+                                         "kd-waitchain-a-250-threads",
                                          "kd-waitchain-a-500-threads",
                                          "kd-waitchain-a-1000-threads" };
     KB_WAIT_NODE *nodes = ExAllocatePoolWithTag(NonPagedPool,
