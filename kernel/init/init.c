@@ -200,9 +200,10 @@ static void Phase1Initialization(void *context)
         KdStartIoDemo();
     if (KeBootOptions.Demo == KBootDemoAlpc)
         KdStartAlpcDemo();
+    KiStartInitialProcess(KeBootOptions.Run);
+    // After init: an exercise's scenario uses the system servers (lsass).
     if (KeBootOptions.Exercise != KBOOT_NO_EXERCISE)
         KdStartExercise();
-    KiStartInitialProcess(KeBootOptions.Run);
     if (!KeBootOptions.NoInitialBreak) {
         // Under QEMU's -icount the TSC counts instructions since reset:
         // `make bench` reads boot-to-prompt cost from this line.

@@ -9,6 +9,7 @@
 // Every exercise this kernel has, by case study.
 static const KD_EXERCISE *const KdExercises[] = {
     NULL,
+    &KdExercise000,
 };
 
 static const KD_EXERCISE *KdpExercise;

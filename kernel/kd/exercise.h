@@ -36,3 +36,6 @@ ULONG KdExerciseChoose(const char *what, ULONG count);
 
 // Phase 1's hook: starts exercise=NNN, ages it and announces the break-in.
 void KdStartExercise(void);
+
+// The exercises (kd/exNNN.c), for KdExercises[].
+extern const KD_EXERCISE KdExercise000;

@@ -1,0 +1,316 @@
+// Exercise 000 (seeds/000_*.txt, docs/exercises/00-encrypted-open.md): a
+// service opens an encrypted file and the system locks up. Built from the
+// real parts, in the order the case study's hang formed:
+//
+// - lsass.exe (started by init) owns \LsaAuthenticationPort: one dispatcher
+//   thread receives every request and hands it to a pool of workers.
+// - ScanGuard.sys, an on-access scanner (a minifilter), is loaded: it scans
+//   each file before it is opened, one scan at a time.
+// - svchost.exe hosts the services: some ask lsass for a package and read
+//   a file (scanned, fine); the backup services log on domain accounts,
+//   which keeps an lsass worker each waiting for a domain controller.
+// - The file synchronization service (svchost -k netsvcs) logs the student
+//   on, impersonates the student and opens the student's encrypted file.
+//   ScanGuard takes its scan slot and opens the file itself to scan it; the
+//   file system asks KSecDD for the file's key, and KSecDD asks lsass over
+//   LPC from inside that create. lsass's worker, to answer, opens the
+//   student's key file as the student: ScanGuard makes that open wait for
+//   the scan slot, which the waiting svchost thread holds. A deadlock.
+// - Later services (another package lookup, another file) find lsass's
+//   dispatcher receiving their requests (its LpcReceivedMessageId moves on)
+//   and ScanGuard's slot taken.
+//
+// Each step starts once the one before has settled, a few ticks apart, so
+// every blocked thread has a Wait Start TickCount of its own but the
+// client and the lsass worker that serves it share one. What varies per
+// student: how many services ran before (so which worker takes the key
+// request), the backup services' number, order and accounts, the gaps.
+
+#include "kd/kd.h"
+#include "kd/exercise.h"
+#include "ke/ke.h"
+#include "ob/ob.h"
+#include "ps/ps.h"
+#include "io/io.h"
+#include "lpc/lpcp.h"
+
+#define EX000_SERVICE        "ScanGuard"
+#define EX000_MODULE         "ScanGuard"
+#define EX000_MAX_STEPS      8
+#define EX000_SETTLE_POLLS   1000           // of 10 ms: 10 s for each step
+#define EX000_LSA_PORT       u"\\LsaAuthenticationPort"
+
+typedef enum _EX000_ROLE {
+    Ex000Update,        // svchost -k NetworkService: a lookup, a file; then parked
+    Ex000Backup,        // svchost -k LocalService DOMAIN\account: waits on lsass
+    Ex000Sync,          // svchost -k netsvcs: the encrypted file
+    Ex000UpdateBlocked, // svchost -k NetworkService, after the deadlock: waits on the scan
+} EX000_ROLE;
+
+typedef struct _EX000_STEP {
+    EX000_ROLE Role;
+    const char *Account;
+} EX000_STEP;
+
+static const char *const Ex000Accounts[] = {
+    "SLEUTH\\svc_backup", "SLEUTH\\svc_sql", "SLEUTH\\svc_report", "SLEUTH\\svc_print",
+    "SLEUTH\\svc_archive",
+};
+
+// The lsass worker the deadlock holds, found once the hang has formed.
+static ETHREAD *Ex000Worker;
+
+// The thread's state under the dispatcher lock: is it where `role` ends?
+static BOOLEAN Ex000Settled(EX000_ROLE role, EPROCESS *process, ETHREAD *thread)
+{
+    BOOLEAN settled = FALSE;
+    KIRQL oldIrql;
+
+    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
+    KiAcquireDispatcherLockAtDpcLevel();
+    if (thread->Tcb.State == Waiting) {
+        switch (role) {
+        case Ex000Update:
+            settled = thread->Tcb.WaitBlockList &&
+                      thread->Tcb.WaitBlockList->Object == (void *)&process->Pcb;
+            break;
+        case Ex000Backup:
+        case Ex000Sync:
+            settled = thread->Tcb.WaitReason == WrLpcReply && thread->LpcReplyMessageId;
+            break;
+        case Ex000UpdateBlocked:
+            settled = thread->Tcb.WaitMode == KernelMode && thread->Tcb.WaitReason == Executive;
+            break;
+        }
+    }
+    KiReleaseDispatcherLockFromDpcLevel();
+    KeLowerIrql(oldIrql);
+    return settled;
+}
+
+// lsass's thread that waits in kernel mode for an executive object (the
+// worker blocked in the scanner), referenced; NULL if none yet.
+static ETHREAD *Ex000FindBlockedWorker(void)
+{
+    ETHREAD *found = NULL;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
+    KiAcquireDispatcherLockAtDpcLevel();
+    for (LIST_ENTRY *p = PsActiveProcessHead.Flink; p != &PsActiveProcessHead && !found;
+         p = p->Flink) {
+        EPROCESS *process = CONTAINING_RECORD(p, EPROCESS, ActiveProcessLinks);
+
+        if (strcmp(process->ImageFileName, "lsass.exe"))
+            continue;
+        for (LIST_ENTRY *t = process->ThreadListHead.Flink; t != &process->ThreadListHead;
+             t = t->Flink) {
+            ETHREAD *thread = CONTAINING_RECORD(t, ETHREAD, ThreadListEntry);
+
+            if (thread->Tcb.State == Waiting && thread->Tcb.WaitMode == KernelMode &&
+                thread->Tcb.WaitReason == Executive && thread->Tcb.WaitBlockList &&
+                ((DISPATCHER_HEADER *)thread->Tcb.WaitBlockList->Object)->Type ==
+                    SemaphoreObject &&
+                ObReferenceObjectSafe(thread)) {
+                found = thread;
+                break;
+            }
+        }
+    }
+    KiReleaseDispatcherLockFromDpcLevel();
+    KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
+    return found;
+}
+
+static void Ex000Delay(ULONG ticks)
+{
+    LARGE_INTEGER interval = {.QuadPart = -(LONG64)ticks * (LONG64)KeQueryTimeIncrement()};
+
+    KeDelayExecutionThread(KernelMode, FALSE, &interval);
+}
+
+static NTSTATUS Ex000WaitForLsass(void)
+{
+    static const WCHAR portName[] = EX000_LSA_PORT;
+    UNICODE_STRING name = {sizeof(portName) - sizeof(WCHAR), sizeof(portName),
+                           (WCHAR *)portName};
+    OBJECT_ATTRIBUTES attributes;
+    void *port;
+
+    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
+    for (ULONG i = 0; i < EX000_SETTLE_POLLS; i++) {
+        if (NT_SUCCESS(ObReferenceObjectByName(&attributes, LpcPortObjectType, &port))) {
+            ObDereferenceObject(port);
+            return STATUS_SUCCESS;
+        }
+        Ex000Delay(1);
+    }
+    return STATUS_PORT_CONNECTION_REFUSED;
+}
+
+// Starts one service host and waits until it is where its role ends.
+static NTSTATUS Ex000RunStep(const EX000_STEP *step)
+{
+    static const char *const groups[] = {
+        [Ex000Update] = "NetworkService", [Ex000Backup] = "LocalService",
+        [Ex000Sync] = "netsvcs", [Ex000UpdateBlocked] = "NetworkService",
+    };
+    char text[96];
+    WCHAR wide[96];
+    UNICODE_STRING line;
+    EPROCESS *process;
+    ETHREAD *thread;
+    ULONG length, i;
+    NTSTATUS status;
+
+    RtlStringPrintf(text, sizeof(text), "svchost.exe -k %s%s%s", groups[step->Role],
+                    step->Account ? " " : "", step->Account ? step->Account : "");
+    for (length = 0; text[length]; length++)
+        wide[length] = (UCHAR)text[length];
+    line.Buffer = wide;
+    line.Length = line.MaximumLength = (USHORT)(length * sizeof(WCHAR));
+    status = PsStartUserProgramEx("svchost", &line, FALSE, &process, &thread);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = STATUS_TIMEOUT;
+    for (i = 0; i < EX000_SETTLE_POLLS; i++) {
+        if (Ex000Settled(step->Role, process, thread)) {
+            status = STATUS_SUCCESS;
+            break;
+        }
+        Ex000Delay(1);
+    }
+    // The key request: until lsass's worker is in the scanner too.
+    for (; NT_SUCCESS(status) && step->Role == Ex000Sync && !Ex000Worker; i++) {
+        if (i == EX000_SETTLE_POLLS)
+            status = STATUS_TIMEOUT;
+        else if (!(Ex000Worker = Ex000FindBlockedWorker()))
+            Ex000Delay(1);
+    }
+    ObDereferenceObject(thread);
+    ObDereferenceObject(process);
+    return status;
+}
+
+static NTSTATUS Ex000Start(ULONG64 variant)
+{
+    EX000_STEP steps[EX000_MAX_STEPS];
+    ULONG count = 0, updates = KdExerciseChoose("updates before", 3);
+    ULONG before = KdExerciseChoose("backups before", 2);
+    ULONG after = 1 + KdExerciseChoose("backups after", 2);
+    ULONG account = KdExerciseChoose("first account", ARRAYSIZE(Ex000Accounts));
+    NTSTATUS status;
+
+    (void)variant;
+    // At most two backups: lsass has four workers; the key request and
+    // the backups hold three of them.
+    if (before + after > 2)
+        after = 2 - before;
+    for (ULONG i = 0; i < updates; i++)
+        steps[count++] = (EX000_STEP){Ex000Update, NULL};
+    for (ULONG i = 0; i < before; i++)
+        steps[count++] = (EX000_STEP){Ex000Backup, Ex000Accounts[account++ %
+                                                                 ARRAYSIZE(Ex000Accounts)]};
+    steps[count++] = (EX000_STEP){Ex000Sync, NULL};
+    for (ULONG i = 0; i < after; i++)
+        steps[count++] = (EX000_STEP){Ex000Backup, Ex000Accounts[account++ %
+                                                                 ARRAYSIZE(Ex000Accounts)]};
+    steps[count++] = (EX000_STEP){Ex000UpdateBlocked, NULL};
+
+    status = Ex000WaitForLsass();
+    if (!NT_SUCCESS(status))
+        return status;
+    status = IopLoadDriver(EX000_SERVICE);
+    if (!NT_SUCCESS(status))
+        return status;
+    for (ULONG i = 0; i < count; i++) {
+        char what[24];
+
+        status = Ex000RunStep(&steps[i]);
+        if (!NT_SUCCESS(status))
+            return status;
+        // A few ticks between steps (6 to 13): no two waits start together
+        // but the client's and its server's.
+        RtlStringPrintf(what, sizeof(what), "gap %u", i);
+        Ex000Delay(6 + KdExerciseChoose(what, 8));
+    }
+    return STATUS_SUCCESS;
+}
+
+// ---- .answer THREAD MODULE ---------------------------------------------------------------
+
+// A thread address as the debugger prints it: hex, with or without 0x
+// and WinDbg's backtick between the halves.
+static BOOLEAN Ex000ParseAddress(const char *text, ULONG64 *value)
+{
+    ULONG digits = 0;
+
+    *value = 0;
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+        text += 2;
+    for (; *text; text++) {
+        char c = *text;
+
+        if (c == '`')
+            continue;
+        if (digits == 16)
+            return FALSE;
+        if (c >= '0' && c <= '9')
+            *value = *value << 4 | (ULONG64)(c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            *value = *value << 4 | (ULONG64)((c | 0x20) - 'a' + 10);
+        else
+            return FALSE;
+        digits++;
+    }
+    return digits > 0;
+}
+
+// The module as lm names it, any case, with or without ".sys".
+static BOOLEAN Ex000IsModule(const char *text)
+{
+    static const char module[] = EX000_MODULE;
+    size_t length = sizeof(module) - 1;
+
+    for (size_t i = 0; i < length; i++) {
+        char c = text[i];
+
+        if (!c || (c >= 'A' && c <= 'Z' ? c | 0x20 : c) !=
+                      (module[i] >= 'A' && module[i] <= 'Z' ? module[i] | 0x20 : module[i]))
+            return FALSE;
+    }
+    return !text[length] || !strcmp(text + length, ".sys") || !strcmp(text + length, ".SYS");
+}
+
+// Right when the thread is lsass's worker that the deadlock holds, still
+// blocked there now, and the module is the scanner.
+static BOOLEAN Ex000CheckAnswer(ULONG argc, const char *const *argv)
+{
+    ULONG64 address;
+    BOOLEAN blocked;
+    KIRQL oldIrql;
+
+    if (argc != 2 || !Ex000Worker || !Ex000ParseAddress(argv[0], &address) ||
+        !Ex000IsModule(argv[1]) || address != (ULONG64)(ULONG_PTR)Ex000Worker)
+        return FALSE;
+    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
+    KiAcquireDispatcherLockAtDpcLevel();
+    blocked = Ex000Worker->Tcb.State == Waiting && Ex000Worker->Tcb.WaitReason == Executive;
+    KiReleaseDispatcherLockFromDpcLevel();
+    KeLowerIrql(oldIrql);
+    return blocked;
+}
+
+const KD_EXERCISE KdExercise000 = {
+    .Number = 0,
+    .Title = "a service's file open never returns",
+    .Symptom = "The server locks up whenever an encrypted file is opened. A file\n"
+               "synchronization service (svchost.exe) has been stuck in an open for\n"
+               "hours, and other services that open files hang as well. Find the\n"
+               "thread that keeps the service from getting its answer, and the module\n"
+               "it waits in.",
+    .AgeSeconds = 4 * 3600 + 18 * 60 + 41,
+    .Start = Ex000Start,
+    .CheckAnswer = Ex000CheckAnswer,
+    .AnswerUsage = "THREAD MODULE",
+};
