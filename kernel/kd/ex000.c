@@ -45,6 +45,7 @@ typedef enum _EX000_ROLE {
     Ex000Backup,        // svchost -k LocalService DOMAIN\account: waits on lsass
     Ex000Sync,          // svchost -k netsvcs: the encrypted file
     Ex000UpdateBlocked, // svchost -k NetworkService, after the deadlock: waits on the scan
+    Ex000SyncStart,     // svchost -k netsvcs: its first pass, before the scanner loads
 } EX000_ROLE;
 
 typedef struct _EX000_STEP {
@@ -57,8 +58,11 @@ static const char *const Ex000Accounts[] = {
     "SLEUTH\\svc_archive",
 };
 
-// The lsass worker the deadlock holds, found once the hang has formed.
+// The lsass worker the deadlock holds, found once the hang has formed;
+// the synchronization service's process and thread, between its passes.
 static ETHREAD *Ex000Worker;
+static EPROCESS *Ex000SyncProcess;
+static ETHREAD *Ex000SyncThread;
 
 // The thread's state under the dispatcher lock: is it where `role` ends?
 static BOOLEAN Ex000Settled(EX000_ROLE role, EPROCESS *process, ETHREAD *thread)
@@ -73,6 +77,9 @@ static BOOLEAN Ex000Settled(EX000_ROLE role, EPROCESS *process, ETHREAD *thread)
         case Ex000Update:
             settled = thread->Tcb.WaitBlockList &&
                       thread->Tcb.WaitBlockList->Object == (void *)&process->Pcb;
+            break;
+        case Ex000SyncStart:
+            settled = thread->Tcb.WaitReason == DelayExecution && thread->Tcb.Alertable;
             break;
         case Ex000Backup:
         case Ex000Sync:
@@ -148,21 +155,53 @@ static NTSTATUS Ex000WaitForLsass(void)
     return STATUS_PORT_CONNECTION_REFUSED;
 }
 
-// Starts one service host and waits until it is where its role ends.
+static NTSTATUS Ex000WaitUntilSettled(EX000_ROLE role, EPROCESS *process, ETHREAD *thread)
+{
+    ULONG i;
+
+    for (i = 0; !Ex000Settled(role, process, thread); i++) {
+        if (i == EX000_SETTLE_POLLS)
+            return STATUS_TIMEOUT;
+        Ex000Delay(1);
+    }
+    // The key request: until lsass's worker is in the scanner too.
+    for (; role == Ex000Sync && !Ex000Worker; i++) {
+        if (i == EX000_SETTLE_POLLS)
+            return STATUS_TIMEOUT;
+        if (!(Ex000Worker = Ex000FindBlockedWorker()))
+            Ex000Delay(1);
+    }
+    return STATUS_SUCCESS;
+}
+
+// Starts one service host (the synchronization service's second pass:
+// alerts it) and waits until it is where its role ends.
 static NTSTATUS Ex000RunStep(const EX000_STEP *step)
 {
     static const char *const groups[] = {
         [Ex000Update] = "NetworkService", [Ex000Backup] = "LocalService",
         [Ex000Sync] = "netsvcs", [Ex000UpdateBlocked] = "NetworkService",
+        [Ex000SyncStart] = "netsvcs",
     };
     char text[96];
     WCHAR wide[96];
     UNICODE_STRING line;
     EPROCESS *process;
     ETHREAD *thread;
-    ULONG length, i;
+    ULONG length;
     NTSTATUS status;
 
+    if (step->Role == Ex000Sync) {
+        if (!Ex000SyncThread)
+            return STATUS_INVALID_DEVICE_STATE;
+        KeAlertThread(&Ex000SyncThread->Tcb, UserMode);
+        status = Ex000WaitUntilSettled(Ex000Sync, Ex000SyncProcess, Ex000SyncThread);
+        ObDereferenceObject(Ex000SyncThread);
+        ObDereferenceObject(Ex000SyncProcess);
+        Ex000SyncThread = NULL;
+        Ex000SyncProcess = NULL;
+        return status;
+    }
     RtlStringPrintf(text, sizeof(text), "svchost.exe -k %s%s%s", groups[step->Role],
                     step->Account ? " " : "", step->Account ? step->Account : "");
     for (length = 0; text[length]; length++)
@@ -172,20 +211,11 @@ static NTSTATUS Ex000RunStep(const EX000_STEP *step)
     status = PsStartUserProgramEx("svchost", &line, FALSE, &process, &thread);
     if (!NT_SUCCESS(status))
         return status;
-    status = STATUS_TIMEOUT;
-    for (i = 0; i < EX000_SETTLE_POLLS; i++) {
-        if (Ex000Settled(step->Role, process, thread)) {
-            status = STATUS_SUCCESS;
-            break;
-        }
-        Ex000Delay(1);
-    }
-    // The key request: until lsass's worker is in the scanner too.
-    for (; NT_SUCCESS(status) && step->Role == Ex000Sync && !Ex000Worker; i++) {
-        if (i == EX000_SETTLE_POLLS)
-            status = STATUS_TIMEOUT;
-        else if (!(Ex000Worker = Ex000FindBlockedWorker()))
-            Ex000Delay(1);
+    status = Ex000WaitUntilSettled(step->Role, process, thread);
+    if (NT_SUCCESS(status) && step->Role == Ex000SyncStart) {
+        Ex000SyncProcess = process;     // kept for its second pass
+        Ex000SyncThread = thread;
+        return status;
     }
     ObDereferenceObject(thread);
     ObDereferenceObject(process);
@@ -199,6 +229,7 @@ static NTSTATUS Ex000Start(ULONG64 variant)
     ULONG before = KdExerciseChoose("backups before", 2);
     ULONG after = 1 + KdExerciseChoose("backups after", 2);
     ULONG account = KdExerciseChoose("first account", ARRAYSIZE(Ex000Accounts));
+    KIRQL oldIrql;
     NTSTATUS status;
 
     (void)variant;
@@ -220,6 +251,17 @@ static NTSTATUS Ex000Start(ULONG64 variant)
     status = Ex000WaitForLsass();
     if (!NT_SUCCESS(status))
         return status;
+    // The case study's server had been up for days: its LPC message ids
+    // ran in the millions. So do this one's, from a point of its own.
+    oldIrql = LpcpAcquireLock();
+    LpcpNextMessageId = 0x01000000 + KdExerciseChoose("message ids", 0x00800000);
+    LpcpReleaseLock(oldIrql);
+    // The synchronization service runs its first pass before the scanner
+    // is loaded: the encrypted file opens then, lsass answers.
+    status = Ex000RunStep(&(EX000_STEP){Ex000SyncStart, NULL});
+    if (!NT_SUCCESS(status))
+        return status;
+    Ex000Delay(6 + KdExerciseChoose("first gap", 8));
     status = IopLoadDriver(EX000_SERVICE);
     if (!NT_SUCCESS(status))
         return status;

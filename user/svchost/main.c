@@ -6,7 +6,8 @@
 //   svchost -k netsvcs            the file synchronization service: logs
 //                                 the student on (stored credentials),
 //                                 runs as the student and reads the
-//                                 student's files, the encrypted one too
+//                                 student's files, the encrypted one too,
+//                                 each hour or when alerted to a change
 //   svchost -k LocalService ACCT  the backup service: logs on its domain
 //                                 account ACCT (DOMAIN\user)
 //   svchost -k NetworkService     the update service: asks lsass for its
@@ -129,22 +130,25 @@ static NTSTATUS SvcReadFile(const WCHAR *path)
     return status;
 }
 
-// The file synchronization service: the student's files, as the student.
+// The file synchronization service: the student's files, as the student,
+// read once at start and again each period, or at once when alerted (a
+// file changed: NtAlertThread).
 static void SvcSyncFiles(void)
 {
     static const WCHAR *const files[] = {u"\\??\\R:\\etc\\motd.txt",
                                          u"\\??\\R:\\home\\student\\secret.txt"};
-    LARGE_INTEGER settle = {.QuadPart = -10LL * 1000 * 250};   // 250 ms
-    HANDLE token, none = NULL;
+    LARGE_INTEGER period = {.QuadPart = -10LL * 1000 * 1000 * 3600};   // an hour
+    HANDLE token;
 
     if (!NT_SUCCESS(SvcLogon("student", "sleuth", &token)))
         return;
     NtSetInformationThread(NtCurrentThread(), ThreadImpersonationToken, &token, sizeof(token));
     NtClose(token);
-    NtDelayExecution(FALSE, &settle);
-    for (ULONG i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-        SvcReadFile(files[i]);
-    NtSetInformationThread(NtCurrentThread(), ThreadImpersonationToken, &none, sizeof(none));
+    for (;;) {
+        for (ULONG i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+            SvcReadFile(files[i]);
+        NtDelayExecution(TRUE, &period);
+    }
 }
 
 int main(void)
