@@ -4,13 +4,16 @@
 //
 // - lsass.exe (started by init) owns \LsaAuthenticationPort: one dispatcher
 //   thread receives every request and hands it to a pool of workers.
-// - ScanGuard.sys, an on-access scanner (a minifilter), is loaded: it scans
-//   each file before it is opened, one scan at a time.
+// - ScanGuard.sys, an on-access scanner (a minifilter), is loaded after
+//   the synchronization service's first pass: it scans each file before
+//   it is opened, one scan at a time.
 // - svchost.exe hosts the services: some ask lsass for a package and read
 //   a file (scanned, fine); the backup services log on domain accounts,
 //   which keeps an lsass worker each waiting for a domain controller.
 // - The file synchronization service (svchost -k netsvcs) logs the student
-//   on, impersonates the student and opens the student's encrypted file.
+//   on, impersonates the student and reads the student's files, the
+//   encrypted one too: once before the scanner is loaded (lsass answers),
+//   and again when alerted (a file changed), among the other services.
 //   ScanGuard takes its scan slot and opens the file itself to scan it; the
 //   file system asks KSecDD for the file's key, and KSecDD asks lsass over
 //   LPC from inside that create. lsass's worker, to answer, opens the
@@ -28,6 +31,7 @@
 
 #include "kd/kd.h"
 #include "kd/exercise.h"
+#include "kd/kdparse.h"
 #include "ke/ke.h"
 #include "ob/ob.h"
 #include "ps/ps.h"
@@ -233,8 +237,8 @@ static NTSTATUS Ex000Start(ULONG64 variant)
     NTSTATUS status;
 
     (void)variant;
-    // At most two backups: lsass has four workers; the key request and
-    // the backups hold three of them.
+    // At most two backups: lsass has six workers; the key request and the
+    // backups hold three of them, the rest wait for work.
     if (before + after > 2)
         after = 2 - before;
     for (ULONG i = 0; i < updates; i++)
@@ -281,49 +285,6 @@ static NTSTATUS Ex000Start(ULONG64 variant)
 
 // ---- .answer THREAD MODULE ---------------------------------------------------------------
 
-// A thread address as the debugger prints it: hex, with or without 0x
-// and WinDbg's backtick between the halves.
-static BOOLEAN Ex000ParseAddress(const char *text, ULONG64 *value)
-{
-    ULONG digits = 0;
-
-    *value = 0;
-    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
-        text += 2;
-    for (; *text; text++) {
-        char c = *text;
-
-        if (c == '`')
-            continue;
-        if (digits == 16)
-            return FALSE;
-        if (c >= '0' && c <= '9')
-            *value = *value << 4 | (ULONG64)(c - '0');
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-            *value = *value << 4 | (ULONG64)((c | 0x20) - 'a' + 10);
-        else
-            return FALSE;
-        digits++;
-    }
-    return digits > 0;
-}
-
-// The module as lm names it, any case, with or without ".sys".
-static BOOLEAN Ex000IsModule(const char *text)
-{
-    static const char module[] = EX000_MODULE;
-    size_t length = sizeof(module) - 1;
-
-    for (size_t i = 0; i < length; i++) {
-        char c = text[i];
-
-        if (!c || (c >= 'A' && c <= 'Z' ? c | 0x20 : c) !=
-                      (module[i] >= 'A' && module[i] <= 'Z' ? module[i] | 0x20 : module[i]))
-            return FALSE;
-    }
-    return !text[length] || !strcmp(text + length, ".sys") || !strcmp(text + length, ".SYS");
-}
-
 // Right when the thread is lsass's worker that the deadlock holds, still
 // blocked there now, and the module is the scanner.
 static BOOLEAN Ex000CheckAnswer(ULONG argc, const char *const *argv)
@@ -332,8 +293,8 @@ static BOOLEAN Ex000CheckAnswer(ULONG argc, const char *const *argv)
     BOOLEAN blocked;
     KIRQL oldIrql;
 
-    if (argc != 2 || !Ex000Worker || !Ex000ParseAddress(argv[0], &address) ||
-        !Ex000IsModule(argv[1]) || address != (ULONG64)(ULONG_PTR)Ex000Worker)
+    if (argc != 2 || !Ex000Worker || !KdpParseAnswerAddress(argv[0], &address) ||
+        !KdpIsAnswerModule(argv[1], EX000_MODULE) || address != (ULONG64)(ULONG_PTR)Ex000Worker)
         return FALSE;
     KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
     KiAcquireDispatcherLockAtDpcLevel();

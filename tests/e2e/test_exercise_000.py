@@ -93,7 +93,7 @@ def check_system(vm, values):
     output = run(vm, "!process %s 2" % values["lsass"], "lsass.exe")
     m = re.search(r"^\s*LPC Server thread working on message Id ([0-9a-f]+)$", output, re.M)
     assert m and int(m.group(1), 16) > int(values["message"], 16), short(output)
-    assert len(re.findall(r"^\s*THREAD %s " % HEX16, output, re.M)) == 5, short(output)
+    assert len(re.findall(r"^\s*THREAD %s " % HEX16, output, re.M)) == 7, short(output)
     hosts = run(vm, "!process 0 0 svchost.exe", "svchost.exe")
     return len(re.findall(r"^PROCESS %s$" % HEX16, hosts, re.M))
 

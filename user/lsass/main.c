@@ -16,7 +16,7 @@
 #include "user/include/runtime.h"
 #include "user/lsass/lsass.h"
 
-#define LSA_WORKER_COUNT 4
+#define LSA_WORKER_COUNT 6
 #define LSA_QUEUE_DEPTH  64
 
 typedef struct _LSA_WORK_ITEM {
