@@ -69,7 +69,7 @@ static NTSTATUS LsapEfsCheckUserKeys(const SID *user)
             path[length++] = (UCHAR)*c;
     }
     path[length] = 0;
-    status = LsapCreateUserToken(user, TokenImpersonation, &token);
+    status = LsapReferenceUserToken(user, &token);
     if (!NT_SUCCESS(status))
         return status;
     status = LsapImpersonate(token);

@@ -15,3 +15,7 @@ const char *LsapUserNameOfSid(const SID *sid);
 NTSTATUS LsapCreateUserToken(const SID *user, TOKEN_TYPE type, HANDLE *token);
 NTSTATUS LsapGiveToken(const CLIENT_ID *client, HANDLE token, ULONG64 *clientHandle);
 NTSTATUS LsapImpersonate(HANDLE token);
+// The kept impersonation token of `user` (made the first time), as a new
+// handle the caller closes.
+void LsapInitializeTokens(void);
+NTSTATUS LsapReferenceUserToken(const SID *user, HANDLE *token);

@@ -224,6 +224,7 @@ int main(void)
     NTSTATUS status;
 
     RtlInitializeCriticalSection(&LsapQueueLock);
+    LsapInitializeTokens();
     status = NtCreateEvent(&LsapDomainControllerFound, EVENT_ALL_ACCESS, NULL,
                            NotificationEvent, FALSE);
     if (!NT_SUCCESS(status))

@@ -1,7 +1,10 @@
 // The LSA makes the tokens of the users it logs on (NtCreateToken: on NT
 // only the LSA may) and hands a client its token as a handle in the
-// client's own process, as LsaLogonUser does. The same token lets a
-// worker run as a user (efs.c: opening the user's key file as the user).
+// client's own process, as LsaLogonUser does. A worker runs as a user
+// (efs.c: opening the user's key file as the user) with a token it keeps
+// for that user, made once, as NT's LSA keeps its logon sessions.
+
+#define LSA_CACHED_TOKENS 4
 
 #include "user/include/runtime.h"
 #include "user/lsass/lsass.h"
@@ -70,4 +73,41 @@ NTSTATUS LsapImpersonate(HANDLE token)
 {
     return NtSetInformationThread(NtCurrentThread(), ThreadImpersonationToken, &token,
                                   sizeof(token));
+}
+
+static struct {
+    ULONG Sid[2 + SID_MAX_SUB_AUTHORITIES];
+    HANDLE Token;
+} LsapTokens[LSA_CACHED_TOKENS];
+static RTL_CRITICAL_SECTION LsapTokenLock;
+
+void LsapInitializeTokens(void)
+{
+    RtlInitializeCriticalSection(&LsapTokenLock);
+}
+
+NTSTATUS LsapReferenceUserToken(const SID *user, HANDLE *token)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+    ULONG i;
+
+    RtlEnterCriticalSection(&LsapTokenLock);
+    for (i = 0; i < LSA_CACHED_TOKENS && LsapTokens[i].Token; i++) {
+        if (RtlEqualSid((const SID *)LsapTokens[i].Sid, user))
+            break;
+    }
+    if (i == LSA_CACHED_TOKENS) {
+        status = LsapCreateUserToken(user, TokenImpersonation, token);
+    } else {
+        if (!LsapTokens[i].Token) {
+            status = LsapCreateUserToken(user, TokenImpersonation, &LsapTokens[i].Token);
+            if (NT_SUCCESS(status))
+                memcpy(LsapTokens[i].Sid, user, RtlLengthSid(user));
+        }
+        if (NT_SUCCESS(status))
+            status = NtDuplicateObject(NtCurrentProcess(), LsapTokens[i].Token,
+                                       NtCurrentProcess(), token, 0, 0, DUPLICATE_SAME_ACCESS);
+    }
+    RtlLeaveCriticalSection(&LsapTokenLock);
+    return status;
 }
