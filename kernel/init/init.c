@@ -203,9 +203,10 @@ static void Phase1Initialization(void *context)
         KdStartIoDemo();
     if (KeBootOptions.Demo == KBootDemoAlpc)
         KdStartAlpcDemo();
+    KiStartInitialProcess(KeBootOptions.Run);
+    // After init: an exercise's scenario uses the system servers (lsass).
     if (KeBootOptions.Exercise != KBOOT_NO_EXERCISE)
         KdStartExercise();
-    KiStartInitialProcess(KeBootOptions.Run);
     if (KeBootOptions.Exercise != KBOOT_NO_EXERCISE)
         KdAgeExercise();        // hours of guest time, then the break-in
     if (!KeBootOptions.NoInitialBreak) {

@@ -321,8 +321,8 @@ void KdpWaitBuildForest(ULONG64 thresholdTicks)
         }
     }
     KdpWaitGroupRoots();
-    // Biggest groups first, then the oldest wait: an insertion sort on the
-    // leaders only.
+    // Deadlocks first (nothing ends them), then the biggest groups, then the
+    // oldest wait: an insertion sort on the leaders only.
     for (ULONG i = 1; i < forest->Roots; i++) {
         LONG root = forest->RootList[i];
         ULONG at = i;
@@ -331,10 +331,14 @@ void KdpWaitBuildForest(ULONG64 thresholdTicks)
             const KD_WAIT_NODE *before = &forest->Nodes[forest->RootList[at - 1]];
             const KD_WAIT_NODE *node = &forest->Nodes[root];
 
-            if (before->GroupSize > node->GroupSize ||
-                (before->GroupSize == node->GroupSize &&
-                 before->GroupOldest <= node->GroupOldest))
+            if (before->InCycle != node->InCycle) {
+                if (before->InCycle)
+                    break;
+            } else if (before->GroupSize > node->GroupSize ||
+                       (before->GroupSize == node->GroupSize &&
+                        before->GroupOldest <= node->GroupOldest)) {
                 break;
+            }
             forest->RootList[at] = forest->RootList[at - 1];
             at--;
         }

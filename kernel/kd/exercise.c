@@ -10,8 +10,8 @@
 
 // Every exercise this kernel has, by case study.
 static const KD_EXERCISE *const KdExercises[] = {
+    &KdExercise000,
     &KdExercise001,
-    NULL,
 };
 
 static const KD_EXERCISE *KdpExercise;

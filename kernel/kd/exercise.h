@@ -24,7 +24,7 @@ typedef struct _KD_EXERCISE {
 } KD_EXERCISE;
 
 // The exercises (kd/exNNN.c), each one line in KdExercises[].
-extern const KD_EXERCISE KdExercise001;
+extern const KD_EXERCISE KdExercise000, KdExercise001;
 
 // The exercise this boot runs (exercise=NNN), or NULL.
 const KD_EXERCISE *KdCurrentExercise(void);
@@ -37,8 +37,8 @@ ULONG64 KdExerciseVariant(void);
 // and independent of the other decisions.
 ULONG KdExerciseChoose(const char *what, ULONG count);
 
-// Phase 1's hooks: KdStartExercise starts exercise=NNN (before init.exe
-// starts the servers); KdAgeExercise, once init has, lets AgeSeconds of
+// Phase 1's hooks: KdStartExercise starts exercise=NNN once init.exe has
+// started the servers (an exercise uses lsass); KdAgeExercise, after it, lets AgeSeconds of
 // guest time pass (age=SECONDS overrides) and says the exercise is ready.
 void KdStartExercise(void);
 void KdAgeExercise(void);

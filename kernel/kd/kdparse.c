@@ -285,3 +285,49 @@ BOOLEAN KdpJoinWords(int argc, char **argv, char *text, size_t size)
         used += RtlStringPrintf(text + used, size - used, "%s%s", i > 1 ? " " : "", argv[i]);
     return used < size;
 }
+
+// ---- An answer's words -------------------------------------------------------------------
+
+BOOLEAN KdpParseAnswerAddress(const char *text, ULONG64 *value)
+{
+    ULONG digits = 0;
+
+    *value = 0;
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+        text += 2;
+    for (; *text; text++) {
+        char c = *text;
+
+        if (c == '`' && digits)
+            continue;
+        if (digits == 16)
+            return FALSE;
+        if (c >= '0' && c <= '9')
+            *value = *value << 4 | (ULONG64)(c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            *value = *value << 4 | (ULONG64)((c | 0x20) - 'a' + 10);
+        else
+            return FALSE;
+        digits++;
+    }
+    return digits > 0;
+}
+
+static char KdpLowerAscii(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+}
+
+BOOLEAN KdpIsAnswerModule(const char *text, const char *module)
+{
+    size_t i;
+
+    for (i = 0; module[i]; i++) {
+        if (KdpLowerAscii(text[i]) != KdpLowerAscii(module[i]))
+            return FALSE;
+    }
+    text += i;
+    return !text[0] || (text[0] == '.' && KdpLowerAscii(text[1]) == 's' &&
+                        KdpLowerAscii(text[2]) == 'y' && KdpLowerAscii(text[3]) == 's' &&
+                        !text[4]);
+}

@@ -76,3 +76,10 @@ typedef struct _KD_SEARCH {
 // FALSE with a one-line reason in `error`.
 BOOLEAN KdpParseSearch(int argc, char **argv, KD_PARSE_VALUE parse, KD_SEARCH *search,
                        char *error, size_t errorSize);
+
+// An answer's words (.answer, kd/exNNN.c): a thread or object address as
+// the debugger prints it (hex, an optional 0x, WinDbg's backtick between
+// the halves), and a module as `lm` names it (any case, with or without
+// ".sys").
+BOOLEAN KdpParseAnswerAddress(const char *text, ULONG64 *value);
+BOOLEAN KdpIsAnswerModule(const char *text, const char *module);

@@ -145,6 +145,8 @@ typedef struct _KD_WAIT_CANDIDATE {
 void KdpWaitRankServerThreads(const KD_WAIT_THREAD *client, ULONG64 serverProcess,
                               KD_WAIT_CANDIDATE *candidates, ULONG *count, ULONG *receiving);
 void KdpWaitPrintServerCandidate(ULONG rank, const KD_WAIT_CANDIDATE *candidate);
+// Has the thread code in [start, end) on its kernel stack (waitio.c)?
+BOOLEAN KdpWaitStackIn(ULONG64 thread, ULONG64 start, ULONG64 end);
 // The I/O hop (waitio.c): a thread with IRPs pending. TRUE when it decided
 // the step (an IRP is pending in another driver).
 BOOLEAN KdpWaitIrpStep(ULONG64 thread, ULONG flags, KD_WAIT_STEP *step);

@@ -12,7 +12,7 @@
 #include "ex/ex.h"
 
 #define KD_WAIT_MAX_BLOCKS    (MAXIMUM_WAIT_OBJECTS + 1)
-#define KD_WAIT_STACK_FRAMES  8         // the blocker is past the wait machinery's few
+#define KD_WAIT_STACK_FRAMES  32        // the blocker is past the wait machinery's few
 #define KD_WAIT_MAX_HANDLES   (1U << 20)        // a handle table claiming more is corrupt
 #define KD_WAIT_MAX_LISTED    8                 // candidates printed per hop
 #define KD_WAIT_BODY_OFFSET   FIELD_OFFSET(OBJECT_HEADER, Body)
@@ -157,6 +157,19 @@ void KdpWaitBlocker(ULONG64 thread, char *blocker, size_t blockerSize, char *mod
     }
     if (!count)
         return;
+    // nt waits on behalf of a driver that called it (LpcRequestWaitReplyPort
+    // from KSecDD): the driver's frame is the code that chose to wait.
+    if (i < count && RtlMatchPattern("nt!*", symbol)) {
+        for (ULONG j = i + 1; j < count && sites[j] >= KD_USER_SPACE_END; j++) {
+            char caller[112];
+
+            KdpFormatAddressSymbol(sites[j], caller, sizeof(caller));
+            if (!RtlMatchPattern("nt!*", caller)) {
+                RtlStringPrintf(symbol, sizeof(symbol), "%s", caller);
+                break;
+            }
+        }
+    }
     // A thread that waits from user mode through a system service (the
     // service's own frames are nt's): the code that chose to wait is the
     // program's.
@@ -531,6 +544,80 @@ static BOOLEAN KdpWaitByDesign(ULONG64 address, const ETHREAD *thread,
     return FALSE;
 }
 
+// ---- A driver's own lock ------------------------------------------------------------------
+
+static BOOLEAN KdpWaitOnAnyOf(ULONG64 thread, const KD_WAIT_OBJECTS *objects)
+{
+    KD_WAIT_OBJECTS theirs;
+    KD_WAIT_STEP scratch;
+    KTHREAD tcb;
+
+    if (!KdpReadMemory(thread, &tcb, sizeof(tcb)) ||
+        !KdpWaitReadObjects(thread, &tcb, &theirs, &scratch))
+        return FALSE;
+    for (ULONG i = 0; i < theirs.Count; i++) {
+        for (ULONG j = 0; j < objects->Count; j++) {
+            if (theirs.Object[i] == objects->Object[j])
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+// An event or a semaphore waited on in kernel mode from a driver's own
+// code is a lock of the driver's making: it names no owner, but whoever
+// holds it got it in that driver's code. So the candidates are the
+// threads inside the same driver (its code on their stacks) that block
+// somewhere else, having called out of it (into another driver, into nt)
+// and not waiting on these objects themselves: one of them may hold what
+// the driver's waiters wait for (the first case study's scanner, which
+// waits for its own scan while that scan waits for lsass). The longest
+// blocked of them is followed, as a candidate.
+static BOOLEAN KdpWaitDriverLock(ULONG64 address, const KD_WAIT_THREAD *self,
+                                 const KD_WAIT_OBJECTS *objects, ULONG flags,
+                                 KD_WAIT_STEP *step)
+{
+    char blocker[112], module[48], theirs[112], theirModule[48];
+    const KD_WAIT_THREAD *first = NULL;
+    KD_MODULE driver;
+    ULONG count = 0;
+
+    if (self->WaitMode != KernelMode)
+        return FALSE;
+    KdpWaitBlocker(address, blocker, sizeof(blocker), module, sizeof(module));
+    if (!module[0] || !strcmp(module, "nt") ||
+        !KdpFindModuleByName(module, strlen(module), &driver))
+        return FALSE;
+    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
+        const KD_WAIT_THREAD *other = &KdpWaitIndex.Threads[i];
+
+        if (other->Address == address || other->State != Waiting ||
+            !KdpWaitStackIn(other->Address, driver.Base, driver.End))
+            continue;
+        KdpWaitBlocker(other->Address, theirs, sizeof(theirs), theirModule,
+                       sizeof(theirModule));
+        if (!strcmp(theirModule, module) || KdpWaitOnAnyOf(other->Address, objects))
+            continue;
+        if ((flags & KD_WAIT_DETAIL) && count < KD_WAIT_MAX_LISTED)
+            KdpPrint("    THREAD %016llx is inside %s's code and blocked elsewhere (in %s): it "
+                     "may hold what %s waits for\n", (unsigned long long)other->Address, module,
+                     theirs[0] ? theirs : "?", module);
+        if (!count++ || other->WaitTime < first->WaitTime)
+            first = other;
+    }
+    if (!first)
+        return FALSE;
+    step->End = KdWaitFollow;
+    step->Candidate = TRUE;
+    step->Next = first->Address;
+    RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                    "%s %016llx waited on in %s's code names no owner; THREAD %016llx is "
+                    "inside %s's code too, blocked elsewhere (%u such threads, the longest "
+                    "blocked)", KdpWaitObjectKindAt(step->Object), (unsigned long long)step->Object,
+                    module, (unsigned long long)first->Address, module, count);
+    return TRUE;
+}
+
 // The dispatcher objects of the wait, the most telling first: a mutant's
 // owner, a thread, a process; then (the I/O hop aside) an event or a
 // semaphore, which names no one.
@@ -643,6 +730,8 @@ static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
                 return;
             }
         }
+        if (KdpWaitDriverLock(address, self, objects, flags, step))
+            return;
         step->End = KdWaitNoOwner;
         RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
                         "%s %016llx%s: no owner (an event or a semaphore names no one)",

@@ -75,7 +75,7 @@ static BOOLEAN KdpWaitCollectIrp(void *context, ULONG64 entry)
     return TRUE;
 }
 
-static BOOLEAN KdpWaitStackIn(ULONG64 thread, ULONG64 start, ULONG64 end)
+BOOLEAN KdpWaitStackIn(ULONG64 thread, ULONG64 start, ULONG64 end)
 {
     ULONG64 sites[KD_IO_FRAMES];
     KD_STACK_START walk;

@@ -276,3 +276,33 @@ TEST(KdSearchErrors)
         }
     }
 }
+
+// ---- An answer's words ---------------------------------------------------------------------
+
+TEST(KdAnswerAddressTakesTheDebuggersForms)
+{
+    ULONG64 value;
+
+    EXPECT(KdpParseAnswerAddress("fffffa8000014520", &value) && value == 0xfffffa8000014520ULL);
+    EXPECT(KdpParseAnswerAddress("fffffa80`00014520", &value) && value == 0xfffffa8000014520ULL);
+    EXPECT(KdpParseAnswerAddress("0xFFFFFA8000014520", &value) && value == 0xfffffa8000014520ULL);
+    EXPECT(KdpParseAnswerAddress("14520", &value) && value == 0x14520);
+    EXPECT(!KdpParseAnswerAddress("", &value));
+    EXPECT(!KdpParseAnswerAddress("`14520", &value));
+    EXPECT(!KdpParseAnswerAddress("fffffa80000145201", &value));     // 17 digits
+    EXPECT(!KdpParseAnswerAddress("lsass", &value));
+    EXPECT(!KdpParseAnswerAddress("0x", &value));
+}
+
+TEST(KdAnswerModuleIgnoresCaseAndTheExtension)
+{
+    EXPECT(KdpIsAnswerModule("ScanGuard", "ScanGuard"));
+    EXPECT(KdpIsAnswerModule("scanguard", "ScanGuard"));
+    EXPECT(KdpIsAnswerModule("SCANGUARD.SYS", "ScanGuard"));
+    EXPECT(KdpIsAnswerModule("ScanGuard.sys", "ScanGuard"));
+    EXPECT(!KdpIsAnswerModule("ScanGuar", "ScanGuard"));
+    EXPECT(!KdpIsAnswerModule("ScanGuardX", "ScanGuard"));
+    EXPECT(!KdpIsAnswerModule("ScanGuard.exe", "ScanGuard"));
+    EXPECT(!KdpIsAnswerModule("ScanGuard.sysx", "ScanGuard"));
+    EXPECT(!KdpIsAnswerModule("fltMgr", "ScanGuard"));
+}

@@ -44,8 +44,59 @@ static BOOLEAN LsapIsSidInField(const UCHAR field[LSA_EFS_SID_LENGTH])
            RtlLengthSid(sid) <= LSA_EFS_SID_LENGTH;
 }
 
+// The user's keys live in the user's profile (home\USER\protect\masterkey),
+// readable by the user only: lsass opens the file as the user (a worker
+// impersonating the user), as NT's LSA reads a user's master key. A user
+// without the file has no keys (STATUS_NO_USER_KEYS); users without a
+// profile (SYSTEM) have theirs in lsass itself.
+static NTSTATUS LsapEfsCheckUserKeys(const SID *user)
+{
+    static const char prefix[] = "\\??\\R:\\home\\", suffix[] = "\\protect\\masterkey";
+    const char *name = LsapUserNameOfSid(user);
+    WCHAR path[96];
+    char head[16];
+    UNICODE_STRING string;
+    OBJECT_ATTRIBUTES attributes;
+    IO_STATUS_BLOCK io;
+    HANDLE token, file, none = NULL;
+    ULONG length = 0;
+    NTSTATUS status;
+
+    if (!name)
+        return STATUS_SUCCESS;
+    for (const char *part[3] = {prefix, name, suffix}, **p = part; p < part + 3; p++) {
+        for (const char *c = *p; *c && length + 1 < sizeof(path) / sizeof(path[0]); c++)
+            path[length++] = (UCHAR)*c;
+    }
+    path[length] = 0;
+    status = LsapReferenceUserToken(user, &token);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = LsapImpersonate(token);
+    NtClose(token);
+    if (!NT_SUCCESS(status))
+        return status;
+    RtlInitUnicodeString(&string, path);
+    InitializeObjectAttributes(&attributes, &string, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    status = NtCreateFile(&file, FILE_READ_DATA | SYNCHRONIZE, &attributes, &io, NULL, 0,
+                          FILE_SHARE_READ, FILE_OPEN,
+                          FILE_NON_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+    if (NT_SUCCESS(status)) {
+        status = NtReadFile(file, NULL, NULL, NULL, &io, head, sizeof(head), NULL, NULL);
+        if (NT_SUCCESS(status) && !io.Information)
+            status = STATUS_NO_USER_KEYS;
+        NtClose(file);
+    } else {
+        status = STATUS_NO_USER_KEYS;
+    }
+    LsapImpersonate(none);
+    return status;
+}
+
 void LsapEfsDecryptFek(LSA_API_MESSAGE *message)
 {
+    NTSTATUS status;
+
     UCHAR key[LSA_EFS_FEK_LENGTH];
 
     memset(message->EfsDecryptFek.Fek, 0, sizeof(message->EfsDecryptFek.Fek));
@@ -62,6 +113,11 @@ void LsapEfsDecryptFek(LSA_API_MESSAGE *message)
     if (!RtlEqualSid((const SID *)message->EfsDecryptFek.UserSid,
                      (const SID *)message->EfsDecryptFek.CallerSid)) {
         message->Status = STATUS_ACCESS_DENIED;
+        return;
+    }
+    status = LsapEfsCheckUserKeys((const SID *)message->EfsDecryptFek.UserSid);
+    if (!NT_SUCCESS(status)) {
+        message->Status = status;
         return;
     }
     LsapEfsUserKey((const SID *)message->EfsDecryptFek.UserSid, key);

@@ -43,9 +43,10 @@ typedef struct _LSA_API_MESSAGE {
             ULONG PackageId;
         } LookupPackage;
         struct {
-            char UserName[24];
+            char UserName[24];      // DOMAIN\\user: a domain account
             char Password[24];
             ULONG LogonId;
+            ULONG64 Token;          // the answer: the user's token, a handle in the client
         } LogonUser;
         struct {
             ULONG PackageId;

@@ -8,14 +8,15 @@
 // keep waiting: the picture of the case study's stuck LSASS.
 //
 // The requests: LsaApiLogonUser (a user name and password checked against a
-// small table; the answer is a logon id), LsaApiLookupPackage (a package
+// small table; the answer is a logon id and the user's token; a domain
+// account waits for a domain controller, which Sleuth never has), LsaApiLookupPackage (a package
 // name to a number), LsaApiCallPackage (echoed back by the package) and,
 // from the kernel's security driver, LsaApiEfsDecryptFek (efs.c).
 
 #include "user/include/runtime.h"
 #include "user/lsass/lsass.h"
 
-#define LSA_WORKER_COUNT 4
+#define LSA_WORKER_COUNT 6
 #define LSA_QUEUE_DEPTH  64
 
 typedef struct _LSA_WORK_ITEM {
@@ -31,27 +32,74 @@ static HANDLE LsapQueueSemaphore;
 static HANDLE LsapPort;
 static LONG LsapNextLogonId = 1000;
 
-static const struct {
-    const char *User;
-    const char *Password;
-} LsapUsers[] = {
-    {"student", "sleuth"},
-    {"lecturer", "windbg"},
-};
-
 static const char *const LsapPackages[] = {"MICROSOFT_AUTHENTICATION_PACKAGE_V1_0", "Kerberos",
                                            "Negotiate"};
 
+// The local users: name, password and the RID of their SID
+// (S-1-5-21-1-2-3-RID, kernel/se's SeStudentSid for the student).
+static const struct {
+    const char *User;
+    const char *Password;
+    ULONG Rid;
+} LsapUsers[] = {
+    {"student", "sleuth", 1000},
+    {"lecturer", "windbg", 1001},
+};
+
+// Set when a domain controller answers the locator; Sleuth is in no
+// domain, so a domain logon waits for good (its client with it).
+static HANDLE LsapDomainControllerFound;
+
+static void LsapUserSid(ULONG rid, ULONG sid[7])
+{
+    static const ULONG prefix[6] = {0x00000501, 0x05000000, 21, 1, 2, 3};
+
+    memcpy(sid, prefix, sizeof(prefix));
+    sid[6] = rid;
+}
+
+const char *LsapUserNameOfSid(const SID *sid)
+{
+    for (ULONG i = 0; i < sizeof(LsapUsers) / sizeof(LsapUsers[0]); i++) {
+        ULONG known[7];
+
+        LsapUserSid(LsapUsers[i].Rid, known);
+        if (RtlEqualSid((const SID *)known, sid))
+            return LsapUsers[i].User;
+    }
+    return NULL;
+}
+
+// A logon: a domain account (DOMAIN\user) needs the domain's controller;
+// a local one is checked against the table, and its client gets the
+// user's token (an impersonation token, a handle in its process).
 static void LsapLogonUser(LSA_API_MESSAGE *message)
 {
     message->Status = STATUS_LOGON_FAILURE;
+    message->LogonUser.Token = 0;
+    message->LogonUser.UserName[sizeof(message->LogonUser.UserName) - 1] = '\0';
+    message->LogonUser.Password[sizeof(message->LogonUser.Password) - 1] = '\0';
+    if (strchr(message->LogonUser.UserName, '\\')) {
+        NtWaitForSingleObject(LsapDomainControllerFound, FALSE, NULL);
+        message->Status = STATUS_NO_LOGON_SERVERS;
+        return;
+    }
     for (ULONG i = 0; i < sizeof(LsapUsers) / sizeof(LsapUsers[0]); i++) {
-        if (!strcmp(message->LogonUser.UserName, LsapUsers[i].User) &&
-            !strcmp(message->LogonUser.Password, LsapUsers[i].Password)) {
+        ULONG sid[7];
+        HANDLE token;
+
+        if (strcmp(message->LogonUser.UserName, LsapUsers[i].User) ||
+            strcmp(message->LogonUser.Password, LsapUsers[i].Password))
+            continue;
+        LsapUserSid(LsapUsers[i].Rid, sid);
+        message->Status = LsapCreateUserToken((const SID *)sid, TokenImpersonation, &token);
+        if (!NT_SUCCESS(message->Status))
+            return;
+        message->Status = LsapGiveToken(&message->h.ClientId, token, &message->LogonUser.Token);
+        NtClose(token);
+        if (NT_SUCCESS(message->Status))
             message->LogonUser.LogonId = (ULONG)__atomic_add_fetch(&LsapNextLogonId, 1,
                                                                    __ATOMIC_RELAXED);
-            message->Status = STATUS_SUCCESS;
-        }
     }
 }
 
@@ -176,6 +224,11 @@ int main(void)
     NTSTATUS status;
 
     RtlInitializeCriticalSection(&LsapQueueLock);
+    LsapInitializeTokens();
+    status = NtCreateEvent(&LsapDomainControllerFound, EVENT_ALL_ACCESS, NULL,
+                           NotificationEvent, FALSE);
+    if (!NT_SUCCESS(status))
+        return status;
     status = NtCreateSemaphore(&LsapQueueSemaphore, SEMAPHORE_ALL_ACCESS, NULL, 0,
                                LSA_QUEUE_DEPTH);
     if (!NT_SUCCESS(status))
