@@ -173,6 +173,9 @@ void HalStartProcessorClock(void);
 // INIT-SIPI-SIPI: wakes the processor with `apicId` in real mode at the
 // page `startupPage` (below 1 MiB).
 void HalStartNextProcessor(ULONG apicId, ULONG startupPage);
+// INIT alone: puts back in its wait for a SIPI a processor that did not
+// start in time, so that it cannot wake later into the next one's block.
+void HalResetProcessor(ULONG apicId);
 // An interrupt at IPI_VECTOR, or an NMI, to the processor with `apicId`.
 void HalRequestIpi(ULONG apicId);
 void HalRequestNmi(ULONG apicId);

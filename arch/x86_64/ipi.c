@@ -39,6 +39,13 @@ void HalStartNextProcessor(ULONG apicId, ULONG startupPage)
     }
 }
 
+// INIT alone: the processor stops wherever it is and waits for a SIPI.
+void HalResetProcessor(ULONG apicId)
+{
+    HalpSendIcr(apicId, APIC_ICR_INIT | APIC_ICR_LEVEL | APIC_ICR_ASSERT);
+    HalpSendIcr(apicId, APIC_ICR_INIT | APIC_ICR_LEVEL);
+}
+
 void HalRequestIpi(ULONG apicId)
 {
     HalpSendIcr(apicId, APIC_ICR_FIXED | APIC_ICR_ASSERT | IPI_VECTOR);

@@ -25,6 +25,8 @@ KTRAP_FRAME *KdpProcessorTrapFrame(ULONG number)
 
     if (!prcb)
         return NULL;
+    if (number == KdpState.Processor)
+        return KdpState.EntryTrapFrame;
     if (number == KdpState.BreakProcessor)
         return KdpState.BreakTrapFrame;
     return prcb->IpiFrozen ? prcb->FrozenTrapFrame : NULL;

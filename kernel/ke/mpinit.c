@@ -20,7 +20,7 @@
 #define KI_LOW_MEMORY_PAGES 0xA0        // conventional memory ends at 640 KiB
 #define KI_STARTUP_PAGES 4              // trampoline, PML4, PDPT, PD
 #define KI_AP_STACK_SIZE (32 * 1024)
-#define KI_AP_START_TIMEOUT_US 2000000  // a TCG processor on a busy host is slow
+#define KI_AP_START_TIMEOUT_US 5000000  // a TCG processor on a busy host is slow
 #define KI_AP_POLL_US 100
 #define PTE_P_W 0x3ULL
 #define PTE_PS 0x80ULL
@@ -184,6 +184,7 @@ static BOOLEAN KiStartProcessor(ULONG page, ULONG number, ULONG apicId)
             return TRUE;
         KeStallExecutionProcessor(KI_AP_POLL_US);
     }
+    HalResetProcessor(apicId);
     return FALSE;
 }
 
