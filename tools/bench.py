@@ -14,6 +14,7 @@ Benchmarks:
   boot-to-prompt   reset to the debugger prompt: the kernel's line
                    "Boot: prompt reached at TSC N"; without that line, the
                    wall-clock time from QEMU's start to the first prompt.
+  boot-to-prompt-4-processors   the same with -smp 4.
   in-kernel        once the kernel has them (its image contains "BENCH "):
                    boots with `bench` and collects "BENCH name value unit".
   exercise-NNN     each exercise with a reference solution (tests/exercises/),
@@ -130,15 +131,21 @@ class BootToPrompt:
     name = "boot-to-prompt"
     timeout = 600       # OVMF under -icount: about two minutes here
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, processors=1):
         self.workdir = workdir
+        self.processors = processors
+        if processors > 1:
+            # The application processors' start (INIT-SIPI-SIPI, each one's
+            # wait for the next) is part of the count.
+            self.name = "boot-to-prompt-%d-processors" % processors
 
     def prepare(self, iso):
         self.image = bench_iso(iso, self.workdir, "", "boot")
 
     def run_once(self, firmware, i):
-        return boot_once(self.image, firmware, "bench-boot-%s-%d" % (firmware, i), PROMPT,
-                         self.timeout)
+        extra = ICOUNT + (["-smp", str(self.processors)] if self.processors > 1 else [])
+        return boot_once(self.image, firmware, "bench-%s-%s-%d" % (self.name, firmware, i),
+                         PROMPT, self.timeout, extra_args=extra)
 
     def rows(self, runs):
         """runs: [(output, wall seconds)] of one firmware -> [(name, values, unit)]."""
@@ -316,7 +323,7 @@ def main():
     if args.stress:
         sys.exit(run_stress(args.iso, workdir))
 
-    benchmarks = [BootToPrompt(workdir)]
+    benchmarks = [BootToPrompt(workdir), BootToPrompt(workdir, processors=4)]
     kernel = InKernel(workdir)
     if kernel.available(elf):
         benchmarks.append(kernel)

@@ -68,6 +68,14 @@ def set_build_directory(build):
     ISO = os.path.join(BUILD, "sleuth.iso")
     LOGS = os.path.join(BUILD, "test-logs")
 MAX_VMS = 2
+# QEMU arguments added to every VM (--smp N): the suite under N processors.
+EXTRA_QEMU_ARGS = []
+
+
+def with_extra_args(options):
+    options = dict(options)
+    options["extra_args"] = list(options.get("extra_args", ())) + EXTRA_QEMU_ARGS
+    return options
 BOOT_TIMEOUT = 120          # seconds to the first prompt (UEFI under TCG: ~10)
 KTEST_TIMEOUT = 240         # seconds from GRUB to KTEST DONE
 WHOLE_RUN_TIMEOUT = 20 * 60
@@ -227,7 +235,7 @@ def kernel_test_names():
 def kernel_tests(results, firmware, stop_event):
     prefix = "kernel/%s/" % firmware
     vm = SleuthVM(ISO, uefi=firmware == "uefi", menu_entry=1, name="kernel-" + firmware,
-                  log_dir=LOGS)
+                  log_dir=LOGS, extra_args=EXTRA_QEMU_ARGS)
     done = None
     error = None
     code = None
@@ -337,7 +345,8 @@ def e2e_file(results, e2e, firmware, stop_event):
             raise SleuthVMError("boot failed earlier: " + state["boot_error"])
         state["boots"] += 1
         name = tag if state["boots"] == 1 else "%s-%d" % (tag, state["boots"])
-        vm = SleuthVM(ISO, uefi=firmware == "uefi", name=name, log_dir=LOGS, **e2e.vm_options)
+        vm = SleuthVM(ISO, uefi=firmware == "uefi", name=name, log_dir=LOGS,
+                      **with_extra_args(e2e.vm_options))
         try:
             if e2e.boot_to_prompt:
                 vm.boot(getattr(e2e.module, "BOOT_TIMEOUT", BOOT_TIMEOUT))
@@ -365,7 +374,7 @@ def e2e_file(results, e2e, firmware, stop_event):
                 options.setdefault("uefi", firmware == "uefi")
                 options.setdefault("log_dir", LOGS)
                 options.setdefault("name", "%s-%s%s" % (tag, test.__name__[5:], suffix))
-                vm = SleuthVM(ISO, **options)
+                vm = SleuthVM(ISO, **with_extra_args(options))
                 own_vms.append(vm)
                 return vm
 
@@ -420,8 +429,12 @@ def main():
     parser.add_argument("--build", default=os.environ.get("SLEUTH_BUILD", BUILD),
                         help="the build directory, as make BUILD=... (default: $SLEUTH_BUILD "
                              "or %s)" % BUILD)
+    parser.add_argument("--smp", type=int,
+                        help="boot every VM with this many processors (QEMU -smp N)")
     args = parser.parse_args()
     set_build_directory(args.build)
+    if args.smp:
+        EXTRA_QEMU_ARGS[:] = ["-smp", str(args.smp)]
 
     os.chdir(ROOT)
     signal.signal(signal.SIGTERM, interrupted)

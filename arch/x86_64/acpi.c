@@ -152,6 +152,11 @@ ULONG HalGetProcessorCount(void)
     return HalpAcpi.ProcessorCount ? HalpAcpi.ProcessorCount : 1;
 }
 
+ULONG HalGetProcessorApicId(ULONG index)
+{
+    return index < HalpAcpi.ProcessorCount ? HalpAcpi.ApicIds[index] : 0;
+}
+
 // ACPI reset register, then the keyboard controller's reset line, then a
 // triple fault by loading an empty IDT: one of them works on every PC.
 void HalReboot(void)

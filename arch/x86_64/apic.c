@@ -36,6 +36,7 @@
 #define MPS_TRIGGER_LEVEL 0xC
 
 volatile ULONG *HalpLocalApic;
+static ULONG64 HalpLocalApicPhysical;
 static volatile ULONG *HalpIoApic;
 static ULONG HalpIoApicEntries;
 
@@ -75,18 +76,13 @@ static void HalpDisablePic(void)
     WRITE_PORT_UCHAR(PIC2_DATA, PIC_MASK_ALL);
 }
 
-void HalInitializeInterruptControllers(void)
+// This processor's local APIC (every processor's is at the same address):
+// enabled, nothing masked by priority, the local interrupt lines and the
+// timer masked until they are wanted.
+void HalInitializeProcessor(void)
 {
-    ULONG64 apicPhysical = HalpAcpi.LocalApicPhysical ? HalpAcpi.LocalApicPhysical
-                                                       : APIC_DEFAULT_PHYSICAL;
-
-    HalpDisablePic();
-
     __writemsr(MSR_APIC_BASE, (__readmsr(MSR_APIC_BASE) & ~0xFFFULL & ~0xFFFFF000ULL) |
-                                  apicPhysical | APIC_BASE_ENABLE);
-    HalpLocalApic = MmMapIoSpace(apicPhysical, PAGE_SIZE, MmNonCached);
-    if (!HalpLocalApic)
-        KeBugCheckEx(HAL_INITIALIZATION_FAILED, 1, apicPhysical, 0, 0);
+                                  HalpLocalApicPhysical | APIC_BASE_ENABLE);
     HalpApicWrite(APIC_TPR, 0);
     HalpApicWrite(APIC_LVT_LINT0, APIC_LVT_MASKED);
     HalpApicWrite(APIC_LVT_LINT1, APIC_LVT_MASKED);
@@ -94,8 +90,23 @@ void HalInitializeInterruptControllers(void)
     HalpApicWrite(APIC_LVT_TIMER, APIC_LVT_MASKED);
     HalpApicWrite(APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
     HalpApicWrite(APIC_EOI, 0);
+}
+
+void HalInitializeInterruptControllers(void)
+{
+    ULONG64 apicPhysical = HalpAcpi.LocalApicPhysical ? HalpAcpi.LocalApicPhysical
+                                                       : APIC_DEFAULT_PHYSICAL;
+
+    HalpDisablePic();
+
+    HalpLocalApicPhysical = apicPhysical;
+    HalpLocalApic = MmMapIoSpace(apicPhysical, PAGE_SIZE, MmNonCached);
+    if (!HalpLocalApic)
+        KeBugCheckEx(HAL_INITIALIZATION_FAILED, 1, apicPhysical, 0, 0);
+    HalInitializeProcessor();
 
     if (HalpAcpi.IoApicPhysical) {
+
         HalpIoApic = MmMapIoSpace(HalpAcpi.IoApicPhysical, PAGE_SIZE, MmNonCached);
         HalpIoApicEntries = ((HalpIoApicRead(IOAPIC_VERSION) >> 16) & 0xFF) + 1;
         for (ULONG i = 0; i < HalpIoApicEntries; i++) {
@@ -126,8 +137,6 @@ void HalEnableIrq(ULONG isaIrq, ULONG vector)
     HalpIoApicWrite(IOAPIC_REDIRECTION + 2 * pin, low);
 }
 
-#define APIC_ICR_LOW 0x300
-#define APIC_ICR_SELF (1U << 18)
 
 void HalRequestSoftwareInterrupt(KIRQL level)
 {

@@ -14,6 +14,17 @@
 #define APIC_TIMER_INITIAL 0x380
 #define APIC_TIMER_CURRENT 0x390
 #define APIC_TIMER_DIVIDE  0x3E0
+#define APIC_ICR_LOW       0x300
+#define APIC_ICR_HIGH      0x310    // destination APIC id in bits 24-31
+
+#define APIC_ICR_SELF      (1U << 18)    // destination shorthand: this processor
+#define APIC_ICR_PENDING   (1U << 12)    // delivery status: not yet accepted
+#define APIC_ICR_ASSERT    (1U << 14)
+#define APIC_ICR_LEVEL     (1U << 15)
+#define APIC_ICR_FIXED     (0U << 8)
+#define APIC_ICR_NMI       (4U << 8)
+#define APIC_ICR_INIT      (5U << 8)
+#define APIC_ICR_STARTUP   (6U << 8)
 
 #define APIC_LVT_MASKED    (1U << 16)
 #define APIC_TIMER_PERIODIC (1U << 17)

@@ -1,4 +1,4 @@
-// The boot processor's descriptor tables and control region: GDT with NT's
+// Every processor's descriptor tables and control region: GDT with NT's
 // selector layout, a TSS whose IST stacks catch double faults, NMIs and
 // machine checks on known-good stacks, the IDT, and the KPCR at GS.
 
@@ -8,10 +8,8 @@
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI          2
 #define IST_MACHINE_CHECK 3
-#define IST_STACK_SIZE   (16 * 1024)
 #define KERNEL_STACK_SIZE (32 * 1024)
 
-#define GDT_ENTRIES 10  // through the TSS at 0x40, which takes two slots
 
 #define IDT_PRESENT      0x80
 #define IDT_INTERRUPT_GATE 0x0E
@@ -35,7 +33,7 @@ typedef struct __attribute__((packed)) _KDESCRIPTOR {
     ULONG64 Base;
 } KDESCRIPTOR;
 
-static ULONG64 KiGdt[GDT_ENTRIES] __attribute__((aligned(16)));
+static ULONG64 KiGdt[KGDT_ENTRIES] __attribute__((aligned(16)));
 static KIDTENTRY64 KiIdt[256] __attribute__((aligned(16)));
 static KTSS64 KiTss __attribute__((aligned(16)));
 static KPCR KiBootPcr;
@@ -50,6 +48,7 @@ __asm__(".globl KiBootStackTop\n.set KiBootStackTop, KiBootStack + 32768");
 
 extern const ULONG64 KiTrapStubTable[256];
 ULONG KeNumberProcessors = 1;
+KPRCB *KiProcessorBlock[MAXIMUM_PROCESSORS];
 
 // Code and data descriptors: only the DPL, the L bit and "present" matter in
 // long mode; the 32-bit user code keeps NT's slot so the numbering matches.
@@ -60,14 +59,14 @@ ULONG KeNumberProcessors = 1;
 #define DESC_CODE64_R3 0x0020FA0000000000ULL
 #define DESC_TSS_AVAILABLE 0x89ULL
 
-static void KiSetTssDescriptor(ULONG index, KTSS64 *tss)
+static void KiSetTssDescriptor(ULONG64 *gdt, ULONG index, KTSS64 *tss)
 {
     ULONG64 base = (ULONG64)tss;
     ULONG64 limit = sizeof(KTSS64) - 1;
 
-    KiGdt[index] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (DESC_TSS_AVAILABLE << 40) |
-                   (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
-    KiGdt[index + 1] = base >> 32;
+    gdt[index] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (DESC_TSS_AVAILABLE << 40) |
+                 (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+    gdt[index + 1] = base >> 32;
 }
 
 static void KiSetIdtEntry(ULONG vector, ULONG64 handler, ULONG ist, ULONG dpl)
@@ -84,9 +83,9 @@ static void KiSetIdtEntry(ULONG vector, ULONG64 handler, ULONG ist, ULONG dpl)
     entry->Present = 1;
 }
 
-static void KiLoadDescriptorTables(void)
+static void KiLoadDescriptorTables(ULONG64 *gdt)
 {
-    KDESCRIPTOR gdtr = { sizeof(KiGdt) - 1, (ULONG64)KiGdt };
+    KDESCRIPTOR gdtr = { KGDT_ENTRIES * sizeof(ULONG64) - 1, (ULONG64)gdt };
     KDESCRIPTOR idtr = { sizeof(KiIdt) - 1, (ULONG64)KiIdt };
 
     __asm__ volatile("lgdt %0" : : "m"(gdtr));
@@ -106,24 +105,53 @@ static void KiLoadDescriptorTables(void)
     __asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
-// Builds and loads the boot processor's GDT, TSS, IDT and KPCR. Runs first
-// thing in KiSystemStartup with interrupts off.
+// One processor's GDT (NT's selector layout), TSS (kernel stack and the IST
+// stacks), the shared IDT, and its KPCR at GS. The boot processor comes
+// here first thing in KiSystemStartup; each application processor from
+// KiSystemStartupAp (mpinit.c), with tables the boot processor allocated.
+void KiInitializeProcessorControl(KPCR *pcr, ULONG64 *gdt, KTSS64 *tss,
+                                  const ULONG64 istStackTops[3], ULONG64 stackTop, ULONG number)
+{
+    gdt[0] = 0;
+    gdt[KGDT64_R0_CODE / 8] = DESC_CODE64_R0;
+    gdt[KGDT64_R0_DATA / 8] = DESC_DATA_R0;
+    gdt[KGDT64_R3_CMCODE / 8] = DESC_CODE32_R3;
+    gdt[KGDT64_R3_DATA / 8] = DESC_DATA_R3;
+    gdt[KGDT64_R3_CODE / 8] = DESC_CODE64_R3;
+    KiSetTssDescriptor(gdt, KGDT64_SYS_TSS / 8, tss);
+
+    tss->Rsp0 = stackTop;
+    tss->Ist[IST_DOUBLE_FAULT] = istStackTops[0];
+    tss->Ist[IST_NMI] = istStackTops[1];
+    tss->Ist[IST_MACHINE_CHECK] = istStackTops[2];
+    tss->IoMapBase = sizeof(KTSS64);
+
+    KiLoadDescriptorTables(gdt);
+
+    pcr->Self = pcr;
+    pcr->CurrentPrcb = &pcr->Prcb;
+    pcr->TssBase = tss;
+    pcr->GdtBase = gdt;
+    pcr->IdtBase = KiIdt;
+    pcr->Prcb.Number = number;
+    pcr->RspBase = stackTop;
+    KiProcessorBlock[number] = &pcr->Prcb;
+    __writemsr(MSR_GS_BASE, (ULONG64)pcr);
+    __writemsr(MSR_KERNEL_GS_BASE, 0);
+    __writecr8(PASSIVE_LEVEL);
+    KiInitializeSystemCalls();
+}
+
+// Builds the IDT (shared by every processor: each one's IST indexes name
+// stacks in its own TSS), then the boot processor's GDT, TSS and KPCR.
+// Runs first thing in KiSystemStartup with interrupts off.
 void KiInitializeProcessor(void)
 {
-    KPCR *pcr = &KiBootPcr;
-
-    KiGdt[KGDT64_R0_CODE / 8] = DESC_CODE64_R0;
-    KiGdt[KGDT64_R0_DATA / 8] = DESC_DATA_R0;
-    KiGdt[KGDT64_R3_CMCODE / 8] = DESC_CODE32_R3;
-    KiGdt[KGDT64_R3_DATA / 8] = DESC_DATA_R3;
-    KiGdt[KGDT64_R3_CODE / 8] = DESC_CODE64_R3;
-    KiSetTssDescriptor(KGDT64_SYS_TSS / 8, &KiTss);
-
-    KiTss.Rsp0 = (ULONG64)KiBootStackTop;
-    KiTss.Ist[IST_DOUBLE_FAULT] = (ULONG64)&KiIstStacks[0][IST_STACK_SIZE];
-    KiTss.Ist[IST_NMI] = (ULONG64)&KiIstStacks[1][IST_STACK_SIZE];
-    KiTss.Ist[IST_MACHINE_CHECK] = (ULONG64)&KiIstStacks[2][IST_STACK_SIZE];
-    KiTss.IoMapBase = sizeof(KTSS64);
+    const ULONG64 istTops[3] = {
+        (ULONG64)&KiIstStacks[0][IST_STACK_SIZE],
+        (ULONG64)&KiIstStacks[1][IST_STACK_SIZE],
+        (ULONG64)&KiIstStacks[2][IST_STACK_SIZE],
+    };
 
     for (ULONG vector = 0; vector < 256; vector++) {
         ULONG ist = 0, dpl = 0;
@@ -138,20 +166,8 @@ void KiInitializeProcessor(void)
             dpl = 3;    // int3 and into are allowed from user mode, as on NT
         KiSetIdtEntry(vector, KiTrapStubTable[vector], ist, dpl);
     }
-
-    KiLoadDescriptorTables();
-
-    pcr->Self = pcr;
-    pcr->CurrentPrcb = &pcr->Prcb;
-    pcr->TssBase = &KiTss;
-    pcr->GdtBase = KiGdt;
-    pcr->IdtBase = KiIdt;
-    pcr->Prcb.Number = 0;
-    pcr->RspBase = (ULONG64)KiBootStackTop;
-    __writemsr(MSR_GS_BASE, (ULONG64)pcr);
-    __writemsr(MSR_KERNEL_GS_BASE, 0);
-    __writecr8(PASSIVE_LEVEL);
-    KiInitializeSystemCalls();
+    KiInitializeProcessorControl(&KiBootPcr, KiGdt, &KiTss, istTops,
+                                 (ULONG64)KiBootStackTop, 0);
 }
 
 // SYSCALL loads CS from STAR[47:32] and SS from the next slot; SYSRET to

@@ -142,6 +142,7 @@ void HalpKeyboardPoll(void);
 #define KEYBOARD_VECTOR     0x51
 #define SERIAL_VECTOR       0x54
 #define APIC_SPURIOUS_VECTOR 0xFF
+#define IPI_VECTOR          0xE1    // NT's interprocessor interrupt vector (IPI_LEVEL)
 
 #define CLOCK_TICK_MICROSECONDS 15625ULL   // 64 Hz, as NT's default clock
 
@@ -160,6 +161,24 @@ void HalStartClock(void);                  // calibrates and starts the periodic
 ULONG64 HalQueryPerformanceFrequency(void);  // TSC ticks per second
 ULONG HalGetProcessorCount(void);
 ULONG HalGetLocalApicId(void);
+// The MADT's local APIC ids, in its order (index 0 is not necessarily the
+// boot processor's).
+ULONG HalGetProcessorApicId(ULONG index);
+// This processor's local APIC, as HalInitializeInterruptControllers sets
+// up the boot processor's (application processors, ipi.c).
+void HalInitializeProcessor(void);
+// The periodic clock on an application processor (calibrated by the boot
+// processor's HalStartClock).
+void HalStartProcessorClock(void);
+// INIT-SIPI-SIPI: wakes the processor with `apicId` in real mode at the
+// page `startupPage` (below 1 MiB).
+void HalStartNextProcessor(ULONG apicId, ULONG startupPage);
+// INIT alone: puts back in its wait for a SIPI a processor that did not
+// start in time, so that it cannot wake later into the next one's block.
+void HalResetProcessor(ULONG apicId);
+// An interrupt at IPI_VECTOR, or an NMI, to the processor with `apicId`.
+void HalRequestIpi(ULONG apicId);
+void HalRequestNmi(ULONG apicId);
 
 void HalReboot(void) __attribute__((noreturn));
 void HalPowerOff(void) __attribute__((noreturn));

@@ -57,6 +57,13 @@ static void HalpCalibrate(void)
 void HalStartClock(void)
 {
     HalpCalibrate();
+    HalStartProcessorClock();
+}
+
+// Every processor's local APIC timer runs at the boot processor's rate
+// (they share the bus clock), so one calibration serves them all.
+void HalStartProcessorClock(void)
+{
     HalpApicWrite(APIC_TIMER_DIVIDE, APIC_TIMER_DIVIDE_BY_16);
     HalpApicWrite(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | CLOCK_VECTOR);
     HalpApicWrite(APIC_TIMER_INITIAL, HalpApicTicksPerClock);

@@ -127,6 +127,10 @@ static void KiDispatchException(KTRAP_FRAME *frame)
 {
     ULONG64 vector = frame->Vector;
 
+    // The debugger stops a processor that does not take its IPI by NMI.
+    if (vector == VECTOR_NMI && KiFreezeNmi(frame))
+        return;
+
     if ((vector == VECTOR_PAGE_FAULT || vector == VECTOR_GENERAL_PROTECTION) &&
         (frame->SegCs & RPL_MASK) == 0 && KiFixupKernelFault(frame))
         return;
@@ -185,6 +189,12 @@ static void KiDispatchHardwareInterrupt(KTRAP_FRAME *frame)
         return;     // no end-of-interrupt for a spurious one
     if (vector == APC_VECTOR || vector == DISPATCH_VECTOR) {
         KiSoftwareInterrupt(vector);
+    } else if (vector == IPI_VECTOR) {
+        __writecr8(IPI_LEVEL);
+        pcr->Prcb.InterruptCount++;
+        HalEndOfInterrupt();
+        KiIpiInterrupt(frame, oldIrql);
+        __writecr8(oldIrql);
     } else {
         __writecr8(vector >> 4);
         pcr->Prcb.InterruptCount++;
@@ -195,8 +205,9 @@ static void KiDispatchHardwareInterrupt(KTRAP_FRAME *frame)
     }
 
     // A Ctrl-C typed on a console: enter the debugger with the state of
-    // whatever was running when the key arrived.
-    if (HalpBreakInPending() && KiDebugRoutine)
+    // whatever was running when the key arrived. Processor 0 looks, as
+    // NT's clock owner polls for a break-in (the consoles interrupt it).
+    if (pcr->Prcb.Number == 0 && HalpBreakInPending() && KiDebugRoutine)
         KiDebugRoutine(frame, KdReasonBreakIn);
 }
 

@@ -22,6 +22,10 @@
 
 static void KiClockInterrupt(KTRAP_FRAME *trapFrame)
 {
+    if (KeGetCurrentPrcb()->Number != 0) {
+        KeUpdateRunTime(trapFrame);
+        return;
+    }
     KeUpdateSystemTime(trapFrame);
     KdClockTick();
     HalpDisplayClockTick();
@@ -170,6 +174,9 @@ static void KiStartInitialProcess(const char *programs)
 // debugger's initial break-in happen in an ordinary thread.
 static void Phase1Initialization(void *context)
 {
+    // The other processors first, as NT's phase 1: the worker queues made
+    // next allow one running thread per processor.
+    KeStartAllProcessors();
     ExpWorkerInitialization();      // the system worker threads, as NT's phase 1
     IopInitializeBootDrivers();     // the Start=0 services (io/loaddrv.c)
     if (KeBootOptions.RunTests) {

@@ -1,7 +1,7 @@
 // Scheduler commands: !ready (the ready lists), !running (what each processor
 // runs), !timer (the armed timers), !dpcs (the queued DPCs) and !irql (the
-// IRQL the debugger interrupted). Sleuth has one processor; its KPRCB is the
-// one these read, copied through the fault-safe read like everything else.
+// IRQL the debugger interrupted), each for every processor (or the one
+// `~N` chose), every KPRCB copied through the fault-safe read.
 
 #include "kd/kd.h"
 #include "ps/ps.h"
@@ -10,9 +10,11 @@
 #define KD_READY_DEFAULT KD_THREAD_DEFAULT      // WinDbg's default for !ready: 0x6
 #define KD_RUNNING_STACK_FRAMES 64
 
-static BOOLEAN KdpReadPrcb(KPRCB *prcb)
+static BOOLEAN KdpReadPrcb(ULONG number, KPRCB *prcb)
 {
-    if (KdpReadMemory((ULONG64)KeGetCurrentPrcb(), prcb, sizeof(*prcb)))
+    KPRCB *address = KdpProcessorPrcb(number);
+
+    if (address && KdpReadMemory((ULONG64)address, prcb, sizeof(*prcb)))
         return TRUE;
     KdpPrint("Cannot get PRCB address\n");
     return FALSE;
@@ -40,11 +42,11 @@ static BOOLEAN KdpPrintReadyThread(void *context, ULONG64 entry)
     return TRUE;
 }
 
+static void KdpReadyOnProcessor(ULONG number, ULONG64 flags);
+
 static KD_COMMAND_RESULT KdpReady(int argc, char **argv)
 {
     ULONG64 flags = KD_READY_DEFAULT;
-    KPRCB prcb;
-    ULONG total = 0;
 
     if (argc > 2) {
         KdpPrint("Usage: !ready [flags]\n");
@@ -52,10 +54,20 @@ static KD_COMMAND_RESULT KdpReady(int argc, char **argv)
     }
     if (argc == 2 && !KdpGetValue(argv[1], &flags))
         return KdCommandContinue;
-    if (!KdpReadPrcb(&prcb))
-        return KdCommandContinue;
+    for (ULONG number = 0; number < KeNumberProcessors; number++)
+        KdpReadyOnProcessor(number, flags);
+    return KdCommandContinue;
+}
+
+static void KdpReadyOnProcessor(ULONG number, ULONG64 flags)
+{
+    KPRCB prcb;
+    ULONG total = 0;
+
+    if (!KdpReadPrcb(number, &prcb))
+        return;
     for (LONG priority = MAXIMUM_PRIORITY - 1; priority >= 0; priority--) {
-        ULONG64 head = (ULONG64)&KeGetCurrentPrcb()->DispatcherReadyListHead[priority];
+        ULONG64 head = (ULONG64)&KdpProcessorPrcb(number)->DispatcherReadyListHead[priority];
         BOOLEAN empty = (ULONG64)prcb.DispatcherReadyListHead[priority].Flink == head;
         BOOLEAN summary = (prcb.ReadySummary >> priority) & 1;
         KD_READY_WALK walk = { (ULONG)flags, prcb.Number, (ULONG)priority, 0 };
@@ -71,7 +83,6 @@ static KD_COMMAND_RESULT KdpReady(int argc, char **argv)
     }
     if (!total)
         KdpPrint("Processor %u: No threads in READY state\n", prcb.Number);
-    return KdCommandContinue;
 }
 
 // ---- !running ----------------------------------------------------------------------
@@ -93,8 +104,8 @@ static void KdpPrintPriorityColumn(ULONG64 thread)
 static KD_COMMAND_RESULT KdpRunning(int argc, char **argv)
 {
     BOOLEAN includeIdle = FALSE, stacks = FALSE;
+    ULONG64 idleMask = 0;
     KPRCB prcb;
-    BOOLEAN idle;
 
     for (int i = 1; i < argc; i++) {
         const char *option = argv[i];
@@ -114,29 +125,38 @@ static KD_COMMAND_RESULT KdpRunning(int argc, char **argv)
             }
         }
     }
-    if (!KdpReadPrcb(&prcb))
-        return KdCommandContinue;
-    idle = prcb.CurrentThread == prcb.IdleThread;
-    KdpPrint("System Processors:  (%016llx)\n", (unsigned long long)1 << prcb.Number);
-    KdpPrint("  Idle Processors:  (%016llx)\n",
-             (unsigned long long)(idle ? 1ULL << prcb.Number : 0));
-    if (idle && !includeIdle) {
+    for (ULONG number = 0; number < KeNumberProcessors; number++) {
+        if (!KdpReadPrcb(number, &prcb))
+            return KdCommandContinue;
+        if (prcb.CurrentThread == prcb.IdleThread)
+            idleMask |= 1ULL << number;
+    }
+    KdpPrint("System Processors:  (%016llx)\n", (unsigned long long)KeQueryActiveProcessors());
+    KdpPrint("  Idle Processors:  (%016llx)\n", (unsigned long long)idleMask);
+    if (idleMask == KeQueryActiveProcessors() && !includeIdle) {
         KdpPrint("All processors idle.\n");
         return KdCommandContinue;
     }
     KdpPrint("\n       Prcbs             Current         (pri) Next            (pri) Idle\n");
-    KdpPrint("  %-4u %016llx  ", prcb.Number, (unsigned long long)(ULONG64)KeGetCurrentPrcb());
-    KdpPrintPriorityColumn((ULONG64)prcb.CurrentThread);
-    KdpPrintPriorityColumn((ULONG64)prcb.NextThread);
-    KdpPrint("%016llx\n", (unsigned long long)(ULONG64)prcb.IdleThread);
-    if (stacks) {
-        const KTRAP_FRAME *frame = KdpState.EntryTrapFrame;
+    for (ULONG number = 0; number < KeNumberProcessors; number++) {
+        if (((idleMask >> number) & 1) && !includeIdle)
+            continue;
+        if (!KdpReadPrcb(number, &prcb))
+            return KdCommandContinue;
+        KdpPrint("  %-4u %016llx  ", number, (unsigned long long)(ULONG64)KdpProcessorPrcb(number));
+        KdpPrintPriorityColumn((ULONG64)prcb.CurrentThread);
+        KdpPrintPriorityColumn((ULONG64)prcb.NextThread);
+        KdpPrint("%016llx\n", (unsigned long long)(ULONG64)prcb.IdleThread);
+        if (stacks) {
+            const KTRAP_FRAME *frame = KdpProcessorTrapFrame(number);
 
-        KdpPrint("\n");
-        if (frame)
-            KdpPrintStackFromTrap(frame, KD_RUNNING_STACK_FRAMES);
-        else
-            KdpPrint("(no register context)\n");
+            KdpPrint("\n");
+            if (frame)
+                KdpPrintStackFromTrap(frame, KD_RUNNING_STACK_FRAMES);
+            else
+                KdpPrint("(no register context)\n");
+            KdpPrint("\n");
+        }
     }
     return KdCommandContinue;
 }
@@ -265,21 +285,24 @@ static BOOLEAN KdpPrintDpc(void *context, ULONG64 entry)
 static KD_COMMAND_RESULT KdpDpcs(int argc, char **argv)
 {
     KPRCB prcb;
-    KD_DPC_WALK walk = { 0, 0 };
 
     if (argc != 1) {
         KdpPrint("Usage: !dpcs\n");
         return KdCommandContinue;
     }
-    if (!KdpReadPrcb(&prcb))
-        return KdCommandContinue;
-    walk.Processor = prcb.Number;
-    KdpWalkList((ULONG64)&KeGetCurrentPrcb()->DpcListHead, "DpcListHead", KdpPrintDpc, &walk);
-    if (!walk.Count)
-        KdpPrint("CPU %u: no DPCs queued\n", prcb.Number);
-    else if (walk.Count != prcb.DpcQueueDepth)
-        KdpPrint("CPU %u: DpcQueueDepth says %u, the list holds %u\n", prcb.Number,
-                 prcb.DpcQueueDepth, walk.Count);
+    for (ULONG number = 0; number < KeNumberProcessors; number++) {
+        KD_DPC_WALK walk = { number, 0 };
+
+        if (!KdpReadPrcb(number, &prcb))
+            return KdCommandContinue;
+        KdpWalkList((ULONG64)&KdpProcessorPrcb(number)->DpcListHead, "DpcListHead",
+                    KdpPrintDpc, &walk);
+        if (!walk.Count)
+            KdpPrint("CPU %u: no DPCs queued\n", number);
+        else if (walk.Count != prcb.DpcQueueDepth)
+            KdpPrint("CPU %u: DpcQueueDepth says %u, the list holds %u\n", number,
+                     prcb.DpcQueueDepth, walk.Count);
+    }
     return KdCommandContinue;
 }
 
@@ -309,21 +332,18 @@ const char *KdpIrqlName(KIRQL irql)
 
 static KD_COMMAND_RESULT KdpIrql(int argc, char **argv)
 {
-    ULONG64 processor = KeGetCurrentProcessorNumber();
+    ULONG processor = KdpState.Processor;
+    KIRQL irql;
 
     if (argc > 2) {
         KdpPrint("Usage: !irql [processor]\n");
         return KdCommandContinue;
     }
-    if (argc == 2 && !KdpGetValue(argv[1], &processor))
+    if (argc == 2 && !KdpGetProcessor(argv[1], &processor))
         return KdCommandContinue;
-    if (processor != KeGetCurrentProcessorNumber()) {
-        KdpPrint("Cannot get PRCB address\n");
-        return KdCommandContinue;
-    }
+    irql = processor == KdpState.Processor ? KdpState.EntryIrql : KdpProcessorIrql(processor);
     KdpPrint("Debugger saved IRQL for processor 0x%llx -- %u (%s)\n",
-             (unsigned long long)processor, KdpState.EntryIrql,
-             KdpIrqlName(KdpState.EntryIrql));
+             (unsigned long long)processor, irql, KdpIrqlName(irql));
     return KdCommandContinue;
 }
 

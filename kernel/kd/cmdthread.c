@@ -80,7 +80,7 @@ ULONG64 KdpCurrentThread(void)
 {
     KTHREAD *thread = NULL;
 
-    if (!KdpReadMemory((ULONG64)&KeGetCurrentPrcb()->CurrentThread, &thread, sizeof(thread)))
+    if (!KdpReadMemory((ULONG64)&KdpCurrentPrcb()->CurrentThread, &thread, sizeof(thread)))
         return 0;
     return (ULONG64)thread;
 }
@@ -163,7 +163,7 @@ BOOLEAN KdpGetSwitchedThreadStack(ULONG64 address, KD_SWITCH_FRAME *frame, KD_ST
 
 void KdpFormatThreadState(const KTHREAD *thread, char *buffer, size_t size)
 {
-    ULONG processor = KeGetCurrentProcessorNumber();
+    ULONG processor = KdpThreadProcessor(thread);
 
     switch (thread->State) {
     case Waiting: {

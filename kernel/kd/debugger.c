@@ -334,7 +334,7 @@ static KD_COMMAND_RESULT KdpCommandLoop(void)
     while (result == KdCommandContinue) {
         char *line = KdpLineEditor.Buffer;
 
-        KdpPrint("%u: kd> ", KeGetCurrentProcessorNumber());
+        KdpPrint("%u: kd> ", KdpState.Processor);
         if (!KdpReadLine())
             continue;
         if (KdpIsBlankLine(line) && KdpRepeatCommand[0]) {
@@ -364,6 +364,9 @@ static BOOLEAN KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KD_TRAP_ACTION action;
     KD_STOP stop;
 
+    // One processor at a time: another one's trap waits here, frozen with
+    // the rest, and is looked at after this one's `g`.
+    (void)KiAcquireDebuggerLock(trapFrame);
     if (KdpState.Active) {
         // A fault inside the debugger itself: nothing is safe to run.
         KiDisplayString("\n*** Fault inside the kernel debugger: system halted.\n");
@@ -374,11 +377,15 @@ static BOOLEAN KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     action = KdpClassifyTrap(trapFrame, reason, &stop);
     if (action != KdTrapStop) {
         KdpPrepareResume(trapFrame);
+        KiReleaseDebuggerLock();
         KiRestoreInterrupts(interruptsWere);
         return action == KdTrapResume;
     }
+    KiFreezeProcessors();
     KdpState.Active = TRUE;
-    KdpState.EntryIrql = (KIRQL)__readcr8();
+    KdpState.Processor = KdpState.BreakProcessor = KeGetCurrentProcessorNumber();
+    KdpState.BreakTrapFrame = trapFrame;
+    KdpState.EntryIrql = KdpState.BreakIrql = (KIRQL)__readcr8();
     KdpState.TrapFrame = trapFrame;
     KdpState.EntryTrapFrame = trapFrame;
     KdpState.ContextThread = 0;
@@ -421,6 +428,9 @@ static BOOLEAN KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
     KdpState.ContextThread = 0;
     KdpState.ContextProcess = 0;
     KdpState.ScopeFrame = NULL;
+    KdpState.BreakTrapFrame = NULL;
+    KiThawProcessors();
+    KiReleaseDebuggerLock();
     if (result == KdCommandCrash)
         KeBugCheckEx(MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
     KdpPrepareResume(trapFrame);

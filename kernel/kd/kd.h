@@ -216,7 +216,26 @@ typedef struct _KD_STATE {
     ULONG64 ContextProcess;     // `.process`: whose user half the commands read, else 0
     struct _KTRAP_FRAME *ScopeFrame;        // `.frame N`: that frame's registers, else NULL
     ULONG ScopeIndex;
+    ULONG Processor;            // `~N`: the processor the commands look at (the prompt's N)
+    ULONG BreakProcessor;       // the processor that entered the debugger
+    struct _KTRAP_FRAME *BreakTrapFrame;    // its context, which `g` resumes
+    KIRQL BreakIrql;
 } KD_STATE;
+
+// The KPRCB of the processor `~N` chose (cmdcpu.c).
+struct _KPRCB;
+struct _KTRAP_FRAME;
+struct _KPRCB *KdpCurrentPrcb(void);
+// Processor `number`'s KPRCB (NULL past the last one), the registers it
+// stopped with (NULL when unknown: it did not stop) and its IRQL then.
+struct _KPRCB *KdpProcessorPrcb(ULONG number);
+struct _KTRAP_FRAME *KdpProcessorTrapFrame(ULONG number);
+KIRQL KdpProcessorIrql(ULONG number);
+// Parses "N" as a processor number; prints why not and returns FALSE.
+BOOLEAN KdpGetProcessor(const char *text, ULONG *number);
+// The processor whose current thread `thread` is, else the break-in's.
+struct _KTHREAD;
+ULONG KdpThreadProcessor(const struct _KTHREAD *thread);
 
 extern KD_STATE KdpState;
 // Fault-safe reads and writes of the debugger (debugger.c). A user address
@@ -256,6 +275,7 @@ extern const KD_COMMAND KdpPoolCommands[];
 extern const KD_COMMAND KdpThreadCommands[];
 extern const KD_COMMAND KdpProcessCommands[];
 extern const KD_COMMAND KdpSchedulerCommands[];
+extern const KD_COMMAND KdpProcessorCommands[];
 extern const KD_COMMAND KdpObjectCommands[];
 extern const KD_COMMAND KdpLpcCommands[];
 extern const KD_COMMAND KdpAlpcCommands[];    // !alpc (cmdalpc.c)

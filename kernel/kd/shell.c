@@ -22,6 +22,7 @@ static const KD_COMMAND *const KdpCommandTables[] = {
     KdpThreadCommands,
     KdpProcessCommands,
     KdpSchedulerCommands,
+    KdpProcessorCommands,
     KdpObjectCommands,
     KdpLpcCommands,
     KdpAlpcCommands,
@@ -157,7 +158,8 @@ static KD_COMMAND_RESULT KdpExecuteCommand(char *text)
         return KdCommandContinue;
     argv[argc] = NULL;
 
-    command = KdpFindCommand(argv[0]);
+    // `~N` is one word: the processor number is part of the command's name.
+    command = KdpFindCommand(argv[0][0] == '~' ? "~" : argv[0]);
     if (!command) {
         // KD's own words for a command it does not know.
         KdpPrint("Unknown command '%s'; `help` lists the commands\n", argv[0]);

@@ -302,6 +302,11 @@ static KTRAP_FRAME *KdpSteppableFrame(void)
         KdpPrint("The system cannot run from here (it was not stopped by a trap it can resume)\n");
         return NULL;
     }
+    if (KdpState.Processor != KdpState.BreakProcessor) {
+        KdpPrint("Only processor %u, which broke in, can step: switch back with ~%u\n",
+                 KdpState.BreakProcessor, KdpState.BreakProcessor);
+        return NULL;
+    }
     return frame;
 }
 

@@ -24,7 +24,14 @@ LARGE_INTEGER KeQuerySystemTime(void)
     return now;
 }
 
-// Runs at CLOCK_LEVEL on every tick.
+// On the other processors the tick only charges their own thread (NT's
+// KeUpdateRunTime): one processor owns the tick count and the timers.
+void KeUpdateRunTime(KTRAP_FRAME *trapFrame)
+{
+    KiQuantumTick();
+}
+
+// Runs at CLOCK_LEVEL on every tick of processor 0.
 void KeUpdateSystemTime(KTRAP_FRAME *trapFrame)
 {
     KiLastClockTsc = __rdtsc();

@@ -235,6 +235,15 @@ typedef struct _KPRCB {
     BOOLEAN DpcRoutineActive;
     BOOLEAN QuantumEnd;
     BOOLEAN DispatchPending;    // a dispatch interrupt has been requested
+    // Multiprocessor state (kernel/ke/mpinit.c, freeze.c, ipi.c).
+    ULONG ApicId;               // the local APIC's id, as the MADT lists it
+    volatile ULONG IpiRequest;  // IPI_* work asked of this processor
+    volatile BOOLEAN FreezeRequest;     // the debugger's owner wants it stopped
+    volatile BOOLEAN IpiFrozen;         // it is stopped, FrozenTrapFrame its state
+    BOOLEAN FrozenByNmi;        // it did not take the IPI and was stopped by NMI
+    volatile BOOLEAN NmiSent;   // the debugger sent it an NMI not yet taken
+    KIRQL DebuggerSavedIRQL;    // its IRQL when it stopped
+    KTRAP_FRAME *volatile FrozenTrapFrame;
 } KPRCB;
 
 typedef struct _KPCR {
@@ -271,6 +280,50 @@ static inline KPRCB *KeGetCurrentPrcb(void)
 ULONG KeGetCurrentProcessorNumber(void);
 extern ULONG KeNumberProcessors;
 
+// ---- Processors (kernel/ke/mpinit.c, ipi.c, freeze.c) ----------------------------
+
+#define MAXIMUM_PROCESSORS 64
+#define KGDT_ENTRIES 10             // through the TSS at 0x40, which takes two slots
+#define IST_STACK_SIZE (16 * 1024)
+// Every started processor's KPRCB, by number (NT's KiProcessorBlock).
+extern KPRCB *KiProcessorBlock[MAXIMUM_PROCESSORS];
+void KiInitializeProcessorControl(KPCR *pcr, ULONG64 *gdt, KTSS64 *tss,
+                                  const ULONG64 istStackTops[3], ULONG64 stackTop,
+                                  ULONG number);
+// Starts every other processor the MADT lists; KeNumberProcessors counts
+// those that came up. Phase 1, before the worker queues are made.
+void KeStartAllProcessors(void);
+
+// Runs routine(context) on every processor at once, at IPI_LEVEL, and
+// returns when all have finished (NT's KeIpiGenericCall): the value is
+// what the calling processor's call returned.
+typedef ULONG_PTR (*PKIPI_BROADCAST_WORKER)(ULONG_PTR context);
+ULONG_PTR KeIpiGenericCall(PKIPI_BROADCAST_WORKER routine, ULONG_PTR context);
+// The interprocessor interrupt's routine (vector IPI_VECTOR, IPI_LEVEL).
+void KiIpiInterrupt(KTRAP_FRAME *trapFrame, KIRQL oldIrql);
+#define IPI_FREEZE        0x1       // stop for the debugger (FreezeRequest)
+#define IPI_PACKET        0x2       // run the KeIpiGenericCall packet
+
+// The debugger's stop of every processor (freeze.c), with interrupts off.
+// KiAcquireDebuggerLock makes the caller the debugger's owner: while
+// another processor owns it, the caller is frozen like the rest and waits
+// its turn. FALSE when the caller owned it already (a trap inside the
+// debugger). KiFreezeProcessors stops every other processor (an IPI, then
+// an NMI for one that does not answer); KiThawProcessors lets them go;
+// KiReleaseDebuggerLock gives up ownership.
+BOOLEAN KiAcquireDebuggerLock(KTRAP_FRAME *trapFrame);
+void KiReleaseDebuggerLock(void);
+void KiFreezeProcessors(void);
+void KiThawProcessors(void);
+// Stops this processor until the debugger's owner thaws it (the IPI's and
+// the NMI's work), `trapFrame` and `irql` its state for the debugger.
+void KiFreezeTargetExecution(KTRAP_FRAME *trapFrame, KIRQL irql);
+// The NMI's half: TRUE when the NMI was the debugger's (the processor was
+// frozen and is now thawed).
+BOOLEAN KiFreezeNmi(KTRAP_FRAME *trapFrame);
+// The processor that owns the debugger, or -1.
+extern volatile LONG KiFreezeOwner;
+
 // ---- Time -----------------------------------------------------------------------
 
 // Clock ticks since boot, one every 15.625 ms.
@@ -280,6 +333,9 @@ ULONG KeQueryTimeIncrement(void);
 LARGE_INTEGER KeQueryPerformanceCounter(LARGE_INTEGER *frequency);
 void KeStallExecutionProcessor(ULONG microseconds);
 void KeUpdateSystemTime(KTRAP_FRAME *trapFrame);   // the clock interrupt's work
+// The clock interrupt on a processor that does not own the tick count:
+// only its own run time and quantum.
+void KeUpdateRunTime(KTRAP_FRAME *trapFrame);
 
 // ---- Bugcheck -------------------------------------------------------------------
 

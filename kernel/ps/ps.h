@@ -160,6 +160,7 @@ extern EPROCESS *PsInitialSystemProcess;
 extern EPROCESS *PsIdleProcess;
 extern LIST_ENTRY PsActiveProcessHead;
 extern KSPIN_LOCK PspActiveProcessLock;
+KTHREAD *PsCreateIdleThread(void *stackTop, void *stackLimit);
 
 // Brings up the process manager: the Idle process (Cid 0) whose thread is the
 // boot thread, and the System process (Cid 4).

@@ -52,3 +52,26 @@ void PsInitSystem(void)
                                      &PsInitialSystemProcess)))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 2, 0, 0, 0);
 }
+
+// An application processor's idle thread, in the Idle process as the boot
+// processor's is (NT lists one per processor there, each Cid 0.0). It runs
+// on `stackTop`, the stack the processor starts on. NULL when out of memory.
+KTHREAD *PsCreateIdleThread(void *stackTop, void *stackLimit)
+{
+    ETHREAD *thread;
+    KIRQL oldIrql;
+
+    if (!NT_SUCCESS(ObCreateObject(PsThreadType, sizeof(ETHREAD), (void **)&thread)))
+        return NULL;
+    KeInitializeThread(&thread->Tcb, stackTop, stackLimit, NULL, NULL, &PsIdleProcess->Pcb);
+    thread->ThreadsProcess = PsIdleProcess;
+    thread->StartAddress = NULL;
+    InitializeListHead(&thread->IrpList);
+    thread->Tcb.Priority = thread->Tcb.BasePriority = LOW_PRIORITY;
+    thread->Tcb.State = Running;
+    oldIrql = KiAcquireDispatcherLock();
+    InsertTailList(&PsIdleProcess->ThreadListHead, &thread->ThreadListEntry);
+    PsIdleProcess->ActiveThreads++;
+    KiReleaseDispatcherLock(oldIrql);
+    return &thread->Tcb;
+}

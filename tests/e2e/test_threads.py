@@ -303,10 +303,17 @@ def test_ready_shows_the_preempted_spinner(vm):
     field(output, r"^    Priority 1 BasePriority 1 PriorityDecrement 0$", "!ready")
     # Preempted by the clock: the stack goes through the dispatch interrupt.
     check_stack(output, "!ready", "nt!KdDemoSpinner", indent="    ")
+    # The other processors (-smp N) run their idle threads: nothing ready.
     assert lines(run(vm, "!ready 0")) == [
         "Processor 0: Ready Threads at priority 1",
         "    THREAD %s Cid %s Teb: %s Win32Thread: %s READY on processor 0" % (
-            spinner, re.search(r"Cid (\S+)", output).group(1), "0" * 16, "0" * 16)]
+            spinner, re.search(r"Cid (\S+)", output).group(1), "0" * 16, "0" * 16)] + [
+        "Processor %d: No threads in READY state" % n for n in range(1, processors(vm))]
+
+
+def processors(vm):
+    """The processor count, as `version` says it."""
+    return int(re.search(r"Processors: (\d+);", run(vm, "version", "Processors: ")).group(1))
 
 
 def test_running_shows_the_current_thread(vm):
@@ -315,8 +322,9 @@ def test_running_shows_the_current_thread(vm):
     # Its current priority: the base (8), or above it while a wake-up boost
     # lasts (the boot thread has just waited for init).
     priority = int(re.search(r"^Priority (\d+) BasePriority 8 ", thread, re.M).group(1))
-    output = run(vm, "!running", "System Processors:  (0000000000000001)",
-                 "Idle Processors:  (0000000000000000)", "Prcbs")
+    every = (1 << processors(vm)) - 1       # the others (-smp N) are idle
+    output = run(vm, "!running", "System Processors:  (%016x)" % every,
+                 "Idle Processors:  (%016x)" % (every & ~1), "Prcbs")
     assert re.search(r"^  0    %s  %s \(%2d\) " % (HEX16, current, priority), output, re.M), \
         "!running: no line with the current thread %s in %s" % (current, short(output))
     check_stack(run(vm, "!running -t"), "!running -t", "nt!KdDemoBreakPoint",
@@ -350,7 +358,7 @@ def test_dpcs_shows_the_dpc_queued_at_the_break_in(vm):
 
 def test_irql_is_the_break_ins_dispatch_level(vm):
     one_line(vm, "!irql", "Debugger saved IRQL for processor 0x0 -- 2 (DISPATCH_LEVEL)")
-    one_line(vm, "!irql 1", "Cannot get PRCB address")
+    run(vm, "!irql 0x40", "Processor 64 does not exist (processors 0-")
 
 
 # ---------------------------------------------------------------- .thread
