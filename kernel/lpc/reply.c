@@ -40,16 +40,11 @@ NTSTATUS LpcpCaptureReply(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
 }
 
 // The data-info copy of the request being answered goes with the answer.
-// Lock held.
-static void LpcpDropDataInfo(LPCP_PORT_OBJECT *waitingPort, ETHREAD *client, ULONG messageId,
-                             LIST_ENTRY *freeList)
+// Lock held. The walk out of line: a request with a data-info block is
+// rare, and every reply checks for an empty chain in line (below).
+static __attribute__((noinline)) void
+LpcpDropDataInfoFrom(LIST_ENTRY *head, ETHREAD *client, ULONG messageId, LIST_ENTRY *freeList)
 {
-    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(waitingPort);
-    LIST_ENTRY *head;
-
-    if (!receivePort)
-        return;
-    head = &receivePort->LpcDataInfoChainHead;
     for (LIST_ENTRY *entry = head->Flink; entry != head; entry = entry->Flink) {
         LPCP_MESSAGE *message = CONTAINING_RECORD(entry, LPCP_MESSAGE, Entry);
 
@@ -60,6 +55,16 @@ static void LpcpDropDataInfo(LPCP_PORT_OBJECT *waitingPort, ETHREAD *client, ULO
             return;
         }
     }
+}
+
+static inline __attribute__((always_inline)) void
+LpcpDropDataInfo(LPCP_PORT_OBJECT *waitingPort, ETHREAD *client, ULONG messageId,
+                 LIST_ENTRY *freeList)
+{
+    LPCP_PORT_OBJECT *receivePort = LpcpReceivePort(waitingPort);
+
+    if (receivePort && !IsListEmpty(&receivePort->LpcDataInfoChainHead))
+        LpcpDropDataInfoFrom(&receivePort->LpcDataInfoChainHead, client, messageId, freeList);
 }
 
 // LpcpReply, and with `waitNext` its handoff form (LpcpReplyWaitNext), in
