@@ -416,40 +416,48 @@ static __attribute__((noinline)) NTSTATUS KiWaitSingleStart(KI_WAIT_ARGS *args)
 NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
                                BOOLEAN alertable, LARGE_INTEGER *timeout)
 {
+    KTHREAD *thread = KeGetCurrentThread();
     KI_WAIT_ARGS args;
+    NTSTATUS status;
 
     args.Object = object;
     args.Timeout = timeout;
     args.WaitReason = (UCHAR)waitReason;
     args.WaitMode = waitMode;
     args.Alertable = alertable;
+    // A plain wait (no timeout, not alertable) first tries the short paths:
+    // after a release with Wait=TRUE (LPC's handoffs) it blocks and
+    // switches to the thread standing by, with the arguments as they came
+    // (nothing is called before the switch); with no release before it, a
+    // signaled object (a semaphore, an event, a timer, a thread, a process)
+    // is acquired at once or the thread blocks in a few stores. The switch
+    // is made here, not in line in the callers nor in a helper, so that
+    // every waiting thread's stack reads KiSwapThread <-
+    // KeWaitForSingleObject <- the service, as the case studies' stacks do.
+    status = KI_WAIT_GENERAL;
+    if (!alertable && !timeout) {
+        if (!thread->WaitNext)
+            status = KiWaitForSemaphorePlain(&args);
+        else if (KiWaitForHandoff(object, thread, waitReason, waitMode) == STATUS_PENDING)
+            goto block;
+    }
     for (;;) {
-        NTSTATUS status = KI_WAIT_GENERAL;
-
-        // A plain wait (no timeout, not alertable) first tries the short
-        // paths: after a release with Wait=TRUE (LPC's handoffs) it blocks
-        // and switches to the thread standing by; with no release before
-        // it, a signaled object (a semaphore, an event, a timer, a thread, a
-        // process) is acquired at once or the thread blocks in a few
-        // stores. The switch is made here, not in line in the callers nor
-        // in a helper, so that every waiting thread's stack reads
-        // KiSwapThread <- KeWaitForSingleObject <- the service, as the case
-        // studies' stacks do.
-        if (!args.Alertable && !args.Timeout)
-            status = KeGetCurrentThread()->WaitNext
-                         ? KiWaitForHandoff(args.Object, KeGetCurrentThread(), args.WaitReason,
-                                            args.WaitMode)
-                         : KiWaitForSemaphorePlain(&args);
         if (status == KI_WAIT_GENERAL)
             status = KiWaitSingleStart(&args);
         if (status != STATUS_PENDING)
             return status;
+block:
         status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
         KeLowerIrql(KeGetCurrentThread()->WaitIrql);
         KE_PHASE(KiPhaseWaitReturn);
         if (status != STATUS_KERNEL_APC)
             return status;
-        // Woken to run a kernel APC, which the lowering ran: wait again.
+        // Woken to run a kernel APC, which the lowering ran: wait again,
+        // with the arguments from this frame (the APC may have waited
+        // itself).
+        status = KI_WAIT_GENERAL;
+        if (!args.Alertable && !args.Timeout && !KeGetCurrentThread()->WaitNext)
+            status = KiWaitForSemaphorePlain(&args);
     }
 }
 
