@@ -64,7 +64,7 @@ PHASE_LISTED = re.compile(r"^PHASE (\S+) total - \d+ \d+ \(listed (\d+)\)", re.M
 KERNEL_BENCHMARKS = [
     "event-pingpong-roundtrip", "context-switch", "timer-expiry-to-waiter",
     "lpc-request-reply-kernel", "lpc-datagram-kernel", "lpc-request-reply-kernel-10000-ports",
-    "workitem-dispatch",
+    "lpc-request-reply-kernel-10000-threads", "workitem-dispatch",
     "workitem-queue-to-start", "user-null-syscall", "user-thread-create-exit",
     "user-process-create-exit", "lpc-request-reply-process", "lpc-datagram-process",
     "alpc-request-reply-process", "alpc-request-reply-64-clients",

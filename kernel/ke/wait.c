@@ -194,14 +194,21 @@ static NTSTATUS KiTestAlertOrUserApc(KTHREAD *thread, KPROCESSOR_MODE waitMode,
     return STATUS_PENDING;
 }
 
-// The one place a thread blocks. `objects` may be empty (a delay). Returns
-// with the IRQL back at what it was on entry. In line in its three
-// callers: KeWaitForSingleObject's copy, with one object and WaitAny known,
-// loses the loops over objects and wait blocks (every LPC wait is one).
+// A wait up to its block: returns the wait's status when it ends at once
+// (satisfied, alerted, a user APC, a timeout of 0 or in the past), the
+// dispatcher lock released and the IRQL back at what it was on entry; or
+// STATUS_PENDING with the thread Waiting, its wait blocks linked and the
+// dispatcher lock held at DISPATCH_LEVEL: the caller then switches
+// (KiSwapThread), lowers the IRQL to thread->WaitIrql and, woken to run a
+// kernel APC (STATUS_KERNEL_APC, the APC run by that lowering), calls this
+// again (the timeout starts over, as it does on NT). `objects` may be empty
+// (a delay). In line in KiWait and KiWaitSingleStart: KeWaitForSingleObject's
+// copy, with one object and WaitAny known, loses the loops over objects and
+// wait blocks (every LPC wait is one).
 static inline __attribute__((always_inline)) NTSTATUS
-KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASON waitReason,
-       KPROCESSOR_MODE waitMode, BOOLEAN alertable, LARGE_INTEGER *timeout,
-       KWAIT_BLOCK *waitBlocks)
+KiWaitStart(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType,
+            KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode, BOOLEAN alertable,
+            LARGE_INTEGER *timeout, KWAIT_BLOCK *waitBlocks)
 {
     KTHREAD *thread = KeGetCurrentThread();
     // WaitNext: the dispatcher lock is already held (a release with Wait
@@ -290,17 +297,7 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
         thread->WaitTime = KeTickCount;
         thread->WaitStatus = STATUS_PENDING;
         KE_PHASE(KiPhaseWaitBlock);
-        status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
-
-        if (status != STATUS_KERNEL_APC) {
-            KeLowerIrql(oldIrql);
-            KE_PHASE(KiPhaseWaitReturn);
-            return status;
-        }
-        // Woken to run a kernel APC: run it and wait again (the timeout
-        // starts over, as it does on NT).
-        handoff = FALSE;
-        KeLowerIrql(oldIrql);
+        return STATUS_PENDING;
     }
     if (handoff)
         KiCancelHandoff();
@@ -309,57 +306,159 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
     return status;
 }
 
-// The same wait on a semaphore with no release before it (a receive that
-// replied nothing): the dispatcher lock taken here; a count there is taken
-// at once (KiWait's answer when no APC is in the way), none blocks in a
-// few stores. STATUS_PENDING: not such a wait (another object, an APC to
-// run first, a queue), nothing done.
+// The one place a thread blocks (but for KeWaitForSingleObject, which
+// makes the same steps with its own switch). Returns with the IRQL back at
+// what it was on entry. In line in KeWaitForMultipleObjects and
+// KeDelayExecutionThread.
 static inline __attribute__((always_inline)) NTSTATUS
-KiWaitForSemaphorePlain(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
-                        KPROCESSOR_MODE waitMode)
+KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASON waitReason,
+       KPROCESSOR_MODE waitMode, BOOLEAN alertable, LARGE_INTEGER *timeout,
+       KWAIT_BLOCK *waitBlocks)
+{
+    for (;;) {
+        NTSTATUS status = KiWaitStart(count, objects, waitType, waitReason, waitMode, alertable,
+                                      timeout, waitBlocks);
+
+        if (status != STATUS_PENDING)
+            return status;
+        status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
+        KeLowerIrql(KeGetCurrentThread()->WaitIrql);
+        KE_PHASE(KiPhaseWaitReturn);
+        if (status != STATUS_KERNEL_APC)
+            return status;
+    }
+}
+
+// KeWaitForSingleObject's arguments, kept in its frame's memory and read
+// where they are needed rather than held in registers across calls: the
+// short paths' frame then saves almost no registers (KiWait's general
+// steps, out of line in KiWaitSingleStart, save their own). A wait that
+// starts over after a kernel APC reads them here too: the thread's own wait
+// fields may have been overwritten by a wait inside the APC.
+typedef volatile struct _KI_WAIT_ARGS {
+    DISPATCHER_HEADER *Object;
+    LARGE_INTEGER *Timeout;
+    UCHAR WaitReason;
+    KPROCESSOR_MODE WaitMode;
+    BOOLEAN Alertable;
+} KI_WAIT_ARGS;
+
+// Objects whose wait the plain short path takes: signaled exactly when
+// SignalState > 0, for any thread (not a mutant, which its owner may hold
+// recursively; not a queue, waited on through KeRemoveQueue; not a gate).
+static inline BOOLEAN KiIsPlainWaitObject(DISPATCHER_HEADER *object)
+{
+    return object->Type == SemaphoreObject ||       // LPC's: first
+           (object->Type != MutantObject && object->Type != QueueObject &&
+           object->Type != GateObject && object->Type < MaximumKernelObject);
+}
+
+// The end of a short path's wait that did not block: the dispatcher lock
+// released, back at the IRQL saved in WaitIrql. Out of line, so that the
+// short paths keep nothing in registers across the release's calls.
+static __attribute__((noinline)) NTSTATUS KiEndPlainWait(NTSTATUS status)
+{
+    KiReleaseDispatcherLock(KeGetCurrentThread()->WaitIrql);
+    return status;
+}
+
+// The same wait on a semaphore, an event, a timer, a thread or a process
+// with no release before it (a receive that replied nothing, an event's
+// waiter): the dispatcher lock taken here; a signaled object is acquired at
+// once (KiWait's answer when no APC is in the way: a count taken, a
+// synchronization event or timer reset), an
+// unsignaled one puts the thread in the wait in a few stores and returns
+// STATUS_PENDING (the caller switches). KI_WAIT_GENERAL: not such a wait
+// (another object, an APC to run first, a queue), nothing done. Everything
+// is read again after the lock's acquire (which may call out when
+// contended).
+static inline __attribute__((always_inline)) NTSTATUS
+KiWaitForSemaphorePlain(KI_WAIT_ARGS *args)
 {
     KIRQL oldIrql = KiReadIrql();
+    DISPATCHER_HEADER *object = args->Object;
+    KTHREAD *thread;
 
-    if (object->Type != SemaphoreObject || oldIrql >= DISPATCH_LEVEL || thread->Queue)
-        return STATUS_PENDING;
+    if (!KiIsPlainWaitObject(object) || oldIrql >= DISPATCH_LEVEL ||
+        KeGetCurrentThread()->Queue)
+        return KI_WAIT_GENERAL;
     KfRaiseIrql(DISPATCH_LEVEL);
+    KeGetCurrentThread()->WaitIrql = oldIrql;
     KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
+    thread = KeGetCurrentThread();
+    object = args->Object;
     if (thread->ApcState.KernelApcPending ||
-        (waitMode == UserMode && thread->ApcState.UserApcPending)) {
-        KiReleaseDispatcherLock(oldIrql);
-        return STATUS_PENDING;
-    }
+        (args->WaitMode == UserMode && thread->ApcState.UserApcPending))
+        return KiEndPlainWait(KI_WAIT_GENERAL);
     if (object->SignalState > 0) {
-        object->SignalState--;
-        KiReleaseDispatcherLock(oldIrql);
-        return STATUS_WAIT_0;
+        if (object->Type == SemaphoreObject)
+            object->SignalState--;
+        else
+            KiAcquireSignaledObject(object, thread);
+        return KiEndPlainWait(STATUS_WAIT_0);
     }
-    thread->WaitIrql = oldIrql;
-    return KiBlockPlainWait(object, thread, waitReason, waitMode, oldIrql);
+    KiBeginPlainWait(object, thread, args->WaitReason, args->WaitMode);
+    return STATUS_PENDING;
+}
+
+// KiWaitStart for KeWaitForSingleObject's general path: out of line, so
+// that the short paths' frame saves none of the registers its general
+// steps need. It returns before the thread switches, so it is never on a
+// waiting thread's stack.
+static __attribute__((noinline)) NTSTATUS KiWaitSingleStart(KI_WAIT_ARGS *args)
+{
+    DISPATCHER_HEADER *object = args->Object;
+
+    return KiWaitStart(1, &object, WaitAny, args->WaitReason, args->WaitMode, args->Alertable,
+                       args->Timeout, KeGetCurrentThread()->WaitBlock);
 }
 
 NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR_MODE waitMode,
                                BOOLEAN alertable, LARGE_INTEGER *timeout)
 {
-    DISPATCHER_HEADER *header = object;
     KTHREAD *thread = KeGetCurrentThread();
+    KI_WAIT_ARGS args;
     NTSTATUS status;
 
+    args.Object = object;
+    args.Timeout = timeout;
+    args.WaitReason = (UCHAR)waitReason;
+    args.WaitMode = waitMode;
+    args.Alertable = alertable;
     // A plain wait (no timeout, not alertable) first tries the short paths:
-    // after a release with Wait=TRUE (LPC's handoffs) it blocks and switches
-    // to the thread standing by; with no release before it, a semaphore's
-    // count is taken at once or the thread blocks in a few stores. They are
-    // here, not in line in their callers, so that every waiting thread's
-    // stack reads KiSwapThread <- KeWaitForSingleObject <- the service, as
-    // the case studies' stacks do. STATUS_PENDING: not such a wait.
+    // after a release with Wait=TRUE (LPC's handoffs) it blocks and
+    // switches to the thread standing by, with the arguments as they came
+    // (nothing is called before the switch); with no release before it, a
+    // signaled object (a semaphore, an event, a timer, a thread, a process)
+    // is acquired at once or the thread blocks in a few stores. The switch
+    // is made here, not in line in the callers nor in a helper, so that
+    // every waiting thread's stack reads KiSwapThread <-
+    // KeWaitForSingleObject <- the service, as the case studies' stacks do.
+    status = KI_WAIT_GENERAL;
     if (!alertable && !timeout) {
-        status = thread->WaitNext ? KiWaitForHandoff(header, thread, waitReason, waitMode)
-                                  : KiWaitForSemaphorePlain(header, thread, waitReason, waitMode);
-        if (status != STATUS_PENDING && status != STATUS_KERNEL_APC)
-            return status;
+        if (!thread->WaitNext)
+            status = KiWaitForSemaphorePlain(&args);
+        else if (KiWaitForHandoff(object, thread, waitReason, waitMode) == STATUS_PENDING)
+            goto block;
     }
-    return KiWait(1, &header, WaitAny, waitReason, waitMode, alertable, timeout,
-                  thread->WaitBlock);
+    for (;;) {
+        if (status == KI_WAIT_GENERAL)
+            status = KiWaitSingleStart(&args);
+        if (status != STATUS_PENDING)
+            return status;
+block:
+        status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
+        KeLowerIrql(KeGetCurrentThread()->WaitIrql);
+        KE_PHASE(KiPhaseWaitReturn);
+        if (status != STATUS_KERNEL_APC)
+            return status;
+        // Woken to run a kernel APC, which the lowering ran: wait again,
+        // with the arguments from this frame (the APC may have waited
+        // itself).
+        status = KI_WAIT_GENERAL;
+        if (!args.Alertable && !args.Timeout && !KeGetCurrentThread()->WaitNext)
+            status = KiWaitForSemaphorePlain(&args);
+    }
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,

@@ -8,6 +8,7 @@
 // block goes back to the free list once copied.
 
 #include "lpc/lpcp.h"
+#include "lpc/replyex.h"
 #include "mm/mm.h"
 #include "ke/kephase.h"
 #include "ke/kiwait.h"
@@ -151,7 +152,7 @@ LpcpReplyWaitReceive(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, PORT_MESSAGE *
     BOOLEAN waitNext = receivePort && receivePort->MsgQueue.Semaphore;
 
     if (reply) {
-        NTSTATUS status = LpcpReplyWaitNext(port, reply, &waitNext);
+        NTSTATUS status = LpcpReplyEx(port, reply, FALSE, &waitNext);
 
         KE_PHASE(KiPhaseLpcReplied);
         if (!NT_SUCCESS(status))

@@ -84,6 +84,49 @@ static BOOLEAN KbLpcRequestReply(LPCP_PORT_OBJECT *port, ULONG64 *samples)
     return TRUE;
 }
 
+// The crowd of KbLpcCrowd: each waits on `Go` and ends.
+static void KbLpcCrowdThread(void *context)
+{
+    KeWaitForSingleObject(context, Executive, KernelMode, FALSE, NULL);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+// The request/reply rounds again with KB_LPC_LARGE other threads alive,
+// each blocked in a wait, at the benchmark's priority (so that every one
+// would be a candidate for the ready lists once woken): the round trip's
+// cost must not depend on the threads the system has.
+static void KbLpcCrowd(LPCP_PORT_OBJECT *port, ULONG64 *samples)
+{
+    ETHREAD **threads = ExAllocatePoolWithTag(NonPagedPool, KB_LPC_LARGE * sizeof(*threads),
+                                              KB_LPC_TAG);
+    KEVENT go;
+    ULONG count = 0;
+    BOOLEAN ok;
+
+    if (!threads) {
+        DbgPrint("BENCH error: no memory for %u threads\n", KB_LPC_LARGE);
+        return;
+    }
+    KeInitializeEvent(&go, NotificationEvent, FALSE);
+    while (count < KB_LPC_LARGE &&
+           NT_SUCCESS(PsCreateSystemThreadEx(NULL, KbLpcCrowdThread, &go, BENCH_PRIORITY, NULL,
+                                             &threads[count])))
+        count++;
+    ok = count == KB_LPC_LARGE && KbLpcRequestReply(port, samples);
+    if (ok)
+        KbReport("lpc-request-reply-kernel-10000-threads", samples, KB_LPC_ROUNDS, "cycles");
+    else
+        DbgPrint("BENCH error: %u other threads: the round trip failed\n", count);
+    KeSetEvent(&go, 0, FALSE);
+    while (count) {
+        ETHREAD *thread = threads[--count];
+
+        KeWaitForSingleObject(&thread->Tcb, Executive, KernelMode, FALSE, NULL);
+        ObDereferenceObject(thread);
+    }
+    ExFreePoolWithTag(threads, KB_LPC_TAG);
+}
+
 // KB_LPC_LARGE more ports, KB_LPC_LARGE messages queued on the first of
 // them, and the request/reply rounds again.
 static void KbLpcLarge(LPCP_PORT_OBJECT *port, ULONG64 *samples)
@@ -161,8 +204,10 @@ void KbLpc(ULONG64 *samples)
         KbReport("lpc-datagram-kernel", samples, KB_LPC_ROUNDS, "cycles");
     else
         DbgPrint("BENCH error: an LPC round trip failed\n");
-    if (ok && !KE_PHASES_BUILT)
+    if (ok && !KE_PHASES_BUILT) {
         KbLpcLarge(port, samples);
+        KbLpcCrowd(port, samples);
+    }
     KbInitLpcMessage(&request, 0, TRUE);
     LpcRequestPort(port, &request.h);
     KeWaitForSingleObject(&server->Tcb, Executive, KernelMode, FALSE, NULL);
