@@ -3,12 +3,15 @@
 
 #include "kd/kd.h"
 #include "kd/exercise.h"
+
+extern const KD_EXERCISE KdExercise003;
 #include "init/cmdline.h"
 #include "ke/ke.h"
 
 // Every exercise this kernel has, by case study.
 static const KD_EXERCISE *const KdExercises[] = {
     NULL,
+    &KdExercise003,
 };
 
 static const KD_EXERCISE *KdpExercise;
