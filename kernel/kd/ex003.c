@@ -37,7 +37,7 @@
 #include "mm/sysload.h"
 
 #define EX003_PENDING_BASE      18021   // plus 0..4: the case study counted 18,023
-#define EX003_FIRST_BATCH       6000    // path checks queued before the network starts
+#define EX003_FIRST_BATCH       40      // path checks waiting when the network starts (+0..23)
 #define EX003_SETTLE_MS         60000
 #define EX003_MAX_SESSIONS      7
 #define EX003_GP_OPENS          2       // svchost's gpsvc threads (user/svchost)
@@ -136,12 +136,19 @@ static NTSTATUS Ex003ReadDisk(DEVICE_OBJECT *disk, ULONG count)
     return STATUS_SUCCESS;
 }
 
+static ULONG Ex003FirstBatch;
+
 static BOOLEAN Ex003QueueAtLimit(void)
 {
     EX_WORK_QUEUE *queue = &ExWorkerQueue[DelayedWorkQueue];
 
     return queue->DynamicThreadCount == EXP_MAX_DYNAMIC_THREADS &&
-           ExpQueueDepth(DelayedWorkQueue) == EX003_FIRST_BATCH;
+           ExpQueueDepth(DelayedWorkQueue) == Ex003FirstBatch;
+}
+
+static BOOLEAN Ex003DepthRecorded(void)
+{
+    return ExWorkerQueue[DelayedWorkQueue].QueueDepthLastPass == ExpQueueDepth(DelayedWorkQueue);
 }
 
 static BOOLEAN Ex003GroupPolicyWaits(void)
@@ -268,6 +275,7 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     ULONG depth;
 
     UNREFERENCED_PARAMETER(variant);
+    Ex003FirstBatch = EX003_FIRST_BATCH + KdExerciseChoose("first batch", 24);
     Ex003.Sessions = 3 + KdExerciseChoose("sessions", EX003_MAX_SESSIONS - 2);
     for (ULONG i = 0; i < ARRAYSIZE(Ex003Services); i++) {
         status = IopLoadDriver(Ex003Services[i]);
@@ -283,7 +291,7 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     // unchanged), so that the 16 dynamic threads come in seconds.
     ExpSetWorkerTiming(EX003_FAST_BALANCE_MS, EXP_DYNAMIC_THREAD_IDLE_MS);
     status = Ex003ReadDisk(disk, queue->Info.WorkerCount + EXP_MAX_DYNAMIC_THREADS +
-                                     EX003_FIRST_BATCH);
+                                     Ex003FirstBatch);
     if (NT_SUCCESS(status) && !Ex003WaitUntil(Ex003QueueAtLimit))
         status = STATUS_TIMEOUT;
     ExpSetWorkerTiming(EXP_BALANCE_INTERVAL_MS, EXP_DYNAMIC_THREAD_IDLE_MS);
@@ -299,6 +307,9 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     if (NT_SUCCESS(status) && depth < pending)
         status = Ex003ReadDisk(disk, pending - depth);
     ObDereferenceObject(diskFile);
+    // Until a pass of the balance manager has recorded the depth.
+    if (NT_SUCCESS(status) && !Ex003WaitUntil(Ex003DepthRecorded))
+        status = STATUS_TIMEOUT;
     return status;
 }
 

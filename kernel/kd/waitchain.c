@@ -578,6 +578,53 @@ static void KdpWaitNoteWorker(const KD_WAIT_THREAD *self, KD_WAIT_STEP *step)
                     "(!exqueue %x)", KdpWaitQueueNames[type], pending, 0x10u << type);
 }
 
+// An event only its own process has a handle to, in a user process: the
+// one other thread of the process that is blocked too (not idle, not on
+// the same object, not sleeping) is the one that would set it, as a
+// dispatcher thread waits for the thread it handed the work to. A
+// candidate, not a fact; none when there are several.
+static BOOLEAN KdpWaitEventSetter(const KD_WAIT_THREAD *self, ULONG64 event,
+                                  KD_WAIT_STEP *step)
+{
+    const KD_WAIT_THREAD *found = NULL;
+    KD_WAIT_HANDLES handles = { 0 };
+
+    if (self->SystemThread)
+        return FALSE;
+    KdpWaitHandlesTo(self->Process, event, KdpWaitCollectHandle, &handles);
+    if (!handles.Count)
+        return FALSE;
+    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
+        const KD_WAIT_THREAD *other = &KdpWaitIndex.Threads[i];
+        KWAIT_BLOCK block;
+        KTHREAD tcb;
+
+        if (other->Process != self->Process || other->Address == self->Address ||
+            other->State != Waiting || other->WaitReason == WrLpcReceive ||
+            other->WaitReason == WrQueue || other->WaitReason == DelayExecution ||
+            other->WaitReason == WrDelayExecution)
+            continue;
+        if (!KdpReadMemory(other->Address, &tcb, sizeof(tcb)) || !tcb.WaitBlockList ||
+            !KdpReadMemory((ULONG64)tcb.WaitBlockList, &block, sizeof(block)) ||
+            (ULONG64)block.Object == event)
+            continue;
+        if (found)
+            return FALSE;
+        found = other;
+    }
+    if (!found)
+        return FALSE;
+    step->End = KdWaitFollow;
+    step->Candidate = TRUE;
+    step->Next = found->Address;
+    RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                    "%s %016llx: no owner; only its process holds a handle to it (%x), and "
+                    "THREAD %016llx is its only other blocked thread", KdpWaitObjectKindAt(event),
+                    (unsigned long long)event, handles.Handles[0],
+                    (unsigned long long)found->Address);
+    return TRUE;
+}
+
 // The dispatcher objects of the wait, the most telling first: a mutant's
 // owner, a thread, a process; then (the I/O hop aside) an event or a
 // semaphore, which names no one.
@@ -678,6 +725,13 @@ static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
                                 waiters.Others);
                 return;
             }
+        }
+        if ((type == EventNotificationObject || type == EventSynchronizationObject) &&
+            objects->Count == 1 && KdpWaitEventSetter(self, step->Object, step)) {
+            if (flags & KD_WAIT_DETAIL)
+                KdpPrint("    waits on %s %016llx\n", KdpWaitObjectKind(type),
+                         (unsigned long long)step->Object);
+            return;
         }
         step->End = KdWaitNoOwner;
         RtlStringPrintf(step->Evidence, sizeof(step->Evidence),

@@ -16,7 +16,7 @@
 // The shares Group Policy reads (a thread each).
 static const WCHAR *const GpShares[] = {
     u"\\Device\\Mup\\DC005.contoso.com\\SYSVOL\\contoso.com\\Policies",
-    u"\\Device\\Mup\\DC005.contoso.com\\NETLOGON\\logon.cmd",
+    u"\\Device\\Mup\\FS01.contoso.com\\Profiles$\\Default\\NTUSER.DAT",
 };
 
 static NTSTATUS SvcOpenUncPath(const WCHAR *path)
