@@ -35,6 +35,7 @@
 #include "se/se.h"
 #include "mm/mm.h"
 #include "mm/sysload.h"
+#include "arch/x86_64/hal.h"
 
 #define EX003_PENDING_BASE      18021   // plus 0..4: the case study counted 18,023
 #define EX003_FIRST_BATCH       40      // path checks waiting when the network starts (+0..23)
@@ -105,12 +106,14 @@ static void Ex003Pause(void)
 // Waits (10 ms at a time, up to EX003_SETTLE_MS) for `done`.
 static BOOLEAN Ex003WaitUntil(BOOLEAN (*done)(void))
 {
-    for (ULONG i = 0; i < EX003_SETTLE_MS / 10; i++) {
+    ULONG64 start = KeTickCount;
+
+    while ((KeTickCount - start) * CLOCK_TICK_MICROSECONDS / 1000 < EX003_SETTLE_MS) {
         if (done())
             return TRUE;
         Ex003Pause();
     }
-    return FALSE;
+    return done();
 }
 
 // The disk's users: `count` reads of \Device\MPIODisk0, each failed by
@@ -206,7 +209,7 @@ static NTSTATUS Ex003StartServices(void)
         return status;
     ObDereferenceObject(thread);
     if (!Ex003WaitUntil(Ex003GroupPolicyWaits))
-        return STATUS_TIMEOUT;
+        return STATUS_IO_TIMEOUT;
     for (ULONG i = 0; i <= idle; i++) {
         if (i == termSrvAt) {
             RtlStringPrintf(arguments, sizeof(arguments), "-k %s -s TermService", termSrvGroup);
@@ -293,7 +296,7 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     status = Ex003ReadDisk(disk, queue->Info.WorkerCount + EXP_MAX_DYNAMIC_THREADS +
                                      Ex003FirstBatch);
     if (NT_SUCCESS(status) && !Ex003WaitUntil(Ex003QueueAtLimit))
-        status = STATUS_TIMEOUT;
+        status = STATUS_IO_TIMEOUT;
     ExpSetWorkerTiming(EXP_BALANCE_INTERVAL_MS, EXP_DYNAMIC_THREAD_IDLE_MS);
     // Then the network and the logons.
     if (NT_SUCCESS(status))
@@ -301,7 +304,7 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     for (ULONG i = 0; NT_SUCCESS(status) && i < Ex003.Sessions; i++)
         status = Ex003StartSession(i);
     if (NT_SUCCESS(status) && !Ex003WaitUntil(Ex003LogonHung))
-        status = STATUS_TIMEOUT;
+        status = STATUS_IO_TIMEOUT;
     // And the storage goes on failing.
     depth = ExpQueueDepth(DelayedWorkQueue);
     if (NT_SUCCESS(status) && depth < pending)
@@ -309,7 +312,7 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     ObDereferenceObject(diskFile);
     // Until a pass of the balance manager has recorded the depth.
     if (NT_SUCCESS(status) && !Ex003WaitUntil(Ex003DepthRecorded))
-        status = STATUS_TIMEOUT;
+        status = STATUS_IO_TIMEOUT;
     return status;
 }
 

@@ -5,7 +5,7 @@
 
 #include "user/include/logon.h"
 
-#define LSM_SERVER_THREADS 6
+#define LSM_SERVER_THREADS 8
 
 static HANDLE LsmTermSrv;
 

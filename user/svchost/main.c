@@ -11,7 +11,7 @@
 
 #include "user/include/logon.h"
 
-#define TERMSRV_THREADS 4
+#define TERMSRV_THREADS 8
 
 // The shares Group Policy reads (a thread each).
 static const WCHAR *const GpShares[] = {

@@ -93,7 +93,6 @@ NTSTATUS MpioRegisterDsm(const MPIO_DSM_INIT *init)
         return STATUS_OBJECT_NAME_COLLISION;        // one DSM claims the disk
     MpioDsm = *init;
     __atomic_store_n(&MpioDsmRegistered, 1, __ATOMIC_RELEASE);
-    DbgPrint("mpio: %s claims \\Device\\MPIODisk0\n", init->DsmName);
     return STATUS_SUCCESS;
 }
 
