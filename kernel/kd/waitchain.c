@@ -165,9 +165,12 @@ void KdpWaitBlocker(ULONG64 thread, char *blocker, size_t blockerSize, char *mod
     if (KdpGetThreadStackStart(thread, thread == KdpCurrentThread(), &start, &why))
         count = KdpCollectCallSites(&start, sites, KD_WAIT_STACK_FRAMES);
     symbol[0] = '\0';
+    // The file systems' cancellable waits are machinery here too: the code
+    // that chose to wait is their caller (!stacks names them, as WinDbg's).
     for (i = 0; i < count; i++) {
         KdpFormatAddressSymbol(sites[i], symbol, sizeof(symbol));
-        if (!KdpIsWaitMachinery(symbol))
+        if (!KdpIsWaitMachinery(symbol) &&
+            !RtlMatchPattern("nt!FsRtlCancellableWaitFor*", symbol))
             break;
     }
     if (!count)
