@@ -585,14 +585,19 @@ static void KdpWaitNoteWorker(const KD_WAIT_THREAD *self, KD_WAIT_STEP *step)
 // one other thread of the process that is blocked too (not idle, not on
 // the same object, not sleeping) is the one that would set it, as a
 // dispatcher thread waits for the thread it handed the work to. A
-// candidate, not a fact; none when there are several.
+// candidate, not a fact; none when there are several, and not one whose
+// own wait leads back to this thread (it waits for this one, not the
+// other way round).
 static BOOLEAN KdpWaitEventSetter(const KD_WAIT_THREAD *self, ULONG64 event,
                                   KD_WAIT_STEP *step)
 {
+    static BOOLEAN nested;
     const KD_WAIT_THREAD *found = NULL;
     KD_WAIT_HANDLES handles = { 0 };
+    KD_WAIT_STEP next;
+    BOOLEAN back;
 
-    if (self->SystemThread)
+    if (self->SystemThread || nested)
         return FALSE;
     KdpWaitHandlesTo(self->Process, event, KdpWaitCollectHandle, &handles);
     if (!handles.Count)
@@ -616,6 +621,13 @@ static BOOLEAN KdpWaitEventSetter(const KD_WAIT_THREAD *self, ULONG64 event,
         found = other;
     }
     if (!found)
+        return FALSE;
+    nested = TRUE;
+    memset(&next, 0, sizeof(next));
+    back = KdpWaitStep(found->Address, 0, &next) && next.End == KdWaitFollow &&
+           next.Next == self->Address;
+    nested = FALSE;
+    if (back)
         return FALSE;
     step->End = KdWaitFollow;
     step->Candidate = TRUE;
