@@ -237,6 +237,14 @@ BOOLEAN IoCancelIrp(IRP *irp);
 // completes later without it). Called by the thread itself as it ends.
 void IoCancelThreadIo(struct _ETHREAD *thread);
 
+// The cancellable waits of file systems and redirectors (fsrtlwait.c):
+// kernel mode, alertable; STATUS_THREAD_IS_TERMINATING when the thread is
+// ending, STATUS_CANCELLED when `irp` (may be NULL) was cancelled.
+NTSTATUS FsRtlCancellableWaitForMultipleObjects(ULONG count, void *objects[], WAIT_TYPE waitType,
+                                                LARGE_INTEGER *timeout,
+                                                KWAIT_BLOCK *waitBlockArray, IRP *irp);
+NTSTATUS FsRtlCancellableWaitForSingleObject(void *object, LARGE_INTEGER *timeout, IRP *irp);
+
 // ---- Files (create.c, file.c, ...) -------------------------------------------------
 
 // IoCreateFile's Options.

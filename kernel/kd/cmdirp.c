@@ -273,7 +273,7 @@ static BOOLEAN KdpPrintFoundIrp(void *context, const POOL_BLOCK_INFO *block, ULO
 static KD_COMMAND_RESULT KdpIrpFind(int argc, char **argv)
 {
     KD_IRP_FIND find = { KdIrpAll, 0, FALSE, 0 };
-    KD_POOL_SCAN scan = { "Irp?", POOL_INDEX_NONPAGED, 0, KdpPrintFoundIrp, &find };
+    KD_POOL_SCAN scan = { "Irp?", POOL_INDEX_NONPAGED, 0, KdpPrintFoundIrp, &find, FALSE };
 
     if (argc > 5 || argc == 4) {
         KdpPrint("Usage: !irpfind [PoolType [RestartAddress [Criteria Data]]]\n"

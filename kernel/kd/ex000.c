@@ -187,6 +187,11 @@ static NTSTATUS Ex000RunStep(const EX000_STEP *step)
         [Ex000Sync] = "netsvcs", [Ex000UpdateBlocked] = "NetworkService",
         [Ex000SyncStart] = "netsvcs",
     };
+    // The service each runs (user/svchost/lsasvc.c).
+    static const char *const services[] = {
+        [Ex000Update] = "Update", [Ex000Backup] = "Backup", [Ex000Sync] = "FileSync",
+        [Ex000UpdateBlocked] = "Update", [Ex000SyncStart] = "FileSync",
+    };
     char text[96];
     WCHAR wide[96];
     UNICODE_STRING line;
@@ -206,8 +211,9 @@ static NTSTATUS Ex000RunStep(const EX000_STEP *step)
         Ex000SyncProcess = NULL;
         return status;
     }
-    RtlStringPrintf(text, sizeof(text), "svchost.exe -k %s%s%s", groups[step->Role],
-                    step->Account ? " " : "", step->Account ? step->Account : "");
+    RtlStringPrintf(text, sizeof(text), "svchost.exe -k %s -s %s%s%s", groups[step->Role],
+                    services[step->Role], step->Account ? " " : "",
+                    step->Account ? step->Account : "");
     for (length = 0; text[length]; length++)
         wide[length] = (UCHAR)text[length];
     line.Buffer = wide;

@@ -5,6 +5,7 @@
 
 #include "kd/kd.h"
 #include "kd/exercise.h"
+
 #include "init/cmdline.h"
 #include "ke/ke.h"
 
@@ -12,6 +13,7 @@
 static const KD_EXERCISE *const KdExercises[] = {
     &KdExercise000,
     &KdExercise001,
+    &KdExercise003,
 };
 
 static const KD_EXERCISE *KdpExercise;

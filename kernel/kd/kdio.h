@@ -20,6 +20,7 @@ typedef struct _KD_POOL_SCAN {
     ULONG64 Start;                  // WinDbg's RestartAddress: blocks below it are skipped
     KD_POOL_FOUND_CALLBACK Callback;
     void *Context;
+    BOOLEAN Quiet;                  // no headers and no progress lines (!waitchain's searches)
 } KD_POOL_SCAN;
 
 // Prints WinDbg's two headers ("Scanning large pool allocation table for

@@ -44,9 +44,10 @@ static ULONG KdpScanBigPages(const KD_POOL_SCAN *scan, BOOLEAN *stopped, ULONG *
     SIZE_T size = PoolBigPageTableSize;
     ULONG found = 0, ranges = 0;
 
-    KdpPrint("Scanning large pool allocation table for Tag: %s (%016llx : %016llx)\n\n",
-             scan->TagPattern, (unsigned long long)(ULONG_PTR)table,
-             (unsigned long long)((ULONG_PTR)table + size * sizeof(*table)));
+    if (!scan->Quiet)
+        KdpPrint("Scanning large pool allocation table for Tag: %s (%016llx : %016llx)\n\n",
+                 scan->TagPattern, (unsigned long long)(ULONG_PTR)table,
+                 (unsigned long long)((ULONG_PTR)table + size * sizeof(*table)));
     for (SIZE_T i = 0; i < size && !*stopped; i++) {
         POOL_TRACKER_BIG_PAGES entry;
         POOL_BLOCK_INFO block;
@@ -145,9 +146,10 @@ ULONG KdpScanPool(const KD_POOL_SCAN *scan)
     ULONG ranges = 0, found;
 
     found = KdpScanBigPages(scan, &stopped, &ranges);
-    KdpPrint("Searching %s pool (%016llx : %016llx) for Tag: %s\n\n",
-             KdpPoolName(scan->PoolIndex), (unsigned long long)start,
-             (unsigned long long)end, scan->TagPattern);
+    if (!scan->Quiet)
+        KdpPrint("Searching %s pool (%016llx : %016llx) for Tag: %s\n\n",
+                 KdpPoolName(scan->PoolIndex), (unsigned long long)start,
+                 (unsigned long long)end, scan->TagPattern);
     // The pool is in the kernel half, the same in every address space.
     if (!KdpReadMemory((ULONG64)(ULONG_PTR)PsInitialSystemProcess +
                            FIELD_OFFSET(EPROCESS, Pcb.DirectoryTableBase),
@@ -217,7 +219,7 @@ BOOLEAN KdpParsePoolType(const char *text, ULONG *poolIndex)
 // '?' and '*' wildcards, as WinDbg's `Irp?`).
 static KD_COMMAND_RESULT KdpPoolFind(int argc, char **argv)
 {
-    KD_POOL_SCAN scan = { NULL, POOL_INDEX_NONPAGED, 0, KdpPrintFoundBlock, NULL };
+    KD_POOL_SCAN scan = { NULL, POOL_INDEX_NONPAGED, 0, KdpPrintFoundBlock, NULL, FALSE };
     char pattern[8];
     ULONG found;
 

@@ -150,9 +150,12 @@ void KdpWaitBlocker(ULONG64 thread, char *blocker, size_t blockerSize, char *mod
     if (KdpGetThreadStackStart(thread, thread == KdpCurrentThread(), &start, &why))
         count = KdpCollectCallSites(&start, sites, KD_WAIT_STACK_FRAMES);
     symbol[0] = '\0';
+    // The file systems' cancellable waits are machinery here too: the code
+    // that chose to wait is their caller (!stacks names them, as WinDbg's).
     for (i = 0; i < count; i++) {
         KdpFormatAddressSymbol(sites[i], symbol, sizeof(symbol));
-        if (!KdpIsWaitMachinery(symbol))
+        if (!KdpIsWaitMachinery(symbol) &&
+            !RtlMatchPattern("nt!FsRtlCancellableWaitFor*", symbol))
             break;
     }
     if (!count)
@@ -618,6 +621,75 @@ static BOOLEAN KdpWaitDriverLock(ULONG64 address, const KD_WAIT_THREAD *self,
     return TRUE;
 }
 
+// An event only its own process has a handle to, in a user process: the
+// one other thread of the process that is blocked too (not idle, not on
+// the same object, not sleeping) is the one that would set it, as a
+// dispatcher thread waits for the thread it handed the work to. A
+// candidate, not a fact; none when there are several, and not one whose
+// own wait leads back to this thread (it waits for this one, not the
+// other way round).
+// KdpWaitHandlesTo's callback: the first handle found, and stop.
+static BOOLEAN KdpWaitFirstHandle(void *context, ULONG64 process, ULONG handle)
+{
+    ULONG *first = context;
+
+    (void)process;
+    *first = handle;
+    return FALSE;
+}
+
+static BOOLEAN KdpWaitEventSetter(const KD_WAIT_THREAD *self, ULONG64 event,
+                                  KD_WAIT_STEP *step)
+{
+    static BOOLEAN nested;
+    const KD_WAIT_THREAD *found = NULL;
+    ULONG handle = 0;
+    KD_WAIT_STEP next;
+    BOOLEAN back;
+
+    if (self->SystemThread || nested)
+        return FALSE;
+    KdpWaitHandlesTo(self->Process, event, KdpWaitFirstHandle, &handle);
+    if (!handle)
+        return FALSE;
+    for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
+        const KD_WAIT_THREAD *other = &KdpWaitIndex.Threads[i];
+        KWAIT_BLOCK block;
+        KTHREAD tcb;
+
+        if (other->Process != self->Process || other->Address == self->Address ||
+            other->State != Waiting || other->WaitReason == WrLpcReceive ||
+            other->WaitReason == WrQueue || other->WaitReason == DelayExecution ||
+            other->WaitReason == WrDelayExecution)
+            continue;
+        if (!KdpReadMemory(other->Address, &tcb, sizeof(tcb)) || !tcb.WaitBlockList ||
+            !KdpReadMemory((ULONG64)tcb.WaitBlockList, &block, sizeof(block)) ||
+            (ULONG64)block.Object == event)
+            continue;
+        if (found)
+            return FALSE;
+        found = other;
+    }
+    if (!found)
+        return FALSE;
+    nested = TRUE;
+    memset(&next, 0, sizeof(next));
+    back = KdpWaitStep(found->Address, 0, &next) && next.End == KdWaitFollow &&
+           next.Next == self->Address;
+    nested = FALSE;
+    if (back)
+        return FALSE;
+    step->End = KdWaitFollow;
+    step->Candidate = TRUE;
+    step->Next = found->Address;
+    RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
+                    "%s %016llx: no owner; only its process holds a handle to it (%x), and "
+                    "THREAD %016llx is its only other blocked thread", KdpWaitObjectKindAt(event),
+                    (unsigned long long)event, handle,
+                    (unsigned long long)found->Address);
+    return TRUE;
+}
+
 // The dispatcher objects of the wait, the most telling first: a mutant's
 // owner, a thread, a process; then (the I/O hop aside) an event or a
 // semaphore, which names no one.
@@ -732,6 +804,13 @@ static void KdpWaitOnObjects(ULONG64 address, const KD_WAIT_THREAD *self,
         }
         if (KdpWaitDriverLock(address, self, objects, flags, step))
             return;
+        if ((type == EventNotificationObject || type == EventSynchronizationObject) &&
+            objects->Count == 1 && KdpWaitEventSetter(self, step->Object, step)) {
+            if (flags & KD_WAIT_DETAIL)
+                KdpPrint("    waits on %s %016llx\n", KdpWaitObjectKind(type),
+                         (unsigned long long)step->Object);
+            return;
+        }
         step->End = KdWaitNoOwner;
         RtlStringPrintf(step->Evidence, sizeof(step->Evidence),
                         "%s %016llx%s: no owner (an event or a semaphore names no one)",

@@ -11,6 +11,7 @@
 #include "kd/kdio.h"
 #include "io/io.h"
 #include "ex/ex.h"
+#include "mm/pool.h"
 
 #define KD_IO_MAX_IRPS   16
 #define KD_IO_FRAMES     32
@@ -36,30 +37,26 @@ typedef struct _KD_IO_WALK {
     BOOLEAN Corrupt;
 } KD_IO_WALK;
 
-static BOOLEAN KdpWaitCollectIrp(void *context, ULONG64 entry)
+// The IRP at `address`: where it is current (device, driver, the driver's
+// image); its current location in *current if given. FALSE if it is not one.
+static BOOLEAN KdpWaitDescribeIrp(ULONG64 address, KD_IO_IRP *slot, IRP *irp,
+                                  IO_STACK_LOCATION *current)
 {
-    KD_IO_WALK *walk = context;
-    ULONG64 address = entry - FIELD_OFFSET(IRP, ThreadListEntry);
-    KD_IO_IRP *slot = &walk->Irps[walk->Count];
     IO_STACK_LOCATION location;
     DEVICE_OBJECT device;
     DRIVER_OBJECT driver;
-    IRP irp;
 
-    if (walk->Count == KD_IO_MAX_IRPS)
+    if (!KdpReadMemory(address, irp, sizeof(*irp)) || irp->Type != IO_TYPE_IRP ||
+        irp->StackCount <= 0)
         return FALSE;
-    if (!KdpReadMemory(address, &irp, sizeof(irp)) || irp.Type != IO_TYPE_IRP ||
-        irp.StackCount <= 0) {
-        walk->Corrupt = TRUE;
-        return FALSE;
-    }
     memset(slot, 0, sizeof(*slot));
+    memset(&location, 0, sizeof(location));
     slot->Irp = address;
-    slot->Location = irp.CurrentLocation;
-    slot->StackCount = irp.StackCount;
-    if (irp.CurrentLocation >= 1 && irp.CurrentLocation <= irp.StackCount &&
+    slot->Location = irp->CurrentLocation;
+    slot->StackCount = irp->StackCount;
+    if (irp->CurrentLocation >= 1 && irp->CurrentLocation <= irp->StackCount &&
         KdpReadMemory(address + sizeof(IRP) +
-                          (ULONG64)(irp.CurrentLocation - 1) * sizeof(IO_STACK_LOCATION),
+                          (ULONG64)(irp->CurrentLocation - 1) * sizeof(IO_STACK_LOCATION),
                       &location, sizeof(location)) &&
         location.DeviceObject &&
         KdpReadMemory((ULONG64)location.DeviceObject, &device, sizeof(device)) &&
@@ -71,8 +68,54 @@ static BOOLEAN KdpWaitCollectIrp(void *context, ULONG64 entry)
         slot->Start = (ULONG64)driver.DriverStart;
         slot->End = slot->Start + driver.DriverSize;
     }
+    if (current)
+        *current = location;
+    return TRUE;
+}
+
+static BOOLEAN KdpWaitCollectIrp(void *context, ULONG64 entry)
+{
+    KD_IO_WALK *walk = context;
+    IRP irp;
+
+    if (walk->Count == KD_IO_MAX_IRPS)
+        return FALSE;
+    if (!KdpWaitDescribeIrp(entry - FIELD_OFFSET(IRP, ThreadListEntry),
+                            &walk->Irps[walk->Count], &irp, NULL)) {
+        walk->Corrupt = TRUE;
+        return FALSE;
+    }
     walk->Count++;
     return TRUE;
+}
+
+// An IRP no thread issued (a driver's own, from IoAllocateIrp) that a
+// driver sent down: its current location's completion routine is in the
+// sender's image, and it is pending in another driver.
+typedef struct _KD_IO_SENT {
+    ULONG64 SenderStart, SenderEnd;
+    KD_IO_IRP Found;
+    ULONG64 Completion;
+    BOOLEAN Have;
+} KD_IO_SENT;
+
+static BOOLEAN KdpWaitFindSentIrp(void *context, const POOL_BLOCK_INFO *block, ULONG64 body)
+{
+    KD_IO_SENT *sent = context;
+    IO_STACK_LOCATION current;
+    KD_IO_IRP slot;
+    IRP irp;
+
+    (void)block;
+    if (!KdpWaitDescribeIrp(body, &slot, &irp, &current) || irp.Tail.Overlay.Thread ||
+        !slot.Driver || slot.Start == sent->SenderStart || !current.CompletionRoutine ||
+        (ULONG64)current.CompletionRoutine < sent->SenderStart ||
+        (ULONG64)current.CompletionRoutine >= sent->SenderEnd)
+        return TRUE;
+    sent->Found = slot;
+    sent->Completion = (ULONG64)current.CompletionRoutine;
+    sent->Have = TRUE;
+    return FALSE;
 }
 
 BOOLEAN KdpWaitStackIn(ULONG64 thread, ULONG64 start, ULONG64 end)
@@ -202,6 +245,7 @@ static void KdpWaitPrintIrp(const KD_IO_IRP *irp, BOOLEAN own)
 BOOLEAN KdpWaitIrpStep(ULONG64 thread, ULONG flags, KD_WAIT_STEP *step)
 {
     static KD_IO_WALK walk;
+    static KD_IO_IRP sent;
     const KD_IO_IRP *held = NULL;
     KD_WAIT_ITEMS items;
     char driver[KD_IO_NAME];
@@ -224,6 +268,30 @@ BOOLEAN KdpWaitIrpStep(ULONG64 thread, ULONG flags, KD_WAIT_STEP *step)
     }
     if (walk.Corrupt && (flags & KD_WAIT_DETAIL))
         KdpPrint("    (the IrpList holds something that is not an IRP: corrupt?)\n");
+    // Every IRP of the thread is in a driver whose code it runs: the driver
+    // may wait for a request of its own it sent another driver (the
+    // redirector for its transport's connect).
+    for (ULONG i = 0; !held && i < walk.Count; i++) {
+        KD_IO_SENT search = { walk.Irps[i].Start, walk.Irps[i].End, { 0 }, 0, FALSE };
+        KD_POOL_SCAN scan = { "Irp?", POOL_INDEX_NONPAGED, 0, KdpWaitFindSentIrp, &search,
+                              TRUE };
+        char sender[KD_IO_NAME], symbol[96];
+
+        if (!walk.Irps[i].Start)
+            continue;
+        KdpScanPool(&scan);
+        if (!search.Have)
+            continue;
+        sent = search.Found;
+        held = &sent;
+        if (flags & KD_WAIT_DETAIL) {
+            KdpDriverNameOf(walk.Irps[i].Driver, sender, sizeof(sender));
+            KdpFormatAddressSymbol(search.Completion, symbol, sizeof(symbol));
+            KdpPrint("    %s, which this thread runs in, sent IRP %016llx (no thread: its own) "
+                     "and waits for its completion, %s (!irp %llx)\n", sender,
+                     (unsigned long long)sent.Irp, symbol, (unsigned long long)sent.Irp);
+        }
+    }
     if (!held)
         return FALSE;
     KdpDriverNameOf(held->Driver, driver, sizeof(driver));

@@ -1,6 +1,6 @@
 """The third case study's `.frame /r 05` on the I/O demo (demo=io): after
 `.thread` on the thread waiting in Mup, `kn` numbers its frames, `kb` shows
-each frame's Args to Child, and `.frame /r N` selects mup!MupCreate's frame
+each frame's Args to Child, and `.frame /r N` selects mup!MupiCallUncProvider's frame
 and prints its registers: rip and rsp are that frame's call site and
 Child-SP, rbx and r12-r15 are what the CFI unwind recovered, and `r`
 shows the same frame afterwards."""
@@ -28,9 +28,9 @@ def test_frame_r_shows_the_registers_of_a_frame_as_unwound(vm):
     output = run(vm, "kn", " # Child-SP          RetAddr           Call Site\n")
     frames = re.findall(r"^([0-9a-f]{2}) (%s) (%s) (\S+)$" % (ADDR, ADDR), output, re.M)
     names = [f[3].split("+")[0] for f in frames]
-    assert "mup!MupCreate" in names, short(output)
-    number, child_sp, _, call_site = frames[names.index("mup!MupCreate")]
-    assert int(number, 16) == names.index("mup!MupCreate")
+    assert "mup!MupiCallUncProvider" in names, short(output)
+    number, child_sp, _, call_site = frames[names.index("mup!MupiCallUncProvider")]
+    assert int(number, 16) == names.index("mup!MupiCallUncProvider")
 
     output = run(vm, "kb 8", "Child-SP          RetAddr           : Args to Child" + " " * 58
                  + " : Call Site\n")
@@ -45,7 +45,7 @@ def test_frame_r_shows_the_registers_of_a_frame_as_unwound(vm):
     # The volatile registers are not recovered; the callee-saved ones are.
     assert regs["rax"] == "0" * 16 and regs["rcx"] == "0" * 16, short(output)
     assert int(regs["rbp"], 16) > int(regs["rsp"], 16), short(output)
-    # MupCreate keeps its IRP in a callee-saved register across the call:
+    # MupiCallUncProvider keeps its IRP in a callee-saved register across the call:
     # one of them is an IRP of the thread's IRP List.
     irps = re.findall(r"^    (%s): \(0006," % HEX16, run(vm, "!thread " + thread, "IRP List:"),
                       re.M)

@@ -39,7 +39,7 @@ def test_thread_shows_two_irps_on_its_irp_list(vm):
     output, rows = irp_list(vm, demo_thread(vm))
     assert len(rows) == 2, short(output)
     assert re.search(r"^THREAD %s Cid 0004\.[0-9a-f]{4} .* WAIT: \(Executive\) KernelMode "
-                     r"Non-Alertable$" % demo_thread(vm), output, re.M), short(output)
+                     r"Alertable$" % demo_thread(vm), output, re.M), short(output)
     irp_list_at = output.index("IRP List:")
     assert irp_list_at < output.index("Owning Process"), short(output)
     # The stack: the thread waits in Mup, called through the filter manager
@@ -48,7 +48,9 @@ def test_thread_shows_two_irps_on_its_irp_list(vm):
                         output, re.M)
     # Innermost first: the wait in Mup, Mup called by fltMgr, each frame
     # the caller of the one above it; below them the open that started it.
-    inner = ["nt!KeWaitForSingleObject", "mup!MupLocateUncProviderForPath", "mup!MupCreate",
+    inner = ["nt!KeWaitForSingleObject", "nt!FsRtlCancellableWaitForMultipleObjects",
+             "nt!FsRtlCancellableWaitForSingleObject", "mup!MupLocateUncProviderForPath",
+             "mup!MupiCallUncProvider", "mup!MupStateMachine", "mup!MupCreate",
              "nt!IoCallDriver", "fltMgr!FltpLegacyProcessingAfterPreCallbacksCompleted",
              "fltMgr!FltpCreate", "nt!IoCallDriver"]
     assert inner[0] in frames, "stack: %s" % short(output)

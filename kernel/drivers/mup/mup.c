@@ -7,6 +7,12 @@
 // for the answer, as NT's MupLocateUncProviderForPath does. A transport
 // that never answers leaves the opener in that wait: the case study's hang.
 // An open of the device itself (no name) succeeds at once.
+//
+// Its provider is the SMB redirector (\Device\LanmanRedirector,
+// mrxsmb.sys) when that is loaded (exercise 003), else the transport
+// itself (demo=io). A redirector that claims the path gets the create
+// itself, on the same IRP (MupiCallUncProvider), as NT's Mup hands it on;
+// a transport claims nothing Mup could open.
 
 #include "io/io.h"
 
@@ -16,6 +22,7 @@
 #define MUP_QUERY_TAG POOL_TAG('M', 'u', 'Q', 'p')
 
 static const WCHAR MupDeviceName[] = u"\\Device\\Mup";
+static const WCHAR MupRedirectorName[] = u"\\Device\\LanmanRedirector";
 static const WCHAR MupProviderName[] = u"\\Device\\Smb";
 
 // QUERY_PATH_REQUEST, then room for QUERY_PATH_RESPONSE's LengthAccepted.
@@ -27,6 +34,7 @@ typedef struct _MUP_QUERY_PATH {
 
 static FILE_OBJECT *MupProviderFile;    // the transport's device, open while Mup is loaded
 static DEVICE_OBJECT *MupProvider;
+static BOOLEAN MupProviderIsRedirector; // it takes creates, not only queries
 
 static NTSTATUS MupComplete(IRP *irp, NTSTATUS status)
 {
@@ -75,7 +83,12 @@ __attribute__((noinline)) static NTSTATUS MupLocateUncProviderForPath(const UNIC
     IoSetCompletionRoutine(irp, MupiQueryPathCompletionRoutine, NULL, TRUE, TRUE, TRUE);
     status = IoCallDriver(MupProvider, irp);
     if (status == STATUS_PENDING) {
-        KeWaitForSingleObject(&answered, Executive, KernelMode, FALSE, NULL);
+        // The thread is ending: the query is cancelled, and waited for (the
+        // IRP is freed in this thread, by its completion's APC).
+        if (FsRtlCancellableWaitForSingleObject(&answered, NULL, NULL) != STATUS_SUCCESS) {
+            IoCancelIrp(irp);
+            KeWaitForSingleObject(&answered, Executive, KernelMode, FALSE, NULL);
+        }
         status = ioStatus.Status;
     }
     // A provider that answers but claims none of the path: no such network path.
@@ -85,6 +98,27 @@ __attribute__((noinline)) static NTSTATUS MupLocateUncProviderForPath(const UNIC
     return status;
 }
 
+// Finds the provider for the create's path and hands the create to it.
+__attribute__((noinline)) static NTSTATUS MupiCallUncProvider(IRP *irp, FILE_OBJECT *fileObject)
+{
+    NTSTATUS status = MupLocateUncProviderForPath(&fileObject->FileName);
+
+    if (!NT_SUCCESS(status))
+        return MupComplete(irp, status);
+    // A transport claims what Mup could not open.
+    if (!MupProviderIsRedirector)
+        return MupComplete(irp, STATUS_BAD_NETWORK_PATH);
+    IoCopyCurrentIrpStackLocationToNext(irp);
+    return IoCallDriver(MupProvider, irp);
+}
+
+// NT's Mup runs each create through a state machine (provider known or
+// not, DFS or not); here a create has one state: find the provider.
+__attribute__((noinline)) static NTSTATUS MupStateMachine(IRP *irp, FILE_OBJECT *fileObject)
+{
+    return MupiCallUncProvider(irp, fileObject);
+}
+
 __attribute__((noinline)) static NTSTATUS MupCreate(DEVICE_OBJECT *device, IRP *irp)
 {
     FILE_OBJECT *fileObject = IoGetCurrentIrpStackLocation(irp)->FileObject;
@@ -92,12 +126,7 @@ __attribute__((noinline)) static NTSTATUS MupCreate(DEVICE_OBJECT *device, IRP *
     UNREFERENCED_PARAMETER(device);
     if (!fileObject || fileObject->FileName.Length == 0)
         return MupComplete(irp, STATUS_SUCCESS);     // the device itself
-    // Mup would hand the create to the provider that claimed the path;
-    // there is no redirector behind the transport, so a claimed path is
-    // still not openable here.
-    NTSTATUS status = MupLocateUncProviderForPath(&fileObject->FileName);
-
-    return MupComplete(irp, NT_SUCCESS(status) ? STATUS_BAD_NETWORK_PATH : status);
+    return MupStateMachine(irp, fileObject);
 }
 
 static NTSTATUS MupCleanupClose(DEVICE_OBJECT *device, IRP *irp)
@@ -123,11 +152,17 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
     NTSTATUS status;
 
     UNREFERENCED_PARAMETER(registryPath);
-    RtlInitUnicodeString(&name, MupProviderName);
+    RtlInitUnicodeString(&name, MupRedirectorName);
     status = IoGetDeviceObjectPointer(&name, FILE_READ_ATTRIBUTES, &MupProviderFile,
                                       &MupProvider);
+    MupProviderIsRedirector = NT_SUCCESS(status);
+    if (!MupProviderIsRedirector) {
+        RtlInitUnicodeString(&name, MupProviderName);
+        status = IoGetDeviceObjectPointer(&name, FILE_READ_ATTRIBUTES, &MupProviderFile,
+                                          &MupProvider);
+    }
     if (!NT_SUCCESS(status))
-        return status;          // the transport is not loaded
+        return status;          // neither the redirector nor the transport is loaded
     RtlInitUnicodeString(&name, MupDeviceName);
     status = IoCreateDevice(driverObject, 0, &name, FILE_DEVICE_MULTI_UNC_PROVIDER,
                             FILE_REMOTE_DEVICE, FALSE, &device);
@@ -135,6 +170,9 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
         ObDereferenceObject(MupProviderFile);
         return status;
     }
+    // Room in each create's IRP for the redirector's stack below Mup's.
+    if (MupProviderIsRedirector)
+        device->StackSize = (CCHAR)(MupProvider->StackSize + 1);
     device->Flags &= ~DO_DEVICE_INITIALIZING;
     driverObject->MajorFunction[IRP_MJ_CREATE] = MupCreate;
     driverObject->MajorFunction[IRP_MJ_CLEANUP] = MupCleanupClose;

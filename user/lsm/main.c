@@ -1,0 +1,36 @@
+// lsm.exe: the local session manager (exercise 003, user/include/logon.h).
+// Its threads receive on \LSM_API_service; to create a user's session each
+// asks the TermService (in one of the svchost.exe instances) for the
+// session's license, and waits for its answer (WrLpcReply).
+
+#include "user/include/logon.h"
+
+#define LSM_SERVER_THREADS 8
+
+static HANDLE LsmTermSrv;
+
+static void LsmHandle(ALPCDEMO_MESSAGE *message)
+{
+    message->Status = LogonCall(LsmTermSrv, LOGON_REQUEST_LICENSE, message->Record);
+}
+
+int main(void)
+{
+    static LOGON_SERVER server = {.Program = "lsm", .Handler = LsmHandle};
+    NTSTATUS status;
+
+    status = AlpcDemoCreatePort(LOGON_LSM_PORT, &server.Port);
+    if (!NT_SUCCESS(status)) {
+        printf("lsm: cannot create \\LSM_API_service: %08x\n", (ULONG)status);
+        return status;
+    }
+    status = AlpcDemoConnect(LOGON_TERMSRV_PORT, &LsmTermSrv);
+    if (!NT_SUCCESS(status)) {
+        printf("lsm: cannot reach the TermService: %08x\n", (ULONG)status);
+        return status;
+    }
+    status = LogonStartServerThreads(&server, LSM_SERVER_THREADS - 1);
+    if (!NT_SUCCESS(status))
+        return status;
+    return AlpcDemoServe(server.Port, "lsm", LsmHandle);
+}

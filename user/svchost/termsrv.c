@@ -1,0 +1,80 @@
+// svchost.exe's services for exercise 003 (kernel/kd/ex003.c,
+// user/include/logon.h):
+//   -s TermService  receives lsm's requests on \RPC Control\TermSrvApi; to
+//                   check a session's license it opens the domain
+//                   controller's lsarpc pipe, a UNC path (through Mup, to
+//                   the SMB redirector), and answers once the open ends.
+//   -s gpsvc        the Group Policy service: a thread per share it
+//                   reads policies from opens that share at once.
+
+#include "user/include/logon.h"
+#include "user/svchost/svchost.h"
+
+#define TERMSRV_THREADS 8
+
+// The shares Group Policy reads (a thread each).
+static const WCHAR *const GpShares[] = {
+    u"\\Device\\Mup\\DC005.contoso.com\\SYSVOL\\contoso.com\\Policies",
+    u"\\Device\\Mup\\FS01.contoso.com\\Profiles$\\Default\\NTUSER.DAT",
+};
+
+static NTSTATUS SvcOpenUncPath(const WCHAR *path)
+{
+    OBJECT_ATTRIBUTES attributes;
+    IO_STATUS_BLOCK ioStatus;
+    UNICODE_STRING name;
+    HANDLE file;
+    NTSTATUS status;
+
+    RtlInitUnicodeString(&name, path);
+    InitializeObjectAttributes(&attributes, &name, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    status = NtCreateFile(&file, GENERIC_READ | SYNCHRONIZE, &attributes, &ioStatus, NULL, 0,
+                          FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_OPEN,
+                          FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0);
+    if (NT_SUCCESS(status))
+        NtClose(file);
+    return status;
+}
+
+static void TermSrvHandle(ALPCDEMO_MESSAGE *message)
+{
+    message->Status = SvcOpenUncPath(LOGON_DC_PIPE);
+    snprintf(message->Text, sizeof(message->Text), "license check: %08x",
+             (ULONG)message->Status);
+}
+
+static NTSTATUS NTAPI GpReadShare(PVOID parameter)
+{
+    NTSTATUS status = SvcOpenUncPath(parameter);
+
+    printf("svchost: gpsvc: a policy share's open ended: %08x\n", (ULONG)status);
+    RtlExitUserThread(status);
+}
+
+NTSTATUS TermSrvMain(void)
+{
+    static LOGON_SERVER server = {.Program = "svchost", .Handler = TermSrvHandle};
+    NTSTATUS status = AlpcDemoCreatePort(LOGON_TERMSRV_PORT, &server.Port);
+
+    if (!NT_SUCCESS(status)) {
+        printf("svchost: cannot create \\RPC Control\\TermSrvApi: %08x\n", (ULONG)status);
+        return status;
+    }
+    status = LogonStartServerThreads(&server, TERMSRV_THREADS - 1);
+    if (!NT_SUCCESS(status))
+        return status;
+    return AlpcDemoServe(server.Port, "svchost", TermSrvHandle);
+}
+
+void GpSvcMain(void)
+{
+    for (ULONG i = 0; i < ARRAYSIZE(GpShares); i++) {
+        HANDLE thread;
+
+        if (NT_SUCCESS(NtCreateThreadEx(&thread, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
+                                        (PVOID)GpReadShare, (PVOID)GpShares[i], 0, 0, 0, 0,
+                                        NULL)))
+            NtClose(thread);
+    }
+}
+
