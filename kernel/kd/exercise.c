@@ -6,9 +6,11 @@
 #include "init/cmdline.h"
 #include "ke/ke.h"
 
+extern const KD_EXERCISE KdExercise002;
+
 // Every exercise this kernel has, by case study.
 static const KD_EXERCISE *const KdExercises[] = {
-    NULL,
+    &KdExercise002,
 };
 
 static const KD_EXERCISE *KdpExercise;
