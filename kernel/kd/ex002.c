@@ -1,4 +1,4 @@
-// Exercise 002 (seeds/002_*.txt): an ALPC wait chain across three or four
+// Exercise 002 (seeds/002_*.txt): an ALPC wait chain across three
 // processes, a client left with one or two of its dozen threads, a message
 // box no one sees, and some 30,000 zombie processes. Every part is a real
 // user process (user/chainnode, msgbox, jobsched, jobrun), started here
@@ -9,10 +9,15 @@
 //   - a service's report thread shows a message box and waits in its
 //     message loop (NtUserGetMessage, WrUserRequest);
 //   - the client's pool of a dozen threads shrinks to one or two; its first
-//     thread asks the first relay for a record; the relay (after some work)
-//     asks the next link, and the end's thread, which received that request,
+//     thread asks the relay for a record; the relay's thread (after some
+//     work) asks the end, and the end's thread, which received that request,
 //     waits for the record lock it forgot to release after an earlier
-//     lookup (a semaphore, with a timeout: UserRequest).
+//     lookup (a semaphore, with a timeout: UserRequest). The relay and the
+//     end serve with pools of threads, as NT's servers do, so the client
+//     stands out as the process with its threads missing.
+//
+// The chain has three links, as the case study's (chainnode.exe can relay
+// further; one fixed length keeps the reference solution one path).
 //
 // The answer (.answer THREAD MODULE) is the end's thread and its module.
 
@@ -27,14 +32,13 @@
 #define EX002_JOBS_SECONDS   3600       // for the scheduler's 30,000 jobs, under TCG
 
 typedef enum _EX002_ROLE {
-    Ex002Client, Ex002Relay, Ex002SecondRelay, Ex002End, Ex002MessageBox, Ex002Scheduler,
+    Ex002Client, Ex002Relay, Ex002End, Ex002MessageBox, Ex002Scheduler,
     Ex002Roles
 } EX002_ROLE;
 
 static const char *const Ex002Names[Ex002Roles][3] = {
     [Ex002Client] = {"PosClient", "ClaimsUI", "TradeDesk"},
     [Ex002Relay] = {"OrderSvc", "PolicySvc", "QuoteSvc"},
-    [Ex002SecondRelay] = {"PricingSvc", "RulesEng", "CacheSvc"},
     [Ex002End] = {"LedgerDb", "StockDb", "AuditStore"},
     [Ex002MessageBox] = {"SyncAgent", "BackupAgt", "UpdateSvc"},
     [Ex002Scheduler] = {"JobSched", "TaskRunner", "JobSched"},
@@ -48,7 +52,6 @@ typedef struct _EX002_PROCESS {
 } EX002_PROCESS;
 
 static EX002_PROCESS Ex002Processes[Ex002Roles];
-static BOOLEAN Ex002FourLinks;
 
 static NTSTATUS Ex002Start(EX002_ROLE role, const char *arguments)
 {
@@ -138,24 +141,19 @@ static NTSTATUS Ex002StartJobs(void)
 
 static NTSTATUS Ex002StartChain(void)
 {
-    static const EX002_ROLE roles[] = {Ex002Client, Ex002Relay, Ex002SecondRelay, Ex002End};
-    static const KWAIT_REASON reasons[] = {WrLpcReply, WrLpcReply, WrLpcReply, UserRequest};
-    EX002_ROLE firstRelay = Ex002FourLinks ? Ex002SecondRelay : Ex002End;
+    static const EX002_ROLE roles[] = {Ex002Client, Ex002Relay, Ex002End};
+    static const KWAIT_REASON reasons[] = {WrLpcReply, WrLpcReply, UserRequest};
     char arguments[EX002_COMMAND_LINE];
     NTSTATUS status;
 
-    RtlStringPrintf(arguments, sizeof(arguments), "end \\%sPort", Ex002Processes[Ex002End].Name);
+    RtlStringPrintf(arguments, sizeof(arguments), "end \\%sPort %u",
+                    Ex002Processes[Ex002End].Name, 3 + KdExerciseChoose("end's pool", 4));
     status = Ex002Start(Ex002End, arguments);
-    if (NT_SUCCESS(status) && Ex002FourLinks) {
-        RtlStringPrintf(arguments, sizeof(arguments), "relay \\%sPort \\%sPort %u",
-                        Ex002Processes[Ex002SecondRelay].Name, Ex002Processes[Ex002End].Name,
-                        20 + 10 * KdExerciseChoose("second relay's work", 8));
-        status = Ex002Start(Ex002SecondRelay, arguments);
-    }
     if (NT_SUCCESS(status)) {
-        RtlStringPrintf(arguments, sizeof(arguments), "relay \\%sPort \\%sPort %u",
-                        Ex002Processes[Ex002Relay].Name, Ex002Processes[firstRelay].Name,
-                        1500 + 250 * KdExerciseChoose("relay's work", 8));
+        RtlStringPrintf(arguments, sizeof(arguments), "relay \\%sPort \\%sPort %u %u",
+                        Ex002Processes[Ex002Relay].Name, Ex002Processes[Ex002End].Name,
+                        1500 + 250 * KdExerciseChoose("relay's work", 8),
+                        4 + KdExerciseChoose("relay's pool", 5));
         status = Ex002Start(Ex002Relay, arguments);
     }
     if (NT_SUCCESS(status)) {
@@ -167,12 +165,8 @@ static NTSTATUS Ex002StartChain(void)
     }
     if (!NT_SUCCESS(status))
         return status;
-    if (Ex002FourLinks)
-        return Ex002WaitUntil(roles, reasons, 4, EX002_FORM_SECONDS) ? STATUS_SUCCESS
-                                                                       : STATUS_TIMEOUT;
-    return Ex002WaitUntil((const EX002_ROLE[]){Ex002Client, Ex002Relay, Ex002End},
-                          (const KWAIT_REASON[]){WrLpcReply, WrLpcReply, UserRequest}, 3,
-                          EX002_FORM_SECONDS) ? STATUS_SUCCESS : STATUS_TIMEOUT;
+    return Ex002WaitUntil(roles, reasons, 3, EX002_FORM_SECONDS) ? STATUS_SUCCESS
+                                                                  : STATUS_TIMEOUT;
 }
 
 static NTSTATUS Ex002StartSystem(ULONG64 variant)
@@ -186,7 +180,6 @@ static NTSTATUS Ex002StartSystem(ULONG64 variant)
         Ex002Processes[role].Name =
             Ex002Names[role][KdExerciseChoose(Ex002Names[role][0], role == Ex002Scheduler ? 2 : 3)];
     }
-    Ex002FourLinks = KdExerciseChoose("links", 2) == 1;
     // The zombies are days old; the message box some seconds older than the chain.
     status = Ex002StartJobs();
     if (NT_SUCCESS(status))

@@ -7,11 +7,13 @@
 //                                   a pool shrinks when idle; KEEP-1 threads
 //                                   stay, idle; then the first thread asks
 //                                   for the record that never comes
-//   IMAGE relay OWN NEXT DELAY      serves OWN; answers record 1 from its
-//                                   cache, asks NEXT for the others, after
-//                                   DELAY ms of its own work, from the thread
-//                                   that received the request
-//   IMAGE end OWN                   serves OWN, the end of the chain: each
+//   IMAGE relay OWN NEXT DELAY POOL serves OWN with POOL threads; answers
+//                                   record 1 from its cache, asks NEXT for
+//                                   the others, after DELAY ms of its own
+//                                   work, from the thread that received the
+//                                   request
+//   IMAGE end OWN POOL              serves OWN with POOL threads, the end of
+//                                   the chain: each
 //                                   lookup takes the one-slot record lock (a
 //                                   semaphore, waited for with a day-long
 //                                   timeout), which, through the bug, it
@@ -30,6 +32,8 @@
 
 static HANDLE NodeNextPort;         // client and relay: the next link's port
 static HANDLE NodeRecordLock;       // end: the record lock
+static HANDLE NodePort;             // relay and end: the port they serve
+static void (*NodeHandler)(ALPCDEMO_MESSAGE *message);
 static ULONG NodeDelay;             // relay: ms of work before asking the next link
 static CMDLINE NodeLine;
 
@@ -140,14 +144,15 @@ static void NodeLookup(ALPCDEMO_MESSAGE *message)
     // The bug: the record lock is not released (NtReleaseSemaphore is missing).
 }
 
-// The server's loop: accepts every connection, answers every request
+// A server thread's loop: accepts every connection, answers every request
 // through the connection port, as NT's servers do.
-static NTSTATUS NodeServe(HANDLE port, void (*handler)(ALPCDEMO_MESSAGE *message))
+static NTSTATUS NTAPI NodeServe(PVOID argument)
 {
     static ULONG contexts[8];
+    static volatile LONG accepted;
+    HANDLE port = NodePort;
     ALPCDEMO_MESSAGE message, reply;
     BOOLEAN replying = FALSE;
-    ULONG accepted = 0;
 
     for (;;) {
         SIZE_T length = sizeof(message);
@@ -165,10 +170,11 @@ static NTSTATUS NodeServe(HANDLE port, void (*handler)(ALPCDEMO_MESSAGE *message
 
             AlpcDemoInitializeAttributes(&attributes);
             NtAlpcAcceptConnectPort(&communication, port, 0, NULL, &attributes,
-                                    &contexts[accepted++ % 8], &message.h, NULL, TRUE);
+                                    &contexts[__atomic_fetch_add(&accepted, 1, __ATOMIC_RELAXED) % 8],
+                                    &message.h, NULL, TRUE);
         } else if ((message.h.u2.s2.Type & 0xFF) == LPC_REQUEST) {
             reply = message;
-            handler(&reply);
+            NodeHandler(&reply);
             replying = TRUE;
         }
     }
@@ -182,10 +188,22 @@ static NTSTATUS NodeCreatePort(const char *name, HANDLE *port)
     return AlpcDemoCreatePort(wide, port);
 }
 
+// A pool of `threads` server threads on NodePort, the first thread among them.
+static NTSTATUS NodeServePool(ULONG threads)
+{
+    for (ULONG i = 1; i < threads && i < NODE_MAX_WORKERS; i++) {
+        HANDLE thread;
+
+        if (NT_SUCCESS(NtCreateThreadEx(&thread, THREAD_ALL_ACCESS, NULL, NtCurrentProcess(),
+                                        (PVOID)NodeServe, NULL, 0, 0, 0, 0, NULL)))
+            NtClose(thread);
+    }
+    return NodeServe(NULL);
+}
+
 int main(void)
 {
     const char *role;
-    HANDLE port;
     NTSTATUS status;
 
     CmdLineParse(&NodeLine);
@@ -194,16 +212,18 @@ int main(void)
         return NodeClient();
     if (!strcmp(role, "relay")) {
         NodeDelay = CmdLineNumber(&NodeLine, 4);
-        status = NodeCreatePort(CmdLineWord(&NodeLine, 2), &port);
+        NodeHandler = NodeRelay;
+        status = NodeCreatePort(CmdLineWord(&NodeLine, 2), &NodePort);
         if (NT_SUCCESS(status))
             status = NodeConnect(CmdLineWord(&NodeLine, 3), &NodeNextPort);
-        return NT_SUCCESS(status) ? NodeServe(port, NodeRelay) : status;
+        return NT_SUCCESS(status) ? NodeServePool(CmdLineNumber(&NodeLine, 5)) : status;
     }
     if (!strcmp(role, "end")) {
         status = NtCreateSemaphore(&NodeRecordLock, SEMAPHORE_ALL_ACCESS, NULL, 1, 0x7fffffff);
+        NodeHandler = NodeLookup;
         if (NT_SUCCESS(status))
-            status = NodeCreatePort(CmdLineWord(&NodeLine, 2), &port);
-        return NT_SUCCESS(status) ? NodeServe(port, NodeLookup) : status;
+            status = NodeCreatePort(CmdLineWord(&NodeLine, 2), &NodePort);
+        return NT_SUCCESS(status) ? NodeServePool(CmdLineNumber(&NodeLine, 3)) : status;
     }
     printf("chainnode: no role \"%s\" (client, relay or end)\n", role);
     return STATUS_INVALID_PARAMETER;
