@@ -71,24 +71,29 @@ static NTSTATUS Ex002Start(EX002_ROLE role, const char *arguments)
 }
 
 // A thread of `process` that waits for `reason` (and, for WrLpcReply, holds
-// its message), or NULL. The dispatcher lock keeps states still meanwhile.
-static ETHREAD *Ex002FindWaiter(EPROCESS *process, KWAIT_REASON reason)
+// its message), or NULL. The caller keeps the states still: the dispatcher
+// lock, or the debugger, which has stopped the system.
+static ETHREAD *Ex002FindWaiterLocked(EPROCESS *process, KWAIT_REASON reason)
 {
-    ETHREAD *found = NULL;
-    KIRQL oldIrql;
-
-    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
-    KiAcquireDispatcherLockAtDpcLevel();
     for (LIST_ENTRY *entry = process->ThreadListHead.Flink; entry != &process->ThreadListHead;
          entry = entry->Flink) {
         ETHREAD *thread = CONTAINING_RECORD(entry, ETHREAD, ThreadListEntry);
 
         if (thread->Tcb.State == Waiting && thread->Tcb.WaitReason == reason &&
-            (reason != WrLpcReply || thread->AlpcMessage)) {
-            found = thread;
-            break;
-        }
+            (reason != WrLpcReply || thread->AlpcMessage))
+            return thread;
     }
+    return NULL;
+}
+
+static ETHREAD *Ex002FindWaiter(EPROCESS *process, KWAIT_REASON reason)
+{
+    ETHREAD *found;
+    KIRQL oldIrql;
+
+    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
+    KiAcquireDispatcherLockAtDpcLevel();
+    found = Ex002FindWaiterLocked(process, reason);
     KiReleaseDispatcherLockFromDpcLevel();
     KeLowerIrql(oldIrql);
     return found;
@@ -221,7 +226,8 @@ static BOOLEAN Ex002ParseAddress(const char *text, ULONG64 *value)
 }
 
 // THREAD is the end's thread that waits, now, for the record lock; MODULE
-// its image's module (its name, with or without .exe).
+// its image's module (its name, with or without .exe). Runs in the
+// debugger, the system stopped: no lock is taken.
 static BOOLEAN Ex002CheckAnswer(ULONG argc, const char *const *argv)
 {
     EX002_PROCESS *end = &Ex002Processes[Ex002End];
@@ -231,7 +237,7 @@ static BOOLEAN Ex002CheckAnswer(ULONG argc, const char *const *argv)
 
     if (argc != 2 || !end->Process || !Ex002ParseAddress(argv[0], &thread))
         return FALSE;
-    root = Ex002FindWaiter(end->Process, UserRequest);
+    root = Ex002FindWaiterLocked(end->Process, UserRequest);
     if (!root || (ULONG64)(ULONG_PTR)root != thread)
         return FALSE;
     RtlStringPrintf(image, sizeof(image), "%s.exe", end->Name);

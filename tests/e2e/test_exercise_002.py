@@ -93,9 +93,11 @@ def check_student(new_vm, student):
     assert zombies >= 30000, zombies
     # !process 0 0 lists every zombie, each a child of the scheduler.
     listing = run(vm, "!process 0 0", timeout=1800)
-    images = re.findall(r"^\s*Image: (\S+)$", listing, re.M)
-    assert len(images) >= 30000, len(images)
+    images = re.findall(r"^\s*Image: (\S+)", listing, re.M)
+    assert len(images) >= 30000, "!process 0 0 lists %d processes" % len(images)
     assert "WerFault.exe" in images
+    assert re.search(r"^\s*Image: WerFault\.exe \(zombie: exited, 1 reference\)$", listing,
+                     re.M), "no WerFault.exe zombie in !process 0 0"
     if has_answer:
         wrong = run(vm, ".answer %s %s" % (t2, values["end"]))
         assert "Answer: not right" in wrong, wrong
