@@ -261,9 +261,10 @@ $(ROOTFS_IMG): $(shell find user/rootfs -type f) tools/mkrootfs.py
 	@echo "  ROOTFS  $@"
 	@$(PYTHON) tools/mkrootfs.py -o $@ user/rootfs
 
-$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(SERVICES) $(ROOTFS_IMG) tools/mkuserimg.py
+$(USER_IMG): $(USER_EXE) $(DRIVER_SYS) $(SERVICES) $(ROOTFS_IMG) tools/mkuserimg.py user/aliases.txt
 	@echo "  USERIMG $@"
-	@$(PYTHON) tools/mkuserimg.py -o $@ $(USER_EXE) $(DRIVER_SYS) $(SERVICES) $(ROOTFS_IMG)
+	@$(PYTHON) tools/mkuserimg.py -o $@ -a user/aliases.txt $(USER_EXE) $(DRIVER_SYS) $(SERVICES) \
+	    $(ROOTFS_IMG)
 
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)

@@ -11,7 +11,10 @@ The format (little-endian) is read by kernel/ps/archive.c:
              8 bytes  size in bytes
     then the files, each starting on an 8-byte boundary.
 
-usage: mkuserimg.py -o user.img hello.exe [more.exe ...]
+usage: mkuserimg.py -o user.img [-a aliases.txt] hello.exe [more.exe ...]
+
+An aliases file (lines "NAME PROGRAM", # comments) adds entries NAME that
+point at PROGRAM's bytes: one copy, several names.
 """
 import argparse
 import os
@@ -25,6 +28,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-o", dest="output", required=True)
+    parser.add_argument("-a", dest="aliases", action="append", default=[])
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
 
@@ -35,19 +39,37 @@ def main():
             parser.error("name too long: %s" % path)
         with open(path, "rb") as f:
             blobs.append((name, f.read()))
+    aliases = []
+    for path in args.aliases:
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                words = line.split("#", 1)[0].split()
+                if not words:
+                    continue
+                if len(words) != 2 or len(words[0].encode()) >= NAME_LENGTH:
+                    parser.error("%s:%d: want NAME PROGRAM" % (path, number))
+                target = [i for i, (name, _) in enumerate(blobs) if name == words[1].encode()]
+                if not target:
+                    parser.error("%s:%d: no program %s" % (path, number, words[1]))
+                aliases.append((words[0].encode(), target[0]))
 
-    offset = 16 + len(blobs) * (NAME_LENGTH + 16)
+    entries = len(blobs) + len(aliases)
+    offset = 16 + entries * (NAME_LENGTH + 16)
     table = b""
     data = b""
+    placed = []
     for name, blob in blobs:
         offset = (offset + 7) & ~7
-        padding = offset - (16 + len(blobs) * (NAME_LENGTH + 16) + len(data))
+        padding = offset - (16 + entries * (NAME_LENGTH + 16) + len(data))
         data += b"\0" * padding
         table += name.ljust(NAME_LENGTH, b"\0") + struct.pack("<QQ", offset, len(blob))
+        placed.append((offset, len(blob)))
         data += blob
         offset += len(blob)
+    for name, target in aliases:
+        table += name.ljust(NAME_LENGTH, b"\0") + struct.pack("<QQ", *placed[target])
     with open(args.output, "wb") as f:
-        f.write(MAGIC + struct.pack("<II", len(blobs), 0) + table + data)
+        f.write(MAGIC + struct.pack("<II", entries, 0) + table + data)
 
 
 if __name__ == "__main__":

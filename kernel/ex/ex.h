@@ -50,6 +50,11 @@ void ExpInitializeTimerImplementation(void);
 // it as the thread exits.
 void ExTimerRundown(struct _ETHREAD *thread);
 
+// The thread's message queue (ex/usermsg.c: its THREADINFO, KTHREAD.Win32Thread)
+// and the messages posted to it go as it exits, as win32k's thread callout
+// frees them on NT.
+void ExUserThreadExit(struct _ETHREAD *thread);
+
 // The checks every NtQuery* service of these objects makes before it looks at the
 // handle, in NT's order: the class (STATUS_INVALID_INFO_CLASS), the length
 // (STATUS_INFO_LENGTH_MISMATCH), then the buffer and the optional

@@ -140,9 +140,12 @@
     SYSTEM_SERVICE(114, NtAlpcCreatePortSection, 6)               \
     SYSTEM_SERVICE(115, NtAlpcDeletePortSection, 3)               \
     SYSTEM_SERVICE(116, NtAlpcCreateSectionView, 3)               \
-    SYSTEM_SERVICE(117, NtAlpcDeleteSectionView, 3)
+    SYSTEM_SERVICE(117, NtAlpcDeleteSectionView, 3)             \
+    /* The thread message queue (ex/usermsg.c; win32k's on NT) */ \
+    SYSTEM_SERVICE(118, NtUserGetMessage, 4)                     \
+    SYSTEM_SERVICE(119, NtUserPostThreadMessage, 4)
 
-#define SERVICE_COUNT 118
+#define SERVICE_COUNT 120
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

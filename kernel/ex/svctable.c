@@ -14,6 +14,7 @@
 #include "ndk/ntalpcattr.h"
 #include "se/se.h"
 #include "io/io.h"
+#include "ndk/ntuser.h"
 
 // Services keep their NT prototypes. Calling one through KSYSTEM_SERVICE is
 // what the x64 calling convention makes safe: every argument travels in its
@@ -164,6 +165,10 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     // Drivers (io/loaddrv.c).
     SERVICE_ENTRY(NtLoadDriver),
     SERVICE_ENTRY(NtUnloadDriver),
+
+    // The thread message queue (ex/usermsg.c).
+    SERVICE_ENTRY(NtUserGetMessage),
+    SERVICE_ENTRY(NtUserPostThreadMessage),
 };
 
 #define SERVICE_ARGUMENTS(number, name, arguments) [number] = arguments,

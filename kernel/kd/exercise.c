@@ -13,6 +13,7 @@
 static const KD_EXERCISE *const KdExercises[] = {
     &KdExercise000,
     &KdExercise001,
+    &KdExercise002,
     &KdExercise003,
 };
 

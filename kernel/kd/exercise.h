@@ -24,7 +24,8 @@ typedef struct _KD_EXERCISE {
 } KD_EXERCISE;
 
 // The exercises (kd/exNNN.c), each one line in KdExercises[].
-extern const KD_EXERCISE KdExercise000, KdExercise001, KdExercise003;
+extern const KD_EXERCISE KdExercise000, KdExercise001, KdExercise002,
+    KdExercise003;
 
 // The exercise this boot runs (exercise=NNN), or NULL.
 const KD_EXERCISE *KdCurrentExercise(void);

@@ -208,8 +208,10 @@ BOOLEAN MiFindFreeRange(MM_AVL_TABLE *table, ULONG64 size, ULONG64 alignment, UL
 NTSTATUS MmCreateProcessAddressSpace(struct _EPROCESS *process);
 
 // Unmaps every view (dropping its section reference), frees every private
-// page and every VAD. The page tables stay, for MmDeleteProcessAddressSpace.
-// No thread may run in the process any more.
+// page, every VAD and the user half's page tables. Only the top-level page
+// (the PML4, with the kernel's half) stays, for MmDeleteProcessAddressSpace:
+// an exited process still referenced (a zombie) keeps no more, as on NT.
+// No thread may run in the process's user half any more.
 void MmCleanProcessAddressSpace(struct _EPROCESS *process);
 // Sessions (session.c). NT's MM_SESSION_SPACE, one per session id, on
 // MiSessionWsList (sorted by id), listing its processes; it lives while a

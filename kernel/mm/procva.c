@@ -127,6 +127,37 @@ void MmDeleteProcessAddressSpace(ULONG64 directoryTableBase)
 }
 
 
+// The user half's page tables go once its last page has: the PML4's user
+// entries are cleared first, and, when the space is current here (its last
+// thread is exiting), the processor's cached translations with them (a CR3
+// reload), before the tables are freed. The PML4 itself stays.
+static void MiFreeUserTables(ULONG64 directoryTableBase)
+{
+    ULONG64 *pml4 = MmPfnToVirtual(directoryTableBase >> PAGE_SHIFT);
+    ULONG64 entries[PML4_KERNEL_FIRST];
+    SIZE_T privatePages = 0;
+    ULONG count = 0;
+    KIRQL oldIrql;
+
+    oldIrql = MiLockAddressSpaces();
+    for (ULONG i = 0; i < PML4_KERNEL_FIRST; i++) {
+        if (pml4[i] & PTE_PRESENT) {
+            entries[count++] = pml4[i];
+            pml4[i] = 0;
+        }
+    }
+    if ((__readcr3() & PTE_FRAME) == directoryTableBase)
+        __writecr3(__readcr3());
+    MiUnlockAddressSpaces(oldIrql);
+    for (ULONG i = 0; i < count; i++)
+        privatePages += MiFreeUserTable(entries[i], 3);
+    if (privatePages) {
+        oldIrql = MiLockAddressSpaces();
+        MiChargeCommit(directoryTableBase, -(LONG_PTR)privatePages);
+        MiUnlockAddressSpaces(oldIrql);
+    }
+}
+
 ULONG64 *MiGetUserPte(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN create)
 {
     ULONG64 *table = MmPfnToVirtual(directoryTableBase >> PAGE_SHIFT);
@@ -447,6 +478,7 @@ void MmCleanProcessAddressSpace(EPROCESS *process)
         oldIrql = MiLockAddressSpaces();
     }
     MiUnlockAddressSpaces(oldIrql);
+    MiFreeUserTables(process->Pcb.DirectoryTableBase);
 }
 
 // Read 1, write 2, execute 4, for each protection in MiProtections' order.

@@ -80,6 +80,8 @@ void PspExitThread(NTSTATUS exitStatus)
     KeForceResumeThread(&thread->Tcb);
     // Timers set with an APC to this thread stop before it goes.
     ExTimerRundown(thread);
+    // Its message queue (Win32Thread) and what was posted to it.
+    ExUserThreadExit(thread);
     // LPC: LPC_CLIENT_DIED to its termination ports, then out of any wait.
     LpcSendClientDiedMessages(thread);
     LpcExitThread(thread);

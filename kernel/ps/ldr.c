@@ -77,8 +77,12 @@ static void PspArchiveName(const char *name, char *imageName, SIZE_T length)
 static NTSTATUS PspFindArchiveImage(const char *name, char *imageName, SIZE_T length,
                                     const UCHAR **image, SIZE_T *size)
 {
-    if (strlen(name) + sizeof(".exe") > length)
-        return STATUS_OBJECT_NAME_NOT_FOUND;    // no archive name is that long
+    SIZE_T nameLength = strlen(name);
+    BOOLEAN hasExtension = nameLength >= 4 && !strcmp(name + nameLength - 4, ".exe");
+
+    // No archive name is that long ("NAME.exe" and its NUL must fit).
+    if (nameLength + (hasExtension ? 0 : 4) + 1 > length)
+        return STATUS_OBJECT_NAME_NOT_FOUND;
     PspArchiveName(name, imageName, length);
     return PspFindUserProgram(imageName, image, size);
 }

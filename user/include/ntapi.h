@@ -22,3 +22,4 @@
 #include "kernel/ndk/ntalpcapi.h"
 #include "kernel/ndk/ntioapi.h"
 #include "kernel/ndk/ntalpcattr.h"
+#include "kernel/ndk/ntuser.h"

@@ -374,6 +374,8 @@ static NTSTATUS TcNtOpenFile(OBJECT_ATTRIBUTES *attributes)
 #define TcEntry_NtAlpcDeletePortSection TC_NONE(NtAlpcDeletePortSection)
 #define TcEntry_NtAlpcCreateSectionView TC_NONE(NtAlpcCreateSectionView)
 #define TcEntry_NtAlpcDeleteSectionView TC_NONE(NtAlpcDeleteSectionView)
+#define TcEntry_NtUserGetMessage TC_NONE(NtUserGetMessage)
+#define TcEntry_NtUserPostThreadMessage TC_NONE(NtUserPostThreadMessage)
 
 #define TC_ENTRY(number, name, arguments) [number] = TcEntry_##name,
 const TC_SERVICE TcServices[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(TC_ENTRY)};

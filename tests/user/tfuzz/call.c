@@ -343,6 +343,12 @@ static ULONG64 FzGenerate(FZ_WORKER *worker, FZ_ARG kind, ULONG64 *next, BOOLEAN
     case FzDueTime: return (ULONG64)FzTimeoutValue(worker, TRUE);
     case FzLargeInt: return (ULONG64)FzLargeInteger(worker);
     case FzCid: return (ULONG64)FzClientId(worker);
+    case FzThreadId:
+        if (FzChance(rng, 60))
+            return (ULONG64)FzWorkers[FzBelow(rng, FzWorkerCount)].ThreadId;
+        return FzChance(rng, 50) ? (ULONG64)FzBelow(rng, 128) * 4 : (ULONG)FzNext(rng);
+    case FzOutUserMsg: return (ULONG64)FzOutput(worker, sizeof(MSG), whole);
+    case FzHwnd: return FzChance(rng, 50) ? 0 : FzNext(rng);
     case FzMsg:
         // NtReplyWaitReceivePort's reply is optional, and usually absent.
         return FzChance(rng, 15) ? 0 : (ULONG64)FzPortMessage(worker, FALSE);

@@ -103,6 +103,9 @@ typedef enum _FZ_ARG {
     FzViewAttr,     // PALPC_DATA_VIEW_ATTR read and written (NtAlpcCreateSectionView)
     FzSecAttr,      // PALPC_SECURITY_ATTR read and written (NtAlpcCreateSecurityContext)
     FzViewBase,     // a view's base address: one given back, or anywhere
+    FzThreadId,     // a thread id by value: a worker's (each has a message queue), small, random
+    FzOutUserMsg,   // PMSG the service writes (NtUserGetMessage)
+    FzHwnd,         // a window handle: NULL (there are no windows) or made up
     FzArgKinds
 } FZ_ARG;
 

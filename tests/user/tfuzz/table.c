@@ -162,6 +162,10 @@ FZ_SPEC(NtAlpcCreatePortSection, N, 3, FzHAlpcPort, FzUlong, FzHSection, FzSize,
 FZ_SPEC(NtAlpcDeletePortSection, N, 2, FzHAlpcPort, FzUlong, FzAlpcHandle)
 FZ_SPEC(NtAlpcCreateSectionView, N, 3, FzHAlpcPort, FzUlong, FzViewAttr)
 FZ_SPEC(NtAlpcDeleteSectionView, N, 2, FzHAlpcPort, FzUlong, FzViewBase)
+// A worker's wait for a message nobody posts is ended by the watchdog, as an
+// NtListenPort's is; posts go mostly to the workers, whose first get made their queues.
+FZ_SPEC(NtUserGetMessage, N, 1, FzOutUserMsg, FzHwnd, FzUlong, FzUlong)
+FZ_SPEC(NtUserPostThreadMessage, N, 3, FzThreadId, FzUlong, FzUlong, FzUlong)
 
 #undef N
 #undef QUERY
