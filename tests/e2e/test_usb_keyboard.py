@@ -35,6 +35,10 @@ def test_boot_takes_the_controller_and_the_keyboard(vm):
     assert re.search(r"usb: port \d+ on %s: device 0627:0001, \w+ speed, slot \d+\n"
                      % re.escape(m.group(1)), text), "no usb device line: %s" % short(text)
     assert KEYBOARD_ON.search(text), "no kbdhid line: %s" % short(text)
+    # i8042=off: the boot says plainly that there is no PS/2 controller.
+    assert ("Keyboard: no PS/2 keyboard controller (i8042): type on a USB keyboard "
+            "(xhci.sys, kbdhid.sys) or on COM1\n") in text, "no message about the missing i8042: %s" \
+        % short(text[:text.find("Boot: prompt reached")][-600:], 600)
     # It was all there before the first prompt: the keyboard works at once.
     assert text.find("kbdhid: USB keyboard") < text.find("Boot: prompt reached")
 
