@@ -18,7 +18,9 @@ kernel (or the matrix's table of expected messages) names for that size.
 
 Cells run in parallel (-j, default 2: QEMU under TCG is CPU heavy); each has a
 transcript in <build>/test-logs/matrix-<cell>.log. The result table (Markdown,
-for docs/booting.md) goes to <build>/matrix.md with the wall time.
+for docs/booting.md) goes to <build>/matrix.md with the wall time. Each
+result is also appended, as it comes, to <build>/matrix-results.txt, so an
+interrupted run loses nothing: --resume skips the cells that passed there.
 """
 
 import argparse
@@ -150,6 +152,8 @@ def main():
     parser.add_argument("-j", type=int, default=2, help="cells at once (default 2)")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--timeout", type=int, default=300)
+    parser.add_argument("--resume", action="store_true",
+                        help="skip the cells <build>/matrix-results.txt says passed")
     args = parser.parse_args()
 
     cells = list(QUICK) if args.quick else all_cells()
@@ -162,6 +166,11 @@ def main():
     if not os.path.exists(iso):
         sys.exit("bootmatrix.py: no %s (make all)" % iso)
     log_dir = os.path.join(args.build, "test-logs")
+    progress = os.path.join(args.build, "matrix-results.txt")
+    if args.resume and os.path.exists(progress):
+        with open(progress) as f:
+            passed = {line.split()[1] for line in f if line.startswith("ok ")}
+        cells = [c for c in cells if cell_name(c) not in passed]
     started = time.monotonic()
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.j)) as pool:
@@ -170,8 +179,11 @@ def main():
             cell = futures[future]
             ok, text, seconds = future.result()
             results[cell] = (ok, text, seconds)
-            print("%-4s %-32s %5.1f s  %s" % ("ok" if ok else "FAIL", cell_name(cell),
-                                              seconds, text), flush=True)
+            line = "%-4s %-32s %5.1f s  %s" % ("ok" if ok else "FAIL", cell_name(cell),
+                                               seconds, text)
+            print(line, flush=True)
+            with open(progress, "a") as f:
+                f.write(line + "\n")
     wall = time.monotonic() - started
     failed = [c for c in cells if not results[c][0]]
     table = ["| machine | memory | -smp | firmware | medium | result | seconds |",
