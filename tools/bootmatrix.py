@@ -78,7 +78,12 @@ class MatrixVM(SleuthVM):
 
     def __init__(self, iso, cell, **options):
         self.cell = cell
-        super().__init__(iso, uefi=cell[3] == "uefi", memory=cell[1], **options)
+        # No menu selection: GRUB boots its default entry (0) after 3 s, and
+        # the wait for the prompt has the cell's whole timeout. (Selecting
+        # waits only 90 s for GRUB's menu, and OVMF reading GRUB from a
+        # USB stick on EHCI took longer than that on a loaded machine.)
+        super().__init__(iso, uefi=cell[3] == "uefi", memory=cell[1], menu_entry=None,
+                         **options)
 
     def command_line(self):
         machine, memory, smp, firmware, medium = self.cell
