@@ -237,8 +237,9 @@ class SleuthVM:
 
     def __init__(self, iso, uefi=False, menu_entry=0, extra_args=(), name=None, accel=None,
                  disk=False, no_reboot=True, memory="512M", log_dir=None, key_delay=0.01,
-                 qmp=False, student=None):
+                 qmp=False, student=None, serial=True):
         self.iso = iso
+        self.serial = serial        # False: no COM1 at all (-serial none)
         self.student = student      # an exercise entry's "Student id" prompt gets this
         self.uefi = uefi
         self.firmware = "uefi" if uefi else "bios"
@@ -284,6 +285,7 @@ class SleuthVM:
             self._qmp_dir = self._qmp_dir or tempfile.mkdtemp(prefix="sleuth-qmp-")
             extra += ["-qmp", "unix:%s,server=on,wait=off" % self._qmp_path()]
         return qemu_command(self.iso, self.accel, uefi=self.uefi, disk=self.disk,
+                            serial=("-serial", "stdio" if self.serial else "none"),
                             no_reboot=self.no_reboot, memory=self.memory, extra_args=extra)
 
     def _qmp_path(self):

@@ -163,9 +163,15 @@ const char *HalDisplayDescription(void)
     return HalpDisplayText;
 }
 
-void HalInitializeKeyboard(void)
+BOOLEAN HalDisplayPresent(void)
+{
+    return HalpDisplayKind != DisplayNone;
+}
+
+BOOLEAN HalInitializeKeyboard(void)
 {
     HalpKeyboardUp = HalpKeyboardInitialize();
+    return HalpKeyboardUp;
 }
 
 // Printing must work from any context, including a bugcheck that interrupted

@@ -88,7 +88,7 @@ void HalInitializeSerial(void);
 // After memory management, with the loader's framebuffer (or VGA text
 // buffer) mapped at `mapped`; picks the text or the pixel console.
 void HalInitializeDisplay(void *mapped);
-void HalInitializeKeyboard(void);    // after the interrupt controllers
+BOOLEAN HalInitializeKeyboard(void); // after the interrupt controllers; FALSE: no i8042
 void HalSelectConsoles(BOOLEAN serial, BOOLEAN screen);
 void HalQueryConsoles(BOOLEAN *serial, BOOLEAN *screen);
 
@@ -98,6 +98,7 @@ void HalDisplayFlush(void);
 BOOLEAN HalDisplayAtLineStart(void);  // the last byte written was a newline
 void HalpDisplayClockTick(void);     // from the clock interrupt
 BOOLEAN HalSerialPresent(void);
+BOOLEAN HalDisplayPresent(void);             // VGA text or a framebuffer is drawn on
 const char *HalDisplayDescription(void);   // "VGA text 80x25", "framebuffer 1024x768x32"...
 
 // Returns the next input byte, or FALSE at once if none is waiting. With

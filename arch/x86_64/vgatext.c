@@ -111,8 +111,18 @@ static void HalpVgaMoveCursor(void)
 // `buffer` is the text buffer mapped for the kernel. Clears the screen.
 BOOLEAN HalpVgaTextInitialize(void *buffer, ULONG columns, ULONG rows)
 {
+    volatile USHORT *first = buffer;
+
     if (buffer == NULL || columns == 0 || rows == 0 ||
         columns > VGA_MAXIMUM_COLUMNS || rows > VGA_MAXIMUM_ROWS)
+        return FALSE;
+
+    // A machine without a VGA device (QEMU's -vga none, a server's headless
+    // board) still gets GRUB's text-mode tag; its b8000 reads back nothing
+    // of what was written there.
+    first[0] = 0x1F5A;
+    first[1] = 0x70A5;
+    if (first[0] != 0x1F5A || first[1] != 0x70A5)
         return FALSE;
 
     HalpVgaBuffer = buffer;

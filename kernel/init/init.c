@@ -284,6 +284,13 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
     KiPrintMemorySummary();
     DbgPrint("Console: serial %s, display %s\n", HalSerialPresent() ? "COM1 115200" : "none",
              HalDisplayDescription());
+    // What is missing, said plainly on whichever console there is.
+    if (!HalSerialPresent())
+        DbgPrint("Console: no serial port (no UART answers at COM1, I/O port 3f8): "
+                 "the screen is the only console\n");
+    if (!HalDisplayPresent())
+        DbgPrint("Console: no screen (the loader reported no framebuffer, or VGA text "
+                 "memory does not answer): COM1 is the only console\n");
 
     HalInitializeInterruptControllers();
     KeConnectInterrupt(CLOCK_VECTOR, KiClockInterrupt);
@@ -295,7 +302,9 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
              (unsigned long long)(HalQueryPerformanceFrequency() / 1000000),
              HalGetProcessorCount());
     HalEnableIrq(4, SERIAL_VECTOR);
-    HalInitializeKeyboard();
+    if (!HalInitializeKeyboard())
+        DbgPrint("Keyboard: no PS/2 keyboard controller (i8042): type on a USB keyboard "
+                 "(xhci.sys, kbdhid.sys) or on COM1\n");
     HalEnableIrq(1, KEYBOARD_VECTOR);
     _enable();
     HalpKeyboardPoll();     // a key pressed while IRQ1 was masked would block it

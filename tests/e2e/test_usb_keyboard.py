@@ -13,7 +13,8 @@ from e2e import PROMPT, SleuthVMError, short
 FIRMWARE = ("bios", "uefi")
 VM_OPTIONS = {
     "qmp": True,
-    "extra_args": ["-machine", "pc,i8042=off", "-device", "qemu-xhci,id=xhci",
+    "extra_args": ["-machine", "pc,i8042=off", "-device", "usb-ehci,id=ehci",
+                   "-device", "qemu-xhci,id=xhci",
                    "-device", "usb-kbd,id=kbd0,bus=xhci.0"],
 }
 
@@ -35,6 +36,15 @@ def test_boot_takes_the_controller_and_the_keyboard(vm):
     assert re.search(r"usb: port \d+ on %s: device 0627:0001, \w+ speed, slot \d+\n"
                      % re.escape(m.group(1)), text), "no usb device line: %s" % short(text)
     assert KEYBOARD_ON.search(text), "no kbdhid line: %s" % short(text)
+    # The EHCI controller beside xHCI is taken from the firmware (its
+    # USBLEGSUP semaphore, in configuration space at EECP = 68 on QEMU's).
+    assert re.search(r"ehci: [0-9a-f]{2}:[0-9a-f]{2}\.\d: taken from the firmware[ ,]"
+                     r".*legacy support at 68", text), \
+        "no EHCI handoff line: %s" % short(text[:text.find("xhci:")][-400:], 400)
+    # i8042=off: the boot says plainly that there is no PS/2 controller.
+    assert ("Keyboard: no PS/2 keyboard controller (i8042): type on a USB keyboard "
+            "(xhci.sys, kbdhid.sys) or on COM1\n") in text, "no message about the missing i8042: %s" \
+        % short(text[:text.find("Boot: prompt reached")][-600:], 600)
     # It was all there before the first prompt: the keyboard works at once.
     assert text.find("kbdhid: USB keyboard") < text.find("Boot: prompt reached")
 

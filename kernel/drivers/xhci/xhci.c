@@ -12,6 +12,8 @@
 #define XHCI_CLASS_SERIAL_BUS 0x0C
 #define XHCI_SUBCLASS_USB 0x03
 #define XHCI_INTERFACE_XHCI 0x30
+#define XHCI_INTERFACE_EHCI 0x20
+#define XHCI_MAX_EHCI 8
 
 // Bounds on waiting for the hardware, in milliseconds.
 #define XHCI_HANDOFF_TIMEOUT_MS 1000    // the firmware giving the controller up
@@ -648,9 +650,15 @@ static void XhcipAddController(ULONG bus, ULONG slot)
         DbgPrint("xhci: %s: no hub thread: status %08x\n", controller->Name, status);
 }
 
+typedef struct _XHCI_PCI_LOCATION {
+    ULONG Bus, Slot;
+} XHCI_PCI_LOCATION;
+
 // Every function of every bus: 256 x 32 x 8 configuration reads of the
 // vendor at most, skipping the other functions of single-function devices.
-static void XhcipScanPci(void)
+// Collects the xHCI and EHCI controllers.
+static void XhcipScanPci(XHCI_PCI_LOCATION *xhci, ULONG *xhciCount,
+                         XHCI_PCI_LOCATION *ehci, ULONG *ehciCount)
 {
     for (ULONG bus = 0; bus < PCI_MAX_BUSES; bus++) {
         for (ULONG device = 0; device < PCI_MAX_DEVICES; device++) {
@@ -676,9 +684,17 @@ static void XhcipScanPci(void)
                 HalGetBusDataByOffset(PCIConfiguration, bus, slot.u.AsULONG, &headerType,
                                       PCI_HEADER_TYPE, 1);
                 if ((classCode >> 24) == XHCI_CLASS_SERIAL_BUS &&
-                    ((classCode >> 16) & 0xFF) == XHCI_SUBCLASS_USB &&
-                    ((classCode >> 8) & 0xFF) == XHCI_INTERFACE_XHCI)
-                    XhcipAddController(bus, slot.u.AsULONG);
+                    ((classCode >> 16) & 0xFF) == XHCI_SUBCLASS_USB) {
+                    ULONG interface = (classCode >> 8) & 0xFF;
+
+                    if (interface == XHCI_INTERFACE_XHCI && *xhciCount < XHCI_MAX_CONTROLLERS) {
+                        xhci[*xhciCount].Bus = bus;
+                        xhci[(*xhciCount)++].Slot = slot.u.AsULONG;
+                    } else if (interface == XHCI_INTERFACE_EHCI && *ehciCount < XHCI_MAX_EHCI) {
+                        ehci[*ehciCount].Bus = bus;
+                        ehci[(*ehciCount)++].Slot = slot.u.AsULONG;
+                    }
+                }
                 if (function == 0 && !(headerType & PCI_HEADER_MULTIFUNCTION))
                     break;
             }
@@ -691,7 +707,20 @@ static void XhcipScanPci(void)
 // driver stays loaded.
 NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
 {
-    XhcipScanPci();
+    XHCI_PCI_LOCATION xhci[XHCI_MAX_CONTROLLERS], ehci[XHCI_MAX_EHCI];
+    ULONG xhciCount = 0, ehciCount = 0;
+
+    XhcipScanPci(xhci, &xhciCount, ehci, &ehciCount);
+    // Without xHCI the firmware's emulation on EHCI may be the only
+    // keyboard there is: the EHCI controllers are left to it then.
+    if (xhciCount) {
+        for (ULONG i = 0; i < xhciCount; i++)
+            XhcipRouteIntelPorts(xhci[i].Bus, xhci[i].Slot);
+        for (ULONG i = 0; i < ehciCount; i++)
+            XhcipTakeEhciController(ehci[i].Bus, ehci[i].Slot);
+    }
+    for (ULONG i = 0; i < xhciCount; i++)
+        XhcipAddController(xhci[i].Bus, xhci[i].Slot);
     if (XhcipControllerCount == 0)
         DbgPrint("xhci: no xHCI controller found\n");
     return STATUS_SUCCESS;

@@ -194,5 +194,9 @@ NTSTATUS XhcipStartHubThread(XHCI_CONTROLLER *controller);
 void XhcipHubScan(XHCI_CONTROLLER *controller);
 BOOLEAN XhcipTransferEvent(XHCI_CONTROLLER *controller, const XHCI_TRB *event);
 
+// ehci.c: the USB 2 controllers beside xHCI, taken from the firmware.
+void XhcipRouteIntelPorts(ULONG bus, ULONG slot);
+void XhcipTakeEhciController(ULONG bus, ULONG slot);
+
 extern XHCI_CONTROLLER *XhcipControllers[XHCI_MAX_CONTROLLERS];
 extern ULONG XhcipControllerCount;
