@@ -14,7 +14,10 @@ import re
 from e2e import short
 
 FIRMWARE = ("bios",)
-VM_OPTIONS = {"menu_entry": 16, "student": "s1"}
+# Under -icount shift=auto,sleep=off the exercise's hours of aging pass in
+# seconds of an idle guest.
+ICOUNT = ["-icount", "shift=auto,sleep=off"]
+VM_OPTIONS = {"menu_entry": 16, "student": "s1", "accel": "tcg", "extra_args": ICOUNT}
 BOOT_TIMEOUT = 600
 
 SOLUTION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exercises",
@@ -91,7 +94,7 @@ def test_student_s1_replays_the_case_study(vm):
 
 
 def test_student_s2_gets_another_variant(new_vm):
-    vm = new_vm(menu_entry=16, student="s2")
+    vm = new_vm(menu_entry=16, student="s2", accel="tcg", extra_args=ICOUNT)
     vm.boot(BOOT_TIMEOUT)
     values = check_student(vm)
     assert values["depth"] != "00004668" or values["sessions"] != "7", values

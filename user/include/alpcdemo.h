@@ -110,9 +110,11 @@ static inline NTSTATUS AlpcDemoServe(HANDLE port, const char *program, ALPCDEMO_
                                              &connections[accepted % 8], &message.h, NULL,
                                              TRUE);
             accepted++;
+#ifndef ALPCDEMO_QUIET          // an exercise's programs say nothing that gives it away
             printf("%s: client %llx connected (%08x)\n", program,
                    (unsigned long long)(ULONG_PTR)message.h.ClientId.UniqueProcess,
                    (ULONG)status);
+#endif
             break;
         }
         case LPC_REQUEST:
