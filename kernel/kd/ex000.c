@@ -296,18 +296,13 @@ static NTSTATUS Ex000Start(ULONG64 variant)
 static BOOLEAN Ex000CheckAnswer(ULONG argc, const char *const *argv)
 {
     ULONG64 address;
-    BOOLEAN blocked;
-    KIRQL oldIrql;
 
+    // The debugger runs with every processor stopped, perhaps inside the
+    // dispatcher: it reads the thread without taking a lock.
     if (argc != 2 || !Ex000Worker || !KdpParseAnswerAddress(argv[0], &address) ||
         !KdpIsAnswerModule(argv[1], EX000_MODULE) || address != (ULONG64)(ULONG_PTR)Ex000Worker)
         return FALSE;
-    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
-    KiAcquireDispatcherLockAtDpcLevel();
-    blocked = Ex000Worker->Tcb.State == Waiting && Ex000Worker->Tcb.WaitReason == Executive;
-    KiReleaseDispatcherLockFromDpcLevel();
-    KeLowerIrql(oldIrql);
-    return blocked;
+    return Ex000Worker->Tcb.State == Waiting && Ex000Worker->Tcb.WaitReason == Executive;
 }
 
 const KD_EXERCISE KdExercise000 = {

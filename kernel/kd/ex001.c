@@ -29,17 +29,23 @@ static DISPATCHER_HEADER *Kd001WaitObject(ETHREAD *thread)
 
 // The thread the chain ends at: the owner of the mutant the server's
 // receiving thread waits on; NULL while the chain has not formed.
+static ETHREAD *Kd001RootThreadLocked(void)
+{
+    DISPATCHER_HEADER *object = Kd001ServerThread ? Kd001WaitObject(Kd001ServerThread) : NULL;
+
+    if (object && object->Type == MutantObject && ((KMUTANT *)object)->OwnerThread)
+        return CONTAINING_RECORD(((KMUTANT *)object)->OwnerThread, ETHREAD, Tcb);
+    return NULL;
+}
+
 static ETHREAD *Kd001RootThread(void)
 {
-    DISPATCHER_HEADER *object;
-    ETHREAD *root = NULL;
+    ETHREAD *root;
     KIRQL oldIrql;
 
     KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
     KiAcquireDispatcherLockAtDpcLevel();
-    object = Kd001ServerThread ? Kd001WaitObject(Kd001ServerThread) : NULL;
-    if (object && object->Type == MutantObject && ((KMUTANT *)object)->OwnerThread)
-        root = CONTAINING_RECORD(((KMUTANT *)object)->OwnerThread, ETHREAD, Tcb);
+    root = Kd001RootThreadLocked();
     KiReleaseDispatcherLockFromDpcLevel();
     KeLowerIrql(oldIrql);
     return root;
@@ -133,9 +139,11 @@ static BOOLEAN Kd001ParseAddress(const char *text, ULONG64 *value)
     return digits > 0;
 }
 
+// Runs in the debugger, every processor stopped (perhaps inside the
+// dispatcher): no lock is taken.
 static BOOLEAN Kd001CheckAnswer(ULONG argc, const char *const *argv)
 {
-    ETHREAD *root = Kd001RootThread();
+    ETHREAD *root = Kd001RootThreadLocked();
     ULONG64 thread;
 
     return argc == 1 && root && Kd001ParseAddress(argv[0], &thread) &&
