@@ -99,6 +99,25 @@ def test_plugged_behind_the_hub_while_running(vm):
     typed(vm, "? 3+3\n", "Evaluate expression: 6 = 00000000`00000006")
 
 
+def test_a_hub_and_a_keyboard_plugged_at_the_prompt(vm):
+    # Enumerated from the debugger's poll, the system frozen; the new hub's
+    # device object waits for a thread (no pool at the prompt): after g.
+    vm.read_available()
+    vm.qmp("device_add", driver="usb-hub", id="hub3", bus="xhci.0", port="2")
+    m = vm.wait_for(re.compile(r"usbhub: hub on port (\d+) on \S+: 8 ports\n"), 30)
+    port = re.search(r"usbhub: hub on port (\d+) on", m).group(1)
+    vm.qmp("device_add", driver="usb-kbd", id="kbd3", bus="xhci.0", port="2.1")
+    vm.wait_for(re.compile(r"kbdhid: USB keyboard on port %s\.1 on " % port), 30)
+    typed(vm, "? 6+6\n", "Evaluate expression: 12 = 00000000`0000000c")
+    vm.type_line("g")
+    vm.wait_for("g\n", 10)
+    vm.send_raw(b"\x03")
+    vm.wait_for(PROMPT, 60)
+    text = typed(vm, "!drvobj \\Driver\\UsbHub\n", PROMPT)
+    m = re.search(r"Device Object list:\n((?:[0-9a-f]{16}  )+)\n", text)
+    assert m and len(m.group(1).split()) == 3, short(text)
+
+
 def test_a_hub_unplugged_takes_its_devices_with_it(vm):
     vm.read_available()
     vm.qmp("device_del", id="hub2")

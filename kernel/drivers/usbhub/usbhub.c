@@ -185,16 +185,22 @@ static void UsbHubCheckHub(USBHUB_HUB *hub)
 }
 
 // \Device\UsbHubN for entry N, made the first time the entry is used from
-// a thread (the debugger's poll takes no pool) and kept for good, as the
-// driver is: !devobj and !drvobj show the hubs there are.
+// a thread and kept for good, as the driver is: !devobj and !drvobj show
+// the hubs there are. The debugger's poll takes no pool: a hub plugged in
+// at the prompt asks for DeviceWork again, which the hub thread runs
+// after `g`.
 static void UsbHubCreateDeviceObject(USBHUB_HUB *hub)
 {
     WCHAR name[] = u"\\Device\\UsbHub0";
     UNICODE_STRING deviceName;
     NTSTATUS status;
 
-    if (hub->DeviceObject || !(__readeflags() & EFLAGS_IF))
+    if (hub->DeviceObject)
         return;
+    if (!(__readeflags() & EFLAGS_IF)) {
+        UsbRequestDeviceWork(hub->Device);
+        return;
+    }
     name[sizeof(name) / sizeof(name[0]) - 2] = (WCHAR)(u'0' + (hub - UsbHubHubs));
     RtlInitUnicodeString(&deviceName, name);
     status = IoCreateDevice(UsbHubDriverObject, 0, &deviceName, FILE_DEVICE_UNKNOWN, 0, FALSE,
@@ -211,9 +217,9 @@ static void UsbHubDeviceWork(USB_DEVICE *device, void *deviceContext)
     USBHUB_HUB *hub = deviceContext;
     ULONG changes;
 
+    UsbHubCreateDeviceObject(hub);
     if (hub->Gone)
         return;
-    UsbHubCreateDeviceObject(hub);
     changes = __atomic_exchange_n(&hub->Changes, 0, __ATOMIC_SEQ_CST);
     if (changes & 1)
         UsbHubCheckHub(hub);
