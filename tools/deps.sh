@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages Sleuth needs to build, run and test, if any
 # is missing; says nothing when everything is already there. (qemu-system-gui
 # gives `make run-vga` its window; a fresh install gets it as a recommendation
-# of qemu-system-x86, but not one made with --no-install-recommends.)
+# of qemu-system-x86, but not one made with --no-install-recommends. Bochs
+# is the one emulator here with x2APIC: tests/e2e/test_x2apic_bochs.py.)
 #
 # Then the sources of the disassembler the debugger is built with (Zydis, and
 # the headers of its support library Zycore), as Debian source packages
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/.."
 DEPS_DIR=${DEPS_DIR:-build/deps}
 
 PACKAGES="binutils gcc nasm grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
-qemu-system-x86 qemu-system-gui ovmf clang make python3-pyelftools dpkg-dev debian-archive-keyring"
+qemu-system-x86 qemu-system-gui ovmf clang make python3-pyelftools dpkg-dev debian-archive-keyring \
+bochs bochsbios bochs-term"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

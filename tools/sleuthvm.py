@@ -409,6 +409,11 @@ class SleuthVM:
             self._eof = True
             self._cond.notify_all()
 
+    @property
+    def stderr_text(self):
+        """What QEMU has written to stderr so far (its warnings, say)."""
+        return "".join(self._stderr)
+
     def _read_stderr(self):
         for line in iter(self.proc.stderr.readline, b""):
             self._stderr.append(line.decode("utf-8", "replace"))

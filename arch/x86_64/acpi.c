@@ -30,6 +30,7 @@ typedef struct __attribute__((packed)) _MADT_ENTRY {
 #define MADT_LOCAL_APIC        0
 #define MADT_IO_APIC           1
 #define MADT_INTERRUPT_OVERRIDE 2
+#define MADT_LOCAL_X2APIC      9
 #define MADT_LAPIC_ENABLED     1
 
 #define FADT_RESET_REG_SUPPORTED (1U << 10)
@@ -62,6 +63,17 @@ static const ACPI_TABLE_HEADER *HalpMapTable(ULONG64 physical)
     return header;
 }
 
+// Once each: a firmware may list a processor in both kinds of entry.
+static void HalpAddProcessor(ULONG apicId)
+{
+    for (ULONG i = 0; i < HalpAcpi.ProcessorCount; i++) {
+        if (HalpAcpi.ApicIds[i] == apicId)
+            return;
+    }
+    if (HalpAcpi.ProcessorCount < HAL_MAX_PROCESSORS)
+        HalpAcpi.ApicIds[HalpAcpi.ProcessorCount++] = apicId;
+}
+
 static void HalpParseMadt(const ACPI_TABLE_HEADER *madt)
 {
     const UCHAR *at = (const UCHAR *)madt + sizeof(*madt) + 8;
@@ -75,8 +87,14 @@ static void HalpParseMadt(const ACPI_TABLE_HEADER *madt)
             break;
         switch (entry->Type) {
         case MADT_LOCAL_APIC:
-            if ((at[4] & MADT_LAPIC_ENABLED) && HalpAcpi.ProcessorCount < HAL_MAX_PROCESSORS)
-                HalpAcpi.ApicIds[HalpAcpi.ProcessorCount++] = at[3];
+            if (at[4] & MADT_LAPIC_ENABLED)
+                HalpAddProcessor(at[3]);
+            break;
+        case MADT_LOCAL_X2APIC:
+            // ACPI 6.5, 5.2.12.12: the 32-bit id at 4, the flags at 8; how
+            // a firmware lists processors whose APIC id is 255 or more.
+            if (entry->Length >= 16 && (*(const ULONG *)(at + 8) & MADT_LAPIC_ENABLED))
+                HalpAddProcessor(*(const ULONG *)(at + 4));
             break;
         case MADT_IO_APIC:
             if (!HalpAcpi.IoApicPhysical) {

@@ -23,7 +23,7 @@ typedef struct _HAL_ACPI_INFO {
     ULONG64 IoApicPhysical;
     ULONG IoApicGsiBase;
     ULONG ProcessorCount;
-    UCHAR ApicIds[HAL_MAX_PROCESSORS];
+    ULONG ApicIds[HAL_MAX_PROCESSORS];     // 32-bit: x2APIC ids may pass 255
     ULONG IsaGsi[16];           // ISA IRQ -> global system interrupt
     USHORT IsaFlags[16];        // MPS INTI flags: polarity (bits 0-1), trigger (2-3)
     BOOLEAN ResetSupported;

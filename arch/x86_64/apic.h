@@ -30,5 +30,9 @@
 #define APIC_TIMER_PERIODIC (1U << 17)
 #define APIC_TIMER_DIVIDE_BY_16 0x3
 
+// The local APIC's registers by their xAPIC offsets, in either mode.
 ULONG HalpApicRead(ULONG reg);
 void HalpApicWrite(ULONG reg, ULONG value);
+void HalpApicWriteIcr(ULONG apicId, ULONG low);
+BOOLEAN HalpApicIcrPending(void);
+extern BOOLEAN HalpX2ApicMode;          // TRUE: MSRs 800h+, 32-bit APIC ids

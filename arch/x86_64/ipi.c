@@ -17,13 +17,10 @@ static void HalpSendIcr(ULONG apicId, ULONG low)
 {
     BOOLEAN enabled = KiDisableInterrupts();
 
-    for (ULONG spin = 0; spin < ICR_SPIN_LIMIT && (HalpApicRead(APIC_ICR_LOW) & APIC_ICR_PENDING);
-         spin++)
+    for (ULONG spin = 0; spin < ICR_SPIN_LIMIT && HalpApicIcrPending(); spin++)
         _mm_pause();
-    HalpApicWrite(APIC_ICR_HIGH, apicId << 24);
-    HalpApicWrite(APIC_ICR_LOW, low);
-    for (ULONG spin = 0; spin < ICR_SPIN_LIMIT && (HalpApicRead(APIC_ICR_LOW) & APIC_ICR_PENDING);
-         spin++)
+    HalpApicWriteIcr(apicId, low);
+    for (ULONG spin = 0; spin < ICR_SPIN_LIMIT && HalpApicIcrPending(); spin++)
         _mm_pause();
     KiRestoreInterrupts(enabled);
 }

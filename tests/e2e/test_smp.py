@@ -9,7 +9,7 @@ import re
 
 from e2e import run, short
 
-FIRMWARE = ("bios",)
+FIRMWARE = ("bios", "uefi")
 VM_OPTIONS = {"extra_args": ["-smp", "4"]}
 
 HEX16 = r"[0-9a-f]{16}"

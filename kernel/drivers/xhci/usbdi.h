@@ -1,6 +1,7 @@
-// What xhci.sys offers USB class drivers (kbdhid.sys): the devices it has
-// enumerated, control transfers on their default pipe and an interrupt-IN
-// pipe kept polled. Imported from xhci.sys (xhci.exports), which must be
+// What xhci.sys offers USB class drivers (kbdhid.sys, usbhub.sys): the
+// devices it has enumerated, control transfers on their default pipe, an
+// interrupt-IN pipe kept polled, and to the hub driver the addressing of
+// the devices behind a hub's ports. Imported from xhci.sys (xhci.exports), which must be
 // loaded first (services.txt). Facts from the USB 2.0 specification, ch. 9.
 #pragma once
 
@@ -20,6 +21,14 @@
 #define USB_RECIPIENT_INTERFACE 0x01
 #define USB_ENDPOINT_TYPE_MASK 0x03
 #define USB_ENDPOINT_TYPE_INTERRUPT 0x03
+
+// Speeds as xHCI's default protocol speed IDs number them (xHCI 1.2, 7.2.2.1.1).
+#define USB_SPEED_FULL 1
+#define USB_SPEED_LOW 2
+#define USB_SPEED_HIGH 3
+#define USB_SPEED_SUPER 4
+
+#define USB_HUB_MAX_PORTS 15            // a hub's ports that xHCI's route string can name
 
 typedef struct __attribute__((packed)) _USB_INTERFACE_DESCRIPTOR {
     UCHAR bLength;
@@ -49,17 +58,25 @@ typedef struct _USB_DEVICE USB_DEVICE;      // xhci.sys's, opaque
 // first configuration) and returns TRUE to take it; it may then make
 // control transfers and open its interrupt pipe. DeviceRemoved says a taken
 // device is gone (unplugged, or its controller stopped): once it returns,
-// no completion routine of that device runs again.
+// no completion routine of that device runs again (a hub's devices are
+// removed before it). DeviceWork (optional) runs there too, once after one
+// or more UsbRequestDeviceWork calls for a taken device. All three may also
+// run from the debugger's poll with the system frozen and interrupts off:
+// no pool, no blocking lock (waits spin, UsbDelay).
 typedef struct _USB_CLASS_DRIVER {
     BOOLEAN (*DeviceArrived)(USB_DEVICE *device, const UCHAR *configuration, ULONG length,
                              void **deviceContext);
     void (*DeviceRemoved)(USB_DEVICE *device, void *deviceContext);
+    void (*DeviceWork)(USB_DEVICE *device, void *deviceContext);
 } USB_CLASS_DRIVER;
 
-// STATUS_NO_SUCH_DEVICE when the machine has no xHCI controller. One class
-// driver (STATUS_DEVICE_ALREADY_ATTACHED for a second), for
-// good: it is never deregistered, as neither driver unloads. Devices
-// already enumerated are offered to it at once, on the hub thread.
+// STATUS_NO_SUCH_DEVICE when the machine has no xHCI controller. At most
+// USB_MAX_CLASS_DRIVERS class drivers (STATUS_INSUFFICIENT_RESOURCES beyond,
+// STATUS_DEVICE_ALREADY_ATTACHED for one registered twice), for good: none
+// is deregistered, as no driver here unloads. A device is offered to each in
+// the order they registered until one takes it; devices already enumerated
+// are offered to a new one at once.
+#define USB_MAX_CLASS_DRIVERS 4
 NTSTATUS UsbRegisterClassDriver(const USB_CLASS_DRIVER *classDriver);
 
 // A control transfer on the default pipe, waited for (at most a second):
@@ -84,3 +101,34 @@ NTSTATUS UsbOpenInterruptInPipe(USB_DEVICE *device, const USB_ENDPOINT_DESCRIPTO
 
 // "port 3 on 00:04.0": for console lines.
 const char *UsbDeviceDescription(USB_DEVICE *device);
+
+// The device's speed (USB_SPEED_*).
+ULONG UsbDeviceSpeed(USB_DEVICE *device);
+
+// Any IRQL (a completion routine's too): the class driver's DeviceWork for
+// this device is called soon on the hub thread (or the debugger's poll).
+void UsbRequestDeviceWork(USB_DEVICE *device);
+
+// Waits: blocking from a thread, spinning with interrupts off (the
+// debugger's poll).
+void UsbDelay(ULONG milliseconds);
+
+// ---- For the hub driver (usbhub.sys); USB 2.0, chapter 11 -----------------------
+
+// Tells the controller the device is a hub with `ports` downstream ports
+// (at most 15: a route string's nibble), its TT think time (0-3, in units
+// of 8 full-speed bit times) and whether it has a TT per port. Before its
+// interrupt pipe is opened, whose Configure Endpoint carries it (xHCI 6.2.2).
+NTSTATUS UsbConfigureHub(USB_DEVICE *hub, ULONG ports, ULONG thinkTime, BOOLEAN multipleTts);
+
+// From DeviceArrived or DeviceWork of the hub: port `port` of the hub has
+// been reset and enabled with a device of `speed` (USB_SPEED_*) on it; gives
+// it a slot and an address (its route string, root port and translator in
+// the slot context), reads its descriptors and offers it to the class
+// drivers. *device receives it. STATUS_NOT_SUPPORTED beyond five hubs deep.
+NTSTATUS UsbEnumerateHubPort(USB_DEVICE *hub, ULONG port, ULONG speed, USB_DEVICE **device);
+
+// From DeviceArrived or DeviceWork of the hub: the device on the port (and
+// whatever is behind it) was unplugged or is to be dropped: its class driver
+// is told, its slot disabled. Nothing when the port has no device.
+void UsbRemoveHubPort(USB_DEVICE *hub, ULONG port);

@@ -13,6 +13,10 @@
 #define XHCI_MAX_PORTS 64
 #define XHCI_MAX_SCRATCHPADS (PAGE_SIZE / sizeof(ULONG64))
 #define XHCI_RING_TRBS (PAGE_SIZE / sizeof(XHCI_TRB))
+#define USB_CONTROL_BUFFER_SIZE 1024    // a device's page: control data first
+#define USB_CONFIGURATION_OFFSET 1024   // then its configuration descriptor
+#define USB_INTERRUPT_BUFFER_OFFSET 2048    // then its interrupt transfers' data
+#define XHCI_MAX_DEPTH 5                // hubs below a root port (a route string's nibbles)
 
 // Capability registers (5.3)
 #define XHCI_CAPLENGTH 0x00
@@ -66,11 +70,6 @@
 // enables. PED and the change bits clear on a 1 and so are written as 0.
 #define PORTSC_PRESERVE ((1U << 9) | (3U << 14) | (7U << 25))
 
-#define USB_SPEED_FULL 1
-#define USB_SPEED_LOW 2
-#define USB_SPEED_HIGH 3
-#define USB_SPEED_SUPER 4
-
 // Runtime registers (5.5), from RTSOFF: interrupter 0
 #define XHCI_IMAN 0x20
 #define XHCI_IMOD 0x24
@@ -103,13 +102,22 @@
 
 typedef struct _XHCI_CONTROLLER XHCI_CONTROLLER;
 
-// A device on a root port: its slot, rings and the class driver holding it.
+// A device on a root port or behind a hub: its slot, rings, place in the
+// tree and the class driver holding it.
 struct _USB_DEVICE {
     XHCI_CONTROLLER *Controller;
-    ULONG Port;
+    ULONG Port;                         // the root hub port it is under
     ULONG Slot;
     ULONG Speed;
+    USB_DEVICE *Parent;                 // the hub it is on; NULL on a root port
+    ULONG ParentPort;                   // its port on that hub
+    ULONG Depth;                        // hubs between it and the root port
+    ULONG RouteString;                  // 6.2.2: a hub port a nibble, tier 1 lowest
+    ULONG TtSlot, TtPort;               // the high-speed hub translating for it (4.3.3)
+    ULONG HubPorts;                     // a hub: its ports (UsbConfigureHub)
+    volatile BOOLEAN WorkPending;       // UsbRequestDeviceWork was called
     volatile BOOLEAN Gone;              // unplugged: no transfer is queued again
+    char Path[20];                      // "3", "3.1.4": root port, then hub ports
     char Description[48];
     void *DeviceContextPage;            // the controller's output contexts
     void *InputContextPage;
@@ -158,9 +166,10 @@ struct _XHCI_CONTROLLER {
     const char *InterruptKind;          // "MSI" or "MSI-X"
     KTIMER PollTimer;
     KDPC PollDpc;
-    USB_DEVICE *Devices[XHCI_MAX_PORTS + 1];    // by root port
-    USB_DEVICE DeviceStore[XHCI_MAX_PORTS + 1]; // no pool: the poll may enumerate
-    BOOLEAN PortFailed[XHCI_MAX_PORTS + 1];     // enumeration failed: wait for a replug
+    USB_DEVICE *RootDevices[XHCI_MAX_PORTS + 1];    // by root port
+    USB_DEVICE *Devices[XHCI_MAX_SLOTS + 1];        // by slot, hubs' devices too
+    USB_DEVICE DeviceStore[XHCI_MAX_SLOTS + 1];     // no pool: the poll may enumerate
+    BOOLEAN PortFailed[XHCI_MAX_PORTS + 1];         // enumeration failed: wait for a replug
     volatile BOOLEAN OfferPending;      // a class driver registered: offer the devices
 };
 
@@ -186,13 +195,18 @@ void XhcipWaitCompletion(XHCI_CONTROLLER *controller, volatile ULONG *code, ULON
 BOOLEAN XhcipTryEnterHub(XHCI_CONTROLLER *controller);
 void XhcipLeaveHub(XHCI_CONTROLLER *controller);
 
+// transfer.c
+// The Input Control Context is index 0 of an input context; the slot
+// context index 1; endpoint context DCI at index DCI + 1 (6.2.5).
+ULONG *XhcipInputContext(USB_DEVICE *device, ULONG index);
+BOOLEAN XhcipTransferEvent(XHCI_CONTROLLER *controller, const XHCI_TRB *event);
+
 // usbenum.c
 NTSTATUS XhcipStartHubThread(XHCI_CONTROLLER *controller);
 // Looks at every port, enumerates what was plugged in, removes what was
 // pulled out, offers devices to a newly registered class driver. The
 // caller owns the hub (XhcipTryEnterHub).
 void XhcipHubScan(XHCI_CONTROLLER *controller);
-BOOLEAN XhcipTransferEvent(XHCI_CONTROLLER *controller, const XHCI_TRB *event);
 
 // ehci.c: the USB 2 controllers beside xHCI, taken from the firmware.
 void XhcipRouteIntelPorts(ULONG bus, ULONG slot);
