@@ -483,12 +483,14 @@ class SleuthVM:
         if settle:
             time.sleep(settle)
         with self._cond:
-            text = self.output[self.cursor:]
-            self.cursor = len(self.output)
+            output = self.output        # once: a chunk may come in meanwhile
+            text = output[self.cursor:]
+            self.cursor = len(output)
             return text
 
     def tail(self, chars=120):
-        return self.output[max(self.cursor, len(self.output) - chars):][-chars:]
+        output = self.output
+        return output[max(self.cursor, len(output) - chars):][-chars:]
 
     # -- writing
 
