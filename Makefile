@@ -357,7 +357,7 @@ stress: deps $(ISO)
 	@$(PYTHON) tools/bench.py --iso $(ISO) --stress
 
 # The exercises (docs/exercises/README.md). `make exercise N=001` boots one
-# in QEMU on this terminal (-icount shift=auto,sleep=off: the aging takes
+# in QEMU on this terminal (-icount shift=0,sleep=off: the aging takes
 # seconds). `make grade CODES=list.csv` verifies a lecturer's completion
 # codes (student,exercise,code lines) under GRADE_KEY; `make grade` alone
 # replays every tests/exercises/NNN.solution for two student ids

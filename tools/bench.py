@@ -21,7 +21,7 @@ Benchmarks:
                    BIOS only, student id "bench": with age=0, the
                    instructions to its ready prompt (building the hang);
                    aged as the exercise says, under -icount
-                   shift=auto,sleep=off as `make exercise` runs it, the
+                   shift=0,sleep=off as `make exercise` runs it, the
                    wall-clock seconds to the prompt (the aging's host cost).
 
 A benchmark that fails (a "BENCH error" or "ubench:" line, no "BENCH DONE",
@@ -169,7 +169,7 @@ def exercise_entry_at_once(cfg, number, command_line):
 
 class ExerciseReady:
     """Boot to an exercise's ready prompt: instructions with age=0, wall
-    seconds with its own age under -icount shift=auto,sleep=off."""
+    seconds with its own age under -icount shift=0,sleep=off."""
     timeout = 1800
     firmwares = ("bios",)
 
@@ -185,7 +185,7 @@ class ExerciseReady:
                                lambda cfg, line: exercise_entry_at_once(cfg, number, line))
 
     def run_once(self, firmware, i):
-        extra = ["-icount", "shift=auto,sleep=off" if self.aged else "shift=0,sleep=off"]
+        extra = ["-icount", "shift=0,sleep=off"]
         return boot_once(self.image, firmware, "bench-%s-%s-%d" % (self.name, firmware, i),
                          PROMPT, self.timeout, extra_args=extra)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make exercise N=NNN: boot an exercise in QEMU on this terminal.
 
-QEMU runs TCG with -icount shift=auto,sleep=off (an idle guest's hours of
+QEMU runs TCG with -icount shift=0,sleep=off (an idle guest's hours of
 aging pass in seconds); this script picks the exercise's GRUB entry, then
 connects this terminal to the serial console: type your student id at
 GRUB's prompt, wait for "Exercise NNN is ready", investigate at kd>.

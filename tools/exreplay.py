@@ -15,7 +15,7 @@ The last command is `.answer ...`, whose output must say `Answer: right`
 and give a completion code that verifies.
 
 Used by tools/grade.py (`make grade`) and the end-to-end tests
-(tests/e2e/test_exercises.py); the API:
+(tests/e2e/exercises.py, used by tests/e2e/test_exercise_NNN.py); the API:
 
     completion_code(key, exercise, student) -> "XXXX-XXXX-XXXX"
     parse_solution(text) -> [Step]           (raises SolutionError)
@@ -23,7 +23,7 @@ Used by tools/grade.py (`make grade`) and the end-to-end tests
     exercise_vm_options(exercise, student) -> VM_OPTIONS for an e2e file's
         shared vm (with BOOT_TIMEOUT = AGED_BOOT_TIMEOUT in that file)
     exercise_vm(iso, exercise, student, **options) -> SleuthVM, not started
-        (TCG, -icount shift=auto,sleep=off); or, with the e2e new_vm fixture,
+        (TCG, -icount shift=0,sleep=off); or, with the e2e new_vm fixture,
         attach(new_vm(**exercise_options()), exercise, student)
     boot_exercise(vm, age=None, timeout=...) -> boot text, up to the prompt;
         with age, GRUB's editor appends age=SECONDS to the entry's command line
@@ -44,7 +44,7 @@ from sleuthvm import GRUB_MENU, GRUB_MENU_DOWN, KEY_DOWN, PROMPT, SleuthVM
 DEFAULT_KEY = "sleuth-development-key"      # the Makefile's GRADE_KEY default
 # Guest time runs at the instruction count and jumps over idle: hours of an
 # exercise's aging pass in seconds.
-ICOUNT_ARGS = ("-icount", "shift=auto,sleep=off")
+ICOUNT_ARGS = ("-icount", "shift=0,sleep=off")
 # GRUB entries (0-based, boot/grub.cfg) of the exercises.
 EXERCISE_ENTRIES = {0: 13, 1: 14, 2: 15, 3: 16}
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -148,7 +148,7 @@ def _short(text, limit=400):
 
 def exercise_options(**options):
     """SleuthVM options for an exercise boot: TCG with -icount
-    shift=auto,sleep=off (the aging takes seconds), the menu left to
+    shift=0,sleep=off (the aging takes seconds), the menu left to
     boot_exercise."""
     options.setdefault("accel", "tcg")
     options["extra_args"] = list(ICOUNT_ARGS) + list(options.get("extra_args", ()))
@@ -160,7 +160,7 @@ def exercise_options(**options):
 def exercise_vm_options(exercise, student):
     """VM_OPTIONS for an e2e test file whose shared vm is an exercise
     (the harness picks the entry and types the id; QEMU runs -icount
-    shift=auto,sleep=off). Such a file sets BOOT_TIMEOUT = AGED_BOOT_TIMEOUT
+    shift=0,sleep=off). Such a file sets BOOT_TIMEOUT = AGED_BOOT_TIMEOUT
     too: four hours of aging take minutes on a loaded machine."""
     return {"menu_entry": EXERCISE_ENTRIES[int(exercise)], "student": student,
             "accel": "tcg", "extra_args": list(ICOUNT_ARGS)}
@@ -215,9 +215,11 @@ def boot_exercise(vm, age=None, timeout=600):
     return vm.boot_text
 
 
-def replay(vm, steps, boot_text, key=DEFAULT_KEY, log=None):
+def replay(vm, steps, boot_text, key=DEFAULT_KEY, log=None, outputs=None):
     """Replays a solution's steps on a booted exercise. Returns the values
-    captured (values["code"]: the completion code, verified)."""
+    captured (values["code"]: the completion code, verified). With a dict
+    `outputs`, each command's output goes in it under the command as the
+    solution writes it ("!alpc /m {m1}")."""
     values = {}
     output = None
     command = None
@@ -227,6 +229,8 @@ def replay(vm, steps, boot_text, key=DEFAULT_KEY, log=None):
             if log:
                 log("%s: > %s" % (step.line, command))
             output = vm.command(command, STEP_TIMEOUT)
+            if outputs is not None:
+                outputs[step.text] = output
             continue
         regex = re.compile(_substitute_regex(step.text, values), re.M)
         text = boot_text if step.kind == "=" else output

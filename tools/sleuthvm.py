@@ -260,7 +260,9 @@ class SleuthVM:
         self.qmp_enabled = qmp      # a QMP socket: screen, PS/2 keyboard
         self._qmp = None
         self._qmp_dir = None
-        self.output = ""            # everything QEMU printed, cleaned
+        self._text = ""             # `output` (everything QEMU printed, cleaned)
+        self._chunks = []           # ... and what came since, joined when read
+        self._text_lock = threading.Lock()
         self.cursor = 0             # where the next wait starts looking
         self.boot_text = ""         # what came before the first prompt (after boot())
         self.proc = None
@@ -272,6 +274,22 @@ class SleuthVM:
         self._log_lock = threading.Lock()
         self._threads = []
         self._started_at = None
+
+    @property
+    def output(self):
+        """Everything QEMU printed, cleaned. The reader thread appends its
+        chunks to a list, joined here when someone reads: appending to one
+        growing string copied it whole for each chunk, quadratic in a
+        listing of megabytes (exercise 002's `!vm` and `!process 0 0`)."""
+        with self._text_lock:
+            if self._chunks:
+                self._text += "".join(self._chunks)
+                self._chunks = []
+            return self._text
+
+    def _append_output(self, text):
+        with self._text_lock:
+            self._chunks.append(text)
 
     # -- lifecycle
 
@@ -400,12 +418,12 @@ class SleuthVM:
             if not data:
                 break
             text = self._cleaner.feed(data.decode("latin-1"))
+            self._append_output(text)
             with self._cond:
-                self.output += text
                 self._cond.notify_all()
             self._write_log(text)
+        self._append_output(self._cleaner.flush())
         with self._cond:
-            self.output += self._cleaner.flush()
             self._eof = True
             self._cond.notify_all()
 
@@ -433,36 +451,51 @@ class SleuthVM:
         regex = pattern if hasattr(pattern, "search") else re.compile(re.escape(pattern))
         limit = timeout * (timeout_scale() if scale else 1)
         deadline = time.monotonic() + limit
+        searched = 0.0          # when the last search ended, and what it cost
+        cost = 0.0
         with self._cond:
             while True:
-                match = regex.search(self.output, self.cursor)
-                if match:
-                    text = self.output[self.cursor:match.end()]
-                    self.cursor = match.end()
-                    self.last_match = match
-                    return text
-                if self._eof:
+                # Each search reads everything after the cursor again: at
+                # most one search per 4 times its cost, so a listing of
+                # megabytes arriving in small chunks costs linear time.
+                now = time.monotonic()
+                eof = self._eof
+                if eof or now - searched >= 4 * cost:
+                    output = self.output
+                    match = regex.search(output, self.cursor)
+                    if match:
+                        text = output[self.cursor:match.end()]
+                        self.cursor = match.end()
+                        self.last_match = match
+                        return text
+                    searched = time.monotonic()
+                    cost = searched - now
+                if eof:
                     raise VMExited("QEMU exited (status %s) before %r appeared; "
                                    "last output: %r (%s)"
                                    % (self.proc.poll(), _describe(regex), self.tail(),
                                       self.log_path))
-                left = deadline - time.monotonic()
+                now = time.monotonic()
+                left = deadline - now
                 if left <= 0:
                     raise VMTimeout("no %r within %.0f s; last output: %r (%s)"
                                     % (_describe(regex), limit, self.tail(), self.log_path))
-                self._cond.wait(min(left, 0.5))
+                throttle = searched + 4 * cost - now
+                self._cond.wait(min(left, throttle) if throttle > 0 else min(left, 0.5))
 
     def read_available(self, settle=0.0):
         """Waits `settle` seconds, then returns (and consumes) whatever arrived."""
         if settle:
             time.sleep(settle)
         with self._cond:
-            text = self.output[self.cursor:]
-            self.cursor = len(self.output)
+            output = self.output        # once: a chunk may come in meanwhile
+            text = output[self.cursor:]
+            self.cursor = len(output)
             return text
 
     def tail(self, chars=120):
-        return self.output[max(self.cursor, len(self.output) - chars):][-chars:]
+        output = self.output
+        return output[max(self.cursor, len(output) - chars):][-chars:]
 
     # -- writing
 

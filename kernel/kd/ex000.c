@@ -26,8 +26,9 @@
 // Each step starts once the one before has settled, a few ticks apart, so
 // every blocked thread has a Wait Start TickCount of its own but the
 // client and the lsass worker that serves it share one. What varies per
-// student: how many services ran before (so which worker takes the key
-// request), the backup services' number, order and accounts, the gaps.
+// student: the scanner's name (ScanGuard, AvShield...), how many services
+// ran before (so which worker takes the key request), the backup
+// services' number, order and accounts, the gaps.
 
 #include "kd/kd.h"
 #include "kd/exercise.h"
@@ -38,8 +39,11 @@
 #include "io/io.h"
 #include "lpc/lpcp.h"
 
-#define EX000_SERVICE        "ScanGuard"
-#define EX000_MODULE         "ScanGuard"
+// The scanner's product, per student: one driver (kernel/drivers/scanguard)
+// under several service and image names (services.txt, user/aliases.txt),
+// so the module a student names differs from a neighbour's.
+static const char *const Ex000Scanners[] = {"ScanGuard", "AvShield", "FileSentry", "SafeScan"};
+static const char *Ex000Scanner = "ScanGuard";
 #define EX000_MAX_STEPS      8
 #define EX000_SETTLE_POLLS   1000           // of 10 ms: 10 s for each step
 #define EX000_LSA_PORT       u"\\LsaAuthenticationPort"
@@ -272,7 +276,8 @@ static NTSTATUS Ex000Start(ULONG64 variant)
     if (!NT_SUCCESS(status))
         return status;
     Ex000Delay(6 + KdExerciseChoose("first gap", 8));
-    status = IopLoadDriver(EX000_SERVICE);
+    Ex000Scanner = Ex000Scanners[KdExerciseChoose("scanner", ARRAYSIZE(Ex000Scanners))];
+    status = IopLoadDriver(Ex000Scanner);
     if (!NT_SUCCESS(status))
         return status;
     for (ULONG i = 0; i < count; i++) {
@@ -300,7 +305,7 @@ static BOOLEAN Ex000CheckAnswer(ULONG argc, const char *const *argv)
     // The debugger runs with every processor stopped, perhaps inside the
     // dispatcher: it reads the thread without taking a lock.
     if (argc != 2 || !Ex000Worker || !KdpParseAnswerAddress(argv[0], &address) ||
-        !KdpIsAnswerModule(argv[1], EX000_MODULE) || address != (ULONG64)(ULONG_PTR)Ex000Worker)
+        !KdpIsAnswerModule(argv[1], Ex000Scanner) || address != (ULONG64)(ULONG_PTR)Ex000Worker)
         return FALSE;
     return Ex000Worker->Tcb.State == Waiting && Ex000Worker->Tcb.WaitReason == Executive;
 }

@@ -1,7 +1,8 @@
 // Exercise 003, "Hung logon" (seeds/003_7ae1898a557dba99.txt): users stay
 // at "Applying User Settings". Built as the case study's system was:
 //
-// - Storage: mpio.sys and its DSM, MyBadDSM.sys (kernel/drivers/). Every
+// - Storage: mpio.sys and its DSM, MyBadDSM.sys (kernel/drivers/; loaded
+//   as MyBadDSM, ArrayDSM, SanPathDSM or StorDSM, per student). Every
 //   path to the array has failed; each failed request makes mpio queue a
 //   path check (mpio!MPIOPathVerify) on the Delayed worker queue, and the
 //   DSM's check waits for an adapter that is gone. The three static
@@ -44,7 +45,12 @@
 #define EX003_GP_OPENS          2       // svchost's gpsvc threads (user/svchost)
 #define EX003_FAST_BALANCE_MS   50
 
-static const char *const Ex003Services[] = {"Smb", "Mpio", "MyBadDSM", "Rdbss", "mrxsmb", "Mup"};
+static const char *Ex003Services[] = {"Smb", "Mpio", "MyBadDSM", "Rdbss", "mrxsmb", "Mup"};
+#define EX003_DSM_SERVICE 2
+// The DSM's name, per student: one driver (kernel/drivers/mybaddsm) under
+// several service and image names (services.txt, user/aliases.txt), the
+// case study's own among them.
+static const char *const Ex003Dsms[] = {"MyBadDSM", "ArrayDSM", "SanPathDSM", "StorDSM"};
 static const char *const Ex003TermSrvGroups[] = {"NetworkService", "termsvcs",
                                                  "LocalSystemNetworkRestricted"};
 static const char *const Ex003IdleGroups[] = {"DcomLaunch", "RPCSS", "LocalServiceNetworkRestricted",
@@ -280,6 +286,8 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     UNREFERENCED_PARAMETER(variant);
     Ex003FirstBatch = EX003_FIRST_BATCH + KdExerciseChoose("first batch", 24);
     Ex003.Sessions = 3 + KdExerciseChoose("sessions", EX003_MAX_SESSIONS - 2);
+    Ex003Services[EX003_DSM_SERVICE] =
+        Ex003Dsms[KdExerciseChoose("dsm name", ARRAYSIZE(Ex003Dsms))];
     for (ULONG i = 0; i < ARRAYSIZE(Ex003Services); i++) {
         status = IopLoadDriver(Ex003Services[i]);
         if (!NT_SUCCESS(status))

@@ -5,7 +5,7 @@
 // a driver needing more asks page by page (the USB host controller's
 // structures each fit in a page).
 
-#include "mm/mm.h"
+#include "mm/mi.h"
 #include "ke/ke.h"
 
 // Pages set aside while looking for one low enough for a device that only
@@ -35,7 +35,7 @@ void *MmAllocateContiguousMemory(SIZE_T numberOfBytes, ULONG64 highestAcceptable
         MmFreePhysicalPage(rejected[--rejectedCount]);
     if (!found)
         return NULL;
-    memset(MmPfnToVirtual(found), 0, PAGE_SIZE);
+    MiZeroPage(MmPfnToVirtual(found));
     return MmPfnToVirtual(found);
 }
 

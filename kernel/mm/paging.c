@@ -44,7 +44,7 @@ static ULONG64 MiAllocatePageTablePage(void)
 
     if (!pfn)
         KeBugCheckEx(NO_MORE_SYSTEM_PTES, 0, 0, 0, 0);
-    memset(MiPhysicalToVirtual(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+    MiZeroPage(MiPhysicalToVirtual(pfn << PAGE_SHIFT));
     return pfn << PAGE_SHIFT;
 }
 

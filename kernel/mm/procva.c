@@ -91,6 +91,12 @@ static SIZE_T MiFreeUserTable(ULONG64 entry, ULONG level)
     SIZE_T privatePages = 0;
 
     for (ULONG i = 0; i < PML4_ENTRIES; i++) {
+        // Most of a table is empty: eight entries at a time, one test.
+        if (!(i & 7) && !(table[i] | table[i + 1] | table[i + 2] | table[i + 3] | table[i + 4] |
+                          table[i + 5] | table[i + 6] | table[i + 7])) {
+            i += 7;
+            continue;
+        }
         if (level == 1) {
             if (table[i] && !(table[i] & MM_PTE_SECTION_PAGE)) {
                 MmFreePhysicalPage((table[i] & PTE_FRAME) >> PAGE_SHIFT);
@@ -171,7 +177,7 @@ ULONG64 *MiGetUserPte(ULONG64 directoryTableBase, ULONG64 va, BOOLEAN create)
 
             if (!create || !(pfn = MmAllocatePhysicalPage(MmUsagePageTable)))
                 return NULL;
-            memset(MmPfnToVirtual(pfn), 0, PAGE_SIZE);
+            MiZeroPage(MmPfnToVirtual(pfn));
             *entry = (pfn << PAGE_SHIFT) | PTE_PRESENT | PTE_WRITE | PTE_USER;
         }
         table = MiTableAt(*entry);
@@ -267,7 +273,7 @@ NTSTATUS MiCommitPrivatePages(ULONG64 directoryTableBase, ULONG64 start, ULONG64
             pfn = MmAllocatePhysicalPage(MmUsageUserPage);
             if (!pfn)
                 return STATUS_NO_MEMORY;
-            memset(MmPfnToVirtual(pfn), 0, PAGE_SIZE);
+            MiZeroPage(MmPfnToVirtual(pfn));
             MiChargeCommit(directoryTableBase, 1);
         }
         MiWriteUserPte(directoryTableBase, pte, va, MiMakePte(pfn, protect, FALSE));

@@ -69,7 +69,7 @@ static NTSTATUS MiCreatePagefileSection(PFN_NUMBER pages, ULONG attributes, ULON
             ObDereferenceObject(section);           // frees what was taken
             return STATUS_INSUFFICIENT_RESOURCES;
         }
-        memset(MmPfnToVirtual(section->PageFrames[i]), 0, PAGE_SIZE);
+        MiZeroPage(MmPfnToVirtual(section->PageFrames[i]));
     }
     *result = section;
     return STATUS_SUCCESS;
@@ -201,7 +201,7 @@ NTSTATUS MiCommitSectionPages(MMVAD *vad, ULONG64 start, ULONG64 end, ULONG prot
 
             if (!pfn)
                 return STATUS_NO_MEMORY;
-            memset(MmPfnToVirtual(pfn), 0, PAGE_SIZE);
+            MiZeroPage(MmPfnToVirtual(pfn));
             section->PageFrames[index] = pfn;
             // Every other view of the page sees it from now on.
             for (LIST_ENTRY *entry = section->ViewListHead.Flink;

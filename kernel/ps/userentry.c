@@ -3,7 +3,8 @@
 // (every thread but the first) among ntdll's exports; Sleuth has no ntdll,
 // and every program carries both in its own copy of the runtime
 // (user/lib/apc.c, user/lib/thread.c), so the kernel finds them per
-// process, by name, in the program's ELF symbol table when it loads it.
+// process, by name, in the program's ELF symbol table when it loads it
+// (remembered per image: the archive's images never change).
 
 #include "ps/ps.h"
 #include "ps/elf.h"
@@ -52,15 +53,50 @@ ULONG64 PspFindElfSymbol(const UCHAR *image, SIZE_T size, const char *name)
     return 0;
 }
 
+// The two symbols of the images programs were started from lately: the
+// boot archive's images never change, and a program started 30,000 times
+// (exercise 002's jobs) would have its symbol table searched twice each
+// time. A hit needs the same image at the same address and size.
+#define PSP_ENTRY_CACHE_SIZE 16
+
+typedef struct _PSP_USER_ENTRY_POINTS {
+    const UCHAR *Image;
+    SIZE_T Size;
+    ULONG64 ApcDispatcher;
+    ULONG64 ThreadStart;
+} PSP_USER_ENTRY_POINTS;
+
+static PSP_USER_ENTRY_POINTS PspEntryCache[PSP_ENTRY_CACHE_SIZE];
+static ULONG PspEntryCacheNext;
+static KSPIN_LOCK PspEntryCacheLock;
+
 NTSTATUS PspLookupUserEntryPoints(EPROCESS *process, const UCHAR *image, SIZE_T size)
 {
-    ULONG64 dispatcher = PspFindElfSymbol(image, size, PSP_USER_APC_DISPATCHER_NAME);
+    PSP_USER_ENTRY_POINTS found = {NULL, 0, 0, 0};
+    KIRQL oldIrql;
 
-    if (dispatcher < MM_LOWEST_USER_ADDRESS || dispatcher >= MM_USER_PROBE_ADDRESS)
+    KeAcquireSpinLock(&PspEntryCacheLock, &oldIrql);
+    for (ULONG i = 0; i < PSP_ENTRY_CACHE_SIZE; i++) {
+        if (PspEntryCache[i].Image == image && PspEntryCache[i].Size == size) {
+            found = PspEntryCache[i];
+            break;
+        }
+    }
+    KeReleaseSpinLock(&PspEntryCacheLock, oldIrql);
+    if (!found.Image) {
+        found.Image = image;
+        found.Size = size;
+        found.ApcDispatcher = PspFindElfSymbol(image, size, PSP_USER_APC_DISPATCHER_NAME);
+        found.ThreadStart = PspFindElfSymbol(image, size, PSP_USER_THREAD_START_NAME);
+        KeAcquireSpinLock(&PspEntryCacheLock, &oldIrql);
+        PspEntryCache[PspEntryCacheNext++ % PSP_ENTRY_CACHE_SIZE] = found;
+        KeReleaseSpinLock(&PspEntryCacheLock, oldIrql);
+    }
+    if (found.ApcDispatcher < MM_LOWEST_USER_ADDRESS || found.ApcDispatcher >= MM_USER_PROBE_ADDRESS)
         return STATUS_INVALID_IMAGE_FORMAT;
-    process->Pcb.UserApcDispatcher = (void *)dispatcher;
+    process->Pcb.UserApcDispatcher = (void *)found.ApcDispatcher;
     // Without it the image can still run, on its first thread only:
     // NtCreateThreadEx refuses.
-    process->UserThreadStart = (void *)PspFindElfSymbol(image, size, PSP_USER_THREAD_START_NAME);
+    process->UserThreadStart = (void *)found.ThreadStart;
     return STATUS_SUCCESS;
 }

@@ -1,100 +1,45 @@
-"""Exercise 003, "Hung logon" (GRUB entry 16, exercise=003): the third case
-study's investigation, replayed command for command from
-tests/exercises/003.solution for two students. Each step's output must match
-(winlogon -> LogonUI -> lsm -> svchost over ALPC, the UNC open waiting in
-Mup, the redirector's thread in rdbss!RxWaitForStableCondition, the
-transport's connect IRP on rdbss!RxIrpsList, the Delayed queue's 16 dynamic
-threads and ~18,023 items, a worker blocked in MyBadDSM); `!waitchain` from
-winlogon's thread must reach the Delayed queue and the DSM. `.answer` is
-checked only when the shell has it."""
+"""Exercise 003, "Hung logon" (docs/exercises/03-hung-logon.md,
+seeds/003_*.txt), for two students, one boot each (tests/e2e/exercises.py:
+boot text, a wrong answer, the case study's investigation replayed from
+tests/exercises/003.solution: winlogon -> LogonUI -> lsm -> svchost over
+ALPC, the UNC open waiting in Mup, the redirector's thread in
+rdbss!RxWaitForStableCondition, the transport's connect IRP on
+rdbss!RxIrpsList, the Delayed queue's 16 dynamic threads and ~18,023
+items, a worker blocked in the DSM, !waitchain and !analyze -hang; the
+right answer's code). Then more wrong answers on the same system, and the
+two students' systems differ."""
 
-import os
-import re
-
-from e2e import short
+from exercises import solve, wrong_answer
 
 FIRMWARE = ("bios",)
-# Under -icount shift=auto,sleep=off the exercise's hours of aging pass in
-# seconds of an idle guest.
-ICOUNT = ["-icount", "shift=auto,sleep=off"]
-VM_OPTIONS = {"menu_entry": 16, "student": "s1", "accel": "tcg", "extra_args": ICOUNT}
-BOOT_TIMEOUT = 600
-
-SOLUTION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exercises",
-                        "003.solution")
+SOLVED = {}
+# No spoilers: the boot says the symptom, never the cause.
+# The DSM's names (kernel/kd/ex003.c picks one per student).
+DSMS = ("MyBadDSM", "ArrayDSM", "SanPathDSM", "StorDSM")
+HIDDEN = DSMS + ("mpio", "Delayed", "worker", "rdbss")
 
 
-def parse_solution(path):
-    """[(command, [regex...])]; '=' steps search the boot text."""
-    steps = []
-    for raw in open(path, encoding="utf-8"):
-        line = raw.rstrip("\n")
-        if not line.strip() or line.startswith("#"):
-            continue
-        kind, rest = line[0], line[2:]
-        if kind == ">":
-            steps.append((rest, []))
-        elif kind == "<":
-            assert steps, "a '<' line before any command"
-            steps[-1][1].append(rest)
-        elif kind == "=":
-            steps.append((None, [rest]))
-        else:
-            raise AssertionError("bad solution line %r" % line)
-    return steps
+def check(student):
+    def test(new_vm):
+        solved = solve(new_vm, 3, student, hidden=HIDDEN)
+        vm, values = solved.vm, solved.values
+        assert "Exercise 003: Hung logon" in solved.boot_text
+        wrong_answer(vm, "%s mpio" % values["root"])
+        assert values["dsm"] in DSMS, values
+        wrong_answer(vm, "%s %s" % (values["svcthread"], values["dsm"]))
+        SOLVED[student] = values
+    test.__name__ = "test_student_%s_solves_it" % student
+    return test
 
 
-def substitute(text, values):
-    return re.sub(r"\{([A-Za-z_]\w*)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+test_student_s1_solves_it = check("s1")
+test_student_s2_solves_it = check("s2")
 
 
-def replay(vm, has_answer):
-    values = {}
-    for command, checks in parse_solution(SOLUTION):
-        if command is None:
-            name, pattern = checks[0].split(" ", 1)
-            m = re.search(pattern, vm.boot_text, re.M)
-            assert m, "boot text: no match for /%s/" % pattern
-            values.update(m.groupdict())
-            continue
-        if command.startswith(".answer") and not has_answer:
-            continue
-        line = substitute(command, values)
-        assert "{" not in line or "extret" in line, "unresolved value in %r" % line
-        output = vm.command(line, 300)
-        for pattern in checks:
-            pattern = substitute(pattern, values)
-            m = re.search(pattern, output, re.M)
-            assert m, "%r: no match for /%s/ in %s" % (line, pattern, short(output, 1500))
-            values.update(m.groupdict())
-    return values
-
-
-def shell_has_answer(vm):
-    return re.search(r"^\s*\.answer\b", vm.command("help", 30), re.M) is not None
-
-
-def check_student(vm):
-    assert "Exercise 003: Hung logon" in vm.boot_text, short(vm.boot_text[-600:])
-    # No spoilers: the boot says the symptom, never the cause.
-    for word in ("MyBadDSM", "mpio", "Delayed", "worker", "rdbss"):
-        assert word not in vm.boot_text, "the boot text names %r" % word
-    has_answer = shell_has_answer(vm)
-    values = replay(vm, has_answer)
-    if has_answer:
-        wrong = vm.command(".answer %s mpio" % values["root"], 60)
-        assert "Answer: not right" in wrong, wrong
-        wrong = vm.command(".answer %s MyBadDSM" % values["svcthread"], 60)
-        assert "Answer: not right" in wrong, wrong
-    return values
-
-
-def test_student_s1_replays_the_case_study(vm):
-    check_student(vm)
-
-
-def test_student_s2_gets_another_variant(new_vm):
-    vm = new_vm(menu_entry=16, student="s2", accel="tcg", extra_args=ICOUNT)
-    vm.boot(BOOT_TIMEOUT)
-    values = check_student(vm)
-    assert values["depth"] != "00004668" or values["sessions"] != "7", values
+def test_the_two_students_have_different_systems():
+    first, second = SOLVED.get("s1"), SOLVED.get("s2")
+    assert first and second, "a student's test failed first"
+    assert (first["depth"], first["sessions"]) != (second["depth"], second["sessions"]), \
+        (first, second)
+    # s1's DSM is the case study's MyBadDSM, s2's StorDSM.
+    assert first["dsm"] != second["dsm"], (first, second)

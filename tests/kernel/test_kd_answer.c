@@ -1,7 +1,7 @@
 // .answer outside an exercise (the self-test boot runs none): a clear error
 // line, with words or without, and nothing that looks like a verdict or a
 // completion code. In an exercise it is tested end to end
-// (tests/e2e/test_exercises.py).
+// (tests/e2e/test_exercise_NNN.py).
 
 #include "tests/kernel/ktkd.h"
 

@@ -37,8 +37,10 @@ static inline void AlpcDemoInitializeAttributes(ALPC_PORT_ATTRIBUTES *attributes
 }
 
 // Connects to `name`, waiting (10 ms at a time, up to 10 s) for its server
-// to create it: the three programs start together.
-static inline NTSTATUS AlpcDemoConnect(const WCHAR *name, HANDLE *port)
+// to create it: the three programs start together. `level`: how far the
+// server may impersonate this client (SecurityAnonymous: not at all).
+static inline NTSTATUS AlpcDemoConnectAs(const WCHAR *name, HANDLE *port,
+                                         SECURITY_IMPERSONATION_LEVEL level)
 {
     LARGE_INTEGER pause = {.QuadPart = -10LL * 1000 * 10};
     ALPC_PORT_ATTRIBUTES attributes;
@@ -48,12 +50,23 @@ static inline NTSTATUS AlpcDemoConnect(const WCHAR *name, HANDLE *port)
     RtlInitUnicodeString(&portName, name);
     for (ULONG i = 0; i < 1000 && status == STATUS_OBJECT_NAME_NOT_FOUND; i++) {
         AlpcDemoInitializeAttributes(&attributes);
+        if (level != SecurityAnonymous) {
+            attributes.Flags |= ALPC_PORFLG_ALLOW_IMPERSONATION;
+            attributes.SecurityQos.Length = sizeof(attributes.SecurityQos);
+            attributes.SecurityQos.ImpersonationLevel = level;
+            attributes.SecurityQos.ContextTrackingMode = SECURITY_DYNAMIC_TRACKING;
+        }
         status = NtAlpcConnectPort(port, &portName, NULL, &attributes, ALPC_MSGFLG_SYNC_REQUEST,
                                    NULL, NULL, NULL, NULL, NULL, NULL);
         if (status == STATUS_OBJECT_NAME_NOT_FOUND)
             NtDelayExecution(FALSE, &pause);
     }
     return status;
+}
+
+static inline NTSTATUS AlpcDemoConnect(const WCHAR *name, HANDLE *port)
+{
+    return AlpcDemoConnectAs(name, port, SecurityAnonymous);
 }
 
 // Creates the named connection port a server receives on; anyone may

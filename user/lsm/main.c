@@ -24,7 +24,8 @@ int main(void)
         printf("lsm: cannot create \\LSM_API_service: %08x\n", (ULONG)status);
         return status;
     }
-    status = AlpcDemoConnect(LOGON_TERMSRV_PORT, &LsmTermSrv);
+    // As RPC over ALPC does: the service may impersonate lsm for the call.
+    status = AlpcDemoConnectAs(LOGON_TERMSRV_PORT, &LsmTermSrv, SecurityImpersonation);
     if (!NT_SUCCESS(status)) {
         printf("lsm: cannot reach the TermService: %08x\n", (ULONG)status);
         return status;

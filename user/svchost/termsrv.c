@@ -36,9 +36,22 @@ static NTSTATUS SvcOpenUncPath(const WCHAR *path)
     return status;
 }
 
+static HANDLE TermSrvPort;
+
+// The license check runs as the caller (lsm), impersonated for the call as
+// an RPC server does: the thread shows its impersonation token while the
+// open waits, as the case study's does.
 static void TermSrvHandle(ALPCDEMO_MESSAGE *message)
 {
+    BOOLEAN impersonating = NT_SUCCESS(NtAlpcImpersonateClientOfPort(TermSrvPort, &message->h,
+                                                                     NULL));
+
     message->Status = SvcOpenUncPath(LOGON_DC_PIPE);
+    if (impersonating) {
+        HANDLE none = NULL;
+
+        NtSetInformationThread(NtCurrentThread(), ThreadImpersonationToken, &none, sizeof(none));
+    }
     snprintf(message->Text, sizeof(message->Text), "license check: %08x",
              (ULONG)message->Status);
 }
@@ -60,6 +73,7 @@ NTSTATUS TermSrvMain(void)
         printf("svchost: cannot create \\RPC Control\\TermSrvApi: %08x\n", (ULONG)status);
         return status;
     }
+    TermSrvPort = server.Port;
     status = LogonStartServerThreads(&server, TERMSRV_THREADS - 1);
     if (!NT_SUCCESS(status))
         return status;
