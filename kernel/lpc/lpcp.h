@@ -502,21 +502,60 @@ LpcpCaptureMessageInline(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *he
     *result = message;
     return STATUS_SUCCESS;
 }
-// LpcpCaptureReply, in line in NtReplyWaitReceivePortEx.
+// A block for a user's message, taken before its header is captured
+// straight into it (the round trip's services): the thread's cached one,
+// else one from the list or pool (LpcpAllocateMessageForCopy); NULL with
+// none to be had.
+static inline __attribute__((always_inline)) LPCP_MESSAGE *LpcpAllocateMessageBeforeCapture(void)
+{
+    return LpcpAllocateMessageForCopyInline();
+}
+// A block LpcpAllocateMessageBeforeCapture gave that carries no message after all (a
+// check failed): back to the cache. Its header is the user's, unchecked:
+// its type must not make the free take it for a connection request.
+static inline __attribute__((always_inline)) void LpcpReturnCapture(LPCP_MESSAGE *block)
+{
+    if (block) {
+        block->Request.u2.s2.Type = 0;
+        LpcpFreeMessageInline(block);
+    }
+}
+// The data after a header captured by LpcpCaptureHeaderInline into `block`
+// (lengths checked), or with no block (the header in a stack copy)
+// LpcpCaptureMessageInline. The block is consumed on failure.
 static inline __attribute__((always_inline)) NTSTATUS
-LpcpCaptureReplyInline(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
-                       PORT_MESSAGE *header, LPCP_MESSAGE **reply)
+LpcpCaptureDataInline(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                      LPCP_MESSAGE *block, LPCP_MESSAGE **result)
 {
     NTSTATUS status;
 
-    if (header->MessageId == 0)
-        return STATUS_INVALID_PARAMETER;
-    status = LpcpCheckMessageLengths(port, header);
-    if (!NT_SUCCESS(status))
+    if (!block)
+        return LpcpCaptureMessageInline(userMessage, header, result);
+    status = MmCopyFromUserInline(&block->Request + 1, userMessage + 1,
+                                  (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
+    if (!NT_SUCCESS(status)) {
+        LpcpFreeMessageInline(block);
         return status;
+    }
+    *result = block;
+    return STATUS_SUCCESS;
+}
+// LpcpCaptureReply, in line in NtReplyWaitReceivePortEx.
+// `block`: the one the header was captured into (LpcpAllocateMessageBeforeCapture),
+// consumed whatever happens; NULL, the header is a stack copy.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureReplyInline(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
+                       PORT_MESSAGE *header, LPCP_MESSAGE *block, LPCP_MESSAGE **reply)
+{
+    NTSTATUS status = STATUS_INVALID_PARAMETER;
+
+    if (header->MessageId == 0 || !NT_SUCCESS(status = LpcpCheckMessageLengths(port, header))) {
+        LpcpReturnCapture(block);
+        return status;
+    }
     header->u2.s2.Type = LPC_REPLY;
     header->u2.s2.DataInfoOffset = 0;
-    return LpcpCaptureMessageInline(userReply, header, reply);
+    return LpcpCaptureDataInline(userReply, header, block, reply);
 }
 #endif // SLEUTH_HOST
 
