@@ -121,7 +121,7 @@ received:
     if (message && taken) {
         *taken = message;
     } else if (message) {
-        memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
+        LpcpMoveMessage(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
         LpcpFreeMessageInline(message);
     }
     KE_PHASE(KiPhaseLpcDequeued);

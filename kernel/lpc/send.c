@@ -537,8 +537,10 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
 }
 
 // A kernel message in a block: its lengths checked against the port.
-static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *request,
-                                      CSHORT type, LPCP_MESSAGE **result)
+// In line in LpcRequestPort and LpcRequestWaitReplyPort.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *request, CSHORT type,
+                      LPCP_MESSAGE **result)
 {
     LPCP_MESSAGE *message;
     NTSTATUS status = LpcpCheckMessageLengths(port, request);
@@ -548,7 +550,7 @@ static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE
     message = LpcpAllocateMessageForCopyInline();
     if (!message)
         return STATUS_NO_MEMORY;
-    memcpy(&message->Request, request, (USHORT)request->u1.s1.TotalLength);
+    LpcpMoveMessage(&message->Request, request, (USHORT)request->u1.s1.TotalLength);
     message->Request.u2.s2.Type = type;
     *result = message;
     return STATUS_SUCCESS;
@@ -600,7 +602,7 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
     status = LpcpRequestWaitReplyInline(portAddress, message, KernelMode, &reply);
     if (status != STATUS_SUCCESS)
         return status;
-    memcpy(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
+    LpcpMoveMessage(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessageInline(reply);
     KE_PHASE(KiPhaseLpcReplyCopied);
     return STATUS_SUCCESS;
