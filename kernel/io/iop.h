@@ -79,6 +79,9 @@ typedef struct _IOP_CALL {
 NTSTATUS IopReferenceFile(HANDLE fileHandle, ACCESS_MASK access, IOP_CALL *call);
 // The caller's event (EVENT_MODIFY_STATE; NULL: none), cleared, then the
 // synchronous file object's lock; what was taken is given back on failure.
+// Anything but STATUS_SUCCESS is a failure, the call cleared: an alertable
+// lock wait ends with STATUS_ALERTED or STATUS_USER_APC, success codes that
+// the service returns as they are.
 NTSTATUS IopReferenceEventAndLock(HANDLE eventHandle, IOP_CALL *call);
 // Gives back what the call holds when its IRP was never sent.
 void IopAbortCall(IOP_CALL *call);

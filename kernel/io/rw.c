@@ -205,7 +205,7 @@ static NTSTATUS IopReadWrite(BOOLEAN write, HANDLE fileHandle, HANDLE event,
         return STATUS_INVALID_PARAMETER;
     }
     status = IopReferenceEventAndLock(event, &call);
-    if (!NT_SUCCESS(status))
+    if (status != STATUS_SUCCESS)
         return status;
     IopByteOffset(&call, &callerOffset, byteOffset != NULL, &offset);
 

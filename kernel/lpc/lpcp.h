@@ -263,7 +263,8 @@ static inline __attribute__((always_inline)) void LpcpFreeMessageInline(LPCP_MES
 // empty cache: in a one-way flow the receiver's frees and the sender's
 // allocations then both find their cache as they need it, not the list
 // under LpcpLock. A block only moves between caches: the free count stays.
-static inline void LpcpTakeCachedMessageFrom(struct _ETHREAD *receiver)
+static inline __attribute__((always_inline)) void
+LpcpTakeCachedMessageFrom(struct _ETHREAD *receiver)
 {
     struct _ETHREAD *thread = PsGetCurrentThread();
 
@@ -271,6 +272,23 @@ static inline void LpcpTakeCachedMessageFrom(struct _ETHREAD *receiver)
         receiver->LpcCachedMessage)
         thread->LpcCachedMessage = __atomic_exchange_n(&receiver->LpcCachedMessage, NULL,
                                                        __ATOMIC_ACQUIRE);
+}
+// A message's bytes from one kernel buffer to another (a kernel caller's
+// message into its block, a block to a kernel receiver or a kernel
+// client): the string instructions in line, one a quadword and one a byte
+// left over, without memcpy's call.
+static inline __attribute__((always_inline)) void
+LpcpMoveMessage(void *destination, const void *source, ULONG length)
+{
+#ifndef SLEUTH_HOST
+    SIZE_T quadwords = length >> 3, bytes = length & 7;
+
+    __asm__ volatile("rep movsq" : "+D"(destination), "+S"(source), "+c"(quadwords) : : "memory");
+    if (bytes)
+        __asm__ volatile("rep movsb" : "+D"(destination), "+S"(source), "+c"(bytes) : : "memory");
+#else
+    memcpy(destination, source, length);
+#endif
 }
 // The thread's cached free block back to the list (LpcExitThread).
 void LpcpFlushMessageCache(struct _ETHREAD *thread);
@@ -421,6 +439,21 @@ static inline LPCP_PORT_OBJECT *LpcpReceivePort(LPCP_PORT_OBJECT *port)
 }
 // Is `port` one the thread waiting on waitingPort may be replied through?
 BOOLEAN LpcpValidateClientPort(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT *waitingPort);
+// The same in line, for every reply's path (replyex.h).
+static inline __attribute__((always_inline)) BOOLEAN
+LpcpValidateClientPortInline(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT *waitingPort)
+{
+    if (!waitingPort)
+        return FALSE;
+    // The port it waits on, that port's connection port (a server replying
+    // through its connection port handle) or peer; or a server
+    // communication port of the connection port it waits on.
+    if (port == waitingPort || port == waitingPort->ConnectionPort ||
+        port == waitingPort->ConnectedPort)
+        return TRUE;
+    return (port->Flags & LPCP_PORT_TYPE_MASK) == LPCP_COMMUNICATION_PORT &&
+           port->ConnectionPort == waitingPort;
+}
 // Waits for the next message on the port's receive queue and copies it,
 // as the receiver sees it, into `receive` (LPCP_MAX_MESSAGE_LENGTH bytes).
 NTSTATUS LpcpReceive(LPCP_PORT_OBJECT *port, KPROCESSOR_MODE waitMode, LARGE_INTEGER *timeout,
@@ -502,21 +535,60 @@ LpcpCaptureMessageInline(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *he
     *result = message;
     return STATUS_SUCCESS;
 }
-// LpcpCaptureReply, in line in NtReplyWaitReceivePortEx.
+// A block for a user's message, taken before its header is captured
+// straight into it (the round trip's services): the thread's cached one,
+// else one from the list or pool (LpcpAllocateMessageForCopy); NULL with
+// none to be had.
+static inline __attribute__((always_inline)) LPCP_MESSAGE *LpcpAllocateMessageBeforeCapture(void)
+{
+    return LpcpAllocateMessageForCopyInline();
+}
+// A block LpcpAllocateMessageBeforeCapture gave that carries no message after all (a
+// check failed): back to the cache. Its header is the user's, unchecked:
+// its type must not make the free take it for a connection request.
+static inline __attribute__((always_inline)) void LpcpReturnCapture(LPCP_MESSAGE *block)
+{
+    if (block) {
+        block->Request.u2.s2.Type = 0;
+        LpcpFreeMessageInline(block);
+    }
+}
+// The data after a header captured by LpcpCaptureHeaderInline into `block`
+// (lengths checked), or with no block (the header in a stack copy)
+// LpcpCaptureMessageInline. The block is consumed on failure.
 static inline __attribute__((always_inline)) NTSTATUS
-LpcpCaptureReplyInline(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
-                       PORT_MESSAGE *header, LPCP_MESSAGE **reply)
+LpcpCaptureDataInline(const PORT_MESSAGE *userMessage, const PORT_MESSAGE *header,
+                      LPCP_MESSAGE *block, LPCP_MESSAGE **result)
 {
     NTSTATUS status;
 
-    if (header->MessageId == 0)
-        return STATUS_INVALID_PARAMETER;
-    status = LpcpCheckMessageLengths(port, header);
-    if (!NT_SUCCESS(status))
+    if (!block)
+        return LpcpCaptureMessageInline(userMessage, header, result);
+    status = MmCopyFromUserInline(&block->Request + 1, userMessage + 1,
+                                  (USHORT)header->u1.s1.TotalLength - sizeof(PORT_MESSAGE));
+    if (!NT_SUCCESS(status)) {
+        LpcpFreeMessageInline(block);
         return status;
+    }
+    *result = block;
+    return STATUS_SUCCESS;
+}
+// LpcpCaptureReply, in line in NtReplyWaitReceivePortEx.
+// `block`: the one the header was captured into (LpcpAllocateMessageBeforeCapture),
+// consumed whatever happens; NULL, the header is a stack copy.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCaptureReplyInline(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
+                       PORT_MESSAGE *header, LPCP_MESSAGE *block, LPCP_MESSAGE **reply)
+{
+    NTSTATUS status = STATUS_INVALID_PARAMETER;
+
+    if (header->MessageId == 0 || !NT_SUCCESS(status = LpcpCheckMessageLengths(port, header))) {
+        LpcpReturnCapture(block);
+        return status;
+    }
     header->u2.s2.Type = LPC_REPLY;
     header->u2.s2.DataInfoOffset = 0;
-    return LpcpCaptureMessageInline(userReply, header, reply);
+    return LpcpCaptureDataInline(userReply, header, block, reply);
 }
 #endif // SLEUTH_HOST
 

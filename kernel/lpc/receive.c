@@ -121,7 +121,7 @@ received:
     if (message && taken) {
         *taken = message;
     } else if (message) {
-        memcpy(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
+        LpcpMoveMessage(receive, &message->Request, (USHORT)message->Request.u1.s1.TotalLength);
         LpcpFreeMessageInline(message);
     }
     KE_PHASE(KiPhaseLpcDequeued);
@@ -170,15 +170,23 @@ NTSTATUS LpcpReplyWaitReceivePort(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply,
     return LpcpReplyWaitReceive(port, reply, receive, portContext, waitMode, timeout, NULL);
 }
 
-NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
-                                  PORT_MESSAGE *replyMessage, PORT_MESSAGE *receiveMessage,
-                                  LARGE_INTEGER *timeout)
+// NtReplyWaitReceivePortEx's body. A reply's header is captured straight
+// into the block it goes back in, `block` (LpcpAllocateMessageBeforeCapture),
+// when `captured` (block NULL: no reply); else (no block to be had) into a
+// stack copy, the block allocated after the checks, as send.c's services do.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpReplyWaitReceivePortBody(HANDLE portHandle, void **portContext, PORT_MESSAGE *replyMessage,
+                             PORT_MESSAGE *receiveMessage, LARGE_INTEGER *timeout,
+                             LPCP_MESSAGE *block, BOOLEAN captured)
 {
     LPCP_RECEIVE_BUFFER buffer;
     LARGE_INTEGER capturedTimeout;
     LPCP_MESSAGE *reply = NULL;
     LPCP_PORT_OBJECT *port;
-    PORT_MESSAGE header;
+    // Integer arithmetic: with no reply, block is NULL and header unused.
+    PORT_MESSAGE stackHeader, *header =
+        captured ? (PORT_MESSAGE *)((ULONG_PTR)block + FIELD_OFFSET(LPCP_MESSAGE, Request))
+                 : &stackHeader;
     void *context = NULL;
     LPCP_MESSAGE *taken = NULL;
     NTSTATUS status = STATUS_SUCCESS;
@@ -194,16 +202,20 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
         timeout = &capturedTimeout;
     }
     if (NT_SUCCESS(status) && replyMessage)
-        status = LpcpCaptureHeaderInline(replyMessage, &header);
-    if (!NT_SUCCESS(status))
+        status = LpcpCaptureHeaderInline(replyMessage, header);
+    if (!NT_SUCCESS(status)) {
+        LpcpReturnCapture(block);
         return status;
+    }
     KE_PHASE(KiPhaseLpcHeaderCaptured);
     status = LpcpReferencePortByHandleInline(portHandle, &port);
-    if (!NT_SUCCESS(status))
+    if (!NT_SUCCESS(status)) {
+        LpcpReturnCapture(block);
         return status;
+    }
     KE_PHASE(KiPhasePortReferenced);
     if (replyMessage) {
-        status = LpcpCaptureReplyInline(port, replyMessage, &header, &reply);
+        status = LpcpCaptureReplyInline(port, replyMessage, header, block, &reply);
         KE_PHASE(KiPhaseLpcReplyCaptured);
     }
     if (NT_SUCCESS(status))
@@ -225,6 +237,32 @@ NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
         status = MmCopyToUserInline(portContext, &context, sizeof(context));
     KE_PHASE(KiPhaseLpcReceiveCopied);
     return status;
+}
+
+// Only with the pool exhausted: a server waiting here shows this frame.
+static __attribute__((noinline)) NTSTATUS
+LpcpReplyWaitReceivePortUncaptured(HANDLE portHandle, void **portContext,
+                                   PORT_MESSAGE *replyMessage, PORT_MESSAGE *receiveMessage,
+                                   LARGE_INTEGER *timeout)
+{
+    return LpcpReplyWaitReceivePortBody(portHandle, portContext, replyMessage, receiveMessage,
+                                        timeout, NULL, FALSE);
+}
+
+NTSTATUS NtReplyWaitReceivePortEx(HANDLE portHandle, void **portContext,
+                                  PORT_MESSAGE *replyMessage, PORT_MESSAGE *receiveMessage,
+                                  LARGE_INTEGER *timeout)
+{
+    LPCP_MESSAGE *block = NULL;
+
+    if (replyMessage) {
+        block = LpcpAllocateMessageBeforeCapture();
+        if (!block)
+            return LpcpReplyWaitReceivePortUncaptured(portHandle, portContext, replyMessage,
+                                                      receiveMessage, timeout);
+    }
+    return LpcpReplyWaitReceivePortBody(portHandle, portContext, replyMessage, receiveMessage,
+                                        timeout, block, TRUE);
 }
 
 NTSTATUS NtReplyWaitReceivePort(HANDLE portHandle, void **portContext,

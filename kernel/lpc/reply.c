@@ -13,16 +13,7 @@
 
 BOOLEAN LpcpValidateClientPort(LPCP_PORT_OBJECT *port, LPCP_PORT_OBJECT *waitingPort)
 {
-    if (!waitingPort)
-        return FALSE;
-    // The port it waits on, that port's connection port (a server replying
-    // through its connection port handle) or peer; or a server
-    // communication port of the connection port it waits on.
-    if (port == waitingPort || port == waitingPort->ConnectionPort ||
-        port == waitingPort->ConnectedPort)
-        return TRUE;
-    return (port->Flags & LPCP_PORT_TYPE_MASK) == LPCP_COMMUNICATION_PORT &&
-           port->ConnectionPort == waitingPort;
+    return LpcpValidateClientPortInline(port, waitingPort);
 }
 
 NTSTATUS LpcpCaptureReply(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,

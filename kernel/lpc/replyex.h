@@ -63,7 +63,7 @@ LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain, BOOL
     status = STATUS_SUCCESS;
     waitingPort = (LPCP_PORT_OBJECT *)((ULONG_PTR)target->LpcWaitingOnPort & ~LPCP_THREAD_FLAGS);
     if (IsListEmpty(&target->LpcReplyChain) || target->LpcReplyMessageId != messageId ||
-        LpcpGetMessageFromThread(target) || !LpcpValidateClientPort(port, waitingPort))
+        LpcpGetMessageFromThread(target) || !LpcpValidateClientPortInline(port, waitingPort))
         status = STATUS_REPLY_MESSAGE_MISMATCH;
     if (NT_SUCCESS(status) && waitAgain)
         status = LpcpFindSendTargets(port, &queuePort, &rundownPort, &portContext);

@@ -394,29 +394,45 @@ NTSTATUS LpcpRequestWaitReply(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
 
 // ---- The services and the kernel's calls -----------------------------------------------
 
-NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
+// The round trip's services capture the user's header straight into the
+// block the message travels in: a block taken first, the thread's cached
+// one or one from the list (LpcpAllocateMessageBeforeCapture), so that the
+// header is copied once. With none to be had (pool exhausted) the header
+// goes to a stack copy and the block is allocated after the checks, as
+// before, so that every error keeps its order (STATUS_NO_MEMORY last); that
+// form is the service's body again, out of line, with block NULL.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpRequestPortBody(HANDLE portHandle, PORT_MESSAGE *requestMessage, LPCP_MESSAGE *block)
 {
-    LPCP_PORT_OBJECT *port;
     LPCP_MESSAGE *message;
-    PORT_MESSAGE header;
-    NTSTATUS status = LpcpCaptureHeaderInline(requestMessage, &header);
+    LPCP_PORT_OBJECT *port;
+    PORT_MESSAGE stackHeader, *header = block ? &block->Request : &stackHeader;
+    NTSTATUS status = LpcpCaptureHeaderInline(requestMessage, header);
 
-    if (!NT_SUCCESS(status))
-        return status;
     // User mode cannot pass for the kernel, and sends plain datagrams only.
-    header.u2.s2.Type &= ~LPC_KERNELMODE_MESSAGE;
-    if (header.u2.s2.Type != 0 || header.u2.s2.DataInfoOffset != 0)
-        return STATUS_INVALID_PARAMETER;
+    if (NT_SUCCESS(status)) {
+        header->u2.s2.Type &= ~LPC_KERNELMODE_MESSAGE;
+        if (header->u2.s2.Type != 0 || header->u2.s2.DataInfoOffset != 0)
+            status = STATUS_INVALID_PARAMETER;
+    }
+    if (!NT_SUCCESS(status)) {
+        LpcpReturnCapture(block);
+        return status;
+    }
     KE_PHASE(KiPhaseLpcHeaderCaptured);
     status = LpcpReferencePortByHandleInline(portHandle, &port);
-    if (!NT_SUCCESS(status))
+    if (!NT_SUCCESS(status)) {
+        LpcpReturnCapture(block);
         return status;
+    }
     KE_PHASE(KiPhasePortReferenced);
-    status = LpcpCheckMessageLengths(port, &header);
+    status = LpcpCheckMessageLengths(port, header);
     if (NT_SUCCESS(status)) {
-        header.u2.s2.Type = LPC_DATAGRAM;
-        status = LpcpCaptureMessageInline(requestMessage, &header, &message);
+        header->u2.s2.Type = LPC_DATAGRAM;
+        status = LpcpCaptureDataInline(requestMessage, header, block, &message);
         KE_PHASE(KiPhaseLpcMessageCaptured);
+    } else {
+        LpcpReturnCapture(block);
     }
     if (NT_SUCCESS(status))
         status = LpcpSendDatagramInline(port, message, TRUE);
@@ -424,39 +440,64 @@ NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
     return status;
 }
 
-NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
-                                PORT_MESSAGE *replyMessage)
+static __attribute__((noinline)) NTSTATUS
+LpcpRequestPortUncaptured(HANDLE portHandle, PORT_MESSAGE *requestMessage)
+{
+    return LpcpRequestPortBody(portHandle, requestMessage, NULL);
+}
+
+NTSTATUS NtRequestPort(HANDLE portHandle, PORT_MESSAGE *requestMessage)
+{
+    LPCP_MESSAGE *block = LpcpAllocateMessageBeforeCapture();
+
+    if (!block)
+        return LpcpRequestPortUncaptured(portHandle, requestMessage);
+    return LpcpRequestPortBody(portHandle, requestMessage, block);
+}
+
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpRequestWaitReplyPortBody(HANDLE portHandle, PORT_MESSAGE *requestMessage,
+                             PORT_MESSAGE *replyMessage, LPCP_MESSAGE *block)
 {
     LPCP_MESSAGE *message, *reply = NULL;
     LPCP_PORT_OBJECT *port;
-    PORT_MESSAGE header;
-    NTSTATUS status = LpcpCaptureHeaderInline(requestMessage, &header);
+    PORT_MESSAGE stackHeader, *header = block ? &block->Request : &stackHeader;
+    NTSTATUS status = LpcpCaptureHeaderInline(requestMessage, header);
     CSHORT type;
 
     if (NT_SUCCESS(status))
         status = ProbeForWriteInline(replyMessage, sizeof(*replyMessage), sizeof(ULONG));
-    if (!NT_SUCCESS(status))
+    if (NT_SUCCESS(status)) {
+        // The kernel bit and the undocumented no-impersonation bit go; a
+        // plain message becomes a request, LPC_REQUEST (with an id) is a
+        // callback.
+        type = header->u2.s2.Type & ~(LPC_KERNELMODE_MESSAGE | LPC_NO_IMPERSONATE);
+        if (type == 0) {
+            header->MessageId = 0;
+            type = LPC_REQUEST;
+        } else if (type != LPC_REQUEST) {
+            status = STATUS_INVALID_PARAMETER;
+        }
+    }
+    if (!NT_SUCCESS(status)) {
+        LpcpReturnCapture(block);
         return status;
-    // The kernel bit and the undocumented no-impersonation bit go; a plain
-    // message becomes a request, LPC_REQUEST (with an id) is a callback.
-    type = header.u2.s2.Type & ~(LPC_KERNELMODE_MESSAGE | LPC_NO_IMPERSONATE);
-    if (type == 0) {
-        header.MessageId = 0;
-        type = LPC_REQUEST;
-    } else if (type != LPC_REQUEST) {
-        return STATUS_INVALID_PARAMETER;
     }
     // LPC_NO_IMPERSONATE travels to LpcpRequestWaitReply, which records it
     // in the thread (LPCP_THREAD_FLAG_NO_IMPERSONATION) and clears it.
-    header.u2.s2.Type = type | (header.u2.s2.Type & LPC_NO_IMPERSONATE);
+    header->u2.s2.Type = type | (header->u2.s2.Type & LPC_NO_IMPERSONATE);
     KE_PHASE(KiPhaseLpcHeaderCaptured);
     status = LpcpReferencePortByHandleInline(portHandle, &port);
-    if (!NT_SUCCESS(status))
+    if (!NT_SUCCESS(status)) {
+        LpcpReturnCapture(block);
         return status;
+    }
     KE_PHASE(KiPhasePortReferenced);
-    status = LpcpCheckMessageLengths(port, &header);
+    status = LpcpCheckMessageLengths(port, header);
     if (NT_SUCCESS(status))
-        status = LpcpCaptureMessageInline(requestMessage, &header, &message);
+        status = LpcpCaptureDataInline(requestMessage, header, block, &message);
+    else
+        LpcpReturnCapture(block);
     if (NT_SUCCESS(status)) {
         status = LpcpCheckDataInfo(message);
         if (!NT_SUCCESS(status))
@@ -477,9 +518,29 @@ NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
     return status;
 }
 
+// Only with the pool exhausted: a client waiting here shows this frame.
+static __attribute__((noinline)) NTSTATUS
+LpcpRequestWaitReplyPortUncaptured(HANDLE portHandle, PORT_MESSAGE *requestMessage,
+                                   PORT_MESSAGE *replyMessage)
+{
+    return LpcpRequestWaitReplyPortBody(portHandle, requestMessage, replyMessage, NULL);
+}
+
+NTSTATUS NtRequestWaitReplyPort(HANDLE portHandle, PORT_MESSAGE *requestMessage,
+                                PORT_MESSAGE *replyMessage)
+{
+    LPCP_MESSAGE *block = LpcpAllocateMessageBeforeCapture();
+
+    if (!block)
+        return LpcpRequestWaitReplyPortUncaptured(portHandle, requestMessage, replyMessage);
+    return LpcpRequestWaitReplyPortBody(portHandle, requestMessage, replyMessage, block);
+}
+
 // A kernel message in a block: its lengths checked against the port.
-static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *request,
-                                      CSHORT type, LPCP_MESSAGE **result)
+// In line in LpcRequestPort and LpcRequestWaitReplyPort.
+static inline __attribute__((always_inline)) NTSTATUS
+LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *request, CSHORT type,
+                      LPCP_MESSAGE **result)
 {
     LPCP_MESSAGE *message;
     NTSTATUS status = LpcpCheckMessageLengths(port, request);
@@ -489,7 +550,7 @@ static NTSTATUS LpcpCopyKernelMessage(LPCP_PORT_OBJECT *port, const PORT_MESSAGE
     message = LpcpAllocateMessageForCopyInline();
     if (!message)
         return STATUS_NO_MEMORY;
-    memcpy(&message->Request, request, (USHORT)request->u1.s1.TotalLength);
+    LpcpMoveMessage(&message->Request, request, (USHORT)request->u1.s1.TotalLength);
     message->Request.u2.s2.Type = type;
     *result = message;
     return STATUS_SUCCESS;
@@ -541,7 +602,7 @@ NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage
     status = LpcpRequestWaitReplyInline(portAddress, message, KernelMode, &reply);
     if (status != STATUS_SUCCESS)
         return status;
-    memcpy(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
+    LpcpMoveMessage(replyMessage, &reply->Request, (USHORT)reply->Request.u1.s1.TotalLength);
     LpcpFreeMessageInline(reply);
     KE_PHASE(KiPhaseLpcReplyCopied);
     return STATUS_SUCCESS;
