@@ -9,6 +9,7 @@ default rel
 section .text
 
 KTHREAD_KERNEL_STACK equ 0x30      ; offsetof(KTHREAD, KernelStack), checked in ketypes.h
+KTHREAD_SWAP_BUSY equ 0x2B3        ; offsetof(KTHREAD, SwapBusy), checked in ketypes.h
 
 extern KiStartThread
 
@@ -24,6 +25,13 @@ KiSwapContext:
     push r14
     push r15
     mov [rdi + KTHREAD_KERNEL_STACK], rsp
+    ; The old thread's registers are saved: another processor may resume it
+    ; now (it waits for this store). The new one may still be leaving
+    ; another processor: wait until its own registers are saved there.
+    mov byte [rdi + KTHREAD_SWAP_BUSY], 0
+KiSwapContextWaitNew:
+    cmp byte [rsi + KTHREAD_SWAP_BUSY], 0
+    jne KiSwapContextSpin
     mov rsp, [rsi + KTHREAD_KERNEL_STACK]
 global KiSwapContextResume
 KiSwapContextResume:
@@ -35,6 +43,9 @@ KiSwapContextResume:
     pop rbp
     popfq
     ret
+KiSwapContextSpin:
+    pause
+    jmp KiSwapContextWaitNew
 
 ; A new thread's first instructions: r12 = start routine, r13 = its context.
 ; rbp is 0, which ends every stack walk here.

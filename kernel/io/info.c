@@ -220,7 +220,7 @@ static NTSTATUS IopInformationFile(BOOLEAN set, HANDLE fileHandle,
     if (!NT_SUCCESS(status))
         return status;
     status = IopReferenceEventAndLock(NULL, &call);
-    if (!NT_SUCCESS(status))
+    if (status != STATUS_SUCCESS)
         return status;
     status = set ? IopSetOwnInformation(&call, infoClass, fileInformation, &answered)
                  : IopQueryOwnInformation(&call, infoClass, fileInformation,
@@ -352,13 +352,14 @@ NTSTATUS NtQueryDirectoryFile(HANDLE fileHandle, HANDLE event, PIO_APC_ROUTINE a
     status = IopReferenceFile(fileHandle, FILE_LIST_DIRECTORY, &call);
     if (NT_SUCCESS(status))
         status = IopReferenceEventAndLock(event, &call);
-    irp = NT_SUCCESS(status) ? IopAllocateCallIrp(&call, IRP_MJ_DIRECTORY_CONTROL, ioStatusBlock,
-                                                  apcRoutine, apcContext, &device)
-                             : NULL;
+    irp = status == STATUS_SUCCESS ? IopAllocateCallIrp(&call, IRP_MJ_DIRECTORY_CONTROL,
+                                                        ioStatusBlock, apcRoutine, apcContext,
+                                                        &device)
+                                   : NULL;
     if (!irp) {
         if (pattern)
             ExFreePoolWithTag(pattern, IO_NAME_TAG);
-        return NT_SUCCESS(status) ? STATUS_INSUFFICIENT_RESOURCES : status;
+        return status == STATUS_SUCCESS ? STATUS_INSUFFICIENT_RESOURCES : status;
     }
     stack = IoGetNextIrpStackLocation(irp);
     stack->MinorFunction = IRP_MN_QUERY_DIRECTORY;

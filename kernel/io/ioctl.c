@@ -43,7 +43,7 @@ static NTSTATUS IopXxxControlFile(BOOLEAN fsControl, HANDLE fileHandle, HANDLE e
         return STATUS_ACCESS_DENIED;
     }
     status = IopReferenceEventAndLock(event, &call);
-    if (!NT_SUCCESS(status))
+    if (status != STATUS_SUCCESS)
         return status;
     irp = IopAllocateCallIrp(&call, fsControl ? IRP_MJ_FILE_SYSTEM_CONTROL : IRP_MJ_DEVICE_CONTROL,
                              ioStatusBlock, apcRoutine, apcContext, &device);
