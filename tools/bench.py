@@ -113,7 +113,8 @@ def first_entry_at_once(cfg, command_line):
     header = cfg[:cfg.index("menuentry")]
     entry = re.search(r"menuentry\s+\"[^\"]*\"\s*\{.*?\n\}", cfg, re.S).group(0)
     if command_line:
-        entry = re.sub(r"(multiboot2\s+\S+)([^\n]*)", r"\1\2 " + command_line, entry, count=1)
+        # Right after the kernel's path: the line may go on with "; then".
+        entry = re.sub(r"(multiboot2\s+[^\s;]+)", r"\1 " + command_line, entry, count=1)
     header = re.sub(r"(?m)^\s*set timeout=.*$", "", header)
     header = re.sub(r"(?m)^\s*set default=.*$", "", header)
     return header + "set timeout=0\nset default=0\n\n" + entry + "\n"

@@ -25,16 +25,18 @@ KiSwapContext:
     push r14
     push r15
     mov [rdi + KTHREAD_KERNEL_STACK], rsp
-    ; The old thread's registers are saved: another processor may resume it
-    ; now (it waits for this store). The new one may still be leaving
-    ; another processor: wait until its own registers are saved there.
-    mov byte [rdi + KTHREAD_SWAP_BUSY], 0
+    ; The new thread may still be leaving another processor: wait until its
+    ; registers are saved there. This processor is still on the old
+    ; thread's stack (interrupts come in on it), so the old one stays busy.
 KiSwapContextWaitNew:
     cmp byte [rsi + KTHREAD_SWAP_BUSY], 0
     jne KiSwapContextSpin
     mov rsp, [rsi + KTHREAD_KERNEL_STACK]
 global KiSwapContextResume
 KiSwapContextResume:
+    ; Off the old thread's stack: another processor may resume it now (it
+    ; waits for this store). rdi is still the old thread here.
+    mov byte [rdi + KTHREAD_SWAP_BUSY], 0
     pop r15
     pop r14
     pop r13

@@ -35,16 +35,13 @@ static BOOLEAN KtSelected(const KBOOT_OPTIONS *options, const char *name)
 
 // Most tests check the dispatcher's order of events as one processor sees
 // it (a higher-priority thread readied runs before the readier's next
-// line). The runner stays on processor 0, and the threads a test starts
-// (new System threads take the process's affinity) are confined there
-// too, except in the Smp* tests (test_smp*.c); everything else in the
-// system runs on every processor.
+// line, a worker queue hands out items in order). The runner stays on
+// processor 0, and so does every System thread (the worker threads, the
+// threads a test starts) except in the Smp* tests (test_smp*.c); user
+// processes run on every processor always.
 static void KtConfineToProcessor0(BOOLEAN confine)
 {
-    KIRQL oldIrql = KiAcquireDispatcherLock();
-
-    PsInitialSystemProcess->Pcb.Affinity = confine ? 1 : ~0ULL;
-    KiReleaseDispatcherLock(oldIrql);
+    KeSetAffinityProcess(&PsInitialSystemProcess->Pcb, confine ? 1 : ~0ULL);
     KeSetAffinityThread(KeGetCurrentThread(), 1);
 }
 

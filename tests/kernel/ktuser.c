@@ -85,11 +85,21 @@ BOOLEAN KtpUserTestsPass(const char *name, const char *file, int line)
 BOOLEAN KtpUserTestsPassEx(const char *name, const char *commandLine, ULONG limitMs,
                            const char *file, int line)
 {
-    PFN_NUMBER stacks = KtKernelStackPages();
-    PFN_NUMBER userPages = KtUserPageCount();
+    PFN_NUMBER stacks, userPages;
     ULONG before, after, tag;
     NTSTATUS status;
     char text[96];
+
+    // A program that ran before may still be going away on another
+    // processor: its stacks and pages must not be counted as this one's.
+    stacks = KtKernelStackPages();
+    for (ULONG i = 0; i < KT_TEARDOWN_TICKS; i++) {
+        KtSleepTicks(1);
+        if (KtKernelStackPages() == stacks)
+            break;
+        stacks = KtKernelStackPages();
+    }
+    userPages = KtUserPageCount();
 
     KtTakePoolSnapshot();
     status = KtRunUserProgramEx(name, commandLine, limitMs);
