@@ -25,10 +25,10 @@ KiSwapContext:
     push r14
     push r15
     mov [rdi + KTHREAD_KERNEL_STACK], rsp
-    ; The new thread may still be leaving another processor: wait until its
-    ; registers are saved there. This processor is still on the old
-    ; thread's stack (interrupts come in on it), so the old one stays busy.
-KiSwapContextWaitNew:
+    ; The new thread may still be leaving another processor: wait (out of
+    ; line, KiSwapContextSpin) until its registers are saved there. This
+    ; processor is still on the old thread's stack (interrupts come in on
+    ; it), so the old one stays busy meanwhile.
     cmp byte [rsi + KTHREAD_SWAP_BUSY], 0
     jne KiSwapContextSpin
     mov rsp, [rsi + KTHREAD_KERNEL_STACK]
@@ -45,9 +45,16 @@ KiSwapContextResume:
     pop rbp
     popfq
     ret
+
+; KiSwapContext's wait for the new thread's SwapBusy, out of line so that
+; no label falls between KiSwapContext and KiSwapContextResume (a switched-out
+; thread's stack starts at nt!KiSwapContext+N, which the debugger shows).
 KiSwapContextSpin:
     pause
-    jmp KiSwapContextWaitNew
+    cmp byte [rsi + KTHREAD_SWAP_BUSY], 0
+    jne KiSwapContextSpin
+    mov rsp, [rsi + KTHREAD_KERNEL_STACK]
+    jmp KiSwapContextResume
 
 ; A new thread's first instructions: r12 = start routine, r13 = its context.
 ; rbp is 0, which ends every stack walk here.

@@ -304,4 +304,5 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
                                          NULL)))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, 0, 0, 0, 0);
     KiIdleLoop();
+    KiIdleLoopReturned();
 }

@@ -696,7 +696,10 @@ void KiExitDispatcher(KIRQL oldIrql);
 void KiWaitTest(DISPATCHER_HEADER *object, KPRIORITY increment);
 LONG_PTR KiSwapThread(void);
 // Every processor's idle thread: halts, and takes work readied elsewhere.
-void KiIdleLoop(void) __attribute__((noreturn));
+// It never returns, but is not declared so: its callers' return address
+// then stays inside them, and `k` names them (KiIdleLoopReturned follows).
+void KiIdleLoop(void);
+void KiIdleLoopReturned(void) __attribute__((noreturn));
 // Processors running their idle thread with nothing standing by.
 extern volatile ULONG64 KiIdleSummary;
 // Waits until `thread`, which has ended (State Terminated), is off its

@@ -79,6 +79,7 @@ void KiSystemStartupAp(KI_PROCESSOR_START *start)
     // The processor is idle: it takes ready threads from here on (the
     // dispatch interrupt, vector 0x2F, switches its idle thread out).
     KiIdleLoop();
+    KiIdleLoopReturned();
 }
 
 // KI_STARTUP_PAGES consecutive pages of conventional memory the memory map

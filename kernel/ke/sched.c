@@ -700,6 +700,11 @@ void KiIdleLoop(void)
     }
 }
 
+void KiIdleLoopReturned(void)
+{
+    KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_UNSUCCESSFUL, (ULONG64)KiIdleLoop, 0, 0);
+}
+
 void KiInitializeDispatcher(void)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
