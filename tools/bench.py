@@ -17,6 +17,9 @@ Benchmarks:
   boot-to-prompt-4-processors   the same with -smp 4.
   in-kernel        once the kernel has them (its image contains "BENCH "):
                    boots with `bench` and collects "BENCH name value unit".
+  in-kernel-2-processors   the same with -smp 2, where the kernel runs only
+                   its round trips between processors 0 and 1 (an event
+                   ping-pong, an LPC request and reply).
   exercise-NNN     each exercise with a reference solution (tests/exercises/),
                    BIOS only, student id "bench": with age=0, the
                    instructions to its ready prompt (building the hang);
@@ -72,6 +75,9 @@ KERNEL_BENCHMARKS = [
     "kd-waitchain-a-100-threads", "kd-waitchain-a-250-threads", "kd-waitchain-a-500-threads",
     "kd-waitchain-a-1000-threads",
 ]
+# What the -smp 2 boot measures (tests/kernel/kbenchmp.c).
+SMP_BENCHMARKS = ["event-pingpong-roundtrip-2-processors",
+                  "lpc-request-reply-kernel-2-processors"]
 PHASE_BENCHMARKS = ["lpc-request-reply-kernel", "lpc-datagram-kernel",
                     "lpc-request-reply-process", "lpc-datagram-process"]
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")     # main() puts it next to the ISO
@@ -206,9 +212,14 @@ class InKernel:
     name = "in-kernel"
     timeout = 1800
 
-    def __init__(self, workdir, command_line="bench"):
+    def __init__(self, workdir, command_line="bench", processors=1):
         self.workdir = workdir
         self.command_line = command_line
+        self.processors = processors
+        if processors > 1:
+            # Under -smp 2 the kernel runs only its cross-processor round
+            # trips (tests/kernel/kbenchmp.c).
+            self.name = "in-kernel-%d-processors" % processors
 
     def available(self, elf):
         try:
@@ -221,8 +232,15 @@ class InKernel:
         self.image = bench_iso(iso, self.workdir, self.command_line, "kernel")
 
     def run_once(self, firmware, i):
-        return boot_once(self.image, firmware, "bench-kernel-%s-%d" % (firmware, i),
-                         re.compile(r"BENCH DONE|\d+: kd> "), self.timeout)
+        extra = ICOUNT + (["-smp", str(self.processors)] if self.processors > 1 else [])
+        tag = "kernel" if self.processors == 1 else self.name
+        return boot_once(self.image, firmware, "bench-%s-%s-%d" % (tag, firmware, i),
+                         re.compile(r"BENCH DONE|\d+: kd> "), self.timeout, extra_args=extra)
+
+    def expected(self, phases):
+        if self.processors > 1:
+            return SMP_BENCHMARKS
+        return PHASE_BENCHMARKS if phases else KERNEL_BENCHMARKS
 
     def rows(self, runs):
         values = {}
@@ -327,7 +345,7 @@ def main():
     benchmarks = [BootToPrompt(workdir), BootToPrompt(workdir, processors=4)]
     kernel = InKernel(workdir)
     if kernel.available(elf):
-        benchmarks.append(kernel)
+        benchmarks += [kernel, InKernel(workdir, processors=2)]
     for number in sorted(exreplay.solution_files(ROOT)):
         benchmarks += [ExerciseReady(workdir, number, False), ExerciseReady(workdir, number, True)]
     if args.pattern:
@@ -365,8 +383,7 @@ def main():
         if not isinstance(bench, InKernel):
             continue
         for i, (output, _) in enumerate(runs):
-            for error in bench.errors(output, PHASE_BENCHMARKS if args.phases
-                                      else KERNEL_BENCHMARKS):
+            for error in bench.errors(output, bench.expected(args.phases)):
                 failed = True
                 print("bench.py: FAILED: %s run %d: %s" % (firmware.upper(), i + 1, error),
                       flush=True)

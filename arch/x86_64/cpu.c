@@ -134,6 +134,8 @@ void KiInitializeProcessorControl(KPCR *pcr, ULONG64 *gdt, KTSS64 *tss,
     pcr->GdtBase = gdt;
     pcr->IdtBase = KiIdt;
     pcr->Prcb.Number = number;
+    pcr->Prcb.SetMember = 1ULL << number;
+    KeInitializeSpinLock(&pcr->Prcb.DpcLock);
     pcr->RspBase = stackTop;
     KiProcessorBlock[number] = &pcr->Prcb;
     __writemsr(MSR_GS_BASE, (ULONG64)pcr);
@@ -190,7 +192,14 @@ void KiInitializeSystemCalls(void)
     __writemsr(MSR_EFER, __readmsr(MSR_EFER) | EFER_SCE);
 }
 
+// One gs-relative load: a thread moved meanwhile cannot read half of one
+// processor's answer and half of another's.
 ULONG KeGetCurrentProcessorNumber(void)
 {
-    return KeGetPcr()->Prcb.Number;
+    ULONG number;
+
+    __asm__ volatile("movl %%gs:%c1, %0"
+                     : "=r"(number)
+                     : "i"(offsetof(KPCR, Prcb) + offsetof(KPRCB, Number)));
+    return number;
 }

@@ -154,6 +154,9 @@ void HalEndOfInterrupt(void);
 // Asks this processor for the APC_LEVEL or DISPATCH_LEVEL software
 // interrupt; the APIC delivers it as soon as the IRQL drops below that level.
 void HalRequestSoftwareInterrupt(KIRQL level);
+// The same interrupt (APC_LEVEL or DISPATCH_LEVEL) sent to another processor:
+// its APIC holds it until that processor's IRQL drops below the level.
+void HalRequestSoftwareInterruptProcessor(ULONG apicId, KIRQL level);
 #define APC_VECTOR      0x1F        // NT's vectors for the two software interrupts
 #define DISPATCH_VECTOR 0x2F
 // The real-time clock, read once at boot: 100-ns units since 1601 (NT's epoch).

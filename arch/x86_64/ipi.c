@@ -48,6 +48,12 @@ void HalRequestIpi(ULONG apicId)
     HalpSendIcr(apicId, APIC_ICR_FIXED | APIC_ICR_ASSERT | IPI_VECTOR);
 }
 
+void HalRequestSoftwareInterruptProcessor(ULONG apicId, KIRQL level)
+{
+    HalpSendIcr(apicId, APIC_ICR_FIXED | APIC_ICR_ASSERT |
+                            (level == APC_LEVEL ? APC_VECTOR : DISPATCH_VECTOR));
+}
+
 void HalRequestNmi(ULONG apicId)
 {
     HalpSendIcr(apicId, APIC_ICR_NMI | APIC_ICR_ASSERT);

@@ -227,15 +227,6 @@ static void Phase1Initialization(void *context)
     }
 }
 
-// The boot thread's last job: be the idle thread.
-static void KiIdleLoop(void) __attribute__((noreturn, noinline));
-static void KiIdleLoop(void)
-{
-    for (;;) {
-        _enable();
-        __halt();
-    }
-}
 
 // Called by the boot stub on the boot stack, interrupts off, with the boot
 // page tables (identity map of the first 4 GiB plus the kernel image).
@@ -313,4 +304,5 @@ void KiSystemStartup(ULONG magic, ULONG64 multibootInfo)
                                          NULL)))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, 0, 0, 0, 0);
     KiIdleLoop();
+    KiIdleLoopReturned();
 }

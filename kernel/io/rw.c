@@ -19,6 +19,9 @@ NTSTATUS IopReferenceFile(HANDLE fileHandle, ACCESS_MASK access, IOP_CALL *call)
     return status;
 }
 
+// STATUS_SUCCESS, or what ends the call: an error, or the STATUS_ALERTED /
+// STATUS_USER_APC that cut short the wait for the file's lock (a success
+// code the service returns as it is: callers test for STATUS_SUCCESS).
 NTSTATUS IopReferenceEventAndLock(HANDLE eventHandle, IOP_CALL *call)
 {
     NTSTATUS status;

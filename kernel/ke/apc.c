@@ -26,6 +26,17 @@ void KeInitializeApc(KAPC *apc, KTHREAD *thread, KAPC_ENVIRONMENT environment,
     apc->ApcMode = normalRoutine ? mode : KernelMode;
 }
 
+// A thread running on another processor is interrupted there at APC_LEVEL
+// (NT's KiRequestApcInterrupt): its APC interrupt delivers kernel APCs, and
+// the way back to user mode user ones. Dispatcher lock held.
+static void KiRequestApcInterruptOn(KTHREAD *thread)
+{
+    KPRCB *prcb = KiProcessorBlock[thread->NextProcessor];
+
+    if (prcb->CurrentThread == thread && prcb != KeGetCurrentPrcb())
+        HalRequestSoftwareInterruptProcessor(prcb->ApicId, APC_LEVEL);
+}
+
 // Returns FALSE if the APC is already queued or the thread no longer takes
 // APCs (it is ending).
 BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2,
@@ -47,6 +58,8 @@ BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2
         thread->ApcState.KernelApcPending = TRUE;
         if (thread == KeGetCurrentThread()) {
             HalRequestSoftwareInterrupt(APC_LEVEL);
+        } else if (thread->State == Running) {
+            KiRequestApcInterruptOn(thread);    // it runs on another processor
         } else if (thread->State == Waiting && thread->WaitIrql == PASSIVE_LEVEL &&
                    thread->KernelApcDisable == 0) {
             KiUnwaitThread(thread, STATUS_KERNEL_APC, increment);
@@ -65,6 +78,9 @@ BOOLEAN KeInsertQueueApc(KAPC *apc, void *systemArgument1, void *systemArgument2
             (thread->Alertable || thread->ApcState.UserApcPending)) {
             thread->ApcState.UserApcPending = TRUE;
             KiUnwaitThread(thread, STATUS_USER_APC, increment);
+        } else if (thread->State == Running && thread != KeGetCurrentThread() &&
+                   thread->ApcState.UserApcPending) {
+            KiRequestApcInterruptOn(thread);    // delivered on its way back to user mode
         }
     }
     KiReleaseDispatcherLock(oldIrql);

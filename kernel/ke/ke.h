@@ -244,6 +244,8 @@ typedef struct _KPRCB {
     volatile BOOLEAN NmiSent;   // the debugger sent it an NMI not yet taken
     KIRQL DebuggerSavedIRQL;    // its IRQL when it stopped
     KTRAP_FRAME *volatile FrozenTrapFrame;
+    ULONG64 SetMember;          // 1 << Number: this processor in an affinity mask
+    KSPIN_LOCK DpcLock;         // DpcListHead, taken with interrupts off (dpc.c)
 } KPRCB;
 
 typedef struct _KPCR {
@@ -538,7 +540,17 @@ void KiReleaseDispatcherLock(KIRQL oldIrql);
 void KiReleaseDispatcherLockFromDpcLevel(void);
 void KiAcquireDispatcherLockAtDpcLevel(void);
 
-#define KeGetCurrentThread() (KeGetCurrentPrcb()->CurrentThread)
+// One gs-relative load, as NT's: a thread moved to another processor between
+// two loads (the KPRCB's address, then its CurrentThread) would read the
+// other processor's thread.
+static inline KTHREAD *KeGetCurrentThread(void)
+{
+    KTHREAD *thread;
+    __asm__ volatile("movq %%gs:%c1, %0"
+                     : "=r"(thread)
+                     : "i"(offsetof(KPCR, Prcb) + offsetof(KPRCB, CurrentThread)));
+    return thread;
+}
 
 void KeInitializeEvent(KEVENT *event, EVENT_TYPE type, BOOLEAN state);
 LONG KeSetEvent(KEVENT *event, KPRIORITY increment, BOOLEAN wait);
@@ -622,6 +634,9 @@ BOOLEAN KeTestAlertThread(KPROCESSOR_MODE alertMode);
 void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *context);
 BOOLEAN KeInsertQueueDpc(KDPC *dpc, void *systemArgument1, void *systemArgument2);
 BOOLEAN KeRemoveQueueDpc(KDPC *dpc);
+// The DPC runs on processor `number` (NT's KeSetTargetProcessorDpc): queued
+// on its KPRCB, which a DISPATCH_LEVEL interrupt from here wakes.
+void KeSetTargetProcessorDpc(KDPC *dpc, CHAR number);
 
 void KeInitializeApc(KAPC *apc, KTHREAD *thread, KAPC_ENVIRONMENT environment,
                      PKKERNEL_ROUTINE kernelRoutine, PKRUNDOWN_ROUTINE rundownRoutine,
@@ -680,6 +695,35 @@ void KiReleaseSemaphoreCount(KSEMAPHORE *semaphore, LONG previous, LONG adjustme
 void KiExitDispatcher(KIRQL oldIrql);
 void KiWaitTest(DISPATCHER_HEADER *object, KPRIORITY increment);
 LONG_PTR KiSwapThread(void);
+// Every processor's idle thread: halts, and takes work readied elsewhere.
+// It never returns, but is not declared so: its callers' return address
+// then stays inside them, and `k` names them (KiIdleLoopReturned follows).
+void KiIdleLoop(void);
+void KiIdleLoopReturned(void) __attribute__((noreturn));
+// Processors running their idle thread with nothing standing by.
+extern volatile ULONG64 KiIdleSummary;
+// Waits until `thread`, which has ended (State Terminated), is off its
+// processor for good: its registers saved, its stack no longer in use.
+void KeWaitForThreadSwapOut(KTHREAD *thread);
+// ---- Affinity (affinity.c) ----------------------------------------------------------
+// A thread runs only on the processors of its Affinity. KeSetSystemAffinityThread
+// confines the current thread (it is on one of them when it returns) until
+// KeRevertToUserAffinityThread gives it back its own (UserAffinity);
+// KeSetAffinityThread sets that, moving the thread now if it runs, stands by
+// or is ready where it may no longer. Masks outside the started processors,
+// or empty, are refused by the callers (KeQueryActiveProcessors).
+void KeSetSystemAffinityThread(ULONG64 affinity);
+void KeRevertToUserAffinityThread(void);
+ULONG64 KeSetAffinityThread(KTHREAD *thread, ULONG64 affinity);
+// The process's affinity, for its threads now and those it makes later.
+void KeSetAffinityProcess(KPROCESS *process, ULONG64 affinity);
+// ---- TLB shootdown (affinity.c) -------------------------------------------------------
+// After a page-table entry changed: every processor drops its translation of
+// the `count` pages at `va`: for a user address (directoryTableBase the
+// address space's) those running in that space, for a kernel one
+// (directoryTableBase 0) all of them. The caller's IRQL is at most
+// DISPATCH_LEVEL and it holds no lock taken with interrupts off.
+void KeFlushTb(ULONG64 directoryTableBase, ULONG64 va, SIZE_T count);
 void KiRequestDispatchInterrupt(void);
 void KiInitializeDispatcher(void);
 void KiQuantumTick(void);

@@ -246,6 +246,13 @@ typedef struct _KTHREAD {
     void *TrapFrame;            // the user-mode trap frame, once there is user mode
     ULONG ThreadNumber;         // debugging aid: creation order
     struct _KRECOVERY_FRAME *RecoveryFrame; // innermost guarded call (KeCallWithRecovery)
+    // Multiprocessor scheduling (sched.c, affinity.c).
+    ULONG64 Affinity;           // processors it may run on (KAFFINITY)
+    ULONG64 UserAffinity;       // what KeRevertToUserAffinityThread restores
+    UCHAR IdealProcessor;       // where it is readied when no processor is idle
+    UCHAR NextProcessor;        // the processor it runs, stands by or is ready on
+    BOOLEAN SystemAffinityActive;   // KeSetSystemAffinityThread is in force
+    volatile BOOLEAN SwapBusy;  // its registers are being saved (ctxswap.asm clears it)
 } KTHREAD;
 
 typedef struct _KPROCESS {
@@ -259,7 +266,10 @@ typedef struct _KPROCESS {
     ULONG KernelTime;
     ULONG UserTime;
     void *UserApcDispatcher;    // where user APCs enter user mode (KiUserApcDispatcher)
+    ULONG64 Affinity;           // processors its threads may run on (KAFFINITY)
+    ULONG ThreadSeed;           // the next thread's ideal processor, round robin
 } KPROCESS;
 
 // ctxswap.asm saves the stack pointer at this offset.
 _Static_assert(offsetof(KTHREAD, KernelStack) == 0x30, "KTHREAD.KernelStack offset");
+_Static_assert(offsetof(KTHREAD, SwapBusy) == 0x2B3, "KTHREAD.SwapBusy offset (ctxswap.asm)");

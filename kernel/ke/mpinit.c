@@ -76,13 +76,10 @@ void KiSystemStartupAp(KI_PROCESSOR_START *start)
     start->Pcr.Prcb.ApicId = HalGetLocalApicId();
     HalStartProcessorClock();
     __atomic_store_n(&KiApStarted, 1, __ATOMIC_RELEASE);
-    // The idle loop. The processor takes no ready threads yet: every
-    // thread runs on processor 0, and this one only keeps its clock and
-    // answers interprocessor interrupts (docs/scheduler.md).
-    for (;;) {
-        _enable();
-        __halt();
-    }
+    // The processor is idle: it takes ready threads from here on (the
+    // dispatch interrupt, vector 0x2F, switches its idle thread out).
+    KiIdleLoop();
+    KiIdleLoopReturned();
 }
 
 // KI_STARTUP_PAGES consecutive pages of conventional memory the memory map
@@ -163,6 +160,9 @@ static BOOLEAN KiStartProcessor(ULONG page, ULONG number, ULONG apicId)
     prcb->Number = number;
     prcb->ApicId = apicId;
     prcb->CurrentThread = prcb->IdleThread = idle;
+    idle->Affinity = idle->UserAffinity = 1ULL << number;
+    idle->NextProcessor = (UCHAR)number;
+    idle->State = Running;
     for (ULONG i = 0; i < MAXIMUM_PRIORITY; i++)
         InitializeListHead(&prcb->DispatcherReadyListHead[i]);
     InitializeListHead(&prcb->DpcListHead);
@@ -220,6 +220,7 @@ void KeStartAllProcessors(void)
             continue;
         }
         __atomic_store_n(&KeNumberProcessors, number + 1, __ATOMIC_RELEASE);
+        __atomic_or_fetch(&KiIdleSummary, 1ULL << number, __ATOMIC_RELEASE);
         DbgPrint("Processor %u started (APIC id %u), idle thread %016llx\n", number, apicId,
                  (unsigned long long)(ULONG64)KiProcessorBlock[number]->IdleThread);
     }

@@ -13,6 +13,9 @@
 #include "arch/x86_64/x86.h"
 
 KSPIN_LOCK KiDispatcherLock;
+// Processors running their idle thread with nothing standing by (NT's
+// KiIdleSummary): a thread readied goes to one of them first.
+volatile ULONG64 KiIdleSummary;
 
 void KiSwapContext(KTHREAD *oldThread, KTHREAD *newThread);    // ctxswap.asm
 
@@ -36,11 +39,23 @@ void KiRequestDispatchInterrupt(void)
     }
 }
 
+// Asks `prcb`'s processor to run its dispatch interrupt: a fixed IPI at the
+// DISPATCH_LEVEL vector, which its APIC holds until its IRQL drops (the
+// reschedule IPI).
+static void KiRequestDispatchOn(KPRCB *prcb)
+{
+    if (prcb == KeGetCurrentPrcb())
+        KiRequestDispatchInterrupt();
+    else
+        HalRequestSoftwareInterruptProcessor(prcb->ApicId, DISPATCH_LEVEL);
+}
+
 static void KiInsertReadyList(KPRCB *prcb, KTHREAD *thread, BOOLEAN atHead)
 {
     LIST_ENTRY *list = &prcb->DispatcherReadyListHead[thread->Priority];
 
     thread->State = Ready;
+    thread->NextProcessor = (UCHAR)prcb->Number;
     if (atHead)
         InsertHeadList(list, &thread->WaitListEntry);
     else
@@ -66,6 +81,122 @@ static KTHREAD *KiSelectReadyThread(KPRCB *prcb, KPRIORITY lowPriority)
     return thread;
 }
 
+// Takes a thread off the ready list it is on.
+static void KiRemoveReadyList(KTHREAD *thread)
+{
+    KPRCB *prcb = KiProcessorBlock[thread->NextProcessor];
+
+    RemoveEntryList(&thread->WaitListEntry);
+    if (IsListEmpty(&prcb->DispatcherReadyListHead[(int)thread->Priority]))
+        prcb->ReadySummary &= ~(1U << thread->Priority);
+}
+
+// The best ready thread for `prcb`: from its own lists, else the
+// highest-priority one on another processor's lists that may run here
+// (NT's KiFindReadyThread, as an idle processor takes work).
+static KTHREAD *KiFindReadyThread(KPRCB *prcb, KPRIORITY lowPriority)
+{
+    KTHREAD *best = KiSelectReadyThread(prcb, lowPriority);
+
+    if (best)
+        return best;
+    for (ULONG number = 0; number < KeNumberProcessors; number++) {
+        KPRCB *other = KiProcessorBlock[number];
+        ULONG summary;
+
+        if (other == prcb)
+            continue;
+        summary = other->ReadySummary & ~((1U << lowPriority) - 1);
+        while (summary) {
+            ULONG priority = 31 - (ULONG)__builtin_clz(summary);
+            LIST_ENTRY *head = &other->DispatcherReadyListHead[priority];
+
+            summary &= ~(1U << priority);
+            if (best && (ULONG)best->Priority >= priority)
+                break;
+            for (LIST_ENTRY *entry = head->Flink; entry != head; entry = entry->Flink) {
+                KTHREAD *thread = CONTAINING_RECORD(entry, KTHREAD, WaitListEntry);
+
+                if (thread->Affinity & prcb->SetMember) {
+                    best = thread;
+                    break;
+                }
+            }
+        }
+    }
+    if (best)
+        KiRemoveReadyList(best);
+    return best;
+}
+
+// Makes `thread` stand by on `prcb`, whose dispatch interrupt switches to it.
+static void KiStandbyOn(KPRCB *prcb, KTHREAD *thread)
+{
+    thread->State = Standby;
+    thread->NextProcessor = (UCHAR)prcb->Number;
+    prcb->NextThread = thread;
+    __atomic_and_fetch(&KiIdleSummary, ~prcb->SetMember, __ATOMIC_RELAXED);
+    KiRequestDispatchOn(prcb);
+}
+
+static inline BOOLEAN KiProcessorInSet(ULONG64 set, ULONG number)
+{
+    return (set >> number) & 1;
+}
+
+// KiReadyThread's multiprocessor half, as NT's: an idle processor the
+// thread may run on takes it (its ideal one first); otherwise its ideal
+// processor (or the last it ran on, or the first it may run on) does:
+// preempted when the thread outranks what it runs or stands by, else the
+// thread joins that processor's ready list. FALSE: that processor is this
+// one, left to the caller's own path (which knows about WaitNext).
+static __attribute__((noinline)) BOOLEAN KiReadyThreadElsewhere(KPRCB *self, KTHREAD *thread)
+{
+    ULONG64 affinity = thread->Affinity & KeQueryActiveProcessors();
+    ULONG64 idle = KiIdleSummary & affinity;
+    ULONG number;
+    KPRCB *target;
+    KTHREAD *next;
+
+    if ((affinity & self->SetMember) && (KiIdleSummary & self->SetMember))
+        return FALSE;
+    if (idle) {
+        if (KiProcessorInSet(idle, thread->IdealProcessor))
+            number = thread->IdealProcessor;
+        else if (KiProcessorInSet(idle, thread->NextProcessor))
+            number = thread->NextProcessor;
+        else
+            number = (ULONG)__builtin_ctzll(idle);
+        KiStandbyOn(KiProcessorBlock[number], thread);
+        return TRUE;
+    }
+    if (KiProcessorInSet(affinity, thread->IdealProcessor))
+        number = thread->IdealProcessor;
+    else if (KiProcessorInSet(affinity, thread->NextProcessor))
+        number = thread->NextProcessor;
+    else
+        number = (ULONG)__builtin_ctzll(affinity);
+    if (number == self->Number)
+        return FALSE;
+    target = KiProcessorBlock[number];
+    next = target->NextThread;
+    if (next) {
+        if (thread->Priority > next->Priority) {
+            KiInsertReadyList(target, next, TRUE);
+            KiStandbyOn(target, thread);
+        } else {
+            KiInsertReadyList(target, thread, FALSE);
+        }
+        return TRUE;
+    }
+    if (target->CurrentThread->State == Running &&
+        thread->Priority > target->CurrentThread->Priority)
+        KiStandbyOn(target, thread);
+    else
+        KiInsertReadyList(target, thread, FALSE);
+    return TRUE;
+}
+
 // Makes `thread` runnable. If it outranks the thread that would run next on
 // this processor it is chosen to preempt at the next dispatch interrupt.
 // In line in KiUnwaitThread, every wake's path; KiReadyThread for the rest.
@@ -75,6 +206,8 @@ static inline __attribute__((always_inline)) void KiReadyThreadInline(KTHREAD *t
     KTHREAD *current = prcb->CurrentThread;
     KTHREAD *next = prcb->NextThread;
 
+    if (KeNumberProcessors > 1 && KiReadyThreadElsewhere(prcb, thread))
+        return;
     if (next) {
         if (thread->Priority > next->Priority) {
             KiInsertReadyList(prcb, next, TRUE);    // it had not run yet: keep its turn
@@ -87,7 +220,9 @@ static inline __attribute__((always_inline)) void KiReadyThreadInline(KTHREAD *t
     }
     if (current && current->State == Running && thread->Priority > current->Priority) {
         thread->State = Standby;
+        thread->NextProcessor = (UCHAR)prcb->Number;
         prcb->NextThread = thread;
+        __atomic_and_fetch(&KiIdleSummary, ~prcb->SetMember, __ATOMIC_RELAXED);
         // A thread that waits next (NT's WaitNext: it keeps the dispatcher
         // lock into its wait) switches to it there: no interrupt, no
         // preemption in between (NT's direct handoff).
@@ -113,11 +248,20 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     KTHREAD *current = prcb->CurrentThread;
 
     next->State = Running;
+    next->NextProcessor = (UCHAR)prcb->Number;
     prcb->CurrentThread = next;
+    if (next == prcb->IdleThread)
+        __atomic_or_fetch(&KiIdleSummary, prcb->SetMember, __ATOMIC_RELAXED);
+    else
+        __atomic_and_fetch(&KiIdleSummary, ~prcb->SetMember, __ATOMIC_RELAXED);
     if (next == current) {
         KiReleaseDispatcherLockFromDpcLevel();
         return;
     }
+    // Until KiSwapContext has saved its registers, no other processor may
+    // resume it (NT's SwapBusy): once the lock is released below, a thread
+    // that waits can be readied, and one preempted taken, elsewhere.
+    current->SwapBusy = TRUE;
     next->ContextSwitches++;
     prcb->ContextSwitches++;
     KeGetPcr()->TssBase->Rsp0 = (ULONG64)next->InitialStack;
@@ -153,7 +297,7 @@ LONG_PTR KiSwapThread(void)
     if (next)
         prcb->NextThread = NULL;
     else
-        next = KiSelectReadyThread(prcb, 0);
+        next = KiFindReadyThread(prcb, 0);
     if (!next)
         next = prcb->IdleThread;
     KiSwitchTo(prcb, next);
@@ -204,17 +348,34 @@ void KiDispatchInterrupt(void)
         KiQuantumEnd(prcb);
     }
     next = prcb->NextThread;
+    current = prcb->CurrentThread;
+    if (!next && KeNumberProcessors > 1) {
+        // An idle processor takes work queued elsewhere; a thread whose
+        // affinity no longer allows this processor leaves it.
+        if (current == prcb->IdleThread)
+            next = KiFindReadyThread(prcb, 0);
+        else if (current->State == Running && !(current->Affinity & prcb->SetMember))
+            next = KiSelectReadyThread(prcb, 0);
+        if (!next && current != prcb->IdleThread && current->State == Running &&
+            !(current->Affinity & prcb->SetMember))
+            next = prcb->IdleThread;
+        if (next)
+            prcb->NextThread = next;
+    }
     if (!next) {
         KiReleaseDispatcherLockFromDpcLevel();
         return;
     }
     prcb->NextThread = NULL;
-    current = prcb->CurrentThread;
     if (current != prcb->IdleThread && current->State == Running) {
         // Preempted before its quantum ran out: it keeps its place in line.
         // At the end of its quantum (already given a fresh one) it goes
-        // behind its equals, or round robin would skip all but two.
-        KiInsertReadyList(prcb, current, !quantumEnd && current->Quantum > 0);
+        // behind its equals, or round robin would skip all but two. One
+        // that may no longer run here is readied where it may.
+        if (current->Affinity & prcb->SetMember)
+            KiInsertReadyList(prcb, current, !quantumEnd && current->Quantum > 0);
+        else
+            KiReadyThread(current);
     }
     KiSwitchTo(prcb, next);
 }
@@ -303,7 +464,7 @@ KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
     KPRCB *prcb = KeGetCurrentPrcb();
 
     if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
-        thread->Queue || thread->Timer.Header.Inserted)
+        thread->Queue || thread->Timer.Header.Inserted || !(thread->Affinity & prcb->SetMember))
         return FALSE;
     RemoveEntryList(&waitBlock->WaitListEntry);
     waitBlock->WaitListEntry.Flink = NULL;
@@ -312,6 +473,7 @@ KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
     KiBoostPriority(thread, increment);
     if (!prcb->NextThread && !(prcb->ReadySummary >> thread->Priority)) {
         thread->State = Standby;
+        thread->NextProcessor = (UCHAR)prcb->Number;
         prcb->NextThread = thread;
     } else {
         KiReadyThreadInline(thread);
@@ -435,29 +597,26 @@ KPRIORITY KeSetPriorityThread(KTHREAD *thread, KPRIORITY priority)
 {
     KIRQL oldIrql;
     KPRIORITY old;
-    KPRCB *prcb = KeGetCurrentPrcb();
+    KPRCB *prcb;
 
     ASSERT(priority >= LOW_PRIORITY && priority <= HIGH_PRIORITY);
     oldIrql = KiAcquireDispatcherLock();
+    prcb = KiProcessorBlock[thread->NextProcessor];
     old = thread->Priority;
     thread->PriorityDecrement = 0;
     if (thread->State == Ready) {
-        RemoveEntryList(&thread->WaitListEntry);
-        if (IsListEmpty(&prcb->DispatcherReadyListHead[old]))
-            prcb->ReadySummary &= ~(1U << old);
+        KiRemoveReadyList(thread);
         thread->Priority = (CHAR)priority;
         KiReadyThread(thread);
     } else {
         thread->Priority = (CHAR)priority;
-        if (thread->State == Running && !prcb->NextThread) {
-            // Lowered below a ready thread: let it run.
+        if (thread->State == Running && prcb->CurrentThread == thread && !prcb->NextThread) {
+            // Lowered below a ready thread: let it run (on the processor
+            // the thread runs on: a reschedule IPI when that is another).
             KTHREAD *next = KiSelectReadyThread(prcb, priority + 1 > HIGH_PRIORITY
                                                           ? HIGH_PRIORITY : priority + 1);
-            if (next) {
-                next->State = Standby;
-                prcb->NextThread = next;
-                KiRequestDispatchInterrupt();
-            }
+            if (next)
+                KiStandbyOn(prcb, next);
         }
     }
     KiReleaseDispatcherLock(oldIrql);
@@ -509,6 +668,41 @@ NTSTATUS KeYieldExecution(void)
     KiSwitchTo(prcb, next);
     KeLowerIrql(oldIrql);
     return STATUS_SUCCESS;
+}
+
+// Every processor's idle thread ends here, at PASSIVE_LEVEL: halt until an
+// interrupt; on waking, take a ready thread left on another processor's
+// list that may run here (a dispatch interrupt switches to it).
+void KiIdleLoop(void)
+{
+    for (;;) {
+        KPRCB *prcb;
+        BOOLEAN waiting = FALSE;
+        KIRQL oldIrql;
+        KTHREAD *next;
+
+        _enable();
+        __halt();
+        if (KeNumberProcessors <= 1)
+            continue;
+        prcb = KeGetCurrentPrcb();      // the idle thread never leaves its processor
+        for (ULONG number = 0; number < KeNumberProcessors && !waiting; number++)
+            waiting = KiProcessorBlock[number]->ReadySummary != 0;
+        if (!waiting)
+            continue;
+        oldIrql = KiAcquireDispatcherLock();
+        if (!prcb->NextThread) {
+            next = KiFindReadyThread(prcb, 0);
+            if (next)
+                KiStandbyOn(prcb, next);
+        }
+        KiReleaseDispatcherLock(oldIrql);
+    }
+}
+
+void KiIdleLoopReturned(void)
+{
+    KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_UNSUCCESSFUL, (ULONG64)KiIdleLoop, 0, 0);
 }
 
 void KiInitializeDispatcher(void)

@@ -22,6 +22,8 @@ void KeInitializeProcess(KPROCESS *process, KPRIORITY basePriority)
     process->QuantumReset = THREAD_QUANTUM;
     process->DirectoryTableBase = __readcr3();
     process->ActiveThreads = 0;
+    process->Affinity = ~0ULL;      // every processor, whenever it starts
+    process->ThreadSeed = 0;
 }
 
 void KeInitializeThread(KTHREAD *thread, void *kernelStackTop, void *stackLimit,
@@ -50,6 +52,10 @@ void KeInitializeThread(KTHREAD *thread, void *kernelStackTop, void *stackLimit,
     KeInitializeTimer(&thread->Timer);
     KiInitializeSuspend(thread);
     thread->ThreadNumber = ++KiThreadNumber;
+    thread->Affinity = thread->UserAffinity = process->Affinity;
+    thread->SystemAffinityActive = FALSE;
+    thread->SwapBusy = FALSE;
+    thread->NextProcessor = 0;
 
     // The frame KiSwapContext pops when it first switches to the thread.
     if (startRoutine) {
@@ -66,6 +72,8 @@ void KeInitializeThread(KTHREAD *thread, void *kernelStackTop, void *stackLimit,
     }
 
     oldIrql = KiAcquireDispatcherLock();
+    // Ideal processors go round robin within the process, as NT's seed.
+    thread->IdealProcessor = (UCHAR)(process->ThreadSeed++ % KeNumberProcessors);
     InsertTailList(&process->ThreadListHead, &thread->ThreadListEntry);
     process->ActiveThreads++;
     KiReleaseDispatcherLock(oldIrql);

@@ -161,7 +161,7 @@ void MiUnmapGuardPage(void *va)
 
     if (pte) {
         *pte = 0;
-        __invlpg(va);
+        KeFlushTb(0, (ULONG64)va, 1);
     }
 }
 
@@ -278,16 +278,33 @@ static BOOLEAN MiFindRegionRun(MI_VA_REGION *region, ULONG64 count, ULONG64 *fir
     return FALSE;
 }
 
+#define MI_UNMAP_BATCH 32
+
+// The entries go, then every processor's translations of them (one
+// shootdown for the run), then the pages: no processor can still reach a
+// page somebody else has been given.
 static void MiUnmapRegionPages(ULONG64 va, SIZE_T count)
 {
-    for (SIZE_T i = 0; i < count; i++) {
-        ULONG64 *pte = MiWalk(MiKernelPml4, va + i * PAGE_SIZE, 0, FALSE);
+    PFN_NUMBER pages[MI_UNMAP_BATCH];
 
-        if (pte && (*pte & PTE_PRESENT)) {
-            MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
-            *pte = 0;
-            __invlpg((void *)(va + i * PAGE_SIZE));
+    while (count) {
+        SIZE_T batch = count < MI_UNMAP_BATCH ? count : MI_UNMAP_BATCH;
+        ULONG found = 0;
+
+        for (SIZE_T i = 0; i < batch; i++) {
+            ULONG64 *pte = MiWalk(MiKernelPml4, va + i * PAGE_SIZE, 0, FALSE);
+
+            if (pte && (*pte & PTE_PRESENT)) {
+                pages[found++] = (*pte & PTE_FRAME) >> PAGE_SHIFT;
+                *pte = 0;
+            }
         }
+        if (found)
+            KeFlushTb(0, va, batch);
+        for (ULONG i = 0; i < found; i++)
+            MmFreePhysicalPage(pages[i]);
+        va += batch * PAGE_SIZE;
+        count -= batch;
     }
 }
 
@@ -424,8 +441,8 @@ void MiProtectSystemImagePages(void *va, SIZE_T count, ULONG protect)
             address - MM_SYSTEM_IMAGE_START >= MM_SYSTEM_IMAGE_SIZE)
             KeBugCheckEx(MEMORY_MANAGEMENT, 0x1200, address, protect, 0);
         *pte = (*pte & ~(PTE_WRITE | PTE_NX)) | set;
-        __invlpg((void *)address);
     }
+    KeFlushTb(0, (ULONG64)va, count);
     KeReleaseSpinLock(&MiPageTableLock, oldIrql);
 }
 

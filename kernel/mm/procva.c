@@ -250,12 +250,14 @@ ULONG MiPteProtection(ULONG64 pte)
 
 void MiWriteUserPte(ULONG64 directoryTableBase, ULONG64 *pte, ULONG64 va, ULONG64 value)
 {
+    ULONG64 old = *pte;
+
     *pte = value;
-    // Only this processor can hold a translation of another address space's
-    // page when that space is current here; other processors are not told
-    // (there is no TLB shootdown IPI yet, see docs/memory.md).
-    if ((__readcr3() & PTE_FRAME) == directoryTableBase)
-        __invlpg((void *)va);
+    // A new entry over an empty one needs no flush (nothing cached a
+    // translation that did not exist); any other change is shot down on
+    // every processor running in that address space (ke/tbflush.c).
+    if (old & PTE_PRESENT)
+        KeFlushTb(directoryTableBase, va, 1);
 }
 
 NTSTATUS MiCommitPrivatePages(ULONG64 directoryTableBase, ULONG64 start, ULONG64 end,
@@ -293,13 +295,17 @@ void MiDecommitPages(ULONG64 directoryTableBase, ULONG64 start, ULONG64 end)
             va = MiNextMappedAddress(directoryTableBase, va) - PAGE_SIZE;
             continue;
         }
-        if (!*pte)
+        ULONG64 old = *pte;
+
+        if (!old)
             continue;
-        if (!(*pte & MM_PTE_SECTION_PAGE)) {
-            MmFreePhysicalPage((*pte & PTE_FRAME) >> PAGE_SHIFT);
+        // The entry goes (and every processor's translation of it) before
+        // the page is free for somebody else.
+        MiWriteUserPte(directoryTableBase, pte, va, 0);
+        if (!(old & MM_PTE_SECTION_PAGE)) {
+            MmFreePhysicalPage((old & PTE_FRAME) >> PAGE_SHIFT);
             MiChargeCommit(directoryTableBase, -1);
         }
-        MiWriteUserPte(directoryTableBase, pte, va, 0);
     }
 }
 

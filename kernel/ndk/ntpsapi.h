@@ -185,10 +185,13 @@ NTSTATUS NTAPI NtQueueApcThread(HANDLE threadHandle, PPS_APC_ROUTINE apcRoutine,
                                 void *argument2, void *argument3);
 
 // NtSetInformationThread: ThreadImpersonationToken takes a token handle
-// (NULL: revert to self). NtSetInformationProcess: ProcessQuotaLimits (a
+// (NULL: revert to self); ThreadAffinityMask a mask within the process's.
+// NtSetInformationProcess: ProcessAffinityMask a mask of started processors. NtSetInformationProcess: ProcessQuotaLimits (a
 // QUOTA_LIMITS: the pool quota limits), ProcessExceptionPort (a port
 // handle), ProcessAccessToken (before the process's first thread runs).
+#define ThreadAffinityMask       4       // a KAFFINITY (ULONG64): where the thread may run
 #define ThreadImpersonationToken 5
+#define ProcessAffinityMask      21      // a KAFFINITY: where the process's threads may run
 #define ProcessQuotaLimits       1
 #define ProcessExceptionPort     8
 #define ProcessAccessToken       9

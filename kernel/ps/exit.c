@@ -36,6 +36,9 @@ static void PspReaper(KDPC *dpc, void *context, void *argument1, void *argument2
         thread = CONTAINING_RECORD(RemoveHeadList(&PspReaperListHead), ETHREAD, ReaperLink);
         KeReleaseSpinLockFromDpcLevel(&PspReaperLock);
 
+        // Queued before its last switch: on another processor it may not
+        // be off its stack yet.
+        KeWaitForThreadSwapOut(&thread->Tcb);
         MmDeleteKernelStack(thread->Tcb.StackBase, thread->KernelStackSize);
         thread->KernelStackSize = 0;
         thread->Tcb.InitialStack = NULL;

@@ -286,6 +286,10 @@ void PsSetProcessPoolQuotaLimit(EPROCESS *process, POOL_TYPE poolType, SIZE_T li
 // would go up without SeIncreaseQuotaPrivilege; STATUS_INVALID_PARAMETER
 // for the limits Sleuth does not have.
 NTSTATUS PspSetQuotaLimits(EPROCESS *process, const QUOTA_LIMITS *limits);
+// ThreadAffinityMask / ProcessAffinityMask (psaffin.c): the user's buffer
+// and the handle, checked; the kernel's KeSetAffinityThread/Process do it.
+NTSTATUS PspSetAffinityThread(HANDLE threadHandle, void *information, ULONG informationLength);
+NTSTATUS PspSetAffinityProcess(HANDLE processHandle, void *information, ULONG informationLength);
 
 static inline ETHREAD *PsGetCurrentThread(void)
 {

@@ -45,6 +45,7 @@ void PsInitSystem(void)
     PsIdleProcess->ActiveThreads = 1;
     PspIdleThread->Tcb.Priority = PspIdleThread->Tcb.BasePriority = LOW_PRIORITY;
     PspIdleThread->Tcb.State = Running;
+    PspIdleThread->Tcb.Affinity = PspIdleThread->Tcb.UserAffinity = prcb->SetMember;
     prcb->CurrentThread = &PspIdleThread->Tcb;
     prcb->IdleThread = &PspIdleThread->Tcb;
 

@@ -54,7 +54,7 @@ NTSTATUS NtQueryInformationProcess(HANDLE processHandle, PROCESSINFOCLASS inform
     // A process that still runs has no exit status yet: NT says STATUS_PENDING.
     basic.ExitStatus = process->ProcessExiting ? process->ExitStatus : STATUS_PENDING;
     basic.PebBaseAddress = process->Peb;
-    basic.AffinityMask = KeQueryActiveProcessors();
+    basic.AffinityMask = process->Pcb.Affinity & KeQueryActiveProcessors();
     basic.BasePriority = process->Pcb.BasePriority;
     basic.UniqueProcessId = (ULONG_PTR)process->UniqueProcessId;
     basic.InheritedFromUniqueProcessId = (ULONG_PTR)process->InheritedFromUniqueProcessId;
@@ -85,7 +85,7 @@ NTSTATUS NtQueryInformationThread(HANDLE threadHandle, THREADINFOCLASS informati
     basic.ExitStatus = thread->Terminated ? thread->ExitStatus : STATUS_PENDING;
     basic.TebBaseAddress = thread->Tcb.Teb;
     basic.ClientId = thread->Cid;
-    basic.AffinityMask = KeQueryActiveProcessors();
+    basic.AffinityMask = thread->Tcb.Affinity & KeQueryActiveProcessors();
     basic.Priority = thread->Tcb.Priority;
     basic.BasePriority = thread->Tcb.BasePriority;
     ObDereferenceObject(thread);

@@ -150,7 +150,8 @@ NTSTATUS NtOpenThreadToken(HANDLE threadHandle, ACCESS_MASK desiredAccess, BOOLE
 // ThreadImpersonationToken: a token handle (TOKEN_IMPERSONATE, an
 // impersonation token, else STATUS_BAD_TOKEN_TYPE) the thread impersonates
 // from now on, or NULL to revert. The thread handle needs
-// THREAD_SET_THREAD_TOKEN. Every other class: STATUS_INVALID_INFO_CLASS.
+// THREAD_SET_THREAD_TOKEN. ThreadAffinityMask goes to ps/psaffin.c. Every
+// other class: STATUS_INVALID_INFO_CLASS.
 NTSTATUS NtSetInformationThread(HANDLE threadHandle, ULONG informationClass,
                                 void *information, ULONG informationLength)
 {
@@ -159,6 +160,8 @@ NTSTATUS NtSetInformationThread(HANDLE threadHandle, ULONG informationClass,
     TOKEN *token = NULL;
     NTSTATUS status;
 
+    if (informationClass == ThreadAffinityMask)
+        return PspSetAffinityThread(threadHandle, information, informationLength);
     if (informationClass != ThreadImpersonationToken)
         return STATUS_INVALID_INFO_CLASS;
     if (informationLength != sizeof(HANDLE))

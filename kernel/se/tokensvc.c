@@ -318,6 +318,8 @@ NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
         return SepSetQuotaLimits(processHandle, information, informationLength);
     if (informationClass == ProcessExceptionPort)
         return SepSetExceptionPort(processHandle, information, informationLength);
+    if (informationClass == ProcessAffinityMask)
+        return PspSetAffinityProcess(processHandle, information, informationLength);
     if (informationClass != ProcessAccessToken)
         return STATUS_INVALID_INFO_CLASS;
     if (informationLength != sizeof(accessToken))

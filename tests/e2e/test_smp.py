@@ -1,7 +1,9 @@
 """Four processors (-smp 4): each one the MADT lists starts and says so; the
 debugger, entered on processor 0, has stopped the three others; `~N`
 switches the processor the commands look at (the prompt says `N: kd>`,
-`r` and `k` show where that processor stopped: its idle loop), `!running`
+`r` and `k` show where that processor stopped: its idle loop, KiIdleLoop,
+the same on every processor; at the initial break nothing else is ready
+to run), `!running`
 lists each processor, `!pcr`/`!prcb` show its control region and block,
 and after `g` a Ctrl-C stops them all again."""
 
@@ -39,8 +41,8 @@ def test_running_lists_each_processor(vm):
 def test_switch_processor(vm):
     vm.command("~2")
     assert vm.last_match.group(0) == "2: kd> ", "prompt after ~2: %r" % vm.last_match.group(0)
-    run(vm, "r", re.compile(r"nt!KiSystemStartupAp\+0x[0-9a-f]+:"))
-    run(vm, "k", "nt!KiSystemStartupAp")
+    run(vm, "r", re.compile(r"nt!KiIdleLoop\+0x[0-9a-f]+:"))
+    run(vm, "k", "nt!KiIdleLoop")
     output = run(vm, "!thread", "RUNNING on processor 2", "Image: Idle")
     run(vm, "!prcb", "PRCB for Processor 2 at", "Processor Index 2 Number (0, 2)",
         re.compile(r"Local APIC id \d+; frozen by (IPI|NMI)"))

@@ -9,6 +9,12 @@
 void KbReport(const char *name, ULONG64 *samples, ULONG count, const char *unit);
 // LPC round trips between kernel threads (kbenchlpc.c); samples holds BENCH_ROUNDS.
 void KbLpc(ULONG64 *samples);
+// The LPC round trip with the server pinned to processor 1 and the caller
+// to processor 0 (kbenchlpc.c); samples holds BENCH_ROUNDS.
+void KbLpcCrossProcessor(ULONG64 *samples);
+// Under -smp 2 or more, `bench` runs only these: the event and LPC round
+// trips between processors 0 and 1 (kbenchmp.c).
+void KbCrossProcessor(ULONG64 *samples);
 // System worker queues: dispatch cost per item and queue-to-start latency
 // (kbenchwq.c); samples holds BENCH_ROUNDS.
 void KbWorkQueue(ULONG64 *samples);

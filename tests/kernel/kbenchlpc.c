@@ -214,3 +214,32 @@ void KbLpc(ULONG64 *samples)
     ObDereferenceObject(server);
     ObDereferenceObject(port);
 }
+
+// The request and reply again, the server pinned to processor 1 (the caller
+// is on processor 0, kbenchmp.c): the wake of each side crosses processors.
+void KbLpcCrossProcessor(ULONG64 *samples)
+{
+    LPCP_PORT_OBJECT *port;
+    ETHREAD *server;
+    KB_LPC_MESSAGE request;
+    BOOLEAN ok;
+
+    if (!NT_SUCCESS(LpcpCreatePort(0, sizeof(KB_LPC_MESSAGE), FALSE, &port)))
+        return;
+    if (!NT_SUCCESS(PsCreateSystemThreadEx(NULL, KbLpcServer, port, BENCH_PRIORITY + 1, NULL,
+                                           &server))) {
+        ObDereferenceObject(port);
+        return;
+    }
+    KeSetAffinityThread(&server->Tcb, 2);
+    ok = KbLpcRequestReply(port, samples);
+    if (ok && server->Tcb.NextProcessor == 1)
+        KbReport("lpc-request-reply-kernel-2-processors", samples, KB_LPC_ROUNDS, "cycles");
+    else
+        DbgPrint("BENCH error: the cross-processor LPC round trip failed\n");
+    KbInitLpcMessage(&request, 0, TRUE);
+    LpcRequestPort(port, &request.h);
+    KeWaitForSingleObject(&server->Tcb, Executive, KernelMode, FALSE, NULL);
+    ObDereferenceObject(server);
+    ObDereferenceObject(port);
+}

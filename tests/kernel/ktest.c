@@ -4,6 +4,7 @@
 #include "ke/ke.h"
 #include "kd/kd.h"
 #include "arch/x86_64/hal.h"
+#include "ps/ps.h"
 
 extern const KTEST __KernelTestsStart[], __KernelTestsEnd[];
 
@@ -32,6 +33,18 @@ static BOOLEAN KtSelected(const KBOOT_OPTIONS *options, const char *name)
     return FALSE;
 }
 
+// Most tests check the dispatcher's order of events as one processor sees
+// it (a higher-priority thread readied runs before the readier's next
+// line, a worker queue hands out items in order). The runner stays on
+// processor 0, and so does every System thread (the worker threads, the
+// threads a test starts) except in the Smp* tests (test_smp*.c); user
+// processes run on every processor always.
+static void KtConfineToProcessor0(BOOLEAN confine)
+{
+    KeSetAffinityProcess(&PsInitialSystemProcess->Pcb, confine ? 1 : ~0ULL);
+    KeSetAffinityThread(KeGetCurrentThread(), 1);
+}
+
 void KtRunTests(const KBOOT_OPTIONS *options)
 {
     ULONG passed = 0, failed = 0;
@@ -42,6 +55,7 @@ void KtRunTests(const KBOOT_OPTIONS *options)
         if (!KtSelected(options, test->Name))
             continue;
         KtCurrentFailed = FALSE;
+        KtConfineToProcessor0(strncmp(test->Name, "Smp", 3) != 0);
         test->Routine();
         if (KeGetCurrentIrql() != PASSIVE_LEVEL) {
             KtFail(__FILE__, __LINE__, "the test to return at PASSIVE_LEVEL");
@@ -53,6 +67,7 @@ void KtRunTests(const KBOOT_OPTIONS *options)
         else
             passed++;
     }
+    KtConfineToProcessor0(FALSE);
     DbgPrint("KTEST DONE %u passed, %u failed\n", passed, failed);
     HalExitEmulator(failed ? KTEST_EXIT_FAIL : KTEST_EXIT_PASS);
     // On real hardware there is no emulator to exit: show the shell.

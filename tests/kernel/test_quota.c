@@ -8,6 +8,7 @@
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/ktkd.h"
 #include "tests/kernel/ktuser.h"
+#include "tests/kernel/test_dispatcher.h"
 #include "ps/ps.h"
 #include "ex/ex.h"
 
@@ -106,6 +107,10 @@ KTEST(ObjectQuotaReturnsToTheBlockAfterItsCreatorIsGone)
     KT_CHECK_EQ(header->PagedPoolCharge, 0);
     KT_CHECK_EQ(block->ReferenceCount, 2);
     ObDereferenceObject(process);               // the process is deleted
+    // ...once the thread that ran in it is gone too: on another processor
+    // the reaper may still be dropping it.
+    for (ULONG i = 0; i < 64 && block->ReferenceCount != 1; i++)
+        KtSleepTicks(1);
     KT_CHECK_EQ(block->ReferenceCount, 1);
     KT_CHECK_EQ(block->QuotaEntry[PsNonPagedPool].Usage, probe.Before + KT_EVENT_CHARGE);
     ObDereferenceObject(probe.Event);           // the block goes with it

@@ -229,9 +229,12 @@ static volatile LONG KtActive, KtMostActive, KtRan;
 static void KtYieldingRoutine(void *parameter)
 {
     LONG active = __atomic_add_fetch(&KtActive, 1, __ATOMIC_SEQ_CST);
+    LONG most = KtMostActive;
 
-    if (active > KtMostActive)
-        KtMostActive = active;
+    // Workers on several processors update it at once: no maximum is lost.
+    while (active > most && !__atomic_compare_exchange_n(&KtMostActive, &most, active, FALSE,
+                                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        ;
     for (ULONG i = 0; i < 3; i++)
         KeYieldExecution();
     __atomic_sub_fetch(&KtActive, 1, __ATOMIC_SEQ_CST);
