@@ -337,6 +337,10 @@ static KD_COMMAND_RESULT KdpCommandLoop(void)
         KdpPrint("%u: kd> ", KdpState.Processor);
         if (!KdpReadLine())
             continue;
+        // A Ctrl-C typed before this line (one that stopped a listing) is
+        // not a new break-in; one typed after it (right after `g`, while
+        // the debugger is still leaving) is, and must not be dropped.
+        (void)HalpBreakInPending();
         if (KdpIsBlankLine(line) && KdpRepeatCommand[0]) {
             RtlStringPrintf(repeat, sizeof(repeat), "%s", KdpRepeatCommand);
             line = repeat;
@@ -419,7 +423,6 @@ static BOOLEAN KdpTrap(KTRAP_FRAME *trapFrame, KD_REASON reason)
             trapFrame->Rip += KD_INT3_LENGTH;
     }
     KdpRecordPoolBaseline(TRUE);    // !analyze -hang: what grows from here on
-    (void)HalpBreakInPending();     // a Ctrl-C typed in the shell is not a new break-in
     // `.thread` changed only what the shell shows: the frame the trap
     // returns through is the one we were entered with, untouched.
     KdpState.Active = FALSE;

@@ -152,7 +152,15 @@ typedef struct _ETHREAD {
     // (kernel/alpc, alpcinit.c), freed by AlpcExitThread. Only the thread
     // itself reads or writes it.
     void *AlpcCachedMessage;
+    // Up to a multiple of 16 bytes, as NT's (0x450 on the case study's
+    // build): the thread's pool block then ends where the ETHREAD ends, and
+    // the case study's way from a `!pool` block to its thread (the block's
+    // end minus `?? sizeof(nt!_ETHREAD)`, exercise 003) works here too.
+    ULONG64 Spare0;
 } ETHREAD;
+
+_Static_assert(sizeof(ETHREAD) % 16 == 0,
+               "ETHREAD must end on a pool block's 16-byte grain (see Spare0)");
 
 extern OBJECT_TYPE *PsProcessType;
 extern OBJECT_TYPE *PsThreadType;
