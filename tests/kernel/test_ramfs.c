@@ -233,18 +233,18 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
             DbgPrint("KTEST: frame %u %s\n", i, text[i]);
     }
     // It waits through KSecDD's own connection, made from kernel mode: a
-    // server communication port whose peer is a client port with no
-    // handle, the System process's.
+    // client port with no handle, the System process's, connected to a
+    // server communication port.
     if (thread) {
         KIRQL oldIrql = LpcpAcquireLock();
-        LPCP_PORT_OBJECT *waiting =
+        LPCP_PORT_OBJECT *client =
             (LPCP_PORT_OBJECT *)((ULONG_PTR)thread->LpcWaitingOnPort & ~LPCP_THREAD_FLAGS);
-        LPCP_PORT_OBJECT *client = waiting ? waiting->ConnectedPort : NULL;
+        LPCP_PORT_OBJECT *server = client ? client->ConnectedPort : NULL;
 
         kernelConnection =
             ((ULONG_PTR)thread->LpcWaitingOnPort & LPCP_THREAD_FLAG_IS_PORT) &&
-            (waiting->Flags & LPCP_PORT_TYPE_MASK) == LPCP_COMMUNICATION_PORT && client &&
-            (client->Flags & LPCP_PORT_TYPE_MASK) == LPCP_CLIENT_PORT &&
+            (client->Flags & LPCP_PORT_TYPE_MASK) == LPCP_CLIENT_PORT && server &&
+            (server->Flags & LPCP_PORT_TYPE_MASK) == LPCP_COMMUNICATION_PORT &&
             ObGetObjectHandleCount(client) == 0 && client->MappingProcess == PsInitialSystemProcess;
         LpcpReleaseLock(oldIrql);
     }
