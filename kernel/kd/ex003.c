@@ -45,6 +45,16 @@
 #define EX003_GP_OPENS          2       // svchost's gpsvc threads (user/svchost)
 #define EX003_FAST_BALANCE_MS   50
 
+// The case study's timeline, how long before the dump each wait started:
+// the Delayed workers 9:26:24, the Group Policy thread 9:19:10, lsm and
+// the TermService thread 4:21:41. Halved here (a 15.625 ms tick of aging
+// costs QEMU some 150 us of host time): the stages below wait the
+// differences, the framework ages the rest (AgeSeconds).
+#define EX003_TIME_SCALE        2
+#define EX003_SEED_WORKERS      (9 * 3600 + 26 * 60 + 24)
+#define EX003_SEED_GROUP_POLICY (9 * 3600 + 19 * 60 + 10)
+#define EX003_SEED_LOGON        (4 * 3600 + 21 * 60 + 41)
+
 static const char *Ex003Services[] = {"Smb", "Mpio", "MyBadDSM", "Rdbss", "mrxsmb", "Mup"};
 #define EX003_DSM_SERVICE 2
 // The DSM's name, per student: one driver (kernel/drivers/mybaddsm) under
@@ -216,6 +226,8 @@ static NTSTATUS Ex003StartServices(void)
     ObDereferenceObject(thread);
     if (!Ex003WaitUntil(Ex003GroupPolicyWaits))
         return STATUS_IO_TIMEOUT;
+    // Hours pass before the logons hang.
+    KdAgeExerciseStage((EX003_SEED_GROUP_POLICY - EX003_SEED_LOGON) / EX003_TIME_SCALE);
     for (ULONG i = 0; i <= idle; i++) {
         if (i == termSrvAt) {
             RtlStringPrintf(arguments, sizeof(arguments), "-k %s -s TermService", termSrvGroup);
@@ -306,7 +318,10 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     if (NT_SUCCESS(status) && !Ex003WaitUntil(Ex003QueueAtLimit))
         status = STATUS_IO_TIMEOUT;
     ExpSetWorkerTiming(EXP_BALANCE_INTERVAL_MS, EXP_DYNAMIC_THREAD_IDLE_MS);
-    // Then the network and the logons.
+    // Minutes later, the network (Group Policy's opens), and hours after
+    // it the logons (Ex003StartServices ages between them).
+    if (NT_SUCCESS(status))
+        KdAgeExerciseStage((EX003_SEED_WORKERS - EX003_SEED_GROUP_POLICY) / EX003_TIME_SCALE);
     if (NT_SUCCESS(status))
         status = Ex003StartServices();
     for (ULONG i = 0; NT_SUCCESS(status) && i < Ex003.Sessions; i++)
@@ -377,7 +392,7 @@ const KD_EXERCISE KdExercise003 = {
     .Symptom = "A Windows Server 2008 machine hangs at logon: every user who logs on stays at\n"
                "\"Applying User Settings\". The console session and the remote sessions alike\n"
                "have been waiting for hours. Find what the logons wait for, and why.",
-    .AgeSeconds = 4 * 3600 + 21 * 60 + 41,      // the case study's lsm thread: 4:21:41
+    .AgeSeconds = EX003_SEED_LOGON / EX003_TIME_SCALE,     // since the logons hung
     .Start = Ex003StartExercise,
     .CheckAnswer = Ex003CheckAnswer,
     .AnswerUsage = "THREAD MODULE  (a blocked worker thread at the root, and the module it is "

@@ -104,6 +104,20 @@ static void KdpFormatAge(ULONG64 seconds, char *text, SIZE_T size)
         RtlStringPrintf(text, size, "0 seconds");
 }
 
+void KdAgeExerciseStage(ULONG64 seconds)
+{
+    LARGE_INTEGER interval;
+
+    if (KeBootOptions.AgeGiven)
+        seconds = KdpExercise->AgeSeconds
+                      ? seconds * KeBootOptions.AgeSeconds / KdpExercise->AgeSeconds
+                      : 0;
+    if (!seconds)
+        return;
+    interval.QuadPart = -(LONG64)(seconds * 10000000ULL);
+    KeDelayExecutionThread(KernelMode, FALSE, &interval);
+}
+
 void KdAgeExercise(void)
 {
     ULONG64 seconds;

@@ -43,6 +43,11 @@ ULONG KdExerciseChoose(const char *what, ULONG count);
 // guest time pass (age=SECONDS overrides) and says the exercise is ready.
 void KdStartExercise(void);
 void KdAgeExercise(void);
+// Inside an exercise's Start: lets `seconds` of guest time pass between two
+// stages of the hang's formation, so each stage's waits start when the case
+// study's did. age=SECONDS scales it as it scales the final age (age=0: no
+// wait).
+void KdAgeExerciseStage(ULONG64 seconds);
 // TRUE once the exercise's Start succeeded (.answer checks only then).
 BOOLEAN KdExerciseStarted(void);
 

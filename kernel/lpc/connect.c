@@ -150,10 +150,34 @@ static NTSTATUS LpcpCreateClientPort(LPCP_PORT_OBJECT *connectionPort,
     return STATUS_SUCCESS;
 }
 
+// The LPC_CONNECTION_REQUEST the client thread sends (its connection
+// information follows the header, the caller copies it); references the
+// client port for the request.
+static LPCP_CONNECTION_MESSAGE *LpcpBuildConnectionRequest(LPCP_MESSAGE *message,
+                                                           LPCP_PORT_OBJECT *clientPort,
+                                                           const LPCP_CONNECT_ARGUMENTS *arguments,
+                                                           SECTION *section)
+{
+    LPCP_CONNECTION_MESSAGE *connection = LpcpConnectionMessage(message);
+
+    memset(connection, 0, sizeof(*connection));
+    connection->ClientView = arguments->ClientView;
+    connection->SectionToMap = section;
+    connection->ClientPort = clientPort;
+    ObReferenceObject(clientPort);              // the request's
+    message->Request.u2.s2.Type = LPC_CONNECTION_REQUEST;
+    message->Request.u1.s1.DataLength = (CSHORT)(sizeof(*connection) + arguments->InfoLength);
+    message->Request.u1.s1.TotalLength =
+        (CSHORT)(sizeof(PORT_MESSAGE) + sizeof(*connection) + arguments->InfoLength);
+    message->Request.ClientId = PsGetCurrentThread()->Cid;
+    message->Request.ClientViewSize = arguments->ClientView.ViewSize;
+    return connection;
+}
+
 // Queues the request and waits for the server's answer; the answer (or
 // NULL when the server side went away) in *answer.
 static NTSTATUS LpcpConnectAndWait(LPCP_PORT_OBJECT *connectionPort, LPCP_MESSAGE *message,
-                                   LPCP_MESSAGE **answer)
+                                   KPROCESSOR_MODE waitMode, LPCP_MESSAGE **answer)
 {
     ETHREAD *thread = PsGetCurrentThread();
     LPCP_MESSAGE *held;
@@ -177,7 +201,7 @@ static NTSTATUS LpcpConnectAndWait(LPCP_PORT_OBJECT *connectionPort, LPCP_MESSAG
         LpcpFreeMessage(message);
         return status;
     }
-    status = KeWaitForSingleObject(&thread->LpcReplySemaphore, Executive, UserMode, FALSE, NULL);
+    status = KeWaitForSingleObject(&thread->LpcReplySemaphore, Executive, waitMode, FALSE, NULL);
     oldIrql = LpcpAcquireLock();
     woken = IsListEmpty(&thread->LpcReplyChain);
     held = LpcpGetMessageFromThread(thread);
@@ -287,23 +311,12 @@ NTSTATUS NtSecureConnectPort(HANDLE *portHandle, UNICODE_STRING *portName,
         ObDereferenceObject(clientPort);
         return STATUS_NO_MEMORY;
     }
-    connection = LpcpConnectionMessage(message);
-    memset(connection, 0, sizeof(*connection));
-    connection->ClientView = arguments.ClientView;
-    connection->SectionToMap = section;
-    connection->ClientPort = clientPort;
-    ObReferenceObject(clientPort);              // the request's
-    message->Request.u2.s2.Type = LPC_CONNECTION_REQUEST;
-    message->Request.u1.s1.DataLength = (CSHORT)(sizeof(*connection) + arguments.InfoLength);
-    message->Request.u1.s1.TotalLength =
-        (CSHORT)(sizeof(PORT_MESSAGE) + sizeof(*connection) + arguments.InfoLength);
-    message->Request.ClientId = PsGetCurrentThread()->Cid;
-    message->Request.ClientViewSize = arguments.ClientView.ViewSize;
+    connection = LpcpBuildConnectionRequest(message, clientPort, &arguments, section);
     status = MmCopyFromUser(connection + 1, connectionInformation, arguments.InfoLength);
     if (!NT_SUCCESS(status))
         LpcpFreeMessage(message);
     else
-        status = LpcpConnectAndWait(connectionPort, message, &answer);
+        status = LpcpConnectAndWait(connectionPort, message, UserMode, &answer);
     if (status == STATUS_SUCCESS && (!answer || !clientPort->ConnectedPort ||
                                      LpcpMessageType(&answer->Request) != LPC_REPLY))
         status = STATUS_PORT_CONNECTION_REFUSED;
@@ -330,4 +343,66 @@ NTSTATUS NtConnectPort(HANDLE *portHandle, UNICODE_STRING *portName,
     return NtSecureConnectPort(portHandle, portName, securityQos, clientView, NULL, serverView,
                                maxMessageLength, connectionInformation,
                                connectionInformationLength);
+}
+
+// A kernel-mode client's connect (NT's ZwConnectPort from a driver, whose
+// previous mode is KernelMode): the caller's arguments are kernel memory,
+// the connection port's descriptor is not checked, the client port gets no
+// handle (the caller keeps the referenced object: Handles 0 References 1)
+// and no view, and it belongs to the System process rather than to the
+// process whose thread happened to connect, so it outlives that process.
+// The wait for the server's answer is a kernel-mode one.
+NTSTATUS LpcConnectPort(const UNICODE_STRING *portName, const SECURITY_QUALITY_OF_SERVICE *qos,
+                        void **clientPortObject)
+{
+    LPCP_CONNECT_ARGUMENTS arguments;
+    LPCP_PORT_OBJECT *connectionPort, *clientPort;
+    LPCP_MESSAGE *message, *answer = NULL;
+    OBJECT_ATTRIBUTES attributes;
+    SECTION *section;
+    NTSTATUS status;
+
+    *clientPortObject = NULL;
+    memset(&arguments, 0, sizeof(arguments));
+    arguments.Qos = *qos;
+    InitializeObjectAttributes(&attributes, (UNICODE_STRING *)portName, OBJ_CASE_INSENSITIVE,
+                               NULL, NULL);
+    status = ObReferenceObjectByName(&attributes, LpcPortObjectType, (void **)&connectionPort);
+    if (status == STATUS_OBJECT_TYPE_MISMATCH)
+        status = ObReferenceObjectByName(&attributes, LpcWaitablePortObjectType,
+                                         (void **)&connectionPort);
+    if (!NT_SUCCESS(status))
+        return status;
+    if ((connectionPort->Flags & LPCP_PORT_TYPE_MASK) != LPCP_CONNECTION_PORT) {
+        ObDereferenceObject(connectionPort);
+        return STATUS_INVALID_PORT_HANDLE;
+    }
+    status = LpcpCreateClientPort(connectionPort, &arguments, &section, &clientPort);
+    if (!NT_SUCCESS(status))
+        return status;
+    // The System process's port: LpcpCreateClientPort gave it the caller's.
+    ObDereferenceObject(clientPort->MappingProcess);
+    clientPort->MappingProcess = PsInitialSystemProcess;
+    ObReferenceObject(PsInitialSystemProcess);
+    status = LpcpCaptureClientSecurity(clientPort);
+    message = NT_SUCCESS(status) ? LpcpAllocateMessage() : NULL;
+    if (NT_SUCCESS(status) && !message)
+        status = STATUS_NO_MEMORY;
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(clientPort);
+        return status;
+    }
+    LpcpBuildConnectionRequest(message, clientPort, &arguments, NULL);
+    status = LpcpConnectAndWait(connectionPort, message, KernelMode, &answer);
+    if (status == STATUS_SUCCESS && (!answer || !clientPort->ConnectedPort ||
+                                     LpcpMessageType(&answer->Request) != LPC_REPLY))
+        status = STATUS_PORT_CONNECTION_REFUSED;
+    if (answer)
+        LpcpFreeMessage(answer);
+    if (status != STATUS_SUCCESS) {
+        ObDereferenceObject(clientPort);
+        return NT_SUCCESS(status) ? STATUS_PORT_CONNECTION_REFUSED : status;
+    }
+    *clientPortObject = clientPort;
+    return STATUS_SUCCESS;
 }

@@ -139,6 +139,11 @@ void LpcExitThread(struct _ETHREAD *thread);
 NTSTATUS LpcRequestPort(void *portAddress, PORT_MESSAGE *requestMessage);
 NTSTATUS LpcRequestWaitReplyPort(void *portAddress, PORT_MESSAGE *requestMessage,
                                  PORT_MESSAGE *replyMessage);
+// A kernel-mode client's connection (ZwConnectPort from a driver): the
+// client communication port, referenced and without a handle, in
+// *clientPortObject (connect.c).
+NTSTATUS LpcConnectPort(const UNICODE_STRING *portName, const SECURITY_QUALITY_OF_SERVICE *qos,
+                        void **clientPortObject);
 
 // ---- Internals shared by kernel/lpc's files ------------------------------------
 //

@@ -83,8 +83,7 @@ LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain, BOOL
         }
         if (waitAgain) {
             thread->LpcReplyMessageId = messageId;
-            thread->LpcWaitingOnPort =
-                (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT);
+            thread->LpcWaitingOnPort = (void *)((ULONG_PTR)port | LPCP_THREAD_FLAG_IS_PORT);
             InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
         }
         if (waitNext && *waitNext && IsListEmpty(&freeList)) {

@@ -355,8 +355,11 @@ LpcpRequestWaitReplyInline(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *message,
     }
     if (NT_SUCCESS(status)) {
         thread->LpcReplyMessageId = id;
+        // The port it sent through, as NT's (!thread's "Current LPC port":
+        // a client's is its client communication port); the reply chain
+        // it joins is the peer's.
         thread->LpcWaitingOnPort =
-            (void *)((ULONG_PTR)rundownPort | LPCP_THREAD_FLAG_IS_PORT | noImpersonation);
+            (void *)((ULONG_PTR)port | LPCP_THREAD_FLAG_IS_PORT | noImpersonation);
         InsertTailList(&rundownPort->LpcReplyChainHead, &thread->LpcReplyChain);
     }
     if (handoff) {

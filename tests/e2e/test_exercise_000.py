@@ -26,6 +26,10 @@ def check(student):
         assert values["scanner"] in SCANNERS, values
         # The seed's heuristic: the worker's wait started in the client's tick.
         assert values["workertick"] == values["tick"], values
+        # As the case study's: the client's current port is KSecDD's client
+        # communication port, the one `!lpc message` lists with no handle.
+        thread = run(vm, "!thread " + values["client"], "THREAD")
+        assert "Current LPC port %s" % values["clientport"] in thread, short(thread)
         chain = run(vm, "!waitchain " + values["worker"], "Wait chain of THREAD")
         assert re.search(r"^deadlock: cycle of 2 threads: %s -> %s -> %s" % (
             values["worker"], values["client"], values["worker"]), chain, re.M), chain

@@ -90,9 +90,10 @@ def test_lpc_message_finds_both_threads_and_the_ports(vm):
     assert re.search(r"^Client communication port 0x%s$" % comm.group(2), output, re.M), output
     assert re.search(r"^Server connection port %s Name: LpcDemoPort$" % comm.group(3), output,
                      re.M), output
-    # The client's current port is the server communication port.
+    # The client's current port is the one it sent through, its client
+    # communication port (as the first case study's !thread shows).
     thread = run(vm, "!thread %s" % client, "THREAD")
-    assert "Current LPC port %s" % comm.group(1) in thread, thread
+    assert "Current LPC port %s" % comm.group(2) in thread, thread
 
 
 def test_server_thread_waits_on_a_mutant_whose_owner_waits_forever(vm):

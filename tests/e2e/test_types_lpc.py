@@ -69,8 +69,9 @@ def test_dt_reads_the_demos_ports_and_client_thread(vm):
     lpc = fields(run(vm, "dt nt!_ETHREAD -y Lpc " + thread))
     assert all(name.startswith("Lpc") for name in lpc), lpc
     assert lpc["LpcReplyMessageId"][1] == "0x%x" % message, lpc
-    # Its current port is a server communication port connected to a
-    # client port whose connection port is the demo's named one.
+    # Its current port is its client communication port, connected to a
+    # server communication port whose connection port is the demo's named
+    # one.
     comm = fields(run(vm, "dt nt!_LPCP_PORT_OBJECT " + port))
     connected = comm["ConnectedPort"][1]
     assert re.match(r"^0x%s$" % ADDRESS, connected), comm

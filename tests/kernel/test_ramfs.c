@@ -172,8 +172,8 @@ static BOOLEAN KtFsStackReads(char sites[][96], ULONG count, const char *const *
 }
 
 // A thread opening the encrypted file while the LSA does not answer (the
-// program "tramfs standin" holds \LsaAuthenticationPort and never replies)
-// waits with the first case study's stack: in WrLpcReply, under KSecDD's
+// program "tramfs standin" holds \LsaAuthenticationPort, accepts KSecDD's
+// connection and never replies) waits with the first case study's stack: in WrLpcReply, under KSecDD's
 // request, the file system's post-create step, the filter manager's create
 // and the open itself. Once the stand-in goes, its port goes and the
 // opener's wait ends.
@@ -196,7 +196,7 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
     const char *why;
     void *port = NULL;
     ULONG count = 0, irps = 0, creates = 0, controls = 0;
-    BOOLEAN stackReads;
+    BOOLEAN stackReads, kernelConnection = FALSE;
 
     KT_EXPECT(KtFsBootDriversLoaded());
     RtlInitUnicodeString(&name, u"\\LsaAuthenticationPort");
@@ -232,6 +232,22 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
         for (ULONG i = 0; i < count; i++)
             DbgPrint("KTEST: frame %u %s\n", i, text[i]);
     }
+    // It waits through KSecDD's own connection, made from kernel mode: a
+    // client port with no handle, the System process's, connected to a
+    // server communication port.
+    if (thread) {
+        KIRQL oldIrql = LpcpAcquireLock();
+        LPCP_PORT_OBJECT *client =
+            (LPCP_PORT_OBJECT *)((ULONG_PTR)thread->LpcWaitingOnPort & ~LPCP_THREAD_FLAGS);
+        LPCP_PORT_OBJECT *server = client ? client->ConnectedPort : NULL;
+
+        kernelConnection =
+            ((ULONG_PTR)thread->LpcWaitingOnPort & LPCP_THREAD_FLAG_IS_PORT) &&
+            (client->Flags & LPCP_PORT_TYPE_MASK) == LPCP_CLIENT_PORT && server &&
+            (server->Flags & LPCP_PORT_TYPE_MASK) == LPCP_COMMUNICATION_PORT &&
+            ObGetObjectHandleCount(client) == 0 && client->MappingProcess == PsInitialSystemProcess;
+        LpcpReleaseLock(oldIrql);
+    }
     // Its IRP list, as the case study's !thread shows it: the create, and
     // KSecDD's device control.
     for (LIST_ENTRY *entry = thread ? thread->IrpList.Flink : NULL;
@@ -257,6 +273,7 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
     KT_EXPECT(opener->ExitStatus != STATUS_SUCCESS);
     KT_EXPECT(thread != NULL);
     KT_EXPECT(stackReads);
+    KT_EXPECT(kernelConnection);
     KT_EXPECT(irps == 2 && creates == 1 && controls == 1);
     ObDereferenceObject(opener);
     ObDereferenceObject(standin);

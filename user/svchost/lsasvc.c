@@ -83,6 +83,14 @@ static NTSTATUS SvcLookupPackage(const char *package)
     return NT_SUCCESS(status) ? message.Status : status;
 }
 
+NTSTATUS SvcLogonUser(const char *user, const char *password, HANDLE *token)
+{
+    NTSTATUS status = SvcLsa ? STATUS_SUCCESS : SvcConnectLsa();
+
+    *token = NULL;
+    return NT_SUCCESS(status) ? SvcLogon(user, password, token) : status;
+}
+
 // Opens and reads the head of a file: what every service here does.
 static NTSTATUS SvcReadFile(const WCHAR *path)
 {

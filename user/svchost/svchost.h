@@ -6,3 +6,6 @@ NTSTATUS SvcRunLsaService(const char *service, const char *account);
 // Exercise 003's services (termsrv.c).
 NTSTATUS TermSrvMain(void);
 void GpSvcMain(void);
+// A logon through lsass (connecting first if this process has not): the
+// user's token, for a thread to impersonate (lsasvc.c).
+NTSTATUS SvcLogonUser(const char *user, const char *password, HANDLE *token);

@@ -5,7 +5,9 @@
 //                   controller's lsarpc pipe, a UNC path (through Mup, to
 //                   the SMB redirector), and answers once the open ends.
 //   -s gpsvc        the Group Policy service: a thread per share it
-//                   reads policies from opens that share at once.
+//                   reads policies from opens that share at once, as the
+//                   logged-on user (impersonating the user's token, as the
+//                   case study's Group Policy thread does).
 
 #include "user/include/logon.h"
 #include "user/svchost/svchost.h"
@@ -56,9 +58,17 @@ static void TermSrvHandle(ALPCDEMO_MESSAGE *message)
              (ULONG)message->Status);
 }
 
+// The user whose policies are read: set before the threads start.
+static HANDLE GpUserToken;
+
 static NTSTATUS NTAPI GpReadShare(PVOID parameter)
 {
-    NTSTATUS status = SvcOpenUncPath(parameter);
+    NTSTATUS status;
+
+    if (GpUserToken)
+        NtSetInformationThread(NtCurrentThread(), ThreadImpersonationToken, &GpUserToken,
+                               sizeof(GpUserToken));
+    status = SvcOpenUncPath(parameter);
 
     printf("svchost: gpsvc: a policy share's open ended: %08x\n", (ULONG)status);
     RtlExitUserThread(status);
@@ -82,6 +92,9 @@ NTSTATUS TermSrvMain(void)
 
 void GpSvcMain(void)
 {
+    // No lsass, no user: the policies are read as the service then.
+    if (!NT_SUCCESS(SvcLogonUser("student", "sleuth", &GpUserToken)))
+        GpUserToken = NULL;
     for (ULONG i = 0; i < ARRAYSIZE(GpShares); i++) {
         HANDLE thread;
 

@@ -30,6 +30,65 @@ _Static_assert(KSEC_FEK_LENGTH == LSA_EFS_FEK_LENGTH, "one key length");
 
 static DEVICE_OBJECT *KsecDeviceObject;
 
+// The connection to lsass (its client communication port), made by the
+// first request; KsecLpcLock guards the pointer.
+static void *KsecLpcPort;
+static KSPIN_LOCK KsecLpcLock;
+
+// The connection, referenced for one request: made now if there is none
+// (two first requests may both connect: the loser's goes again).
+static NTSTATUS KsecReferenceLsaPort(void **port)
+{
+    static const WCHAR portName[] = LSA_PORT_NAME;
+    static const UNICODE_STRING name = {sizeof(portName) - sizeof(WCHAR), sizeof(portName),
+                                        (WCHAR *)portName};
+    // lsass may impersonate the thread that asks, as it runs at the time.
+    static const SECURITY_QUALITY_OF_SERVICE qos = {sizeof(qos), SecurityImpersonation,
+                                                    SECURITY_DYNAMIC_TRACKING, FALSE};
+    void *made, *loser = NULL;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&KsecLpcLock, &oldIrql);
+    *port = KsecLpcPort;
+    if (*port)
+        ObReferenceObject(*port);
+    KeReleaseSpinLock(&KsecLpcLock, oldIrql);
+    if (*port)
+        return STATUS_SUCCESS;
+    status = LpcConnectPort(&name, &qos, &made);
+    if (!NT_SUCCESS(status))
+        return status;          // no lsass: no key
+    KeAcquireSpinLock(&KsecLpcLock, &oldIrql);
+    if (KsecLpcPort)
+        loser = made;
+    else
+        KsecLpcPort = made;
+    *port = KsecLpcPort;
+    ObReferenceObject(*port);
+    KeReleaseSpinLock(&KsecLpcLock, oldIrql);
+    if (loser)
+        ObDereferenceObject(loser);
+    return STATUS_SUCCESS;
+}
+
+// lsass went away (its side of the connection is gone): the next request
+// connects again.
+static void KsecForgetLsaPort(void *port)
+{
+    BOOLEAN forgotten = FALSE;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&KsecLpcLock, &oldIrql);
+    if (KsecLpcPort == port) {
+        KsecLpcPort = NULL;
+        forgotten = TRUE;
+    }
+    KeReleaseSpinLock(&KsecLpcLock, oldIrql);
+    if (forgotten)
+        ObDereferenceObject(port);
+}
+
 // Who the current thread runs as: its impersonation token's user, else its
 // process's (the thread of the create: the file system calls in it).
 static NTSTATUS EfspCallerSid(UCHAR sid[KSEC_SID_LENGTH])
@@ -56,10 +115,6 @@ static NTSTATUS EfspCallerSid(UCHAR sid[KSEC_SID_LENGTH])
 __attribute__((noinline)) static NTSTATUS EfspDecryptFek(const KSEC_EFS_DECRYPT_FEK_INPUT *input,
                                                          UCHAR *fek)
 {
-    static const WCHAR portName[] = LSA_PORT_NAME;
-    UNICODE_STRING name = {sizeof(portName) - sizeof(WCHAR), sizeof(portName),
-                           (WCHAR *)portName};
-    OBJECT_ATTRIBUTES attributes;
     LSA_API_MESSAGE request, reply;
     void *port;
     NTSTATUS status;
@@ -72,12 +127,18 @@ __attribute__((noinline)) static NTSTATUS EfspDecryptFek(const KSEC_EFS_DECRYPT_
     status = EfspCallerSid(request.EfsDecryptFek.CallerSid);
     if (!NT_SUCCESS(status))
         return status;
-    InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
-    status = ObReferenceObjectByName(&attributes, LpcPortObjectType, &port);
-    if (!NT_SUCCESS(status))
-        return status;          // no lsass: no key
-    status = LpcRequestWaitReplyPort(port, &request.h, &reply.h);
-    ObDereferenceObject(port);
+    for (int attempt = 0;; attempt++) {
+        status = KsecReferenceLsaPort(&port);
+        if (!NT_SUCCESS(status))
+            return status;
+        status = LpcRequestWaitReplyPort(port, &request.h, &reply.h);
+        if (status == STATUS_PORT_DISCONNECTED)
+            KsecForgetLsaPort(port);
+        ObDereferenceObject(port);
+        // A connection to an lsass that has gone: once more, to the new one.
+        if (status != STATUS_PORT_DISCONNECTED || attempt)
+            break;
+    }
     // Only STATUS_SUCCESS brings a reply (another success code would be a
     // wait ended without one).
     if (status != STATUS_SUCCESS)
@@ -132,6 +193,10 @@ static NTSTATUS KsecDispatchCreateClose(DEVICE_OBJECT *deviceObject, IRP *irp)
 
 static void KsecUnload(DRIVER_OBJECT *driverObject)
 {
+    // Closing the client port tells lsass (LPC_PORT_CLOSED).
+    if (KsecLpcPort)
+        ObDereferenceObject(KsecLpcPort);
+    KsecLpcPort = NULL;
     IoDeleteDevice(KsecDeviceObject);
 }
 
@@ -140,6 +205,7 @@ NTSTATUS DriverEntry(DRIVER_OBJECT *driverObject, UNICODE_STRING *registryPath)
     UNICODE_STRING name;
     NTSTATUS status;
 
+    KeInitializeSpinLock(&KsecLpcLock);
     RtlInitUnicodeString(&name, KSEC_DEVICE_NAME);
     status = IoCreateDevice(driverObject, 0, &name, FILE_DEVICE_KSEC, FILE_DEVICE_SECURE_OPEN,
                             FALSE, &KsecDeviceObject);

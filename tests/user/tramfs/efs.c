@@ -87,22 +87,58 @@ int TrKeyWaitChild(void)
     return status;
 }
 
+// The server communication ports of the connections accepted by
+// TrReceiveRequest (KSecDD's, made from kernel mode by its first request).
+static HANDLE TrConnections[8];
+static ULONG TrConnectionCount;
+
+// The next request on the LSA's port, accepting connections meanwhile, as
+// lsass's dispatcher does: KSecDD connects once and sends on its own
+// connection (a connection left from an earlier server, gone, makes it
+// connect again).
+static NTSTATUS TrReceiveRequest(HANDLE port, LSA_API_MESSAGE *request)
+{
+    PVOID context;
+    NTSTATUS status;
+
+    for (;;) {
+        HANDLE connection;
+
+        status = NtReplyWaitReceivePort(port, &context, NULL, &request->h);
+        if (!NT_SUCCESS(status) || (request->h.u2.s2.Type & 0xFF) != LPC_CONNECTION_REQUEST)
+            return status;
+        status = NtAcceptConnectPort(&connection, NULL, &request->h, TRUE, NULL, NULL);
+        if (NT_SUCCESS(status))
+            status = NtCompleteConnectPort(connection);
+        if (!NT_SUCCESS(status))
+            return status;
+        if (TrConnectionCount < sizeof(TrConnections) / sizeof(TrConnections[0]))
+            TrConnections[TrConnectionCount++] = connection;
+    }
+}
+
+static void TrCloseConnections(void)
+{
+    while (TrConnectionCount)
+        NtClose(TrConnections[--TrConnectionCount]);
+}
+
 // The child "tramfs standin" (tests/kernel/test_ramfs.c): an LSA that
-// takes requests on \LsaAuthenticationPort and never answers, until killed.
+// accepts connections and takes requests on \LsaAuthenticationPort and
+// never answers, until killed.
 int TrLsaStandIn(void)
 {
     UNICODE_STRING name = UT_NAME(LSA_PORT_NAME);
     OBJECT_ATTRIBUTES attributes;
     LSA_API_MESSAGE request;
     HANDLE port;
-    PVOID context;
     NTSTATUS status;
 
     InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
     status = NtCreatePort(&port, &attributes, sizeof(LSA_CONNECT_INFO), sizeof(LSA_API_MESSAGE),
                           0);
     while (NT_SUCCESS(status))
-        status = NtReplyWaitReceivePort(port, &context, NULL, &request.h);
+        status = TrReceiveRequest(port, &request);
     return status;
 }
 
@@ -145,14 +181,13 @@ void EncryptedOpenWaitsForLsassOnBehalfOfTheOpener(void)
     OBJECT_ATTRIBUTES attributes;
     LSA_API_MESSAGE request;
     HANDLE port, child;
-    PVOID context;
 
     InitializeObjectAttributes(&attributes, &name, 0, NULL, NULL);
     UT_EXPECT_STATUS(NtCreatePort(&port, &attributes, sizeof(LSA_CONNECT_INFO),
                                   sizeof(LSA_API_MESSAGE), 0),
                      STATUS_SUCCESS);
     UT_EXPECT_STATUS(TrStartKeyWaitChild(&child), STATUS_SUCCESS);
-    UT_EXPECT_STATUS(NtReplyWaitReceivePort(port, &context, NULL, &request.h), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrReceiveRequest(port, &request), STATUS_SUCCESS);
     UT_EXPECT_EQ((USHORT)request.h.u2.s2.Type, LPC_KERNELMODE_MESSAGE | LPC_REQUEST);
     UT_EXPECT_EQ(request.ApiNumber, LsaApiEfsDecryptFek);
     UT_EXPECT(!memcmp(request.EfsDecryptFek.CallerSid, student, sizeof(student)));
@@ -163,9 +198,10 @@ void EncryptedOpenWaitsForLsassOnBehalfOfTheOpener(void)
     NtClose(child);
     // Killed while it waits: it goes once the port does, and leaves nothing.
     UT_EXPECT_STATUS(TrStartKeyWaitChild(&child), STATUS_SUCCESS);
-    UT_EXPECT_STATUS(NtReplyWaitReceivePort(port, &context, NULL, &request.h), STATUS_SUCCESS);
+    UT_EXPECT_STATUS(TrReceiveRequest(port, &request), STATUS_SUCCESS);
     UT_EXPECT_STATUS(NtTerminateProcess(child, STATUS_CANCELLED), STATUS_SUCCESS);
     NtClose(port);
+    TrCloseConnections();
     UT_EXPECT(TrExitStatus(child) != STATUS_TIMEOUT);
     NtClose(child);
 }
