@@ -490,3 +490,47 @@ KTEST(LpcThreadsCachedBlockGoesBackToTheListWhenItEnds)
     KT_EXPECT_EQ(countAfter, countBefore);
     KT_EXPECT_EQ(countAfter - listedAfter, countBefore - listedBefore);
 }
+
+// lsass (and smss, the same code: user/lib/lpcserver.c) closes a client's
+// server communication port handle when the client's port goes: connecting
+// and going away eight times leaves its handle count where it was. (It
+// accepted with a NULL PortContext and so closed "NULL": one handle left
+// behind per departed client.)
+KTEST(LsassClosesTheServerPortOfEachClientThatWent)
+{
+    static const SECURITY_QUALITY_OF_SERVICE qos = {sizeof(qos), SecurityImpersonation,
+                                                    SECURITY_DYNAMIC_TRACKING, FALSE};
+    UNICODE_STRING name;
+    EPROCESS *lsass;
+    void *client = NULL;
+    ULONG before = 0, after = 0;
+    NTSTATUS status = STATUS_OBJECT_NAME_NOT_FOUND;
+
+    RtlInitUnicodeString(&name, u"\\LsaAuthenticationPort");
+    KT_EXPECT(NT_SUCCESS(PsStartUserProgram("lsass", "lsass", &lsass)));
+    // The first connection waits for lsass to make its port.
+    for (int i = 0; i < 500 && !NT_SUCCESS(status); i++) {
+        status = LpcConnectPort(&name, &qos, &client);
+        if (!NT_SUCCESS(status))
+            KtSleep(10);
+    }
+    if (NT_SUCCESS(status)) {
+        ObDereferenceObject(client);
+        KtSleep(100);
+        before = ObGetProcessHandleCount(lsass);
+        for (int i = 0; i < 8 && NT_SUCCESS(status); i++) {
+            status = LpcConnectPort(&name, &qos, &client);
+            if (NT_SUCCESS(status))
+                ObDereferenceObject(client);
+        }
+        // lsass's dispatcher takes each LPC_PORT_CLOSED in turn.
+        for (int i = 0; i < 200 && (after = ObGetProcessHandleCount(lsass)) != before; i++)
+            KtSleep(10);
+    }
+    // Ended before the next test: the port's name is free again.
+    PsTerminateProcess(lsass, STATUS_SUCCESS);
+    KT_CHECK_EQ(KtWait(&lsass->Pcb), STATUS_WAIT_0);
+    ObDereferenceObject(lsass);
+    KT_EXPECT(NT_SUCCESS(status));
+    KT_EXPECT_EQ(after, before);
+}

@@ -98,6 +98,12 @@ typedef struct _SERVER_PORT_SECURITY {
 } SERVER_PORT_SECURITY;
 NTSTATUS RtlCreateServerPortSecurity(SERVER_PORT_SECURITY *security, BOOLEAN everyoneMayConnect);
 
+// An LPC server's clients (user/lib/lpcserver.c): accept a connection
+// request with a context that remembers the server port's handle, and
+// close that handle when LPC_PORT_CLOSED brings the context back.
+NTSTATUS LpcServerAcceptClient(PORT_MESSAGE *request);
+void LpcServerClientGone(PVOID context);
+
 // Counted strings.
 void RtlInitUnicodeString(PUNICODE_STRING destination, const WCHAR *source);
 LONG RtlCompareUnicodeString(PCUNICODE_STRING a, PCUNICODE_STRING b, BOOLEAN caseInsensitive);

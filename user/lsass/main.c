@@ -188,16 +188,9 @@ static void LsapDispatch(void)
             return;
         }
         switch (message.h.u2.s2.Type & 0xFF) {
-        case LPC_CONNECTION_REQUEST: {
-            HANDLE client;
-
-            // The client's communication port handle is its PortContext:
-            // what every later message from it carries.
-            status = NtAcceptConnectPort(&client, NULL, &message.h, TRUE, NULL, NULL);
-            if (NT_SUCCESS(status))
-                NtCompleteConnectPort(client);
+        case LPC_CONNECTION_REQUEST:
+            (void)LpcServerAcceptClient(&message.h);
             break;
-        }
         case LPC_REQUEST:
             if (!LsapQueueRequest(&message)) {
                 message.Status = STATUS_INSUFFICIENT_RESOURCES;
@@ -205,10 +198,10 @@ static void LsapDispatch(void)
             }
             break;
         case LPC_PORT_CLOSED:
-        case LPC_CLIENT_DIED:
-            // The client is gone: its communication port handle (the
-            // context) goes too.
-            NtClose(context);
+            // The client is gone: its communication port handle goes too.
+            // (LPC_CLIENT_DIED, a client thread's end, comes before the
+            // port closes, with the same context: nothing to do then.)
+            LpcServerClientGone(context);
             break;
         default:
             break;

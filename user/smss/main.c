@@ -154,13 +154,9 @@ int main(void)
             return status;
         }
         switch (message.h.u2.s2.Type & 0xFF) {
-        case LPC_CONNECTION_REQUEST: {
-            HANDLE client;
-
-            if (NT_SUCCESS(NtAcceptConnectPort(&client, NULL, &message.h, TRUE, NULL, NULL)))
-                NtCompleteConnectPort(client);
+        case LPC_CONNECTION_REQUEST:
+            (void)LpcServerAcceptClient(&message.h);
             break;
-        }
         case LPC_REQUEST:
             if (message.ApiNumber == SmApiExecPgm || message.ApiNumber == SmApiStartSession)
                 SmpExecPgm(&message, message.ApiNumber == SmApiStartSession);
@@ -169,8 +165,7 @@ int main(void)
             reply = &message.h;     // goes out with the next receive
             break;
         case LPC_PORT_CLOSED:
-        case LPC_CLIENT_DIED:
-            NtClose(context);
+            LpcServerClientGone(context);
             break;
         default:
             break;
