@@ -65,7 +65,8 @@ static void KiInsertReadyList(KPRCB *prcb, KTHREAD *thread, BOOLEAN atHead)
 
 // Takes the highest-priority ready thread whose priority is at least
 // `lowPriority`, or NULL.
-static KTHREAD *KiSelectReadyThread(KPRCB *prcb, KPRIORITY lowPriority)
+static inline __attribute__((always_inline)) KTHREAD *KiSelectReadyThread(KPRCB *prcb,
+                                                                        KPRIORITY lowPriority)
 {
     ULONG summary = prcb->ReadySummary & ~((1U << lowPriority) - 1);
     ULONG priority;
@@ -94,12 +95,24 @@ static void KiRemoveReadyList(KTHREAD *thread)
 // The best ready thread for `prcb`: from its own lists, else the
 // highest-priority one on another processor's lists that may run here
 // (NT's KiFindReadyThread, as an idle processor takes work).
-static KTHREAD *KiFindReadyThread(KPRCB *prcb, KPRIORITY lowPriority)
+static KTHREAD *KiFindReadyThreadElsewhere(KPRCB *prcb, KPRIORITY lowPriority);
+
+static inline __attribute__((always_inline)) KTHREAD *KiFindReadyThread(KPRCB *prcb,
+                                                                      KPRIORITY lowPriority)
 {
     KTHREAD *best = KiSelectReadyThread(prcb, lowPriority);
 
-    if (best)
+    if (best || KeNumberProcessors <= 1)
         return best;
+    return KiFindReadyThreadElsewhere(prcb, lowPriority);
+}
+
+// KiFindReadyThread's search of the other processors' lists, out of line.
+static __attribute__((noinline)) KTHREAD *KiFindReadyThreadElsewhere(KPRCB *prcb,
+                                                                     KPRIORITY lowPriority)
+{
+    KTHREAD *best = NULL;
+
     for (ULONG number = 0; number < KeNumberProcessors; number++) {
         KPRCB *other = KiProcessorBlock[number];
         ULONG summary;
@@ -158,8 +171,15 @@ static __attribute__((noinline)) BOOLEAN KiReadyThreadElsewhere(KPRCB *self, KTH
     KPRCB *target;
     KTHREAD *next;
 
-    if ((affinity & self->SetMember) && (KiIdleSummary & self->SetMember))
+    if ((affinity & self->SetMember) && (KiIdleSummary & self->SetMember)) {
+        // This processor is idle: the caller's path makes the thread stand
+        // by here when it outranks the idle thread, and it is no longer
+        // idle then (cleared here, off the path of every other ready).
+        if (self->CurrentThread->State == Running &&
+            thread->Priority > self->CurrentThread->Priority)
+            __atomic_and_fetch(&KiIdleSummary, ~self->SetMember, __ATOMIC_RELAXED);
         return FALSE;
+    }
     if (idle) {
         if (KiProcessorInSet(idle, thread->IdealProcessor))
             number = thread->IdealProcessor;
@@ -222,7 +242,8 @@ static inline __attribute__((always_inline)) void KiReadyThreadInline(KTHREAD *t
         thread->State = Standby;
         thread->NextProcessor = (UCHAR)prcb->Number;
         prcb->NextThread = thread;
-        __atomic_and_fetch(&KiIdleSummary, ~prcb->SetMember, __ATOMIC_RELAXED);
+        // (On several processors, an idle one's KiIdleSummary bit was
+        // cleared by KiReadyThreadElsewhere.)
         // A thread that waits next (NT's WaitNext: it keeps the dispatcher
         // lock into its wait) switches to it there: no interrupt, no
         // preemption in between (NT's direct handoff).
@@ -247,13 +268,21 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 {
     KTHREAD *current = prcb->CurrentThread;
 
+    KPCR *pcr;
+    void *initialStack;
+
     next->State = Running;
     next->NextProcessor = (UCHAR)prcb->Number;
     prcb->CurrentThread = next;
-    if (next == prcb->IdleThread)
-        __atomic_or_fetch(&KiIdleSummary, prcb->SetMember, __ATOMIC_RELAXED);
-    else
-        __atomic_and_fetch(&KiIdleSummary, ~prcb->SetMember, __ATOMIC_RELAXED);
+    // KiIdleSummary is read only on several processors (KiReadyThreadElsewhere):
+    // one processor keeps it as it is. A processor counted later sets its
+    // own bit (KeStartAllProcessors) and the boot one is not idle then.
+    if (KeNumberProcessors > 1) {
+        if (next == prcb->IdleThread)
+            __atomic_or_fetch(&KiIdleSummary, prcb->SetMember, __ATOMIC_RELAXED);
+        else
+            __atomic_and_fetch(&KiIdleSummary, ~prcb->SetMember, __ATOMIC_RELAXED);
+    }
     if (next == current) {
         KiReleaseDispatcherLockFromDpcLevel();
         return;
@@ -264,8 +293,10 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     current->SwapBusy = TRUE;
     next->ContextSwitches++;
     prcb->ContextSwitches++;
-    KeGetPcr()->TssBase->Rsp0 = (ULONG64)next->InitialStack;
-    KeGetPcr()->RspBase = (ULONG64)next->InitialStack;
+    pcr = KeGetPcr();
+    initialStack = next->InitialStack;
+    pcr->TssBase->Rsp0 = (ULONG64)initialStack;
+    pcr->RspBase = (ULONG64)initialStack;
     // Threads of another process run in its address space; the kernel half
     // is the same in all of them, so this stack and code stay mapped.
     if (next->Process->DirectoryTableBase != current->Process->DirectoryTableBase)
