@@ -17,7 +17,7 @@ and give a completion code that verifies.
 Used by tools/grade.py (`make grade`) and the end-to-end tests
 (tests/e2e/exercises.py, used by tests/e2e/test_exercise_NNN.py); the API:
 
-    completion_code(key, exercise, student) -> "XXXX-XXXX-XXXX"
+    completion_code(key, exercise, student) -> "7KQ2-M9TA-C4XR" (three groups of four base32 characters)
     parse_solution(text) -> [Step]           (raises SolutionError)
     solution_files(root) -> {exercise number: path}
     exercise_vm_options(exercise, student) -> VM_OPTIONS for an e2e file's

@@ -1,6 +1,6 @@
 // Completion codes (docs/exercises/README.md): HMAC-SHA-256 under the
 // lecturer's key (GRADE_KEY at build time) of "sleuth-exercise:NNN:ID",
-// its first 60 bits in base32 as XXXX-XXXX-XXXX. Pure code: the host tests
+// its first 60 bits in base32, three groups of four (7KQ2-M9TA-C4XR). Pure code: the host tests
 // check it, and tools/grade.py computes the same to verify a code.
 
 #include "kd/exercise.h"

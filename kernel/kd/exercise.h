@@ -51,7 +51,7 @@ void KdAgeExerciseStage(ULONG64 seconds);
 // TRUE once the exercise's Start succeeded (.answer checks only then).
 BOOLEAN KdExerciseStarted(void);
 
-// A completion code, "XXXX-XXXX-XXXX" (kd/excode.c): the first 60 bits of
+// A completion code such as "7KQ2-M9TA-C4XR" (kd/excode.c): the first 60 bits of
 // HMAC-SHA-256(key, "sleuth-exercise:NNN:ID") in base32 (RFC 4648's
 // alphabet). tools/grade.py computes the same to verify one.
 #define KD_COMPLETION_CODE_SIZE 15

@@ -331,7 +331,7 @@ static ULONG64 FzGenerate(FZ_WORKER *worker, FZ_ARG kind, ULONG64 *next, BOOLEAN
         return (ULONG64)at;
     }
     case FzAddress: return FzMemoryAddress(worker);
-    case FzClass: return FZ_PICK(rng, 0, 0, 0, 1, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 0x80000000);
+    case FzClass: return FZ_PICK(rng, 0, 0, 0, 1, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 21, 0x80000000);
     // SystemSessionCreate (47) most of the time: each moves the caller to a new session.
     case FzSysClass: return FZ_PICK(rng, 47, 47, 47, 0, 5, 46, 48, 0x80000000);
     case FzBool: return FzChance(rng, 90) ? FzBelow(rng, 2) : FzBelow(rng, 256);
