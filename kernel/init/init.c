@@ -217,6 +217,9 @@ static void Phase1Initialization(void *context)
     if (KeBootOptions.Exercise != KBOOT_NO_EXERCISE)
         KdAgeExercise();        // hours of guest time, then the break-in
     if (!KeBootOptions.NoInitialBreak) {
+        // The boot processor breaks in, as on NT (`0: kd>`): with several
+        // processors this thread may have been moved to another one.
+        KeSetSystemAffinityThread(1);
         // Under QEMU's -icount the TSC counts instructions since reset:
         // `make bench` reads boot-to-prompt cost from this line.
         DbgPrint("Boot: prompt reached at TSC %llu\n", (unsigned long long)__rdtsc());
