@@ -86,52 +86,22 @@ static void KbdHidConsolePoll(void *context)
     KbdHidRepeatAll();
 }
 
-// The boot keyboard interface's interrupt-IN endpoint, from the
-// configuration descriptor (USB 2.0, 9.6.3-9.6.6: descriptors one after the
-// other, each starting with its length and type).
-static const USB_ENDPOINT_DESCRIPTOR *KbdHidFindEndpoint(const UCHAR *configuration,
-                                                         ULONG length, UCHAR *interfaceNumber)
-{
-    BOOLEAN inKeyboard = FALSE;
-
-    for (ULONG at = 0; at + 2 <= length;) {
-        UCHAR size = configuration[at], type = configuration[at + 1];
-
-        if (size < 2 || at + size > length)
-            break;
-        if (type == USB_DESCRIPTOR_INTERFACE && size >= sizeof(USB_INTERFACE_DESCRIPTOR)) {
-            const USB_INTERFACE_DESCRIPTOR *interface = (const void *)(configuration + at);
-
-            inKeyboard = interface->bInterfaceClass == USB_CLASS_HID &&
-                         interface->bInterfaceSubClass == HID_SUBCLASS_BOOT &&
-                         interface->bInterfaceProtocol == HID_PROTOCOL_KEYBOARD &&
-                         interface->bAlternateSetting == 0;
-            *interfaceNumber = interface->bInterfaceNumber;
-        } else if (type == USB_DESCRIPTOR_ENDPOINT && inKeyboard &&
-                   size >= sizeof(USB_ENDPOINT_DESCRIPTOR)) {
-            const USB_ENDPOINT_DESCRIPTOR *endpoint = (const void *)(configuration + at);
-
-            if ((endpoint->bEndpointAddress & USB_DIR_IN) &&
-                (endpoint->bmAttributes & USB_ENDPOINT_TYPE_MASK) == USB_ENDPOINT_TYPE_INTERRUPT)
-                return endpoint;
-        }
-        at += size;
-    }
-    return NULL;
-}
-
 static BOOLEAN KbdHidDeviceArrived(USB_DEVICE *device, const UCHAR *configuration,
                                    ULONG length, void **deviceContext)
 {
     const USB_ENDPOINT_DESCRIPTOR *endpoint;
     KBDHID_KEYBOARD *keyboard;
-    UCHAR interfaceNumber = 0;
+    const USB_INTERFACE_DESCRIPTOR *interface = NULL;
+    UCHAR interfaceNumber;
     NTSTATUS status;
     ULONG slot;
 
-    endpoint = KbdHidFindEndpoint(configuration, length, &interfaceNumber);
+    // The boot keyboard interface's interrupt-IN endpoint.
+    endpoint = UsbFindInterruptInEndpoint(configuration, length, USB_CLASS_HID,
+                                          HID_SUBCLASS_BOOT, HID_PROTOCOL_KEYBOARD, &interface);
     if (!endpoint || length < 9)
         return FALSE;
+    interfaceNumber = interface->bInterfaceNumber;
     for (slot = 0; slot < KBDHID_MAX_KEYBOARDS && KbdHidKeyboards[slot].Device; slot++)
         ;
     if (slot == KBDHID_MAX_KEYBOARDS) {

@@ -229,36 +229,6 @@ static void UsbHubDeviceWork(USB_DEVICE *device, void *deviceContext)
     }
 }
 
-// The hub interface's status change endpoint (11.12.3), from the
-// configuration descriptor.
-static const USB_ENDPOINT_DESCRIPTOR *UsbHubFindEndpoint(const UCHAR *configuration,
-                                                         ULONG length)
-{
-    BOOLEAN inHub = FALSE;
-
-    for (ULONG at = 0; at + 2 <= length;) {
-        UCHAR size = configuration[at], type = configuration[at + 1];
-
-        if (size < 2 || at + size > length)
-            break;
-        if (type == USB_DESCRIPTOR_INTERFACE && size >= sizeof(USB_INTERFACE_DESCRIPTOR)) {
-            const USB_INTERFACE_DESCRIPTOR *interface = (const void *)(configuration + at);
-
-            inHub = interface->bInterfaceClass == USB_CLASS_HUB &&
-                    interface->bAlternateSetting == 0;
-        } else if (type == USB_DESCRIPTOR_ENDPOINT && inHub &&
-                   size >= sizeof(USB_ENDPOINT_DESCRIPTOR)) {
-            const USB_ENDPOINT_DESCRIPTOR *endpoint = (const void *)(configuration + at);
-
-            if ((endpoint->bEndpointAddress & USB_DIR_IN) &&
-                (endpoint->bmAttributes & USB_ENDPOINT_TYPE_MASK) == USB_ENDPOINT_TYPE_INTERRUPT)
-                return endpoint;
-        }
-        at += size;
-    }
-    return NULL;
-}
-
 // The hub descriptor, the controller told, the status change pipe, the
 // configuration, power to every port; then each port is looked at, so that
 // a keyboard behind a hub at boot works at the first prompt.
@@ -316,7 +286,8 @@ static BOOLEAN UsbHubDeviceArrived(USB_DEVICE *device, const UCHAR *configuratio
     ULONG index;
     NTSTATUS status;
 
-    endpoint = UsbHubFindEndpoint(configuration, length);
+    // The hub interface's status change endpoint (11.12.3).
+    endpoint = UsbFindInterruptInEndpoint(configuration, length, USB_CLASS_HUB, -1, -1, NULL);
     if (!endpoint || length < 9)
         return FALSE;
     if (UsbDeviceSpeed(device) == USB_SPEED_SUPER) {

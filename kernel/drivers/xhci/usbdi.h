@@ -99,6 +99,19 @@ typedef void (*USB_INTERRUPT_COMPLETION)(void *context, const UCHAR *data, ULONG
 NTSTATUS UsbOpenInterruptInPipe(USB_DEVICE *device, const USB_ENDPOINT_DESCRIPTOR *endpoint,
                                 USB_INTERRUPT_COMPLETION completion, void *context);
 
+// The interrupt-IN endpoint of the first interface (alternate setting 0)
+// of class `interfaceClass` whose subclass and protocol match (-1: any), in
+// a configuration descriptor of `length` bytes (USB 2.0, 9.6.3-9.6.6:
+// descriptors one after the other, each starting with its length and
+// type), as NT's USBD_ParseConfigurationDescriptorEx then the interface's
+// endpoints; *interface (if given) receives that interface. NULL when
+// there is none, or the descriptors end early or are malformed.
+const USB_ENDPOINT_DESCRIPTOR *UsbFindInterruptInEndpoint(const UCHAR *configuration, ULONG length,
+                                                          LONG interfaceClass,
+                                                          LONG interfaceSubClass,
+                                                          LONG interfaceProtocol,
+                                                          const USB_INTERFACE_DESCRIPTOR **interface);
+
 // "port 3 on 00:04.0": for console lines.
 const char *UsbDeviceDescription(USB_DEVICE *device);
 

@@ -412,6 +412,48 @@ NTSTATUS UsbRegisterClassDriver(const USB_CLASS_DRIVER *classDriver)
     return STATUS_SUCCESS;
 }
 
+static BOOLEAN XhcipInterfaceMatches(const USB_INTERFACE_DESCRIPTOR *interface, LONG class,
+                                     LONG subClass, LONG protocol)
+{
+    return interface->bAlternateSetting == 0 && interface->bInterfaceClass == class &&
+           (subClass == -1 || interface->bInterfaceSubClass == subClass) &&
+           (protocol == -1 || interface->bInterfaceProtocol == protocol);
+}
+
+const USB_ENDPOINT_DESCRIPTOR *UsbFindInterruptInEndpoint(const UCHAR *configuration, ULONG length,
+                                                          LONG interfaceClass,
+                                                          LONG interfaceSubClass,
+                                                          LONG interfaceProtocol,
+                                                          const USB_INTERFACE_DESCRIPTOR **interface)
+{
+    const USB_INTERFACE_DESCRIPTOR *current = NULL;
+
+    for (ULONG at = 0; configuration && at + 2 <= length;) {
+        UCHAR size = configuration[at], type = configuration[at + 1];
+
+        if (size < 2 || at + size > length)
+            break;
+        if (type == USB_DESCRIPTOR_INTERFACE && size >= sizeof(USB_INTERFACE_DESCRIPTOR)) {
+            current = (const void *)(configuration + at);
+            if (!XhcipInterfaceMatches(current, interfaceClass, interfaceSubClass,
+                                       interfaceProtocol))
+                current = NULL;
+        } else if (type == USB_DESCRIPTOR_ENDPOINT && current &&
+                   size >= sizeof(USB_ENDPOINT_DESCRIPTOR)) {
+            const USB_ENDPOINT_DESCRIPTOR *endpoint = (const void *)(configuration + at);
+
+            if ((endpoint->bEndpointAddress & USB_DIR_IN) &&
+                (endpoint->bmAttributes & USB_ENDPOINT_TYPE_MASK) == USB_ENDPOINT_TYPE_INTERRUPT) {
+                if (interface)
+                    *interface = current;
+                return endpoint;
+            }
+        }
+        at += size;
+    }
+    return NULL;
+}
+
 void UsbRequestDeviceWork(USB_DEVICE *device)
 {
     if (!device)
