@@ -258,82 +258,65 @@ static NTSTATUS SepSetProcessToken(EPROCESS *process, HANDLE tokenHandle)
     return status;
 }
 
-// ProcessExceptionPort: a port handle (kernel/ps/psport.c does the rest).
-static NTSTATUS SepSetExceptionPort(HANDLE processHandle, void *information,
-                                    ULONG informationLength)
+// What every process information class set here starts with: the caller's
+// buffer, exactly `size` bytes, copied in; then the process referenced with
+// `access`. On success the caller dereferences *process.
+static NTSTATUS SepCaptureProcessInformation(HANDLE processHandle, ACCESS_MASK access,
+                                             const void *information, ULONG informationLength,
+                                             void *buffer, ULONG size, EPROCESS **process)
 {
-    HANDLE portHandle;
-    EPROCESS *process;
     NTSTATUS status;
 
-    if (informationLength != sizeof(HANDLE))
+    if (informationLength != size)
         return STATUS_INFO_LENGTH_MISMATCH;
     status = ProbeForRead(information, informationLength, sizeof(ULONG));
     if (NT_SUCCESS(status))
-        status = MmCopyFromUser(&portHandle, information, sizeof(portHandle));
+        status = MmCopyFromUser(buffer, information, size);
     if (!NT_SUCCESS(status))
         return status;
-    status = ObReferenceObjectByHandle(processHandle, PROCESS_SET_INFORMATION, PsProcessType,
-                                       (void **)&process, NULL);
-    if (!NT_SUCCESS(status))
-        return status;
-    status = PspSetExceptionPort(process, portHandle);
-    ObDereferenceObject(process);
-    return status;
-}
-
-// ProcessQuotaLimits: the buffer is copied, then the handle referenced
-// with PROCESS_SET_QUOTA (kernel/ps/quota.c does the rest).
-static NTSTATUS SepSetQuotaLimits(HANDLE processHandle, void *information,
-                                  ULONG informationLength)
-{
-    QUOTA_LIMITS limits;
-    EPROCESS *process;
-    NTSTATUS status;
-
-    if (informationLength != sizeof(limits))
-        return STATUS_INFO_LENGTH_MISMATCH;
-    status = ProbeForRead(information, informationLength, sizeof(ULONG));
-    if (NT_SUCCESS(status))
-        status = MmCopyFromUser(&limits, information, sizeof(limits));
-    if (!NT_SUCCESS(status))
-        return status;
-    status = ObReferenceObjectByHandle(processHandle, PROCESS_SET_QUOTA, PsProcessType,
-                                       (void **)&process, NULL);
-    if (!NT_SUCCESS(status))
-        return status;
-    status = PspSetQuotaLimits(process, &limits);
-    ObDereferenceObject(process);
-    return status;
+    return ObReferenceObjectByHandle(processHandle, access, PsProcessType, (void **)process,
+                                     NULL);
 }
 
 NTSTATUS NtSetInformationProcess(HANDLE processHandle, ULONG informationClass,
                                  void *information, ULONG informationLength)
 {
     PROCESS_ACCESS_TOKEN accessToken;
+    QUOTA_LIMITS limits;
+    HANDLE portHandle;
     EPROCESS *process;
     NTSTATUS status;
 
-    if (informationClass == ProcessQuotaLimits)
-        return SepSetQuotaLimits(processHandle, information, informationLength);
-    if (informationClass == ProcessExceptionPort)
-        return SepSetExceptionPort(processHandle, information, informationLength);
-    if (informationClass == ProcessAffinityMask)
+    switch (informationClass) {
+    case ProcessQuotaLimits:        // kernel/ps/quota.c does the rest
+        status = SepCaptureProcessInformation(processHandle, PROCESS_SET_QUOTA, information,
+                                              informationLength, &limits, sizeof(limits),
+                                              &process);
+        if (!NT_SUCCESS(status))
+            return status;
+        status = PspSetQuotaLimits(process, &limits);
+        break;
+    case ProcessExceptionPort:      // a port handle; kernel/ps/psport.c does the rest
+        status = SepCaptureProcessInformation(processHandle, PROCESS_SET_INFORMATION,
+                                              information, informationLength, &portHandle,
+                                              sizeof(portHandle), &process);
+        if (!NT_SUCCESS(status))
+            return status;
+        status = PspSetExceptionPort(process, portHandle);
+        break;
+    case ProcessAccessToken:
+        status = SepCaptureProcessInformation(processHandle, PROCESS_SET_INFORMATION,
+                                              information, informationLength, &accessToken,
+                                              sizeof(accessToken), &process);
+        if (!NT_SUCCESS(status))
+            return status;
+        status = SepSetProcessToken(process, accessToken.Token);
+        break;
+    case ProcessAffinityMask:       // kernel/ps/psaffin.c
         return PspSetAffinityProcess(processHandle, information, informationLength);
-    if (informationClass != ProcessAccessToken)
+    default:
         return STATUS_INVALID_INFO_CLASS;
-    if (informationLength != sizeof(accessToken))
-        return STATUS_INFO_LENGTH_MISMATCH;
-    status = ProbeForRead(information, informationLength, sizeof(ULONG));
-    if (NT_SUCCESS(status))
-        status = MmCopyFromUser(&accessToken, information, sizeof(accessToken));
-    if (!NT_SUCCESS(status))
-        return status;
-    status = ObReferenceObjectByHandle(processHandle, PROCESS_SET_INFORMATION, PsProcessType,
-                                       (void **)&process, NULL);
-    if (!NT_SUCCESS(status))
-        return status;
-    status = SepSetProcessToken(process, accessToken.Token);
+    }
     ObDereferenceObject(process);
     return status;
 }
