@@ -1,5 +1,6 @@
 // Time and the processor as system services: NtDelayExecution,
-// NtYieldExecution, NtQuerySystemTime and NtQueryPerformanceCounter.
+// NtYieldExecution, NtQuerySystemTime, NtQueryPerformanceCounter and
+// NtGetCurrentProcessorNumber.
 
 #include "ex/ex.h"
 #include "mm/mm.h"
@@ -28,6 +29,14 @@ NTSTATUS NtDelayExecution(BOOLEAN alertable, LARGE_INTEGER *delayInterval)
 NTSTATUS NtYieldExecution(void)
 {
     return KeYieldExecution();
+}
+
+// The processor the caller runs on (0 to KeNumberProcessors - 1), as NT's:
+// no status, and only a hint unless the thread's affinity is one processor
+// (it may run elsewhere as soon as it returns).
+ULONG NtGetCurrentProcessorNumber(void)
+{
+    return KeGetCurrentProcessorNumber();
 }
 
 NTSTATUS NtQuerySystemTime(LARGE_INTEGER *systemTime)

@@ -143,9 +143,11 @@
     SYSTEM_SERVICE(117, NtAlpcDeleteSectionView, 3)             \
     /* The thread message queue (ex/usermsg.c; win32k's on NT) */ \
     SYSTEM_SERVICE(118, NtUserGetMessage, 4)                     \
-    SYSTEM_SERVICE(119, NtUserPostThreadMessage, 4)
+    SYSTEM_SERVICE(119, NtUserPostThreadMessage, 4)               \
+    /* The processor the caller runs on (ex/extime.c) */          \
+    SYSTEM_SERVICE(120, NtGetCurrentProcessorNumber, 0)
 
-#define SERVICE_COUNT 120
+#define SERVICE_COUNT 121
 
 // SERVICE_NtClose and friends: the numbers as constants.
 #define SLEUTH_SERVICE_NUMBER(number, name, arguments) SERVICE_##name = number,

@@ -44,6 +44,7 @@ const KSYSTEM_SERVICE KiServiceTable[SERVICE_COUNT] = {
     SERVICE_ENTRY(NtYieldExecution),
     SERVICE_ENTRY(NtQuerySystemTime),
     SERVICE_ENTRY(NtQueryPerformanceCounter),
+    SERVICE_ENTRY(NtGetCurrentProcessorNumber),
     SERVICE_ENTRY(NtCreateEvent),
     SERVICE_ENTRY(NtOpenEvent),
     SERVICE_ENTRY(NtSetEvent),

@@ -104,6 +104,7 @@ NTSTATUS NTAPI NtSetSystemInformation(SYSTEM_INFORMATION_CLASS informationClass,
                                       void *information, ULONG informationLength);
 NTSTATUS NTAPI NtDelayExecution(BOOLEAN alertable, LARGE_INTEGER *delayInterval);
 NTSTATUS NTAPI NtYieldExecution(void);
+ULONG NTAPI NtGetCurrentProcessorNumber(void);
 NTSTATUS NTAPI NtQuerySystemTime(LARGE_INTEGER *systemTime);
 NTSTATUS NTAPI NtQueryPerformanceCounter(LARGE_INTEGER *performanceCounter,
                                          LARGE_INTEGER *performanceFrequency);

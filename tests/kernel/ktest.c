@@ -22,12 +22,18 @@ BOOLEAN KtFailed(void)
     return KtCurrentFailed;
 }
 
+// test=all, or a list of names; a name ending in '*' selects every test
+// whose name starts with what comes before it (test=Smp*).
 static BOOLEAN KtSelected(const KBOOT_OPTIONS *options, const char *name)
 {
     if (options->AllTests)
         return TRUE;
     for (ULONG i = 0; i < options->TestCount; i++) {
-        if (strcmp(options->Tests[i], name) == 0)
+        const char *wanted = options->Tests[i];
+        size_t length = strlen(wanted);
+
+        if (length && wanted[length - 1] == '*' ? strncmp(wanted, name, length - 1) == 0
+                                               : strcmp(wanted, name) == 0)
             return TRUE;
     }
     return FALSE;

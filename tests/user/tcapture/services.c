@@ -376,6 +376,7 @@ static NTSTATUS TcNtOpenFile(OBJECT_ATTRIBUTES *attributes)
 #define TcEntry_NtAlpcDeleteSectionView TC_NONE(NtAlpcDeleteSectionView)
 #define TcEntry_NtUserGetMessage TC_NONE(NtUserGetMessage)
 #define TcEntry_NtUserPostThreadMessage TC_NONE(NtUserPostThreadMessage)
+#define TcEntry_NtGetCurrentProcessorNumber TC_NONE(NtGetCurrentProcessorNumber)
 
 #define TC_ENTRY(number, name, arguments) [number] = TcEntry_##name,
 const TC_SERVICE TcServices[SERVICE_COUNT] = {SLEUTH_SYSTEM_SERVICES(TC_ENTRY)};

@@ -57,6 +57,7 @@ FZ_SPEC(NtWaitForMultipleObjects, N, 5, FzWaitCount, FzHandles, FzClass, FzBool,
 FZ_SPEC(NtSignalAndWaitForSingleObject, N, 4, FzHAny, FzHAny, FzBool, FzTimeout)
 FZ_SPEC(NtDelayExecution, N, 2, FzBool, FzTimeout)
 FZ_SPEC0(NtYieldExecution, 1)
+FZ_SPEC0(NtGetCurrentProcessorNumber, 1)
 FZ_SPEC(NtQuerySystemTime, N, 1, FzOut16)
 FZ_SPEC(NtQueryPerformanceCounter, N, 1, FzOut16, FzOut16)
 FZ_SPEC(NtCreateProcessFromArchive, FzTypeProcess, 2, FzOutHandle, FzOutHandle, FzAccess,
