@@ -387,7 +387,7 @@ SEEDS ?= 1
 AVOID ?=
 fuzz: deps $(ISO)
 	@$(PYTHON) tools/fuzz.py --iso $(ISO) --seed $(SEED) --secs $(SECS) --seeds $(SEEDS) \
-	    $(if $(AVOID),--avoid $(AVOID))
+	    $(if $(AVOID),--avoid $(AVOID)) $(if $(SMP),--smp $(SMP))
 
 # Host unit tests: the pure code, built for this machine under the sanitizers.
 HOST_TEST_SRC := $(wildcard tests/host/*.c)

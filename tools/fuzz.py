@@ -16,7 +16,9 @@ leak check, and watches the serial console. A finding is:
              service never called
 
 Prints the calls made, the rate (calls per second of guest time) and every
-finding with its seed; the full serial log is in build/test-logs/. Several
+finding with its seed; the full serial log is in build/test-logs/. With
+--smp N (make fuzz SMP=N) the machine has N processors, so the fuzzer's
+threads really race each other's calls. Several
 seeds: --seeds N runs SEED, SEED+1, ... one after the other. Exit status 0
 when no run had a finding.
 """
@@ -38,13 +40,14 @@ DONE = re.compile(r"FUZZ DONE seed=(\d+) calls=(\d+) ms=(\d+) rate=(\d+)/s filte
 LEAKCHECK = re.compile(r"FUZZ LEAKCHECK (PASS|FAIL)")
 
 
-def run_campaign(iso, seed, secs, avoid, stall, workdir, log_dir):
+def run_campaign(iso, seed, secs, avoid, stall, workdir, log_dir, processors=1):
     command_line = "fuzz=%d,%d console=serial nobreak" % (seed, secs)
     if avoid:
         command_line += " fuzzavoid=" + avoid
     image = bench_iso(iso, workdir, command_line, "fuzz-%d-%d-%s" % (seed, secs,
                                                                      avoid.replace(",", "_")))
-    vm = SleuthVM(image, menu_entry=None, name="fuzz-%d" % seed, log_dir=log_dir)
+    vm = SleuthVM(image, menu_entry=None, name="fuzz-%d" % seed, log_dir=log_dir,
+                  extra_args=["-smp", str(processors)] if processors > 1 else [])
     result = {"seed": seed, "calls": 0, "rate": 0, "findings": [], "log": vm.log_path}
     seen = 0
     last_progress = None
@@ -137,6 +140,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seeds", type=int, default=1, help="how many seeds, from --seed on")
     parser.add_argument("--secs", type=int, default=60, help="guest seconds per campaign")
+    parser.add_argument("--smp", type=int, default=1,
+                        help="processors (QEMU -smp N): the services raced on several")
     parser.add_argument("--avoid", default="", help="known bugs to avoid, e.g. 1,5 (docs)")
     parser.add_argument("--stall", type=int, default=120,
                         help="wall seconds without progress that make a hang")
@@ -150,7 +155,8 @@ def main():
     total_findings = 0
     for seed in range(args.seed, args.seed + args.seeds):
         started = time.monotonic()
-        r = run_campaign(args.iso, seed, args.secs, args.avoid, args.stall, workdir, log_dir)
+        r = run_campaign(args.iso, seed, args.secs, args.avoid, args.stall, workdir, log_dir,
+                         args.smp)
         total_calls += r["calls"]
         total_findings += len(r["findings"])
         print("seed %d: %d calls, %d calls/s (guest), %.0f s wall, leak check %s, "
