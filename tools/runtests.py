@@ -13,6 +13,7 @@
                    and the lines are filtered
     e2e/FW/...     tests/e2e/test_*.py, every test_* function, under each
                    firmware the file runs under (the conventions are below)
+    e2e/bios-smpN/...  the files that set SMP = N, again with N processors
 
 One line per test, "PASS name" or "FAIL name: reason [log]"; the last line is
 exactly "N passed, N failed" (", N skipped" only when some were). Exit status
@@ -33,7 +34,11 @@ Module-level settings: FIRMWARE = ("bios", "uefi") (the default);
 VM_OPTIONS = {...} for the shared vm (SleuthVM keyword arguments);
 BOOT_TO_PROMPT = False to get the shared vm just started (GRUB entry chosen),
 for a file whose kernel does not talk on serial; BOOT_TIMEOUT = seconds to
-the first prompt (an aged exercise: exreplay.exercise_vm_options). After a failed test the
+the first prompt (an aged exercise: exreplay.exercise_vm_options); SMP = N
+to run the file once more, under BIOS (else its first firmware), with every
+VM given N processors (QEMU -smp N), as e2e/bios-smpN/...: the files most
+sensitive to concurrency, so that every `make test` runs them on several
+processors (--smp N runs the whole suite so). After a failed test the
 shared vm gets Ctrl-C and must show a prompt, else the next test boots a new one.
 A test fails by raising (assert); raising e2e.Skip("why") skips it.
 """
@@ -75,9 +80,19 @@ MAX_VMS = 2
 EXTRA_QEMU_ARGS = []
 
 
-def with_extra_args(options):
+def with_extra_args(options, processors=None):
+    """The options with --smp's arguments, or `processors` (a file's SMP run),
+    added; a test that asks for its own processor count (test_smp,
+    test_apic_modes) keeps it: QEMU would take the last -smp given."""
     options = dict(options)
-    options["extra_args"] = list(options.get("extra_args", ())) + EXTRA_QEMU_ARGS
+    own = list(options.get("extra_args", ()))
+    if "-smp" in own:
+        extra = [] if EXTRA_QEMU_ARGS[:1] == ["-smp"] else EXTRA_QEMU_ARGS
+    elif processors:
+        extra = ["-smp", str(processors)]
+    else:
+        extra = EXTRA_QEMU_ARGS
+    options["extra_args"] = own + extra
     return options
 BOOT_TIMEOUT = 120          # seconds to the first prompt (UEFI under TCG: ~10)
 KTEST_TIMEOUT = 240         # seconds from GRUB to KTEST DONE
@@ -344,14 +359,22 @@ class E2EFile:
             self.firmwares = (self.firmwares,)
         self.vm_options = dict(getattr(self.module, "VM_OPTIONS", {}))
         self.boot_to_prompt = getattr(self.module, "BOOT_TO_PROMPT", True)
+        self.smp = getattr(self.module, "SMP", None)
+        self.smp_firmware = "bios" if "bios" in self.firmwares else self.firmwares[0]
         self.tests = sorted(
             (obj for name, obj in vars(self.module).items()
              if name.startswith("test_") and inspect.isfunction(obj)
              and obj.__module__ == self.module.__name__),
             key=lambda f: f.__code__.co_firstlineno)
 
-    def test_name(self, firmware, test):
-        return "e2e/%s/%s/%s" % (firmware, self.stem[len("test_"):], test.__name__[len("test_"):])
+    def test_name(self, firmware, test, processors=None):
+        return "e2e/%s/%s/%s" % (variant(firmware, processors), self.stem[len("test_"):],
+                                 test.__name__[len("test_"):])
+
+
+def variant(firmware, processors):
+    """"bios", or "bios-smp4" for a file's SMP run."""
+    return firmware + ("-smp%d" % processors if processors else "")
 
 
 def failure_reason(exc, path):
@@ -372,8 +395,8 @@ def failure_reason(exc, path):
                          if where else "")
 
 
-def e2e_file(results, e2e, firmware, stop_event):
-    tag = "e2e-%s-%s" % (firmware, e2e.stem)
+def e2e_file(results, e2e, firmware, processors, stop_event):
+    tag = "e2e-%s-%s" % (variant(firmware, processors), e2e.stem)
     state = {"vm": None, "boots": 0, "boot_error": None}
 
     def shared_vm():
@@ -384,7 +407,7 @@ def e2e_file(results, e2e, firmware, stop_event):
         state["boots"] += 1
         name = tag if state["boots"] == 1 else "%s-%d" % (tag, state["boots"])
         vm = SleuthVM(ISO, uefi=firmware == "uefi", name=name, log_dir=LOGS,
-                      **with_extra_args(e2e.vm_options))
+                      **with_extra_args(e2e.vm_options, processors))
         try:
             if e2e.boot_to_prompt:
                 vm.boot(getattr(e2e.module, "BOOT_TIMEOUT", BOOT_TIMEOUT))
@@ -399,7 +422,7 @@ def e2e_file(results, e2e, firmware, stop_event):
 
     try:
         for test in e2e.tests:
-            name = e2e.test_name(firmware, test)
+            name = e2e.test_name(firmware, test, processors)
             if not results.wanted(name):
                 continue
             if stop_event.is_set():
@@ -412,7 +435,7 @@ def e2e_file(results, e2e, firmware, stop_event):
                 options.setdefault("uefi", firmware == "uefi")
                 options.setdefault("log_dir", LOGS)
                 options.setdefault("name", "%s-%s%s" % (tag, test.__name__[5:], suffix))
-                vm = SleuthVM(ISO, **with_extra_args(options))
+                vm = SleuthVM(ISO, **with_extra_args(options, processors))
                 own_vms.append(vm)
                 return vm
 
@@ -473,6 +496,9 @@ def main():
     set_build_directory(args.build)
     if args.smp:
         EXTRA_QEMU_ARGS[:] = ["-smp", str(args.smp)]
+    # TCG runs N processors on the host's few cores: a run under --smp N
+    # may take N times as long (make test itself keeps the 20 minutes).
+    whole_run_timeout = WHOLE_RUN_TIMEOUT * max(1, args.smp or 1)
 
     os.chdir(ROOT)
     signal.signal(signal.SIGTERM, interrupted)
@@ -501,11 +527,19 @@ def main():
             if any(results.wanted("kernel/%s/%s" % (fw, n)) for n in names):
                 vm_jobs.append(("kernel-" + fw, kernel_tests, (results, fw)))
     for e2e in e2e_files:
-        for fw in e2e.firmwares:
-            if fw in firmwares and any(results.wanted(e2e.test_name(fw, t)) for t in e2e.tests):
-                vm_jobs.append(("e2e-%s-%s" % (fw, e2e.stem), e2e_file, (results, e2e, fw)))
+        runs = [(fw, None) for fw in e2e.firmwares]
+        # A file's SMP run, unless --smp already runs everything so.
+        if e2e.smp and EXTRA_QEMU_ARGS[:2] != ["-smp", str(e2e.smp)]:
+            runs.append((e2e.smp_firmware, e2e.smp))
+        for fw, processors in runs:
+            if fw in firmwares and any(results.wanted(e2e.test_name(fw, t, processors))
+                                       for t in e2e.tests):
+                vm_jobs.append(("e2e-%s-%s" % (variant(fw, processors), e2e.stem), e2e_file,
+                                (results, e2e, fw, processors)))
     # The longest first: UEFI boots take three times as long as BIOS ones.
-    vm_jobs.sort(key=lambda job: (not job[0].endswith("uefi") and "-uefi-" not in job[0],
+    # So do the runs with several processors (SMP = N).
+    vm_jobs.sort(key=lambda job: (not job[0].endswith("uefi") and "-uefi-" not in job[0]
+                                  and "-smp" not in job[0],
                                   not job[0].startswith("kernel")))
 
     if vm_jobs or "build" in layers:
@@ -533,7 +567,7 @@ def main():
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
     futures = {pool.submit(fn, *fargs, stop_event): job for job, fn, fargs in vm_jobs}
     try:
-        deadline = started + WHOLE_RUN_TIMEOUT
+        deadline = started + whole_run_timeout
         pending = set(futures)
         while pending:
             done, pending = concurrent.futures.wait(
@@ -547,7 +581,7 @@ def main():
                 stop_event.set()
                 SleuthVM.stop_all()
                 results.report("timeout", False, "the whole run took over %d s; stopped %s"
-                               % (WHOLE_RUN_TIMEOUT, ", ".join(futures[f] for f in pending)),
+                               % (whole_run_timeout, ", ".join(futures[f] for f in pending)),
                                always=True)
                 break
         if side is not None:

@@ -64,7 +64,8 @@ ULONG HalSetBusDataByOffset(BUS_DATA_TYPE busDataType, ULONG busNumber, ULONG sl
 typedef BOOLEAN (*HAL_MESSAGE_INTERRUPT_ROUTINE)(void *context);
 
 // Gives the caller a free vector, connected to `routine`, and the message
-// (address and data) its device must write to raise it on this processor.
+// (address and data) its device must write to raise it on processor 0,
+// where every device interrupt goes.
 // STATUS_INSUFFICIENT_RESOURCES when every message vector is taken.
 NTSTATUS HalConnectMessageInterrupt(HAL_MESSAGE_INTERRUPT_ROUTINE routine, void *context,
                                     ULONG *vector, ULONG64 *messageAddress,

@@ -124,9 +124,12 @@ NTSTATUS HalConnectMessageInterrupt(HAL_MESSAGE_INTERRUPT_ROUTINE routine, void 
         HalpMessageVectors[i].Routine = routine;
         HalpMessageVectors[i].Context = context;
         *vector = HAL_MESSAGE_VECTOR_FIRST + i;
-        // Fixed delivery, edge triggered, physical destination: this processor.
-        *messageAddress = MSI_ADDRESS_BASE |
-                          ((ULONG64)HalGetLocalApicId() << MSI_ADDRESS_DESTINATION_SHIFT);
+        // Fixed delivery, edge triggered, physical destination: processor 0,
+        // as every device interrupt (the I/O APIC's pins are routed in phase
+        // 0, there). Not "this processor": a driver's start runs in a thread
+        // that may be on any of them.
+        *messageAddress = MSI_ADDRESS_BASE | ((ULONG64)KiProcessorBlock[0]->ApicId
+                                              << MSI_ADDRESS_DESTINATION_SHIFT);
         *messageData = *vector;
         KeConnectInterrupt(*vector, HalpMessageInterruptDispatch);
         status = STATUS_SUCCESS;

@@ -18,11 +18,14 @@ BOOLEAN KdpCancelled(void)
     return KdpCancelRequested;
 }
 
+// A Ctrl-C typed at the prompt cancelled that line, and the shell dropped
+// its request once the line was read (KdpCommandLoop). One typed after the
+// Enter is this command's: it stops a listing, or, after `g` (which prints
+// nothing), breaks in again once the system runs; consuming it here lost
+// that break-in whenever the key came before the command began (a test
+// sends it as soon as it sees `g` echoed).
 void KdpBeginCommand(void)
 {
-    // A Ctrl-C typed at the prompt cancelled that line; it is not this
-    // command's.
-    (void)HalConsoleBreakRequested();
     KdpCancelRequested = FALSE;
     KdpCommandRunning = TRUE;
 }

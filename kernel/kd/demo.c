@@ -12,8 +12,9 @@
 //   KdDemoMultipleWaiter  alertable WaitAny on a SynchronizationEvent and the
 //                         mutant the event waiter owns (UserRequest)
 //   KdDemoQueueWorker     KeRemoveQueue on an empty queue (WrQueue)
-//   KdDemoSpinner         priority 1, busy: preempted, so READY at the break-in,
-//                         then waits like the event waiter
+//   KdDemoSpinner         priority 1, busy, on processor 0 only: preempted, so
+//                         READY there at the break-in, then waits like the
+//                         event waiter
 //   zombie.exe            a process whose only thread has ended, kept by a
 //                         reference (KdDemoZombieProcess) as a zombie
 //   KdDemoDirectoryHandle, KdDemoSleeperHandle: handles in the System process
@@ -225,6 +226,11 @@ void KdStartWaitDemo(void)
         KdDemoZombieThread = KdDemoStartThread(KdDemoZombieProcess, KdDemoZombieMain, 0);
     KdDemoOpenHandles();
     KdDemoSpinnerThread = KdDemoStartThread(NULL, KdDemoSpinner, KD_DEMO_SPINNER_PRIORITY);
+    // On processor 0 only, where the break-in happens: with several
+    // processors it would otherwise run on an idle one and be RUNNING there,
+    // not READY behind the thread that breaks in.
+    if (KdDemoSpinnerThread)
+        KeSetAffinityThread(&KdDemoSpinnerThread->Tcb, 1);
     if (!KdDemoWaitUntil(KdDemoSettled))
         DbgPrint("Demo: not every thread reached its wait\n");
     // Sleep once more so the spinner runs and is preempted when we wake.

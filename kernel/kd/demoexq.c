@@ -95,9 +95,14 @@ void KdStartExQueueDemo(void)
         if (!KdDemoQueueItem(KdDemoExQueueItems))
             break;
     }
-    // Until the last dynamic thread has taken its item and a pass has
-    // recorded the depth it left.
+    // Until the last dynamic thread has taken its item and blocked in the
+    // DSM (every thread that took one counted in WorkItemsProcessed, none
+    // active on the queue: CurrentCount 0), and a pass has recorded what it
+    // left. With several processors the last thread runs beside this one:
+    // that it exists says nothing of where it has got to.
     while (queue->DynamicThreadCount < EXP_MAX_DYNAMIC_THREADS ||
+           queue->WorkItemsProcessed < blocked || queue->WorkerQueue.CurrentCount != 0 ||
+           queue->WorkItemsProcessedLastPass != queue->WorkItemsProcessed ||
            queue->QueueDepthLastPass != ExpQueueDepth(DelayedWorkQueue)) {
         if ((KeTickCount - start) * CLOCK_TICK_MICROSECONDS / 1000 > KD_DEMO_EXQUEUE_LIMIT_MS)
             break;

@@ -11,6 +11,9 @@ from e2e import run
 
 FIRMWARE = ("bios",)
 VM_OPTIONS = {"menu_entry": 9}
+# Again with four processors (e2e/bios-smp4): client, server and the lock's
+# owner on any of them, the same chain.
+SMP = 4
 
 HEX16 = r"[0-9a-f]{16}"
 

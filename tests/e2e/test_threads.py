@@ -14,6 +14,9 @@ from e2e import ADDRESS, CTRL_C, PROMPT, SleuthVMError, lines, one_line, qword_a
 FIRMWARE = ("bios", "uefi")
 DEMO_MENU_ENTRY = 4
 VM_OPTIONS = {"menu_entry": DEMO_MENU_ENTRY}
+# Again with four processors (e2e/bios-smp4): the spinner READY on processor 0,
+# the others idle, whatever the count.
+SMP = 4
 
 HEX16 = r"[0-9a-f]{16}"
 TICK_MS = 15.625

@@ -1,7 +1,10 @@
 // spin.exe: computes forever in user mode, three calls deep, so that the
 // debugger has a live user thread to show: preempted by the clock, its
 // kernel stack goes through the interrupt into its user frames (run=spin,
-// then `!process 0 f spin.exe`).
+// then `!process 0 f spin.exe`). It keeps to processor 0, where the
+// initial break-in and Ctrl-C's happen, so that it shows so under any
+// processor count: elsewhere it would run alone on an idle processor,
+// never preempted, and the break-in would find processor 0 idle.
 
 #include "user/include/runtime.h"
 
@@ -28,6 +31,12 @@ static void __attribute__((noinline)) SpinStart(void)
 
 int main(void)
 {
+    KAFFINITY processorZero = 1;
+    NTSTATUS status = NtSetInformationProcess(NtCurrentProcess(), ProcessAffinityMask,
+                                              &processorZero, sizeof(processorZero));
+
+    if (!NT_SUCCESS(status))
+        printf("spin.exe: cannot keep to processor 0 (status %08x)\n", (unsigned)status);
     printf("spin.exe: spinning in user mode until the process is ended\n");
     SpinStart();
     return 0;
