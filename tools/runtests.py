@@ -255,6 +255,7 @@ def kernel_test_names():
 KTEST_CHOICE_MENU_ENTRY = 18
 KTEST_CHOICE_PROMPT = re.compile(r"Tests \(names, comma separated")
 KTEST_MAX_NAMES = 32
+KTEST_MAX_NAME_LENGTH = 48
 
 
 def kernel_test_selection(results, firmware, prefix):
@@ -264,17 +265,37 @@ def kernel_test_selection(results, firmware, prefix):
     a long line typed into GRUB arrives with stray bytes."""
     names = [n for n in kernel_test_names() if results.wanted(prefix + n)]
     if (not results.pattern or firmware != "bios" or not names or
-            len(names) > KTEST_MAX_NAMES):
+            len(names) > KTEST_MAX_NAMES or
+            any(len(n) >= KTEST_MAX_NAME_LENGTH for n in names)):
         return "all"
     return ",".join(names)
 
 
-def kernel_tests(results, firmware, stop_event):
-    prefix = "kernel/%s/" % firmware
-    selection = kernel_test_selection(results, firmware, prefix)
+# The scheduling and concurrency tests (test_smp*.c and friends, KTEST names
+# Smp*) once more on four processors in every run: kernel/bios-smp4/...
+SMP_KTEST_PREFIX = "Smp"
+SMP_KTEST_PROCESSORS = 4
+
+
+def kernel_selected(selection, name):
+    if selection == "all":
+        return True
+    return any(name.startswith(s[:-1]) if s.endswith("*") else name == s
+               for s in selection.split(","))
+
+
+def kernel_tests(results, firmware, stop_event, processors=None):
+    if processors:      # the Smp* tests on `processors` processors (BIOS)
+        prefix = "kernel/%s-smp%d/" % (firmware, processors)
+        selection = SMP_KTEST_PREFIX + "*"
+        extra_args = ["-smp", str(processors)]
+    else:
+        prefix = "kernel/%s/" % firmware
+        selection = kernel_test_selection(results, firmware, prefix)
+        extra_args = EXTRA_QEMU_ARGS
     vm = SleuthVM(ISO, uefi=firmware == "uefi",
                   menu_entry=1 if selection == "all" else KTEST_CHOICE_MENU_ENTRY,
-                  name="kernel-" + firmware, log_dir=LOGS, extra_args=EXTRA_QEMU_ARGS)
+                  name="kernel-" + prefix.split("/")[1], log_dir=LOGS, extra_args=extra_args)
     done = None
     error = None
     code = None
@@ -293,7 +314,7 @@ def kernel_tests(results, firmware, stop_event):
                                 "on the way through GRUB)" % (line, selection))
         # TCG runs the processors of -smp N on the host's few cores: the
         # suite's user programs (tcontend's heap contention) take longer.
-        processors = int(EXTRA_QEMU_ARGS[1]) if EXTRA_QEMU_ARGS[:1] == ["-smp"] else 1
+        processors = int(extra_args[1]) if extra_args[:1] == ["-smp"] else 1
         done = vm.wait_for(re.compile(r"KTEST DONE (\d+) passed, (\d+) failed\n"),
                            KTEST_TIMEOUT * processors)
         done = vm.last_match
@@ -325,7 +346,7 @@ def kernel_tests(results, firmware, stop_event):
             results.report(prefix + m.group(2), ok, m.group(3) or reason, vm.log_path)
             reason = None
     for name in kernel_test_names():
-        if name not in seen and (selection == "all" or name in selection.split(",")):
+        if name not in seen and kernel_selected(selection, name):
             results.report(prefix + name, False, "no result line (did the kernel stop?)",
                            vm.log_path)
     failed = sum(1 for ok in seen.values() if not ok)
@@ -343,6 +364,10 @@ def kernel_tests(results, firmware, stop_event):
                        % (code, expect, error or "KTEST DONE seen"), vm.log_path)
     else:
         results.report(prefix + "exit-status", True)
+
+
+def kernel_smp_tests(results, firmware, processors, stop_event):
+    kernel_tests(results, firmware, stop_event, processors)
 
 
 # ---------------------------------------------------------------- end-to-end tests
@@ -526,6 +551,12 @@ def main():
         for fw in firmwares:
             if any(results.wanted("kernel/%s/%s" % (fw, n)) for n in names):
                 vm_jobs.append(("kernel-" + fw, kernel_tests, (results, fw)))
+        smp_names = [n for n in names if n.startswith(SMP_KTEST_PREFIX)] + ["exit-status"]
+        if "bios" in firmwares and not EXTRA_QEMU_ARGS and any(
+                results.wanted("kernel/bios-smp%d/%s" % (SMP_KTEST_PROCESSORS, n))
+                for n in smp_names):
+            vm_jobs.append(("kernel-bios-smp%d" % SMP_KTEST_PROCESSORS, kernel_smp_tests,
+                            (results, "bios", SMP_KTEST_PROCESSORS)))
     for e2e in e2e_files:
         runs = [(fw, None) for fw in e2e.firmwares]
         # A file's SMP run, unless --smp already runs everything so.
