@@ -188,6 +188,24 @@ static BOOLEAN KiStartProcessor(ULONG page, ULONG number, ULONG apicId)
     return FALSE;
 }
 
+// The new processor joins the scheduler: counted (KeQueryActiveProcessors
+// now offers it to every thread whose affinity allows it) and idle, in one
+// step under the dispatcher lock, so that no thread is readied while it is
+// counted but not yet idle, or idle in KiIdleSummary while it runs a thread
+// (a stale idle bit would let KiReadyThreadElsewhere make a thread stand by
+// over one already standing by there). Until then it takes no thread
+// (KiIdleLoop): its state is its idle thread's, nothing standing by.
+static void KiCountProcessor(ULONG number)
+{
+    KIRQL oldIrql = KiAcquireDispatcherLock();
+    KPRCB *prcb = KiProcessorBlock[number];
+
+    ASSERT(prcb->CurrentThread == prcb->IdleThread && !prcb->NextThread);
+    __atomic_store_n(&KeNumberProcessors, number + 1, __ATOMIC_RELEASE);
+    __atomic_or_fetch(&KiIdleSummary, prcb->SetMember, __ATOMIC_RELAXED);
+    KiReleaseDispatcherLock(oldIrql);
+}
+
 void KeStartAllProcessors(void)
 {
     ULONG count = HalGetProcessorCount();
@@ -219,8 +237,7 @@ void KeStartAllProcessors(void)
             DbgPrint("Processor %u (APIC id %u) did not start\n", number, apicId);
             continue;
         }
-        __atomic_store_n(&KeNumberProcessors, number + 1, __ATOMIC_RELEASE);
-        __atomic_or_fetch(&KiIdleSummary, 1ULL << number, __ATOMIC_RELEASE);
+        KiCountProcessor(number);
         DbgPrint("Processor %u started (APIC id %u), idle thread %016llx\n", number, apicId,
                  (unsigned long long)(ULONG64)KiProcessorBlock[number]->IdleThread);
     }

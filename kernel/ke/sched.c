@@ -113,6 +113,9 @@ static __attribute__((noinline)) KTHREAD *KiFindReadyThreadElsewhere(KPRCB *prcb
 {
     KTHREAD *best = NULL;
 
+    // A processor started but not yet counted takes nothing (KiCountProcessor).
+    if (prcb->Number >= KeNumberProcessors)
+        return NULL;
     for (ULONG number = 0; number < KeNumberProcessors; number++) {
         KPRCB *other = KiProcessorBlock[number];
         ULONG summary;
@@ -143,8 +146,11 @@ static __attribute__((noinline)) KTHREAD *KiFindReadyThreadElsewhere(KPRCB *prcb
 }
 
 // Makes `thread` stand by on `prcb`, whose dispatch interrupt switches to it.
+// Nothing may stand by there already: that thread would be lost, on no
+// list and never run (KiIdleSummary's bit is clear while one stands by).
 static void KiStandbyOn(KPRCB *prcb, KTHREAD *thread)
 {
+    ASSERT(!prcb->NextThread);
     thread->State = Standby;
     thread->NextProcessor = (UCHAR)prcb->Number;
     prcb->NextThread = thread;
@@ -203,6 +209,7 @@ static __attribute__((noinline)) BOOLEAN KiReadyThreadElsewhere(KPRCB *self, KTH
     if (next) {
         if (thread->Priority > next->Priority) {
             KiInsertReadyList(target, next, TRUE);
+            target->NextThread = NULL;
             KiStandbyOn(target, thread);
         } else {
             KiInsertReadyList(target, thread, FALSE);
@@ -232,6 +239,7 @@ static inline __attribute__((always_inline)) void KiReadyThreadInline(KTHREAD *t
         if (thread->Priority > next->Priority) {
             KiInsertReadyList(prcb, next, TRUE);    // it had not run yet: keep its turn
             thread->State = Standby;
+            thread->NextProcessor = (UCHAR)prcb->Number;    // where affinity looks for it
             prcb->NextThread = thread;
         } else {
             KiInsertReadyList(prcb, thread, FALSE);
@@ -717,6 +725,8 @@ void KiIdleLoop(void)
         if (KeNumberProcessors <= 1)
             continue;
         prcb = KeGetCurrentPrcb();      // the idle thread never leaves its processor
+        if (prcb->Number >= KeNumberProcessors)
+            continue;                   // not yet counted (KiCountProcessor)
         for (ULONG number = 0; number < KeNumberProcessors && !waiting; number++)
             waiting = KiProcessorBlock[number]->ReadySummary != 0;
         if (!waiting)

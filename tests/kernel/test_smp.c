@@ -2,8 +2,8 @@
 // region and clock; KeIpiGenericCall reaching all of them at once; spin
 // locks (plain and queued) contended for real by every processor; and the
 // debugger's freeze of a processor spinning with interrupts off (NMI).
-// Under -smp 1 each runs on the one processor (make test runs the kernel
-// tests under -smp 4 as well: tools/runtests.py --smp 4).
+// Under -smp 1 each runs on the one processor; tools/runtests.py --only
+// kernel --smp 4 runs them on four (make test does not, yet).
 
 #include "tests/kernel/ktest.h"
 #include "ke/ke.h"

@@ -9,7 +9,7 @@
 // (tools/runtests.py --smp 2).
 
 #include "tests/kernel/ktest.h"
-#include "tests/kernel/test_dispatcher.h"
+#include "tests/kernel/test_smp.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 #include "ps/ps.h"
@@ -17,7 +17,6 @@
 #include "arch/x86_64/x86.h"
 
 #define KT_PIN_ROUNDS 400
-#define KT_SPREAD_MS 300
 #define KT_PING_ROUNDS 3000
 #define KT_SEMAPHORE_ROUNDS 1500
 #define KT_MIGRATIONS 40
@@ -102,7 +101,7 @@ KTEST(SmpSetAffinityMovesARunningThread)
     KT_EXPECT(thread != NULL);
     for (ULONG target = KeNumberProcessors; target-- > 0 && moved;) {
         KeSetAffinityThread(&thread->Tcb, 1ULL << target);
-        deadline = __rdtsc() + KtMsToTsc(KT_WAIT_LIMIT_MS);
+        deadline = __rdtsc() + KtMsToTsc(KT_SMP_STALL_MS);
         // Wait until it has run there (processor 0 is this test's: the
         // spinner gets it when the test sleeps).
         spinner.Seen = ~0U;
@@ -120,7 +119,9 @@ KTEST(SmpSetAffinityMovesARunningThread)
 // ---- threads on every processor ----------------------------------------------------
 
 typedef struct _KT_SPREAD {
-    ULONG64 Until;
+    ULONG64 Until;              // TSC: the threads give up then
+    volatile LONG Stop;
+    volatile ULONG64 Spins;     // progress, for the join
     volatile ULONG64 Seen;      // processors any of the threads ran on
 } KT_SPREAD;
 
@@ -128,27 +129,34 @@ static void KtSpreadRoutine(void *context)
 {
     KT_SPREAD *spread = context;
 
-    while (__rdtsc() < spread->Until)
+    while (spread->Seen != KeQueryActiveProcessors() && __rdtsc() < spread->Until &&
+           !spread->Stop) {
         __atomic_or_fetch(&spread->Seen, 1ULL << KeGetCurrentProcessorNumber(),
                           __ATOMIC_RELAXED);
+        __atomic_add_fetch(&spread->Spins, 1, __ATOMIC_RELAXED);
+    }
     PsTerminateSystemThread(STATUS_SUCCESS);
 }
 
 // CPU-bound threads readied while processors are idle go to them (the idle
-// summary), and an idle processor takes threads left on another's list.
+// summary), and an idle processor takes threads left on another's list:
+// they spin until every processor has run one of them, or give up after
+// KT_SMP_STALL_MS (a processor that never gets a thread).
 KTEST(SmpReadyThreadsRunOnEveryProcessor)
 {
-    KT_SPREAD spread = { __rdtsc() + KtMsToTsc(KT_SPREAD_MS), 0 };
+    KT_SPREAD *spread = KtSmpAllocate(sizeof(*spread));
     ETHREAD *threads[MAXIMUM_PROCESSORS * 2];
     ULONG count = KeNumberProcessors * 2;
 
+    if (!spread)
+        return;
+    spread->Until = __rdtsc() + KtMsToTsc(KT_SMP_STALL_MS);
     for (ULONG i = 0; i < count; i++)
-        threads[i] = KtStartThread(KtSpreadRoutine, &spread, NORMAL_BASE_PRIORITY);
-    for (ULONG i = 0; i < count; i++) {
-        KT_EXPECT(threads[i] != NULL);
-        KT_EXPECT(KtJoinThread(threads[i]));
-    }
-    KT_EXPECT_EQ(spread.Seen, KeQueryActiveProcessors());
+        threads[i] = KtStartThread(KtSpreadRoutine, spread, NORMAL_BASE_PRIORITY);
+    if (!KtSmpJoinThreads(threads, count, &spread->Spins, &spread->Stop))
+        return;
+    KT_CHECK_EQ(spread->Seen, KeQueryActiveProcessors());
+    ExFreePoolWithTag(spread, KT_SMP_TAG);
 }
 
 // ---- waits racing signals --------------------------------------------------------------
@@ -156,7 +164,8 @@ KTEST(SmpReadyThreadsRunOnEveryProcessor)
 typedef struct _KT_PING {
     KEVENT Ping, Pong;
     ULONG Processor;
-    volatile LONG Answered;
+    volatile LONG Stop;
+    volatile ULONG64 Answered;
     volatile LONG TimedOut;
 } KT_PING;
 
@@ -165,8 +174,8 @@ static void KtPongRoutine(void *context)
     KT_PING *ping = context;
 
     KeSetSystemAffinityThread(1ULL << ping->Processor);
-    for (ULONG i = 0; i < KT_PING_ROUNDS; i++) {
-        if (KtWait(&ping->Ping) != STATUS_WAIT_0) {
+    for (ULONG i = 0; i < KT_PING_ROUNDS && !ping->Stop; i++) {
+        if (KtSmpWait(&ping->Ping) != STATUS_WAIT_0) {
             ping->TimedOut++;
             break;
         }
@@ -180,31 +189,36 @@ static void KtPongRoutine(void *context)
 // may be going to sleep: none may be lost (a lost wake would time out).
 KTEST(SmpEventRoundTripsAcrossProcessorsLoseNoWake)
 {
-    KT_PING ping;
+    KT_PING *ping = KtSmpAllocate(sizeof(*ping));
     ETHREAD *thread;
     LONG timedOut = 0;
 
-    KeInitializeEvent(&ping.Ping, SynchronizationEvent, FALSE);
-    KeInitializeEvent(&ping.Pong, SynchronizationEvent, FALSE);
-    ping.Processor = KeNumberProcessors - 1;
-    ping.Answered = ping.TimedOut = 0;
-    thread = KtStartThread(KtPongRoutine, &ping, NORMAL_BASE_PRIORITY);
-    KT_EXPECT(thread != NULL);
-    for (ULONG i = 0; i < KT_PING_ROUNDS && !timedOut; i++) {
-        KeSetEvent(&ping.Ping, 0, FALSE);
-        if (KtWait(&ping.Pong) != STATUS_WAIT_0)
+    if (!ping)
+        return;
+    KeInitializeEvent(&ping->Ping, SynchronizationEvent, FALSE);
+    KeInitializeEvent(&ping->Pong, SynchronizationEvent, FALSE);
+    ping->Processor = KeNumberProcessors - 1;
+    thread = KtStartThread(KtPongRoutine, ping, NORMAL_BASE_PRIORITY);
+    for (ULONG i = 0; thread && i < KT_PING_ROUNDS && !timedOut; i++) {
+        KeSetEvent(&ping->Ping, 0, FALSE);
+        if (KtSmpWait(&ping->Pong) != STATUS_WAIT_0)
             timedOut++;
     }
-    KT_EXPECT(KtJoinThread(thread));
-    KT_EXPECT_EQ(timedOut, 0);
-    KT_EXPECT_EQ(ping.TimedOut, 0);
-    KT_EXPECT_EQ(ping.Answered, KT_PING_ROUNDS);
+    ping->Stop = 1;
+    KeSetEvent(&ping->Ping, 0, FALSE);     // a pong thread still waiting leaves
+    if (!KtSmpJoinThreads(&thread, 1, &ping->Answered, &ping->Stop))
+        return;
+    KT_CHECK_EQ(timedOut, 0);
+    KT_CHECK_EQ(ping->TimedOut, 0);
+    KT_CHECK_EQ(ping->Answered, (ULONG64)KT_PING_ROUNDS);
+    ExFreePoolWithTag(ping, KT_SMP_TAG);
 }
 
 typedef struct _KT_SEMAPHORE_RACE {
     KSEMAPHORE Lock;            // a count of one: mutual exclusion by waiting
     volatile ULONG64 Counter;
     volatile LONG TimedOut;
+    volatile LONG Stop;
     volatile ULONG64 Seen;
 } KT_SEMAPHORE_RACE;
 
@@ -212,10 +226,10 @@ static void KtSemaphoreRacer(void *context)
 {
     KT_SEMAPHORE_RACE *race = context;
 
-    for (ULONG i = 0; i < KT_SEMAPHORE_ROUNDS; i++) {
+    for (ULONG i = 0; i < KT_SEMAPHORE_ROUNDS && !race->Stop; i++) {
         ULONG64 value;
 
-        if (KtWait(&race->Lock) != STATUS_WAIT_0) {
+        if (KtSmpWait(&race->Lock) != STATUS_WAIT_0) {
             race->TimedOut++;
             break;
         }
@@ -229,26 +243,27 @@ static void KtSemaphoreRacer(void *context)
 }
 
 // Threads on every processor take and give back one count: every increment
-// made under it survives, and no release is lost to a waiter.
+// made under it survives, and no release is lost to a waiter. Each count
+// goes to a waiter whose processor is idle by then, so the race is a chain
+// of wakes across processors: a lost one stops the counter for good (a
+// slow host only slows it).
 KTEST(SmpSemaphoreWaitsRaceReleasesOnEveryProcessor)
 {
-    KT_SEMAPHORE_RACE race;
+    KT_SEMAPHORE_RACE *race = KtSmpAllocate(sizeof(*race));
     ETHREAD *threads[MAXIMUM_PROCESSORS * 2];
     ULONG count = KeNumberProcessors * 2;
 
-    KeInitializeSemaphore(&race.Lock, 1, 1);
-    race.Counter = 0;
-    race.TimedOut = 0;
-    race.Seen = 0;
+    if (!race)
+        return;
+    KeInitializeSemaphore(&race->Lock, 1, 1);
     for (ULONG i = 0; i < count; i++)
-        threads[i] = KtStartThread(KtSemaphoreRacer, &race, NORMAL_BASE_PRIORITY);
-    for (ULONG i = 0; i < count; i++) {
-        KT_EXPECT(threads[i] != NULL);
-        KT_EXPECT(KtJoinThread(threads[i]));
-    }
-    KT_EXPECT_EQ(race.TimedOut, 0);
-    KT_EXPECT_EQ(race.Counter, (ULONG64)count * KT_SEMAPHORE_ROUNDS);
-    KT_EXPECT_EQ(KeReadStateSemaphore(&race.Lock), 1);
+        threads[i] = KtStartThread(KtSemaphoreRacer, race, NORMAL_BASE_PRIORITY);
+    if (!KtSmpJoinThreads(threads, count, &race->Counter, &race->Stop))
+        return;
+    KT_CHECK_EQ(race->TimedOut, 0);
+    KT_CHECK_EQ(race->Counter, (ULONG64)count * KT_SEMAPHORE_ROUNDS);
+    KT_CHECK_EQ(KeReadStateSemaphore(&race->Lock), 1);
+    ExFreePoolWithTag(race, KT_SMP_TAG);
 }
 
 // ---- a thread moved from processor to processor -----------------------------------------
