@@ -52,6 +52,10 @@ CODE = re.compile(r"^Completion code: (?P<code>[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{
 RIGHT = re.compile(r"^Answer: right\b", re.M)
 NOT_RIGHT = re.compile(r"^Answer: not right\b", re.M)
 READY = re.compile(r"^Exercise (\d{3}) is ready: the system has been in this state for ", re.M)
+# What the kernel says when an exercise's hang did not form (its own line,
+# then the framework's).
+SETUP_FAILED = re.compile(r"^Exercise: the system could not be set up \(status [0-9a-f]{8}\)$",
+                          re.M)
 STEP_TIMEOUT = 60
 
 Step = collections.namedtuple("Step", "kind text name line")
@@ -63,6 +67,11 @@ class SolutionError(ValueError):
 
 class ReplayError(AssertionError):
     """A step of a solution that did not hold."""
+
+
+class ExerciseNotReady(ReplayError):
+    """The exercise's hang did not form: the break-in came without the
+    ready line (the kernel's error lines say why)."""
 
 
 def completion_code(key, exercise, student):
@@ -212,6 +221,12 @@ def boot_exercise(vm, age=None, timeout=600):
     started = time.monotonic()
     vm.boot_text = vm.wait_for(PROMPT, timeout)
     vm.boot_seconds = time.monotonic() - started
+    if SETUP_FAILED.search(vm.boot_text) or not READY.search(vm.boot_text):
+        # Not a wrong exercise to replay: the lines before the break-in.
+        lines = [line for line in vm.boot_text.splitlines()
+                 if line.startswith("Exercise")][-3:]
+        raise ExerciseNotReady("exercise %03d, student %s: not ready: %s" % (
+            vm.exercise, vm.exercise_student, " | ".join(lines) or "no ready line"))
     return vm.boot_text
 
 

@@ -46,14 +46,17 @@
 #define EX003_FAST_BALANCE_MS   50
 
 // The case study's timeline, how long before the dump each wait started:
-// the Delayed workers 9:26:24, the Group Policy thread 9:19:10, lsm and
-// the TermService thread 4:21:41. Halved here (a 15.625 ms tick of aging
+// the Delayed workers 9:26:24, the Group Policy thread 9:19:10, lsm's
+// oldest call and the TermService thread it waits for 4:21:41, and the
+// logon attempt the dump caught (winlogon, LogonUI, the lsm thread that
+// took LogonUI's request) 0:00:29. Halved here (a 15.625 ms tick of aging
 // costs QEMU some 150 us of host time): the stages below wait the
-// differences, the framework ages the rest (AgeSeconds).
+// differences, the framework ages the rest (AgeSeconds, the whole).
 #define EX003_TIME_SCALE        2
 #define EX003_SEED_WORKERS      (9 * 3600 + 26 * 60 + 24)
 #define EX003_SEED_GROUP_POLICY (9 * 3600 + 19 * 60 + 10)
-#define EX003_SEED_LOGON        (4 * 3600 + 21 * 60 + 41)
+#define EX003_SEED_LICENSE      (4 * 3600 + 21 * 60 + 41)
+#define EX003_SEED_LOGON        29
 
 static const char *Ex003Services[] = {"Smb", "Mpio", "MyBadDSM", "Rdbss", "mrxsmb", "Mup"};
 #define EX003_DSM_SERVICE 2
@@ -175,13 +178,20 @@ static BOOLEAN Ex003GroupPolicyWaits(void)
     return Ex003CountWaiting(Ex003.GpSvc, Executive) >= EX003_GP_OPENS;
 }
 
+// lsm's first license check (the console session's) waits in the open.
+static BOOLEAN Ex003LicenseCheckWaits(void)
+{
+    return Ex003CountWaiting(Ex003.TermSrv, Executive) >= 1;
+}
+
+// Each session's check waits behind it, for the license lock.
 static BOOLEAN Ex003LogonHung(void)
 {
     for (ULONG i = 0; i < Ex003.Sessions; i++) {
         if (!Ex003ThreadWaits(Ex003.Winlogon[i], WrLpcReply))
             return FALSE;
     }
-    return Ex003CountWaiting(Ex003.TermSrv, Executive) >= Ex003.Sessions;
+    return Ex003CountWaiting(Ex003.TermSrv, UserRequest) >= Ex003.Sessions;
 }
 
 static NTSTATUS Ex003Start(const char *program, const char *arguments, BOOLEAN suspended,
@@ -226,8 +236,8 @@ static NTSTATUS Ex003StartServices(void)
     ObDereferenceObject(thread);
     if (!Ex003WaitUntil(Ex003GroupPolicyWaits))
         return STATUS_IO_TIMEOUT;
-    // Hours pass before the logons hang.
-    KdAgeExerciseStage((EX003_SEED_GROUP_POLICY - EX003_SEED_LOGON) / EX003_TIME_SCALE);
+    // Hours pass before lsm starts.
+    KdAgeExerciseStage((EX003_SEED_GROUP_POLICY - EX003_SEED_LICENSE) / EX003_TIME_SCALE);
     for (ULONG i = 0; i <= idle; i++) {
         if (i == termSrvAt) {
             RtlStringPrintf(arguments, sizeof(arguments), "-k %s -s TermService", termSrvGroup);
@@ -245,9 +255,14 @@ static NTSTATUS Ex003StartServices(void)
         Ex003Release(process, thread);
     }
     status = Ex003Start("lsm", "", FALSE, &process, &thread);
-    if (NT_SUCCESS(status))
-        Ex003Release(process, thread);
-    return status;
+    if (!NT_SUCCESS(status))
+        return status;
+    Ex003Release(process, thread);
+    if (!Ex003WaitUntil(Ex003LicenseCheckWaits))
+        return STATUS_IO_TIMEOUT;
+    // Hours more before the logon attempt the dump caught.
+    KdAgeExerciseStage((EX003_SEED_LICENSE - EX003_SEED_LOGON) / EX003_TIME_SCALE);
+    return STATUS_SUCCESS;
 }
 
 // A winlogon.exe in a new session, and its LogonUI.exe in the same one;
@@ -318,8 +333,9 @@ static NTSTATUS Ex003StartExercise(ULONG64 variant)
     if (NT_SUCCESS(status) && !Ex003WaitUntil(Ex003QueueAtLimit))
         status = STATUS_IO_TIMEOUT;
     ExpSetWorkerTiming(EXP_BALANCE_INTERVAL_MS, EXP_DYNAMIC_THREAD_IDLE_MS);
-    // Minutes later, the network (Group Policy's opens), and hours after
-    // it the logons (Ex003StartServices ages between them).
+    // Minutes later, the network (Group Policy's opens), hours after it
+    // lsm's first license check, and hours after that the logons
+    // (Ex003StartServices ages between them).
     if (NT_SUCCESS(status))
         KdAgeExerciseStage((EX003_SEED_WORKERS - EX003_SEED_GROUP_POLICY) / EX003_TIME_SCALE);
     if (NT_SUCCESS(status))
@@ -392,7 +408,7 @@ const KD_EXERCISE KdExercise003 = {
     .Symptom = "A Windows Server 2008 machine hangs at logon: every user who logs on stays at\n"
                "\"Applying User Settings\". The console session and the remote sessions alike\n"
                "have been waiting for hours. Find what the logons wait for, and why.",
-    .AgeSeconds = EX003_SEED_LOGON / EX003_TIME_SCALE,     // since the logons hung
+    .AgeSeconds = EX003_SEED_WORKERS / EX003_TIME_SCALE,   // since the first worker blocked
     .Start = Ex003StartExercise,
     .CheckAnswer = Ex003CheckAnswer,
     .AnswerUsage = "THREAD MODULE  (a blocked worker thread at the root, and the module it is "

@@ -104,14 +104,25 @@ static void KdpFormatAge(ULONG64 seconds, char *text, SIZE_T size)
         RtlStringPrintf(text, size, "0 seconds");
 }
 
+// The stages' seconds so far (KdAgeExerciseStage), unscaled: part of
+// AgeSeconds, which KdAgeExercise then completes.
+static ULONG64 KdpExerciseStagedSeconds;
+
+// `seconds` of AgeSeconds as this boot ages them: age=SECONDS scales them.
+static ULONG64 KdpScaleExerciseAge(ULONG64 seconds)
+{
+    if (!KeBootOptions.AgeGiven)
+        return seconds;
+    return KdpExercise->AgeSeconds ? seconds * KeBootOptions.AgeSeconds / KdpExercise->AgeSeconds
+                                   : 0;
+}
+
 void KdAgeExerciseStage(ULONG64 seconds)
 {
     LARGE_INTEGER interval;
 
-    if (KeBootOptions.AgeGiven)
-        seconds = KdpExercise->AgeSeconds
-                      ? seconds * KeBootOptions.AgeSeconds / KdpExercise->AgeSeconds
-                      : 0;
+    KdpExerciseStagedSeconds += seconds;
+    seconds = KdpScaleExerciseAge(seconds);
     if (!seconds)
         return;
     interval.QuadPart = -(LONG64)(seconds * 10000000ULL);
@@ -120,7 +131,7 @@ void KdAgeExerciseStage(ULONG64 seconds)
 
 void KdAgeExercise(void)
 {
-    ULONG64 seconds;
+    ULONG64 seconds, staged;
     LARGE_INTEGER interval;
     char age[64];
 
@@ -128,10 +139,12 @@ void KdAgeExercise(void)
         return;
     // An ordinary wait of guest time: under QEMU's -icount with sleep=off an
     // idle guest's clock jumps from timer to timer, so hours pass in seconds
-    // of the host's; on a lab PC, age=0 skips it.
+    // of the host's; on a lab PC, age=0 skips it. The stages already aged
+    // part of it.
     seconds = KeBootOptions.AgeGiven ? KeBootOptions.AgeSeconds : KdpExercise->AgeSeconds;
-    if (seconds) {
-        interval.QuadPart = -(LONG64)(seconds * 10000000ULL);
+    staged = KdpScaleExerciseAge(KdpExerciseStagedSeconds);
+    if (seconds > staged) {
+        interval.QuadPart = -(LONG64)((seconds - staged) * 10000000ULL);
         KeDelayExecutionThread(KernelMode, FALSE, &interval);
     }
     KdpFormatAge(seconds, age, sizeof(age));

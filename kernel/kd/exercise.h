@@ -12,7 +12,7 @@ typedef struct _KD_EXERCISE {
     ULONG Number;             // the case study's number: 0 for seeds/000_*.txt
     const char *Title;        // one line, the symptom only: never the cause
     const char *Symptom;      // the paragraph printed at boot: the symptom only
-    ULONG64 AgeSeconds;       // guest seconds between the hang forming and the break-in
+    ULONG64 AgeSeconds;       // guest seconds between the hang's first wait and the break-in
     // Builds the live system for this student's variant and returns once the
     // hang has formed; an error status stops the exercise with a message.
     NTSTATUS (*Start)(ULONG64 variant);
@@ -45,7 +45,8 @@ void KdStartExercise(void);
 void KdAgeExercise(void);
 // Inside an exercise's Start: lets `seconds` of guest time pass between two
 // stages of the hang's formation, so each stage's waits start when the case
-// study's did. age=SECONDS scales it as it scales the final age (age=0: no
+// study's did. The stages are part of AgeSeconds: KdAgeExercise ages only
+// the rest. age=SECONDS scales them as it scales the whole (age=0: no
 // wait).
 void KdAgeExerciseStage(ULONG64 seconds);
 // TRUE once the exercise's Start succeeded (.answer checks only then).

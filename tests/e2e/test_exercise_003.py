@@ -2,7 +2,8 @@
 seeds/003_*.txt), for two students, one boot each (tests/e2e/exercises.py:
 boot text, a wrong answer, the case study's investigation replayed from
 tests/exercises/003.solution: winlogon -> LogonUI -> lsm -> svchost over
-ALPC, the UNC open waiting in Mup, the redirector's thread in
+ALPC (the logon attempt seconds old, lsm's oldest call and its TermService
+thread hours old, as the case study's Ticks), the UNC open waiting in Mup, the redirector's thread in
 rdbss!RxWaitForStableCondition, the transport's connect IRP on
 rdbss!RxIrpsList, the Delayed queue's 16 dynamic threads and ~18,023
 items, a worker blocked in the DSM, !waitchain and !analyze -hang; the

@@ -233,8 +233,10 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
             DbgPrint("KTEST: frame %u %s\n", i, text[i]);
     }
     // It waits through KSecDD's own connection, made from kernel mode: a
-    // client port with no handle, the System process's, connected to a
-    // server communication port.
+    // client port with no handle and one reference (the connection's: the
+    // waiting request holds none, Handles 0 References 1 as in the case
+    // study), the System process's, connected to a server communication
+    // port.
     if (thread) {
         KIRQL oldIrql = LpcpAcquireLock();
         LPCP_PORT_OBJECT *client =
@@ -245,7 +247,8 @@ KTEST(EncryptedOpenWaitsForLsassWithTheCaseStudysStack)
             ((ULONG_PTR)thread->LpcWaitingOnPort & LPCP_THREAD_FLAG_IS_PORT) &&
             (client->Flags & LPCP_PORT_TYPE_MASK) == LPCP_CLIENT_PORT && server &&
             (server->Flags & LPCP_PORT_TYPE_MASK) == LPCP_COMMUNICATION_PORT &&
-            ObGetObjectHandleCount(client) == 0 && client->MappingProcess == PsInitialSystemProcess;
+            ObGetObjectHandleCount(client) == 0 && ObGetObjectPointerCount(client) == 1 &&
+            client->MappingProcess == PsInitialSystemProcess;
         LpcpReleaseLock(oldIrql);
     }
     // Its IRP list, as the case study's !thread shows it: the create, and

@@ -4,6 +4,8 @@
 //                   check a session's license it opens the domain
 //                   controller's lsarpc pipe, a UNC path (through Mup, to
 //                   the SMB redirector), and answers once the open ends.
+//                   One check at a time (the license lock, a mutant): the
+//                   others wait for the thread whose open is under way.
 //   -s gpsvc        the Group Policy service: a thread per share it
 //                   reads policies from opens that share at once, as the
 //                   logged-on user (impersonating the user's token, as the
@@ -12,7 +14,7 @@
 #include "user/include/logon.h"
 #include "user/svchost/svchost.h"
 
-#define TERMSRV_THREADS 8
+#define TERMSRV_THREADS 9      // lsm's first check, and a session each (up to 7)
 
 // The shares Group Policy reads (a thread each).
 static const WCHAR *const GpShares[] = {
@@ -39,6 +41,7 @@ static NTSTATUS SvcOpenUncPath(const WCHAR *path)
 }
 
 static HANDLE TermSrvPort;
+static HANDLE TermSrvLicenseLock;
 
 // The license check runs as the caller (lsm), impersonated for the call as
 // an RPC server does: the thread shows its impersonation token while the
@@ -48,7 +51,11 @@ static void TermSrvHandle(ALPCDEMO_MESSAGE *message)
     BOOLEAN impersonating = NT_SUCCESS(NtAlpcImpersonateClientOfPort(TermSrvPort, &message->h,
                                                                      NULL));
 
-    message->Status = SvcOpenUncPath(LOGON_DC_PIPE);
+    message->Status = NtWaitForSingleObject(TermSrvLicenseLock, FALSE, NULL);
+    if (NT_SUCCESS(message->Status)) {
+        message->Status = SvcOpenUncPath(LOGON_DC_PIPE);
+        NtReleaseMutant(TermSrvLicenseLock, NULL);
+    }
     if (impersonating) {
         HANDLE none = NULL;
 
@@ -77,8 +84,10 @@ static NTSTATUS NTAPI GpReadShare(PVOID parameter)
 NTSTATUS TermSrvMain(void)
 {
     static LOGON_SERVER server = {.Program = "svchost", .Handler = TermSrvHandle};
-    NTSTATUS status = AlpcDemoCreatePort(LOGON_TERMSRV_PORT, &server.Port);
+    NTSTATUS status = NtCreateMutant(&TermSrvLicenseLock, MUTANT_ALL_ACCESS, NULL, FALSE);
 
+    if (NT_SUCCESS(status))
+        status = AlpcDemoCreatePort(LOGON_TERMSRV_PORT, &server.Port);
     if (!NT_SUCCESS(status)) {
         printf("svchost: cannot create \\RPC Control\\TermSrvApi: %08x\n", (ULONG)status);
         return status;

@@ -30,14 +30,40 @@ _Static_assert(KSEC_FEK_LENGTH == LSA_EFS_FEK_LENGTH, "one key length");
 
 static DEVICE_OBJECT *KsecDeviceObject;
 
-// The connection to lsass (its client communication port), made by the
-// first request; KsecLpcLock guards the pointer.
-static void *KsecLpcPort;
+// The connection to lsass: its client communication port, made by the
+// first request, and how many hold the connection (its one reference on
+// the port is the connection's: the port reads Handles 0 References 1, as
+// the case study's does, while a request waits). KsecLpcLock guards both.
+// A request holds the connection rather than the port: lsass going away
+// forgets the connection, and its last holder drops the port.
+typedef struct _KSEC_LPC_CONNECTION {
+    void *Port;
+    LONG Holders;       // KsecLpcConnection's own hold, plus one per request
+} KSEC_LPC_CONNECTION;
+
+#define KSEC_CONNECTION_TAG POOL_TAG('K', 's', 'L', 'c')
+
+static KSEC_LPC_CONNECTION *KsecLpcConnection;
 static KSPIN_LOCK KsecLpcLock;
 
-// The connection, referenced for one request: made now if there is none
-// (two first requests may both connect: the loser's goes again).
-static NTSTATUS KsecReferenceLsaPort(void **port)
+// Drops one hold; the last takes the port's reference with it.
+static void KsecReleaseConnection(KSEC_LPC_CONNECTION *connection)
+{
+    LONG holders;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&KsecLpcLock, &oldIrql);
+    holders = --connection->Holders;
+    KeReleaseSpinLock(&KsecLpcLock, oldIrql);
+    if (!holders) {
+        ObDereferenceObject(connection->Port);
+        ExFreePoolWithTag(connection, KSEC_CONNECTION_TAG);
+    }
+}
+
+// The connection, held for one request: made now if there is none (two
+// first requests may both connect: the loser's goes again).
+static NTSTATUS KsecHoldLsaConnection(KSEC_LPC_CONNECTION **held)
 {
     static const WCHAR portName[] = LSA_PORT_NAME;
     static const UNICODE_STRING name = {sizeof(portName) - sizeof(WCHAR), sizeof(portName),
@@ -45,48 +71,54 @@ static NTSTATUS KsecReferenceLsaPort(void **port)
     // lsass may impersonate the thread that asks, as it runs at the time.
     static const SECURITY_QUALITY_OF_SERVICE qos = {sizeof(qos), SecurityImpersonation,
                                                     SECURITY_DYNAMIC_TRACKING, FALSE};
-    void *made, *loser = NULL;
+    KSEC_LPC_CONNECTION *made, *loser = NULL;
     NTSTATUS status;
     KIRQL oldIrql;
 
     KeAcquireSpinLock(&KsecLpcLock, &oldIrql);
-    *port = KsecLpcPort;
-    if (*port)
-        ObReferenceObject(*port);
+    *held = KsecLpcConnection;
+    if (*held)
+        (*held)->Holders++;
     KeReleaseSpinLock(&KsecLpcLock, oldIrql);
-    if (*port)
+    if (*held)
         return STATUS_SUCCESS;
-    status = LpcConnectPort(&name, &qos, &made);
-    if (!NT_SUCCESS(status))
+    made = ExAllocatePoolWithTag(NonPagedPool, sizeof(*made), KSEC_CONNECTION_TAG);
+    if (!made)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    made->Holders = 1;
+    status = LpcConnectPort(&name, &qos, &made->Port);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(made, KSEC_CONNECTION_TAG);
         return status;          // no lsass: no key
+    }
     KeAcquireSpinLock(&KsecLpcLock, &oldIrql);
-    if (KsecLpcPort)
+    if (KsecLpcConnection)
         loser = made;
     else
-        KsecLpcPort = made;
-    *port = KsecLpcPort;
-    ObReferenceObject(*port);
+        KsecLpcConnection = made;
+    *held = KsecLpcConnection;
+    (*held)->Holders++;
     KeReleaseSpinLock(&KsecLpcLock, oldIrql);
     if (loser)
-        ObDereferenceObject(loser);
+        KsecReleaseConnection(loser);
     return STATUS_SUCCESS;
 }
 
 // lsass went away (its side of the connection is gone): the next request
 // connects again.
-static void KsecForgetLsaPort(void *port)
+static void KsecForgetLsaConnection(KSEC_LPC_CONNECTION *connection)
 {
     BOOLEAN forgotten = FALSE;
     KIRQL oldIrql;
 
     KeAcquireSpinLock(&KsecLpcLock, &oldIrql);
-    if (KsecLpcPort == port) {
-        KsecLpcPort = NULL;
+    if (KsecLpcConnection == connection) {
+        KsecLpcConnection = NULL;
         forgotten = TRUE;
     }
     KeReleaseSpinLock(&KsecLpcLock, oldIrql);
     if (forgotten)
-        ObDereferenceObject(port);
+        KsecReleaseConnection(connection);
 }
 
 // Who the current thread runs as: its impersonation token's user, else its
@@ -116,7 +148,7 @@ __attribute__((noinline)) static NTSTATUS EfspDecryptFek(const KSEC_EFS_DECRYPT_
                                                          UCHAR *fek)
 {
     LSA_API_MESSAGE request, reply;
-    void *port;
+    KSEC_LPC_CONNECTION *connection;
     NTSTATUS status;
 
     LsaInitializeMessage(&request, LsaApiEfsDecryptFek);
@@ -128,13 +160,13 @@ __attribute__((noinline)) static NTSTATUS EfspDecryptFek(const KSEC_EFS_DECRYPT_
     if (!NT_SUCCESS(status))
         return status;
     for (int attempt = 0;; attempt++) {
-        status = KsecReferenceLsaPort(&port);
+        status = KsecHoldLsaConnection(&connection);
         if (!NT_SUCCESS(status))
             return status;
-        status = LpcRequestWaitReplyPort(port, &request.h, &reply.h);
+        status = LpcRequestWaitReplyPort(connection->Port, &request.h, &reply.h);
         if (status == STATUS_PORT_DISCONNECTED)
-            KsecForgetLsaPort(port);
-        ObDereferenceObject(port);
+            KsecForgetLsaConnection(connection);
+        KsecReleaseConnection(connection);
         // A connection to an lsass that has gone: once more, to the new one.
         if (status != STATUS_PORT_DISCONNECTED || attempt)
             break;
@@ -194,9 +226,9 @@ static NTSTATUS KsecDispatchCreateClose(DEVICE_OBJECT *deviceObject, IRP *irp)
 static void KsecUnload(DRIVER_OBJECT *driverObject)
 {
     // Closing the client port tells lsass (LPC_PORT_CLOSED).
-    if (KsecLpcPort)
-        ObDereferenceObject(KsecLpcPort);
-    KsecLpcPort = NULL;
+    if (KsecLpcConnection)
+        KsecReleaseConnection(KsecLpcConnection);
+    KsecLpcConnection = NULL;
     IoDeleteDevice(KsecDeviceObject);
 }
 
