@@ -2,6 +2,7 @@
 // a release adds some, but never past the limit.
 
 #include "ke/ke.h"
+#include "ke/kihandoff.h"
 
 void KeInitializeSemaphore(KSEMAPHORE *semaphore, LONG count, LONG limit)
 {
@@ -98,6 +99,42 @@ LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustm
         KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)status,
                      (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, adjustment);
     return previous;
+}
+
+// The waiter is not one KiReleaseSemaphoreToWaiterInline makes stand by.
+// A plain wait (WaitAny on this object alone, no timeout, bound to no
+// queue, allowed on this processor) still takes the count as the thread
+// the caller hands its message to: unwaited and readied, with the caller
+// marked WaitNext first so that a ready that would preempt it leaves the
+// switch to its wait (KiReadyThread). Anything else is an ordinary release.
+KTHREAD *KiReleaseSemaphoreToOtherWaiter(KSEMAPHORE *semaphore, KPRIORITY increment,
+                                         KIRQL waitIrql)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KWAIT_BLOCK *waitBlock = CONTAINING_RECORD(semaphore->Header.WaitListHead.Flink,
+                                               KWAIT_BLOCK, WaitListEntry);
+    KTHREAD *waiter = waitBlock->Thread;
+
+    BOOLEAN plain;
+
+    thread->WaitNext = TRUE;
+    thread->WaitIrql = waitIrql;
+    if (waitBlock->WaitType != WaitAny) {
+        KiAddSemaphoreCount(semaphore, 0, 1, increment);
+        return NULL;
+    }
+    // KiAddSemaphoreCount's way for a first waiter that waits for any of
+    // its objects, the plain wait's test made before the unwait changes it.
+    plain = waitBlock->NextWaitBlock == waitBlock && !waiter->Queue &&
+            !waiter->Timer.Header.Inserted && (waiter->Affinity & KeGetCurrentPrcb()->SetMember);
+    KiUnwaitThread(waiter, STATUS_WAIT_0 + waitBlock->WaitKey, increment);
+    return plain ? waiter : NULL;
+}
+
+void KiSemaphoreLimitExceeded(KSEMAPHORE *semaphore, void *caller)
+{
+    KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED,
+                 (ULONG64)caller, (ULONG64)semaphore, 1);
 }
 
 LONG KeReadStateSemaphore(KSEMAPHORE *semaphore)

@@ -343,6 +343,17 @@ typedef volatile struct _KI_WAIT_ARGS {
     BOOLEAN Alertable;
 } KI_WAIT_ARGS;
 
+static inline __attribute__((always_inline)) void
+KiSaveWaitArgs(KI_WAIT_ARGS *args, void *object, LARGE_INTEGER *timeout, KWAIT_REASON waitReason,
+               KPROCESSOR_MODE waitMode, BOOLEAN alertable)
+{
+    args->Object = object;
+    args->Timeout = timeout;
+    args->WaitReason = (UCHAR)waitReason;
+    args->WaitMode = waitMode;
+    args->Alertable = alertable;
+}
+
 // Objects whose wait the plain short path takes: signaled exactly when
 // SignalState > 0, for any thread (not a mutant, which its owner may hold
 // recursively; not a queue, waited on through KeRemoveQueue; not a gate).
@@ -420,33 +431,46 @@ NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR
     KI_WAIT_ARGS args;
     NTSTATUS status;
 
-    args.Object = object;
-    args.Timeout = timeout;
-    args.WaitReason = (UCHAR)waitReason;
-    args.WaitMode = waitMode;
-    args.Alertable = alertable;
-    // A plain wait (no timeout, not alertable) first tries the short paths:
-    // after a release with Wait=TRUE (LPC's handoffs) it blocks and
-    // switches to the thread standing by, with the arguments as they came
-    // (nothing is called before the switch); with no release before it, a
-    // signaled object (a semaphore, an event, a timer, a thread, a process)
-    // is acquired at once or the thread blocks in a few stores. The switch
-    // is made here, not in line in the callers nor in a helper, so that
-    // every waiting thread's stack reads KiSwapThread <-
+    // A plain wait (no timeout, not alertable) tries the short paths first.
+    // After a release with Wait=TRUE (LPC's handoffs) it blocks and switches
+    // to the thread standing by with the arguments as they came, nothing
+    // stored in the frame: only a wake to run a kernel APC needs them again,
+    // and takes them from the thread's wait fields before the lowering runs
+    // the APC (which may wait itself and overwrite them). With no release
+    // before it, a signaled object (a semaphore, an event, a timer, a
+    // thread, a process) is acquired at once or the thread blocks in a few
+    // stores. The switch is made here, not in line in the callers nor in a
+    // helper, so that every waiting thread's stack reads KiSwapThread <-
     // KeWaitForSingleObject <- the service, as the case studies' stacks do.
-    status = KI_WAIT_GENERAL;
     if (!alertable && !timeout) {
-        if (!thread->WaitNext)
+        if (!thread->WaitNext) {
+            KiSaveWaitArgs(&args, object, timeout, waitReason, waitMode, alertable);
             status = KiWaitForSemaphorePlain(&args);
-        else if (KiWaitForHandoff(object, thread, waitReason, waitMode) == STATUS_PENDING)
-            goto block;
+            goto started;
+        }
+        if (KiWaitForHandoff(object, thread, waitReason, waitMode) == STATUS_PENDING) {
+            status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
+            thread = KeGetCurrentThread();
+            if (status != STATUS_KERNEL_APC) {
+                KeLowerIrql(thread->WaitIrql);
+                KE_PHASE(KiPhaseWaitReturn);
+                return status;
+            }
+            KiSaveWaitArgs(&args, thread->WaitBlock[0].Object, NULL, thread->WaitReason,
+                           thread->WaitMode, FALSE);
+            KeLowerIrql(thread->WaitIrql);
+            KE_PHASE(KiPhaseWaitReturn);
+            goto restart;
+        }
     }
+    KiSaveWaitArgs(&args, object, timeout, waitReason, waitMode, alertable);
+    status = KI_WAIT_GENERAL;
+started:
     for (;;) {
         if (status == KI_WAIT_GENERAL)
             status = KiWaitSingleStart(&args);
         if (status != STATUS_PENDING)
             return status;
-block:
         status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
         KeLowerIrql(KeGetCurrentThread()->WaitIrql);
         KE_PHASE(KiPhaseWaitReturn);
@@ -455,6 +479,7 @@ block:
         // Woken to run a kernel APC, which the lowering ran: wait again,
         // with the arguments from this frame (the APC may have waited
         // itself).
+restart:
         status = KI_WAIT_GENERAL;
         if (!args.Alertable && !args.Timeout && !KeGetCurrentThread()->WaitNext)
             status = KiWaitForSemaphorePlain(&args);

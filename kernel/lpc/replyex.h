@@ -5,6 +5,7 @@
 
 #include "lpc/lpcp.h"
 #include "ke/kephase.h"
+#include "ke/kihandoff.h"
 
 // The walk of LpcpDropDataInfo (reply.c): out of line, a request with a
 // data-info block being rare. Lock held.
@@ -91,7 +92,7 @@ LpcpReplyEx(LPCP_PORT_OBJECT *port, LPCP_MESSAGE *reply, BOOLEAN waitAgain, BOOL
             // caller's wait, which starts at once: the client runs when
             // this thread blocks, not by preempting it first (NT's
             // handoff; the IRQL comes down in the wait).
-            KiReleaseSemaphoreToWaiter(&target->LpcReplySemaphore, 1, oldIrql);
+            KiReleaseSemaphoreToWaiterInline(&target->LpcReplySemaphore, 1, oldIrql);
             KeReleaseSpinLockFromDpcLevel(&LpcpLock);
             return STATUS_SUCCESS;
         }

@@ -15,6 +15,7 @@
 #include "mm/mm.h"
 #include "ke/kephase.h"
 #include "ke/kiwait.h"
+#include "ke/kihandoff.h"
 
 NTSTATUS LpcpCaptureHeader(const PORT_MESSAGE *userMessage, PORT_MESSAGE *header)
 {
@@ -72,7 +73,7 @@ NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
 
 // The receiver's count for a message (lock held, the quota checked), the
 // dispatcher lock then held and the caller marked WaitNext
-// (KiReleaseSemaphoreToWaiter): an ordinary message goes straight to the
+// (KiReleaseSemaphoreToWaiterInline): an ordinary message goes straight to the
 // receiver the count wakes when that one was in a plain wait (the receive
 // takes it from ETHREAD.LpcHandoffMessage, with no LpcpLock and nothing to
 // dequeue); otherwise it joins the queue. Not for a waitable port, whose
@@ -81,7 +82,8 @@ NTSTATUS LpcpQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message,
 static inline __attribute__((always_inline)) void
 LpcpHandOrQueueMessage(LPCP_PORT_OBJECT *queuePort, LPCP_MESSAGE *message, KIRQL oldIrql)
 {
-    KTHREAD *receiver = KiReleaseSemaphoreToWaiter(queuePort->MsgQueue.Semaphore, 1, oldIrql);
+    KTHREAD *receiver = KiReleaseSemaphoreToWaiterInline(queuePort->MsgQueue.Semaphore, 1,
+                                                         oldIrql);
 
     if (receiver) {
         CONTAINING_RECORD(receiver, ETHREAD, Tcb)->LpcHandoffMessage = message;

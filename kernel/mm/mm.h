@@ -374,6 +374,31 @@ fault:
     return 1;
 }
 
+// KiProbeWriteByte in line: the byte at `address` read and written back,
+// both instructions listed in the exception table with a label of the
+// caller's as their fixup (as KiCopyMemorySafeInline's copy): no call, and
+// nothing the caller holds in registers is spilled around one. Nonzero: a
+// fault (a missing or read-only page).
+static inline __attribute__((always_inline)) ULONG KiProbeWriteByteInline(UCHAR *address)
+{
+    UCHAR byte;
+
+    __asm__ volatile goto("1: movb (%1), %0\n\t"
+                          "2: movb %0, (%1)\n\t"
+                          ".pushsection .extable, \"a\"\n\t"
+                          ".balign 8\n\t"
+                          ".quad 1b, %l[fault]\n\t"
+                          ".quad 2b, %l[fault]\n\t"
+                          ".popsection"
+                          : "=&q"(byte)
+                          : "r"(address)
+                          : "memory"
+                          : fault);
+    return 0;
+fault:
+    return 1;
+}
+
 // Does [start, start + length) lie wholly below MM_USER_PROBE_ADDRESS?
 static inline BOOLEAN MiIsUserRange(ULONG64 start, SIZE_T length)
 {
@@ -394,7 +419,7 @@ ProbeForWriteInline(void *address, SIZE_T length, ULONG alignment)
     if (!MiIsUserRange(start, length))
         return STATUS_ACCESS_VIOLATION;
     // The first page at `start` itself, every later one at its first byte.
-    if (KiProbeWriteByte((UCHAR *)start))
+    if (KiProbeWriteByteInline((UCHAR *)start))
         return STATUS_ACCESS_VIOLATION;
     for (ULONG64 page = ALIGN_DOWN_BY(start, PAGE_SIZE) + PAGE_SIZE; page < start + length;
          page += PAGE_SIZE) {

@@ -1,0 +1,89 @@
+// The release half of a signal-and-wait, in line in its callers (LPC's
+// request and reply handoffs): NT's KeReleaseSemaphore with Wait=TRUE for
+// one count, the dispatcher lock kept into the wait that follows. The
+// common case (a waiter in a plain wait, who is the thread this
+// processor's wait would pick) costs no call frame; anything else goes out
+// of line (semaphore.c).
+#pragma once
+
+#include "ke/ke.h"
+
+// The semaphore's limit passed: the caller's bug (semaphore.c's rule).
+__attribute__((noreturn, noinline, cold)) void KiSemaphoreLimitExceeded(KSEMAPHORE *semaphore,
+                                                                       void *caller);
+// KiReleaseSemaphoreToWaiterInline's other cases, the dispatcher lock held,
+// the count at 0 and a waiter there (semaphore.c).
+KTHREAD *KiReleaseSemaphoreToOtherWaiter(KSEMAPHORE *semaphore, KPRIORITY increment,
+                                         KIRQL waitIrql);
+
+// KiReleaseSemaphoreToWaiter in line, for a caller at DISPATCH_LEVEL under
+// a spin lock of its own taken at waitIrql, whose next call is the wait
+// (KeWaitForSingleObject, which takes the dispatcher lock over: the thread
+// is marked WaitNext). Returns, holding the dispatcher lock, the waiter the
+// count went to, standing by on this processor for that wait to switch to
+// (its wait returns STATUS_WAIT_0 + its key), or NULL: nobody waited (the
+// count is added) or the count went the general way. What it does is
+// KiReleaseSemaphoreToWaiter's (sched.c), the same in every case; the
+// waiter is made to stand by here when that routine would: a plain wait
+// (WaitAny on this object alone, no timeout, bound to no queue), allowed on
+// this processor, with nothing standing by and nothing ready at its boosted
+// priority or above. Any other waiter: KiReleaseSemaphoreToOtherWaiter.
+static inline __attribute__((always_inline)) KTHREAD *
+KiReleaseSemaphoreToWaiterInline(KSEMAPHORE *semaphore, KPRIORITY increment, KIRQL waitIrql)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    LIST_ENTRY *head = &semaphore->Header.WaitListHead;
+    KWAIT_BLOCK *waitBlock;
+    KTHREAD *waiter;
+    KPRCB *prcb;
+    LONG previous;
+    KPRIORITY priority;
+
+    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
+    previous = semaphore->Header.SignalState;
+    if (__builtin_expect(previous > semaphore->Limit - 1, 0))
+        KiSemaphoreLimitExceeded(semaphore, __builtin_return_address(0));
+    if (previous != 0 || head->Flink == head) {
+        // Nobody waits: the count stays for the next wait.
+        semaphore->Header.SignalState = previous + 1;
+        thread->WaitNext = TRUE;
+        thread->WaitIrql = waitIrql;
+        return NULL;
+    }
+    waitBlock = CONTAINING_RECORD(head->Flink, KWAIT_BLOCK, WaitListEntry);
+    waiter = waitBlock->Thread;
+    prcb = KeGetCurrentPrcb();
+    if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
+        waiter->Queue || waiter->Timer.Header.Inserted || !(waiter->Affinity & prcb->SetMember))
+        return KiReleaseSemaphoreToOtherWaiter(semaphore, increment, waitIrql);
+    // The unwait boost (sched.c's KiBoostPriority), computed before the
+    // waiter is changed: the priority it will run at decides the handoff.
+    priority = waiter->Priority;
+    if (priority < LOW_REALTIME_PRIORITY && increment > 0) {
+        KPRIORITY boosted = waiter->BasePriority + increment;
+
+        if (boosted > LOW_REALTIME_PRIORITY - 1)
+            boosted = LOW_REALTIME_PRIORITY - 1;
+        if (boosted > priority)
+            priority = boosted;
+    }
+    if (prcb->NextThread || (prcb->ReadySummary >> priority))
+        return KiReleaseSemaphoreToOtherWaiter(semaphore, increment, waitIrql);
+    RemoveEntryList(&waitBlock->WaitListEntry);
+    waitBlock->WaitListEntry.Flink = NULL;
+    waiter->WaitBlockList = NULL;
+    waiter->WaitStatus = STATUS_WAIT_0 + waitBlock->WaitKey;
+    if (waiter->Priority < LOW_REALTIME_PRIORITY && increment > 0) {
+        if (priority > waiter->Priority) {
+            waiter->PriorityDecrement = (CHAR)(priority - waiter->BasePriority);
+            waiter->Priority = (CHAR)priority;
+        }
+        waiter->Quantum = THREAD_QUANTUM;
+    }
+    waiter->State = Standby;
+    waiter->NextProcessor = (UCHAR)prcb->Number;
+    prcb->NextThread = waiter;
+    thread->WaitNext = TRUE;
+    thread->WaitIrql = waitIrql;
+    return waiter;
+}
