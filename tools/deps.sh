@@ -15,7 +15,7 @@ DEPS_DIR=${DEPS_DIR:-build/deps}
 
 PACKAGES="binutils gcc nasm grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
 qemu-system-x86 qemu-system-gui ovmf clang make python3-pyelftools dpkg-dev debian-archive-keyring \
-bochs bochsbios bochs-term"
+bochs bochsbios bochs-term vgabios"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
