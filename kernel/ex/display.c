@@ -5,12 +5,25 @@
 #include "ke/ke.h"
 #include "mm/mm.h"
 
+// Read from user memory 64 characters at a time, and printed a line (or 256
+// characters) at a time: DbgPrint writes each call whole, so a line that
+// goes out in one call is never cut by another processor's output.
 #define DISPLAY_CHUNK_CHARACTERS 64
+#define DISPLAY_LINE_CHARACTERS 256
+
+static void ExpDisplayLine(char *line, ULONG *count)
+{
+    line[*count] = '\0';
+    DbgPrint("%s", line);
+    *count = 0;
+}
 
 NTSTATUS NtDisplayString(UNICODE_STRING *string)
 {
     UNICODE_STRING captured;
     NTSTATUS status = MmCopyFromUser(&captured, string, sizeof(captured));
+    char line[DISPLAY_LINE_CHARACTERS + 1];
+    ULONG count = 0;
 
     if (!NT_SUCCESS(status))
         return status;
@@ -19,25 +32,24 @@ NTSTATUS NtDisplayString(UNICODE_STRING *string)
     status = ProbeForRead(captured.Buffer, captured.Length, sizeof(WCHAR));
     if (!NT_SUCCESS(status))
         return status;
-    // Copied and printed a chunk at a time: the string may be long, the
-    // kernel stack is not.
     for (USHORT offset = 0; offset < captured.Length;) {
         WCHAR wide[DISPLAY_CHUNK_CHARACTERS];
-        char narrow[DISPLAY_CHUNK_CHARACTERS + 1];
         USHORT bytes = captured.Length - offset;
-        ULONG count;
 
         if (bytes > sizeof(wide))
             bytes = sizeof(wide);
         status = MmCopyFromUser(wide, (UCHAR *)captured.Buffer + offset, bytes);
         if (!NT_SUCCESS(status))
-            return status;
-        count = bytes / sizeof(WCHAR);
-        for (ULONG i = 0; i < count; i++)
-            narrow[i] = wide[i] < 0x100 ? (char)wide[i] : '?';
-        narrow[count] = '\0';
-        DbgPrint("%s", narrow);
+            break;
+        for (ULONG i = 0; i < bytes / sizeof(WCHAR); i++) {
+            line[count++] = wide[i] < 0x100 ? (char)wide[i] : '?';
+            if (count == DISPLAY_LINE_CHARACTERS || wide[i] == L'\n')
+                ExpDisplayLine(line, &count);
+        }
         offset += bytes;
     }
-    return STATUS_SUCCESS;
+    // What was read before a fault is shown, as it was before lines.
+    if (count)
+        ExpDisplayLine(line, &count);
+    return status;
 }
