@@ -91,22 +91,27 @@ static void KdpAnalyzeRoots(void)
     }
     for (ULONG r = 0; r < forest->Roots && r < KD_ANALYZE_ROOTS && !KdpCancelled(); r++) {
         LONG root = forest->RootList[r];
-        LONG oldest = root;
+        LONG farthest = root, longest = -1;
         char blocked[40];
 
         // The chain shown starts at the thread farthest from the root, the
-        // longest blocked of those.
+        // longest blocked of those; the age reported is the longest of the
+        // whole group, which may be a thread nearer the root.
         for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
-            const KD_WAIT_NODE *node = &forest->Nodes[i], *best = &forest->Nodes[oldest];
+            const KD_WAIT_NODE *node = &forest->Nodes[i], *best = &forest->Nodes[farthest];
 
             if (node->Root < 0 || forest->Nodes[node->Root].Leader != root || !node->Blocked)
                 continue;
             if (!best->Blocked || node->Depth > best->Depth ||
                 (node->Depth == best->Depth &&
-                 KdpWaitIndex.Threads[i].WaitTime < KdpWaitIndex.Threads[oldest].WaitTime))
-                oldest = (LONG)i;
+                 KdpWaitIndex.Threads[i].WaitTime < KdpWaitIndex.Threads[farthest].WaitTime))
+                farthest = (LONG)i;
+            if (longest < 0 ||
+                KdpWaitIndex.Threads[i].WaitTime < KdpWaitIndex.Threads[longest].WaitTime)
+                longest = (LONG)i;
         }
-        KdpWaitFormatBlocked(KdpWaitIndex.Threads[oldest].WaitTime, blocked, sizeof(blocked));
+        KdpWaitFormatBlocked(KdpWaitIndex.Threads[longest < 0 ? farthest : longest].WaitTime,
+                             blocked, sizeof(blocked));
         if (forest->Nodes[root].GroupTrees > 1)
             KdpPrint("\nROOT %u: %u threads in %u chains end at the same %s %016llx, which "
                      "no thread owns; the longest blocked %s\n", r + 1 + first,
@@ -121,7 +126,7 @@ static void KdpAnalyzeRoots(void)
                      (unsigned long long)KdpWaitIndex.Threads[root].Address, blocked);
         if (forest->Nodes[root].InCycle)
             KdpWaitPrintCycle(root);
-        KdpWaitPrintChain(KdpWaitIndex.Threads[oldest].Address, "    ");
+        KdpWaitPrintChain(KdpWaitIndex.Threads[farthest].Address, "    ");
     }
     if (forest->Roots > KD_ANALYZE_ROOTS)
         KdpPrint("\n... %u more roots (!waitchain -a lists them all)\n",

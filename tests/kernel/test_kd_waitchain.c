@@ -11,6 +11,7 @@
 #include "tests/kernel/ktio.h"
 #include "lpc/lpcp.h"
 #include "ex/ex.h"
+#include "arch/x86_64/hal.h"
 
 #define KT_WC_MAX_NODES 8
 #define KT_WC_SETTLE_MS 2000
@@ -194,6 +195,34 @@ KTEST(WaitChainNamesACycleOfFourThreads)
     KtKdExpect("deadlock: cycle of 4 threads");
     KtKdRun("!analyze -hang");
     KtKdExpect("HANG ANALYSIS: ");
+    KtWcTearDown(scene);
+}
+
+// A group's age is its longest-blocked thread's, even when that thread is
+// not the one farthest from the root (whose chain is shown): 2 waits for 1,
+// 1 for 0; 1 has waited 5 s, 0 3 s, 2 2 s.
+KTEST(AnalyzeHangAgesAGroupByItsLongestBlockedThread)
+{
+    KT_WC_SCENE *scene = &KtWcScene;
+    ULONG64 second = 1000000 / CLOCK_TICK_MICROSECONDS;
+    static const ULONG ages[3] = { 3, 5, 2 };
+
+    KtWcReset(scene);
+    KT_CHECK(KtWcStart(scene, 0, NULL, &scene->Mutants[0], NULL));
+    KT_CHECK(KtWcStart(scene, 1, NULL, &scene->Mutants[1], &scene->Mutants[0]));
+    KT_CHECK(KtWcStart(scene, 2, NULL, NULL, &scene->Mutants[1]));
+    KT_CHECK(KtWcSettle(scene));
+    // The ages are written, not waited for; only the debugger reads
+    // WaitTime. The clock must have run 5 s for the oldest to fit.
+    while (KeTickCount < 5 * second)
+        KeDelayExecutionThread(KernelMode, FALSE, &(LARGE_INTEGER){.QuadPart = -1000000});
+    for (ULONG i = 0; i < 3; i++)
+        scene->Nodes[i].Thread->Tcb.WaitTime = KeTickCount - ages[i] * second;
+    KtKdRun("!analyze -hang");
+    KtKdExpect("3 threads lead to THREAD %s; the longest blocked 0:00:00:05.",
+               KT_WC_THREAD(scene, 0));
+    // The chain shown is still the farthest thread's: it starts at 2.
+    KtKdExpect("    [0] THREAD %s (System Cid", KT_WC_THREAD(scene, 2));
     KtWcTearDown(scene);
 }
 
