@@ -14,6 +14,7 @@
 #define APIC_TIMER_INITIAL 0x380
 #define APIC_TIMER_CURRENT 0x390
 #define APIC_TIMER_DIVIDE  0x3E0
+#define APIC_IRR           0x200    // 8 registers, 16 bytes apart: 32 vectors each
 #define APIC_ICR_LOW       0x300
 #define APIC_ICR_HIGH      0x310    // destination APIC id in bits 24-31
 

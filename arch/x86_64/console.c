@@ -117,6 +117,12 @@ void HalDisplayFlush(void)
 
 // The clock interrupt's share: the end of a burst of output is drawn within
 // a tick, even if nobody reads input afterwards.
+// Text written that the screen shows at the next frame: the clock must tick.
+BOOLEAN HalDisplayBehind(void)
+{
+    return HalpScreenBehind;
+}
+
 void HalpDisplayClockTick(void)
 {
     if (HalpScreenBehind && HalpFrameElapsed(__rdtsc()))

@@ -97,6 +97,7 @@ void HalDisplayString(const char *text, size_t length);
 void HalDisplayFlush(void);
 BOOLEAN HalDisplayAtLineStart(void);  // the last byte written was a newline
 void HalpDisplayClockTick(void);     // from the clock interrupt
+BOOLEAN HalDisplayBehind(void);      // text waits for the next clock tick
 BOOLEAN HalSerialPresent(void);
 BOOLEAN HalDisplayPresent(void);             // VGA text or a framebuffer is drawn on
 const char *HalDisplayDescription(void);   // "VGA text 80x25", "framebuffer 1024x768x32"...
@@ -174,6 +175,15 @@ void HalInitializeProcessor(void);
 // The periodic clock on an application processor (calibrated by the boot
 // processor's HalStartClock).
 void HalStartProcessorClock(void);
+// Tickless idle (kernel/ke/idleclock.c), interrupts off: arm the clock to
+// interrupt once, `ticks` ticks on (FALSE: not armed, the clock periodic);
+// whether it is armed for more than the tick in progress; the whole ticks
+// gone by while armed, from the first interrupt that comes; the clock
+// periodic again, from its own interrupt.
+BOOLEAN HalClockSkipTicks(ULONG64 ticks);
+BOOLEAN HalClockSkipping(void);
+ULONG64 HalClockCatchUp(void);
+void HalClockPeriodicAgain(void);
 // INIT-SIPI-SIPI: wakes the processor with `apicId` in real mode at the
 // page `startupPage` (below 1 MiB).
 void HalStartNextProcessor(ULONG apicId, ULONG startupPage);

@@ -1,6 +1,9 @@
 // Time hardware: the PIT measures how fast the local APIC timer and the TSC
 // run, then the APIC timer interrupts every 15.625 ms (64 Hz, NT's default
-// clock) and the TSC serves as the high-resolution counter.
+// clock) and the TSC serves as the high-resolution counter. An idle
+// processor may instead have the timer interrupt once, several ticks on
+// (HalClockSkipTicks: the tickless idle of kernel/ke/idleclock.c), on the
+// same grid of tick boundaries as the periodic clock.
 
 #include "arch/x86_64/hal.h"
 #include "arch/x86_64/apic.h"
@@ -20,6 +23,12 @@
 
 static ULONG64 HalpTscFrequency;
 static ULONG HalpApicTicksPerClock;
+// 0: the timer is periodic, each interrupt one tick. Otherwise it is armed
+// once, and its interrupt ends this many ticks (counted from the last one
+// the kernel has seen). Only processor HalpClockOneShotProcessor's timer:
+// the others' stay periodic.
+static volatile ULONG64 HalpClockOneShotTicks;
+static volatile ULONG HalpClockOneShotProcessor;
 
 // Runs PIT channel 2 once for CALIBRATION_MS and measures the APIC timer
 // and the TSC against it.
@@ -67,6 +76,84 @@ void HalStartProcessorClock(void)
     HalpApicWrite(APIC_TIMER_DIVIDE, APIC_TIMER_DIVIDE_BY_16);
     HalpApicWrite(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | CLOCK_VECTOR);
     HalpApicWrite(APIC_TIMER_INITIAL, HalpApicTicksPerClock);
+}
+
+static void HalpClockPeriodic(void)
+{
+    HalpClockOneShotTicks = 0;
+    HalpApicWrite(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | CLOCK_VECTOR);
+    HalpApicWrite(APIC_TIMER_INITIAL, HalpApicTicksPerClock);
+}
+
+static BOOLEAN HalpClockInterruptPending(void)
+{
+    return (HalpApicRead(APIC_IRR + CLOCK_VECTOR / 32 * 0x10) >> (CLOCK_VECTOR % 32)) & 1;
+}
+
+// Interrupts off, the timer periodic. Arms it to interrupt once, at the end
+// of the tick `ticks` ticks on (the tick in progress is the first), so that
+// the interrupt falls on the periodic grid: the counts left in this tick
+// plus whole ticks. At most as many as the 32-bit count holds. FALSE (the
+// clock still periodic) when a tick came first: its interrupt is pending.
+BOOLEAN HalClockSkipTicks(ULONG64 ticks)
+{
+    ULONG left = HalpApicRead(APIC_TIMER_CURRENT);
+    ULONG64 maximum = (0xFFFFFFFFULL - left) / HalpApicTicksPerClock + 1;
+
+    if (HalpClockOneShotTicks || !HalpApicTicksPerClock || ticks < 2 || !left)
+        return FALSE;
+    if (ticks > maximum)
+        ticks = maximum;
+    HalpApicWrite(APIC_LVT_TIMER, CLOCK_VECTOR);       // one-shot; the count goes on
+    HalpApicWrite(APIC_TIMER_INITIAL, (ULONG)(left + (ticks - 1) * HalpApicTicksPerClock));
+    HalpClockOneShotTicks = ticks;
+    HalpClockOneShotProcessor = KeGetCurrentProcessorNumber();
+    // A periodic tick between the read of `left` and the writes: it is
+    // pending and counts one, as ever; the grid starts again from it.
+    if (HalpClockInterruptPending()) {
+        HalpClockPeriodic();
+        return FALSE;
+    }
+    return TRUE;
+}
+
+// Interrupts off, first thing in any interrupt (the clock's own too) while
+// the timer is armed for several ticks: how many whole ticks have gone by
+// uncounted. The timer then interrupts at the end of the tick in progress,
+// the one tick its interrupt counts, as a periodic one does.
+ULONG64 HalClockCatchUp(void)
+{
+    ULONG64 armed = HalpClockOneShotTicks, left;
+    ULONG current;
+
+    if (!HalClockSkipping())
+        return 0;
+    current = HalpApicRead(APIC_TIMER_CURRENT);
+    // Ticks not yet over, the one in progress among them; none when the
+    // count has run out (its interrupt is pending and ends the last one).
+    left = (current + (ULONG64)HalpApicTicksPerClock - 1) / HalpApicTicksPerClock;
+    if (left == 0)
+        left = 1;
+    if (left > armed)
+        left = armed;
+    if (left > 1)
+        HalpApicWrite(APIC_TIMER_INITIAL, current - (ULONG)((left - 1) * HalpApicTicksPerClock));
+    HalpClockOneShotTicks = 1;
+    return armed - left;
+}
+
+// From the clock interrupt, once HalClockCatchUp has counted all but its
+// own tick: after a one-shot the clock is periodic again.
+void HalClockPeriodicAgain(void)
+{
+    if (HalpClockOneShotTicks && HalpClockOneShotProcessor == KeGetCurrentProcessorNumber())
+        HalpClockPeriodic();
+}
+
+BOOLEAN HalClockSkipping(void)
+{
+    return HalpClockOneShotTicks > 1 &&
+           HalpClockOneShotProcessor == KeGetCurrentProcessorNumber();
 }
 
 ULONG64 HalQueryPerformanceFrequency(void)

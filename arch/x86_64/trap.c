@@ -187,6 +187,10 @@ static void KiDispatchHardwareInterrupt(KTRAP_FRAME *frame)
 
     if (vector == APIC_SPURIOUS_VECTOR)
         return;     // no end-of-interrupt for a spurious one
+    // The idle processor slept through ticks: count them before anything
+    // here reads the time (kernel/ke/idleclock.c).
+    if (HalClockSkipping())
+        KiClockCatchUp();
     if (vector == APC_VECTOR || vector == DISPATCH_VECTOR) {
         KiSoftwareInterrupt(vector);
     } else if (vector == IPI_VECTOR) {

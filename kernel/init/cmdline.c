@@ -219,6 +219,10 @@ BOOLEAN KiParseCommandLine(const char *commandLine, KBOOT_OPTIONS *options)
                 options->AgeSeconds = 0;
                 ok = FALSE;
             }
+        } else if (KipWordEquals(word, length, "clock=periodic")) {
+            options->PeriodicClock = TRUE;
+        } else if (KipWordEquals(word, length, "clock=tickless")) {
+            options->PeriodicClock = FALSE;
         } else if (KipWordEquals(word, length, "nobreak")) {
             options->NoInitialBreak = TRUE;
         } else if (KipWordEquals(word, length, "bench")) {

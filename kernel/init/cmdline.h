@@ -23,6 +23,8 @@ typedef struct _KBOOT_OPTIONS {
     BOOLEAN SerialConsole;        // console=serial|screen|both (default both)
     BOOLEAN ScreenConsole;
     BOOLEAN NoInitialBreak;       // nobreak: run without the initial break-in
+    BOOLEAN PeriodicClock;        // clock=periodic: tick 64 times a second even when
+                                  //   idle (default clock=tickless, kernel/ke/idleclock.c)
     BOOLEAN RunTests;             // test=all or test=name,name
     BOOLEAN AllTests;
     ULONG TestCount;

@@ -20,6 +20,7 @@ void KdRecordPoolBaseline(void);
 // ...and the debugger each time it resumes the system ("since the last break-in").
 void KdpRecordPoolBaseline(BOOLEAN breakIn);
 void KdClockTick(void);
+BOOLEAN KdClockTickPending(void);
 void KdStartExQueueDemo(void);   // demo=exqueue (kd/demoexq.c)
 void KdStartIoDemo(void);        // demo=io (kd/demoio.c)
 void KdStartAlpcDemo(void);      // demo=alpc (kd/demoalpc.c)

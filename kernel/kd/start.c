@@ -66,6 +66,13 @@ void KdClockTick(void)
     }
 }
 
+// A request the next tick would queue: an idle processor must not sleep
+// through ticks (kernel/ke/idleclock.c).
+BOOLEAN KdClockTickPending(void)
+{
+    return KdpStartState == KdpStartRecorded;
+}
+
 static void KdpStartDeferredRoutine(KDPC *dpc, void *context, void *argument1, void *argument2)
 {
     KeSetEvent(&KdpStartEvent, 0, FALSE);

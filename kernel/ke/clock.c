@@ -31,10 +31,12 @@ void KeUpdateRunTime(KTRAP_FRAME *trapFrame)
     KiQuantumTick();
 }
 
-// Runs at CLOCK_LEVEL on every tick of processor 0.
+// Runs at CLOCK_LEVEL on every clock interrupt of processor 0: one tick, or
+// the last of several an idle processor slept through (idleclock.c).
 void KeUpdateSystemTime(KTRAP_FRAME *trapFrame)
 {
     KiLastClockTsc = __rdtsc();
+    KiClockInterruptStarts();
     KeTickCount++;
     KiQuantumTick();
     KiTimerTick();

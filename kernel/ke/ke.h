@@ -610,6 +610,13 @@ BOOLEAN KeSetTimerEx(KTIMER *timer, LARGE_INTEGER dueTime, LONG period, KDPC *dp
 BOOLEAN KeCancelTimer(KTIMER *timer);
 BOOLEAN KeReadStateTimer(KTIMER *timer);
 void KiTimerTick(void);
+ULONG64 KiNextTimerDueTick(void);
+// Tickless idle (idleclock.c).
+void KiIdleHalt(void);
+void KiClockCatchUp(void);
+void KiClockInterruptStarts(void);
+extern ULONG64 KiClockInterrupts;
+extern ULONG64 KiTicklessSleeps;
 
 void KeInitializeQueue(KQUEUE *queue, ULONG count);
 LONG KeInsertQueue(KQUEUE *queue, LIST_ENTRY *entry);

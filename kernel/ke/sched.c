@@ -720,8 +720,7 @@ void KiIdleLoop(void)
         KIRQL oldIrql;
         KTHREAD *next;
 
-        _enable();
-        __halt();
+        KiIdleHalt();
         if (KeNumberProcessors <= 1)
             continue;
         prcb = KeGetCurrentPrcb();      // the idle thread never leaves its processor

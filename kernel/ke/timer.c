@@ -224,6 +224,32 @@ void KiQueryTimerCounts(ULONG *count, ULONG *armed)
     KiReleaseDispatcherLock(oldIrql);
 }
 
+// The tick at which the first armed timer falls due; ~0 when none is armed.
+// For the tickless idle (kernel/ke/idleclock.c), interrupts off on the only
+// processor. Buckets are looked at in the order of the ticks they stand for,
+// so a timer due soon ends the search at once.
+ULONG64 KiNextTimerDueTick(void)
+{
+    ULONG64 now = KeTickCount, earliest = ~0ULL;
+
+    if (!KiTimerCount)
+        return earliest;
+    for (ULONG64 tick = now + 1; tick <= now + TIMER_TABLE_SIZE; tick++) {
+        LIST_ENTRY *bucket = &KiTimerTable[tick % TIMER_TABLE_SIZE];
+
+        for (LIST_ENTRY *entry = bucket->Flink; entry != bucket; entry = entry->Flink) {
+            KTIMER *timer = CONTAINING_RECORD(entry, KTIMER, TimerListEntry);
+
+            if (timer->DueTime < earliest)
+                earliest = timer->DueTime;
+        }
+        // Every timer due by `tick` is in a bucket already looked at.
+        if (earliest <= tick)
+            break;
+    }
+    return earliest;
+}
+
 // From the clock interrupt: hand expiry to the DPC when any timer is armed.
 void KiTimerTick(void)
 {

@@ -192,6 +192,19 @@ TEST(StressRunsTheLoadTests)
     EXPECT(!Options.RunStress);
 }
 
+TEST(ClockIsTicklessUnlessPeriodicIsAskedFor)
+{
+    EXPECT(Parse("nobreak"));
+    EXPECT(!Options.PeriodicClock);
+    EXPECT(Parse("clock=periodic"));
+    EXPECT(Options.PeriodicClock);
+    EXPECT(Parse("clock=periodic clock=tickless"));
+    EXPECT(!Options.PeriodicClock);
+    EXPECT(Parse("clock=slow"));
+    EXPECT(!Options.PeriodicClock);
+    EXPECT_STREQ(Options.Unknown, "clock=slow");
+}
+
 TEST(FlagsMatchWholeWordsOnly)
 {
     EXPECT(Parse("nobreakx benchmark"));
