@@ -145,6 +145,9 @@ void HalpKeyboardPoll(void);
 #define SERIAL_VECTOR       0x54
 #define APIC_SPURIOUS_VECTOR 0xFF
 #define IPI_VECTOR          0xE1    // NT's interprocessor interrupt vector (IPI_LEVEL)
+// Wakes a processor the debugger froze (kernel/ke/freeze.c): it halts at
+// IPI_LEVEL, and only a vector of priority class 15 gets through.
+#define THAW_VECTOR         0xF1
 
 #define CLOCK_TICK_MICROSECONDS 15625ULL   // 64 Hz, as NT's default clock
 
@@ -193,6 +196,9 @@ void HalResetProcessor(ULONG apicId);
 // An interrupt at IPI_VECTOR, or an NMI, to the processor with `apicId`.
 void HalRequestIpi(ULONG apicId);
 void HalRequestNmi(ULONG apicId);
+// An interrupt at THAW_VECTOR: ends a frozen processor's halt; anywhere
+// else it does nothing.
+void HalRequestThaw(ULONG apicId);
 
 void HalReboot(void) __attribute__((noreturn));
 void HalPowerOff(void) __attribute__((noreturn));

@@ -54,6 +54,11 @@ void HalRequestSoftwareInterruptProcessor(ULONG apicId, KIRQL level)
                             (level == APC_LEVEL ? APC_VECTOR : DISPATCH_VECTOR));
 }
 
+void HalRequestThaw(ULONG apicId)
+{
+    HalpSendIcr(apicId, APIC_ICR_FIXED | APIC_ICR_ASSERT | THAW_VECTOR);
+}
+
 void HalRequestNmi(ULONG apicId)
 {
     HalpSendIcr(apicId, APIC_ICR_NMI | APIC_ICR_ASSERT);

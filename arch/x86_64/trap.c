@@ -187,6 +187,12 @@ static void KiDispatchHardwareInterrupt(KTRAP_FRAME *frame)
 
     if (vector == APIC_SPURIOUS_VECTOR)
         return;     // no end-of-interrupt for a spurious one
+    if (vector == THAW_VECTOR) {
+        // Its work was to end a frozen processor's hlt (freeze.c); not a
+        // moment to look for a Ctrl-C, which the debugger's owner has read.
+        HalEndOfInterrupt();
+        return;
+    }
     // The idle processor slept through ticks: count them before anything
     // here reads the time (kernel/ke/idleclock.c).
     if (HalClockSkipping())

@@ -2,9 +2,23 @@
 // KiFreezeTargetExecution). The processor that enters the debugger takes
 // KiFreezeOwner, then asks every other one to stop with an IPI; one that
 // does not answer in time (interrupts off, or spinning at IPI_LEVEL) gets
-// an NMI, which no instruction stream can mask. A stopped processor spins
-// with interrupts off, its trap frame and IRQL in its KPRCB for the
-// debugger to show, until `g` clears its FreezeRequest.
+// an NMI, which no instruction stream can mask. A stopped processor waits,
+// its trap frame and IRQL in its KPRCB for the debugger to show, until `g`
+// clears its FreezeRequest.
+//
+// How it waits. One stopped by the IPI (or waiting for the debugger lock)
+// halts: interrupts on, but its task priority at IPI_LEVEL, so that only
+// THAW_VECTOR (priority class 15), which KiThawProcessors sends after
+// clearing FreezeRequest, wakes it; `sti; hlt` takes no interrupt between
+// the two, so a thaw that comes after the last look at FreezeRequest still
+// ends the halt. One stopped by NMI spins with interrupts off: an interrupt
+// taken inside the NMI handler would end the NMI's blocking with its iret,
+// and a second NMI would reuse the NMI's stack. NT's frozen processors
+// spin; halting matters under QEMU's TCG, where each spinning processor is
+// a host thread running flat out and takes host time from the one at the
+// prompt, whose polls of the USB keyboard then come too seldom (QEMU's
+// keyboard drops events past 16 queued: keys lost, or a release lost and
+// the key repeated without end).
 
 #include "ke/ke.h"
 #include "arch/x86_64/hal.h"
@@ -16,17 +30,31 @@
 
 volatile LONG KiFreezeOwner = -1;
 
-void KiFreezeTargetExecution(KTRAP_FRAME *trapFrame, KIRQL irql)
+// Interrupts off on entry and on return.
+static void KiFreezeWait(KPRCB *prcb, KTRAP_FRAME *trapFrame, KIRQL irql, BOOLEAN inNmi)
 {
-    KPRCB *prcb = KeGetCurrentPrcb();
+    KIRQL taskPriority = (KIRQL)__readcr8();
 
     prcb->FrozenTrapFrame = trapFrame;
     prcb->DebuggerSavedIRQL = irql;
     __atomic_store_n(&prcb->IpiFrozen, TRUE, __ATOMIC_RELEASE);
-    while (__atomic_load_n(&prcb->FreezeRequest, __ATOMIC_ACQUIRE))
-        _mm_pause();
+    if (!inNmi && taskPriority < IPI_LEVEL)
+        __writecr8(IPI_LEVEL);
+    while (__atomic_load_n(&prcb->FreezeRequest, __ATOMIC_ACQUIRE)) {
+        if (inNmi)
+            _mm_pause();
+        else
+            __asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
+    }
+    if (!inNmi)
+        __writecr8(taskPriority);
     prcb->FrozenTrapFrame = NULL;
     __atomic_store_n(&prcb->IpiFrozen, FALSE, __ATOMIC_RELEASE);
+}
+
+void KiFreezeTargetExecution(KTRAP_FRAME *trapFrame, KIRQL irql)
+{
+    KiFreezeWait(KeGetCurrentPrcb(), trapFrame, irql, FALSE);
 }
 
 BOOLEAN KiFreezeNmi(KTRAP_FRAME *trapFrame)
@@ -39,7 +67,7 @@ BOOLEAN KiFreezeNmi(KTRAP_FRAME *trapFrame)
     // the NMI has nothing left to do.
     if (prcb->IpiFrozen || !__atomic_load_n(&prcb->FreezeRequest, __ATOMIC_ACQUIRE))
         return TRUE;
-    KiFreezeTargetExecution(trapFrame, (KIRQL)__readcr8());
+    KiFreezeWait(prcb, trapFrame, (KIRQL)__readcr8(), TRUE);
     return TRUE;
 }
 
@@ -122,7 +150,13 @@ void KiThawProcessors(void)
 
     for (ULONG i = 0; i < KeNumberProcessors; i++) {
         if (i != self)
-            __atomic_store_n(&KiProcessorBlock[i]->FreezeRequest, FALSE, __ATOMIC_RELEASE);
+            __atomic_store_n(&KiProcessorBlock[i]->FreezeRequest, FALSE, __ATOMIC_SEQ_CST);
+    }
+    // Every one, halted or not: a spare wake-up is an interrupt that
+    // does nothing.
+    for (ULONG i = 0; i < KeNumberProcessors; i++) {
+        if (i != self)
+            HalRequestThaw(KiProcessorBlock[i]->ApicId);
     }
     // Each leaves its spin before the next freeze may ask again.
     for (ULONG i = 0; i < KeNumberProcessors; i++) {
