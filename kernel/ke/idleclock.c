@@ -1,6 +1,7 @@
 // Tickless idle. An idle processor need not be woken 64 times a second to
 // count ticks nobody is waiting for: the idle loop arms the clock to
-// interrupt once, when the first timer falls due, and halts. Whichever
+// interrupt once, when the first timer falls due (KiIdleSkipTicks), and
+// halts. Whichever
 // interrupt then comes first counts the ticks that went by:
 //
 //   KiClockCatchUp, first thing in the interrupt (trap.c), counts the whole
@@ -44,17 +45,14 @@ static ULONG64 KiTicksToSkip(void)
     return due > now ? due - now : 0;
 }
 
-// The idle loop's halt, interrupts on or off on entry, on on return.
-void KiIdleHalt(void)
+// The idle loop, interrupts off, before it halts (`sti; hlt`): the clock
+// armed to skip the ticks nobody waits for, if any.
+void KiIdleSkipTicks(void)
 {
-    ULONG64 ticks;
+    ULONG64 ticks = KiTicksToSkip();
 
-    _disable();
-    ticks = KiTicksToSkip();
     if (ticks >= 2 && HalClockSkipTicks(ticks))
         KiTicklessSleeps++;
-    // sti's one-instruction shadow: no interrupt comes between it and hlt.
-    __asm__ volatile("sti; hlt" : : : "memory");
 }
 
 // First thing in every hardware interrupt while the clock skips ticks:

@@ -612,7 +612,7 @@ BOOLEAN KeReadStateTimer(KTIMER *timer);
 void KiTimerTick(void);
 ULONG64 KiNextTimerDueTick(void);
 // Tickless idle (idleclock.c).
-void KiIdleHalt(void);
+void KiIdleSkipTicks(void);
 void KiClockCatchUp(void);
 void KiClockInterruptStarts(void);
 extern ULONG64 KiClockInterrupts;

@@ -720,7 +720,11 @@ void KiIdleLoop(void)
         KIRQL oldIrql;
         KTHREAD *next;
 
-        KiIdleHalt();
+        // With interrupts off until the halt, so that no interrupt comes
+        // between the decision to skip ticks and the halt (sti's shadow).
+        _disable();
+        KiIdleSkipTicks();
+        __asm__ volatile("sti; hlt" : : : "memory");
         if (KeNumberProcessors <= 1)
             continue;
         prcb = KeGetCurrentPrcb();      // the idle thread never leaves its processor
