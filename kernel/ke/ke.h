@@ -573,13 +573,6 @@ LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustm
 // A waiter the release readies is switched to by that wait directly.
 LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                                 KIRQL waitIrql);
-// The end of a release for one count by a caller under its own spin lock
-// (kihandoff.h's KiReleaseSemaphoreToWaiterInline) that does not wait
-// after all: releases the caller's lock, leaves the dispatcher as
-// KiReleaseSemaphoreUnlock does
-// (a waiter readied that outranks the caller runs first) and returns at
-// waitIrql.
-void KiExitDispatcherNoWait(KSPIN_LOCK *callerLock);
 // One count for a caller under its own spin lock `callerLock`, taken at
 // oldIrql: releases the count, then that lock, and returns at oldIrql; a
 // waiter readied that outranks the caller runs before it returns, switched

@@ -72,3 +72,21 @@ KiReleaseSemaphoreToWaiterInline(KSEMAPHORE *semaphore, KPRIORITY increment, KIR
     thread->WaitIrql = waitIrql;
     return waiter;
 }
+
+// The end of KiReleaseSemaphoreToWaiterInline for a caller that does not
+// wait after all (LPC's datagram), in line there: its own lock released, a
+// waiter left standing by that does not outrank it goes to its ready list
+// (KiCancelHandoff), and one that does runs now, switched to directly
+// (KiExitDispatcher), as after KiReleaseSemaphoreUnlock. Returns at the
+// IRQL given to the release.
+static inline __attribute__((always_inline)) void KiExitDispatcherNoWait(KSPIN_LOCK *callerLock)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KTHREAD *next = KeGetCurrentPrcb()->NextThread;
+
+    thread->WaitNext = FALSE;
+    if (next && next->Priority <= thread->Priority)
+        KiCancelHandoff();
+    KeReleaseSpinLockFromDpcLevel(callerLock);
+    KiExitDispatcher(thread->WaitIrql);
+}

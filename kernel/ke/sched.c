@@ -527,22 +527,6 @@ LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG
     return previous;
 }
 
-// The end of KiReleaseSemaphoreToWaiterInline (kihandoff.h) for a caller
-// that does not wait after all: its own lock released, a waiter left
-// standing by that does not outrank it goes to its ready list
-// (KiCancelHandoff), and one that does runs now, switched to directly
-// (KiExitDispatcher), as after KiReleaseSemaphoreUnlock. Returns at the
-// IRQL given to the release.
-void KiExitDispatcherNoWait(KSPIN_LOCK *callerLock)
-{
-    KTHREAD *thread = KeGetCurrentThread();
-
-    thread->WaitNext = FALSE;
-    KiCancelHandoff();
-    KeReleaseSpinLockFromDpcLevel(callerLock);
-    KiExitDispatcher(thread->WaitIrql);
-}
-
 // A wait after KiUnwaitForHandoff that ends without blocking: a thread
 // standing by that does not outrank the waker goes to its ready list, where
 // KiReadyThread would have put it (it must not preempt the waker).
