@@ -39,7 +39,8 @@ prints their result and the wall time.
 --phases (make bench-phases, on a kernel built with PHASES=1) boots once
 under BIOS and prints, for each LPC benchmark, where its instructions go:
 every edge between two probes taken at least once a round, with the
-instructions it costs a round (see kernel/ke/kephase.h).
+instructions it costs a round (see kernel/ke/kephase.h), then the edges
+summed by what they do (PHASE_GROUPS: docs/performance.md's phase tables).
 """
 
 import argparse
@@ -260,6 +261,66 @@ class InKernel:
         return errors
 
 
+# The rows of docs/performance.md's phase tables: every edge a round takes,
+# put under what it does. An edge not named here is printed under "other"
+# (a probe added or moved since: name it here).
+PHASE_GROUPS = [
+    ("user mode between calls, syscall entry and exit", [
+        ("syscall-enter", "syscall-service"), ("syscall-return", "syscall-exit"),
+        ("syscall-exit", "syscall-enter"), ("lpc-reply-copied", "syscall-return"),
+        ("lpc-receive-copied", "syscall-return"), ("lpc-queued", "syscall-return")]),
+    ("probes and header capture (both calls)", [("syscall-service", "lpc-header-captured")]),
+    ("handle -> port (both calls)", [("lpc-header-captured", "port-referenced")]),
+    # The kernel rows' edge runs from the previous round's end, through the
+    # benchmark's loop, to the message in its block.
+    ("request or datagram into a block", [
+        ("port-referenced", "lpc-message-captured"), ("lpc-reply-copied", "lpc-message-captured"),
+        ("lpc-queued", "lpc-message-captured")]),
+    # The datagram's sender is preempted by the receiver it readies: its
+    # edge ends at the switch, and resumes after it.
+    ("queue it, ready the receiver", [
+        ("lpc-message-captured", "lpc-queued"), ("lpc-message-captured", "swap-out"),
+        ("swap-in", "lpc-queued")]),
+    ("waits: to block, and back", [
+        ("lpc-queued", "lpc-reply-wait"), ("lpc-reply-wait", "wait-enter"),
+        ("lpc-receive-wait", "wait-enter"), ("lpc-replied", "lpc-receive-wait"),
+        ("port-referenced", "lpc-receive-wait"), ("wait-enter", "wait-block"),
+        ("wait-block", "swap-out"), ("swap-in", "wait-return"),
+        ("wait-return", "lpc-reply-woken"), ("wait-return", "lpc-receive-woken")]),
+    ("context switches", [("swap-out", "swap-in")]),
+    # The kernel datagram's server loops straight back to its receive.
+    ("receive: dequeue, copy out, free", [
+        ("lpc-receive-woken", "lpc-dequeued"), ("lpc-dequeued", "lpc-receive-copied"),
+        ("lpc-dequeued", "lpc-receive-wait")]),
+    # The kernel server's edge holds its own loop and its reply's copy.
+    ("reply into a block, to the client", [
+        ("lpc-dequeued", "lpc-replied"), ("port-referenced", "lpc-reply-captured"),
+        ("lpc-reply-captured", "lpc-replied")]),
+    ("client: reply out of its block, freed", [("lpc-reply-woken", "lpc-reply-copied")]),
+]
+
+
+def print_phase_groups(rows):
+    """One benchmark's edges summed by PHASE_GROUPS row, as a Markdown table."""
+    group_of = {}
+    for name, edges in PHASE_GROUPS:
+        for edge in edges:
+            group_of[edge] = name
+    sums = {}
+    for source, target, _, per_round in rows:
+        if source == "total":
+            continue
+        name = group_of.get((source, target), "other")
+        sums[name] = sums.get(name, 0) + int(per_round)
+    print("  by phase:")
+    print("  | phase | instructions a round |")
+    print("  |---|---|")
+    for name in [name for name, _ in PHASE_GROUPS] + ["other"]:
+        if name in sums:
+            print("  | %s | %d |" % (name, sums[name]))
+    print("  | **sum** | **%d** |" % sum(sums.values()))
+
+
 def print_phases(output):
     """The PHASE lines of one boot, a table per benchmark."""
     overhead = dict((m.group(1), m.group(2)) for m in PHASE_OVERHEAD.finditer(output))
@@ -278,6 +339,7 @@ def print_phases(output):
                                        per_round))
                 continue
             print("  %-22s -> %-22s %8s  (%s times)" % (source, target, per_round, count))
+        print_phase_groups(rows)
 
 
 STRESS_TIMEOUT = 6 * 3600

@@ -101,6 +101,9 @@ KiSystemCall64:
 %endif
     mov rdi, rsp
     call KiSystemServiceDispatch
+%ifdef KE_PHASES
+..@KiSystemCall64ServiceReturn:         ; the phase build calls no service directly
+%endif
 ..@KiSystemCall64.return:
     cli
     ; sysret trusts rcx: with a non-canonical return address it would fault

@@ -573,17 +573,6 @@ LONG KeReleaseSemaphore(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustm
 // A waiter the release readies is switched to by that wait directly.
 LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG adjustment,
                                 KIRQL waitIrql);
-// The same for one count, by a caller at DISPATCH_LEVEL under its own spin
-// lock taken at waitIrql: returns the waiter the count went to when it
-// left a plain wait here (it will return STATUS_WAIT_0 + its key), else
-// NULL; the caller hands it what goes with the count before releasing its
-// lock and waiting (sched.c).
-KTHREAD *KiReleaseSemaphoreToWaiter(KSEMAPHORE *semaphore, KPRIORITY increment, KIRQL waitIrql);
-// Its end for a caller that does not wait after all: releases the
-// caller's lock, leaves the dispatcher as KiReleaseSemaphoreUnlock does
-// (a waiter readied that outranks the caller runs first) and returns at
-// waitIrql.
-void KiExitDispatcherNoWait(KSPIN_LOCK *callerLock);
 // One count for a caller under its own spin lock `callerLock`, taken at
 // oldIrql: releases the count, then that lock, and returns at oldIrql; a
 // waiter readied that outranks the caller runs before it returns, switched
@@ -755,6 +744,61 @@ extern ULONG64 KiLastClockTsc;
 
 #define THREAD_QUANTUM 6            // two clock ticks: NT counts quantum in thirds of a tick
 #define CLOCK_QUANTUM_DECREMENT 3
+
+// The unwait boost, as NT: a thread of dynamic priority woken with a
+// positive increment runs at its base priority plus the increment (never
+// above 15, never below the priority it has) with a fresh quantum, and the
+// boost decays at each quantum end; a real-time thread, or no increment,
+// gets none. Written once, here: KiUnwaitPriority is the priority the
+// thread will run at, for a release that decides by it before it changes
+// the thread (kihandoff.h), KiSetUnwaitPriority gives it, KiBoostPriority
+// does both at once. Dispatcher lock held.
+static inline __attribute__((always_inline)) BOOLEAN
+KiIsBoostable(const KTHREAD *thread, KPRIORITY increment)
+{
+    return thread->Priority < LOW_REALTIME_PRIORITY && increment > 0;
+}
+
+// The base plus the increment, at most 15; the boost when it is above the
+// thread's priority (a boostable thread).
+static inline __attribute__((always_inline)) KPRIORITY
+KiBoostedPriority(const KTHREAD *thread, KPRIORITY increment)
+{
+    KPRIORITY priority = thread->BasePriority + increment;
+
+    return priority > LOW_REALTIME_PRIORITY - 1 ? LOW_REALTIME_PRIORITY - 1 : priority;
+}
+
+static inline __attribute__((always_inline)) KPRIORITY
+KiUnwaitPriority(const KTHREAD *thread, KPRIORITY increment)
+{
+    KPRIORITY priority = KiBoostedPriority(thread, increment);
+
+    if (!KiIsBoostable(thread, increment) || priority < thread->Priority)
+        return thread->Priority;
+    return priority;
+}
+
+// Gives a thread woken with `increment` its boost: `priority` is what
+// KiUnwaitPriority said before the wake changed anything (or, the same
+// here, KiBoostedPriority's), and a fresh quantum.
+static inline __attribute__((always_inline)) void
+KiSetUnwaitPriority(KTHREAD *thread, KPRIORITY priority, KPRIORITY increment)
+{
+    if (!KiIsBoostable(thread, increment))
+        return;
+    if (priority > thread->Priority) {
+        thread->PriorityDecrement = (CHAR)(priority - thread->BasePriority);
+        thread->Priority = (CHAR)priority;
+    }
+    thread->Quantum = THREAD_QUANTUM;
+}
+
+static inline __attribute__((always_inline)) void
+KiBoostPriority(KTHREAD *thread, KPRIORITY increment)
+{
+    KiSetUnwaitPriority(thread, KiBoostedPriority(thread, increment), increment);
+}
 
 
 #define THREAD_NOT_MUTEX_OWNER         0x00000011

@@ -16,17 +16,16 @@ __attribute__((noreturn, noinline, cold)) void KiSemaphoreLimitExceeded(KSEMAPHO
 KTHREAD *KiReleaseSemaphoreToOtherWaiter(KSEMAPHORE *semaphore, KPRIORITY increment,
                                          KIRQL waitIrql);
 
-// KiReleaseSemaphoreToWaiter in line, for a caller at DISPATCH_LEVEL under
-// a spin lock of its own taken at waitIrql, whose next call is the wait
-// (KeWaitForSingleObject, which takes the dispatcher lock over: the thread
-// is marked WaitNext). Returns, holding the dispatcher lock, the waiter the
-// count went to, standing by on this processor for that wait to switch to
-// (its wait returns STATUS_WAIT_0 + its key), or NULL: nobody waited (the
-// count is added) or the count went the general way. What it does is
-// KiReleaseSemaphoreToWaiter's (sched.c), the same in every case; the
-// waiter is made to stand by here when that routine would: a plain wait
-// (WaitAny on this object alone, no timeout, bound to no queue), allowed on
-// this processor, with nothing standing by and nothing ready at its boosted
+// NT's release with Wait=TRUE of one count, for a caller at DISPATCH_LEVEL
+// under a spin lock of its own taken at waitIrql, whose next call is the
+// wait (KeWaitForSingleObject, which takes the dispatcher lock over: the
+// thread is marked WaitNext). Returns, holding the dispatcher lock, the
+// waiter the count went to, standing by on this processor for that wait
+// to switch to (its wait returns STATUS_WAIT_0 + its key), or NULL: nobody
+// waited (the count is added) or the count went the general way. The
+// waiter is made to stand by here when it is in a plain wait (WaitAny on
+// this object alone, no timeout, bound to no queue), allowed on this
+// processor, with nothing standing by and nothing ready at its boosted
 // priority or above. Any other waiter: KiReleaseSemaphoreToOtherWaiter.
 static inline __attribute__((always_inline)) KTHREAD *
 KiReleaseSemaphoreToWaiterInline(KSEMAPHORE *semaphore, KPRIORITY increment, KIRQL waitIrql)
@@ -56,34 +55,38 @@ KiReleaseSemaphoreToWaiterInline(KSEMAPHORE *semaphore, KPRIORITY increment, KIR
     if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
         waiter->Queue || waiter->Timer.Header.Inserted || !(waiter->Affinity & prcb->SetMember))
         return KiReleaseSemaphoreToOtherWaiter(semaphore, increment, waitIrql);
-    // The unwait boost (sched.c's KiBoostPriority), computed before the
-    // waiter is changed: the priority it will run at decides the handoff.
-    priority = waiter->Priority;
-    if (priority < LOW_REALTIME_PRIORITY && increment > 0) {
-        KPRIORITY boosted = waiter->BasePriority + increment;
-
-        if (boosted > LOW_REALTIME_PRIORITY - 1)
-            boosted = LOW_REALTIME_PRIORITY - 1;
-        if (boosted > priority)
-            priority = boosted;
-    }
+    // The unwait boost decided first (ke.h): the priority the waiter will
+    // run at decides the handoff.
+    priority = KiUnwaitPriority(waiter, increment);
     if (prcb->NextThread || (prcb->ReadySummary >> priority))
         return KiReleaseSemaphoreToOtherWaiter(semaphore, increment, waitIrql);
     RemoveEntryList(&waitBlock->WaitListEntry);
     waitBlock->WaitListEntry.Flink = NULL;
     waiter->WaitBlockList = NULL;
     waiter->WaitStatus = STATUS_WAIT_0 + waitBlock->WaitKey;
-    if (waiter->Priority < LOW_REALTIME_PRIORITY && increment > 0) {
-        if (priority > waiter->Priority) {
-            waiter->PriorityDecrement = (CHAR)(priority - waiter->BasePriority);
-            waiter->Priority = (CHAR)priority;
-        }
-        waiter->Quantum = THREAD_QUANTUM;
-    }
+    KiSetUnwaitPriority(waiter, priority, increment);
     waiter->State = Standby;
     waiter->NextProcessor = (UCHAR)prcb->Number;
     prcb->NextThread = waiter;
     thread->WaitNext = TRUE;
     thread->WaitIrql = waitIrql;
     return waiter;
+}
+
+// The end of KiReleaseSemaphoreToWaiterInline for a caller that does not
+// wait after all (LPC's datagram), in line there: its own lock released, a
+// waiter left standing by that does not outrank it goes to its ready list
+// (KiCancelHandoff), and one that does runs now, switched to directly
+// (KiExitDispatcher), as after KiReleaseSemaphoreUnlock. Returns at the
+// IRQL given to the release.
+static inline __attribute__((always_inline)) void KiExitDispatcherNoWait(KSPIN_LOCK *callerLock)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KTHREAD *next = KeGetCurrentPrcb()->NextThread;
+
+    thread->WaitNext = FALSE;
+    if (next && next->Priority <= thread->Priority)
+        KiCancelHandoff();
+    KeReleaseSpinLockFromDpcLevel(callerLock);
+    KiExitDispatcher(thread->WaitIrql);
 }

@@ -441,25 +441,6 @@ void KiQuantumTick(void)
     }
 }
 
-// Unwait boost, as NT: a thread woken with an increment runs at its base
-// priority plus the increment (never above 15 for dynamic priorities),
-// and the boost decays at each quantum end.
-static void KiBoostPriority(KTHREAD *thread, KPRIORITY increment)
-{
-    KPRIORITY priority;
-
-    if (thread->Priority >= LOW_REALTIME_PRIORITY || increment <= 0)
-        return;
-    priority = thread->BasePriority + increment;
-    if (priority > LOW_REALTIME_PRIORITY - 1)
-        priority = LOW_REALTIME_PRIORITY - 1;
-    if (priority > thread->Priority) {
-        thread->PriorityDecrement = (CHAR)(priority - thread->BasePriority);
-        thread->Priority = (CHAR)priority;
-    }
-    thread->Quantum = THREAD_QUANTUM;
-}
-
 // Ends the thread's wait: takes its wait blocks off every object, cancels its
 // timeout timer, and makes it ready with `waitStatus` as the wait's result.
 void KiUnwaitThread(KTHREAD *thread, LONG_PTR waitStatus, KPRIORITY increment)
@@ -544,52 +525,6 @@ LONG KiReleaseSemaphoreWaitNext(KSEMAPHORE *semaphore, KPRIORITY increment, LONG
         return previous;
     KiReleaseSemaphoreCount(semaphore, previous, adjustment, increment);
     return previous;
-}
-
-// KiReleaseSemaphoreWaitNext for a caller already at DISPATCH_LEVEL under
-// a spin lock of its own (taken at waitIrql), one count, that needs to know
-// who took it: the waiter it went to when that one was in a plain wait and
-// left it here (KiUnwaitForHandoff: its wait returns STATUS_WAIT_0 + its
-// key, whatever happens before it runs), else NULL (nobody waited, or the
-// count went the general way). Returns holding the dispatcher lock, the
-// caller marked WaitNext: it hands the waiter what goes with the count,
-// releases its own lock and waits at once (KeWaitForSingleObject).
-KTHREAD *KiReleaseSemaphoreToWaiter(KSEMAPHORE *semaphore, KPRIORITY increment, KIRQL waitIrql)
-{
-    KTHREAD *thread = KeGetCurrentThread();
-    LONG previous;
-    KWAIT_BLOCK *waitBlock;
-
-    KeAcquireSpinLockAtDpcLevel(&KiDispatcherLock);
-    previous = semaphore->Header.SignalState;
-    if (previous > semaphore->Limit - 1)
-        KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_SEMAPHORE_LIMIT_EXCEEDED,
-                     (ULONG64)__builtin_return_address(0), (ULONG64)semaphore, 1);
-    thread->WaitNext = TRUE;
-    thread->WaitIrql = waitIrql;
-    if (previous == 0 && !IsListEmpty(&semaphore->Header.WaitListHead)) {
-        waitBlock = CONTAINING_RECORD(semaphore->Header.WaitListHead.Flink, KWAIT_BLOCK,
-                                      WaitListEntry);
-        if (KiUnwaitForHandoff(waitBlock, increment))
-            return waitBlock->Thread;
-    }
-    KiReleaseSemaphoreCount(semaphore, previous, 1, increment);
-    return NULL;
-}
-
-// The end of KiReleaseSemaphoreToWaiter for a caller that does not wait
-// after all: its own lock released, a waiter left standing by that does
-// not outrank it goes to its ready list (KiCancelHandoff), and one that
-// does runs now, switched to directly (KiExitDispatcher), as after
-// KiReleaseSemaphoreUnlock. Returns at the IRQL given to the release.
-void KiExitDispatcherNoWait(KSPIN_LOCK *callerLock)
-{
-    KTHREAD *thread = KeGetCurrentThread();
-
-    thread->WaitNext = FALSE;
-    KiCancelHandoff();
-    KeReleaseSpinLockFromDpcLevel(callerLock);
-    KiExitDispatcher(thread->WaitIrql);
 }
 
 // A wait after KiUnwaitForHandoff that ends without blocking: a thread

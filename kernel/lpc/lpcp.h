@@ -346,19 +346,26 @@ NTSTATUS LpcpInitializePortObject(BOOLEAN waitable, ULONG flags, LPCP_PORT_OBJEC
 NTSTATUS LpcpCreatePort(ULONG maxConnectionInfoLength, ULONG maxMessageLength,
                         BOOLEAN waitable, LPCP_PORT_OBJECT **port);
 
-// Sending (send.c). A captured header's lengths checked against the port,
-// in NT's order.
-static inline NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port,
-                                               const PORT_MESSAGE *message)
+// Sending (send.c). The lengths of a header captured from user mode
+// (LpcpCaptureHeader has checked that the data fits) against the port.
+static inline NTSTATUS LpcpCheckCapturedMessageLengths(LPCP_PORT_OBJECT *port,
+                                                       const PORT_MESSAGE *message)
 {
     ULONG total = (USHORT)message->u1.s1.TotalLength;
     ULONG data = (USHORT)message->u1.s1.DataLength;
 
-    if (data + sizeof(PORT_MESSAGE) > total)
-        return STATUS_INVALID_PARAMETER;
     if (total > port->MaxMessageLength || total <= data)
         return STATUS_PORT_MESSAGE_TOO_LONG;
     return STATUS_SUCCESS;
+}
+// A kernel message's lengths, both checks in NT's order.
+static inline NTSTATUS LpcpCheckMessageLengths(LPCP_PORT_OBJECT *port,
+                                               const PORT_MESSAGE *message)
+{
+    if ((ULONG)(USHORT)message->u1.s1.DataLength + sizeof(PORT_MESSAGE) >
+        (ULONG)(USHORT)message->u1.s1.TotalLength)
+        return STATUS_INVALID_PARAMETER;
+    return LpcpCheckCapturedMessageLengths(port, message);
 }
 // Where a message sent through `port` goes: the queue's port, the port
 // whose reply chain a waiting sender joins, and the PortContext the
@@ -587,7 +594,8 @@ LpcpCaptureReplyInline(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
 {
     NTSTATUS status = STATUS_INVALID_PARAMETER;
 
-    if (header->MessageId == 0 || !NT_SUCCESS(status = LpcpCheckMessageLengths(port, header))) {
+    if (header->MessageId == 0 ||
+        !NT_SUCCESS(status = LpcpCheckCapturedMessageLengths(port, header))) {
         LpcpReturnCapture(block);
         return status;
     }

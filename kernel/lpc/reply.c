@@ -23,7 +23,7 @@ NTSTATUS LpcpCaptureReply(LPCP_PORT_OBJECT *port, const PORT_MESSAGE *userReply,
 
     if (header->MessageId == 0)
         return STATUS_INVALID_PARAMETER;
-    status = LpcpCheckMessageLengths(port, header);
+    status = LpcpCheckCapturedMessageLengths(port, header);
     if (!NT_SUCCESS(status))
         return status;
     header->u2.s2.Type = LPC_REPLY;

@@ -431,7 +431,7 @@ LpcpRequestPortBody(HANDLE portHandle, PORT_MESSAGE *requestMessage, LPCP_MESSAG
         return status;
     }
     KE_PHASE(KiPhasePortReferenced);
-    status = LpcpCheckMessageLengths(port, header);
+    status = LpcpCheckCapturedMessageLengths(port, header);
     if (NT_SUCCESS(status)) {
         header->u2.s2.Type = LPC_DATAGRAM;
         status = LpcpCaptureDataInline(requestMessage, header, block, &message);
@@ -498,7 +498,7 @@ LpcpRequestWaitReplyPortBody(HANDLE portHandle, PORT_MESSAGE *requestMessage,
         return status;
     }
     KE_PHASE(KiPhasePortReferenced);
-    status = LpcpCheckMessageLengths(port, header);
+    status = LpcpCheckCapturedMessageLengths(port, header);
     if (NT_SUCCESS(status))
         status = LpcpCaptureDataInline(requestMessage, header, block, &message);
     else
