@@ -136,7 +136,13 @@ KTEST(ExitedProcessIsAZombieWithoutHandlesOrMemory)
     KT_EXPECT(found == thread);
     if (found)
         ObDereferenceObject(found);
+    // The reaper drops the thread's reference on itself once the processor
+    // it ended on has switched away; on another processor that can be after
+    // this thread's wait returned. Then the thread's reference on the
+    // process goes with ours on the thread.
+    KT_EXPECT(KtWaitForPointerCount(thread, 1));
     ObDereferenceObject(thread);
+    KT_EXPECT_EQ(ObGetObjectPointerCount(process), 1);
     ObDereferenceObject(process);
     // The last reference took it: off the list, its id free.
     KT_EXPECT_EQ(PsLookupProcessByProcessId(processId, &byId), STATUS_INVALID_CID);
