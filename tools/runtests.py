@@ -256,6 +256,7 @@ KTEST_CHOICE_MENU_ENTRY = 18
 KTEST_CHOICE_PROMPT = re.compile(r"Tests \(names, comma separated")
 KTEST_MAX_NAMES = 32
 KTEST_MAX_NAME_LENGTH = 48
+KTEST_MAX_COMMAND_LINE = 512    # the loader's command line (arch/x86_64/hal.h)
 
 
 def kernel_test_selection(results, firmware, prefix):
@@ -269,8 +270,9 @@ def kernel_test_selection(results, firmware, prefix):
         return "all"
     # A name too long for the kernel's list goes as a prefix ("Name*"); the
     # few other tests it may select are filtered out of the results.
-    return ",".join(n if len(n) < KTEST_MAX_NAME_LENGTH else
-                    n[:KTEST_MAX_NAME_LENGTH - 2] + "*" for n in names)
+    selection = ",".join(n if len(n) < KTEST_MAX_NAME_LENGTH else
+                         n[:KTEST_MAX_NAME_LENGTH - 2] + "*" for n in names)
+    return selection if len("test=" + selection) < KTEST_MAX_COMMAND_LINE else "all"
 
 
 # The scheduling and concurrency tests (test_smp*.c and friends, KTEST names
