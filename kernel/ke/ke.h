@@ -239,7 +239,8 @@ typedef struct _KPRCB {
     KTHREAD *NextThread;        // chosen to run at the next dispatch interrupt
     KTHREAD *IdleThread;
     ULONG64 InterruptCount;
-    ULONG64 KernelTime;         // ticks spent in threads other than idle
+    ULONG64 KernelTime;         // ticks in kernel mode in threads other than idle
+    ULONG64 UserTime;           // ticks in user mode
     ULONG64 IdleTime;
     ULONG64 DpcTime;
     ULONG64 ContextSwitches;
@@ -746,7 +747,7 @@ void KeSetAffinityProcess(KPROCESS *process, ULONG64 affinity);
 void KeFlushTb(ULONG64 directoryTableBase, ULONG64 va, SIZE_T count);
 void KiRequestDispatchInterrupt(void);
 void KiInitializeDispatcher(void);
-void KiQuantumTick(void);
+void KiQuantumTick(KTRAP_FRAME *trapFrame);
 BOOLEAN KiIsObjectSignaled(DISPATCHER_HEADER *object, KTHREAD *thread);
 void KiAcquireSignaledObject(DISPATCHER_HEADER *object, KTHREAD *thread);
 void KiActivateWaiterQueue(KQUEUE *queue);
