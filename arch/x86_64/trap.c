@@ -128,8 +128,10 @@ static void KiDispatchException(KTRAP_FRAME *frame)
     ULONG64 vector = frame->Vector;
 
     // The debugger stops a processor that does not take its IPI by NMI.
-    if (vector == VECTOR_NMI && KiFreezeNmi(frame))
+    if (vector == VECTOR_NMI && KiFreezeNmi(frame)) {
+        KiRestoreProcessorControlState();
         return;
+    }
 
     if ((vector == VECTOR_PAGE_FAULT || vector == VECTOR_GENERAL_PROTECTION) &&
         (frame->SegCs & RPL_MASK) == 0 && KiFixupKernelFault(frame))

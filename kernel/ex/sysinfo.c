@@ -101,7 +101,6 @@ static ULONG ExpFillProcess(UCHAR *buffer, ULONG offset, UCHAR *userBase,
     SYSTEM_PROCESS_INFORMATION *information = (SYSTEM_PROCESS_INFORMATION *)(buffer + offset);
     SYSTEM_THREAD_INFORMATION *threads = (SYSTEM_THREAD_INFORMATION *)(information + 1);
     ULONG nameBytes = ExpImageNameBytes(process);
-    LONG64 kernelTime = 0, userTime = 0;
     WCHAR *name;
     ULONG count = 0;
 
@@ -110,14 +109,13 @@ static ULONG ExpFillProcess(UCHAR *buffer, ULONG offset, UCHAR *userBase,
         const ETHREAD *thread = CONTAINING_RECORD(entry, ETHREAD, ThreadListEntry);
 
         ExpFillThread(&threads[count++], thread);
-        kernelTime += ExpTicksToTime(thread->Tcb.KernelTime);
-        userTime += ExpTicksToTime(thread->Tcb.UserTime);
     }
     information->NumberOfThreads = count;
     information->NumberOfThreadsHighWatermark = count;
     information->CreateTime = process->CreateTime;
-    information->KernelTime.QuadPart = kernelTime;
-    information->UserTime.QuadPart = userTime;
+    // The process's own counts: its ended threads' time included, as NT's.
+    information->KernelTime.QuadPart = ExpTicksToTime(process->Pcb.KernelTime);
+    information->UserTime.QuadPart = ExpTicksToTime(process->Pcb.UserTime);
     information->BasePriority = process->Pcb.BasePriority;
     information->UniqueProcessId = process->UniqueProcessId;
     information->InheritedFromUniqueProcessId = process->InheritedFromUniqueProcessId;

@@ -147,7 +147,8 @@ static ULONG64 KdpDr7Length(UCHAR size)
     }
 }
 
-static void KdpArmHardware(KD_BREAKPOINT *breakpoint, ULONG slot, ULONG64 *dr7)
+static void KdpArmHardware(KD_BREAKPOINT *breakpoint, ULONG slot,
+                           KSPECIAL_REGISTERS *registers)
 {
     ULONG64 condition = breakpoint->Access == 'e' ? DR7_CONDITION_EXECUTE
                       : breakpoint->Access == 'w' ? DR7_CONDITION_WRITE
@@ -155,39 +156,52 @@ static void KdpArmHardware(KD_BREAKPOINT *breakpoint, ULONG slot, ULONG64 *dr7)
 
     switch (slot) {
     case 0:
-        __writedr(0, breakpoint->Address);
+        registers->KernelDr0 = breakpoint->Address;
         break;
     case 1:
-        __writedr(1, breakpoint->Address);
+        registers->KernelDr1 = breakpoint->Address;
         break;
     case 2:
-        __writedr(2, breakpoint->Address);
+        registers->KernelDr2 = breakpoint->Address;
         break;
     default:
-        __writedr(3, breakpoint->Address);
+        registers->KernelDr3 = breakpoint->Address;
         break;
     }
-    *dr7 |= DR7_LOCAL_ENABLE(slot) | (condition << DR7_CONDITION_SHIFT(slot)) |
-            (KdpDr7Length(breakpoint->Size) << DR7_LENGTH_SHIFT(slot));
+    registers->KernelDr7 |= DR7_LOCAL_ENABLE(slot) | (condition << DR7_CONDITION_SHIFT(slot)) |
+                            (KdpDr7Length(breakpoint->Size) << DR7_LENGTH_SHIFT(slot));
 }
 
 // The debug register each live hardware breakpoint has, in table order.
 static KD_BREAKPOINT *KdpHardwareSlots[KD_MAX_HARDWARE_BREAKPOINTS];
+// What every processor's KPRCB.ProcessorState holds now.
+static KSPECIAL_REGISTERS KdpArmedRegisters;
 
-// Programs DR0-DR3 and DR7 from the table (DR7 0 when no ba is live).
+static ULONG_PTR KdpLoadDebugRegisters(ULONG_PTR context)
+{
+    KiRestoreProcessorControlState();
+    return 0;
+}
+
+// Programs DR0-DR3 and DR7 of every processor from the table (DR7 0 when no
+// ba is live), as NT's debugger does through each KPRCB's ProcessorState.
+// At the kd> prompt the others are frozen and load theirs when thawed;
+// while the system runs (a breakpoint command of the in-kernel tests, a
+// process's or a module's breakpoints going) an IPI has each load them at
+// once, and only when they changed.
 static void KdpArmHardwareBreakpoints(KTRAP_FRAME *frame)
 {
-    ULONG64 dr7 = 0;
+    KSPECIAL_REGISTERS registers = { 0 };
     ULONG slot = 0;
+    BOOLEAN changed;
 
-    __writedr(7, 0);
     for (ULONG i = 0; i < KD_MAX_BREAKPOINTS && slot < KD_MAX_HARDWARE_BREAKPOINTS; i++) {
         KD_BREAKPOINT *breakpoint = &KdpBreakpoints[i];
 
         if (!KdpIsLive(breakpoint) || !breakpoint->Hardware)
             continue;
         KdpHardwareSlots[slot] = breakpoint;
-        KdpArmHardware(breakpoint, slot++, &dr7);
+        KdpArmHardware(breakpoint, slot++, &registers);
         // An execute breakpoint is a fault: without RF it would fire again
         // on the instruction it stopped at (the debug register matches in
         // every process, the breakpoint's or not).
@@ -196,9 +210,16 @@ static void KdpArmHardwareBreakpoints(KTRAP_FRAME *frame)
     }
     for (ULONG i = slot; i < KD_MAX_HARDWARE_BREAKPOINTS; i++)
         KdpHardwareSlots[i] = NULL;
-    __writedr(6, 0);
-    if (dr7)
-        __writedr(7, dr7 | DR7_LOCAL_EXACT);
+    if (registers.KernelDr7)
+        registers.KernelDr7 |= DR7_LOCAL_EXACT;
+    changed = memcmp(&registers, &KdpArmedRegisters, sizeof(registers)) != 0;
+    KdpArmedRegisters = registers;
+    for (ULONG i = 0; i < KeNumberProcessors; i++)
+        KiProcessorBlock[i]->ProcessorState.SpecialRegisters = registers;
+    if (changed && !KdpState.Active && KeNumberProcessors > 1)
+        (void)KeIpiGenericCall(KdpLoadDebugRegisters, 0);
+    else
+        KiRestoreProcessorControlState();
 }
 
 BOOLEAN KdpInsertBreakpoints(KTRAP_FRAME *frame)

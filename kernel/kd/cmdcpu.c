@@ -179,9 +179,9 @@ static KD_COMMAND_RESULT KdpPrcb(int argc, char **argv)
     KdpPrint("Processor Index %u Number (0, %u) GroupSetMember %llx\n", prcb.Number, prcb.Number,
              (unsigned long long)(1ULL << prcb.Number));
     KdpPrint("Interrupt Count -- %08llx\n", (unsigned long long)prcb.InterruptCount);
-    KdpPrint("Times -- Dpc    %08llx Kernel %08llx Idle %08llx\n",
+    KdpPrint("Times -- Dpc    %08llx Kernel %08llx User %08llx Idle %08llx\n",
              (unsigned long long)prcb.DpcTime, (unsigned long long)prcb.KernelTime,
-             (unsigned long long)prcb.IdleTime);
+             (unsigned long long)prcb.UserTime, (unsigned long long)prcb.IdleTime);
     KdpPrint("Context switches -- %llu; ready summary %08x; DPCs queued %u\n",
              (unsigned long long)prcb.ContextSwitches, prcb.ReadySummary, prcb.DpcQueueDepth);
     KdpPrint("Local APIC id %u; %s\n", prcb.ApicId, KdpFreezeState(&prcb, number));

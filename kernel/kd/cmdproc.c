@@ -73,26 +73,6 @@ static void KdpFormatSpan(char *buffer, size_t size, LONG64 span)
                     (unsigned long long)(ms / 1000 % 60), (unsigned long long)(ms % 1000));
 }
 
-typedef struct _KD_THREAD_TIMES {
-    ULONG64 KernelTicks;
-    ULONG64 UserTicks;
-} KD_THREAD_TIMES;
-
-static BOOLEAN KdpAddThreadTimes(void *context, ULONG64 entry)
-{
-    KD_THREAD_TIMES *times = context;
-    ULONG64 thread = entry - FIELD_OFFSET(ETHREAD, ThreadListEntry);
-    ULONG kernelTime, userTime;
-
-    if (KdpReadMemory(thread + FIELD_OFFSET(KTHREAD, KernelTime), &kernelTime,
-                      sizeof(kernelTime)) &&
-        KdpReadMemory(thread + FIELD_OFFSET(KTHREAD, UserTime), &userTime, sizeof(userTime))) {
-        times->KernelTicks += kernelTime;
-        times->UserTicks += userTime;
-    }
-    return TRUE;
-}
-
 static void KdpPrintStatistic(const char *label, const char *value)
 {
     KdpPrint("    %-34s%s\n", label, value);
@@ -119,10 +99,11 @@ static void KdpFormatMegabytes(char *buffer, size_t size, ULONG64 pages)
 // keeps: no working set or page-fault lines (there are no such counts to
 // show), and the VadRoot line without Clone, Modified and Locked for the
 // same reason.
-// The threads' times are summed: the kernel charges ticks to threads.
+// The times are the process's own (KPROCESS.UserTime and KernelTime): the
+// clock charges each tick to the thread and to its process, in the mode it
+// interrupted, so they include the threads that have ended.
 static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, BOOLEAN ended)
 {
-    KD_THREAD_TIMES times = { 0, 0 };
     EPROCESS_QUOTA_BLOCK quota;
     LONG64 created = process->CreateTime.QuadPart ? process->CreateTime.QuadPart
                                                   : KiBootSystemTime;
@@ -147,13 +128,11 @@ static void KdpPrintProcessStatistics(ULONG64 address, const EPROCESS *process, 
                         (unsigned long long)(ULONG_PTR)process->Token);
         KdpPrintStatistic("Token", text);
     }
-    KdpWalkList(address + FIELD_OFFSET(EPROCESS, ThreadListHead), "ThreadListHead",
-                KdpAddThreadTimes, &times);
     KdpFormatSpan(text, sizeof(text), until - created);
     KdpPrintStatistic("ElapsedTime", text);
-    KdpFormatTickTime(text, sizeof(text), times.UserTicks);
+    KdpFormatTickTime(text, sizeof(text), process->Pcb.UserTime);
     KdpPrintStatistic("UserTime", text);
-    KdpFormatTickTime(text, sizeof(text), times.KernelTicks);
+    KdpFormatTickTime(text, sizeof(text), process->Pcb.KernelTime);
     KdpPrintStatistic("KernelTime", text);
     // The pool its objects cost it now (ps/quota.c), paged then nonpaged.
     if (process->QuotaBlock &&

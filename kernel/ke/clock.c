@@ -28,7 +28,7 @@ LARGE_INTEGER KeQuerySystemTime(void)
 // KeUpdateRunTime): one processor owns the tick count and the timers.
 void KeUpdateRunTime(KTRAP_FRAME *trapFrame)
 {
-    KiQuantumTick();
+    KiQuantumTick(trapFrame);
 }
 
 // Runs at CLOCK_LEVEL on every clock interrupt of processor 0: one tick, or
@@ -38,6 +38,6 @@ void KeUpdateSystemTime(KTRAP_FRAME *trapFrame)
     KiLastClockTsc = __rdtsc();
     KiClockInterruptStarts();
     KeTickCount++;
-    KiQuantumTick();
+    KiQuantumTick(trapFrame);
     KiTimerTick();
 }

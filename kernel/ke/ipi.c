@@ -1,6 +1,7 @@
 // The interprocessor interrupt (IPI_VECTOR, IPI_LEVEL): each processor's
 // KPRCB.IpiRequest says what is asked of it: stop for the debugger
-// (freeze.c) or run the KeIpiGenericCall packet. A processor waiting to
+// (freeze.c; thawed, it takes the debug registers the debugger left in its
+// KPRCB) or run the KeIpiGenericCall packet. A processor waiting to
 // send one serves the requests sent to it meanwhile, so two senders
 // cannot wait on each other.
 
@@ -31,13 +32,28 @@ static ULONG_PTR KiIpiRunPacket(void)
     return result;
 }
 
+void KiRestoreProcessorControlState(void)
+{
+    const KSPECIAL_REGISTERS *registers = &KeGetCurrentPrcb()->ProcessorState.SpecialRegisters;
+
+    __writedr(7, 0);
+    __writedr(0, registers->KernelDr0);
+    __writedr(1, registers->KernelDr1);
+    __writedr(2, registers->KernelDr2);
+    __writedr(3, registers->KernelDr3);
+    __writedr(6, registers->KernelDr6);
+    __writedr(7, registers->KernelDr7);
+}
+
 static void KiIpiServiceRequests(KTRAP_FRAME *trapFrame, KIRQL irql)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
     ULONG request = __atomic_exchange_n(&prcb->IpiRequest, 0, __ATOMIC_ACQ_REL);
 
-    if (__atomic_load_n(&prcb->FreezeRequest, __ATOMIC_ACQUIRE))
+    if (__atomic_load_n(&prcb->FreezeRequest, __ATOMIC_ACQUIRE)) {
         KiFreezeTargetExecution(trapFrame, irql);
+        KiRestoreProcessorControlState();
+    }
     if (request & IPI_PACKET)
         (void)KiIpiRunPacket();
 }

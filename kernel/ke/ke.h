@@ -217,13 +217,30 @@ typedef struct _KTSS64 {
     USHORT IoMapBase;
 } __attribute__((packed)) KTSS64;
 
+// The debug registers the kernel debugger gives a processor (NT keeps them
+// in KPRCB.ProcessorState.SpecialRegisters): a `ba` is every processor's,
+// each loads them when it leaves a freeze (KiRestoreProcessorControlState).
+typedef struct _KSPECIAL_REGISTERS {
+    ULONG64 KernelDr0;
+    ULONG64 KernelDr1;
+    ULONG64 KernelDr2;
+    ULONG64 KernelDr3;
+    ULONG64 KernelDr6;
+    ULONG64 KernelDr7;
+} KSPECIAL_REGISTERS;
+
+typedef struct _KPROCESSOR_STATE {
+    KSPECIAL_REGISTERS SpecialRegisters;
+} KPROCESSOR_STATE;
+
 typedef struct _KPRCB {
     ULONG Number;
     KTHREAD *CurrentThread;
     KTHREAD *NextThread;        // chosen to run at the next dispatch interrupt
     KTHREAD *IdleThread;
     ULONG64 InterruptCount;
-    ULONG64 KernelTime;         // ticks spent in threads other than idle
+    ULONG64 KernelTime;         // ticks in kernel mode in threads other than idle
+    ULONG64 UserTime;           // ticks in user mode
     ULONG64 IdleTime;
     ULONG64 DpcTime;
     ULONG64 ContextSwitches;
@@ -246,6 +263,7 @@ typedef struct _KPRCB {
     KTRAP_FRAME *volatile FrozenTrapFrame;
     ULONG64 SetMember;          // 1 << Number: this processor in an affinity mask
     KSPIN_LOCK DpcLock;         // DpcListHead, taken with interrupts off (dpc.c)
+    KPROCESSOR_STATE ProcessorState;
 } KPRCB;
 
 typedef struct _KPCR {
@@ -323,6 +341,9 @@ void KiFreezeTargetExecution(KTRAP_FRAME *trapFrame, KIRQL irql);
 // The NMI's half: TRUE when the NMI was the debugger's (the processor was
 // frozen and is now thawed).
 BOOLEAN KiFreezeNmi(KTRAP_FRAME *trapFrame);
+// Loads this processor's debug registers from its KPRCB.ProcessorState,
+// which the debugger may have changed while it was frozen (ipi.c).
+void KiRestoreProcessorControlState(void);
 // The processor that owns the debugger, or -1.
 extern volatile LONG KiFreezeOwner;
 
@@ -722,7 +743,7 @@ void KeSetAffinityProcess(KPROCESS *process, ULONG64 affinity);
 void KeFlushTb(ULONG64 directoryTableBase, ULONG64 va, SIZE_T count);
 void KiRequestDispatchInterrupt(void);
 void KiInitializeDispatcher(void);
-void KiQuantumTick(void);
+void KiQuantumTick(KTRAP_FRAME *trapFrame);
 BOOLEAN KiIsObjectSignaled(DISPATCHER_HEADER *object, KTHREAD *thread);
 void KiAcquireSignaledObject(DISPATCHER_HEADER *object, KTHREAD *thread);
 void KiActivateWaiterQueue(KQUEUE *queue);

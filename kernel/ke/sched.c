@@ -421,10 +421,11 @@ void KiDispatchInterrupt(void)
 
 // Called from the clock interrupt: charge the tick and end the quantum when
 // it is used up.
-void KiQuantumTick(void)
+void KiQuantumTick(KTRAP_FRAME *trapFrame)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
     KTHREAD *current = prcb->CurrentThread;
+    KPROCESS *process;
 
     if (!current)
         return;
@@ -432,8 +433,21 @@ void KiQuantumTick(void)
         prcb->IdleTime++;
         return;
     }
-    prcb->KernelTime++;
-    current->KernelTime++;
+    // The tick goes to the mode it interrupted, as NT's KeUpdateRunTime
+    // charges it: user mode when the trap frame's CS is a user selector.
+    // The process's count is shared by its threads on every processor.
+    process = current->Process;
+    if (trapFrame && (trapFrame->SegCs & RPL_MASK)) {
+        prcb->UserTime++;
+        current->UserTime++;
+        if (process)
+            __atomic_add_fetch(&process->UserTime, 1, __ATOMIC_RELAXED);
+    } else {
+        prcb->KernelTime++;
+        current->KernelTime++;
+        if (process)
+            __atomic_add_fetch(&process->KernelTime, 1, __ATOMIC_RELAXED);
+    }
     current->Quantum -= CLOCK_QUANTUM_DECREMENT;
     if (current->Quantum <= 0) {
         prcb->QuantumEnd = TRUE;

@@ -94,5 +94,16 @@ PFN_NUMBER KtKernelStackPages(void);
 BOOLEAN KtWaitForKernelStackPages(PFN_NUMBER expected);
 ULONG KtPoolTagCount(ULONG tag);
 
+// An ended thread keeps a reference on itself until the reaper (a DPC on
+// the processor it ended on, after its last switch) frees its stack: on
+// several processors its waiter can run first. Sleeps a tick at a time
+// until the object's pointer count is `expected` (the caller's own
+// references); FALSE if it is not within the wait limit.
+BOOLEAN KtWaitForPointerCount(void *object, LONG_PTR expected);
+// Is `object` still one of `type`'s objects (on its type list)? Exact
+// where a global pool-tag count is not: other tests' processes and threads
+// may be freed on other processors meanwhile.
+BOOLEAN KtIsObjectOfType(void *object, OBJECT_TYPE *type);
+
 #define KT_THREAD_TAG  POOL_TAG('T', 'h', 'r', 'e')
 #define KT_PROCESS_TAG POOL_TAG('P', 'r', 'o', 'c')

@@ -224,3 +224,27 @@ ULONG KtPoolTagCount(ULONG tag)
     ExQueryPoolTagUsage(tag, &allocations, &bytes);
     return allocations;
 }
+
+BOOLEAN KtWaitForPointerCount(void *object, LONG_PTR expected)
+{
+    for (ULONG i = 0; i < KT_POLL_LIMIT_TICKS; i++) {
+        if (ObGetObjectPointerCount(object) == expected)
+            return TRUE;
+        KtSleepTicks(1);
+    }
+    return ObGetObjectPointerCount(object) == expected;
+}
+
+BOOLEAN KtIsObjectOfType(void *object, OBJECT_TYPE *type)
+{
+    OBJECT_HEADER *header = OBJECT_TO_OBJECT_HEADER(object);
+    BOOLEAN found = FALSE;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&type->Lock, &oldIrql);
+    for (LIST_ENTRY *entry = type->TypeList.Flink; entry != &type->TypeList && !found;
+         entry = entry->Flink)
+        found = CONTAINING_RECORD(entry, OBJECT_HEADER, TypeListEntry) == header;
+    KeReleaseSpinLock(&type->Lock, oldIrql);
+    return found;
+}

@@ -136,7 +136,13 @@ KTEST(ExitedProcessIsAZombieWithoutHandlesOrMemory)
     KT_EXPECT(found == thread);
     if (found)
         ObDereferenceObject(found);
+    // The reaper drops the thread's reference on itself once the processor
+    // it ended on has switched away; on another processor that can be after
+    // this thread's wait returned. Then the thread's reference on the
+    // process goes with ours on the thread.
+    KT_EXPECT(KtWaitForPointerCount(thread, 1));
     ObDereferenceObject(thread);
+    KT_EXPECT_EQ(ObGetObjectPointerCount(process), 1);
     ObDereferenceObject(process);
     // The last reference took it: off the list, its id free.
     KT_EXPECT_EQ(PsLookupProcessByProcessId(processId, &byId), STATUS_INVALID_CID);
@@ -224,5 +230,40 @@ KTEST(UserFaultEndsEveryThreadOfTheProcess)
     KT_EXPECT_EQ(KtWait(&process->Pcb), STATUS_WAIT_0);
     KT_EXPECT_EQ(process->ExitStatus, STATUS_ACCESS_VIOLATION);
     KT_EXPECT_EQ(process->ActiveThreads, 0);
+    ObDereferenceObject(process);
+}
+
+// The clock charges a tick to the mode it interrupted (NT's
+// KeUpdateRunTime): spin.exe, computing in user mode on processor 0 while
+// this thread sleeps there, gathers UserTime, in its thread and its
+// process, and next to no KernelTime.
+#define KT_SPIN_TICKS 32
+KTEST(UserModeComputationIsChargedToUserTime)
+{
+    EPROCESS *process = NULL;
+    ETHREAD *thread = NULL;
+    ULONG userBefore, kernelBefore, processUserBefore, user, kernel, processUser;
+
+    KT_EXPECT_EQ(PsStartUserProgramEx("spin", NULL, FALSE, &process, &thread), STATUS_SUCCESS);
+    if (!process)
+        return;
+    // Past its start (its loader and first calls are kernel time).
+    KtSleepTicks(4);
+    userBefore = thread->Tcb.UserTime;
+    kernelBefore = thread->Tcb.KernelTime;
+    processUserBefore = process->Pcb.UserTime;
+    KtSleepTicks(KT_SPIN_TICKS);
+    user = thread->Tcb.UserTime - userBefore;
+    kernel = thread->Tcb.KernelTime - kernelBefore;
+    processUser = process->Pcb.UserTime - processUserBefore;
+    KT_EXPECT_EQ(PsTerminateProcess(process, 0), STATUS_SUCCESS);
+    KT_EXPECT_EQ(KtWait(&process->Pcb), STATUS_WAIT_0);
+    // Most of the ticks this thread slept through found spin.exe in user
+    // mode (a few go to the clock's own work on this processor).
+    KT_EXPECT(user >= KT_SPIN_TICKS / 2);
+    KT_EXPECT(kernel < user / 4);
+    KT_EXPECT(processUser >= user);
+    KT_EXPECT(process->Pcb.UserTime >= thread->Tcb.UserTime);
+    ObDereferenceObject(thread);
     ObDereferenceObject(process);
 }

@@ -43,10 +43,12 @@ KTEST(SmpEveryProcessorClockTicks)
     LARGE_INTEGER interval = { .QuadPart = -(LONG64)KeQueryTimeIncrement() * KT_CLOCK_TICKS };
 
     for (ULONG i = 0; i < KeNumberProcessors; i++)
-        before[i] = KiProcessorBlock[i]->IdleTime + KiProcessorBlock[i]->KernelTime;
+        before[i] = KiProcessorBlock[i]->IdleTime + KiProcessorBlock[i]->KernelTime +
+                    KiProcessorBlock[i]->UserTime;
     KeDelayExecutionThread(KernelMode, FALSE, &interval);
     for (ULONG i = 0; i < KeNumberProcessors; i++)
-        KT_EXPECT(KiProcessorBlock[i]->IdleTime + KiProcessorBlock[i]->KernelTime > before[i]);
+        KT_EXPECT(KiProcessorBlock[i]->IdleTime + KiProcessorBlock[i]->KernelTime +
+                  KiProcessorBlock[i]->UserTime > before[i]);
 }
 
 static volatile ULONG64 KtSeenMask;

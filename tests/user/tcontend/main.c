@@ -16,10 +16,12 @@
 #define HEAP_SLOTS          16
 #define LARGE_BLOCK         (100 * 1024)    // more than a heap segment
 // Threads that contend for a lock hand it over on every round, each woken
-// with a priority boost; one left at its base priority may wait a long
-// time for the others to finish (Sleuth has no balance set manager to lift
-// it), so the joins allow that much longer than UT_THREAD_PATIENCE_MS.
-#define CONTENTION_PATIENCE_MS 30000
+// with a priority boost: on one processor one left at its base priority
+// waits for the others to finish (Sleuth has no balance set manager to lift
+// it), on several every handover is a wake on another processor. So a join
+// does not give up after a fixed time: it waits while the workers' rounds
+// go on, and fails once they have stood still this long.
+#define STALL_PATIENCE_MS 10000
 
 // What a worker reports when something went wrong.
 #define WORKER_ENTER_FAILED     1
@@ -30,6 +32,9 @@
 #define WORKER_NOT_ZEROED       6
 #define WORKER_SIZE_WRONG       7
 #define WORKER_FREE_FAILED      8
+
+// Rounds done by every worker so far: what a join watches.
+static volatile LONG Progress;
 
 static NTSTATUS StartWorkers(HANDLE *workers, PUSER_THREAD_START_ROUTINE routine,
                              PVOID argument)
@@ -43,11 +48,29 @@ static NTSTATUS StartWorkers(HANDLE *workers, PUSER_THREAD_START_ROUTINE routine
     return STATUS_SUCCESS;
 }
 
+// UtJoinThreadWithin, patient while Progress moves: the thread's exit
+// status, or STATUS_TIMEOUT once no worker did a round for
+// STALL_PATIENCE_MS (the thread is then ended, the handle closed).
+static NTSTATUS JoinWhileProgressing(HANDLE thread)
+{
+    LARGE_INTEGER patience = UtMilliseconds(STALL_PATIENCE_MS);
+    LONG seen = Progress;
+
+    while (NtWaitForSingleObject(thread, FALSE, &patience) == STATUS_TIMEOUT) {
+        if (Progress == seen)
+            return UtJoinThreadWithin(thread, 0);
+        seen = Progress;
+    }
+    return UtJoinThreadWithin(thread, 0);
+}
+
 // ---- Critical sections ------------------------------------------------------
 
 static RTL_CRITICAL_SECTION CounterLock;
 static volatile LONG Counter;
 static volatile LONG Inside;        // threads between enter and leave: 0 or 1
+static volatile LONG Met;           // the first owner has seen another thread queue up
+static volatile LONG Abandoned;     // not every worker started: nobody will queue up
 
 static NTSTATUS NTAPI CountUnderTheLock(PVOID argument)
 {
@@ -58,6 +81,16 @@ static NTSTATUS NTAPI CountUnderTheLock(PVOID argument)
             return WORKER_ENTER_FAILED;
         if (__atomic_add_fetch(&Inside, 1, __ATOMIC_SEQ_CST) != 1)
             return WORKER_NOT_EXCLUSIVE;
+        // The first owner keeps the section until another worker has
+        // entered behind it, so the threads surely meet however many
+        // processors there are: on one its yields let the others run; on
+        // several, left alone, one worker could do all its rounds before
+        // the next had started.
+        if (!Met) {
+            while (__atomic_load_n(&CounterLock.LockCount, __ATOMIC_ACQUIRE) == 0 && !Abandoned)
+                NtYieldExecution();
+            Met = 1;
+        }
         // A read-modify-write that other threads would spoil if they got
         // in; now and then the owner gives up the processor (or enters
         // again, recursively) in the middle of it.
@@ -71,6 +104,7 @@ static NTSTATUS NTAPI CountUnderTheLock(PVOID argument)
                 return WORKER_LEAVE_FAILED;
         }
         Counter = value + 1;
+        __atomic_add_fetch(&Progress, 1, __ATOMIC_RELAXED);
         __atomic_sub_fetch(&Inside, 1, __ATOMIC_SEQ_CST);
         if (RtlLeaveCriticalSection(&CounterLock) != STATUS_SUCCESS)
             return WORKER_LEAVE_FAILED;
@@ -82,15 +116,21 @@ UTEST(ACriticalSectionKeepsASharedCounterExact)
 {
     HANDLE workers[WORKERS];
 
+    NTSTATUS started;
+
     Counter = 0;
     Inside = 0;
+    Met = 0;
+    Abandoned = 0;
     UT_EXPECT_STATUS(RtlInitializeCriticalSection(&CounterLock), STATUS_SUCCESS);
-    UT_EXPECT_STATUS(StartWorkers(workers, CountUnderTheLock, NULL), STATUS_SUCCESS);
+    started = StartWorkers(workers, CountUnderTheLock, NULL);
+    if (!NT_SUCCESS(started))
+        Abandoned = 1;
+    UT_EXPECT_STATUS(started, STATUS_SUCCESS);
     for (int i = 0; i < WORKERS; i++)
-        UT_EXPECT_EQ(UtJoinThreadWithin(workers[i], CONTENTION_PATIENCE_MS), 0);
+        UT_EXPECT_EQ(JoinWhileProgressing(workers[i]), 0);
     UT_EXPECT_EQ(Counter, WORKERS * COUNTER_ROUNDS);
-    // Free again, and the yields inside made the threads meet: the event
-    // waiters sleep on was made.
+    // Free again, and the threads met: the event waiters sleep on was made.
     UT_EXPECT_EQ(CounterLock.LockCount, -1);
     UT_EXPECT_EQ(CounterLock.RecursionCount, 0);
     UT_EXPECT(CounterLock.OwningThread == NULL);
@@ -164,6 +204,8 @@ static NTSTATUS NTAPI UseTheHeap(PVOID argument)
 
     for (LONG round = 0; round < HEAP_ROUNDS && !result; round++) {
         SLOT *slot = &slots[NextRandom(&random) % HEAP_SLOTS];
+
+        __atomic_add_fetch(&Progress, 1, __ATOMIC_RELAXED);
         ULONG choice = NextRandom(&random);
 
         if (!slot->Block) {
@@ -218,7 +260,7 @@ static void RunHeapWorkers(HEAP_WORK *work)
 
     UT_EXPECT_STATUS(StartWorkers(workers, UseTheHeap, work), STATUS_SUCCESS);
     for (int i = 0; i < WORKERS; i++)
-        UT_EXPECT_EQ(UtJoinThreadWithin(workers[i], CONTENTION_PATIENCE_MS), 0);
+        UT_EXPECT_EQ(JoinWhileProgressing(workers[i]), 0);
 }
 
 UTEST(ThreadsShareTheProcessHeapSafely)
