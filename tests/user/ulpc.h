@@ -111,6 +111,31 @@ static inline NTSTATUS UlpcAccept(HANDLE connectionPort, PVOID context, BOOLEAN 
     return NtCompleteConnectPort(*serverPort);
 }
 
+// A connection from a thread of this process to its own `connectionPort`,
+// named `name`: the client's port and the server's.
+static inline NTSTATUS UlpcConnectToSelf(HANDLE connectionPort, const WCHAR *name,
+                                         PHANDLE clientPort, PHANDLE serverPort)
+{
+    ULPC_CLIENT client;
+    ULPC_MESSAGE request;
+    NTSTATUS status;
+
+    memset(&client, 0, sizeof(client));
+    client.Name = name;
+    *clientPort = NULL;
+    status = UlpcStartClient(&client);
+    if (!NT_SUCCESS(status))
+        return status;
+    // Not accepted: the client may still wait in NtConnectPort; no join.
+    status = UlpcAccept(connectionPort, NULL, TRUE, serverPort, &request);
+    if (NT_SUCCESS(status))
+        status = UlpcJoinClient(&client);
+    if (NT_SUCCESS(status))
+        status = client.ConnectStatus;
+    *clientPort = client.Port;
+    return status;
+}
+
 // A receive that gives up after `ms` (STATUS_TIMEOUT) instead of hanging a test.
 static inline NTSTATUS UlpcReceive(HANDLE port, PVOID *context, ULPC_MESSAGE *reply,
                                    ULPC_MESSAGE *receive, LONGLONG ms)

@@ -112,24 +112,6 @@ UTEST(TerminationPortRegisteredManyTimesIsToldOnce)
     NtClose(registering.Port);
 }
 
-// A connection made from a thread of this process; both ports returned.
-static BOOLEAN ConnectToSelf(HANDLE connectionPort, PHANDLE clientPort, PHANDLE serverPort)
-{
-    ULPC_CLIENT client;
-    ULPC_MESSAGE request;
-
-    memset(&client, 0, sizeof(client));
-    client.Name = PORT_A;
-    if (UlpcStartClient(&client) != STATUS_SUCCESS ||
-        UlpcAccept(connectionPort, NULL, TRUE, serverPort, &request) != STATUS_SUCCESS ||
-        UlpcJoinClient(&client) != STATUS_SUCCESS || client.ConnectStatus != STATUS_SUCCESS) {
-        UtFail(__FILE__, __LINE__, "no connection");
-        return FALSE;
-    }
-    *clientPort = client.Port;
-    return TRUE;
-}
-
 // Through a client port the notice goes to the connection port's queue,
 // through a server port to the client port's: every handle closes with
 // it still there, in either order.
@@ -140,8 +122,8 @@ UTEST(TerminationNoticeThroughEitherSideOfAConnection)
             HANDLE port, clientPort, serverPort;
 
             UT_EXPECT_STATUS(UlpcCreatePort(&port, PORT_A, FALSE), STATUS_SUCCESS);
-            if (!ConnectToSelf(port, &clientPort, &serverPort))
-                return;
+            UT_EXPECT_STATUS(UlpcConnectToSelf(port, PORT_A, &clientPort, &serverPort),
+                             STATUS_SUCCESS);
             TerminationNoticeLeftQueued(side ? serverPort : clientPort, (BOOLEAN)closeFirst);
             NtClose(side ? clientPort : serverPort);
             NtClose(port);
@@ -175,8 +157,7 @@ UTEST(ServerRequestLostWhenTheClientClosesItsPort)
     HANDLE port, clientPort, serverPort, thread;
 
     UT_EXPECT_STATUS(UlpcCreatePort(&port, PORT_A, FALSE), STATUS_SUCCESS);
-    if (!ConnectToSelf(port, &clientPort, &serverPort))
-        return;
+    UT_EXPECT_STATUS(UlpcConnectToSelf(port, PORT_A, &clientPort, &serverPort), STATUS_SUCCESS);
     request.Port = serverPort;
     UT_EXPECT_STATUS(UtStartThread(&thread, RequestAndWait, &request), STATUS_SUCCESS);
     UT_EXPECT(UlpcWaitForWaitReason(NtCurrentTeb()->ClientId.UniqueProcess, UtThreadId(thread),

@@ -100,24 +100,6 @@ static NTSTATUS NTAPI Server(PVOID argument)
     return STATUS_SUCCESS;
 }
 
-// A connection from a thread of this process: the client's port.
-static BOOLEAN Connect(HANDLE connectionPort, PHANDLE clientPort, PHANDLE serverPort)
-{
-    ULPC_CLIENT client;
-    ULPC_MESSAGE request;
-
-    memset(&client, 0, sizeof(client));
-    client.Name = SMP_PORT_NAME;
-    if (UlpcStartClient(&client) != STATUS_SUCCESS ||
-        UlpcAccept(connectionPort, NULL, TRUE, serverPort, &request) != STATUS_SUCCESS ||
-        UlpcJoinClient(&client) != STATUS_SUCCESS || client.ConnectStatus != STATUS_SUCCESS) {
-        UtFail(__FILE__, __LINE__, "no connection");
-        return FALSE;
-    }
-    *clientPort = client.Port;
-    return TRUE;
-}
-
 // Who won each kind of race, over the run; and how much longer than the
 // main thread the server spins before its reply, moved after every round
 // towards the point where either may win (the reply path and the rundown
@@ -135,8 +117,11 @@ static BOOLEAN RunRound(HANDLE connectionPort, ULONG number, BOOLEAN kill)
     NTSTATUS clientStatus, serverStatus;
     BOOLEAN replied;
 
-    if (!Connect(connectionPort, &round.ClientPort, &serverPort))
+    if (!NT_SUCCESS(UlpcConnectToSelf(connectionPort, SMP_PORT_NAME, &round.ClientPort,
+                                      &serverPort))) {
+        UtFail(__FILE__, __LINE__, "no connection");
         return FALSE;
+    }
     UT_EXPECT_STATUS(UtStartThread(&server, Server, &round), STATUS_SUCCESS);
     PinTo(server, 1 + number % (Machine.NumberOfProcessors > 1
                                     ? Machine.NumberOfProcessors - 1 : 1));
