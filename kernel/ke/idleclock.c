@@ -1,8 +1,7 @@
 // Tickless idle. An idle processor need not be woken 64 times a second to
 // count ticks nobody is waiting for: the idle loop arms the clock to
 // interrupt once, when the first timer falls due (KiIdleSkipTicks), and
-// halts. Whichever
-// interrupt then comes first counts the ticks that went by:
+// halts. Whichever interrupt comes first then counts the ticks that went by:
 //
 //   KiClockCatchUp, first thing in the interrupt (trap.c), counts the whole
 //   ticks gone by, before the interrupt's routine or a thread it wakes can
@@ -13,8 +12,9 @@
 //
 // The skipped ticks are idle time, and every interrupt still falls on the
 // grid of 15.625 ms boundaries, so KeTickCount keeps step with real time.
-// Under QEMU's -icount with sleep=off, an idle guest then ages by hours in a
-// few hundred interrupts where it took about a million (docs/performance.md).
+// Under QEMU's -icount with sleep=off, an idle guest then ages by hours with
+// one interrupt per timer that falls due (about one a second: the worker
+// queues' balance manager) where it took 64 a second (docs/performance.md).
 //
 // Only with one processor: there the idle processor is the whole system.
 // With several, processor 0 owns the tick count and the timers, and another
