@@ -60,6 +60,9 @@ typedef struct _PEB {
     RTL_USER_PROCESS_PARAMETERS *ProcessParameters;
     void *SubSystemData;
     void *ProcessHeap;
+    void *Reserved1[16];            // 0x38..0xB8: fields Sleuth does not keep
+    ULONG NumberOfProcessors;       // what critical sections' spin counts ask
+    ULONG NtGlobalFlag;
 } PEB;
 
 typedef struct _TEB {
@@ -74,6 +77,7 @@ typedef struct _TEB {
 
 _Static_assert(offsetof(PEB, ImageBaseAddress) == 0x10, "PEB matches NT x64");
 _Static_assert(offsetof(PEB, ProcessParameters) == 0x20, "PEB matches NT x64");
+_Static_assert(offsetof(PEB, NumberOfProcessors) == 0xB8, "PEB matches NT x64");
 _Static_assert(offsetof(RTL_USER_PROCESS_PARAMETERS, ImagePathName) == 0x60,
                "RTL_USER_PROCESS_PARAMETERS matches NT x64");
 _Static_assert(offsetof(RTL_USER_PROCESS_PARAMETERS, CommandLine) == 0x70,

@@ -128,6 +128,7 @@ NTSTATUS PspCreatePeb(EPROCESS *process, const UNICODE_STRING *imagePathName,
     memset(&peb, 0, sizeof(peb));
     peb.ImageBaseAddress = imageBase;
     peb.ProcessParameters = (RTL_USER_PROCESS_PARAMETERS *)parameters;
+    peb.NumberOfProcessors = KeNumberProcessors;
     if (NT_SUCCESS(status))
         status = MmWriteProcessMemory(space, PSP_PEB_ADDRESS, &peb, sizeof(peb));
     if (!NT_SUCCESS(status))

@@ -62,6 +62,9 @@ typedef struct _RTL_CRITICAL_SECTION {
 } RTL_CRITICAL_SECTION;
 
 NTSTATUS RtlInitializeCriticalSection(RTL_CRITICAL_SECTION *section);
+NTSTATUS RtlInitializeCriticalSectionAndSpinCount(RTL_CRITICAL_SECTION *section,
+                                                  ULONG spinCount);
+ULONG RtlSetCriticalSectionSpinCount(RTL_CRITICAL_SECTION *section, ULONG spinCount);
 NTSTATUS RtlDeleteCriticalSection(RTL_CRITICAL_SECTION *section);
 NTSTATUS RtlEnterCriticalSection(RTL_CRITICAL_SECTION *section);
 NTSTATUS RtlLeaveCriticalSection(RTL_CRITICAL_SECTION *section);

@@ -3,14 +3,60 @@
 // sleep on when somebody does. The event is made the first time two
 // threads meet (as NT does), so a section nobody contends costs no handle.
 // The owner may enter again (recursion).
+//
+// On a machine with several processors a section may have a spin count, as
+// NT's: a thread that finds it owned spins that many times waiting for it to
+// come free before it goes to sleep, since the owner, running on another
+// processor, is usually about to leave. On one processor the count is 0: the
+// owner cannot run while we spin.
 
 #include "user/include/runtime.h"
 
+// SpinCount's high byte holds NT's flags (RTL_CRITICAL_SECTION_FLAG_*).
+#define RTL_CRITICAL_SECTION_SPIN_MASK 0x00FFFFFF
+
 NTSTATUS RtlInitializeCriticalSection(RTL_CRITICAL_SECTION *section)
+{
+    return RtlInitializeCriticalSectionAndSpinCount(section, 0);
+}
+
+NTSTATUS RtlInitializeCriticalSectionAndSpinCount(RTL_CRITICAL_SECTION *section,
+                                                  ULONG spinCount)
 {
     memset(section, 0, sizeof(*section));
     section->LockCount = -1;
+    RtlSetCriticalSectionSpinCount(section, spinCount);
     return STATUS_SUCCESS;
+}
+
+ULONG RtlSetCriticalSectionSpinCount(RTL_CRITICAL_SECTION *section, ULONG spinCount)
+{
+    ULONG previous = (ULONG)section->SpinCount;
+
+    section->SpinCount = NtCurrentPeb()->NumberOfProcessors > 1
+                             ? spinCount & RTL_CRITICAL_SECTION_SPIN_MASK : 0;
+    return previous;
+}
+
+// Spin while another thread owns the section and nobody sleeps on it yet:
+// TRUE once this thread took it (LockCount -1 -> 0). Once a thread sleeps,
+// the lock is handed to the sleepers in turn and never reads free, so
+// spinning longer is pointless.
+static BOOLEAN RtlpSpinForCriticalSection(RTL_CRITICAL_SECTION *section)
+{
+    for (ULONG_PTR spins = section->SpinCount; spins; spins--) {
+        LONG free = -1;
+        LONG count = __atomic_load_n(&section->LockCount, __ATOMIC_RELAXED);
+
+        if (count == -1 &&
+            __atomic_compare_exchange_n(&section->LockCount, &free, 0, FALSE,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return TRUE;
+        if (count > 0)
+            break;
+        __builtin_ia32_pause();
+    }
+    return FALSE;
 }
 
 NTSTATUS RtlDeleteCriticalSection(RTL_CRITICAL_SECTION *section)
@@ -43,6 +89,12 @@ NTSTATUS RtlEnterCriticalSection(RTL_CRITICAL_SECTION *section)
 {
     HANDLE self = NtCurrentTeb()->ClientId.UniqueThread;
 
+    if (section->SpinCount && section->OwningThread != self &&
+        RtlpSpinForCriticalSection(section)) {
+        section->OwningThread = self;
+        section->RecursionCount = 1;
+        return STATUS_SUCCESS;
+    }
     // LockCount is -1 when free; each thread that enters adds one.
     if (__atomic_add_fetch(&section->LockCount, 1, __ATOMIC_ACQUIRE) != 0) {
         if (section->OwningThread == self) {

@@ -12,6 +12,10 @@ typedef struct _RTL_HEAP {
     ULONG Flags;
 } RTL_HEAP;
 
+// NT's heaps spin about 4,000 times on a busy lock before sleeping (on
+// several processors; on one, critsec.c makes it 0).
+#define RTL_HEAP_LOCK_SPIN_COUNT 4000
+
 static RTL_HEAP RtlpProcessHeap;
 
 static void *RtlpHeapAllocatePages(void *context, size_t size)
@@ -39,7 +43,7 @@ static NTSTATUS RtlpInitializeHeap(RTL_HEAP *heap, ULONG flags)
 {
     RtlpHeapInitialize(&heap->Core, &RtlpVirtualMemoryPages);
     heap->Flags = flags;
-    return RtlInitializeCriticalSection(&heap->Lock);
+    return RtlInitializeCriticalSectionAndSpinCount(&heap->Lock, RTL_HEAP_LOCK_SPIN_COUNT);
 }
 
 // At program start: no page is taken until the first allocation.

@@ -178,6 +178,8 @@ UTEST(SystemBasicInformationDescribesTheMachine)
     UT_EXPECT(basic.NumberOfProcessors >= 1);
     UT_EXPECT_EQ(basic.ActiveProcessorsAffinityMask,
                  (1ULL << basic.NumberOfProcessors) - 1);
+    // The PEB says the same (critical sections' spin counts read it there).
+    UT_EXPECT_EQ(NtCurrentPeb()->NumberOfProcessors, (ULONG)basic.NumberOfProcessors);
     UT_EXPECT(basic.NumberOfPhysicalPages > 0);
     UT_EXPECT(basic.HighestPhysicalPageNumber >= basic.LowestPhysicalPageNumber);
 }
