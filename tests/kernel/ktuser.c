@@ -62,7 +62,9 @@ NTSTATUS KtRunUserProgram(const char *name)
     return KtRunUserProgramEx(name, NULL, KT_USER_PROGRAM_LIMIT_MS);
 }
 
-NTSTATUS KtRunUserProgramEx(const char *name, const char *commandLine, ULONG limitMs)
+// Runs the program to its end; *process (when asked for) is left referenced.
+static NTSTATUS KtpRunUserProgram(const char *name, const char *commandLine, ULONG limitMs,
+                                  EPROCESS **processOut)
 {
     LARGE_INTEGER limit = KtRelativeTime(limitMs);
     EPROCESS *process;
@@ -73,8 +75,16 @@ NTSTATUS KtRunUserProgramEx(const char *name, const char *commandLine, ULONG lim
     status = KeWaitForSingleObject(&process->Pcb, Executive, KernelMode, FALSE, &limit);
     if (status == STATUS_WAIT_0)
         status = process->ExitStatus;
-    ObDereferenceObject(process);
+    if (processOut)
+        *processOut = process;
+    else
+        ObDereferenceObject(process);
     return status;
+}
+
+NTSTATUS KtRunUserProgramEx(const char *name, const char *commandLine, ULONG limitMs)
+{
+    return KtpRunUserProgram(name, commandLine, limitMs, NULL);
 }
 
 BOOLEAN KtpUserTestsPass(const char *name, const char *file, int line)
@@ -87,6 +97,8 @@ BOOLEAN KtpUserTestsPassEx(const char *name, const char *commandLine, ULONG limi
 {
     PFN_NUMBER stacks, userPages;
     ULONG before, after, tag;
+    EPROCESS *process = NULL;
+    BOOLEAN reaped;
     NTSTATUS status;
     char text[96];
 
@@ -102,15 +114,31 @@ BOOLEAN KtpUserTestsPassEx(const char *name, const char *commandLine, ULONG limi
     userPages = KtUserPageCount();
 
     KtTakePoolSnapshot();
-    status = KtRunUserProgramEx(name, commandLine, limitMs);
+    status = KtpRunUserProgram(name, commandLine, limitMs, &process);
+    // Each of the program's threads references its process until the
+    // reaper has freed the thread's stack and dropped it: once ours is the
+    // last reference, every thread of the program is gone. (A count of all
+    // stacks would also move with other processors' threads coming and
+    // going.)
+    reaped = process && status == STATUS_SUCCESS && KtWaitForPointerCount(process, 1);
+    if (process)
+        ObDereferenceObject(process);
     if (status != STATUS_SUCCESS) {
         RtlStringPrintf(text, sizeof(text), "%s.exe ended with %08x", name, (ULONG)status);
         KtFail(file, line, text);
         return FALSE;
     }
-    // The process and its threads go once the reaper has freed the last
-    // thread's stack.
-    if (!KtWaitForKernelStackPages(stacks)) {
+    if (!reaped) {
+        RtlStringPrintf(text, sizeof(text), "%s.exe's threads not all freed after it ended",
+                        name);
+        KtFail(file, line, text);
+        return FALSE;
+    }
+    // And no stack is left over beyond theirs (fewer is fine: another
+    // test's thread may have ended meanwhile).
+    for (ULONG i = 0; i < KT_TEARDOWN_TICKS && KtKernelStackPages() > stacks; i++)
+        KtSleepTicks(1);
+    if (KtKernelStackPages() > stacks) {
         KtFail(file, line, "kernel stacks not freed after the program ended");
         return FALSE;
     }
