@@ -268,6 +268,36 @@ KD_BREAKPOINT *KdpFindHardwareHit(ULONG64 dr6)
 }
 
 // ---- Loader and process hooks --------------------------------------------------------
+//
+// These run while the system runs, on any processor, two at once on two
+// (a program starting on one while a driver unloads on another): each
+// takes the debugger's own lock, as NT's debugger notifications do, so
+// they change the table one at a time and never while the debugger is
+// reading it at the prompt. A processor that wants to enter the debugger
+// meanwhile waits the few microseconds a hook takes; one waiting here while
+// the debugger is in is frozen like the rest. At the prompt (a .start, a
+// driver loaded from kd>) this processor owns the lock already.
+
+typedef struct _KD_HOOK_STATE {
+    BOOLEAN InterruptsWere;
+    BOOLEAN Acquired;
+} KD_HOOK_STATE;
+
+static KD_HOOK_STATE KdpLockBreakpoints(void)
+{
+    KD_HOOK_STATE state;
+
+    state.InterruptsWere = KiDisableInterrupts();
+    state.Acquired = KiAcquireDebuggerLock(NULL);
+    return state;
+}
+
+static void KdpUnlockBreakpoints(KD_HOOK_STATE state)
+{
+    if (state.Acquired)
+        KiReleaseDebuggerLock();
+    KiRestoreInterrupts(state.InterruptsWere);
+}
 
 // Does "mod!Name" name a loaded driver or nt (not a user program)?
 static BOOLEAN KdpNamesKernelModule(const char *expression)
@@ -280,7 +310,7 @@ static BOOLEAN KdpNamesKernelModule(const char *expression)
 
 void KdNotifyImageLoad(void)
 {
-    BOOLEAN interruptsWere = KiDisableInterrupts();
+    KD_HOOK_STATE state = KdpLockBreakpoints();
 
     for (ULONG i = 0; i < KD_MAX_BREAKPOINTS; i++) {
         KD_BREAKPOINT *breakpoint = &KdpBreakpoints[i];
@@ -297,12 +327,12 @@ void KdNotifyImageLoad(void)
                          &breakpoint->InsertedPhysical))
             breakpoint->Inserted = TRUE;
     }
-    KiRestoreInterrupts(interruptsWere);
+    KdpUnlockBreakpoints(state);
 }
 
 void KdNotifyImageUnload(ULONG64 base, ULONG64 end)
 {
-    BOOLEAN interruptsWere = KiDisableInterrupts();
+    KD_HOOK_STATE state = KdpLockBreakpoints();
 
     for (ULONG i = 0; i < KD_MAX_BREAKPOINTS; i++) {
         KD_BREAKPOINT *breakpoint = &KdpBreakpoints[i];
@@ -319,12 +349,12 @@ void KdNotifyImageUnload(ULONG64 base, ULONG64 end)
             breakpoint->InUse = FALSE;
     }
     KdpArmHardwareBreakpoints(NULL);
-    KiRestoreInterrupts(interruptsWere);
+    KdpUnlockBreakpoints(state);
 }
 
 void KdNotifyUserImageMap(ULONG64 process, ULONG64 directoryTableBase, const char *imageName)
 {
-    BOOLEAN interruptsWere = KiDisableInterrupts();
+    KD_HOOK_STATE state = KdpLockBreakpoints();
 
     for (ULONG i = 0; i < KD_MAX_BREAKPOINTS; i++) {
         KD_BREAKPOINT *breakpoint = &KdpBreakpoints[i];
@@ -345,12 +375,12 @@ void KdNotifyUserImageMap(ULONG64 process, ULONG64 directoryTableBase, const cha
                          &breakpoint->OriginalByte, &breakpoint->InsertedPhysical))
             breakpoint->Inserted = TRUE;
     }
-    KiRestoreInterrupts(interruptsWere);
+    KdpUnlockBreakpoints(state);
 }
 
 void KdNotifyProcessDelete(ULONG64 directoryTableBase)
 {
-    BOOLEAN interruptsWere = KiDisableInterrupts();
+    KD_HOOK_STATE state = KdpLockBreakpoints();
 
     for (ULONG i = 0; i < KD_MAX_BREAKPOINTS; i++) {
         KD_BREAKPOINT *breakpoint = &KdpBreakpoints[i];
@@ -371,5 +401,5 @@ void KdNotifyProcessDelete(ULONG64 directoryTableBase)
     // A ba of the process must not fire in another one running the same
     // addresses once the process is gone.
     KdpArmHardwareBreakpoints(NULL);
-    KiRestoreInterrupts(interruptsWere);
+    KdpUnlockBreakpoints(state);
 }
