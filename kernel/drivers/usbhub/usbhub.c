@@ -187,8 +187,9 @@ static void UsbHubCheckHub(USBHUB_HUB *hub)
 // \Device\UsbHubN for entry N, made the first time the entry is used from
 // a thread and kept for good, as the driver is: !devobj and !drvobj show
 // the hubs there are. The debugger's poll takes no pool: a hub plugged in
-// at the prompt asks for DeviceWork again, which the hub thread runs
-// after `g`.
+// at the prompt asks for DeviceWork again, which the hub thread's timed
+// round runs after `g` (asking for it at once would make every poll until
+// then scan the ports again).
 static void UsbHubCreateDeviceObject(USBHUB_HUB *hub)
 {
     WCHAR name[] = u"\\Device\\UsbHub0";
@@ -198,7 +199,7 @@ static void UsbHubCreateDeviceObject(USBHUB_HUB *hub)
     if (hub->DeviceObject)
         return;
     if (!(__readeflags() & EFLAGS_IF)) {
-        UsbRequestDeviceWork(hub->Device);
+        UsbDeferDeviceWork(hub->Device);
         return;
     }
     name[sizeof(name) / sizeof(name[0]) - 2] = (WCHAR)(u'0' + (hub - UsbHubHubs));

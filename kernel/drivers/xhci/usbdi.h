@@ -121,6 +121,10 @@ ULONG UsbDeviceSpeed(USB_DEVICE *device);
 // Any IRQL (a completion routine's too): the class driver's DeviceWork for
 // this device is called soon on the hub thread (or the debugger's poll).
 void UsbRequestDeviceWork(USB_DEVICE *device);
+// The same, but only on the hub thread's next round (within a second),
+// without a scan now: for work the debugger's poll cannot do (it takes
+// pool), so that the poll does not scan the ports again and again until `g`.
+void UsbDeferDeviceWork(USB_DEVICE *device);
 
 // Waits: blocking from a thread, spinning with interrupts off (the
 // debugger's poll).

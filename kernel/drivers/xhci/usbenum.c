@@ -463,6 +463,12 @@ void UsbRequestDeviceWork(USB_DEVICE *device)
     KeInsertQueueDpc(&device->Controller->Dpc, NULL, NULL);
 }
 
+void UsbDeferDeviceWork(USB_DEVICE *device)
+{
+    if (device)
+        device->WorkPending = TRUE;     // XhcipHubThread's next timed round runs it
+}
+
 void UsbDelay(ULONG milliseconds)
 {
     XhcipDelay(milliseconds);
