@@ -12,6 +12,7 @@
 
 #include "kd/kdwait.h"
 #include "ob/ob.h"
+#include "ndk/ntrtl.h"
 
 #define KD_CS_SCAN_BYTES     0x4000     // depth: of the user stack, from its Rsp
 #define KD_CS_MAX_PROBES     256        // count: words read as a possible section
@@ -19,18 +20,6 @@
 #define KD_CS_MAX_WAITERS    0x100000   // a LockCount beyond this is corrupt
 #define KD_CS_CHUNK          64         // words read at a time
 
-// ntdll's RTL_CRITICAL_SECTION on x64 (user/include/runtime.h is the user
-// runtime's copy): the debugger reads it in a process's memory.
-typedef struct _KD_CRITICAL_SECTION {
-    ULONG64 DebugInfo;
-    LONG LockCount;             // -1 free; the owner makes it 0, each waiter adds one
-    LONG RecursionCount;
-    ULONG64 OwningThread;
-    ULONG64 LockSemaphore;
-    ULONG64 SpinCount;
-} KD_CRITICAL_SECTION;
-_Static_assert(offsetof(KD_CRITICAL_SECTION, OwningThread) == 0x10, "NT's x64 layout");
-_Static_assert(offsetof(KD_CRITICAL_SECTION, LockSemaphore) == 0x18, "NT's x64 layout");
 
 typedef struct _KD_CS_HANDLES {
     ULONG Count;
@@ -42,7 +31,7 @@ typedef struct _KD_CS_SEARCH {
     KD_CS_HANDLES Handles;
     ULONG Probes;               // words tried as a section
     ULONG64 Address;            // the section found
-    KD_CRITICAL_SECTION Section;
+    RTL_CRITICAL_SECTION Section;
 } KD_CS_SEARCH;
 
 static BOOLEAN KdpWaitCollectHandle(void *context, ULONG64 process, ULONG handle)
@@ -59,7 +48,7 @@ static BOOLEAN KdpWaitCollectHandle(void *context, ULONG64 process, ULONG handle
 // of them per hop.
 static BOOLEAN KdpWaitProbeSection(KD_CS_SEARCH *search, ULONG64 address)
 {
-    KD_CRITICAL_SECTION section;
+    RTL_CRITICAL_SECTION section;
 
     if (address < PAGE_SIZE || address >= KD_USER_SPACE_END - sizeof(section) || (address & 7) ||
         search->Probes >= KD_CS_MAX_PROBES)
@@ -69,7 +58,7 @@ static BOOLEAN KdpWaitProbeSection(KD_CS_SEARCH *search, ULONG64 address)
         section.LockCount < 1)
         return FALSE;
     for (ULONG i = 0; i < search->Handles.Count; i++) {
-        if (section.LockSemaphore == search->Handles.Handles[i]) {
+        if ((ULONG64)section.LockSemaphore == search->Handles.Handles[i]) {
             search->Address = address;
             search->Section = section;
             return TRUE;
@@ -95,7 +84,7 @@ static BOOLEAN KdpWaitCsError(KD_WAIT_STEP *step, const char *format, ...)
 BOOLEAN KdpWaitCriticalSection(const KD_WAIT_THREAD *self, ULONG64 event, KD_WAIT_STEP *step)
 {
     static KD_CS_SEARCH search;
-    const KD_CRITICAL_SECTION *section = &search.Section;
+    const RTL_CRITICAL_SECTION *section = &search.Section;
     KTRAP_FRAME frame;
     ULONG64 trap, registers[8], words[KD_CS_CHUNK], stack;
     BOOLEAN found = FALSE;
@@ -159,7 +148,7 @@ BOOLEAN KdpWaitCriticalSection(const KD_WAIT_THREAD *self, ULONG64 event, KD_WAI
     for (ULONG i = 0; i < KdpWaitIndex.Count; i++) {
         const KD_WAIT_THREAD *owner = &KdpWaitIndex.Threads[i];
 
-        if (owner->Process != self->Process || owner->Cid != section->OwningThread)
+        if (owner->Process != self->Process || owner->Cid != (ULONG64)section->OwningThread)
             continue;
         if (owner->Address == self->Address)
             return KdpWaitCsError(step, "error: critical section %016llx: its OwningThread "

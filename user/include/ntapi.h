@@ -13,6 +13,7 @@
 #include "kernel/ndk/ntdef.h"
 #include "kernel/ndk/ntstatus.h"
 #include "kernel/ndk/ntkeapi.h"
+#include "kernel/ndk/ntrtl.h"
 #include "kernel/ndk/ntobapi.h"
 #include "kernel/ndk/ntseapi.h"
 #include "kernel/ndk/ntpsapi.h"

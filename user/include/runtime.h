@@ -51,15 +51,7 @@ static inline TEB *NtCurrentTeb(void)
 }
 #define NtCurrentPeb() (NtCurrentTeb()->ProcessEnvironmentBlock)
 
-// Critical sections (NT's RTL_CRITICAL_SECTION layout).
-typedef struct _RTL_CRITICAL_SECTION {
-    PVOID DebugInfo;
-    LONG LockCount;         // -1 when free
-    LONG RecursionCount;
-    HANDLE OwningThread;
-    HANDLE LockSemaphore;   // an auto-reset event, made on first contention
-    ULONG_PTR SpinCount;
-} RTL_CRITICAL_SECTION;
+// Critical sections (RTL_CRITICAL_SECTION: kernel/ndk/ntrtl.h).
 
 NTSTATUS RtlInitializeCriticalSection(RTL_CRITICAL_SECTION *section);
 NTSTATUS RtlInitializeCriticalSectionAndSpinCount(RTL_CRITICAL_SECTION *section,
