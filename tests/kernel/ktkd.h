@@ -25,3 +25,6 @@ const char *KtKdExpectAt(const char *file, int line, const char *format, ...)
 #define KtKdExpect(...) KtKdExpectAt(__FILE__, __LINE__, __VA_ARGS__)
 // "%016llx" of a value, in a rotating set of static buffers.
 const char *KT_KD_HEX(const void *pointer);
+// A symbol of tbp.exe (the breakpoint tests' program), from its ELF
+// symbols; 0: not found.
+ULONG64 KtTbpSymbol(const char *name);

@@ -499,8 +499,7 @@ static void KtFindUserSymbol(void *context, const char *name, ULONG64 value, ULO
         symbol->Value = value;
 }
 
-// A symbol of tbp.exe, from its ELF symbols (0: not found).
-static ULONG64 KtTbpSymbol(const char *name)
+ULONG64 KtTbpSymbol(const char *name)
 {
     KT_USER_SYMBOL symbol = { name, 0 };
     const UCHAR *image;
