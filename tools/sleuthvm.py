@@ -629,9 +629,14 @@ class SleuthVM:
                 raise SleuthVMError("QMP %s: %s" % (execute, reply["error"].get("desc")))
             return reply.get("return")
 
-    def press_keys(self, text, delay=0.03):
-        """Types on the PS/2 keyboard (not the serial line): characters of
-        `text`, "\n" for Enter; `KEYS` names (e.g. "<left>", "<ctrl-c>") too."""
+    def press_keys(self, text, delay=0.03, echo=False):
+        """Types on the keyboard (PS/2 or USB, not the serial line): characters
+        of `text`, "\n" for Enter; `KEYS` names (e.g. "<left>", "<ctrl-c>")
+        too. With `echo`, each printable character is sent only once the one
+        before it has come back on the serial line, as a person types who
+        watches the screen: a guest the host starves then cannot fall behind
+        by more than a key (QEMU's USB keyboard keeps 16 events and drops the
+        rest)."""
         self._write_log("⟦keyboard %r⟧" % text)
         for token in re.findall(r"<[a-z0-9_-]+>|.", text, re.S):
             if token.startswith("<") and len(token) > 1:
@@ -639,8 +644,23 @@ class SleuthVM:
                 keys = ["ctrl" if k == "ctrl" else KEY_NAMES.get(k, k) for k in keys]
             else:
                 keys = _qcodes(token)
+            start = len(self.output)
             self.qmp("send-key", keys=[{"type": "qcode", "data": k} for k in keys])
+            if echo and len(token) == 1 and token.isprintable():
+                self.wait_for_echo(token, start)
             time.sleep(delay)
+
+    def wait_for_echo(self, text, start, timeout=10):
+        """Waits (without moving the cursor) until `text` shows in the output
+        after offset `start`; False if it has not within `timeout`."""
+        deadline = time.monotonic() + timeout * timeout_scale()
+        with self._cond:
+            while text not in self.output[start:]:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._eof:
+                    return False
+                self._cond.wait(min(left, 0.2))
+        return True
 
     def screen_text(self):
         """The screen as lines of text. Under BIOS the kernel keeps VGA text

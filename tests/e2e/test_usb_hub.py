@@ -44,7 +44,7 @@ def typed(vm, keys, pattern, timeout=30):
     it is read too: the next command's wait for the prompt must not find
     this one's, which may still be on its way (a slow guest)."""
     vm.read_available()
-    vm.press_keys(keys, delay=0.05)
+    vm.press_keys(keys, delay=0.05, echo=True)
     text = vm.wait_for(pattern, timeout)
     if pattern != PROMPT:
         vm.wait_for(PROMPT, timeout)
