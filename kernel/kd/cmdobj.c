@@ -432,9 +432,11 @@ static void KdpPrintHandleEntry(ULONG index, ULONG64 entryAddress,
                                 const HANDLE_TABLE_ENTRY *entry, ULONG flags)
 {
     ULONG handle = (index + 1) * HANDLE_INDEX_MULTIPLIER;
-    ULONG64 object = (ULONG64)entry->Object + KD_OBJECT_BODY_OFFSET;
+    // Without the entry's lock bit (a lookup may hold it as we stop).
+    ULONG64 header = (ULONG64)ObpHandleEntryObject(entry);
+    ULONG64 object = header + KD_OBJECT_BODY_OFFSET;
 
-    if (!entry->Object) {
+    if (!header) {
         KdpPrint("%04x: free handle, Entry address %016llx, Next Entry %08x\n", handle,
                  (unsigned long long)entryAddress,
                  (entry->NextFreeTableEntry + 1) * HANDLE_INDEX_MULTIPLIER);
@@ -488,8 +490,9 @@ static void KdpPrintHandleTable(ULONG64 process, const KD_HANDLE_QUERY *query)
                      (index + 1) * HANDLE_INDEX_MULTIPLIER, (unsigned long long)entryAddress);
             return;
         }
-        if ((entry.Object || one || (query->Flags & KD_HANDLE_FREE)) &&
-            (!entry.Object || KdpTypeNameMatches((ULONG64)entry.Object, query->TypeName)))
+        if ((entry.Value || one || (query->Flags & KD_HANDLE_FREE)) &&
+            (!entry.Value ||
+             KdpTypeNameMatches((ULONG64)ObpHandleEntryObject(&entry), query->TypeName)))
             KdpPrintHandleEntry(index, entryAddress, &entry, query->Flags);
         if (one)
             return;

@@ -252,7 +252,8 @@ BOOLEAN KdpWaitHandlesTo(ULONG64 process, ULONG64 object, KD_WAIT_HANDLE_CALLBAC
 
         if (!KdpReadMemory((ULONG64)table.Table + index * sizeof(entry), &entry, sizeof(entry)))
             return TRUE;
-        if (entry.Object && (ULONG64)entry.Object + KD_WAIT_BODY_OFFSET == object &&
+        if (entry.Value &&
+            (ULONG64)ObpHandleEntryObject(&entry) + KD_WAIT_BODY_OFFSET == object &&
             !callback(context, process, (index + 1) * HANDLE_INDEX_MULTIPLIER))
             return FALSE;
     }

@@ -323,13 +323,13 @@ static inline __attribute__((always_inline)) NTSTATUS
 LpcpReferencePortByHandleInline(HANDLE portHandle, LPCP_PORT_OBJECT **port)
 {
     EPROCESS *process = PsGetCurrentProcess();
-    ACCESS_MASK granted;
     OBJECT_TYPE *type;
     NTSTATUS status;
 
     if (portHandle == NtCurrentProcess() || portHandle == NtCurrentThread() || !process)
         return LpcpReferencePortByHandle(portHandle, 0, port);
-    status = ObpReferenceHandle(process->ObjectTable, portHandle, (void **)port, &granted);
+    // No access asked: the handle's is not read.
+    status = ObpReferenceHandle(process->ObjectTable, portHandle, (void **)port, NULL);
     if (!NT_SUCCESS(status))
         return status;
     type = OBJECT_TO_OBJECT_HEADER(*port)->Type;

@@ -179,51 +179,104 @@ static inline OBJECT_TYPE *ObGetObjectType(void *object)
 #define HANDLE_INDEX_MULTIPLIER 4
 #define HANDLE_TABLE_INITIAL_SIZE 8
 
+// An entry's object word carries its lock in bit 0 (an OBJECT_HEADER is
+// 8-byte aligned at least), as NT's does (ExpLockHandleTableEntry): a lookup takes
+// only that lock, not the table's, for the few instructions it reads the
+// entry and references the object. Every writer takes the table's lock and
+// then the entry's. A lock is held with the processor not to be preempted
+// (a lookup with interrupts off, a writer at DISPATCH_LEVEL), so whoever
+// finds an entry locked may spin: its holder is running, elsewhere.
+#define HANDLE_TABLE_ENTRY_LOCK_BIT 1
+// A grown table's old array keeps every entry locked for good, with no
+// object (all bits set, so that the word without its lock bit is not 0,
+// which would read as a free entry): a lookup that finds one reads the
+// table's array again.
+#define HANDLE_TABLE_ENTRY_MOVED (~(ULONG_PTR)0)
+
 typedef struct _HANDLE_TABLE_ENTRY {
-    OBJECT_HEADER *Object;          // NULL when the entry is free
-    ACCESS_MASK GrantedAccess;
-    ULONG NextFreeTableEntry;       // index of the next free entry, while free
+    union {
+        OBJECT_HEADER *Object;      // NULL when the entry is free; bit 0: locked
+        ULONG_PTR Value;
+    };
+    union {
+        struct {
+            ACCESS_MASK GrantedAccess;
+            ULONG NextFreeTableEntry;   // index of the next free entry, while free
+        };
+        // In an old array's first entry: the array retired before it.
+        struct _HANDLE_TABLE_ENTRY *NextRetiredArray;
+    };
 } HANDLE_TABLE_ENTRY;
 
+// The entry's object with the lock bit off (NULL: free, or moved).
+static inline OBJECT_HEADER *ObpHandleEntryObject(const HANDLE_TABLE_ENTRY *entry)
+{
+    return (OBJECT_HEADER *)(entry->Value & ~(ULONG_PTR)HANDLE_TABLE_ENTRY_LOCK_BIT);
+}
+
+// A lookup reads TableSize, then Table, without the lock; growth writes the
+// new array, then Table, then TableSize, so an index below the size read is
+// inside the array read. An array is never freed before the table is: a
+// lookup that read the old one finds its entries moved and reads again.
 typedef struct _HANDLE_TABLE {
     HANDLE_TABLE_ENTRY *Table;
-    ULONG TableSize;                // entries; doubles when full
+    ULONG TableSize;                // entries; doubles when full (0 after rundown)
     ULONG HandleCount;
     ULONG FirstFree;                // TableSize when no entry is free
     HANDLE UniqueProcessId;
     BOOLEAN Rundown;                // the process is gone: no new handles
-    KSPIN_LOCK Lock;
+    KSPIN_LOCK Lock;                // the writers': free list, counts, growth
+    HANDLE_TABLE_ENTRY *RetiredArrays;  // arrays replaced by growth, freed with the table
 } HANDLE_TABLE;
 
+// The contended lookup: the entry locked by someone else, or moved.
+NTSTATUS ObpReferenceHandleContended(HANDLE_TABLE *table, HANDLE handle, void **object,
+                                     ACCESS_MASK *grantedAccess);
+
 // The object `handle` names in `table` (NULL: none), referenced, and the
-// access the handle grants. In line: ObReferenceObjectByHandle,
-// NtDuplicateObject and LPC's port lookup (every LPC call makes one) take
-// the table's lock, the entry and the reference with no nested call.
+// access the handle grants (grantedAccess NULL: not asked). In line:
+// ObReferenceObjectByHandle, NtDuplicateObject and LPC's port lookup (every
+// LPC call makes one) take the entry's lock, the entry and the reference
+// with no nested call. The interrupts are off while the entry is locked:
+// its holder is never preempted, and no writer spinning at DISPATCH_LEVEL
+// waits for a thread that cannot run.
 static inline __attribute__((always_inline)) NTSTATUS
 ObpReferenceHandle(HANDLE_TABLE *table, HANDLE handle, void **object, ACCESS_MASK *grantedAccess)
 {
     ULONG_PTR value = (ULONG_PTR)handle;
+    // Handle 0 makes the largest index, beyond any table.
     ULONG_PTR index = value / HANDLE_INDEX_MULTIPLIER - 1;
     HANDLE_TABLE_ENTRY *entry;
     OBJECT_HEADER *header;
-    KIRQL oldIrql;
+    ULONG_PTR word, flags;
 
-    if (!table || value == 0 || value % HANDLE_INDEX_MULTIPLIER)
+    if (!table || value % HANDLE_INDEX_MULTIPLIER ||
+        index >= __atomic_load_n(&table->TableSize, __ATOMIC_ACQUIRE))
         return STATUS_INVALID_HANDLE;
-    KeAcquireSpinLock(&table->Lock, &oldIrql);
-    if (index >= table->TableSize || !table->Table[index].Object) {
-        KeReleaseSpinLock(&table->Lock, oldIrql);
+    entry = &__atomic_load_n(&table->Table, __ATOMIC_ACQUIRE)[index];
+    word = __atomic_load_n(&entry->Value, __ATOMIC_RELAXED);
+    if (!word)
         return STATUS_INVALID_HANDLE;
+    // Expected unlocked: a locked entry (or a moved one) fails the exchange.
+    word &= ~(ULONG_PTR)HANDLE_TABLE_ENTRY_LOCK_BIT;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+    if (!__builtin_expect(__atomic_compare_exchange_n(&entry->Value, &word,
+                                                      word + HANDLE_TABLE_ENTRY_LOCK_BIT, FALSE,
+                                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED),
+                          1)) {
+        __asm__ volatile("pushq %0; popfq" : : "r"(flags) : "memory", "cc");
+        return ObpReferenceHandleContended(table, handle, object, grantedAccess);
     }
-    entry = &table->Table[index];
-    header = entry->Object;
-    *grantedAccess = entry->GrantedAccess;
+    header = (OBJECT_HEADER *)word;
+    if (grantedAccess)
+        *grantedAccess = entry->GrantedAccess;
     // ObReferenceObject's increment: the handle's own reference is there,
     // so the count was at least 1.
-    if (__atomic_add_fetch(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 1)
+    if (__atomic_fetch_add(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 0)
         KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type,
                      (ULONG64)OBJECT_HEADER_TO_OBJECT(header), 0, 0);
-    KeReleaseSpinLock(&table->Lock, oldIrql);
+    __atomic_store_n(&entry->Value, word, __ATOMIC_RELEASE);
+    __asm__ volatile("pushq %0; popfq" : : "r"(flags) : "memory", "cc");
     *object = OBJECT_HEADER_TO_OBJECT(header);
     return STATUS_SUCCESS;
 }

@@ -2,10 +2,17 @@
 // table; each entry holds a pointer reference on its object and the access
 // the handle grants. Freed entries go on a free list, most recent first, so
 // a closed handle's value is the next one handed out, as on NT.
+//
+// A lookup takes no lock but the entry's (ob.h: ObpReferenceHandle). The
+// writers (create, close, growth, rundown) take the table's lock, then the
+// entry's where a lookup may hold it; growth copies the entries into a new
+// array and leaves the old one locked for good, never freed before the
+// table, for a lookup that read it before the new one was published.
 
 #include "ob/ob.h"
 #include "ps/ps.h"
 #include "mm/mm.h"
+#include "arch/x86_64/x86.h"
 
 #define HANDLE_TO_INDEX(h) ((ULONG_PTR)(h) / HANDLE_INDEX_MULTIPLIER - 1)
 #define INDEX_TO_HANDLE(i) ((HANDLE)(((ULONG_PTR)(i) + 1) * HANDLE_INDEX_MULTIPLIER))
@@ -50,8 +57,39 @@ NTSTATUS ObInitProcess(EPROCESS *parent, EPROCESS *process)
     return STATUS_SUCCESS;
 }
 
+// Takes an entry's lock for a writer (under the table's lock, so at
+// DISPATCH_LEVEL): a lookup holds it for a few instructions with the
+// interrupts off, so waiting is short. Returns the object word, unlocked.
+static ULONG_PTR ObpLockHandleTableEntry(HANDLE_TABLE_ENTRY *entry)
+{
+    for (;;) {
+        ULONG_PTR word = __atomic_load_n(&entry->Value, __ATOMIC_RELAXED) &
+                         ~(ULONG_PTR)HANDLE_TABLE_ENTRY_LOCK_BIT;
+
+        if (__atomic_compare_exchange_n(&entry->Value, &word,
+                                        word | HANDLE_TABLE_ENTRY_LOCK_BIT, FALSE,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return word;
+        _mm_pause();
+    }
+}
+
+// Frees a locked entry: its object word's store is the unlock. Caller holds
+// the table's lock.
+static void ObpFreeHandleTableEntry(HANDLE_TABLE *table, HANDLE_TABLE_ENTRY *entry)
+{
+    entry->GrantedAccess = 0;
+    entry->NextFreeTableEntry = table->FirstFree;
+    table->FirstFree = (ULONG)(entry - table->Table);
+    table->HandleCount--;
+    __atomic_store_n(&entry->Value, 0, __ATOMIC_RELEASE);
+}
+
 // Doubles a full table. The new array is allocated with the lock dropped;
-// if another thread grew the table meanwhile, ours is thrown away.
+// if another thread grew the table meanwhile, ours is thrown away. Each
+// entry is copied under its lock and left locked and moved; the old array
+// goes on the retired list (a lookup may still be reading it), the new one
+// is published before the size that admits its new entries.
 static NTSTATUS ObpGrowHandleTable(HANDLE_TABLE *table, ULONG seenSize)
 {
     HANDLE_TABLE_ENTRY *entries = ObpAllocateEntries(seenSize * 2);
@@ -62,14 +100,24 @@ static NTSTATUS ObpGrowHandleTable(HANDLE_TABLE *table, ULONG seenSize)
         return STATUS_INSUFFICIENT_RESOURCES;
     KeAcquireSpinLock(&table->Lock, &oldIrql);
     if (table->TableSize == seenSize && table->FirstFree == seenSize && !table->Rundown) {
-        memcpy(entries, table->Table, seenSize * sizeof(*entries));
+        HANDLE_TABLE_ENTRY *old = table->Table;
+
+        for (ULONG i = 0; i < seenSize; i++) {
+            entries[i].Value = ObpLockHandleTableEntry(&old[i]);
+            entries[i].GrantedAccess = old[i].GrantedAccess;
+            entries[i].NextFreeTableEntry = old[i].NextFreeTableEntry;
+            __atomic_store_n(&old[i].Value, HANDLE_TABLE_ENTRY_MOVED, __ATOMIC_RELEASE);
+        }
         ObpChainFreeEntries(entries, seenSize, seenSize * 2);
-        unused = table->Table;
-        table->Table = entries;
-        table->TableSize = seenSize * 2;
+        old[0].NextRetiredArray = table->RetiredArrays;
+        table->RetiredArrays = old;
+        __atomic_store_n(&table->Table, entries, __ATOMIC_RELEASE);
+        __atomic_store_n(&table->TableSize, seenSize * 2, __ATOMIC_RELEASE);
+        unused = NULL;
     }
     KeReleaseSpinLock(&table->Lock, oldIrql);
-    ExFreePoolWithTag(unused, OBP_HANDLE_TABLE_TAG);
+    if (unused)
+        ExFreePoolWithTag(unused, OBP_HANDLE_TABLE_TAG);
     return STATUS_SUCCESS;
 }
 
@@ -95,13 +143,15 @@ NTSTATUS ObpCreateHandle(EPROCESS *process, void *object, ACCESS_MASK grantedAcc
             HANDLE_TABLE_ENTRY *entry = &table->Table[index];
 
             table->FirstFree = entry->NextFreeTableEntry;
-            entry->Object = OBJECT_TO_OBJECT_HEADER(object);
             entry->GrantedAccess = grantedAccess;
             entry->NextFreeTableEntry = 0;
             table->HandleCount++;
             // Under the table lock, so that no one can close the handle
             // before the object counts it.
             ObpIncrementHandleCount(object);
+            // A free entry is never locked (a lookup leaves a 0 alone):
+            // the object word's store publishes the entry, access first.
+            __atomic_store_n(&entry->Object, OBJECT_TO_OBJECT_HEADER(object), __ATOMIC_RELEASE);
             KeReleaseSpinLock(&table->Lock, oldIrql);
             *handle = INDEX_TO_HANDLE(index);
             return STATUS_SUCCESS;
@@ -114,18 +164,45 @@ NTSTATUS ObpCreateHandle(EPROCESS *process, void *object, ACCESS_MASK grantedAcc
     }
 }
 
-// The entry for `handle`, or NULL. Caller holds the table lock.
-static HANDLE_TABLE_ENTRY *ObpLookupHandle(HANDLE_TABLE *table, HANDLE handle)
+// ObpReferenceHandle's way when the entry was locked or changed under it
+// (a writer, another lookup, growth): read the table again and retry until
+// the entry is free (STATUS_INVALID_HANDLE) or referenced.
+NTSTATUS ObpReferenceHandleContended(HANDLE_TABLE *table, HANDLE handle, void **object,
+                                     ACCESS_MASK *grantedAccess)
 {
-    ULONG_PTR value = (ULONG_PTR)handle;
-    ULONG_PTR index;
+    ULONG_PTR index = HANDLE_TO_INDEX(handle);
 
-    if (value == 0 || value % HANDLE_INDEX_MULTIPLIER)
-        return NULL;
-    index = HANDLE_TO_INDEX(value);
-    if (index >= table->TableSize || !table->Table[index].Object)
-        return NULL;
-    return &table->Table[index];
+    for (;;) {
+        HANDLE_TABLE_ENTRY *entry;
+        ULONG_PTR word;
+
+        if (index >= __atomic_load_n(&table->TableSize, __ATOMIC_ACQUIRE))
+            return STATUS_INVALID_HANDLE;
+        entry = &__atomic_load_n(&table->Table, __ATOMIC_ACQUIRE)[index];
+        word = __atomic_load_n(&entry->Value, __ATOMIC_RELAXED);
+        if (!word)
+            return STATUS_INVALID_HANDLE;
+        if (!(word & HANDLE_TABLE_ENTRY_LOCK_BIT)) {
+            OBJECT_HEADER *header = (OBJECT_HEADER *)word;
+            BOOLEAN enable = KiDisableInterrupts();
+
+            if (__atomic_compare_exchange_n(&entry->Value, &word,
+                                            word | HANDLE_TABLE_ENTRY_LOCK_BIT, FALSE,
+                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+                if (grantedAccess)
+                    *grantedAccess = entry->GrantedAccess;
+                if (__atomic_fetch_add(&header->PointerCount, 1, __ATOMIC_RELAXED) <= 0)
+                    KeBugCheckEx(REFERENCE_BY_POINTER, (ULONG64)header->Type,
+                                 (ULONG64)OBJECT_HEADER_TO_OBJECT(header), 0, 0);
+                __atomic_store_n(&entry->Value, (ULONG_PTR)header, __ATOMIC_RELEASE);
+                KiRestoreInterrupts(enable);
+                *object = OBJECT_HEADER_TO_OBJECT(header);
+                return STATUS_SUCCESS;
+            }
+            KiRestoreInterrupts(enable);
+        }
+        _mm_pause();
+    }
 }
 
 NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
@@ -175,26 +252,26 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
 static NTSTATUS ObpCloseHandle(EPROCESS *process, HANDLE handle)
 {
     HANDLE_TABLE *table = process ? process->ObjectTable : NULL;
+    ULONG_PTR value = (ULONG_PTR)handle;
     HANDLE_TABLE_ENTRY *entry;
     ACCESS_MASK access;
     void *object;
     KIRQL oldIrql;
 
-    if (!table)
+    if (!table || value == 0 || value % HANDLE_INDEX_MULTIPLIER)
         return STATUS_INVALID_HANDLE;
     KeAcquireSpinLock(&table->Lock, &oldIrql);
-    entry = ObpLookupHandle(table, handle);
-    if (!entry) {
+    // Only writers, all under this lock, free or fill an entry: what is
+    // in use now stays so, locked by a lookup or not.
+    if (HANDLE_TO_INDEX(value) >= table->TableSize ||
+        !table->Table[HANDLE_TO_INDEX(value)].Value) {
         KeReleaseSpinLock(&table->Lock, oldIrql);
         return STATUS_INVALID_HANDLE;
     }
-    object = OBJECT_HEADER_TO_OBJECT(entry->Object);
+    entry = &table->Table[HANDLE_TO_INDEX(value)];
+    object = OBJECT_HEADER_TO_OBJECT((OBJECT_HEADER *)ObpLockHandleTableEntry(entry));
     access = entry->GrantedAccess;
-    entry->Object = NULL;
-    entry->GrantedAccess = 0;
-    entry->NextFreeTableEntry = table->FirstFree;
-    table->FirstFree = (ULONG)(entry - table->Table);
-    table->HandleCount--;
+    ObpFreeHandleTableEntry(table, entry);
     KeReleaseSpinLock(&table->Lock, oldIrql);
     // Outside the lock: the last reference runs a delete routine, which
     // may close handles of its own.
@@ -251,36 +328,41 @@ ULONG ObGetProcessHandleCount(EPROCESS *process)
     return table ? table->HandleCount : 0;
 }
 
+// The handles are closed one by one, each taken out under the locks and
+// closed outside them (a close may run a delete routine, which may close
+// handles of its own). The arrays stay until the table is deleted: a
+// lookup from another process (NtDuplicateObject) may be reading one.
 void ObKillProcess(EPROCESS *process)
 {
     HANDLE_TABLE *table = process->ObjectTable;
-    HANDLE_TABLE_ENTRY *entries;
-    ULONG size;
     KIRQL oldIrql;
 
     if (!table)
         return;
-    // Take the whole array out under the lock, then close outside it: each
-    // close may run a delete routine.
     KeAcquireSpinLock(&table->Lock, &oldIrql);
     table->Rundown = TRUE;
-    entries = table->Table;
-    size = table->TableSize;
-    table->Table = NULL;
-    table->TableSize = 0;
-    table->FirstFree = 0;
-    table->HandleCount = 0;
-    KeReleaseSpinLock(&table->Lock, oldIrql);
-    for (ULONG i = 0; i < size; i++) {
-        if (entries[i].Object) {
-            void *object = OBJECT_HEADER_TO_OBJECT(entries[i].Object);
+    for (ULONG index = 0;; index++) {
+        HANDLE_TABLE_ENTRY *entry;
+        ACCESS_MASK access;
+        void *object;
 
-            ObpCloseHandleCount(process, object, entries[i].GrantedAccess);
-            ObDereferenceObject(object);
-        }
+        while (index < table->TableSize && !table->Table[index].Value)
+            index++;
+        if (index >= table->TableSize)
+            break;
+        entry = &table->Table[index];
+        object = OBJECT_HEADER_TO_OBJECT((OBJECT_HEADER *)ObpLockHandleTableEntry(entry));
+        access = entry->GrantedAccess;
+        ObpFreeHandleTableEntry(table, entry);
+        KeReleaseSpinLock(&table->Lock, oldIrql);
+        ObpCloseHandleCount(process, object, access);
+        ObDereferenceObject(object);
+        KeAcquireSpinLock(&table->Lock, &oldIrql);
     }
-    if (entries)
-        ExFreePoolWithTag(entries, OBP_HANDLE_TABLE_TAG);
+    // Every entry is free; no lookup finds one from now on.
+    __atomic_store_n(&table->TableSize, 0, __ATOMIC_RELEASE);
+    table->FirstFree = 0;
+    KeReleaseSpinLock(&table->Lock, oldIrql);
 }
 
 void ObDeleteHandleTable(EPROCESS *process)
@@ -291,5 +373,12 @@ void ObDeleteHandleTable(EPROCESS *process)
         return;
     ObKillProcess(process);
     process->ObjectTable = NULL;
+    while (table->RetiredArrays) {
+        HANDLE_TABLE_ENTRY *retired = table->RetiredArrays;
+
+        table->RetiredArrays = retired[0].NextRetiredArray;
+        ExFreePoolWithTag(retired, OBP_HANDLE_TABLE_TAG);
+    }
+    ExFreePoolWithTag(table->Table, OBP_HANDLE_TABLE_TAG);
     ExFreePoolWithTag(table, OBP_HANDLE_TABLE_TAG);
 }
