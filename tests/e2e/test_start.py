@@ -18,15 +18,20 @@ HEX16 = r"[0-9a-f]{16}"
 
 
 def go_until(vm, *patterns):
-    """`g`, wait for each pattern in turn (compiled regexes), then Ctrl-C back
-    to the prompt. Returns the match of each pattern."""
+    """`g`, wait for every pattern (compiled regexes), in any order: with
+    several processors the program may print before smss's `.start` line
+    does. Then Ctrl-C back to the prompt. Returns the match of each pattern."""
     matches = []
     vm.read_available()
     vm.type_line("g")
     vm.wait_for("g\n", 10)
+    start = end = vm.cursor
     for pattern in patterns:
+        vm.cursor = start
         vm.wait_for(pattern, 60)
         matches.append(vm.last_match)
+        end = max(end, vm.cursor)
+    vm.cursor = end
     vm.send_raw(CTRL_C)
     vm.wait_for(PROMPT, 20)
     return matches
