@@ -766,6 +766,19 @@ extern ULONG64 KiLastClockTsc;
 #define THREAD_QUANTUM 6            // two clock ticks: NT counts quantum in thirds of a tick
 #define CLOCK_QUANTUM_DECREMENT 3
 
+// The waiter at the head of a semaphore's list is in a plain wait (the
+// handoff's kind, kihandoff.h and KiUnwaitForHandoff): WaitAny on this one
+// object, bound to no queue. Its block being its only one also says that
+// its timer is not armed: a wait with a timeout links the thread's timer
+// block after its object's (KiWaitStart, KeRemoveQueue), and the thread's
+// timer is armed for nothing else. Dispatcher lock held.
+static inline __attribute__((always_inline)) BOOLEAN
+KiIsPlainWaitBlock(const KWAIT_BLOCK *waitBlock, const KTHREAD *waiter)
+{
+    return waitBlock->WaitType == WaitAny && waitBlock->NextWaitBlock == waitBlock &&
+           !waiter->Queue;
+}
+
 // The unwait boost, as NT: a thread of dynamic priority woken with a
 // positive increment runs at its base priority plus the increment (never
 // above 15, never below the priority it has) with a fresh quantum, and the

@@ -52,8 +52,7 @@ KiReleaseSemaphoreToWaiterInline(KSEMAPHORE *semaphore, KPRIORITY increment, KIR
     waitBlock = CONTAINING_RECORD(head->Flink, KWAIT_BLOCK, WaitListEntry);
     waiter = waitBlock->Thread;
     prcb = KeGetCurrentPrcb();
-    if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
-        waiter->Queue || waiter->Timer.Header.Inserted || !(waiter->Affinity & prcb->SetMember))
+    if (!KiIsPlainWaitBlock(waitBlock, waiter) || !(waiter->Affinity & prcb->SetMember))
         return KiReleaseSemaphoreToOtherWaiter(semaphore, increment, waitIrql);
     // The unwait boost decided first (ke.h): the priority the waiter will
     // run at decides the handoff.

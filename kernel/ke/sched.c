@@ -319,8 +319,10 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     KiSwapContext(current, next);
     KE_PHASE(KiPhaseSwapIn);
     // Running again. A kernel APC queued while we were switched out is
-    // delivered as soon as our IRQL drops low enough.
-    if (current->ApcState.KernelApcPending)
+    // delivered as soon as our IRQL drops low enough. (The thread read
+    // again, not kept in a register across the switch: this frame then
+    // saves none.)
+    if (KeGetCurrentThread()->ApcState.KernelApcPending)
         HalRequestSoftwareInterrupt(APC_LEVEL);
 }
 
@@ -330,7 +332,6 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 LONG_PTR KiSwapThread(void)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
-    KTHREAD *current = prcb->CurrentThread;
     KTHREAD *next = prcb->NextThread;
 
     if (next)
@@ -340,7 +341,9 @@ LONG_PTR KiSwapThread(void)
     if (!next)
         next = prcb->IdleThread;
     KiSwitchTo(prcb, next);
-    return current->WaitStatus;
+    // The thread read again after the switch rather than kept across it:
+    // the frame saves no register (a thread's own KTHREAD never changes).
+    return KeGetCurrentThread()->WaitStatus;
 }
 
 // Quantum end, as NT: the thread's boost decays by one and, if another
@@ -497,8 +500,7 @@ KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
     KTHREAD *thread = waitBlock->Thread;
     KPRCB *prcb = KeGetCurrentPrcb();
 
-    if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
-        thread->Queue || thread->Timer.Header.Inserted || !(thread->Affinity & prcb->SetMember))
+    if (!KiIsPlainWaitBlock(waitBlock, thread) || !(thread->Affinity & prcb->SetMember))
         return FALSE;
     RemoveEntryList(&waitBlock->WaitListEntry);
     waitBlock->WaitListEntry.Flink = NULL;
