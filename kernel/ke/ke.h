@@ -766,9 +766,10 @@ extern ULONG64 KiLastClockTsc;
 #define THREAD_QUANTUM 6            // two clock ticks: NT counts quantum in thirds of a tick
 #define CLOCK_QUANTUM_DECREMENT 3
 
-// The waiter at the head of a semaphore's list is in a plain wait (the
+// Whether the waiter at the head of a semaphore's list is in a plain wait (the
 // handoff's kind, kihandoff.h and KiUnwaitForHandoff): WaitAny on this one
-// object, bound to no queue. Its block being its only one also says that
+// object, bound to no queue: its block, its only one, has WaitKey 0 (the
+// wait is satisfied with STATUS_WAIT_0). Being the only one also says that
 // its timer is not armed: a wait with a timeout links the thread's timer
 // block after its object's (KiWaitStart, KeRemoveQueue), and the thread's
 // timer is armed for nothing else. Dispatcher lock held.

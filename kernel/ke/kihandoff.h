@@ -62,7 +62,7 @@ KiReleaseSemaphoreToWaiterInline(KSEMAPHORE *semaphore, KPRIORITY increment, KIR
     RemoveEntryList(&waitBlock->WaitListEntry);
     waitBlock->WaitListEntry.Flink = NULL;
     waiter->WaitBlockList = NULL;
-    waiter->WaitStatus = STATUS_WAIT_0 + waitBlock->WaitKey;
+    waiter->WaitStatus = STATUS_WAIT_0;     // a plain wait's one block has key 0
     KiSetUnwaitPriority(waiter, priority, increment);
     waiter->State = Standby;
     waiter->NextProcessor = (UCHAR)prcb->Number;

@@ -27,6 +27,7 @@ KiBeginPlainWait(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitRe
     waitBlock->Object = object;
     waitBlock->WaitKey = 0;
     waitBlock->WaitType = WaitAny;
+    waitBlock->SpareByte = 0;               // with the two above: one store
     waitBlock->NextWaitBlock = waitBlock;
     InsertTailList(&object->WaitListHead, &waitBlock->WaitListEntry);
     thread->WaitBlockList = waitBlock;

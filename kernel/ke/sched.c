@@ -505,7 +505,7 @@ KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
     RemoveEntryList(&waitBlock->WaitListEntry);
     waitBlock->WaitListEntry.Flink = NULL;
     thread->WaitBlockList = NULL;
-    thread->WaitStatus = STATUS_WAIT_0 + waitBlock->WaitKey;
+    thread->WaitStatus = STATUS_WAIT_0;     // a plain wait's one block has key 0
     KiBoostPriority(thread, increment);
     if (!prcb->NextThread && !(prcb->ReadySummary >> thread->Priority)) {
         thread->State = Standby;
