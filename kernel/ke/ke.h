@@ -297,6 +297,21 @@ static inline KPRCB *KeGetCurrentPrcb(void)
     __asm__ volatile("movq %%gs:%c1, %0" : "=r"(prcb) : "i"(offsetof(KPCR, CurrentPrcb)));
     return prcb;
 }
+// The switch's two stack fields through GS, without loading the KPCR's own
+// address first (KiSwitchTo): the TSS's address, and KPCR.RspBase set.
+static inline KTSS64 *KiGetCurrentTss(void)
+{
+    KTSS64 *tss;
+
+    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(tss) : "i"(offsetof(KPCR, TssBase)));
+    return tss;
+}
+
+static inline void KiSetRspBase(ULONG64 rspBase)
+{
+    __asm__ volatile("movq %0, %%gs:%c1" : : "r"(rspBase), "i"(offsetof(KPCR, RspBase))
+                     : "memory");
+}
 ULONG KeGetCurrentProcessorNumber(void);
 extern ULONG KeNumberProcessors;
 

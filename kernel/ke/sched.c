@@ -275,8 +275,6 @@ void KiReadyThread(KTHREAD *thread)
 static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 {
     KTHREAD *current = prcb->CurrentThread;
-
-    KPCR *pcr;
     void *initialStack;
 
     next->State = Running;
@@ -301,10 +299,9 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     current->SwapBusy = TRUE;
     next->ContextSwitches++;
     prcb->ContextSwitches++;
-    pcr = KeGetPcr();
     initialStack = next->InitialStack;
-    pcr->TssBase->Rsp0 = (ULONG64)initialStack;
-    pcr->RspBase = (ULONG64)initialStack;
+    KiGetCurrentTss()->Rsp0 = (ULONG64)initialStack;
+    KiSetRspBase((ULONG64)initialStack);
     // Threads of another process run in its address space; the kernel half
     // is the same in all of them, so this stack and code stay mapped.
     if (next->Process->DirectoryTableBase != current->Process->DirectoryTableBase)
@@ -329,17 +326,27 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 // The current thread has stopped running (it waits or has ended): run the
 // best ready thread, or the idle thread. Returns the wait status the thread
 // was given when it is resumed.
+// KiSwapThread's choice when no thread stands by: the best ready one, else
+// the idle thread. Out of line, so that the handoff's way through
+// KiSwapThread (a thread standing by) has no frame to build beyond its own.
+static __attribute__((noinline)) KTHREAD *KiSelectNextThread(KPRCB *prcb)
+{
+    KTHREAD *next = KiFindReadyThread(prcb, 0);
+
+    return next ? next : prcb->IdleThread;
+}
+
 LONG_PTR KiSwapThread(void)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
     KTHREAD *next = prcb->NextThread;
 
-    if (next)
+    if (next) {
         prcb->NextThread = NULL;
-    else
-        next = KiFindReadyThread(prcb, 0);
-    if (!next)
-        next = prcb->IdleThread;
+    } else {
+        next = KiSelectNextThread(prcb);
+        prcb = KeGetCurrentPrcb();          // read again: nothing kept across the call
+    }
     KiSwitchTo(prcb, next);
     // The thread read again after the switch rather than kept across it:
     // the frame saves no register (a thread's own KTHREAD never changes).
