@@ -271,8 +271,9 @@ void KiReadyThread(KTHREAD *thread)
 // entry and released here, before the switch; the processor stays at
 // DISPATCH_LEVEL throughout. Returns when the old thread runs again.
 // Out of line: a waiting thread's stack shows it as its first frame
-// (`!thread`, `k`), as NT's shows its swap routine.
-static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
+// (`!thread`, `k`), as NT's shows its swap routine. Returns the thread that
+// called it, running again (KiSwapThread reads its wait status from it).
+static __attribute__((noinline)) KTHREAD *KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 {
     KTHREAD *current = prcb->CurrentThread;
     void *initialStack;
@@ -291,7 +292,7 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     }
     if (next == current) {
         KiReleaseDispatcherLockFromDpcLevel();
-        return;
+        return current;
     }
     // Until KiSwapContext has saved its registers, no other processor may
     // resume it (NT's SwapBusy): once the lock is released below, a thread
@@ -319,8 +320,12 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     // delivered as soon as our IRQL drops low enough. (The thread read
     // again, not kept in a register across the switch: this frame then
     // saves none.)
-    if (KeGetCurrentThread()->ApcState.KernelApcPending)
+    current = KeGetCurrentThread();
+    if (current->ApcState.KernelApcPending) {
         HalRequestSoftwareInterrupt(APC_LEVEL);
+        current = KeGetCurrentThread();
+    }
+    return current;
 }
 
 // The current thread has stopped running (it waits or has ended): run the
@@ -347,10 +352,9 @@ LONG_PTR KiSwapThread(void)
         next = KiSelectNextThread(prcb);
         prcb = KeGetCurrentPrcb();          // read again: nothing kept across the call
     }
-    KiSwitchTo(prcb, next);
-    // The thread read again after the switch rather than kept across it:
-    // the frame saves no register (a thread's own KTHREAD never changes).
-    return KeGetCurrentThread()->WaitStatus;
+    // The thread as KiSwitchTo returns it rather than kept across the
+    // switch: the frame saves no register.
+    return KiSwitchTo(prcb, next)->WaitStatus;
 }
 
 // Quantum end, as NT: the thread's boost decays by one and, if another
