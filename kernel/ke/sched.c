@@ -331,27 +331,17 @@ static __attribute__((noinline)) KTHREAD *KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 // The current thread has stopped running (it waits or has ended): run the
 // best ready thread, or the idle thread. Returns the wait status the thread
 // was given when it is resumed.
-// KiSwapThread's choice when no thread stands by: the best ready one, else
-// the idle thread. Out of line, so that the handoff's way through
-// KiSwapThread (a thread standing by) has no frame to build beyond its own.
-static __attribute__((noinline)) KTHREAD *KiSelectNextThread(KPRCB *prcb)
-{
-    KTHREAD *next = KiFindReadyThread(prcb, 0);
-
-    return next ? next : prcb->IdleThread;
-}
-
 LONG_PTR KiSwapThread(void)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
     KTHREAD *next = prcb->NextThread;
 
-    if (next) {
+    if (next)
         prcb->NextThread = NULL;
-    } else {
-        next = KiSelectNextThread(prcb);
-        prcb = KeGetCurrentPrcb();          // read again: nothing kept across the call
-    }
+    else
+        next = KiFindReadyThread(prcb, 0);
+    if (!next)
+        next = prcb->IdleThread;
     // The thread as KiSwitchTo returns it rather than kept across the
     // switch: the frame saves no register.
     return KiSwitchTo(prcb, next)->WaitStatus;
