@@ -309,7 +309,7 @@ KiWaitStart(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType,
 // The IRQL back to thread->WaitIrql after KiSwapThread, which returns at
 // DISPATCH_LEVEL: a wait starts below that level (KiWaitStart and the short
 // paths check WaitIrql before blocking), so KeLowerIrql's check cannot fail
-// here and is left out (NT's KiSwapThread lowers the same way).
+// here and is left out.
 static inline __attribute__((always_inline)) void KiLowerIrqlAfterSwap(KTHREAD *thread)
 {
     KiWriteIrql(thread->WaitIrql);
