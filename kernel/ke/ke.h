@@ -297,6 +297,21 @@ static inline KPRCB *KeGetCurrentPrcb(void)
     __asm__ volatile("movq %%gs:%c1, %0" : "=r"(prcb) : "i"(offsetof(KPCR, CurrentPrcb)));
     return prcb;
 }
+// The switch's two stack fields through GS, without loading the KPCR's own
+// address first (KiSwitchTo): the TSS's address, and KPCR.RspBase set.
+static inline KTSS64 *KiGetCurrentTss(void)
+{
+    KTSS64 *tss;
+
+    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(tss) : "i"(offsetof(KPCR, TssBase)));
+    return tss;
+}
+
+static inline void KiSetRspBase(ULONG64 rspBase)
+{
+    __asm__ volatile("movq %0, %%gs:%c1" : : "r"(rspBase), "i"(offsetof(KPCR, RspBase))
+                     : "memory");
+}
 ULONG KeGetCurrentProcessorNumber(void);
 extern ULONG KeNumberProcessors;
 
@@ -765,6 +780,20 @@ extern ULONG64 KiLastClockTsc;
 
 #define THREAD_QUANTUM 6            // two clock ticks: NT counts quantum in thirds of a tick
 #define CLOCK_QUANTUM_DECREMENT 3
+
+// Whether the waiter at the head of a semaphore's list is in a plain wait (the
+// handoff's kind, kihandoff.h and KiUnwaitForHandoff): WaitAny on this one
+// object, bound to no queue: its block, its only one, has WaitKey 0 (the
+// wait is satisfied with STATUS_WAIT_0). Being the only one also says that
+// its timer is not armed: a wait with a timeout links the thread's timer
+// block after its object's (KiWaitStart, KeRemoveQueue), and the thread's
+// timer is armed for nothing else. Dispatcher lock held.
+static inline __attribute__((always_inline)) BOOLEAN
+KiIsPlainWaitBlock(const KWAIT_BLOCK *waitBlock, const KTHREAD *waiter)
+{
+    return waitBlock->WaitType == WaitAny && waitBlock->NextWaitBlock == waitBlock &&
+           !waiter->Queue;
+}
 
 // The unwait boost, as NT: a thread of dynamic priority woken with a
 // positive increment runs at its base priority plus the increment (never

@@ -52,8 +52,7 @@ KiReleaseSemaphoreToWaiterInline(KSEMAPHORE *semaphore, KPRIORITY increment, KIR
     waitBlock = CONTAINING_RECORD(head->Flink, KWAIT_BLOCK, WaitListEntry);
     waiter = waitBlock->Thread;
     prcb = KeGetCurrentPrcb();
-    if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
-        waiter->Queue || waiter->Timer.Header.Inserted || !(waiter->Affinity & prcb->SetMember))
+    if (!KiIsPlainWaitBlock(waitBlock, waiter) || !(waiter->Affinity & prcb->SetMember))
         return KiReleaseSemaphoreToOtherWaiter(semaphore, increment, waitIrql);
     // The unwait boost decided first (ke.h): the priority the waiter will
     // run at decides the handoff.
@@ -63,7 +62,7 @@ KiReleaseSemaphoreToWaiterInline(KSEMAPHORE *semaphore, KPRIORITY increment, KIR
     RemoveEntryList(&waitBlock->WaitListEntry);
     waitBlock->WaitListEntry.Flink = NULL;
     waiter->WaitBlockList = NULL;
-    waiter->WaitStatus = STATUS_WAIT_0 + waitBlock->WaitKey;
+    waiter->WaitStatus = STATUS_WAIT_0;     // a plain wait's one block has key 0
     KiSetUnwaitPriority(waiter, priority, increment);
     waiter->State = Standby;
     waiter->NextProcessor = (UCHAR)prcb->Number;

@@ -27,6 +27,7 @@ KiBeginPlainWait(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitRe
     waitBlock->Object = object;
     waitBlock->WaitKey = 0;
     waitBlock->WaitType = WaitAny;
+    waitBlock->SpareByte = 0;               // with the two above: one store
     waitBlock->NextWaitBlock = waitBlock;
     InsertTailList(&object->WaitListHead, &waitBlock->WaitListEntry);
     thread->WaitBlockList = waitBlock;
@@ -40,17 +41,20 @@ KiBeginPlainWait(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitRe
 }
 
 // KiWait's path for the wait that follows a release with Wait=TRUE (both
-// LPC handoffs): the dispatcher lock is held, a thread stands by, and the
-// wait is a plain one (a semaphore at 0, no timeout, not alertable, no APC
-// in the way, no queue). It puts the thread in the wait with none of
-// KiWait's general steps and returns STATUS_PENDING: the caller switches
-// to the standby (KiSwapThread). KI_WAIT_GENERAL: not such a wait, nothing
-// done (the lock still held, WaitNext still set).
+// LPC handoffs): the dispatcher lock is held and the wait is a plain one (a
+// semaphore at 0, no timeout, not alertable, no APC in the way, no queue).
+// It puts the thread in the wait with none of KiWait's general steps and
+// returns STATUS_PENDING: the caller switches (KiSwapThread) to the thread
+// the release left standing by, or, when it readied none (nobody waited, or
+// its waiter went to a ready list or another processor), to the best ready
+// thread, as KiWait's general steps would after the same checks.
+// KI_WAIT_GENERAL: not such a wait, nothing done (the lock still held,
+// WaitNext still set).
 static inline __attribute__((always_inline)) NTSTATUS
 KiWaitForHandoff(DISPATCHER_HEADER *object, KTHREAD *thread, KWAIT_REASON waitReason,
                  KPROCESSOR_MODE waitMode)
 {
-    if (!KeGetCurrentPrcb()->NextThread || object->Type != SemaphoreObject ||
+    if (object->Type != SemaphoreObject ||
         object->SignalState > 0 || thread->WaitIrql >= DISPATCH_LEVEL ||
         thread->ApcState.KernelApcPending ||
         (waitMode == UserMode && thread->ApcState.UserApcPending) || thread->Queue)

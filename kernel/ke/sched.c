@@ -271,12 +271,11 @@ void KiReadyThread(KTHREAD *thread)
 // entry and released here, before the switch; the processor stays at
 // DISPATCH_LEVEL throughout. Returns when the old thread runs again.
 // Out of line: a waiting thread's stack shows it as its first frame
-// (`!thread`, `k`), as NT's shows its swap routine.
-static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
+// (`!thread`, `k`), as NT's shows its swap routine. Returns the thread that
+// called it, running again (KiSwapThread reads its wait status from it).
+static __attribute__((noinline)) KTHREAD *KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 {
     KTHREAD *current = prcb->CurrentThread;
-
-    KPCR *pcr;
     void *initialStack;
 
     next->State = Running;
@@ -293,7 +292,7 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     }
     if (next == current) {
         KiReleaseDispatcherLockFromDpcLevel();
-        return;
+        return current;
     }
     // Until KiSwapContext has saved its registers, no other processor may
     // resume it (NT's SwapBusy): once the lock is released below, a thread
@@ -301,10 +300,9 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     current->SwapBusy = TRUE;
     next->ContextSwitches++;
     prcb->ContextSwitches++;
-    pcr = KeGetPcr();
     initialStack = next->InitialStack;
-    pcr->TssBase->Rsp0 = (ULONG64)initialStack;
-    pcr->RspBase = (ULONG64)initialStack;
+    KiGetCurrentTss()->Rsp0 = (ULONG64)initialStack;
+    KiSetRspBase((ULONG64)initialStack);
     // Threads of another process run in its address space; the kernel half
     // is the same in all of them, so this stack and code stay mapped.
     if (next->Process->DirectoryTableBase != current->Process->DirectoryTableBase)
@@ -319,9 +317,15 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
     KiSwapContext(current, next);
     KE_PHASE(KiPhaseSwapIn);
     // Running again. A kernel APC queued while we were switched out is
-    // delivered as soon as our IRQL drops low enough.
-    if (current->ApcState.KernelApcPending)
+    // delivered as soon as our IRQL drops low enough. (The thread read
+    // again, not kept in a register across the switch: this frame then
+    // saves none.)
+    current = KeGetCurrentThread();
+    if (current->ApcState.KernelApcPending) {
         HalRequestSoftwareInterrupt(APC_LEVEL);
+        current = KeGetCurrentThread();
+    }
+    return current;
 }
 
 // The current thread has stopped running (it waits or has ended): run the
@@ -330,7 +334,6 @@ static __attribute__((noinline)) void KiSwitchTo(KPRCB *prcb, KTHREAD *next)
 LONG_PTR KiSwapThread(void)
 {
     KPRCB *prcb = KeGetCurrentPrcb();
-    KTHREAD *current = prcb->CurrentThread;
     KTHREAD *next = prcb->NextThread;
 
     if (next)
@@ -339,8 +342,9 @@ LONG_PTR KiSwapThread(void)
         next = KiFindReadyThread(prcb, 0);
     if (!next)
         next = prcb->IdleThread;
-    KiSwitchTo(prcb, next);
-    return current->WaitStatus;
+    // The thread as KiSwitchTo returns it rather than kept across the
+    // switch: the frame saves no register.
+    return KiSwitchTo(prcb, next)->WaitStatus;
 }
 
 // Quantum end, as NT: the thread's boost decays by one and, if another
@@ -497,13 +501,12 @@ KiUnwaitForHandoff(KWAIT_BLOCK *waitBlock, KPRIORITY increment)
     KTHREAD *thread = waitBlock->Thread;
     KPRCB *prcb = KeGetCurrentPrcb();
 
-    if (waitBlock->WaitType != WaitAny || waitBlock->NextWaitBlock != waitBlock ||
-        thread->Queue || thread->Timer.Header.Inserted || !(thread->Affinity & prcb->SetMember))
+    if (!KiIsPlainWaitBlock(waitBlock, thread) || !(thread->Affinity & prcb->SetMember))
         return FALSE;
     RemoveEntryList(&waitBlock->WaitListEntry);
     waitBlock->WaitListEntry.Flink = NULL;
     thread->WaitBlockList = NULL;
-    thread->WaitStatus = STATUS_WAIT_0 + waitBlock->WaitKey;
+    thread->WaitStatus = STATUS_WAIT_0;     // a plain wait's one block has key 0
     KiBoostPriority(thread, increment);
     if (!prcb->NextThread && !(prcb->ReadySummary >> thread->Priority)) {
         thread->State = Standby;

@@ -125,8 +125,8 @@ KTHREAD *KiReleaseSemaphoreToOtherWaiter(KSEMAPHORE *semaphore, KPRIORITY increm
     }
     // KiAddSemaphoreCount's way for a first waiter that waits for any of
     // its objects, the plain wait's test made before the unwait changes it.
-    plain = waitBlock->NextWaitBlock == waitBlock && !waiter->Queue &&
-            !waiter->Timer.Header.Inserted && (waiter->Affinity & KeGetCurrentPrcb()->SetMember);
+    plain = KiIsPlainWaitBlock(waitBlock, waiter) &&
+            (waiter->Affinity & KeGetCurrentPrcb()->SetMember);
     KiUnwaitThread(waiter, STATUS_WAIT_0 + waitBlock->WaitKey, increment);
     return plain ? waiter : NULL;
 }

@@ -306,6 +306,15 @@ KiWaitStart(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType,
     return status;
 }
 
+// The IRQL back to thread->WaitIrql after KiSwapThread, which returns at
+// DISPATCH_LEVEL: a wait starts below that level (KiWaitStart and the short
+// paths check WaitIrql before blocking), so KeLowerIrql's check cannot fail
+// here and is left out.
+static inline __attribute__((always_inline)) void KiLowerIrqlAfterSwap(KTHREAD *thread)
+{
+    KiWriteIrql(thread->WaitIrql);
+}
+
 // The one place a thread blocks (but for KeWaitForSingleObject, which
 // makes the same steps with its own switch). Returns with the IRQL back at
 // what it was on entry. In line in KeWaitForMultipleObjects and
@@ -322,7 +331,7 @@ KiWait(ULONG count, DISPATCHER_HEADER **objects, WAIT_TYPE waitType, KWAIT_REASO
         if (status != STATUS_PENDING)
             return status;
         status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
-        KeLowerIrql(KeGetCurrentThread()->WaitIrql);
+        KiLowerIrqlAfterSwap(KeGetCurrentThread());
         KE_PHASE(KiPhaseWaitReturn);
         if (status != STATUS_KERNEL_APC)
             return status;
@@ -452,13 +461,13 @@ NTSTATUS KeWaitForSingleObject(void *object, KWAIT_REASON waitReason, KPROCESSOR
             status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
             thread = KeGetCurrentThread();
             if (status != STATUS_KERNEL_APC) {
-                KeLowerIrql(thread->WaitIrql);
+                KiLowerIrqlAfterSwap(thread);
                 KE_PHASE(KiPhaseWaitReturn);
                 return status;
             }
             KiSaveWaitArgs(&args, thread->WaitBlock[0].Object, NULL, thread->WaitReason,
                            thread->WaitMode, FALSE);
-            KeLowerIrql(thread->WaitIrql);
+            KiLowerIrqlAfterSwap(thread);
             KE_PHASE(KiPhaseWaitReturn);
             goto restart;
         }
@@ -472,7 +481,7 @@ started:
         if (status != STATUS_PENDING)
             return status;
         status = (NTSTATUS)KiSwapThread();      // returns at DISPATCH_LEVEL, lock free
-        KeLowerIrql(KeGetCurrentThread()->WaitIrql);
+        KiLowerIrqlAfterSwap(KeGetCurrentThread());
         KE_PHASE(KiPhaseWaitReturn);
         if (status != STATUS_KERNEL_APC)
             return status;
