@@ -249,13 +249,25 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE handle, ACCESS_MASK desiredAccess,
     return STATUS_SUCCESS;
 }
 
+// Takes a handle out of the table (its lock held, at oldIrql before) and
+// closes it. The table's lock is released before the close: the last
+// reference runs a delete routine, which may close handles of its own.
+static void ObpCloseHandleTableEntry(EPROCESS *process, HANDLE_TABLE *table,
+                                     HANDLE_TABLE_ENTRY *entry, KIRQL oldIrql)
+{
+    void *object = OBJECT_HEADER_TO_OBJECT((OBJECT_HEADER *)ObpLockHandleTableEntry(entry));
+    ACCESS_MASK access = entry->GrantedAccess;
+
+    ObpFreeHandleTableEntry(table, entry);
+    KeReleaseSpinLock(&table->Lock, oldIrql);
+    ObpCloseHandleCount(process, object, access);
+    ObDereferenceObject(object);
+}
+
 static NTSTATUS ObpCloseHandle(EPROCESS *process, HANDLE handle)
 {
     HANDLE_TABLE *table = process ? process->ObjectTable : NULL;
     ULONG_PTR value = (ULONG_PTR)handle;
-    HANDLE_TABLE_ENTRY *entry;
-    ACCESS_MASK access;
-    void *object;
     KIRQL oldIrql;
 
     if (!table || value == 0 || value % HANDLE_INDEX_MULTIPLIER)
@@ -268,15 +280,7 @@ static NTSTATUS ObpCloseHandle(EPROCESS *process, HANDLE handle)
         KeReleaseSpinLock(&table->Lock, oldIrql);
         return STATUS_INVALID_HANDLE;
     }
-    entry = &table->Table[HANDLE_TO_INDEX(value)];
-    object = OBJECT_HEADER_TO_OBJECT((OBJECT_HEADER *)ObpLockHandleTableEntry(entry));
-    access = entry->GrantedAccess;
-    ObpFreeHandleTableEntry(table, entry);
-    KeReleaseSpinLock(&table->Lock, oldIrql);
-    // Outside the lock: the last reference runs a delete routine, which
-    // may close handles of its own.
-    ObpCloseHandleCount(process, object, access);
-    ObDereferenceObject(object);
+    ObpCloseHandleTableEntry(process, table, &table->Table[HANDLE_TO_INDEX(value)], oldIrql);
     return STATUS_SUCCESS;
 }
 
@@ -342,21 +346,11 @@ void ObKillProcess(EPROCESS *process)
     KeAcquireSpinLock(&table->Lock, &oldIrql);
     table->Rundown = TRUE;
     for (ULONG index = 0;; index++) {
-        HANDLE_TABLE_ENTRY *entry;
-        ACCESS_MASK access;
-        void *object;
-
         while (index < table->TableSize && !table->Table[index].Value)
             index++;
         if (index >= table->TableSize)
             break;
-        entry = &table->Table[index];
-        object = OBJECT_HEADER_TO_OBJECT((OBJECT_HEADER *)ObpLockHandleTableEntry(entry));
-        access = entry->GrantedAccess;
-        ObpFreeHandleTableEntry(table, entry);
-        KeReleaseSpinLock(&table->Lock, oldIrql);
-        ObpCloseHandleCount(process, object, access);
-        ObDereferenceObject(object);
+        ObpCloseHandleTableEntry(process, table, &table->Table[index], oldIrql);
         KeAcquireSpinLock(&table->Lock, &oldIrql);
     }
     // Every entry is free; no lookup finds one from now on.

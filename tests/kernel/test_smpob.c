@@ -87,25 +87,15 @@ static void KtHandleUser(void *context)
     PsTerminateSystemThread(STATUS_SUCCESS);
 }
 
-// One round: a new object behind a handle the users see, a few uses, and
-// the close racing the uses still under way.
-static BOOLEAN KtCloseRound(KT_CLOSE_RACE *race)
+// Waits until the users have made `count` more uses, or have stood still
+// for KT_SMP_STALL_MS (then the caller goes on, and its checks fail).
+static void KtWaitForUses(volatile ULONG64 *uses, ULONG64 count)
 {
-    KT_CLOSE_OBJECT *object;
-    OBJECT_ATTRIBUTES attributes;
-    HANDLE handle;
-    ULONG64 start = race->Uses, movedAt = KeTickCount, seen = start;
+    ULONG64 start = *uses, seen = start, movedAt = KeTickCount;
 
-    if (!NT_SUCCESS(ObCreateObject(KtCloseType, sizeof(*object), (void **)&object)))
-        return FALSE;
-    object->State = KT_CLOSE_ALIVE;
-    InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
-    if (!NT_SUCCESS(ObInsertObject(object, &attributes, KTOB_ALL_ACCESS, NULL, &handle)))
-        return FALSE;
-    race->Handle = handle;
-    while (race->Uses - start < KT_CLOSE_USES_PER_ROUND) {
-        if (race->Uses != seen) {
-            seen = race->Uses;
+    while (*uses - start < count) {
+        if (*uses != seen) {
+            seen = *uses;
             movedAt = KeTickCount;
         } else if (KeTickCount - movedAt > (ULONG64)KT_SMP_STALL_MS * 64 / 1000) {
             break;
@@ -115,6 +105,24 @@ static BOOLEAN KtCloseRound(KT_CLOSE_RACE *race)
         else
             _mm_pause();
     }
+}
+
+// One round: a new object behind a handle the users see, a few uses, and
+// the close racing the uses still under way.
+static BOOLEAN KtCloseRound(KT_CLOSE_RACE *race)
+{
+    KT_CLOSE_OBJECT *object;
+    OBJECT_ATTRIBUTES attributes;
+    HANDLE handle;
+
+    if (!NT_SUCCESS(ObCreateObject(KtCloseType, sizeof(*object), (void **)&object)))
+        return FALSE;
+    object->State = KT_CLOSE_ALIVE;
+    InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
+    if (!NT_SUCCESS(ObInsertObject(object, &attributes, KTOB_ALL_ACCESS, NULL, &handle)))
+        return FALSE;
+    race->Handle = handle;
+    KtWaitForUses(&race->Uses, KT_CLOSE_USES_PER_ROUND);
     KT_CHECK_EQ(ObCloseHandle(handle), STATUS_SUCCESS);
     race->Handle = NULL;
     return TRUE;
@@ -227,20 +235,7 @@ static void KtGrowUser(void *context)
 // Waits for a few uses (or a stall), as KtCloseRound does.
 static void KtGrowLetUsersRun(KT_GROW_RACE *race)
 {
-    ULONG64 start = race->Uses, seen = start, movedAt = KeTickCount;
-
-    while (race->Uses - start < 2) {
-        if (race->Uses != seen) {
-            seen = race->Uses;
-            movedAt = KeTickCount;
-        } else if (KeTickCount - movedAt > (ULONG64)KT_SMP_STALL_MS * 64 / 1000) {
-            break;
-        }
-        if (KeNumberProcessors == 1)
-            KeYieldExecution();
-        else
-            _mm_pause();
-    }
+    KtWaitForUses(&race->Uses, 2);
 }
 
 // One round: a fresh table (a process of the test's own, which never runs)
