@@ -41,12 +41,16 @@ def check_mode(vm, width, height):
     assert len(expected) > rows, "the listing is too short to scroll: %d lines" % len(expected)
     # The serial line gets each line before the screen does: on a loaded
     # host (or with a processor the host has not run lately) the prompt may
-    # be on the serial line while the screen is still drawing the listing.
+    # be on the serial line while the screen still shows the prompt before
+    # the listing, or part of it. Wait for the listing's last line and the
+    # prompt after it.
     deadline = time.monotonic() + 20
     while True:
         screen = vm.screen_text()
         shown = [line for line in screen if line.strip()]
-        if (shown and re.match(r"\d+: kd>", shown[-1])) or time.monotonic() > deadline:
+        drawn = len(shown) >= 2 and re.match(r"\d+: kd>", shown[-1]) and \
+            shown[-2] == expected[-1]
+        if drawn or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     assert len(screen) == rows and max(len(line) for line in screen) <= columns, \
