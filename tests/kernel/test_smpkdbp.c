@@ -21,14 +21,6 @@
 #define KT_BU_ROUNDS 8
 #define KT_INT3 0xCC
 
-// A check that goes on after failing: the round must still resume and
-// reap the copies it started.
-#define KT_BU_CHECK(condition)                                                              \
-    do {                                                                                   \
-        if (!(condition))                                                                  \
-            KtFail(__FILE__, __LINE__, #condition);                                        \
-    } while (0)
-
 typedef struct _KT_BU_CALLER {
     ULONG Processor;
     EPROCESS *Process;
@@ -70,11 +62,11 @@ static ULONG KtBuRace(ULONG64 work, EPROCESS **processes, KT_BU_CALLER *callers,
         KtSleepTicks(1);
     __atomic_store_n(&flags[1], 1, __ATOMIC_RELEASE);
     for (ULONG i = 0; i < KT_BU_COPIES; i++)
-        KT_BU_CHECK(KtJoinThread(threads[i]));
+        KT_CHECK(KtJoinThread(threads[i]));
     for (ULONG i = 0; i < KT_BU_COPIES; i++) {
         UCHAR byte = 0;
 
-        KT_BU_CHECK(KdpReadProcessMemory(processes[i]->Pcb.DirectoryTableBase, work, &byte, 1));
+        KT_CHECK(KdpReadProcessMemory(processes[i]->Pcb.DirectoryTableBase, work, &byte, 1));
         if (byte == KT_INT3) {
             inserted++;
             *claimed = processes[i];
@@ -105,20 +97,20 @@ KTEST(SmpUserBuIsClaimedByOneOfTheCopiesMappedTogether)
                                                  &threads[started])))
                 break;
         }
-        KT_BU_CHECK(started == KT_BU_COPIES);
+        KT_CHECK(started == KT_BU_COPIES);
         KtKdRun("bu tbp!TbpWork");
         if (started == KT_BU_COPIES) {
-            KT_BU_CHECK(KtBuRace(work, processes, callers, flags, &claimed) == 1);
+            KT_CHECK(KtBuRace(work, processes, callers, flags, &claimed) == 1);
             // The table names that copy (bu's are numbered from 0 after bc *).
-            KT_BU_CHECK(KdpBreakpoints[0].InUse && !KdpBreakpoints[0].Deferred);
-            KT_BU_CHECK(KdpBreakpoints[0].Process == (ULONG64)claimed);
+            KT_CHECK(KdpBreakpoints[0].InUse && !KdpBreakpoints[0].Deferred);
+            KT_CHECK(KdpBreakpoints[0].Process == (ULONG64)claimed);
         }
         KtKdRun("bc *");
         for (ULONG i = 0; i < started; i++) {
             KeResumeThread(&threads[i]->Tcb);
-            KT_BU_CHECK(KeWaitForSingleObject(&processes[i]->Pcb, Executive, KernelMode, FALSE,
+            KT_CHECK(KeWaitForSingleObject(&processes[i]->Pcb, Executive, KernelMode, FALSE,
                                               &limit) == STATUS_WAIT_0);
-            KT_BU_CHECK(processes[i]->ExitStatus == 0);
+            KT_CHECK(processes[i]->ExitStatus == 0);
             ObDereferenceObject(threads[i]);
             ObDereferenceObject(processes[i]);
         }

@@ -232,12 +232,6 @@ static void KtGrowUser(void *context)
     PsTerminateSystemThread(STATUS_SUCCESS);
 }
 
-// Waits for a few uses (or a stall), as KtCloseRound does.
-static void KtGrowLetUsersRun(KT_GROW_RACE *race)
-{
-    KtWaitForUses(&race->Uses, 2);
-}
-
 // One round: a fresh table (a process of the test's own, which never runs)
 // with the stable handles, grown by duplicates (every fourth closed again)
 // while the users look up, then run down under them, and deleted once
@@ -277,14 +271,14 @@ static BOOLEAN KtGrowRound(KT_GROW_RACE *race, EPROCESS *process)
                                           DUPLICATE_CLOSE_SOURCE),
                         STATUS_SUCCESS);
         if (i % 16 == 0)
-            KtGrowLetUsersRun(race);
+            KtWaitForUses(&race->Uses, 2);
     }
     KT_CHECK(process->ObjectTable->TableSize >= KT_GROW_STABLE + 1 + KT_GROW_EXTRA * 3 / 4);
-    KtGrowLetUsersRun(race);
+    KtWaitForUses(&race->Uses, 2);
     __atomic_store_n(&race->RunningDown, 1, __ATOMIC_SEQ_CST);
     ObKillProcess(process);
     KT_CHECK_EQ(ObGetProcessHandleCount(process), 0);
-    KtGrowLetUsersRun(race);
+    KtWaitForUses(&race->Uses, 2);
     __atomic_store_n(&race->Table, NULL, __ATOMIC_SEQ_CST);
     while (__atomic_load_n(&race->Active, __ATOMIC_SEQ_CST)) {
         if (KeNumberProcessors == 1)
